@@ -1,0 +1,126 @@
+"""Command-line interface: parse, build a config, call the API, hand the result to reporters.
+
+Every user mistake surfaces as one ``perfbench: error: …`` line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+
+from . import __version__
+from .config import APIS, HINTS, PRECISIONS, build_config, coerce
+from .errors import RunFailed, UsageError
+from .files import check_writable
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints the whole usage block
+        raise UsageError(message)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    model = p.add_argument_group("model")
+    model.add_argument("-m", "--model", help="model file (IR .xml, .onnx, …); default: the "
+                       "built-in inception-resnet-v2-tf replica")
+    model.add_argument("-b", "--batch", help="images per inference (sets dimension 0)")
+    model.add_argument("--shape", help="input shapes, benchmark_app syntax: [1,3,224,224] "
+                       "or ids[1,128],mask[1,128]")
+    model.add_argument("--gflops", help="model cost per image, overriding the computed one")
+    model.add_argument("--seed", help="seed for synthetic weights and inputs (default 0)")
+    dev = p.add_argument_group("device")
+    dev.add_argument("-d", "--device", help="OpenVINO device (default CPU; AUTO, MULTI:…, "
+                     "HETERO:… too)")
+    dev.add_argument("--hint", help=f"performance hint: {'|'.join(HINTS)} (default throughput)")
+    dev.add_argument("--streams", help="number of streams, or AUTO")
+    dev.add_argument("--threads", help="inference threads")
+    dev.add_argument("--pin", dest="pin", action="store_const", const="true",
+                     help="pin threads to cores")
+    dev.add_argument("--no-pin", dest="pin", action="store_const", const="false")
+    dev.add_argument("--precision", help=f"inference precision hint: {'|'.join(PRECISIONS)}")
+    dev.add_argument("--cache-dir", help="OpenVINO model cache directory")
+    load = p.add_argument_group("measurement")
+    load.add_argument("--requests", help="requests in flight (default: device's optimal)")
+    load.add_argument("--api", help=f"{'|'.join(APIS)} (default async)")
+    load.add_argument("-t", "--time", help="measure for this many seconds (default 15)")
+    load.add_argument("-n", "--iterations", help="stop after this many requests")
+    load.add_argument("--warmup", help="extra warm-up seconds after every request ran once")
+    out = p.add_argument_group("output")
+    out.add_argument("--profile", help="profile name (see `perfbench profiles`) or .toml path")
+    out.add_argument("--json", help="write the result as JSON to this path (- for stdout)")
+    out.add_argument("-q", "--quiet", action="store_true", help="no live progress display")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="perfbench", description="Throughput/latency benchmarks for "
+                     "OpenVINO inference.")
+    parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_run_options(sub.add_parser("run", help="benchmark a model"))
+    export = sub.add_parser("export", help="write the built-in model as OpenVINO IR")
+    export.add_argument("output", help="path of the .xml file (the .bin goes beside it)")
+    export.add_argument("-b", "--batch", default="1")
+    export.add_argument("--seed", default="0")
+    info = sub.add_parser("info", help="devices, CPU and OpenVINO version")
+    info.add_argument("--json", help="also write the information as JSON (- for stdout)")
+    sub.add_parser("profiles", help="list built-in profiles")
+    return parser
+
+
+def _run_settings(args: argparse.Namespace) -> dict:
+    from .config import PARSERS
+    return {key: coerce(key, getattr(args, key), f"--{key.replace('_', '-')}")
+            for key in PARSERS if getattr(args, key, None) is not None}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .commands.run import run_command
+    profile_settings = {}
+    if args.profile:
+        from .profiles import load_profile
+        profile_settings = load_profile(args.profile).settings
+    config = build_config(profile_settings, _run_settings(args))
+    if args.json:
+        check_writable(args.json, "--json")
+    return run_command(config, json_path=args.json, quiet=args.quiet)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .commands.export import export_command
+    return export_command(args.output, coerce("batch", args.batch, "--batch"),
+                          coerce("seed", args.seed, "--seed"))
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .commands.info import info_command
+    if args.json:
+        check_writable(args.json, "--json")
+    return info_command(args.json)
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from .commands.profiles import profiles_command
+    return profiles_command()
+
+
+COMMANDS = {"run": cmd_run, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = make_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"perfbench: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunFailed as exc:
+        print(f"perfbench: run failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)

@@ -1,0 +1,1 @@
+"""One module per CLI sub-command: each turns parsed options into output and an exit code."""

@@ -1,0 +1,175 @@
+"""The frozen benchmark configuration, and the one place its values are validated.
+
+CLI flags and profile keys go through the same :func:`coerce` so that a bad value gets the
+same message wherever it came from, naming where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import UsageError
+
+HINTS = ("throughput", "latency", "cumulative_throughput", "none")
+PRECISIONS = ("f32", "bf16", "f16")
+APIS = ("async", "sync")
+#: Used when neither ``time`` nor ``iterations`` is given.
+DEFAULT_TIME_S = 15.0
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """What the user asked for.  ``None`` means "let the device or model decide"."""
+
+    model: str | None = None          # None: the built-in inception-resnet-v2 replica
+    device: str = "CPU"
+    hint: str = "throughput"
+    streams: int | str | None = None  # int, "AUTO", or None (device default for the hint)
+    threads: int | None = None
+    pin: bool | None = None
+    precision: str | None = None
+    batch: int | None = None          # None: the model's own batch (1 when dynamic)
+    shape: str | None = None
+    requests: int | None = None       # None: OPTIMAL_NUMBER_OF_INFER_REQUESTS
+    api: str = "async"
+    time: float | None = None
+    iterations: int | None = None
+    warmup: float = 0.0
+    gflops: float | None = None
+    cache_dir: str | None = None
+    seed: int = 0
+
+    @property
+    def time_limit_s(self) -> float | None:
+        """The measuring time limit actually applied (a default when nothing bounds the run)."""
+        if self.time is None and self.iterations is None:
+            return DEFAULT_TIME_S
+        return self.time
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# --- value parsers: each takes a raw value (CLI string or TOML value), returns it typed ---
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ValueError("must be a positive whole number") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("must be a positive whole number")
+    if value > 2**31 - 1:
+        raise ValueError("is too large")
+    return value
+
+
+def _non_negative_int(value: Any) -> int:
+    if value in (0, "0"):
+        return 0
+    return _positive_int(value)
+
+
+def _float(value: Any, allow_zero: bool) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+    if not _is_number(value) or not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError("must be positive" if not allow_zero else "must not be negative")
+    if value > 1e9:
+        raise ValueError("is too large")
+    return float(value)
+
+
+def _positive_float(value: Any) -> float:
+    return _float(value, allow_zero=False)
+
+
+def _non_negative_float(value: Any) -> float:
+    return _float(value, allow_zero=True)
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value.strip().lower()
+    return parse
+
+
+def _streams(value: Any) -> int | str:
+    if isinstance(value, str) and value.strip().upper() == "AUTO":
+        return "AUTO"
+    try:
+        return _positive_int(value)
+    except ValueError:
+        raise ValueError("must be a positive whole number or AUTO") from None
+
+
+def _non_empty_str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value.strip()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    raise ValueError("must be true or false")
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "model": _non_empty_str,
+    "device": _non_empty_str,
+    "hint": _choice(HINTS),
+    "streams": _streams,
+    "threads": _positive_int,
+    "pin": _bool,
+    "precision": _choice(PRECISIONS),
+    "batch": _positive_int,
+    "shape": _non_empty_str,
+    "requests": _positive_int,
+    "api": _choice(APIS),
+    "time": _positive_float,
+    "iterations": _positive_int,
+    "warmup": _non_negative_float,
+    "gflops": _positive_float,
+    "cache_dir": _non_empty_str,
+    "seed": _non_negative_int,
+}
+
+
+def coerce(key: str, value: Any, where: str) -> Any:
+    """Validate one setting; ``where`` names its origin for the error message."""
+    parser = PARSERS.get(key)
+    if parser is None:
+        known = ", ".join(sorted(PARSERS))
+        raise UsageError(f"{where}: unknown setting '{key}' (known: {known})")
+    try:
+        return parser(value)
+    except ValueError as exc:
+        raise UsageError(f"{where}: '{key}' {exc} (got {value!r:.60})") from None
+
+
+def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
+    """Merge already-coerced layers, later ones winning, into a frozen config."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if v is not None})
+    return BenchmarkConfig(**merged)

@@ -1,0 +1,210 @@
+"""Drive inference requests and collect timings; no statistics beyond per-window summaries.
+
+The measuring loop is the hot path of the whole tool, so it does as little Python as
+possible per request: wait for an idle request (GIL released inside OpenVINO), append its
+latency to an ``array``, start it again.  It uses the pybind base methods of
+``AsyncInferQueue`` directly, skipping the Python wrapper's per-call input dispatch, and no
+per-request Python callback.  Everything else (windows, progress, stop checks) happens once
+per window tick.
+
+Latency is OpenVINO's own ``request.latency``: from just before the request is started to
+its completion callback, so time queued inside the plugin counts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import openvino as ov
+
+from .latency import LatencyRecorder
+from .stats import LatencyStats, percentile
+
+#: Length of one measurement window (also the timeline's resolution and progress period).
+WINDOW_S = 1.0
+
+_clock = time.perf_counter
+
+
+@dataclass(frozen=True)
+class Window:
+    """One slice of the measured window: completions observed in it and their latency."""
+
+    start_s: float
+    end_s: float
+    completed: int
+    latency_median_ms: float | None
+    latency_p99_ms: float | None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Raw outcome of one measured window (warm-up excluded)."""
+
+    duration_s: float           # first start to last completion, drain included
+    completed: int              # requests completed (each holds ``batch`` images)
+    latency: LatencyStats
+    windows: tuple[Window, ...]
+    stop_reason: str            # "time", "iterations" or "interrupted"
+
+
+@dataclass
+class Progress:
+    """What the live display shows, handed to ``on_window`` once per window."""
+
+    elapsed_s: float
+    time_limit_s: float | None
+    iteration_limit: int | None
+    completed: int
+    last_window: Window
+
+
+@dataclass
+class StopLimits:
+    time_s: float | None
+    iterations: int | None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+
+class _WindowTracker:
+    """Cuts the measured window into ~1 s windows as the loop passes each tick."""
+
+    def __init__(self, recorder: LatencyRecorder, t0: float, limits: StopLimits,
+                 on_window: Callable[[Progress], None] | None):
+        self.recorder, self.t0, self.limits, self.on_window = recorder, t0, limits, on_window
+        self.windows: list[Window] = []
+        self.window_start = t0
+        self.completed = 0
+
+    def close_window(self, now: float) -> None:
+        chunk = self.recorder.flush()
+        self.completed += len(chunk)
+        if len(chunk):
+            ordered = np.sort(chunk)
+            median, p99 = percentile(ordered, 50), percentile(ordered, 99)
+        else:
+            median = p99 = None
+        window = Window(self.window_start - self.t0, now - self.t0, len(chunk), median, p99)
+        self.windows.append(window)
+        self.window_start = now
+        if self.on_window is not None:
+            self.on_window(Progress(now - self.t0, self.limits.time_s, self.limits.iterations,
+                                    self.completed, window))
+
+
+def make_pool(compiled: ov.CompiledModel, size: int,
+              tensors: list[dict[str, ov.Tensor]]) -> ov.AsyncInferQueue:
+    queue = ov.AsyncInferQueue(compiled, size)
+    for request, inputs in zip(queue, tensors):
+        for name, tensor in inputs.items():
+            request.set_tensor(name, tensor)
+    return queue
+
+
+def warm_up(queue: ov.AsyncInferQueue, seconds: float) -> tuple[float, int]:
+    """First inference alone (reported separately), then every request at least once,
+    then keep the pool busy for ``seconds``.  Returns (first inference ms, inferences)."""
+    first = queue[0]
+    first.infer()
+    first_ms = first.latency
+    runs = 1
+    deadline = _clock() + seconds
+    while True:
+        for _ in range(len(queue)):
+            queue.start_async()
+        runs += len(queue)
+        if _clock() >= deadline:
+            break
+    queue.wait_all()
+    return first_ms, runs
+
+
+def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
+                  on_window: Callable[[Progress], None] | None = None) -> Measurement:
+    """Closed loop: keep every request busy until a limit is hit, then drain."""
+    recorder = LatencyRecorder()
+    requests = [queue[i] for i in range(len(queue))]
+    in_flight = [False] * len(requests)
+    base = super(ov.AsyncInferQueue, queue)
+    get_idle, start = base.get_idle_request_id, base.start_async
+    record = recorder.pending.append
+    no_inputs: dict = {}
+    deadline = _deadline(limits)
+    max_starts = limits.iterations or 2**62
+    starts = 0
+    t0 = _clock()
+    tracker = _WindowTracker(recorder, t0, limits, on_window)
+    deadline += t0
+    next_tick = t0 + WINDOW_S
+    while True:
+        idle = get_idle()
+        if in_flight[idle]:
+            record(requests[idle].latency)
+            in_flight[idle] = False
+        now = _clock()
+        if now >= next_tick:
+            tracker.close_window(now)
+            next_tick = now + WINDOW_S
+            if limits.stop_event.is_set():
+                break
+        if now >= deadline or starts >= max_starts:
+            break
+        in_flight[idle] = True
+        start(no_inputs, None)
+        starts += 1
+    queue.wait_all()
+    t_end = _clock()
+    for idle, busy in enumerate(in_flight):
+        if busy:
+            record(requests[idle].latency)
+    tracker.close_window(t_end)
+    return _finish(recorder, tracker, t_end - t0, limits, starts)
+
+
+def measure_sync(request: ov.InferRequest, limits: StopLimits,
+                 on_window: Callable[[Progress], None] | None = None) -> Measurement:
+    """One blocking request at a time: latency-bound use, no overlap."""
+    recorder = LatencyRecorder()
+    record = recorder.pending.append
+    infer = request.infer
+    max_runs = limits.iterations or 2**62
+    runs = 0
+    t0 = _clock()
+    tracker = _WindowTracker(recorder, t0, limits, on_window)
+    deadline = t0 + _deadline(limits)
+    next_tick = t0 + WINDOW_S
+    while True:
+        infer()
+        record(request.latency)
+        runs += 1
+        now = _clock()
+        if now >= next_tick:
+            tracker.close_window(now)
+            next_tick = now + WINDOW_S
+            if limits.stop_event.is_set():
+                break
+        if now >= deadline or runs >= max_runs:
+            break
+    t_end = _clock()
+    tracker.close_window(t_end)
+    return _finish(recorder, tracker, t_end - t0, limits, runs)
+
+
+def _deadline(limits: StopLimits) -> float:
+    return limits.time_s if limits.time_s is not None else float("inf")
+
+
+def _finish(recorder: LatencyRecorder, tracker: _WindowTracker, duration: float,
+            limits: StopLimits, starts: int) -> Measurement:
+    if limits.stop_event.is_set():
+        reason = "interrupted"
+    elif limits.iterations is not None and starts >= limits.iterations:
+        reason = "iterations"
+    else:
+        reason = "time"
+    return Measurement(duration, tracker.completed, recorder.summary(), tuple(tracker.windows),
+                       reason)

@@ -1,0 +1,92 @@
+"""Latency recording with bounded memory.
+
+The measuring loop only appends floats to :attr:`LatencyRecorder.pending` (an ``array``,
+the cheapest thing Python can do per request).  About once a second the engine calls
+:meth:`LatencyRecorder.flush`, which folds that buffer, vectorised, into
+
+* the exact samples, kept while there are at most ``exact_limit`` of them (16 MB), so
+  ordinary runs report exact percentiles;
+* a log-bucketed histogram (fixed 2 MB) with a relative bucket width of 1e-4, whose
+  percentiles are within 0.005 % of exact, for runs too long to keep every sample;
+* running moments, so mean and std stay exact either way.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import numpy as np
+
+from .stats import PERCENTILES, LatencyStats, Moments, nearest_rank, summarize
+
+DEFAULT_EXACT_LIMIT = 2**21
+
+
+class LogHistogram:
+    """Counts per logarithmic bucket between ``low`` and ``high`` milliseconds."""
+
+    def __init__(self, low: float = 1e-4, high: float = 1e7, rel_width: float = 1e-4):
+        self.low = low
+        self.log_step = math.log1p(rel_width)
+        self.size = int(math.ceil(math.log(high / low) / self.log_step)) + 1
+        self.counts = np.zeros(self.size, dtype=np.int64)
+
+    def add(self, values: np.ndarray) -> None:
+        clipped = np.clip(values, self.low, None)
+        idx = np.floor(np.log(clipped / self.low) / self.log_step).astype(np.int64)
+        np.clip(idx, 0, self.size - 1, out=idx)
+        self.counts += np.bincount(idx, minlength=self.size)
+
+    def value_at(self, rank: int) -> float:
+        """Geometric centre of the bucket holding the sample of 0-based ``rank``."""
+        cumulative = np.cumsum(self.counts)
+        bucket = int(np.searchsorted(cumulative, rank + 1))
+        return self.low * math.exp((bucket + 0.5) * self.log_step)
+
+
+class LatencyRecorder:
+    def __init__(self, exact_limit: int = DEFAULT_EXACT_LIMIT):
+        self.pending = array("d")
+        self.exact_limit = exact_limit
+        self._exact: list[np.ndarray] = []
+        self._exact_count = 0
+        self._overflowed = False
+        self.histogram = LogHistogram()
+        self.moments = Moments()
+
+    @property
+    def count(self) -> int:
+        return self.moments.count + len(self.pending)
+
+    def flush(self) -> np.ndarray:
+        """Fold pending samples into the summaries; return them (one window's samples)."""
+        chunk = np.frombuffer(self.pending, dtype=np.float64).copy()
+        del self.pending[:]
+        if len(chunk) == 0:
+            return chunk
+        self.histogram.add(chunk)
+        self.moments.add(chunk)
+        if not self._overflowed:
+            if self._exact_count + len(chunk) <= self.exact_limit:
+                self._exact.append(chunk)
+                self._exact_count += len(chunk)
+            else:
+                self._exact.clear()
+                self._overflowed = True
+        return chunk
+
+    def summary(self) -> LatencyStats:
+        self.flush()
+        if not self._overflowed:
+            return summarize(np.concatenate(self._exact) if self._exact else [])
+        return self._histogram_summary()
+
+    def _histogram_summary(self) -> LatencyStats:
+        m = self.moments
+        points = {}
+        for name, p in PERCENTILES.items():
+            value = self.histogram.value_at(nearest_rank(m.count, p))
+            points[name] = min(max(value, m.min), m.max)
+        return LatencyStats(count=m.count, min=m.min, mean=m.mean, std=m.std, max=m.max,
+                            exact=False, **points)

@@ -1,0 +1,70 @@
+"""Named TOML profiles: saved sets of ``perfbench run`` settings.
+
+A profile is a flat TOML table whose keys are ``run`` settings (the long option names with
+``-`` written ``_``), plus an optional ``description``.  Built-in profiles live in the
+repository's top-level ``profiles/`` directory, which the wheel installs as the
+``perfbench.builtin_profiles`` package so they work from an installed copy too.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .config import coerce
+from .errors import UsageError
+
+_CHECKOUT_DIR = Path(__file__).resolve().parent.parent / "profiles"
+META_KEYS = ("description",)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    path: str
+    description: str
+    settings: dict[str, Any]
+
+
+def builtin_dir():
+    """Installed package data first; a source checkout's ``profiles/`` otherwise."""
+    try:
+        return resources.files("perfbench.builtin_profiles")
+    except ModuleNotFoundError:
+        return _CHECKOUT_DIR
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name[:-5] for p in builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def _locate(name_or_path: str):
+    if name_or_path.endswith(".toml") or "/" in name_or_path or "\\" in name_or_path:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise UsageError(f"profile file not found: {name_or_path}")
+        return path
+    candidate = builtin_dir() / f"{name_or_path}.toml"
+    if not candidate.is_file():
+        raise UsageError(f"unknown profile {name_or_path!r}; built-in profiles: "
+                         f"{', '.join(builtin_names())} (or give a path to a .toml file)")
+    return candidate
+
+
+def load_profile(name_or_path: str) -> Profile:
+    path = _locate(name_or_path)
+    label = f"profile {path.name}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{label}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot read: {exc.strerror}") from None
+    description = data.pop("description", "")
+    if not isinstance(description, str):
+        raise UsageError(f"{label}: 'description' must be a string")
+    settings = {key: coerce(key, value, label) for key, value in data.items()}
+    return Profile(path.stem, str(path), description, settings)

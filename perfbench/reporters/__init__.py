@@ -1,0 +1,1 @@
+"""Reporters turn a :class:`~perfbench.result.BenchmarkResult` into something to read."""

@@ -1,0 +1,94 @@
+"""Latency statistics with one documented percentile definition.
+
+Percentiles use the **nearest-rank** method: the p-th percentile of n sorted samples is the
+sample at 1-based rank ``ceil(p/100 · n)`` (rank 1 for p = 0).  It always returns a latency
+that was really observed, matches benchmark_app's and HdrHistogram's definition, and needs
+no interpolation between two requests that never took the in-between time.
+The standard deviation is the sample standard deviation (n − 1 denominator).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+#: Percentiles every result reports, by field name.
+PERCENTILES = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
+
+
+def nearest_rank(n: int, p: float) -> int:
+    """0-based index of the p-th percentile in n sorted samples."""
+    if n <= 0:
+        raise ValueError("no samples")
+    if not 0 <= p <= 100:
+        raise ValueError("percentile must be within [0, 100]")
+    # round() guards against 99.9 * 1000 / 100 landing a hair above 999.
+    rank = math.ceil(round(p * n / 100.0, 9))
+    return min(max(rank, 1), n) - 1
+
+
+def percentile(sorted_values, p: float) -> float:
+    return float(sorted_values[nearest_rank(len(sorted_values), p)])
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Latency summary in milliseconds; ``exact`` is False when drawn from the histogram."""
+
+    count: int
+    min: float
+    mean: float
+    std: float
+    median: float
+    p90: float
+    p95: float
+    p99: float
+    p99_9: float
+    max: float
+    exact: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def summarize(samples) -> LatencyStats:
+    values = np.sort(np.asarray(samples, dtype=np.float64))
+    n = len(values)
+    if n == 0:
+        raise ValueError("no latency samples")
+    std = float(np.std(values, ddof=1)) if n > 1 else 0.0
+    points = {name: percentile(values, p) for name, p in PERCENTILES.items()}
+    return LatencyStats(count=n, min=float(values[0]), mean=float(values.mean()), std=std,
+                        max=float(values[-1]), exact=True, **points)
+
+
+@dataclass
+class Moments:
+    """Running count/mean/M2/min/max, merged chunk by chunk (Chan et al.), so mean and std
+    stay exact even when the samples themselves are no longer kept."""
+
+    count: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    min: float = math.inf
+    max: float = -math.inf
+
+    def add(self, chunk: np.ndarray) -> None:
+        n = len(chunk)
+        if n == 0:
+            return
+        chunk_mean = float(chunk.mean())
+        chunk_m2 = float(((chunk - chunk_mean) ** 2).sum())
+        total = self.count + n
+        delta = chunk_mean - self.mean
+        self.mean += delta * n / total
+        self.m2 += chunk_m2 + delta * delta * self.count * n / total
+        self.count = total
+        self.min = min(self.min, float(chunk.min()))
+        self.max = max(self.max, float(chunk.max()))
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else 0.0
