@@ -16,7 +16,7 @@ import openvino as ov
 
 from . import environment
 from .config import BenchmarkConfig
-from .device import compile_model
+from .device import check_device, compile_model
 from .engine import Progress, StopLimits, make_pool, measure_async, measure_sync, warm_up
 from .inputs import make_tensors
 from .model import prepare_model
@@ -26,6 +26,7 @@ from .result import BenchmarkResult, ModelInfo
 def run(config: BenchmarkConfig, on_window: Callable[[Progress], None] | None = None,
         stop_event: threading.Event | None = None) -> BenchmarkResult:
     core = ov.Core()
+    check_device(core, config.device)  # before the model build, which takes a while
     prepared = prepare_model(config, core)
     compiled = compile_model(core, prepared.model, config)
     pool_size = 1 if config.api == "sync" else (

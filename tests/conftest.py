@@ -1,0 +1,31 @@
+"""Fixtures: tiny real models, saved as IR where a test needs a file.
+
+They compile and run on the real CPU plugin in milliseconds, so no test mocks OpenVINO.
+"""
+
+from __future__ import annotations
+
+import openvino as ov
+import pytest
+
+from tests.models import conv_model, save, token_model
+
+
+@pytest.fixture(scope="session")
+def core() -> ov.Core:
+    return ov.Core()
+
+
+@pytest.fixture(scope="session")
+def tiny_ir(tmp_path_factory) -> str:
+    return save(conv_model(), tmp_path_factory.mktemp("models") / "tiny.xml")
+
+
+@pytest.fixture(scope="session")
+def dynamic_ir(tmp_path_factory) -> str:
+    return save(conv_model(batch=-1), tmp_path_factory.mktemp("models") / "dynamic.xml")
+
+
+@pytest.fixture(scope="session")
+def token_ir(tmp_path_factory) -> str:
+    return save(token_model(), tmp_path_factory.mktemp("models") / "tokens.xml")

@@ -1,0 +1,32 @@
+"""Tiny real model factories, shared by fixtures and tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import openvino as ov
+import openvino.opset15 as ops
+
+
+def conv_model(size: int = 32, channels: int = 3, filters: int = 8, batch=1) -> ov.Model:
+    """NHWC image → one 3×3 conv: the 'per-request overhead dominates' model."""
+    image = ops.parameter([batch, size, size, channels], np.float32, name="image")
+    x = ops.transpose(image, ops.constant(np.array([0, 3, 1, 2], dtype=np.int64)))
+    w = np.random.default_rng(0).standard_normal((filters, channels, 3, 3)).astype(np.float32)
+    y = ops.convolution(x, ops.constant(w), [1, 1], [1, 1], [1, 1], [1, 1])
+    return ov.Model([ops.relu(y)], [image], "tiny_conv")
+
+
+def token_model(vocab: int = 100) -> ov.Model:
+    """Two dynamic int64 inputs (ids, mask) through an embedding lookup: ids out of range
+    would make Gather fail, so it checks the synthetic data too."""
+    ids = ops.parameter([-1, -1], np.int64, name="input_ids")
+    mask = ops.parameter([-1, -1], np.int64, name="attention_mask")
+    table = np.random.default_rng(0).standard_normal((vocab, 16)).astype(np.float32)
+    emb = ops.gather(ops.constant(table), ids, ops.constant(np.int64(0)))
+    weights = ops.unsqueeze(ops.convert(mask, np.float32), ops.constant(np.int64(-1)))
+    return ov.Model([ops.multiply(emb, weights)], [ids, mask], "tiny_tokens")
+
+
+def save(model: ov.Model, path) -> str:
+    ov.save_model(model, str(path), compress_to_fp16=False)
+    return str(path)

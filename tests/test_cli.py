@@ -1,0 +1,119 @@
+"""The command line, in-process (fast) and once as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from perfbench.cli import main
+from perfbench.result import SCHEMA, SCHEMA_VERSION
+
+
+def test_run_tiny_model_json_fields_are_consistent(tiny_ir, tmp_path, capsys):
+    out = tmp_path / "result.json"
+    assert main(["run", "-m", tiny_ir, "-t", "1", "-b", "2", "--json", str(out), "-q"]) == 0
+    data = json.loads(out.read_text())
+    assert data["schema"] == SCHEMA and data["schema_version"] == SCHEMA_VERSION
+    assert data["status"] == "complete"
+    res = data["results"]
+    assert all(isinstance(res[k], (int, float)) for k in ("fps", "duration_s", "effective_gflops"))
+    assert res["images"] == 2 * res["completed_requests"]
+    assert res["fps"] == pytest.approx(res["images"] / res["duration_s"])
+    assert res["effective_gflops"] == pytest.approx(res["fps"] * data["model"]["gflops_per_image"])
+    assert data["model"]["gflops_source"] == "graph (conv+matmul)"
+    lat = res["latency_ms"]
+    assert lat["min"] <= lat["median"] <= lat["p90"] <= lat["p95"] <= lat["p99"] \
+        <= lat["p99_9"] <= lat["max"]
+    assert lat["count"] == res["completed_requests"]
+    assert data["config"]["requested"]["batch"] == 2
+    assert data["config"]["resolved"]["streams"] >= 1
+    assert sum(w["completed"] for w in data["timeline"]) == res["completed_requests"]
+    env = data["environment"]
+    for key in ("perfbench", "openvino", "python", "cpu", "cpu_logical_cores",
+                "memory_total_bytes", "os", "timestamp"):
+        assert env[key]
+    table = capsys.readouterr().out
+    assert "FPS" in table and "resolved by device" in table
+
+
+def test_json_to_stdout_is_pure_json(tiny_ir, capsys):
+    assert main(["run", "-m", tiny_ir, "-n", "10", "--json", "-", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["results"]["completed_requests"] == 10
+    assert "FPS" in captured.err
+
+
+def test_cli_flags_override_profile(tiny_ir, tmp_path):
+    out = tmp_path / "r.json"
+    main(["run", "--profile", "latency", "-m", tiny_ir, "-t", "0.5", "--requests", "2",
+          "--json", str(out), "-q"])
+    requested = json.loads(out.read_text())["config"]["requested"]
+    assert requested["hint"] == "latency"          # from the profile
+    assert requested["requests"] == 2              # the flag wins over the profile's 1
+    assert requested["time"] == 0.5
+
+
+BAD_INVOCATIONS = [
+    (["run", "-m", "/nonexistent/model.xml"], "model file not found"),
+    (["run", "--device", "NPU7", "-n", "1"], "unknown device 'NPU7'"),
+    (["run", "--hint", "fastest"], "'hint' must be one of"),
+    (["run", "--batch", "0"], "'batch' must be a positive whole number"),
+    (["run", "--streams", "-2"], "'streams'"),
+    (["run", "--time", "0"], "'time' must be positive"),
+    (["run", "--iterations", "-5"], "'iterations'"),
+    (["run", "--profile", "nope"], "unknown profile 'nope'"),
+    (["run", "--json", "/nonexistent-dir/r.json"], "does not exist"),
+    (["run", "--bogus"], "unrecognized arguments"),
+    (["frobnicate"], "invalid choice"),
+    (["export", "model.onnx"], "must end in .xml"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD_INVOCATIONS)
+def test_bad_input_is_one_line_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("perfbench: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_malformed_profile_and_unwritable_json_fail_before_running(tmp_path, tiny_ir, capsys):
+    bad = tmp_path / "p.toml"
+    bad.write_text("streams = 'lots'\n")
+    assert main(["run", "--profile", str(bad)]) == 2
+    assert "profile p.toml: 'streams'" in capsys.readouterr().err
+    assert main(["run", "-m", tiny_ir, "--json", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_garbage_model_file(tmp_path, capsys):
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"\x00\x01 not onnx")
+    assert main(["run", "-m", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read model" in err and err.count("\n") == 1
+
+
+def test_subprocess_module_entry_point_and_exit_codes(tiny_ir):
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    ok = subprocess.run([sys.executable, "-m", "perfbench", "run", "-m", tiny_ir, "-n", "5",
+                         "--json", "-"], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["results"]["completed_requests"] == 5
+    assert "measuring" not in ok.stderr        # not a TTY: no live display
+    bad = subprocess.run([sys.executable, "-m", "perfbench", "run", "--batch", "x"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_info_and_profiles_commands(tmp_path, capsys):
+    out = tmp_path / "info.json"
+    assert main(["info", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert "CPU" in data["devices"] and data["environment"]["openvino"]
+    assert "FULL_DEVICE_NAME" in data["devices"]["CPU"]
+    assert main(["profiles"]) == 0
+    listing = capsys.readouterr().out
+    assert "latency" in listing and "throughput" in listing

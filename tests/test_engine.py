@@ -1,0 +1,81 @@
+import threading
+
+import openvino as ov
+import pytest
+
+from perfbench.engine import StopLimits, make_pool, measure_async, measure_sync, warm_up
+from perfbench.inputs import make_tensors
+from perfbench.model import InputSpec
+from tests.models import conv_model
+
+
+@pytest.fixture(scope="module")
+def compiled(core):
+    return core.compile_model(conv_model(size=64, channels=16, filters=32), "CPU",
+                              {"PERFORMANCE_HINT": "THROUGHPUT"})
+
+
+def _pool(compiled, size):
+    specs = [InputSpec("image", "f32", (1, 64, 64, 16))]
+    return make_pool(compiled, size, make_tensors(specs, 0, size))
+
+
+def test_warm_up_runs_every_request_and_reports_first_inference(compiled):
+    queue = _pool(compiled, 3)
+    first_ms, runs = warm_up(queue, seconds=0)
+    assert first_ms > 0 and runs == 1 + 3
+    assert all(request.latency > 0 for request in queue)
+
+
+def test_iteration_limit_is_exact_and_every_completion_is_timed(compiled):
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    result = measure_async(queue, StopLimits(time_s=None, iterations=57))
+    assert result.completed == 57 and result.latency.count == 57
+    assert sum(w.completed for w in result.windows) == 57
+    assert result.stop_reason == "iterations"
+
+
+def test_time_limit_and_windows_cover_the_run(compiled):
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    result = measure_async(queue, StopLimits(time_s=2.2, iterations=None))
+    assert result.stop_reason == "time"
+    assert 2.2 <= result.duration_s < 3.0
+    assert result.windows[0].start_s == 0 and result.windows[-1].end_s == pytest.approx(
+        result.duration_s)
+    assert all(a.end_s == b.start_s for a, b in zip(result.windows, result.windows[1:]))
+    assert len(result.windows) >= 3
+    assert sum(w.completed for w in result.windows) == result.completed == result.latency.count
+
+
+def test_one_request_latencies_add_up_to_the_wall_time(compiled):
+    """With one request in flight, the requests run back to back: their latencies must sum
+    to (almost all of) the measured window.  Catches wrong units or a wrong latency source."""
+    queue = _pool(compiled, 1)
+    warm_up(queue, 0)
+    result = measure_async(queue, StopLimits(time_s=1.0, iterations=None))
+    busy_s = result.latency.mean * result.latency.count / 1e3
+    assert 0.5 * result.duration_s < busy_s <= result.duration_s
+
+
+def test_sync_api(compiled):
+    request = compiled.create_infer_request()
+    request.set_tensor("image", ov.Tensor(make_tensors(
+        [InputSpec("image", "f32", (1, 64, 64, 16))], 0, 1)[0]["image"].data))
+    result = measure_sync(request, StopLimits(time_s=None, iterations=25))
+    assert result.completed == 25 and result.latency.count == 25
+    busy_s = result.latency.mean * 25 / 1e3
+    assert 0.5 * result.duration_s < busy_s <= result.duration_s
+
+
+def test_stop_event_interrupts_at_the_next_window(compiled):
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    stop = threading.Event()
+    limits = StopLimits(time_s=30, iterations=None, stop_event=stop)
+    threading.Timer(0.3, stop.set).start()
+    result = measure_async(queue, limits)
+    assert result.stop_reason == "interrupted"
+    assert result.duration_s < 2.5
+    assert result.completed == result.latency.count > 0

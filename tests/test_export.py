@@ -1,0 +1,22 @@
+from perfbench import builtin_model
+from perfbench.cli import main
+from perfbench.flops import graph_flops
+
+
+def test_export_round_trip(tmp_path, core, capsys):
+    xml = tmp_path / "irv2.xml"
+    assert main(["export", str(xml), "--batch", "2"]) == 0
+    assert (tmp_path / "irv2.bin").stat().st_size > 4 * 30e6   # f32 weights, uncompressed
+    model = core.read_model(str(xml))
+    assert model.input(0).get_any_name() == "input"
+    assert list(model.input(0).get_shape()) == [2, 299, 299, 3]
+    assert list(model.output(0).get_shape()) == [2, 1001]
+    assert builtin_model.count_parameters(model) == builtin_model.count_parameters(
+        builtin_model.build_model())
+    assert graph_flops(model) == 2 * graph_flops(builtin_model.build_model())
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_export_to_unwritable_place(tmp_path, capsys):
+    assert main(["export", str(tmp_path / "missing" / "m.xml")]) == 2
+    assert "does not exist" in capsys.readouterr().err

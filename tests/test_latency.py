@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from perfbench.latency import LatencyRecorder, LogHistogram
+from perfbench.stats import summarize
+
+
+def _feed(recorder, values, chunks=20):
+    for chunk in np.array_split(values, chunks):
+        recorder.pending.extend(chunk)
+        recorder.flush()
+
+
+def test_flush_returns_window_samples_and_empties_buffer():
+    recorder = LatencyRecorder()
+    recorder.pending.extend([1.0, 2.0, 3.0])
+    assert list(recorder.flush()) == [1.0, 2.0, 3.0]
+    assert len(recorder.pending) == 0
+    assert len(recorder.flush()) == 0
+    assert recorder.count == 3
+
+
+def test_exact_mode_equals_direct_summary():
+    values = np.random.default_rng(0).gamma(2.0, 3.0, 5000)
+    recorder = LatencyRecorder()
+    _feed(recorder, values)
+    assert recorder.summary() == summarize(values)
+
+
+def test_histogram_mode_within_tolerance_and_memory_bounded():
+    values = np.random.default_rng(1).lognormal(0, 1, 200_000)
+    recorder = LatencyRecorder(exact_limit=1000)
+    _feed(recorder, values, chunks=50)
+    approx, exact = recorder.summary(), summarize(values)
+    assert not approx.exact
+    assert approx.count == exact.count
+    assert approx.mean == pytest.approx(exact.mean, rel=1e-12)
+    assert approx.std == pytest.approx(exact.std, rel=1e-9)
+    for name in ("median", "p90", "p95", "p99", "p99_9"):
+        assert getattr(approx, name) == pytest.approx(getattr(exact, name), rel=1e-3), name
+    assert (approx.min, approx.max) == (exact.min, exact.max)
+    assert recorder._exact == []          # samples beyond the limit are not kept
+
+
+def test_histogram_clamps_out_of_range_values():
+    hist = LogHistogram(low=1.0, high=100.0, rel_width=0.01)
+    hist.add(np.array([0.001, 50.0, 1e9]))
+    assert hist.counts.sum() == 3
+    assert hist.counts[0] == 1 and hist.counts[-1] == 1

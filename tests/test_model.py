@@ -1,0 +1,78 @@
+import os
+
+import pytest
+
+from perfbench.config import BenchmarkConfig
+from perfbench.errors import UsageError
+from perfbench.model import prepare_model
+
+
+def test_file_model_cost_from_graph(core, tiny_ir):
+    prepared = prepare_model(BenchmarkConfig(model=tiny_ir), core)
+    # 3×3 SAME conv, 3 -> 8 channels on 32×32: 2·(8·32·32)·27 FLOPs per image
+    assert prepared.gflops_per_image == pytest.approx(2 * 8 * 32 * 32 * 27 / 1e9)
+    assert prepared.gflops_source == "graph (conv+matmul)"
+    assert prepared.batch == 1
+    assert prepared.inputs[0].name == "image" and prepared.inputs[0].shape == (1, 32, 32, 3)
+
+
+def test_batch_reshapes_and_cost_stays_per_image(core, tiny_ir):
+    prepared = prepare_model(BenchmarkConfig(model=tiny_ir, batch=4), core)
+    assert prepared.batch == 4 and prepared.inputs[0].shape == (4, 32, 32, 3)
+    assert prepared.gflops_per_image == pytest.approx(2 * 8 * 32 * 32 * 27 / 1e9)
+
+
+def test_user_gflops_overrides_and_is_labelled(core, tiny_ir):
+    prepared = prepare_model(BenchmarkConfig(model=tiny_ir, gflops=1.5), core)
+    assert prepared.gflops_per_image == 1.5 and prepared.gflops_source == "user (--gflops)"
+
+
+def test_builtin_uses_card_figure(core):
+    prepared = prepare_model(BenchmarkConfig(batch=2), core)
+    assert prepared.gflops_per_image == 22.227 and prepared.gflops_source == "model card"
+    assert prepared.inputs[0].shape == (2, 299, 299, 3) and prepared.batch == 2
+
+
+def test_dynamic_batch_unset_names_input_and_dimension(core, dynamic_ir):
+    with pytest.raises(UsageError, match=r"input 'image' dimension 0 is dynamic"):
+        prepare_model(BenchmarkConfig(model=dynamic_ir), core)
+    assert prepare_model(BenchmarkConfig(model=dynamic_ir, batch=2), core).batch == 2
+
+
+def test_unnamed_shape_on_single_input(core, dynamic_ir):
+    prepared = prepare_model(BenchmarkConfig(model=dynamic_ir, shape="[3,32,32,3]"), core)
+    assert prepared.inputs[0].shape == (3, 32, 32, 3) and prepared.batch == 3
+
+
+def test_multi_input_shapes(core, token_ir):
+    with pytest.raises(UsageError, match="input 'input_ids' dimension 0 is dynamic"):
+        prepare_model(BenchmarkConfig(model=token_ir), core)
+    with pytest.raises(UsageError, match="dimension 1 is dynamic"):
+        prepare_model(BenchmarkConfig(model=token_ir, batch=1), core)
+    prepared = prepare_model(
+        BenchmarkConfig(model=token_ir, shape="input_ids[2,16],attention_mask[2,16]"), core)
+    assert [s.shape for s in prepared.inputs] == [(2, 16), (2, 16)]
+    with pytest.raises(UsageError, match="unknown input 'ids'"):
+        prepare_model(BenchmarkConfig(model=token_ir, shape="ids[1,2]"), core)
+    with pytest.raises(UsageError, match="single-input model"):
+        prepare_model(BenchmarkConfig(model=token_ir, shape="[1,2]"), core)
+
+
+def test_missing_unreadable_and_garbage_models(core, tmp_path):
+    with pytest.raises(UsageError, match="model file not found"):
+        prepare_model(BenchmarkConfig(model=str(tmp_path / "nope.xml")), core)
+    with pytest.raises(UsageError, match="is a directory"):
+        prepare_model(BenchmarkConfig(model=str(tmp_path)), core)
+    garbage = tmp_path / "garbage.xml"
+    garbage.write_text("this is not a model")
+    with pytest.raises(UsageError, match="cannot read model"):
+        prepare_model(BenchmarkConfig(model=str(garbage)), core)
+    if os.geteuid() != 0:  # root reads everything
+        garbage.chmod(0)
+        with pytest.raises(UsageError, match="not readable"):
+            prepare_model(BenchmarkConfig(model=str(garbage)), core)
+
+
+def test_shape_not_allowed_for_builtin(core):
+    with pytest.raises(UsageError, match="--shape applies to --model"):
+        prepare_model(BenchmarkConfig(shape="[1,2]"), core)

@@ -1,0 +1,51 @@
+import pytest
+
+from perfbench.errors import UsageError
+from perfbench.profiles import builtin_names, load_profile
+
+
+def test_builtin_profiles_load():
+    assert {"latency", "throughput"} <= set(builtin_names())
+    latency = load_profile("latency")
+    assert latency.settings["hint"] == "latency" and latency.settings["requests"] == 1
+    assert latency.description
+    for name in builtin_names():
+        load_profile(name)
+
+
+def test_profile_by_path(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('hint = "latency"\nbatch = 2\nstreams = "AUTO"\n')
+    assert load_profile(str(path)).settings == {"hint": "latency", "batch": 2, "streams": "AUTO"}
+
+
+@pytest.mark.parametrize("body,match", [
+    ('bacth = 2\n', "profile bad.toml: unknown setting 'bacth'"),
+    ('batch = "two"\n', "profile bad.toml: 'batch' must be a positive whole number"),
+    ('batch = 0\n', "profile bad.toml: 'batch'"),
+    ('time = true\n', "profile bad.toml: 'time'"),
+    ('hint = "fastest"\n', "profile bad.toml: 'hint' must be one of"),
+    ('batch = [1, 2]\n', "profile bad.toml: 'batch'"),
+    ('hint = \n', "profile bad.toml: not valid TOML"),
+    ('description = 3\n', "profile bad.toml: 'description' must be a string"),
+    ('[run]\nbatch = 1\n', "profile bad.toml: unknown setting 'run'"),
+])
+def test_bad_profiles_name_key_and_file(tmp_path, body, match):
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    with pytest.raises(UsageError, match=match):
+        load_profile(str(path))
+
+
+def test_unknown_profile_lists_builtins(tmp_path):
+    with pytest.raises(UsageError, match="built-in profiles: latency"):
+        load_profile("nonexistent")
+    with pytest.raises(UsageError, match="profile file not found"):
+        load_profile(str(tmp_path / "missing.toml"))
+
+
+def test_non_utf8_profile(tmp_path):
+    path = tmp_path / "binary.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        load_profile(str(path))
