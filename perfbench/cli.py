@@ -49,6 +49,18 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     load.add_argument("-t", "--time", help="measure for this many seconds (default 15)")
     load.add_argument("-n", "--iterations", help="stop after this many requests")
     load.add_argument("--warmup", help="extra warm-up seconds after every request ran once")
+    prec = p.add_argument_group("precision and diagnostics")
+    prec.add_argument("--until-stable", nargs="?", const="1", metavar="PCT",
+                      help="measure until the FPS 95%% CI half-width is within PCT %% "
+                      "(default 1) and the last windows agree")
+    prec.add_argument("--max-time", help="bound of --until-stable, seconds (default 60)")
+    prec.add_argument("--repeat", help="independent trials; reports the spread between them")
+    prec.add_argument("--recompile", action="store_const", const="true",
+                      help="compile afresh for every --repeat trial")
+    prec.add_argument("--roofline", action="store_const", const="true",
+                      help="report efficiency vs the device peak (measured once, cached)")
+    prec.add_argument("--perf-counters", action="store_const", const="true",
+                      help="per-layer times from a separate profiling pass")
     out = p.add_argument_group("output")
     out.add_argument("--profile", help="profile name (see `perfbench profiles`) or .toml path")
     out.add_argument("--json", help="write the result as JSON to this path (- for stdout)")
@@ -68,6 +80,12 @@ def make_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="devices, CPU and OpenVINO version")
     info.add_argument("--json", help="also write the information as JSON (- for stdout)")
     sub.add_parser("profiles", help="list built-in profiles")
+    peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
+    peak.add_argument("-d", "--device", default="CPU")
+    peak.add_argument("--precision", action="append",
+                      help="f32, bf16 or f16; repeat for several (default: f32 and the "
+                      "device's default precision)")
+    peak.add_argument("-t", "--time", default="2", help="seconds per kernel (default 2)")
     return parser
 
 
@@ -83,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.profile:
         from .profiles import load_profile
         profile_settings = load_profile(args.profile).settings
-    config = build_config(profile_settings, _run_settings(args))
+    config = build_config(profile_settings, _run_settings(args))  # validates across fields
     if args.json:
         check_writable(args.json, "--json")
     return run_command(config, json_path=args.json, quiet=args.quiet)
@@ -107,7 +125,15 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     return profiles_command()
 
 
-COMMANDS = {"run": cmd_run, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles}
+def cmd_peak(args: argparse.Namespace) -> int:
+    from .commands.peak import peak_command
+    precisions = [coerce("precision", p, "--precision") for p in args.precision or []]
+    return peak_command(coerce("device", args.device, "--device"), precisions,
+                        coerce("time", args.time, "--time"))
+
+
+COMMANDS = {"run": cmd_run, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles,
+            "peak": cmd_peak}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ PRECISIONS = ("f32", "bf16", "f16")
 APIS = ("async", "sync")
 #: Used when neither ``time`` nor ``iterations`` is given.
 DEFAULT_TIME_S = 15.0
+#: Bound of an ``--until-stable`` run (the peer's default fixed duration on CPU).
+DEFAULT_MAX_TIME_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,23 @@ class BenchmarkConfig:
     gflops: float | None = None
     cache_dir: str | None = None
     seed: int = 0
+    until_stable: float | None = None  # target 95 % CI half-width of FPS, in percent
+    max_time: float = DEFAULT_MAX_TIME_S
+    repeat: int = 1
+    recompile: bool = False            # compile afresh for every trial of --repeat
+    roofline: bool = False             # measure the device peak if none is cached
+    perf_counters: bool = False        # per-layer profiling pass after the timed run
+
+    def __post_init__(self) -> None:
+        if self.until_stable is not None and self.time is not None:
+            raise UsageError("--until-stable stops by itself; bound it with --max-time, "
+                             "not --time")
 
     @property
     def time_limit_s(self) -> float | None:
         """The measuring time limit actually applied (a default when nothing bounds the run)."""
+        if self.until_stable is not None:
+            return self.max_time
         if self.time is None and self.iterations is None:
             return DEFAULT_TIME_S
         return self.time
@@ -101,6 +116,13 @@ def _non_negative_float(value: Any) -> float:
     return _float(value, allow_zero=True)
 
 
+def _percentage(value: Any) -> float:
+    pct = _positive_float(value)
+    if pct > 50:
+        raise ValueError("must be a percentage in (0, 50]")
+    return pct
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value.strip().lower() not in options:
@@ -152,6 +174,12 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "gflops": _positive_float,
     "cache_dir": _non_empty_str,
     "seed": _non_negative_int,
+    "until_stable": _percentage,
+    "max_time": _positive_float,
+    "repeat": _positive_int,
+    "recompile": _bool,
+    "roofline": _bool,
+    "perf_counters": _bool,
 }
 
 
@@ -168,8 +196,17 @@ def coerce(key: str, value: Any, where: str) -> Any:
 
 
 def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
-    """Merge already-coerced layers, later ones winning, into a frozen config."""
+    """Merge already-coerced layers, later ones winning, into a frozen config.
+
+    A later layer's ``time`` replaces an earlier ``until_stable`` and vice versa, so that
+    ``--time 5`` on the command line overrides a profile that asks for ``until_stable``.
+    """
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update({k: v for k, v in layer.items() if v is not None})
+        given = {k: v for k, v in layer.items() if v is not None}
+        if "time" in given and "until_stable" not in given:
+            merged.pop("until_stable", None)
+        if "until_stable" in given and "time" not in given:
+            merged.pop("time", None)
+        merged.update(given)
     return BenchmarkConfig(**merged)

@@ -39,6 +39,7 @@ class Window:
     completed: int
     latency_median_ms: float | None
     latency_p99_ms: float | None
+    trial: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,32 @@ class Measurement:
 
     duration_s: float           # first start to last completion, drain included
     completed: int              # requests completed (each holds ``batch`` images)
-    latency: LatencyStats
+    recorder: LatencyRecorder   # every latency, for statistics and pooling across trials
     windows: tuple[Window, ...]
-    stop_reason: str            # "time", "iterations" or "interrupted"
+    stop_reason: str            # "time", "iterations", "stable" or "interrupted"
+
+    @property
+    def latency(self) -> LatencyStats:
+        return self.recorder.summary()
 
 
 @dataclass
 class Progress:
-    """What the live display shows, handed to ``on_window`` once per window."""
+    """Handed to ``on_window`` once per window (live display, monitor, stop rule)."""
 
     elapsed_s: float
     time_limit_s: float | None
     iteration_limit: int | None
     completed: int
-    last_window: Window
+    windows: list[Window]
+
+    @property
+    def last_window(self) -> Window:
+        return self.windows[-1]
+
+
+#: ``on_window`` returns None to go on, or a stop reason (e.g. "stable") to end the run.
+WindowHook = Callable[[Progress], "str | None"]
 
 
 @dataclass
@@ -71,16 +84,20 @@ class StopLimits:
 
 
 class _WindowTracker:
-    """Cuts the measured window into ~1 s windows as the loop passes each tick."""
+    """Cuts the measured window into ~1 s windows as the loop passes each tick, and decides
+    there (never per request) whether the run must stop early."""
 
     def __init__(self, recorder: LatencyRecorder, t0: float, limits: StopLimits,
-                 on_window: Callable[[Progress], None] | None):
+                 on_window: WindowHook | None):
         self.recorder, self.t0, self.limits, self.on_window = recorder, t0, limits, on_window
         self.windows: list[Window] = []
         self.window_start = t0
         self.completed = 0
+        self.stop_reason: str | None = None
 
-    def close_window(self, now: float) -> None:
+    def close_window(self, now: float, final: bool = False) -> bool:
+        """Close the current window; True when the run should stop.  The final window
+        (after the drain) is shown to the hook but cannot change why the run stopped."""
         chunk = self.recorder.flush()
         self.completed += len(chunk)
         if len(chunk):
@@ -92,8 +109,14 @@ class _WindowTracker:
         self.windows.append(window)
         self.window_start = now
         if self.on_window is not None:
-            self.on_window(Progress(now - self.t0, self.limits.time_s, self.limits.iterations,
-                                    self.completed, window))
+            reason = self.on_window(Progress(now - self.t0, self.limits.time_s,
+                                             self.limits.iterations, self.completed,
+                                             self.windows))
+            if not final and self.stop_reason is None:
+                self.stop_reason = reason
+        if self.limits.stop_event.is_set():
+            self.stop_reason = "interrupted"
+        return self.stop_reason is not None
 
 
 def make_pool(compiled: ov.CompiledModel, size: int,
@@ -124,7 +147,7 @@ def warm_up(queue: ov.AsyncInferQueue, seconds: float) -> tuple[float, int]:
 
 
 def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
-                  on_window: Callable[[Progress], None] | None = None) -> Measurement:
+                  on_window: WindowHook | None = None) -> Measurement:
     """Closed loop: keep every request busy until a limit is hit, then drain."""
     recorder = LatencyRecorder()
     requests = [queue[i] for i in range(len(queue))]
@@ -147,10 +170,9 @@ def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
             in_flight[idle] = False
         now = _clock()
         if now >= next_tick:
-            tracker.close_window(now)
-            next_tick = now + WINDOW_S
-            if limits.stop_event.is_set():
+            if tracker.close_window(now):
                 break
+            next_tick = now + WINDOW_S
         if now >= deadline or starts >= max_starts:
             break
         in_flight[idle] = True
@@ -161,12 +183,12 @@ def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     for idle, busy in enumerate(in_flight):
         if busy:
             record(requests[idle].latency)
-    tracker.close_window(t_end)
+    tracker.close_window(t_end, final=True)
     return _finish(recorder, tracker, t_end - t0, limits, starts)
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,
-                 on_window: Callable[[Progress], None] | None = None) -> Measurement:
+                 on_window: WindowHook | None = None) -> Measurement:
     """One blocking request at a time: latency-bound use, no overlap."""
     recorder = LatencyRecorder()
     record = recorder.pending.append
@@ -183,14 +205,13 @@ def measure_sync(request: ov.InferRequest, limits: StopLimits,
         runs += 1
         now = _clock()
         if now >= next_tick:
-            tracker.close_window(now)
-            next_tick = now + WINDOW_S
-            if limits.stop_event.is_set():
+            if tracker.close_window(now):
                 break
+            next_tick = now + WINDOW_S
         if now >= deadline or runs >= max_runs:
             break
     t_end = _clock()
-    tracker.close_window(t_end)
+    tracker.close_window(t_end, final=True)
     return _finish(recorder, tracker, t_end - t0, limits, runs)
 
 
@@ -200,11 +221,11 @@ def _deadline(limits: StopLimits) -> float:
 
 def _finish(recorder: LatencyRecorder, tracker: _WindowTracker, duration: float,
             limits: StopLimits, starts: int) -> Measurement:
-    if limits.stop_event.is_set():
-        reason = "interrupted"
+    if tracker.stop_reason is not None:
+        reason = tracker.stop_reason
     elif limits.iterations is not None and starts >= limits.iterations:
         reason = "iterations"
     else:
         reason = "time"
-    return Measurement(duration, tracker.completed, recorder.summary(), tuple(tracker.windows),
-                       reason)
+    recorder.flush()
+    return Measurement(duration, tracker.completed, recorder, tuple(tracker.windows), reason)

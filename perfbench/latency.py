@@ -18,6 +18,7 @@ from array import array
 
 import numpy as np
 
+from .stability import quantile_rank_interval
 from .stats import PERCENTILES, LatencyStats, Moments, nearest_rank, summarize
 
 DEFAULT_EXACT_LIMIT = 2**21
@@ -76,17 +77,50 @@ class LatencyRecorder:
                 self._overflowed = True
         return chunk
 
+    def absorb(self, other: "LatencyRecorder") -> None:
+        """Pool another recorder's samples into this one (repeated trials)."""
+        self.flush()
+        other.flush()
+        self.histogram.counts += other.histogram.counts
+        self.moments.merge(other.moments)
+        if self._overflowed or other._overflowed or \
+                self._exact_count + other._exact_count > self.exact_limit:
+            self._exact.clear()
+            self._overflowed = True
+        else:
+            self._exact.extend(other._exact)
+            self._exact_count += other._exact_count
+
+    @property
+    def exact(self) -> bool:
+        return not self._overflowed
+
+    def _sorted_exact(self) -> np.ndarray:
+        if len(self._exact) != 1:
+            merged = np.concatenate(self._exact) if self._exact else np.empty(0)
+            self._exact = [merged]
+        self._exact[0].sort()
+        return self._exact[0]
+
+    def value_at_rank(self, rank: int) -> float:
+        """The latency at 0-based ``rank`` among all samples (exact, or histogram bucket)."""
+        self.flush()
+        if self.exact:
+            return float(self._sorted_exact()[rank])
+        value = self.histogram.value_at(rank)
+        return min(max(value, self.moments.min), self.moments.max)
+
     def summary(self) -> LatencyStats:
         self.flush()
-        if not self._overflowed:
-            return summarize(np.concatenate(self._exact) if self._exact else [])
-        return self._histogram_summary()
-
-    def _histogram_summary(self) -> LatencyStats:
+        if self.exact:
+            return summarize(self._sorted_exact())
         m = self.moments
-        points = {}
-        for name, p in PERCENTILES.items():
-            value = self.histogram.value_at(nearest_rank(m.count, p))
-            points[name] = min(max(value, m.min), m.max)
+        points = {name: self.value_at_rank(nearest_rank(m.count, p))
+                  for name, p in PERCENTILES.items()}
         return LatencyStats(count=m.count, min=m.min, mean=m.mean, std=m.std, max=m.max,
                             exact=False, **points)
+
+    def percentile_interval(self, p: float) -> tuple[float, float]:
+        """~95 % confidence interval of the p-th percentile (order statistics)."""
+        low, high = quantile_rank_interval(self.count, p)
+        return self.value_at_rank(low), self.value_at_rank(high)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .checks import Check
 from .engine import Window
+from .monitor import SystemSummary
+from .perfcounters import LayerTime
+from .stability import Estimate
 from .stats import LatencyStats
 
 SCHEMA = "perfbench.result"
@@ -24,6 +28,39 @@ class ModelInfo:
     batch: int
     gflops_per_image: float
     gflops_source: str
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One independent trial of ``--repeat``: its own warm-up and measured window."""
+
+    duration_s: float
+    completed_requests: int
+    fps: float
+    steady_fps: float | None
+    latency_median_ms: float
+    latency_p99_ms: float
+    stop_reason: str
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How sure the figures are (see ``stability.py`` for the methods)."""
+
+    fps_windows: Estimate | None          # 95 % CI from steady windows (within-run noise)
+    fps_trials: Estimate | None           # 95 % CI from trial FPS (run-to-run noise)
+    latency_ci_ms: dict[str, tuple[float, float]]
+    stable_target_pct: float | None       # --until-stable target, if any
+    stable: bool | None                   # None when no target was set
+
+    def to_dict(self) -> dict:
+        return {
+            "fps_windows": self.fps_windows.to_dict() if self.fps_windows else None,
+            "fps_trials": self.fps_trials.to_dict() if self.fps_trials else None,
+            "latency_ci95_ms": {k: list(v) for k, v in self.latency_ci_ms.items()},
+            "until_stable_target_pct": self.stable_target_pct,
+            "stable": self.stable,
+        }
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,12 @@ class BenchmarkResult:
     latency: LatencyStats
     windows: tuple[Window, ...]
     environment: dict
+    trials: tuple[Trial, ...] = ()
+    precision: Precision | None = None
+    system: SystemSummary | None = None
+    checks: tuple[Check, ...] = ()
+    roofline: dict | None = None
+    layers: tuple[LayerTime, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -50,8 +93,16 @@ class BenchmarkResult:
 
     @property
     def fps(self) -> float:
-        """Images per second over the whole measured window (ramp-up and drain included)."""
+        """Images per second over the measured window(s), ramp-up and drain included."""
         return self.images / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def steady_fps(self) -> float | None:
+        """Images per second without each trial's ramp-up and drain windows."""
+        values = [(t.steady_fps, t.duration_s) for t in self.trials if t.steady_fps]
+        if not values:
+            return None
+        return sum(f * d for f, d in values) / sum(d for _, d in values)
 
     @property
     def effective_gflops(self) -> float:
@@ -73,6 +124,7 @@ class BenchmarkResult:
                        "pool_size": self.pool_size},
             "results": {
                 "fps": self.fps,
+                "steady_fps": self.steady_fps,
                 "images": self.images,
                 "completed_requests": self.completed_requests,
                 "duration_s": self.duration_s,
@@ -82,8 +134,14 @@ class BenchmarkResult:
                 "warmup_inferences": self.warmup_inferences,
                 "latency_ms": self.latency.to_dict(),
             },
+            "precision": self.precision.to_dict() if self.precision else None,
+            "trials": [asdict(t) for t in self.trials],
             "timeline": [dict(asdict(w), fps=fps)
                          for w, fps in zip(self.windows, self.timeline_fps())],
+            "system": self.system.to_dict() if self.system else None,
+            "checks": [c.to_dict() for c in self.checks],
+            "roofline": self.roofline,
+            "perf_counters": [layer.to_dict() for layer in self.layers],
             "environment": self.environment,
             "warnings": list(self.warnings),
         }

@@ -9,47 +9,178 @@ This is the Python API the CLI is a thin layer over::
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from dataclasses import dataclass
 from typing import Callable
 
 import openvino as ov
 
 from . import environment
+from .checks import run_checks
 from .config import BenchmarkConfig
-from .device import check_device, compile_model
-from .engine import Progress, StopLimits, make_pool, measure_async, measure_sync, warm_up
+from .device import CompiledModel, check_device, compile_model
+from .engine import (Measurement, Progress, StopLimits, make_pool, measure_async,
+                     measure_sync, warm_up)
 from .inputs import make_tensors
-from .model import prepare_model
-from .result import BenchmarkResult, ModelInfo
+from .model import PreparedModel, prepare_model
+from .monitor import SystemMonitor
+from .peak import peak_for
+from .perfcounters import profile_layers
+from .result import BenchmarkResult, ModelInfo, Precision, Trial
+from .stability import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
+                        window_rates)
+
+ProgressCallback = Callable[[Progress], None]
 
 
-def run(config: BenchmarkConfig, on_window: Callable[[Progress], None] | None = None,
+@dataclass
+class _TrialRun:
+    measured: Measurement
+    first_inference_ms: float
+    warmup_inferences: int
+
+
+class _Session:
+    """A compiled model with its request pool and input tensors."""
+
+    def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig):
+        self.compiled: CompiledModel = compile_model(core, prepared.model, config)
+        self.pool_size = 1 if config.api == "sync" else (
+            config.requests or self.compiled.resolved.get("optimal_requests", 1))
+        self.tensors = make_tensors(prepared.inputs, config.seed, self.pool_size)
+        self.queue = make_pool(self.compiled.compiled, self.pool_size, self.tensors)
+
+
+def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
+                 on_window: ProgressCallback | None):
+    def hook(progress: Progress) -> str | None:
+        monitor.sample()
+        if on_window is not None:
+            on_window(progress)
+        if rule is not None and rule.is_stable(progress.windows):
+            return "stable"
+        return None
+    return hook
+
+
+def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
+               hook) -> _TrialRun:
+    first_ms, warmup_runs = warm_up(session.queue, config.warmup)
+    if config.api == "sync":
+        measured = measure_sync(session.queue[0], limits, hook)
+    else:
+        measured = measure_async(session.queue, limits, hook)
+    if measured.stop_reason == "time" and config.until_stable is not None:
+        measured = dataclasses.replace(measured, stop_reason="max_time")
+    return _TrialRun(measured, first_ms, warmup_runs)
+
+
+def _trial_summary(run: _TrialRun, batch: int) -> Trial:
+    m = run.measured
+    steady = steady_rate(m.windows)
+    return Trial(m.duration_s, m.completed, m.completed * batch / m.duration_s,
+                 steady * batch if steady else None, m.latency.median, m.latency.p99,
+                 m.stop_reason)
+
+
+def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
+    """95 % CI of FPS from the steady windows of every trial (within-run noise)."""
+    estimate = mean_ci(window_rates([w for r in runs for w in steady_windows(r.measured.windows)]))
+    if estimate is None:
+        return None
+    return dataclasses.replace(estimate, value=estimate.value * batch, low=estimate.low * batch,
+                               high=estimate.high * batch)
+
+
+def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
+               config: BenchmarkConfig) -> Precision:
+    latency_ci = {name: recorder.percentile_interval(p)
+                  for name, p in (("median", 50), ("p90", 90), ("p99", 99))}
+    stable = None
+    if config.until_stable is not None:
+        stable = all(t.stop_reason == "stable" for t in trials)
+    return Precision(_fps_from_windows(runs, batch), mean_ci([t.fps for t in trials]),
+                     latency_ci, config.until_stable, stable)
+
+
+def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
+    reached = (f"reached ±{precision.fps_windows.half_width_pct:.2f} %"
+               if precision.fps_windows else "could not be estimated")
+    return (f"NOT STABLE: the FPS 95 % CI {reached} (target ±{config.until_stable:g} %) "
+            f"before --max-time {config.max_time:g} s; treat the figures as imprecise")
+
+
+def _roofline(core: ov.Core, config: BenchmarkConfig, resolved: dict,
+              effective_gflops: float) -> dict | None:
+    precision = resolved.get("precision", "f32")
+    entry = peak_for(core, config.device, precision, measure=config.roofline)
+    if entry is None:
+        return None
+    return {"precision": precision, "peak_gflops": entry["gflops"],
+            "efficiency": effective_gflops / entry["gflops"], "peak_method": entry["method"],
+            "peak_measured_at": entry["measured_at"]}
+
+
+def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
         stop_event: threading.Event | None = None) -> BenchmarkResult:
     core = ov.Core()
     check_device(core, config.device)  # before the model build, which takes a while
     prepared = prepare_model(config, core)
-    compiled = compile_model(core, prepared.model, config)
-    pool_size = 1 if config.api == "sync" else (
-        config.requests or compiled.resolved.get("optimal_requests", 1))
-    tensors = make_tensors(prepared.inputs, config.seed, pool_size)
-    queue = make_pool(compiled.compiled, pool_size, tensors)
-    first_ms, warmup_runs = warm_up(queue, config.warmup)
+    session = _Session(core, prepared, config)
+    compile_ms = session.compiled.compile_ms
     limits = StopLimits(config.time_limit_s, config.iterations)
     if stop_event is not None:
         limits.stop_event = stop_event
-    if config.api == "sync":
-        measured = measure_sync(queue[0], limits, on_window)
-    else:
-        measured = measure_async(queue, limits, on_window)
+    rule = StabilityRule(config.until_stable) if config.until_stable is not None else None
+    monitor = SystemMonitor()
+    hook = _window_hook(monitor, rule, on_window)
+    runs: list[_TrialRun] = []
+    monitor.start()
+    for index in range(config.repeat):
+        if index and config.recompile:
+            session = _Session(core, prepared, config)
+        runs.append(_run_trial(session, config, limits, hook))
+        if runs[-1].measured.stop_reason == "interrupted":
+            break
+    system = monitor.stop()
+    return _assemble(core, config, prepared, session, compile_ms, runs, system)
+
+
+def _assemble(core, config, prepared, session, compile_ms, runs, system) -> BenchmarkResult:
+    batch = prepared.batch
+    recorder = runs[0].measured.recorder
+    for extra in runs[1:]:
+        recorder.absorb(extra.measured.recorder)
+    latency = recorder.summary()
+    trials = [_trial_summary(r, batch) for r in runs]
+    windows = tuple(dataclasses.replace(w, trial=i)
+                    for i, r in enumerate(runs) for w in r.measured.windows)
+    precision = _precision(runs, trials, recorder, batch, config)
+    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms)
+    warnings = [c.message for c in checks if not c.ok]
+    if precision.stable is False:
+        warnings.insert(0, _stability_warning(precision, config))
+    duration = sum(r.measured.duration_s for r in runs)
+    completed = sum(r.measured.completed for r in runs)
+    layers = ()
+    if config.perf_counters:
+        layers = tuple(profile_layers(core, prepared.model, config, session.tensors)[0])
+    interrupted = any(r.measured.stop_reason == "interrupted" for r in runs)
     model_info = ModelInfo(prepared.name, prepared.source,
                            tuple({"name": s.name, "element_type": s.element_type,
                                   "shape": list(s.shape)} for s in prepared.inputs),
-                           prepared.batch, prepared.gflops_per_image, prepared.gflops_source)
+                           batch, prepared.gflops_per_image, prepared.gflops_source)
+    effective = completed * batch / duration * prepared.gflops_per_image if duration else 0.0
     return BenchmarkResult(
-        status="interrupted" if measured.stop_reason == "interrupted" else "complete",
-        model=model_info, requested=config.to_dict(), resolved=compiled.resolved,
-        pool_size=pool_size, compile_ms=compiled.compile_ms, first_inference_ms=first_ms,
-        warmup_inferences=warmup_runs, duration_s=measured.duration_s,
-        completed_requests=measured.completed, stop_reason=measured.stop_reason,
-        latency=measured.latency, windows=measured.windows,
-        environment=environment.describe())
+        status="interrupted" if interrupted else "complete",
+        model=model_info, requested=config.to_dict(), resolved=session.compiled.resolved,
+        pool_size=session.pool_size, compile_ms=compile_ms,
+        first_inference_ms=runs[0].first_inference_ms,
+        warmup_inferences=sum(r.warmup_inferences for r in runs), duration_s=duration,
+        completed_requests=completed, stop_reason=runs[-1].measured.stop_reason,
+        latency=latency, windows=windows, environment=environment.describe(),
+        trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
+        roofline=None if interrupted else _roofline(core, config, session.compiled.resolved,
+                                                    effective),
+        layers=layers, warnings=tuple(warnings))

@@ -76,18 +76,21 @@ class Moments:
     max: float = -math.inf
 
     def add(self, chunk: np.ndarray) -> None:
-        n = len(chunk)
-        if n == 0:
+        if len(chunk):
+            mean = float(chunk.mean())
+            self.merge(Moments(len(chunk), mean, float(((chunk - mean) ** 2).sum()),
+                               float(chunk.min()), float(chunk.max())))
+
+    def merge(self, other: "Moments") -> None:
+        if other.count == 0:
             return
-        chunk_mean = float(chunk.mean())
-        chunk_m2 = float(((chunk - chunk_mean) ** 2).sum())
-        total = self.count + n
-        delta = chunk_mean - self.mean
-        self.mean += delta * n / total
-        self.m2 += chunk_m2 + delta * delta * self.count * n / total
+        total = self.count + other.count
+        delta = other.mean - self.mean
+        self.mean += delta * other.count / total
+        self.m2 += other.m2 + delta * delta * self.count * other.count / total
         self.count = total
-        self.min = min(self.min, float(chunk.min()))
-        self.max = max(self.max, float(chunk.max()))
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
 
     @property
     def std(self) -> float:

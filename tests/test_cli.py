@@ -117,3 +117,28 @@ def test_info_and_profiles_commands(tmp_path, capsys):
     assert main(["profiles"]) == 0
     listing = capsys.readouterr().out
     assert "latency" in listing and "throughput" in listing
+
+
+def test_until_stable_conflicts_with_time(capsys):
+    assert main(["run", "--until-stable", "--time", "5"]) == 2
+    assert "--max-time" in capsys.readouterr().err
+
+
+def test_until_stable_flag_default_and_value(tiny_ir, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", tiny_ir, "--until-stable", "--max-time", "1", "-q",
+                 "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["config"]["requested"]["until_stable"] == 1.0
+    assert data["precision"]["until_stable_target_pct"] == 1.0
+    assert main(["run", "--until-stable", "70"]) == 2
+
+
+def test_perf_counters_in_json(tiny_ir, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", tiny_ir, "-n", "50", "--perf-counters", "-q",
+                 "--json", str(out)]) == 0
+    layers = json.loads(out.read_text())["perf_counters"]
+    assert layers and {"name", "type", "exec_type", "total_ms", "mean_ms", "share_pct"} <= set(
+        layers[0])
+    assert "Top 10 layers" in capsys.readouterr().out

@@ -39,3 +39,47 @@ def test_builtin_model_short_run():
     assert result.first_inference_ms > 0 and result.compile_ms > 0
     assert result.resolved["hint"] == "LATENCY"
     assert result.effective_gflops == pytest.approx(result.fps * 22.227)
+
+
+def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.6, repeat=3))
+    assert len(result.trials) == 3
+    assert result.completed_requests == sum(t.completed_requests for t in result.trials)
+    assert result.latency.count == result.completed_requests
+    assert result.duration_s == pytest.approx(sum(t.duration_s for t in result.trials))
+    spread = result.precision.fps_trials
+    assert spread.n == 3
+    fps = [t.fps for t in result.trials]
+    assert min(fps) <= spread.value <= max(fps)
+    assert {w.trial for w in result.windows} == {0, 1, 2}
+
+
+def test_until_stable_stops_when_precise(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, until_stable=10.0, max_time=20))
+    assert result.stop_reason == "stable" and result.precision.stable is True
+    assert result.precision.fps_windows.half_width_pct <= 10.0
+    assert result.duration_s < 20
+    assert not any("NOT STABLE" in w for w in result.warnings)
+
+
+def test_until_stable_bound_hit_is_marked_not_stable(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, until_stable=0.001, max_time=2.5))
+    assert result.status == "complete" and result.stop_reason == "max_time"
+    assert result.precision.stable is False
+    assert result.warnings[0].startswith("NOT STABLE")
+    assert result.fps > 0
+
+
+def test_too_short_a_run_gives_no_fps_interval_rather_than_a_fake_one(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.5))
+    assert result.precision.fps_windows is None
+    assert result.fps > 0
+
+
+def test_steady_state_and_latency_intervals(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, time=4.5))
+    assert result.steady_fps == pytest.approx(result.precision.fps_windows.value, rel=0.05)
+    low, high = result.precision.latency_ci_ms["median"]
+    assert low <= result.latency.median <= high
+    low, high = result.precision.latency_ci_ms["p99"]
+    assert low <= result.latency.p99 <= high

@@ -1,4 +1,5 @@
-"""The human-readable result: requested vs resolved config, throughput, latency."""
+"""The human-readable result: requested vs resolved config, throughput with its precision,
+latency, system utilisation, roofline, top layers and warnings."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ _CONFIG_ROWS = (  # (label, requested key, resolved key)
     ("pinning", "pin", "pinning"),
     ("requests", "requests", "optimal_requests"),
 )
+TOP_LAYERS = 10
 
 
 def _fmt(value) -> str:
@@ -41,35 +43,93 @@ def config_table(result: BenchmarkResult) -> Table:
     return table
 
 
-def results_table(result: BenchmarkResult) -> Table:
+def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
+    rows = [("throughput", f"{result.fps:,.2f} FPS")]
+    precision = result.precision
+    if precision and precision.fps_windows:
+        est = precision.fps_windows
+        rows.append(("steady-state FPS", f"{result.steady_fps or est.value:,.2f} "
+                     f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
+                     f"CV {est.cv_pct:.1f} %)[/]"))
+    if precision and precision.fps_trials:
+        est = precision.fps_trials
+        rows.append(("between trials", f"{est.value:,.2f} ± {est.half_width_pct:.2f} % "
+                     f"[dim](95 % CI, {est.n} trials, CV {est.cv_pct:.1f} %)[/]"))
+    if precision and precision.stable is not None:
+        verdict = "[green]stable[/]" if precision.stable else "[bold red]NOT STABLE[/]"
+        rows.append(("stability", f"{verdict} [dim](target ±{precision.stable_target_pct:g} %)"
+                     "[/]"))
+    rows.append(("effective compute", f"{result.effective_gflops:,.1f} GFLOP/s"))
+    if result.roofline:
+        roof = result.roofline
+        rows.append(("roofline", f"{100 * roof['efficiency']:.1f} % of {roof['peak_gflops']:,.0f}"
+                     f" GFLOP/s {roof['precision']} peak"))
+    rows.append(("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
+                 f"[dim]({result.model.gflops_source})[/]"))
+    rows.append(("measured", f"{result.completed_requests:,} requests × batch "
+                 f"{result.model.batch} in {result.duration_s:.2f} s "
+                 f"[dim](stopped: {result.stop_reason})[/]"))
+    rows.append(("compile time", f"{result.compile_ms:,.1f} ms"))
+    rows.append(("first inference", f"{result.first_inference_ms:,.2f} ms [dim](not in stats)[/]"))
+    return rows
+
+
+def _latency_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     lat = result.latency
+    cis = result.precision.latency_ci_ms if result.precision else {}
+    note = "" if lat.exact else " [dim](histogram, ±0.005 %)[/]"
+    rows = []
+    for label, key in (("min", "min"), ("mean", "mean"), ("std", "std"), ("median", "median"),
+                       ("p90", "p90"), ("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"),
+                       ("max", "max")):
+        text = f"{getattr(lat, key):,.3f} ms"
+        if key in cis:
+            low, high = cis[key]
+            text += f" [dim][{low:,.3f}, {high:,.3f}][/]"
+        rows.append((f"latency {label}", text + (note if key.startswith(("p", "med")) else "")))
+    return rows
+
+
+def _system_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
+    s = result.system
+    if s is None or s.seconds <= 0:
+        return []
+    cores = " ".join(f"{c:.0f}" for c in s.per_core_pct)
+    return [("CPU use", f"{s.cpu_own_pct:.0f} % perfbench, {s.cpu_other_pct:.0f} % other "
+             f"[dim](per core %: {cores})[/]"),
+            ("memory", f"RSS peak {s.rss_peak_bytes / 2**20:,.0f} MiB, system "
+             f"{s.memory_used_pct_peak:.0f} % of {s.memory_total_bytes / 2**30:,.1f} GiB")]
+
+
+def results_table(result: BenchmarkResult) -> Table:
     status = "" if result.status == "complete" else f" [bold red]({result.status.upper()})[/]"
     table = Table(title=f"Results: {result.model.name}{status}", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    rows = [
-        ("throughput", f"{result.fps:,.2f} FPS"),
-        ("effective compute", f"{result.effective_gflops:,.1f} GFLOP/s"),
-        ("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
-                       f"[dim]({result.model.gflops_source})[/]"),
-        ("measured", f"{result.completed_requests:,} requests × batch {result.model.batch} "
-                     f"in {result.duration_s:.2f} s [dim](stopped by {result.stop_reason})[/]"),
-        ("compile time", f"{result.compile_ms:,.1f} ms"),
-        ("first inference", f"{result.first_inference_ms:,.2f} ms [dim](not in stats)[/]"),
-    ]
-    for name, value in rows:
+    for name, value in (_throughput_rows(result) + _latency_rows(result)
+                        + _system_rows(result)):
         table.add_row(name, value)
-    exact = "" if lat.exact else " [dim](histogram, ±0.005 %)[/]"
-    for label, value in (("latency min", lat.min), ("latency mean", lat.mean),
-                         ("latency std", lat.std), ("latency median", lat.median),
-                         ("latency p90", lat.p90), ("latency p95", lat.p95),
-                         ("latency p99", lat.p99), ("latency p99.9", lat.p99_9),
-                         ("latency max", lat.max)):
-        table.add_row(label, f"{value:,.3f} ms{exact if 'p' in label[8:] else ''}")
+    return table
+
+
+def layers_table(result: BenchmarkResult) -> Table | None:
+    if not result.layers:
+        return None
+    table = Table(title=f"Top {TOP_LAYERS} layers by time (profiling pass; all in JSON)",
+                  title_justify="left")
+    for column in ("layer", "type", "kernel", "ms/inference", "share"):
+        table.add_column(column, justify="right" if column in ("ms/inference", "share") else "left")
+    for layer in result.layers[:TOP_LAYERS]:
+        table.add_row(layer.name[:48], layer.type, layer.exec_type, f"{layer.mean_ms:.3f}",
+                      f"{layer.share_pct:.1f} %")
     return table
 
 
 def render(result: BenchmarkResult, console: Console) -> None:
-    console.print(Group(config_table(result), results_table(result)))
+    parts = [config_table(result), results_table(result)]
+    layers = layers_table(result)
+    if layers is not None:
+        parts.append(layers)
+    console.print(Group(*parts))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

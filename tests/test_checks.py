@@ -1,0 +1,35 @@
+from perfbench.checks import run_checks, samples_needed
+from perfbench.monitor import SystemSummary
+from perfbench.stability import Estimate
+from perfbench.stats import summarize
+
+
+def _failed(checks):
+    return {c.name: c for c in checks if not c.ok}
+
+
+def test_quiet_machine_passes_everything():
+    latency = summarize(range(1, 20_001))
+    checks = run_checks(SystemSummary(seconds=10, cpu_other_pct=1.0),
+                        Estimate(100, 99, 101, 20, 1.0), latency, first_inference_ms=30_000)
+    assert _failed(checks) == {}
+
+
+def test_constructed_bad_conditions_each_raise_a_warning_with_a_remedy():
+    system = SystemSummary(seconds=10, cpu_other_pct=40.0, swap_in_out_bytes=50 * 2**20,
+                           cpu_mhz_min=1500, cpu_mhz_max=3500, governors=["powersave"])
+    latency = summarize([10.0] * 50)
+    failed = _failed(run_checks(system, Estimate(100, 90, 110, 5, 12.0), latency, 900.0))
+    assert set(failed) == {"other_processes_cpu", "swapping", "cpu_frequency_spread",
+                           "cpu_governor", "window_cv", "samples_for_p99",
+                           "samples_for_p99_9", "first_inference_ratio"}
+    assert "taskset" in failed["other_processes_cpu"].message
+    assert "p99 from 50 samples is not a p99: it needs at least 1000" in \
+        failed["samples_for_p99"].message
+    assert "performance" in failed["cpu_governor"].message
+    assert "90x" in failed["first_inference_ratio"].message
+
+
+def test_samples_needed():
+    assert samples_needed(99) == 1000 and samples_needed(99.9) == 10_000
+    assert samples_needed(50) == 20

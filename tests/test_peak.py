@@ -1,0 +1,62 @@
+import json
+
+import pytest
+
+from perfbench import peak
+from perfbench.cli import main
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFBENCH_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_kernel_costs_are_hand_computed():
+    _, flops = peak.matmul_kernel(64)
+    assert flops == 2 * 64**3
+    _, flops = peak.conv_kernel(8, 10)
+    assert flops == 2 * 8 * 10 * 10 * 8 * 9
+
+
+def test_kernel_rate_is_positive_and_plausible(core):
+    model, flops = peak.matmul_kernel(256)
+    rate = peak.kernel_rate(core, model, flops, "CPU", "f32", seconds=0.3)
+    assert 0.5 < rate < 1e5        # GFLOP/s: more than a toy, less than any CPU can do
+
+
+def test_cache_round_trip_keyed_by_machine_and_precision(cache_dir):
+    assert peak.cached_peak("CPU", "f32") is None
+    peak.store_peak("CPU", "f32", 123.0)
+    peak.store_peak("CPU", "bf16", 456.0)
+    assert peak.cached_peak("CPU", "f32")["gflops"] == 123.0
+    assert peak.cached_peak("CPU", "bf16")["gflops"] == 456.0
+    data = json.loads((cache_dir / "peak.json").read_text())
+    assert list(data) == [peak.fingerprint("CPU")]
+
+
+def test_corrupt_cache_is_ignored(cache_dir):
+    (cache_dir / "peak.json").write_text("{not json")
+    assert peak.cached_peak("CPU", "f32") is None
+    peak.store_peak("CPU", "f32", 1.0)
+    assert peak.cached_peak("CPU", "f32")["gflops"] == 1.0
+
+
+def test_run_reports_efficiency_against_cached_peak(tiny_ir, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", tiny_ir, "-t", "0.5", "--precision", "f32", "--json", str(out),
+                 "-q"]) == 0
+    assert json.loads(out.read_text())["roofline"] is None      # nothing cached, not asked
+    peak.store_peak("CPU", "f32", 50.0)
+    assert main(["run", "-m", tiny_ir, "-t", "0.5", "--precision", "f32", "--json", str(out),
+                 "-q"]) == 0
+    data = json.loads(out.read_text())
+    roof = data["roofline"]
+    assert roof["peak_gflops"] == 50.0 and roof["precision"] == "f32"
+    assert roof["efficiency"] == pytest.approx(data["results"]["effective_gflops"] / 50.0)
+
+
+def test_peak_command_measures_and_caches(capsys):
+    assert main(["peak", "--precision", "f32", "-t", "0.2"]) == 0
+    assert peak.cached_peak("CPU", "f32")["gflops"] > 0
+    assert "GFLOP/s" in capsys.readouterr().out

@@ -1,0 +1,91 @@
+import math
+
+import numpy as np
+import pytest
+
+from perfbench.engine import Window
+from perfbench.stability import (StabilityRule, mean_ci, quantile_rank_interval, steady_rate,
+                                 steady_windows, t_critical, window_rates)
+
+
+@pytest.mark.parametrize("dof,expected", [(1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262),
+                                          (12, 2.179), (20, 2.086), (30, 2.042), (100, 1.984)])
+def test_t_critical_matches_tables(dof, expected):
+    assert t_critical(dof) == pytest.approx(expected, abs=2e-3)
+
+
+def test_mean_ci_hand_computed():
+    est = mean_ci([1, 2, 3, 4, 5])   # mean 3, s = sqrt(2.5), t(4) = 2.7764
+    half = 2.7764 * math.sqrt(2.5) / math.sqrt(5)
+    assert est.value == 3 and est.n == 5
+    assert (est.low, est.high) == (pytest.approx(3 - half, rel=1e-4), pytest.approx(3 + half, rel=1e-4))
+    assert est.half_width_pct == pytest.approx(100 * half / 3, rel=1e-4)
+    assert est.cv_pct == pytest.approx(100 * math.sqrt(2.5) / 3)
+    assert mean_ci([4.0]) is None
+
+
+def test_mean_ci_covers_the_true_mean_about_95_percent():
+    rng = np.random.default_rng(42)
+    covered = 0
+    for _ in range(2000):
+        est = mean_ci(rng.normal(100, 5, 8))
+        covered += est.low <= 100 <= est.high
+    assert 0.93 < covered / 2000 < 0.97
+
+
+def test_quantile_interval_coverage():
+    rng = np.random.default_rng(7)
+    true_p99 = np.exp(2.326348)       # lognormal(0,1): exp(z_0.99)
+    covered = 0
+    for _ in range(1000):
+        sample = np.sort(rng.lognormal(0, 1, 2000))
+        low, high = quantile_rank_interval(len(sample), 99)
+        covered += sample[low] <= true_p99 <= sample[high]
+    assert 0.92 < covered / 1000 <= 0.99
+
+
+def test_quantile_interval_ranks_stay_in_range():
+    assert quantile_rank_interval(1, 50) == (0, 0)
+    low, high = quantile_rank_interval(100, 99)
+    assert 0 <= low < 98 < high <= 99
+
+
+def _windows(rates, span=1.0):
+    return [Window(i * span, (i + 1) * span, int(round(r * span)), None, None)
+            for i, r in enumerate(rates)]
+
+
+def test_steady_windows_drop_ramp_up_and_drain():
+    windows = _windows([10, 100, 100, 100, 40])
+    assert steady_windows(windows) == windows[1:-1]
+    assert steady_rate(windows) == 100
+    assert window_rates(windows) == [10, 100, 100, 100, 40]
+
+
+def test_stop_rule_stops_when_precise_and_agreeing():
+    rule = StabilityRule(target_pct=1.0)
+    steady = [50] + [1000, 1004, 998, 1001, 999, 1003]
+    assert not rule.is_stable(_windows(steady[:4]))        # too few windows yet
+    assert rule.is_stable(_windows(steady))
+
+
+def test_stop_rule_waits_while_noisy_or_drifting():
+    rule = StabilityRule(target_pct=1.0)
+    noisy = [50] + [1000, 1100, 900, 1050, 950, 1000, 1080, 920]
+    assert not rule.is_stable(_windows(noisy))
+    # precise enough on average (CI ±1.5 % < 2 %), but the last three windows disagree
+    drifting = [50] + [1000] * 40 + [1000, 1250, 800]
+    assert mean_ci(window_rates(_windows(drifting)[1:])).half_width_pct < 2.0
+    assert not StabilityRule(target_pct=2.0).is_stable(_windows(drifting))
+    assert StabilityRule(target_pct=2.0).is_stable(_windows(drifting[:-3]))
+
+
+def test_stop_rule_on_a_synthetic_sequence_stops_at_the_expected_window():
+    rng = np.random.default_rng(1)
+    rates = [30.0] + list(1000 * (1 + rng.normal(0, 0.02, 200)))
+    rule = StabilityRule(target_pct=1.0)
+    stop = next(n for n in range(2, len(rates)) if rule.is_stable(_windows(rates[:n])))
+    # 2 % window noise needs about (2.0 * 2 / 1)^2 = 16 windows for a ±1 % CI
+    assert 10 <= stop <= 30
+    est = mean_ci(window_rates(_windows(rates[1:stop])))
+    assert est.half_width_pct <= 1.0
