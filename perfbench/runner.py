@@ -86,7 +86,8 @@ def _trial_summary(run: _TrialRun, batch: int) -> Trial:
 
 def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
     """95 % CI of FPS from the steady windows of every trial (within-run noise)."""
-    estimate = mean_ci(window_rates([w for r in runs for w in steady_windows(r.measured.windows)]))
+    rates = window_rates([w for r in runs for w in steady_windows(r.measured.windows)])
+    estimate = mean_ci(rates, correlated=True)
     if estimate is None:
         return None
     return dataclasses.replace(estimate, value=estimate.value * batch, low=estimate.low * batch,
