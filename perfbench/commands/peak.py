@@ -25,8 +25,7 @@ def peak_command(device: str, precisions: list[str], seconds: float) -> int:
     core = ov.Core()
     check_device(core, device)
     console = Console()
-    table = Table(title=f"Practical peak of {device}", title_justify="left",
-                  caption=f"{METHOD}; cached in {cache_path()}")
+    table = Table(title=f"Practical peak of {device}", title_justify="left")
     table.add_column("precision")
     table.add_column("GFLOP/s", justify="right")
     for precision in precisions or default_precisions(core, device):
@@ -34,4 +33,5 @@ def peak_command(device: str, precisions: list[str], seconds: float) -> int:
         store_peak(device, precision, gflops)
         table.add_row(precision, f"{gflops:,.1f}")
     console.print(table)
+    console.print(f"[dim]method: {METHOD}\ncached in {cache_path()}[/]")
     return 0
