@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
-
 from . import __version__
 from .config import APIS, HINTS, PRECISIONS, build_config, coerce
 from .errors import RunFailed, UsageError
 from .files import check_writable
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,11 +97,11 @@ def _run_settings(args: argparse.Namespace) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     from .commands.run import run_command
     profile_settings = {}
-    if args.profile:
+    if args.profile is not None:
         from .profiles import load_profile
         profile_settings = load_profile(args.profile).settings
     config = build_config(profile_settings, _run_settings(args))  # validates across fields
-    if args.json:
+    if args.json is not None:
         check_writable(args.json, "--json")
     return run_command(config, json_path=args.json, quiet=args.quiet)
 
@@ -115,7 +114,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from .commands.info import info_command
-    if args.json:
+    if args.json is not None:
         check_writable(args.json, "--json")
     return info_command(args.json)
 
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunFailed as exc:
         print(f"perfbench: run failed: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # before a command installed its own handlers
+        print("perfbench: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
-
-def stderr_console() -> Console:
-    return Console(stderr=True)

@@ -76,6 +76,8 @@ def _is_number(value: Any) -> bool:
 
 def _positive_int(value: Any) -> int:
     if isinstance(value, str):
+        if not value.isascii():
+            raise ValueError("must be a positive whole number")
         try:
             value = int(value.strip())
         except ValueError:
@@ -95,6 +97,8 @@ def _non_negative_int(value: Any) -> int:
 
 def _float(value: Any, allow_zero: bool) -> float:
     if isinstance(value, str):
+        if not value.isascii():
+            raise ValueError("must be a number")
         try:
             value = float(value.strip())
         except ValueError:

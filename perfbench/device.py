@@ -14,8 +14,7 @@ from typing import Any
 import openvino as ov
 
 from .config import BenchmarkConfig
-from .errors import UsageError
-from .model import _first_line
+from .errors import UsageError, runtime_message
 
 VIRTUAL_DEVICES = ("AUTO", "MULTI", "HETERO", "BATCH")
 _HINTS = {"throughput": "THROUGHPUT", "latency": "LATENCY",
@@ -78,7 +77,7 @@ def compile_model(core: ov.Core, model: ov.Model, config: BenchmarkConfig) -> Co
     try:
         compiled = core.compile_model(model, config.device, compile_properties(config))
     except Exception as exc:
-        raise UsageError(f"cannot compile for {config.device}: {_first_line(exc)}") from None
+        raise UsageError(f"cannot compile for {config.device}: {runtime_message(exc)}") from None
     compile_ms = (time.perf_counter() - started) * 1e3
     return CompiledModel(compiled, compile_ms, read_resolved(compiled))
 

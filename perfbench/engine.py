@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 import openvino as ov
 
+from .errors import RunFailed, runtime_message
 from .latency import LatencyRecorder
 from .stats import LatencyStats, percentile
 
@@ -128,9 +129,28 @@ def make_pool(compiled: ov.CompiledModel, size: int,
     return queue
 
 
-def warm_up(queue: ov.AsyncInferQueue, seconds: float) -> tuple[float, int]:
+def _drain(queue: ov.AsyncInferQueue) -> None:
+    """Wait for whatever is still running after a failure; its errors are already known."""
+    try:
+        queue.wait_all()
+    except RuntimeError:
+        pass
+
+
+def warm_up(queue: ov.AsyncInferQueue, seconds: float,
+            stop_event: threading.Event | None = None) -> tuple[float, int]:
     """First inference alone (reported separately), then every request at least once,
-    then keep the pool busy for ``seconds``.  Returns (first inference ms, inferences)."""
+    then keep the pool busy for ``seconds`` (or until ``stop_event`` is set).
+    Returns (first inference ms, inferences)."""
+    try:
+        return _warm_up(queue, seconds, stop_event or threading.Event())
+    except RuntimeError as exc:
+        _drain(queue)
+        raise RunFailed(f"inference failed during warm-up: {runtime_message(exc)}") from None
+
+
+def _warm_up(queue: ov.AsyncInferQueue, seconds: float,
+             stop_event: threading.Event) -> tuple[float, int]:
     first = queue[0]
     first.infer()
     first_ms = first.latency
@@ -140,7 +160,7 @@ def warm_up(queue: ov.AsyncInferQueue, seconds: float) -> tuple[float, int]:
         for _ in range(len(queue)):
             queue.start_async()
         runs += len(queue)
-        if _clock() >= deadline:
+        if _clock() >= deadline or stop_event.is_set():
             break
     queue.wait_all()
     return first_ms, runs
@@ -148,7 +168,18 @@ def warm_up(queue: ov.AsyncInferQueue, seconds: float) -> tuple[float, int]:
 
 def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
                   on_window: WindowHook | None = None) -> Measurement:
-    """Closed loop: keep every request busy until a limit is hit, then drain."""
+    """Closed loop: keep every request busy until a limit is hit, then drain.  A request
+    that fails ends the run as failed, with the runtime's message: its numbers are never
+    reported as if the run had been fine."""
+    try:
+        return _measure_async(queue, limits, on_window)
+    except RuntimeError as exc:
+        _drain(queue)
+        raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
+
+
+def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
+                   on_window: WindowHook | None) -> Measurement:
     recorder = LatencyRecorder()
     requests = [queue[i] for i in range(len(queue))]
     in_flight = [False] * len(requests)
@@ -190,6 +221,14 @@ def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
 def measure_sync(request: ov.InferRequest, limits: StopLimits,
                  on_window: WindowHook | None = None) -> Measurement:
     """One blocking request at a time: latency-bound use, no overlap."""
+    try:
+        return _measure_sync(request, limits, on_window)
+    except RuntimeError as exc:
+        raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
+
+
+def _measure_sync(request: ov.InferRequest, limits: StopLimits,
+                  on_window: WindowHook | None) -> Measurement:
     recorder = LatencyRecorder()
     record = recorder.pending.append
     infer = request.infer

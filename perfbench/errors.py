@@ -1,7 +1,8 @@
-"""The one exception type a user is meant to see.
+"""The exception types a user is meant to see, and how runtime messages are shortened.
 
 Anything raised as :class:`UsageError` is printed by the CLI as a single line on stderr
-with exit status 2; everything else is a bug and keeps its traceback.
+with exit status 2; :class:`RunFailed` as one line with exit status 1; everything else is a
+bug and keeps its traceback.
 """
 
 
@@ -11,3 +12,20 @@ class UsageError(Exception):
 
 class RunFailed(Exception):
     """The runtime failed while measuring; carries the runtime's own message."""
+
+
+class Interrupted(Exception):
+    """A signal arrived before anything was measured: there is nothing to report."""
+
+
+def runtime_message(exc: BaseException) -> str:
+    """The most telling line of an OpenVINO error.
+
+    OpenVINO stacks "Exception from <file>:<line>:" and "Check '...'" lines in front of the
+    plugin's own words; those are noise to a user, so the first other line is kept.
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in lines:
+        if not line.startswith(("Exception from", "Check '")):
+            return line[:300]
+    return (lines[-1] if lines else type(exc).__name__)[:300]

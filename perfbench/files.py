@@ -15,6 +15,8 @@ from .errors import UsageError
 def check_writable(path: str, flag: str) -> None:
     if path == "-":
         return
+    if not path.strip() or "\x00" in path:
+        raise UsageError(f"{flag}: expected a file path, got {path!r:.40}")
     if os.path.isdir(path):
         raise UsageError(f"{flag}: {path} is a directory, not a file")
     parent = os.path.dirname(os.path.abspath(path))

@@ -14,7 +14,7 @@ import openvino as ov
 
 from . import builtin_model
 from .config import BenchmarkConfig
-from .errors import UsageError
+from .errors import UsageError, runtime_message
 from .flops import graph_flops
 from .shapes import UNNAMED, parse_shapes
 
@@ -66,7 +66,7 @@ def _read(path: str, core: ov.Core) -> ov.Model:
     try:
         return core.read_model(path)
     except Exception as exc:  # OpenVINO raises plain RuntimeError for every reader failure
-        raise UsageError(f"cannot read model {path}: {_first_line(exc)}") from None
+        raise UsageError(f"cannot read model {path}: {runtime_message(exc)}") from None
 
 
 def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
@@ -76,7 +76,7 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
         try:
             model.reshape(shapes)
         except Exception as exc:
-            raise UsageError(f"cannot reshape {config.model}: {_first_line(exc)}") from None
+            raise UsageError(f"cannot reshape {config.model}: {runtime_message(exc)}") from None
     _require_static(model)
     specs = _input_specs(model)
     batch = config.batch or _batch_of(specs[0].shape)
@@ -139,13 +139,3 @@ def _name_of(port) -> str:
         return port.get_any_name()
     except RuntimeError:
         return port.get_node().get_friendly_name()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    # OpenVINO prefixes messages with source locations; keep the most telling line.
-    for line in lines:
-        if not line.startswith(("Exception from", "Check '")):
-            return line[:300]
-    return (lines[0] if lines else type(exc).__name__)[:300]

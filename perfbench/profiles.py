@@ -42,6 +42,8 @@ def builtin_names() -> list[str]:
 
 
 def _locate(name_or_path: str):
+    if not name_or_path.strip() or "\x00" in name_or_path:
+        raise UsageError(f"--profile: expected a profile name or path, got {name_or_path!r:.40}")
     if name_or_path.endswith(".toml") or "/" in name_or_path or "\\" in name_or_path:
         path = Path(name_or_path)
         if not path.is_file():

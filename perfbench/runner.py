@@ -20,6 +20,7 @@ from . import environment
 from .checks import run_checks
 from .config import BenchmarkConfig
 from .device import CompiledModel, check_device, compile_model
+from .errors import Interrupted
 from .engine import (Measurement, Progress, StopLimits, make_pool, measure_async,
                      measure_sync, warm_up)
 from .inputs import make_tensors
@@ -65,8 +66,11 @@ def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
 
 
 def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
-               hook) -> _TrialRun:
-    first_ms, warmup_runs = warm_up(session.queue, config.warmup)
+               hook) -> _TrialRun | None:
+    """One warm-up + measured window; None when a stop came before measuring began."""
+    first_ms, warmup_runs = warm_up(session.queue, config.warmup, limits.stop_event)
+    if limits.stop_event.is_set():
+        return None
     if config.api == "sync":
         measured = measure_sync(session.queue[0], limits, hook)
     else:
@@ -141,10 +145,16 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
     for index in range(config.repeat):
         if index and config.recompile:
             session = _Session(core, prepared, config)
-        runs.append(_run_trial(session, config, limits, hook))
-        if runs[-1].measured.stop_reason == "interrupted":
+        trial = _run_trial(session, config, limits, hook) if not limits.stop_event.is_set() \
+            else None
+        if trial is None:
+            break
+        runs.append(trial)
+        if trial.measured.stop_reason == "interrupted":
             break
     system = monitor.stop()
+    if not runs:
+        raise Interrupted("interrupted before measuring started; nothing to report")
     return _assemble(core, config, prepared, session, compile_ms, runs, system)
 
 
@@ -164,10 +174,10 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
         warnings.insert(0, _stability_warning(precision, config))
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
-    layers = ()
-    if config.perf_counters:
-        layers = tuple(profile_layers(core, prepared.model, config, session.tensors)[0])
     interrupted = any(r.measured.stop_reason == "interrupted" for r in runs)
+    layers = ()
+    if config.perf_counters and not interrupted:
+        layers = tuple(profile_layers(core, prepared.model, config, session.tensors)[0])
     model_info = ModelInfo(prepared.name, prepared.source,
                            tuple({"name": s.name, "element_type": s.element_type,
                                   "shape": list(s.shape)} for s in prepared.inputs),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import openvino as ov
 import pytest
 
-from tests.models import conv_model, save, token_model
+from tests.models import conv_model, failing_model, save, token_model
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +29,8 @@ def dynamic_ir(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def token_ir(tmp_path_factory) -> str:
     return save(token_model(), tmp_path_factory.mktemp("models") / "tokens.xml")
+
+
+@pytest.fixture(scope="session")
+def failing_ir(tmp_path_factory) -> str:
+    return save(failing_model(), tmp_path_factory.mktemp("models") / "fails.xml")

@@ -30,3 +30,11 @@ def token_model(vocab: int = 100) -> ov.Model:
 def save(model: ov.Model, path) -> str:
     ov.save_model(model, str(path), compress_to_fp16=False)
     return str(path)
+
+
+def failing_model() -> ov.Model:
+    """Reshape to a shape read from an input: synthetic integers never match 12 elements,
+    so the CPU plugin raises at inference time — a real runtime failure, not a mock."""
+    x = ops.parameter([1, 12], np.float32, name="x")
+    shape = ops.parameter([2], np.int64, name="target_shape")
+    return ov.Model([ops.reshape(x, shape, special_zero=False)], [x, shape], "fails")

@@ -79,3 +79,19 @@ def test_stop_event_interrupts_at_the_next_window(compiled):
     assert result.stop_reason == "interrupted"
     assert result.duration_s < 2.5
     assert result.completed == result.latency.count > 0
+
+
+def test_request_failing_mid_run_raises_run_failed_without_hanging(core):
+    import numpy as np
+
+    from perfbench.errors import RunFailed
+    from tests.models import failing_model
+    compiled = core.compile_model(failing_model(), "CPU")
+    good = {"x": ov.Tensor(np.zeros((1, 12), np.float32)),
+            "target_shape": ov.Tensor(np.array([3, 4], dtype=np.int64))}
+    bad = {"x": ov.Tensor(np.zeros((1, 12), np.float32)),
+           "target_shape": ov.Tensor(np.array([5, 7], dtype=np.int64))}
+    queue = make_pool(compiled, 2, [good, bad])
+    queue[0].infer()                       # the good request really works
+    with pytest.raises(RunFailed, match="inference failed: .*Reshape"):
+        measure_async(queue, StopLimits(time_s=30, iterations=None))

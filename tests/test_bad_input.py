@@ -1,0 +1,146 @@
+"""Bad input, systematically: property-based tests (hypothesis) on the shape parser, the
+profile loader and the CLI argument layer.  Whatever the input, the only outcomes allowed
+are a valid result or a one-line UsageError / exit status 2 — never another exception."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from perfbench.cli import main
+from perfbench.config import PARSERS
+from perfbench.errors import UsageError
+from perfbench.profiles import load_profile
+from perfbench.shapes import UNNAMED, parse_shapes
+
+EXAMPLES = 300
+PACKAGE = Path(__file__).resolve().parent.parent / "perfbench"
+
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "0", "-1", "1e309", "nan", "inf", "-0", "9" * 40, "1.5",
+                     "AUTO", "true", "[", "]", "\x00", "ünïcødé", "🚀", "../../etc/passwd",
+                     "/", "//", "\n", "1,2", "[1,2]", "a[1]"]),
+)
+
+
+@settings(max_examples=EXAMPLES)
+@given(nasty_text)
+def test_shape_parser_accepts_or_rejects_cleanly(text):
+    try:
+        shapes = parse_shapes(text)
+    except UsageError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert shapes and all(isinstance(d, int) and d > 0 for dims in shapes.values() for d in dims)
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.dictionaries(
+    st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True),
+    st.lists(st.integers(min_value=1, max_value=2**31 - 1), min_size=0, max_size=4),
+    min_size=1, max_size=3))
+def test_shape_round_trip(shapes):
+    text = ",".join(f"{name}[{','.join(map(str, dims))}]" for name, dims in shapes.items())
+    assert parse_shapes(text) == shapes
+    assert parse_shapes("[" + ",".join(map(str, next(iter(shapes.values())))) + "]") == {
+        UNNAMED: next(iter(shapes.values()))}
+
+
+toml_scalar = st.one_of(
+    st.integers(min_value=-2**63, max_value=2**63 - 1), st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True), nasty_text,
+    st.lists(st.integers(), max_size=3))
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return {float("inf"): "inf", float("-inf"): "-inf"}.get(value, "nan" if value != value
+                                                                 else repr(value))
+    if isinstance(value, str):
+        return '"' + value.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    return str(value)
+
+
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.one_of(st.sampled_from(sorted(PARSERS)),
+                                 st.from_regex(r"[a-z_]{1,12}", fullmatch=True)),
+                       toml_scalar, max_size=4))
+def test_profile_values_are_validated_cleanly(tmp_path, values):
+    path = tmp_path / "prop.toml"
+    path.write_text("\n".join(f"{k} = {_toml_value(v)}" for k, v in values.items()) + "\n",
+                    encoding="utf-8")
+    try:
+        profile = load_profile(str(path))
+    except UsageError as exc:
+        message = str(exc)
+        assert message.startswith("profile prop.toml:") and "\n" not in message.strip()
+        return
+    assert set(profile.settings) <= set(PARSERS)
+
+
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200))
+def test_profile_from_arbitrary_bytes(tmp_path, data):
+    path = tmp_path / "bytes.toml"
+    path.write_bytes(data)
+    try:
+        load_profile(str(path))
+    except UsageError as exc:
+        assert str(exc).startswith("profile bytes.toml:")
+
+
+RUN_OPTIONS = ["--batch", "--shape", "--gflops", "--seed", "--device", "--hint", "--streams",
+               "--threads", "--precision", "--cache-dir", "--requests", "--api", "--time",
+               "--iterations", "--warmup", "--until-stable", "--max-time", "--repeat",
+               "--profile", "--json"]
+FLAGS = ["--pin", "--no-pin", "--recompile", "--roofline", "--perf-counters", "-q"]
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.tuples(st.sampled_from(RUN_OPTIONS), nasty_text),
+                          st.tuples(st.sampled_from(FLAGS))), max_size=5))
+def test_cli_arguments_never_crash(tmp_path_factory, capsys, options):
+    """Every invocation names a missing model, so a combination that passes validation
+    still ends in a clean 'model file not found' instead of a real benchmark."""
+    argv = ["run", "-m", "/nonexistent/model.xml"]
+    for option in options:
+        argv.extend(option)
+    cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cli"))
+    try:
+        code = main(argv)
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert re.fullmatch(r"perfbench: error: [^\n]*\n", err), err
+
+
+def test_nothing_evaluates_code_from_files():
+    forbidden = re.compile(r"\b(eval|exec)\(|\bpickle\b|\bmarshal\b|yaml\.load\(|__import__")
+    offenders = [f"{path.name}:{n}" for path in PACKAGE.rglob("*.py")
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if forbidden.search(line)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--model", ""], ["run", "--device", ""], ["run", "--json", ""],
+    ["run", "--shape", "[1,2"], ["run", "--time", "1e400"], ["run", "--batch", "１"],
+    ["run", "--requests", "99999999999999999999"], ["run", "--profile", ""],
+    ["run", "--cache-dir", " "], ["info", "--json", "/nonexistent/dir/x.json"],
+    ["peak", "--precision", "int8"], ["peak", "--time", "-1"], ["export"],
+])
+def test_specific_bad_invocations(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("perfbench: error: ") and err.count("\n") == 1

@@ -1,0 +1,97 @@
+"""Signals and failures against a real `perfbench run` subprocess on a tiny model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from perfbench import BenchmarkConfig, run
+from perfbench.errors import Interrupted
+
+ENV = dict(os.environ, PYTHONPATH=os.getcwd(), PYTHONUNBUFFERED="1")
+
+
+def _start(args):
+    return subprocess.Popen([sys.executable, "-m", "perfbench", "run", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+
+def _wait_until_measuring(proc, json_path, seconds=2.5):
+    # The tiny model compiles in well under a second; give it time to measure something.
+    time.sleep(seconds)
+    assert proc.poll() is None, proc.stderr.read()
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_stops_writes_partial_result_and_exits(tiny_ir, tmp_path, signum, code):
+    out = tmp_path / "r.json"
+    proc = _start(["-m", tiny_ir, "-t", "60", "-q", "--json", str(out)])
+    _wait_until_measuring(proc, out)
+    sent = time.perf_counter()
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=30)
+    stopped_after = time.perf_counter() - sent
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert stopped_after < 5          # one inference + one window (1 s) + drain + report
+    data = json.loads(out.read_text())
+    assert data["status"] == "interrupted" and data["stop_reason"] == "interrupted"
+    assert data["results"]["completed_requests"] > 0
+    assert data["results"]["duration_s"] < 30
+    assert "INTERRUPTED" in stdout
+
+
+def test_second_signal_exits_at_once(monkeypatch):
+    """Two real signals sent back to back coalesce in Python, so the handler is driven
+    directly: the first asks for a graceful stop, the second leaves immediately."""
+    from perfbench.commands.run import SignalStop
+    exits = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    stop = SignalStop()
+    stop._handle(signal.SIGINT, None)
+    assert stop.event.is_set() and stop.exit_code == 130 and exits == []
+    stop._handle(signal.SIGINT, None)
+    assert exits == [130]
+
+
+def test_signal_handlers_are_restored():
+    from perfbench.commands.run import SignalStop
+    before = signal.getsignal(signal.SIGTERM)
+    with SignalStop():
+        assert signal.getsignal(signal.SIGTERM) != before
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_signal_during_long_warmup_stops_without_results(tiny_ir, tmp_path):
+    out = tmp_path / "r.json"
+    proc = _start(["-m", tiny_ir, "--warmup", "60", "-t", "5", "-q", "--json", str(out)])
+    _wait_until_measuring(proc, out)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert stderr.strip() == "perfbench: interrupted before measuring started; nothing to report"
+    assert not out.exists()
+
+
+def test_failing_request_fails_the_run_and_keeps_existing_json(failing_ir, tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text('{"previous": "good result"}')
+    proc = _start(["-m", failing_ir, "-t", "5", "-q", "--json", str(out)])
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert stderr.startswith("perfbench: run failed: inference failed")
+    assert "Reshape" in stderr and stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "FPS" not in stdout
+    assert json.loads(out.read_text()) == {"previous": "good result"}
+
+
+def test_stop_requested_before_measuring_reports_nothing(tiny_ir):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Interrupted, match="nothing to report"):
+        run(BenchmarkConfig(model=tiny_ir, time=5), stop_event=stop)
