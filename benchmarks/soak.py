@@ -49,9 +49,11 @@ def main() -> None:
         start = time.time()
         while child.poll() is None:
             try:
-                points.append((time.time() - start, proc.memory_info().rss))
+                rss = proc.memory_info().rss
             except psutil.NoSuchProcess:
                 break
+            if rss:  # 0 until the child has exec'd
+                points.append((time.time() - start, rss))
             time.sleep(args.every)
         child.wait()
         data = json.loads(out.read_text())
