@@ -64,6 +64,16 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--profile", help="profile name (see `perfbench profiles`) or .toml path")
     out.add_argument("--json", help="write the result as JSON to this path (- for stdout)")
     out.add_argument("-q", "--quiet", action="store_true", help="no live progress display")
+    _add_tracking_options(out)
+
+
+def _add_tracking_options(group) -> None:
+    group.add_argument("--history", metavar="DB", help="append the result to this SQLite "
+                       "history database")
+    group.add_argument("--export-gab", metavar="PREFIX", help="github-action-benchmark JSON: "
+                       "PREFIX-bigger.json and PREFIX-smaller.json")
+    group.add_argument("--export-bmf", metavar="PATH", help="Bencher Metric Format JSON")
+    group.add_argument("--export-csv", metavar="PATH", help="CSV of the main figures")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -79,6 +89,27 @@ def make_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="devices, CPU and OpenVINO version")
     info.add_argument("--json", help="also write the information as JSON (- for stdout)")
     sub.add_parser("profiles", help="list built-in profiles")
+    comp = sub.add_parser("compare", help="baseline vs new result(s); exit 1 on regression")
+    comp.add_argument("files", nargs="*", metavar="FILE", help="BASE.json NEW.json")
+    comp.add_argument("--base", nargs="+", default=[], metavar="FILE",
+                      help="baseline result files (pooled)")
+    comp.add_argument("--new", nargs="+", default=[], metavar="FILE",
+                      help="new result files (pooled)")
+    comp.add_argument("--threshold", action="append", default=[], metavar="PCT",
+                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
+    comp.add_argument("--strict", action="store_true",
+                      help="error (exit 2) instead of a warning when not like with like")
+    comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
+    comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
+    comp.add_argument("--export-gab", metavar="PREFIX")
+    comp.add_argument("--export-bmf", metavar="PATH")
+    comp.add_argument("--export-csv", metavar="PATH")
+    hist = sub.add_parser("history", help="trend per configuration from a history database")
+    hist.add_argument("database")
+    hist.add_argument("--metric", default="fps", help="fps, p50, p90, p99 or gflops")
+    hist.add_argument("--config-match", metavar="TEXT",
+                      help="only configurations whose key or name contains TEXT")
+    hist.add_argument("--threshold", default="5", help="step-change threshold in %% (default 5)")
     peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
     peak.add_argument("-d", "--device", default="CPU")
     peak.add_argument("--precision", action="append",
@@ -103,7 +134,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = build_config(profile_settings, _run_settings(args))  # validates across fields
     if args.json is not None:
         check_writable(args.json, "--json")
-    return run_command(config, json_path=args.json, quiet=args.quiet)
+    return run_command(config, json_path=args.json, quiet=args.quiet,
+                       history=args.history, exports=_exports(args))
+
+
+def _exports(args: argparse.Namespace) -> dict[str, str]:
+    """Requested exporters -> destination, each checked before anything is measured."""
+    exports = {}
+    for option in ("gab", "bmf", "csv"):
+        destination = getattr(args, f"export_{option}")
+        if destination is not None:
+            paths = [f"{destination}-bigger.json"] if option == "gab" else [destination]
+            for path in paths:
+                check_writable(path, f"--export-{option}")
+            exports[option] = destination
+    if getattr(args, "history", None) is not None:
+        check_writable(args.history, "--history")
+    return exports
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .commands.compare import compare_command
+    base, new = list(args.base), list(args.new)
+    if args.files:
+        if len(args.files) != 2 or base or new:
+            raise UsageError("compare takes BASE.json NEW.json, or --base FILE... --new FILE...")
+        base, new = [args.files[0]], [args.files[1]]
+    if not base or not new:
+        raise UsageError("compare needs a baseline and a new result (BASE.json NEW.json)")
+    for path, flag in ((args.markdown, "--markdown"), (args.json, "--json")):
+        if path is not None:
+            check_writable(path, flag)
+    return compare_command(base, new, args.threshold, args.strict, args.markdown, args.json,
+                           _exports(args))
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from .commands.history import history_command
+    threshold = coerce("time", args.threshold, "--threshold")  # a positive number
+    return history_command(args.database, args.metric, args.config_match, threshold)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -132,7 +201,7 @@ def cmd_peak(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles,
-            "peak": cmd_peak}
+            "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
 
 
 def main(argv: list[str] | None = None) -> int:

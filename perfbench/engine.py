@@ -39,6 +39,7 @@ class Window:
     end_s: float
     completed: int
     latency_median_ms: float | None
+    latency_p90_ms: float | None
     latency_p99_ms: float | None
     trial: int = 0
 
@@ -103,10 +104,10 @@ class _WindowTracker:
         self.completed += len(chunk)
         if len(chunk):
             ordered = np.sort(chunk)
-            median, p99 = percentile(ordered, 50), percentile(ordered, 99)
+            median, p90, p99 = (percentile(ordered, p) for p in (50, 90, 99))
         else:
-            median = p99 = None
-        window = Window(self.window_start - self.t0, now - self.t0, len(chunk), median, p99)
+            median = p90 = p99 = None
+        window = Window(self.window_start - self.t0, now - self.t0, len(chunk), median, p90, p99)
         self.windows.append(window)
         self.window_start = now
         if self.on_window is not None:

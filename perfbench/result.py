@@ -39,6 +39,7 @@ class Trial:
     fps: float
     steady_fps: float | None
     latency_median_ms: float
+    latency_p90_ms: float
     latency_p99_ms: float
     stop_reason: str
 

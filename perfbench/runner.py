@@ -83,9 +83,10 @@ def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
 def _trial_summary(run: _TrialRun, batch: int) -> Trial:
     m = run.measured
     steady = steady_rate(m.windows)
+    latency = m.latency
     return Trial(m.duration_s, m.completed, m.completed * batch / m.duration_s,
-                 steady * batch if steady else None, m.latency.median, m.latency.p99,
-                 m.stop_reason)
+                 steady * batch if steady else None, latency.median, latency.p90,
+                 latency.p99, m.stop_reason)
 
 
 def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:

@@ -51,7 +51,7 @@ def test_quantile_interval_ranks_stay_in_range():
 
 
 def _windows(rates, span=1.0):
-    return [Window(i * span, (i + 1) * span, int(round(r * span)), None, None)
+    return [Window(i * span, (i + 1) * span, int(round(r * span)), None, None, None)
             for i, r in enumerate(rates)]
 
 

@@ -73,7 +73,8 @@ def run_in_worker(function, *args, **kwargs):
     return outcome["value"]
 
 
-def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) -> int:
+def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
+                history: str | None = None, exports: dict[str, str] | None = None) -> int:
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = Console(stderr=json_path == "-")
     progress = Console(stderr=True)
@@ -87,4 +88,18 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) -> 
     table.render(result, out)
     if json_path:
         json_report.write(result, json_path)
+    publish(result.to_dict(), history, exports or {})
     return stop.exit_code
+
+
+def publish(document: dict, history: str | None, exports: dict[str, str]) -> None:
+    """History and exporters: the plug-ins that take a finished (or interrupted) result."""
+    if history:
+        from ..history import append
+        append(history, document)
+    if exports:
+        from ..exporters import EXPORTERS
+        from ..metrics import benchmark_name, headline
+        metrics = headline(document)
+        for option, destination in exports.items():
+            EXPORTERS[option](benchmark_name(document), metrics, destination)

@@ -1,0 +1,34 @@
+"""``perfbench compare``: baseline vs new, exit 1 on a regression."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+
+from ..compare import compare, parse_thresholds
+from ..exporters import EXPORTERS
+from ..files import atomic_write
+from ..metrics import Metric, benchmark_name
+from ..reporters import comparison as report
+from ..resultfile import load_result
+
+
+def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
+                    strict: bool, markdown_path: str | None, json_path: str | None,
+                    exports: dict[str, str]) -> int:
+    limits = parse_thresholds(thresholds)
+    base = [load_result(path) for path in base_files]
+    new = [load_result(path) for path in new_files]
+    result = compare(base, new, base_files, new_files, limits, strict)
+    report.render(result, Console(stderr=json_path == "-"))
+    if markdown_path:
+        atomic_write(markdown_path, report.markdown(result))
+    if json_path == "-":
+        print(json.dumps(result.to_dict(), indent=2))
+    elif json_path:
+        atomic_write(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
+    metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
+    for option, destination in exports.items():
+        EXPORTERS[option](benchmark_name(new[0]), metrics, destination)
+    return result.exit_code

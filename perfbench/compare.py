@@ -1,0 +1,189 @@
+"""Did NEW get slower than BASE, beyond noise?
+
+A metric changes only when the change is **both** beyond its threshold (default 5 %) **and**
+statistically significant: the 95 % confidence interval of the difference of means
+(Welch) excludes zero.  The samples are the most honest repeated measurements available:
+
+* several files per side (repeated CI runs), or several ``--repeat`` trials: one value per
+  run/trial, so run-to-run noise is what the test sees;
+* otherwise one run's steady 1 s windows, with the variance inflated for their lag-1
+  autocorrelation (see ``stability.py``); this sees within-run noise only, so the result says
+  so and recommends ``--repeat``.
+
+Welch's interval is used rather than Mann–Whitney U because CI comparisons often have three
+runs a side, where the smallest two-sided Mann–Whitney p-value (0.10) can never reach 0.05.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+
+from .errors import UsageError
+from .metrics import METRICS, unit_samples, value_of
+from .stability import lag1_autocorrelation, t_critical
+
+DEFAULT_THRESHOLD_PCT = 5.0
+SCHEMA = "perfbench.comparison"
+SCHEMA_VERSION = 1
+_LIKE_CONFIG = ("device", "hint", "streams", "threads", "precision", "requests", "api",
+                "shape", "pin")
+_LIKE_ENV = ("cpu", "cpu_logical_cores", "openvino")
+
+
+@dataclass(frozen=True)
+class Samples:
+    values: list[float]
+    kind: str                      # "runs", "trials" or "windows"
+
+    @property
+    def variance_of_mean(self) -> float:
+        n = len(self.values)
+        var = statistics.variance(self.values) / n
+        if self.kind == "windows":
+            rho = lag1_autocorrelation(self.values)
+            var *= (1 + rho) / (1 - rho)
+        return var
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    name: str
+    unit: str
+    bigger_is_better: bool
+    baseline: float
+    new: float
+    change_pct: float
+    diff_ci_pct: tuple[float, float] | None   # 95 % CI of the change, % of baseline
+    significant: bool
+    threshold_pct: float
+    samples: str
+    verdict: str                   # "regression", "improvement" or "no significant change"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["diff_ci_pct"] = list(self.diff_ci_pct) if self.diff_ci_pct else None
+        return data
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline_files: list[str]
+    new_files: list[str]
+    changes: list[MetricChange]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[MetricChange]:
+        return [c for c in self.changes if c.verdict == "regression"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.regressions else 0
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
+                "baseline": self.baseline_files, "new": self.new_files,
+                "regression": bool(self.regressions),
+                "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings}
+
+
+def parse_thresholds(specs: list[str]) -> dict[str, float]:
+    """``5%`` sets every metric; ``p99=10%`` one metric.  Later specs win."""
+    thresholds = {name: DEFAULT_THRESHOLD_PCT for name in METRICS}
+    for spec in specs:
+        name, _, value = spec.rpartition("=")
+        targets = [name] if name else list(METRICS)
+        if name and name not in METRICS:
+            raise UsageError(f"--threshold: unknown metric {name!r} (known: "
+                             f"{', '.join(METRICS)})")
+        try:
+            pct = float(value.strip().rstrip("%"))
+        except ValueError:
+            raise UsageError(f"--threshold: {spec!r} is not a percentage like 5%") from None
+        if not 0 <= pct < 1000 or not math.isfinite(pct):
+            raise UsageError(f"--threshold: {spec!r} is out of range")
+        for target in targets:
+            thresholds[target] = pct
+    return thresholds
+
+
+def samples_for(results: list[dict], name: str) -> Samples:
+    if len(results) >= 2:
+        per_file = [unit_samples(r, name) for r in results]
+        if all(kind == "trials" for _, kind in per_file):
+            return Samples([v for values, _ in per_file for v in values], "trials")
+        return Samples([value_of(r, name) for r in results], "runs")
+    values, kind = unit_samples(results[0], name)
+    return Samples(values, kind)
+
+
+def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
+    """95 % Welch interval of mean(new) − mean(base)."""
+    if len(base.values) < 2 or len(new.values) < 2:
+        return None
+    va, vb = base.variance_of_mean, new.variance_of_mean
+    diff = statistics.fmean(new.values) - statistics.fmean(base.values)
+    if va + vb == 0:
+        return diff, diff
+    dof = (va + vb) ** 2 / (va**2 / (len(base.values) - 1) + vb**2 / (len(new.values) - 1))
+    half = t_critical(max(int(dof), 1)) * math.sqrt(va + vb)
+    return diff - half, diff + half
+
+
+def compare_metric(name: str, base: list[dict], new: list[dict], threshold: float) -> MetricChange:
+    unit, bigger = METRICS[name]
+    base_value = statistics.fmean(value_of(r, name) for r in base)
+    new_value = statistics.fmean(value_of(r, name) for r in new)
+    change = 100 * (new_value / base_value - 1) if base_value else math.inf
+    base_samples, new_samples = samples_for(base, name), samples_for(new, name)
+    interval = difference_interval(base_samples, new_samples)
+    significant = interval is not None and (interval[0] > 0 or interval[1] < 0)
+    ci_pct = None
+    if interval is not None and base_value:
+        ci_pct = (100 * interval[0] / base_value, 100 * interval[1] / base_value)
+    verdict = "no significant change"
+    if significant and abs(change) > threshold:
+        better = (change > 0) == bigger
+        verdict = "improvement" if better else "regression"
+    kind = base_samples.kind if base_samples.kind == new_samples.kind else \
+        f"{base_samples.kind}/{new_samples.kind}"
+    return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
+                        threshold, kind, verdict)
+
+
+def like_with_like(base: list[dict], new: list[dict]) -> list[str]:
+    """Differences that make the comparison one of unlike things."""
+    problems = []
+    reference = base[0]
+    for other in base[1:] + new:
+        if other["model"].get("name") != reference["model"].get("name") or \
+                other["model"].get("gflops_per_image") != reference["model"].get("gflops_per_image") \
+                or other["model"].get("batch") != reference["model"].get("batch"):
+            problems.append(f"different model: {reference['model'].get('name')} vs "
+                            f"{other['model'].get('name')} (batch/cost may differ too)")
+        ra, rb = reference["config"]["requested"], other["config"]["requested"]
+        for key in _LIKE_CONFIG:
+            if ra.get(key) != rb.get(key):
+                problems.append(f"different config: {key} {ra.get(key)!r} vs {rb.get(key)!r}")
+        ea, eb = reference["environment"], other["environment"]
+        for key in _LIKE_ENV:
+            if ea.get(key) != eb.get(key):
+                problems.append(f"different machine: {key} {ea.get(key)!r} vs {eb.get(key)!r}")
+    return sorted(set(problems))
+
+
+def compare(base: list[dict], new: list[dict], base_files: list[str], new_files: list[str],
+            thresholds: dict[str, float], strict: bool = False) -> Comparison:
+    warnings = like_with_like(base, new)
+    if warnings and strict:
+        raise UsageError(f"--strict: not like with like: {warnings[0]}")
+    for path, result in zip(base_files + new_files, base + new):
+        if result.get("status") != "complete":
+            warnings.append(f"{path}: status {result.get('status')!r}, not a complete run")
+    changes = [compare_metric(name, base, new, thresholds[name]) for name in METRICS]
+    if any(c.samples == "windows" for c in changes):
+        warnings.append("one run per side: the test sees within-run noise only; use "
+                        "--repeat or several files per side for run-to-run noise")
+    return Comparison(base_files, new_files, changes, warnings)

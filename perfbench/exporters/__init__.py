@@ -1,0 +1,22 @@
+"""Exporters: plug-ins that write a result's headline metrics in another tool's format.
+
+Each exporter is a function ``(name, metrics, destination) -> list[written paths]``,
+registered in :data:`EXPORTERS` under the CLI option that selects it.  Adding a format means
+adding a module and one line here; nothing else in perfbench changes.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..metrics import Metric
+from . import bmf, csv_export, gab
+
+Exporter = Callable[[str, list[Metric], str], list[str]]
+
+#: CLI option (without --export-) -> exporter
+EXPORTERS: dict[str, Exporter] = {
+    "gab": gab.export,
+    "bmf": bmf.export,
+    "csv": csv_export.export,
+}

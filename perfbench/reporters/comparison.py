@@ -1,0 +1,61 @@
+"""A comparison as a rich table (terminal) or Markdown (CI job summary)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..compare import Comparison, MetricChange
+
+_STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim"}
+
+
+def _ci(change: MetricChange) -> str:
+    if change.diff_ci_pct is None:
+        return "n/a (too few samples)"
+    low, high = change.diff_ci_pct
+    return f"[{low:+.1f} %, {high:+.1f} %]"
+
+
+def render(comparison: Comparison, console: Console) -> None:
+    table = Table(title="perfbench compare", title_justify="left")
+    for column in ("metric", "baseline", "new", "change", "95 % CI of change", "verdict"):
+        table.add_column(column, justify="right" if column in ("baseline", "new", "change")
+                         else "left")
+    for c in comparison.changes:
+        table.add_row(c.name, f"{c.baseline:,.4g}", f"{c.new:,.4g}", f"{c.change_pct:+.2f} %",
+                      _ci(c), f"[{_STYLE[c.verdict]}]{c.verdict}[/]")
+    console.print(table)
+    thresholds = ", ".join(f"{c.name} {c.threshold_pct:g} %" for c in comparison.changes)
+    kinds = sorted({c.samples for c in comparison.changes})
+    console.print(f"[dim]units: fps images/s, p50/p90/p99 ms, gflops GFLOP/s; thresholds: "
+                  f"{thresholds}; samples: {', '.join(kinds)}[/]")
+    for warning in comparison.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(_summary(comparison))
+
+
+def _summary(comparison: Comparison) -> str:
+    if comparison.regressions:
+        return "REGRESSION: " + ", ".join(f"{c.name} {c.change_pct:+.1f} %"
+                                          for c in comparison.regressions)
+    return "no regression"
+
+
+def markdown(comparison: Comparison) -> str:
+    lines = ["## perfbench compare", "",
+             f"Baseline: {', '.join(comparison.baseline_files)}  ",
+             f"New: {', '.join(comparison.new_files)}", "",
+             "| metric | baseline | new | change | 95 % CI of change | threshold | verdict |",
+             "|---|---:|---:|---:|---|---:|---|"]
+    icons = {"regression": "❌ regression", "improvement": "✅ improvement",
+             "no significant change": "no significant change"}
+    for c in comparison.changes:
+        ci = _ci(c).replace("[", "").replace("]", "")
+        lines.append(f"| {c.name} ({c.unit}) | {c.baseline:,.3f} | {c.new:,.3f} | "
+                     f"{c.change_pct:+.2f} % | {ci} | {c.threshold_pct:g} % | "
+                     f"{icons[c.verdict]} |")
+    lines.append("")
+    lines.extend(f"> warning: {w}" for w in comparison.warnings)
+    lines.extend(["", f"**{_summary(comparison)}**", ""])
+    return "\n".join(lines)
