@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import tempfile
 from pathlib import Path
 
@@ -29,16 +30,18 @@ def main() -> None:
     parser.add_argument("--runs-b", type=int, default=5)
     parser.add_argument("--profile", default="ci")
     parser.add_argument("--slower", default="--threads=1", help="the B setting")
+    parser.add_argument("--keep", help="directory to keep the result files in")
     args = parser.parse_args()
     a_runs, b_runs = [], []
-    with tempfile.TemporaryDirectory():
-        for i in range(max(args.runs_a, args.runs_b)):
-            if i < args.runs_a:
-                a_runs.append(run_perfbench(["--profile", args.profile]))
-                print(f"A{i + 1}: {a_runs[-1]['results']['fps']:.2f} FPS", flush=True)
-            if i < args.runs_b:
-                b_runs.append(run_perfbench(["--profile", args.profile, args.slower]))
-                print(f"B{i + 1}: {b_runs[-1]['results']['fps']:.2f} FPS", flush=True)
+    keep = Path(args.keep or tempfile.mkdtemp())
+    keep.mkdir(parents=True, exist_ok=True)
+    for i in range(max(args.runs_a, args.runs_b)):
+        for label, runs, extra, total in (("A", a_runs, [], args.runs_a),
+                                          ("B", b_runs, [args.slower], args.runs_b)):
+            if i < total:
+                runs.append(run_perfbench(["--profile", args.profile, *extra]))
+                (keep / f"{label}{i + 1}.json").write_text(json.dumps(runs[-1]))
+                print(f"{label}{i + 1}: {runs[-1]['results']['fps']:.2f} FPS", flush=True)
     thresholds = parse_thresholds([])
     false_alarms = caught = 0
     aa_pairs = list(itertools.combinations(range(len(a_runs)), 2))

@@ -48,6 +48,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     load.add_argument("-t", "--time", help="measure for this many seconds (default 15)")
     load.add_argument("-n", "--iterations", help="stop after this many requests")
     load.add_argument("--warmup", help="extra warm-up seconds after every request ran once")
+    load.add_argument("--scenario", help="offline (default, closed loop), single-stream, or "
+                      "server (open loop, needs --rate)")
+    load.add_argument("--rate", help="server scenario: target queries/s (Poisson arrivals)")
+    load.add_argument("--sla-ms", help="latency bound: count requests above it")
     prec = p.add_argument_group("precision and diagnostics")
     prec.add_argument("--until-stable", nargs="?", const="1", metavar="PCT",
                       help="measure until the FPS 95%% CI half-width is within PCT %% "
@@ -99,11 +103,27 @@ def make_parser() -> argparse.ArgumentParser:
                       help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
     comp.add_argument("--strict", action="store_true",
                       help="error (exit 2) instead of a warning when not like with like")
+    comp.add_argument("--noise-floor", default="3", metavar="PCT",
+                      help="run-to-run CV assumed for a side with one run (default 3)")
     comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
     comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
     comp.add_argument("--export-gab", metavar="PREFIX")
     comp.add_argument("--export-bmf", metavar="PATH")
     comp.add_argument("--export-csv", metavar="PATH")
+    sweep = sub.add_parser("sweep", help="sizing study over a grid of settings")
+    _add_run_options(sweep)
+    grid = sweep.add_argument_group("sweep (dimensions take comma lists: --streams 1,2,4)")
+    grid.add_argument("--budget", help="cap for the whole sweep: 300, 90s, 10m, 1h")
+    grid.add_argument("--point-time", help="cap per point in seconds (default 20)")
+    grid.add_argument("--sla-percentile", help="percentile of the latency bound (default 99)")
+    grid.add_argument("--target-fps", help="sizing: machines needed for this many images/s")
+    grid.add_argument("--gain-cutoff", help="stop growing a dimension when gains stay under "
+                      "this %% (default 3)")
+    grid.add_argument("--csv", metavar="PATH", help="one row per point")
+    grid.add_argument("--plot", metavar="PATH", help="throughput vs latency, .png or .svg "
+                      "(needs perfbench[plot])")
+    grid.add_argument("--resume", action="store_true",
+                      help="continue the sweep saved in --json, re-running missing points")
     hist = sub.add_parser("history", help="trend per configuration from a history database")
     hist.add_argument("database")
     hist.add_argument("--metric", default="fps", help="fps, p50, p90, p99 or gflops")
@@ -119,10 +139,10 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_settings(args: argparse.Namespace) -> dict:
+def _run_settings(args: argparse.Namespace, skip: tuple[str, ...] = ()) -> dict:
     from .config import PARSERS
     return {key: coerce(key, getattr(args, key), f"--{key.replace('_', '-')}")
-            for key in PARSERS if getattr(args, key, None) is not None}
+            for key in PARSERS if key not in skip and getattr(args, key, None) is not None}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -165,8 +185,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path, flag in ((args.markdown, "--markdown"), (args.json, "--json")):
         if path is not None:
             check_writable(path, flag)
+    floor = coerce("warmup", args.noise_floor.rstrip("%"), "--noise-floor")  # a number >= 0
     return compare_command(base, new, args.threshold, args.strict, args.markdown, args.json,
-                           _exports(args))
+                           _exports(args), floor)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -200,7 +221,56 @@ def cmd_peak(args: argparse.Namespace) -> int:
                         coerce("time", args.time, "--time"))
 
 
-COMMANDS = {"run": cmd_run, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles,
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .commands.sweep import server_search_command, sweep_command
+    from .sweepconfig import load_sweep_profile, split_cli, sweep_option
+    from .sweep import GRID_KEYS
+    from .sweeprun import SweepSpec
+    grid, fixed, options = load_sweep_profile(args.profile) if args.profile else ({}, {}, {})
+    fixed = {k: v for k, v in fixed.items() if k not in ("time", "iterations")}
+    for key in GRID_KEYS:
+        text = getattr(args, key, None)
+        if text is not None:
+            from .sweepconfig import grid_values
+            grid[key] = grid_values(key, split_cli(key, text), f"--{key}")
+    for key, flag in (("budget", "budget"), ("point_time", "point_time"),
+                      ("until_stable", "until_stable"), ("sla_ms", "sla_ms"),
+                      ("sla_percentile", "sla_percentile"), ("target_fps", "target_fps"),
+                      ("gain_cutoff", "gain_cutoff")):
+        if getattr(args, flag, None) is not None:
+            options[key] = sweep_option(key, getattr(args, flag), f"--{flag.replace('_', '-')}")
+    settings = _run_settings(args, skip=GRID_KEYS + ("until_stable", "sla_ms", "time",
+                                                      "iterations", "scenario", "rate"))
+    server = (args.scenario or fixed.pop("scenario", "offline")) == "server"
+    fixed.pop("rate", None)
+    base = build_config(fixed, settings)
+    spec = SweepSpec(base, grid, point_time_s=options.get("point_time", 20.0),
+                     until_stable_pct=options.get("until_stable", 2.0),
+                     budget_s=options.get("budget"), sla_ms=options.get("sla_ms"),
+                     sla_percentile=options.get("sla_percentile", 99.0),
+                     target_fps=options.get("target_fps"),
+                     gain_cutoff_pct=options.get("gain_cutoff", 3.0))
+    for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
+        if path is not None:
+            check_writable(path, flag)
+    if args.resume and not args.json:
+        raise UsageError("--resume needs --json PATH (the sweep file to continue)")
+    if args.plot is not None:
+        if not args.plot.endswith((".png", ".svg")):
+            raise UsageError("--plot: the file must end in .png or .svg")
+        from .reporters.sweep_report import require_matplotlib
+        require_matplotlib()
+    if args.scenario is not None and args.scenario not in ("offline", "server"):
+        raise UsageError("sweep --scenario takes offline (a grid) or server (a rate search)")
+    if server:
+        if spec.sla_ms is None:
+            raise UsageError("sweep --scenario server searches for the highest rate under "
+                             "--sla-ms; give --sla-ms")
+        return server_search_command(spec, args.json, args.quiet)
+    return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet)
+
+
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from .errors import UsageError
 
 HINTS = ("throughput", "latency", "cumulative_throughput", "none")
+SCENARIOS = ("offline", "single-stream", "server")
 PRECISIONS = ("f32", "bf16", "f16")
 APIS = ("async", "sync")
 #: Used when neither ``time`` nor ``iterations`` is given.
@@ -49,11 +50,19 @@ class BenchmarkConfig:
     recompile: bool = False            # compile afresh for every trial of --repeat
     roofline: bool = False             # measure the device peak if none is cached
     perf_counters: bool = False        # per-layer profiling pass after the timed run
+    scenario: str = "offline"          # MLPerf scenario (see scenarios.py)
+    rate: float | None = None          # server scenario: target queries per second
+    sla_ms: float | None = None        # latency bound: requests above it are counted
 
     def __post_init__(self) -> None:
         if self.until_stable is not None and self.time is not None:
             raise UsageError("--until-stable stops by itself; bound it with --max-time, "
                              "not --time")
+        if (self.scenario == "server") != (self.rate is not None):
+            raise UsageError("--scenario server needs --rate QPS, and --rate only applies to "
+                             "--scenario server")
+        if self.scenario != "offline" and self.api == "sync":
+            raise UsageError(f"--scenario {self.scenario} drives the async API; drop --api sync")
 
     @property
     def time_limit_s(self) -> float | None:
@@ -184,6 +193,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "recompile": _bool,
     "roofline": _bool,
     "perf_counters": _bool,
+    "scenario": _choice(SCENARIOS),
+    "rate": _positive_float,
+    "sla_ms": _positive_float,
 }
 
 

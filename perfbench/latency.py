@@ -120,6 +120,16 @@ class LatencyRecorder:
         return LatencyStats(count=m.count, min=m.min, mean=m.mean, std=m.std, max=m.max,
                             exact=False, **points)
 
+    def count_above(self, bound_ms: float) -> int:
+        """How many samples exceed ``bound_ms`` (histogram resolution past the exact limit)."""
+        self.flush()
+        if self.exact:
+            values = self._sorted_exact()
+            return int(len(values) - np.searchsorted(values, bound_ms, side="right"))
+        edge = int(np.floor(np.log(max(bound_ms, self.histogram.low) / self.histogram.low)
+                            / self.histogram.log_step))
+        return int(self.histogram.counts[edge + 1:].sum())
+
     def percentile_interval(self, p: float) -> tuple[float, float]:
         """~95 % confidence interval of the p-th percentile (order statistics)."""
         low, high = quantile_rank_interval(self.count, p)

@@ -56,7 +56,8 @@ def _locate(name_or_path: str):
     return candidate
 
 
-def load_profile(name_or_path: str) -> Profile:
+def read_profile(name_or_path: str) -> tuple[Path, str, str, dict[str, Any]]:
+    """(path, label for messages, description, raw TOML table) of a profile."""
     path = _locate(name_or_path)
     label = f"profile {path.name}"
     try:
@@ -68,5 +69,10 @@ def load_profile(name_or_path: str) -> Profile:
     description = data.pop("description", "")
     if not isinstance(description, str):
         raise UsageError(f"{label}: 'description' must be a string")
+    return path, label, description, data
+
+
+def load_profile(name_or_path: str) -> Profile:
+    path, label, description, data = read_profile(name_or_path)
     settings = {key: coerce(key, value, label) for key, value in data.items()}
     return Profile(path.stem, str(path), description, settings)

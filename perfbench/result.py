@@ -86,6 +86,7 @@ class BenchmarkResult:
     checks: tuple[Check, ...] = ()
     roofline: dict | None = None
     layers: tuple[LayerTime, ...] = ()
+    load: dict | None = None          # scenario, target/achieved rate, requests over the SLA
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -141,6 +142,7 @@ class BenchmarkResult:
                          for w, fps in zip(self.windows, self.timeline_fps())],
             "system": self.system.to_dict() if self.system else None,
             "checks": [c.to_dict() for c in self.checks],
+            "load": self.load,
             "roofline": self.roofline,
             "perf_counters": [layer.to_dict() for layer in self.layers],
             "environment": self.environment,

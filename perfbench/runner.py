@@ -24,6 +24,7 @@ from .errors import Interrupted
 from .engine import (Measurement, Progress, StopLimits, make_pool, measure_async,
                      measure_sync, warm_up)
 from .inputs import make_tensors
+from .scenarios import measure_server
 from .model import PreparedModel, prepare_model
 from .monitor import SystemMonitor
 from .peak import peak_for
@@ -47,7 +48,7 @@ class _Session:
 
     def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig):
         self.compiled: CompiledModel = compile_model(core, prepared.model, config)
-        self.pool_size = 1 if config.api == "sync" else (
+        self.pool_size = 1 if config.api == "sync" or config.scenario == "single-stream" else (
             config.requests or self.compiled.resolved.get("optimal_requests", 1))
         self.tensors = make_tensors(prepared.inputs, config.seed, self.pool_size)
         self.queue = make_pool(self.compiled.compiled, self.pool_size, self.tensors)
@@ -73,6 +74,8 @@ def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
         return None
     if config.api == "sync":
         measured = measure_sync(session.queue[0], limits, hook)
+    elif config.scenario == "server":
+        measured = measure_server(session.queue, config.rate, limits, config.seed, hook)
     else:
         measured = measure_async(session.queue, limits, hook)
     if measured.stop_reason == "time" and config.until_stable is not None:
@@ -175,6 +178,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
         warnings.insert(0, _stability_warning(precision, config))
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
+    load = _load_summary(config, recorder, completed, duration)
     interrupted = any(r.measured.stop_reason == "interrupted" for r in runs)
     layers = ()
     if config.perf_counters and not interrupted:
@@ -195,4 +199,15 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
         roofline=None if interrupted else _roofline(core, config, session.compiled.resolved,
                                                     effective),
-        layers=layers, warnings=tuple(warnings))
+        layers=layers, load=load, warnings=tuple(warnings))
+
+
+def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float) -> dict:
+    """The scenario, achieved vs target rate, and how many requests missed the bound."""
+    load = {"scenario": config.scenario, "target_rate": config.rate,
+            "achieved_rate": completed / duration if duration else 0.0,
+            "sla_ms": config.sla_ms, "missed_sla": None, "missed_sla_pct": None}
+    if config.sla_ms is not None and recorder.count:
+        missed = recorder.count_above(config.sla_ms)
+        load.update(missed_sla=missed, missed_sla_pct=100 * missed / recorder.count)
+    return load

@@ -38,3 +38,35 @@ def failing_model() -> ov.Model:
     x = ops.parameter([1, 12], np.float32, name="x")
     shape = ops.parameter([2], np.int64, name="target_shape")
     return ov.Model([ops.reshape(x, shape, special_zero=False)], [x, shape], "fails")
+
+
+def synthetic_result(trial_fps, p99=10.0, model="m", threads=None, status="complete",
+                     cpu="test cpu", window_fps=None) -> dict:
+    """A schema-valid result document with chosen numbers, for compare/history/exporter
+    tests whose verdicts must be known in advance.  Latency percentiles scale inversely
+    with FPS so that a slower run is slower everywhere."""
+    from perfbench.result import SCHEMA, SCHEMA_VERSION
+    fps = sum(trial_fps) / len(trial_fps)
+    trials = [{"duration_s": 10.0, "completed_requests": int(f * 10), "fps": f,
+               "steady_fps": f, "latency_median_ms": 1000 / f, "latency_p90_ms": 1100 / f,
+               "latency_p99_ms": p99 * 100 / f, "stop_reason": "time"} for f in trial_fps]
+    windows = [{"start_s": float(i), "end_s": float(i + 1), "completed": int(f),
+                "latency_median_ms": 1000 / f, "latency_p90_ms": 1100 / f,
+                "latency_p99_ms": p99 * 100 / f, "trial": 0, "fps": f}
+               for i, f in enumerate(window_fps or [])]
+    return {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": status,
+        "stop_reason": "time",
+        "model": {"name": model, "source": "built-in", "inputs": [], "batch": 1,
+                  "gflops_per_image": 2.0, "gflops_source": "model card"},
+        "config": {"requested": {"device": "CPU", "hint": "throughput", "threads": threads},
+                   "resolved": {}, "pool_size": 2},
+        "results": {"fps": fps, "steady_fps": fps, "images": int(fps * 10),
+                    "completed_requests": int(fps * 10), "duration_s": 10.0 * len(trial_fps),
+                    "effective_gflops": 2.0 * fps,
+                    "latency_ms": {"median": 1000 / fps, "p90": 1100 / fps,
+                                   "p99": p99 * 100 / fps}},
+        "precision": None, "trials": trials if len(trials) > 1 else [], "timeline": windows,
+        "environment": {"cpu": cpu, "cpu_logical_cores": 2, "openvino": "x",
+                        "timestamp": "2026-11-25T00:00:00+00:00"},
+    }

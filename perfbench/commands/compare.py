@@ -16,11 +16,11 @@ from ..resultfile import load_result
 
 def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
                     strict: bool, markdown_path: str | None, json_path: str | None,
-                    exports: dict[str, str]) -> int:
+                    exports: dict[str, str], noise_floor_pct: float) -> int:
     limits = parse_thresholds(thresholds)
     base = [load_result(path) for path in base_files]
     new = [load_result(path) for path in new_files]
-    result = compare(base, new, base_files, new_files, limits, strict)
+    result = compare(base, new, base_files, new_files, limits, strict, noise_floor_pct)
     report.render(result, Console(stderr=json_path == "-"))
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))

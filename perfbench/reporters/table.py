@@ -59,6 +59,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         verdict = "[green]stable[/]" if precision.stable else "[bold red]NOT STABLE[/]"
         rows.append(("stability", f"{verdict} [dim](target ±{precision.stable_target_pct:g} %)"
                      "[/]"))
+    rows.extend(_load_rows(result))
     rows.append(("effective compute", f"{result.effective_gflops:,.1f} GFLOP/s"))
     if result.roofline:
         roof = result.roofline
@@ -71,6 +72,23 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                  f"[dim](stopped: {result.stop_reason})[/]"))
     rows.append(("compile time", f"{result.compile_ms:,.1f} ms"))
     rows.append(("first inference", f"{result.first_inference_ms:,.2f} ms [dim](not in stats)[/]"))
+    return rows
+
+
+def _load_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
+    load = result.load or {}
+    rows = []
+    if load.get("scenario", "offline") != "offline":
+        rows.append(("scenario", load["scenario"]))
+    if load.get("scenario") == "single-stream":
+        rows.append(("single-stream p90", f"{result.latency.p90:,.3f} ms"))
+    if load.get("target_rate") is not None:
+        rows.append(("rate", f"{load['achieved_rate']:,.2f}/s achieved of "
+                     f"{load['target_rate']:,.2f}/s target (Poisson arrivals; latency from "
+                     "the scheduled arrival)"))
+    if load.get("missed_sla") is not None:
+        rows.append(("over SLA", f"{load['missed_sla']:,} requests ({load['missed_sla_pct']:.2f} %)"
+                     f" above {load['sla_ms']:g} ms"))
     return rows
 
 

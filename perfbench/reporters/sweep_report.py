@@ -1,0 +1,146 @@
+"""A sweep as a table (one row per point, frontier marked, recommendations), as CSV (one row
+per point, columns in the spirit of Model Analyzer's), and as a plot (optional matplotlib)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import UsageError
+from ..files import atomic_write
+from ..stats import field_for
+
+CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
+               "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
+               "on_pareto_frontier", "throughput_fps", "throughput_ci95_low",
+               "throughput_ci95_high", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+               "effective_gflops", "cpu_pct", "reason")
+
+
+def _row(point: dict, data: dict) -> dict:
+    settings, result = point["settings"], point.get("result") or {}
+    res = result.get("results", {})
+    lat = res.get("latency_ms", {})
+    fps_ci = ((result.get("precision") or {}).get("fps_windows") or {})
+    resolved = (result.get("config") or {}).get("resolved", {})
+    spec = data["spec"]
+    sla_value = lat.get(field_for(spec["sla_percentile"])) if lat else None
+    satisfies = None
+    if point["status"] == "done" and spec["sla_ms"] is not None:
+        satisfies = sla_value <= spec["sla_ms"]
+    return {"key": point["key"], "status": point["status"],
+            **{k: settings.get(k, "") for k in ("device", "hint", "precision", "threads",
+                                                  "batch", "requests", "streams")},
+            "resolved_streams": resolved.get("streams", ""),
+            "resolved_requests": (result.get("config") or {}).get("pool_size", ""),
+            "satisfies_constraints": "" if satisfies is None else satisfies,
+            "on_pareto_frontier": point["key"] in data["pareto"],
+            "throughput_fps": res.get("fps", ""),
+            "throughput_ci95_low": fps_ci.get("ci95_low", ""),
+            "throughput_ci95_high": fps_ci.get("ci95_high", ""),
+            "latency_p50_ms": lat.get("median", ""), "latency_p90_ms": lat.get("p90", ""),
+            "latency_p99_ms": lat.get("p99", ""),
+            "effective_gflops": res.get("effective_gflops", ""),
+            "cpu_pct": (result.get("system") or {}).get("cpu_own_pct", ""),
+            "reason": point.get("reason", "")}
+
+
+def csv_text(data: dict) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for point in data["points"]:
+        writer.writerow(_row(point, data))
+    return buffer.getvalue()
+
+
+def write_csv(data: dict, path: str) -> None:
+    atomic_write(path, csv_text(data))
+
+
+def _fmt(value, spec: str) -> str:
+    return "–" if value in ("", None) else format(value, spec)
+
+
+def render(data: dict, console: Console) -> None:
+    spec = data["spec"]
+    label = f"p{spec['sla_percentile']:g}"
+    table = Table(title=f"Sweep ({data['status']}): ★ = Pareto frontier of FPS vs {label}",
+                  title_justify="left")
+    for column in ("", "point", "FPS ± CI", "p50", "p90", "p99", "GFLOP/s", "CPU %", "note"):
+        table.add_column(column, justify="left" if column in ("point", "note") else "right")
+    for point in data["points"]:
+        row = _row(point, data)
+        star = "★" if row["on_pareto_frontier"] else ""
+        ci = ""
+        if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
+            ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
+        note = point["status"] if point["status"] != "done" else ""
+        if row["satisfies_constraints"] is False:
+            note = f"over {spec['sla_ms']:g} ms"
+        note = "; ".join(x for x in (note, point.get("reason", "")) if x)
+        table.add_row(star, point["key"], _fmt(row["throughput_fps"], ",.1f") + ci,
+                      _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
+                      _fmt(row["latency_p99_ms"], ".2f"), _fmt(row["effective_gflops"], ",.0f"),
+                      _fmt(row["cpu_pct"], ".0f"), note)
+    console.print(table)
+    for name, pick in data["recommendations"].items():
+        if pick is None:
+            console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
+            continue
+        versus = ""
+        if "fps_vs_default_pct" in pick:
+            versus = (f" ({pick['fps_vs_default_pct']:+.1f} % FPS, "
+                      f"{pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
+                      "throughput-hint run)")
+        console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
+                      f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus}")
+    plan = data.get("sizing")
+    if plan:
+        line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
+                f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
+        if plan.get("machines") is not None:
+            line += f"; {plan['machines']} machine(s) for {plan['target_fps']:,.0f} FPS"
+        console.print(line)
+
+
+def require_matplotlib():
+    """Checked before a sweep starts, so a missing extra never costs a finished sweep."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'perfbench[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot(data: dict, path: str) -> None:
+    """Throughput vs latency with the Pareto frontier and the SLA line."""
+    plt = require_matplotlib()
+    spec = data["spec"]
+    label = f"p{spec['sla_percentile']:g}"
+    done = [p for p in data["points"] if p["status"] == "done"]
+    xs = [p["result"]["results"]["latency_ms"][field_for(spec["sla_percentile"])] for p in done]
+    ys = [p["result"]["results"]["fps"] for p in done]
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    ax.scatter(xs, ys, color="#4c72b0", zorder=3, label="measured point")
+    for point, x, y in zip(done, xs, ys):
+        ax.annotate(point["key"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    front = [next(i for i, p in enumerate(done) if p["key"] == k) for k in data["pareto"]]
+    ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#dd8452", marker="*",
+            markersize=11, zorder=4, label="Pareto frontier")
+    if spec["sla_ms"] is not None:
+        ax.axvline(spec["sla_ms"], color="#c44e52", linestyle="--",
+                   label=f"SLA {label} ≤ {spec['sla_ms']:g} ms")
+    ax.set_xlabel(f"{label} latency (ms)")
+    ax.set_ylabel("throughput (images/s)")
+    ax.set_title("perfbench sweep: throughput vs tail latency")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,99 @@
+"""Load scenarios in MLPerf's vocabulary.
+
+* ``offline``: the closed loop of :mod:`engine` (every request busy; maximum throughput).
+* ``single-stream``: one request in flight at a time; its p90 latency is the headline.
+* ``server``: open loop.  Arrivals follow a seeded Poisson process at the target rate and
+  each latency is counted **from the scheduled arrival**: when the device is saturated a
+  query waits for a free request, and that wait is part of its latency (no coordinated
+  omission: a late sender cannot hide queueing).  No Python callback runs per request:
+  the wait before starting is measured in the loop, and OpenVINO's own ``latency`` covers
+  start to completion, so latency = (start − scheduled) + request.latency.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import openvino as ov
+
+from .engine import Measurement, StopLimits, WindowHook, _clock, _WindowTracker, WINDOW_S
+from .errors import RunFailed, runtime_message
+from .latency import LatencyRecorder
+
+SCENARIOS = ("offline", "single-stream", "server")
+#: Sleep until this close to an arrival, then spin: sleep() overshoots by ~0.1 ms.
+_SPIN_S = 0.0005
+
+
+def arrival_times(rate: float, count: int, seed: int) -> np.ndarray:
+    """Seconds from the start of each arrival of a Poisson process at ``rate`` per second."""
+    gaps = np.random.default_rng(seed).exponential(1.0 / rate, count)
+    return np.cumsum(gaps)
+
+
+def _wait_until(moment: float) -> None:
+    remaining = moment - _clock()
+    if remaining > _SPIN_S:
+        time.sleep(remaining - _SPIN_S)
+    while _clock() < moment:
+        pass
+
+
+def measure_server(queue: ov.AsyncInferQueue, rate: float, limits: StopLimits, seed: int,
+                   on_window: WindowHook | None = None) -> Measurement:
+    try:
+        return _measure_server(queue, rate, limits, seed, on_window)
+    except RuntimeError as exc:
+        try:
+            queue.wait_all()
+        except RuntimeError:
+            pass
+        raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
+
+
+def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
+    duration = limits.time_s if limits.time_s is not None else float("inf")
+    count = limits.iterations or int(min(rate * duration * 1.5 + 1000, 50_000_000))
+    schedule = arrival_times(rate, count, seed)
+    recorder = LatencyRecorder()
+    record = recorder.pending.append
+    requests = [queue[i] for i in range(len(queue))]
+    waited_ms = [0.0] * len(requests)
+    in_flight = [False] * len(requests)
+    base = super(ov.AsyncInferQueue, queue)
+    get_idle, start = base.get_idle_request_id, base.start_async
+    no_inputs: dict = {}
+    t0 = _clock()
+    tracker = _WindowTracker(recorder, t0, limits, on_window)
+    next_tick = t0 + WINDOW_S
+    issued = 0
+    stopped = False
+    for offset in schedule:
+        arrival = t0 + offset
+        if offset >= duration:
+            break
+        _wait_until(arrival)
+        idle = get_idle()                       # blocks while every request is busy
+        if in_flight[idle]:
+            record(waited_ms[idle] + requests[idle].latency)
+        now = _clock()
+        waited_ms[idle] = (now - arrival) * 1e3
+        in_flight[idle] = True
+        start(no_inputs, None)
+        issued += 1
+        if now >= next_tick:
+            if tracker.close_window(now):
+                stopped = True
+                break
+            next_tick = now + WINDOW_S
+    queue.wait_all()
+    t_end = _clock()
+    for idle, busy in enumerate(in_flight):
+        if busy:
+            record(waited_ms[idle] + requests[idle].latency)
+    tracker.close_window(t_end, final=True)
+    recorder.flush()
+    reason = tracker.stop_reason if stopped else (
+        "iterations" if limits.iterations is not None and issued >= limits.iterations else "time")
+    return Measurement(t_end - t0, tracker.completed, recorder, tuple(tracker.windows), reason)

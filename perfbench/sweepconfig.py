@@ -1,0 +1,80 @@
+"""Sweep settings from CLI flags and profiles: grid dimensions (lists) and sweep options.
+
+Grid values go through the same per-key validation as ``perfbench run`` settings.  On the
+command line a dimension is a comma list (``--streams 1,2,4``); device lists use ``;``
+because device strings such as ``MULTI:CPU,GPU`` contain commas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import coerce
+from .errors import UsageError
+from .profiles import read_profile
+from .stats import PERCENTILES
+from .sweep import GRID_KEYS, parse_duration
+
+
+def _percentile(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if number not in PERCENTILES.values() or isinstance(value, bool):
+        raise ValueError(f"must be one of {', '.join(f'{v:g}' for v in PERCENTILES.values())}")
+    return number
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a duration like 300, 90s, 10m or 1h")
+    return parse_duration(str(value))
+
+
+SWEEP_PARSERS = {
+    "budget": _duration,
+    "point_time": lambda v: coerce("time", v, "point_time"),
+    "until_stable": lambda v: coerce("until_stable", v, "until_stable"),
+    "sla_ms": lambda v: coerce("sla_ms", v, "sla_ms"),
+    "sla_percentile": _percentile,
+    "target_fps": lambda v: coerce("gflops", v, "target_fps"),
+    "gain_cutoff": lambda v: coerce("gflops", v, "gain_cutoff"),
+}
+
+
+def sweep_option(key: str, value: Any, where: str) -> Any:
+    try:
+        return SWEEP_PARSERS[key](value)
+    except ValueError as exc:
+        raise UsageError(f"{where}: '{key}' {exc} (got {value!r:.60})") from None
+    except UsageError as exc:
+        raise UsageError(f"{where}: {str(exc).split(': ', 1)[-1]}") from None
+
+
+def grid_values(key: str, values: Any, where: str) -> list:
+    raw = values if isinstance(values, list) else [values]
+    if not raw:
+        raise UsageError(f"{where}: '{key}' needs at least one value")
+    parsed = [coerce(key, v, where) for v in raw]
+    if len(set(map(str, parsed))) != len(parsed):
+        raise UsageError(f"{where}: '{key}' lists a value twice")
+    return parsed
+
+
+def split_cli(key: str, text: str) -> list[str]:
+    return [part for part in text.split(";" if key == "device" else ",")]
+
+
+def load_sweep_profile(name: str) -> tuple[dict, dict, dict]:
+    """(grid, fixed run settings, sweep options) from a profile."""
+    _, label, _, data = read_profile(name)
+    grid, fixed, options = {}, {}, {}
+    for key, value in data.items():
+        if key in SWEEP_PARSERS:
+            options[key] = sweep_option(key, value, label)
+        elif key in GRID_KEYS:
+            grid[key] = grid_values(key, value, label)
+        else:
+            fixed[key] = coerce(key, value, label)
+    return grid, fixed, options

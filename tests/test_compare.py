@@ -1,0 +1,147 @@
+"""Verdict logic on constructed results whose right answer is known."""
+
+import json
+
+import numpy as np
+import pytest
+
+from perfbench.cli import main
+from perfbench.compare import compare, parse_thresholds
+from tests.models import synthetic_result
+
+
+def _verdicts(base, new, thresholds=(), strict=False):
+    result = compare(base, new, ["base"] * len(base), ["new"] * len(new),
+                     parse_thresholds(list(thresholds)), strict)
+    return {c.name: c.verdict for c in result.changes}, result
+
+
+def test_clear_ten_percent_regression_is_caught():
+    verdicts, result = _verdicts([synthetic_result([100, 101, 99, 100, 100])],
+                                 [synthetic_result([90, 91, 89, 90, 90])])
+    assert verdicts["fps"] == "regression" and verdicts["gflops"] == "regression"
+    assert verdicts["p50"] == "regression" and verdicts["p99"] == "regression"
+    assert result.exit_code == 1
+    fps = next(c for c in result.changes if c.name == "fps")
+    assert fps.change_pct == pytest.approx(-10.0)
+    assert fps.samples == "trials" and fps.diff_ci_pct[1] < 0
+
+
+def test_pure_noise_is_not_flagged():
+    rng = np.random.default_rng(11)
+    flagged = 0
+    for _ in range(50):
+        base = synthetic_result(list(100 * (1 + rng.normal(0, 0.03, 3))))
+        new = synthetic_result(list(100 * (1 + rng.normal(0, 0.03, 3))))
+        flagged += compare([base], [new], ["b"], ["n"], parse_thresholds([])).exit_code
+    assert flagged == 0
+
+
+def test_three_percent_change_under_five_percent_threshold_is_not_flagged():
+    base = synthetic_result([100.0, 100.1, 99.9, 100.0])
+    new = synthetic_result([97.0, 97.1, 96.9, 97.0])
+    verdicts, result = _verdicts([base], [new])
+    fps = next(c for c in result.changes if c.name == "fps")
+    assert fps.significant                       # real, but small
+    assert verdicts["fps"] == "no significant change" and result.exit_code == 0
+    verdicts, result = _verdicts([base], [new], ["fps=2%"])
+    assert verdicts["fps"] == "regression" and verdicts["gflops"] == "no significant change"
+
+
+def test_big_but_noisy_change_is_not_significant():
+    verdicts, _ = _verdicts([synthetic_result([100, 60, 140])], [synthetic_result([90, 50, 130])])
+    assert verdicts["fps"] == "no significant change"
+
+
+def test_improvement_and_latency_direction():
+    verdicts, result = _verdicts([synthetic_result([100, 101, 99])],
+                                 [synthetic_result([120, 121, 119])])
+    assert verdicts["fps"] == "improvement" and verdicts["p50"] == "improvement"
+    assert result.exit_code == 0
+
+
+def test_files_per_side_are_pooled_as_runs():
+    base = [synthetic_result([f]) for f in (100, 101, 99, 100)]
+    new = [synthetic_result([f]) for f in (80, 81, 79, 80)]
+    verdicts, result = _verdicts(base, new)
+    assert verdicts["fps"] == "regression"
+    assert next(c for c in result.changes if c.name == "fps").samples == "runs"
+
+
+def test_single_runs_use_windows_and_say_so():
+    base = synthetic_result([100], window_fps=[50, 100, 101, 99, 100, 100, 30])
+    new = synthetic_result([80], window_fps=[40, 80, 81, 79, 80, 80, 20])
+    verdicts, result = _verdicts([base], [new])
+    assert verdicts["fps"] == "regression"
+    assert any("within-run noise only" in w for w in result.warnings)
+
+
+def test_unlike_results_warn_or_fail_when_strict():
+    base, new = synthetic_result([100, 100]), synthetic_result([100, 100], threads=1, cpu="other")
+    _, result = _verdicts([base], [new])
+    assert any("threads" in w for w in result.warnings)
+    assert any("different machine: cpu" in w for w in result.warnings)
+    from perfbench.errors import UsageError
+    with pytest.raises(UsageError, match="--strict"):
+        _verdicts([base], [new], strict=True)
+
+
+@pytest.mark.parametrize("spec,message", [("fsp=3%", "unknown metric"), ("abc", "percentage"),
+                                          ("-3%", "out of range")])
+def test_bad_thresholds(spec, message):
+    from perfbench.errors import UsageError
+    with pytest.raises(UsageError, match=message):
+        parse_thresholds([spec])
+
+
+def _write(tmp_path, name, document):
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_cli_exit_codes_and_outputs(tmp_path, capsys):
+    base = _write(tmp_path, "base.json", synthetic_result([100, 101, 99]))
+    same = _write(tmp_path, "same.json", synthetic_result([100, 100.5, 99.5]))
+    slow = _write(tmp_path, "slow.json", synthetic_result([80, 81, 79]))
+    assert main(["compare", base, same]) == 0
+    md, js = tmp_path / "summary.md", tmp_path / "cmp.json"
+    assert main(["compare", base, slow, "--markdown", str(md), "--json", str(js)]) == 1
+    assert "| fps (images/s) |" in md.read_text() and "❌ regression" in md.read_text()
+    data = json.loads(js.read_text())
+    assert data["schema"] == "perfbench.comparison" and data["regression"] is True
+    assert main(["compare", "--base", base, same, "--new", slow]) == 1
+    assert "REGRESSION" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "corrupt JSON"),
+    ('{"benchmarks": []}', "not a perfbench result"),
+    ('[1, 2]', "not a perfbench result"),
+    ('{"schema": "perfbench.result", "schema_version": 99}', "newer than this perfbench"),
+    ('{"schema": "perfbench.result", "schema_version": 0}', "unsupported schema version"),
+    ('{"schema": "perfbench.result", "schema_version": 1, "status": "complete"}', "incomplete"),
+])
+def test_bad_result_files_get_clear_errors(tmp_path, capsys, content, message):
+    good = _write(tmp_path, "good.json", synthetic_result([100, 100]))
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    assert main(["compare", good, str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_compare_usage_errors(tmp_path, capsys):
+    good = _write(tmp_path, "good.json", synthetic_result([100, 100]))
+    assert main(["compare", good]) == 2
+    assert main(["compare", good, str(tmp_path / "missing.json")]) == 2
+    assert "no such result file" in capsys.readouterr().err
+
+
+def test_real_results_compare_cleanly(tiny_ir, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["run", "-m", tiny_ir, "-t", "2.5", "-q", "--json", str(a)]) == 0
+    assert main(["run", "-m", tiny_ir, "-t", "2.5", "-q", "--json", str(b), "--threads", "1",
+                 "--streams", "1"]) == 0
+    assert main(["compare", str(a), str(a)]) == 0
+    assert main(["compare", str(a), str(b)]) in (0, 1)

@@ -1,0 +1,78 @@
+"""Export files validate against their documented formats (see ../shared/README.md §4)."""
+
+import csv
+import json
+
+import pytest
+
+from perfbench.exporters import EXPORTERS, csv_export
+from perfbench.metrics import benchmark_name, headline
+from tests.models import synthetic_result
+
+
+@pytest.fixture
+def result():
+    document = synthetic_result([100, 102, 98])
+    document["precision"] = {"fps_windows": {"ci95_low": 97.0, "ci95_high": 103.0},
+                             "latency_ci95_ms": {"median": [9.0, 11.0], "p99": [12.0, 15.0]}}
+    return document
+
+
+def test_github_action_benchmark_files(result, tmp_path):
+    written = EXPORTERS["gab"](benchmark_name(result), headline(result), str(tmp_path / "pb"))
+    bigger = json.loads((tmp_path / "pb-bigger.json").read_text())
+    smaller = json.loads((tmp_path / "pb-smaller.json").read_text())
+    assert sorted(written) == sorted([str(tmp_path / "pb-bigger.json"),
+                                      str(tmp_path / "pb-smaller.json")])
+    assert {e["name"].rsplit(" - ", 1)[1] for e in bigger} == {"fps", "gflops"}
+    assert {e["name"].rsplit(" - ", 1)[1] for e in smaller} == {"p50", "p90", "p99"}
+    for entry in bigger + smaller:
+        assert set(entry) <= {"name", "unit", "value", "range", "extra"}
+        assert isinstance(entry["name"], str) and isinstance(entry["unit"], str)
+        assert isinstance(entry["value"], (int, float)) and not isinstance(entry["value"], bool)
+        if "range" in entry:
+            assert isinstance(entry["range"], str)
+    fps = next(e for e in bigger if e["name"].endswith("- fps"))
+    assert fps["value"] == pytest.approx(100) and fps["range"] == "± 3"
+
+
+def test_names_are_stable_across_runs(result):
+    again = synthetic_result([80, 81, 79])
+    assert benchmark_name(result) == benchmark_name(again) == "m CPU throughput b1"
+    assert benchmark_name(synthetic_result([1, 1], threads=2)).endswith(" t2")
+
+
+def test_bencher_metric_format(result, tmp_path):
+    EXPORTERS["bmf"](benchmark_name(result), headline(result), str(tmp_path / "bmf.json"))
+    data = json.loads((tmp_path / "bmf.json").read_text())
+    assert list(data) == ["m CPU throughput b1"]
+    measures = data["m CPU throughput b1"]
+    assert {"throughput", "latency", "latency-p90", "latency-p99", "effective-gflops"} == \
+        set(measures)
+    for measure in measures.values():
+        assert set(measure) <= {"value", "lower_value", "upper_value"}
+        if "lower_value" in measure:
+            assert measure["lower_value"] <= measure["value"] <= measure["upper_value"]
+    assert measures["throughput"]["value"] == pytest.approx(100)
+    assert measures["latency"]["value"] == pytest.approx(10.0 * 1e6)      # ms -> ns
+    assert measures["latency"]["lower_value"] == pytest.approx(9.0 * 1e6)
+
+
+def test_csv(result, tmp_path):
+    EXPORTERS["csv"](benchmark_name(result), headline(result), str(tmp_path / "m.csv"))
+    rows = list(csv.DictReader((tmp_path / "m.csv").open()))
+    assert tuple(rows[0]) == csv_export.COLUMNS
+    assert [r["metric"] for r in rows] == ["fps", "p50", "p90", "p99", "gflops"]
+    assert float(rows[0]["value"]) == pytest.approx(100)
+    assert rows[2]["ci95_low"] == ""          # no interval known for p90 here
+
+
+def test_run_writes_every_export(tiny_ir, tmp_path):
+    from perfbench.cli import main
+    assert main(["run", "-m", tiny_ir, "-t", "1", "-q", "--export-gab", str(tmp_path / "g"),
+                 "--export-bmf", str(tmp_path / "b.json"),
+                 "--export-csv", str(tmp_path / "c.csv")]) == 0
+    assert json.loads((tmp_path / "g-bigger.json").read_text())[0]["value"] > 0
+    assert json.loads((tmp_path / "b.json").read_text())
+    assert (tmp_path / "c.csv").read_text().startswith("benchmark,metric")
+    assert main(["run", "-m", tiny_ir, "--export-bmf", str(tmp_path / "no" / "b.json")]) == 2

@@ -1,0 +1,104 @@
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from perfbench import history
+from perfbench.cli import main
+from tests.models import synthetic_result
+
+
+def test_append_and_series(tmp_path):
+    db = str(tmp_path / "h.db")
+    for fps in (100, 101, 99):
+        history.append(db, synthetic_result([fps, fps]))
+    history.append(db, synthetic_result([50, 50], status="interrupted"))
+    history.append(db, synthetic_result([70, 70], threads=1))
+    groups = history.series(db, "fps")
+    assert len(groups) == 2                     # two configurations
+    values = sorted(len(points) for points in groups.values())
+    assert values == [1, 3]                     # the interrupted run is kept out of trends
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 5
+    stored = json.loads(conn.execute("SELECT result FROM runs LIMIT 1").fetchone()[0])
+    assert stored["results"]["fps"] == 100
+
+
+def test_vcs_context_from_ci_environment(monkeypatch):
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    assert history.vcs_context() == {"git_commit": "abc123", "git_branch": "main",
+                                     "ci_run_id": "42"}
+
+
+WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+from perfbench import history
+from models import synthetic_result
+for i in range(50):
+    history.append(sys.argv[1], synthetic_result([100 + i, 100 + i]))
+"""
+
+
+def test_concurrent_writers_lose_no_row(tmp_path):
+    db = str(tmp_path / "shared.db")
+    script = WRITER.format(root=os.getcwd(), tests=os.path.join(os.getcwd(), "tests"))
+    writers = [subprocess.Popen([sys.executable, "-c", script, db]) for _ in range(2)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    count = sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    assert count == 100
+
+
+def test_step_change_found_where_it_begins():
+    values = [100, 101, 99, 100, 102, 100, 99, 101, 100, 100,
+              90, 89, 91, 90, 90, 91, 89, 90]
+    assert [i for i, _, _ in history.step_changes(values)] == [10]
+
+
+def test_single_outlier_and_noise_are_not_steps():
+    assert history.step_changes([100, 101, 99, 100, 70, 100, 101, 99, 100, 100]) == []
+    assert history.step_changes([100, 103, 97, 102, 98, 101, 99, 103, 97, 100]) == []
+
+
+def test_two_steps():
+    values = [100] * 6 + [80] * 6 + [100] * 6
+    values = [v + (i % 3 - 1) * 0.5 for i, v in enumerate(values)]
+    assert [i for i, _, _ in history.step_changes(values)] == [6, 12]
+
+
+def test_sparkline():
+    assert history.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
+    assert history.sparkline([5, 5]) == "▁▁"
+    assert history.sparkline([]) == ""
+
+
+def test_history_command_shows_step_with_commit(tmp_path, monkeypatch, capsys):
+    db = str(tmp_path / "h.db")
+    for i, fps in enumerate([100, 101, 99, 100, 100, 80, 81, 79, 80, 80]):
+        monkeypatch.setenv("GITHUB_SHA", f"commit{i:02d}")
+        history.append(db, synthetic_result([fps, fps]))
+    assert main(["history", db, "--metric", "fps"]) == 0
+    out = capsys.readouterr().out
+    assert "commit05" in out and "-20.0 %" in out
+    assert main(["history", db, "--metric", "latency"]) == 2
+    assert main(["history", str(tmp_path / "missing.db")]) == 2
+
+
+def test_run_appends_to_history(tiny_ir, tmp_path):
+    db = tmp_path / "runs.db"
+    assert main(["run", "-m", tiny_ir, "-n", "20", "-q", "--history", str(db)]) == 0
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path, capsys):
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    assert main(["history", str(db)]) == 2
+    assert "not a usable SQLite database" in capsys.readouterr().err
