@@ -72,7 +72,20 @@ def read_profile(name_or_path: str) -> tuple[Path, str, str, dict[str, Any]]:
     return path, label, description, data
 
 
+SWEEP_ONLY_KEYS = ("budget", "point_time", "sla_percentile", "target_fps", "gain_cutoff")
+
+
+def kind_of(data: dict[str, Any]) -> str:
+    """"sweep" for a profile with grid lists or sweep options, else "run"."""
+    if any(isinstance(v, list) for v in data.values()) or set(data) & set(SWEEP_ONLY_KEYS):
+        return "sweep"
+    return "run"
+
+
 def load_profile(name_or_path: str) -> Profile:
     path, label, description, data = read_profile(name_or_path)
+    if kind_of(data) == "sweep":
+        raise UsageError(f"{label}: a sweep profile (it has lists or sweep options); use "
+                         f"`perfbench sweep --profile {name_or_path}`")
     settings = {key: coerce(key, value, label) for key, value in data.items()}
     return Profile(path.stem, str(path), description, settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import openvino as ov
 import pytest
 
-from tests.models import conv_model, failing_model, save, token_model
+from tests.models import conv_model, failing_model, save, slow_model, token_model
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +34,8 @@ def token_ir(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def failing_ir(tmp_path_factory) -> str:
     return save(failing_model(), tmp_path_factory.mktemp("models") / "fails.xml")
+
+
+@pytest.fixture(scope="session")
+def slow_ir(tmp_path_factory) -> str:
+    return save(slow_model(), tmp_path_factory.mktemp("models") / "slow.xml")

@@ -70,3 +70,15 @@ def synthetic_result(trial_fps, p99=10.0, model="m", threads=None, status="compl
         "environment": {"cpu": cpu, "cpu_logical_cores": 2, "openvino": "x",
                         "timestamp": "2026-11-25T00:00:00+00:00"},
     }
+
+
+def slow_model(layers: int = 12) -> ov.Model:
+    """A chain of 3×3 convolutions (shared weights) taking a few milliseconds per inference:
+    slow enough that a modest request rate saturates one request."""
+    x = ops.parameter([1, 32, 64, 64], np.float32, name="x")
+    w = ops.constant((np.random.default_rng(0).standard_normal((32, 32, 3, 3)) / 100)
+                     .astype(np.float32))
+    y = x
+    for _ in range(layers):
+        y = ops.relu(ops.convolution(y, w, [1, 1], [1, 1], [1, 1], [1, 1]))
+    return ov.Model([y], [x], "slow_chain")

@@ -14,7 +14,7 @@ from tests.models import synthetic_result
 def result():
     document = synthetic_result([100, 102, 98])
     document["precision"] = {"fps_windows": {"ci95_low": 97.0, "ci95_high": 103.0},
-                             "latency_ci95_ms": {"median": [9.0, 11.0], "p99": [12.0, 15.0]}}
+                             "latency_ci95_ms": {"median": [9.0, 11.0], "p99": [9.5, 12.0]}}
     return document
 
 

@@ -9,8 +9,11 @@ def test_builtin_profiles_load():
     latency = load_profile("latency")
     assert latency.settings["hint"] == "latency" and latency.settings["requests"] == 1
     assert latency.description
-    for name in builtin_names():
+    assert "sizing" in builtin_names()
+    for name in set(builtin_names()) - {"sizing"}:
         load_profile(name)
+    with pytest.raises(UsageError, match="a sweep profile"):
+        load_profile("sizing")
 
 
 def test_profile_by_path(tmp_path):
@@ -25,7 +28,7 @@ def test_profile_by_path(tmp_path):
     ('batch = 0\n', "profile bad.toml: 'batch'"),
     ('time = true\n', "profile bad.toml: 'time'"),
     ('hint = "fastest"\n', "profile bad.toml: 'hint' must be one of"),
-    ('batch = [1, 2]\n', "profile bad.toml: 'batch'"),
+    ('batch = [1, 2]\n', "profile bad.toml: a sweep profile"),
     ('hint = \n', "profile bad.toml: not valid TOML"),
     ('description = 3\n', "profile bad.toml: 'description' must be a string"),
     ('[run]\nbatch = 1\n', "profile bad.toml: unknown setting 'run'"),
@@ -38,7 +41,7 @@ def test_bad_profiles_name_key_and_file(tmp_path, body, match):
 
 
 def test_unknown_profile_lists_builtins(tmp_path):
-    with pytest.raises(UsageError, match="built-in profiles: latency"):
+    with pytest.raises(UsageError, match="built-in profiles: ci, latency, sizing, throughput"):
         load_profile("nonexistent")
     with pytest.raises(UsageError, match="profile file not found"):
         load_profile(str(tmp_path / "missing.toml"))

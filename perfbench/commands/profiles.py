@@ -5,16 +5,24 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..profiles import builtin_names, load_profile
+from ..profiles import builtin_names, kind_of, load_profile, read_profile
+from ..sweepconfig import load_sweep_profile
 
 
 def profiles_command() -> int:
-    table = Table(title="Built-in profiles (perfbench run --profile NAME)", title_justify="left")
-    for column in ("name", "description", "settings"):
+    table = Table(title="Built-in profiles (perfbench run|sweep --profile NAME)",
+                  title_justify="left")
+    for column in ("name", "for", "description", "settings"):
         table.add_column(column)
     for name in builtin_names():
-        profile = load_profile(name)
-        settings = ", ".join(f"{k}={v}" for k, v in profile.settings.items())
-        table.add_row(name, profile.description, settings)
+        _, _, description, data = read_profile(name)
+        kind = kind_of(data)
+        if kind == "run":
+            settings = load_profile(name).settings
+        else:
+            grid, fixed, options = load_sweep_profile(name)
+            settings = {**grid, **fixed, **options}
+        table.add_row(name, kind, description,
+                      ", ".join(f"{k}={v}" for k, v in settings.items()))
     Console().print(table)
     return 0

@@ -1,0 +1,61 @@
+"""Load scenarios on real models: the server scenario's latency must be counted from the
+scheduled arrival, so queueing behind a saturated device shows up in it."""
+
+import numpy as np
+import pytest
+
+from perfbench import BenchmarkConfig, run
+from perfbench.errors import UsageError
+from perfbench.scenarios import arrival_times
+
+
+def test_poisson_arrivals_are_seeded_with_the_right_rate():
+    times = arrival_times(rate=200.0, count=20_000, seed=3)
+    assert np.all(np.diff(times) > 0)
+    assert np.array_equal(times, arrival_times(200.0, 20_000, 3))
+    gaps = np.diff(times)
+    assert gaps.mean() == pytest.approx(1 / 200, rel=0.03)
+    assert gaps.std() == pytest.approx(1 / 200, rel=0.05)     # exponential: std == mean
+
+
+@pytest.fixture(scope="module")
+def capacity(slow_ir):
+    """Requests/s one request slot of the slow model sustains (closed loop)."""
+    result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=1.5))
+    return result.fps, result.latency.median
+
+
+def test_server_below_capacity_latency_is_about_the_service_time(slow_ir, capacity):
+    fps, service_ms = capacity
+    result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=2.0,
+                                 scenario="server", rate=0.3 * fps, sla_ms=50 * service_ms))
+    assert result.load["achieved_rate"] == pytest.approx(0.3 * fps, rel=0.25)
+    assert result.latency.median < 3 * service_ms
+    assert result.load["missed_sla"] == 0
+
+
+def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
+    """At twice the capacity the queue grows without bound: counted from the schedule,
+    latency climbs far above the service time and keeps growing from window to window.
+    Counted from the submit (what a closed loop or a late sender measures) it would stay
+    near the service time, and these assertions would fail."""
+    fps, service_ms = capacity
+    result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=2.0,
+                                 scenario="server", rate=2.0 * fps, sla_ms=10 * service_ms))
+    assert result.load["achieved_rate"] < 0.75 * 2.0 * fps          # it could not keep up
+    assert result.latency.p99 > 50 * service_ms
+    medians = [w.latency_median_ms for w in result.windows if w.latency_median_ms]
+    assert medians[-1] > 3 * medians[0]
+    assert result.load["missed_sla_pct"] > 50
+
+
+def test_single_stream_keeps_one_request_in_flight(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, scenario="single-stream", time=1.0))
+    assert result.pool_size == 1 and result.load["scenario"] == "single-stream"
+
+
+@pytest.mark.parametrize("kwargs", [dict(scenario="server"), dict(rate=10.0),
+                                    dict(scenario="server", rate=5.0, api="sync")])
+def test_scenario_settings_are_validated(kwargs):
+    with pytest.raises(UsageError):
+        BenchmarkConfig(**kwargs)

@@ -1,0 +1,71 @@
+"""Sweep logic on constructed data (grid, cut-off, frontier, picks, sizing)."""
+
+import pytest
+
+from perfbench.sweep import (PointSummary, cut_off_reason, expand, growing_key, line_of,
+                             parse_duration, pareto, point_key, recommend, sizing)
+
+
+def test_grid_expansion_order_and_keys():
+    points = expand({"streams": [1, 2], "hint": ["throughput", "latency"], "batch": [1]})
+    assert len(points) == 4
+    assert points[0] == {"hint": "throughput", "batch": 1, "streams": 1}
+    assert [p["streams"] for p in points] == [1, 2, 1, 2]          # innermost grows
+    assert point_key(points[1]) == "hint=throughput,batch=1,streams=2"
+    assert point_key({}) == "default"
+
+
+def test_growing_dimension_and_lines():
+    grid = {"hint": ["throughput"], "requests": [1, 2], "streams": [1, 2, 4]}
+    assert growing_key(grid) == "streams"
+    assert growing_key({"hint": ["a", "b"]}) is None
+    assert line_of({"hint": "throughput", "requests": 2, "streams": 4}, "streams") == \
+        "hint=throughput,requests=2"
+
+
+def test_cut_off_rules():
+    assert cut_off_reason([], None) is None
+    assert cut_off_reason([(100, 5), (150, 6)], None) is None
+    assert "flattened" in cut_off_reason([(100, 5), (101, 6), (102, 7)], None)
+    assert cut_off_reason([(100, 5), (101, 6), (120, 7)], None) is None
+    assert "broken" in cut_off_reason([(100, 5), (140, 30)], sla_ms=20)
+
+
+def _p(key, fps, lat):
+    return PointSummary(key, {"k": key}, fps, lat)
+
+
+def test_pareto_frontier():
+    points = [_p("a", 100, 10), _p("b", 150, 20), _p("c", 120, 25), _p("d", 90, 8),
+              _p("e", 150, 30)]
+    assert pareto(points) == ["d", "a", "b"]        # c and e are dominated by b
+
+
+def test_recommendations_against_the_default():
+    points = [_p("default", 100, 20), _p("fast", 160, 40), _p("snappy", 80, 5),
+              _p("balanced", 140, 15)]
+    picks = recommend(points, points[0], sla_ms=18, percentile=99)
+    assert picks["best_throughput"]["key"] == "fast"
+    assert picks["best_throughput"]["fps_vs_default_pct"] == pytest.approx(60)
+    assert picks["best_latency"]["key"] == "snappy"
+    assert picks["best_under_sla"]["key"] == "balanced"
+    assert picks["best_under_sla"]["latency_vs_default_pct"] == pytest.approx(-25)
+    assert recommend(points, None, sla_ms=1, percentile=99)["best_under_sla"] is None
+
+
+def test_sizing_projection():
+    plan = sizing({"key": "x", "fps": 90.0}, target_fps=1000, cores=2)
+    assert plan["machines"] == 12 and plan["fps_per_core"] == 45.0
+    assert "machines" not in sizing({"key": "x", "fps": 90.0}, None, 2)
+
+
+@pytest.mark.parametrize("text,seconds", [("300", 300), ("90s", 90), ("10m", 600),
+                                          ("1.5h", 5400)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "m", "-5m", "0", "abc", "10x", "infm"])
+def test_bad_durations(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
