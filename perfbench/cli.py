@@ -101,10 +101,14 @@ def make_parser() -> argparse.ArgumentParser:
                       help="new result files (pooled)")
     comp.add_argument("--threshold", action="append", default=[], metavar="PCT",
                       help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
+    comp.add_argument("--gate", metavar="METRICS",
+                      help="metrics whose regression fails the check (default fps,p50,p90,"
+                      "gflops; p99 is reported but not gating unless listed)")
     comp.add_argument("--strict", action="store_true",
                       help="error (exit 2) instead of a warning when not like with like")
-    comp.add_argument("--noise-floor", default="3", metavar="PCT",
-                      help="run-to-run CV assumed for a side with one run (default 3)")
+    comp.add_argument("--noise-floor", action="append", default=[], metavar="PCT",
+                      help="run-to-run CV assumed for a side with one run, e.g. 4%% or "
+                      "p99=20%% (defaults: fps/p50/gflops 4, p90 5, p99 20)")
     comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
     comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
     comp.add_argument("--export-gab", metavar="PREFIX")
@@ -185,9 +189,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path, flag in ((args.markdown, "--markdown"), (args.json, "--json")):
         if path is not None:
             check_writable(path, flag)
-    floor = coerce("warmup", args.noise_floor.rstrip("%"), "--noise-floor")  # a number >= 0
-    return compare_command(base, new, args.threshold, args.strict, args.markdown, args.json,
-                           _exports(args), floor)
+    return compare_command(base, new, args.threshold, args.noise_floor, args.gate,
+                           args.strict, args.markdown, args.json, _exports(args))
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -223,33 +226,13 @@ def cmd_peak(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .commands.sweep import server_search_command, sweep_command
-    from .sweepconfig import load_sweep_profile, split_cli, sweep_option
     from .sweep import GRID_KEYS
-    from .sweeprun import SweepSpec
-    grid, fixed, options = load_sweep_profile(args.profile) if args.profile else ({}, {}, {})
-    fixed = {k: v for k, v in fixed.items() if k not in ("time", "iterations")}
-    for key in GRID_KEYS:
-        text = getattr(args, key, None)
-        if text is not None:
-            from .sweepconfig import grid_values
-            grid[key] = grid_values(key, split_cli(key, text), f"--{key}")
-    for key, flag in (("budget", "budget"), ("point_time", "point_time"),
-                      ("until_stable", "until_stable"), ("sla_ms", "sla_ms"),
-                      ("sla_percentile", "sla_percentile"), ("target_fps", "target_fps"),
-                      ("gain_cutoff", "gain_cutoff")):
-        if getattr(args, flag, None) is not None:
-            options[key] = sweep_option(key, getattr(args, flag), f"--{flag.replace('_', '-')}")
-    settings = _run_settings(args, skip=GRID_KEYS + ("until_stable", "sla_ms", "time",
-                                                      "iterations", "scenario", "rate"))
-    server = (args.scenario or fixed.pop("scenario", "offline")) == "server"
-    fixed.pop("rate", None)
-    base = build_config(fixed, settings)
-    spec = SweepSpec(base, grid, point_time_s=options.get("point_time", 20.0),
-                     until_stable_pct=options.get("until_stable", 2.0),
-                     budget_s=options.get("budget"), sla_ms=options.get("sla_ms"),
-                     sla_percentile=options.get("sla_percentile", 99.0),
-                     target_fps=options.get("target_fps"),
-                     gain_cutoff_pct=options.get("gain_cutoff", 3.0))
+    from .sweepconfig import SWEEP_PARSERS, build_spec
+    grid_flags = {k: getattr(args, k) for k in GRID_KEYS if getattr(args, k) is not None}
+    option_flags = {k: getattr(args, k) for k in SWEEP_PARSERS if getattr(args, k) is not None}
+    settings = _run_settings(args, skip=GRID_KEYS + tuple(SWEEP_PARSERS) + (
+        "time", "iterations", "scenario", "rate"))
+    spec, server = build_spec(args.profile, grid_flags, option_flags, settings, args.scenario)
     for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
         if path is not None:
             check_writable(path, flag)
@@ -260,17 +243,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise UsageError("--plot: the file must end in .png or .svg")
         from .reporters.sweep_report import require_matplotlib
         require_matplotlib()
-    if args.scenario is not None and args.scenario not in ("offline", "server"):
-        raise UsageError("sweep --scenario takes offline (a grid) or server (a rate search)")
     if server:
-        if spec.sla_ms is None:
-            raise UsageError("sweep --scenario server searches for the highest rate under "
-                             "--sla-ms; give --sla-ms")
         return server_search_command(spec, args.json, args.quiet)
     return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet)
 
 
-COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info, "profiles": cmd_profiles,
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
+            "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
 
 

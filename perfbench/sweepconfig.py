@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import coerce
+from .config import build_config, coerce
 from .errors import UsageError
 from .profiles import read_profile
 from .stats import PERCENTILES
@@ -78,3 +78,33 @@ def load_sweep_profile(name: str) -> tuple[dict, dict, dict]:
         else:
             fixed[key] = coerce(key, value, label)
     return grid, fixed, options
+
+
+_NOT_FIXED = ("time", "iterations", "until_stable", "sla_ms", "scenario", "rate")
+
+
+def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: dict[str, Any],
+               run_settings: dict[str, Any], scenario: str | None):
+    """The sweep to run, from a profile overridden by CLI flags; and whether it is a server
+    rate search rather than a grid.  ``run_settings`` are already-coerced fixed settings."""
+    from .sweeprun import SweepSpec
+    grid, fixed, options = load_sweep_profile(profile) if profile else ({}, {}, {})
+    scenario = scenario or fixed.get("scenario", "offline")
+    if scenario not in ("offline", "server"):
+        raise UsageError("sweep --scenario takes offline (a grid) or server (a rate search)")
+    for key, text in grid_flags.items():
+        grid[key] = grid_values(key, split_cli(key, text), f"--{key}")
+    for key, value in option_flags.items():
+        options[key] = sweep_option(key, value, f"--{key.replace('_', '-')}")
+    fixed = {k: v for k, v in fixed.items() if k not in _NOT_FIXED}
+    spec = SweepSpec(build_config(fixed, run_settings), grid,
+                     point_time_s=options.get("point_time", 20.0),
+                     until_stable_pct=options.get("until_stable", 2.0),
+                     budget_s=options.get("budget"), sla_ms=options.get("sla_ms"),
+                     sla_percentile=options.get("sla_percentile", 99.0),
+                     target_fps=options.get("target_fps"),
+                     gain_cutoff_pct=options.get("gain_cutoff", 3.0))
+    if scenario == "server" and spec.sla_ms is None:
+        raise UsageError("sweep --scenario server searches for the highest rate under "
+                         "--sla-ms; give --sla-ms")
+    return spec, scenario == "server"

@@ -22,8 +22,8 @@ from .errors import Interrupted, RunFailed, UsageError
 from .files import atomic_write
 from .runner import run
 from .stats import field_for
-from .sweep import (PointSummary, cut_off_reason, expand, growing_key, line_of, pareto,
-                    point_key, recommend, sizing)
+from .sweep import (LATENCY_GROWING, PointSummary, cut_off_reason, expand, growing_key,
+                    line_of, pareto, point_key, recommend, sizing)
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 1
@@ -141,7 +141,8 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
     for index, point in enumerate(sweep.points):
         line = line_of(point.settings, grow) if point.key != "default" else "default"
         if point.status != "done":
-            _run_point(sweep, point, index, lines.get(line, []), on_point, on_window, stop_event)
+            _run_point(sweep, point, index, lines.get(line, []), grow, on_point, on_window,
+                       stop_event)
             save(sweep)
         if point.status == "done":
             lines.setdefault(line, []).append(
@@ -155,10 +156,11 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
     return sweep
 
 
-def _run_point(sweep: Sweep, point: Point, index: int, line_history, on_point, on_window,
-               stop_event) -> None:
+def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str | None,
+               on_point, on_window, stop_event) -> None:
     spec = sweep.spec
-    reason = cut_off_reason(line_history, spec.sla_ms, spec.gain_cutoff_pct)
+    reason = cut_off_reason(line_history, spec.sla_ms, spec.gain_cutoff_pct,
+                            latency_grows=grow in LATENCY_GROWING)
     if reason:
         point.status, point.reason = "skipped", reason
         return

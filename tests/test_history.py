@@ -4,7 +4,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 
 from perfbench import history
 from perfbench.cli import main

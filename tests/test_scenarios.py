@@ -59,3 +59,20 @@ def test_single_stream_keeps_one_request_in_flight(tiny_ir):
 def test_scenario_settings_are_validated(kwargs):
     with pytest.raises(UsageError):
         BenchmarkConfig(**kwargs)
+
+
+def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
+    """With a bound far above the service time the answer sits near the device's capacity;
+    with a bound below the service time no rate passes."""
+    from perfbench.sweeprun import find_max_rate
+    fps, service_ms = capacity
+    base = BenchmarkConfig(model=slow_ir, requests=1, hint="latency")
+    found = find_max_rate(base, sla_ms=40 * service_ms, percentile=99, point_time_s=1.0,
+                          steps=4)
+    assert 0 < found["rate"] < found["failed_above"] or found["rate"] >= 0.5 * fps
+    assert all(t["passed"] == (t["latency_ms"] <= 40 * service_ms) for t in found["trials"])
+    assert found["rate"] == max([t["rate"] for t in found["trials"] if t["passed"]],
+                                default=0.0)
+    impossible = find_max_rate(base, sla_ms=service_ms / 100, percentile=99, point_time_s=0.5,
+                               steps=2)
+    assert impossible["rate"] == 0.0

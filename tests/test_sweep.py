@@ -29,6 +29,8 @@ def test_cut_off_rules():
     assert "flattened" in cut_off_reason([(100, 5), (101, 6), (102, 7)], None)
     assert cut_off_reason([(100, 5), (101, 6), (120, 7)], None) is None
     assert "broken" in cut_off_reason([(100, 5), (140, 30)], sla_ms=20)
+    # more streams can lower latency: a broken bound does not stop a streams line
+    assert cut_off_reason([(100, 5), (140, 30)], sla_ms=20, latency_grows=False) is None
 
 
 def _p(key, fps, lat):

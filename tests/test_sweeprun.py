@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from perfbench.cli import main
 from perfbench.config import BenchmarkConfig

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
-
-from ..compare import compare, parse_thresholds
+from ..reporters.consoles import report_console
+from ..compare import compare, parse_gate, parse_noise_floors, parse_thresholds
 from ..exporters import EXPORTERS
 from ..files import atomic_write
 from ..metrics import Metric, benchmark_name
@@ -15,13 +14,15 @@ from ..resultfile import load_result
 
 
 def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
-                    strict: bool, markdown_path: str | None, json_path: str | None,
-                    exports: dict[str, str], noise_floor_pct: float) -> int:
+                    noise_floors: list[str], gate: str | None, strict: bool,
+                    markdown_path: str | None,
+                    json_path: str | None, exports: dict[str, str]) -> int:
     limits = parse_thresholds(thresholds)
+    floors = parse_noise_floors(noise_floors)
     base = [load_result(path) for path in base_files]
     new = [load_result(path) for path in new_files]
-    result = compare(base, new, base_files, new_files, limits, strict, noise_floor_pct)
-    report.render(result, Console(stderr=json_path == "-"))
+    result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate))
+    report.render(result, report_console(stderr=json_path == "-"))
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))
     if json_path == "-":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.console import Console
+
+from ..reporters.consoles import report_console
 from rich.table import Table
 
 from ..history import series, sparkline, trend
@@ -28,7 +30,7 @@ def history_command(path: str, metric: str, config_match: str | None,
             for s in steps) or "none"
         table.add_row(key, name, str(len(points)), f"{points[-1].value:,.3f}",
                       sparkline([p.value for p in points[-MAX_POINTS:]]), described)
-    Console().print(table)
+    report_console().print(table)
     if not groups:
         Console(stderr=True).print("no complete runs match")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import openvino as ov
-from rich.console import Console
+from ..reporters.consoles import report_console
 from rich.table import Table
 
 from .. import environment
@@ -32,7 +32,7 @@ def device_info(core: ov.Core) -> dict[str, dict]:
 
 def info_command(json_path: str | None) -> int:
     data = {"environment": environment.describe(), "devices": device_info(ov.Core())}
-    console = Console(stderr=json_path == "-")
+    console = report_console(stderr=json_path == "-")
     env = Table(title="Machine", title_justify="left", show_header=False)
     for key, value in data["environment"].items():
         env.add_row(key, str(value))

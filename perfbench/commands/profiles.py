@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from ..reporters.consoles import report_console
 from rich.table import Table
 
 from ..profiles import builtin_names, kind_of, load_profile, read_profile
@@ -24,5 +24,5 @@ def profiles_command() -> int:
             settings = {**grid, **fixed, **options}
         table.add_row(name, kind, description,
                       ", ".join(f"{k}={v}" for k, v in settings.items()))
-    Console().print(table)
+    report_console().print(table)
     return 0

@@ -16,6 +16,8 @@ import threading
 
 from rich.console import Console
 
+from ..reporters.consoles import report_console
+
 from ..config import BenchmarkConfig
 from ..errors import Interrupted
 from ..live import LiveDisplay
@@ -76,7 +78,7 @@ def run_in_worker(function, *args, **kwargs):
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
                 history: str | None = None, exports: dict[str, str] | None = None) -> int:
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
-    out = Console(stderr=json_path == "-")
+    out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
     with SignalStop() as stop, LiveDisplay(progress, batch=config.batch or 1,
                                             enabled=not quiet) as live:

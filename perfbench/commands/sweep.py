@@ -12,6 +12,7 @@ from rich.console import Console
 from ..files import atomic_write
 from ..live import LiveDisplay
 from ..reporters import sweep_report
+from ..reporters.consoles import report_console
 from ..sweeprun import SweepSpec, find_max_rate, load_previous, run_sweep, save_to
 from .run import SignalStop, run_in_worker
 
@@ -28,7 +29,7 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
         sweep = run_in_worker(run_sweep, spec, save_to(json_path), previous, announce,
                               live.update, stop.event)
     data = sweep.to_dict()
-    sweep_report.render(data, Console())
+    sweep_report.render(data, report_console())
     if csv_path:
         sweep_report.write_csv(data, csv_path)
     if plot_path and any(p["status"] == "done" for p in data["points"]):

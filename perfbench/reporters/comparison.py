@@ -10,6 +10,10 @@ from ..compare import Comparison, MetricChange
 _STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim"}
 
 
+def _verdict(change: MetricChange) -> str:
+    return change.verdict + ("" if change.gating else " (not gating)")
+
+
 def _ci(change: MetricChange) -> str:
     if change.diff_ci_pct is None:
         return "n/a (too few samples)"
@@ -24,7 +28,7 @@ def render(comparison: Comparison, console: Console) -> None:
                          else "left")
     for c in comparison.changes:
         table.add_row(c.name, f"{c.baseline:,.4g}", f"{c.new:,.4g}", f"{c.change_pct:+.2f} %",
-                      _ci(c), f"[{_STYLE[c.verdict]}]{c.verdict}[/]")
+                      _ci(c), f"[{_STYLE[c.verdict]}]{_verdict(c)}[/]")
     console.print(table)
     thresholds = ", ".join(f"{c.name} {c.threshold_pct:g} %" for c in comparison.changes)
     kinds = sorted({c.samples for c in comparison.changes})
@@ -52,9 +56,10 @@ def markdown(comparison: Comparison) -> str:
              "no significant change": "no significant change"}
     for c in comparison.changes:
         ci = _ci(c).replace("[", "").replace("]", "")
+        gating = "" if c.gating else " (not gating)"
         lines.append(f"| {c.name} ({c.unit}) | {c.baseline:,.3f} | {c.new:,.3f} | "
                      f"{c.change_pct:+.2f} % | {ci} | {c.threshold_pct:g} % | "
-                     f"{icons[c.verdict]} |")
+                     f"{icons[c.verdict]}{gating} |")
     lines.append("")
     lines.extend(f"> warning: {w}" for w in comparison.warnings)
     lines.extend(["", f"**{_summary(comparison)}**", ""])

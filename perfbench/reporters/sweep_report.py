@@ -61,6 +61,15 @@ def write_csv(data: dict, path: str) -> None:
     atomic_write(path, csv_text(data))
 
 
+_SHORT = {"hint=throughput": "tput", "hint=latency": "lat",
+          "hint=cumulative_throughput": "ctput", "hint=none": "nohint"}
+
+
+def short_label(key: str) -> str:
+    """'hint=throughput,requests=2,streams=2' -> 'tput requests=2 streams=2'."""
+    return " ".join(_SHORT.get(part, part) for part in key.split(","))
+
+
 def _fmt(value, spec: str) -> str:
     return "–" if value in ("", None) else format(value, spec)
 
@@ -81,8 +90,9 @@ def render(data: dict, console: Console) -> None:
         note = point["status"] if point["status"] != "done" else ""
         if row["satisfies_constraints"] is False:
             note = f"over {spec['sla_ms']:g} ms"
-        note = "; ".join(x for x in (note, point.get("reason", "")) if x)
-        table.add_row(star, point["key"], _fmt(row["throughput_fps"], ",.1f") + ci,
+        reason = point.get("reason", "").split(" (")[0]   # details stay in JSON/CSV
+        note = ": ".join(x for x in (note, reason) if x)
+        table.add_row(star, short_label(point["key"]), _fmt(row["throughput_fps"], ",.1f") + ci,
                       _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
                       _fmt(row["latency_p99_ms"], ".2f"), _fmt(row["effective_gflops"], ",.0f"),
                       _fmt(row["cpu_pct"], ".0f"), note)
@@ -129,13 +139,15 @@ def plot(data: dict, path: str) -> None:
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     ax.scatter(xs, ys, color="#4c72b0", zorder=3, label="measured point")
     for point, x, y in zip(done, xs, ys):
-        ax.annotate(point["key"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+        ax.annotate(short_label(point["key"]), (x, y), textcoords="offset points",
+                    xytext=(5, 4), fontsize=7)
     front = [next(i for i, p in enumerate(done) if p["key"] == k) for k in data["pareto"]]
     ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#dd8452", marker="*",
             markersize=11, zorder=4, label="Pareto frontier")
     if spec["sla_ms"] is not None:
         ax.axvline(spec["sla_ms"], color="#c44e52", linestyle="--",
                    label=f"SLA {label} ≤ {spec['sla_ms']:g} ms")
+    ax.margins(x=0.18, y=0.08)
     ax.set_xlabel(f"{label} latency (ms)")
     ax.set_ylabel("throughput (images/s)")
     ax.set_title("perfbench sweep: throughput vs tail latency")
