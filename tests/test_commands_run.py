@@ -21,7 +21,7 @@ def _start(args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
 
 
-def _wait_until_measuring(proc, json_path, seconds=2.5):
+def _wait_until_measuring(proc, seconds=2.5):
     # The tiny model compiles in well under a second; give it time to measure something.
     time.sleep(seconds)
     assert proc.poll() is None, proc.stderr.read()
@@ -31,7 +31,7 @@ def _wait_until_measuring(proc, json_path, seconds=2.5):
 def test_signal_stops_writes_partial_result_and_exits(tiny_ir, tmp_path, signum, code):
     out = tmp_path / "r.json"
     proc = _start(["-m", tiny_ir, "-t", "60", "-q", "--json", str(out)])
-    _wait_until_measuring(proc, out)
+    _wait_until_measuring(proc)
     sent = time.perf_counter()
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=30)
@@ -70,7 +70,7 @@ def test_signal_handlers_are_restored():
 def test_signal_during_long_warmup_stops_without_results(tiny_ir, tmp_path):
     out = tmp_path / "r.json"
     proc = _start(["-m", tiny_ir, "--warmup", "60", "-t", "5", "-q", "--json", str(out)])
-    _wait_until_measuring(proc, out)
+    _wait_until_measuring(proc)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130
