@@ -69,6 +69,13 @@ class PointSummary:
     settings: dict
     fps: float
     latency_ms: float          # at the SLA percentile (p99 unless told otherwise)
+    fps_low: float | None = None    # 95 % CI of FPS, where the run had one
+    fps_high: float | None = None
+
+    def ties_with(self, other: "PointSummary") -> bool:
+        """FPS intervals overlap: the measurements cannot tell the two apart."""
+        return (self.fps_high if self.fps_high is not None else self.fps) >= \
+            (other.fps_low if other.fps_low is not None else other.fps)
 
 
 def pareto(points: list[PointSummary]) -> list[str]:
@@ -93,17 +100,32 @@ def _pick(point: PointSummary | None, baseline: PointSummary | None, why: str) -
     return pick
 
 
+def best_throughput(points: list[PointSummary], label: str) -> tuple[PointSummary | None, str]:
+    """The highest FPS; but when other points are statistically tied with it (overlapping
+    95 % intervals), the tied point with the lowest latency: a +1 % FPS that is within noise
+    is not worth a doubled tail latency."""
+    top = max(points, key=lambda p: p.fps, default=None)
+    if top is None:
+        return None, ""
+    tied = [p for p in points if p.ties_with(top)]
+    pick = min(tied, key=lambda p: (p.latency_ms, -p.fps))
+    if pick is top:
+        return top, "highest FPS"
+    return pick, (f"FPS tied (overlapping 95 % CIs) with the highest, {top.key} at "
+                  f"{top.fps:,.1f}; lowest {label} among the tied")
+
+
 def recommend(points: list[PointSummary], baseline: PointSummary | None,
               sla_ms: float | None, percentile: float) -> dict:
     label = f"p{percentile:g}"
-    best_fps = max(points, key=lambda p: p.fps, default=None)
     best_latency = min(points, key=lambda p: p.latency_ms, default=None)
-    picks = {"best_throughput": _pick(best_fps, baseline, "highest FPS"),
+    fastest, why = best_throughput(points, label)
+    picks = {"best_throughput": _pick(fastest, baseline, why),
              "best_latency": _pick(best_latency, baseline, f"lowest {label} latency")}
     if sla_ms is not None:
         within = [p for p in points if p.latency_ms <= sla_ms]
-        picks["best_under_sla"] = _pick(max(within, key=lambda p: p.fps, default=None), baseline,
-                                        f"highest FPS with {label} ≤ {sla_ms:g} ms")
+        pick, why = best_throughput(within, label)
+        picks["best_under_sla"] = _pick(pick, baseline, f"{why}, with {label} ≤ {sla_ms:g} ms")
     return picks
 
 

@@ -73,7 +73,7 @@ class Sweep:
 
     def summaries(self) -> list[PointSummary]:
         return [PointSummary(p.key, p.settings, p.result["results"]["fps"],
-                             p.latency_at(self.spec.sla_percentile))
+                             p.latency_at(self.spec.sla_percentile), *_fps_interval(p.result))
                 for p in self.points if p.status == "done"]
 
     def to_dict(self) -> dict:
@@ -86,6 +86,11 @@ class Sweep:
                 "points": [dataclasses.asdict(p) for p in self.points],
                 "pareto": pareto(done), "recommendations": picks,
                 "sizing": sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)}
+
+
+def _fps_interval(result: dict) -> tuple[float | None, float | None]:
+    estimate = (result.get("precision") or {}).get("fps_windows") or {}
+    return estimate.get("ci95_low"), estimate.get("ci95_high")
 
 
 def plan(spec: SweepSpec, previous: dict | None = None) -> list[Point]:

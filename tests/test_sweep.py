@@ -71,3 +71,15 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_best_throughput_prefers_lower_latency_among_statistical_ties():
+    points = [PointSummary("default", {}, 89.7, 25.6, 88.3, 91.1),
+              PointSummary("lat r4 s2", {}, 91.0, 49.4, 83.1, 98.9),
+              PointSummary("tput r1 s1", {}, 70.4, 15.9, 68.9, 71.9)]
+    picks = recommend(points, points[0], sla_ms=None, percentile=99)
+    assert picks["best_throughput"]["key"] == "default"
+    assert "tied" in picks["best_throughput"]["why"]
+    clear = [PointSummary("default", {}, 89.7, 25.6, 88.3, 91.1),
+             PointSummary("fast", {}, 120.0, 40.0, 118.0, 122.0)]
+    assert recommend(clear, clear[0], None, 99)["best_throughput"]["key"] == "fast"

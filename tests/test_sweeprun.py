@@ -30,7 +30,10 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
     assert len(data["points"]) == 5 and all(p["status"] == "done" for p in data["points"])
     assert set(data["pareto"]) <= {p["key"] for p in data["points"]}
     best = data["recommendations"]["best_throughput"]
-    assert best["fps"] == max(p["result"]["results"]["fps"] for p in data["points"])
+    top = max(data["points"], key=lambda p: p["result"]["results"]["fps"])
+    if best["key"] != top["key"]:       # a statistical tie, resolved by lower latency
+        assert "tied" in best["why"]
+        assert best["latency_ms"] <= top["result"]["results"]["latency_ms"]["p99"]
     assert data["sizing"]["machines"] >= 1
     point = next(p for p in data["points"] if p["key"] == "requests=2,streams=2")
     assert point["result"]["config"]["resolved"]["streams"] == 2

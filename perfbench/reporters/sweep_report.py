@@ -107,7 +107,8 @@ def render(data: dict, console: Console) -> None:
                       f"{pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
                       "throughput-hint run)")
         console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
-                      f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus}")
+                      f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus} "
+                      f"[dim]({pick['why']})[/]")
     plan = data.get("sizing")
     if plan:
         line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
