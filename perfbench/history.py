@@ -11,9 +11,11 @@ import hashlib
 import json
 import math
 import os
+import random
 import sqlite3
 import statistics
 import subprocess
+import time
 from dataclasses import dataclass
 
 from .compare import Samples, difference_interval
@@ -46,11 +48,28 @@ _GIT = {"git_commit": ["rev-parse", "HEAD"], "git_branch": ["rev-parse", "--abbr
 def connect(path: str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
+        _prepare(conn)
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"--history {path}: not a usable SQLite database ({exc})") from None
     return conn
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """WAL mode and the schema, once per database.  Switching to WAL needs an exclusive lock
+    that SQLite's busy timeout does not wait for, so two jobs creating the same file at once
+    would see "database is locked": retry that step with a short backoff instead."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            transient = "locked" in str(exc) or "busy" in str(exc)
+            if not transient or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + random.random() * 0.05)
 
 
 def vcs_context() -> dict[str, str | None]:

@@ -3,7 +3,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
+import pytest
 
 from perfbench import history
 from perfbench.cli import main
@@ -36,23 +38,31 @@ def test_vcs_context_from_ci_environment(monkeypatch):
 
 
 WRITER = """
-import sys
+import sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {tests!r})
 from perfbench import history
 from models import synthetic_result
+start = float(sys.argv[2])
+while time.time() < start:   # every writer opens the brand-new file at the same instant
+    pass
 for i in range(50):
     history.append(sys.argv[1], synthetic_result([100 + i, 100 + i]))
 """
 
 
-def test_concurrent_writers_lose_no_row(tmp_path):
+@pytest.mark.parametrize("writers", [2, 8])
+def test_concurrent_writers_lose_no_row(tmp_path, writers):
+    """Several processes create and fill the same new database at once (as parallel CI
+    jobs do): every row arrives and no writer fails."""
     db = str(tmp_path / "shared.db")
     script = WRITER.format(root=os.getcwd(), tests=os.path.join(os.getcwd(), "tests"))
-    writers = [subprocess.Popen([sys.executable, "-c", script, db]) for _ in range(2)]
-    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    start = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, "-c", script, db, start])
+             for _ in range(writers)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * writers
     count = sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    assert count == 100
+    assert count == 50 * writers
 
 
 def test_step_change_found_where_it_begins():
