@@ -147,7 +147,8 @@ def parse_noise_floors(specs: list[str]) -> dict[str, float]:
 
 
 def parse_per_metric(specs: list[str], defaults: dict[str, float], flag: str) -> dict[str, float]:
-    thresholds = dict(defaults)
+    """Per-metric percentages: ``5%`` sets every metric, ``p99=10%`` one; later specs win."""
+    values = dict(defaults)
     for spec in specs:
         name, _, value = spec.rpartition("=")
         targets = [name] if name else list(METRICS)
@@ -160,8 +161,8 @@ def parse_per_metric(specs: list[str], defaults: dict[str, float], flag: str) ->
         if not 0 <= pct < 1000 or not math.isfinite(pct):
             raise UsageError(f"{flag}: {spec!r} is out of range")
         for target in targets:
-            thresholds[target] = pct
-    return thresholds
+            values[target] = pct
+    return values
 
 
 def samples_for(results: list[dict], name: str, noise_floor_pct: float) -> Samples:
