@@ -95,3 +95,26 @@ def test_request_failing_mid_run_raises_run_failed_without_hanging(core):
     queue[0].infer()                       # the good request really works
     with pytest.raises(RunFailed, match="inference failed: .*Reshape"):
         measure_async(queue, StopLimits(time_s=30, iterations=None))
+
+
+def test_window_percentiles_follow_the_nearest_rank_definition():
+    import numpy as np
+
+    from perfbench.engine import window_percentiles
+    from perfbench.stats import percentile
+    values = np.random.default_rng(4).permutation(np.arange(1.0, 1001.0))
+    assert window_percentiles(values) == (500.0, 900.0, 990.0)
+    odd = np.random.default_rng(5).lognormal(0, 1, 777)
+    ordered = np.sort(odd)
+    assert window_percentiles(odd) == tuple(percentile(ordered, p) for p in (50, 90, 99))
+    assert window_percentiles(np.array([])) == (None, None, None)
+
+
+def test_windows_carry_their_own_percentiles(compiled):
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    result = measure_async(queue, StopLimits(time_s=2.5, iterations=None))
+    for window in result.windows:
+        if window.completed:
+            assert result.latency.min <= window.latency_median_ms <= window.latency_p90_ms \
+                <= window.latency_p99_ms <= result.latency.max

@@ -75,3 +75,24 @@ def test_memory_stays_bounded_on_long_runs():
     assert not approx.exact and approx.count == exact.count == 9_000_000
     for name in ("median", "p90", "p95", "p99", "p99_9"):
         assert getattr(approx, name) == pytest.approx(getattr(exact, name), rel=1e-3), name
+
+
+def test_histogram_band_update_matches_full_bincount():
+    hist = LogHistogram()
+    values = np.random.default_rng(8).lognormal(0, 2, 5000)
+    hist.add(values)
+    hist.add(np.array([]))
+    idx = np.floor(np.log(np.clip(values, hist.low, None) / hist.low) / hist.log_step)
+    expected = np.bincount(np.clip(idx.astype(np.int64), 0, hist.size - 1), minlength=hist.size)
+    assert np.array_equal(hist.counts, expected)
+
+
+def test_count_above_exact_and_histogram_modes():
+    values = np.arange(1.0, 10_001.0)                # 1..10000 ms
+    exact, approx = LatencyRecorder(), LatencyRecorder(exact_limit=10)
+    _feed(exact, values)
+    _feed(approx, values)
+    assert exact.count_above(9_000.0) == 1000
+    assert exact.count_above(20_000.0) == 0 and exact.count_above(0.5) == 10_000
+    assert not approx.exact
+    assert abs(approx.count_above(9_000.0) - 1000) <= 1    # bucket resolution at the bound
