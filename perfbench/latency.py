@@ -83,8 +83,16 @@ class LatencyRecorder:
                 self._overflowed = True
         return chunk
 
+    @classmethod
+    def pooled(cls, recorders: list["LatencyRecorder"]) -> "LatencyRecorder":
+        """A new recorder holding every sample of ``recorders``, which stay as they were."""
+        pool = cls()
+        for recorder in recorders:
+            pool.absorb(recorder)
+        return pool
+
     def absorb(self, other: "LatencyRecorder") -> None:
-        """Pool another recorder's samples into this one (repeated trials)."""
+        """Add another recorder's samples (copied: ``other`` is left untouched)."""
         self.flush()
         other.flush()
         self.histogram.counts += other.histogram.counts
@@ -94,7 +102,7 @@ class LatencyRecorder:
             self._exact.clear()
             self._overflowed = True
         else:
-            self._exact.extend(other._exact)
+            self._exact.extend(chunk.copy() for chunk in other._exact)
             self._exact_count += other._exact_count
 
     @property

@@ -24,6 +24,7 @@ from .errors import Interrupted
 from .engine import (Measurement, Progress, StopLimits, make_pool, measure_async,
                      measure_sync, warm_up)
 from .inputs import make_tensors
+from .latency import LatencyRecorder
 from .scenarios import measure_server
 from .model import PreparedModel, prepare_model
 from .monitor import SystemMonitor
@@ -120,14 +121,14 @@ def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
             f"before --max-time {config.max_time:g} s; treat the figures as imprecise")
 
 
-def _roofline(core: ov.Core, config: BenchmarkConfig, resolved: dict,
-              effective_gflops: float) -> dict | None:
-    precision = resolved.get("precision", "f32")
+def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult) -> dict | None:
+    precision = result.resolved.get("precision", "f32")
     entry = peak_for(core, config.device, precision, measure=config.roofline)
     if entry is None:
         return None
     return {"precision": precision, "peak_gflops": entry["gflops"],
-            "efficiency": effective_gflops / entry["gflops"], "peak_method": entry["method"],
+            "efficiency": result.effective_gflops / entry["gflops"],
+            "peak_method": entry["method"],
             "peak_measured_at": entry["measured_at"]}
 
 
@@ -147,10 +148,11 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
     runs: list[_TrialRun] = []
     monitor.start()
     for index in range(config.repeat):
+        if limits.stop_event.is_set():
+            break
         if index and config.recompile:
             session = _Session(core, prepared, config)
-        trial = _run_trial(session, config, limits, hook) if not limits.stop_event.is_set() \
-            else None
+        trial = _run_trial(session, config, limits, hook)
         if trial is None:
             break
         runs.append(trial)
@@ -164,9 +166,7 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
 
 def _assemble(core, config, prepared, session, compile_ms, runs, system) -> BenchmarkResult:
     batch = prepared.batch
-    recorder = runs[0].measured.recorder
-    for extra in runs[1:]:
-        recorder.absorb(extra.measured.recorder)
+    recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
     latency = recorder.summary()
     trials = [_trial_summary(r, batch) for r in runs]
     windows = tuple(dataclasses.replace(w, trial=i)
@@ -187,8 +187,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
                            tuple({"name": s.name, "element_type": s.element_type,
                                   "shape": list(s.shape)} for s in prepared.inputs),
                            batch, prepared.gflops_per_image, prepared.gflops_source)
-    effective = completed * batch / duration * prepared.gflops_per_image if duration else 0.0
-    return BenchmarkResult(
+    result = BenchmarkResult(
         status="interrupted" if interrupted else "complete",
         model=model_info, requested=config.to_dict(), resolved=session.compiled.resolved,
         pool_size=session.pool_size, compile_ms=compile_ms,
@@ -197,9 +196,10 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
         completed_requests=completed, stop_reason=runs[-1].measured.stop_reason,
         latency=latency, windows=windows, environment=environment.describe(),
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
-        roofline=None if interrupted else _roofline(core, config, session.compiled.resolved,
-                                                    effective),
         layers=layers, load=load, warnings=tuple(warnings))
+    if interrupted:
+        return result
+    return dataclasses.replace(result, roofline=_roofline(core, config, result))
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float) -> dict:

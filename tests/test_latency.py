@@ -96,3 +96,15 @@ def test_count_above_exact_and_histogram_modes():
     assert exact.count_above(20_000.0) == 0 and exact.count_above(0.5) == 10_000
     assert not approx.exact
     assert abs(approx.count_above(9_000.0) - 1000) <= 1    # bucket resolution at the bound
+
+
+def test_pooling_leaves_each_trial_recorder_untouched():
+    """Per-trial statistics are computed from each trial's recorder after pooling; pooling
+    must not merge later trials into the first one (it once did)."""
+    first, second = LatencyRecorder(), LatencyRecorder()
+    _feed(first, np.full(100, 1.0), chunks=2)
+    _feed(second, np.full(300, 5.0), chunks=3)
+    pool = LatencyRecorder.pooled([first, second])
+    assert pool.count == 400 and pool.summary().median == 5.0
+    assert first.count == 100 and first.summary().median == 1.0 and first.summary().max == 1.0
+    assert second.count == 300 and second.summary().min == 5.0

@@ -83,3 +83,11 @@ def test_steady_state_and_latency_intervals(tiny_ir):
     assert low <= result.latency.median <= high
     low, high = result.precision.latency_ci_ms["p99"]
     assert low <= result.latency.p99 <= high
+
+
+def test_iterations_apply_per_trial_and_pool(tiny_ir):
+    """(That trials keep their own latency figures is tested on the recorder, in
+    test_latency.py: at this level a pooled figure would pass for a trial's.)"""
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=300, repeat=2, requests=1))
+    assert [t.completed_requests for t in result.trials] == [300, 300]
+    assert result.latency.count == result.completed_requests == 600
