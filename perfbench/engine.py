@@ -136,7 +136,7 @@ def make_pool(compiled: ov.CompiledModel, size: int,
     return queue
 
 
-def _drain(queue: ov.AsyncInferQueue) -> None:
+def drain(queue: ov.AsyncInferQueue) -> None:
     """Wait for whatever is still running after a failure; its errors are already known."""
     try:
         queue.wait_all()
@@ -152,7 +152,7 @@ def warm_up(queue: ov.AsyncInferQueue, seconds: float,
     try:
         return _warm_up(queue, seconds, stop_event or threading.Event())
     except RuntimeError as exc:
-        _drain(queue)
+        drain(queue)
         raise RunFailed(f"inference failed during warm-up: {runtime_message(exc)}") from None
 
 
@@ -181,7 +181,7 @@ def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     try:
         return _measure_async(queue, limits, on_window)
     except RuntimeError as exc:
-        _drain(queue)
+        drain(queue)
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
@@ -222,7 +222,7 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
         if busy:
             record(requests[idle].latency)
     tracker.close_window(t_end, final=True)
-    return _finish(recorder, tracker, t_end - t0, limits, starts)
+    return finish(recorder, tracker, t_end - t0, limits, starts)
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,
@@ -258,15 +258,17 @@ def _measure_sync(request: ov.InferRequest, limits: StopLimits,
             break
     t_end = _clock()
     tracker.close_window(t_end, final=True)
-    return _finish(recorder, tracker, t_end - t0, limits, runs)
+    return finish(recorder, tracker, t_end - t0, limits, runs)
 
 
 def _deadline(limits: StopLimits) -> float:
     return limits.time_s if limits.time_s is not None else float("inf")
 
 
-def _finish(recorder: LatencyRecorder, tracker: _WindowTracker, duration: float,
-            limits: StopLimits, starts: int) -> Measurement:
+def finish(recorder: LatencyRecorder, tracker: _WindowTracker, duration: float,
+           limits: StopLimits, starts: int) -> Measurement:
+    """The measurement, with why it stopped: the tracker's reason (stable, interrupted),
+    else the iteration limit, else time."""
     if tracker.stop_reason is not None:
         reason = tracker.stop_reason
     elif limits.iterations is not None and starts >= limits.iterations:

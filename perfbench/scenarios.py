@@ -17,7 +17,8 @@ import time
 import numpy as np
 import openvino as ov
 
-from .engine import Measurement, StopLimits, WindowHook, _clock, _WindowTracker, WINDOW_S
+from .engine import (WINDOW_S, Measurement, StopLimits, WindowHook, _clock, _WindowTracker,
+                     drain, finish)
 from .errors import RunFailed, runtime_message
 from .latency import LatencyRecorder
 
@@ -45,10 +46,7 @@ def measure_server(queue: ov.AsyncInferQueue, rate: float, limits: StopLimits, s
     try:
         return _measure_server(queue, rate, limits, seed, on_window)
     except RuntimeError as exc:
-        try:
-            queue.wait_all()
-        except RuntimeError:
-            pass
+        drain(queue)
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
@@ -56,6 +54,8 @@ def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
     duration = limits.time_s if limits.time_s is not None else float("inf")
     count = limits.iterations or int(min(rate * duration * 1.5 + 1000, 50_000_000))
     schedule = arrival_times(rate, count, seed)
+    # Cut to the time limit and turn into Python floats once, not per arrival.
+    offsets = schedule[schedule < duration].tolist()
     recorder = LatencyRecorder()
     record = recorder.pending.append
     requests = [queue[i] for i in range(len(queue))]
@@ -68,11 +68,8 @@ def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
     tracker = _WindowTracker(recorder, t0, limits, on_window)
     next_tick = t0 + WINDOW_S
     issued = 0
-    stopped = False
-    for offset in schedule:
+    for offset in offsets:
         arrival = t0 + offset
-        if offset >= duration:
-            break
         _wait_until(arrival)
         idle = get_idle()                       # blocks while every request is busy
         if in_flight[idle]:
@@ -84,7 +81,6 @@ def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
         issued += 1
         if now >= next_tick:
             if tracker.close_window(now):
-                stopped = True
                 break
             next_tick = now + WINDOW_S
     queue.wait_all()
@@ -93,7 +89,4 @@ def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
         if busy:
             record(waited_ms[idle] + requests[idle].latency)
     tracker.close_window(t_end, final=True)
-    recorder.flush()
-    reason = tracker.stop_reason if stopped else (
-        "iterations" if limits.iterations is not None and issued >= limits.iterations else "time")
-    return Measurement(t_end - t0, tracker.completed, recorder, tuple(tracker.windows), reason)
+    return finish(recorder, tracker, t_end - t0, limits, issued)

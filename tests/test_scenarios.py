@@ -69,10 +69,12 @@ def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
     base = BenchmarkConfig(model=slow_ir, requests=1, hint="latency")
     found = find_max_rate(base, sla_ms=40 * service_ms, percentile=99, point_time_s=1.0,
                           steps=4)
-    assert 0 < found["rate"] < found["failed_above"] or found["rate"] >= 0.5 * fps
-    assert all(t["passed"] == (t["latency_ms"] <= 40 * service_ms) for t in found["trials"])
-    assert found["rate"] == max([t["rate"] for t in found["trials"] if t["passed"]],
-                                default=0.0)
+    # seen here: 1.00-1.02 x the separately measured closed-loop capacity
+    assert 0.5 * fps <= found["rate"] <= 1.25 * fps
+    trials = found["trials"]
+    assert all(t["passed"] == (t["latency_ms"] <= 40 * service_ms) for t in trials)
+    assert found["rate"] == max([t["rate"] for t in trials if t["passed"]], default=0.0)
+    assert all(t["rate"] >= found["failed_above"] for t in trials if not t["passed"])
     impossible = find_max_rate(base, sla_ms=service_ms / 100, percentile=99, point_time_s=0.5,
                                steps=2)
     assert impossible["rate"] == 0.0
