@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from . import __version__
-from .config import APIS, HINTS, PRECISIONS, build_config, coerce
+from .config import APIS, HINTS, PRECISIONS, build_config, coerce, positive_float, validate
 from .errors import RunFailed, UsageError
 from .files import check_writable
 
@@ -156,8 +156,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .profiles import load_profile
         profile_settings = load_profile(args.profile).settings
     config = build_config(profile_settings, _run_settings(args))  # validates across fields
-    if args.json is not None:
-        check_writable(args.json, "--json")
+    for path, flag in ((args.json, "--json"), (args.history, "--history")):
+        if path is not None:
+            check_writable(path, flag)
     return run_command(config, json_path=args.json, quiet=args.quiet,
                        history=args.history, exports=_exports(args))
 
@@ -172,8 +173,6 @@ def _exports(args: argparse.Namespace) -> dict[str, str]:
             for path in paths:
                 check_writable(path, f"--export-{option}")
             exports[option] = destination
-    if getattr(args, "history", None) is not None:
-        check_writable(args.history, "--history")
     return exports
 
 
@@ -195,7 +194,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from .commands.history import history_command
-    threshold = coerce("time", args.threshold, "--threshold")  # a positive number
+    threshold = validate(args.threshold.rstrip("%"), positive_float, "threshold", "--threshold")
     return history_command(args.database, args.metric, args.config_match, threshold)
 
 

@@ -121,7 +121,7 @@ def _float(value: Any, allow_zero: bool) -> float:
     return float(value)
 
 
-def _positive_float(value: Any) -> float:
+def positive_float(value: Any) -> float:
     return _float(value, allow_zero=False)
 
 
@@ -129,8 +129,8 @@ def _non_negative_float(value: Any) -> float:
     return _float(value, allow_zero=True)
 
 
-def _percentage(value: Any) -> float:
-    pct = _positive_float(value)
+def percentage(value: Any) -> float:
+    pct = positive_float(value)
     if pct > 50:
         raise ValueError("must be a percentage in (0, 50]")
     return pct
@@ -181,34 +181,39 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "shape": _non_empty_str,
     "requests": _positive_int,
     "api": _choice(APIS),
-    "time": _positive_float,
+    "time": positive_float,
     "iterations": _positive_int,
     "warmup": _non_negative_float,
-    "gflops": _positive_float,
+    "gflops": positive_float,
     "cache_dir": _non_empty_str,
     "seed": _non_negative_int,
-    "until_stable": _percentage,
-    "max_time": _positive_float,
+    "until_stable": percentage,
+    "max_time": positive_float,
     "repeat": _positive_int,
     "recompile": _bool,
     "roofline": _bool,
     "perf_counters": _bool,
     "scenario": _choice(SCENARIOS),
-    "rate": _positive_float,
-    "sla_ms": _positive_float,
+    "rate": positive_float,
+    "sla_ms": positive_float,
 }
 
 
-def coerce(key: str, value: Any, where: str) -> Any:
-    """Validate one setting; ``where`` names its origin for the error message."""
-    parser = PARSERS.get(key)
-    if parser is None:
-        known = ", ".join(sorted(PARSERS))
-        raise UsageError(f"{where}: unknown setting '{key}' (known: {known})")
+def validate(value: Any, parser: Callable[[Any], Any], key: str, where: str) -> Any:
+    """Parse one value; a bad one becomes a one-line error naming ``key`` and ``where``."""
     try:
         return parser(value)
     except ValueError as exc:
         raise UsageError(f"{where}: '{key}' {exc} (got {value!r:.60})") from None
+
+
+def coerce(key: str, value: Any, where: str) -> Any:
+    """Validate one ``run`` setting; ``where`` names its origin for the error message."""
+    parser = PARSERS.get(key)
+    if parser is None:
+        known = ", ".join(sorted(PARSERS))
+        raise UsageError(f"{where}: unknown setting '{key}' (known: {known})")
+    return validate(value, parser, key, where)
 
 
 def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:

@@ -86,18 +86,18 @@ def read_resolved(compiled: ov.CompiledModel) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for name, key in RESOLVED_PROPERTIES.items():
         try:
-            resolved[name] = _plain(compiled.get_property(key))
+            resolved[name] = plain_value(compiled.get_property(key))
         except Exception:  # not every device exposes every property
             continue
     return resolved
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Turn OpenVINO enums/types into JSON-friendly values."""
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, ov.Type):
         return value.get_type_name()
     text = str(value)

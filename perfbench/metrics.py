@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .stability import steady_windows
+
 #: name -> (unit, bigger_is_better)
 METRICS = {
     "fps": ("images/s", True),
@@ -42,21 +44,18 @@ def unit_samples(result: dict, name: str) -> tuple[list[float], str]:
     """Repeated measurements of a metric inside one result, and what they are: trial
     values when there are several trials (run-to-run noise), else steady window values."""
     trials = result.get("trials") or []
-    batch_cost = result["model"].get("gflops_per_image", 0.0)
+    cost = result["model"].get("gflops_per_image", 0.0)
     if len(trials) >= 2:
-        return [_from_unit(t, name, "fps", batch_cost) for t in trials], "trials"
-    windows = [w for w in (result.get("timeline") or [])]
-    steady = windows[1:-1] if len(windows) >= 3 else windows
-    values = [_from_unit(w, name, "fps", batch_cost) for w in steady]
+        return [_from_unit(t, name, cost) for t in trials], "trials"
+    values = [_from_unit(w, name, cost) for w in steady_windows(result.get("timeline") or [])]
     return [v for v in values if v is not None], "windows"
 
 
-def _from_unit(unit: dict, name: str, fps_key: str, cost: float) -> float | None:
-    if name == "fps":
-        return unit.get(fps_key)
-    if name == "gflops":
-        fps = unit.get(fps_key)
-        return fps * cost if fps is not None else None
+def _from_unit(unit: dict, name: str, cost: float) -> float | None:
+    """A metric from one trial or window record (both carry fps and latency_*_ms)."""
+    if name in ("fps", "gflops"):
+        fps = unit.get("fps")
+        return fps * cost if fps is not None and name == "gflops" else fps
     return unit.get(_UNIT_KEYS[name])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import build_config, coerce
+from .config import build_config, coerce, percentage, positive_float, validate
 from .errors import UsageError
 from .profiles import read_profile
 from .stats import PERCENTILES
@@ -34,22 +34,17 @@ def _duration(value: Any) -> float:
 
 SWEEP_PARSERS = {
     "budget": _duration,
-    "point_time": lambda v: coerce("time", v, "point_time"),
-    "until_stable": lambda v: coerce("until_stable", v, "until_stable"),
-    "sla_ms": lambda v: coerce("sla_ms", v, "sla_ms"),
+    "point_time": positive_float,
+    "until_stable": percentage,
+    "sla_ms": positive_float,
     "sla_percentile": _percentile,
-    "target_fps": lambda v: coerce("gflops", v, "target_fps"),
-    "gain_cutoff": lambda v: coerce("gflops", v, "gain_cutoff"),
+    "target_fps": positive_float,
+    "gain_cutoff": positive_float,
 }
 
 
 def sweep_option(key: str, value: Any, where: str) -> Any:
-    try:
-        return SWEEP_PARSERS[key](value)
-    except ValueError as exc:
-        raise UsageError(f"{where}: '{key}' {exc} (got {value!r:.60})") from None
-    except UsageError as exc:
-        raise UsageError(f"{where}: {str(exc).split(': ', 1)[-1]}") from None
+    return validate(value, SWEEP_PARSERS[key], key, where)
 
 
 def grid_values(key: str, values: Any, where: str) -> list:

@@ -142,3 +142,16 @@ def test_perf_counters_in_json(tiny_ir, tmp_path, capsys):
     assert layers and {"name", "type", "exec_type", "total_ms", "mean_ms", "share_pct"} <= set(
         layers[0])
     assert "Top 10 layers" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,key", [
+    (["history", "h.db", "--threshold", "abc"], "'threshold'"),
+    (["sweep", "--target-fps", "-3"], "'target_fps'"),
+    (["sweep", "--point-time", "0"], "'point_time'"),
+    (["sweep", "--gain-cutoff", "x"], "'gain_cutoff'"),
+    (["sweep", "--until-stable", "80"], "'until_stable'"),
+])
+def test_option_errors_name_the_option_itself(argv, key, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert key in err and "'time'" not in err and "'gflops'" not in err

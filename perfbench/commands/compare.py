@@ -6,7 +6,7 @@ import json
 
 from ..reporters.consoles import report_console
 from ..compare import compare, parse_gate, parse_noise_floors, parse_thresholds
-from ..exporters import EXPORTERS
+from ..exporters import export_all
 from ..files import atomic_write
 from ..metrics import Metric, benchmark_name
 from ..reporters import comparison as report
@@ -30,6 +30,5 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     elif json_path:
         atomic_write(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
-    for option, destination in exports.items():
-        EXPORTERS[option](benchmark_name(new[0]), metrics, destination)
+    export_all(benchmark_name(new[0]), metrics, exports)
     return result.exit_code

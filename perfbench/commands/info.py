@@ -9,7 +9,7 @@ from ..reporters.consoles import report_console
 from rich.table import Table
 
 from .. import environment
-from ..device import _plain
+from ..device import plain_value
 from ..files import atomic_write
 
 DEVICE_PROPERTIES = ("FULL_DEVICE_NAME", "OPTIMIZATION_CAPABILITIES", "RANGE_FOR_STREAMS",
@@ -23,7 +23,7 @@ def device_info(core: ov.Core) -> dict[str, dict]:
         props = {}
         for key in DEVICE_PROPERTIES:
             try:
-                props[key] = _plain(core.get_property(device, key))
+                props[key] = plain_value(core.get_property(device, key))
             except Exception:  # properties differ between devices
                 continue
         devices[device] = props

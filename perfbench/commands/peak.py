@@ -6,14 +6,14 @@ import openvino as ov
 from rich.console import Console
 from rich.table import Table
 
-from ..device import _plain, check_device
+from ..device import plain_value, check_device
 from ..peak import METHOD, cache_path, measure_peak, store_peak
 
 
 def default_precisions(core: ov.Core, device: str) -> list[str]:
     precisions = ["f32"]
     try:
-        native = _plain(core.get_property(device, "INFERENCE_PRECISION_HINT"))
+        native = plain_value(core.get_property(device, "INFERENCE_PRECISION_HINT"))
     except Exception:  # devices without the property
         native = None
     if native in ("bf16", "f16"):

@@ -100,8 +100,6 @@ def publish(document: dict, history: str | None, exports: dict[str, str]) -> Non
         from ..history import append
         append(history, document)
     if exports:
-        from ..exporters import EXPORTERS
+        from ..exporters import export_all
         from ..metrics import benchmark_name, headline
-        metrics = headline(document)
-        for option, destination in exports.items():
-            EXPORTERS[option](benchmark_name(document), metrics, destination)
+        export_all(benchmark_name(document), headline(document), exports)

@@ -51,12 +51,13 @@ def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -
         found = run_in_worker(find_max_rate, spec.base, spec.sla_ms, spec.sla_percentile,
                               spec.point_time_s, stop_event=stop.event, on_point=announce)
     label = f"p{spec.sla_percentile:g}"
-    Console().print(
+    out = report_console()
+    out.print(
         f"highest rate with {label} ≤ {spec.sla_ms:g} ms: [bold]{found['rate']:,.2f}/s[/] "
         f"(failed at {found['failed_above']:,.2f}/s: ±{found['precision_pct']:.1f} %; "
         f"offline maximum {found['offline_fps']:,.2f} FPS)")
     for trial in found["trials"]:
-        Console().print(f"  {trial['rate']:10,.2f}/s -> {label} {trial['latency_ms']:8.2f} ms "
+        out.print(f"  {trial['rate']:10,.2f}/s -> {label} {trial['latency_ms']:8.2f} ms "
                         f"{'pass' if trial['passed'] else 'FAIL'} (achieved "
                         f"{trial['achieved_rate']:,.2f}/s)")
     if json_path:

@@ -20,3 +20,9 @@ EXPORTERS: dict[str, Exporter] = {
     "bmf": bmf.export,
     "csv": csv_export.export,
 }
+
+
+def export_all(name: str, metrics: list[Metric], destinations: dict[str, str]) -> list[str]:
+    """Run every requested exporter (option -> destination); return the files written."""
+    return [path for option, destination in destinations.items()
+            for path in EXPORTERS[option](name, metrics, destination)]
