@@ -49,6 +49,7 @@ SCHEMA_VERSION = 1
 _LIKE_CONFIG = ("device", "hint", "streams", "threads", "precision", "requests", "api",
                 "shape", "pin")
 _LIKE_ENV = ("cpu", "cpu_logical_cores", "openvino")
+_LIKE_MODEL = ("name", "batch", "gflops_per_image")
 
 
 @dataclass(frozen=True)
@@ -216,11 +217,10 @@ def like_with_like(base: list[dict], new: list[dict]) -> list[str]:
     problems = []
     reference = base[0]
     for other in base[1:] + new:
-        if other["model"].get("name") != reference["model"].get("name") or \
-                other["model"].get("gflops_per_image") != reference["model"].get("gflops_per_image") \
-                or other["model"].get("batch") != reference["model"].get("batch"):
-            problems.append(f"different model: {reference['model'].get('name')} vs "
-                            f"{other['model'].get('name')} (batch/cost may differ too)")
+        ma, mb = (tuple(r["model"].get(k) for k in _LIKE_MODEL) for r in (reference, other))
+        if ma != mb:
+            problems.append("different model: " + ", ".join(
+                f"{k} {a!r} vs {b!r}" for k, a, b in zip(_LIKE_MODEL, ma, mb) if a != b))
         ra, rb = reference["config"]["requested"], other["config"]["requested"]
         for key in _LIKE_CONFIG:
             if ra.get(key) != rb.get(key):

@@ -75,6 +75,11 @@ def load_sweep_profile(name: str) -> tuple[dict, dict, dict]:
     return grid, fixed, options
 
 
+#: sweep option -> SweepSpec field (defaults live in SweepSpec alone)
+_SPEC_FIELDS = {"budget": "budget_s", "point_time": "point_time_s",
+                "until_stable": "until_stable_pct", "sla_ms": "sla_ms",
+                "sla_percentile": "sla_percentile", "target_fps": "target_fps",
+                "gain_cutoff": "gain_cutoff_pct"}
 _NOT_FIXED = ("time", "iterations", "until_stable", "sla_ms", "scenario", "rate")
 
 
@@ -93,12 +98,7 @@ def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: di
         options[key] = sweep_option(key, value, f"--{key.replace('_', '-')}")
     fixed = {k: v for k, v in fixed.items() if k not in _NOT_FIXED}
     spec = SweepSpec(build_config(fixed, run_settings), grid,
-                     point_time_s=options.get("point_time", 20.0),
-                     until_stable_pct=options.get("until_stable", 2.0),
-                     budget_s=options.get("budget"), sla_ms=options.get("sla_ms"),
-                     sla_percentile=options.get("sla_percentile", 99.0),
-                     target_fps=options.get("target_fps"),
-                     gain_cutoff_pct=options.get("gain_cutoff", 3.0))
+                     **{_SPEC_FIELDS[key]: value for key, value in options.items()})
     if scenario == "server" and spec.sla_ms is None:
         raise UsageError("sweep --scenario server searches for the highest rate under "
                          "--sla-ms; give --sla-ms")

@@ -22,8 +22,8 @@ from .errors import Interrupted, RunFailed, UsageError
 from .files import atomic_write
 from .runner import run
 from .stats import field_for
-from .sweep import (LATENCY_GROWING, PointSummary, cut_off_reason, expand, growing_key,
-                    line_of, pareto, point_key, recommend, sizing)
+from .sweep import (DEFAULT_GAIN_CUTOFF_PCT, LATENCY_GROWING, PointSummary, cut_off_reason,
+                    expand, growing_key, line_of, pareto, point_key, recommend, sizing)
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 1
@@ -41,7 +41,7 @@ class SweepSpec:
     sla_ms: float | None = None
     sla_percentile: float = 99.0
     target_fps: float | None = None
-    gain_cutoff_pct: float = 3.0
+    gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)

@@ -191,3 +191,9 @@ def test_p99_is_reported_but_not_gating_by_default(tmp_path, capsys):
     assert "regression (not gating)" in capsys.readouterr().out
     assert main(argv + ["--gate", "fps,p99"]) == 1
     assert main(argv + ["--gate", "p999"]) == 2
+
+
+def test_different_model_is_named_precisely():
+    _, result = _verdicts([synthetic_result([100, 100])], [synthetic_result([100, 100],
+                                                                           model="other")])
+    assert "different model: name 'm' vs 'other'" in result.warnings

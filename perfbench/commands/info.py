@@ -40,7 +40,8 @@ def info_command(json_path: str | None) -> int:
     for device, props in data["devices"].items():
         table = Table(title=f"Device {device}", title_justify="left", show_header=False)
         for key, value in props.items():
-            table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(key, text)
         console.print(table)
     if json_path == "-":
         print(json.dumps(data, indent=2))
