@@ -31,6 +31,7 @@ runs a side, where the smallest two-sided Mann–Whitney p-value (0.10) can neve
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
@@ -58,7 +59,7 @@ class Samples:
     kind: str                      # "runs", "trials" or "windows"
     floor_pct: float = 0.0         # run-to-run CV assumed for a single run
 
-    @property
+    @functools.cached_property
     def measured_variance_of_mean(self) -> float:
         n = len(self.values)
         var = statistics.variance(self.values) / n

@@ -172,7 +172,11 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
     assert main(["run", "-m", tiny_ir, "-t", "2.5", "-q", "--json", str(b), "--threads", "1",
                  "--streams", "1"]) == 0
     assert main(["compare", str(a), str(a)]) == 0
-    assert main(["compare", str(a), str(b)]) in (0, 1)
+    out = tmp_path / "cmp.json"
+    assert main(["compare", str(a), str(b), "--json", str(out)]) in (0, 1)
+    data = json.loads(out.read_text())
+    assert "different config: threads None vs 1" in data["warnings"]
+    assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 
 
 def test_p99_is_reported_but_not_gating_by_default(tmp_path, capsys):
