@@ -68,6 +68,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--profile", help="profile name (see `perfbench profiles`) or .toml path")
     out.add_argument("--json", help="write the result as JSON to this path (- for stdout)")
     out.add_argument("-q", "--quiet", action="store_true", help="no live progress display")
+    out.add_argument("-v", "--verbose", action="store_true",
+                     help="print each phase (compiled, warming up, measuring) to stderr")
     _add_tracking_options(out)
 
 
@@ -252,9 +254,20 @@ COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cm
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
 
 
+def _log_phases(verbose: bool) -> None:
+    import logging
+    logger = logging.getLogger("perfbench")
+    if verbose and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("perfbench: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
+        _log_phases(getattr(args, "verbose", False))
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"perfbench: error: {exc}", file=sys.stderr)

@@ -62,7 +62,11 @@ def kernel_rate(core: ov.Core, model: ov.Model, flops: float, device: str, preci
     queue = make_pool(compiled.compiled, requests, tensors)
     warm_up(queue, 0.3)
     measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
-    return measured.completed * flops / measured.duration_s / 1e9
+    return gflops_per_s(flops, measured.completed, measured.duration_s)
+
+
+def gflops_per_s(flops_per_inference: float, inferences: int, seconds: float) -> float:
+    return flops_per_inference * inferences / seconds / 1e9
 
 
 def measure_peak(core: ov.Core, device: str = "CPU", precision: str = "f32",

@@ -2,8 +2,8 @@
 
 A profile is a flat TOML table whose keys are ``run`` settings (the long option names with
 ``-`` written ``_``), plus an optional ``description``.  Built-in profiles live in the
-repository's top-level ``profiles/`` directory, which the wheel installs as the
-``perfbench.builtin_profiles`` package so they work from an installed copy too.
+``perfbench.builtin_profiles`` package (the repository's top-level ``profiles/`` links
+there), so an installed copy has them too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from .config import coerce
 from .errors import UsageError
 
-_CHECKOUT_DIR = Path(__file__).resolve().parent.parent / "profiles"
 META_KEYS = ("description",)
 
 
@@ -30,11 +29,8 @@ class Profile:
 
 
 def builtin_dir():
-    """Installed package data first; a source checkout's ``profiles/`` otherwise."""
-    try:
-        return resources.files("perfbench.builtin_profiles")
-    except ModuleNotFoundError:
-        return _CHECKOUT_DIR
+    """The built-in profiles: package data, the same in a checkout and an installed wheel."""
+    return resources.files("perfbench.builtin_profiles")
 
 
 def builtin_names() -> list[str]:

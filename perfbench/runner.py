@@ -10,6 +10,7 @@ This is the Python API the CLI is a thin layer over::
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -35,6 +36,8 @@ from .stability import (Estimate, StabilityRule, mean_ci, steady_rate, steady_wi
                         window_rates)
 
 ProgressCallback = Callable[[Progress], None]
+#: Phase messages ("warming up", "measuring"): shown with ``-v``; tests wait for them.
+log = logging.getLogger("perfbench")
 
 
 @dataclass
@@ -70,9 +73,11 @@ def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
 def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
                hook) -> _TrialRun | None:
     """One warm-up + measured window; None when a stop came before measuring began."""
+    log.info("warming up")
     first_ms, warmup_runs = warm_up(session.queue, config.warmup, limits.stop_event)
     if limits.stop_event.is_set():
         return None
+    log.info("measuring")
     if config.api == "sync":
         measured = measure_sync(session.queue[0], limits, hook)
     elif config.scenario == "server":
@@ -139,6 +144,7 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
     prepared = prepare_model(config, core)
     session = _Session(core, prepared, config)
     compile_ms = session.compiled.compile_ms
+    log.info("compiled in %.0f ms", compile_ms)
     limits = StopLimits(config.time_limit_s, config.iterations)
     if stop_event is not None:
         limits.stop_event = stop_event

@@ -20,7 +20,7 @@ import psutil
 from .config import BenchmarkConfig
 from .errors import Interrupted, RunFailed, UsageError
 from .files import atomic_write
-from .runner import run
+from .runner import log, run
 from .stats import field_for
 from .sweep import (DEFAULT_GAIN_CUTOFF_PCT, LATENCY_GROWING, PointSummary, cut_off_reason,
                     expand, growing_key, line_of, pareto, point_key, recommend, sizing)
@@ -69,7 +69,11 @@ class Sweep:
     spec: SweepSpec
     points: list[Point]
     status: str = "running"
-    started: float = field(default_factory=time.time)
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
 
     def summaries(self) -> list[PointSummary]:
         return [PointSummary(p.key, p.settings, p.result["results"]["fps"],
@@ -126,20 +130,25 @@ def _point_config(spec: SweepSpec, settings: dict, cap: float) -> BenchmarkConfi
                                **settings)
 
 
-def _time_cap(spec: SweepSpec, sweep: Sweep, remaining: int) -> float | None:
-    if spec.budget_s is None:
-        return spec.point_time_s
-    left = spec.budget_s - (time.time() - sweep.started)
-    # Each point also compiles and warms up: keep ~25 % of its share for that.
-    share = 0.75 * left / max(remaining, 1)
-    cap = min(spec.point_time_s, share)
-    return cap if cap >= MIN_POINT_S else None
+def time_cap(point_time_s: float, budget_s: float | None, elapsed_s: float,
+             remaining: int) -> float | None:
+    """Measuring time for the next point, or None when the budget cannot fit a useful one.
+
+    Each point also compiles and warms up, so it gets ~75 % of its share of what is left.
+    A point is useful from ``MIN_POINT_S`` on, or from ``point_time_s`` when the user asked
+    for shorter points than that."""
+    if budget_s is None:
+        return point_time_s
+    share = 0.75 * (budget_s - elapsed_s) / max(remaining, 1)
+    cap = min(point_time_s, share)
+    return cap if cap >= min(MIN_POINT_S, point_time_s) else None
 
 
 def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | None = None,
               on_point: Callable[[int, int, Point], None] | None = None,
-              on_window=None, stop_event: threading.Event | None = None) -> Sweep:
-    sweep = Sweep(spec, plan(spec, previous))
+              on_window=None, stop_event: threading.Event | None = None,
+              clock: Callable[[], float] = time.monotonic) -> Sweep:
+    sweep = Sweep(spec, plan(spec, previous), clock=clock)
     grow = growing_key(spec.grid)
     lines: dict[str, list[tuple[float, float | None]]] = {}
     stop_event = stop_event or threading.Event()
@@ -170,13 +179,14 @@ def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str |
         point.status, point.reason = "skipped", reason
         return
     remaining = sum(1 for p in sweep.points[index:] if p.status == "pending")
-    cap = _time_cap(spec, sweep, remaining)
+    cap = time_cap(spec.point_time_s, spec.budget_s, sweep.clock() - sweep.started, remaining)
     if cap is None:
         point.status, point.reason = "skipped", "budget exhausted"
         return
     point.time_cap_s = cap
     if cap < spec.point_time_s:
         point.reason = f"shortened to {cap:.1f} s by the budget"
+    log.info("point %d/%d: %s (up to %.1f s)", index + 1, len(sweep.points), point.key, cap)
     if on_point is not None:
         on_point(index, len(sweep.points), point)
     try:
@@ -207,25 +217,38 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
     bracketed: ``rate`` passed, ``failed_above`` did not; their gap is its precision."""
     offline = run(dataclasses.replace(base, scenario="offline", rate=None, time=point_time_s,
                                       iterations=None, until_stable=None), stop_event=stop_event)
-    low, high = 0.0, offline.fps / offline.model.batch * 1.05
+
+    def probe(rate: float) -> tuple[float, float]:
+        result = run(dataclasses.replace(base, scenario="server", rate=rate, time=point_time_s,
+                                         iterations=None, until_stable=None, sla_ms=sla_ms),
+                     stop_event=stop_event)
+        return getattr(result.latency, field_for(percentile)), result.load["achieved_rate"]
+
+    found = search_rate(probe, offline.fps / offline.model.batch, sla_ms, steps, stop_event,
+                        on_point)
+    return {"offline_fps": offline.fps, "sla_ms": sla_ms, "percentile": percentile, **found}
+
+
+def search_rate(probe: Callable[[float], tuple[float, float]], capacity: float,
+                sla_ms: float, steps: int, stop_event: threading.Event | None = None,
+                on_point=None) -> dict:
+    """Bisect the rate between 0 and 1.05 × the closed-loop ``capacity``; ``probe(rate)``
+    returns (latency at the bound's percentile, achieved rate)."""
+    low, high = 0.0, capacity * 1.05
     trials = []
     for step in range(steps):
         rate = (low + high) / 2 if trials else high * 0.9
         if on_point is not None:
             on_point(step, steps, rate)
-        result = run(dataclasses.replace(base, scenario="server", rate=rate, time=point_time_s,
-                                         iterations=None, until_stable=None, sla_ms=sla_ms),
-                     stop_event=stop_event)
-        latency = getattr(result.latency, field_for(percentile))
+        latency, achieved = probe(rate)
         ok = latency <= sla_ms
         trials.append({"rate": rate, "latency_ms": latency, "passed": ok,
-                       "achieved_rate": result.load["achieved_rate"]})
+                       "achieved_rate": achieved})
         if ok:
             low = rate
         else:
             high = rate
         if stop_event is not None and stop_event.is_set():
             break
-    return {"offline_fps": offline.fps, "sla_ms": sla_ms, "percentile": percentile,
-            "rate": low, "failed_above": high, "precision_pct": 100 * (high - low) / high
-            if high else None, "trials": trials}
+    return {"rate": low, "failed_above": high,
+            "precision_pct": 100 * (high - low) / high if high else None, "trials": trials}

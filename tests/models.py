@@ -82,3 +82,18 @@ def slow_model(layers: int = 12) -> ov.Model:
     for _ in range(layers):
         y = ops.relu(ops.convolution(y, w, [1, 1], [1, 1], [1, 1], [1, 1]))
     return ov.Model([y], [x], "slow_chain")
+
+
+class FakeClock:
+    """A clock that advances ``step`` seconds each time it is read.
+
+    The measuring loops read the clock once per completed request, so under this clock a
+    window holds a fixed number of completions however fast or noisy the machine is: the
+    code paths that depend on time (windows, stop rules, deadlines) become deterministic."""
+
+    def __init__(self, step: float = 1e-3):
+        self.step, self.now = step, 0.0
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

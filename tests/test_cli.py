@@ -47,8 +47,8 @@ def test_json_to_stdout_is_pure_json(tiny_ir, capsys):
 
 def test_cli_flags_override_profile(tiny_ir, tmp_path):
     out = tmp_path / "r.json"
-    main(["run", "--profile", "latency", "-m", tiny_ir, "-t", "0.5", "--requests", "2",
-          "--json", str(out), "-q"])
+    assert main(["run", "--profile", "latency", "-m", tiny_ir, "-t", "0.5", "--requests", "2",
+                 "--json", str(out), "-q"]) == 0
     requested = json.loads(out.read_text())["config"]["requested"]
     assert requested["hint"] == "latency"          # from the profile
     assert requested["requests"] == 2              # the flag wins over the profile's 1

@@ -173,8 +173,12 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
                  "--streams", "1"]) == 0
     assert main(["compare", str(a), str(a)]) == 0
     out = tmp_path / "cmp.json"
-    assert main(["compare", str(a), str(b), "--json", str(out)]) in (0, 1)
+    code = main(["compare", str(a), str(b), "--json", str(out)])
     data = json.loads(out.read_text())
+    assert code == (1 if data["regression"] else 0)
+    fps_a, fps_b = (json.loads(p.read_text())["results"]["fps"] for p in (a, b))
+    fps = next(m for m in data["metrics"] if m["name"] == "fps")
+    assert fps["change_pct"] == pytest.approx(100 * (fps_b / fps_a - 1))
     assert "different config: threads None vs 1" in data["warnings"]
     assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 

@@ -20,18 +20,22 @@ def _watch(seconds: float):
 
 
 def test_background_cpu_hog_is_seen_as_other_load():
+    """The hog's own CPU time, read from the kernel over the same span, is a lower bound
+    for what the monitor must attribute to other processes, however busy the machine is."""
+    import psutil
     hog = subprocess.Popen([sys.executable, "-c", HOG])
     try:
-        time.sleep(0.3)
+        process = psutil.Process(hog.pid)
+        before = sum(process.cpu_times()[:2])
         summary = _watch(1.5)
+        hog_cpu_s = sum(process.cpu_times()[:2]) - before
     finally:
         hog.kill()
         hog.wait()
-    # one busy core of the machine's cores is ~100/cores % of the machine
-    assert summary.cpu_other_pct > 100 / summary_cores() * 0.6
-    assert summary.cpu_own_pct < 10
-    failed = [c for c in run_checks(summary, None, summarize(range(20_000)), 1.0) if not c.ok]
-    assert [c.name for c in failed] == ["other_processes_cpu"]
+    hog_pct = 100 * hog_cpu_s / (summary.seconds * summary_cores())
+    assert hog_pct > 0
+    assert summary.cpu_other_pct >= 0.9 * hog_pct
+    assert summary.cpu_own_pct < summary.cpu_other_pct
 
 
 def summary_cores() -> int:

@@ -19,10 +19,13 @@ def test_kernel_costs_are_hand_computed():
     assert flops == 2 * 8 * 10 * 10 * 8 * 9
 
 
-def test_kernel_rate_is_positive_and_plausible(core):
+def test_rate_unit_is_gflop_per_second():
+    assert peak.gflops_per_s(2e9, inferences=30, seconds=2.0) == pytest.approx(30.0)
+
+
+def test_kernel_rate_runs_the_kernel_on_the_device(core):
     model, flops = peak.matmul_kernel(256)
-    rate = peak.kernel_rate(core, model, flops, "CPU", "f32", seconds=0.3)
-    assert 0.5 < rate < 1e5        # GFLOP/s: more than a toy, less than any CPU can do
+    assert peak.kernel_rate(core, model, flops, "CPU", "f32", seconds=0.3) > 0
 
 
 def test_cache_round_trip_keyed_by_machine_and_precision(cache_dir):

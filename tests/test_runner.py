@@ -1,10 +1,19 @@
 """End to end through the Python API on real models."""
 
+import statistics
 import time
 
 import pytest
 
 from perfbench import BenchmarkConfig, run
+from tests.models import FakeClock
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr("perfbench.engine._clock", clock)
+    return clock
 
 
 def test_tiny_model_result_is_consistent(tiny_ir):
@@ -48,17 +57,21 @@ def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
     assert result.latency.count == result.completed_requests
     assert result.duration_s == pytest.approx(sum(t.duration_s for t in result.trials))
     spread = result.precision.fps_trials
-    assert spread.n == 3
-    fps = [t.fps for t in result.trials]
-    assert min(fps) <= spread.value <= max(fps)
+    fps = [t.completed_requests / t.duration_s for t in result.trials]
+    half = 4.3027 * statistics.stdev(fps) / 3 ** 0.5      # t(0.975, 2 dof), from tables
+    assert spread.n == 3 and spread.value == pytest.approx(statistics.fmean(fps))
+    assert (spread.low, spread.high) == pytest.approx((spread.value - half, spread.value + half))
     assert {w.trial for w in result.windows} == {0, 1, 2}
 
 
-def test_until_stable_stops_when_precise(tiny_ir):
-    result = run(BenchmarkConfig(model=tiny_ir, until_stable=10.0, max_time=20))
+def test_until_stable_stops_when_precise(tiny_ir, fake_clock):
+    """Under the fake clock every window holds the same number of completions, so the run
+    is precise as soon as the rule has its minimum of steady windows: it must stop there."""
+    from perfbench.stability import MIN_STEADY_WINDOWS
+    result = run(BenchmarkConfig(model=tiny_ir, until_stable=1.0, max_time=600))
     assert result.stop_reason == "stable" and result.precision.stable is True
-    assert result.precision.fps_windows.half_width_pct <= 10.0
-    assert result.duration_s < 20
+    assert result.precision.fps_windows.half_width_pct <= 1.0
+    assert len(result.windows) == MIN_STEADY_WINDOWS + 2     # ramp-up, steady ones, drain
     assert not any("NOT STABLE" in w for w in result.warnings)
 
 
@@ -76,13 +89,16 @@ def test_too_short_a_run_gives_no_fps_interval_rather_than_a_fake_one(tiny_ir):
     assert result.fps > 0
 
 
-def test_steady_state_and_latency_intervals(tiny_ir):
-    result = run(BenchmarkConfig(model=tiny_ir, time=4.5))
-    assert result.steady_fps == pytest.approx(result.precision.fps_windows.value, rel=0.05)
-    low, high = result.precision.latency_ci_ms["median"]
-    assert low <= result.latency.median <= high
-    low, high = result.precision.latency_ci_ms["p99"]
-    assert low <= result.latency.p99 <= high
+def test_steady_fps_and_its_interval_come_from_the_steady_windows(tiny_ir):
+    """Both figures recomputed from the reported windows: steady FPS is images over time
+    of the windows between ramp-up and drain; the interval's centre is their mean rate."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=4.5, batch=2))
+    steady = result.windows[1:-1]
+    span = sum(w.end_s - w.start_s for w in steady)
+    assert result.steady_fps == pytest.approx(2 * sum(w.completed for w in steady) / span)
+    rates = [2 * w.completed / (w.end_s - w.start_s) for w in steady]
+    assert result.precision.fps_windows.value == pytest.approx(statistics.fmean(rates))
+    assert result.precision.fps_windows.n == len(steady)
 
 
 def test_iterations_apply_per_trial_and_pool(tiny_ir):

@@ -6,7 +6,7 @@ import pytest
 
 from perfbench import BenchmarkConfig, run
 from perfbench.errors import UsageError
-from perfbench.scenarios import arrival_times
+from perfbench.scenarios import arrival_times, arrivals
 
 
 def test_poisson_arrivals_are_seeded_with_the_right_rate():
@@ -18,6 +18,13 @@ def test_poisson_arrivals_are_seeded_with_the_right_rate():
     assert gaps.std() == pytest.approx(1 / 200, rel=0.05)     # exponential: std == mean
 
 
+def test_chunked_arrivals_are_the_same_process():
+    """The server loop draws arrivals in chunks (bounded memory): same seed, same times."""
+    stream = arrivals(200.0, seed=3, chunk=1000)
+    drawn = [next(stream) for _ in range(20_000)]
+    assert drawn == pytest.approx(arrival_times(200.0, 20_000, 3).tolist(), rel=1e-12)
+
+
 @pytest.fixture(scope="module")
 def capacity(slow_ir):
     """Requests/s one request slot of the slow model sustains (closed loop)."""
@@ -25,27 +32,35 @@ def capacity(slow_ir):
     return result.fps, result.latency.median
 
 
-def test_server_below_capacity_latency_is_about_the_service_time(slow_ir, capacity):
-    fps, service_ms = capacity
-    result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=2.0,
-                                 scenario="server", rate=0.3 * fps, sla_ms=50 * service_ms))
-    assert result.load["achieved_rate"] == pytest.approx(0.3 * fps, rel=0.25)
-    assert result.latency.median < 3 * service_ms
-    assert result.load["missed_sla"] == 0
+def test_server_issues_exactly_the_scheduled_arrivals(slow_ir, capacity):
+    """Far below capacity every arrival scheduled within the time limit is issued and
+    completed: the count follows from the seed alone, however fast the machine is."""
+    fps, _ = capacity
+    rate = 0.1 * fps
+    result = run(BenchmarkConfig(model=slow_ir, requests=2, hint="latency", time=2.0,
+                                 scenario="server", rate=rate, seed=7))
+    scheduled = arrival_times(rate, int(rate * 4) + 100, 7)
+    assert result.completed_requests == int(np.sum(scheduled < 2.0))
+    assert result.load["achieved_rate"] == pytest.approx(result.completed_requests /
+                                                         result.duration_s)
 
 
 def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
-    """At twice the capacity the queue grows without bound: counted from the schedule,
+    """At ten times the capacity the queue grows without bound: counted from the schedule,
     latency climbs far above the service time and keeps growing from window to window.
     Counted from the submit (what a closed loop or a late sender measures) it would stay
-    near the service time, and these assertions would fail."""
+    near the service time, and these assertions would fail.  (Tenfold, because drift of
+    tens of percent between the capacity run and this one must not matter.)  The time limit
+    holds under overload: the run ends near its 2 s instead of working off the backlog."""
     fps, service_ms = capacity
     result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=2.0,
-                                 scenario="server", rate=2.0 * fps, sla_ms=10 * service_ms))
-    assert result.load["achieved_rate"] < 0.75 * 2.0 * fps          # it could not keep up
+                                 scenario="server", rate=10.0 * fps, sla_ms=10 * service_ms))
+    assert result.load["achieved_rate"] < 0.5 * 10.0 * fps          # it could not keep up
+    assert result.duration_s < 2.0 + 5.0      # working off the backlog would take ~20 s
     assert result.latency.p99 > 50 * service_ms
+    # The wait grows by ~0.9 s per second of run: window medians near 0.45 s, 1.35 s, …
     medians = [w.latency_median_ms for w in result.windows if w.latency_median_ms]
-    assert medians[-1] > 3 * medians[0]
+    assert medians[1] > 1.5 * medians[0]
     assert result.load["missed_sla_pct"] > 50
 
 
@@ -62,16 +77,16 @@ def test_scenario_settings_are_validated(kwargs):
 
 
 def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
-    """With a bound far above the service time the answer sits near the device's capacity;
-    with a bound below the service time no rate passes."""
+    """On a real model the search's bookkeeping must hold whatever the machine's speed
+    (the search itself is tested against a known answer in test_sweeprun.py); with a bound
+    below the service time no rate passes."""
     from perfbench.sweeprun import find_max_rate
     fps, service_ms = capacity
     base = BenchmarkConfig(model=slow_ir, requests=1, hint="latency")
     found = find_max_rate(base, sla_ms=40 * service_ms, percentile=99, point_time_s=1.0,
                           steps=4)
-    # seen here: 1.00-1.02 x the separately measured closed-loop capacity
-    assert 0.5 * fps <= found["rate"] <= 1.25 * fps
     trials = found["trials"]
+    assert len(trials) == 4 and found["rate"] < found["failed_above"]
     assert all(t["passed"] == (t["latency_ms"] <= 40 * service_ms) for t in trials)
     assert found["rate"] == max([t["rate"] for t in trials if t["passed"]], default=0.0)
     assert all(t["rate"] >= found["failed_above"] for t in trials if not t["passed"])

@@ -1,17 +1,20 @@
 """Sweeps of a tiny real model: budget, resume, files, signals."""
 
+import pytest
 import json
 import os
 import signal
 import subprocess
+import math
 import sys
-import time
 
 
 from perfbench.cli import main
 from perfbench.config import BenchmarkConfig
-from perfbench.sweeprun import SweepSpec, plan, run_sweep, save_to
+from perfbench.sweep import PointSummary, recommend
+from perfbench.sweeprun import SweepSpec, plan, run_sweep, save_to, time_cap
 from tests.models import synthetic_result
+from tests.processes import wait_for_marker
 
 
 def _spec(tiny_ir, **kwargs):
@@ -29,12 +32,17 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
     assert [p["key"] for p in data["points"]][0] == "default"
     assert len(data["points"]) == 5 and all(p["status"] == "done" for p in data["points"])
     assert set(data["pareto"]) <= {p["key"] for p in data["points"]}
-    best = data["recommendations"]["best_throughput"]
-    top = max(data["points"], key=lambda p: p["result"]["results"]["fps"])
-    if best["key"] != top["key"]:       # a statistical tie, resolved by lower latency
-        assert "tied" in best["why"]
-        assert best["latency_ms"] <= top["result"]["results"]["latency_ms"]["p99"]
-    assert data["sizing"]["machines"] >= 1
+    # The document's picks are what the (separately tested) rules give on its own points.
+    summaries = [PointSummary(p["key"], p["settings"], p["result"]["results"]["fps"],
+                              p["result"]["results"]["latency_ms"]["p99"],
+                              p["result"]["precision"]["fps_windows"]["ci95_low"],
+                              p["result"]["precision"]["fps_windows"]["ci95_high"])
+                 for p in data["points"]]
+    expected = recommend(summaries, summaries[0], 100.0, 99.0)
+    assert {k: v["key"] for k, v in data["recommendations"].items()} == \
+        {k: v["key"] for k, v in expected.items()}
+    pick = data["recommendations"]["best_under_sla"]
+    assert data["sizing"]["machines"] == math.ceil(1e6 / pick["fps"])
     point = next(p for p in data["points"] if p["key"] == "requests=2,streams=2")
     assert point["result"]["config"]["resolved"]["streams"] == 2
     assert point["result"]["config"]["pool_size"] == 2
@@ -54,13 +62,24 @@ def test_resume_skips_finished_points(tiny_ir, tmp_path):
     assert sweep.points[0].reason == "resumed"
 
 
-def test_budget_shortens_and_skips(tiny_ir):
-    sweep = run_sweep(_spec(tiny_ir, point_time_s=10.0, budget_s=9.0), save_to(None))
-    statuses = [p.status for p in sweep.points]
-    assert "skipped" in statuses
-    assert any("budget" in p.reason for p in sweep.points)
-    caps = [p.time_cap_s for p in sweep.points if p.time_cap_s]
-    assert all(cap < 10.0 for cap in caps)
+def test_time_cap_shares_the_budget():
+    assert time_cap(20.0, None, 1e6, 3) == 20.0                 # no budget: the point time
+    assert time_cap(20.0, 100.0, 20.0, 4) == pytest.approx(15.0)    # 0.75 × 80 s / 4
+    assert time_cap(10.0, 100.0, 20.0, 4) == 10.0                # never above --point-time
+    assert time_cap(20.0, 100.0, 97.0, 1) is None                # 0.75 × 3 s: under 3 s
+    assert time_cap(2.0, 40.0, 0.0, 5) == 2.0      # points shorter than 3 s asked for: run them
+
+
+def test_budget_shortens_then_skips_on_the_sweeps_clock(tiny_ir):
+    """A clock that jumps 10 s per read makes the budget's arithmetic exact: 5 points in
+    30 s leave the first 0.75 × 20 s / 5 = 3 s, the next 0.75 × 10 s / 4 < 3 s: skipped."""
+    ticks = iter(range(0, 10_000, 10))
+    sweep = run_sweep(_spec(tiny_ir, point_time_s=10.0, budget_s=30.0), save_to(None),
+                      clock=lambda: float(next(ticks)))
+    assert sweep.points[0].time_cap_s == pytest.approx(3.0)
+    assert sweep.points[0].status == "done" and "shortened" in sweep.points[0].reason
+    assert [p.status for p in sweep.points[1:]] == ["skipped"] * 4
+    assert all(p.reason == "budget exhausted" for p in sweep.points[1:])
 
 
 def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
@@ -93,12 +112,13 @@ def test_interrupted_sweep_is_saved_and_resumable(tiny_ir, tmp_path):
     out = tmp_path / "s.json"
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "sweep", "-m", tiny_ir,
-                             "--streams", "1,2", "--requests", "1,2", "--point-time", "3",
-                             "--until-stable", "0.01", "-q", "--json", str(out)],
+                             "--streams", "1,2", "--requests", "1,2", "--point-time", "1",
+                             "--until-stable", "0.01", "-q", "-v", "--json", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(6)
+    wait_for_marker(proc, "perfbench: point 2/5")      # the default point is done
+    wait_for_marker(proc, "perfbench: measuring")
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130 and "--resume" in stderr
     data = json.loads(out.read_text())
     assert data["status"] == "interrupted"
@@ -111,3 +131,27 @@ def test_interrupted_sweep_is_saved_and_resumable(tiny_ir, tmp_path):
     assert data["status"] == "complete"
     assert all(p["status"] == "done" for p in data["points"])
     assert all(p["reason"] == "resumed" for p in data["points"] if p["key"] in finished)
+
+
+def _queue_probe(capacity: float, service_ms: float):
+    """An M/M/1 queue's p99 sojourn time, -ln(0.01)/(mu - lambda): a known answer."""
+    import math
+
+    def probe(rate: float) -> tuple[float, float]:
+        if rate >= capacity:
+            return math.inf, capacity
+        return 1e3 * math.log(100) / (capacity - rate), rate
+    return probe
+
+
+def test_rate_search_finds_the_known_answer_of_a_queue():
+    """For capacity 1000/s and p99 ≤ 46.05 ms the true answer is 900/s (4.605/(μ−λ) s)."""
+    import math
+    from perfbench.sweeprun import search_rate
+    sla = 1e3 * math.log(100) / 100
+    found = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla, steps=12)
+    assert found["rate"] <= 900.0 < found["failed_above"]
+    assert found["failed_above"] - found["rate"] < 1050 / 2**10
+    assert [t["passed"] for t in found["trials"]][0] is False      # 945/s is over
+    impossible = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla_ms=1.0, steps=5)
+    assert impossible["rate"] == 0.0
