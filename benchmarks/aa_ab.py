@@ -21,7 +21,7 @@ import sys
 from _common import run_perfbench
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfbench.compare import compare, parse_thresholds  # noqa: E402
+from perfbench.tracking.verdict import compare, parse_thresholds  # noqa: E402
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from .errors import UsageError
+from perfbench.errors import UsageError
 
 
 def check_writable(path: str, flag: str) -> None:

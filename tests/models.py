@@ -41,12 +41,22 @@ def failing_model() -> ov.Model:
 
 
 def synthetic_result(trial_fps, p99=10.0, model="m", threads=None, status="complete",
-                     cpu="test cpu", window_fps=None) -> dict:
-    """A schema-valid result document with chosen numbers, for compare/history/exporter
-    tests whose verdicts must be known in advance.  Latency percentiles scale inversely
-    with FPS so that a slower run is slower everywhere."""
-    from perfbench.result import SCHEMA, SCHEMA_VERSION
-    fps = sum(trial_fps) / len(trial_fps)
+                     cpu="test cpu", window_fps=None):
+    """A typed result with chosen numbers, for compare/history/exporter tests whose
+    verdicts must be known in advance (read through the same reader as a file)."""
+    from perfbench.results import from_document
+    return from_document(synthetic_document(trial_fps, p99, model, threads, status, cpu,
+                                            window_fps), "synthetic")
+
+
+def synthetic_document(trial_fps, p99=10.0, model="m", threads=None, status="complete",
+                       cpu="test cpu", window_fps=None) -> dict:
+    """The JSON document of :func:`synthetic_result`.  Each trial lasts 10 s, so FPS is the
+    trials' mean; latency percentiles scale inversely with FPS so that a slower run is
+    slower everywhere."""
+    from perfbench.results.types import SCHEMA, SCHEMA_VERSION
+    completed = round(sum(f * 10 for f in trial_fps))
+    fps = completed / (10.0 * len(trial_fps))
     trials = [{"duration_s": 10.0, "completed_requests": int(f * 10), "fps": f,
                "steady_fps": f, "latency_median_ms": 1000 / f, "latency_p90_ms": 1100 / f,
                "latency_p99_ms": p99 * 100 / f, "stop_reason": "time"} for f in trial_fps]
@@ -61,11 +71,13 @@ def synthetic_result(trial_fps, p99=10.0, model="m", threads=None, status="compl
                   "gflops_per_image": 2.0, "gflops_source": "model card"},
         "config": {"requested": {"device": "CPU", "hint": "throughput", "threads": threads},
                    "resolved": {}, "pool_size": 2},
-        "results": {"fps": fps, "steady_fps": fps, "images": int(fps * 10),
-                    "completed_requests": int(fps * 10), "duration_s": 10.0 * len(trial_fps),
+        "results": {"fps": fps, "steady_fps": fps, "images": completed,
+                    "completed_requests": completed, "duration_s": 10.0 * len(trial_fps),
                     "effective_gflops": 2.0 * fps,
-                    "latency_ms": {"median": 1000 / fps, "p90": 1100 / fps,
-                                   "p99": p99 * 100 / fps}},
+                    "latency_ms": {"count": int(completed), "min": 500 / fps, "mean": 1000 / fps,
+                                   "std": 100 / fps, "median": 1000 / fps, "p90": 1100 / fps,
+                                   "p95": 1200 / fps, "p99": p99 * 100 / fps,
+                                   "p99_9": p99 * 110 / fps, "max": p99 * 120 / fps}},
         "precision": None, "trials": trials if len(trials) > 1 else [], "timeline": windows,
         "environment": {"cpu": cpu, "cpu_logical_cores": 2, "openvino": "x",
                         "timestamp": "2026-11-25T00:00:00+00:00"},
@@ -97,3 +109,17 @@ class FakeClock:
     def __call__(self) -> float:
         self.now += self.step
         return self.now
+
+
+def count_parameters(model: ov.Model) -> int:
+    """Learned weights: constants feeding a conv/matmul weight port or a bias Add."""
+    total = 0
+    for op in model.get_ordered_ops():
+        if op.get_type_name() in ("Convolution", "MatMul", "Add"):
+            for port in op.inputs():
+                src = port.get_source_output().get_node()
+                if src.get_type_name() == "Constant" and src.get_output_size() == 1:
+                    shape = src.get_output_shape(0)
+                    if len(shape) >= 1 and int(np.prod(shape)) > 1:
+                        total += int(np.prod(shape))
+    return total

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from perfbench.cli import main
-from perfbench.config import PARSERS
+from perfbench.cli.main import main
+from perfbench.settings.config import SETTINGS as PARSERS
 from perfbench.errors import UsageError
-from perfbench.profiles import load_profile
-from perfbench.shapes import UNNAMED, parse_shapes
+from perfbench.settings.profiles import load_profile
+from perfbench.settings.shapes import UNNAMED, parse_shapes
 
 EXAMPLES = 300
 PACKAGE = Path(__file__).resolve().parent.parent / "perfbench"

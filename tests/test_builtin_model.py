@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from perfbench import builtin_model
-from perfbench.flops import graph_flops
+from perfbench.model import builtin as builtin_model
+from perfbench.model.flops import graph_flops
+from tests.models import count_parameters
 
 
 @pytest.fixture(scope="module")
@@ -11,7 +12,8 @@ def model():
 
 
 def test_parameter_count_matches_model_card(model):
-    params_m = builtin_model.count_parameters(model) / 1e6
+    """30.223 M: the Open Model Zoo card's figure for the converted model."""
+    params_m = count_parameters(model) / 1e6
     assert params_m == pytest.approx(30.223, rel=5e-4)
 
 

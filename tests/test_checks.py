@@ -1,7 +1,7 @@
-from perfbench.checks import run_checks, samples_needed
-from perfbench.monitor import SystemSummary
-from perfbench.stability import Estimate
-from perfbench.stats import summarize
+from perfbench.system.checks import run_checks, samples_needed
+from perfbench.system.monitor import SystemSummary
+from perfbench.stats.intervals import Estimate
+from perfbench.stats.percentiles import summarize
 
 
 def _failed(checks):

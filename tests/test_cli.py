@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from perfbench.cli import main
-from perfbench.result import SCHEMA, SCHEMA_VERSION
+from perfbench.cli.main import main
+from perfbench.results.types import SCHEMA, SCHEMA_VERSION
 
 
 def test_run_tiny_model_json_fields_are_consistent(tiny_ir, tmp_path, capsys):

@@ -9,7 +9,8 @@ import threading
 
 import pytest
 
-from perfbench import BenchmarkConfig, run
+from perfbench import BenchmarkConfig
+from perfbench import run
 from perfbench.errors import Interrupted
 from tests.processes import wait_for_marker
 
@@ -40,7 +41,7 @@ def test_signal_stops_writes_partial_result_and_exits(tiny_ir, tmp_path, signum,
 def test_second_signal_exits_at_once(monkeypatch):
     """Two real signals sent back to back coalesce in Python, so the handler is driven
     directly: the first asks for a graceful stop, the second leaves immediately."""
-    from perfbench.commands.run import SignalStop
+    from perfbench.cli.commands.run import SignalStop
     exits = []
     monkeypatch.setattr(os, "_exit", exits.append)
     stop = SignalStop()
@@ -51,7 +52,7 @@ def test_second_signal_exits_at_once(monkeypatch):
 
 
 def test_signal_handlers_are_restored():
-    from perfbench.commands.run import SignalStop
+    from perfbench.cli.commands.run import SignalStop
     before = signal.getsignal(signal.SIGTERM)
     with SignalStop():
         assert signal.getsignal(signal.SIGTERM) != before

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from perfbench.cli import main
-from perfbench.compare import compare, parse_noise_floors, parse_thresholds
-from tests.models import synthetic_result
+from perfbench.cli.main import main
+from perfbench.tracking.verdict import compare, parse_noise_floors, parse_thresholds
+from tests.models import synthetic_document, synthetic_result
 
 
 def _verdicts(base, new, thresholds=(), strict=False):
@@ -122,9 +122,9 @@ def test_bad_thresholds(spec, message):
         parse_thresholds([spec])
 
 
-def _write(tmp_path, name, document):
+def _write(tmp_path, name, result):
     path = tmp_path / name
-    path.write_text(json.dumps(document))
+    path.write_text(json.dumps(result.to_dict()))
     return str(path)
 
 
@@ -148,7 +148,14 @@ def test_cli_exit_codes_and_outputs(tmp_path, capsys):
     ('[1, 2]', "not a perfbench result"),
     ('{"schema": "perfbench.result", "schema_version": 99}', "newer than this perfbench"),
     ('{"schema": "perfbench.result", "schema_version": 0}', "unsupported schema version"),
-    ('{"schema": "perfbench.result", "schema_version": 1, "status": "complete"}', "incomplete"),
+    ('{"schema": "perfbench.result", "schema_version": 1, "status": "complete"}',
+     "invalid result: config must be an object"),
+    *[(json.dumps(dict(synthetic_document([100.0]), results=dict(
+        synthetic_document([100.0])["results"], fps=bad))), "results.fps must be a finite number")
+      for bad in ("fast", None, True)],
+    (json.dumps(dict(synthetic_document([100.0]), results=dict(
+        synthetic_document([100.0])["results"], fps=150.0))), "file's own counts give 100"),
+    (json.dumps(dict(synthetic_document([100.0]), status="done")), "status must be one of"),
 ])
 def test_bad_result_files_get_clear_errors(tmp_path, capsys, content, message):
     good = _write(tmp_path, "good.json", synthetic_result([100, 100]))
@@ -179,7 +186,7 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
     fps_a, fps_b = (json.loads(p.read_text())["results"]["fps"] for p in (a, b))
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
     assert fps["change_pct"] == pytest.approx(100 * (fps_b / fps_a - 1))
-    assert "different config: threads None vs 1" in data["warnings"]
+    assert "different config: threads auto vs 1" in data["warnings"]
     assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 
 

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from perfbench.config import DEFAULT_TIME_S, BenchmarkConfig, build_config, coerce
+from perfbench.settings.config import DEFAULT_TIME_S, BenchmarkConfig, build_config, coerce
 from perfbench.errors import UsageError
 
 

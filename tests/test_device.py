@@ -1,7 +1,7 @@
 import pytest
 
-from perfbench.config import BenchmarkConfig
-from perfbench.device import check_device, compile_model, compile_properties
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.compile import check_device, compile_model, compile_properties
 from perfbench.errors import UsageError
 from tests.models import conv_model
 

@@ -3,16 +3,17 @@ import threading
 import openvino as ov
 import pytest
 
-from perfbench.engine import StopLimits, make_pool, measure_async, measure_sync, warm_up
-from perfbench.inputs import make_tensors
-from perfbench.model import InputSpec
+from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
+from perfbench.measure.windows import StopLimits
+from perfbench.model.inputs import make_tensors
+from perfbench.model.prepare import InputSpec
 from tests.models import FakeClock, conv_model
 
 
 @pytest.fixture
 def fake_clock(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr("perfbench.engine._clock", clock)
+    monkeypatch.setattr("perfbench.measure.windows.clock", clock)
     return clock
 
 
@@ -111,8 +112,8 @@ def test_request_failing_mid_run_raises_run_failed_without_hanging(core):
 def test_window_percentiles_follow_the_nearest_rank_definition():
     import numpy as np
 
-    from perfbench.engine import window_percentiles
-    from perfbench.stats import percentile
+    from perfbench.measure.windows import window_percentiles
+    from perfbench.stats.percentiles import percentile
     values = np.random.default_rng(4).permutation(np.arange(1.0, 1001.0))
     assert window_percentiles(values) == (500.0, 900.0, 990.0)
     odd = np.random.default_rng(5).lognormal(0, 1, 777)

@@ -1,6 +1,7 @@
-from perfbench import builtin_model
-from perfbench.cli import main
-from perfbench.flops import graph_flops
+from perfbench.model import builtin as builtin_model
+from perfbench.cli.main import main
+from perfbench.model.flops import graph_flops
+from tests.models import count_parameters
 
 
 def test_export_round_trip(tmp_path, core, capsys):
@@ -11,7 +12,7 @@ def test_export_round_trip(tmp_path, core, capsys):
     assert model.input(0).get_any_name() == "input"
     assert list(model.input(0).get_shape()) == [2, 299, 299, 3]
     assert list(model.output(0).get_shape()) == [2, 1001]
-    assert builtin_model.count_parameters(model) == builtin_model.count_parameters(
+    assert count_parameters(model) == count_parameters(
         builtin_model.build_model())
     assert graph_flops(model) == 2 * graph_flops(builtin_model.build_model())
     assert "wrote" in capsys.readouterr().out

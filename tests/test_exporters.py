@@ -5,17 +5,19 @@ import json
 
 import pytest
 
-from perfbench.exporters import EXPORTERS, csv_export
-from perfbench.metrics import benchmark_name, headline
-from tests.models import synthetic_result
+from perfbench.tracking.exporters import EXPORTERS, csv_export
+from perfbench.results.metrics import benchmark_name, headline
+from perfbench.results import from_document
+from tests.models import synthetic_document, synthetic_result
 
 
 @pytest.fixture
 def result():
-    document = synthetic_result([100, 102, 98])
-    document["precision"] = {"fps_windows": {"ci95_low": 97.0, "ci95_high": 103.0},
+    document = synthetic_document([100, 102, 98])
+    document["precision"] = {"fps_windows": {"value": 100.0, "ci95_low": 97.0,
+                                             "ci95_high": 103.0, "n": 8, "cv_pct": 2.0},
                              "latency_ci95_ms": {"median": [9.0, 11.0], "p99": [9.5, 12.0]}}
-    return document
+    return from_document(document, "test")
 
 
 def test_github_action_benchmark_files(result, tmp_path):
@@ -68,7 +70,7 @@ def test_csv(result, tmp_path):
 
 
 def test_run_writes_every_export(tiny_ir, tmp_path):
-    from perfbench.cli import main
+    from perfbench.cli.main import main
     assert main(["run", "-m", tiny_ir, "-t", "1", "-q", "--export-gab", str(tmp_path / "g"),
                  "--export-bmf", str(tmp_path / "b.json"),
                  "--export-csv", str(tmp_path / "c.csv")]) == 0

@@ -4,7 +4,7 @@ import numpy as np
 import openvino as ov
 import openvino.opset15 as ops
 
-from perfbench.flops import graph_flops
+from perfbench.model.flops import graph_flops
 
 
 def _const(*shape):

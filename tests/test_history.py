@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from perfbench import history
-from perfbench.cli import main
+from perfbench.tracking import history
+from perfbench.cli.main import main
 from tests.models import synthetic_result
 
 
@@ -41,7 +41,7 @@ WRITER = """
 import sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {tests!r})
-from perfbench import history
+from perfbench.tracking import history
 from models import synthetic_result
 start = float(sys.argv[2])
 while time.time() < start:   # every writer opens the brand-new file at the same instant

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from perfbench.errors import UsageError
-from perfbench.inputs import SMALL_INT_LIMIT, make_tensors, synthetic_array
-from perfbench.model import InputSpec
+from perfbench.model.inputs import SMALL_INT_LIMIT, make_tensors, synthetic_array
+from perfbench.model.prepare import InputSpec
 
 
 def _array(name, kind, shape=(2, 8)):
@@ -40,8 +40,8 @@ def test_tensors_are_seeded_and_independent_per_request():
 
 def test_synthetic_token_data_runs_through_embedding(core, token_ir):
     """Out-of-range ids would make Gather fail; the model must run on what we feed it."""
-    from perfbench.config import BenchmarkConfig
-    from perfbench.model import prepare_model
+    from perfbench.settings.config import BenchmarkConfig
+    from perfbench.model.prepare import prepare_model
     prepared = prepare_model(BenchmarkConfig(model=token_ir, shape="input_ids[2,16],"
                                              "attention_mask[2,16]"), core)
     (tensors,) = make_tensors(prepared.inputs, seed=0, copies=1)

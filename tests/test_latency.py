@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from perfbench.latency import LatencyRecorder, LogHistogram
-from perfbench.stats import summarize
+from perfbench.measure.recorder import LatencyRecorder, LogHistogram
+from perfbench.stats.percentiles import summarize
 
 
 def _feed(recorder, values, chunks=20):

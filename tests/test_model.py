@@ -2,9 +2,9 @@ import os
 
 import pytest
 
-from perfbench.config import BenchmarkConfig
+from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import UsageError
-from perfbench.model import prepare_model
+from perfbench.model.prepare import prepare_model
 
 
 def test_file_model_cost_from_graph(core, tiny_ir):

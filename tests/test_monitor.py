@@ -2,9 +2,9 @@ import subprocess
 import sys
 import time
 
-from perfbench.checks import run_checks
-from perfbench.monitor import SystemMonitor
-from perfbench.stats import summarize
+from perfbench.system.checks import run_checks
+from perfbench.system.monitor import SystemMonitor
+from perfbench.stats.percentiles import summarize
 
 HOG = "import time\nend = time.time() + 30\nwhile time.time() < end: pass\n"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -29,9 +30,15 @@ def _clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """Built from a copy of the tree: setuptools reuses an in-tree build/ directory, whose
+    stale modules would otherwise ship (and hide a module that went missing)."""
+    source = tmp_path_factory.mktemp("src") / "perfbench"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+        ".hypothesis"))
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(dist), str(ROOT)], check=True, timeout=300,
+                    "-q", "-w", str(dist), str(source)], check=True, timeout=300,
                    capture_output=True)
     (built,) = dist.glob("perfbench-*.whl")
     return built

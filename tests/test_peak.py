@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from perfbench import peak
-from perfbench.cli import main
+from perfbench.measure import peak
+from perfbench.cli.main import main
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 import pytest
 
 from perfbench.errors import UsageError
-from perfbench.profiles import builtin_names, load_profile
+from perfbench.settings.profiles import builtin_names, load_profile
 
 
 def test_builtin_profiles_load():

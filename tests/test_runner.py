@@ -5,14 +5,15 @@ import time
 
 import pytest
 
-from perfbench import BenchmarkConfig, run
+from perfbench import BenchmarkConfig
+from perfbench import run
 from tests.models import FakeClock
 
 
 @pytest.fixture
 def fake_clock(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr("perfbench.engine._clock", clock)
+    monkeypatch.setattr("perfbench.measure.windows.clock", clock)
     return clock
 
 
@@ -67,7 +68,7 @@ def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
 def test_until_stable_stops_when_precise(tiny_ir, fake_clock):
     """Under the fake clock every window holds the same number of completions, so the run
     is precise as soon as the rule has its minimum of steady windows: it must stop there."""
-    from perfbench.stability import MIN_STEADY_WINDOWS
+    from perfbench.stats.intervals import MIN_STEADY_WINDOWS
     result = run(BenchmarkConfig(model=tiny_ir, until_stable=1.0, max_time=600))
     assert result.stop_reason == "stable" and result.precision.stable is True
     assert result.precision.fps_windows.half_width_pct <= 1.0

@@ -4,9 +4,10 @@ scheduled arrival, so queueing behind a saturated device shows up in it."""
 import numpy as np
 import pytest
 
-from perfbench import BenchmarkConfig, run
+from perfbench import BenchmarkConfig
+from perfbench import run
 from perfbench.errors import UsageError
-from perfbench.scenarios import arrival_times, arrivals
+from perfbench.measure.server import arrival_times, arrivals
 
 
 def test_poisson_arrivals_are_seeded_with_the_right_rate():
@@ -80,7 +81,7 @@ def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
     """On a real model the search's bookkeeping must hold whatever the machine's speed
     (the search itself is tested against a known answer in test_sweeprun.py); with a bound
     below the service time no rate passes."""
-    from perfbench.sweeprun import find_max_rate
+    from perfbench.sizing.sweep import find_max_rate
     fps, service_ms = capacity
     base = BenchmarkConfig(model=slow_ir, requests=1, hint="latency")
     found = find_max_rate(base, sla_ms=40 * service_ms, percentile=99, point_time_s=1.0,

@@ -1,7 +1,7 @@
 import pytest
 
 from perfbench.errors import UsageError
-from perfbench.shapes import UNNAMED, parse_shapes
+from perfbench.settings.shapes import UNNAMED, parse_shapes
 
 
 def test_single_unnamed_shape():

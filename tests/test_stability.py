@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from perfbench.engine import Window
-from perfbench.stability import (StabilityRule, lag1_autocorrelation, mean_ci, quantile_rank_interval, steady_rate,
+from perfbench.results.types import Window
+from perfbench.stats.intervals import (StabilityRule, lag1_autocorrelation, mean_ci, quantile_rank_interval, steady_rate,
                                  steady_windows, t_critical, window_rates)
 
 

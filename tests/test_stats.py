@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from perfbench.stats import Moments, nearest_rank, percentile, summarize
+from perfbench.stats.percentiles import Moments, nearest_rank, percentile, summarize
 
 
 def test_nearest_rank_hand_computed():

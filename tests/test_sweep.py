@@ -2,8 +2,10 @@
 
 import pytest
 
-from perfbench.sweep import (PointSummary, cut_off_reason, expand, growing_key, line_of,
-                             parse_duration, pareto, point_key, recommend, sizing)
+from perfbench.settings.values import duration
+
+from perfbench.sizing.grid import (PointSummary, cut_off_reason, expand, growing_key, line_of,
+                             pareto, point_key, recommend, sizing)
 
 
 def test_grid_expansion_order_and_keys():
@@ -64,13 +66,13 @@ def test_sizing_projection():
 @pytest.mark.parametrize("text,seconds", [("300", 300), ("90s", 90), ("10m", 600),
                                           ("1.5h", 5400)])
 def test_durations(text, seconds):
-    assert parse_duration(text) == seconds
+    assert duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "m", "-5m", "0", "abc", "10x", "infm"])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
-        parse_duration(text)
+        duration(text)
 
 
 def test_best_throughput_prefers_lower_latency_among_statistical_ties():

@@ -9,11 +9,12 @@ import math
 import sys
 
 
-from perfbench.cli import main
-from perfbench.config import BenchmarkConfig
-from perfbench.sweep import PointSummary, recommend
-from perfbench.sweeprun import SweepSpec, plan, run_sweep, save_to, time_cap
-from tests.models import synthetic_result
+from perfbench.cli.main import main
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.sizing.grid import PointSummary, recommend
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import plan, run_sweep, save_to, time_cap
+from tests.models import synthetic_document
 from tests.processes import wait_for_marker
 
 
@@ -51,7 +52,7 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
 def test_resume_skips_finished_points(tiny_ir, tmp_path):
     spec = _spec(tiny_ir)
     previous = {"schema": "perfbench.sweep", "points": [
-        {"key": "default", "status": "done", "result": synthetic_result([1.0])},
+        {"key": "default", "status": "done", "result": synthetic_document([1.0])},
         {"key": "requests=1,streams=1", "status": "interrupted", "result": None}]}
     points = plan(spec, previous)
     assert [p.status for p in points] == ["done", "pending", "pending", "pending", "pending"]
@@ -95,7 +96,7 @@ def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
 
 
 def test_sizing_profile_and_bad_sweep_input(capsys):
-    from perfbench.sweepconfig import load_sweep_profile
+    from perfbench.sizing.spec import load_sweep_profile
     grid, fixed, options = load_sweep_profile("sizing")
     assert grid["streams"] == [1, 2] and options["budget"] == 300
     for argv, message in ((["sweep", "--streams", "1,x"], "'streams'"),
@@ -147,7 +148,7 @@ def _queue_probe(capacity: float, service_ms: float):
 def test_rate_search_finds_the_known_answer_of_a_queue():
     """For capacity 1000/s and p99 ≤ 46.05 ms the true answer is 900/s (4.605/(μ−λ) s)."""
     import math
-    from perfbench.sweeprun import search_rate
+    from perfbench.sizing.sweep import search_rate
     sla = 1e3 * math.log(100) / 100
     found = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla, steps=12)
     assert found["rate"] <= 900.0 < found["failed_above"]

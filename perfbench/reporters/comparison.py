@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..compare import Comparison, MetricChange
+from perfbench.tracking.verdict import Comparison, MetricChange
 
 _STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim"}
 

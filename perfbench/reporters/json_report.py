@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from ..files import atomic_write
-from ..result import BenchmarkResult
+from perfbench.files import atomic_write
+from perfbench.results.types import BenchmarkResult
 
 
 def render(result: BenchmarkResult) -> str:

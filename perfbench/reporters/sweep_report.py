@@ -9,9 +9,9 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import UsageError
-from ..files import atomic_write
-from ..stats import field_for
+from perfbench.errors import UsageError
+from perfbench.files import atomic_write
+from perfbench.sizing.sweep import Point, Sweep
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
@@ -20,45 +20,49 @@ CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch
                "effective_gflops", "cpu_pct", "reason")
 
 
-def _row(point: dict, data: dict) -> dict:
-    settings, result = point["settings"], point.get("result") or {}
-    res = result.get("results", {})
-    lat = res.get("latency_ms", {})
-    fps_ci = ((result.get("precision") or {}).get("fps_windows") or {})
-    resolved = (result.get("config") or {}).get("resolved", {})
-    spec = data["spec"]
-    sla_value = lat.get(field_for(spec["sla_percentile"])) if lat else None
-    satisfies = None
-    if point["status"] == "done" and spec["sla_ms"] is not None:
-        satisfies = sla_value <= spec["sla_ms"]
-    return {"key": point["key"], "status": point["status"],
-            **{k: settings.get(k, "") for k in ("device", "hint", "precision", "threads",
-                                                  "batch", "requests", "streams")},
-            "resolved_streams": resolved.get("streams", ""),
-            "resolved_requests": (result.get("config") or {}).get("pool_size", ""),
-            "satisfies_constraints": "" if satisfies is None else satisfies,
-            "on_pareto_frontier": point["key"] in data["pareto"],
-            "throughput_fps": res.get("fps", ""),
-            "throughput_ci95_low": fps_ci.get("ci95_low", ""),
-            "throughput_ci95_high": fps_ci.get("ci95_high", ""),
-            "latency_p50_ms": lat.get("median", ""), "latency_p90_ms": lat.get("p90", ""),
-            "latency_p99_ms": lat.get("p99", ""),
-            "effective_gflops": res.get("effective_gflops", ""),
-            "cpu_pct": (result.get("system") or {}).get("cpu_own_pct", ""),
-            "reason": point.get("reason", "")}
+_SETTING_COLUMNS = ("device", "hint", "precision", "threads", "batch", "requests", "streams")
 
 
-def csv_text(data: dict) -> str:
+def _measured(point: Point) -> dict:
+    """The figures of a measured point; empty cells for one that was not measured."""
+    result = point.result
+    if result is None:
+        return {}
+    low, high = point.fps_interval()
+    return {"resolved_streams": result.resolved.get("streams", ""),
+            "resolved_requests": result.pool_size, "throughput_fps": result.fps,
+            "throughput_ci95_low": low, "throughput_ci95_high": high,
+            "latency_p50_ms": result.latency.median, "latency_p90_ms": result.latency.p90,
+            "latency_p99_ms": result.latency.p99, "effective_gflops": result.effective_gflops,
+            "cpu_pct": result.system.cpu_own_pct if result.system else ""}
+
+
+def _row(point: Point, sweep: Sweep, pareto: list[str]) -> dict:
+    spec = sweep.spec
+    satisfies = ""
+    if point.status == "done" and spec.sla_ms is not None:
+        satisfies = point.latency_at(spec.sla_percentile) <= spec.sla_ms
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row.update({"key": point.key, "status": point.status,
+                **{k: point.settings.get(k, "") for k in _SETTING_COLUMNS},
+                "satisfies_constraints": satisfies, "on_pareto_frontier": point.key in pareto,
+                "reason": point.reason})
+    row.update({k: ("" if v is None else v) for k, v in _measured(point).items()})
+    return row
+
+
+def csv_text(sweep: Sweep) -> str:
+    pareto = sweep.conclusions()["pareto"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for point in data["points"]:
-        writer.writerow(_row(point, data))
+    for point in sweep.points:
+        writer.writerow(_row(point, sweep, pareto))
     return buffer.getvalue()
 
 
-def write_csv(data: dict, path: str) -> None:
-    atomic_write(path, csv_text(data))
+def write_csv(sweep: Sweep, path: str) -> None:
+    atomic_write(path, csv_text(sweep))
 
 
 _SHORT = {"hint=throughput": "tput", "hint=latency": "lat",
@@ -74,30 +78,34 @@ def _fmt(value, spec: str) -> str:
     return "–" if value in ("", None) else format(value, spec)
 
 
-def render(data: dict, console: Console) -> None:
-    spec = data["spec"]
-    label = f"p{spec['sla_percentile']:g}"
-    table = Table(title=f"Sweep ({data['status']}): ★ = Pareto frontier of FPS vs {label}",
+def render(sweep: Sweep, console: Console) -> None:
+    spec, conclusions = sweep.spec, sweep.conclusions()
+    label = f"p{spec.sla_percentile:g}"
+    table = Table(title=f"Sweep ({sweep.status}): ★ = Pareto frontier of FPS vs {label}",
                   title_justify="left")
     for column in ("", "point", "FPS ± CI", "p50", "p90", "p99", "GFLOP/s", "CPU %", "note"):
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
-    for point in data["points"]:
-        row = _row(point, data)
+    for point in sweep.points:
+        row = _row(point, sweep, conclusions["pareto"])
         star = "★" if row["on_pareto_frontier"] else ""
         ci = ""
         if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
             ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
-        note = point["status"] if point["status"] != "done" else ""
+        note = point.status if point.status != "done" else ""
         if row["satisfies_constraints"] is False:
-            note = f"over {spec['sla_ms']:g} ms"
-        reason = point.get("reason", "").split(" (")[0]   # details stay in JSON/CSV
+            note = f"over {spec.sla_ms:g} ms"
+        reason = point.reason.split(" (")[0]   # details stay in JSON/CSV
         note = ": ".join(x for x in (note, reason) if x)
-        table.add_row(star, short_label(point["key"]), _fmt(row["throughput_fps"], ",.1f") + ci,
+        table.add_row(star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci,
                       _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
                       _fmt(row["latency_p99_ms"], ".2f"), _fmt(row["effective_gflops"], ",.0f"),
                       _fmt(row["cpu_pct"], ".0f"), note)
     console.print(table)
-    for name, pick in data["recommendations"].items():
+    _print_conclusions(conclusions, label, console)
+
+
+def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
+    for name, pick in conclusions["recommendations"].items():
         if pick is None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue
@@ -109,7 +117,7 @@ def render(data: dict, console: Console) -> None:
         console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
                       f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus} "
                       f"[dim]({pick['why']})[/]")
-    plan = data.get("sizing")
+    plan = conclusions.get("sizing")
     if plan:
         line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
                 f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
@@ -129,25 +137,26 @@ def require_matplotlib():
     return plt
 
 
-def plot(data: dict, path: str) -> None:
+def plot(sweep: Sweep, path: str) -> None:
     """Throughput vs latency with the Pareto frontier and the SLA line."""
     plt = require_matplotlib()
-    spec = data["spec"]
-    label = f"p{spec['sla_percentile']:g}"
-    done = [p for p in data["points"] if p["status"] == "done"]
-    xs = [p["result"]["results"]["latency_ms"][field_for(spec["sla_percentile"])] for p in done]
-    ys = [p["result"]["results"]["fps"] for p in done]
+    spec = sweep.spec
+    label = f"p{spec.sla_percentile:g}"
+    done = [p for p in sweep.points if p.status == "done"]
+    xs = [p.latency_at(spec.sla_percentile) for p in done]
+    ys = [p.result.fps for p in done]
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     ax.scatter(xs, ys, color="#4c72b0", zorder=3, label="measured point")
     for point, x, y in zip(done, xs, ys):
-        ax.annotate(short_label(point["key"]), (x, y), textcoords="offset points",
+        ax.annotate(short_label(point.key), (x, y), textcoords="offset points",
                     xytext=(5, 4), fontsize=7)
-    front = [next(i for i, p in enumerate(done) if p["key"] == k) for k in data["pareto"]]
+    front = [next(i for i, p in enumerate(done) if p.key == k)
+             for k in sweep.conclusions()["pareto"]]
     ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#dd8452", marker="*",
             markersize=11, zorder=4, label="Pareto frontier")
-    if spec["sla_ms"] is not None:
-        ax.axvline(spec["sla_ms"], color="#c44e52", linestyle="--",
-                   label=f"SLA {label} ≤ {spec['sla_ms']:g} ms")
+    if spec.sla_ms is not None:
+        ax.axvline(spec.sla_ms, color="#c44e52", linestyle="--",
+                   label=f"SLA {label} ≤ {spec.sla_ms:g} ms")
     ax.margins(x=0.18, y=0.08)
     ax.set_xlabel(f"{label} latency (ms)")
     ax.set_ylabel("throughput (images/s)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.table import Table
 
-from ..result import BenchmarkResult
+from perfbench.results.types import BenchmarkResult
 
 _CONFIG_ROWS = (  # (label, requested key, resolved key)
     ("device", "device", "execution_devices"),

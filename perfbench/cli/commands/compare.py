@@ -1,0 +1,34 @@
+"""``perfbench compare``: baseline vs new, exit 1 on a regression."""
+
+from __future__ import annotations
+
+import json
+
+from perfbench.reporters.consoles import report_console
+from perfbench.tracking.verdict import compare, parse_gate, parse_noise_floors, parse_thresholds
+from perfbench.tracking.exporters import export_all
+from perfbench.files import atomic_write
+from perfbench.results.metrics import Metric, benchmark_name
+from perfbench.reporters import comparison as report
+from perfbench.results import load
+
+
+def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
+                    noise_floors: list[str], gate: str | None, strict: bool,
+                    markdown_path: str | None,
+                    json_path: str | None, exports: dict[str, str]) -> int:
+    limits = parse_thresholds(thresholds)
+    floors = parse_noise_floors(noise_floors)
+    base = [load(path) for path in base_files]
+    new = [load(path) for path in new_files]
+    result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate))
+    report.render(result, report_console(stderr=json_path == "-"))
+    if markdown_path:
+        atomic_write(markdown_path, report.markdown(result))
+    if json_path == "-":
+        print(json.dumps(result.to_dict(), indent=2))
+    elif json_path:
+        atomic_write(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
+    metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
+    export_all(benchmark_name(new[0]), metrics, exports)
+    return result.exit_code

@@ -1,0 +1,50 @@
+"""``perfbench info``: what this machine offers, before anything is measured."""
+
+from __future__ import annotations
+
+import json
+
+import openvino as ov
+from perfbench.reporters.consoles import report_console
+from rich.table import Table
+
+from perfbench.system import environment
+from perfbench.model.compile import plain_value
+from perfbench.files import atomic_write
+
+DEVICE_PROPERTIES = ("FULL_DEVICE_NAME", "OPTIMIZATION_CAPABILITIES", "RANGE_FOR_STREAMS",
+                     "RANGE_FOR_ASYNC_INFER_REQUESTS", "INFERENCE_PRECISION_HINT",
+                     "PERFORMANCE_HINT", "NUM_STREAMS", "INFERENCE_NUM_THREADS")
+
+
+def device_info(core: ov.Core) -> dict[str, dict]:
+    devices = {}
+    for device in core.available_devices:
+        props = {}
+        for key in DEVICE_PROPERTIES:
+            try:
+                props[key] = plain_value(core.get_property(device, key))
+            except Exception:  # properties differ between devices
+                continue
+        devices[device] = props
+    return devices
+
+
+def info_command(json_path: str | None) -> int:
+    data = {"environment": environment.describe(), "devices": device_info(ov.Core())}
+    console = report_console(stderr=json_path == "-")
+    env = Table(title="Machine", title_justify="left", show_header=False)
+    for key, value in data["environment"].items():
+        env.add_row(key, str(value))
+    console.print(env)
+    for device, props in data["devices"].items():
+        table = Table(title=f"Device {device}", title_justify="left", show_header=False)
+        for key, value in props.items():
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(key, text)
+        console.print(table)
+    if json_path == "-":
+        print(json.dumps(data, indent=2))
+    elif json_path:
+        atomic_write(json_path, json.dumps(data, indent=2) + "\n")
+    return 0

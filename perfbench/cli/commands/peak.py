@@ -1,0 +1,37 @@
+"""``perfbench peak``: measure and cache the device's practical compute peak."""
+
+from __future__ import annotations
+
+import openvino as ov
+from rich.console import Console
+from rich.table import Table
+
+from perfbench.model.compile import plain_value, check_device
+from perfbench.measure.peak import METHOD, cache_path, measure_peak, store_peak
+
+
+def default_precisions(core: ov.Core, device: str) -> list[str]:
+    precisions = ["f32"]
+    try:
+        native = plain_value(core.get_property(device, "INFERENCE_PRECISION_HINT"))
+    except Exception:  # devices without the property
+        native = None
+    if native in ("bf16", "f16"):
+        precisions.append(native)
+    return precisions
+
+
+def peak_command(device: str, precisions: list[str], seconds: float) -> int:
+    core = ov.Core()
+    check_device(core, device)
+    console = Console()
+    table = Table(title=f"Practical peak of {device}", title_justify="left")
+    table.add_column("precision")
+    table.add_column("GFLOP/s", justify="right")
+    for precision in precisions or default_precisions(core, device):
+        gflops = measure_peak(core, device, precision, seconds)
+        store_peak(device, precision, gflops)
+        table.add_row(precision, f"{gflops:,.1f}")
+    console.print(table)
+    console.print(f"[dim]method: {METHOD}\ncached in {cache_path()}[/]")
+    return 0

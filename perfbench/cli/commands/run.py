@@ -1,0 +1,105 @@
+"""``perfbench run``: one benchmark, shown live, then reported.
+
+The benchmark runs in a worker thread so that the main thread is always free to take
+signals: OpenVINO can block inside C++ for a whole inference, and Python only runs signal
+handlers in the main thread.  The first SIGINT/SIGTERM asks the run to stop at the next
+window boundary (what was measured is reported and written, marked "interrupted"); a second
+one exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from rich.console import Console
+
+from perfbench.reporters.consoles import report_console
+
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.errors import Interrupted
+from perfbench.cli.live import LiveDisplay
+from perfbench.reporters import json_report, table
+from perfbench.runner.benchmark import run
+
+EXIT_SIGNAL_BASE = 128
+_HANDLED = (signal.SIGINT, signal.SIGTERM)
+
+
+class SignalStop:
+    """Turns the first signal into a stop request and the second into an immediate exit."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.signum is not None:
+            os._exit(EXIT_SIGNAL_BASE + signum)
+        self.signum = signum
+        self.event.set()
+
+    def __enter__(self) -> "SignalStop":
+        for signum in _HANDLED:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.signum is None else EXIT_SIGNAL_BASE + self.signum
+
+
+def run_in_worker(function, *args, **kwargs):
+    """Call ``function`` in a thread, waiting in short slices so signals are handled."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="perfbench-run", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
+                history: str | None = None, exports: dict[str, str] | None = None) -> int:
+    # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
+    out = report_console(stderr=json_path == "-")
+    progress = Console(stderr=True)
+    with SignalStop() as stop, LiveDisplay(progress, batch=config.batch or 1,
+                                            enabled=not quiet) as live:
+        try:
+            result = run_in_worker(run, config, on_window=live.update, stop_event=stop.event)
+        except Interrupted as exc:
+            print(f"perfbench: {exc}", file=sys.stderr)
+            return stop.exit_code
+    table.render(result, out)
+    if json_path:
+        json_report.write(result, json_path)
+    publish(result, history, exports or {})
+    return stop.exit_code
+
+
+def publish(result, history: str | None, exports: dict[str, str]) -> None:
+    """History and exporters: the plug-ins that take a finished (or interrupted) result."""
+    if history:
+        from perfbench.tracking.history import append
+        append(history, result)
+    if exports:
+        from perfbench.tracking.exporters import export_all
+        from perfbench.results.metrics import benchmark_name, headline
+        export_all(benchmark_name(result), headline(result), exports)

@@ -1,0 +1,184 @@
+"""Drive inference requests and collect timings; no statistics beyond per-window summaries.
+
+The measuring loop is the hot path of the whole tool, so it does as little Python as
+possible per request: wait for an idle request (GIL released inside OpenVINO), append its
+latency to an ``array``, start it again.  It uses the pybind base methods of
+``AsyncInferQueue`` directly, skipping the Python wrapper's per-call input dispatch, and no
+per-request Python callback.  Everything else (windows, progress, stop checks) happens once
+per window tick.
+
+Latency is OpenVINO's own ``request.latency``: from just before the request is started to
+its completion callback, so time queued inside the plugin counts.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import openvino as ov
+
+from perfbench.errors import RunFailed, runtime_message
+from perfbench.measure import windows
+from perfbench.measure.recorder import LatencyRecorder
+from perfbench.measure.windows import (WINDOW_S, Measurement, StopLimits, WindowHook,
+                                       WindowTracker, deadline_of, finish)
+
+def make_pool(compiled: ov.CompiledModel, size: int,
+              tensors: list[dict[str, ov.Tensor]]) -> ov.AsyncInferQueue:
+    queue = ov.AsyncInferQueue(compiled, size)
+    for request, inputs in zip(queue, tensors):
+        for name, tensor in inputs.items():
+            request.set_tensor(name, tensor)
+    return queue
+
+
+def drain(queue: ov.AsyncInferQueue) -> None:
+    """Wait for whatever is still running after a failure; its errors are already known."""
+    try:
+        queue.wait_all()
+    except RuntimeError:
+        pass
+
+
+def warm_up(queue: ov.AsyncInferQueue, seconds: float,
+            stop_event: threading.Event | None = None) -> tuple[float, int]:
+    """First inference alone (reported separately), then every request at least once,
+    then keep the pool busy for ``seconds`` (or until ``stop_event`` is set).
+    Returns (first inference ms, inferences)."""
+    try:
+        return _warm_up(queue, seconds, stop_event or threading.Event())
+    except RuntimeError as exc:
+        drain(queue)
+        raise RunFailed(f"inference failed during warm-up: {runtime_message(exc)}") from None
+
+
+def _warm_up(queue: ov.AsyncInferQueue, seconds: float,
+             stop_event: threading.Event) -> tuple[float, int]:
+    clock = windows.clock
+    first = queue[0]
+    first.infer()
+    first_ms = first.latency
+    runs = 1
+    deadline = clock() + seconds
+    while True:
+        for _ in range(len(queue)):
+            queue.start_async()
+        runs += len(queue)
+        if clock() >= deadline or stop_event.is_set():
+            break
+    queue.wait_all()
+    return first_ms, runs
+
+
+def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
+                  on_window: WindowHook | None = None) -> Measurement:
+    """Closed loop: keep every request busy until a limit is hit, then drain.  A request
+    that fails ends the run as failed, with the runtime's message: its numbers are never
+    reported as if the run had been fine."""
+    try:
+        return _measure_async(queue, limits, on_window)
+    except RuntimeError as exc:
+        drain(queue)
+        raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
+
+
+def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
+                   on_window: WindowHook | None) -> Measurement:
+    clock = windows.clock
+    recorder = LatencyRecorder()
+    requests = [queue[i] for i in range(len(queue))]
+    in_flight = [False] * len(requests)
+    base = super(ov.AsyncInferQueue, queue)
+    get_idle, start = base.get_idle_request_id, base.start_async
+    record = recorder.pending.append
+    no_inputs: dict = {}
+    deadline = deadline_of(limits)
+    max_starts = limits.iterations or 2**62
+    starts = 0
+    t0 = clock()
+    tracker = WindowTracker(recorder, t0, limits, on_window)
+    deadline += t0
+    next_tick = t0 + WINDOW_S
+    while True:
+        idle = get_idle()
+        if in_flight[idle]:
+            record(requests[idle].latency)
+            in_flight[idle] = False
+        now = clock()
+        if now >= next_tick:
+            if tracker.close_window(now):
+                break
+            next_tick = now + WINDOW_S
+        if now >= deadline or starts >= max_starts:
+            break
+        in_flight[idle] = True
+        start(no_inputs, None)
+        starts += 1
+    queue.wait_all()
+    t_end = clock()
+    for idle, busy in enumerate(in_flight):
+        if busy:
+            record(requests[idle].latency)
+    tracker.close_window(t_end, final=True)
+    return finish(recorder, tracker, t_end - t0, limits, starts)
+
+
+def measure_sync(request: ov.InferRequest, limits: StopLimits,
+                 on_window: WindowHook | None = None) -> Measurement:
+    """One blocking request at a time: latency-bound use, no overlap."""
+    try:
+        return _measure_sync(request, limits, on_window)
+    except RuntimeError as exc:
+        raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
+
+
+def _measure_sync(request: ov.InferRequest, limits: StopLimits,
+                  on_window: WindowHook | None) -> Measurement:
+    clock = windows.clock
+    recorder = LatencyRecorder()
+    record = recorder.pending.append
+    infer = request.infer
+    max_runs = limits.iterations or 2**62
+    runs = 0
+    t0 = clock()
+    tracker = WindowTracker(recorder, t0, limits, on_window)
+    deadline = t0 + deadline_of(limits)
+    next_tick = t0 + WINDOW_S
+    while True:
+        infer()
+        record(request.latency)
+        runs += 1
+        now = clock()
+        if now >= next_tick:
+            if tracker.close_window(now):
+                break
+            next_tick = now + WINDOW_S
+        if now >= deadline or runs >= max_runs:
+            break
+    t_end = clock()
+    tracker.close_window(t_end, final=True)
+    return finish(recorder, tracker, t_end - t0, limits, runs)
+
+
+def run_each(queue: ov.AsyncInferQueue, keep_going: Callable[[int], bool],
+             on_complete: Callable[[ov.InferRequest], None]) -> int:
+    """A plain closed loop with a Python call per completed request, for passes that are
+    not timed (profiling): the timed loop above never pays for such a call.  Returns how
+    many requests completed; ``keep_going(completed)`` decides when to stop starting more."""
+    requests = [queue[i] for i in range(len(queue))]
+    in_flight = [False] * len(requests)
+    done = 0
+    while keep_going(done):
+        idle = queue.get_idle_request_id()
+        if in_flight[idle]:
+            on_complete(requests[idle])
+            done += 1
+        in_flight[idle] = True
+        queue.start_async()
+    queue.wait_all()
+    for idle, busy in enumerate(in_flight):
+        if busy:
+            on_complete(requests[idle])
+            done += 1
+    return done

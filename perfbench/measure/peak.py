@@ -1,0 +1,120 @@
+"""The device's practical compute peak, for roofline efficiency.
+
+Method: the best rate of a few dense kernels (a 2048³ MatMul and two 3×3 convolutions),
+compiled by OpenVINO itself for the same device and precision at the throughput hint and
+driven by perfbench's own engine.  No single kernel is the fastest everywhere: on an AMX
+Xeon in bf16 the convolutions beat the MatMul by ~20 %, and a model can only be compared
+with the fastest one.  This is the practical peak of this runtime on this machine, which
+makes "effective GFLOP/s ÷ peak" a fair efficiency; a vendor's theoretical peak would count
+instructions OpenVINO cannot keep busy.  Peaks are cached per machine fingerprint (CPU,
+cores, OpenVINO version, device), per precision.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+import openvino.opset15 as ops
+
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.compile import compile_model
+from perfbench.measure.loop import make_pool, measure_async, warm_up
+from perfbench.measure.windows import StopLimits
+from perfbench.system.environment import cpu_model
+from perfbench.files import atomic_write
+from perfbench.model.inputs import make_tensors
+from perfbench.model.prepare import InputSpec
+
+METHOD = "best of OpenVINO MatMul 2048^3 and 3x3 conv 256ch@56 / 512ch@28, throughput hint"
+
+
+def matmul_kernel(size: int = 2048) -> tuple[ov.Model, float]:
+    a = ops.parameter([size, size], np.float32, name="x")
+    weights = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32) / size
+    model = ov.Model([ops.matmul(a, ops.constant(weights), False, False)], [a], "peak_matmul")
+    return model, 2.0 * size**3
+
+
+def conv_kernel(channels: int, size: int) -> tuple[ov.Model, float]:
+    x = ops.parameter([1, channels, size, size], np.float32, name="x")
+    weights = np.random.default_rng(0).standard_normal((channels, channels, 3, 3))
+    weights = (weights / (channels * 9)).astype(np.float32)
+    y = ops.convolution(x, ops.constant(weights), [1, 1], [1, 1], [1, 1], [1, 1])
+    return ov.Model([y], [x], "peak_conv"), 2.0 * channels * size * size * channels * 9
+
+
+def kernels() -> list[tuple[ov.Model, float]]:
+    return [matmul_kernel(), conv_kernel(256, 56), conv_kernel(512, 28)]
+
+
+def kernel_rate(core: ov.Core, model: ov.Model, flops: float, device: str, precision: str,
+                seconds: float) -> float:
+    """GFLOP/s of one kernel at the throughput hint."""
+    config = BenchmarkConfig(device=device, precision=precision, hint="throughput")
+    compiled = compile_model(core, model, config)
+    requests = compiled.resolved.get("optimal_requests", 1)
+    shape = tuple(int(d) for d in model.input(0).get_shape())
+    tensors = make_tensors([InputSpec("x", "f32", shape)], 0, requests)
+    queue = make_pool(compiled.model, requests, tensors)
+    warm_up(queue, 0.3)
+    measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
+    return gflops_per_s(flops, measured.completed, measured.duration_s)
+
+
+def gflops_per_s(flops_per_inference: float, inferences: int, seconds: float) -> float:
+    return flops_per_inference * inferences / seconds / 1e9
+
+
+def measure_peak(core: ov.Core, device: str = "CPU", precision: str = "f32",
+                 seconds: float = 2.0) -> float:
+    return max(kernel_rate(core, model, flops, device, precision, seconds)
+               for model, flops in kernels())
+
+
+def cache_path() -> Path:
+    root = os.environ.get("PERFBENCH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "perfbench")
+    return Path(root) / "peak.json"
+
+
+def fingerprint(device: str) -> str:
+    return f"{cpu_model()}|{os.cpu_count()} cpus|openvino {ov.get_version()}|{device}"
+
+
+def _load() -> dict:
+    try:
+        data = json.loads(cache_path().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def cached_peak(device: str, precision: str) -> dict | None:
+    entry = _load().get(fingerprint(device), {}).get(precision)
+    return entry if isinstance(entry, dict) and isinstance(entry.get("gflops"), (int, float)) \
+        else None
+
+
+def store_peak(device: str, precision: str, gflops: float) -> dict:
+    data = _load()
+    entry = {"gflops": gflops, "method": METHOD,
+             "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                 timespec="seconds")}
+    data.setdefault(fingerprint(device), {})[precision] = entry
+    path = cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(str(path), json.dumps(data, indent=2) + "\n")
+    return entry
+
+
+def peak_for(core: ov.Core, device: str, precision: str, measure: bool) -> dict | None:
+    """Cached peak for this machine, measured now (and cached) when ``measure`` is set."""
+    entry = cached_peak(device, precision)
+    if entry is None and measure:
+        entry = store_peak(device, precision, measure_peak(core, device, precision))
+    return entry

@@ -1,0 +1,141 @@
+"""Turn a config into a static-shaped OpenVINO model plus what the report needs to know.
+
+The built-in replica is built in-process; anything else is read with ``Core.read_model``.
+Every input must end up fully static: a dynamic dimension the user did not set is an error
+naming the input and the dimension, not a guess.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import openvino as ov
+
+from perfbench.model import builtin as builtin_model
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.errors import UsageError, runtime_message
+from perfbench.model.flops import graph_flops
+from perfbench.settings.shapes import UNNAMED, parse_shapes
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    element_type: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PreparedModel:
+    model: ov.Model
+    name: str
+    source: str                  # "built-in" or the model path
+    inputs: tuple[InputSpec, ...]
+    batch: int                   # images per inference, used for FPS
+    gflops_per_image: float
+    gflops_source: str           # "model card", "graph (conv+matmul)" or "user (--gflops)"
+
+
+def prepare_model(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
+    if config.model is None:
+        return _prepare_builtin(config)
+    return _prepare_file(config, core)
+
+
+def _prepare_builtin(config: BenchmarkConfig) -> PreparedModel:
+    if config.shape is not None:
+        raise UsageError("--shape applies to --model files; the built-in model's shape "
+                         "is fixed (use --batch to change its batch)")
+    batch = config.batch or 1
+    model = builtin_model.build_model(batch=batch, seed=config.seed)
+    gflops, source = builtin_model.CARD_GFLOPS, "model card"
+    if config.gflops is not None:
+        gflops, source = config.gflops, "user (--gflops)"
+    return PreparedModel(model, builtin_model.MODEL_NAME, "built-in", _input_specs(model),
+                         batch, gflops, source)
+
+
+def _read(path: str, core: ov.Core) -> ov.Model:
+    if not os.path.exists(path):
+        raise UsageError(f"model file not found: {path}")
+    if os.path.isdir(path) and not os.path.exists(os.path.join(path, "saved_model.pb")):
+        raise UsageError(f"model path is a directory, not a model file: {path}")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"model file is not readable: {path}")
+    try:
+        return core.read_model(path)
+    except Exception as exc:  # OpenVINO raises plain RuntimeError for every reader failure
+        raise UsageError(f"cannot read model {path}: {runtime_message(exc)}") from None
+
+
+def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
+    model = _read(config.model, core)
+    shapes = _requested_shapes(model, config)
+    if shapes:
+        try:
+            model.reshape(shapes)
+        except Exception as exc:
+            raise UsageError(f"cannot reshape {config.model}: {runtime_message(exc)}") from None
+    _require_static(model)
+    specs = _input_specs(model)
+    batch = config.batch or _batch_of(specs[0].shape)
+    if config.gflops is not None:
+        gflops, source = config.gflops, "user (--gflops)"
+    else:
+        gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
+    name = model.get_friendly_name() or os.path.basename(config.model)
+    return PreparedModel(model, name, config.model, specs, batch, gflops, source)
+
+
+def _requested_shapes(model: ov.Model, config: BenchmarkConfig) -> dict[str, ov.PartialShape]:
+    """Shapes to apply: --shape first, then --batch on dimension 0 of every input."""
+    given = parse_shapes(config.shape) if config.shape else {}
+    names = [_name_of(port) for port in model.inputs]
+    if UNNAMED in given:
+        if len(names) != 1:
+            raise UsageError(f"--shape without an input name needs a single-input model; "
+                             f"this one has {len(names)} inputs: {', '.join(names)}")
+        given = {names[0]: given[UNNAMED]}
+    unknown = set(given) - set(names)
+    if unknown:
+        raise UsageError(f"--shape names unknown input {sorted(unknown)[0]!r}; "
+                         f"model inputs: {', '.join(names)}")
+    result = {}
+    for port, name in zip(model.inputs, names):
+        shape = ov.PartialShape(given[name]) if name in given else port.get_partial_shape()
+        if config.batch is not None and shape.rank.is_static and shape.rank.get_length() >= 1:
+            shape = ov.PartialShape([config.batch] + [shape[i] for i in range(1, len(shape))])
+        if name in given or config.batch is not None:
+            result[name] = shape
+    return result
+
+
+def _require_static(model: ov.Model) -> None:
+    for port in model.inputs:
+        shape = port.get_partial_shape()
+        if shape.rank.is_dynamic:
+            raise UsageError(f"input {_name_of(port)!r} has a dynamic rank; set its shape "
+                             f"with --shape {_name_of(port)}[...]")
+        for axis in range(shape.rank.get_length()):
+            if shape[axis].is_dynamic:
+                raise UsageError(
+                    f"input {_name_of(port)!r} dimension {axis} is dynamic ({shape}); set it "
+                    f"with --shape {_name_of(port)}[...]" + (" or --batch" if axis == 0 else ""))
+
+
+def _input_specs(model: ov.Model) -> tuple[InputSpec, ...]:
+    return tuple(InputSpec(_name_of(p), p.get_element_type().get_type_name(),
+                           tuple(int(d) for d in p.get_shape())) for p in model.inputs)
+
+
+def _batch_of(shape: tuple[int, ...]) -> int:
+    """Images per inference when the user did not say: dim 0 of a batched (rank ≥ 2) input."""
+    return shape[0] if len(shape) >= 2 and shape[0] > 0 else 1
+
+
+def _name_of(port) -> str:
+    try:
+        return port.get_any_name()
+    except RuntimeError:
+        return port.get_node().get_friendly_name()

@@ -1,0 +1,92 @@
+"""The headline metrics of a result, in one place, for compare, exporters and history.
+
+Each metric knows its unit and which direction is better, so no consumer has to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfbench.results.types import BenchmarkResult, Trial, Window, steady_windows
+
+#: name -> (unit, bigger_is_better)
+METRICS = {
+    "fps": ("images/s", True),
+    "p50": ("ms", False),
+    "p90": ("ms", False),
+    "p99": ("ms", False),
+    "gflops": ("GFLOP/s", True),
+}
+#: latency metric -> LatencyStats field, and the matching field of a trial or window
+LATENCY_FIELDS = {"p50": "median", "p90": "p90", "p99": "p99"}
+_UNIT_FIELDS = {"p50": "latency_median_ms", "p90": "latency_p90_ms", "p99": "latency_p99_ms"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    bigger_is_better: bool
+    value: float
+    lower: float | None = None      # 95 % CI, where known
+    upper: float | None = None
+
+
+def value_of(result: BenchmarkResult, name: str) -> float:
+    if name == "fps":
+        return result.fps
+    if name == "gflops":
+        return result.effective_gflops
+    return getattr(result.latency, LATENCY_FIELDS[name])
+
+
+def unit_samples(result: BenchmarkResult, name: str) -> tuple[list[float], str]:
+    """Repeated measurements of a metric inside one result, and what they are: trial
+    values when there are several trials (run-to-run noise), else steady window values."""
+    if len(result.trials) >= 2:
+        return [_from_trial(t, name, result.model.gflops_per_image) for t in result.trials], \
+            "trials"
+    values = [_from_window(w, name, result) for w in steady_windows(result.windows)]
+    return [v for v in values if v is not None], "windows"
+
+
+def _from_trial(trial: Trial, name: str, cost: float) -> float:
+    if name in ("fps", "gflops"):
+        return trial.fps * (cost if name == "gflops" else 1.0)
+    return getattr(trial, _UNIT_FIELDS[name])
+
+
+def _from_window(window: Window, name: str, result: BenchmarkResult) -> float | None:
+    if name in ("fps", "gflops"):
+        fps = window.rate() * result.model.batch
+        return fps * (result.model.gflops_per_image if name == "gflops" else 1.0)
+    return getattr(window, _UNIT_FIELDS[name])
+
+
+def headline(result: BenchmarkResult) -> list[Metric]:
+    """The metrics every exporter writes, with the FPS interval where the result has one."""
+    precision = result.precision
+    fps_ci = precision.fps_windows if precision else None
+    lat_ci = precision.latency_ci_ms if precision else {}
+    metrics = []
+    for name, (unit, bigger) in METRICS.items():
+        low = high = None
+        if name in ("fps", "gflops") and fps_ci is not None:
+            scale = 1.0 if name == "fps" else result.model.gflops_per_image
+            low, high = fps_ci.low * scale, fps_ci.high * scale
+        elif name in LATENCY_FIELDS and LATENCY_FIELDS[name] in lat_ci:
+            low, high = lat_ci[LATENCY_FIELDS[name]]
+        metrics.append(Metric(name, unit, bigger, value_of(result, name), low, high))
+    return metrics
+
+
+def benchmark_name(result: BenchmarkResult) -> str:
+    """A name stable across runs of the same configuration (for trackers' series)."""
+    req = result.requested
+    parts = [result.model.name, req.get("device") or "CPU", req.get("hint") or "none",
+             f"b{result.model.batch}"]
+    for key, label in (("streams", "s"), ("requests", "r"), ("threads", "t"),
+                       ("precision", "")):
+        if req.get(key) is not None:
+            parts.append(f"{label}{req[key]}")
+    return " ".join(str(p) for p in parts)

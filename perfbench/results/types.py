@@ -1,0 +1,370 @@
+"""The result type and the plain data types it holds: the one thing reporters, exporters and
+trackers consume.
+
+``to_dict`` defines the JSON schema (``SCHEMA`` / ``SCHEMA_VERSION``) and ``from_dict``
+reads it back into the same frozen objects, so a result loaded from a file behaves like one
+just measured.  Numbers are numbers (never pre-rounded strings); times are in milliseconds
+unless the key says ``_s``.  Bump ``SCHEMA_VERSION`` on any change that renames or removes
+a key, and keep ``from_dict`` reading the older versions.
+
+Nothing here imports OpenVINO, so reading and comparing results needs no runtime.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+SCHEMA = "perfbench.result"
+SCHEMA_VERSION = 1
+STATUSES = ("complete", "interrupted", "failed")
+
+
+#: Percentiles every result reports, by LatencyStats field name.
+PERCENTILES = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
+
+
+class SchemaError(ValueError):
+    """A result document that does not hold what the schema says; the message names where."""
+
+
+def _number(data: dict, key: str, where: str, optional: bool = False) -> float | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SchemaError(f"{where}.{key} must be a finite number (got {value!r:.40})")
+    return value
+
+
+def _table(data: Any, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise SchemaError(f"{where} must be an object (got {type(data).__name__})")
+    return data
+
+
+def _simple(cls, data: Any, where: str):
+    """A flat dataclass from its dict: numeric fields checked, unknown keys ignored."""
+    data = _table(data, where)
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.default is not MISSING or f.default_factory is not MISSING:
+                continue
+            raise SchemaError(f"{where}.{f.name} is missing")
+        values[f.name] = data[f.name]
+        if f.type in ("float", "int") and (isinstance(data[f.name], bool) or not isinstance(
+                data[f.name], (int, float))):
+            raise SchemaError(f"{where}.{f.name} must be a number (got {data[f.name]!r:.40})")
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One ~1 s slice of the measured window: completions observed in it and their latency."""
+
+    start_s: float
+    end_s: float
+    completed: int
+    latency_median_ms: float | None
+    latency_p90_ms: float | None
+    latency_p99_ms: float | None
+    trial: int = 0
+
+    def rate(self) -> float:
+        """Completions per second (requests, not images)."""
+        return self.completed / (self.end_s - self.start_s) if self.end_s > self.start_s else 0.0
+
+
+def steady_windows(windows) -> list:
+    """Windows without the ramp-up (first) and drain (last) ones, when enough remain."""
+    return list(windows[1:-1]) if len(windows) >= 3 else list(windows)
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Latency summary in milliseconds; ``exact`` is False when drawn from the histogram."""
+
+    count: int
+    min: float
+    mean: float
+    std: float
+    median: float
+    p90: float
+    p95: float
+    p99: float
+    p99_9: float
+    max: float
+    exact: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its 95 % confidence interval and the spread of what was averaged."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+    cv_pct: float
+
+    @property
+    def half_width_pct(self) -> float:
+        return 100 * (self.high - self.value) / self.value if self.value else math.inf
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "ci95_low": self.low, "ci95_high": self.high,
+                "ci95_half_width_pct": self.half_width_pct, "n": self.n, "cv_pct": self.cv_pct}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "Estimate | None":
+        if data is None:
+            return None
+        data = _table(data, where)
+        return cls(_number(data, "value", where), _number(data, "ci95_low", where),
+                   _number(data, "ci95_high", where), int(_number(data, "n", where)),
+                   _number(data, "cv_pct", where))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One noise check: what was seen, against what threshold, and the remedy if it failed."""
+
+    name: str
+    ok: bool
+    value: float | str | None
+    threshold: float | str | None
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SystemSummary:
+    """What the monitor saw; all fractions are 0..100 percentages of the whole machine."""
+
+    seconds: float = 0.0
+    cpu_total_pct: float = 0.0
+    cpu_own_pct: float = 0.0
+    cpu_other_pct: float = 0.0
+    per_core_pct: list[float] = field(default_factory=list)
+    rss_peak_bytes: int = 0
+    memory_used_pct_peak: float = 0.0
+    memory_total_bytes: int = 0
+    swap_in_out_bytes: int = 0
+    cpu_mhz_min: float | None = None
+    cpu_mhz_max: float | None = None
+    governors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class LayerTime:
+    name: str
+    type: str
+    exec_type: str
+    total_ms: float
+    mean_ms: float       # per inference
+    share_pct: float     # of all layers' summed time
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    source: str
+    inputs: tuple[dict, ...]
+    batch: int
+    gflops_per_image: float
+    gflops_source: str
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One independent trial of ``--repeat``: its own warm-up and measured window."""
+
+    duration_s: float
+    completed_requests: int
+    fps: float
+    steady_fps: float | None
+    latency_median_ms: float
+    latency_p90_ms: float
+    latency_p99_ms: float
+    stop_reason: str
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How sure the figures are (see ``stats.intervals`` for the methods)."""
+
+    fps_windows: Estimate | None          # 95 % CI from steady windows (within-run noise)
+    fps_trials: Estimate | None           # 95 % CI from trial FPS (run-to-run noise)
+    latency_ci_ms: dict[str, tuple[float, float]]
+    stable_target_pct: float | None       # --until-stable target, if any
+    stable: bool | None                   # None when no target was set
+
+    def to_dict(self) -> dict:
+        return {
+            "fps_windows": self.fps_windows.to_dict() if self.fps_windows else None,
+            "fps_trials": self.fps_trials.to_dict() if self.fps_trials else None,
+            "latency_ci95_ms": {k: list(v) for k, v in self.latency_ci_ms.items()},
+            "until_stable_target_pct": self.stable_target_pct,
+            "stable": self.stable,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Precision | None":
+        if data is None:
+            return None
+        data = _table(data, "precision")
+        intervals = _table(data.get("latency_ci95_ms") or {}, "precision.latency_ci95_ms")
+        return cls(Estimate.from_dict(data.get("fps_windows"), "precision.fps_windows"),
+                   Estimate.from_dict(data.get("fps_trials"), "precision.fps_trials"),
+                   {k: tuple(v) for k, v in intervals.items()},
+                   data.get("until_stable_target_pct"), data.get("stable"))
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    status: str                       # "complete", "interrupted" or "failed"
+    model: ModelInfo
+    requested: dict
+    resolved: dict
+    pool_size: int
+    compile_ms: float
+    first_inference_ms: float
+    warmup_inferences: int
+    duration_s: float
+    completed_requests: int
+    stop_reason: str
+    latency: LatencyStats
+    windows: tuple[Window, ...]
+    environment: dict
+    trials: tuple[Trial, ...] = ()
+    precision: Precision | None = None
+    system: SystemSummary | None = None
+    checks: tuple[Check, ...] = ()
+    roofline: dict | None = None
+    layers: tuple[LayerTime, ...] = ()
+    load: dict | None = None          # scenario, target/achieved rate, requests over the SLA
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def images(self) -> int:
+        return self.completed_requests * self.model.batch
+
+    @property
+    def fps(self) -> float:
+        """Images per second over the measured window(s), ramp-up and drain included."""
+        return self.images / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def steady_fps(self) -> float | None:
+        """Images per second without each trial's ramp-up and drain windows."""
+        values = [(t.steady_fps, t.duration_s) for t in self.trials if t.steady_fps]
+        if not values:
+            return None
+        return sum(f * d for f, d in values) / sum(d for _, d in values)
+
+    @property
+    def effective_gflops(self) -> float:
+        return self.fps * self.model.gflops_per_image
+
+    def timeline_fps(self) -> list[float]:
+        """Images per second in each window: a falling line means throttling or drift."""
+        return [w.rate() * self.model.batch for w in self.windows]
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "model": asdict(self.model),
+            "config": {"requested": self.requested, "resolved": self.resolved,
+                       "pool_size": self.pool_size},
+            "results": {
+                "fps": self.fps,
+                "steady_fps": self.steady_fps,
+                "images": self.images,
+                "completed_requests": self.completed_requests,
+                "duration_s": self.duration_s,
+                "effective_gflops": self.effective_gflops,
+                "compile_ms": self.compile_ms,
+                "first_inference_ms": self.first_inference_ms,
+                "warmup_inferences": self.warmup_inferences,
+                "latency_ms": self.latency.to_dict(),
+            },
+            "precision": self.precision.to_dict() if self.precision else None,
+            "trials": [asdict(t) for t in self.trials],
+            "timeline": [dict(asdict(w), fps=fps)
+                         for w, fps in zip(self.windows, self.timeline_fps())],
+            "system": self.system.to_dict() if self.system else None,
+            "checks": [c.to_dict() for c in self.checks],
+            "load": self.load,
+            "roofline": self.roofline,
+            "perf_counters": [layer.to_dict() for layer in self.layers],
+            "environment": self.environment,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "BenchmarkResult":
+        """The typed result of a version-1 document; :class:`SchemaError` names what is
+        wrong.  The derived figures (FPS, images, GFLOP/s) are recomputed, and must agree
+        with the stored ones: a file edited by hand or by another tool is refused."""
+        data = _table(data, "result")
+        status = data.get("status")
+        if status not in STATUSES:
+            raise SchemaError(f"status must be one of {', '.join(STATUSES)} (got {status!r:.40})")
+        config = _table(data.get("config"), "config")
+        results = _table(data.get("results"), "results")
+        model = _simple(ModelInfo, data.get("model"), "model")
+        model = ModelInfo(model.name, model.source, tuple(model.inputs or ()), model.batch,
+                          model.gflops_per_image, model.gflops_source)
+        latency = _simple(LatencyStats, results.get("latency_ms"), "results.latency_ms")
+        result = cls(
+            status=status, model=model,
+            requested=_table(config.get("requested"), "config.requested"),
+            resolved=_table(config.get("resolved") or {}, "config.resolved"),
+            pool_size=int(config.get("pool_size") or 1),
+            compile_ms=_number(results, "compile_ms", "results", optional=True) or 0.0,
+            first_inference_ms=_number(results, "first_inference_ms", "results",
+                                       optional=True) or 0.0,
+            warmup_inferences=int(results.get("warmup_inferences") or 0),
+            duration_s=_number(results, "duration_s", "results"),
+            completed_requests=int(_number(results, "completed_requests", "results")),
+            stop_reason=str(data.get("stop_reason") or "time"), latency=latency,
+            windows=tuple(_simple(Window, w, f"timeline[{i}]")
+                          for i, w in enumerate(data.get("timeline") or [])),
+            environment=_table(data.get("environment"), "environment"),
+            trials=tuple(_simple(Trial, t, f"trials[{i}]")
+                         for i, t in enumerate(data.get("trials") or [])),
+            precision=Precision.from_dict(data.get("precision")),
+            system=_simple(SystemSummary, data["system"], "system")
+            if data.get("system") is not None else None,
+            checks=tuple(_simple(Check, c, f"checks[{i}]")
+                         for i, c in enumerate(data.get("checks") or [])),
+            roofline=data.get("roofline"),
+            layers=tuple(_simple(LayerTime, layer, f"perf_counters[{i}]")
+                         for i, layer in enumerate(data.get("perf_counters") or [])),
+            load=data.get("load"), warnings=tuple(data.get("warnings") or ()))
+        _check_derived(result, results)
+        return result
+
+
+def _check_derived(result: BenchmarkResult, stored: dict) -> None:
+    for key, value in (("fps", result.fps), ("effective_gflops", result.effective_gflops)):
+        kept = _number(stored, key, "results")
+        if not math.isclose(kept, value, rel_tol=1e-6, abs_tol=1e-9):
+            raise SchemaError(f"results.{key} is {kept!r:.20} but the file's own counts give "
+                              f"{value:.6g}; edited by hand?")

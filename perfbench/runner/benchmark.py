@@ -1,0 +1,220 @@
+"""One benchmark, start to finish: config → model → compiled model → timings → result.
+
+This is the Python API the CLI is a thin layer over::
+
+    from perfbench import BenchmarkConfig
+    from perfbench import run
+    result = run(BenchmarkConfig(hint="latency", time=10))
+    print(result.fps, result.latency.p99)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import openvino as ov
+
+from perfbench.system import environment
+from perfbench.system.checks import run_checks
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.compile import Compilation, check_device, compile_model
+from perfbench.errors import Interrupted
+from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
+from perfbench.measure.windows import Measurement, Progress, StopLimits
+from perfbench.model.inputs import make_tensors
+from perfbench.measure.recorder import LatencyRecorder
+from perfbench.measure.server import measure_server
+from perfbench.model.prepare import PreparedModel, prepare_model
+from perfbench.system.monitor import SystemMonitor
+from perfbench.measure.peak import peak_for
+from perfbench.measure.layers import profile_layers
+from perfbench.results.types import BenchmarkResult, ModelInfo, Precision, Trial
+from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
+                        window_rates)
+
+ProgressCallback = Callable[[Progress], None]
+#: Phase messages ("warming up", "measuring"): shown with ``-v``; tests wait for them.
+log = logging.getLogger("perfbench")
+
+
+@dataclass
+class _TrialRun:
+    measured: Measurement
+    first_inference_ms: float
+    warmup_inferences: int
+
+
+class _Session:
+    """A compiled model with its request pool and input tensors."""
+
+    def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig):
+        self.compilation: Compilation = compile_model(core, prepared.model, config)
+        self.pool_size = 1 if config.api == "sync" or config.scenario == "single-stream" else (
+            config.requests or self.compilation.resolved.get("optimal_requests", 1))
+        self.tensors = make_tensors(prepared.inputs, config.seed, self.pool_size)
+        self.queue = make_pool(self.compilation.model, self.pool_size, self.tensors)
+
+
+def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
+                 on_window: ProgressCallback | None):
+    def hook(progress: Progress) -> str | None:
+        monitor.sample()
+        if on_window is not None:
+            on_window(progress)
+        if rule is not None and rule.is_stable(progress.windows):
+            return "stable"
+        return None
+    return hook
+
+
+def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
+               hook) -> _TrialRun | None:
+    """One warm-up + measured window; None when a stop came before measuring began."""
+    log.info("warming up")
+    first_ms, warmup_runs = warm_up(session.queue, config.warmup, limits.stop_event)
+    if limits.stop_event.is_set():
+        return None
+    log.info("measuring")
+    if config.api == "sync":
+        measured = measure_sync(session.queue[0], limits, hook)
+    elif config.scenario == "server":
+        measured = measure_server(session.queue, config.rate, limits, config.seed, hook)
+    else:
+        measured = measure_async(session.queue, limits, hook)
+    if measured.stop_reason == "time" and config.until_stable is not None:
+        measured = dataclasses.replace(measured, stop_reason="max_time")
+    return _TrialRun(measured, first_ms, warmup_runs)
+
+
+def _trial_summary(run: _TrialRun, batch: int) -> Trial:
+    m = run.measured
+    steady = steady_rate(m.windows)
+    latency = m.latency
+    return Trial(m.duration_s, m.completed, m.completed * batch / m.duration_s,
+                 steady * batch if steady else None, latency.median, latency.p90,
+                 latency.p99, m.stop_reason)
+
+
+def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
+    """95 % CI of FPS from the steady windows of every trial (within-run noise)."""
+    rates = window_rates([w for r in runs for w in steady_windows(r.measured.windows)])
+    estimate = mean_ci(rates, correlated=True)
+    if estimate is None:
+        return None
+    return dataclasses.replace(estimate, value=estimate.value * batch, low=estimate.low * batch,
+                               high=estimate.high * batch)
+
+
+def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
+               config: BenchmarkConfig) -> Precision:
+    latency_ci = {name: recorder.percentile_interval(p)
+                  for name, p in (("median", 50), ("p90", 90), ("p99", 99))}
+    stable = None
+    if config.until_stable is not None:
+        stable = all(t.stop_reason == "stable" for t in trials)
+    return Precision(_fps_from_windows(runs, batch), mean_ci([t.fps for t in trials]),
+                     latency_ci, config.until_stable, stable)
+
+
+def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
+    reached = (f"reached ±{precision.fps_windows.half_width_pct:.2f} %"
+               if precision.fps_windows else "could not be estimated")
+    return (f"NOT STABLE: the FPS 95 % CI {reached} (target ±{config.until_stable:g} %) "
+            f"before --max-time {config.max_time:g} s; treat the figures as imprecise")
+
+
+def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult) -> dict | None:
+    precision = result.resolved.get("precision", "f32")
+    entry = peak_for(core, config.device, precision, measure=config.roofline)
+    if entry is None:
+        return None
+    return {"precision": precision, "peak_gflops": entry["gflops"],
+            "efficiency": result.effective_gflops / entry["gflops"],
+            "peak_method": entry["method"],
+            "peak_measured_at": entry["measured_at"]}
+
+
+def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
+        stop_event: threading.Event | None = None) -> BenchmarkResult:
+    core = ov.Core()
+    check_device(core, config.device)  # before the model build, which takes a while
+    prepared = prepare_model(config, core)
+    session = _Session(core, prepared, config)
+    compile_ms = session.compilation.compile_ms
+    log.info("compiled in %.0f ms", compile_ms)
+    limits = StopLimits(config.time_limit_s, config.iterations)
+    if stop_event is not None:
+        limits.stop_event = stop_event
+    rule = StabilityRule(config.until_stable) if config.until_stable is not None else None
+    monitor = SystemMonitor()
+    hook = _window_hook(monitor, rule, on_window)
+    runs: list[_TrialRun] = []
+    monitor.start()
+    for index in range(config.repeat):
+        if limits.stop_event.is_set():
+            break
+        if index and config.recompile:
+            session = _Session(core, prepared, config)
+        trial = _run_trial(session, config, limits, hook)
+        if trial is None:
+            break
+        runs.append(trial)
+        if trial.measured.stop_reason == "interrupted":
+            break
+    system = monitor.stop()
+    if not runs:
+        raise Interrupted("interrupted before measuring started; nothing to report")
+    return _assemble(core, config, prepared, session, compile_ms, runs, system)
+
+
+def _assemble(core, config, prepared, session, compile_ms, runs, system) -> BenchmarkResult:
+    batch = prepared.batch
+    recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
+    latency = recorder.summary()
+    trials = [_trial_summary(r, batch) for r in runs]
+    windows = tuple(dataclasses.replace(w, trial=i)
+                    for i, r in enumerate(runs) for w in r.measured.windows)
+    precision = _precision(runs, trials, recorder, batch, config)
+    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms)
+    warnings = [c.message for c in checks if not c.ok]
+    if precision.stable is False:
+        warnings.insert(0, _stability_warning(precision, config))
+    duration = sum(r.measured.duration_s for r in runs)
+    completed = sum(r.measured.completed for r in runs)
+    load = _load_summary(config, recorder, completed, duration)
+    interrupted = any(r.measured.stop_reason == "interrupted" for r in runs)
+    layers = ()
+    if config.perf_counters and not interrupted:
+        layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
+    model_info = ModelInfo(prepared.name, prepared.source,
+                           tuple({"name": s.name, "element_type": s.element_type,
+                                  "shape": list(s.shape)} for s in prepared.inputs),
+                           batch, prepared.gflops_per_image, prepared.gflops_source)
+    result = BenchmarkResult(
+        status="interrupted" if interrupted else "complete",
+        model=model_info, requested=config.to_dict(), resolved=session.compilation.resolved,
+        pool_size=session.pool_size, compile_ms=compile_ms,
+        first_inference_ms=runs[0].first_inference_ms,
+        warmup_inferences=sum(r.warmup_inferences for r in runs), duration_s=duration,
+        completed_requests=completed, stop_reason=runs[-1].measured.stop_reason,
+        latency=latency, windows=windows, environment=environment.describe(),
+        trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
+        layers=layers, load=load, warnings=tuple(warnings))
+    if interrupted:
+        return result
+    return dataclasses.replace(result, roofline=_roofline(core, config, result))
+
+
+def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float) -> dict:
+    """The scenario, achieved vs target rate, and how many requests missed the bound."""
+    load = {"scenario": config.scenario, "target_rate": config.rate,
+            "achieved_rate": completed / duration if duration else 0.0,
+            "sla_ms": config.sla_ms, "missed_sla": None, "missed_sla_pct": None}
+    if config.sla_ms is not None and recorder.count:
+        missed = recorder.count_above(config.sla_ms)
+        load.update(missed_sla=missed, missed_sla_pct=100 * missed / recorder.count)
+    return load

@@ -1,0 +1,1 @@
+"""Built-in profiles, shipped as package data (installed as ``perfbench.settings.builtin_profiles``)."""

@@ -1,0 +1,220 @@
+"""Every setting, declared once: the frozen benchmark configuration and the sweep options.
+
+Each field of :class:`BenchmarkConfig` carries its :class:`Setting` (parser, help, CLI
+spelling, argparse group, where it is valid) in its metadata.  That one declaration drives
+the validation of the dataclass itself (so ``BenchmarkConfig(hint="x")`` fails where it is
+built, for the Python API as for the CLI), the keys a TOML profile may hold, and the
+argparse options (``perfbench.cli.options``).  A bad value gets the same one-line message
+wherever it came from, naming where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable
+
+from perfbench.errors import UsageError
+from perfbench.results.types import PERCENTILES
+from perfbench.settings import values
+
+HINTS = ("throughput", "latency", "cumulative_throughput", "none")
+SCENARIOS = ("offline", "single-stream", "server")
+PRECISIONS = ("f32", "bf16", "f16")
+APIS = ("async", "sync")
+#: Used when neither ``time`` nor ``iterations`` is given.
+DEFAULT_TIME_S = 15.0
+#: Bound of an ``--until-stable`` run (the peer's default fixed duration on CPU).
+DEFAULT_MAX_TIME_S = 60.0
+#: Each request holds its own input and output buffers; beyond this, creating the pool
+#: alone takes minutes and no device gains throughput.
+MAX_REQUESTS = 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one setting is parsed, documented and spelled on the command line.
+
+    ``cli``: "value" (``--key VALUE``), "switch" (``--key`` sets true), "toggle"
+    (``--key``/``--no-key``), "optional" (``--key [VALUE]``, VALUE defaulting to ``const``).
+    ``grid``: its rank among sweep dimensions (outer → inner), or None if it cannot be
+    swept.  ``in_sweep``: whether a sweep accepts it as a fixed setting (a sweep sets each
+    point's duration and trials itself)."""
+
+    parse: Callable[[Any], Any]
+    help: str
+    group: str = "measurement"
+    cli: str = "value"
+    short: str | None = None
+    const: str | None = None
+    grid: int | None = None
+    in_sweep: bool = True
+
+
+def setting(default: Any, parse: Callable[[Any], Any], help: str, **spec: Any):
+    return field(default=default, metadata={"setting": Setting(parse, help, **spec)})
+
+
+def _requests(value: Any) -> int:
+    count = values.positive_int(value)
+    if count > MAX_REQUESTS:
+        raise ValueError(f"is above {MAX_REQUESTS} (each request holds its own buffers)")
+    return count
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """What the user asked for.  ``None`` means "let the device or model decide"."""
+
+    model: str | None = setting(
+        None, values.non_empty_str, "model file (IR .xml, .onnx, …); default: the built-in "
+        "inception-resnet-v2-tf replica", group="model", short="-m")
+    device: str = setting("CPU", values.non_empty_str, "OpenVINO device (default CPU; AUTO, "
+                          "MULTI:…, HETERO:… too)", group="device", short="-d", grid=0)
+    hint: str = setting("throughput", values.choice(HINTS), f"performance hint: "
+                        f"{'|'.join(HINTS)} (default throughput)", group="device", grid=1)
+    streams: int | str | None = setting(
+        None, values.streams, "number of streams, or AUTO", group="device", grid=6)
+    threads: int | None = setting(None, values.positive_int, "inference threads",
+                                  group="device", grid=3)
+    pin: bool | None = setting(None, values.boolean, "pin threads to cores (--no-pin: don't)",
+                               group="device", cli="toggle")
+    precision: str | None = setting(
+        None, values.choice(PRECISIONS), f"inference precision hint: {'|'.join(PRECISIONS)}",
+        group="device", grid=2)
+    batch: int | None = setting(
+        None, values.positive_int, "images per inference (sets dimension 0)", group="model",
+        short="-b", grid=4)
+    shape: str | None = setting(
+        None, values.non_empty_str, "input shapes, benchmark_app syntax: [1,3,224,224] or "
+        "ids[1,128],mask[1,128]", group="model")
+    requests: int | None = setting(
+        None, _requests, f"requests in flight (default: the device's optimal; at most "
+        f"{MAX_REQUESTS})", grid=5)
+    api: str = setting("async", values.choice(APIS), f"{'|'.join(APIS)} (default async)")
+    time: float | None = setting(None, values.positive_float, "measure for this many seconds "
+                                 "(default 15)", short="-t", in_sweep=False)
+    iterations: int | None = setting(None, values.positive_int, "stop after this many requests",
+                                     short="-n", in_sweep=False)
+    warmup: float = setting(0.0, values.non_negative_float,
+                            "extra warm-up seconds after every request ran once")
+    gflops: float | None = setting(
+        None, values.positive_float, "model cost per image, overriding the computed one",
+        group="model")
+    cache_dir: str | None = setting(None, values.non_empty_str,
+                                    "OpenVINO model cache directory", group="device")
+    seed: int = setting(0, values.non_negative_int, "seed for synthetic weights and inputs "
+                        "(default 0)", group="model")
+    until_stable: float | None = setting(
+        None, values.percentage, "measure until the FPS 95%% CI half-width is within PCT %% "
+        "(default 1) and the last windows agree", group="precision and diagnostics",
+        cli="optional", const="1")
+    max_time: float = setting(DEFAULT_MAX_TIME_S, values.positive_float, "bound of "
+                              "--until-stable, seconds (default 60)",
+                              group="precision and diagnostics", in_sweep=False)
+    repeat: int = setting(1, values.positive_int, "independent trials; reports the spread "
+                          "between them", group="precision and diagnostics", in_sweep=False)
+    recompile: bool = setting(False, values.boolean, "compile afresh for every --repeat trial",
+                              group="precision and diagnostics", cli="switch", in_sweep=False)
+    roofline: bool = setting(False, values.boolean, "report efficiency vs the device peak "
+                             "(measured once, cached)", group="precision and diagnostics",
+                             cli="switch")
+    perf_counters: bool = setting(False, values.boolean, "per-layer times from a separate "
+                                  "profiling pass", group="precision and diagnostics",
+                                  cli="switch")
+    scenario: str = setting("offline", values.choice(SCENARIOS), "offline (default, closed "
+                            "loop), single-stream, or server (open loop, needs --rate)")
+    rate: float | None = setting(None, values.positive_float, "server scenario: target "
+                                 "queries/s (Poisson arrivals)", in_sweep=False)
+    sla_ms: float | None = setting(None, values.positive_float,
+                                   "latency bound: count requests above it")
+
+    def __post_init__(self) -> None:
+        for name, spec in SETTINGS.items():
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, validate(value, spec.parse, name,
+                                                        "BenchmarkConfig"))
+        self._check_combinations()
+
+    def _check_combinations(self) -> None:
+        if self.until_stable is not None and self.time is not None:
+            raise UsageError("--until-stable stops by itself; bound it with --max-time, "
+                             "not --time")
+        if (self.scenario == "server") != (self.rate is not None):
+            raise UsageError("--scenario server needs --rate QPS, and --rate only applies to "
+                             "--scenario server")
+        if self.scenario != "offline" and self.api == "sync":
+            raise UsageError(f"--scenario {self.scenario} drives the async API; drop --api sync")
+
+    @property
+    def time_limit_s(self) -> float | None:
+        """The measuring time limit actually applied (a default when nothing bounds the run)."""
+        if self.until_stable is not None:
+            return self.max_time
+        if self.time is None and self.iterations is None:
+            return DEFAULT_TIME_S
+        return self.time
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+#: name -> Setting, in declaration order: the table everything else derives from.
+SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in fields(BenchmarkConfig)}
+#: Sweep dimensions, outer → inner; the innermost swept one of batch/requests/streams grows.
+GRID_KEYS = tuple(sorted((k for k, s in SETTINGS.items() if s.grid is not None),
+                         key=lambda k: SETTINGS[k].grid))
+
+
+@dataclass(frozen=True)
+class SweepOption:
+    parse: Callable[[Any], Any]
+    help: str
+
+
+#: Options of a sweep as a whole (not of one run); profile keys and ``--flags`` alike.
+SWEEP_OPTIONS: dict[str, SweepOption] = {
+    "budget": SweepOption(values.duration, "cap for the whole sweep: 300, 90s, 10m, 1h"),
+    "point_time": SweepOption(values.positive_float,
+                              "cap per point in seconds (default 20)"),
+    "sla_percentile": SweepOption(values.one_of_numbers(tuple(PERCENTILES.values())),
+                                  "percentile of the latency bound (default 99)"),
+    "target_fps": SweepOption(values.positive_float,
+                              "sizing: machines needed for this many images/s"),
+    "gain_cutoff": SweepOption(values.positive_float, "stop growing a dimension when gains "
+                               "stay under this %% (default 3)"),
+}
+
+
+def validate(value: Any, parser: Callable[[Any], Any], key: str, where: str) -> Any:
+    """Parse one value; a bad one becomes a one-line error naming ``key`` and ``where``."""
+    try:
+        return parser(value)
+    except ValueError as exc:
+        raise UsageError(f"{where}: '{key}' {exc} (got {value!r:.60})") from None
+
+
+def coerce(key: str, value: Any, where: str) -> Any:
+    """Validate one ``run`` setting; ``where`` names its origin for the error message."""
+    spec = SETTINGS.get(key)
+    if spec is None:
+        raise UsageError(f"{where}: unknown setting '{key}' (known: {', '.join(sorted(SETTINGS))})")
+    return validate(value, spec.parse, key, where)
+
+
+def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
+    """Merge already-coerced layers, later ones winning, into a frozen config.
+
+    A later layer's ``time`` replaces an earlier ``until_stable`` and vice versa, so that
+    ``--time 5`` on the command line overrides a profile that asks for ``until_stable``.
+    """
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        given = {k: v for k, v in layer.items() if v is not None}
+        if "time" in given and "until_stable" not in given:
+            merged.pop("until_stable", None)
+        if "until_stable" in given and "time" not in given:
+            merged.pop("time", None)
+        merged.update(given)
+    return BenchmarkConfig(**merged)

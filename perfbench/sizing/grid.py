@@ -1,0 +1,141 @@
+"""Hardware sizing: the grid of settings to try, and what to conclude from the results.
+
+Pure functions over plain data, so the search rules and the recommendations are tested on
+constructed numbers; :mod:`sweeprun` runs the points.
+
+Grid order is outer → inner as in :data:`GRID_KEYS`; the innermost swept dimension among
+batch/requests/streams is the one that *grows*.  Like Model Analyzer, growing stops early
+along a line (all other settings fixed) once throughput gains stay under a few percent for
+two steps, or, when batch or requests grow, once the latency bound is already broken (more
+images or queued requests per stream only add latency).  Growing streams can *lower*
+latency (requests queued behind one stream run in parallel on two), so a broken bound does
+not stop a streams line: on the 2-core machine, 4 requests went from p99 62.8 ms on one
+stream to 48.9 ms on two.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from perfbench.settings.config import GRID_KEYS
+
+GROWING = ("batch", "requests", "streams")
+LATENCY_GROWING = ("batch", "requests")
+DEFAULT_GAIN_CUTOFF_PCT = 3.0
+
+
+def expand(grid: dict[str, list]) -> list[dict]:
+    """Every combination, outer keys varying slowest."""
+    keys = [k for k in GRID_KEYS if k in grid]
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def point_key(settings: dict) -> str:
+    return ",".join(f"{k}={settings[k]}" for k in GRID_KEYS if k in settings) or "default"
+
+
+def growing_key(grid: dict[str, list]) -> str | None:
+    swept = [k for k in GRID_KEYS if k in GROWING and len(grid.get(k, [])) > 1]
+    return swept[-1] if swept else None
+
+
+def line_of(settings: dict, grow: str | None) -> str:
+    return point_key({k: v for k, v in settings.items() if k != grow})
+
+
+def cut_off_reason(history: list[tuple[float, float | None]], sla_ms: float | None,
+                   gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT,
+                   latency_grows: bool = True) -> str | None:
+    """Why to stop growing a line, given its (fps, latency at the SLA percentile) so far;
+    ``latency_grows`` says whether the growing dimension can only add latency."""
+    if not history:
+        return None
+    if latency_grows and sla_ms is not None and history[-1][1] is not None and \
+            history[-1][1] > sla_ms:
+        return f"latency bound already broken ({history[-1][1]:.1f} ms > {sla_ms:g} ms)"
+    if len(history) >= 3:
+        gains = [100 * (history[i][0] / history[i - 1][0] - 1) for i in (-2, -1)]
+        if all(g < gain_cutoff_pct for g in gains):
+            return f"throughput gains flattened ({gains[0]:+.1f} %, {gains[1]:+.1f} %)"
+    return None
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    """The figures the analysis needs from one finished point."""
+
+    key: str
+    settings: dict
+    fps: float
+    latency_ms: float          # at the SLA percentile (p99 unless told otherwise)
+    fps_low: float | None = None    # 95 % CI of FPS, where the run had one
+    fps_high: float | None = None
+
+    def ties_with(self, other: "PointSummary") -> bool:
+        """FPS intervals overlap: the measurements cannot tell the two apart."""
+        return (self.fps_high if self.fps_high is not None else self.fps) >= \
+            (other.fps_low if other.fps_low is not None else other.fps)
+
+
+def pareto(points: list[PointSummary]) -> list[str]:
+    """Keys not dominated in (higher FPS, lower latency), ordered by latency."""
+    front = []
+    for p in points:
+        dominated = any(q.fps >= p.fps and q.latency_ms <= p.latency_ms and
+                        (q.fps > p.fps or q.latency_ms < p.latency_ms) for q in points)
+        if not dominated:
+            front.append(p)
+    return [p.key for p in sorted(front, key=lambda p: (p.latency_ms, -p.fps))]
+
+
+def _pick(point: PointSummary | None, baseline: PointSummary | None, why: str) -> dict | None:
+    if point is None:
+        return None
+    pick = {"key": point.key, "settings": point.settings, "fps": point.fps,
+            "latency_ms": point.latency_ms, "why": why}
+    if baseline is not None:
+        pick["fps_vs_default_pct"] = 100 * (point.fps / baseline.fps - 1)
+        pick["latency_vs_default_pct"] = 100 * (point.latency_ms / baseline.latency_ms - 1)
+    return pick
+
+
+def best_throughput(points: list[PointSummary], label: str) -> tuple[PointSummary | None, str]:
+    """The highest FPS; but when other points are statistically tied with it (overlapping
+    95 % intervals), the tied point with the lowest latency: a +1 % FPS that is within noise
+    is not worth a doubled tail latency."""
+    top = max(points, key=lambda p: p.fps, default=None)
+    if top is None:
+        return None, ""
+    tied = [p for p in points if p.ties_with(top)]
+    pick = min(tied, key=lambda p: (p.latency_ms, -p.fps))
+    if pick is top:
+        return top, "highest FPS"
+    return pick, (f"FPS tied (overlapping 95 % CIs) with the highest, {top.key} at "
+                  f"{top.fps:,.1f}; lowest {label} among the tied")
+
+
+def recommend(points: list[PointSummary], baseline: PointSummary | None,
+              sla_ms: float | None, percentile: float) -> dict:
+    label = f"p{percentile:g}"
+    best_latency = min(points, key=lambda p: p.latency_ms, default=None)
+    fastest, why = best_throughput(points, label)
+    picks = {"best_throughput": _pick(fastest, baseline, why),
+             "best_latency": _pick(best_latency, baseline, f"lowest {label} latency")}
+    if sla_ms is not None:
+        within = [p for p in points if p.latency_ms <= sla_ms]
+        pick, why = best_throughput(within, label)
+        picks["best_under_sla"] = _pick(pick, baseline, f"{why}, with {label} ≤ {sla_ms:g} ms")
+    return picks
+
+
+def sizing(pick: dict | None, target_fps: float | None, cores: int) -> dict | None:
+    """Machines of this kind needed for ``target_fps`` at the recommended setting."""
+    if pick is None or pick["fps"] <= 0:
+        return None
+    plan = {"fps_per_machine": pick["fps"], "fps_per_core": pick["fps"] / cores,
+            "cores_per_machine": cores, "from": pick["key"], "target_fps": target_fps}
+    if target_fps is not None:
+        plan["machines"] = math.ceil(target_fps / pick["fps"])
+    return plan

@@ -1,0 +1,106 @@
+"""Sweep settings from CLI flags and profiles: grid dimensions (lists) and sweep options.
+
+Grid values go through the same per-key validation as ``perfbench run`` settings.  On the
+command line a dimension is a comma list (``--streams 1,2,4``); device lists use ``;``
+because device strings such as ``MULTI:CPU,GPU`` contain commas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from perfbench.errors import UsageError
+from perfbench.settings.config import (GRID_KEYS, SETTINGS, SWEEP_OPTIONS, BenchmarkConfig,
+                                       build_config, coerce, validate)
+from perfbench.settings.profiles import read_profile
+from perfbench.sizing.grid import DEFAULT_GAIN_CUTOFF_PCT
+
+DEFAULT_POINT_TIME_S = 20.0
+#: What a sweep spec takes: the sweep options, plus two run settings that a sweep applies to
+#: every point (its stability target and its latency bound).
+SPEC_OPTIONS = {**{name: option.parse for name, option in SWEEP_OPTIONS.items()},
+                "until_stable": SETTINGS["until_stable"].parse,
+                "sla_ms": SETTINGS["sla_ms"].parse}
+
+
+def sweep_option(key: str, value: Any, where: str) -> Any:
+    return validate(value, SPEC_OPTIONS[key], key, where)
+
+
+def grid_values(key: str, values: Any, where: str) -> list:
+    raw = values if isinstance(values, list) else [values]
+    if not raw:
+        raise UsageError(f"{where}: '{key}' needs at least one value")
+    parsed = [coerce(key, v, where) for v in raw]
+    if len(set(map(str, parsed))) != len(parsed):
+        raise UsageError(f"{where}: '{key}' lists a value twice")
+    return parsed
+
+
+def split_cli(key: str, text: str) -> list[str]:
+    return text.split(";" if key == "device" else ",")
+
+
+def load_sweep_profile(name: str) -> tuple[dict, dict, dict]:
+    """(grid, fixed run settings, sweep options) from a profile."""
+    _, label, _, data = read_profile(name)
+    grid, fixed, options = {}, {}, {}
+    for key, value in data.items():
+        if key in SPEC_OPTIONS:
+            options[key] = sweep_option(key, value, label)
+        elif key in GRID_KEYS:
+            grid[key] = grid_values(key, value, label)
+        elif key in SETTINGS and not SETTINGS[key].in_sweep:
+            raise UsageError(f"{label}: '{key}' does not apply to a sweep (each point's "
+                             "duration comes from point_time and until_stable)")
+        else:
+            fixed[key] = coerce(key, value, label)
+    return grid, fixed, options
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    base: BenchmarkConfig
+    grid: dict[str, list]
+    point_time_s: float = DEFAULT_POINT_TIME_S
+    until_stable_pct: float = 2.0
+    budget_s: float | None = None
+    sla_ms: float | None = None
+    sla_percentile: float = 99.0
+    target_fps: float | None = None
+    gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["base"] = self.base.to_dict()
+        return data
+
+
+#: sweep option -> SweepSpec field (defaults live in SweepSpec alone)
+_SPEC_FIELDS = {"budget": "budget_s", "point_time": "point_time_s",
+                "until_stable": "until_stable_pct", "sla_ms": "sla_ms",
+                "sla_percentile": "sla_percentile", "target_fps": "target_fps",
+                "gain_cutoff": "gain_cutoff_pct"}
+
+
+def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: dict[str, Any],
+               run_settings: dict[str, Any], scenario: str | None):
+    """The sweep to run, from a profile overridden by CLI flags; and whether it is a server
+    rate search rather than a grid.  ``run_settings`` are already-coerced fixed settings."""
+    grid, fixed, options = load_sweep_profile(profile) if profile else ({}, {}, {})
+    scenario = scenario or fixed.get("scenario", "offline")
+    if scenario not in ("offline", "server"):
+        raise UsageError("sweep --scenario takes offline (a grid) or server (a rate search)")
+    for key, text in grid_flags.items():
+        grid[key] = grid_values(key, split_cli(key, text), f"--{key}")
+    for key, value in option_flags.items():
+        options[key] = sweep_option(key, value, f"--{key.replace('_', '-')}")
+    fixed.pop("scenario", None)
+    spec = SweepSpec(build_config(fixed, run_settings), grid,
+                     **{_SPEC_FIELDS[key]: value for key, value in options.items()})
+    if scenario == "server" and spec.sla_ms is None:
+        raise UsageError("sweep --scenario server searches for the highest rate under "
+                         "--sla-ms; give --sla-ms")
+    return spec, scenario == "server"

@@ -1,0 +1,119 @@
+"""How precise a figure is, and when to stop measuring.
+
+* FPS: each ~1 s window gives one throughput figure (windows close right after a
+  completion, so counting quantisation is small); the estimate's 95 % confidence interval is
+  the t-interval of the window figures (batch means).  Machines drift (turbo, neighbours),
+  which makes adjacent windows positively correlated and a plain t-interval too narrow, so
+  the variance of the mean is inflated by (1 + ρ)/(1 − ρ), ρ the lag-1 autocorrelation of
+  the windows (clamped to [0, 0.9]; an AR(1) correction).  The first window holds the
+  ramp-up and the last the drain, so both are left out of the interval and of steady FPS.
+* Latency percentiles: a distribution-free interval from order statistics: the ranks
+  n·p ± z·sqrt(n·p·(1−p)) bracket the true percentile with ~95 % probability (iid samples).
+* Stop rule (``--until-stable``): like perf_analyzer's, the run is stable once the CI
+  half-width is within the target and the last windows agree with each other.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from perfbench.results.types import Estimate, steady_windows  # noqa: F401 (re-export)
+
+Z_95 = 1.959964
+# Two-sided 95 % Student t critical values for 1..10 degrees of freedom; above that the
+# Cornish-Fisher expansion in `t_critical` is within 0.1 %.
+_T_95 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281)
+
+MIN_STEADY_WINDOWS = 5
+AGREE_WINDOWS = 3
+AGREE_PCT = 10.0
+
+
+def t_critical(dof: int) -> float:
+    if dof < 1:
+        raise ValueError("need at least one degree of freedom")
+    if dof <= len(_T_95):
+        return _T_95[dof - 1]
+    z = Z_95
+    return (z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * dof**3))
+
+
+def lag1_autocorrelation(values) -> float:
+    """Lag-1 autocorrelation, bias-corrected for short series (the plain estimate sits
+    about (1 + 4ρ)/n too low; Kendall), clamped to [0, 0.9]: only positive correlation
+    widens a CI."""
+    n = len(values)
+    if n < 3:
+        return 0.0
+    mean = statistics.fmean(values)
+    denominator = sum((v - mean) ** 2 for v in values)
+    if denominator == 0:
+        return 0.0
+    numerator = sum((values[i] - mean) * (values[i + 1] - mean) for i in range(n - 1))
+    rho = numerator / denominator
+    rho += (1 + 4 * rho) / n
+    return min(max(rho, 0.0), 0.9)
+
+
+def mean_ci(values, correlated: bool = False) -> Estimate | None:
+    """t-interval of the mean; ``correlated`` applies the AR(1) inflation for time series."""
+    values = list(values)
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values)
+    inflation = 1.0
+    if correlated:
+        rho = lag1_autocorrelation(values)
+        inflation = math.sqrt((1 + rho) / (1 - rho))
+    half = t_critical(len(values) - 1) * std * inflation / math.sqrt(len(values))
+    cv = 100 * std / mean if mean else math.inf
+    return Estimate(mean, mean - half, mean + half, len(values), cv)
+
+
+def window_rates(windows) -> list[float]:
+    """Completions per second in each window."""
+    return [w.completed / (w.end_s - w.start_s) for w in windows if w.end_s > w.start_s]
+
+
+
+def steady_rate(windows) -> float | None:
+    steady = steady_windows(windows)
+    span = sum(w.end_s - w.start_s for w in steady)
+    return sum(w.completed for w in steady) / span if span > 0 else None
+
+
+def quantile_rank_interval(n: int, p: float) -> tuple[int, int]:
+    """0-based ranks bracketing the p-th percentile of n iid samples with ~95 % coverage."""
+    q = p / 100
+    centre = n * q
+    spread = Z_95 * math.sqrt(n * q * (1 - q))
+    low = max(int(math.floor(centre - spread)), 1)
+    high = min(int(math.ceil(centre + spread)) + 1, n)
+    return low - 1, high - 1
+
+
+@dataclass(frozen=True)
+class StabilityRule:
+    """Stop once the FPS CI half-width ≤ ``target_pct`` and the last windows agree."""
+
+    target_pct: float = 1.0
+    min_windows: int = MIN_STEADY_WINDOWS
+    agree_windows: int = AGREE_WINDOWS
+    agree_pct: float = AGREE_PCT
+
+    def is_stable(self, windows) -> bool:
+        # The latest window may still be the one to become the drain window, but while
+        # measuring it is a full window; only the ramp-up window is excluded here.
+        rates = window_rates(list(windows)[1:])
+        if len(rates) < max(self.min_windows, self.agree_windows):
+            return False
+        estimate = mean_ci(rates, correlated=True)
+        if estimate is None or estimate.half_width_pct > self.target_pct:
+            return False
+        last = rates[-self.agree_windows:]
+        centre = statistics.fmean(last)
+        return all(abs(r - centre) <= centre * self.agree_pct / 100 for r in last)

@@ -1,0 +1,90 @@
+"""pyperf-style checks: is the machine making this figure unreliable?  Each failed check
+becomes a warning that says what to do about it; all checks are recorded in the JSON."""
+
+from __future__ import annotations
+
+
+from perfbench.results.types import Check, Estimate, LatencyStats, SystemSummary
+
+OTHER_CPU_PCT = 10.0         # CPU used by other processes, % of the machine
+WINDOW_CV_PCT = 5.0          # variation of FPS between windows
+FREQ_SPREAD_PCT = 10.0       # max/min CPU frequency seen during the run
+FIRST_INFERENCE_FACTOR = 10  # first inference vs steady-state median
+#: A percentile p is only meaningful with at least 10 samples beyond it: n >= 10/(1-p).
+TAIL_SAMPLES = 10
+
+
+def samples_needed(p: float) -> int:
+    return int(round(TAIL_SAMPLES / (1 - p / 100)))
+
+
+def _other_load(system: SystemSummary) -> Check:
+    ok = system.cpu_other_pct <= OTHER_CPU_PCT
+    return Check("other_processes_cpu", ok, round(system.cpu_other_pct, 1), OTHER_CPU_PCT,
+                 "" if ok else f"other processes used {system.cpu_other_pct:.0f} % of the CPU "
+                 "during the run; stop them, or pin perfbench to idle cores (taskset)")
+
+
+def _frequency(system: SystemSummary) -> Check:
+    lo, hi = system.cpu_mhz_min, system.cpu_mhz_max
+    if not lo or not hi:
+        return Check("cpu_frequency_spread", True, None, FREQ_SPREAD_PCT, "")
+    spread = 100 * (hi - lo) / lo
+    ok = spread <= FREQ_SPREAD_PCT
+    return Check("cpu_frequency_spread", ok, round(spread, 1), FREQ_SPREAD_PCT,
+                 "" if ok else f"CPU frequency varied {lo:.0f}-{hi:.0f} MHz ({spread:.0f} %); "
+                 "turbo/power management is changing the speed: use the performance governor "
+                 "or disable turbo for stable figures")
+
+
+def _governor(system: SystemSummary) -> Check:
+    if not system.governors:
+        return Check("cpu_governor", True, None, "performance", "")
+    ok = system.governors == ["performance"]
+    return Check("cpu_governor", ok, ",".join(system.governors), "performance",
+                 "" if ok else f"CPU frequency governor is {','.join(system.governors)}; "
+                 "run `cpupower frequency-set -g performance` for stable figures")
+
+
+def _swap(system: SystemSummary) -> Check:
+    ok = system.swap_in_out_bytes == 0
+    return Check("swapping", ok, system.swap_in_out_bytes, 0,
+                 "" if ok else f"the system swapped {system.swap_in_out_bytes / 2**20:.0f} MiB "
+                 "during the run; free memory or use a smaller batch")
+
+
+def _window_cv(fps: Estimate | None) -> Check:
+    if fps is None:
+        return Check("window_cv", True, None, WINDOW_CV_PCT, "")
+    ok = fps.cv_pct <= WINDOW_CV_PCT
+    return Check("window_cv", ok, round(fps.cv_pct, 2), WINDOW_CV_PCT,
+                 "" if ok else f"throughput varied {fps.cv_pct:.1f} % between 1 s windows; "
+                 "the machine is noisy: check other load, or measure longer / --until-stable")
+
+
+def _tail_samples(latency: LatencyStats) -> list[Check]:
+    checks = []
+    for label, p in (("p99", 99.0), ("p99.9", 99.9)):
+        needed = samples_needed(p)
+        ok = latency.count >= needed
+        checks.append(Check(f"samples_for_{label.replace('.', '_')}", ok, latency.count, needed,
+                            "" if ok else f"{label} from {latency.count} samples is not a "
+                            f"{label}: it needs at least {needed} (measure longer or with "
+                            "-n/--until-stable)"))
+    return checks
+
+
+def _first_inference(first_ms: float, latency: LatencyStats) -> Check:
+    ratio = first_ms / latency.median if latency.median > 0 else 0.0
+    ok = ratio <= FIRST_INFERENCE_FACTOR
+    return Check("first_inference_ratio", ok, round(ratio, 1), FIRST_INFERENCE_FACTOR,
+                 "" if ok else f"the first inference took {ratio:.0f}x the steady-state median "
+                 f"({first_ms:.1f} ms); it is excluded here, but cold-start latency matters "
+                 "if your application creates models on demand (see --cache-dir)")
+
+
+def run_checks(system: SystemSummary, fps: Estimate | None, latency: LatencyStats,
+               first_inference_ms: float) -> list[Check]:
+    return [_other_load(system), _frequency(system), _governor(system), _swap(system),
+            _window_cv(fps), *_tail_samples(latency), _first_inference(first_inference_ms,
+                                                                        latency)]

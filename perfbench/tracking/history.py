@@ -1,0 +1,209 @@
+"""Run history in SQLite: every run appended with its environment and VCS/CI context, and
+the trend of a metric per configuration with its step changes.
+
+Concurrency: WAL mode plus a generous busy timeout, and each append is one transaction, so
+CI jobs writing the same file at once serialise instead of losing rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+
+from perfbench.tracking.verdict import Samples, difference_interval
+from perfbench.errors import UsageError
+from perfbench.results.types import BenchmarkResult
+from perfbench.results.metrics import METRICS, benchmark_name, value_of
+
+BUSY_TIMEOUT_S = 60
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    config_key TEXT NOT NULL,
+    benchmark TEXT NOT NULL,
+    fps REAL, p50 REAL, p90 REAL, p99 REAL, gflops REAL,
+    git_commit TEXT, git_branch TEXT, ci_run_id TEXT,
+    environment TEXT NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_key, id);
+"""
+_CI_ENV = {  # what CI systems export, first match wins
+    "git_commit": ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER", "GIT_COMMIT"),
+    "git_branch": ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "GIT_BRANCH"),
+    "ci_run_id": ("GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILD_ID", "BUILD_NUMBER"),
+}
+_GIT = {"git_commit": ["rev-parse", "HEAD"], "git_branch": ["rev-parse", "--abbrev-ref", "HEAD"]}
+
+
+def connect(path: str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+        _prepare(conn)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--history {path}: not a usable SQLite database ({exc})") from None
+    return conn
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """WAL mode and the schema, once per database.  Switching to WAL needs an exclusive lock
+    that SQLite's busy timeout does not wait for, so two jobs creating the same file at once
+    would see "database is locked": retry that step with a short backoff instead."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            transient = "locked" in str(exc) or "busy" in str(exc)
+            if not transient or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + random.random() * 0.05)
+
+
+def vcs_context() -> dict[str, str | None]:
+    """Commit, branch and CI run id from CI variables, else from git in the working dir."""
+    context = {}
+    for key, names in _CI_ENV.items():
+        context[key] = next((os.environ[n] for n in names if os.environ.get(n)), None)
+    for key, args in _GIT.items():
+        if context[key] is None:
+            try:
+                out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5)
+                context[key] = out.stdout.strip() or None if out.returncode == 0 else None
+            except (OSError, subprocess.TimeoutExpired):
+                context[key] = None
+    return context
+
+
+def config_key(result: BenchmarkResult) -> str:
+    """Same model, configuration and machine -> same key: only like is trended with like."""
+    env = result.environment
+    identity = {"benchmark": benchmark_name(result),
+                "gflops": result.model.gflops_per_image,
+                "requested": {k: v for k, v in result.requested.items()
+                              if k not in ("time", "iterations", "until_stable", "max_time",
+                                           "warmup", "repeat", "recompile", "roofline",
+                                           "perf_counters", "cache_dir")},
+                "machine": [env.get("cpu"), env.get("cpu_logical_cores"), env.get("openvino")]}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def append(path: str, result: BenchmarkResult) -> int:
+    context = vcs_context()
+    values = {name: value_of(result, name) for name in METRICS}
+    conn = connect(path)
+    try:
+        with conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (recorded_at, status, config_key, benchmark, fps, p50, p90, "
+                "p99, gflops, git_commit, git_branch, ci_run_id, environment, result) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (result.environment["timestamp"], result.status, config_key(result),
+                 benchmark_name(result), values["fps"], values["p50"], values["p90"],
+                 values["p99"], values["gflops"], context["git_commit"], context["git_branch"],
+                 context["ci_run_id"], json.dumps(result.environment),
+                 json.dumps(result.to_dict(), allow_nan=False)))
+            return int(cursor.lastrowid)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Point:
+    run_id: int
+    recorded_at: str
+    value: float
+    commit: str | None
+
+
+@dataclass(frozen=True)
+class StepChange:
+    index: int            # position in the series where the new level begins
+    point: Point
+    before: float         # median level before
+    after: float          # median level after
+    change_pct: float
+
+
+def series(path: str, metric: str) -> dict[tuple[str, str], list[Point]]:
+    """Complete runs per (config key, benchmark name), oldest first."""
+    if not os.path.isfile(path):
+        raise UsageError(f"history database not found: {path}")
+    if metric not in METRICS:
+        raise UsageError(f"--metric: unknown metric {metric!r} (known: {', '.join(METRICS)})")
+    conn = connect(path)
+    try:
+        rows = conn.execute(f"SELECT config_key, benchmark, id, recorded_at, {metric}, git_commit "
+                            "FROM runs WHERE status = 'complete' ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    grouped: dict[tuple[str, str], list[Point]] = {}
+    for key, name, run_id, recorded_at, value, commit in rows:
+        grouped.setdefault((key, name), []).append(Point(run_id, recorded_at, value, commit))
+    return grouped
+
+
+def step_changes(values: list[float], threshold_pct: float = 5.0, window: int = 5,
+                 min_segment: int = 3) -> list[tuple[int, float, float]]:
+    """Indices where a persistent level shift begins: (index, level before, level after).
+
+    At index i the series is split into up to ``window`` points before (since the last
+    change) and after.  A step starts at i when the medians differ by more than the
+    threshold, the Welch interval of the means excludes zero, the point at i itself is
+    already on the new side, and at least two thirds of the points after it are: one
+    outlier moves neither a median nor two thirds of a window.
+    """
+    found = []
+    start = 0
+    i = min_segment
+    while i <= len(values) - min_segment:
+        before = values[max(start, i - window):i]
+        after = values[i:i + window]
+        if len(before) < min_segment:
+            i += 1
+            continue
+        level_before, level_after = statistics.median(before), statistics.median(after)
+        change = 100 * (level_after / level_before - 1) if level_before else math.inf
+        midpoint = (level_before + level_after) / 2
+        on_new_side = [(v > midpoint) == (level_after > level_before) for v in after]
+        interval = difference_interval(Samples(before, "runs"), Samples(after, "runs"))
+        significant = interval is not None and (interval[0] > 0 or interval[1] < 0)
+        if abs(change) > threshold_pct and significant and on_new_side[0] and \
+                sum(on_new_side) * 3 >= 2 * len(after):
+            found.append((i, level_before, level_after))
+            start = i
+            i += min_segment
+        else:
+            i += 1
+    return found
+
+
+def trend(points: list[Point], threshold_pct: float = 5.0) -> list[StepChange]:
+    values = [p.value for p in points]
+    return [StepChange(i, points[i], before, after, 100 * (after / before - 1))
+            for i, before, after in step_changes(values, threshold_pct)]
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low or 1.0
+    return "".join(_BARS[min(int((v - low) / span * len(_BARS)), len(_BARS) - 1)]
+                   for v in values)

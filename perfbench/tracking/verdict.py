@@ -1,0 +1,262 @@
+"""Did NEW get slower than BASE, beyond noise?
+
+A metric changes only when the change is **both** beyond its threshold (default 5 %) **and**
+statistically significant: the 95 % confidence interval of the difference of means
+(Welch) excludes zero.  The samples are the most honest repeated measurements available:
+
+* several files per side (repeated CI runs), or several ``--repeat`` trials: one value per
+  run/trial, so run-to-run noise is what the test sees;
+* otherwise one run's steady 1 s windows, with the variance inflated for their lag-1
+  autocorrelation (see ``stability.py``); this sees within-run noise only, so the result says
+  so and recommends ``--repeat``.
+
+Trials and windows of one run are consecutive and correlated, so they understate how much a
+whole run varies from the next.  On the 2-core CI machines, twenty identical runs of
+profiles/ci.toml (two sessions of ten) had run-to-run CVs of FPS 3.1–3.4 %, p50 2.8 %,
+p90 3.7 % and p99 ~25 % (one run's tail doubled in all its trials), while trials inside a
+run agreed within ~1 %.  One run per side cannot measure that, so its variance of the mean
+is floored at ``(floor · mean)²`` with the per-metric floors of
+:data:`DEFAULT_NOISE_FLOORS_PCT` (``--noise-floor``), a known variance (normal quantile).
+Several files per side measure run-to-run noise directly and get no floor.
+
+Which metrics gate the exit status: FPS, p50, p90 and GFLOP/s by default (``--gate``).  p99
+is compared and shown but does not fail the gate unless asked: in the A/A runs above, one
+run in ten had its p99 doubled in every trial by the host, so a p99 gate on single CI runs
+fails on machine noise.
+
+Welch's interval is used rather than Mann–Whitney U because CI comparisons often have three
+runs a side, where the smallest two-sided Mann–Whitney p-value (0.10) can never reach 0.05.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+
+from perfbench.errors import UsageError
+from perfbench.results.types import BenchmarkResult
+from perfbench.results.metrics import METRICS, unit_samples, value_of
+from perfbench.stats.intervals import Z_95, lag1_autocorrelation, t_critical
+
+DEFAULT_THRESHOLD_PCT = 5.0
+DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
+#: Run-to-run CV assumed for a side with one run, per metric (measured, see above).
+DEFAULT_NOISE_FLOORS_PCT = {"fps": 4.0, "p50": 4.0, "p90": 5.0, "p99": 20.0, "gflops": 4.0}
+SCHEMA = "perfbench.comparison"
+SCHEMA_VERSION = 1
+_LIKE_CONFIG = ("device", "hint", "streams", "threads", "precision", "requests", "api",
+                "shape", "pin")
+_LIKE_ENV = ("cpu", "cpu_logical_cores", "openvino")
+_LIKE_MODEL = ("name", "batch", "gflops_per_image")
+
+
+@dataclass(frozen=True)
+class Samples:
+    values: list[float]
+    kind: str                      # "runs", "trials" or "windows"
+    floor_pct: float = 0.0         # run-to-run CV assumed for a single run
+
+    @functools.cached_property
+    def measured_variance_of_mean(self) -> float:
+        n = len(self.values)
+        var = statistics.variance(self.values) / n
+        if self.kind == "windows":
+            rho = lag1_autocorrelation(self.values)
+            var *= (1 + rho) / (1 - rho)
+        return var
+
+    @property
+    def floor_variance(self) -> float:
+        return (self.floor_pct / 100 * statistics.fmean(self.values)) ** 2
+
+    @property
+    def floored(self) -> bool:
+        """True when the assumed run-to-run noise outweighs what was measured."""
+        return self.floor_variance > self.measured_variance_of_mean
+
+    @property
+    def variance_of_mean(self) -> float:
+        return max(self.measured_variance_of_mean, self.floor_variance)
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    name: str
+    unit: str
+    bigger_is_better: bool
+    baseline: float
+    new: float
+    change_pct: float
+    diff_ci_pct: tuple[float, float] | None   # 95 % CI of the change, % of baseline
+    significant: bool
+    threshold_pct: float
+    samples: str
+    verdict: str                   # "regression", "improvement" or "no significant change"
+    gating: bool = True            # whether a regression here fails the comparison
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["diff_ci_pct"] = list(self.diff_ci_pct) if self.diff_ci_pct else None
+        return data
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline_files: list[str]
+    new_files: list[str]
+    changes: list[MetricChange]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[MetricChange]:
+        """Regressions that fail the gate (non-gating ones are only reported)."""
+        return [c for c in self.changes if c.verdict == "regression" and c.gating]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.regressions else 0
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
+                "baseline": self.baseline_files, "new": self.new_files,
+                "regression": bool(self.regressions),
+                "gate": [c.name for c in self.changes if c.gating],
+                "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings}
+
+
+def parse_thresholds(specs: list[str]) -> dict[str, float]:
+    """``5%`` sets every metric; ``p99=10%`` one metric.  Later specs win."""
+    return parse_per_metric(specs, {name: DEFAULT_THRESHOLD_PCT for name in METRICS},
+                            "--threshold")
+
+
+def parse_gate(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return DEFAULT_GATE
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in METRICS]
+    if unknown or not names:
+        raise UsageError(f"--gate: unknown metric {unknown[0] if unknown else text!r} "
+                         f"(known: {', '.join(METRICS)})")
+    return names
+
+
+def parse_noise_floors(specs: list[str]) -> dict[str, float]:
+    return parse_per_metric(specs, dict(DEFAULT_NOISE_FLOORS_PCT), "--noise-floor")
+
+
+def parse_per_metric(specs: list[str], defaults: dict[str, float], flag: str) -> dict[str, float]:
+    """Per-metric percentages: ``5%`` sets every metric, ``p99=10%`` one; later specs win."""
+    values = dict(defaults)
+    for spec in specs:
+        name, _, value = spec.rpartition("=")
+        targets = [name] if name else list(METRICS)
+        if name and name not in METRICS:
+            raise UsageError(f"{flag}: unknown metric {name!r} (known: {', '.join(METRICS)})")
+        try:
+            pct = float(value.strip().rstrip("%"))
+        except ValueError:
+            raise UsageError(f"{flag}: {spec!r} is not a percentage like 5%") from None
+        if not 0 <= pct < 1000 or not math.isfinite(pct):
+            raise UsageError(f"{flag}: {spec!r} is out of range")
+        for target in targets:
+            values[target] = pct
+    return values
+
+
+def samples_for(results: list[BenchmarkResult], name: str, noise_floor_pct: float) -> Samples:
+    if len(results) >= 2:
+        return Samples([value_of(r, name) for r in results], "runs")
+    values, kind = unit_samples(results[0], name)
+    return Samples(values, kind, noise_floor_pct)
+
+
+def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
+    """95 % Welch interval of mean(new) − mean(base)."""
+    if len(base.values) < 2 or len(new.values) < 2:
+        return None
+    va, vb = base.variance_of_mean, new.variance_of_mean
+    diff = statistics.fmean(new.values) - statistics.fmean(base.values)
+    if va + vb == 0:
+        return diff, diff
+    # Welch-Satterthwaite degrees of freedom; a floored (known) variance adds none.
+    estimated = sum(v**2 / (len(s.values) - 1) for s, v in ((base, va), (new, vb))
+                    if not s.floored)
+    critical = Z_95 if estimated == 0 else t_critical(max(int((va + vb) ** 2 / estimated), 1))
+    half = critical * math.sqrt(va + vb)
+    return diff - half, diff + half
+
+
+def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
+                   threshold: float,
+                   noise_floor_pct: float) -> MetricChange:
+    unit, bigger = METRICS[name]
+    base_value = statistics.fmean(value_of(r, name) for r in base)
+    new_value = statistics.fmean(value_of(r, name) for r in new)
+    change = 100 * (new_value / base_value - 1) if base_value else math.inf
+    base_samples = samples_for(base, name, noise_floor_pct)
+    new_samples = samples_for(new, name, noise_floor_pct)
+    interval = difference_interval(base_samples, new_samples)
+    significant = interval is not None and (interval[0] > 0 or interval[1] < 0)
+    ci_pct = None
+    if interval is not None and base_value:
+        ci_pct = (100 * interval[0] / base_value, 100 * interval[1] / base_value)
+    verdict = "no significant change"
+    if significant and abs(change) > threshold:
+        better = (change > 0) == bigger
+        verdict = "improvement" if better else "regression"
+    kind = base_samples.kind if base_samples.kind == new_samples.kind else \
+        f"{base_samples.kind}/{new_samples.kind}"
+    return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
+                        threshold, kind, verdict)
+
+
+def like_with_like(base: list[BenchmarkResult], new: list[BenchmarkResult]) -> list[str]:
+    """Differences that make the comparison one of unlike things."""
+    problems = []
+    reference = base[0]
+    for other in base[1:] + new:
+        ma, mb = (tuple(getattr(r.model, k) for k in _LIKE_MODEL) for r in (reference, other))
+        if ma != mb:
+            problems.append("different model: " + ", ".join(
+                f"{k} {a!r} vs {b!r}" for k, a, b in zip(_LIKE_MODEL, ma, mb) if a != b))
+        ra, rb = reference.requested, other.requested
+        for key in _LIKE_CONFIG:
+            if ra.get(key) != rb.get(key):
+                problems.append(f"different config: {key} {_shown(ra.get(key))} vs "
+                                f"{_shown(rb.get(key))}")
+        ea, eb = reference.environment, other.environment
+        for key in _LIKE_ENV:
+            if ea.get(key) != eb.get(key):
+                problems.append(f"different machine: {key} {ea.get(key)!r} vs {eb.get(key)!r}")
+    return sorted(set(problems))
+
+
+def _shown(value) -> str:
+    """A requested setting as a user reads it: unset means the device chose."""
+    return "auto" if value is None else repr(value)
+
+
+def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files: list[str],
+            new_files: list[str],
+            thresholds: dict[str, float], strict: bool = False,
+            noise_floors: dict[str, float] | None = None,
+            gate: tuple[str, ...] = DEFAULT_GATE) -> Comparison:
+    warnings = like_with_like(base, new)
+    if warnings and strict:
+        raise UsageError(f"--strict: not like with like: {warnings[0]}")
+    for path, result in zip(base_files + new_files, base + new):
+        if result.status != "complete":
+            warnings.append(f"{path}: status {result.status!r}, not a complete run")
+    floors = noise_floors if noise_floors is not None else dict(DEFAULT_NOISE_FLOORS_PCT)
+    changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
+                                                  floors[name]), gating=name in gate)
+               for name in METRICS]
+    if len(base) == 1 or len(new) == 1:
+        assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
+        warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "
+                        "--noise-floor); pass several result files per side to measure it")
+    return Comparison(base_files, new_files, changes, warnings)

@@ -1,0 +1,49 @@
+"""The one reader of result files: typed, validated, and faithful to version-1 files."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from perfbench.errors import UsageError
+from perfbench.reporters import json_report
+from perfbench.results import BenchmarkResult, load
+
+#: Written by perfbench 0.1.0 before the typed reader existed (`perfbench run --repeat 2`
+#: on the tiny conv model): what users' baselines and histories hold today.
+V1_FILE = Path(__file__).resolve().parent.parent / "data" / "result_v1.json"
+
+
+def test_version_1_file_loads_typed_and_writes_back_identically():
+    result = load(str(V1_FILE))
+    assert isinstance(result, BenchmarkResult)
+    assert json_report.render(result) == V1_FILE.read_text()      # byte for byte
+    original = json.loads(V1_FILE.read_text())
+    assert result.fps == original["results"]["fps"]
+    assert result.latency.p99 == original["results"]["latency_ms"]["p99"]
+    assert len(result.trials) == 2 and len(result.windows) == len(original["timeline"])
+    assert result.precision.fps_windows.high == \
+        original["precision"]["fps_windows"]["ci95_high"]
+
+
+def test_a_fresh_result_round_trips(tiny_ir, tmp_path):
+    from perfbench import BenchmarkConfig, run
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=50))
+    path = tmp_path / "r.json"
+    json_report.write(result, str(path))
+    assert load(str(path)) == result
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d["results"].update(duration_s="long"), "results.duration_s must be a finite"),
+    (lambda d: d["results"]["latency_ms"].pop("p99"), "results.latency_ms.p99 is missing"),
+    (lambda d: d["timeline"][0].update(completed=None), "timeline[0].completed must be a number"),
+    (lambda d: d.update(environment=[]), "environment must be an object"),
+])
+def test_damaged_fields_are_named(tmp_path, edit, message):
+    document = json.loads(V1_FILE.read_text())
+    edit(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load(str(path))
