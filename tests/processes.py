@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import selectors
 import subprocess
 import time
+from pathlib import Path
 
 #: Generous: only a broken program takes this long to reach its next phase.
 MARKER_TIMEOUT_S = 300
@@ -28,3 +30,12 @@ def wait_for_marker(proc: subprocess.Popen, marker: str,
             if marker in line:
                 return seen
     raise AssertionError(f"no {marker!r} within {timeout} s: {''.join(seen)}")
+
+
+#: The checkout these tests belong to (not the working directory pytest was started in).
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
+
+
+def checkout_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess that must import this checkout's perfbench."""
+    return dict(os.environ, PYTHONPATH=CHECKOUT, **extra)

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from tests.processes import CHECKOUT
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write, check_writable
 
@@ -39,7 +40,7 @@ files.atomic_write(path, text)
 def test_killed_writer_never_leaves_a_truncated_file(tmp_path, mode):
     target = tmp_path / "result.json"
     target.write_text('{"old": 1}')
-    script = KILLED_WRITER.format(root=os.getcwd())
+    script = KILLED_WRITER.format(root=CHECKOUT)
     proc = subprocess.run([sys.executable, "-c", script, mode, str(target)], timeout=60)
     assert proc.returncode == -9
     assert json.loads(target.read_text()) == {"old": 1}

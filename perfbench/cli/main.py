@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from perfbench import __version__
-from perfbench.cli.options import add_setting_options, flag, given_settings
+from perfbench.cli.options import flag, given_settings
+from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
 from perfbench.settings.values import positive_float
 from perfbench.errors import RunFailed, UsageError
@@ -17,91 +17,6 @@ from perfbench.files import check_writable
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's default prints the whole usage block
-        raise UsageError(message)
-
-
-def _add_output_options(p: argparse.ArgumentParser, tracking: bool = True) -> None:
-    out = p.add_argument_group("output")
-    out.add_argument("--profile", help="profile name (see `perfbench profiles`) or .toml path")
-    out.add_argument("--json", help="write the result as JSON to this path (- for stdout)")
-    out.add_argument("-q", "--quiet", action="store_true", help="no live progress display")
-    out.add_argument("-v", "--verbose", action="store_true",
-                     help="print each phase (compiled, warming up, measuring) to stderr")
-    if tracking:
-        _add_tracking_options(out)
-
-
-def _add_tracking_options(group) -> None:
-    group.add_argument("--history", metavar="DB", help="append the result to this SQLite "
-                       "history database")
-    group.add_argument("--export-gab", metavar="PREFIX", help="github-action-benchmark JSON: "
-                       "PREFIX-bigger.json and PREFIX-smaller.json")
-    group.add_argument("--export-bmf", metavar="PATH", help="Bencher Metric Format JSON")
-    group.add_argument("--export-csv", metavar="PATH", help="CSV of the main figures")
-
-
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="perfbench", description="Throughput/latency benchmarks for "
-                     "OpenVINO inference.")
-    parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser("run", help="benchmark a model")
-    add_setting_options(run)
-    _add_output_options(run)
-    export = sub.add_parser("export", help="write the built-in model as OpenVINO IR")
-    export.add_argument("output", help="path of the .xml file (the .bin goes beside it)")
-    export.add_argument("-b", "--batch", default="1")
-    export.add_argument("--seed", default="0")
-    info = sub.add_parser("info", help="devices, CPU and OpenVINO version")
-    info.add_argument("--json", help="also write the information as JSON (- for stdout)")
-    sub.add_parser("profiles", help="list built-in profiles")
-    comp = sub.add_parser("compare", help="baseline vs new result(s); exit 1 on regression")
-    comp.add_argument("files", nargs="*", metavar="FILE", help="BASE.json NEW.json")
-    comp.add_argument("--base", nargs="+", default=[], metavar="FILE",
-                      help="baseline result files (pooled)")
-    comp.add_argument("--new", nargs="+", default=[], metavar="FILE",
-                      help="new result files (pooled)")
-    comp.add_argument("--threshold", action="append", default=[], metavar="PCT",
-                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
-    comp.add_argument("--gate", metavar="METRICS",
-                      help="metrics whose regression fails the check (default fps,p50,p90,"
-                      "gflops; p99 is reported but not gating unless listed)")
-    comp.add_argument("--strict", action="store_true",
-                      help="error (exit 2) instead of a warning when not like with like")
-    comp.add_argument("--noise-floor", action="append", default=[], metavar="PCT",
-                      help="run-to-run CV assumed for a side with one run, e.g. 4%% or "
-                      "p99=20%% (defaults: fps/p50/gflops 4, p90 5, p99 20)")
-    comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
-    comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
-    comp.add_argument("--export-gab", metavar="PREFIX")
-    comp.add_argument("--export-bmf", metavar="PATH")
-    comp.add_argument("--export-csv", metavar="PATH")
-    sweep = sub.add_parser("sweep", help="sizing study over a grid of settings")
-    add_setting_options(sweep, sweep=True)
-    _add_output_options(sweep, tracking=False)
-    grid = sweep.add_argument_group("sweep output")
-    grid.add_argument("--csv", metavar="PATH", help="one row per point")
-    grid.add_argument("--plot", metavar="PATH", help="throughput vs latency, .png or .svg "
-                      "(needs perfbench[plot])")
-    grid.add_argument("--resume", action="store_true",
-                      help="continue the sweep saved in --json, re-running missing points")
-    hist = sub.add_parser("history", help="trend per configuration from a history database")
-    hist.add_argument("database")
-    hist.add_argument("--metric", default="fps", help="fps, p50, p90, p99 or gflops")
-    hist.add_argument("--config-match", metavar="TEXT",
-                      help="only configurations whose key or name contains TEXT")
-    hist.add_argument("--threshold", default="5", help="step-change threshold in %% (default 5)")
-    peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
-    peak.add_argument("-d", "--device", default="CPU")
-    peak.add_argument("--precision", action="append",
-                      help="f32, bf16 or f16; repeat for several (default: f32 and the "
-                      "device's default precision)")
-    peak.add_argument("-t", "--time", default="2", help="seconds per kernel (default 2)")
-    return parser
 
 
 def _run_settings(args: argparse.Namespace, skip: tuple[str, ...] = ()) -> dict:

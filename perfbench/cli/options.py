@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import argparse
 
+from perfbench.errors import UsageError
 from perfbench.settings.config import GRID_KEYS, SETTINGS, SWEEP_OPTIONS
 
 GROUP_ORDER = ("model", "device", "measurement", "precision and diagnostics")
+
+
+class NotInSweep(argparse.Action):
+    """A run option that a sweep would silently ignore: refuse it, saying why."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        raise UsageError(f"sweep: {option_string} does not apply to a sweep; each point "
+                         "measures until --until-stable holds or --point-time runs out, once")
 
 
 def flag(name: str) -> str:
@@ -22,10 +31,11 @@ def add_setting_options(parser: argparse.ArgumentParser, sweep: bool = False) ->
     dimensions take comma lists."""
     groups = {name: parser.add_argument_group(name) for name in GROUP_ORDER}
     for name, spec in SETTINGS.items():
+        names = [n for n in (spec.short, flag(name)) if n]
         if sweep and not spec.in_sweep:
+            parser.add_argument(*names, nargs="?", action=NotInSweep, help=argparse.SUPPRESS)
             continue
         group = groups[spec.group]
-        names = [n for n in (spec.short, flag(name)) if n]
         help_text = spec.help + (" (a comma list sweeps it)" if sweep and name in GRID_KEYS
                                  else "")
         if spec.cli == "value":

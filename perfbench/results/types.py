@@ -344,22 +344,23 @@ class BenchmarkResult:
             duration_s=_number(results, "duration_s", "results"),
             completed_requests=int(_number(results, "completed_requests", "results")),
             stop_reason=str(data.get("stop_reason") or "time"), latency=latency,
-            windows=tuple(_simple(Window, w, f"timeline[{i}]")
-                          for i, w in enumerate(data.get("timeline") or [])),
             environment=_table(data.get("environment"), "environment"),
-            trials=tuple(_simple(Trial, t, f"trials[{i}]")
-                         for i, t in enumerate(data.get("trials") or [])),
             precision=Precision.from_dict(data.get("precision")),
             system=_simple(SystemSummary, data["system"], "system")
             if data.get("system") is not None else None,
-            checks=tuple(_simple(Check, c, f"checks[{i}]")
-                         for i, c in enumerate(data.get("checks") or [])),
-            roofline=data.get("roofline"),
-            layers=tuple(_simple(LayerTime, layer, f"perf_counters[{i}]")
-                         for i, layer in enumerate(data.get("perf_counters") or [])),
-            load=data.get("load"), warnings=tuple(data.get("warnings") or ()))
+            roofline=data.get("roofline"), load=data.get("load"),
+            warnings=tuple(data.get("warnings") or ()), **_records(data))
         _check_derived(result, results)
         return result
+
+
+def _records(data: dict) -> dict:
+    """The result's lists of records (windows, trials, checks, layers), each validated."""
+    lists = {"windows": ("timeline", Window), "trials": ("trials", Trial),
+             "checks": ("checks", Check), "layers": ("perf_counters", LayerTime)}
+    return {name: tuple(_simple(cls, item, f"{key}[{i}]")
+                        for i, item in enumerate(data.get(key) or []))
+            for name, (key, cls) in lists.items()}
 
 
 def _check_derived(result: BenchmarkResult, stored: dict) -> None:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.processes import CHECKOUT
 from perfbench.tracking import history
 from perfbench.cli.main import main
 from tests.models import synthetic_result
@@ -56,7 +57,7 @@ def test_concurrent_writers_lose_no_row(tmp_path, writers):
     """Several processes create and fill the same new database at once (as parallel CI
     jobs do): every row arrives and no writer fails."""
     db = str(tmp_path / "shared.db")
-    script = WRITER.format(root=os.getcwd(), tests=os.path.join(os.getcwd(), "tests"))
+    script = WRITER.format(root=CHECKOUT, tests=os.path.join(CHECKOUT, "tests"))
     start = str(time.time() + 3)
     procs = [subprocess.Popen([sys.executable, "-c", script, db, start])
              for _ in range(writers)]

@@ -15,7 +15,7 @@ from perfbench.sizing.grid import PointSummary, recommend
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import plan, run_sweep, save_to, time_cap
 from tests.models import synthetic_document
-from tests.processes import wait_for_marker
+from tests.processes import checkout_env, wait_for_marker
 
 
 def _spec(tiny_ir, **kwargs):
@@ -111,7 +111,7 @@ def test_sizing_profile_and_bad_sweep_input(capsys):
 
 def test_interrupted_sweep_is_saved_and_resumable(tiny_ir, tmp_path):
     out = tmp_path / "s.json"
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    env = checkout_env()
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "sweep", "-m", tiny_ir,
                              "--streams", "1,2", "--requests", "1,2", "--point-time", "1",
                              "--until-stable", "0.01", "-q", "-v", "--json", str(out)],

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.processes import checkout_env
 from perfbench.cli.main import main
 from perfbench.results.types import SCHEMA, SCHEMA_VERSION
 
@@ -97,7 +98,7 @@ def test_garbage_model_file(tmp_path, capsys):
 
 
 def test_subprocess_module_entry_point_and_exit_codes(tiny_ir):
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    env = checkout_env()
     ok = subprocess.run([sys.executable, "-m", "perfbench", "run", "-m", tiny_ir, "-n", "5",
                          "--json", "-"], capture_output=True, text=True, env=env, timeout=120)
     assert ok.returncode == 0, ok.stderr

@@ -12,9 +12,9 @@ import pytest
 from perfbench import BenchmarkConfig
 from perfbench import run
 from perfbench.errors import Interrupted
-from tests.processes import wait_for_marker
+from tests.processes import checkout_env, wait_for_marker
 
-ENV = dict(os.environ, PYTHONPATH=os.getcwd(), PYTHONUNBUFFERED="1")
+ENV = checkout_env(PYTHONUNBUFFERED="1")
 
 
 def _start(args):
