@@ -1,18 +1,26 @@
 """Output files: checked before a run starts, written atomically after it ends.
 
 A crash or a full disk must never leave a truncated JSON where a good one was, and an
-unwritable path must be reported before minutes of measuring, not after.
+unwritable path must be reported before minutes of measuring, not after.  Missing parent
+directories are created (CI caches start empty), a file keeps its permissions when it is
+replaced, and a new one gets the umask's, as any other program's output would.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import sys
 import tempfile
 
 from perfbench.errors import UsageError
 
 
 def check_writable(path: str, flag: str) -> None:
+    """Refuse, before anything is measured, a path the result could not be written to:
+    the parent directory is created and a probe file is really created there (``os.access``
+    says yes to root everywhere, /proc included)."""
     if path == "-":
         return
     if not path.strip() or "\x00" in path:
@@ -20,20 +28,38 @@ def check_writable(path: str, flag: str) -> None:
     if os.path.isdir(path):
         raise UsageError(f"{flag}: {path} is a directory, not a file")
     parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise UsageError(f"{flag}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+    try:
+        os.makedirs(parent, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".perfbench-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot write in {parent}: {exc.strerror}") from None
+    if os.path.exists(path) and not os.access(path, os.W_OK):
         raise UsageError(f"{flag}: {path} is not writable")
+
+
+def _mode_for(path: str) -> int:
+    """The existing file's permissions, else what the umask gives a new file."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write(path: str, text: str) -> None:
     """Write to a temp file in the same directory, fsync, then rename over ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=".perfbench-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -42,3 +68,24 @@ def atomic_write(path: str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def json_text(data: object) -> str:
+    """Strict JSON: NaN or an infinity is a bug to surface, never a file other tools reject."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def write_json(path: str, data: object) -> None:
+    """``data`` as strict JSON to ``path`` (atomically), or to stdout for ``-``."""
+    text = json_text(data)
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        atomic_write(path, text)
+
+
+def fallback_path(kind: str) -> str:
+    """Where a result goes when the asked-for path failed after measuring."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return os.path.join(tempfile.gettempdir(), f"perfbench-{kind}-{stamp}-{os.getpid()}.json")

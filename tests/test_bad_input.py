@@ -221,7 +221,7 @@ def test_nothing_evaluates_code_from_files():
     ["run", "--model", ""], ["run", "--device", ""], ["run", "--json", ""],
     ["run", "--shape", "[1,2"], ["run", "--time", "1e400"], ["run", "--batch", "１"],
     ["run", "--requests", "99999999999999999999"], ["run", "--profile", ""],
-    ["run", "--cache-dir", " "], ["info", "--json", "/nonexistent/dir/x.json"],
+    ["run", "--cache-dir", " "], ["info", "--json", "/proc/perfbench/x.json"],
     ["peak", "--precision", "int8"], ["peak", "--time", "-1"], ["export"],
 ])
 def test_specific_bad_invocations(argv, capsys):

@@ -65,15 +65,38 @@ def test_check_writable(tmp_path):
     check_writable(str(tmp_path / "new.json"), "--json")
     with pytest.raises(UsageError, match="is a directory"):
         check_writable(str(tmp_path), "--json")
-    with pytest.raises(UsageError, match="does not exist"):
-        check_writable(str(tmp_path / "no" / "r.json"), "--json")
+    check_writable(str(tmp_path / "cache" / "deep" / "h.db"), "--history")   # CI caches
+    assert (tmp_path / "cache" / "deep").is_dir() and not list((tmp_path / "cache" / "deep").iterdir())
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(UsageError, match="does not exist"):
+    with pytest.raises(UsageError, match="cannot write in"):
         check_writable(str(blocker / "r.json"), "--json")
+    # os.access says yes to root even here; a real probe file does not
+    with pytest.raises(UsageError, match="--json: cannot write in /proc"):
+        check_writable("/proc/x.json", "--json")
     if os.geteuid() != 0:
         locked = tmp_path / "locked"
         locked.mkdir()
         locked.chmod(0o500)
-        with pytest.raises(UsageError, match="not writable"):
+        with pytest.raises(UsageError, match="cannot write in"):
             check_writable(str(locked / "r.json"), "--json")
+
+
+def test_replacing_a_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path):
+    shared = tmp_path / "shared.json"
+    shared.write_text("{}")
+    shared.chmod(0o644)
+    atomic_write(str(shared), "[]")
+    assert shared.stat().st_mode & 0o777 == 0o644 and shared.read_text() == "[]"
+    old = os.umask(0o027)
+    try:
+        atomic_write(str(tmp_path / "new.json"), "[]")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o640
+
+
+def test_json_is_strict():
+    from perfbench.files import json_text
+    with pytest.raises(ValueError):
+        json_text({"change_pct": float("inf")})

@@ -115,7 +115,7 @@ def test_console_script_runs_every_command_from_the_wheel(venv, tiny_ir, tmp_pat
     assert json.loads((tmp_path / "cmp.json").read_text())["regression"] is False
 
     done = _run(venv, tmp_path, "perfbench", "history", "hist/h.db")
-    assert done.returncode == 0 and "tiny_conv" in done.stdout, done.stderr
+    assert done.returncode == 0 and "tiny" in done.stdout, done.stderr
 
     done = _run(venv, tmp_path, "perfbench", "profiles")
     assert done.returncode == 0, done.stderr

@@ -14,8 +14,8 @@ from perfbench.measure.windows import Progress
 
 
 class LiveDisplay:
-    def __init__(self, console: Console, batch: int, enabled: bool):
-        self.console, self.batch = console, batch
+    def __init__(self, console: Console, enabled: bool):
+        self.console = console
         self.enabled = enabled and console.is_terminal
         self._live: Live | None = None
 
@@ -37,8 +37,7 @@ class LiveDisplay:
 
     def describe(self, progress: Progress) -> str:
         window = progress.last_window
-        span = window.end_s - window.start_s
-        fps = window.completed * self.batch / span if span > 0 else 0.0
+        fps = window.rate() * progress.batch
         if progress.time_limit_s is not None:
             remaining = f"{max(progress.time_limit_s - progress.elapsed_s, 0):.0f} s left"
         else:

@@ -34,6 +34,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path, flag in ((args.json, "--json"), (args.history, "--history")):
         if path is not None:
             check_writable(path, flag)
+    if args.history is not None:
+        from perfbench.tracking.history import check_target
+        check_target(args.history)
     return run_command(config, json_path=args.json, quiet=args.quiet,
                        history=args.history, exports=_exports(args))
 

@@ -26,7 +26,7 @@ from perfbench.model.compile import compile_model
 from perfbench.measure.loop import make_pool, measure_async, warm_up
 from perfbench.measure.windows import StopLimits
 from perfbench.system.environment import cpu_model
-from perfbench.files import atomic_write
+from perfbench.files import write_json
 from perfbench.model.inputs import make_tensors
 from perfbench.model.prepare import InputSpec
 
@@ -108,7 +108,7 @@ def store_peak(device: str, precision: str, gflops: float) -> dict:
     data.setdefault(fingerprint(device), {})[precision] = entry
     path = cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(str(path), json.dumps(data, indent=2) + "\n")
+    write_json(str(path), data)
     return entry
 
 

@@ -48,6 +48,7 @@ class Progress:
     iteration_limit: int | None
     completed: int
     windows: list[Window]
+    batch: int = 1              # images per request, set by whoever knows the model
 
     @property
     def last_window(self) -> Window:
@@ -92,7 +93,7 @@ class WindowTracker:
                                              self.windows))
             if not final and self.stop_reason is None:
                 self.stop_reason = reason
-        if self.limits.stop_event.is_set():
+        if not final and self.stop_reason is None and self.limits.stop_event.is_set():
             self.stop_reason = "interrupted"
         return self.stop_reason is not None
 

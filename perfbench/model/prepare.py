@@ -8,6 +8,7 @@ naming the input and the dimension, not a guess.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from dataclasses import dataclass
 
 import openvino as ov
@@ -84,7 +85,8 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
         gflops, source = config.gflops, "user (--gflops)"
     else:
         gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
-    name = model.get_friendly_name() or os.path.basename(config.model)
+    # The file's stem: readers give generic names (every ONNX model is "onnx_Frontend_IR").
+    name = Path(config.model).stem or os.path.basename(config.model)
     return PreparedModel(model, name, config.model, specs, batch, gflops, source)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters.numbers import readable, signed_pct
 from perfbench.tracking.verdict import Comparison, MetricChange
 
-_STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim"}
+_STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim",
+          "inconclusive": "yellow"}
 
 
 def _verdict(change: MetricChange) -> str:
@@ -16,7 +18,7 @@ def _verdict(change: MetricChange) -> str:
 
 def _ci(change: MetricChange) -> str:
     if change.diff_ci_pct is None:
-        return "n/a (too few samples)"
+        return "n/a (too few samples)" if change.change_pct is not None else "n/a"
     low, high = change.diff_ci_pct
     return f"[{low:+.1f} %, {high:+.1f} %]"
 
@@ -27,7 +29,7 @@ def render(comparison: Comparison, console: Console) -> None:
         table.add_column(column, justify="right" if column in ("baseline", "new", "change")
                          else "left")
     for c in comparison.changes:
-        table.add_row(c.name, f"{c.baseline:,.4g}", f"{c.new:,.4g}", f"{c.change_pct:+.2f} %",
+        table.add_row(c.name, readable(c.baseline), readable(c.new), signed_pct(c.change_pct),
                       _ci(c), f"[{_STYLE[c.verdict]}]{_verdict(c)}[/]")
     console.print(table)
     thresholds = ", ".join(f"{c.name} {c.threshold_pct:g} %" for c in comparison.changes)
@@ -53,12 +55,13 @@ def markdown(comparison: Comparison) -> str:
              "| metric | baseline | new | change | 95 % CI of change | threshold | verdict |",
              "|---|---:|---:|---:|---|---:|---|"]
     icons = {"regression": "❌ regression", "improvement": "✅ improvement",
-             "no significant change": "no significant change"}
+             "no significant change": "no significant change",
+             "inconclusive": "⚠️ inconclusive"}
     for c in comparison.changes:
         ci = _ci(c).replace("[", "").replace("]", "")
         gating = "" if c.gating else " (not gating)"
-        lines.append(f"| {c.name} ({c.unit}) | {c.baseline:,.3f} | {c.new:,.3f} | "
-                     f"{c.change_pct:+.2f} % | {ci} | {c.threshold_pct:g} % | "
+        lines.append(f"| {c.name} ({c.unit}) | {readable(c.baseline)} | {readable(c.new)} | "
+                     f"{signed_pct(c.change_pct)} | {ci} | {c.threshold_pct:g} % | "
                      f"{icons[c.verdict]}{gating} |")
     lines.append("")
     lines.extend(f"> warning: {w}" for w in comparison.warnings)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 
-from perfbench.files import atomic_write
+from perfbench.files import json_text, write_json
 from perfbench.results.types import BenchmarkResult
 
 
 def render(result: BenchmarkResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+    return json_text(result.to_dict())
 
 
 def write(result: BenchmarkResult, path: str) -> None:
-    text = render(result)
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        atomic_write(path, text)
+    write_json(path, result.to_dict())

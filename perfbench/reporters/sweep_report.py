@@ -11,6 +11,7 @@ from rich.table import Table
 
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write
+from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
@@ -28,9 +29,9 @@ def _measured(point: Point) -> dict:
     result = point.result
     if result is None:
         return {}
-    low, high = point.fps_interval()
+    fps, low, high = fps_estimate(result)
     return {"resolved_streams": result.resolved.get("streams", ""),
-            "resolved_requests": result.pool_size, "throughput_fps": result.fps,
+            "resolved_requests": result.pool_size, "throughput_fps": fps,
             "throughput_ci95_low": low, "throughput_ci95_high": high,
             "latency_p50_ms": result.latency.median, "latency_p90_ms": result.latency.p90,
             "latency_p99_ms": result.latency.p99, "effective_gflops": result.effective_gflops,
@@ -144,7 +145,7 @@ def plot(sweep: Sweep, path: str) -> None:
     label = f"p{spec.sla_percentile:g}"
     done = [p for p in sweep.points if p.status == "done"]
     xs = [p.latency_at(spec.sla_percentile) for p in done]
-    ys = [p.result.fps for p in done]
+    ys = [fps_estimate(p.result)[0] for p in done]
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     ax.scatter(xs, ys, color="#4c72b0", zorder=3, label="measured point")
     for point, x, y in zip(done, xs, ys):

@@ -32,11 +32,21 @@ class Metric:
     upper: float | None = None
 
 
+def fps_estimate(result: BenchmarkResult) -> tuple[float, float | None, float | None]:
+    """A run's FPS with its 95 % interval: the mean of its steady windows when it has
+    them (the estimate the interval is about, without ramp-up and drain), else the
+    whole-window figure with no interval.  Exporters, compare and sweeps all use this, so
+    a value never falls outside its own bounds."""
+    estimate = result.precision.fps_windows if result.precision else None
+    if estimate is None:
+        return result.fps, None, None
+    return estimate.value, estimate.low, estimate.high
+
+
 def value_of(result: BenchmarkResult, name: str) -> float:
-    if name == "fps":
-        return result.fps
-    if name == "gflops":
-        return result.effective_gflops
+    if name in ("fps", "gflops"):
+        scale = result.model.gflops_per_image if name == "gflops" else 1.0
+        return fps_estimate(result)[0] * scale
     return getattr(result.latency, LATENCY_FIELDS[name])
 
 
@@ -46,7 +56,10 @@ def unit_samples(result: BenchmarkResult, name: str) -> tuple[list[float], str]:
     if len(result.trials) >= 2:
         return [_from_trial(t, name, result.model.gflops_per_image) for t in result.trials], \
             "trials"
-    values = [_from_window(w, name, result) for w in steady_windows(result.windows)]
+    trials = sorted({w.trial for w in result.windows})
+    steady = [w for t in trials for w in steady_windows([w for w in result.windows
+                                                          if w.trial == t])]
+    values = [_from_window(w, name, result) for w in steady]
     return [v for v in values if v is not None], "windows"
 
 
@@ -65,15 +78,14 @@ def _from_window(window: Window, name: str, result: BenchmarkResult) -> float | 
 
 def headline(result: BenchmarkResult) -> list[Metric]:
     """The metrics every exporter writes, with the FPS interval where the result has one."""
-    precision = result.precision
-    fps_ci = precision.fps_windows if precision else None
-    lat_ci = precision.latency_ci_ms if precision else {}
+    lat_ci = result.precision.latency_ci_ms if result.precision else {}
+    _, fps_low, fps_high = fps_estimate(result)
     metrics = []
     for name, (unit, bigger) in METRICS.items():
         low = high = None
-        if name in ("fps", "gflops") and fps_ci is not None:
+        if name in ("fps", "gflops") and fps_low is not None:
             scale = 1.0 if name == "fps" else result.model.gflops_per_image
-            low, high = fps_ci.low * scale, fps_ci.high * scale
+            low, high = fps_low * scale, fps_high * scale
         elif name in LATENCY_FIELDS and LATENCY_FIELDS[name] in lat_ci:
             low, high = lat_ci[LATENCY_FIELDS[name]]
         metrics.append(Metric(name, unit, bigger, value_of(result, name), low, high))

@@ -60,9 +60,10 @@ class _Session:
 
 
 def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
-                 on_window: ProgressCallback | None):
+                 on_window: ProgressCallback | None, batch: int):
     def hook(progress: Progress) -> str | None:
         monitor.sample()
+        progress.batch = batch
         if on_window is not None:
             on_window(progress)
         if rule is not None and rule.is_stable(progress.windows):
@@ -127,9 +128,12 @@ def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
             f"before --max-time {config.max_time:g} s; treat the figures as imprecise")
 
 
-def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult) -> dict | None:
+def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
+              measure: bool) -> dict | None:
+    """Efficiency against a cached peak; the peak is measured only when asked (and not
+    after a stop)."""
     precision = result.resolved.get("precision", "f32")
-    entry = peak_for(core, config.device, precision, measure=config.roofline)
+    entry = peak_for(core, config.device, precision, measure=measure)
     if entry is None:
         return None
     return {"precision": precision, "peak_gflops": entry["gflops"],
@@ -151,9 +155,21 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
         limits.stop_event = stop_event
     rule = StabilityRule(config.until_stable) if config.until_stable is not None else None
     monitor = SystemMonitor()
-    hook = _window_hook(monitor, rule, on_window)
-    runs: list[_TrialRun] = []
+    hook = _window_hook(monitor, rule, on_window, prepared.batch)
     monitor.start()
+    runs, session = _run_trials(core, prepared, session, config, limits, hook)
+    system = monitor.stop()
+    if not runs:
+        raise Interrupted("interrupted before measuring started; nothing to report")
+    interrupted = len(runs) < config.repeat or runs[-1].measured.stop_reason == "interrupted"
+    return _assemble(core, config, prepared, session, compile_ms, runs, system, interrupted,
+                     limits.stop_event.is_set())
+
+
+def _run_trials(core, prepared, session, config, limits, hook):
+    """Every ``--repeat`` trial, until a stop: a stop between trials or during a later
+    warm-up leaves fewer trials, which makes the run interrupted, not complete."""
+    runs: list[_TrialRun] = []
     for index in range(config.repeat):
         if limits.stop_event.is_set():
             break
@@ -165,13 +181,11 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
         runs.append(trial)
         if trial.measured.stop_reason == "interrupted":
             break
-    system = monitor.stop()
-    if not runs:
-        raise Interrupted("interrupted before measuring started; nothing to report")
-    return _assemble(core, config, prepared, session, compile_ms, runs, system)
+    return runs, session
 
 
-def _assemble(core, config, prepared, session, compile_ms, runs, system) -> BenchmarkResult:
+def _assemble(core, config, prepared, session, compile_ms, runs, system, interrupted: bool,
+              stop_requested: bool) -> BenchmarkResult:
     batch = prepared.batch
     recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
     latency = recorder.summary()
@@ -186,9 +200,11 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
     load = _load_summary(config, recorder, completed, duration)
-    interrupted = any(r.measured.stop_reason == "interrupted" for r in runs)
+    if stop_requested and not interrupted and (config.perf_counters or config.roofline):
+        warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
+                        "figures (the measured figures are complete)")
     layers = ()
-    if config.perf_counters and not interrupted:
+    if config.perf_counters and not stop_requested:
         layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
     model_info = ModelInfo(prepared.name, prepared.source,
                            tuple({"name": s.name, "element_type": s.element_type,
@@ -204,9 +220,8 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system) -> Benc
         latency=latency, windows=windows, environment=environment.describe(),
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
         layers=layers, load=load, warnings=tuple(warnings))
-    if interrupted:
-        return result
-    return dataclasses.replace(result, roofline=_roofline(core, config, result))
+    return dataclasses.replace(result, roofline=_roofline(
+        core, config, result, measure=config.roofline and not stop_requested))
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float) -> dict:

@@ -73,10 +73,16 @@ class PointSummary:
     fps_low: float | None = None    # 95 % CI of FPS, where the run had one
     fps_high: float | None = None
 
+    @property
+    def has_interval(self) -> bool:
+        return self.fps_low is not None and self.fps_high is not None
+
     def ties_with(self, other: "PointSummary") -> bool:
-        """FPS intervals overlap: the measurements cannot tell the two apart."""
-        return (self.fps_high if self.fps_high is not None else self.fps) >= \
-            (other.fps_low if other.fps_low is not None else other.fps)
+        """FPS intervals overlap: the measurements cannot tell the two apart.  A point
+        without an interval ties with nothing: nothing says how far off it may be."""
+        if not (self.has_interval and other.has_interval):
+            return False
+        return self.fps_high >= other.fps_low
 
 
 def pareto(points: list[PointSummary]) -> list[str]:
@@ -108,10 +114,11 @@ def best_throughput(points: list[PointSummary], label: str) -> tuple[PointSummar
     top = max(points, key=lambda p: p.fps, default=None)
     if top is None:
         return None, ""
-    tied = [p for p in points if p.ties_with(top)]
+    tied = [top] + [p for p in points if p is not top and p.ties_with(top)]
     pick = min(tied, key=lambda p: (p.latency_ms, -p.fps))
     if pick is top:
-        return top, "highest FPS"
+        unsure = "" if top.has_interval else " (no interval: too short to tie-break)"
+        return top, f"highest FPS{unsure}"
     return pick, (f"FPS tied (overlapping 95 % CIs) with the highest, {top.key} at "
                   f"{top.fps:,.1f}; lowest {label} among the tied")
 

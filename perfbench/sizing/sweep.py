@@ -19,8 +19,9 @@ import psutil
 
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import Interrupted, RunFailed, UsageError
-from perfbench.files import atomic_write
+from perfbench.files import write_json
 from perfbench.results import BenchmarkResult, from_document
+from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.percentiles import field_for
@@ -46,9 +47,6 @@ class Point:
             return None
         return getattr(self.result.latency, field_for(percentile))
 
-    def fps_interval(self) -> tuple[float | None, float | None]:
-        estimate = self.result.precision.fps_windows if self.result.precision else None
-        return (estimate.low, estimate.high) if estimate else (None, None)
 
     def to_dict(self) -> dict:
         return dict(dataclasses.asdict(self),
@@ -67,8 +65,7 @@ class Sweep:
         self.started = self.clock()
 
     def summaries(self) -> list[PointSummary]:
-        return [PointSummary(p.key, p.settings, p.result.fps,
-                             p.latency_at(self.spec.sla_percentile), *p.fps_interval())
+        return [PointSummary(p.key, p.settings, *_fps_then_latency(p, self.spec.sla_percentile))
                 for p in self.points if p.status == "done"]
 
     def conclusions(self) -> dict:
@@ -84,6 +81,13 @@ class Sweep:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
                 "spec": self.spec.to_dict(), "points": [p.to_dict() for p in self.points],
                 **self.conclusions()}
+
+
+def _fps_then_latency(point: Point, percentile: float) -> tuple:
+    """(FPS, latency at the percentile, FPS low, FPS high): one estimator for the value
+    and its interval, as compare and the exporters use."""
+    fps, low, high = fps_estimate(point.result)
+    return fps, point.latency_at(percentile), low, high
 
 
 def plan(spec: SweepSpec, previous: dict | None = None) -> list[Point]:
@@ -151,7 +155,7 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
             save(sweep)
         if point.status == "done":
             lines.setdefault(line, []).append(
-                (point.result.fps, point.latency_at(spec.sla_percentile)))
+                (fps_estimate(point.result)[0], point.latency_at(spec.sla_percentile)))
         if stop_event.is_set():
             sweep.status = "interrupted"
             break
@@ -196,7 +200,7 @@ def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str |
 def save_to(path: str | None) -> Callable[[Sweep], None]:
     def save(sweep: Sweep) -> None:
         if path:
-            atomic_write(path, json.dumps(sweep.to_dict(), indent=2) + "\n")
+            write_json(path, sweep.to_dict())
     return save
 
 

@@ -1,9 +1,15 @@
 """Latency statistics with one documented percentile definition.
 
 Percentiles use the **nearest-rank** method: the p-th percentile of n sorted samples is the
-sample at 1-based rank ``ceil(p/100 · n)`` (rank 1 for p = 0).  It always returns a latency
-that was really observed, matches benchmark_app's and HdrHistogram's definition, and needs
-no interpolation between two requests that never took the in-between time.
+sample at 1-based rank ``ceil(p/100 · n)`` (rank 1 for p = 0), HdrHistogram's definition.
+It always returns a latency that was really observed and needs no interpolation between
+two requests that never took the in-between time; the median of an even count is the
+*lower* middle sample.
+
+benchmark_app differs: it takes the sample at 0-based index ``floor(n · p/100)``, which is
+one rank higher whenever n · p/100 is a whole number (its median of an even count is the
+*upper* middle sample).  :func:`peer_percentile` reproduces it, so the two tools' figures
+can be compared like with like (``benchmarks/vs_benchmark_app.py``).
 The standard deviation is the sample standard deviation (n − 1 denominator).
 """
 
@@ -40,6 +46,14 @@ def nearest_rank(n: int, p: float) -> int:
 
 def percentile(sorted_values, p: float) -> float:
     return float(sorted_values[nearest_rank(len(sorted_values), p)])
+
+
+def peer_percentile(sorted_values, p: float) -> float:
+    """benchmark_app's percentile: index ⌊n·p/100⌋ of the sorted samples (clamped)."""
+    n = len(sorted_values)
+    if n == 0:
+        raise ValueError("no samples")
+    return float(sorted_values[min(int(math.floor(round(n * p / 100.0, 9))), n - 1)])
 
 
 def summarize(samples) -> LatencyStats:

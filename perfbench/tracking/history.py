@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from perfbench.tracking.verdict import Samples, difference_interval
 from perfbench.errors import UsageError
+from perfbench.results import from_document
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, benchmark_name, value_of
 
@@ -46,7 +47,50 @@ _CI_ENV = {  # what CI systems export, first match wins
 _GIT = {"git_commit": ["rev-parse", "HEAD"], "git_branch": ["rev-parse", "--abbrev-ref", "HEAD"]}
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_COLUMNS = {"id", "recorded_at", "status", "config_key", "benchmark", "fps", "p50", "p90",
+            "p99", "gflops", "git_commit", "git_branch", "ci_run_id", "environment", "result"}
+
+
+def check_target(path: str, flag: str = "--history") -> None:
+    """Before measuring: ``path`` is absent, empty, or a perfbench history; never another
+    program's SQLite file (which appending would write into) or a non-database."""
+    if os.path.isdir(path):
+        raise UsageError(f"{flag}: {path} is a directory, not a history database")
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return
+    _check_is_history(path, flag)
+
+
+def _check_is_history(path: str, flag: str) -> None:
+    with open(path, "rb") as handle:
+        if handle.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+            raise UsageError(f"{flag}: {path} is not an SQLite database")
+    conn = _open_read_only(path, flag)
+    try:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{flag}: {path} is not a usable SQLite database ({exc})") from None
+    finally:
+        conn.close()
+    tables -= {"sqlite_sequence"}
+    if tables and not _COLUMNS <= columns:
+        raise UsageError(f"{flag}: {path} is another program's database (tables: "
+                         f"{', '.join(sorted(tables))}), not a perfbench history")
+
+
+def _open_read_only(path: str, flag: str) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{flag}: cannot open {path} ({exc})") from None
+
+
 def connect(path: str) -> sqlite3.Connection:
+    """A connection for appending: creates the schema (and WAL mode) on first use."""
+    check_target(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         _prepare(conn)
@@ -89,7 +133,9 @@ def vcs_context() -> dict[str, str | None]:
 
 
 def config_key(result: BenchmarkResult) -> str:
-    """Same model, configuration and machine -> same key: only like is trended with like."""
+    """Same model, configuration and machine -> same key: only like is trended with like.
+    The OpenVINO version is *not* part of it: an upgrade that slows a model down is exactly
+    the step a history must show, so it is recorded per run and marked where it changes."""
     env = result.environment
     identity = {"benchmark": benchmark_name(result),
                 "gflops": result.model.gflops_per_image,
@@ -97,7 +143,7 @@ def config_key(result: BenchmarkResult) -> str:
                               if k not in ("time", "iterations", "until_stable", "max_time",
                                            "warmup", "repeat", "recompile", "roofline",
                                            "perf_counters", "cache_dir")},
-                "machine": [env.get("cpu"), env.get("cpu_logical_cores"), env.get("openvino")]}
+                "machine": [env.get("cpu"), env.get("cpu_logical_cores")]}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -127,6 +173,7 @@ class Point:
     recorded_at: str
     value: float
     commit: str | None
+    openvino: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,21 +186,34 @@ class StepChange:
 
 
 def series(path: str, metric: str) -> dict[tuple[str, str], list[Point]]:
-    """Complete runs per (config key, benchmark name), oldest first."""
+    """Complete runs per (configuration, benchmark name), oldest first.  Reading never
+    writes: a read-only or foreign database is read or refused, not modified."""
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a directory, not a history database")
     if not os.path.isfile(path):
         raise UsageError(f"history database not found: {path}")
     if metric not in METRICS:
         raise UsageError(f"--metric: unknown metric {metric!r} (known: {', '.join(METRICS)})")
-    conn = connect(path)
+    _check_is_history(path, "history")
+    conn = _open_read_only(path, "history")
     try:
-        rows = conn.execute(f"SELECT config_key, benchmark, id, recorded_at, {metric}, git_commit "
-                            "FROM runs WHERE status = 'complete' ORDER BY id").fetchall()
+        rows = conn.execute(f"SELECT result, id, recorded_at, {metric}, git_commit FROM runs "
+                            "WHERE status = 'complete' ORDER BY id").fetchall()
     finally:
         conn.close()
     grouped: dict[tuple[str, str], list[Point]] = {}
-    for key, name, run_id, recorded_at, value, commit in rows:
-        grouped.setdefault((key, name), []).append(Point(run_id, recorded_at, value, commit))
+    for document, run_id, recorded_at, value, commit in rows:
+        result = from_document(json.loads(document), f"{path} run {run_id}")
+        key = (config_key(result), benchmark_name(result))
+        grouped.setdefault(key, []).append(Point(run_id, recorded_at, value, commit,
+                                                 result.environment.get("openvino")))
     return grouped
+
+
+def version_changes(points: list[Point]) -> list[tuple[int, str | None, str | None]]:
+    """Where the OpenVINO version changes along a series: (index, before, after)."""
+    return [(i, points[i - 1].openvino, points[i].openvino) for i in range(1, len(points))
+            if points[i].openvino != points[i - 1].openvino]
 
 
 def step_changes(values: list[float], threshold_pct: float = 5.0, window: int = 5,

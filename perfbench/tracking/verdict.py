@@ -59,9 +59,16 @@ class Samples:
     kind: str                      # "runs", "trials" or "windows"
     floor_pct: float = 0.0         # run-to-run CV assumed for a single run
 
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values)
+
     @functools.cached_property
     def measured_variance_of_mean(self) -> float:
+        """0 for a single sample: it measures no spread, and only a floor can give one."""
         n = len(self.values)
+        if n < 2:
+            return 0.0
         var = statistics.variance(self.values) / n
         if self.kind == "windows":
             rho = lag1_autocorrelation(self.values)
@@ -70,7 +77,12 @@ class Samples:
 
     @property
     def floor_variance(self) -> float:
-        return (self.floor_pct / 100 * statistics.fmean(self.values)) ** 2
+        return (self.floor_pct / 100 * self.mean) ** 2
+
+    @property
+    def usable(self) -> bool:
+        """Enough to say how uncertain the mean is: two samples, or one and a floor."""
+        return len(self.values) >= 2 or (len(self.values) == 1 and self.floor_pct > 0)
 
     @property
     def floored(self) -> bool:
@@ -89,12 +101,12 @@ class MetricChange:
     bigger_is_better: bool
     baseline: float
     new: float
-    change_pct: float
+    change_pct: float | None                  # None when the baseline is 0
     diff_ci_pct: tuple[float, float] | None   # 95 % CI of the change, % of baseline
     significant: bool
     threshold_pct: float
     samples: str
-    verdict: str                   # "regression", "improvement" or "no significant change"
+    verdict: str   # "regression", "improvement", "no significant change" or "inconclusive"
     gating: bool = True            # whether a regression here fails the comparison
 
     def to_dict(self) -> dict:
@@ -168,18 +180,23 @@ def parse_per_metric(specs: list[str], defaults: dict[str, float], flag: str) ->
 
 
 def samples_for(results: list[BenchmarkResult], name: str, noise_floor_pct: float) -> Samples:
+    """The repeated measurements of one side.  Their mean is the side's value *and* the
+    centre of the interval, so the change and its significance come from one estimator."""
     if len(results) >= 2:
         return Samples([value_of(r, name) for r in results], "runs")
     values, kind = unit_samples(results[0], name)
+    if not values:     # a run too short for a steady window: its headline is one sample
+        values, kind = [value_of(results[0], name)], "run"
     return Samples(values, kind, noise_floor_pct)
 
 
 def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
-    """95 % Welch interval of mean(new) − mean(base)."""
-    if len(base.values) < 2 or len(new.values) < 2:
+    """95 % Welch interval of mean(new) − mean(base); None when a side cannot say how
+    uncertain it is (one sample and no noise floor)."""
+    if not base.usable or not new.usable:
         return None
     va, vb = base.variance_of_mean, new.variance_of_mean
-    diff = statistics.fmean(new.values) - statistics.fmean(base.values)
+    diff = new.mean - base.mean
     if va + vb == 0:
         return diff, diff
     # Welch-Satterthwaite degrees of freedom; a floored (known) variance adds none.
@@ -194,18 +211,19 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
                    threshold: float,
                    noise_floor_pct: float) -> MetricChange:
     unit, bigger = METRICS[name]
-    base_value = statistics.fmean(value_of(r, name) for r in base)
-    new_value = statistics.fmean(value_of(r, name) for r in new)
-    change = 100 * (new_value / base_value - 1) if base_value else math.inf
     base_samples = samples_for(base, name, noise_floor_pct)
     new_samples = samples_for(new, name, noise_floor_pct)
+    base_value, new_value = base_samples.mean, new_samples.mean
+    change = 100 * (new_value / base_value - 1) if base_value else None
     interval = difference_interval(base_samples, new_samples)
     significant = interval is not None and (interval[0] > 0 or interval[1] < 0)
     ci_pct = None
     if interval is not None and base_value:
         ci_pct = (100 * interval[0] / base_value, 100 * interval[1] / base_value)
     verdict = "no significant change"
-    if significant and abs(change) > threshold:
+    if ci_pct is None or change is None:
+        verdict = "inconclusive"
+    elif significant and abs(change) > threshold:
         better = (change > 0) == bigger
         verdict = "improvement" if better else "regression"
     kind = base_samples.kind if base_samples.kind == new_samples.kind else \
@@ -255,6 +273,12 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
                                                   floors[name]), gating=name in gate)
                for name in METRICS]
+    unsure = [c.name for c in changes if c.verdict == "inconclusive"]
+    if unsure:
+        warnings.append(f"inconclusive ({', '.join(unsure)}): too few samples to tell a change "
+                        "from noise (a run shorter than 3 windows, and --noise-floor 0); "
+                        "measure longer (-t), use --until-stable or --repeat 3, or pass "
+                        "several result files per side. Inconclusive does not fail the gate.")
     if len(base) == 1 or len(new) == 1:
         assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
         warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "

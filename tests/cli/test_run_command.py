@@ -89,3 +89,23 @@ def test_stop_requested_before_measuring_reports_nothing(tiny_ir):
     stop.set()
     with pytest.raises(Interrupted, match="nothing to report"):
         run(BenchmarkConfig(model=tiny_ir, time=5), stop_event=stop)
+
+
+def test_a_result_that_cannot_be_written_where_asked_is_saved_elsewhere(tmp_path, capsys,
+                                                                       monkeypatch):
+    """Paths are checked before measuring, but a disk can fail afterwards: the measured
+    result must then land in a fallback file that the one-line message names."""
+    from perfbench.cli.commands.run import deliver
+    from perfbench.results import load
+    from tests.results.test_io import V1_FILE
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    result = load(str(V1_FILE))
+    good = tmp_path / "bmf.json"
+    assert deliver(result, "/proc/x.json", None, {"bmf": str(good)}) is False
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("perfbench: could not write --json /proc/x.json")
+    fallback = err.rsplit(" ", 1)[1].strip()
+    assert fallback.startswith(str(tmp_path)) and load(fallback) == result
+    assert json.loads(good.read_text())                 # the other outputs still written

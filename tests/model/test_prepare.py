@@ -76,3 +76,17 @@ def test_missing_unreadable_and_garbage_models(core, tmp_path):
 def test_shape_not_allowed_for_builtin(core):
     with pytest.raises(UsageError, match="--shape applies to --model"):
         prepare_model(BenchmarkConfig(shape="[1,2]"), core)
+
+
+def test_a_model_is_named_after_its_file(core, tmp_path):
+    """Readers give generic names (ONNX: always "onnx_Frontend_IR"), so two models would
+    share one name in tables, history and compare; the file's stem tells them apart."""
+    from perfbench.model.prepare import prepare_model
+    from perfbench.settings.config import BenchmarkConfig
+    from tests.models import conv_model, save
+    model = conv_model()
+    model.set_friendly_name("onnx_Frontend_IR")
+    first = save(model, tmp_path / "resnet_a.xml")
+    second = save(model, tmp_path / "resnet_b.xml")
+    names = {prepare_model(BenchmarkConfig(model=path), core).name for path in (first, second)}
+    assert names == {"resnet_a", "resnet_b"}

@@ -108,3 +108,42 @@ def test_iterations_apply_per_trial_and_pool(tiny_ir):
     result = run(BenchmarkConfig(model=tiny_ir, iterations=300, repeat=2, requests=1))
     assert [t.completed_requests for t in result.trials] == [300, 300]
     assert result.latency.count == result.completed_requests == 600
+
+
+def _stop_at_first_window(stop):
+    return lambda progress: stop.set()
+
+
+def test_stop_between_repeat_trials_makes_the_run_interrupted(tiny_ir):
+    """Trial 1 of 3 finishes (its last window sees the stop), trial 2 never starts: fewer
+    trials than asked is an interrupted run, and no extra pass runs after the stop."""
+    import threading
+    stop = threading.Event()
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=50, repeat=3, perf_counters=True),
+                 on_window=_stop_at_first_window(stop), stop_event=stop)
+    assert len(result.trials) == 1 and result.trials[0].completed_requests == 50
+    assert result.status == "interrupted"
+    assert result.layers == ()
+
+
+def test_stop_during_the_final_drain_keeps_a_finished_run_complete(tiny_ir):
+    import threading
+    stop = threading.Event()
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=50, perf_counters=True),
+                 on_window=_stop_at_first_window(stop), stop_event=stop)
+    assert result.status == "complete" and result.stop_reason == "iterations"
+    assert result.completed_requests == 50
+    assert result.layers == () and any("extra passes" in w for w in result.warnings)
+
+
+def test_live_progress_counts_images_not_requests(tiny_ir):
+    """A model batched by --shape (config.batch unset) still shows images per second."""
+    from perfbench.cli.live import LiveDisplay
+    from rich.console import Console
+    seen = []
+    result = run(BenchmarkConfig(model=tiny_ir, shape="[2,32,32,3]", iterations=200),
+                 on_window=seen.append)
+    assert result.model.batch == 2 and seen and all(p.batch == 2 for p in seen)
+    window = seen[-1].last_window
+    line = LiveDisplay(Console(), enabled=False).describe(seen[-1])
+    assert f"{2 * window.completed / (window.end_s - window.start_s):,.1f} FPS" in line

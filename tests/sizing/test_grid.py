@@ -85,3 +85,14 @@ def test_best_throughput_prefers_lower_latency_among_statistical_ties():
     clear = [PointSummary("default", {}, 89.7, 25.6, 88.3, 91.1),
              PointSummary("fast", {}, 120.0, 40.0, 118.0, 122.0)]
     assert recommend(clear, clear[0], None, 99)["best_throughput"]["key"] == "fast"
+
+
+def test_a_point_without_an_interval_cannot_win_a_tie():
+    """The sweep of the A/B issue: the low-latency point had no interval; it must not be
+    named best throughput over a faster point that has one."""
+    points = [PointSummary("requests=4,streams=2", {}, 40592.0, 0.30, 37832.0, 43352.0),
+              PointSummary("requests=1,streams=1", {}, 22997.0, 0.05, None, None)]
+    pick = recommend(points, None, sla_ms=None, percentile=99)["best_throughput"]
+    assert pick["key"] == "requests=4,streams=2" and pick["why"] == "highest FPS"
+    alone = recommend(points[1:], None, None, 99)["best_throughput"]
+    assert alone["why"] == "highest FPS (no interval: too short to tie-break)"

@@ -57,3 +57,16 @@ def test_moments_merged_in_chunks_match_numpy():
     assert moments.mean == pytest.approx(values.mean(), rel=1e-12)
     assert moments.std == pytest.approx(values.std(ddof=1), rel=1e-10)
     assert (moments.min, moments.max) == (values.min(), values.max())
+
+
+def test_ours_and_benchmark_apps_percentile_differ_where_documented():
+    """n · p/100 whole: nearest rank takes rank n·p/100 (the lower middle for a median),
+    benchmark_app index ⌊n·p/100⌋, one higher (the upper middle); otherwise they agree."""
+    from perfbench.stats.percentiles import peer_percentile, percentile
+    four = [1.0, 2.0, 3.0, 4.0]
+    assert percentile(four, 50) == 2.0 and peer_percentile(four, 50) == 3.0
+    hundred = [float(i) for i in range(1, 101)]
+    assert percentile(hundred, 90) == 90.0 and peer_percentile(hundred, 90) == 91.0
+    five = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert percentile(five, 50) == peer_percentile(five, 50) == 3.0
+    assert peer_percentile(four, 100) == 4.0

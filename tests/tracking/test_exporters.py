@@ -72,9 +72,16 @@ def test_csv(result, tmp_path):
 def test_run_writes_every_export(tiny_ir, tmp_path):
     from perfbench.cli.main import main
     assert main(["run", "-m", tiny_ir, "-t", "1", "-q", "--export-gab", str(tmp_path / "g"),
-                 "--export-bmf", str(tmp_path / "b.json"),
+                 "--export-bmf", str(tmp_path / "b.json"), "--json", str(tmp_path / "r.json"),
                  "--export-csv", str(tmp_path / "c.csv")]) == 0
-    assert json.loads((tmp_path / "g-bigger.json").read_text())[0]["value"] > 0
-    assert json.loads((tmp_path / "b.json").read_text())
+    document = json.loads((tmp_path / "r.json").read_text())
+    steady = (document["precision"] or {}).get("fps_windows")
+    fps = steady["value"] if steady else document["results"]["fps"]
+    gab = json.loads((tmp_path / "g-bigger.json").read_text())
+    assert next(e for e in gab if e["name"].endswith(" - fps"))["value"] == fps
+    (measures,) = json.loads((tmp_path / "b.json").read_text()).values()
+    assert measures["throughput"]["value"] == fps
+    if steady:     # the value and its bounds come from one estimator
+        assert measures["throughput"]["lower_value"] <= fps <= measures["throughput"]["upper_value"]
     assert (tmp_path / "c.csv").read_text().startswith("benchmark,metric")
-    assert main(["run", "-m", tiny_ir, "--export-bmf", str(tmp_path / "no" / "b.json")]) == 2
+    assert main(["run", "-m", tiny_ir, "--export-bmf", "/proc/perfbench/b.json"]) == 2

@@ -111,4 +111,64 @@ def test_corrupt_database_is_a_clear_error(tmp_path, capsys):
     db = tmp_path / "bad.db"
     db.write_bytes(b"this is not sqlite" * 100)
     assert main(["history", str(db)]) == 2
-    assert "not a usable SQLite database" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"perfbench: error: history: {db} is not an SQLite database\n"
+
+
+def test_reading_never_writes_and_works_on_a_read_only_database(tmp_path, capsys):
+    db = tmp_path / "h.db"
+    for fps in (100, 101, 99):
+        history.append(str(db), synthetic_result([fps, fps]))
+    sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    before = db.read_bytes()
+    db.chmod(0o444)
+    assert main(["history", str(db)]) == 0
+    assert db.read_bytes() == before
+    assert "2026-11-25" in capsys.readouterr().out       # dates are shown
+
+
+def test_foreign_sqlite_files_are_neither_read_nor_written(tmp_path, tiny_ir, capsys):
+    foreign = tmp_path / "app.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE users (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    assert main(["history", str(foreign)]) == 2
+    assert "another program's database (tables: users)" in capsys.readouterr().err
+    assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--history", str(foreign)]) == 2
+    assert "not a perfbench history" in capsys.readouterr().err
+    assert foreign.read_bytes() == before
+
+
+def test_history_refusals_before_measuring(tmp_path, tiny_ir, capsys):
+    """A bad --history is found before the run (not after it, with the result lost)."""
+    notdb = tmp_path / "notdb.sqlite"
+    notdb.write_text("hello")
+    assert main(["run", "-m", tiny_ir, "-t", "600", "-q", "--history", str(notdb)]) == 2
+    assert capsys.readouterr().err == f"perfbench: error: --history: {notdb} is not an SQLite database\n"
+    assert main(["history", str(tmp_path)]) == 2
+    assert "is a directory, not a history database" in capsys.readouterr().err
+
+
+def test_first_run_creates_the_history_directory(tmp_path, tiny_ir):
+    """The README's CI workflow: perf-baseline/ does not exist on the first run."""
+    db = tmp_path / "perf-baseline" / "history.db"
+    assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--history", str(db)]) == 0
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+
+
+def test_openvino_upgrade_stays_in_one_series_and_is_marked(tmp_path, capsys):
+    """An upgrade that slows the model down is the step a history must show."""
+    from perfbench.results import from_document
+    from tests.models import synthetic_document
+    db = str(tmp_path / "h.db")
+    for i, fps in enumerate([100, 101, 99, 100, 100, 80, 81, 79, 80, 80]):
+        document = synthetic_document([fps, fps])
+        document["environment"]["openvino"] = "2025.4" if i < 5 else "2026.4"
+        history.append(db, from_document(document, "test"))
+    (points,) = history.series(db, "fps").values()
+    assert len(points) == 10
+    assert history.version_changes(points) == [(5, "2025.4", "2026.4")]
+    assert main(["history", db]) == 0
+    out = capsys.readouterr().out
+    assert "-20.0 %" in out and "OpenVINO 2025.4 → 2026.4" in out

@@ -1,6 +1,8 @@
 """Verdict logic on constructed results whose right answer is known."""
 
+import dataclasses
 import json
+import statistics
 
 import numpy as np
 import pytest
@@ -183,9 +185,15 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
     code = main(["compare", str(a), str(b), "--json", str(out)])
     data = json.loads(out.read_text())
     assert code == (1 if data["regression"] else 0)
-    fps_a, fps_b = (json.loads(p.read_text())["results"]["fps"] for p in (a, b))
+    # Each side's value is the mean of its steady windows (the timeline without its first
+    # and last window): the same samples its interval is computed from.
+    def steady_mean(path):
+        timeline = json.loads(path.read_text())["timeline"]
+        return statistics.fmean(w["fps"] for w in timeline[1:-1])
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
-    assert fps["change_pct"] == pytest.approx(100 * (fps_b / fps_a - 1))
+    assert fps["baseline"] == pytest.approx(steady_mean(a))
+    assert fps["change_pct"] == pytest.approx(100 * (steady_mean(b) / steady_mean(a) - 1))
+    assert fps["diff_ci_pct"] is not None         # even from one steady window a side
     assert "different config: threads auto vs 1" in data["warnings"]
     assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 
@@ -212,3 +220,31 @@ def test_different_model_is_named_precisely():
     _, result = _verdicts([synthetic_result([100, 100])], [synthetic_result([100, 100],
                                                                            model="other")])
     assert "different model: name 'm' vs 'other'" in result.warnings
+
+
+def test_short_runs_are_called_or_inconclusive_never_silently_no_change():
+    """A 59 % drop between two runs with one steady window each: the noise floor alone
+    gives each side an interval, and a change this far beyond it is called.  With the floor
+    switched off nothing says how noisy one window is: inconclusive, never 'no change'."""
+    base = synthetic_result([100.0], window_fps=[90, 100, 60])
+    new = synthetic_result([41.0], window_fps=[37, 41, 20])
+    verdicts, result = _verdicts([base], [new])
+    assert verdicts["fps"] == "regression" and result.exit_code == 1
+    unfloored = compare([base], [new], ["a"], ["b"], parse_thresholds([]),
+                        noise_floors=parse_noise_floors(["0%"]))
+    fps = next(c for c in unfloored.changes if c.name == "fps")
+    assert fps.verdict == "inconclusive" and fps.diff_ci_pct is None
+    assert unfloored.exit_code == 0
+    assert any(w.startswith("inconclusive (fps, p50, p90, p99, gflops)") for w in
+               unfloored.warnings)
+
+
+def test_a_zero_baseline_gives_no_infinite_change(tmp_path):
+    from perfbench.files import json_text
+    runs = [synthetic_result([f]) for f in (100.0, 101.0)]
+    base = [dataclasses.replace(r, latency=dataclasses.replace(r.latency, median=0.0))
+            for r in runs]
+    result = compare(base, runs, ["a", "b"], ["c", "d"], parse_thresholds([]))
+    p50 = next(c for c in result.changes if c.name == "p50")
+    assert p50.change_pct is None and p50.verdict == "inconclusive"
+    assert "Infinity" not in json_text(result.to_dict())

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 
 from perfbench.reporters.consoles import report_console
 from perfbench.tracking.verdict import compare, parse_gate, parse_noise_floors, parse_thresholds
 from perfbench.tracking.exporters import export_all
-from perfbench.files import atomic_write
+from perfbench.files import atomic_write, write_json
 from perfbench.results.metrics import Metric, benchmark_name
 from perfbench.reporters import comparison as report
 from perfbench.results import load
@@ -25,10 +24,8 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     report.render(result, report_console(stderr=json_path == "-"))
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))
-    if json_path == "-":
-        print(json.dumps(result.to_dict(), indent=2))
-    elif json_path:
-        atomic_write(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
+    if json_path:
+        write_json(json_path, result.to_dict())
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
     export_all(benchmark_name(new[0]), metrics, exports)
     return result.exit_code

@@ -7,7 +7,8 @@ from rich.console import Console
 from perfbench.reporters.consoles import report_console
 from rich.table import Table
 
-from perfbench.tracking.history import series, sparkline, trend
+from perfbench.results.metrics import METRICS
+from perfbench.tracking.history import Point, series, sparkline, trend, version_changes
 
 MAX_POINTS = 40
 
@@ -18,19 +19,45 @@ def history_command(path: str, metric: str, config_match: str | None,
     if config_match:
         groups = {k: v for k, v in groups.items()
                   if config_match in k[0] or config_match.lower() in k[1].lower()}
-    table = Table(title=f"History of {metric} in {path}", title_justify="left")
-    for column in ("config", "benchmark", "runs", "last", f"trend (last {MAX_POINTS})",
-                   "step changes"):
+    unit = METRICS[metric][0]
+    table = Table(title=f"History of {metric} ({unit}) in {path}", title_justify="left")
+    for column in ("config", "benchmark", "runs", "from – to", f"last ({unit})",
+                   f"trend (last {MAX_POINTS})", "steps", "OpenVINO"):
         table.add_column(column)
+    notes = []
     for (key, name), points in groups.items():
-        steps = trend(points, threshold_pct)
-        described = "; ".join(
-            f"{s.change_pct:+.1f} % at run {s.point.run_id} "
-            f"({(s.point.commit or 'no commit')[:10]}, {s.point.recorded_at[:10]})"
-            for s in steps) or "none"
-        table.add_row(key, name, str(len(points)), f"{points[-1].value:,.3f}",
-                      sparkline([p.value for p in points[-MAX_POINTS:]]), described)
-    report_console().print(table)
+        steps = _steps(points, threshold_pct)
+        table.add_row(key, name, str(len(points)),
+                      f"{points[0].recorded_at[:10]} – {points[-1].recorded_at[:10]}",
+                      f"{points[-1].value:,.3f}",
+                      sparkline([p.value for p in points[-MAX_POINTS:]]), str(len(steps)),
+                      points[-1].openvino or "?")
+        notes += [f"{key}: step {step}" for step in steps]
+        notes += [f"{key}: OpenVINO {change}" for change in _versions(points)]
+    console = report_console()
+    console.print(table)
+    for note in notes:
+        console.print(note, soft_wrap=True, highlight=False)
     if not groups:
         Console(stderr=True).print("no complete runs match")
     return 0
+
+
+def _steps(points: list[Point], threshold_pct: float) -> list[str]:
+    """Each step change with the run, commit and date where it began, and whether the
+    OpenVINO version changed there (an upgrade is a likely cause)."""
+    upgrades = {index: (before, after) for index, before, after in version_changes(points)}
+    described = []
+    for step in trend(points, threshold_pct):
+        cause = ""
+        if step.index in upgrades:
+            cause = f", OpenVINO {upgrades[step.index][0]} → {upgrades[step.index][1]}"
+        described.append(f"{step.change_pct:+.1f} % at run {step.point.run_id} "
+                         f"({(step.point.commit or 'no commit')[:10]}, "
+                         f"{step.point.recorded_at[:10]}{cause})")
+    return described
+
+
+def _versions(points: list[Point]) -> list[str]:
+    return [f"{before} → {after} at run {points[i].run_id} ({points[i].recorded_at[:10]})"
+            for i, before, after in version_changes(points)]

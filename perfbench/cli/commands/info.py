@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import openvino as ov
 from perfbench.reporters.consoles import report_console
@@ -10,7 +9,7 @@ from rich.table import Table
 
 from perfbench.system import environment
 from perfbench.model.compile import plain_value
-from perfbench.files import atomic_write
+from perfbench.files import write_json
 
 DEVICE_PROPERTIES = ("FULL_DEVICE_NAME", "OPTIMIZATION_CAPABILITIES", "RANGE_FOR_STREAMS",
                      "RANGE_FOR_ASYNC_INFER_REQUESTS", "INFERENCE_PRECISION_HINT",
@@ -35,7 +34,7 @@ def info_command(json_path: str | None) -> int:
     console = report_console(stderr=json_path == "-")
     env = Table(title="Machine", title_justify="left", show_header=False)
     for key, value in data["environment"].items():
-        env.add_row(key, str(value))
+        env.add_row(key, _shown(key, value))
     console.print(env)
     for device, props in data["devices"].items():
         table = Table(title=f"Device {device}", title_justify="left", show_header=False)
@@ -43,8 +42,13 @@ def info_command(json_path: str | None) -> int:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             table.add_row(key, text)
         console.print(table)
-    if json_path == "-":
-        print(json.dumps(data, indent=2))
-    elif json_path:
-        atomic_write(json_path, json.dumps(data, indent=2) + "\n")
+    if json_path:
+        write_json(json_path, data)
     return 0
+
+
+def _shown(key: str, value) -> str:
+    """Bytes as GiB for people (the JSON keeps the exact count)."""
+    if key.endswith("_bytes") and isinstance(value, int):
+        return f"{value / 2**30:,.1f} GiB"
+    return str(value)

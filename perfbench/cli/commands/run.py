@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 import threading
 
@@ -19,7 +20,9 @@ from rich.console import Console
 from perfbench.reporters.consoles import report_console
 
 from perfbench.settings.config import BenchmarkConfig
-from perfbench.errors import Interrupted
+from perfbench.errors import Interrupted, UsageError
+from perfbench.files import fallback_path
+from perfbench.results.types import BenchmarkResult
 from perfbench.cli.live import LiveDisplay
 from perfbench.reporters import json_report, table
 from perfbench.runner.benchmark import run
@@ -80,26 +83,50 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
-    with SignalStop() as stop, LiveDisplay(progress, batch=config.batch or 1,
-                                            enabled=not quiet) as live:
+    with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet) as live:
         try:
             result = run_in_worker(run, config, on_window=live.update, stop_event=stop.event)
         except Interrupted as exc:
             print(f"perfbench: {exc}", file=sys.stderr)
             return stop.exit_code
     table.render(result, out)
-    if json_path:
-        json_report.write(result, json_path)
-    publish(result, history, exports or {})
-    return stop.exit_code
+    delivered = deliver(result, json_path, history, exports or {})
+    return stop.exit_code or (0 if delivered else 1)
 
 
-def publish(result, history: str | None, exports: dict[str, str]) -> None:
-    """History and exporters: the plug-ins that take a finished (or interrupted) result."""
-    if history:
-        from perfbench.tracking.history import append
-        append(history, result)
-    if exports:
-        from perfbench.tracking.exporters import export_all
-        from perfbench.results.metrics import benchmark_name, headline
-        export_all(benchmark_name(result), headline(result), exports)
+def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
+            exports: dict[str, str]) -> bool:
+    """Write the result everywhere it was asked for.  Every path was checked before
+    measuring, but a disk can fill or a database lock up meanwhile: whatever fails is
+    named on one line, and a result not written where asked is saved to a fallback file
+    that the message names, so nothing measured is lost.  False when anything failed."""
+    steps = [("--json", json_path, lambda: json_report.write(result, json_path)),
+             ("--history", history, lambda: _append_history(history, result)),
+             *[(f"--export-{option}", destination,
+                lambda option=option, destination=destination:
+                _export(result, {option: destination})) for option, destination in exports.items()]]
+    failed = []
+    for flag, target, write in steps:
+        if target is None:
+            continue
+        try:
+            write()
+        except (OSError, UsageError, sqlite3.Error) as exc:
+            failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
+    if failed:
+        fallback = fallback_path("result")
+        json_report.write(result, fallback)
+        print(f"perfbench: could not write {'; '.join(failed)}; the result is saved in "
+              f"{fallback}", file=sys.stderr)
+    return not failed
+
+
+def _append_history(path: str, result: BenchmarkResult) -> None:
+    from perfbench.tracking.history import append
+    append(path, result)
+
+
+def _export(result: BenchmarkResult, exports: dict[str, str]) -> None:
+    from perfbench.results.metrics import benchmark_name, headline
+    from perfbench.tracking.exporters import export_all
+    export_all(benchmark_name(result), headline(result), exports)

@@ -4,12 +4,11 @@ the current point and saves the sweep (resume it with --resume), a second exits 
 
 from __future__ import annotations
 
-import json
 import sys
 
 from rich.console import Console
 
-from perfbench.files import atomic_write
+from perfbench.files import write_json
 from perfbench.cli.live import LiveDisplay
 from perfbench.reporters import sweep_report
 from perfbench.reporters.consoles import report_console
@@ -22,7 +21,7 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                   plot_path: str | None, resume: bool, quiet: bool) -> int:
     previous = load_previous(json_path) if resume else None
     err = Console(stderr=True)
-    with SignalStop() as stop, LiveDisplay(err, batch=1, enabled=not quiet) as live:
+    with SignalStop() as stop, LiveDisplay(err, enabled=not quiet) as live:
         def announce(index: int, total: int, point) -> None:
             if not quiet and err.is_terminal:
                 err.print(f"[dim]point {index + 1}/{total}: {point.key} "
@@ -63,5 +62,5 @@ def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -
     if json_path:
         document = {"schema": "perfbench.server-search", "schema_version": 1,
                     "spec": spec.to_dict(), **found}
-        atomic_write(json_path, json.dumps(document, indent=2) + "\n")
+        write_json(json_path, document)
     return stop.exit_code

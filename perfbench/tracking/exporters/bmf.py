@@ -6,9 +6,8 @@ nanoseconds, so p50/p90/p99 are converted.  Other measures are created on first 
 
 from __future__ import annotations
 
-import json
 
-from perfbench.files import atomic_write
+from perfbench.files import atomic_write, json_text
 from perfbench.results.metrics import Metric
 
 _MEASURES = {"fps": ("throughput", 1.0), "p50": ("latency", 1e6),
@@ -29,5 +28,5 @@ def document(name: str, metrics: list[Metric]) -> dict:
 
 
 def export(name: str, metrics: list[Metric], path: str) -> list[str]:
-    atomic_write(path, json.dumps(document(name, metrics), indent=2) + "\n")
+    atomic_write(path, json_text(document(name, metrics)))
     return [path]

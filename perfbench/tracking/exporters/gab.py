@@ -7,9 +7,8 @@ ones (latencies) go to two files: ``PREFIX-bigger.json`` and ``PREFIX-smaller.js
 
 from __future__ import annotations
 
-import json
 
-from perfbench.files import atomic_write
+from perfbench.files import atomic_write, json_text
 from perfbench.results.metrics import Metric
 
 
@@ -30,6 +29,6 @@ def export(name: str, metrics: list[Metric], prefix: str) -> list[str]:
     written = []
     for suffix, bigger in (("bigger", True), ("smaller", False)):
         path = f"{prefix}-{suffix}.json"
-        atomic_write(path, json.dumps(entries(name, metrics, bigger), indent=2) + "\n")
+        atomic_write(path, json_text(entries(name, metrics, bigger)))
         written.append(path)
     return written
