@@ -18,7 +18,7 @@ from array import array
 
 import numpy as np
 
-from perfbench.stats.intervals import quantile_rank_interval
+from perfbench.stats.intervals import quantile_design_effect, quantile_rank_interval
 from perfbench.stats.percentiles import PERCENTILES, LatencyStats, Moments, nearest_rank, summarize
 
 DEFAULT_EXACT_LIMIT = 2**21
@@ -56,7 +56,8 @@ class LatencyRecorder:
     def __init__(self, exact_limit: int = DEFAULT_EXACT_LIMIT):
         self.pending = array("d")
         self.exact_limit = exact_limit
-        self._exact: list[np.ndarray] = []
+        self._exact: list[np.ndarray] = []      # one chunk per window, in arrival order
+        self._sorted: np.ndarray | None = None
         self._exact_count = 0
         self._overflowed = False
         self.histogram = LogHistogram()
@@ -80,6 +81,7 @@ class LatencyRecorder:
                 self._exact_count += len(chunk)
             else:
                 self._exact.clear()
+                self._sorted = None
                 self._overflowed = True
         return chunk
 
@@ -100,6 +102,7 @@ class LatencyRecorder:
         if self._overflowed or other._overflowed or \
                 self._exact_count + other._exact_count > self.exact_limit:
             self._exact.clear()
+            self._sorted = None
             self._overflowed = True
         else:
             self._exact.extend(chunk.copy() for chunk in other._exact)
@@ -110,11 +113,13 @@ class LatencyRecorder:
         return not self._overflowed
 
     def _sorted_exact(self) -> np.ndarray:
-        if len(self._exact) != 1:
+        """All exact samples, sorted; the per-window chunks stay as they arrived, for the
+        batch-means percentile intervals."""
+        if self._sorted is None or len(self._sorted) != self._exact_count:
             merged = np.concatenate(self._exact) if self._exact else np.empty(0)
-            self._exact = [merged]
-        self._exact[0].sort()
-        return self._exact[0]
+            merged.sort()
+            self._sorted = merged
+        return self._sorted
 
     def value_at_rank(self, rank: int) -> float:
         """The latency at 0-based ``rank`` among all samples (exact, or histogram bucket)."""
@@ -145,6 +150,13 @@ class LatencyRecorder:
         return int(self.histogram.counts[edge + 1:].sum())
 
     def percentile_interval(self, p: float) -> tuple[float, float]:
-        """~95 % confidence interval of the p-th percentile (order statistics)."""
-        low, high = quantile_rank_interval(self.count, p)
+        """~95 % confidence interval of the p-th percentile: order statistics, widened by
+        the design effect measured over the windows (closed-loop latencies are correlated).
+        Past the exact limit the windows are gone and the iid interval is used."""
+        effect = 1.0
+        if self.exact and self._exact:
+            estimate = self.value_at_rank(nearest_rank(self.count, p))
+            below = [int(np.count_nonzero(chunk < estimate)) for chunk in self._exact]
+            effect = quantile_design_effect(below, [len(c) for c in self._exact], p)
+        low, high = quantile_rank_interval(self.count, p, effect)
         return self.value_at_rank(low), self.value_at_rank(high)

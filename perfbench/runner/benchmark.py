@@ -73,22 +73,30 @@ def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
 
 
 def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
-               hook) -> _TrialRun | None:
-    """One warm-up + measured window; None when a stop came before measuring began."""
+               hook, monitor: SystemMonitor) -> _TrialRun | None:
+    """One warm-up + measured window; None when a stop came before measuring began.  The
+    monitor watches the measured window only."""
     log.info("warming up")
     first_ms, warmup_runs = warm_up(session.queue, config.warmup, limits.stop_event)
     if limits.stop_event.is_set():
         return None
     log.info("measuring")
-    if config.api == "sync":
-        measured = measure_sync(session.queue[0], limits, hook)
-    elif config.scenario == "server":
-        measured = measure_server(session.queue, config.rate, limits, config.seed, hook)
-    else:
-        measured = measure_async(session.queue, limits, hook)
+    monitor.begin()
+    try:
+        measured = _measure(session, config, limits, hook)
+    finally:
+        monitor.end()
     if measured.stop_reason == "time" and config.until_stable is not None:
         measured = dataclasses.replace(measured, stop_reason="max_time")
     return _TrialRun(measured, first_ms, warmup_runs)
+
+
+def _measure(session: _Session, config: BenchmarkConfig, limits: StopLimits, hook):
+    if config.api == "sync":
+        return measure_sync(session.queue[0], limits, hook)
+    if config.scenario == "server":
+        return measure_server(session.queue, config.rate, limits, config.seed, hook)
+    return measure_async(session.queue, limits, hook)
 
 
 def _trial_summary(run: _TrialRun, batch: int) -> Trial:
@@ -156,9 +164,8 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
     rule = StabilityRule(config.until_stable) if config.until_stable is not None else None
     monitor = SystemMonitor()
     hook = _window_hook(monitor, rule, on_window, prepared.batch)
-    monitor.start()
-    runs, session = _run_trials(core, prepared, session, config, limits, hook)
-    system = monitor.stop()
+    runs, session = _run_trials(core, prepared, session, config, limits, hook, monitor)
+    system = monitor.summarize()
     if not runs:
         raise Interrupted("interrupted before measuring started; nothing to report")
     interrupted = len(runs) < config.repeat or runs[-1].measured.stop_reason == "interrupted"
@@ -166,7 +173,7 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
                      limits.stop_event.is_set())
 
 
-def _run_trials(core, prepared, session, config, limits, hook):
+def _run_trials(core, prepared, session, config, limits, hook, monitor):
     """Every ``--repeat`` trial, until a stop: a stop between trials or during a later
     warm-up leaves fewer trials, which makes the run interrupted, not complete."""
     runs: list[_TrialRun] = []
@@ -175,7 +182,7 @@ def _run_trials(core, prepared, session, config, limits, hook):
             break
         if index and config.recompile:
             session = _Session(core, prepared, config)
-        trial = _run_trial(session, config, limits, hook)
+        trial = _run_trial(session, config, limits, hook, monitor)
         if trial is None:
             break
         runs.append(trial)

@@ -86,11 +86,16 @@ def steady_rate(windows) -> float | None:
     return sum(w.completed for w in steady) / span if span > 0 else None
 
 
-def quantile_rank_interval(n: int, p: float) -> tuple[int, int]:
-    """0-based ranks bracketing the p-th percentile of n iid samples with ~95 % coverage."""
+def quantile_rank_interval(n: int, p: float, design_effect: float = 1.0) -> tuple[int, int]:
+    """0-based ranks bracketing the p-th percentile of n samples with ~95 % coverage.
+
+    For iid samples (``design_effect`` 1) the count of samples below the percentile is
+    binomial, so the ranks n·p ± z·√(n·p·(1−p)) bracket it.  Latencies of a closed loop are
+    not independent (a slow second slows every request in it), which makes that count vary
+    more; ``design_effect`` = its true variance over the binomial one widens the ranks."""
     q = p / 100
     centre = n * q
-    spread = Z_95 * math.sqrt(n * q * (1 - q))
+    spread = Z_95 * math.sqrt(n * q * (1 - q) * max(design_effect, 1.0))
     low = max(int(math.floor(centre - spread)), 1)
     high = min(int(math.ceil(centre + spread)) + 1, n)
     return low - 1, high - 1
@@ -117,3 +122,29 @@ class StabilityRule:
         last = rates[-self.agree_windows:]
         centre = statistics.fmean(last)
         return all(abs(r - centre) <= centre * self.agree_pct / 100 for r in last)
+
+
+def quantile_design_effect(below: list[int], sizes: list[int], p: float) -> float:
+    """How much more the fraction of samples below a percentile varies than if the samples
+    were independent, by batch means over windows: ``below[i]`` of the ``sizes[i]``
+    samples of window i fall below the pooled estimate.  The variance of the pooled
+    fraction is estimated from the spread of the per-window fractions (weighted by window
+    size, inflated for the lag-1 autocorrelation of drifting windows) and divided by the
+    binomial p(1−p)/n.  At least 1; 1 when there are too few windows to tell."""
+    windows = [(b, s) for b, s in zip(below, sizes) if s > 0]
+    if len(windows) < 3:
+        return 1.0
+    n = sum(s for _, s in windows)
+    q = p / 100
+    fractions = [b / s for b, s in windows]
+    weights = [s / n for _, s in windows]
+    pooled = sum(w * f for w, f in zip(weights, fractions))
+    k = len(windows)
+    spread = sum(w * w * (f - pooled) ** 2 for w, f in zip(weights, fractions)) * k / (k - 1)
+    rho = lag1_autocorrelation(fractions)
+    variance = spread * (1 + rho) / (1 - rho)
+    binomial = q * (1 - q) / n
+    # The spread is estimated from k windows: widen as a t-interval with k − 1 degrees of
+    # freedom would, so that the caller's normal quantile stays right.
+    small_sample = (t_critical(k - 1) / Z_95) ** 2
+    return max(small_sample * variance / binomial, 1.0) if binomial > 0 else 1.0

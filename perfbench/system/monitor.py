@@ -17,8 +17,23 @@ import psutil
 from perfbench.results.types import SystemSummary
 
 
+#: Fields of psutil's CPU times that are already counted inside ``user``/``nice`` (Linux
+#: accounts a guest's time twice), and the idle ones.
+_COUNTED_TWICE = ("guest", "guest_nice")
+_IDLE = ("idle", "iowait")
+#: A core counts as working in an interval when it was busy at least this much of it; only
+#: working cores' frequencies say whether the benchmark ran at a varying clock.
+BUSY_CORE_FRACTION = 0.5
+
+
 def _busy(times) -> float:
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    fields = times._asdict()
+    return sum(v for k, v in fields.items() if k not in _COUNTED_TWICE + _IDLE)
+
+
+def _total(times) -> float:
+    fields = times._asdict()
+    return sum(v for k, v in fields.items() if k not in _COUNTED_TWICE)
 
 
 def _own_cpu(process: psutil.Process) -> float:
@@ -38,49 +53,78 @@ def read_governors() -> list[str]:
 
 
 class SystemMonitor:
+    """Accumulates what happened during the measured spans only (``begin``/``end`` around
+    each trial's measured window): compile and warm-up are not the measured window.
+    ``sample`` is called at every window boundary in between."""
+
     def __init__(self) -> None:
         self.process = psutil.Process(os.getpid())
         self.cores = psutil.cpu_count(logical=True) or 1
         self.summary = SystemSummary(memory_total_bytes=psutil.virtual_memory().total,
                                      governors=read_governors())
-        self._start: tuple | None = None
+        self._span: tuple | None = None
+        self._totals = [0.0, 0.0, 0.0, None, 0.0]      # seconds, busy, own, per-core, swap
         self._freqs: list[float] = []
+        self._last_cores = None
 
     def _snapshot(self) -> tuple:
         swap = psutil.swap_memory()
         return (time.perf_counter(), _busy(psutil.cpu_times()), _own_cpu(self.process),
                 psutil.cpu_times(percpu=True), swap.sin + swap.sout)
 
-    def start(self) -> None:
-        self._start = self._snapshot()
+    def begin(self) -> None:
+        self._span = self._snapshot()
+        self._last_cores = self._span[3]
         self.sample()
 
     def sample(self) -> None:
-        """Record peaks now; call at every window boundary."""
+        """Record peaks, and the frequency of each core that worked since the last call."""
         s = self.summary
         s.rss_peak_bytes = max(s.rss_peak_bytes, self.process.memory_info().rss)
         s.memory_used_pct_peak = max(s.memory_used_pct_peak, psutil.virtual_memory().percent)
+        cores = psutil.cpu_times(percpu=True)
         try:
             freqs = psutil.cpu_freq(percpu=True) or []
         except (OSError, NotImplementedError):  # not exposed on every VM
             freqs = []
-        self._freqs.extend(f.current for f in freqs if f.current)
+        if self._last_cores is not None:
+            self._freqs.extend(working_core_frequencies(self._last_cores, cores, freqs))
+        self._last_cores = cores
 
-    def stop(self) -> SystemSummary:
-        if self._start is None:
-            return self.summary
+    def end(self) -> None:
+        if self._span is None:
+            return
         self.sample()
-        t0, busy0, own0, cores0, swap0 = self._start
-        t1, busy1, own1, cores1, swap1 = self._snapshot()
+        start, now = self._span, self._snapshot()
+        totals = self._totals
+        for i in (0, 1, 2, 4):
+            totals[i] += now[i] - start[i]
+        per_core = [(_busy(b) - _busy(a), _total(b) - _total(a)) for a, b in zip(start[3], now[3])]
+        totals[3] = per_core if totals[3] is None else [
+            (x + u, y + v) for (x, y), (u, v) in zip(totals[3], per_core)]
+        self._span = None
+
+    def summarize(self) -> SystemSummary:
+        seconds, busy, own, per_core, swap = self._totals
         s = self.summary
-        s.seconds = t1 - t0
-        capacity = max(s.seconds * self.cores, 1e-9)
-        s.cpu_total_pct = 100 * (busy1 - busy0) / capacity
-        s.cpu_own_pct = 100 * (own1 - own0) / capacity
+        s.seconds = seconds
+        capacity = max(seconds * self.cores, 1e-9)
+        s.cpu_total_pct = 100 * busy / capacity
+        s.cpu_own_pct = 100 * own / capacity
         s.cpu_other_pct = max(s.cpu_total_pct - s.cpu_own_pct, 0.0)
-        s.per_core_pct = [100 * (_busy(b) - _busy(a)) / max(sum(b) - sum(a), 1e-9)
-                          for a, b in zip(cores0, cores1)]
-        s.swap_in_out_bytes = int(swap1 - swap0)
+        s.per_core_pct = [100 * b / max(t, 1e-9) for b, t in per_core or []]
+        s.swap_in_out_bytes = int(swap)
         if self._freqs:
             s.cpu_mhz_min, s.cpu_mhz_max = min(self._freqs), max(self._freqs)
         return s
+
+
+def working_core_frequencies(before, after, freqs) -> list[float]:
+    """The current MHz of each core that was busy ≥ BUSY_CORE_FRACTION between two
+    per-core CPU-time readings; idle cores park at low clocks and say nothing of the run."""
+    working = []
+    for a, b, freq in zip(before, after, freqs):
+        span = _total(b) - _total(a)
+        if freq.current and span > 0 and (_busy(b) - _busy(a)) / span >= BUSY_CORE_FRACTION:
+            working.append(freq.current)
+    return working

@@ -109,3 +109,23 @@ def test_pooling_leaves_each_trial_recorder_untouched():
     assert pool.count == 400 and pool.summary().median == 5.0
     assert first.count == 100 and first.summary().median == 1.0 and first.summary().max == 1.0
     assert second.count == 300 and second.summary().min == 5.0
+
+
+def test_percentile_interval_widens_for_windows_that_drift_together():
+    """Fed window by window (as the engine flushes), drifting latencies get a wider median
+    interval than the same samples in independent windows would."""
+    import numpy as np
+
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.stats.intervals import quantile_rank_interval
+    rng = np.random.default_rng(2)
+    recorder = LatencyRecorder()
+    for level in np.repeat([10.0, 14.0, 10.0, 14.0, 18.0, 10.0], 5):
+        recorder.pending.extend(level + rng.exponential(1.0, 300))
+        recorder.flush()
+    low, high = recorder.percentile_interval(50)
+    values = np.sort(np.concatenate(recorder._exact))
+    iid_low, iid_high = quantile_rank_interval(len(values), 50)
+    assert low <= values[iid_low] and high >= values[iid_high]
+    assert high - low > 3 * (values[iid_high] - values[iid_low])
+    assert recorder.summary().median == float(values[len(values) // 2 - 1])

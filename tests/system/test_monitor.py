@@ -11,12 +11,13 @@ HOG = "import time\nend = time.time() + 30\nwhile time.time() < end: pass\n"
 
 def _watch(seconds: float):
     monitor = SystemMonitor()
-    monitor.start()
+    monitor.begin()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         time.sleep(0.1)
         monitor.sample()
-    return monitor.stop()
+    monitor.end()
+    return monitor.summarize()
 
 
 def test_background_cpu_hog_is_seen_as_other_load():
@@ -48,3 +49,49 @@ def test_idle_watch_records_memory_and_cores():
     assert summary.rss_peak_bytes > 10 * 2**20
     assert len(summary.per_core_pct) == summary_cores()
     assert summary.memory_total_bytes > 0 and 0 < summary.memory_used_pct_peak < 100
+
+
+def _times(**fields):
+    """A per-core CPU-times record as psutil returns on Linux (guest inside user)."""
+    import collections
+    names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
+             "guest_nice")
+    return collections.namedtuple("scputimes", names)(**{n: fields.get(n, 0.0) for n in names})
+
+
+def test_guest_time_is_not_counted_twice():
+    """Linux counts a guest's time inside user: 10 s user of which 4 s guest is 10 s busy."""
+    from perfbench.system.monitor import _busy, _total
+    times = _times(user=10.0, guest=4.0, idle=6.0)
+    assert _busy(times) == 10.0 and _total(times) == 16.0
+
+
+def test_frequency_spread_comes_from_working_cores_only():
+    """An idle core parked at 800 MHz while the benchmark's cores ran at 3,000 MHz is no
+    frequency variation of the run."""
+    import collections
+    from perfbench.system.monitor import working_core_frequencies
+    freq = collections.namedtuple("scpufreq", "current min max")
+    before = [_times(user=0.0, idle=0.0), _times(user=0.0, idle=0.0)]
+    after = [_times(user=0.9, idle=0.1), _times(user=0.05, idle=0.95)]
+    assert working_core_frequencies(before, after, [freq(3000.0, 0, 0), freq(800.0, 0, 0)]) \
+        == [3000.0]
+
+
+def test_only_the_measured_spans_are_accounted():
+    """Work done between spans (compile, warm-up) stays out of the summary."""
+    import psutil
+    from perfbench.system.monitor import SystemMonitor
+    monitor = SystemMonitor()
+    monitor.begin()
+    monitor.end()
+    own = psutil.Process().cpu_times()
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:         # busy outside any span
+        pass
+    burned = sum(psutil.Process().cpu_times()[:2]) - sum(own[:2])
+    monitor.begin()
+    monitor.end()
+    summary = monitor.summarize()
+    assert burned > 0.1
+    assert summary.cpu_own_pct * summary.seconds * monitor.cores / 100 < burned / 2
