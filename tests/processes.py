@@ -14,22 +14,28 @@ MARKER_TIMEOUT_S = 300
 
 def wait_for_marker(proc: subprocess.Popen, marker: str,
                     timeout: float = MARKER_TIMEOUT_S) -> list[str]:
-    """Read ``proc``'s stderr line by line until a line contains ``marker``; return the
-    lines read.  Fails if the process exits or stays silent past ``timeout`` first."""
-    seen: list[str] = []
+    """Read ``proc``'s stderr until it contains ``marker``; return what was read.  Fails if
+    the process exits or stays silent past ``timeout`` first.
+
+    Reads the raw file descriptor: select() on a buffered stream misses lines that already
+    sit in its buffer (two lines arriving in one chunk would leave the second unseen until
+    the process writes again).  Nothing after the marker's chunk is consumed, so
+    ``communicate()`` still returns what the process writes later."""
+    fd = proc.stderr.fileno()
+    seen = b""
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
-        selector.register(proc.stderr, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         while time.monotonic() < deadline:
             if not selector.select(timeout=1.0):
                 continue
-            line = proc.stderr.readline()
-            if not line:
-                raise AssertionError(f"exited before {marker!r}: {''.join(seen)}")
-            seen.append(line)
-            if marker in line:
-                return seen
-    raise AssertionError(f"no {marker!r} within {timeout} s: {''.join(seen)}")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise AssertionError(f"exited before {marker!r}: {seen.decode()}")
+            seen += chunk
+            if marker.encode() in seen:
+                return seen.decode().splitlines(keepends=True)
+    raise AssertionError(f"no {marker!r} within {timeout} s: {seen.decode()}")
 
 
 #: The checkout these tests belong to (not the working directory pytest was started in).

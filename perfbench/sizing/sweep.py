@@ -79,8 +79,8 @@ class Sweep:
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
-                "spec": self.spec.to_dict(), "points": [p.to_dict() for p in self.points],
-                **self.conclusions()}
+                "spec": self.spec.to_dict(), "elapsed_s": self.clock() - self.started,
+                "points": [p.to_dict() for p in self.points], **self.conclusions()}
 
 
 def _fps_then_latency(point: Point, percentile: float) -> tuple:
@@ -119,6 +119,32 @@ def load_previous(path: str) -> dict:
     return data
 
 
+#: Settings of the base config that change what a point measures; a resumed sweep must
+#: agree on all of them, or its finished points are results of another experiment.
+_RUN_FIELDS_THAT_DO_NOT_MATTER = ("time", "iterations", "max_time", "until_stable", "repeat",
+                                  "recompile", "roofline", "perf_counters", "cache_dir")
+
+
+def check_resumable(spec: SweepSpec, previous: dict, path: str) -> list[str]:
+    """Refuse to resume a sweep of another model, device or fixed setting; return notes on
+    grid points that the new grid drops (kept in the file, not re-run) or adds."""
+    before = (previous.get("spec") or {}).get("base") or {}
+    now = spec.base.to_dict()
+    for key, value in now.items():
+        if key not in _RUN_FIELDS_THAT_DO_NOT_MATTER and key in before and before[key] != value:
+            raise UsageError(f"--resume: {path} is a sweep with {key}={before[key]!r}, not "
+                             f"{value!r}; resume it with the same settings, or start a new "
+                             "--json file")
+    old_keys = {p.get("key") for p in previous.get("points", [])}
+    new_keys = {p.key for p in plan(spec)}
+    notes = []
+    if old_keys - new_keys:
+        notes.append(f"not in the new grid (left out): {', '.join(sorted(old_keys - new_keys))}")
+    if new_keys - old_keys:
+        notes.append(f"new in the grid: {', '.join(sorted(new_keys - old_keys))}")
+    return notes
+
+
 def _point_config(spec: SweepSpec, settings: dict, cap: float) -> BenchmarkConfig:
     base = dataclasses.replace(spec.base, time=None, iterations=None, repeat=1)
     return dataclasses.replace(base, until_stable=spec.until_stable_pct, max_time=cap,
@@ -144,6 +170,8 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
               on_window=None, stop_event: threading.Event | None = None,
               clock: Callable[[], float] = time.monotonic) -> Sweep:
     sweep = Sweep(spec, plan(spec, previous), clock=clock)
+    if previous:       # the budget covers the whole sweep, the part before the stop too
+        sweep.started -= float(previous.get("elapsed_s") or 0.0)
     grow = growing_key(spec.grid)
     lines: dict[str, list[tuple[float, float | None]]] = {}
     stop_event = stop_event or threading.Event()

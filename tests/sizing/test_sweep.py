@@ -156,3 +156,26 @@ def test_rate_search_finds_the_known_answer_of_a_queue():
     assert [t["passed"] for t in found["trials"]][0] is False      # 945/s is over
     impossible = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla_ms=1.0, steps=5)
     assert impossible["rate"] == 0.0
+
+
+def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp_path):
+    """A sweep file of one model must not lend its points to another; a changed grid keeps
+    the points that match and says what it left out; the budget counts time already spent."""
+    from perfbench.sizing.sweep import check_resumable
+    from perfbench.errors import UsageError
+    spec = _spec(tiny_ir)
+    previous = {"schema": "perfbench.sweep", "spec": spec.to_dict(), "elapsed_s": 25.0,
+                "points": [{"key": "default", "status": "done",
+                            "result": synthetic_document([1.0])},
+                           {"key": "requests=3,streams=1", "status": "done",
+                            "result": synthetic_document([1.0])}]}
+    with pytest.raises(UsageError, match="is a sweep with model="):
+        check_resumable(_spec(slow_ir), previous, "s.json")
+    notes = check_resumable(spec, previous, "s.json")
+    assert notes[0] == "not in the new grid (left out): requests=3,streams=1"
+    ticks = iter(range(0, 10_000, 1))
+    sweep = run_sweep(_spec(tiny_ir, point_time_s=10.0, budget_s=30.0), save_to(None), previous,
+                      clock=lambda: float(next(ticks)))
+    # 25 s spent before the stop: 0.75 × (30 − 26) / 4 < 3 s for the first new point
+    assert sweep.points[0].reason == "resumed"
+    assert all(p.status == "skipped" for p in sweep.points[1:])

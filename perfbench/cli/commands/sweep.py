@@ -13,13 +13,17 @@ from perfbench.cli.live import LiveDisplay
 from perfbench.reporters import sweep_report
 from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
-from perfbench.sizing.sweep import find_max_rate, load_previous, run_sweep, save_to
+from perfbench.sizing.sweep import (check_resumable, find_max_rate, load_previous, run_sweep,
+                                    save_to)
 from perfbench.cli.commands.run import SignalStop, run_in_worker
 
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                   plot_path: str | None, resume: bool, quiet: bool) -> int:
     previous = load_previous(json_path) if resume else None
+    if previous is not None:
+        for note in check_resumable(spec, previous, json_path):
+            print(f"perfbench: resuming {json_path}: {note}", file=sys.stderr)
     err = Console(stderr=True)
     with SignalStop() as stop, LiveDisplay(err, enabled=not quiet) as live:
         def announce(index: int, total: int, point) -> None:
