@@ -1,9 +1,25 @@
-"""perfbench: throughput/latency benchmarking for OpenVINO inference."""
+"""perfbench: throughput/latency benchmarking for OpenVINO inference.
+
+The Python API (``BenchmarkConfig``, ``run``, ``BenchmarkResult``, ``load``) is imported on
+first use, so that ``perfbench`` itself imports in milliseconds: the command line installs
+its signal handling before OpenVINO loads, and a Ctrl-C during start-up exits cleanly.
+"""
 
 __version__ = "0.1.0"
 
-from perfbench.settings.config import BenchmarkConfig  # noqa: E402
-from perfbench.results.types import BenchmarkResult  # noqa: E402
-from perfbench.runner.benchmark import run  # noqa: E402
+_API = {"BenchmarkConfig": ("perfbench.settings.config", "BenchmarkConfig"),
+        "BenchmarkResult": ("perfbench.results.types", "BenchmarkResult"),
+        "load": ("perfbench.results.io", "load"),
+        "run": ("perfbench.runner.benchmark", "run")}
 
-__all__ = ["BenchmarkConfig", "BenchmarkResult", "run", "__version__"]
+__all__ = [*_API, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'perfbench' has no attribute {name!r}")
+    import importlib
+    module, attribute = _API[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value

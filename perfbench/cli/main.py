@@ -12,7 +12,7 @@ from perfbench.cli.options import flag, given_settings
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
 from perfbench.settings.values import positive_float
-from perfbench.errors import RunFailed, UsageError
+from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import check_writable
 
 EXIT_USAGE = 2
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunFailed as exc:
         print(f"perfbench: run failed: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # before a command installed its own handlers
+    except (KeyboardInterrupt, Interrupted):  # before a command took over the signals
         print("perfbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 

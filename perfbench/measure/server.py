@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Iterator
 
@@ -49,7 +50,10 @@ def arrivals(rate: float, seed: int, chunk: int = ARRIVAL_CHUNK) -> Iterator[flo
         yield from times.tolist()
 
 
-def _wait_until(moment: float, clock) -> None:
+def _wait_until(moment: float, clock, slack_work) -> None:
+    """Sleep, then spin, until ``moment``; ``slack_work`` runs first while there is time."""
+    if moment - clock() > 2 * _SPIN_S:
+        slack_work()
     remaining = moment - clock()
     if remaining > _SPIN_S:
         time.sleep(remaining - _SPIN_S)
@@ -60,52 +64,81 @@ def _wait_until(moment: float, clock) -> None:
 def measure_server(queue: ov.AsyncInferQueue, rate: float, limits: StopLimits, seed: int,
                    on_window: WindowHook | None = None) -> Measurement:
     try:
-        return _measure_server(queue, rate, limits, seed, on_window)
+        return _OpenLoop(queue).run(rate, limits, seed, on_window)
     except RuntimeError as exc:
         drain(queue)
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
-def _measure_server(queue, rate, limits, seed, on_window) -> Measurement:
-    clock = windows.clock
-    duration = limits.time_s if limits.time_s is not None else float("inf")
-    max_issued = limits.iterations or 2**62
-    recorder = LatencyRecorder()
-    record = recorder.pending.append
-    requests = [queue[i] for i in range(len(queue))]
-    waited_ms = [0.0] * len(requests)
-    in_flight = [False] * len(requests)
-    base = super(ov.AsyncInferQueue, queue)
-    get_idle, start = base.get_idle_request_id, base.start_async
-    no_inputs: dict = {}
-    t0 = clock()
-    tracker = WindowTracker(recorder, t0, limits, on_window)
-    next_tick = t0 + WINDOW_S
-    issued = 0
-    deadline = t0 + duration
-    for offset in arrivals(rate, seed):
-        # The time limit holds under overload too: arrivals the device could not take by
-        # then are not issued (the run's achieved rate shows the shortfall).
-        if offset >= duration or issued >= max_issued or clock() >= deadline:
-            break
-        arrival = t0 + offset
-        _wait_until(arrival, clock)
-        idle = get_idle()                       # blocks while every request is busy
-        if in_flight[idle]:
-            record(waited_ms[idle] + requests[idle].latency)
-        now = clock()
-        waited_ms[idle] = (now - arrival) * 1e3
-        in_flight[idle] = True
-        start(no_inputs, None)
-        issued += 1
-        if now >= next_tick:
-            if tracker.close_window(now):
+class _OpenLoop:
+    """The server scenario's request pool: issues arrivals, records each latency from its
+    scheduled arrival, and measures the generator's own lateness apart from queueing.
+
+    Issue delay (MLPerf LoadGen's word) of arrival i is the time the generator itself lost:
+    issue − max(scheduled, previous issue) − time blocked waiting for a free request.  The
+    blocked time is the device's queue and belongs to latency; the rest (a late wake-up, a
+    slow loop) is the generator's, which makes a run invalid for its rate when it grows."""
+
+    def __init__(self, queue: ov.AsyncInferQueue):
+        self.queue = queue
+        self.requests = [queue[i] for i in range(len(queue))]
+        self.waited_ms = [0.0] * len(self.requests)
+        self.in_flight = [False] * len(self.requests)
+        self.recorder = LatencyRecorder()
+        self.delays = LatencyRecorder()
+
+    def harvest(self) -> None:
+        """Record requests that have completed, while waiting for the next arrival: a
+        latency lands in the window it completed in, not when its request is reused."""
+        for index, busy in enumerate(self.in_flight):
+            if busy and self.requests[index].wait_for(0):
+                self._record(index)
+
+    def _record(self, index: int) -> None:
+        self.recorder.pending.append(self.waited_ms[index] + self.requests[index].latency)
+        self.in_flight[index] = False
+
+    def run(self, rate: float, limits: StopLimits, seed: int, on_window) -> Measurement:
+        clock = windows.clock
+        duration = limits.time_s if limits.time_s is not None else float("inf")
+        max_issued = limits.iterations or 2**62
+        base = super(ov.AsyncInferQueue, self.queue)
+        get_idle, start = base.get_idle_request_id, base.start_async
+        t0 = clock()
+        tracker = WindowTracker(self.recorder, t0, limits, on_window)
+        next_tick, deadline, issued, last_issue = t0 + WINDOW_S, t0 + duration, 0, t0
+        no_inputs: dict = {}
+        for offset in arrivals(rate, seed):
+            # The time limit holds under overload too: arrivals the device could not take
+            # by then are not issued (the run's achieved rate shows the shortfall).
+            if offset >= duration or issued >= max_issued or clock() >= deadline:
                 break
-            next_tick = now + WINDOW_S
-    queue.wait_all()
-    t_end = clock()
-    for idle, busy in enumerate(in_flight):
-        if busy:
-            record(waited_ms[idle] + requests[idle].latency)
-    tracker.close_window(t_end, final=True)
-    return finish(recorder, tracker, t_end - t0, limits, issued)
+            arrival = t0 + offset
+            _wait_until(arrival, clock, self.harvest)
+            ready = clock()
+            idle = get_idle()                       # blocks while every request is busy
+            if self.in_flight[idle]:
+                self._record(idle)
+            now = clock()
+            self.waited_ms[idle] = (now - arrival) * 1e3
+            self.in_flight[idle] = True
+            start(no_inputs, None)
+            self.delays.pending.append(1e3 * max(ready - max(arrival, last_issue), 0.0))
+            issued, last_issue = issued + 1, now
+            if now >= next_tick:
+                self.delays.flush()
+                if tracker.close_window(now):
+                    break
+                next_tick = now + WINDOW_S
+        return self._finish(tracker, t0, limits, issued)
+
+    def _finish(self, tracker: WindowTracker, t0: float, limits: StopLimits,
+                issued: int) -> Measurement:
+        self.queue.wait_all()
+        t_end = windows.clock()
+        for index, busy in enumerate(self.in_flight):
+            if busy:
+                self._record(index)
+        tracker.close_window(t_end, final=True)
+        measured = finish(self.recorder, tracker, t_end - t0, limits, issued)
+        return dataclasses.replace(measured, issue_delays=self.delays)

@@ -33,6 +33,7 @@ class Measurement:
     recorder: LatencyRecorder   # every latency, for statistics and pooling across trials
     windows: tuple[Window, ...]
     stop_reason: str            # "time", "iterations", "stable" or "interrupted"
+    issue_delays: LatencyRecorder | None = None   # server scenario: the generator's lateness
 
     @property
     def latency(self) -> LatencyStats:

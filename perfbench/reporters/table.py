@@ -89,6 +89,11 @@ def _load_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     if load.get("missed_sla") is not None:
         rows.append(("over SLA", f"{load['missed_sla']:,} requests ({load['missed_sla_pct']:.2f} %)"
                      f" above {load['sla_ms']:g} ms"))
+    if load.get("issue_delay_ms"):
+        delay = load["issue_delay_ms"]
+        rows.append(("generator delay", f"median {delay['median']:.3f} ms, p99 {delay['p99']:.3f}"
+                     f" ms, max {delay['max']:.3f} ms "
+                     + ("[green](valid)[/]" if load["valid"] else "[bold red](INVALID)[/]")))
     return rows
 
 

@@ -32,7 +32,7 @@ from perfbench.model.prepare import PreparedModel, prepare_model
 from perfbench.system.monitor import SystemMonitor
 from perfbench.measure.peak import peak_for
 from perfbench.measure.layers import profile_layers
-from perfbench.results.types import BenchmarkResult, ModelInfo, Precision, Trial
+from perfbench.results.types import BenchmarkResult, LatencyStats, ModelInfo, Precision, Trial
 from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
                         window_rates)
 
@@ -206,7 +206,10 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         warnings.insert(0, _stability_warning(precision, config))
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
-    load = _load_summary(config, recorder, completed, duration)
+    load = _load_summary(config, recorder, completed, duration, latency,
+                         [r.measured.issue_delays for r in runs])
+    if load.get("valid") is False:
+        warnings.insert(0, f"INVALID for this rate: {load['invalid_reason']}")
     if stop_requested and not interrupted and (config.perf_counters or config.roofline):
         warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
                         "figures (the measured figures are complete)")
@@ -231,12 +234,37 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         core, config, result, measure=config.roofline and not stop_requested))
 
 
-def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float) -> dict:
-    """The scenario, achieved vs target rate, and how many requests missed the bound."""
+def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float,
+                  latency, delays) -> dict:
+    """The scenario, achieved vs target rate, how many requests missed the bound, and (open
+    loop) the generator's own issue delay with whether the run is valid for its rate."""
     load = {"scenario": config.scenario, "target_rate": config.rate,
             "achieved_rate": completed / duration if duration else 0.0,
             "sla_ms": config.sla_ms, "missed_sla": None, "missed_sla_pct": None}
     if config.sla_ms is not None and recorder.count:
         missed = recorder.count_above(config.sla_ms)
         load.update(missed_sla=missed, missed_sla_pct=100 * missed / recorder.count)
+    delays = [d for d in delays if d is not None and d.count]
+    if delays:
+        load.update(generator_validity(LatencyRecorder.pooled(delays).summary(),
+                                       config.sla_ms or latency.median))
     return load
+
+
+#: An open-loop run is valid for its rate while the generator's p99 issue delay stays
+#: within this share of the latency that matters (the bound, else the median)...
+GENERATOR_SHARE = 0.10
+#: ...or under this many milliseconds (sleep/spin granularity on a tiny model).
+GENERATOR_FLOOR_MS = 0.05
+
+
+def generator_validity(delays: LatencyStats, reference_ms: float) -> dict:
+    """Issue-delay figures, and whether the generator kept to its schedule (MLPerf's
+    LoadGen marks a run whose generator fell behind as invalid the same way)."""
+    limit = max(GENERATOR_SHARE * reference_ms, GENERATOR_FLOOR_MS)
+    valid = delays.p99 <= limit
+    return {"issue_delay_ms": {"median": delays.median, "p99": delays.p99, "max": delays.max},
+            "valid": valid,
+            "invalid_reason": None if valid else (
+                f"the load generator fell behind its schedule (issue delay p99 "
+                f"{delays.p99:.3f} ms > {limit:.3f} ms); latencies include its lateness")}

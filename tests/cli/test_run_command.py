@@ -109,3 +109,36 @@ def test_a_result_that_cannot_be_written_where_asked_is_saved_elsewhere(tmp_path
     fallback = err.rsplit(" ", 1)[1].strip()
     assert fallback.startswith(str(tmp_path)) and load(fallback) == result
     assert json.loads(good.read_text())                 # the other outputs still written
+
+
+@pytest.mark.parametrize("command", [["run", "-t", "600"],
+                                     ["sweep", "--streams", "1,2", "--point-time", "600"]])
+@pytest.mark.parametrize("delay_s", [0.0, 0.05, 0.15, 0.3, 0.6])
+def test_sigint_at_any_moment_of_start_up_exits_cleanly(tiny_ir, command, delay_s):
+    """Sent at several moments of start-up: whichever phase it hits (imports, model read,
+    compile, warm-up; the moment does not matter to the assertion), the outcome is a stop
+    by SIGINT without a traceback.  Before Python has installed its own handler the
+    interpreter dies of the signal itself (-2); from then on perfbench exits 130."""
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", *command, "-m", tiny_ir, "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    threading.Event().wait(delay_s)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode in (130, -signal.SIGINT), stderr
+    assert "Traceback" not in stderr and "Error" not in stderr
+
+
+def test_interrupted_server_search_keeps_its_probes_and_says_so(slow_ir, tmp_path):
+    out = tmp_path / "rate.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "sweep", "-m", slow_ir,
+                             "--scenario", "server", "--sla-ms", "1000", "--point-time", "1",
+                             "--requests", "1", "-q", "-v", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    wait_for_marker(proc, "perfbench: probe 1/")   # the offline ceiling is measured
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    data = json.loads(out.read_text())
+    assert data["status"] == "interrupted" and data["offline_fps"] > 0
+    assert "INTERRUPTED, best so far" in stdout

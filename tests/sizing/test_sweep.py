@@ -134,28 +134,74 @@ def test_interrupted_sweep_is_saved_and_resumable(tiny_ir, tmp_path):
     assert all(p["reason"] == "resumed" for p in data["points"] if p["key"] in finished)
 
 
-def _queue_probe(capacity: float, service_ms: float):
-    """An M/M/1 queue's p99 sojourn time, -ln(0.01)/(mu - lambda): a known answer."""
+def _queue_probe(capacity: float, noisy: dict | None = None):
+    """An M/M/1 queue's p99 sojourn time, -ln(0.01)/(mu - lambda): a known answer.
+    ``noisy`` maps a probe number to a latency multiplier (a noisy host on that probe)."""
     import math
+    from perfbench.sizing.rate_search import Probe
+    calls = []
 
-    def probe(rate: float) -> tuple[float, float]:
+    def probe(rate: float) -> Probe:
+        calls.append(rate)
+        factor = (noisy or {}).get(len(calls), 1.0)
         if rate >= capacity:
-            return math.inf, capacity
-        return 1e3 * math.log(100) / (capacity - rate), rate
+            return Probe(math.inf, capacity)
+        return Probe(factor * 1e3 * math.log(100) / (capacity - rate), rate)
     return probe
 
 
+SLA_900 = 1e3 * 4.605170185988091 / 100     # M/M/1 at μ = 1000/s: p99 bound met up to 900/s
+
+
 def test_rate_search_finds_the_known_answer_of_a_queue():
-    """For capacity 1000/s and p99 ≤ 46.05 ms the true answer is 900/s (4.605/(μ−λ) s)."""
-    import math
-    from perfbench.sizing.sweep import search_rate
-    sla = 1e3 * math.log(100) / 100
-    found = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla, steps=12)
+    from perfbench.sizing.rate_search import search_rate
+    found = search_rate(_queue_probe(1000.0), 1000.0, SLA_900, steps=12)
     assert found["rate"] <= 900.0 < found["failed_above"]
     assert found["failed_above"] - found["rate"] < 1050 / 2**10
-    assert [t["passed"] for t in found["trials"]][0] is False      # 945/s is over
-    impossible = search_rate(_queue_probe(1000.0, 1.0), 1000.0, sla_ms=1.0, steps=5)
-    assert impossible["rate"] == 0.0
+    assert found["trials"][0]["passed"] is False                       # 945/s is over
+    assert found["trials"][-1]["note"] == "confirm" and found["trials"][-1]["passed"]
+    impossible = search_rate(_queue_probe(1000.0), 1000.0, sla_ms=1.0, steps=5)
+    assert impossible["rate"] == 0.0 and impossible["status"] == "complete"
+
+
+def test_one_noisy_probe_at_the_edge_is_not_the_answer():
+    """The confirming probe of the answer fails (the host was slow): the search falls back
+    to the next lower rate that passed, and says where it failed."""
+    from perfbench.sizing.rate_search import search_rate
+    found = search_rate(_queue_probe(1000.0, noisy={13: 10.0}), 1000.0, SLA_900, steps=12)
+    confirm = found["trials"][-1]
+    assert confirm["note"] == "confirm" and not confirm["passed"]
+    assert found["failed_above"] == confirm["rate"] and found["rate"] < confirm["rate"]
+    assert found["rate"] == max(t["rate"] for t in found["trials"][:-1] if t["passed"]
+                                and t["rate"] < confirm["rate"])
+
+
+def test_every_probe_passing_brackets_nothing_it_did_not_test():
+    from perfbench.sizing.rate_search import search_rate
+    found = search_rate(_queue_probe(1e9), 1000.0, SLA_900, steps=4)
+    assert found["failed_above"] is None and found["precision_pct"] is None
+    assert found["rate"] > 1000.0
+
+
+def test_a_probe_whose_generator_fell_behind_is_probed_again():
+    from perfbench.sizing.rate_search import Probe, search_rate
+    answers = iter([Probe(1.0, 50.0, valid=False), Probe(1.0, 50.0), Probe(1.0, 50.0)])
+    found = search_rate(lambda rate: next(answers), 100.0, sla_ms=5.0, steps=1)
+    assert [t["note"] for t in found["trials"]] == ["generator behind; probed again", "",
+                                                     "confirm"]
+    assert found["rate"] == pytest.approx(94.5)
+
+
+def test_a_stop_ends_the_search_with_what_it_found():
+    import threading
+    from perfbench.sizing.rate_search import Probe, search_rate
+    stop = threading.Event()
+
+    def probe(rate):
+        stop.set()
+        return Probe(0.0, 0.0, interrupted=True)
+    found = search_rate(probe, 100.0, 5.0, steps=6, stop_event=stop)
+    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] == 0.0
 
 
 def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp_path):

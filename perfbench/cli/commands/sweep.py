@@ -13,8 +13,8 @@ from perfbench.cli.live import LiveDisplay
 from perfbench.reporters import sweep_report
 from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
-from perfbench.sizing.sweep import (check_resumable, find_max_rate, load_previous, run_sweep,
-                                    save_to)
+from perfbench.sizing.rate_search import find_max_rate
+from perfbench.sizing.sweep import check_resumable, load_previous, run_sweep, save_to
 from perfbench.cli.commands.run import SignalStop, run_in_worker
 
 
@@ -44,27 +44,39 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
 
 
 def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -> int:
+    """The rate search; a stop keeps every finished probe, and the file and the summary
+    say the answer is the best found so far, not final."""
     err = Console(stderr=True)
 
     def announce(step: int, steps: int, rate: float) -> None:
         if not quiet and err.is_terminal:
-            err.print(f"[dim]step {step + 1}/{steps}: {rate:,.2f} queries/s[/]")
+            err.print(f"[dim]probe {step + 1}/{steps}: {rate:,.2f} queries/s[/]")
 
     with SignalStop() as stop:
         found = run_in_worker(find_max_rate, spec.base, spec.sla_ms, spec.sla_percentile,
                               spec.point_time_s, stop_event=stop.event, on_point=announce)
-    label = f"p{spec.sla_percentile:g}"
-    out = report_console()
-    out.print(
-        f"highest rate with {label} ≤ {spec.sla_ms:g} ms: [bold]{found['rate']:,.2f}/s[/] "
-        f"(failed at {found['failed_above']:,.2f}/s: ±{found['precision_pct']:.1f} %; "
-        f"offline maximum {found['offline_fps']:,.2f} FPS)")
-    for trial in found["trials"]:
-        out.print(f"  {trial['rate']:10,.2f}/s -> {label} {trial['latency_ms']:8.2f} ms "
-                        f"{'pass' if trial['passed'] else 'FAIL'} (achieved "
-                        f"{trial['achieved_rate']:,.2f}/s)")
+    if stop.signum is not None:
+        found["status"] = "interrupted"
+    _print_rate(found, spec, report_console())
     if json_path:
-        document = {"schema": "perfbench.server-search", "schema_version": 1,
-                    "spec": spec.to_dict(), **found}
-        write_json(json_path, document)
+        write_json(json_path, {"schema": "perfbench.server-search", "schema_version": 1,
+                               "spec": spec.to_dict(), **found})
     return stop.exit_code
+
+
+def _print_rate(found: dict, spec: SweepSpec, out: Console) -> None:
+    label = f"p{spec.sla_percentile:g}"
+    partial = found["status"] != "complete"
+    if found["offline_fps"] is None:
+        out.print("interrupted before the offline run finished: no rate found")
+        return
+    bracket = ("no probe failed" if found["failed_above"] is None else
+               f"failed at {found['failed_above']:,.2f}/s: ±{found['precision_pct']:.1f} %")
+    out.print(f"{'INTERRUPTED, best so far: ' if partial else ''}highest rate with {label} ≤ "
+              f"{spec.sla_ms:g} ms: [bold]{found['rate']:,.2f}/s[/] ({bracket}; offline "
+              f"maximum {found['offline_fps']:,.2f} FPS)")
+    for trial in found["trials"]:
+        verdict = "pass" if trial["passed"] else ("INVALID" if not trial["valid"] else "FAIL")
+        note = f" [{trial['note']}]" if trial["note"] else ""
+        out.print(f"  {trial['rate']:10,.2f}/s -> {label} {trial['latency_ms']:8.2f} ms "
+                  f"{verdict} (achieved {trial['achieved_rate']:,.2f}/s){note}")
