@@ -7,6 +7,7 @@ which ones won.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ def compile_model(core: ov.Core, model: ov.Model, config: BenchmarkConfig,
     """Compile for ``config.device`` (checked beforehand with :func:`check_device`).  A
     failure here is the device's or the runtime's, not the user's input: exit 1."""
     if config.cache_dir is not None:
+        _check_cache_dir(config.cache_dir)
         core.set_property({"CACHE_DIR": config.cache_dir})
     started = time.perf_counter()
     try:
@@ -107,3 +109,13 @@ def plain_value(value: Any) -> Any:
         return value.get_type_name()
     text = str(value)
     return text.split(".")[-1] if "." in text else text
+
+
+def _check_cache_dir(path: str) -> None:
+    """A cache directory that cannot be made is the user's input, not a device failure."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--cache-dir: cannot create {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"--cache-dir: {path} is not writable")

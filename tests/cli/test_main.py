@@ -69,6 +69,13 @@ BAD_INVOCATIONS = [
     (["run", "--bogus"], "unrecognized arguments"),
     (["frobnicate"], "invalid choice"),
     (["export", "model.onnx"], "must end in .xml"),
+    (["run", "--requests", "1000000"], "'requests' is above 1024"),
+    (["sweep", "--time", "3"], "sweep: --time does not apply to a sweep"),
+    (["sweep", "-n", "3"], "sweep: -n does not apply to a sweep"),
+    (["sweep", "--repeat", "3"], "sweep: --repeat does not apply to a sweep"),
+    (["sweep", "--rate", "3"], "sweep: --rate does not apply to a sweep"),
+    (["sweep", "--history", "h.db"], "unrecognized arguments: --history"),
+    (["sweep", "--export-bmf", "b.json"], "unrecognized arguments: --export-bmf"),
 ]
 
 

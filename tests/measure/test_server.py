@@ -97,3 +97,45 @@ def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
     impossible = find_max_rate(base, sla_ms=service_ms / 100, percentile=99, point_time_s=0.5,
                                steps=2)
     assert impossible["rate"] == 0.0
+
+
+def test_completed_requests_are_recorded_while_the_loop_waits(core, tiny_ir):
+    """A latency belongs to the window its request completed in: the open loop harvests
+    finished requests while it waits for the next arrival, not when it reuses them."""
+    from perfbench.measure.loop import make_pool
+    from perfbench.measure.server import _OpenLoop
+    from perfbench.model.inputs import make_tensors
+    from perfbench.model.prepare import prepare_model
+    prepared = prepare_model(BenchmarkConfig(model=tiny_ir), core)
+    compiled = core.compile_model(prepared.model, "CPU")
+    queue = make_pool(compiled, 2, make_tensors(prepared.inputs, 0, 2))
+    loop = _OpenLoop(queue)
+    loop.requests[0].start_async()
+    loop.in_flight[0] = True
+    loop.requests[0].wait()
+    loop.harvest()
+    assert list(loop.recorder.pending) == [loop.requests[0].latency] and loop.in_flight == [False, False]
+    loop.harvest()                                            # recorded once, not twice
+    assert len(loop.recorder.pending) == 1
+
+
+def test_generator_validity_follows_its_documented_limits():
+    from perfbench.results.types import LatencyStats
+    from perfbench.runner.benchmark import generator_validity
+
+    def delays(p99):
+        return LatencyStats(100, 0.0, 0.01, 0.01, 0.01, 0.02, 0.03, p99, p99, p99 * 2)
+    assert generator_validity(delays(0.9), reference_ms=10.0)["valid"] is True    # ≤ 1 ms
+    bad = generator_validity(delays(1.5), reference_ms=10.0)
+    assert bad["valid"] is False and "fell behind" in bad["invalid_reason"]
+    assert bad["issue_delay_ms"] == {"median": 0.01, "p99": 1.5, "max": 3.0}
+    assert generator_validity(delays(0.04), reference_ms=0.06)["valid"] is True   # floor
+
+
+def test_server_run_reports_its_generator_delay(slow_ir, capacity):
+    fps, _ = capacity
+    result = run(BenchmarkConfig(model=slow_ir, requests=2, hint="latency", time=1.5,
+                                 scenario="server", rate=0.2 * fps))
+    delay = result.load["issue_delay_ms"]
+    assert 0 <= delay["median"] <= delay["p99"] <= delay["max"]
+    assert result.load["valid"] == (delay["p99"] <= max(0.1 * result.latency.median, 0.05))

@@ -40,3 +40,23 @@ def test_unknown_device_lists_available(core):
 def test_auto_device_compiles_and_reports_execution_device(core):
     compiled = compile_model(core, conv_model(), BenchmarkConfig(device="AUTO:CPU"))
     assert "CPU" in compiled.resolved.get("execution_devices", [])
+
+
+def test_a_model_the_device_cannot_compile_is_a_run_failure_not_a_usage_error(tmp_path, capsys):
+    """Exit 2 is for the user's input; a plugin that cannot compile a valid model is a
+    failure of the device or runtime: exit 1 with the plugin's own words."""
+    import numpy as np
+    import openvino as ov
+    import openvino.opset15 as ops
+
+    from perfbench.cli.main import main
+    from tests.models import save
+    text = ops.parameter([1, 8], ov.Type.string, name="text")
+    model = ov.Model([ops.convert(text, np.float32)], [text], "strings")
+    path = save(model, tmp_path / "strings.xml")
+    assert main(["run", "-m", path, "-n", "1", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("perfbench: run failed: cannot compile for CPU: ") and \
+        err.count("\n") == 1
+    assert main(["run", "-m", path, "-n", "1", "-q", "--cache-dir", "/proc/perfbench"]) == 2
+    assert "--cache-dir: cannot create /proc/perfbench" in capsys.readouterr().err

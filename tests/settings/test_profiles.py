@@ -32,6 +32,8 @@ def test_profile_by_path(tmp_path):
     ('hint = \n', "profile bad.toml: not valid TOML"),
     ('description = 3\n', "profile bad.toml: 'description' must be a string"),
     ('[run]\nbatch = 1\n', "profile bad.toml: unknown setting 'run'"),
+    ('pin = "yes"\n', "profile bad.toml: 'pin' must be true or false"),
+    ('time = [1, 2]\n', "profile bad.toml: 'time' must be a finite number"),
 ])
 def test_bad_profiles_name_key_and_file(tmp_path, body, match):
     path = tmp_path / "bad.toml"
