@@ -1,5 +1,5 @@
 import sys
 
-from perfbench.cli.main import main
+from perfbench.entry import main
 
 sys.exit(main())

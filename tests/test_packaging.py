@@ -72,7 +72,7 @@ def test_wheel_holds_every_source_module_and_the_profiles(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "perfbench = perfbench.cli:main" in archive.read(entry_points).decode()
+        assert "perfbench = perfbench.entry:main" in archive.read(entry_points).decode()
     shipped = {n for n in names if n.endswith(".py")}
     source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "perfbench").rglob("*.py")
               if "__pycache__" not in p.parts}

@@ -1,19 +1,9 @@
-"""``perfbench run``: one benchmark, shown live, then reported.
-
-The benchmark runs in a worker thread so that the main thread is always free to take
-signals: OpenVINO can block inside C++ for a whole inference, and Python only runs signal
-handlers in the main thread.  The first SIGINT/SIGTERM asks the run to stop at the next
-window boundary (what was measured is reported and written, marked "interrupted"); a second
-one exits at once.
-"""
+"""``perfbench run``: one benchmark, shown live, then reported (signals: ``cli.signals``)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
 import sys
-import threading
 
 from rich.console import Console
 
@@ -24,59 +14,9 @@ from perfbench.errors import Interrupted, UsageError
 from perfbench.files import fallback_path
 from perfbench.results.types import BenchmarkResult
 from perfbench.cli.live import LiveDisplay
+from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.reporters import json_report, table
 from perfbench.runner.benchmark import run
-
-EXIT_SIGNAL_BASE = 128
-_HANDLED = (signal.SIGINT, signal.SIGTERM)
-
-
-class SignalStop:
-    """Turns the first signal into a stop request and the second into an immediate exit."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.signum: int | None = None
-        self._previous: dict[int, object] = {}
-
-    def _handle(self, signum, frame) -> None:
-        if self.signum is not None:
-            os._exit(EXIT_SIGNAL_BASE + signum)
-        self.signum = signum
-        self.event.set()
-
-    def __enter__(self) -> "SignalStop":
-        for signum in _HANDLED:
-            self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.signum is None else EXIT_SIGNAL_BASE + self.signum
-
-
-def run_in_worker(function, *args, **kwargs):
-    """Call ``function`` in a thread, waiting in short slices so signals are handled."""
-    outcome: dict = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = function(*args, **kwargs)
-        except BaseException as exc:  # re-raised in the caller's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=target, name="perfbench-run", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
 
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
                 history: str | None = None, exports: dict[str, str] | None = None) -> int:

@@ -15,7 +15,7 @@ from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.rate_search import find_max_rate
 from perfbench.sizing.sweep import check_resumable, load_previous, run_sweep, save_to
-from perfbench.cli.commands.run import SignalStop, run_in_worker
+from perfbench.cli.signals import SignalStop, run_in_worker
 
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
