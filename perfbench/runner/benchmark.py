@@ -216,13 +216,9 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     layers = ()
     if config.perf_counters and not stop_requested:
         layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
-    model_info = ModelInfo(prepared.name, prepared.source,
-                           tuple({"name": s.name, "element_type": s.element_type,
-                                  "shape": list(s.shape)} for s in prepared.inputs),
-                           batch, prepared.gflops_per_image, prepared.gflops_source)
     result = BenchmarkResult(
         status="interrupted" if interrupted else "complete",
-        model=model_info, requested=config.to_dict(), resolved=session.compilation.resolved,
+        model=_model_info(prepared), requested=config.to_dict(), resolved=session.compilation.resolved,
         pool_size=session.pool_size, compile_ms=compile_ms,
         first_inference_ms=runs[0].first_inference_ms,
         warmup_inferences=sum(r.warmup_inferences for r in runs), duration_s=duration,
@@ -232,6 +228,13 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         layers=layers, load=load, warnings=tuple(warnings))
     return dataclasses.replace(result, roofline=_roofline(
         core, config, result, measure=config.roofline and not stop_requested))
+
+
+def _model_info(prepared) -> ModelInfo:
+    return ModelInfo(prepared.name, prepared.source,
+                     tuple({"name": s.name, "element_type": s.element_type,
+                            "shape": list(s.shape)} for s in prepared.inputs),
+                     prepared.batch, prepared.gflops_per_image, prepared.gflops_source)
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float,

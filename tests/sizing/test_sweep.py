@@ -34,7 +34,9 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
     assert len(data["points"]) == 5 and all(p["status"] == "done" for p in data["points"])
     assert set(data["pareto"]) <= {p["key"] for p in data["points"]}
     # The document's picks are what the (separately tested) rules give on its own points.
-    summaries = [PointSummary(p["key"], p["settings"], p["result"]["results"]["fps"],
+    # FPS is the steady estimate (its interval's centre), as compare and exporters use it
+    summaries = [PointSummary(p["key"], p["settings"],
+                              p["result"]["precision"]["fps_windows"]["value"],
                               p["result"]["results"]["latency_ms"]["p99"],
                               p["result"]["precision"]["fps_windows"]["ci95_low"],
                               p["result"]["precision"]["fps_windows"]["ci95_high"])
