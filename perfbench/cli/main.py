@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from perfbench import entry
+from perfbench import startup
 from perfbench.cli.options import flag, given_settings
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
@@ -145,10 +145,10 @@ def _log_phases(verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
-        if entry.pending:        # a Ctrl-C while the program started: stop here
+        if startup.pending:        # a Ctrl-C while the program started: stop here
             raise Interrupted("interrupted")
         if args.command not in SIGNAL_AWARE:
-            entry.release_signals()
+            startup.release_signals()
         _log_phases(getattr(args, "verbose", False))
         return COMMANDS[args.command](args)
     except UsageError as exc:
@@ -159,5 +159,5 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (KeyboardInterrupt, Interrupted):  # before a command took over the signals
         print("perfbench: interrupted", file=sys.stderr)
-        return 128 + entry.pending[0] if entry.pending else EXIT_INTERRUPTED
+        return 128 + startup.pending[0] if startup.pending else EXIT_INTERRUPTED
 

@@ -5,7 +5,7 @@ signals: OpenVINO can block inside C++ for a whole inference, and Python only ru
 handlers in the main thread.  The first SIGINT/SIGTERM asks the run to stop at the next
 window boundary (what was measured is reported and written, marked "interrupted"); a second
 one exits at once.  A signal that arrived before the command took over (remembered by
-:mod:`perfbench.entry` while modules loaded) counts as that first one.
+:mod:`perfbench.startup` while modules loaded) counts as that first one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 
-from perfbench import entry
+from perfbench import startup
 
 EXIT_SIGNAL_BASE = 128
 _HANDLED = (signal.SIGINT, signal.SIGTERM)
@@ -37,8 +37,8 @@ class SignalStop:
     def __enter__(self) -> "SignalStop":
         for signum in _HANDLED:
             self._previous[signum] = signal.signal(signum, self._handle)
-        if entry.pending:
-            self._handle(entry.pending.pop(0), None)
+        if startup.pending:
+            self._handle(startup.pending.pop(0), None)
         return self
 
     def __exit__(self, *exc) -> None:

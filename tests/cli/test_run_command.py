@@ -113,7 +113,7 @@ def test_a_result_that_cannot_be_written_where_asked_is_saved_elsewhere(tmp_path
 
 #: The console script's first steps (perfbench.entry), with a marker once perfbench holds
 #: the signals: before that instant only the interpreter itself is running.
-ENTRY = ("import sys\nfrom perfbench import entry\nentry.take_signals()\n"
+ENTRY = ("import sys\nfrom perfbench import entry, startup\nstartup.take_signals()\n"
          "print('started', flush=True)\nsys.exit(entry.main(sys.argv[1:]))\n")
 
 
@@ -155,15 +155,15 @@ def test_interrupted_server_search_keeps_its_probes_and_says_so(slow_ir, tmp_pat
 def test_an_early_signal_is_remembered_and_taken_over_by_the_run(monkeypatch):
     """A signal that arrives while modules load is kept, and the run's own handler treats
     it as the first stop request; a second early signal exits at once."""
-    from perfbench import entry
+    from perfbench import startup
     from perfbench.cli.signals import SignalStop
     exits = []
     monkeypatch.setattr(os, "_exit", exits.append)
-    monkeypatch.setattr(entry, "pending", [])
-    entry._remember(signal.SIGINT, None)
-    assert entry.pending == [signal.SIGINT] and exits == []
+    monkeypatch.setattr(startup, "pending", [])
+    startup._remember(signal.SIGINT, None)
+    assert startup.pending == [signal.SIGINT] and exits == []
     with SignalStop() as stop:
-        assert stop.event.is_set() and stop.exit_code == 130 and entry.pending == []
-    entry._remember(signal.SIGTERM, None)
-    entry._remember(signal.SIGTERM, None)
+        assert stop.event.is_set() and stop.exit_code == 130 and startup.pending == []
+    startup._remember(signal.SIGTERM, None)
+    startup._remember(signal.SIGTERM, None)
     assert exits == [143]
