@@ -71,6 +71,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            args.strict, args.markdown, args.json, _exports(args))
 
 
+def cmd_ab(args: argparse.Namespace) -> int:
+    from perfbench.cli.commands.ab import ab_command
+    from perfbench.cli.parser import AB_SKIPS
+    common = _run_settings(args, skip=AB_SKIPS)
+    pct = lambda text, flag: validate(text.rstrip("%"), positive_float, flag[2:], flag)  # noqa
+    options = {"json": args.json, "markdown": args.markdown, "export_bmf": args.export_bmf,
+               "base_set": args.base_set, "new_set": args.new_set,
+               "base_python": args.base_python, "new_python": args.new_python,
+               "threshold": pct(args.threshold, "--threshold"),
+               "target": pct(args.target_pct, "--target-pct"),
+               "max_time": pct(args.ab_max_time, "--max-time"),
+               "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
+               "quiet": args.quiet, "early_stop": not args.no_early_stop}
+    return ab_command(args.base, args.new, common, options)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from perfbench.cli.commands.history import history_command
     threshold = validate(args.threshold.rstrip("%"), positive_float, "threshold", "--threshold")
@@ -126,8 +142,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep")
-COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
+SIGNAL_AWARE = ("run", "sweep", "ab")
+COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
 

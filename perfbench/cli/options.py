@@ -26,11 +26,14 @@ def flag(name: str) -> str:
     return f"--{name.replace('_', '-')}"
 
 
-def add_setting_options(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
+def add_setting_options(parser: argparse.ArgumentParser, sweep: bool = False,
+                        skip: tuple[str, ...] = ()) -> None:
     """One option per setting; for a sweep, only those a sweep honours, and the grid
-    dimensions take comma lists."""
+    dimensions take comma lists; ``skip`` leaves settings out (the command owns them)."""
     groups = {name: parser.add_argument_group(name) for name in GROUP_ORDER}
     for name, spec in SETTINGS.items():
+        if name in skip:
+            continue
         names = [n for n in (spec.short, flag(name)) if n]
         if sweep and not spec.in_sweep:
             parser.add_argument(*names, nargs="?", action=NotInSweep, help=argparse.SUPPRESS)

@@ -46,8 +46,8 @@ def make_parser() -> argparse.ArgumentParser:
                      "OpenVINO inference.")
     parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_run, _add_export, _add_info, _add_profiles, _add_compare, _add_sweep,
-                _add_history, _add_peak):
+    for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
+                _add_sweep, _add_history, _add_peak):
         add(sub)
     return parser
 
@@ -56,6 +56,43 @@ def _add_run(sub) -> None:
     run = sub.add_parser("run", help="benchmark a model")
     add_setting_options(run)
     _add_output_options(run)
+
+
+#: Settings an A/B run does not take: the models are its arguments, and it decides itself
+#: how long and in what blocks each side measures (closed loop, async).
+AB_SKIPS = ("model", "time", "iterations", "until_stable", "max_time", "repeat", "recompile",
+            "roofline", "perf_counters", "scenario", "rate", "sla_ms", "api")
+
+
+def _add_ab(sub) -> None:
+    ab = sub.add_parser("ab", help="interleaved A/B: is NEW slower than BASE, beyond noise?")
+    ab.add_argument("base", metavar="BASE", help="model path, or builtin")
+    ab.add_argument("new", metavar="NEW", help="model path, or builtin")
+    add_setting_options(ab, skip=AB_SKIPS)
+    own = ab.add_argument_group("A/B")
+    own.add_argument("--base-set", action="append", default=[], metavar="KEY=VALUE",
+                     help="a setting for BASE only (repeatable), e.g. threads=1")
+    own.add_argument("--new-set", action="append", default=[], metavar="KEY=VALUE",
+                     help="a setting for NEW only (repeatable)")
+    own.add_argument("--base-python", metavar="PATH", help="interpreter for BASE (another "
+                     "OpenVINO installed there); default: this one")
+    own.add_argument("--new-python", metavar="PATH", help="interpreter for NEW")
+    own.add_argument("--threshold", default="2", metavar="PCT",
+                     help="a regression must be larger than this %% (default 2)")
+    own.add_argument("--target-pct", default="1", metavar="PCT",
+                     help="stop once the ratio's 95%% CI half-width is within PCT (default 1)")
+    own.add_argument("--max-time", dest="ab_max_time", default="120", metavar="S",
+                     help="measure at most this long (default 120)")
+    own.add_argument("--no-early-stop", action="store_true",
+                     help="measure for the whole --max-time (e.g. to establish a true ratio)")
+    own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
+                     "model's speed, at least 100 ms and 20 requests)")
+    out = ab.add_argument_group("output")
+    out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
+    out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
+    out.add_argument("--export-bmf", metavar="PATH", help="Bencher Metric Format: the ratio")
+    out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
+    out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
 
 
 def _add_export(sub) -> None:

@@ -1,0 +1,206 @@
+"""Interleaved A/B: BASE and NEW measured alternately, in short blocks, compared in pairs.
+
+Both sides live in their own worker process (:mod:`perfbench.runner.worker`), model
+compiled once and pool ready, possibly under another interpreter (another OpenVINO).  Only
+one side measures at a time while the other waits idle.  Rounds run in ABBA order (A B, then
+B A, ...), so a linear drift within a pair of rounds cancels as well; each switch is followed
+by a short unmeasured warm-up.  Statistics: :mod:`perfbench.stats.paired`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from perfbench.errors import RunFailed, UsageError
+from perfbench.runner.benchmark import log
+from perfbench.stats.paired import decided, final_verdict, paired_ratio
+
+SCHEMA = "perfbench.ab"
+SCHEMA_VERSION = 1
+#: A block holds at least this many requests (fewer: too coarse to time), and lasts at
+#: least MIN_BLOCK_S; on the probe machine 0.1 s blocks paired better than 0.5 s ones.
+BLOCK_REQUESTS = 20
+MIN_BLOCK_S = 0.1
+SWITCH_WARMUP_S = 0.03
+DEFAULT_MAX_TIME_S = 120.0
+DEFAULT_THRESHOLD_PCT = 2.0
+DEFAULT_TARGET_PCT = 1.0
+
+
+class Side:
+    """A worker process and the way to talk to it."""
+
+    def __init__(self, label: str, python: str, settings: dict):
+        self.label, self.python = label, python
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env)
+        self.ready = self.ask({"config": settings})
+
+    def ask(self, message: dict) -> dict:
+        try:
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:
+            raise RunFailed(f"{self.label} worker died: {self._last_words()}")
+        reply = json.loads(line)
+        if "error" in reply:
+            error = UsageError if reply.get("usage") else RunFailed
+            raise error(f"{self.label}: {reply['error']}")
+        return reply
+
+    def _last_words(self) -> str:
+        self.process.kill()
+        _, err = self.process.communicate()
+        lines = [line for line in err.strip().splitlines() if line.strip()]
+        code = self.process.returncode
+        return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
+
+    def block(self, seconds: float, warmup: float) -> dict:
+        return self.ask({"block": seconds, "warmup": warmup})
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write(json.dumps({"quit": True}) + "\n")
+                self.process.stdin.flush()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def check_python(python: str, flag: str) -> None:
+    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
+    try:
+        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
+
+
+@dataclass
+class Round:
+    order: str                      # "AB" or "BA"
+    base: dict
+    new: dict
+
+    def log_ratio(self, key: str) -> float:
+        if key == "fps":
+            return math.log((self.new["completed"] / self.new["duration_s"]) /
+                            (self.base["completed"] / self.base["duration_s"]))
+        return math.log(self.new[key] / self.base[key])
+
+
+@dataclass
+class ABRun:
+    settings: dict
+    threshold_pct: float = DEFAULT_THRESHOLD_PCT
+    target_pct: float = DEFAULT_TARGET_PCT
+    max_time_s: float = DEFAULT_MAX_TIME_S
+    block_s: float | None = None
+    early_stop: bool = True        # False: measure for max_time_s whatever the interval
+    rounds: list[Round] = field(default_factory=list)
+    sides: dict = field(default_factory=dict)
+    stop_reason: str = ""
+    status: str = "running"
+
+    def log_ratios(self, key: str = "fps") -> list[float]:
+        return [r.log_ratio(key) for r in self.rounds]
+
+    def to_dict(self) -> dict:
+        early = self.stop_reason not in ("max_time", "interrupted")
+        result = final_verdict(self.log_ratios("fps"), self.threshold_pct, early)
+        ratios = {key: _ratio_dict(paired_ratio(self.log_ratios(key)))
+                  for key in ("fps", "median_ms", "p99_ms")}
+        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
+                "stop_reason": self.stop_reason, "verdict": result,
+                "regression": result == "regression", "threshold_pct": self.threshold_pct,
+                "target_pct": self.target_pct, "block_s": self.block_s,
+                "ratios": ratios, "sides": self.sides, "settings": self.settings,
+                "rounds": [{"order": r.order, "base": r.base, "new": r.new}
+                           for r in self.rounds]}
+
+
+def _ratio_dict(estimate) -> dict | None:
+    if estimate is None:
+        return None
+    return {"ratio": estimate.ratio, "ci95_low": estimate.low, "ci95_high": estimate.high,
+            "change_pct": estimate.change_pct, "half_width_pct": estimate.half_width_pct,
+            "rounds": estimate.rounds, "round_spread_pct": estimate.spread_pct}
+
+
+def block_length(ready: dict, probe: dict) -> float:
+    """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S."""
+    rate = probe["completed"] / probe["duration_s"] if probe["duration_s"] > 0 else 0.0
+    return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
+
+
+def run_ab(base: dict, new: dict, pythons: tuple[str, str], run: ABRun,
+           stop_event: threading.Event | None = None,
+           on_round: Callable[[ABRun], None] | None = None,
+           clock: Callable[[], float] = time.monotonic) -> ABRun:
+    """Measure until the verdict is decided, the interval is within ``target_pct``, or
+    ``max_time_s`` has passed; a stop keeps the rounds done (status interrupted)."""
+    stop_event = stop_event or threading.Event()
+    sides: list[Side] = []
+    try:
+        for label, settings, python in (("BASE", base, pythons[0]), ("NEW", new, pythons[1])):
+            sides.append(Side(label, python, settings))
+        _check_comparable(sides, base, new)
+        run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
+        _measure(sides, run, stop_event, on_round, clock)
+    finally:
+        for side in sides:
+            side.close()
+    return run
+
+
+def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
+    shapes = [[i["shape"] for i in side.ready["inputs"]] for side in sides]
+    if (base.get("shape") or new.get("shape")) and shapes[0] != shapes[1]:
+        raise UsageError(f"--shape gives the two sides different inputs: BASE {shapes[0]}, "
+                         f"NEW {shapes[1]}")
+
+
+def _measure(sides: list[Side], run: ABRun, stop_event, on_round, clock) -> None:
+    base, new = sides
+    if run.block_s is None:
+        run.block_s = max(block_length(s.ready, s.block(MIN_BLOCK_S, SWITCH_WARMUP_S))
+                          for s in sides)
+    started = clock()
+    while True:
+        if stop_event.is_set():
+            run.status, run.stop_reason = "interrupted", "interrupted"
+            return
+        order = "AB" if len(run.rounds) % 2 == 0 else "BA"
+        first, second = (base, new) if order == "AB" else (new, base)
+        a = first.block(run.block_s, SWITCH_WARMUP_S)
+        b = second.block(run.block_s, SWITCH_WARMUP_S)
+        results = {first.label: a, second.label: b}
+        run.rounds.append(Round(order, results["BASE"], results["NEW"]))
+        log.info("ab round %d", len(run.rounds))
+        if on_round is not None:
+            on_round(run)
+        reason = decided(run.log_ratios(), run.threshold_pct, run.target_pct) \
+            if run.early_stop else None
+        if reason is None and clock() - started >= run.max_time_s:
+            reason = "max_time"
+        if reason is not None:
+            run.status, run.stop_reason = "complete", reason
+            return

@@ -1,0 +1,129 @@
+"""Interleaved A/B with real worker processes on tiny models."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+
+import psutil
+import pytest
+
+from perfbench.cli.main import main
+from perfbench.errors import RunFailed
+from perfbench.runner.ab import ABRun, run_ab
+from perfbench.settings.config import BenchmarkConfig
+from tests.processes import checkout_env, wait_for_marker
+
+
+def _settings(model):
+    return BenchmarkConfig(model=model).to_dict()
+
+
+def _workers() -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if "perfbench.runner.worker" in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def test_rounds_alternate_and_blocks_never_overlap(tiny_ir):
+    run = ABRun(settings={}, max_time_s=2.0, block_s=0.1)
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run)
+    assert run.status == "complete" and run.stop_reason == "max_time" and len(run.rounds) >= 3
+    assert [r.order for r in run.rounds] == ["AB", "BA"] * (len(run.rounds) // 2) + \
+        ["AB"] * (len(run.rounds) % 2)
+    blocks = []
+    for r in run.rounds:
+        first, second = (r.base, r.new) if r.order == "AB" else (r.new, r.base)
+        assert first["t_end"] <= second["t_start"]          # one side measures at a time
+        blocks += [(first["t_start"], first["t_end"]), (second["t_start"], second["t_end"])]
+        assert min(first["duration_s"], second["duration_s"]) >= 0.1
+    assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))
+    document = run.to_dict()
+    assert document["sides"]["base"]["openvino"] and document["sides"]["new"]["resolved"]
+    ratios = [r.new["completed"] / r.new["duration_s"] / (r.base["completed"] / r.base["duration_s"])
+              for r in run.rounds]
+    import math
+    import statistics
+    assert document["ratios"]["fps"]["ratio"] == pytest.approx(
+        math.exp(statistics.fmean(math.log(x) for x in ratios)))
+    assert document["regression"] == (document["verdict"] == "regression")
+    assert _workers() == []
+
+
+def test_a_stop_keeps_the_rounds_done(tiny_ir):
+    stop = threading.Event()
+    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1)
+
+    def after_round(ab):
+        if len(ab.rounds) == 3:
+            stop.set()
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+           stop_event=stop, on_round=after_round)
+    assert run.status == "interrupted" and len(run.rounds) == 3
+    assert run.to_dict()["status"] == "interrupted" and _workers() == []
+
+
+def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
+    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1)
+
+    def kill_new(ab):
+        if len(ab.rounds) == 2:
+            _workers()[-1].kill()                    # NEW was started second
+    with pytest.raises(RunFailed, match="NEW worker died"):
+        run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+               on_round=kill_new)
+    assert _workers() == []
+
+
+def test_cli_ab_interrupted_writes_partial_result(tiny_ir, tmp_path):
+    out = tmp_path / "ab.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", tiny_ir, tiny_ir, "-v",
+                             "-q", "--max-time", "600", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab round 2")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["status"] == "interrupted" and len(data["rounds"]) >= 2
+    assert _workers() == []
+
+
+def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path):
+    out, md = tmp_path / "ab.json", tmp_path / "ab.md"
+    code = main(["ab", tiny_ir, tiny_ir, "--max-time", "2", "--block-ms", "100", "-q",
+                 "--json", str(out), "--markdown", str(md)])
+    data = json.loads(out.read_text())
+    assert code == (1 if data["verdict"] == "regression" else 0)
+    assert data["schema"] == "perfbench.ab" and data["stop_reason"] == "max_time"
+    assert data["verdict"] in md.read_text()
+
+
+@pytest.fixture
+def bare_python(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bare")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    return str(root / "bin" / "python")
+
+
+def test_bad_input_is_one_line_before_measuring(tiny_ir, tmp_path, capsys, bare_python):
+    cases = [
+        (["ab", "/nonexistent.xml", tiny_ir], "model file not found"),
+        (["ab", tiny_ir, tiny_ir, "--base-set", "bogus=1"], "unknown setting 'bogus'"),
+        (["ab", tiny_ir, tiny_ir, "--new-set", "threads=zero"], "'threads' must be"),
+        (["ab", tiny_ir, tiny_ir, "--new-set", "threads"], "expected KEY=VALUE"),
+        (["ab", tiny_ir, tiny_ir, "--base-python", bare_python],
+         "has no usable perfbench and openvino"),
+        (["ab", tiny_ir, tiny_ir, "--base-set", "shape=[1,32,32,3]", "--new-set",
+          "shape=[1,16,16,3]"], "different inputs"),
+        (["ab", tiny_ir, tiny_ir, "--time", "3"], "unrecognized arguments: --time"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (argv, err)
+    assert _workers() == []
