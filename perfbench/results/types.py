@@ -160,9 +160,13 @@ class SystemSummary:
     cpu_mhz_min: float | None = None
     cpu_mhz_max: float | None = None
     governors: list[str] = field(default_factory=list)
+    cpu_steal_pct: float | None = None   # time the hypervisor gave to other guests
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        if data["cpu_steal_pct"] is None:      # not measured (files from before 0.1 kept it out)
+            del data["cpu_steal_pct"]
+        return data
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from perfbench.results.types import Check, Estimate, LatencyStats, SystemSummary
 
 OTHER_CPU_PCT = 10.0         # CPU used by other processes, % of the machine
+STEAL_PCT = 5.0              # CPU time the hypervisor gave to other guests
 WINDOW_CV_PCT = 5.0          # variation of FPS between windows
 FREQ_SPREAD_PCT = 10.0       # max/min CPU frequency seen during the run
 FIRST_INFERENCE_FACTOR = 10  # first inference vs steady-state median
@@ -23,6 +24,17 @@ def _other_load(system: SystemSummary) -> Check:
     return Check("other_processes_cpu", ok, round(system.cpu_other_pct, 1), OTHER_CPU_PCT,
                  "" if ok else f"other processes used {system.cpu_other_pct:.0f} % of the CPU "
                  "during the run; stop them, or pin perfbench to idle cores (taskset)")
+
+
+def _steal(system: SystemSummary) -> Check:
+    steal = system.cpu_steal_pct
+    if steal is None:
+        return Check("cpu_steal", True, None, STEAL_PCT, "")
+    ok = steal <= STEAL_PCT
+    return Check("cpu_steal", ok, round(steal, 1), STEAL_PCT,
+                 "" if ok else f"the hypervisor gave {steal:.0f} % of this VM's CPU time to "
+                 "other guests: the host is contended; compare alternately with "
+                 "`perfbench ab` rather than run by run, or move to a dedicated host")
 
 
 def _frequency(system: SystemSummary) -> Check:
@@ -59,7 +71,8 @@ def _window_cv(fps: Estimate | None) -> Check:
     ok = fps.cv_pct <= WINDOW_CV_PCT
     return Check("window_cv", ok, round(fps.cv_pct, 2), WINDOW_CV_PCT,
                  "" if ok else f"throughput varied {fps.cv_pct:.1f} % between 1 s windows; "
-                 "the machine is noisy: check other load, or measure longer / --until-stable")
+                 "the machine is noisy: check other load, measure longer / --until-stable, "
+                 "and to compare two versions measure them alternately with `perfbench ab`")
 
 
 def _tail_samples(latency: LatencyStats) -> list[Check]:
@@ -85,6 +98,6 @@ def _first_inference(first_ms: float, latency: LatencyStats) -> Check:
 
 def run_checks(system: SystemSummary, fps: Estimate | None, latency: LatencyStats,
                first_inference_ms: float) -> list[Check]:
-    return [_other_load(system), _frequency(system), _governor(system), _swap(system),
+    return [_other_load(system), _steal(system), _frequency(system), _governor(system), _swap(system),
             _window_cv(fps), *_tail_samples(latency), _first_inference(first_inference_ms,
                                                                         latency)]

@@ -63,14 +63,16 @@ class SystemMonitor:
         self.summary = SystemSummary(memory_total_bytes=psutil.virtual_memory().total,
                                      governors=read_governors())
         self._span: tuple | None = None
-        self._totals = [0.0, 0.0, 0.0, None, 0.0]      # seconds, busy, own, per-core, swap
+        self._totals = [0.0, 0.0, 0.0, None, 0.0, 0.0]  # seconds, busy, own, per-core, swap, steal
         self._freqs: list[float] = []
         self._last_cores = None
 
     def _snapshot(self) -> tuple:
         swap = psutil.swap_memory()
-        return (time.perf_counter(), _busy(psutil.cpu_times()), _own_cpu(self.process),
-                psutil.cpu_times(percpu=True), swap.sin + swap.sout)
+        times = psutil.cpu_times()
+        return (time.perf_counter(), _busy(times), _own_cpu(self.process),
+                psutil.cpu_times(percpu=True), swap.sin + swap.sout,
+                getattr(times, "steal", 0.0))
 
     def begin(self) -> None:
         self._span = self._snapshot()
@@ -97,7 +99,7 @@ class SystemMonitor:
         self.sample()
         start, now = self._span, self._snapshot()
         totals = self._totals
-        for i in (0, 1, 2, 4):
+        for i in (0, 1, 2, 4, 5):
             totals[i] += now[i] - start[i]
         per_core = [(_busy(b) - _busy(a), _total(b) - _total(a)) for a, b in zip(start[3], now[3])]
         totals[3] = per_core if totals[3] is None else [
@@ -105,13 +107,14 @@ class SystemMonitor:
         self._span = None
 
     def summarize(self) -> SystemSummary:
-        seconds, busy, own, per_core, swap = self._totals
+        seconds, busy, own, per_core, swap, steal = self._totals
         s = self.summary
         s.seconds = seconds
         capacity = max(seconds * self.cores, 1e-9)
         s.cpu_total_pct = 100 * busy / capacity
         s.cpu_own_pct = 100 * own / capacity
         s.cpu_other_pct = max(s.cpu_total_pct - s.cpu_own_pct, 0.0)
+        s.cpu_steal_pct = 100 * steal / capacity
         s.per_core_pct = [100 * b / max(t, 1e-9) for b, t in per_core or []]
         s.swap_in_out_bytes = int(swap)
         if self._freqs:

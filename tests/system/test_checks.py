@@ -33,3 +33,24 @@ def test_constructed_bad_conditions_each_raise_a_warning_with_a_remedy():
 def test_samples_needed():
     assert samples_needed(99) == 1000 and samples_needed(99.9) == 10_000
     assert samples_needed(50) == 20
+
+
+def test_steal_time_is_checked_with_a_remedy():
+    from perfbench.results.types import SystemSummary
+    from perfbench.stats.percentiles import summarize
+    from perfbench.system.checks import run_checks
+    stolen = SystemSummary(seconds=10, cpu_steal_pct=12.0)
+    check = next(c for c in run_checks(stolen, None, summarize(range(20_000)), 1.0)
+                 if c.name == "cpu_steal")
+    assert not check.ok and check.value == 12.0 and "perfbench ab" in check.message
+    calm = SystemSummary(seconds=10, cpu_steal_pct=0.5)
+    assert next(c for c in run_checks(calm, None, summarize(range(20_000)), 1.0)
+                if c.name == "cpu_steal").ok
+
+
+def test_steal_is_measured_over_the_span():
+    from perfbench.system.monitor import SystemMonitor
+    monitor = SystemMonitor()
+    monitor.begin()
+    monitor.end()
+    assert monitor.summarize().cpu_steal_pct >= 0.0
