@@ -30,7 +30,8 @@ from perfbench.files import write_json
 from perfbench.model.inputs import make_tensors
 from perfbench.model.prepare import InputSpec
 
-METHOD = "best of OpenVINO MatMul 2048^3 and 3x3 conv 256ch@56 / 512ch@28, throughput hint"
+METHOD = ("best 0.25 s burst of OpenVINO MatMul 2048^3 and 3x3 conv 256ch@56 / 512ch@28, "
+          "throughput hint")
 
 
 def matmul_kernel(size: int = 2048) -> tuple[ov.Model, float]:
@@ -62,8 +63,20 @@ def kernel_rate(core: ov.Core, model: ov.Model, flops: float, device: str, preci
     tensors = make_tensors([InputSpec("x", "f32", shape)], 0, requests)
     queue = make_pool(compiled.model, requests, tensors)
     warm_up(queue, 0.3)
-    measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
-    return gflops_per_s(flops, measured.completed, measured.duration_s)
+    bursts = []
+    for _ in range(max(int(seconds / BURST_S), 1)):
+        measured = measure_async(queue, StopLimits(time_s=BURST_S, iterations=None))
+        bursts.append(gflops_per_s(flops, measured.completed, measured.duration_s))
+    return best_burst(bursts)
+
+
+#: The peak is the best of short bursts: noise on a shared machine only ever lowers
+#: throughput, so the maximum is the robust estimate (a mean would carry every slow spell).
+BURST_S = 0.25
+
+
+def best_burst(rates: list[float]) -> float:
+    return max(rates)
 
 
 def gflops_per_s(flops_per_inference: float, inferences: int, seconds: float) -> float:

@@ -63,8 +63,12 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     rows.append(("effective compute", f"{result.effective_gflops:,.1f} GFLOP/s"))
     if result.roofline:
         roof = result.roofline
-        rows.append(("roofline", f"{100 * roof['efficiency']:.1f} % of {roof['peak_gflops']:,.0f}"
-                     f" GFLOP/s {roof['precision']} peak"))
+        suspect = roof["efficiency"] > 1.0
+        rows.append(("roofline", ("[bold red]INVALID: [/]" if suspect else "") +
+                     f"{100 * roof['efficiency']:.1f} % of {roof['peak_gflops']:,.0f}"
+                     f" GFLOP/s {roof['precision']} peak" +
+                     (" (the peak was measured on a slower host; see warnings)" if suspect
+                      else "")))
     rows.append(("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
                  f"[dim]({result.model.gflops_source})[/]"))
     rows.append(("measured", f"{result.completed_requests:,} requests × batch "

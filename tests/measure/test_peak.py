@@ -63,3 +63,33 @@ def test_peak_command_measures_and_caches(capsys):
     assert main(["peak", "--precision", "f32", "-t", "0.2"]) == 0
     assert peak.cached_peak("CPU", "f32")["gflops"] > 0
     assert "GFLOP/s" in capsys.readouterr().out
+
+
+def test_peak_is_the_best_burst():
+    """Noise only lowers throughput: the best burst, not the mean, is the peak."""
+    assert peak.best_burst([80.0, 120.0, 95.0]) == 120.0
+
+
+def test_efficiency_over_the_cached_peak_remeasures_and_is_never_shown_as_true(
+        tiny_ir, tmp_path, monkeypatch):
+    """A cached peak below the run's own rate (measured on a slow host): with --roofline
+    the peak is measured again and kept when higher; if it still is not, the figure is a
+    failed check with its remedy, and the table says INVALID."""
+    from perfbench.runner import benchmark
+    peak.store_peak("CPU", "f32", 1e-6)
+    monkeypatch.setattr(benchmark, "measure_peak", lambda core, device, precision: 1e-5)
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", tiny_ir, "-n", "200", "--precision", "f32", "--roofline",
+                 "--json", str(out), "-q"]) == 0
+    data = json.loads(out.read_text())
+    assert data["roofline"]["peak_gflops"] == 1e-5          # re-measured, higher, kept
+    assert peak.cached_peak("CPU", "f32")["gflops"] == 1e-5
+    check = next(c for c in data["checks"] if c["name"] == "roofline_efficiency")
+    assert check["ok"] is False and "perfbench peak" in check["message"]
+    assert any("exceeds the cached f32 peak" in w for w in data["warnings"])
+    monkeypatch.setattr(benchmark, "measure_peak", lambda core, device, precision: 1e9)
+    assert main(["run", "-m", tiny_ir, "-n", "200", "--precision", "f32", "--roofline",
+                 "--json", str(out), "-q"]) == 0
+    data = json.loads(out.read_text())
+    assert data["roofline"]["efficiency"] < 1.0
+    assert next(c for c in data["checks"] if c["name"] == "roofline_efficiency")["ok"]
