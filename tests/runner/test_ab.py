@@ -1,6 +1,7 @@
 """Interleaved A/B with real worker processes on tiny models."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -20,12 +21,16 @@ def _settings(model):
     return BenchmarkConfig(model=model).to_dict()
 
 
-def _workers() -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        if "perfbench.runner.worker" in " ".join(proc.info["cmdline"] or []):
-            found.append(proc)
-    return found
+def _workers(parent: int | None = None) -> list[psutil.Process]:
+    """Live worker processes started by ``parent`` (this process by default), oldest first."""
+    children = psutil.Process(parent or os.getpid()).children(recursive=True)
+    found = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+             and "perfbench.runner.worker" in " ".join(c.cmdline())]
+    return sorted(found, key=lambda c: c.create_time())
+
+
+def _gone(processes: list[psutil.Process]) -> bool:
+    return all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in processes)
 
 
 def test_rounds_alternate_and_blocks_never_overlap(tiny_ir):
@@ -85,12 +90,14 @@ def test_cli_ab_interrupted_writes_partial_result(tiny_ir, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=checkout_env())
     wait_for_marker(proc, "perfbench: ab round 2")
+    workers = _workers(proc.pid)
+    assert len(workers) == 2
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stderr
     data = json.loads(out.read_text())
     assert data["status"] == "interrupted" and len(data["rounds"]) >= 2
-    assert _workers() == []
+    assert _gone(workers)
 
 
 def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path):
