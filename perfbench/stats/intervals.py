@@ -19,6 +19,8 @@ import math
 import statistics
 from dataclasses import dataclass
 
+import numpy as np
+
 from perfbench.results.types import Estimate, steady_windows  # noqa: F401 (re-export)
 
 Z_95 = 1.959964
@@ -48,12 +50,12 @@ def lag1_autocorrelation(values) -> float:
     n = len(values)
     if n < 3:
         return 0.0
-    mean = statistics.fmean(values)
-    denominator = sum((v - mean) ** 2 for v in values)
+    centred = np.asarray(values, dtype=np.float64)
+    centred = centred - centred.mean()
+    denominator = float(np.dot(centred, centred))
     if denominator == 0:
         return 0.0
-    numerator = sum((values[i] - mean) * (values[i + 1] - mean) for i in range(n - 1))
-    rho = numerator / denominator
+    rho = float(np.dot(centred[:-1], centred[1:])) / denominator
     rho += (1 + 4 * rho) / n
     return min(max(rho, 0.0), 0.9)
 
