@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--experiments", type=int, default=20)
     parser.add_argument("--max-time", default="120")
     parser.add_argument("--seq-time", type=float, default=15.0)
+    parser.add_argument("--sequential", type=int, default=None,
+                        help="sequential compare pairs (default: --experiments)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = conv_stack(Path(tmp) / "base.xml", 0)
@@ -96,7 +98,7 @@ def main() -> None:
                 print(f"{label} {i + 1}: {r['verdict']:>14} exit {r['exit']} ratio "
                       f"{r['ratio']:.4f} [{r['low']:.4f}, {r['high']:.4f}] {r['rounds']} "
                       f"rounds {r['wall_s']:.0f} s", flush=True)
-        for i in range(args.experiments):
+        for i in range(args.experiments if args.sequential is None else args.sequential):
             print(f"sequential A/A {i + 1}: {sequential(base, base, args.seq_time)}; "
                   f"A/B {i + 1}: {sequential(base, new, args.seq_time)}", flush=True)
 
