@@ -19,22 +19,26 @@ def samples_needed(p: float) -> int:
     return int(round(TAIL_SAMPLES / (1 - p / 100)))
 
 
+def _at_most(name: str, value: float | None, limit: float, remedy) -> Check:
+    """The common shape of a check: fine when unmeasured or within ``limit``, else a
+    warning whose text ``remedy(value)`` gives."""
+    if value is None:
+        return Check(name, True, None, limit, "")
+    ok = value <= limit
+    return Check(name, ok, round(value, 2), limit, "" if ok else remedy(value))
+
+
 def _other_load(system: SystemSummary) -> Check:
-    ok = system.cpu_other_pct <= OTHER_CPU_PCT
-    return Check("other_processes_cpu", ok, round(system.cpu_other_pct, 1), OTHER_CPU_PCT,
-                 "" if ok else f"other processes used {system.cpu_other_pct:.0f} % of the CPU "
-                 "during the run; stop them, or pin perfbench to idle cores (taskset)")
+    return _at_most("other_processes_cpu", system.cpu_other_pct, OTHER_CPU_PCT, lambda v: (
+        f"other processes used {v:.0f} % of the CPU during the run; stop them, or pin "
+        "perfbench to idle cores (taskset)"))
 
 
 def _steal(system: SystemSummary) -> Check:
-    steal = system.cpu_steal_pct
-    if steal is None:
-        return Check("cpu_steal", True, None, STEAL_PCT, "")
-    ok = steal <= STEAL_PCT
-    return Check("cpu_steal", ok, round(steal, 1), STEAL_PCT,
-                 "" if ok else f"the hypervisor gave {steal:.0f} % of this VM's CPU time to "
-                 "other guests: the host is contended; compare alternately with "
-                 "`perfbench ab` rather than run by run, or move to a dedicated host")
+    return _at_most("cpu_steal", system.cpu_steal_pct, STEAL_PCT, lambda v: (
+        f"the hypervisor gave {v:.0f} % of this VM's CPU time to other guests: the host is "
+        "contended; compare alternately with `perfbench ab` rather than run by run, or move "
+        "to a dedicated host"))
 
 
 def _frequency(system: SystemSummary) -> Check:
@@ -66,13 +70,10 @@ def _swap(system: SystemSummary) -> Check:
 
 
 def _window_cv(fps: Estimate | None) -> Check:
-    if fps is None:
-        return Check("window_cv", True, None, WINDOW_CV_PCT, "")
-    ok = fps.cv_pct <= WINDOW_CV_PCT
-    return Check("window_cv", ok, round(fps.cv_pct, 2), WINDOW_CV_PCT,
-                 "" if ok else f"throughput varied {fps.cv_pct:.1f} % between 1 s windows; "
-                 "the machine is noisy: check other load, measure longer / --until-stable, "
-                 "and to compare two versions measure them alternately with `perfbench ab`")
+    return _at_most("window_cv", fps.cv_pct if fps else None, WINDOW_CV_PCT, lambda v: (
+        f"throughput varied {v:.1f} % between 1 s windows; the machine is noisy: check other "
+        "load, measure longer / --until-stable, and to compare two versions measure them "
+        "alternately with `perfbench ab`"))
 
 
 def _tail_samples(latency: LatencyStats) -> list[Check]:
