@@ -11,7 +11,7 @@ from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.runner.ab import ABRun, check_python, run_ab
-from perfbench.settings.config import BenchmarkConfig, build_config, coerce
+from perfbench.settings.config import build_config, coerce
 from perfbench.errors import UsageError
 
 EXIT_REGRESSION = 1
