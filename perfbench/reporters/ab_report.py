@@ -46,10 +46,16 @@ def render(doc: dict, console: Console) -> None:
     console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] (threshold {doc['threshold_pct']:g} %"
                   f"; exit {1 if doc['regression'] else 0})")
     fps = doc["ratios"]["fps"]
-    if fps and doc["sides"].get("base", {}).get("name") == doc["sides"].get("new", {}).get("name") \
-            and doc["settings"]["base"] == doc["settings"]["new"]:
+    if fps and is_a_a(doc):
         console.print(f"A/A: the smallest change this machine resolves at these settings is "
                       f"about ±{fps['half_width_pct']:.2f} % (the paired interval's half-width)")
+
+
+def is_a_a(doc: dict) -> bool:
+    """Both sides the same model, settings, interpreter and OpenVINO: an A/A run."""
+    base, new = doc["sides"].get("base", {}), doc["sides"].get("new", {})
+    same_side = all(base.get(k) == new.get(k) for k in ("name", "python", "openvino"))
+    return same_side and doc["settings"]["base"] == doc["settings"]["new"]
 
 
 def markdown(doc: dict) -> str:

@@ -134,3 +134,12 @@ def test_bad_input_is_one_line_before_measuring(tiny_ir, tmp_path, capsys, bare_
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, (argv, err)
     assert _workers() == []
+
+
+def test_only_identical_sides_are_called_a_a():
+    from perfbench.reporters.ab_report import is_a_a
+    side = {"name": "m", "python": "/py", "openvino": "2026.4"}
+    doc = {"sides": {"base": side, "new": dict(side)}, "settings": {"base": {"x": 1}, "new": {"x": 1}}}
+    assert is_a_a(doc)
+    doc["sides"]["new"]["openvino"] = "2025.4"
+    assert not is_a_a(doc)
