@@ -5,8 +5,17 @@ They compile and run on the real CPU plugin in milliseconds, so no test mocks Op
 
 from __future__ import annotations
 
+import os
+
 import openvino as ov
 import pytest
+from hypothesis import settings
+
+# In CI the property tests replay the same examples every time (a new counterexample is
+# found on a developer's machine, where they explore); locally they explore.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from tests.models import conv_model, failing_model, save, slow_model, token_model
 
