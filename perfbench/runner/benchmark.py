@@ -243,7 +243,12 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         latency=latency, windows=windows, environment=environment.describe(),
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
         layers=layers, load=load, warnings=tuple(warnings))
-    roofline = _roofline(core, config, result, measure=config.roofline and not stop_requested)
+    return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
+
+
+def _with_roofline(core, config: BenchmarkConfig, result: BenchmarkResult,
+                   measure: bool) -> BenchmarkResult:
+    roofline = _roofline(core, config, result, measure)
     check = roofline_check(roofline)
     if check is None:
         return dataclasses.replace(result, roofline=roofline)
