@@ -70,14 +70,22 @@ def measure_server(queue: ov.AsyncInferQueue, rate: float, limits: StopLimits, s
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
+def issue_delay_ms(ready: float, scheduled: float, previous_issue: float) -> float:
+    """How late the generator was ready to issue an arrival, by its own doing: from the
+    later of its scheduled time and the previous issue (a backlog left by a busy device is
+    queueing, not lateness) to the moment the loop was ready, before it waited for a free
+    request."""
+    return 1e3 * max(ready - max(scheduled, previous_issue), 0.0)
+
+
 class _OpenLoop:
     """The server scenario's request pool: issues arrivals, records each latency from its
     scheduled arrival, and measures the generator's own lateness apart from queueing.
 
-    Issue delay (MLPerf LoadGen's word) of arrival i is the time the generator itself lost:
-    issue − max(scheduled, previous issue) − time blocked waiting for a free request.  The
-    blocked time is the device's queue and belongs to latency; the rest (a late wake-up, a
-    slow loop) is the generator's, which makes a run invalid for its rate when it grows."""
+    Issue delay (MLPerf LoadGen's word) of an arrival is the time the generator itself lost:
+    see :func:`issue_delay_ms`.  Time blocked waiting for a free request is the device's
+    queue and belongs to latency; the rest (a late wake-up, a slow loop) is the
+    generator's, which makes a run invalid for its rate when it grows."""
 
     def __init__(self, queue: ov.AsyncInferQueue):
         self.queue = queue
@@ -109,13 +117,15 @@ class _OpenLoop:
         next_tick, deadline, issued, last_issue = t0 + WINDOW_S, t0 + duration, 0, t0
         no_inputs: dict = {}
         for offset in arrivals(rate, seed):
-            # The time limit holds under overload too: arrivals the device could not take
-            # by then are not issued (the run's achieved rate shows the shortfall).
-            if offset >= duration or issued >= max_issued or clock() >= deadline:
+            if offset >= duration or issued >= max_issued:
                 break
             arrival = t0 + offset
             _wait_until(arrival, clock, self.harvest)
             ready = clock()
+            # The time limit holds under overload too: arrivals the device could not take
+            # by then are not issued (the run's achieved rate shows the shortfall).
+            if ready >= deadline:
+                break
             idle = get_idle()                       # blocks while every request is busy
             if self.in_flight[idle]:
                 self._record(idle)
@@ -123,7 +133,7 @@ class _OpenLoop:
             self.waited_ms[idle] = (now - arrival) * 1e3
             self.in_flight[idle] = True
             start(no_inputs, None)
-            self.delays.pending.append(1e3 * max(ready - max(arrival, last_issue), 0.0))
+            self.delays.pending.append(issue_delay_ms(ready, arrival, last_issue))
             issued, last_issue = issued + 1, now
             if now >= next_tick:
                 self.delays.flush()

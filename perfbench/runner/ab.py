@@ -144,7 +144,7 @@ def _ratio_dict(estimate) -> dict | None:
             "rounds": estimate.rounds, "round_spread_pct": estimate.spread_pct}
 
 
-def block_length(ready: dict, probe: dict) -> float:
+def block_length(probe: dict) -> float:
     """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S."""
     rate = probe["completed"] / probe["duration_s"] if probe["duration_s"] > 0 else 0.0
     return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
@@ -180,7 +180,7 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
 def _measure(sides: list[Side], run: ABRun, stop_event, on_round, clock) -> None:
     base, new = sides
     if run.block_s is None:
-        run.block_s = max(block_length(s.ready, s.block(MIN_BLOCK_S, SWITCH_WARMUP_S))
+        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S))
                           for s in sides)
     started = clock()
     while True:

@@ -48,7 +48,7 @@ class _TrialRun:
     warmup_inferences: int
 
 
-class _Session:
+class Session:
     """A compiled model with its request pool and input tensors."""
 
     def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig):
@@ -72,7 +72,7 @@ def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
     return hook
 
 
-def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
+def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
                hook, monitor: SystemMonitor) -> _TrialRun | None:
     """One warm-up + measured window; None when a stop came before measuring began.  The
     monitor watches the measured window only."""
@@ -91,7 +91,7 @@ def _run_trial(session: _Session, config: BenchmarkConfig, limits: StopLimits,
     return _TrialRun(measured, first_ms, warmup_runs)
 
 
-def _measure(session: _Session, config: BenchmarkConfig, limits: StopLimits, hook):
+def _measure(session: Session, config: BenchmarkConfig, limits: StopLimits, hook):
     if config.api == "sync":
         return measure_sync(session.queue[0], limits, hook)
     if config.scenario == "server":
@@ -172,7 +172,7 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
     core = ov.Core()
     check_device(core, config.device)  # before the model build, which takes a while
     prepared = prepare_model(config, core)
-    session = _Session(core, prepared, config)
+    session = Session(core, prepared, config)
     compile_ms = session.compilation.compile_ms
     log.info("compiled in %.0f ms", compile_ms)
     limits = StopLimits(config.time_limit_s, config.iterations)
@@ -198,7 +198,7 @@ def _run_trials(core, prepared, session, config, limits, hook, monitor):
         if limits.stop_event.is_set():
             break
         if index and config.recompile:
-            session = _Session(core, prepared, config)
+            session = Session(core, prepared, config)
         trial = _run_trial(session, config, limits, hook, monitor)
         if trial is None:
             break

@@ -34,18 +34,17 @@ def _prepare(settings: dict):
     import openvino as ov
 
     from perfbench import __version__
-    from perfbench.measure.loop import make_pool, warm_up
-    from perfbench.model.compile import check_device, compile_model
-    from perfbench.model.inputs import make_tensors
+    from perfbench.measure.loop import warm_up
+    from perfbench.model.compile import check_device
     from perfbench.model.prepare import prepare_model
+    from perfbench.runner.benchmark import Session
     from perfbench.settings.config import BenchmarkConfig
     config = BenchmarkConfig(**settings)
     core = ov.Core()
     check_device(core, config.device)
     prepared = prepare_model(config, core)
-    compilation = compile_model(core, prepared.model, config)
-    pool = config.requests or compilation.resolved.get("optimal_requests", 1)
-    queue = make_pool(compilation.model, pool, make_tensors(prepared.inputs, config.seed, pool))
+    session = Session(core, prepared, config)
+    compilation, queue, pool = session.compilation, session.queue, session.pool_size
     warm_up(queue, config.warmup)
     ready = {"ready": True, "name": prepared.name, "batch": prepared.batch,
              "gflops_per_image": prepared.gflops_per_image,

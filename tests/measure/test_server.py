@@ -139,3 +139,13 @@ def test_server_run_reports_its_generator_delay(slow_ir, capacity):
     delay = result.load["issue_delay_ms"]
     assert 0 <= delay["median"] <= delay["p99"] <= delay["max"]
     assert result.load["valid"] == (delay["p99"] <= max(0.1 * result.latency.median, 0.05))
+
+
+def test_issue_delay_counts_the_generators_lateness_not_the_queue():
+    """On time: 0.  Woke up 0.3 ms late: 0.3 ms.  A backlog (the previous issue came after
+    this arrival's schedule) is queueing: only the loop's own time since that issue counts."""
+    from perfbench.measure.server import issue_delay_ms
+    assert issue_delay_ms(ready=10.0, scheduled=10.0, previous_issue=9.0) == 0.0
+    assert issue_delay_ms(ready=10.0003, scheduled=10.0, previous_issue=9.0) == pytest.approx(0.3)
+    assert issue_delay_ms(ready=12.0001, scheduled=10.0, previous_issue=12.0) == pytest.approx(0.1)
+    assert issue_delay_ms(ready=9.9, scheduled=10.0, previous_issue=9.0) == 0.0
