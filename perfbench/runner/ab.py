@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import subprocess
 import threading
 import time
@@ -114,6 +115,9 @@ class ABRun:
     max_time_s: float = DEFAULT_MAX_TIME_S
     block_s: float | None = None
     early_stop: bool = True        # False: measure for max_time_s whatever the interval
+    #: Which worker starts (and compiles) first; random unless forced, and recorded, since
+    #: the process started second may run a little faster (see the README's A/B section).
+    started_first: str = field(default_factory=lambda: random.choice(("base", "new")))
     rounds: list[Round] = field(default_factory=list)
     sides: dict = field(default_factory=dict)
     stop_reason: str = ""
@@ -131,6 +135,7 @@ class ABRun:
                 "stop_reason": self.stop_reason, "verdict": result,
                 "regression": result == "regression", "threshold_pct": self.threshold_pct,
                 "target_pct": self.target_pct, "block_s": self.block_s,
+                "started_first": self.started_first,
                 "ratios": ratios, "sides": self.sides, "settings": self.settings,
                 "rounds": [{"order": r.order, "base": r.base, "new": r.new}
                            for r in self.rounds]}
@@ -158,9 +163,13 @@ def run_ab(base: dict, new: dict, pythons: tuple[str, str], run: ABRun,
     ``max_time_s`` has passed; a stop keeps the rounds done (status interrupted)."""
     stop_event = stop_event or threading.Event()
     sides: list[Side] = []
+    specs = [("BASE", base, pythons[0]), ("NEW", new, pythons[1])]
+    if run.started_first == "new":
+        specs.reverse()
     try:
-        for label, settings, python in (("BASE", base, pythons[0]), ("NEW", new, pythons[1])):
+        for label, settings, python in specs:
             sides.append(Side(label, python, settings))
+        sides.sort(key=lambda side: side.label != "BASE")
         _check_comparable(sides, base, new)
         run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
         _measure(sides, run, stop_event, on_round, clock)

@@ -33,8 +33,9 @@ def _gone(processes: list[psutil.Process]) -> bool:
     return all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in processes)
 
 
-def test_rounds_alternate_and_blocks_never_overlap(tiny_ir):
-    run = ABRun(settings={}, max_time_s=2.0, block_s=0.1)
+@pytest.mark.parametrize("started", ["base", "new"])
+def test_rounds_alternate_and_blocks_never_overlap(tiny_ir, started):
+    run = ABRun(settings={}, max_time_s=2.0, block_s=0.1, started_first=started)
     run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run)
     assert run.status == "complete" and run.stop_reason == "max_time" and len(run.rounds) >= 3
     assert [r.order for r in run.rounds] == ["AB", "BA"] * (len(run.rounds) // 2) + \
@@ -48,6 +49,7 @@ def test_rounds_alternate_and_blocks_never_overlap(tiny_ir):
     assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))
     document = run.to_dict()
     assert document["sides"]["base"]["openvino"] and document["sides"]["new"]["resolved"]
+    assert document["started_first"] == started
     ratios = [r.new["completed"] / r.new["duration_s"] / (r.base["completed"] / r.base["duration_s"])
               for r in run.rounds]
     import math
@@ -72,7 +74,7 @@ def test_a_stop_keeps_the_rounds_done(tiny_ir):
 
 
 def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
-    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1)
+    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1, started_first="base")
 
     def kill_new(ab):
         if len(ab.rounds) == 2:
