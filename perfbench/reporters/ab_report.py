@@ -44,11 +44,21 @@ def render(doc: dict, console: Console) -> None:
                           f"{side['pool_size']} · {side['python']}", highlight=False)
     verdict = doc["verdict"]
     console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] (threshold {doc['threshold_pct']:g} %"
-                  f"; exit {1 if doc['regression'] else 0})")
+                  f"{_judged_text(doc)}; exit {1 if doc['regression'] else 0})")
     fps = doc["ratios"]["fps"]
     if fps and is_a_a(doc):
         console.print(f"A/A: the smallest change this machine resolves at these settings is "
                       f"about ±{fps['half_width_pct']:.2f} % (the paired interval's half-width)")
+
+
+def _judged_text(doc: dict) -> str:
+    """A run that stopped at a look is judged on its interim interval (wider than the 95 %
+    one in the table): say which, so the verdict never seems to contradict the table."""
+    judged = doc.get("verdict_interval")
+    if not judged or judged["level"] == 0.95:
+        return ""
+    return (f"; judged at {100 * judged['level']:g} %, as it stopped at a look: "
+            f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}]")
 
 
 def is_a_a(doc: dict) -> bool:
@@ -59,8 +69,9 @@ def is_a_a(doc: dict) -> bool:
 
 
 def markdown(doc: dict) -> str:
-    lines = ["## perfbench ab", "", f"**{doc['verdict']}** (threshold {doc['threshold_pct']:g} %, "
-             f"{len(doc['rounds'])} rounds, stopped: {doc['stop_reason']})", "",
+    lines = ["## perfbench ab", "", f"**{doc['verdict']}** (threshold {doc['threshold_pct']:g} %"
+             f"{_judged_text(doc)}, {len(doc['rounds'])} rounds, stopped: {doc['stop_reason']})",
+             "",
              "| metric | NEW / BASE | 95 % CI |", "|---|---:|---|"]
     for key, label in _LABELS.items():
         ratio, interval = _ratio_text(doc["ratios"][key])
@@ -68,10 +79,27 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pair_name(doc: dict) -> str:
+    return f"ab {doc['sides']['base']['name']} vs {doc['sides']['new']['name']}"
+
+
 def bmf(doc: dict) -> dict:
     fps = doc["ratios"]["fps"] or {}
     entry = {"value": fps.get("ratio")}
     if fps:
         entry.update(lower_value=fps["ci95_low"], upper_value=fps["ci95_high"])
-    return {f"ab {doc['sides']['base']['name']} vs {doc['sides']['new']['name']}":
-            {"fps-ratio": entry}}
+    return {pair_name(doc): {"fps-ratio": entry}}
+
+
+def metrics(doc: dict) -> list:
+    """The three ratios as exporter metrics: the FPS ratio is better bigger, the latency
+    ratios smaller."""
+    from perfbench.results.metrics import Metric
+    out = []
+    for key, name, bigger in (("fps", "fps ratio", True), ("median_ms", "p50 ratio", False),
+                              ("p99_ms", "p99 ratio", False)):
+        ratio = doc["ratios"][key]
+        if ratio is not None:
+            out.append(Metric(name, "NEW/BASE", bigger, ratio["ratio"], ratio["ci95_low"],
+                              ratio["ci95_high"]))
+    return out

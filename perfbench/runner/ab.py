@@ -17,11 +17,12 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.runner.benchmark import log
-from perfbench.stats.paired import decided, final_verdict, paired_ratio
+from perfbench.stats.paired import INTERIM_LEVEL, decided, final_verdict, paired_ratio
 
 SCHEMA = "perfbench.ab"
 SCHEMA_VERSION = 1
@@ -36,22 +37,39 @@ DEFAULT_TARGET_PCT = 1.0
 
 
 class Side:
-    """A worker process and the way to talk to it."""
+    """A worker process and the way to talk to it.  With ``wait=False`` the worker compiles
+    while the caller starts others; :meth:`wait_ready` collects its answer."""
 
-    def __init__(self, label: str, python: str, settings: dict):
+    def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
         self.label, self.python = label, python
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, env=env)
-        self.ready = self.ask({"config": settings})
+        self.ready: dict = {}
+        self._send({"config": settings})
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> dict:
+        self.ready = self._receive()
+        return self.ready
 
     def ask(self, message: dict) -> dict:
+        self._send(message)
+        return self._receive()
+
+    def _send(self, message: dict) -> None:
         try:
             self.process.stdin.write(json.dumps(message) + "\n")
             self.process.stdin.flush()
-            line = self.process.stdout.readline()
         except (BrokenPipeError, OSError):
+            pass                    # the reply (none) says what happened
+
+    def _receive(self) -> dict:
+        try:
+            line = self.process.stdout.readline()
+        except OSError:
             line = ""
         if not line:
             raise RunFailed(f"{self.label} worker died: {self._last_words()}")
@@ -68,8 +86,12 @@ class Side:
         code = self.process.returncode
         return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
 
-    def block(self, seconds: float, warmup: float) -> dict:
-        return self.ask({"block": seconds, "warmup": warmup})
+    def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
+        return self.ask({"block": seconds, "warmup": warmup, "record": record})
+
+    def result(self, interrupted: bool) -> dict:
+        """Every block measured so far, as one ``perfbench.result`` document."""
+        return self.ask({"result": True, "interrupted": interrupted})["result"]
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -118,6 +140,8 @@ class ABRun:
     #: Which worker starts (and compiles) first; random unless forced, and recorded, since
     #: the process started second may run a little faster (see the README's A/B section).
     started_first: str = field(default_factory=lambda: random.choice(("base", "new")))
+    timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
+        timespec="seconds"))
     rounds: list[Round] = field(default_factory=list)
     sides: dict = field(default_factory=dict)
     stop_reason: str = ""
@@ -129,13 +153,17 @@ class ABRun:
     def to_dict(self) -> dict:
         early = self.stop_reason not in ("max_time", "interrupted")
         result = final_verdict(self.log_ratios("fps"), self.threshold_pct, early)
+        judged = paired_ratio(self.log_ratios("fps"), final=not early)
         ratios = {key: _ratio_dict(paired_ratio(self.log_ratios(key)))
                   for key in ("fps", "median_ms", "p99_ms")}
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
                 "stop_reason": self.stop_reason, "verdict": result,
                 "regression": result == "regression", "threshold_pct": self.threshold_pct,
+                "verdict_interval": None if judged is None else {
+                    "level": 0.95 if not early else INTERIM_LEVEL, "ci_low": judged.low,
+                    "ci_high": judged.high},
                 "target_pct": self.target_pct, "block_s": self.block_s,
-                "started_first": self.started_first,
+                "started_first": self.started_first, "timestamp": self.timestamp,
                 "ratios": ratios, "sides": self.sides, "settings": self.settings,
                 "rounds": [{"order": r.order, "base": r.base, "new": r.new}
                            for r in self.rounds]}
@@ -189,7 +217,7 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
 def _measure(sides: list[Side], run: ABRun, stop_event, on_round, clock) -> None:
     base, new = sides
     if run.block_s is None:
-        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S))
+        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
                           for s in sides)
     started = clock()
     while True:

@@ -4,10 +4,13 @@ request pool ready, and measures a short block each time the parent asks.
 The parent (:mod:`perfbench.runner.ab`) speaks JSON lines on stdin/stdout:
 
 * ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, ...what resolved}``
-* ``{"block": S, "warmup": W}`` → run W s unmeasured (caches and threads back in shape
+* ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back in shape
   after the other side ran), then S s measured → ``{"completed", "duration_s", "images",
   "median_ms", "p99_ms", "t_start", "t_end"}``; the times are ``time.monotonic()``, one
   clock for every process on the machine, so the parent can check blocks never overlap.
+  ``record`` false (a probe of the model's speed): not kept for the result below.
+* ``{"result": true, "interrupted": bool}`` → every block so far as one full
+  ``perfbench.result`` (an interleaved sweep's point): ``{"result": {...}}``.
 * ``{"quit": true}`` → exit.
 
 Errors go back as ``{"error": message, "usage": bool}``: a bad model or setting is the
@@ -30,56 +33,84 @@ def _reply(message: dict) -> None:
     sys.stdout.flush()
 
 
-def _prepare(settings: dict):
-    import openvino as ov
+class _Worker:
+    """A compiled model, its request pool, and every block measured so far."""
 
-    from perfbench import __version__
-    from perfbench.measure.loop import warm_up
-    from perfbench.model.compile import check_device
-    from perfbench.model.prepare import prepare_model
-    from perfbench.runner.benchmark import Session
-    from perfbench.settings.config import BenchmarkConfig
-    config = BenchmarkConfig(**settings)
-    core = ov.Core()
-    check_device(core, config.device)
-    prepared = prepare_model(config, core)
-    session = Session(core, prepared, config)
-    compilation, queue, pool = session.compilation, session.queue, session.pool_size
-    warm_up(queue, config.warmup)
-    ready = {"ready": True, "name": prepared.name, "batch": prepared.batch,
-             "gflops_per_image": prepared.gflops_per_image,
-             "inputs": [{"name": s.name, "element_type": s.element_type,
-                         "shape": list(s.shape)} for s in prepared.inputs],
-             "resolved": compilation.resolved, "pool_size": pool,
-             "compile_ms": compilation.compile_ms, "openvino": ov.get_version(),
-             "perfbench": __version__, "python": sys.version.split()[0]}
-    return queue, ready
+    def __init__(self, settings: dict):
+        import openvino as ov
 
+        from perfbench.measure.loop import warm_up
+        from perfbench.model.compile import check_device
+        from perfbench.runner.benchmark import Session, prepare
+        from perfbench.settings.config import BenchmarkConfig
+        from perfbench.system.monitor import SystemMonitor
+        self.config = BenchmarkConfig(**settings)
+        self.core = ov.Core()
+        check_device(self.core, self.config.device)
+        self.prepared = prepare(self.config, self.core)
+        self.session = Session(self.core, self.prepared, self.config)
+        self.first_ms, self.warmups = warm_up(self.session.queue, self.config.warmup)
+        self.monitor = SystemMonitor()
+        self.blocks: list = []          # (monotonic start, Measurement) of each block
 
-def _block(queue, seconds: float, warmup: float) -> dict:
-    from perfbench.measure.loop import measure_async
-    from perfbench.measure.windows import StopLimits
-    if warmup > 0:
-        measure_async(queue, StopLimits(time_s=warmup, iterations=None))
-    t_start = time.monotonic()
-    measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
-    t_end = time.monotonic()
-    latency = measured.latency
-    return {"completed": measured.completed, "duration_s": measured.duration_s,
-            "median_ms": latency.median, "p99_ms": latency.p99,
-            "t_start": t_start, "t_end": t_end}
+    def ready(self) -> dict:
+        import openvino as ov
+
+        from perfbench import __version__
+        prepared, compilation = self.prepared, self.session.compilation
+        return {"ready": True, "name": prepared.name, "batch": prepared.batch,
+                "gflops_per_image": prepared.gflops_per_image,
+                "inputs": [{"name": s.name, "element_type": s.element_type,
+                            "shape": list(s.shape)} for s in prepared.inputs],
+                "resolved": compilation.resolved, "pool_size": self.session.pool_size,
+                "compile_ms": compilation.compile_ms, "openvino": ov.get_version(),
+                "perfbench": __version__, "python": sys.version.split()[0]}
+
+    def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
+        from perfbench.measure.loop import measure_async
+        from perfbench.measure.windows import StopLimits
+        queue = self.session.queue
+        if warmup > 0:
+            self.warmups += measure_async(queue, StopLimits(time_s=warmup,
+                                                            iterations=None)).completed
+        self.monitor.begin()
+        t_start = time.monotonic()
+        measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
+        t_end = time.monotonic()
+        self.monitor.end()
+        if record:
+            self.blocks.append((t_start, measured))
+        latency = measured.latency
+        return {"completed": measured.completed, "duration_s": measured.duration_s,
+                "median_ms": latency.median, "p99_ms": latency.p99,
+                "t_start": t_start, "t_end": t_end}
+
+    def result(self, interrupted: bool) -> dict:
+        """Every block so far as one benchmark result: each block is one window (placed at
+        its time since the first block), latencies pooled, CPU use over the blocks only."""
+        from perfbench.runner.benchmark import merge_blocks, result_of_blocks
+        if not self.blocks:
+            raise RunFailed("no block was measured")
+        measured = merge_blocks(self.blocks, "interrupted" if interrupted else "time")
+        result = result_of_blocks(self.core, self.config, self.prepared, self.session,
+                                  measured, self.first_ms, self.warmups,
+                                  self.monitor.summarize(), interrupted)
+        return {"result": result.to_dict()}
 
 
 def serve(lines=sys.stdin) -> int:
-    queue = None
+    worker = None
     for line in lines:
         message = json.loads(line)
         try:
             if "config" in message:
-                queue, ready = _prepare(message["config"])
-                _reply(ready)
+                worker = _Worker(message["config"])
+                _reply(worker.ready())
             elif "block" in message:
-                _reply(_block(queue, float(message["block"]), float(message["warmup"])))
+                _reply(worker.block(float(message["block"]), float(message["warmup"]),
+                                    bool(message.get("record", True))))
+            elif "result" in message:
+                _reply(worker.result(bool(message.get("interrupted"))))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:

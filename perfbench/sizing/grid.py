@@ -18,12 +18,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 from perfbench.settings.config import GRID_KEYS
 
 GROWING = ("batch", "requests", "streams")
 LATENCY_GROWING = ("batch", "requests")
 DEFAULT_GAIN_CUTOFF_PCT = 3.0
+#: FPS within this of the highest is a tie, settled by latency (a gain under the cut-off
+#: is not worth a longer tail either).
+TIE_PCT = DEFAULT_GAIN_CUTOFF_PCT
 
 
 def expand(grid: dict[str, list]) -> list[dict]:
@@ -77,12 +81,23 @@ class PointSummary:
     def has_interval(self) -> bool:
         return self.fps_low is not None and self.fps_high is not None
 
-    def ties_with(self, other: "PointSummary") -> bool:
-        """FPS intervals overlap: the measurements cannot tell the two apart.  A point
-        without an interval ties with nothing: nothing says how far off it may be."""
-        if not (self.has_interval and other.has_interval):
-            return False
-        return self.fps_high >= other.fps_low
+
+#: The lower end of the 95 % interval of FPS(p) / FPS(top), or None when nothing says how
+#: far off ``p`` may be.  Sequential sweeps judge p's own interval against top's figure;
+#: interleaved sweeps pair the two round by round (:mod:`perfbench.sizing.interleave`).
+RatioLow = Callable[["PointSummary", "PointSummary"], "float | None"]
+
+
+def unpaired_ratio_low(point: PointSummary, top: PointSummary) -> float | None:
+    return point.fps_low / top.fps if point.has_interval and top.fps > 0 else None
+
+
+def ties(point: PointSummary, top: PointSummary, ratio_low: RatioLow) -> bool:
+    """``point`` is practically as fast as ``top``: even the low end of its interval is
+    within TIE_PCT of top.  A point whose interval is wider than that gap (or that has
+    none) does not tie, so it can never win the tie-break on latency."""
+    low = ratio_low(point, top)
+    return low is not None and low >= 1 - TIE_PCT / 100
 
 
 def pareto(points: list[PointSummary]) -> list[str]:
@@ -107,32 +122,35 @@ def _pick(point: PointSummary | None, baseline: PointSummary | None, why: str) -
     return pick
 
 
-def best_throughput(points: list[PointSummary], label: str) -> tuple[PointSummary | None, str]:
-    """The highest FPS; but when other points are statistically tied with it (overlapping
-    95 % intervals), the tied point with the lowest latency: a +1 % FPS that is within noise
-    is not worth a doubled tail latency."""
+def best_throughput(points: list[PointSummary], label: str,
+                    ratio_low: RatioLow = unpaired_ratio_low) -> tuple[PointSummary | None, str]:
+    """The highest FPS; but among the points that tie with it (:func:`ties`), the one
+    with the lowest latency: a +1 % FPS that is within noise is not worth a doubled tail."""
     top = max(points, key=lambda p: p.fps, default=None)
     if top is None:
         return None, ""
-    tied = [top] + [p for p in points if p is not top and p.ties_with(top)]
+    tied = [top] + [p for p in points if p is not top and ties(p, top, ratio_low)]
     pick = min(tied, key=lambda p: (p.latency_ms, -p.fps))
     if pick is top:
         unsure = "" if top.has_interval else " (no interval: too short to tie-break)"
         return top, f"highest FPS{unsure}"
-    return pick, (f"FPS tied (overlapping 95 % CIs) with the highest, {top.key} at "
-                  f"{top.fps:,.1f}; lowest {label} among the tied")
+    low = ratio_low(pick, top)
+    return pick, (f"FPS tied with the highest, {top.key} at {top.fps:,.1f} (95 % low end "
+                  f"{100 * (low - 1):+.1f} %, within {TIE_PCT:g} %); lowest {label} among "
+                  "the tied")
 
 
 def recommend(points: list[PointSummary], baseline: PointSummary | None,
-              sla_ms: float | None, percentile: float) -> dict:
+              sla_ms: float | None, percentile: float,
+              ratio_low: RatioLow = unpaired_ratio_low) -> dict:
     label = f"p{percentile:g}"
     best_latency = min(points, key=lambda p: p.latency_ms, default=None)
-    fastest, why = best_throughput(points, label)
+    fastest, why = best_throughput(points, label, ratio_low)
     picks = {"best_throughput": _pick(fastest, baseline, why),
              "best_latency": _pick(best_latency, baseline, f"lowest {label} latency")}
     if sla_ms is not None:
         within = [p for p in points if p.latency_ms <= sla_ms]
-        pick, why = best_throughput(within, label)
+        pick, why = best_throughput(within, label, ratio_low)
         picks["best_under_sla"] = _pick(pick, baseline, f"{why}, with {label} ≤ {sla_ms:g} ms")
     return picks
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from perfbench.stats.intervals import lag1_autocorrelation, t_critical
 
-#: Two-sided level of an interim look, and of the final one.
+#: Two-sided level of an interim look (and its z), and of the final one.
+INTERIM_LEVEL = 0.995
 INTERIM_Z = 2.807
 #: Rounds before the first look, and consecutive looks a decision must hold for (above).
 MIN_ROUNDS = 60

@@ -102,14 +102,33 @@ def test_cli_ab_interrupted_writes_partial_result(tiny_ir, tmp_path):
     assert _gone(workers)
 
 
-def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path):
-    out, md = tmp_path / "ab.json", tmp_path / "ab.md"
-    code = main(["ab", tiny_ir, tiny_ir, "--max-time", "2", "--block-ms", "100", "-q",
-                 "--json", str(out), "--markdown", str(md)])
+def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
+    out, md, db = tmp_path / "ab.json", tmp_path / "ab.md", tmp_path / "h.db"
+    gab = tmp_path / "gab"
+    argv = ["ab", tiny_ir, tiny_ir, "--max-time", "2", "--block-ms", "100", "-q", "--json",
+            str(out), "--markdown", str(md), "--export-gab", str(gab), "--history", str(db)]
+    code = main(argv)
     data = json.loads(out.read_text())
     assert code == (1 if data["verdict"] == "regression" else 0)
     assert data["schema"] == "perfbench.ab" and data["stop_reason"] == "max_time"
     assert data["verdict"] in md.read_text()
+    fps = data["ratios"]["fps"]
+    bigger = json.loads((tmp_path / "gab-bigger.json").read_text())
+    smaller = json.loads((tmp_path / "gab-smaller.json").read_text())
+    assert [e["name"].split(" - ")[1] for e in bigger] == ["fps ratio"]
+    assert bigger[0]["value"] == fps["ratio"] and str(round(fps["ci95_low"], 4))[:5] in \
+        bigger[0]["extra"]
+    assert [e["name"].split(" - ")[1] for e in smaller] == ["p50 ratio", "p99 ratio"]
+    assert smaller[0]["value"] == data["ratios"]["median_ms"]["ratio"]
+    main(argv)                                                  # a second run, same pair
+    capsys.readouterr()
+    assert main(["history", str(db)]) == 0
+    listing = capsys.readouterr().out
+    assert "A/B runs" in listing
+    from perfbench.reporters.ab_report import pair_name
+    from perfbench.tracking.history import ab_series
+    rows = ab_series(str(db))[pair_name(data)]
+    assert len(rows) == 2 and rows[0].ratio == pytest.approx(fps["ratio"])
 
 
 @pytest.fixture
@@ -145,3 +164,35 @@ def test_only_identical_sides_are_called_a_a():
     assert is_a_a(doc)
     doc["sides"]["new"]["openvino"] = "2025.4"
     assert not is_a_a(doc)
+
+
+def test_the_verdict_states_the_level_it_was_judged_at():
+    """A run that stopped at a look is judged on its 99.5 % interval, wider than the 95 %
+    one in the table; the document and the report say so (an A/A run once printed
+    "inconclusive" beside a 95 % interval that looked like "no change")."""
+    import math
+    from rich.console import Console
+    from perfbench.reporters.ab_report import render
+    from perfbench.runner.ab import Round
+    from perfbench.stats.paired import paired_ratio
+
+    def block(fps):
+        return {"completed": int(fps * 10), "duration_s": 10.0, "median_ms": 1e3 / fps,
+                "p99_ms": 2e3 / fps}
+    rounds = [Round("AB" if i % 2 == 0 else "BA", block(100.0),
+                    block(100.0 * (0.988 + (0.01 if i % 3 == 0 else -0.005))))
+              for i in range(90)]
+    logs = [r.log_ratio("fps") for r in rounds]
+    early = ABRun(settings={"base": {}, "new": {}}, rounds=rounds, stop_reason="precise",
+                  status="complete")
+    doc = early.to_dict()
+    interim, final = paired_ratio(logs, final=False), paired_ratio(logs)
+    assert doc["verdict_interval"] == {"level": 0.995, "ci_low": interim.low,
+                                       "ci_high": interim.high}
+    assert interim.low < final.low and doc["ratios"]["fps"]["ci95_low"] == final.low
+    console = Console(record=True, width=200)
+    render(doc, console)
+    assert f"judged at 99.5 %, as it stopped at a look: [{interim.low:.4f}" in console.export_text()
+    timed_out = ABRun(settings={}, rounds=rounds, stop_reason="max_time", status="complete")
+    assert timed_out.to_dict()["verdict_interval"]["level"] == 0.95
+    assert math.isclose(timed_out.to_dict()["verdict_interval"]["ci_low"], final.low)

@@ -76,15 +76,31 @@ def test_bad_durations(text):
 
 
 def test_best_throughput_prefers_lower_latency_among_statistical_ties():
-    points = [PointSummary("default", {}, 89.7, 25.6, 88.3, 91.1),
+    points = [PointSummary("default", {}, 89.7, 25.6, 88.9, 90.5),
               PointSummary("lat r4 s2", {}, 91.0, 49.4, 83.1, 98.9),
               PointSummary("tput r1 s1", {}, 70.4, 15.9, 68.9, 71.9)]
     picks = recommend(points, points[0], sla_ms=None, percentile=99)
     assert picks["best_throughput"]["key"] == "default"
-    assert "tied" in picks["best_throughput"]["why"]
+    # 88.9 / 91.0 - 1 = -2.3 %: the low end is within 3 % of the top
+    assert "tied" in picks["best_throughput"]["why"] and "-2.3 %" in picks["best_throughput"]["why"]
     clear = [PointSummary("default", {}, 89.7, 25.6, 88.3, 91.1),
              PointSummary("fast", {}, 120.0, 40.0, 118.0, 122.0)]
     assert recommend(clear, clear[0], None, 99)["best_throughput"]["key"] == "fast"
+
+
+def test_a_point_whose_interval_is_wider_than_the_tie_cannot_win_it():
+    """The sequential sweep of the A/B issue: 22,997 FPS ± 101.8 % was named best over
+    40,592 FPS ± 6.8 % because the intervals overlapped; a lower latency must not buy a
+    win the measurement cannot support."""
+    points = [PointSummary("requests=4,streams=2", {}, 40592.0, 0.30, 37832.0, 43352.0),
+              PointSummary("requests=1,streams=1", {}, 22997.0, 0.05, -413.0, 46407.0)]
+    assert recommend(points, None, None, 99)["best_throughput"]["key"] == "requests=4,streams=2"
+    # the same low-latency point, measured tightly within 3 % of the top, does win it
+    close = [points[0], PointSummary("requests=1,streams=1", {}, 40000.0, 0.05, 39600.0, 40400.0)]
+    assert recommend(close, None, None, 99)["best_throughput"]["key"] == "requests=1,streams=1"
+    # paired mode judges by the interval of the ratio it is given
+    paired = recommend(close, None, None, 99, ratio_low=lambda p, top: 0.90)
+    assert paired["best_throughput"]["key"] == "requests=4,streams=2"
 
 
 def test_a_point_without_an_interval_cannot_win_a_tie():

@@ -60,7 +60,7 @@ def test_resume_skips_finished_points(tiny_ir, tmp_path):
     assert [p.status for p in points] == ["done", "pending", "pending", "pending", "pending"]
     ran = []
     sweep = run_sweep(spec, save_to(None), previous,
-                      on_point=lambda i, n, p: ran.append(p.key))
+                      on_point=lambda i, n, p, s: ran.append(p.key))
     assert "default" not in ran and len(ran) == 4
     assert sweep.points[0].reason == "resumed"
 
@@ -116,7 +116,8 @@ def test_interrupted_sweep_is_saved_and_resumable(tiny_ir, tmp_path):
     env = checkout_env()
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "sweep", "-m", tiny_ir,
                              "--streams", "1,2", "--requests", "1,2", "--point-time", "1",
-                             "--until-stable", "0.01", "-q", "-v", "--json", str(out)],
+                             "--until-stable", "0.01", "--sequential", "-q", "-v", "--json",
+                             str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     wait_for_marker(proc, "perfbench: point 2/5")      # the default point is done
     wait_for_marker(proc, "perfbench: measuring")

@@ -36,6 +36,12 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                        (options["export_bmf"], "--export-bmf")):
         if path is not None:
             check_writable(path, flag)
+    if options.get("export_gab"):
+        for suffix in ("bigger", "smaller"):
+            check_writable(f"{options['export_gab']}-{suffix}.json", "--export-gab")
+    if options.get("history"):
+        from perfbench.tracking.history import check_target
+        check_target(options["history"])
     base_settings = side_settings(base, common, options["base_set"], "--base-set")
     new_settings = side_settings(new, common, options["new_set"], "--new-set")
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
@@ -63,6 +69,13 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
         atomic_write(options["markdown"], ab_report.markdown(document))
     if options["export_bmf"]:
         write_json(options["export_bmf"], ab_report.bmf(document))
+    if options.get("export_gab"):
+        from perfbench.tracking.exporters import gab
+        gab.export(ab_report.pair_name(document), ab_report.metrics(document),
+                   options["export_gab"])
+    if options.get("history") and document["status"] == "complete":
+        from perfbench.tracking.history import append_ab
+        append_ab(options["history"], document, ab_report.pair_name(document))
     if stop.signum is not None:
         return stop.exit_code
     return EXIT_REGRESSION if document["regression"] else 0

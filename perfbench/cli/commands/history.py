@@ -8,7 +8,8 @@ from perfbench.reporters.consoles import report_console
 from rich.table import Table
 
 from perfbench.results.metrics import METRICS
-from perfbench.tracking.history import Point, series, sparkline, trend, version_changes
+from perfbench.tracking.history import (ABRow, Point, ab_series, series, sparkline, trend,
+                                        version_changes)
 
 MAX_POINTS = 40
 
@@ -35,12 +36,36 @@ def history_command(path: str, metric: str, config_match: str | None,
         notes += [f"{key}: step {step}" for step in steps]
         notes += [f"{key}: OpenVINO {change}" for change in _versions(points)]
     console = report_console()
-    console.print(table)
+    pairs = {k: v for k, v in ab_series(path).items()
+             if not config_match or config_match.lower() in k.lower()}
+    if groups:
+        console.print(table)
     for note in notes:
         console.print(note, soft_wrap=True, highlight=False)
-    if not groups:
+    if pairs:
+        console.print(_ab_table(pairs))
+    if not groups and not pairs:
         Console(stderr=True).print("no complete runs match")
     return 0
+
+
+def _ab_table(pairs: dict[str, list[ABRow]]) -> Table:
+    """Interleaved A/B runs per pair: the latest ratio with its interval, and the trend."""
+    table = Table(title="A/B runs (NEW/BASE FPS, paired)", title_justify="left")
+    for column in ("pair", "runs", "last ratio", "95 % CI", "verdict", "regressions",
+                   f"trend (last {MAX_POINTS})"):
+        table.add_column(column)
+    for pair, rows in pairs.items():
+        last = rows[-1]
+        interval = (f"[{last.low:.4f}, {last.high:.4f}]" if last.low is not None else "–")
+        ratios = [r.ratio for r in rows[-MAX_POINTS:] if r.ratio is not None]
+        table.add_row(pair, str(len(rows)), _fmt_ratio(last.ratio), interval, last.verdict,
+                      str(sum(r.verdict == "regression" for r in rows)), sparkline(ratios))
+    return table
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
 
 
 def _steps(points: list[Point], threshold_pct: float) -> list[str]:

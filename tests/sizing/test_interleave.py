@@ -1,0 +1,207 @@
+"""Interleaved sweeps: real worker processes on the tiny model, and the paired figures."""
+
+import json
+import math
+import os
+import statistics
+import threading
+
+import psutil
+import pytest
+
+from perfbench.cli.main import main
+from perfbench.errors import UsageError
+from perfbench.results import from_document
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.sizing.interleave import AUTO_MAX_POINTS, MIN_ROUNDS, run_interleaved
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import Point, Sweep, save_to
+from tests.models import synthetic_result
+
+
+def _workers() -> list[psutil.Process]:
+    children = psutil.Process(os.getpid()).children(recursive=True)
+    return [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+            and "perfbench.runner.worker" in " ".join(c.cmdline())]
+
+
+def _spec(tiny_ir, **kwargs):
+    options = dict(point_time_s=1.0)
+    options.update(kwargs)
+    return SweepSpec(BenchmarkConfig(model=tiny_ir), {"requests": [1, 2]}, **options)
+
+
+def test_every_round_measures_every_point_in_random_order_one_at_a_time(tiny_ir, tmp_path):
+    path = str(tmp_path / "sweep.json")
+    sweep = run_interleaved(_spec(tiny_ir), save_to(path))
+    data = json.loads(open(path).read())
+    keys = ["default", "requests=1", "requests=2"]
+    assert data["mode"] == "interleaved" and data["status"] == "complete"
+    assert len(data["rounds"]) >= MIN_ROUNDS
+    orders = [tuple(r["order"]) for r in data["rounds"]]
+    assert all(sorted(o) == sorted(keys) for o in orders) and len(set(orders)) > 1
+    blocks = [b for r in data["rounds"] for b in r["blocks"]]
+    assert [b["key"] for b in blocks] == [k for o in orders for k in o]
+    assert all(a["t_end"] <= b["t_start"] for a, b in zip(blocks, blocks[1:]))
+    for point in data["points"]:
+        # each point's full result is its blocks pooled: one window per block
+        result = from_document(point["result"], point["key"])
+        mine = [b for b in blocks if b["key"] == point["key"]]
+        assert point["status"] == "done" and len(result.windows) == len(mine)
+        durations = [w.end_s - w.start_s for w in result.windows]
+        assert result.duration_s == pytest.approx(sum(durations))
+        assert result.fps == pytest.approx(
+            sum(w.completed for w in result.windows) / result.duration_s)
+    # the paired ratio to the default is exp(mean log-ratio) of the rounds
+    for key in ("requests=1", "requests=2"):
+        logs = [math.log(r["fps"][key] / r["fps"]["default"]) for r in data["rounds"]]
+        ratio = data["vs_default"][key]
+        assert ratio["ratio"] == pytest.approx(math.exp(statistics.fmean(logs)))
+        assert ratio["ci95_low"] < ratio["ratio"] < ratio["ci95_high"]
+        assert ratio["rounds"] == len(data["rounds"])
+    assert sweep.status == "complete" and _workers() == []
+
+
+def test_a_stop_keeps_the_rounds_and_results_done(tiny_ir):
+    stop = threading.Event()
+
+    def after_round(index, total, sweep):
+        if index == 2:
+            stop.set()
+    sweep = run_interleaved(_spec(tiny_ir, point_time_s=60.0), save_to(None), after_round,
+                            stop)
+    assert sweep.status == "interrupted" and len(sweep.rounds) == 3
+    assert all(p.status == "interrupted" and p.result.status == "interrupted"
+               and len(p.result.windows) == 3 for p in sweep.points)
+    assert _workers() == []
+
+
+def test_a_point_whose_worker_dies_fails_and_the_others_go_on(tiny_ir):
+    def kill_one(index, total, sweep):
+        if index == 1:
+            victim = next(w for w in _workers() if w.is_running())
+            victim.kill()
+            victim.wait(10)
+    sweep = run_interleaved(_spec(tiny_ir, point_time_s=1.5), save_to(None), kill_one)
+    failed = [p for p in sweep.points if p.status == "failed"]
+    assert len(failed) == 1 and "worker died" in failed[0].reason
+    assert sum(p.status == "done" for p in sweep.points) == 2
+    assert _workers() == []
+
+
+def _synthetic_sweep(rounds: list[dict]) -> Sweep:
+    spec = SweepSpec(BenchmarkConfig(), {"requests": [1, 4]})
+    points = [Point("default", {}, "done", result=synthetic_result([100.0] * 5)),
+              Point("requests=1", {"requests": 1}, "done",
+                    result=synthetic_result([103.0] * 5, p99=0.5)),
+              Point("requests=4", {"requests": 4}, "done",
+                    result=synthetic_result([104.0] * 5, p99=9.0))]
+    return Sweep(spec, points, status="complete", mode="interleaved", rounds=rounds,
+                 block_s=0.1)
+
+
+def _rounds(factors: dict[str, list[float]]) -> list[dict]:
+    n = len(next(iter(factors.values())))
+    return [{"order": list(factors), "fps": {k: 100.0 * v[i] for k, v in factors.items()},
+             "blocks": []} for i in range(n)]
+
+
+def test_picks_use_the_paired_interval():
+    """requests=1 is 1 % behind the top in every round (a tight paired tie): it wins on
+    latency; when its paired ratio scatters ±8 % it cannot win, whatever its mean."""
+    drift = [1.0, 0.7, 1.3, 0.9, 1.1, 0.8, 1.2, 1.0]          # hits every point alike
+    wobble = [1.000, 1.004, 0.996, 1.002, 0.998, 1.005, 0.995, 1.000]
+    tight = _synthetic_sweep(_rounds({"default": drift,
+                                      "requests=1": [1.03 * w * d for w, d in zip(wobble, drift)],
+                                      "requests=4": [1.04 * d for d in drift]}))
+    pick = tight.conclusions()["recommendations"]["best_throughput"]
+    assert pick["key"] == "requests=1" and "tied" in pick["why"]
+    assert pick["fps_vs_default_paired"]["ratio"] == pytest.approx(1.03, rel=1e-3)
+    scatter = [1.11, 0.95, 1.10, 0.96, 1.12, 0.94, 1.09, 0.97]
+    loose = _synthetic_sweep(_rounds({"default": drift,
+                                      "requests=1": [s * d for s, d in zip(scatter, drift)],
+                                      "requests=4": [1.04 * d for d in drift]}))
+    assert loose.conclusions()["recommendations"]["best_throughput"]["key"] == "requests=4"
+
+
+def test_error_bars_are_the_paired_interval_in_an_interleaved_sweep():
+    from perfbench.reporters.sweep_report import _error_bars
+    drift = [1.0, 0.7, 1.3, 0.9, 1.1, 0.8, 1.2, 1.0]
+    wobble = [1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00]
+    sweep = _synthetic_sweep(_rounds({"default": drift,
+                                      "requests=1": [1.03 * w * d for w, d in zip(wobble, drift)],
+                                      "requests=4": [1.04 * d for d in drift]}))
+    ratio = sweep.versus_default()["requests=1"]
+    low, high = _error_bars(sweep, sweep.points[1:2], [200.0])
+    assert low[0] == pytest.approx(200.0 * (1 - ratio["ci95_low"] / ratio["ratio"]))
+    assert high[0] == pytest.approx(200.0 * (ratio["ci95_high"] / ratio["ratio"] - 1))
+    assert low[0] > 0 and high[0] > 0
+
+
+def test_cli_interleaves_small_grids_and_says_how(tiny_ir, tmp_path, capsys):
+    from perfbench.cli.main import _interleaved
+    small = _spec(tiny_ir)
+    big = SweepSpec(BenchmarkConfig(), {"requests": list(range(1, AUTO_MAX_POINTS + 1))})
+    assert _interleaved(small, None, resume=False) is True
+    assert _interleaved(big, None, resume=False) is False
+    assert _interleaved(big, "interleave", resume=False) is True
+    assert _interleaved(small, None, resume=True) is False
+    with pytest.raises(UsageError, match="drop --resume or --interleave"):
+        _interleaved(small, "interleave", resume=True)
+    out, png = tmp_path / "s.json", tmp_path / "s.png"
+    assert main(["sweep", "-m", str(tiny_ir), "--requests", "1,2", "--point-time", "1",
+                 "-q", "--json", str(out), "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "interleaved" in text and "vs default" in text and "(paired" in text
+    assert json.loads(out.read_text())["mode"] == "interleaved"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["sweep", "--interleave", "--sequential"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_precision_gains_are_paired_ratios_to_f32():
+    spec = SweepSpec(BenchmarkConfig(), {"precision": ["f32", "int8"]})
+    points = [Point("default", {}, "done", result=synthetic_result([100.0] * 5)),
+              Point("precision=f32", {"precision": "f32"}, "done",
+                    result=synthetic_result([90.0] * 5)),
+              Point("precision=int8", {"precision": "int8"}, "done",
+                    result=synthetic_result([180.0] * 5))]
+    drift = [1.0, 0.8, 1.2, 0.9, 1.1, 1.0]
+    wobble = [1.00, 1.01, 0.99, 1.00, 1.02, 0.98]
+    rounds = []
+    for d, w in zip(drift, wobble):
+        fps = {"default": 100 * d, "precision=f32": 90 * d, "precision=int8": 180 * d * w}
+        p99 = {"default": 10 / d, "precision=f32": 11 / d, "precision=int8": 5.5 / d}
+        rounds.append({"order": list(fps), "fps": fps,
+                       "blocks": [{"key": k, "p99_ms": p99[k]} for k in fps]})
+    sweep = Sweep(spec, points, status="complete", mode="interleaved", rounds=rounds)
+    (gain,) = sweep.conclusions()["precision_gains"]
+    assert gain["precision"] == "int8" and gain["settings"] == {}
+    assert gain["fps_ratio"]["ratio"] == pytest.approx(
+        2.0 * math.exp(statistics.fmean(math.log(w) for w in wobble)))
+    assert gain["fps_ratio"]["ci95_low"] < gain["fps_ratio"]["ratio"] < gain["fps_ratio"]["ci95_high"]
+    assert gain["p99_ratio"]["ratio"] == pytest.approx(0.5)
+
+
+def test_cli_ctrl_c_keeps_the_rounds_and_leaves_no_worker(tiny_ir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from tests.processes import checkout_env, wait_for_marker
+    out = tmp_path / "s.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "sweep", "-m", tiny_ir,
+                             "--requests", "1,2", "--point-time", "600", "-q", "-v", "--json",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=checkout_env())
+    wait_for_marker(proc, "perfbench: sweep round 2/")
+    workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+               if "perfbench.runner.worker" in " ".join(c.cmdline())]
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["status"] == "interrupted" and len(data["rounds"]) >= 2
+    assert all(p["status"] == "interrupted" and p["result"]["status"] == "interrupted"
+               for p in data["points"])
+    assert len(workers) == 3 and all(not w.is_running() or w.status() == psutil.STATUS_ZOMBIE
+                                     for w in workers)
