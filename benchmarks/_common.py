@@ -34,12 +34,40 @@ def builtin_ir(directory: Path) -> str:
     return str(path)
 
 
-def run_perfbench(args: list[str]) -> dict:
+def run_perfbench(args: list[str], live: bool = False) -> dict:
+    """One ``perfbench run``; ``live``: on a pseudo-terminal with its live view drawing
+    (what a user at a terminal gets), drained by a thread, instead of ``-q``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
-        subprocess.run([sys.executable, "-m", "perfbench", "run", *args, "-q", "--json",
-                        str(out)], check=True, capture_output=True)
+        command = [sys.executable, "-m", "perfbench", "run", *args, "--json", str(out)]
+        if not live:
+            subprocess.run(command + ["-q"], check=True, capture_output=True)
+        else:
+            _run_on_terminal(command)
         return json.loads(out.read_text())
+
+
+def _run_on_terminal(command: list[str]) -> None:
+    import os
+    import pty
+    import threading
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+
+    def drain() -> None:
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    return
+            except OSError:
+                return
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    if proc.wait() != 0:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+    reader.join(timeout=5)
+    os.close(master)
 
 
 def benchmark_app_binary() -> str:

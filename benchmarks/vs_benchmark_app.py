@@ -4,7 +4,7 @@ Target (issue 2): FPS ratio perfbench/benchmark_app >= 1.00 on (a) the built-in 
 exported to IR and (b) a tiny one-conv model where per-request overhead dominates.
 Runs alternate (order flipped every round) so drift and thermal state hit both tools alike.
 
-    python benchmarks/vs_benchmark_app.py [--rounds 3] [--time 10]
+    python benchmarks/vs_benchmark_app.py [--rounds 3] [--time 10] [--live]
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from _common import (builtin_ir, ratio_summary, run_benchmark_app, run_perfbench
                      tiny_conv_ir)
 
 
-def compare(name: str, model: str, rounds: int, seconds: int, hint: str) -> None:
+def compare(name: str, model: str, rounds: int, seconds: int, hint: str,
+            live: bool = False) -> None:
     ours, theirs = [], []
     for round_no in range(rounds):
         order = ("perfbench", "peer") if round_no % 2 == 0 else ("peer", "perfbench")
         for tool in order:
             if tool == "perfbench":
-                data = run_perfbench(["-m", model, "--hint", hint, "-t", str(seconds)])
+                data = run_perfbench(["-m", model, "--hint", hint, "-t", str(seconds)],
+                                     live=live)
                 ours.append({"fps": data["results"]["fps"],
                              "median_ms": data["results"]["latency_ms"]["median"]})
             else:
@@ -46,6 +48,8 @@ def main() -> None:
     parser.add_argument("--time", type=int, default=10, help="seconds per run")
     parser.add_argument("--hint", default="throughput")
     parser.add_argument("--only", choices=("builtin", "tiny"))
+    parser.add_argument("--live", action="store_true", help="perfbench on a pseudo-terminal "
+                        "with its live view drawing (its cost included)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         models = {"tiny": ("tiny 1x32x32x3 conv", tiny_conv_ir),
@@ -55,7 +59,7 @@ def main() -> None:
                 continue
             model = make(Path(tmp))
             print(f"{name}: {args.rounds} rounds x {args.time} s, hint {args.hint}", flush=True)
-            compare(name, model, args.rounds, args.time, args.hint)
+            compare(name, model, args.rounds, args.time, args.hint, args.live)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """perfbench: throughput/latency benchmarking for OpenVINO inference.
 
-The Python API (``BenchmarkConfig``, ``run``, ``BenchmarkResult``, ``load``) is imported on
+The Python API (``BenchmarkConfig``, ``run``, ``run_shapes``, ``BenchmarkResult``, ``load``) is imported on
 first use, so that ``perfbench`` itself imports in milliseconds: the command line installs
 its signal handling before OpenVINO loads, and a Ctrl-C during start-up exits cleanly.
 """
@@ -10,7 +10,8 @@ __version__ = "0.1.0"
 _API = {"BenchmarkConfig": ("perfbench.settings.config", "BenchmarkConfig"),
         "BenchmarkResult": ("perfbench.results.types", "BenchmarkResult"),
         "load": ("perfbench.results.io", "load"),
-        "run": ("perfbench.runner.benchmark", "run")}
+        "run": ("perfbench.runner.benchmark", "run"),
+        "run_shapes": ("perfbench.runner.benchmark", "run_shapes")}
 
 __all__ = [*_API, "__version__"]
 

@@ -43,6 +43,9 @@ def add_setting_options(parser: argparse.ArgumentParser, sweep: bool = False,
                                  else "")
         if spec.cli == "value":
             group.add_argument(*names, dest=name, help=help_text)
+        elif spec.cli == "append":
+            group.add_argument(*names, dest=name, action="append", metavar=spec.metavar,
+                               help=help_text)
         elif spec.cli == "switch":
             group.add_argument(*names, dest=name, action="store_const", const="true",
                                help=help_text)

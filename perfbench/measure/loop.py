@@ -72,19 +72,21 @@ def _warm_up(queue: ov.AsyncInferQueue, seconds: float,
 
 
 def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
-                  on_window: WindowHook | None = None) -> Measurement:
+                  on_window: WindowHook | None = None,
+                  feeds: list[list[dict]] | None = None) -> Measurement:
     """Closed loop: keep every request busy until a limit is hit, then drain.  A request
     that fails ends the run as failed, with the runtime's message: its numbers are never
-    reported as if the run had been fine."""
+    reported as if the run had been fine.  ``feeds``: per request, the input sets it cycles
+    through (more samples than requests); each restart then sets the next one."""
     try:
-        return _measure_async(queue, limits, on_window)
+        return _measure_async(queue, limits, on_window, feeds)
     except RuntimeError as exc:
         drain(queue)
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
 def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
-                   on_window: WindowHook | None) -> Measurement:
+                   on_window: WindowHook | None, feeds=None) -> Measurement:
     clock = windows.clock
     recorder = LatencyRecorder()
     requests = [queue[i] for i in range(len(queue))]
@@ -93,6 +95,7 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     get_idle, start = base.get_idle_request_id, base.start_async
     record = recorder.pending.append
     no_inputs: dict = {}
+    turns = [0] * len(requests)
     deadline = deadline_of(limits)
     max_starts = limits.iterations or 2**62
     starts = 0
@@ -113,7 +116,11 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
         if now >= deadline or starts >= max_starts:
             break
         in_flight[idle] = True
-        start(no_inputs, None)
+        if feeds is None:
+            start(no_inputs, None)
+        else:
+            turns[idle] += 1
+            start(feeds[idle][turns[idle] % len(feeds[idle])], None)
         starts += 1
     queue.wait_all()
     t_end = clock()
@@ -125,16 +132,18 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,
-                 on_window: WindowHook | None = None) -> Measurement:
-    """One blocking request at a time: latency-bound use, no overlap."""
+                 on_window: WindowHook | None = None,
+                 feeds: list[dict] | None = None) -> Measurement:
+    """One blocking request at a time: latency-bound use, no overlap; ``feeds`` cycles
+    input sets as in :func:`measure_async`."""
     try:
-        return _measure_sync(request, limits, on_window)
+        return _measure_sync(request, limits, on_window, feeds)
     except RuntimeError as exc:
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
 
 
 def _measure_sync(request: ov.InferRequest, limits: StopLimits,
-                  on_window: WindowHook | None) -> Measurement:
+                  on_window: WindowHook | None, feeds=None) -> Measurement:
     clock = windows.clock
     recorder = LatencyRecorder()
     record = recorder.pending.append
@@ -146,7 +155,10 @@ def _measure_sync(request: ov.InferRequest, limits: StopLimits,
     deadline = t0 + deadline_of(limits)
     next_tick = t0 + WINDOW_S
     while True:
-        infer()
+        if feeds is None:
+            infer()
+        else:
+            infer(feeds[runs % len(feeds)])
         record(request.latency)
         runs += 1
         now = clock()

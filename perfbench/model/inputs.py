@@ -10,6 +10,7 @@ import numpy as np
 import openvino as ov
 
 from perfbench.errors import UsageError
+from perfbench.model.data import InputData
 from perfbench.model.prepare import InputSpec
 
 _FLOAT_TYPES = {"f32": np.float32, "f16": np.float16, "f64": np.float64}
@@ -40,13 +41,43 @@ def synthetic_array(spec: InputSpec, rng: np.random.Generator) -> np.ndarray:
                      "cannot fill with synthetic data")
 
 
-def make_tensors(specs, seed: int, copies: int) -> list[dict[str, ov.Tensor]]:
-    """One independent set of input tensors per request, so no two requests share memory."""
+def filled_array(spec: InputSpec, fill: str, rng: np.random.Generator) -> np.ndarray:
+    """``zeros``/``ones`` as said; ``seeded``/``random`` as :func:`synthetic_array`."""
+    if fill in ("zeros", "ones"):
+        dtype = bool if spec.element_type == "boolean" else (
+            _FLOAT_TYPES.get(spec.element_type) or _INT_TYPES.get(spec.element_type))
+        if dtype is None:
+            raise UsageError(f"input {spec.name!r} has element type {spec.element_type}, "
+                             "which perfbench cannot fill with synthetic data")
+        return (np.zeros if fill == "zeros" else np.ones)(spec.shape, dtype=dtype)
+    return synthetic_array(spec, rng)
+
+
+def make_tensors(specs, seed: int, copies: int, fill: str = "seeded",
+                 data: InputData | None = None) -> list[dict[str, ov.Tensor]]:
+    """One independent set of input tensors per request, so no two requests share memory:
+    request i gets sample i of ``data`` (cycling), else synthetic data."""
+    if data is not None:
+        return [_sample_tensors(specs, data, i) for i in range(copies)]
     rng = np.random.default_rng(seed)
     sets = []
     for _ in range(copies):
         tensors = {}
         for spec in specs:
-            tensors[spec.name] = ov.Tensor(np.ascontiguousarray(synthetic_array(spec, rng)))
+            tensors[spec.name] = ov.Tensor(np.ascontiguousarray(filled_array(spec, fill, rng)))
         sets.append(tensors)
     return sets
+
+
+def make_feeds(specs, data: InputData | None, copies: int) -> list[list[dict]] | None:
+    """When there are more samples than requests: per request, the samples it cycles
+    through (request i takes samples i, i + copies, ...); None when each request keeps one."""
+    if data is None or data.count <= copies:
+        return None
+    return [[_sample_tensors(specs, data, i) for i in range(first, data.count, copies)]
+            for first in range(copies)]
+
+
+def _sample_tensors(specs, data: InputData, index: int) -> dict[str, ov.Tensor]:
+    return {spec.name: ov.Tensor(np.array(data.sample(spec.name, index), copy=True))
+            for spec in specs}

@@ -51,3 +51,41 @@ def _parse_dims(dims: str, name: str) -> list[int]:
                              "is out of range")
         values.append(value)
     return values
+
+
+_DATA_ENTRY = re.compile(r"\s*([^\[\],]*?)\s*((?:\[[^\[\]]*\]\s*)+)(?:,|$)")
+_DIMS = re.compile(r"\[([^\[\]]*)\]")
+
+
+def parse_data_shapes(text: str) -> list[dict[str, list[int]]]:
+    """benchmark_app's ``-data_shape``: ``[1,128][1,256]`` (the only input) or
+    ``ids[1,128][1,256],mask[1,128][1,256]``.  Returns one name → shape map per shape to
+    measure; an input given one shape keeps it in every set."""
+    per_input: dict[str, list[list[int]]] = {}
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        match = _DATA_ENTRY.match(text, pos)
+        if match is None:
+            raise UsageError(f"--data-shape: cannot parse {text!r:.80} at position {pos}; "
+                             "expected [1,128][1,256] or ids[1,128][1,256],mask[1,128][1,256]")
+        name = match.group(1)
+        if name in per_input:
+            raise UsageError(f"--data-shape: input {name or '(unnamed)'!r} given twice")
+        per_input[name] = [_parse_dims(d, name) for d in _DIMS.findall(match.group(2))]
+        pos = match.end()
+    if not per_input:
+        raise UsageError("--data-shape: empty shape list")
+    if UNNAMED in per_input and len(per_input) > 1:
+        raise UsageError("--data-shape: an unnamed shape list can only be given alone")
+    counts = {len(shapes) for shapes in per_input.values()} - {1}
+    if len(counts) > 1:
+        raise UsageError("--data-shape: inputs list different numbers of shapes; give each "
+                         "input the same number, or one")
+    total = max(len(shapes) for shapes in per_input.values())
+    return [{name: shapes[i % len(shapes)] for name, shapes in per_input.items()}
+            for i in range(total)]
+
+
+def shape_label(shapes: dict[str, list[int]]) -> str:
+    """``[1,128]`` or ``ids[1,128],mask[1,128]``: the syntax it was given in."""
+    return ",".join(f"{name}[{','.join(map(str, dims))}]" for name, dims in shapes.items())

@@ -130,3 +130,11 @@ def one_of_numbers(options: tuple[float, ...]) -> Callable[[Any], float]:
             raise ValueError(f"must be one of {', '.join(f'{v:g}' for v in options)}")
         return number
     return parse
+
+
+def text_list(value: Any) -> tuple[str, ...]:
+    """One or more non-empty strings (a repeated option, a TOML list, a Python sequence)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError("must be a non-empty string or list of strings")
+    return tuple(non_empty_str(item) for item in items)

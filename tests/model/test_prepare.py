@@ -33,10 +33,21 @@ def test_builtin_uses_card_figure(core):
     assert prepared.inputs[0].shape == (2, 299, 299, 3) and prepared.batch == 2
 
 
-def test_dynamic_batch_unset_names_input_and_dimension(core, dynamic_ir):
-    with pytest.raises(UsageError, match=r"input 'image' dimension 0 is dynamic"):
-        prepare_model(BenchmarkConfig(model=dynamic_ir), core)
-    assert prepare_model(BenchmarkConfig(model=dynamic_ir, batch=2), core).batch == 2
+def test_a_dynamic_batch_alone_defaults_to_1_and_says_so(core, dynamic_ir):
+    """Almost every ONNX export: [?,224,224,3].  No flag needed; the note names the input."""
+    prepared = prepare_model(BenchmarkConfig(model=dynamic_ir), core)
+    assert prepared.batch == 1 and prepared.inputs[0].shape == (1, 32, 32, 3)
+    assert prepared.notes == ("dynamic batch dimension on image: measured at batch 1 (set it "
+                              "with --batch N or --shape)",)
+    explicit = prepare_model(BenchmarkConfig(model=dynamic_ir, batch=2), core)
+    assert explicit.batch == 2 and explicit.notes == ()
+
+
+def test_the_dynamic_batch_note_reaches_the_report(dynamic_ir, capsys):
+    from perfbench.cli.main import main
+    assert main(["run", "-m", dynamic_ir, "-n", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "dynamic batch dimension on image: measured at batch 1" in " ".join(out.split())
 
 
 def test_unnamed_shape_on_single_input(core, dynamic_ir):

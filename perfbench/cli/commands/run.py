@@ -23,7 +23,8 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
-    with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet) as live:
+    with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet,
+                                           target_pct=config.until_stable) as live:
         try:
             result = run_in_worker(run, config, on_window=live.update, stop_event=stop.event)
         except Interrupted as exc:

@@ -1,0 +1,38 @@
+"""``perfbench run --data-shape``: one compilation, each shape measured in turn, a full
+result per shape, a table side by side and one JSON document holding them all."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from perfbench.cli.live import LiveDisplay
+from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.files import write_json
+from perfbench.reporters import shapes_report, table
+from perfbench.reporters.consoles import report_console
+from perfbench.runner.benchmark import run_shapes
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.settings.shapes import parse_data_shapes
+
+
+def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) -> int:
+    out = report_console(stderr=json_path == "-")
+    progress = Console(stderr=True)
+    expected = len(parse_data_shapes(config.data_shape))
+    with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet,
+                                           target_pct=config.until_stable) as live:
+        def announce(index: int, total: int, view) -> None:
+            live.header = f"shape {index + 1}/{total}: {view.inputs[0].shape}"
+        results = run_in_worker(run_shapes, config, on_window=live.update,
+                                stop_event=stop.event, on_shape=announce)
+    for result in results:
+        table.render(result, out)
+    document = shapes_report.document(results, expected)
+    shapes_report.render(document, results, out)
+    if json_path:
+        write_json(json_path, document)
+    if not results:
+        print("perfbench: interrupted before the first shape was measured", file=sys.stderr)
+    return stop.exit_code
