@@ -7,7 +7,9 @@ Xeon in bf16 the convolutions beat the MatMul by ~20 %, and a model can only be 
 with the fastest one.  This is the practical peak of this runtime on this machine, which
 makes "effective GFLOP/s ÷ peak" a fair efficiency; a vendor's theoretical peak would count
 instructions OpenVINO cannot keep busy.  Peaks are cached per machine fingerprint (CPU,
-cores, OpenVINO version, device), per precision.
+cores, OpenVINO version, device), per precision.  The int8 peak counts an integer
+multiply-accumulate as two operations, as the FLOP counts of models do, so an INT8 run's
+efficiency is its effective GOP/s against it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from perfbench.model.inputs import make_tensors
 from perfbench.model.prepare import InputSpec
 
 METHOD = ("best 0.25 s burst of OpenVINO MatMul 2048^3 and 3x3 conv 256ch@56 / 512ch@28, "
-          "throughput hint")
+          "throughput hint (int8: the same with FakeQuantize on inputs and weights)")
 
 
 def matmul_kernel(size: int = 2048) -> tuple[ov.Model, float]:
@@ -49,7 +51,35 @@ def conv_kernel(channels: int, size: int) -> tuple[ov.Model, float]:
     return ov.Model([y], [x], "peak_conv"), 2.0 * channels * size * size * channels * 9
 
 
-def kernels() -> list[tuple[ov.Model, float]]:
+def _fake_quantize(node, bound: float, levels: int, low: float | None = None):
+    """What NNCF inserts: OpenVINO's low-precision transformations turn a FakeQuantize
+    feeding a MatMul or convolution into an integer kernel (u8 activations, i8 weights)."""
+    low = -bound if low is None else low
+    lo, hi = ops.constant(np.float32(low)), ops.constant(np.float32(bound))
+    return ops.fake_quantize(node, lo, hi, lo, hi, levels)
+
+
+def int8_matmul_kernel(size: int = 2048) -> tuple[ov.Model, float]:
+    a = ops.parameter([size, size], np.float32, name="x")
+    weights = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32) / size
+    w = _fake_quantize(ops.constant(weights), float(np.abs(weights).max()), 255)
+    y = ops.matmul(_fake_quantize(a, 255.0, 256, low=0.0), w, False, False)
+    return ov.Model([y], [a], "peak_matmul_int8"), 2.0 * size**3
+
+
+def int8_conv_kernel(channels: int, size: int) -> tuple[ov.Model, float]:
+    x = ops.parameter([1, channels, size, size], np.float32, name="x")
+    weights = np.random.default_rng(0).standard_normal((channels, channels, 3, 3))
+    weights = (weights / (channels * 9)).astype(np.float32)
+    w = _fake_quantize(ops.constant(weights), float(np.abs(weights).max()), 255)
+    y = ops.convolution(_fake_quantize(x, 255.0, 256, low=0.0), w, [1, 1], [1, 1], [1, 1],
+                        [1, 1])
+    return ov.Model([y], [x], "peak_conv_int8"), 2.0 * channels * size * size * channels * 9
+
+
+def kernels(precision: str = "f32") -> list[tuple[ov.Model, float]]:
+    if precision == "int8":
+        return [int8_matmul_kernel(), int8_conv_kernel(256, 56), int8_conv_kernel(512, 28)]
     return [matmul_kernel(), conv_kernel(256, 56), conv_kernel(512, 28)]
 
 
@@ -86,7 +116,7 @@ def gflops_per_s(flops_per_inference: float, inferences: int, seconds: float) ->
 def measure_peak(core: ov.Core, device: str = "CPU", precision: str = "f32",
                  seconds: float = 2.0) -> float:
     return max(kernel_rate(core, model, flops, device, precision, seconds)
-               for model, flops in kernels())
+               for model, flops in kernels(precision))
 
 
 def cache_path() -> Path:

@@ -67,7 +67,7 @@ def compile_properties(config: BenchmarkConfig) -> dict[str, Any]:
         props["INFERENCE_NUM_THREADS"] = config.threads
     if config.pin is not None:
         props["ENABLE_CPU_PINNING"] = config.pin
-    if config.precision is not None:
+    if config.precision in _PRECISIONS:      # int8 is the model's (quantized) own
         props["INFERENCE_PRECISION_HINT"] = _PRECISIONS[config.precision]
     return props
 

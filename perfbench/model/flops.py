@@ -60,11 +60,12 @@ _COUNTERS = {
 }
 
 
+def op_flops(op) -> int:
+    """FLOPs of one op (0 for ops that are not counted)."""
+    counter = _COUNTERS.get(op.get_type_name())
+    return counter(op) if counter is not None else 0
+
+
 def graph_flops(model: ov.Model) -> int:
     """Total FLOPs of one inference of ``model`` as shaped (all images of its batch)."""
-    total = 0
-    for op in model.get_ordered_ops():
-        counter = _COUNTERS.get(op.get_type_name())
-        if counter is not None:
-            total += counter(op)
-    return total
+    return sum(op_flops(op) for op in model.get_ordered_ops())

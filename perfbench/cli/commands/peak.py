@@ -18,6 +18,12 @@ def default_precisions(core: ov.Core, device: str) -> list[str]:
         native = None
     if native in ("bf16", "f16"):
         precisions.append(native)
+    try:
+        capabilities = [str(c) for c in core.get_property(device, "OPTIMIZATION_CAPABILITIES")]
+    except Exception:
+        capabilities = []
+    if "INT8" in capabilities:
+        precisions.append("int8")
     return precisions
 
 
@@ -27,7 +33,7 @@ def peak_command(device: str, precisions: list[str], seconds: float) -> int:
     console = Console()
     table = Table(title=f"Practical peak of {device}", title_justify="left")
     table.add_column("precision")
-    table.add_column("GFLOP/s", justify="right")
+    table.add_column("GFLOP/s (int8: GOP/s)", justify="right")
     for precision in precisions or default_precisions(core, device):
         gflops = measure_peak(core, device, precision, seconds)
         store_peak(device, precision, gflops)
