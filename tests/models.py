@@ -123,3 +123,46 @@ def count_parameters(model: ov.Model) -> int:
                     if len(shape) >= 1 and int(np.prod(shape)) > 1:
                         total += int(np.prod(shape))
     return total
+
+
+def affine_model(shape=(2, 3)) -> ov.Model:
+    """y = 2x + 1: simple enough to check an output against numpy by hand."""
+    x = ops.parameter(list(shape), np.float32, name="x")
+    y = ops.add(ops.multiply(x, ops.constant(np.float32(2))), ops.constant(np.float32(1)))
+    return ov.Model([y], [x], "affine")
+
+
+def sum_model(shape=(1, 4)) -> ov.Model:
+    """y = a + b over two f32 inputs: checks that each input gets its own array."""
+    a = ops.parameter(list(shape), np.float32, name="a")
+    b = ops.parameter(list(shape), np.float32, name="b")
+    return ov.Model([ops.add(a, b)], [a, b], "sum")
+
+
+def sequence_model(features: int = 16, hidden: int = 32) -> ov.Model:
+    """x [1, ?, features] → MatMul [features, hidden]: 2·seq·features·hidden FLOPs, so the
+    cost grows with the sequence length exactly as the graph says."""
+    x = ops.parameter([1, -1, features], np.float32, name="x")
+    w = np.random.default_rng(0).standard_normal((features, hidden)).astype(np.float32)
+    return ov.Model([ops.relu(ops.matmul(x, ops.constant(w), False, False))], [x], "sequence")
+
+
+def transformer_model(seq: int = 128, width: int = 256, layers: int = 2) -> ov.Model:
+    """A small encoder-like graph: per layer, Q/K/V projections, softmax attention, an
+    output projection and a 4x MLP, with residuals: what NNCF's transformer type is for."""
+    rng = np.random.default_rng(0)
+
+    def dense(x, fan_in, fan_out):
+        w = (rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(np.float32)
+        return ops.matmul(x, ops.constant(w), False, False)
+
+    x = ops.parameter([1, seq, width], np.float32, name="hidden")
+    y = x
+    for _ in range(layers):
+        q, k, v = (dense(y, width, width) for _ in range(3))
+        scores = ops.multiply(ops.matmul(q, k, False, True),
+                              ops.constant(np.float32(1 / np.sqrt(width))))
+        attended = dense(ops.matmul(ops.softmax(scores, -1), v, False, False), width, width)
+        y = ops.add(y, attended)
+        y = ops.add(y, dense(ops.relu(dense(y, width, 4 * width)), 4 * width, width))
+    return ov.Model([y], [x], "tiny_transformer")

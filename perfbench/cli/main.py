@@ -12,7 +12,7 @@ from perfbench import startup
 from perfbench.cli.options import flag, given_settings
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
-from perfbench.settings.values import positive_float
+from perfbench.settings.values import non_negative_float, positive_float
 from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import check_writable
 
@@ -38,6 +38,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.history is not None:
         from perfbench.tracking.history import check_target
         check_target(args.history)
+    if config.data_shape is not None:
+        if args.history is not None or _exports(args):
+            raise UsageError("--data-shape writes one result per shape (--json); --history "
+                             "and --export-* take a single run: run each shape with --shape")
+        from perfbench.cli.commands.shapes import shapes_command
+        return shapes_command(config, json_path=args.json, quiet=args.quiet)
     return run_command(config, json_path=args.json, quiet=args.quiet,
                        history=args.history, exports=_exports(args))
 
@@ -77,6 +83,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
     common = _run_settings(args, skip=AB_SKIPS)
     pct = lambda text, flag: validate(text.rstrip("%"), positive_float, flag[2:], flag)  # noqa
     options = {"json": args.json, "markdown": args.markdown, "export_bmf": args.export_bmf,
+               "export_gab": args.export_gab, "history": args.history,
                "base_set": args.base_set, "new_set": args.new_set,
                "base_python": args.base_python, "new_python": args.new_python,
                "threshold": pct(args.threshold, "--threshold"),
@@ -136,16 +143,78 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from perfbench.reporters.sweep_report import require_matplotlib
         require_matplotlib()
     if server:
+        if args.order == "interleave":
+            raise UsageError("--interleave: the server-scenario rate search probes one rate "
+                             "after another; drop --interleave")
         return server_search_command(spec, args.json, args.quiet)
-    return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet)
+    return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet,
+                         _interleaved(spec, args.order, args.resume))
+
+
+def _interleaved(spec, order: str | None, resume: bool) -> bool:
+    from perfbench.sizing.interleave import interleave_by_default
+    from perfbench.sizing.sweep import plan
+    if order == "interleave" and resume:
+        raise UsageError("--resume continues a sequential sweep point by point; an "
+                         "interleaved sweep is measured whole: drop --resume or --interleave")
+    if order is not None:
+        return order == "interleave"
+    return not resume and interleave_by_default(len(plan(spec)))
+
+
+def cmd_fleet(args: argparse.Namespace) -> int:
+    if args.fleet_command == "run":
+        from perfbench.cli.commands.fleet import run_command as fleet_run_command
+        command = [a for a in args.perfbench_command if a != "--"] \
+            if args.perfbench_command[:1] == ["--"] else list(args.perfbench_command)
+        _check_inner_command(command)
+        return fleet_run_command(args.ray, args.out, command, args.nodes, args.label_from,
+                                 args.resume)
+    from perfbench.cli.commands.fleet import report_command
+    number = lambda text, flag: validate(text, positive_float, flag[2:], flag)  # noqa
+    options = {"prices": args.prices, "json": args.json, "csv": args.csv,
+               "markdown": args.markdown, "plot": args.plot,
+               "target_fps": number(args.target_fps, "--target-fps") if args.target_fps else None,
+               "sla_ms": number(args.sla_ms, "--sla-ms") if args.sla_ms else None,
+               "headroom": validate(args.headroom, non_negative_float, "headroom", "--headroom")}
+    if options["headroom"] >= 0.9:
+        raise UsageError("--headroom must be below 0.9 (a share of each machine kept spare)")
+    return report_command(args.inputs, options)
+
+
+#: Options a fleet node sets itself (its own file, no live view, no local side effects).
+_FLEET_OWNED = ("--json", "-q", "--quiet", "--history", "--export-gab", "--export-bmf",
+                "--export-csv", "--csv", "--plot", "--resume")
+
+
+def _check_inner_command(command: list[str]) -> None:
+    """The node command is checked here, as the CLI would, before any task starts."""
+    if not command or command[0] not in ("run", "sweep"):
+        raise UsageError("fleet run: give the perfbench command after --, e.g. "
+                         "-- run -m model.xml -t 20 (run or sweep)")
+    owned = [a for a in command if a.split("=")[0] in _FLEET_OWNED]
+    if owned:
+        raise UsageError(f"fleet run: {owned[0]} is set by fleet run itself (each node's "
+                         "result goes to --out)")
+    inner = make_parser().parse_args(command)
+    if inner.command == "run":
+        build_config(_run_settings(inner))
+    else:
+        from perfbench.sizing.spec import SPEC_OPTIONS, build_spec
+        grid = {k: getattr(inner, k) for k in GRID_KEYS if getattr(inner, k) is not None}
+        opts = {k: getattr(inner, k) for k in SPEC_OPTIONS if getattr(inner, k) is not None}
+        build_spec(inner.profile, grid, opts,
+                   _run_settings(inner, skip=GRID_KEYS + tuple(SPEC_OPTIONS) + ("scenario",)),
+                   inner.scenario)
 
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep", "ab")
+SIGNAL_AWARE = ("run", "sweep", "ab", "fleet")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
-            "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history}
+            "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
+            "fleet": cmd_fleet}
 
 
 def _log_phases(verbose: bool) -> None:
@@ -163,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         args = make_parser().parse_args(argv)
         if startup.pending:        # a Ctrl-C while the program started: stop here
             raise Interrupted("interrupted")
-        if args.command not in SIGNAL_AWARE:
+        if args.command not in SIGNAL_AWARE or getattr(args, "fleet_command", "") == "report":
             startup.release_signals()
         _log_phases(getattr(args, "verbose", False))
         return COMMANDS[args.command](args)

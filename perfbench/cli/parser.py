@@ -47,7 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
-                _add_sweep, _add_history, _add_peak):
+                _add_sweep, _add_history, _add_peak, _add_fleet):
         add(sub)
     return parser
 
@@ -61,7 +61,7 @@ def _add_run(sub) -> None:
 #: Settings an A/B run does not take: the models are its arguments, and it decides itself
 #: how long and in what blocks each side measures (closed loop, async).
 AB_SKIPS = ("model", "time", "iterations", "until_stable", "max_time", "repeat", "recompile",
-            "roofline", "perf_counters", "scenario", "rate", "sla_ms", "api")
+            "roofline", "perf_counters", "scenario", "rate", "sla_ms", "api", "data_shape")
 
 
 def _add_ab(sub) -> None:
@@ -91,8 +91,47 @@ def _add_ab(sub) -> None:
     out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
     out.add_argument("--export-bmf", metavar="PATH", help="Bencher Metric Format: the ratio")
+    out.add_argument("--export-gab", metavar="PREFIX", help="github-action-benchmark JSON: "
+                     "PREFIX-bigger.json (FPS ratio) and PREFIX-smaller.json (latency ratios)")
+    out.add_argument("--history", metavar="DB", help="append the A/B run to this history "
+                     "database (`perfbench history DB` lists A/B runs per pair)")
     out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
     out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
+
+
+def _add_fleet(sub) -> None:
+    fleet = sub.add_parser("fleet", help="sizing across machines: merge results per hardware "
+                           "class (report), or run on every node of a Ray cluster (run)")
+    actions = fleet.add_subparsers(dest="fleet_command", required=True, parser_class=_Parser)
+    report = actions.add_parser("report", help="best configuration, machines and cost per "
+                                "hardware class, from result files")
+    report.add_argument("inputs", nargs="+", metavar="RESULT_OR_DIR",
+                        help="perfbench run/sweep JSON files, or directories of them")
+    report.add_argument("--prices", metavar="TOML", help="[prices] class = price per hour")
+    report.add_argument("--target-fps", metavar="N", help="throughput to serve")
+    report.add_argument("--sla-ms", metavar="X", help="p99 latency bound per machine")
+    report.add_argument("--headroom", metavar="F", default="0.2",
+                        help="spare capacity per machine, 0..0.9 (default 0.2)")
+    report.add_argument("--json", metavar="PATH", help="the report as JSON (- for stdout)")
+    report.add_argument("--csv", metavar="PATH", help="one row per class")
+    report.add_argument("--markdown", metavar="PATH", help="Markdown table")
+    report.add_argument("--plot", metavar="PATH", help="cost per 1,000 FPS and p99 per class "
+                        "(.png/.svg, needs perfbench[plot])")
+    run = actions.add_parser("run", help="the same perfbench run or sweep on every Ray node "
+                             "offering the resource 'perfbench' (needs perfbench[ray])")
+    run.add_argument("--ray", required=True, metavar="ADDRESS",
+                     help="the cluster: auto, HOST:PORT, or ray://HOST:10001")
+    run.add_argument("--out", required=True, metavar="DIR",
+                     help="one JSON file per node is saved here as it arrives")
+    run.add_argument("--nodes", action="append", default=[], metavar="LABEL=VALUE",
+                     help="only nodes with this Ray label (repeatable)")
+    run.add_argument("--label-from", metavar="LABEL", help="use this node label as each "
+                     "result's hardware class (--label)")
+    run.add_argument("--resume", action="store_true", help="run only nodes without a "
+                     "complete result in --out")
+    run.add_argument("perfbench_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                     help="after --: the perfbench run or sweep to execute, e.g. "
+                     "-- run -m model.xml -t 20")
 
 
 def _add_export(sub) -> None:
@@ -143,6 +182,13 @@ def _add_sweep(sub) -> None:
                       "(needs perfbench[plot])")
     grid.add_argument("--resume", action="store_true",
                       help="continue the sweep saved in --json, re-running missing points")
+    order = sweep.add_argument_group("order of measuring").add_mutually_exclusive_group()
+    order.add_argument("--interleave", dest="order", action="store_const", const="interleave",
+                       help="every point in every round, paired comparisons (the default "
+                       "up to 12 points)")
+    order.add_argument("--sequential", dest="order", action="store_const", const="sequential",
+                       help="one point after another (the default above 12 points, and with "
+                       "--resume)")
 
 
 def _add_history(sub) -> None:

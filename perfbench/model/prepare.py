@@ -17,7 +17,7 @@ from perfbench.model import builtin as builtin_model
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import UsageError, runtime_message
 from perfbench.model.flops import graph_flops
-from perfbench.settings.shapes import UNNAMED, parse_shapes
+from perfbench.settings.shapes import UNNAMED, parse_data_shapes, parse_shapes, shape_label
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,13 @@ class PreparedModel:
     batch: int                   # images per inference, used for FPS
     gflops_per_image: float
     gflops_source: str           # "model card", "graph (conv+matmul)" or "user (--gflops)"
+    notes: tuple[str, ...] = ()  # what perfbench chose for the user, said once in the report
+    quantization: dict | None = None   # how the INT8 model was made (--quantize)
 
 
 def prepare_model(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
+    """The model as configured; ``--precision int8`` is applied on top of this by
+    :func:`perfbench.model.quantize.quantized`."""
     if config.model is None:
         return _prepare_builtin(config)
     return _prepare_file(config, core)
@@ -73,6 +77,9 @@ def _read(path: str, core: ov.Core) -> ov.Model:
 def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     model = _read(config.model, core)
     shapes = _requested_shapes(model, config)
+    notes = ()
+    if not shapes:
+        shapes, notes = _default_dynamic_batch(model)
     if shapes:
         try:
             model.reshape(shapes)
@@ -87,7 +94,87 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
         gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     # The file's stem: readers give generic names (every ONNX model is "onnx_Frontend_IR").
     name = Path(config.model).stem or os.path.basename(config.model)
-    return PreparedModel(model, name, config.model, specs, batch, gflops, source)
+    return PreparedModel(model, name, config.model, specs, batch, gflops, source, notes)
+
+
+def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel]:
+    """One view per ``--data-shape`` set, all holding the same model with its dynamic
+    dimensions (compiled once); each view has its static input shapes and its own cost,
+    from the graph reshaped to them.  Shapes the model cannot take fail here, before
+    anything is compiled."""
+    model = _read(config.model, core)
+    names = [_name_of(port) for port in model.inputs]
+    name = Path(config.model).stem or os.path.basename(config.model)
+    views = []
+    sets = parse_data_shapes(config.data_shape)
+    for index, wanted in enumerate(sets):
+        shapes = _complete_shape_set(model, names, wanted)
+        static = model.clone()
+        static.reshape({n: ov.PartialShape(dims) for n, dims in shapes.items()})
+        specs = tuple(InputSpec(n, p.get_element_type().get_type_name(), tuple(shapes[n]))
+                      for n, p in zip(names, model.inputs))
+        batch = _batch_of(specs[0].shape)
+        if config.gflops is not None:
+            gflops, source = config.gflops, "user (--gflops)"
+        else:
+            gflops, source = graph_flops(static) / 1e9 / batch, "graph (conv+matmul)"
+        note = (f"shape {index + 1} of {len(sets)} from --data-shape ({shape_label(shapes)}), "
+                "on one compilation with dynamic dimensions")
+        views.append(PreparedModel(model, name, config.model, specs, batch, gflops, source,
+                                   (note,)))
+    return views
+
+
+def _complete_shape_set(model: ov.Model, names: list[str],
+                        wanted: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Every input's static shape for one set: given ones checked against the model, the
+    others taken from the model where they are static."""
+    if UNNAMED in wanted:
+        if len(names) != 1:
+            raise UsageError(f"--data-shape without input names needs a single-input model; "
+                             f"this one has {len(names)} inputs: {', '.join(names)}")
+        wanted = {names[0]: wanted[UNNAMED]}
+    unknown = set(wanted) - set(names)
+    if unknown:
+        raise UsageError(f"--data-shape names unknown input {sorted(unknown)[0]!r}; model "
+                         f"inputs: {', '.join(names)}")
+    shapes = {}
+    for port, name in zip(model.inputs, names):
+        partial = port.get_partial_shape()
+        if name not in wanted:
+            if partial.is_dynamic:
+                raise UsageError(f"--data-shape: input {name!r} is dynamic ({partial}); give "
+                                 "its shapes too")
+            shapes[name] = [int(d) for d in port.get_shape()]
+            continue
+        if not partial.compatible(ov.PartialShape(wanted[name])):
+            raise UsageError(f"--data-shape: input {name!r} cannot take "
+                             f"{shape_label({name: wanted[name]})}; it takes {partial}")
+        shapes[name] = wanted[name]
+    return shapes
+
+
+def _default_dynamic_batch(model: ov.Model) -> tuple[dict[str, ov.PartialShape], tuple]:
+    """Almost every ONNX export has a dynamic batch dimension and nothing else dynamic:
+    then run batch 1 and say so, instead of stopping.  Any other dynamic dimension still
+    needs --shape (the error names it)."""
+    shapes = {}
+    for port in model.inputs:
+        shape = port.get_partial_shape()
+        if shape.rank.is_dynamic or shape.rank.get_length() < 1 or shape[0].is_static or \
+                any(shape[i].is_dynamic for i in range(1, shape.rank.get_length())):
+            return {}, ()
+        shapes[_name_of(port)] = ov.PartialShape([1] + [shape[i] for i in
+                                                        range(1, shape.rank.get_length())])
+    if not shapes:
+        return {}, ()
+    try:
+        model.reshape(shapes)
+    except Exception as exc:
+        raise UsageError(f"cannot set batch 1 on the dynamic batch dimension: "
+                         f"{runtime_message(exc)}") from None
+    return {}, (f"dynamic batch dimension on {', '.join(shapes)}: measured at batch 1 "
+                "(set it with --batch N or --shape)",)
 
 
 def _requested_shapes(model: ov.Model, config: BenchmarkConfig) -> dict[str, ov.PartialShape]:

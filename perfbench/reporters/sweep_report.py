@@ -82,9 +82,15 @@ def _fmt(value, spec: str) -> str:
 def render(sweep: Sweep, console: Console) -> None:
     spec, conclusions = sweep.spec, sweep.conclusions()
     label = f"p{spec.sla_percentile:g}"
-    table = Table(title=f"Sweep ({sweep.status}): ★ = Pareto frontier of FPS vs {label}",
-                  title_justify="left")
-    for column in ("", "point", "FPS ± CI", "p50", "p90", "p99", "GFLOP/s", "CPU %", "note"):
+    paired = sweep.mode == "interleaved"
+    versus = conclusions["vs_default"]
+    title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
+    if paired:
+        title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
+    table = Table(title=title, title_justify="left")
+    columns = ["", "point", "FPS ± CI"] + (["vs default (paired 95 %)"] if paired else []) + \
+        ["p50", "p90", "p99", "GFLOP/s", "CPU %", "note"]
+    for column in columns:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
     for point in sweep.points:
         row = _row(point, sweep, conclusions["pareto"])
@@ -97,12 +103,34 @@ def render(sweep: Sweep, console: Console) -> None:
             note = f"over {spec.sla_ms:g} ms"
         reason = point.reason.split(" (")[0]   # details stay in JSON/CSV
         note = ": ".join(x for x in (note, reason) if x)
+        paired_cell = [_versus_cell(versus.get(point.key), point.key)] if paired else []
         table.add_row(star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci,
-                      _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
+                      *paired_cell, _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
                       _fmt(row["latency_p99_ms"], ".2f"), _fmt(row["effective_gflops"], ",.0f"),
                       _fmt(row["cpu_pct"], ".0f"), note)
     console.print(table)
     _print_conclusions(conclusions, label, console)
+
+
+def _versus_cell(ratio: dict | None, key: str) -> str:
+    if key == "default":
+        return "1 (reference)"
+    if ratio is None:
+        return "–"
+    return (f"{100 * (ratio['ratio'] - 1):+.1f} % [{100 * (ratio['ci95_low'] - 1):+.1f}, "
+            f"{100 * (ratio['ci95_high'] - 1):+.1f}]")
+
+
+def _settings_text(settings: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in settings.items())
+
+
+def _ratio_text(ratio: dict | None) -> str:
+    if not ratio:
+        return "–"
+    if "ci95_low" in ratio:
+        return f"{ratio['ratio']:.3f} [{ratio['ci95_low']:.3f}, {ratio['ci95_high']:.3f}]"
+    return f"{ratio['ratio']:.3f} (no interval)"
 
 
 def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
@@ -111,13 +139,22 @@ def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue
         versus = ""
-        if "fps_vs_default_pct" in pick:
+        if "fps_vs_default_paired" in pick:
+            versus = (f" ({_versus_cell(pick['fps_vs_default_paired'], pick['key'])} FPS "
+                      f"paired, {pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
+                      "throughput-hint run)")
+        elif "fps_vs_default_pct" in pick:
             versus = (f" ({pick['fps_vs_default_pct']:+.1f} % FPS, "
                       f"{pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
                       "throughput-hint run)")
         console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
                       f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus} "
                       f"[dim]({pick['why']})[/]")
+    for gain in conclusions.get("precision_gains", []):
+        console.print(f"[bold]{gain['precision']} vs f32[/]"
+                      f"{' at ' + _settings_text(gain['settings']) if gain['settings'] else ''}: "
+                      f"FPS × {_ratio_text(gain['fps_ratio'])}, {label} × "
+                      f"{_ratio_text(gain['p99_ratio'])}", highlight=False)
     plan = conclusions.get("sizing")
     if plan:
         line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
@@ -138,6 +175,23 @@ def require_matplotlib():
     return plt
 
 
+def _error_bars(sweep: Sweep, done: list[Point], ys: list[float]) -> tuple[list, list]:
+    """Distances below and above each point: its paired interval against the default in an
+    interleaved sweep (the default itself: its own interval), else its own FPS interval."""
+    versus = sweep.versus_default()
+    low, high = [], []
+    for point, y in zip(done, ys):
+        ratio = versus.get(point.key)
+        if ratio is not None:
+            bounds = (y * ratio["ci95_low"] / ratio["ratio"], y * ratio["ci95_high"] / ratio["ratio"])
+        else:
+            _, lo, hi = fps_estimate(point.result)
+            bounds = (lo if lo is not None else y, hi if hi is not None else y)
+        low.append(max(y - bounds[0], 0.0))
+        high.append(max(bounds[1] - y, 0.0))
+    return low, high
+
+
 def plot(sweep: Sweep, path: str) -> None:
     """Throughput vs latency with the Pareto frontier and the SLA line."""
     plt = require_matplotlib()
@@ -147,7 +201,11 @@ def plot(sweep: Sweep, path: str) -> None:
     xs = [p.latency_at(spec.sla_percentile) for p in done]
     ys = [fps_estimate(p.result)[0] for p in done]
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
-    ax.scatter(xs, ys, color="#4c72b0", zorder=3, label="measured point")
+    low, high = _error_bars(sweep, done, ys)
+    ax.errorbar(xs, ys, yerr=[low, high], fmt="o", color="#4c72b0", ecolor="#8c8c8c",
+                capsize=3, zorder=3, label=("measured point, 95 % interval paired with the "
+                                            "default" if sweep.mode == "interleaved" else
+                                            "measured point, 95 % interval of FPS"))
     for point, x, y in zip(done, xs, ys):
         ax.annotate(short_label(point.key), (x, y), textcoords="offset points",
                     xytext=(5, 4), fontsize=7)

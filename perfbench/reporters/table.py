@@ -71,6 +71,17 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                       else "")))
     rows.append(("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
                  f"[dim]({result.model.gflops_source})[/]"))
+    rows.extend(("note", note) for note in result.model.notes)
+    if result.executed_precision:
+        shares = ", ".join(f"{100 * v:.1f} % {p}" for p, v in result.executed_precision.items())
+        rows.append(("executed precision", f"{shares} [dim](of conv + matmul FLOPs, from the "
+                     "runtime graph)[/]"))
+    if result.quantization:
+        q = result.quantization
+        made = ("from the cache" if q.get("cache") == "hit" else
+                f"in {q.get('quantize_s', 0):.1f} s")
+        rows.append(("quantization", f"INT8 by NNCF {q.get('nncf')}, {made} (not in compile "
+                     "time); accuracy not measured"))
     rows.append(("measured", f"{result.completed_requests:,} requests × batch "
                  f"{result.model.batch} in {result.duration_s:.2f} s "
                  f"[dim](stopped: {result.stop_reason})[/]"))

@@ -190,6 +190,7 @@ class ModelInfo:
     batch: int
     gflops_per_image: float
     gflops_source: str
+    notes: tuple[str, ...] = ()     # choices made for the user (e.g. batch 1 on a dynamic batch)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,13 @@ class BenchmarkResult:
     layers: tuple[LayerTime, ...] = ()
     load: dict | None = None          # scenario, target/achieved rate, requests over the SLA
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: Share of conv + matmul FLOPs per precision the device really ran (runtime graph);
+    #: None where unknown (files written before it was recorded).
+    executed_precision: dict | None = None
+    #: How an INT8 model was made (--quantize int8): tool, versions, time, cache, sizes.
+    quantization: dict | None = None
+    #: The machine: CPU, cores, ISA features, memory, devices, hardware class (or label).
+    host: dict | None = None
 
     @property
     def images(self) -> int:
@@ -287,13 +295,22 @@ class BenchmarkResult:
         """Images per second in each window: a falling line means throttling or drift."""
         return [w.rate() * self.model.batch for w in self.windows]
 
+    def _model_dict(self) -> dict:
+        """``notes`` only when there are some: files without them stay as version 1 wrote."""
+        model = asdict(self.model)
+        if not model["notes"]:
+            del model["notes"]
+        else:
+            model["notes"] = list(model["notes"])
+        return model
+
     def to_dict(self) -> dict:
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "status": self.status,
             "stop_reason": self.stop_reason,
-            "model": asdict(self.model),
+            "model": self._model_dict(),
             "config": {"requested": self.requested, "resolved": self.resolved,
                        "pool_size": self.pool_size},
             "results": {
@@ -319,7 +336,20 @@ class BenchmarkResult:
             "perf_counters": [layer.to_dict() for layer in self.layers],
             "environment": self.environment,
             "warnings": list(self.warnings),
+            **self._added_later(),
         }
+
+    def _added_later(self) -> dict:
+        """Blocks newer than the first version-1 files, written only when present, so a
+        file without them writes back as it was read."""
+        added = {}
+        if self.executed_precision is not None:
+            added["executed_precision"] = self.executed_precision
+        if self.quantization is not None:
+            added["quantization"] = self.quantization
+        if self.host is not None:
+            added["host"] = self.host
+        return added
 
     @classmethod
     def from_dict(cls, data: Any) -> "BenchmarkResult":
@@ -334,7 +364,7 @@ class BenchmarkResult:
         results = _table(data.get("results"), "results")
         model = _simple(ModelInfo, data.get("model"), "model")
         model = ModelInfo(model.name, model.source, tuple(model.inputs or ()), model.batch,
-                          model.gflops_per_image, model.gflops_source)
+                          model.gflops_per_image, model.gflops_source, tuple(model.notes))
         latency = _simple(LatencyStats, results.get("latency_ms"), "results.latency_ms")
         result = cls(
             status=status, model=model,
@@ -353,7 +383,9 @@ class BenchmarkResult:
             system=_simple(SystemSummary, data["system"], "system")
             if data.get("system") is not None else None,
             roofline=data.get("roofline"), load=data.get("load"),
-            warnings=tuple(data.get("warnings") or ()), **_records(data))
+            warnings=tuple(data.get("warnings") or ()),
+            executed_precision=data.get("executed_precision"),
+            quantization=data.get("quantization"), host=data.get("host"), **_records(data))
         _check_derived(result, results)
         return result
 

@@ -19,20 +19,25 @@ from typing import Callable
 import openvino as ov
 
 from perfbench.system import environment
+from perfbench.system.host import describe_host
 from perfbench.system.checks import run_checks
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.model.compile import Compilation, check_device, compile_model
 from perfbench.errors import Interrupted
 from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
 from perfbench.measure.windows import Measurement, Progress, StopLimits
-from perfbench.model.inputs import make_tensors
+from perfbench.model.data import load_input_data, synthetic_seed
+from perfbench.model.executed import executed_precision, save_runtime_graph, shortfall
+from perfbench.model.inputs import make_feeds, make_tensors
 from perfbench.measure.recorder import LatencyRecorder
 from perfbench.measure.server import measure_server
-from perfbench.model.prepare import PreparedModel, prepare_model
+from perfbench.model.prepare import PreparedModel, prepare_model, prepare_shapes
+from perfbench.model.quantize import quantized
 from perfbench.system.monitor import SystemMonitor
 from perfbench.measure.peak import measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
-from perfbench.results.types import BenchmarkResult, Check, LatencyStats, ModelInfo, Precision, Trial
+from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
+                                    Trial, Window)
 from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
                         window_rates)
 
@@ -51,12 +56,30 @@ class _TrialRun:
 class Session:
     """A compiled model with its request pool and input tensors."""
 
-    def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig):
-        self.compilation: Compilation = compile_model(core, prepared.model, config)
+    def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig,
+                 compilation: Compilation | None = None):
+        # input files are read and checked before the (possibly long) compile
+        data = (load_input_data(config.input, prepared.inputs, config.input_cast)
+                if config.input else None)
+        seed = synthetic_seed(config.fill, config.seed)
+        self.compilation: Compilation = compilation or compile_model(core, prepared.model,
+                                                                     config)
         self.pool_size = 1 if config.api == "sync" or config.scenario == "single-stream" else (
             config.requests or self.compilation.resolved.get("optimal_requests", 1))
-        self.tensors = make_tensors(prepared.inputs, config.seed, self.pool_size)
+        self.tensors = make_tensors(prepared.inputs, seed, self.pool_size, config.fill, data)
+        self.feeds = make_feeds(prepared.inputs, data, self.pool_size)
         self.queue = make_pool(self.compilation.model, self.pool_size, self.tensors)
+        self.executed = executed_precision(self.compilation.model, prepared.model)
+        if config.exec_graph:
+            save_runtime_graph(self.compilation.model, config.exec_graph)
+        self.input_data = data.described if data is not None else {
+            spec.name: _synthetic_description(config.fill, seed) for spec in prepared.inputs}
+
+
+def _synthetic_description(fill: str, seed: int) -> str:
+    if fill in ("zeros", "ones"):
+        return f"synthetic: {fill}"
+    return f"synthetic: {'fresh random' if fill == 'random' else 'seeded random'} (seed {seed})"
 
 
 def _window_hook(monitor: SystemMonitor, rule: StabilityRule | None,
@@ -92,11 +115,12 @@ def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
 
 
 def _measure(session: Session, config: BenchmarkConfig, limits: StopLimits, hook):
+    feeds = session.feeds
     if config.api == "sync":
-        return measure_sync(session.queue[0], limits, hook)
+        return measure_sync(session.queue[0], limits, hook, feeds[0] if feeds else None)
     if config.scenario == "server":
         return measure_server(session.queue, config.rate, limits, config.seed, hook)
-    return measure_async(session.queue, limits, hook)
+    return measure_async(session.queue, limits, hook, feeds)
 
 
 def _trial_summary(run: _TrialRun, batch: int) -> Trial:
@@ -171,10 +195,52 @@ def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
         stop_event: threading.Event | None = None) -> BenchmarkResult:
     core = ov.Core()
     check_device(core, config.device)  # before the model build, which takes a while
-    prepared = prepare_model(config, core)
+    prepared = prepare(config, core)
     session = Session(core, prepared, config)
+    log.info("compiled in %.0f ms", session.compilation.compile_ms)
+    return _measure_session(core, config, prepared, session, on_window, stop_event)
+
+
+def prepare(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
+    """The model to measure: as configured, then quantized for ``--precision int8``."""
+    prepared = prepare_model(config, core)
+    if config.precision == "int8":
+        prepared = quantized(prepared, config, core)
+    return prepared
+
+
+def run_shapes(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
+               stop_event: threading.Event | None = None,
+               on_shape: Callable[[int, int, PreparedModel], None] | None = None
+               ) -> list[BenchmarkResult]:
+    """``--data-shape``: the model compiled once with its dynamic dimensions, then each
+    shape measured in turn with its own inputs, pool and full result.  A stop keeps the
+    shapes done (the one it cut short is marked interrupted)."""
+    core = ov.Core()
+    check_device(core, config.device)
+    views = prepare_shapes(config, core)
+    compilation = compile_model(core, views[0].model, config)
+    log.info("compiled in %.0f ms", compilation.compile_ms)
+    stop_event = stop_event or threading.Event()
+    results = []
+    for index, view in enumerate(views):
+        if stop_event.is_set():
+            break
+        if on_shape is not None:
+            on_shape(index, len(views), view)
+        log.info("shape %d/%d", index + 1, len(views))
+        session = Session(core, view, config, compilation)
+        try:
+            results.append(_measure_session(core, config, view, session, on_window,
+                                            stop_event))
+        except Interrupted:
+            break
+    return results
+
+
+def _measure_session(core, config: BenchmarkConfig, prepared: PreparedModel, session: Session,
+                     on_window, stop_event) -> BenchmarkResult:
     compile_ms = session.compilation.compile_ms
-    log.info("compiled in %.0f ms", compile_ms)
     limits = StopLimits(config.time_limit_s, config.iterations)
     if stop_event is not None:
         limits.stop_event = stop_event
@@ -227,6 +293,9 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
                          [r.measured.issue_delays for r in runs])
     if load.get("valid") is False:
         warnings.insert(0, f"INVALID for this rate: {load['invalid_reason']}")
+    short = shortfall(session.executed, expected_precision(config, session.compilation.resolved))
+    if short:
+        warnings.append(short)
     if stop_requested and not interrupted and (config.perf_counters or config.roofline):
         warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
                         "figures (the measured figures are complete)")
@@ -235,14 +304,17 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
     result = BenchmarkResult(
         status="interrupted" if interrupted else "complete",
-        model=_model_info(prepared), requested=config.to_dict(), resolved=session.compilation.resolved,
+        model=_model_info(prepared, session.input_data), requested=config.to_dict(),
+        resolved=session.compilation.resolved,
         pool_size=session.pool_size, compile_ms=compile_ms,
         first_inference_ms=runs[0].first_inference_ms,
         warmup_inferences=sum(r.warmup_inferences for r in runs), duration_s=duration,
         completed_requests=completed, stop_reason=runs[-1].measured.stop_reason,
         latency=latency, windows=windows, environment=environment.describe(),
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
-        layers=layers, load=load, warnings=tuple(warnings))
+        layers=layers, load=load, warnings=tuple(warnings),
+        executed_precision=session.executed or None, quantization=prepared.quantization,
+        host=describe_host(core.available_devices, ov.get_version(), config.label))
     return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
 
 
@@ -257,11 +329,45 @@ def _with_roofline(core, config: BenchmarkConfig, result: BenchmarkResult,
                                                            else ()))
 
 
-def _model_info(prepared) -> ModelInfo:
+def merge_blocks(blocks: list[tuple[float, Measurement]], stop_reason: str) -> Measurement:
+    """Short blocks measured apart (an interleaved sweep's point) as one measurement: each
+    block becomes one window placed at its start since the first block, so the windows'
+    spread is the block-to-block spread, drift between blocks included."""
+    t0 = blocks[0][0]
+    windows = []
+    for start, block in blocks:
+        latency = block.latency
+        windows.append(Window(start - t0, start - t0 + block.duration_s, block.completed,
+                              latency.median, latency.p90, latency.p99))
+    recorder = LatencyRecorder.pooled([block.recorder for _, block in blocks])
+    return Measurement(sum(b.duration_s for _, b in blocks), sum(b.completed for _, b in blocks),
+                       recorder, tuple(windows), stop_reason)
+
+
+def result_of_blocks(core, config: BenchmarkConfig, prepared: PreparedModel, session: Session,
+                     measured: Measurement, first_ms: float, warmups: int, system,
+                     interrupted: bool) -> BenchmarkResult:
+    """The full result of a point measured in blocks, with the same checks as a run."""
+    return _assemble(core, config, prepared, session, session.compilation.compile_ms,
+                     [_TrialRun(measured, first_ms, warmups)], system, interrupted, interrupted)
+
+
+def expected_precision(config: BenchmarkConfig, resolved: dict) -> str | None:
+    """The precision a run's figures are about: int8 for a quantized model, else what the
+    device resolved (bf16 on AMX machines unless told otherwise)."""
+    if config.precision == "int8":
+        return "int8"
+    value = str(resolved.get("precision") or "").lower()
+    return value or None
+
+
+def _model_info(prepared, input_data: dict[str, str]) -> ModelInfo:
     return ModelInfo(prepared.name, prepared.source,
                      tuple({"name": s.name, "element_type": s.element_type,
-                            "shape": list(s.shape)} for s in prepared.inputs),
-                     prepared.batch, prepared.gflops_per_image, prepared.gflops_source)
+                            "shape": list(s.shape), "data": input_data[s.name]}
+                           for s in prepared.inputs),
+                     prepared.batch, prepared.gflops_per_image, prepared.gflops_source,
+                     prepared.notes)
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float,

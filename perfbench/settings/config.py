@@ -20,8 +20,11 @@ from perfbench.settings import values
 
 HINTS = ("throughput", "latency", "cumulative_throughput", "none")
 SCENARIOS = ("offline", "single-stream", "server")
-PRECISIONS = ("f32", "bf16", "f16")
+PRECISIONS = ("f32", "bf16", "f16", "int8")
+QUANTIZE = ("int8",)
+MODEL_TYPES = ("cnn", "transformer")
 APIS = ("async", "sync")
+FILLS = ("seeded", "random", "zeros", "ones")
 #: Used when neither ``time`` nor ``iterations`` is given.
 DEFAULT_TIME_S = 15.0
 #: Bound of an ``--until-stable`` run (the peer's default fixed duration on CPU).
@@ -36,7 +39,8 @@ class Setting:
     """How one setting is parsed, documented and spelled on the command line.
 
     ``cli``: "value" (``--key VALUE``), "switch" (``--key`` sets true), "toggle"
-    (``--key``/``--no-key``), "optional" (``--key [VALUE]``, VALUE defaulting to ``const``).
+    (``--key``/``--no-key``), "optional" (``--key [VALUE]``, VALUE defaulting to ``const``),
+    "append" (``--key VALUE``, repeatable, a list).
     ``grid``: its rank among sweep dimensions (outer → inner), or None if it cannot be
     swept.  ``in_sweep``: whether a sweep accepts it as a fixed setting (a sweep sets each
     point's duration and trials itself)."""
@@ -49,6 +53,7 @@ class Setting:
     const: str | None = None
     grid: int | None = None
     in_sweep: bool = True
+    metavar: str | None = None
 
 
 def setting(default: Any, parse: Callable[[Any], Any], help: str, **spec: Any):
@@ -80,14 +85,35 @@ class BenchmarkConfig:
     pin: bool | None = setting(None, values.boolean, "pin threads to cores (--no-pin: don't)",
                                group="device", cli="toggle")
     precision: str | None = setting(
-        None, values.choice(PRECISIONS), f"inference precision hint: {'|'.join(PRECISIONS)}",
-        group="device", grid=2)
+        None, values.choice(PRECISIONS), f"inference precision: {'|'.join(PRECISIONS)} "
+        "(int8: quantize with NNCF first, as --quantize int8)", group="device", grid=2)
+    quantize: str | None = setting(
+        None, values.choice(QUANTIZE), "quantize the model with NNCF on calibration data "
+        "(--input, else synthetic) before compiling; needs perfbench[int8]", group="model")
+    calibration_size: int = setting(32, values.positive_int, "calibration samples for "
+                                    "--quantize (default 32)", group="model")
+    model_type: str = setting("cnn", values.choice(MODEL_TYPES), "cnn (default) or "
+                              "transformer: NNCF's model type and preset", group="model")
     batch: int | None = setting(
         None, values.positive_int, "images per inference (sets dimension 0)", group="model",
         short="-b", grid=4)
     shape: str | None = setting(
         None, values.non_empty_str, "input shapes, benchmark_app syntax: [1,3,224,224] or "
         "ids[1,128],mask[1,128]", group="model")
+    data_shape: str | None = setting(
+        None, values.non_empty_str, "several input shapes, each measured in turn on one "
+        "compilation with dynamic dimensions: [1,128][1,256] or ids[1,128][1,256],mask[...]",
+        group="model", in_sweep=False)
+    input: tuple[str, ...] | None = setting(
+        None, values.text_list, "input data: NAME=FILE.npy (repeatable; several for one name "
+        "are several samples), FILE.npz (one array per input), or a directory of them",
+        group="model", cli="append", metavar="NAME=PATH|PATH")
+    input_cast: bool = setting(False, values.boolean, "cast --input arrays whose element type "
+                               "differs from the model's (default: refuse)", group="model",
+                               cli="switch")
+    fill: str = setting("seeded", values.choice(FILLS), "synthetic input data: seeded (from "
+                        "--seed, default), random (a fresh seed, recorded), zeros, ones",
+                        group="model")
     requests: int | None = setting(
         None, _requests, f"requests in flight (default: the device's optimal; at most "
         f"{MAX_REQUESTS})", grid=5)
@@ -119,6 +145,12 @@ class BenchmarkConfig:
     roofline: bool = setting(False, values.boolean, "report efficiency vs the device peak "
                              "(measured once, cached)", group="precision and diagnostics",
                              cli="switch")
+    label: str | None = setting(None, values.non_empty_str, "hardware class of this machine "
+                                "in results (default: derived from CPU, cores, ISA, memory)",
+                                group="precision and diagnostics")
+    exec_graph: str | None = setting(None, values.non_empty_str, "save the executed (runtime) "
+                                     "graph as IR here, for inspection",
+                                     group="precision and diagnostics", in_sweep=False)
     perf_counters: bool = setting(False, values.boolean, "per-layer times from a separate "
                                   "profiling pass", group="precision and diagnostics",
                                   cli="switch")
@@ -144,8 +176,27 @@ class BenchmarkConfig:
         if (self.scenario == "server") != (self.rate is not None):
             raise UsageError("--scenario server needs --rate QPS, and --rate only applies to "
                              "--scenario server")
+        if self.data_shape is not None:
+            self._check_data_shape()
+        if self.quantize is not None:
+            if self.precision not in (None, "int8"):
+                raise UsageError(f"--quantize {self.quantize} contradicts --precision "
+                                 f"{self.precision}; drop one (--precision int8 quantizes too)")
+            object.__setattr__(self, "precision", "int8")
         if self.scenario != "offline" and self.api == "sync":
             raise UsageError(f"--scenario {self.scenario} drives the async API; drop --api sync")
+
+    def _check_data_shape(self) -> None:
+        from perfbench.settings.shapes import parse_data_shapes
+        parse_data_shapes(self.data_shape)
+        if self.model is None:
+            raise UsageError("--data-shape applies to --model files with dynamic dimensions; "
+                             "the built-in model's shape is fixed")
+        if self.shape is not None or self.batch is not None:
+            raise UsageError("--data-shape gives every shape itself; drop --shape/--batch")
+        if self.quantize is not None or self.precision == "int8":
+            raise UsageError("--data-shape with int8 is not supported: quantize one shape "
+                             "at a time with --shape")
 
     @property
     def time_limit_s(self) -> float | None:
@@ -157,7 +208,9 @@ class BenchmarkConfig:
         return self.time
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain JSON types (lists, not tuples), so a dict read back from a file is equal."""
+        return {k: list(v) if isinstance(v, tuple) else v
+                for k, v in dataclasses.asdict(self).items()}
 
 
 #: name -> Setting, in declaration order: the table everything else derives from.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,9 +25,11 @@ from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
+from perfbench.stats.paired import PairedRatio, paired_ratio
 from perfbench.stats.percentiles import field_for
 from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, cut_off_reason,
-                    expand, growing_key, line_of, pareto, point_key, recommend, sizing)
+                    expand, growing_key, line_of, pareto, point_key, recommend, sizing,
+                    unpaired_ratio_low)
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 1
@@ -59,6 +62,12 @@ class Sweep:
     points: list[Point]
     status: str = "running"
     clock: Callable[[], float] = time.monotonic
+    #: "sequential" (point after point) or "interleaved" (every point in every round; see
+    #: :mod:`perfbench.sizing.interleave`, which fills ``rounds`` and ``block_s``).
+    mode: str = "sequential"
+    rounds: list[dict] = field(default_factory=list)
+    block_s: float | None = None
+    note: str = ""
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,19 +77,102 @@ class Sweep:
         return [PointSummary(p.key, p.settings, *_fps_then_latency(p, self.spec.sla_percentile))
                 for p in self.points if p.status == "done"]
 
+    def paired(self, key: str, other: str) -> PairedRatio | None:
+        """FPS(key) / FPS(other) paired by round (interleaved sweeps only)."""
+        logs = [math.log(r["fps"][key] / r["fps"][other]) for r in self.rounds
+                if r["fps"].get(key, 0) > 0 and r["fps"].get(other, 0) > 0]
+        return paired_ratio(logs)
+
+    def _ratio_low(self, point: PointSummary, top: PointSummary) -> float | None:
+        estimate = self.paired(point.key, top.key)
+        return estimate.low if estimate is not None else None
+
+    def versus_default(self) -> dict[str, dict]:
+        """Each point's FPS as a ratio to the default's, paired by round, with its 95 %
+        interval; empty for a sequential sweep (unpaired figures are in the points)."""
+        if self.mode != "interleaved":
+            return {}
+        ratios = {}
+        for point in self.points:
+            estimate = self.paired(point.key, "default") if point.key != "default" else None
+            if estimate is not None:
+                ratios[point.key] = {"ratio": estimate.ratio, "ci95_low": estimate.low,
+                                     "ci95_high": estimate.high, "rounds": estimate.rounds}
+        return ratios
+
+    def paired_p99(self, key: str, other: str) -> PairedRatio | None:
+        """p99(key) / p99(other), per round's blocks (interleaved sweeps only)."""
+        logs = []
+        for r in self.rounds:
+            p99 = {b["key"]: b.get("p99_ms") for b in r.get("blocks", [])}
+            if (p99.get(key) or 0) > 0 and (p99.get(other) or 0) > 0:
+                logs.append(math.log(p99[key] / p99[other]))
+        return paired_ratio(logs)
+
+    def precision_gains(self) -> list[dict]:
+        """Each precision against f32 at the same other settings: FPS and p99 ratios,
+        paired by round in an interleaved sweep (with 95 % intervals), else from each
+        point's own figures (FPS interval from the two points' intervals)."""
+        done = {p.key: p for p in self.points if p.status == "done"}
+        gains = []
+        for point in done.values():
+            precision = point.settings.get("precision")
+            if precision in (None, "f32"):
+                continue
+            rest = dict(point.settings, precision="f32")
+            base = next((q for q in done.values() if q.settings == rest), None)
+            if base is not None:
+                gains.append(self._gain(point, base, precision))
+        return gains
+
+    def _gain(self, point: Point, base: Point, precision: str) -> dict:
+        others = {k: v for k, v in point.settings.items() if k != "precision"}
+        gain = {"precision": precision, "versus": "f32", "settings": others}
+        if self.mode == "interleaved":
+            fps, p99 = self.paired(point.key, base.key), self.paired_p99(point.key, base.key)
+            gain["fps_ratio"] = _interval(fps)
+            gain["p99_ratio"] = _interval(p99)
+            return gain
+        fps, low, high = fps_estimate(point.result)
+        base_fps, base_low, base_high = fps_estimate(base.result)
+        ratio = fps / base_fps if base_fps else None
+        interval = None
+        if ratio and None not in (low, high, base_low, base_high):
+            spread = math.hypot(math.log(high / fps), math.log(base_high / base_fps))
+            interval = {"ratio": ratio, "ci95_low": ratio * math.exp(-spread),
+                        "ci95_high": ratio * math.exp(spread)}
+        gain["fps_ratio"] = interval or ({"ratio": ratio} if ratio else None)
+        gain["p99_ratio"] = {"ratio": point.result.latency.p99 / base.result.latency.p99}
+        return gain
+
     def conclusions(self) -> dict:
         """Pareto frontier, recommendations and machines needed, from the finished points."""
         done = self.summaries()
         baseline = next((s for s in done if s.key == "default"), None)
-        picks = recommend(done, baseline, self.spec.sla_ms, self.spec.sla_percentile)
+        ratio_low = self._ratio_low if self.mode == "interleaved" else unpaired_ratio_low
+        picks = recommend(done, baseline, self.spec.sla_ms, self.spec.sla_percentile,
+                          ratio_low)
+        versus = self.versus_default()
+        for pick in picks.values():
+            if pick is not None and pick["key"] in versus:
+                pick["fps_vs_default_paired"] = versus[pick["key"]]
         choice = picks.get("best_under_sla") or picks["best_throughput"]
-        return {"pareto": pareto(done), "recommendations": picks,
+        return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
+                "precision_gains": self.precision_gains(),
                 "sizing": sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)}
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
+                "mode": self.mode, "block_s": self.block_s, "note": self.note,
                 "spec": self.spec.to_dict(), "elapsed_s": self.clock() - self.started,
-                "points": [p.to_dict() for p in self.points], **self.conclusions()}
+                "points": [p.to_dict() for p in self.points], "rounds": self.rounds,
+                **self.conclusions()}
+
+
+def _interval(estimate: PairedRatio | None) -> dict | None:
+    if estimate is None:
+        return None
+    return {"ratio": estimate.ratio, "ci95_low": estimate.low, "ci95_high": estimate.high}
 
 
 def _fps_then_latency(point: Point, percentile: float) -> tuple:
@@ -166,7 +258,7 @@ def time_cap(point_time_s: float, budget_s: float | None, elapsed_s: float,
 
 
 def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | None = None,
-              on_point: Callable[[int, int, Point], None] | None = None,
+              on_point: Callable[[int, int, Point, "Sweep"], None] | None = None,
               on_window=None, stop_event: threading.Event | None = None,
               clock: Callable[[], float] = time.monotonic) -> Sweep:
     sweep = Sweep(spec, plan(spec, previous), clock=clock)
@@ -211,7 +303,7 @@ def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str |
         point.reason = f"shortened to {cap:.1f} s by the budget"
     log.info("point %d/%d: %s (up to %.1f s)", index + 1, len(sweep.points), point.key, cap)
     if on_point is not None:
-        on_point(index, len(sweep.points), point)
+        on_point(index, len(sweep.points), point, sweep)
     try:
         result = run(_point_config(spec, point.settings, cap), on_window=on_window,
                      stop_event=stop_event)

@@ -38,6 +38,16 @@ CREATE TABLE IF NOT EXISTS runs (
     result TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_key, id);
+CREATE TABLE IF NOT EXISTS ab_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at TEXT NOT NULL,
+    pair TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    ratio REAL, ci95_low REAL, ci95_high REAL, rounds INTEGER,
+    base_openvino TEXT, new_openvino TEXT,
+    git_commit TEXT, git_branch TEXT, ci_run_id TEXT,
+    document TEXT NOT NULL
+);
 """
 _CI_ENV = {  # what CI systems export, first match wins
     "git_commit": ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER", "GIT_COMMIT"),
@@ -132,6 +142,14 @@ def vcs_context() -> dict[str, str | None]:
     return context
 
 
+#: Settings added after histories were first written, with their defaults: a run at the
+#: default keys the same as before they existed, so its series goes on.
+_ADDED_LATER = {"input": None, "input_cast": False, "fill": "seeded", "data_shape": None,
+                "quantize": None, "calibration_size": 32, "model_type": "cnn",
+                "exec_graph": None, "label": None}
+_NO_DEFAULT = object()
+
+
 def config_key(result: BenchmarkResult) -> str:
     """Same model, configuration and machine -> same key: only like is trended with like.
     The OpenVINO version is *not* part of it: an upgrade that slows a model down is exactly
@@ -142,7 +160,9 @@ def config_key(result: BenchmarkResult) -> str:
                 "requested": {k: v for k, v in result.requested.items()
                               if k not in ("time", "iterations", "until_stable", "max_time",
                                            "warmup", "repeat", "recompile", "roofline",
-                                           "perf_counters", "cache_dir")},
+                                           "perf_counters", "cache_dir", "exec_graph",
+                                           "label")
+                              and _ADDED_LATER.get(k, _NO_DEFAULT) != v},
                 "machine": [env.get("cpu"), env.get("cpu_logical_cores")]}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -165,6 +185,57 @@ def append(path: str, result: BenchmarkResult) -> int:
             return int(cursor.lastrowid)
     finally:
         conn.close()
+
+
+def append_ab(path: str, document: dict, pair: str) -> int:
+    """One interleaved A/B run (schema perfbench.ab) with its VCS/CI context."""
+    context = vcs_context()
+    fps = document["ratios"]["fps"] or {}
+    sides = document["sides"]
+    conn = connect(path)
+    try:
+        with conn:
+            cursor = conn.execute(
+                "INSERT INTO ab_runs (recorded_at, pair, verdict, ratio, ci95_low, ci95_high, "
+                "rounds, base_openvino, new_openvino, git_commit, git_branch, ci_run_id, "
+                "document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (document["timestamp"], pair, document["verdict"], fps.get("ratio"),
+                 fps.get("ci95_low"), fps.get("ci95_high"), len(document["rounds"]),
+                 sides["base"]["openvino"], sides["new"]["openvino"], context["git_commit"],
+                 context["git_branch"], context["ci_run_id"],
+                 json.dumps(document, allow_nan=False)))
+            return int(cursor.lastrowid)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class ABRow:
+    run_id: int
+    recorded_at: str
+    verdict: str
+    ratio: float | None
+    low: float | None
+    high: float | None
+    commit: str | None
+
+
+def ab_series(path: str) -> dict[str, list[ABRow]]:
+    """A/B runs per pair, oldest first; empty for a history written before A/B runs."""
+    conn = _open_read_only(path, "history")
+    try:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "ab_runs" not in tables:
+            return {}
+        rows = conn.execute("SELECT id, recorded_at, verdict, ratio, ci95_low, ci95_high, "
+                            "git_commit, pair FROM ab_runs ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    grouped: dict[str, list[ABRow]] = {}
+    for *fields, pair in rows:
+        grouped.setdefault(pair, []).append(ABRow(*fields))
+    return grouped
 
 
 @dataclass(frozen=True)

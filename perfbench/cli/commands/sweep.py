@@ -6,41 +6,84 @@ from __future__ import annotations
 
 import sys
 
+import time
+
 from rich.console import Console
 
 from perfbench.files import write_json
 from perfbench.cli.live import LiveDisplay
 from perfbench.reporters import sweep_report
+from perfbench.results.metrics import fps_estimate
 from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.rate_search import find_max_rate
+from perfbench.sizing.interleave import run_interleaved
 from perfbench.sizing.sweep import check_resumable, load_previous, run_sweep, save_to
 from perfbench.cli.signals import SignalStop, run_in_worker
 
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
-                  plot_path: str | None, resume: bool, quiet: bool) -> int:
+                  plot_path: str | None, resume: bool, quiet: bool,
+                  interleaved: bool = False) -> int:
     previous = load_previous(json_path) if resume else None
     if previous is not None:
         for note in check_resumable(spec, previous, json_path):
             print(f"perfbench: resuming {json_path}: {note}", file=sys.stderr)
     err = Console(stderr=True)
-    with SignalStop() as stop, LiveDisplay(err, enabled=not quiet) as live:
-        def announce(index: int, total: int, point) -> None:
-            if not quiet and err.is_terminal:
-                err.print(f"[dim]point {index + 1}/{total}: {point.key} "
-                          f"(up to {point.time_cap_s:.0f} s)[/]")
-        sweep = run_in_worker(run_sweep, spec, save_to(json_path), previous, announce,
-                              live.update, stop.event)
+    with SignalStop() as stop, LiveDisplay(err, enabled=not quiet,
+                                           target_pct=spec.until_stable_pct) as live:
+        if interleaved:
+            sweep = run_in_worker(run_interleaved, spec, save_to(json_path),
+                                  _round_progress(live), stop.event)
+        else:
+            sweep = run_in_worker(run_sweep, spec, save_to(json_path), previous,
+                                  _point_header(live), live.update, stop.event)
     sweep_report.render(sweep, report_console())
     if csv_path:
         sweep_report.write_csv(sweep, csv_path)
     if plot_path and any(p.status == "done" for p in sweep.points):
         sweep_report.plot(sweep, plot_path)
     if stop.signum is not None and json_path:
-        print(f"perfbench: sweep interrupted; continue it with --resume --json {json_path}",
-              file=sys.stderr)
+        hint = (f"its {len(sweep.rounds)} rounds are saved in {json_path} (an interleaved "
+                "sweep is measured whole: run it again)" if interleaved else
+                f"continue it with --resume --json {json_path}")
+        print(f"perfbench: sweep interrupted; {hint}", file=sys.stderr)
     return stop.exit_code
+
+
+def _point_header(live: LiveDisplay):
+    """The sweep's line above the point's own view: point i of n, time left at the pace so
+    far (or the points' caps, before any finished), and the best point so far."""
+    started = time.monotonic()
+
+    def announce(index: int, total: int, point, sweep) -> None:
+        done = [p for p in sweep.points[:index] if p.status == "done"]
+        elapsed = time.monotonic() - started
+        pending = sum(1 for p in sweep.points[index:] if p.status == "pending")
+        pace = elapsed / len(done) if done else (point.time_cap_s or 0) + 3.0
+        best = max(done, key=lambda p: fps_estimate(p.result)[0], default=None)
+        lead = (f"; best so far: {best.key} ({fps_estimate(best.result)[0]:,.1f} FPS)"
+                if best else "")
+        live.header = (f"sweep point {index + 1}/{total}: {point.key}; about "
+                       f"{pace * pending:.0f} s left{lead}")
+    return announce
+
+
+def _round_progress(live: LiveDisplay):
+    """Rounds done, time left at this pace, and the point leading so far."""
+    def show(index: int, total: int, sweep) -> None:
+        if not live.enabled:
+            return
+        elapsed = sweep.clock() - sweep.started
+        left = elapsed / (index + 1) * (total - index - 1)
+        leader = max(sweep.rounds[-1]["fps"], key=sweep.rounds[-1]["fps"].get, default="")
+        versus = sweep.versus_default()
+        lead = max(versus, key=lambda k: versus[k]["ratio"], default=leader)
+        gain = (f" {100 * (versus[lead]['ratio'] - 1):+.1f} % vs default" if lead in versus
+                else "")
+        live.show(f"interleaved round {index + 1}/{total} (about {left:.0f} s left)  "
+                  f"leading: {lead}{gain}")
+    return show
 
 
 def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -> int:

@@ -1,0 +1,106 @@
+"""``perfbench fleet report``: results of many machines merged per hardware class."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from perfbench.errors import UsageError
+from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.reporters import fleet_report
+from perfbench.reporters.consoles import report_console
+from perfbench.sizing.fleet import check_prices, measured_from, read_prices, report
+
+
+def result_files(inputs: list[str]) -> list[Path]:
+    """Files as given, and every ``*.json`` in a directory given (sorted)."""
+    files = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(path.glob("*.json"))
+            if not found:
+                raise UsageError(f"{item}: no .json result file in this directory")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{item}: no such file or directory")
+    return files
+
+
+def _load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not readable as JSON ({exc})") from None
+
+
+def report_command(inputs: list[str], options: dict) -> int:
+    for flag in ("json", "csv", "markdown", "plot"):
+        if options[flag] and options[flag] != "-":
+            check_writable(options[flag], f"--{flag}")
+    if options["plot"]:
+        if not options["plot"].endswith((".png", ".svg")):
+            raise UsageError("--plot: the file must end in .png or .svg")
+        from perfbench.reporters.sweep_report import require_matplotlib
+        require_matplotlib()
+    measured = [m for path in result_files(inputs) for m in measured_from(_load(path), str(path))]
+    if not measured:
+        raise UsageError("no complete result in the files given")
+    prices = None
+    if options["prices"]:
+        try:
+            text = Path(options["prices"]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--prices {options['prices']}: {exc.strerror}") from None
+        prices = read_prices(text, options["prices"])
+        check_prices(prices, sorted({m.hardware_class for m in measured}), options["prices"])
+    document = report(measured, options["target_fps"], options["sla_ms"], options["headroom"],
+                      prices)
+    fleet_report.render(document, report_console(stderr=options["json"] == "-"))
+    if options["json"]:
+        write_json(options["json"], document)
+    if options["csv"]:
+        atomic_write(options["csv"], fleet_report.csv_text(document))
+    if options["markdown"]:
+        atomic_write(options["markdown"], fleet_report.markdown(document))
+    if options["plot"]:
+        fleet_report.plot(document, options["plot"])
+    return 0
+
+
+def run_command(address: str, out_dir: str, command: list[str], selectors: list[str],
+                label_key: str | None, resume: bool) -> int:
+    """Everything is checked before a task starts; Ctrl-C cancels the remote tasks and
+    keeps what arrived (exit 130); any failed node makes the exit status 1."""
+    from perfbench.cli.signals import SignalStop
+    from perfbench.runner.fleet_ray import FleetRun, measuring_nodes, require_ray, run_fleet
+    wanted = {}
+    for spec in selectors:
+        key, sep, value = spec.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--nodes: expected LABEL=VALUE, got {spec!r:.40}")
+        wanted[key] = value
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: {exc.strerror}") from None
+    check_writable(str(out / "fleet-run.json"), "--out")
+    ray = require_ray()
+    try:
+        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    except Exception as exc:        # ConnectionError, or Ray's own for a bad address
+        raise UsageError(f"--ray {address}: no reachable Ray cluster "
+                         f"({str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__})") from None
+    try:
+        fleet = FleetRun(command, out, measuring_nodes(ray, wanted))
+        with SignalStop() as stop:
+            run_fleet(ray, fleet, resume, stop.event, label_key)
+    finally:
+        ray.shutdown()
+    fleet_report.render_run(fleet.to_dict(), report_console())
+    if stop.signum is not None:
+        return stop.exit_code
+    return 0 if fleet.status == "complete" else 1

@@ -1,0 +1,204 @@
+"""Sizing across machines: results grouped by hardware class, each class's best
+configuration, machines needed for a target, and what that costs.
+
+The input is result files from anywhere: ``perfbench run`` and ``sweep`` on each runner of
+a CI matrix, or ``perfbench fleet run`` on a Ray cluster.  Every result names its class
+(``host.hardware_class``, or ``--label``); older files without a host block get one from
+their environment (CPU and cores).  Within a class, results of the same configuration
+from several machines are pooled: FPS per machine is their mean, with a t-interval across
+machines (with one machine, that run's own interval).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from perfbench.errors import UsageError
+from perfbench.results import BenchmarkResult, from_document
+from perfbench.results.metrics import fps_estimate
+from perfbench.stats.intervals import mean_ci
+
+SCHEMA = "perfbench.fleet-report"
+SCHEMA_VERSION = 1
+DEFAULT_HEADROOM = 0.2
+#: Between machines of one class, FPS that varies more than this marks the class unstable.
+UNSTABLE_CV_PCT = 10.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured configuration on one machine."""
+
+    hardware_class: str
+    configuration: str
+    hostname: str
+    fps: float
+    fps_low: float | None
+    fps_high: float | None
+    p99_ms: float
+    noisy: bool
+    source: str
+
+
+def hardware_class_of(result: BenchmarkResult) -> str:
+    if result.host and result.host.get("hardware_class"):
+        return result.host["hardware_class"]
+    env = result.environment
+    cpu = str(env.get("cpu") or "unknown cpu").lower()
+    slug = "".join(c if c.isalnum() else "-" for c in cpu).strip("-")
+    return f"{'-'.join(part for part in slug.split('-') if part)}-" \
+           f"{env.get('cpu_logical_cores') or 0}c"
+
+
+def configuration_of(result: BenchmarkResult) -> str:
+    """What was run, as resolved: model, hint, streams, requests, batch, precision."""
+    resolved, requested = result.resolved, result.requested
+    precision = "int8" if requested.get("precision") == "int8" else resolved.get("precision")
+    return (f"{result.model.name} hint={str(resolved.get('hint', '?')).lower()} "
+            f"streams={resolved.get('streams', '?')} requests={result.pool_size} "
+            f"batch={result.model.batch} precision={precision}")
+
+
+def measured_from(document: dict, where: str) -> list[Measured]:
+    """The results in one file: a run, every finished point of a sweep."""
+    schema = document.get("schema") if isinstance(document, dict) else None
+    if schema == "perfbench.fleet-run":          # the index `fleet run` writes beside results
+        return []
+    if schema == "perfbench.result":
+        results = [from_document(document, where)]
+    elif schema == "perfbench.sweep":
+        results = [from_document(p["result"], f"{where} point {p.get('key')}")
+                   for p in document.get("points", []) if p.get("status") == "done"]
+    else:
+        raise UsageError(f"{where}: not a perfbench run or sweep result (schema "
+                         f"{schema!r:.40}); fleet report reads perfbench.result and "
+                         "perfbench.sweep files")
+    return [_measured(r, where) for r in results if r.status == "complete"]
+
+
+def _measured(result: BenchmarkResult, where: str) -> Measured:
+    fps, low, high = fps_estimate(result)
+    noisy = any(not check.ok for check in result.checks)
+    host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
+    return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
+                    result.latency.p99, noisy, where)
+
+
+@dataclass
+class ClassSummary:
+    hardware_class: str
+    configuration: str
+    fps: float
+    fps_low: float | None
+    fps_high: float | None
+    p99_ms: float
+    machines_measured: int
+    results: int
+    flags: list[str] = field(default_factory=list)
+    plan: dict = field(default_factory=dict)
+
+
+def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSummary]:
+    """Each class's best configuration (highest FPS per machine, under the SLA if given)."""
+    by_class: dict[str, list[Measured]] = {}
+    for m in measured:
+        by_class.setdefault(m.hardware_class, []).append(m)
+    summaries = []
+    for name, items in sorted(by_class.items()):
+        options = [_pool(name, config, [m for m in items if m.configuration == config])
+                   for config in sorted({m.configuration for m in items})]
+        allowed = [o for o in options if sla_ms is None or o.p99_ms <= sla_ms]
+        if not allowed:
+            best = min(options, key=lambda o: o.p99_ms)
+            best.flags.append(f"no configuration meets p99 ≤ {sla_ms:g} ms (best "
+                              f"{best.p99_ms:.1f} ms)")
+        else:
+            best = max(allowed, key=lambda o: o.fps)
+        summaries.append(best)
+    return summaries
+
+
+def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
+    fps_values = [m.fps for m in items]
+    if len(items) >= 2:
+        estimate = mean_ci(fps_values)
+        fps, low, high = estimate.value, estimate.low, estimate.high
+    else:
+        fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
+    summary = ClassSummary(name, configuration, fps, low, high,
+                           max(m.p99_ms for m in items), len({m.hostname for m in items}),
+                           len(items))
+    if len(items) < 2:
+        summary.flags.append("one result: no spread between machines")
+    elif statistics.stdev(fps_values) / statistics.fmean(fps_values) * 100 > UNSTABLE_CV_PCT:
+        summary.flags.append(f"unstable: FPS varies "
+                             f"{statistics.stdev(fps_values) / fps * 100:.0f} % between results")
+    if any(m.noisy for m in items):
+        summary.flags.append("a noise check failed in a result")
+    return summary
+
+
+def plan(summary: ClassSummary, target_fps: float | None, headroom: float,
+         price_per_hour: float | None) -> dict:
+    """Machines for the target, each loaded to at most (1 − headroom) of what it measured;
+    also from the interval's low end (conservative).  Cost per hour and per 1,000 FPS."""
+    usable = summary.fps * (1 - headroom)
+    out: dict = {"fps_per_machine": summary.fps, "usable_fps_per_machine": usable}
+    if target_fps is not None and usable > 0:
+        out["machines"] = math.ceil(target_fps / usable)
+        if summary.fps_low and summary.fps_low > 0:
+            out["machines_conservative"] = math.ceil(target_fps / (summary.fps_low *
+                                                                   (1 - headroom)))
+    if price_per_hour is not None:
+        out["price_per_hour"] = price_per_hour
+        out["cost_per_1000_fps_hour"] = 1000 * price_per_hour / summary.fps
+        if "machines" in out:
+            out["cost_per_hour"] = out["machines"] * price_per_hour
+    return out
+
+
+def cheapest(summaries: list[ClassSummary]) -> str | None:
+    """The class that serves the target for the least per hour (else per 1,000 FPS)."""
+    costed = [s for s in summaries if "cost_per_hour" in s.plan]
+    if costed:
+        return min(costed, key=lambda s: s.plan["cost_per_hour"]).hardware_class
+    per_fps = [s for s in summaries if "cost_per_1000_fps_hour" in s.plan]
+    return min(per_fps, key=lambda s: s.plan["cost_per_1000_fps_hour"]).hardware_class \
+        if per_fps else None
+
+
+def read_prices(text: str, where: str) -> dict[str, float]:
+    """``[prices]`` table of hardware class (or label) = price per machine-hour."""
+    import tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"--prices {where}: not valid TOML ({exc})") from None
+    prices = data.get("prices")
+    if not isinstance(prices, dict) or not prices:
+        raise UsageError(f"--prices {where}: needs a [prices] table: class = price per hour")
+    for name, value in prices.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+                or not math.isfinite(value):
+            raise UsageError(f"--prices {where}: the price of {name!r} must be a positive "
+                             f"number (got {value!r:.20})")
+    return {name: float(value) for name, value in prices.items()}
+
+
+def check_prices(prices: dict[str, float], classes: list[str], where: str) -> None:
+    missing = [c for c in classes if c not in prices]
+    if missing:
+        raise UsageError(f"--prices {where}: no price for class {missing[0]!r} (classes: "
+                         f"{', '.join(classes)})")
+
+
+def report(measured: list[Measured], target_fps: float | None, sla_ms: float | None,
+           headroom: float, prices: dict[str, float] | None) -> dict:
+    summaries = summarize(measured, sla_ms)
+    for s in summaries:
+        s.plan = plan(s, target_fps, headroom, (prices or {}).get(s.hardware_class))
+    return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "target_fps": target_fps,
+            "sla_ms": sla_ms, "headroom": headroom, "results": len(measured),
+            "classes": [dict(vars(s)) for s in summaries], "cheapest": cheapest(summaries)}

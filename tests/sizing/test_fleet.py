@@ -1,0 +1,147 @@
+"""Fleet sizing: results merged per hardware class, machines and cost; host identity."""
+
+import json
+import math
+
+import pytest
+
+from perfbench.cli.main import main
+from perfbench.errors import UsageError
+from perfbench.sizing.fleet import measured_from, read_prices, report
+from perfbench.system.host import hardware_class, parse_cpuinfo
+from tests.models import synthetic_document
+
+ZEN3 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model\t\t: 1
+model name\t: AMD EPYC 7B13
+flags\t\t: fpu sse sse2 avx avx2 fma
+
+processor\t: 1
+model name\t: ignored
+"""
+XEON = """processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model\t\t: 143
+model name\t: Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz
+flags\t\t: avx2 avx512f avx512_bf16 avx512_vnni avx_vnni amx_bf16 amx_int8 amx_tile
+"""
+
+
+def test_cpuinfo_and_hardware_class():
+    zen = parse_cpuinfo(ZEN3)
+    assert (zen["cpu"], zen["vendor"], zen["cpu_family"], zen["cpu_model"]) == \
+        ("AMD EPYC 7B13", "AuthenticAMD", 25, 1)
+    assert hardware_class(zen["cpu"], 2, ["avx2"], 8 * 2**30) == "amd-epyc-7b13-2c-avx2-8g"
+    xeon = parse_cpuinfo(XEON)
+    isa = ["amx_bf16", "amx_int8", "avx2", "avx512", "avx512_bf16", "avx512_vnni", "avx_vnni"]
+    assert hardware_class(xeon["cpu"], 16, isa, 64 * 2**30) == \
+        "intel-xeon-platinum-8480-16c-amx-64g"
+
+
+def test_every_run_records_its_host_and_a_label_overrides_the_class(tiny_ir, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--json", str(out)]) == 0
+    host = json.loads(out.read_text())["host"]
+    assert host["logical_cores"] >= 1 and host["hardware_class"] == host["derived_class"]
+    assert set(host["isa"]) <= {"avx2", "avx512", "avx512_bf16", "avx512_vnni", "avx_vnni",
+                                "amx_bf16", "amx_int8", "amx_fp16"}
+    assert "CPU" in host["devices"] and host["openvino"]
+    assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--label", "c7i.large", "--json",
+                 str(out)]) == 0
+    host = json.loads(out.read_text())["host"]
+    assert host["hardware_class"] == "c7i.large" and host["labelled"] is True
+
+
+def _doc(fps, klass, host, p99=10.0, threads=None):
+    doc = synthetic_document([fps], p99=p99 * fps / 100, threads=threads)
+    doc["host"] = {"hardware_class": klass, "hostname": host}
+    return doc
+
+
+def test_classes_machines_and_cost():
+    measured = [m for doc, where in ((_doc(100.0, "small", "a1"), "a1.json"),
+                                     (_doc(104.0, "small", "a2"), "a2.json"),
+                                     (_doc(150.0, "big", "b1"), "b1.json"))
+                for m in measured_from(doc, where)]
+    doc = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2,
+                 prices={"small": 1.0, "big": 2.0})
+    classes = {c["hardware_class"]: c for c in doc["classes"]}
+    small, big = classes["small"], classes["big"]
+    assert small["fps"] == pytest.approx(102.0) and small["machines_measured"] == 2
+    assert small["fps_low"] < 102.0 < small["fps_high"]             # t-interval, 2 machines
+    assert small["plan"]["machines"] == math.ceil(1000 / (102.0 * 0.8)) == 13
+    assert small["plan"]["cost_per_hour"] == 13.0
+    assert small["plan"]["cost_per_1000_fps_hour"] == pytest.approx(1000 / 102.0)
+    assert big["plan"]["machines"] == math.ceil(1000 / 120.0) == 9
+    assert big["plan"]["cost_per_hour"] == 18.0
+    assert doc["cheapest"] == "small"
+    assert big["flags"] == ["one result: no spread between machines"]
+
+
+def test_the_sla_picks_the_configuration_and_flags_a_class_that_cannot_meet_it():
+    measured = measured_from(_doc(200.0, "k", "h", p99=30.0, threads=2), "fast.json") + \
+        measured_from(_doc(120.0, "k", "h", p99=8.0, threads=1), "slow.json")
+    measured = [m.__class__(**{**vars(m), "configuration": f"c{i}"})
+                for i, m in enumerate(measured)]
+    (within,) = report(measured, None, sla_ms=10.0, headroom=0.2, prices=None)["classes"]
+    assert within["fps"] == 120.0
+    (none,) = report(measured, None, sla_ms=5.0, headroom=0.2, prices=None)["classes"]
+    assert any("no configuration meets p99 ≤ 5 ms" in f for f in none["flags"])
+
+
+def test_unstable_class_is_flagged():
+    measured = [m for i, f in enumerate((100.0, 140.0))
+                for m in measured_from(_doc(f, "k", f"h{i}"), f"{i}.json")]
+    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    assert any(flag.startswith("unstable") for flag in summary["flags"])
+
+
+def test_sweep_files_count_each_finished_point():
+    sweep = {"schema": "perfbench.sweep", "points": [
+        {"key": "default", "status": "done", "result": _doc(100.0, "k", "h")},
+        {"key": "x", "status": "skipped", "result": None}]}
+    assert len(measured_from(sweep, "s.json")) == 1
+
+
+def test_bad_fleet_input(tmp_path, capsys):
+    good = tmp_path / "r.json"
+    good.write_text(json.dumps(_doc(100.0, "k", "h")))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"schema": "perfbench.ab"}))
+    (tmp_path / "empty").mkdir()
+    prices = tmp_path / "p.toml"
+    cases = [([str(other)], "not a perfbench run or sweep result"),
+             ([str(tmp_path / "empty")], "no .json result file"),
+             ([str(tmp_path / "missing.json")], "no such file"),
+             ([str(good), "--prices", str(prices)], "no price for class 'k'"),
+             ([str(good), "--headroom", "0.95"], "--headroom must be below 0.9")]
+    prices.write_text('[prices]\nother = 1.0\n')
+    for argv, message in cases:
+        assert main(["fleet", "report", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (argv, err)
+    with pytest.raises(UsageError, match="must be a positive number"):
+        read_prices("[prices]\nk = 0\n", "p.toml")
+    with pytest.raises(UsageError, match="needs a \\[prices\\] table"):
+        read_prices("k = 1\n", "p.toml")
+
+
+def test_cli_report_files(tmp_path, capsys):
+    results = tmp_path / "results"
+    results.mkdir()
+    for i, (fps, klass) in enumerate(((100.0, "small"), (104.0, "small"), (150.0, "big"))):
+        (results / f"{i}.json").write_text(json.dumps(_doc(fps, klass, f"h{i}")))
+    prices = tmp_path / "p.toml"
+    prices.write_text('[prices]\nsmall = 1.0\nbig = 2.0\n')
+    out, table, md = tmp_path / "f.json", tmp_path / "f.csv", tmp_path / "f.md"
+    assert main(["fleet", "report", str(results), "--prices", str(prices), "--target-fps",
+                 "1000", "--json", str(out), "--csv", str(table), "--markdown", str(md),
+                 "--plot", str(tmp_path / "f.png")]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "perfbench.fleet-report" and doc["cheapest"] == "small"
+    assert table.read_text().splitlines()[0].startswith("hardware_class,configuration")
+    assert "small ★" in md.read_text()
+    assert "cheapest for the target" in capsys.readouterr().out
