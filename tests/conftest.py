@@ -17,6 +17,10 @@ settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# The suite never writes into the user's caches (peaks, INT8 models); subprocesses inherit it.
+import tempfile  # noqa: E402
+os.environ["PERFBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="perfbench-test-cache-")
+
 from tests.models import conv_model, failing_model, save, slow_model, token_model
 
 

@@ -59,9 +59,9 @@ def _add_run(sub) -> None:
 
 
 #: Settings an A/B run does not take: the models are its arguments, and it decides itself
-#: how long and in what blocks each side measures (closed loop, async).
+#: how long and in what blocks each side measures.
 AB_SKIPS = ("model", "time", "iterations", "until_stable", "max_time", "repeat", "recompile",
-            "roofline", "perf_counters", "scenario", "rate", "sla_ms", "api", "data_shape")
+            "roofline", "perf_counters", "data_shape", "exec_graph")
 
 
 def _add_ab(sub) -> None:

@@ -106,7 +106,7 @@ def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
     log.info("measuring")
     monitor.begin()
     try:
-        measured = _measure(session, config, limits, hook)
+        measured = measure_once(session, config, limits, hook)
     finally:
         monitor.end()
     if measured.stop_reason == "time" and config.until_stable is not None:
@@ -114,7 +114,9 @@ def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
     return _TrialRun(measured, first_ms, warmup_runs)
 
 
-def _measure(session: Session, config: BenchmarkConfig, limits: StopLimits, hook):
+def measure_once(session: Session, config: BenchmarkConfig, limits: StopLimits, hook=None):
+    """One measured window in the configured API and scenario (a run's trial, or a block
+    of an interleaved A/B or sweep)."""
     feeds = session.feeds
     if config.api == "sync":
         return measure_sync(session.queue[0], limits, hook, feeds[0] if feeds else None)
@@ -165,7 +167,7 @@ def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
     """Efficiency against a cached peak; the peak is measured only when asked (and not
     after a stop).  A figure over 100 % means the peak was measured while the host was
     slower: when measuring is allowed the peak is measured again (and kept if higher)."""
-    precision = result.resolved.get("precision", "f32")
+    precision = expected_precision(config, result.resolved) or "f32"
     entry = peak_for(core, config.device, precision, measure=measure)
     if entry is None:
         return None

@@ -96,7 +96,8 @@ def node_task(command: list[str], label: str | None) -> dict:
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
         before, started = _ray_cpu_seconds(psutil), time.monotonic()
-        done = subprocess.run(args, capture_output=True, text=True)
+        done = subprocess.run(args, capture_output=True, text=True,
+                              preexec_fn=_die_with_parent)
         ray_cpu, wall = _ray_cpu_seconds(psutil) - before, time.monotonic() - started
         if not os.path.exists(out):
             last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
@@ -106,6 +107,17 @@ def node_task(command: list[str], label: str | None) -> dict:
     share = 100 * ray_cpu / (wall * (psutil.cpu_count() or 1)) if wall > 0 else 0.0
     document["fleet"] = {"ray_cpu_pct": share, "exit_status": done.returncode}
     return document
+
+
+def _die_with_parent() -> None:
+    """The benchmark ends with its task: a cancelled (killed) Ray worker must not leave a
+    perfbench measuring on, and disturbing, the node (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _ray_cpu_seconds(psutil) -> float:

@@ -67,15 +67,15 @@ class _Worker:
                 "perfbench": __version__, "python": sys.version.split()[0]}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        from perfbench.measure.loop import measure_async
         from perfbench.measure.windows import StopLimits
-        queue = self.session.queue
+        from perfbench.runner.benchmark import measure_once
         if warmup > 0:
-            self.warmups += measure_async(queue, StopLimits(time_s=warmup,
-                                                            iterations=None)).completed
+            self.warmups += measure_once(self.session, self.config,
+                                         StopLimits(time_s=warmup, iterations=None)).completed
         self.monitor.begin()
         t_start = time.monotonic()
-        measured = measure_async(queue, StopLimits(time_s=seconds, iterations=None))
+        measured = measure_once(self.session, self.config,
+                                StopLimits(time_s=seconds, iterations=None))
         t_end = time.monotonic()
         self.monitor.end()
         if record:

@@ -129,3 +129,14 @@ def test_json_records_the_shares(tiny_ir, tmp_path):
     assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert abs(sum(data["executed_precision"].values()) - 1) < 1e-9
+
+
+def test_an_int8_run_is_measured_against_the_int8_peak(conv_ir, cache):
+    from perfbench.measure.peak import store_peak
+    store_peak("CPU", "int8", 1e6)
+    store_peak("CPU", "bf16", 1.0)          # a wrong ceiling to pick by mistake
+    store_peak("CPU", "f32", 1.0)
+    result = run(BenchmarkConfig(model=conv_ir, quantize="int8", calibration_size=2,
+                                 iterations=20))
+    assert result.roofline["precision"] == "int8"
+    assert result.roofline["efficiency"] == pytest.approx(result.effective_gflops / 1e6)

@@ -196,3 +196,17 @@ def test_the_verdict_states_the_level_it_was_judged_at():
     timed_out = ABRun(settings={}, rounds=rounds, stop_reason="max_time", status="complete")
     assert timed_out.to_dict()["verdict_interval"]["level"] == 0.95
     assert math.isclose(timed_out.to_dict()["verdict_interval"]["ci_low"], final.low)
+
+
+@pytest.mark.parametrize("settings", [{"api": "sync"}, {"scenario": "single-stream"},
+                                      {"scenario": "server", "rate": 200.0}])
+def test_run_options_for_the_api_and_scenario_apply_to_both_sides(tiny_ir, settings):
+    config = BenchmarkConfig(model=tiny_ir, **settings).to_dict()
+    run = ABRun(settings={}, max_time_s=1.0, block_s=0.1)
+    run_ab(config, dict(config), (sys.executable, sys.executable), run)
+    assert len(run.rounds) >= 3 and all(r.base["completed"] > 0 for r in run.rounds)
+    pools = {side["pool_size"] for side in run.sides.values()}
+    if "api" in settings or settings.get("scenario") == "single-stream":
+        assert pools == {1}
+    if settings.get("scenario") == "server":      # open loop: about rate × block time each
+        assert all(r.new["completed"] < 200.0 * r.new["duration_s"] * 2 for r in run.rounds)
