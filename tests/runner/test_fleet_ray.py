@@ -1,85 +1,161 @@
-"""fleet run on a real (one-node, local) Ray cluster started for these tests."""
+"""fleet run on a real Ray cluster of a head and worker nodes, all on this machine.
+
+Network rule: every Ray process these tests start lives in a private network namespace
+holding only loopback (``unshare -n`` + ``ip link set lo up``), because Ray binds to the
+machine's own interface address even when told 127.0.0.1.  The whole scenario (cluster,
+driver, assertions' raw material) runs in one child process inside that namespace, and
+prints a JSON summary that the tests check.
+"""
 
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
-from perfbench.cli.main import main
-from tests.models import failing_model, save
+from tests.processes import checkout_env
 
-ray = pytest.importorskip("ray", reason="the ray extra is part of the test extra")
+pytest.importorskip("ray", reason="the ray extra is part of the test extra")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _loopback_namespace_available() -> bool:
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    done = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"],
+                          capture_output=True)
+    return done.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _loopback_namespace_available(),
+                                reason="needs unshare -n (root): Ray may only use loopback")
+
+SCENARIO = textwrap.dedent('''
+    import json, os, subprocess, sys, time
+    import psutil
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    from ray.cluster_utils import Cluster
+    model, out = sys.argv[1], sys.argv[2]
+    cluster = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 0, "node_ip_address": "127.0.0.1", "include_dashboard": False})
+    nodes = {name: cluster.add_node(num_cpus=1, resources={"perfbench": 1},
+                                    labels={"hardware": name}, node_ip_address="127.0.0.1")
+             for name in ("a", "b")}
+    cluster.wait_for_nodes()
+    address = cluster.address
+    summary = {}
+
+    def fleet(*args, background=False):
+        cmd = [sys.executable, "-m", "perfbench", "fleet", "run", "--ray", address, *args]
+        if background:
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        return done.returncode, done.stderr.strip()[-300:]
+
+    # two fleet runs at once: each node runs both benchmarks, one after the other
+    runs = [fleet("--out", f"{out}/twice{i}", "--label-from", "hardware", "--", "run", "-m",
+                  model, "-n", "2000", background=True) for i in (1, 2)]
+    summary["twice_exit"] = [p.wait(timeout=300) for p in runs]
+    summary["twice"] = [json.load(open(f"{out}/twice{i}/fleet-run.json")) for i in (1, 2)]
+    summary["results"] = {}
+    for i in (1, 2):
+        for node in summary["twice"][i - 1]["nodes"]:
+            doc = json.load(open(node["file"]))
+            summary["results"].setdefault(node["labels"]["hardware"], []).append(
+                {"fleet": doc["fleet"], "class": doc["host"]["hardware_class"],
+                 "completed": doc["results"]["completed_requests"]})
+
+    # node b killed while it measures: a's result kept, b's failure recorded, exit 1
+    raylet = nodes["b"].all_processes["raylet"][0].process.pid
+    proc = fleet("--out", f"{out}/kill", "--", "run", "-m", model, "-t", "6", background=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:                  # the marker: b's benchmark is running
+        try:
+            kids = psutil.Process(raylet).children(recursive=True)
+        except psutil.Error:
+            kids = []
+        if any("perfbench" in " ".join(k.cmdline()) and "run" in k.cmdline() for k in kids
+               if k.is_running()):
+            break
+        time.sleep(0.05)
+    cluster.remove_node(nodes["b"], allow_graceful=False)
+    summary["kill_exit"] = proc.wait(timeout=300)
+    summary["kill"] = json.load(open(f"{out}/kill/fleet-run.json"))
+
+    # a replacement node for b, then --resume fills the gap only
+    cluster.add_node(num_cpus=1, resources={"perfbench": 1}, labels={"hardware": "b"},
+                     node_ip_address="127.0.0.1")
+    cluster.wait_for_nodes()
+    summary["resume_exit"] = fleet("--out", f"{out}/kill", "--resume", "--", "run", "-m",
+                                   model, "-t", "6")[0]
+    summary["resume"] = json.load(open(f"{out}/kill/fleet-run.json"))
+    summary["bad"] = [fleet("--out", f"{out}/bad", *extra, "--", "run", "-m", model)
+                      for extra in (["--nodes", "hardware=zzz"], ["--nodes", "gpu=h100"])]
+    cluster.shutdown()
+    print("SUMMARY " + json.dumps(summary))
+''')
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A head node offering the resource and a 'hardware' label, stopped afterwards."""
-    ray_cli = shutil.which("ray") or os.path.join(os.path.dirname(sys.executable), "ray")
-    port = _free_port()
-    temp = tmp_path_factory.mktemp("ray")
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
-    subprocess.run([ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2",
-                    "--resources", json.dumps({"perfbench": 1}), "--labels", "hardware=test",
-                    "--include-dashboard=false", f"--temp-dir={temp}", "--disable-usage-stats"],
-                   check=True, capture_output=True, env=env, timeout=180)
-    yield f"127.0.0.1:{port}"
-    subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env, timeout=120)
+def scenario(tiny_ir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fleet")
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", SCENARIO, tiny_ir, str(out)],
+                          capture_output=True, text=True, env=checkout_env(), timeout=900)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("SUMMARY ")), None)
+    assert line, done.stderr[-2000:]
+    return json.loads(line[len("SUMMARY "):])
 
 
-def test_every_node_runs_once_and_results_arrive_on_the_driver(cluster, tiny_ir, tmp_path):
-    out = tmp_path / "fleet"
-    assert main(["fleet", "run", "--ray", cluster, "--out", str(out), "--label-from",
-                 "hardware", "--", "run", "-m", tiny_ir, "-n", "50"]) == 0
-    index = json.loads((out / "fleet-run.json").read_text())
-    assert index["status"] == "complete" and len(index["nodes"]) == 1
-    (node,) = index["nodes"]
-    assert node["status"] == "done" and node["labels"] == {"hardware": "test"}
-    result = json.loads((out / f"{node['name']}.json").read_text())
-    assert result["status"] == "complete" and result["results"]["completed_requests"] == 50
-    assert result["host"]["hardware_class"] == "test"        # --label-from hardware
-    assert result["fleet"]["ray_cpu_pct"] >= 0
-    before = (out / f"{node['name']}.json").stat().st_mtime_ns
-    assert main(["fleet", "run", "--ray", cluster, "--out", str(out), "--resume", "--",
-                 "run", "-m", tiny_ir, "-n", "50"]) == 0
-    assert json.loads((out / "fleet-run.json").read_text())["nodes"][0]["status"] == "resumed"
-    assert (out / f"{node['name']}.json").stat().st_mtime_ns == before
-    assert main(["fleet", "report", str(out)]) == 0          # the same files feed the report
+def test_every_node_ran_and_no_two_benchmarks_overlapped_on_a_node(scenario):
+    assert scenario["twice_exit"] == [0, 0]
+    for index in scenario["twice"]:
+        assert index["status"] == "complete"
+        assert sorted(n["labels"]["hardware"] for n in index["nodes"]) == ["a", "b"]
+        assert all(n["status"] == "done" and n["overhead_s"] >= 0 for n in index["nodes"])
+    for node, results in scenario["results"].items():
+        assert len(results) == 2                                  # both fleet runs ran here
+        first, second = sorted((r["fleet"]["started_at"], r["fleet"]["ended_at"])
+                               for r in results)
+        assert first[1] <= second[0], node                        # one benchmark at a time
+        assert all(r["class"] == node and r["completed"] == 2000 for r in results)
+        assert all(r["fleet"]["ray_cpu_pct"] >= 0 for r in results)
 
 
-def test_a_failing_node_is_reported_with_its_error(cluster, tmp_path, capsys):
-    failing = save(failing_model(), tmp_path / "fails.xml")
-    out = tmp_path / "fleet"
-    assert main(["fleet", "run", "--ray", cluster, "--out", str(out), "--", "run", "-m",
-                 failing, "-n", "5"]) == 1
-    (node,) = json.loads((out / "fleet-run.json").read_text())["nodes"]
-    assert node["status"] == "failed" and "inference failed" in node["error"]
+def test_a_killed_node_is_a_failure_and_resume_fills_the_gap(scenario):
+    assert scenario["kill_exit"] == 1
+    status = {n["labels"]["hardware"]: n for n in scenario["kill"]["nodes"]}
+    assert status["a"]["status"] == "done" and os.path.exists(status["a"]["file"])
+    assert status["b"]["status"] == "failed" and status["b"]["error"]
+    assert scenario["resume_exit"] == 0
+    after = {(n["labels"]["hardware"], n["status"]) for n in scenario["resume"]["nodes"]}
+    assert after == {("a", "resumed"), ("b", "done")}
+    assert scenario["resume"]["status"] == "complete"
 
 
-def test_bad_fleet_run_input(cluster, tiny_ir, tmp_path, capsys, monkeypatch):
+def test_unknown_labels_are_refused_before_anything_runs(scenario):
+    (no_match, no_label) = scenario["bad"]
+    assert no_match[0] == 2 and "no measuring node matches" in no_match[1]
+    assert no_label[0] == 2 and "no measuring node has the label 'gpu'" in no_label[1]
+
+
+def test_bad_input_without_a_cluster(tiny_ir, tmp_path, capsys, monkeypatch):
+    from perfbench.cli.main import main
     out = str(tmp_path / "o")
-    cases = [(["--nodes", "hardware=other"], "no measuring node matches"),
-             (["--nodes", "gpu=h100"], "no measuring node has the label 'gpu'"),
-             (["--nodes", "hardware"], "expected LABEL=VALUE")]
-    for extra, message in cases:
-        assert main(["fleet", "run", "--ray", cluster, "--out", out, *extra, "--", "run",
-                     "-m", tiny_ir]) == 2, extra
-        err = capsys.readouterr().err
-        assert message in err and err.count("\n") == 1, (extra, err)
     for command, message in ((["--", "compare", "a", "b"], "(run or sweep)"),
                              (["--", "run", "--json", "x.json"], "--json is set by fleet run"),
-                             (["--", "run", "--hint", "fast"], "'hint' must be one of")):
-        assert main(["fleet", "run", "--ray", cluster, "--out", out, *command]) == 2
-        assert message in capsys.readouterr().err
+                             (["--", "run", "--hint", "fast"], "'hint' must be one of"),
+                             (["--nodes", "hardware", "--", "run"], "expected LABEL=VALUE")):
+        assert main(["fleet", "run", "--ray", "127.0.0.1:1", "--out", out, *command]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    for address, message in (("127.0.0.1:1", "no reachable Ray cluster"),
+                             ("nowhere", "expected auto, HOST:PORT")):
+        assert main(["fleet", "run", "--ray", address, "--out", out, "--", "run"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
     monkeypatch.setitem(sys.modules, "ray", None)
-    assert main(["fleet", "run", "--ray", cluster, "--out", out, "--", "run"]) == 2
+    assert main(["fleet", "run", "--ray", "127.0.0.1:1", "--out", out, "--", "run"]) == 2
     assert "pip install 'perfbench[ray]'" in capsys.readouterr().err

@@ -75,7 +75,7 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
     """Everything is checked before a task starts; Ctrl-C cancels the remote tasks and
     keeps what arrived (exit 130); any failed node makes the exit status 1."""
     from perfbench.cli.signals import SignalStop
-    from perfbench.runner.fleet_ray import FleetRun, measuring_nodes, require_ray, run_fleet
+    from perfbench.runner.fleet_ray import FleetRun, RayExecutor, measuring_nodes, run_fleet
     wanted = {}
     for spec in selectors:
         key, sep, value = spec.partition("=")
@@ -88,18 +88,13 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
     except OSError as exc:
         raise UsageError(f"--out {out_dir}: {exc.strerror}") from None
     check_writable(str(out / "fleet-run.json"), "--out")
-    ray = require_ray()
+    executor = RayExecutor(address)
     try:
-        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-    except Exception as exc:        # ConnectionError, or Ray's own for a bad address
-        raise UsageError(f"--ray {address}: no reachable Ray cluster "
-                         f"({str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__})") from None
-    try:
-        fleet = FleetRun(command, out, measuring_nodes(ray, wanted))
+        fleet = FleetRun(command, out, measuring_nodes(executor, wanted))
         with SignalStop() as stop:
-            run_fleet(ray, fleet, resume, stop.event, label_key)
+            run_fleet(executor, fleet, resume, stop.event, label_key)
     finally:
-        ray.shutdown()
+        executor.close()
     fleet_report.render_run(fleet.to_dict(), report_console())
     if stop.signum is not None:
         return stop.exit_code
