@@ -96,13 +96,11 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     record = recorder.pending.append
     no_inputs: dict = {}
     turns = [0] * len(requests)
-    deadline = deadline_of(limits)
     max_starts = limits.iterations or 2**62
     starts = 0
     t0 = clock()
     tracker = WindowTracker(recorder, t0, limits, on_window)
-    deadline += t0
-    next_tick = t0 + WINDOW_S
+    deadline, next_tick = t0 + deadline_of(limits), t0 + WINDOW_S
     while True:
         idle = get_idle()
         if in_flight[idle]:
@@ -122,13 +120,18 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
             turns[idle] += 1
             start(feeds[idle][turns[idle] % len(feeds[idle])], None)
         starts += 1
+    return _drain(queue, requests, in_flight, recorder, tracker, limits, starts)
+
+
+def _drain(queue, requests, in_flight, recorder, tracker, limits, starts) -> Measurement:
+    """Wait for the requests still running; they count, in the window they end in."""
     queue.wait_all()
-    t_end = clock()
+    t_end = windows.clock()
     for idle, busy in enumerate(in_flight):
         if busy:
-            record(requests[idle].latency)
+            recorder.pending.append(requests[idle].latency)
     tracker.close_window(t_end, final=True)
-    return finish(recorder, tracker, t_end - t0, limits, starts)
+    return finish(recorder, tracker, t_end - tracker.t0, limits, starts)
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,

@@ -129,15 +129,7 @@ def _complete_shape_set(model: ov.Model, names: list[str],
                         wanted: dict[str, list[int]]) -> dict[str, list[int]]:
     """Every input's static shape for one set: given ones checked against the model, the
     others taken from the model where they are static."""
-    if UNNAMED in wanted:
-        if len(names) != 1:
-            raise UsageError(f"--data-shape without input names needs a single-input model; "
-                             f"this one has {len(names)} inputs: {', '.join(names)}")
-        wanted = {names[0]: wanted[UNNAMED]}
-    unknown = set(wanted) - set(names)
-    if unknown:
-        raise UsageError(f"--data-shape names unknown input {sorted(unknown)[0]!r}; model "
-                         f"inputs: {', '.join(names)}")
+    wanted = _by_input_name(wanted, names, "--data-shape")
     shapes = {}
     for port, name in zip(model.inputs, names):
         partial = port.get_partial_shape()
@@ -177,19 +169,25 @@ def _default_dynamic_batch(model: ov.Model) -> tuple[dict[str, ov.PartialShape],
                 "(set it with --batch N or --shape)",)
 
 
-def _requested_shapes(model: ov.Model, config: BenchmarkConfig) -> dict[str, ov.PartialShape]:
-    """Shapes to apply: --shape first, then --batch on dimension 0 of every input."""
-    given = parse_shapes(config.shape) if config.shape else {}
-    names = [_name_of(port) for port in model.inputs]
+def _by_input_name(given: dict[str, list[int]], names: list[str], flag: str) -> dict:
+    """Shapes keyed by the model's input names: an unnamed one goes to a single-input
+    model's input; a name the model does not have is an error."""
     if UNNAMED in given:
         if len(names) != 1:
-            raise UsageError(f"--shape without an input name needs a single-input model; "
+            raise UsageError(f"{flag} without an input name needs a single-input model; "
                              f"this one has {len(names)} inputs: {', '.join(names)}")
         given = {names[0]: given[UNNAMED]}
     unknown = set(given) - set(names)
     if unknown:
-        raise UsageError(f"--shape names unknown input {sorted(unknown)[0]!r}; "
+        raise UsageError(f"{flag} names unknown input {sorted(unknown)[0]!r}; "
                          f"model inputs: {', '.join(names)}")
+    return given
+
+
+def _requested_shapes(model: ov.Model, config: BenchmarkConfig) -> dict[str, ov.PartialShape]:
+    """Shapes to apply: --shape first, then --batch on dimension 0 of every input."""
+    names = [_name_of(port) for port in model.inputs]
+    given = _by_input_name(parse_shapes(config.shape), names, "--shape") if config.shape else {}
     result = {}
     for port, name in zip(model.inputs, names):
         shape = ov.PartialShape(given[name]) if name in given else port.get_partial_shape()

@@ -43,6 +43,22 @@ def config_table(result: BenchmarkResult) -> Table:
     return table
 
 
+def _model_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
+    """Notes on the model, the precision it really ran in, and how it was quantized."""
+    rows = [("note", note) for note in result.model.notes]
+    if result.executed_precision:
+        shares = ", ".join(f"{100 * v:.1f} % {p}" for p, v in result.executed_precision.items())
+        rows.append(("executed precision", f"{shares} [dim](of conv + matmul FLOPs, from the "
+                     "runtime graph)[/]"))
+    if result.quantization:
+        q = result.quantization
+        made = ("from the cache" if q.get("cache") == "hit" else
+                f"in {q.get('quantize_s', 0):.1f} s")
+        rows.append(("quantization", f"INT8 by NNCF {q.get('nncf')}, {made} (not in compile "
+                     "time); accuracy not measured"))
+    return rows
+
+
 def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     rows = [("throughput", f"{result.fps:,.2f} FPS")]
     precision = result.precision
@@ -71,17 +87,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                       else "")))
     rows.append(("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
                  f"[dim]({result.model.gflops_source})[/]"))
-    rows.extend(("note", note) for note in result.model.notes)
-    if result.executed_precision:
-        shares = ", ".join(f"{100 * v:.1f} % {p}" for p, v in result.executed_precision.items())
-        rows.append(("executed precision", f"{shares} [dim](of conv + matmul FLOPs, from the "
-                     "runtime graph)[/]"))
-    if result.quantization:
-        q = result.quantization
-        made = ("from the cache" if q.get("cache") == "hit" else
-                f"in {q.get('quantize_s', 0):.1f} s")
-        rows.append(("quantization", f"INT8 by NNCF {q.get('nncf')}, {made} (not in compile "
-                     "time); accuracy not measured"))
+    rows.extend(_model_rows(result))
     rows.append(("measured", f"{result.completed_requests:,} requests × batch "
                  f"{result.model.batch} in {result.duration_s:.2f} s "
                  f"[dim](stopped: {result.stop_reason})[/]"))

@@ -286,21 +286,12 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
                     for i, r in enumerate(runs) for w in r.measured.windows)
     precision = _precision(runs, trials, recorder, batch, config)
     checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms)
-    warnings = [c.message for c in checks if not c.ok]
-    if precision.stable is False:
-        warnings.insert(0, _stability_warning(precision, config))
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
     load = _load_summary(config, recorder, completed, duration, latency,
                          [r.measured.issue_delays for r in runs])
-    if load.get("valid") is False:
-        warnings.insert(0, f"INVALID for this rate: {load['invalid_reason']}")
-    short = shortfall(session.executed, expected_precision(config, session.compilation.resolved))
-    if short:
-        warnings.append(short)
-    if stop_requested and not interrupted and (config.perf_counters or config.roofline):
-        warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
-                        "figures (the measured figures are complete)")
+    warnings = _warnings(checks, precision, load, session, config,
+                         stop_requested and not interrupted)
     layers = ()
     if config.perf_counters and not stop_requested:
         layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
@@ -318,6 +309,23 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         executed_precision=session.executed or None, quantization=prepared.quantization,
         host=describe_host(core.available_devices, ov.get_version(), config.label))
     return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
+
+
+def _warnings(checks, precision: Precision, load: dict, session: Session,
+              config: BenchmarkConfig, stopped_before_extras: bool) -> list[str]:
+    """Failed checks, the most serious first: an invalid rate, then an unstable run."""
+    warnings = [c.message for c in checks if not c.ok]
+    if precision.stable is False:
+        warnings.insert(0, _stability_warning(precision, config))
+    if load.get("valid") is False:
+        warnings.insert(0, f"INVALID for this rate: {load['invalid_reason']}")
+    short = shortfall(session.executed, expected_precision(config, session.compilation.resolved))
+    if short:
+        warnings.append(short)
+    if stopped_before_extras and (config.perf_counters or config.roofline):
+        warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
+                        "figures (the measured figures are complete)")
+    return warnings
 
 
 def _with_roofline(core, config: BenchmarkConfig, result: BenchmarkResult,

@@ -63,6 +63,13 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                       stop_event=stop.event, on_round=progress)
     document = run.to_dict()
     ab_report.render(document, report_console(stderr=options["json"] == "-"))
+    _write_outputs(document, options)
+    if stop.signum is not None:
+        return stop.exit_code
+    return EXIT_REGRESSION if document["regression"] else 0
+
+
+def _write_outputs(document: dict, options: dict) -> None:
     if options["json"]:
         write_json(options["json"], document)
     if options["markdown"]:
@@ -76,6 +83,3 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     if options.get("history") and document["status"] == "complete":
         from perfbench.tracking.history import append_ab
         append_ab(options["history"], document, ab_report.pair_name(document))
-    if stop.signum is not None:
-        return stop.exit_code
-    return EXIT_REGRESSION if document["regression"] else 0
