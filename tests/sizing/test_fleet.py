@@ -73,6 +73,7 @@ def test_classes_machines_and_cost():
     assert small["fps"] == pytest.approx(102.0) and small["machines_measured"] == 2
     assert small["fps_low"] < 102.0 < small["fps_high"]             # t-interval, 2 machines
     assert small["plan"]["machines"] == math.ceil(1000 / (102.0 * 0.8)) == 13
+    assert small["plan"]["machines_conservative"] == math.ceil(1000 / (small["fps_low"] * 0.8))
     assert small["plan"]["cost_per_hour"] == 13.0
     assert small["plan"]["cost_per_1000_fps_hour"] == pytest.approx(1000 / 102.0)
     assert big["plan"]["machines"] == math.ceil(1000 / 120.0) == 9
@@ -145,3 +146,43 @@ def test_cli_report_files(tmp_path, capsys):
     assert table.read_text().splitlines()[0].startswith("hardware_class,configuration")
     assert "small ★" in md.read_text()
     assert "cheapest for the target" in capsys.readouterr().out
+
+
+def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
+    from perfbench.runner.fleet_ray import NodeRun
+    node = NodeRun("id", "n", {}, submitted_at=100.0, started_at=100.4, ended_at=110.0,
+                   received_at=110.25)
+    assert node.overhead_s == pytest.approx(0.65)
+    assert NodeRun("id", "n", {}).overhead_s is None
+
+
+def test_ray_cpu_share_counts_only_ray_processes():
+    """A child marked as a Ray process burns a known amount of CPU, then waits: the count
+    grows by at least its CPU time (other Ray processes could only add)."""
+    import subprocess
+    import sys
+    import psutil
+    from perfbench.runner.fleet_ray import _ray_cpu_seconds
+    code = ("import sys, time  # raylet\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\nprint('done', flush=True)\n"
+            "sys.stdin.read()")
+    before = _ray_cpu_seconds(psutil)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "done\n"
+        times = psutil.Process(child.pid).cpu_times()
+        grown = _ray_cpu_seconds(psutil) - before
+        assert grown >= times.user + times.system - 0.01
+    finally:
+        child.stdin.close()
+        child.wait(10)
+    plain = subprocess.Popen([sys.executable, "-c", code.replace("# raylet", "")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        start = _ray_cpu_seconds(psutil)
+        assert plain.stdout.readline() == "done\n"
+        assert _ray_cpu_seconds(psutil) - start < 0.25      # not a Ray process: not counted
+    finally:
+        plain.stdin.close()
+        plain.wait(10)

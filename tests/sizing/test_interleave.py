@@ -205,3 +205,27 @@ def test_cli_ctrl_c_keeps_the_rounds_and_leaves_no_worker(tiny_ir, tmp_path):
                for p in data["points"])
     assert len(workers) == 3 and all(not w.is_running() or w.status() == psutil.STATUS_ZOMBIE
                                      for w in workers)
+
+
+def test_precision_gains_of_a_sequential_sweep_come_from_each_points_interval():
+    from perfbench.results import from_document
+    from tests.models import synthetic_document
+
+    def with_interval(fps, low, high, p99):
+        doc = synthetic_document([fps], p99=p99)
+        doc["precision"] = {"fps_windows": {"value": fps, "ci95_low": low, "ci95_high": high,
+                                            "n": 10, "cv_pct": 2.0}}
+        return from_document(doc, "synthetic")
+    spec = SweepSpec(BenchmarkConfig(), {"precision": ["f32", "bf16"]})
+    f32 = with_interval(100.0, 98.0, 102.0, 10.0)
+    bf16 = with_interval(300.0, 291.0, 309.0, 5.0)
+    points = [Point("precision=f32", {"precision": "f32"}, "done", result=f32),
+              Point("precision=bf16", {"precision": "bf16"}, "done", result=bf16)]
+    (gain,) = Sweep(spec, points, status="complete").conclusions()["precision_gains"]
+    from perfbench.results.metrics import fps_estimate
+    (fps, _, high), (base, _, base_high) = fps_estimate(bf16), fps_estimate(f32)
+    spread = math.hypot(math.log(high / fps), math.log(base_high / base))
+    assert gain["fps_ratio"]["ratio"] == pytest.approx(3.0)
+    assert gain["fps_ratio"]["ci95_high"] == pytest.approx(fps / base * math.exp(spread))
+    assert spread == pytest.approx(math.hypot(math.log(1.03), math.log(1.02)))
+    assert gain["p99_ratio"]["ratio"] == pytest.approx(bf16.latency.p99 / f32.latency.p99)
