@@ -46,7 +46,7 @@ SCENARIO = textwrap.dedent('''
              for name in ("a", "b")}
     cluster.wait_for_nodes()
     address = cluster.address
-    summary = {}
+    summary = {"t": {"cluster": time.time()}}
 
     def fleet(*args, background=False):
         cmd = [sys.executable, "-m", "perfbench", "fleet", "run", "--ray", address, *args]
@@ -59,6 +59,7 @@ SCENARIO = textwrap.dedent('''
     runs = [fleet("--out", f"{out}/twice{i}", "--label-from", "hardware", "--", "run", "-m",
                   model, "-n", "2000", background=True) for i in (1, 2)]
     summary["twice_exit"] = [p.wait(timeout=300) for p in runs]
+    summary["t"]["twice"] = time.time()
     summary["twice"] = [json.load(open(f"{out}/twice{i}/fleet-run.json")) for i in (1, 2)]
     summary["results"] = {}
     for i in (1, 2):
@@ -72,17 +73,28 @@ SCENARIO = textwrap.dedent('''
     raylet = nodes["b"].all_processes["raylet"][0].process.pid
     proc = fleet("--out", f"{out}/kill", "--", "run", "-m", model, "-t", "6", background=True)
     deadline = time.time() + 120
-    while time.time() < deadline:                  # the marker: b's benchmark is running
+    def measuring(pid):
+        """Is b's benchmark process running under b's raylet?  (Processes come and go
+        while we look: a vanished or zombie one is simply not it.)"""
         try:
-            kids = psutil.Process(raylet).children(recursive=True)
+            kids = psutil.Process(pid).children(recursive=True)
         except psutil.Error:
-            kids = []
-        if any("perfbench" in " ".join(k.cmdline()) and "run" in k.cmdline() for k in kids
-               if k.is_running()):
-            break
+            return False
+        for kid in kids:
+            try:
+                line = kid.cmdline()
+            except psutil.Error:
+                continue
+            if "perfbench" in " ".join(line) and "run" in line:
+                return True
+        return False
+
+    while time.time() < deadline and not measuring(raylet):   # the marker
         time.sleep(0.05)
+    summary["t"]["marker"] = time.time()
     cluster.remove_node(nodes["b"], allow_graceful=False)
     summary["kill_exit"] = proc.wait(timeout=300)
+    summary["t"]["killed"] = time.time()
     summary["kill"] = json.load(open(f"{out}/kill/fleet-run.json"))
 
     # a replacement node for b, then --resume fills the gap only
@@ -92,9 +104,12 @@ SCENARIO = textwrap.dedent('''
     summary["resume_exit"] = fleet("--out", f"{out}/kill", "--resume", "--", "run", "-m",
                                    model, "-t", "6")[0]
     summary["resume"] = json.load(open(f"{out}/kill/fleet-run.json"))
+    summary["t"]["resumed"] = time.time()
     summary["bad"] = [fleet("--out", f"{out}/bad", *extra, "--", "run", "-m", model)
                       for extra in (["--nodes", "hardware=zzz"], ["--nodes", "gpu=h100"])]
+    summary["t"]["bad"] = time.time()
     cluster.shutdown()
+    summary["t"]["shutdown"] = time.time()
     print("SUMMARY " + json.dumps(summary))
 ''')
 
@@ -106,7 +121,11 @@ def scenario(tiny_ir, tmp_path_factory):
                           capture_output=True, text=True, env=checkout_env(), timeout=900)
     line = next((x for x in done.stdout.splitlines() if x.startswith("SUMMARY ")), None)
     assert line, done.stderr[-2000:]
-    return json.loads(line[len("SUMMARY "):])
+    summary = json.loads(line[len("SUMMARY "):])
+    stamps = list(summary["t"].items())
+    print("phases:", ", ".join(f"{name} {t - stamps[i - 1][1]:.1f} s"
+                               for i, (name, t) in enumerate(stamps) if i))
+    return summary
 
 
 def test_every_node_ran_and_no_two_benchmarks_overlapped_on_a_node(scenario):
