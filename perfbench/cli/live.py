@@ -20,19 +20,10 @@ from rich.text import Text
 from perfbench.measure.windows import Progress
 from perfbench.stats.drift import drift_pct
 from perfbench.stats.intervals import mean_ci, window_rates
+from perfbench.tracking.history import sparkline
 
 BAR_WIDTH = 30
 SPARK_WINDOWS = 24
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float]) -> str:
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    return "".join(_BARS[min(int((v - low) / span * len(_BARS)), len(_BARS) - 1)]
-                   for v in values)
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:

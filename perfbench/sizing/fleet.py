@@ -19,6 +19,7 @@ from perfbench.errors import UsageError
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.stats.intervals import mean_ci
+from perfbench.system.host import hardware_class
 
 SCHEMA = "perfbench.fleet-report"
 SCHEMA_VERSION = 1
@@ -45,11 +46,9 @@ class Measured:
 def hardware_class_of(result: BenchmarkResult) -> str:
     if result.host and result.host.get("hardware_class"):
         return result.host["hardware_class"]
-    env = result.environment
-    cpu = str(env.get("cpu") or "unknown cpu").lower()
-    slug = "".join(c if c.isalnum() else "-" for c in cpu).strip("-")
-    return f"{'-'.join(part for part in slug.split('-') if part)}-" \
-           f"{env.get('cpu_logical_cores') or 0}c"
+    env = result.environment       # a file from before host blocks: CPU and cores only
+    return hardware_class(str(env.get("cpu") or "unknown"), env.get("cpu_logical_cores"),
+                          [], env.get("memory_total_bytes"))
 
 
 def configuration_of(result: BenchmarkResult) -> str:

@@ -186,3 +186,10 @@ def test_ray_cpu_share_counts_only_ray_processes():
     finally:
         plain.stdin.close()
         plain.wait(10)
+
+
+def test_a_file_without_a_host_block_gets_a_class_from_its_environment():
+    from perfbench.sizing.fleet import hardware_class_of
+    from tests.models import synthetic_result
+    result = synthetic_result([100.0], cpu="Intel(R) Xeon(R) Processor")
+    assert hardware_class_of(result) == "intel-xeon-2c-base"
