@@ -90,6 +90,8 @@ def cmd_ab(args: argparse.Namespace) -> int:
                "target": pct(args.target_pct, "--target-pct"),
                "max_time": pct(args.ab_max_time, "--max-time"),
                "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
+               "epoch_s": pct(args.epoch_s, "--epoch-s"),
+               "use_cache": args.process_level == "auto",
                "quiet": args.quiet, "early_stop": not args.no_early_stop}
     return ab_command(args.base, args.new, common, options)
 

@@ -80,13 +80,20 @@ def _add_ab(sub) -> None:
     own.add_argument("--threshold", default="2", metavar="PCT",
                      help="a regression must be larger than this %% (default 2)")
     own.add_argument("--target-pct", default="1", metavar="PCT",
-                     help="stop once the ratio's 95%% CI half-width is within PCT (default 1)")
+                     help="stop once the ratio's interim interval half-width is within PCT "
+                     "(default 1)")
     own.add_argument("--max-time", dest="ab_max_time", default="120", metavar="S",
                      help="measure at most this long (default 120)")
     own.add_argument("--no-early-stop", action="store_true",
                      help="measure for the whole --max-time (e.g. to establish a true ratio)")
     own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
                      "model's speed, at least 100 ms and 20 requests)")
+    own.add_argument("--epoch-s", default="10", metavar="S", help="measuring time of one "
+                     "epoch of freshly started workers (default 10)")
+    own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
+                     help="count the process level from this run's epochs pooled with "
+                     "earlier runs' on this machine and model (auto), or from this run's "
+                     "epochs alone (this-run)")
     out = ab.add_argument_group("output")
     out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")

@@ -1,64 +1,108 @@
-"""An interleaved A/B result as a table, a progress line, Markdown and BMF."""
+"""An interleaved A/B result as a table, a progress line, Markdown and BMF.
+
+Everything here reads the ``perfbench.ab`` document; the verdict and the interval it was
+judged on were decided once by the runner and are only shown.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
-_LABELS = {"fps": "throughput (FPS)", "median_ms": "latency p50", "p99_ms": "latency p99"}
+_LABELS = {"fps": "throughput (FPS)", "median_ms": "latency p50 (pooled)",
+           "p99_ms": "latency p99 (pooled)", "median_ms_rounds": "latency p50 (per round)"}
 _STYLE = {"regression": "bold red", "improvement": "green", "no change": "dim",
           "no regression": "dim", "inconclusive": "yellow"}
 
 
+def _interval(ratio: dict) -> str:
+    low, high = ratio.get("ci_low", ratio.get("ci95_low")), ratio.get("ci_high",
+                                                                      ratio.get("ci95_high"))
+    return f"[{low:.4f}, {high:.4f}]  ±{ratio['half_width_pct']:.2f} %"
+
+
 def _ratio_text(ratio: dict | None) -> tuple[str, str]:
     if ratio is None:
-        return "n/a", "n/a (fewer than 3 rounds)"
-    return (f"{ratio['ratio']:.4f} ({ratio['change_pct']:+.2f} %)",
-            f"[{ratio['ci95_low']:.4f}, {ratio['ci95_high']:.4f}]  ±{ratio['half_width_pct']:.2f} %")
+        return "n/a", "n/a (too few epochs or rounds)"
+    return f"{ratio['ratio']:.4f} ({ratio['change_pct']:+.2f} %)", _interval(ratio)
+
+
+def _noise_text(ratio: dict | None) -> str:
+    if ratio is None or "round_sd_pct" not in ratio:
+        return ratio.get("method", "") if ratio else ""
+    return (f"round SD {ratio['round_sd_pct']:.2f} %, process SD "
+            f"{ratio['process_sd_pct']:.2f} % ({ratio['process_level']}, "
+            f"{ratio['epochs']} epochs, {ratio['dof']:.1f} dof)")
 
 
 def progress_line(run) -> str:
-    from perfbench.stats.paired import paired_ratio
-    estimate = paired_ratio(run.log_ratios())
+    """Epoch, round, and the interval so far (two levels once two epochs are in)."""
+    from perfbench.stats.two_level import two_level_ratio
+    epoch = len(run.epochs)
+    rounds = len(run.epochs[-1].rounds) if run.epochs else 0
+    head = f"epoch {epoch} round {rounds}"
+    estimate = two_level_ratio(run.log_ratios_by_epoch(), 0.95, run.prior)
     if estimate is None:
-        return f"round {len(run.rounds)}"
-    return (f"round {len(run.rounds)}: NEW/BASE FPS {estimate.ratio:.4f} "
-            f"± {estimate.half_width_pct:.2f} %")
+        return f"{head}: interval after the second epoch"
+    name = "FPS" if run.metric == "fps" else "p50 latency"
+    return (f"{head}: NEW/BASE {name} {estimate.ratio:.4f} "
+            f"[{estimate.low:.4f}, {estimate.high:.4f}] (95 %)")
 
 
 def render(doc: dict, console: Console) -> None:
-    sides = doc["sides"]
-    table = Table(title=f"perfbench ab ({doc['status']}, {len(doc['rounds'])} rounds of "
-                  f"{doc['block_s'] or 0:.2f} s blocks, stopped: {doc['stop_reason']})",
-                  title_justify="left")
-    for column in ("metric", "NEW / BASE", "95 % CI"):
+    epochs = doc.get("epochs", [])
+    rounds = sum(len(e["rounds"]) for e in epochs)
+    table = Table(title=f"perfbench ab ({doc['status']}, {len(epochs)} epochs, {rounds} "
+                  f"rounds of {doc['block_s'] or 0:.2f} s blocks, stopped: "
+                  f"{doc['stop_reason']})", title_justify="left")
+    for column in ("metric", "NEW / BASE", "95 % CI", "noise"):
         table.add_column(column)
-    for key, label in _LABELS.items():
-        table.add_row(label, *_ratio_text(doc["ratios"][key]))
+    for key, ratio in doc["ratios"].items():
+        table.add_row(_LABELS.get(key, key), *_ratio_text(ratio), _noise_text(ratio))
     console.print(table)
     for name in ("base", "new"):
-        side = sides.get(name)
+        side = doc["sides"].get(name)
         if side:
             console.print(f"{name.upper()}: {side['name']} · OpenVINO {side['openvino']} · "
                           f"streams {side['resolved'].get('streams')} · requests "
                           f"{side['pool_size']} · {side['python']}", highlight=False)
+    _render_schedule(doc, console)
     verdict = doc["verdict"]
-    console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] (threshold {doc['threshold_pct']:g} %"
-                  f"{_judged_text(doc)}; exit {1 if doc['regression'] else 0})")
-    fps = doc["ratios"]["fps"]
-    if fps and is_a_a(doc):
-        console.print(f"A/A: the smallest change this machine resolves at these settings is "
-                      f"about ±{fps['half_width_pct']:.2f} % (the paired interval's half-width)")
+    console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] ({_judged_text(doc)}; "
+                  f"exit {_exit_text(doc)})")
+    if is_a_a(doc) and doc.get("smallest_resolvable_pct") is not None:
+        console.print(f"A/A: the smallest change this run resolves with 90 % power, the "
+                      f"process level included, is {doc['smallest_resolvable_pct']:.2f} % "
+                      f"(judged at {100 * doc['verdict_interval']['level']:g} %, "
+                      f"{len(epochs)} epochs of {doc['epoch_s']:g} s)")
+
+
+def _render_schedule(doc: dict, console: Console) -> None:
+    schedule = doc.get("schedule")
+    if schedule:
+        console.print("server: judged on latency at the rate (FPS is the schedule's); "
+                      + "; ".join(f"{side.upper()} sent {s['sent']}, late {s['late']}, "
+                                  f"dropped {s['dropped']}" for side, s in schedule.items()),
+                      highlight=False)
+
+
+def _exit_text(doc: dict) -> str:
+    status = doc.get("exit_status")
+    return "?" if status is None else str(status)
 
 
 def _judged_text(doc: dict) -> str:
-    """A run that stopped at a look is judged on its interim interval (wider than the 95 %
-    one in the table): say which, so the verdict never seems to contradict the table."""
+    """The verdict is judged on one interval at one level; say which, so it never seems to
+    contradict the 95 % table."""
     judged = doc.get("verdict_interval")
-    if not judged or judged["level"] == 0.95:
-        return ""
-    return (f"; judged at {100 * judged['level']:g} %, as it stopped at a look: "
-            f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}]")
+    metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
+    text = f"threshold {doc['threshold_pct']:g} % on {metric}"
+    if not judged:
+        return text + "; no interval yet (the process level needs two epochs)"
+    why = ("as it stopped before its planned length" if judged["level"] != 0.95
+           else "at its planned length")
+    return (f"{text}; judged at {100 * judged['level']:g} %, {why}: "
+            f"{judged['ratio']:.4f} [{judged['ci_low']:.4f}, {judged['ci_high']:.4f}]")
 
 
 def is_a_a(doc: dict) -> bool:
@@ -69,13 +113,14 @@ def is_a_a(doc: dict) -> bool:
 
 
 def markdown(doc: dict) -> str:
-    lines = ["## perfbench ab", "", f"**{doc['verdict']}** (threshold {doc['threshold_pct']:g} %"
-             f"{_judged_text(doc)}, {len(doc['rounds'])} rounds, stopped: {doc['stop_reason']})",
-             "",
-             "| metric | NEW / BASE | 95 % CI |", "|---|---:|---|"]
-    for key, label in _LABELS.items():
-        ratio, interval = _ratio_text(doc["ratios"][key])
-        lines.append(f"| {label} | {ratio} | {interval} |")
+    epochs = doc.get("epochs", [])
+    lines = ["## perfbench ab", "",
+             f"**{doc['verdict']}** ({_judged_text(doc)}; {len(epochs)} epochs, stopped: "
+             f"{doc['stop_reason']}, exit {_exit_text(doc)})", "",
+             "| metric | NEW / BASE | 95 % CI | noise |", "|---|---:|---|---|"]
+    for key, ratio in doc["ratios"].items():
+        value, interval = _ratio_text(ratio)
+        lines.append(f"| {_LABELS.get(key, key)} | {value} | {interval} | {_noise_text(ratio)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +132,7 @@ def bmf(doc: dict) -> dict:
     fps = doc["ratios"]["fps"] or {}
     entry = {"value": fps.get("ratio")}
     if fps:
-        entry.update(lower_value=fps["ci95_low"], upper_value=fps["ci95_high"])
+        entry.update(lower_value=fps["ci_low"], upper_value=fps["ci_high"])
     return {pair_name(doc): {"fps-ratio": entry}}
 
 
@@ -98,8 +143,8 @@ def metrics(doc: dict) -> list:
     out = []
     for key, name, bigger in (("fps", "fps ratio", True), ("median_ms", "p50 ratio", False),
                               ("p99_ms", "p99 ratio", False)):
-        ratio = doc["ratios"][key]
+        ratio = doc["ratios"].get(key)
         if ratio is not None:
-            out.append(Metric(name, "NEW/BASE", bigger, ratio["ratio"], ratio["ci95_low"],
-                              ratio["ci95_high"]))
+            out.append(Metric(name, "NEW/BASE", bigger, ratio["ratio"], ratio["ci_low"],
+                              ratio["ci_high"]))
     return out

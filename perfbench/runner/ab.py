@@ -1,119 +1,49 @@
-"""Interleaved A/B: BASE and NEW measured alternately, in short blocks, compared in pairs.
+"""Interleaved A/B: BASE and NEW measured alternately, in short blocks, compared in pairs,
+over several epochs of freshly started worker processes.
 
-Both sides live in their own worker process (:mod:`perfbench.runner.worker`), model
-compiled once and pool ready, possibly under another interpreter (another OpenVINO).  Only
-one side measures at a time while the other waits idle.  Rounds run in ABBA order (A B, then
-B A, ...), so a linear drift within a pair of rounds cancels as well; each switch is followed
-by a short unmeasured warm-up.  Statistics: :mod:`perfbench.stats.paired`.
+Each side lives in its own worker process (:mod:`perfbench.runner.side`, model compiled
+once, pool ready), possibly under another interpreter (another OpenVINO).  Only one side
+measures at a time while the other waits idle.  Rounds run in ABBA order (A B, then B A,
+...), so a linear drift within a pair of rounds cancels as well; each switch is followed
+by a short unmeasured warm-up.
+
+A process is drawn once (memory layout, thread placement) and its luck stays with it, so
+the run is split into epochs: each starts a fresh pair of workers, in the start order
+opposite to the last, measures about ``epoch_s`` of rounds and closes them.  The epochs
+sample the process level the rounds cannot see; :mod:`perfbench.stats.two_level` combines
+rounds within epochs and epochs within the run, and :mod:`perfbench.stats.sequential`
+decides when to stop, looking once per epoch.  The decision is taken once, when the run
+stops, and stored (``ABRun.decision``); reporters only read it.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from perfbench.errors import RunFailed, UsageError
+from perfbench.errors import UsageError
+from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
-from perfbench.stats.paired import INTERIM_LEVEL, decided, final_verdict, paired_ratio
+from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
+from perfbench.stats import sequential
+from perfbench.stats.two_level import ProcessVariance, TwoLevelRatio, process_estimate
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 1
-#: A block holds at least this many requests (fewer: too coarse to time), and lasts at
-#: least MIN_BLOCK_S; on the probe machine 0.1 s blocks paired better than 0.5 s ones.
-BLOCK_REQUESTS = 20
-MIN_BLOCK_S = 0.1
-SWITCH_WARMUP_S = 0.03
+SCHEMA_VERSION = 2
 DEFAULT_MAX_TIME_S = 120.0
 DEFAULT_THRESHOLD_PCT = 2.0
 DEFAULT_TARGET_PCT = 1.0
-
-
-class Side:
-    """A worker process and the way to talk to it.  With ``wait=False`` the worker compiles
-    while the caller starts others; :meth:`wait_ready` collects its answer."""
-
-    def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
-        self.label, self.python = label, python
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env)
-        self.ready: dict = {}
-        self._send({"config": settings})
-        if wait:
-            self.wait_ready()
-
-    def wait_ready(self) -> dict:
-        self.ready = self._receive()
-        return self.ready
-
-    def ask(self, message: dict) -> dict:
-        self._send(message)
-        return self._receive()
-
-    def _send(self, message: dict) -> None:
-        try:
-            self.process.stdin.write(json.dumps(message) + "\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass                    # the reply (none) says what happened
-
-    def _receive(self) -> dict:
-        try:
-            line = self.process.stdout.readline()
-        except OSError:
-            line = ""
-        if not line:
-            raise RunFailed(f"{self.label} worker died: {self._last_words()}")
-        reply = json.loads(line)
-        if "error" in reply:
-            error = UsageError if reply.get("usage") else RunFailed
-            raise error(f"{self.label}: {reply['error']}")
-        return reply
-
-    def _last_words(self) -> str:
-        self.process.kill()
-        _, err = self.process.communicate()
-        lines = [line for line in err.strip().splitlines() if line.strip()]
-        code = self.process.returncode
-        return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
-
-    def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        return self.ask({"block": seconds, "warmup": warmup, "record": record})
-
-    def result(self, interrupted: bool) -> dict:
-        """Every block measured so far, as one ``perfbench.result`` document."""
-        return self.ask({"result": True, "interrupted": interrupted})["result"]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.write(json.dumps({"quit": True}) + "\n")
-                self.process.stdin.flush()
-                self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
-
-
-def check_python(python: str, flag: str) -> None:
-    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
-    try:
-        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
-                              capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
+#: Measuring time of one epoch.  Each epoch costs a worker start and compile per side, so
+#: shorter epochs buy process-level samples with overhead; see the README's A/B section
+#: for the measurements behind 10 s.
+DEFAULT_EPOCH_S = 10.0
+#: An epoch measures at least this many rounds, however slow the model.
+MIN_EPOCH_ROUNDS = 6
 
 
 @dataclass
@@ -123,10 +53,33 @@ class Round:
     new: dict
 
     def log_ratio(self, key: str) -> float:
-        if key == "fps":
-            return math.log((self.new["completed"] / self.new["duration_s"]) /
-                            (self.base["completed"] / self.base["duration_s"]))
+        """ln(NEW/BASE) of a block figure; "fps" is the worker's images per second."""
         return math.log(self.new[key] / self.base[key])
+
+
+@dataclass
+class Epoch:
+    index: int
+    started_first: str              # "base" or "new": whose worker started (and compiled) first
+    rounds: list[Round] = field(default_factory=list)
+    setup_s: float = 0.0            # starting and compiling both workers
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "started_first": self.started_first,
+                "setup_s": self.setup_s,
+                "rounds": [{"order": r.order, "base": r.base, "new": r.new}
+                           for r in self.rounds]}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict, taken once when the run stopped, and the interval it was judged on."""
+
+    verdict: str
+    metric: str                     # the figure judged: "fps", or "median_ms" (server)
+    level: float
+    estimate: TwoLevelRatio | None
+    early: bool                     # stopped before its planned length (look or interrupt)
 
 
 @dataclass
@@ -136,75 +89,121 @@ class ABRun:
     target_pct: float = DEFAULT_TARGET_PCT
     max_time_s: float = DEFAULT_MAX_TIME_S
     block_s: float | None = None
+    epoch_s: float = DEFAULT_EPOCH_S
     early_stop: bool = True        # False: measure for max_time_s whatever the interval
-    #: Which worker starts (and compiles) first; random unless forced, and recorded, since
-    #: the process started second may run a little faster (see the README's A/B section).
+    use_cache: bool = True         # pool the process level with earlier runs' (ab_cache)
+    #: Which worker the first epoch starts (and compiles) first; later epochs alternate.
     started_first: str = field(default_factory=lambda: random.choice(("base", "new")))
     timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
-    rounds: list[Round] = field(default_factory=list)
+    epochs: list[Epoch] = field(default_factory=list)
+    looks: list = field(default_factory=list)
     sides: dict = field(default_factory=dict)
+    prior: ProcessVariance | None = None
+    cache_key: str | None = None
     stop_reason: str = ""
     status: str = "running"
+    decision: Decision | None = None
 
-    def log_ratios(self, key: str = "fps") -> list[float]:
-        return [r.log_ratio(key) for r in self.rounds]
+    @property
+    def rounds(self) -> list[Round]:
+        return [r for e in self.epochs for r in e.rounds]
 
-    def to_dict(self) -> dict:
-        early = self.stop_reason not in ("max_time", "interrupted")
-        result = final_verdict(self.log_ratios("fps"), self.threshold_pct, early)
-        judged = paired_ratio(self.log_ratios("fps"), final=not early)
-        ratios = {key: _ratio_dict(paired_ratio(self.log_ratios(key)))
-                  for key in ("fps", "median_ms", "p99_ms")}
-        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
-                "stop_reason": self.stop_reason, "verdict": result,
-                "regression": result == "regression", "threshold_pct": self.threshold_pct,
-                "verdict_interval": None if judged is None else {
-                    "level": 0.95 if not early else INTERIM_LEVEL, "ci_low": judged.low,
-                    "ci_high": judged.high},
-                "target_pct": self.target_pct, "block_s": self.block_s,
-                "started_first": self.started_first, "timestamp": self.timestamp,
-                "ratios": ratios, "sides": self.sides, "settings": self.settings,
-                "rounds": [{"order": r.order, "base": r.base, "new": r.new}
-                           for r in self.rounds]}
+    @property
+    def metric(self) -> str:
+        """Server blocks replay one schedule, so their FPS is the schedule's: judge latency."""
+        server = self.settings.get("base", {}).get("scenario") == "server"
+        return "median_ms" if server else "fps"
+
+    def log_ratios_by_epoch(self, key: str | None = None) -> list[list[float]]:
+        key = key or self.metric
+        return [[r.log_ratio(key) for r in e.rounds] for e in self.epochs]
+
+    def log_ratios(self, key: str | None = None) -> list[float]:
+        return [x for e in self.log_ratios_by_epoch(key) for x in e]
 
 
-def _ratio_dict(estimate) -> dict | None:
-    if estimate is None:
-        return None
-    return {"ratio": estimate.ratio, "ci95_low": estimate.low, "ci95_high": estimate.high,
-            "change_pct": estimate.change_pct, "half_width_pct": estimate.half_width_pct,
-            "rounds": estimate.rounds, "round_spread_pct": estimate.spread_pct}
-
-
-def block_length(probe: dict) -> float:
-    """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S."""
-    rate = probe["completed"] / probe["duration_s"] if probe["duration_s"] > 0 else 0.0
-    return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
+def decide(run: ABRun) -> Decision:
+    """Judge the finished run, once: at the interim level if it stopped before its planned
+    length (a look, or an interrupt), else at 95 %."""
+    early = run.stop_reason not in ("max_time",)
+    bigger = run.metric == "fps"
+    result, estimate = sequential.judge(run.log_ratios_by_epoch(), run.threshold_pct, early,
+                                        run.prior, bigger)
+    return Decision(result, run.metric, sequential.judged_level(early), estimate, early)
 
 
 def run_ab(base: dict, new: dict, pythons: tuple[str, str], run: ABRun,
            stop_event: threading.Event | None = None,
            on_round: Callable[[ABRun], None] | None = None,
            clock: Callable[[], float] = time.monotonic) -> ABRun:
-    """Measure until the verdict is decided, the interval is within ``target_pct``, or
-    ``max_time_s`` has passed; a stop keeps the rounds done (status interrupted)."""
+    """Measure epochs until the verdict is decided, the interval is within ``target_pct``,
+    or ``max_time_s`` has passed; a stop keeps the epochs done (status interrupted).  The
+    decision is taken here, once, whatever ended the run."""
     stop_event = stop_event or threading.Event()
-    sides: list[Side] = []
-    specs = [("BASE", base, pythons[0]), ("NEW", new, pythons[1])]
-    if run.started_first == "new":
-        specs.reverse()
+    started = clock()
     try:
-        for label, settings, python in specs:
-            sides.append(Side(label, python, settings))
-        sides.sort(key=lambda side: side.label != "BASE")
-        _check_comparable(sides, base, new)
-        run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
-        _measure(sides, run, stop_event, on_round, clock)
+        while run.status == "running":
+            _run_epoch(base, new, pythons, run, stop_event, on_round, clock, started)
+    finally:
+        if run.status == "running":         # an exception: what was measured still counts
+            run.status, run.stop_reason = "failed", run.stop_reason or "failed"
+        run.decision = decide(run)
+        _remember_process_level(run)
+    return run
+
+
+def _start_sides(base, new, pythons, run: ABRun, first: str) -> list[Side]:
+    """Both workers, started one after the other in the epoch's order, BASE first in the
+    returned list."""
+    specs = {"base": ("BASE", pythons[0], base), "new": ("NEW", pythons[1], new)}
+    order = [first, "new" if first == "base" else "base"]
+    sides: list[Side] = []
+    try:
+        for name in order:
+            sides.append(Side(*specs[name]))
+    except BaseException:
+        for side in sides:
+            side.close()
+        raise
+    sides.sort(key=lambda side: side.label != "BASE")
+    return sides
+
+
+def _run_epoch(base, new, pythons, run: ABRun, stop_event, on_round, clock, started) -> None:
+    index = len(run.epochs)
+    first = run.started_first if index % 2 == 0 else \
+        ("new" if run.started_first == "base" else "base")
+    setup_began = clock()
+    sides = _start_sides(base, new, pythons, run, first)
+    try:
+        if not run.epochs:
+            _first_epoch_setup(sides, base, new, run)
+        epoch = Epoch(index, first, setup_s=clock() - setup_began)
+        run.epochs.append(epoch)
+        _measure_epoch(sides, run, epoch, stop_event, on_round, clock)
     finally:
         for side in sides:
             side.close()
-    return run
+    if run.status == "running":
+        _after_epoch(run, clock, started)
+
+
+def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> None:
+    _check_comparable(sides, base, new)
+    run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
+    if run.block_s is None:
+        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
+                          for s in sides)
+    run.cache_key = ab_cache.cache_key(_machine(), run.sides["base"], base)
+    if run.use_cache:
+        run.prior = ab_cache.load(run.cache_key)
+
+
+def _machine() -> str:
+    from perfbench.system.host import describe_host
+    host = describe_host([], "")
+    return f"{host['hostname']}/{host['derived_class']}"
 
 
 def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
@@ -214,13 +213,16 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
                          f"NEW {shapes[1]}")
 
 
-def _measure(sides: list[Side], run: ABRun, stop_event, on_round, clock) -> None:
+def epoch_rounds(run: ABRun) -> int:
+    """Rounds per epoch: about ``epoch_s`` of measuring, at least MIN_EPOCH_ROUNDS."""
+    round_s = 2 * (run.block_s + SWITCH_WARMUP_S)
+    return max(MIN_EPOCH_ROUNDS, math.ceil(run.epoch_s / round_s))
+
+
+def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_round,
+                   clock) -> None:
     base, new = sides
-    if run.block_s is None:
-        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
-                          for s in sides)
-    started = clock()
-    while True:
+    for _ in range(epoch_rounds(run)):
         if stop_event.is_set():
             run.status, run.stop_reason = "interrupted", "interrupted"
             return
@@ -229,14 +231,108 @@ def _measure(sides: list[Side], run: ABRun, stop_event, on_round, clock) -> None
         a = first.block(run.block_s, SWITCH_WARMUP_S)
         b = second.block(run.block_s, SWITCH_WARMUP_S)
         results = {first.label: a, second.label: b}
-        run.rounds.append(Round(order, results["BASE"], results["NEW"]))
-        log.info("ab round %d", len(run.rounds))
+        epoch.rounds.append(Round(order, results["BASE"], results["NEW"]))
+        log.info("ab epoch %d round %d", epoch.index + 1, len(epoch.rounds))
         if on_round is not None:
             on_round(run)
-        reason = decided(run.log_ratios(), run.threshold_pct, run.target_pct) \
-            if run.early_stop else None
-        if reason is None and clock() - started >= run.max_time_s:
-            reason = "max_time"
-        if reason is not None:
-            run.status, run.stop_reason = "complete", reason
-            return
+
+
+def _after_epoch(run: ABRun, clock, started: float) -> None:
+    """One look per epoch; stop on a confirmed decision, or when another epoch would not
+    fit in ``max_time_s`` (at the pace of the epochs so far)."""
+    run.looks.append(sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
+                                     run.target_pct, run.prior, run.metric == "fps"))
+    reason = sequential.stop_reason(run.looks, len(run.epochs)) if run.early_stop else None
+    elapsed = clock() - started
+    pace = elapsed / len(run.epochs)
+    if reason is None and elapsed + pace > run.max_time_s:
+        reason = "max_time"
+    if reason is not None:
+        run.status, run.stop_reason = "complete", reason
+
+
+def _remember_process_level(run: ABRun) -> None:
+    """A complete run with enough epochs adds its σ_b² to the machine's cache."""
+    if run.status != "complete" or run.cache_key is None:
+        return
+    if len(run.epochs) < ab_cache.MIN_EPOCHS:
+        return
+    estimate = process_estimate(run.log_ratios_by_epoch())
+    if estimate is not None:
+        ab_cache.store(run.cache_key, estimate)
+
+
+def _ratio_dict(estimate: TwoLevelRatio | None) -> dict | None:
+    if estimate is None:
+        return None
+    return {"ratio": estimate.ratio, "ci_low": estimate.low, "ci_high": estimate.high,
+            "level": estimate.level, "change_pct": estimate.change_pct,
+            "half_width_pct": estimate.half_width_pct, "dof": estimate.dof,
+            "epochs": estimate.epochs, "rounds": estimate.rounds,
+            "round_sd_pct": estimate.round_sd_pct, "process_sd_pct": estimate.process_sd_pct,
+            "process_level": estimate.source}
+
+
+def _tail_dict(tail) -> dict | None:
+    if tail is None:
+        return None
+    return {"ratio": tail.ratio, "ci_low": tail.low, "ci_high": tail.high,
+            "level": tail.level, "change_pct": tail.change_pct,
+            "half_width_pct": tail.half_width_pct, "base_ms": tail.base_ms,
+            "new_ms": tail.new_ms, "method": tail.method}
+
+
+def _tails(run: ABRun) -> dict:
+    """Median and p99 ratios of each side's pooled latencies (not of per-block figures)."""
+    from perfbench.stats.tails import tail_ratio
+    rounds = [(e.index, r) for e in run.epochs for r in e.rounds]
+    if not rounds or any("latency_hist" not in r.base or "latency_hist" not in r.new
+                         for _, r in rounds):
+        return {"median_ms": None, "p99_ms": None}
+    base = [r.base["latency_hist"] for _, r in rounds]
+    new = [r.new["latency_hist"] for _, r in rounds]
+    epochs = [index for index, _ in rounds]
+    return {key: _tail_dict(tail_ratio(base, new, epochs, p))
+            for key, p in (("median_ms", 50.0), ("p99_ms", 99.0))}
+
+
+def _schedule(run: ABRun) -> dict | None:
+    """Server blocks: requests each side sent late or dropped (the schedule is the same)."""
+    if run.metric != "median_ms":
+        return None
+    totals = {}
+    for side in ("base", "new"):
+        blocks = [getattr(r, side) for r in run.rounds]
+        totals[side] = {k: sum(b.get(k, 0) or 0 for b in blocks)
+                        for k in ("sent", "late", "dropped")}
+    return totals
+
+
+def document(run: ABRun, exit_status: int | None = None) -> dict:
+    """The run as a ``perfbench.ab`` v2 document: the stored decision, the descriptive
+    figures (95 % intervals), and every epoch's rounds."""
+    from perfbench.stats.two_level import smallest_resolvable_pct, two_level_ratio
+    decision = run.decision or decide(run)
+    prior = run.prior
+    fps = two_level_ratio(run.log_ratios_by_epoch("fps"), 0.95,
+                          prior if run.metric == "fps" else None)
+    judged = decision.estimate
+    ratios = {"fps": _ratio_dict(fps), **_tails(run)}
+    if run.metric != "fps":
+        ratios[run.metric + "_rounds"] = _ratio_dict(two_level_ratio(
+            run.log_ratios_by_epoch(), 0.95, prior))
+    return {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": run.status,
+        "stop_reason": run.stop_reason, "exit_status": exit_status,
+        "verdict": decision.verdict, "judged_metric": decision.metric,
+        "regression": decision.verdict == "regression",
+        "verdict_interval": _ratio_dict(judged), "threshold_pct": run.threshold_pct,
+        "smallest_resolvable_pct": None if judged is None else
+        smallest_resolvable_pct(judged, run.threshold_pct),
+        "process_level_prior": None if prior is None else {
+            "sd_pct": 100 * math.sqrt(prior.variance), "dof": prior.dof, "runs": prior.runs},
+        "target_pct": run.target_pct, "block_s": run.block_s, "epoch_s": run.epoch_s,
+        "started_first": run.started_first, "timestamp": run.timestamp,
+        "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),
+        "sides": run.sides, "settings": run.settings,
+        "epochs": [e.to_dict() for e in run.epochs]}

@@ -82,6 +82,7 @@ class _Worker:
             self.blocks.append((t_start, measured))
         latency = measured.latency
         return {"completed": measured.completed, "duration_s": measured.duration_s,
+                "fps": measured.completed * self.prepared.batch / measured.duration_s,
                 "median_ms": latency.median, "p99_ms": latency.p99,
                 "t_start": t_start, "t_end": t_end}
 

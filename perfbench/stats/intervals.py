@@ -22,25 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from perfbench.results.types import Estimate, steady_windows  # noqa: F401 (re-export)
+from perfbench.stats.tdist import t_two_sided
 
 Z_95 = 1.959964
-# Two-sided 95 % Student t critical values for 1..10 degrees of freedom; above that the
-# Cornish-Fisher expansion in `t_critical` is within 0.1 %.
-_T_95 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281)
-
 MIN_STEADY_WINDOWS = 5
 AGREE_WINDOWS = 3
 AGREE_PCT = 10.0
 
 
-def t_critical(dof: int) -> float:
+def t_critical(dof: float, level: float = 0.95) -> float:
+    """Two-sided Student t critical value at ``level`` (exact, :mod:`perfbench.stats.tdist`)."""
     if dof < 1:
         raise ValueError("need at least one degree of freedom")
-    if dof <= len(_T_95):
-        return _T_95[dof - 1]
-    z = Z_95
-    return (z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * dof**3))
+    return t_two_sided(level, dof)
 
 
 def lag1_autocorrelation(values) -> float:

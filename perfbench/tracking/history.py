@@ -200,13 +200,21 @@ def append_ab(path: str, document: dict, pair: str) -> int:
                 "rounds, base_openvino, new_openvino, git_commit, git_branch, ci_run_id, "
                 "document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (document["timestamp"], pair, document["verdict"], fps.get("ratio"),
-                 fps.get("ci95_low"), fps.get("ci95_high"), len(document["rounds"]),
+                 fps.get("ci_low", fps.get("ci95_low")),
+                 fps.get("ci_high", fps.get("ci95_high")), ab_rounds(document),
                  sides["base"]["openvino"], sides["new"]["openvino"], context["git_commit"],
                  context["git_branch"], context["ci_run_id"],
                  json.dumps(document, allow_nan=False)))
             return int(cursor.lastrowid)
     finally:
         conn.close()
+
+
+def ab_rounds(document: dict) -> int:
+    """Rounds of a ``perfbench.ab`` document: v2 keeps them per epoch, v1 in one list."""
+    if "epochs" in document:
+        return sum(len(e["rounds"]) for e in document["epochs"])
+    return len(document.get("rounds", []))
 
 
 @dataclass(frozen=True)

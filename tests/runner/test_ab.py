@@ -12,8 +12,12 @@ import pytest
 
 from perfbench.cli.main import main
 from perfbench.errors import RunFailed
-from perfbench.runner.ab import ABRun, run_ab
+import math
+import statistics
+
+from perfbench.runner.ab import ABRun, Decision, Epoch, Round, decide, document, run_ab
 from perfbench.settings.config import BenchmarkConfig
+from tests.models import FakeClock
 from tests.processes import checkout_env, wait_for_marker
 
 
@@ -33,44 +37,87 @@ def _gone(processes: list[psutil.Process]) -> bool:
     return all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in processes)
 
 
-@pytest.mark.parametrize("started", ["base", "new"])
-def test_rounds_alternate_and_blocks_never_overlap(tiny_ir, started):
-    run = ABRun(settings={}, max_time_s=2.0, block_s=0.1, started_first=started)
-    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run)
-    assert run.status == "complete" and run.stop_reason == "max_time" and len(run.rounds) >= 3
-    assert [r.order for r in run.rounds] == ["AB", "BA"] * (len(run.rounds) // 2) + \
-        ["AB"] * (len(run.rounds) % 2)
-    blocks = []
+def _blocks_of(run):
+    out = []
     for r in run.rounds:
         first, second = (r.base, r.new) if r.order == "AB" else (r.new, r.base)
-        assert first["t_end"] <= second["t_start"]          # one side measures at a time
-        blocks += [(first["t_start"], first["t_end"]), (second["t_start"], second["t_end"])]
-        assert min(first["duration_s"], second["duration_s"]) >= 0.1
-    assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))
-    document = run.to_dict()
-    assert document["sides"]["base"]["openvino"] and document["sides"]["new"]["resolved"]
-    assert document["started_first"] == started
-    ratios = [r.new["completed"] / r.new["duration_s"] / (r.base["completed"] / r.base["duration_s"])
-              for r in run.rounds]
-    import math
-    import statistics
-    assert document["ratios"]["fps"]["ratio"] == pytest.approx(
-        math.exp(statistics.fmean(math.log(x) for x in ratios)))
-    assert document["regression"] == (document["verdict"] == "regression")
+        out += [(first["t_start"], first["t_end"]), (second["t_start"], second["t_end"])]
+    return out
+
+
+def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(tiny_ir):
+    seen = []                        # worker pids during each epoch, oldest first
+
+    def note(ab):
+        pids = [w.pid for w in _workers()]
+        if not seen or seen[-1][0] != len(ab.epochs):
+            seen.append((len(ab.epochs), pids))
+    run = ABRun(settings={}, max_time_s=10.0, block_s=0.1, epoch_s=0.5, early_stop=False,
+                started_first="new")
+    # The run's clock advances 1 s per read (3 reads an epoch): 3 epochs fit, however
+    # fast the machine is.
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+           on_round=note, clock=FakeClock(1.0))
+    assert run.status == "complete" and run.stop_reason == "max_time"
+    assert len(run.epochs) == 3
+    assert [e.started_first for e in run.epochs] == ["new", "base"] * (len(run.epochs) // 2) \
+        + ["new"] * (len(run.epochs) % 2)
+    assert len({pid for _, pids in seen for pid in pids}) == 2 * len(run.epochs)   # fresh
+    assert all(len(e.rounds) >= 6 for e in run.epochs)
+    orders = [r.order for r in run.rounds]
+    assert orders == ["AB", "BA"] * (len(orders) // 2) + ["AB"] * (len(orders) % 2)
+    blocks = _blocks_of(run)
+    assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))   # one side at a time
+    assert min(r.base["duration_s"] for r in run.rounds) >= 0.1
+    doc = document(run, 0)
+    assert doc["sides"]["base"]["openvino"] and doc["sides"]["new"]["resolved"]
+    assert doc["schema_version"] == 2 and doc["exit_status"] == 0
+    assert doc["verdict"] == run.decision.verdict and doc["verdict_interval"]["level"] == 0.95
+    epoch_means = [statistics.fmean(math.log(r.new["completed"] / r.new["duration_s"]
+                                             / (r.base["completed"] / r.base["duration_s"]))
+                                    for r in e.rounds) for e in run.epochs]
+    assert doc["ratios"]["fps"]["ratio"] == pytest.approx(
+        math.exp(statistics.fmean(epoch_means)))                # batch 1: FPS = requests/s
+    assert doc["ratios"]["p99_ms"] is not None and doc["ratios"]["p99_ms"]["base_ms"] > 0
     assert _workers() == []
 
 
-def test_a_stop_keeps_the_rounds_done(tiny_ir):
+def test_block_throughput_counts_images_not_requests():
+    """A batch-4 side completes a quarter of the requests for the same images: the ratio
+    is of images per second, the worker's one definition (``fps``), not of requests."""
+    base = {"fps": 400.0, "completed": 400, "duration_s": 1.0}
+    new = {"fps": 400.0, "completed": 100, "duration_s": 1.0}
+    assert Round("AB", base, new).log_ratio("fps") == 0.0
+
+
+def test_the_decision_is_stored_once_and_only_read_by_the_document():
+    run = ABRun(settings={"base": {}, "new": {}}, stop_reason="precise", status="complete")
+    run.epochs = [Epoch(i, "base", [Round("AB", _block(100.0), _block(99.0 + i))
+                                    for _ in range(6)]) for i in range(3)]
+    run.decision = Decision("improvement", "fps", 0.99, None, True)
+    doc = document(run, 0)
+    assert doc["verdict"] == "improvement" and doc["verdict_interval"] is None
+    assert decide(run).verdict != "improvement"          # what a recomputation would say
+
+
+def _block(fps):
+    return {"fps": fps, "completed": int(fps * 10), "duration_s": 10.0,
+            "median_ms": 1e3 / fps, "p99_ms": 2e3 / fps}
+
+
+def test_a_stop_keeps_the_rounds_done_and_is_judged_at_the_interim_level(tiny_ir):
     stop = threading.Event()
-    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1)
+    run = ABRun(settings={}, max_time_s=60.0, block_s=0.1, epoch_s=0.5)
 
     def after_round(ab):
-        if len(ab.rounds) == 3:
+        if len(ab.epochs) == 2 and len(ab.epochs[-1].rounds) == 2:
             stop.set()
     run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
            stop_event=stop, on_round=after_round)
-    assert run.status == "interrupted" and len(run.rounds) == 3
-    assert run.to_dict()["status"] == "interrupted" and _workers() == []
+    assert run.status == "interrupted" and len(run.epochs) == 2
+    assert len(run.epochs[-1].rounds) == 2
+    assert run.decision.level == 0.99 and run.decision.early
+    assert document(run, 130)["exit_status"] == 130 and _workers() == []
 
 
 def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
@@ -82,42 +129,49 @@ def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
     with pytest.raises(RunFailed, match="NEW worker died"):
         run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
                on_round=kill_new)
+    assert run.status == "failed" and len(run.rounds) == 2 and run.decision is not None
     assert _workers() == []
 
 
-def test_cli_ab_interrupted_writes_partial_result(tiny_ir, tmp_path):
+def test_cli_ab_interrupted_writes_partial_result_with_the_exit_status(tiny_ir, tmp_path):
     out = tmp_path / "ab.json"
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", tiny_ir, tiny_ir, "-v",
                              "-q", "--max-time", "600", "--json", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=checkout_env())
-    wait_for_marker(proc, "perfbench: ab round 2")
+    wait_for_marker(proc, "perfbench: ab epoch 1 round 2")
     workers = _workers(proc.pid)
     assert len(workers) == 2
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=300)
+    report, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stderr
     data = json.loads(out.read_text())
-    assert data["status"] == "interrupted" and len(data["rounds"]) >= 2
+    assert data["status"] == "interrupted" and data["exit_status"] == 130
+    assert sum(len(e["rounds"]) for e in data["epochs"]) >= 2
+    assert data["verdict"] == "inconclusive" and not data["regression"]   # one epoch: no interval
+    assert "exit 130" in report
     assert _gone(workers)
 
 
 def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     out, md, db = tmp_path / "ab.json", tmp_path / "ab.md", tmp_path / "h.db"
     gab = tmp_path / "gab"
-    argv = ["ab", tiny_ir, tiny_ir, "--max-time", "2", "--block-ms", "100", "-q", "--json",
-            str(out), "--markdown", str(md), "--export-gab", str(gab), "--history", str(db)]
+    argv = ["ab", tiny_ir, tiny_ir, "--max-time", "4", "--epoch-s", "0.5", "--block-ms",
+            "100", "-q", "--json", str(out), "--markdown", str(md), "--export-gab", str(gab),
+            "--history", str(db)]
     code = main(argv)
     data = json.loads(out.read_text())
-    assert code == (1 if data["verdict"] == "regression" else 0)
+    assert code == (1 if data["verdict"] == "regression" else 0) == data["exit_status"]
     assert data["schema"] == "perfbench.ab" and data["stop_reason"] == "max_time"
     assert data["verdict"] in md.read_text()
     fps = data["ratios"]["fps"]
     bigger = json.loads((tmp_path / "gab-bigger.json").read_text())
     smaller = json.loads((tmp_path / "gab-smaller.json").read_text())
-    assert [e["name"].split(" - ")[1] for e in bigger] == ["fps ratio"]
-    assert bigger[0]["value"] == fps["ratio"] and str(round(fps["ci95_low"], 4))[:5] in \
-        bigger[0]["extra"]
+    # The number of epochs in 4 s depends on the machine: an FPS ratio needs two.
+    assert [e["name"].split(" - ")[1] for e in bigger] == (["fps ratio"] if fps else [])
+    if fps is not None:
+        assert bigger[0]["value"] == fps["ratio"] and str(round(fps["ci_low"], 4))[:5] in \
+            bigger[0]["extra"]
     assert [e["name"].split(" - ")[1] for e in smaller] == ["p50 ratio", "p99 ratio"]
     assert smaller[0]["value"] == data["ratios"]["median_ms"]["ratio"]
     main(argv)                                                  # a second run, same pair
@@ -128,7 +182,26 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     from perfbench.reporters.ab_report import pair_name
     from perfbench.tracking.history import ab_series
     rows = ab_series(str(db))[pair_name(data)]
-    assert len(rows) == 2 and rows[0].ratio == pytest.approx(fps["ratio"])
+    assert len(rows) == 2 and (fps is None or rows[0].ratio == pytest.approx(fps["ratio"]))
+
+
+def test_outputs_that_fail_after_measuring_go_to_a_fallback_file(tmp_path, capsys):
+    """A full disk or a broken database after measuring: one line each, the document is
+    saved elsewhere, nothing measured is lost."""
+    from perfbench.cli.commands.ab import _write_outputs
+    broken_db = tmp_path / "not-a-db"
+    broken_db.write_text("this is not SQLite " * 100)
+    doc = document(ABRun(settings={"base": {}, "new": {}}, status="complete",
+                         stop_reason="max_time"), 0)
+    doc["sides"] = {"base": {"name": "m", "openvino": "x"}, "new": {"name": "m", "openvino": "x"}}
+    (tmp_path / "a-file").write_text("")
+    options = {"json": str(tmp_path / "a-file" / "ab.json"), "markdown": None,
+               "export_bmf": None, "history": str(broken_db)}
+    assert _write_outputs(doc, options) is False
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--json" in err and "--history" in err
+    fallback = err.rsplit(" ", 1)[1].strip()
+    assert json.loads(open(fallback).read())["schema"] == "perfbench.ab"
 
 
 @pytest.fixture
@@ -167,46 +240,50 @@ def test_only_identical_sides_are_called_a_a():
 
 
 def test_the_verdict_states_the_level_it_was_judged_at():
-    """A run that stopped at a look is judged on its 99.5 % interval, wider than the 95 %
-    one in the table; the document and the report say so (an A/A run once printed
-    "inconclusive" beside a 95 % interval that looked like "no change")."""
-    import math
+    """A run that stopped at a look is judged on its 99 % interval, wider than the 95 %
+    one in the table; the document and the report say so."""
     from rich.console import Console
     from perfbench.reporters.ab_report import render
-    from perfbench.runner.ab import Round
-    from perfbench.stats.paired import paired_ratio
+    from perfbench.stats.two_level import two_level_ratio
 
-    def block(fps):
-        return {"completed": int(fps * 10), "duration_s": 10.0, "median_ms": 1e3 / fps,
-                "p99_ms": 2e3 / fps}
-    rounds = [Round("AB" if i % 2 == 0 else "BA", block(100.0),
-                    block(100.0 * (0.988 + (0.01 if i % 3 == 0 else -0.005))))
-              for i in range(90)]
-    logs = [r.log_ratio("fps") for r in rounds]
-    early = ABRun(settings={"base": {}, "new": {}}, rounds=rounds, stop_reason="precise",
-                  status="complete")
-    doc = early.to_dict()
-    interim, final = paired_ratio(logs, final=False), paired_ratio(logs)
-    assert doc["verdict_interval"] == {"level": 0.995, "ci_low": interim.low,
-                                       "ci_high": interim.high}
-    assert interim.low < final.low and doc["ratios"]["fps"]["ci95_low"] == final.low
+    def epoch(i):
+        return Epoch(i, "base", [Round("AB" if j % 2 == 0 else "BA", _block(100.0),
+                                       _block(100.0 * (0.988 + 0.002 * i + (0.01 if j % 3 == 0
+                                                                           else -0.005))))
+                                 for j in range(30)])
+    early = ABRun(settings={"base": {}, "new": {}}, epochs=[epoch(i) for i in range(4)],
+                  stop_reason="precise", status="complete")
+    early.decision = decide(early)
+    doc = document(early, 0)
+    logs = early.log_ratios_by_epoch()
+    interim, final = two_level_ratio(logs, 0.99), two_level_ratio(logs, 0.95)
+    assert doc["verdict_interval"]["level"] == 0.99
+    assert doc["verdict_interval"]["ci_low"] == pytest.approx(interim.low)
+    assert interim.low < final.low and doc["ratios"]["fps"]["ci_low"] == pytest.approx(final.low)
     console = Console(record=True, width=200)
     render(doc, console)
-    assert f"judged at 99.5 %, as it stopped at a look: [{interim.low:.4f}" in console.export_text()
-    timed_out = ABRun(settings={}, rounds=rounds, stop_reason="max_time", status="complete")
-    assert timed_out.to_dict()["verdict_interval"]["level"] == 0.95
-    assert math.isclose(timed_out.to_dict()["verdict_interval"]["ci_low"], final.low)
+    text = console.export_text()
+    assert f"judged at 99 %, as it stopped before its planned length: {interim.ratio:.4f} " \
+           f"[{interim.low:.4f}" in text
+    assert "process SD" in text and "round SD" in text
+    timed_out = ABRun(settings={"base": {}, "new": {}}, epochs=early.epochs,
+                      stop_reason="max_time", status="complete")
+    assert document(timed_out)["verdict_interval"]["level"] == 0.95
 
 
 @pytest.mark.parametrize("settings", [{"api": "sync"}, {"scenario": "single-stream"},
                                       {"scenario": "server", "rate": 200.0}])
 def test_run_options_for_the_api_and_scenario_apply_to_both_sides(tiny_ir, settings):
     config = BenchmarkConfig(model=tiny_ir, **settings).to_dict()
-    run = ABRun(settings={}, max_time_s=1.0, block_s=0.1)
+    run = ABRun(settings={"base": config, "new": config}, max_time_s=1.0, block_s=0.1,
+                epoch_s=0.5)
     run_ab(config, dict(config), (sys.executable, sys.executable), run)
-    assert len(run.rounds) >= 3 and all(r.base["completed"] > 0 for r in run.rounds)
+    assert len(run.rounds) >= 6 and all(r.base["completed"] > 0 for r in run.rounds)
     pools = {side["pool_size"] for side in run.sides.values()}
     if "api" in settings or settings.get("scenario") == "single-stream":
         assert pools == {1}
     if settings.get("scenario") == "server":      # open loop: about rate × block time each
         assert all(r.new["completed"] < 200.0 * r.new["duration_s"] * 2 for r in run.rounds)
+        doc = document(run, 0)                    # FPS is the schedule's: judge latency
+        assert doc["judged_metric"] == "median_ms" and run.decision.metric == "median_ms"
+        assert set(doc["schedule"]) == {"base", "new"}

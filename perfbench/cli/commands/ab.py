@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 from rich.console import Console
 
 from perfbench.cli.signals import SignalStop, run_in_worker
-from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.errors import RunFailed, UsageError
+from perfbench.files import atomic_write, check_writable, fallback_path, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
-from perfbench.runner.ab import ABRun, check_python, run_ab
+from perfbench.runner.ab import ABRun, document, run_ab
+from perfbench.runner.side import check_interpreter
 from perfbench.settings.config import build_config, coerce
-from perfbench.errors import UsageError
 
 EXIT_REGRESSION = 1
 
@@ -31,7 +33,11 @@ def side_settings(model: str, common: dict, overrides: list[str], flag: str) -> 
     return build_config(settings).to_dict()
 
 
-def ab_command(base: str, new: str, common: dict, options: dict) -> int:
+def _needs_nncf(settings: dict) -> bool:
+    return settings.get("precision") == "int8" or bool(settings.get("quantize"))
+
+
+def _check_outputs(options: dict) -> None:
     for path, flag in ((options["json"], "--json"), (options["markdown"], "--markdown"),
                        (options["export_bmf"], "--export-bmf")):
         if path is not None:
@@ -42,15 +48,20 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     if options.get("history"):
         from perfbench.tracking.history import check_target
         check_target(options["history"])
+
+
+def ab_command(base: str, new: str, common: dict, options: dict) -> int:
+    _check_outputs(options)
     base_settings = side_settings(base, common, options["base_set"], "--base-set")
     new_settings = side_settings(new, common, options["new_set"], "--new-set")
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
-    for python, flag in zip(pythons, ("--base-python", "--new-python")):
-        if python != sys.executable:
-            check_python(python, flag)
+    for python, flag, settings in zip(pythons, ("--base-python", "--new-python"),
+                                      (base_settings, new_settings)):
+        check_interpreter(python, flag, _needs_nncf(settings))
     run = ABRun(settings={"common": common, "base": base_settings, "new": new_settings},
                 threshold_pct=options["threshold"], target_pct=options["target"],
                 max_time_s=options["max_time"], block_s=options["block_s"],
+                epoch_s=options.get("epoch_s", 10.0), use_cache=options.get("use_cache", True),
                 early_stop=options.get("early_stop", True))
     err = Console(stderr=True)
 
@@ -58,28 +69,62 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
         if not options["quiet"] and err.is_terminal:
             err.print(ab_report.progress_line(ab), highlight=False)
 
+    failure = None
     with SignalStop() as stop:
-        run_in_worker(run_ab, base_settings, new_settings, pythons, run,
-                      stop_event=stop.event, on_round=progress)
-    document = run.to_dict()
-    ab_report.render(document, report_console(stderr=options["json"] == "-"))
-    _write_outputs(document, options)
+        try:
+            run_in_worker(run_ab, base_settings, new_settings, pythons, run,
+                          stop_event=stop.event, on_round=progress)
+        except RunFailed as exc:
+            if not run.rounds:
+                raise
+            failure = exc           # keep what was measured: written below, marked failed
+    status = _exit_status(run, stop)
+    doc = document(run, status)
+    ab_report.render(doc, report_console(stderr=options["json"] == "-"))
+    written = _write_outputs(doc, options)
+    if failure is not None:
+        raise failure
+    return status if written else max(status, 1)
+
+
+def _exit_status(run: ABRun, stop: SignalStop) -> int:
     if stop.signum is not None:
         return stop.exit_code
-    return EXIT_REGRESSION if document["regression"] else 0
+    return EXIT_REGRESSION if run.decision.verdict == "regression" else 0
 
 
-def _write_outputs(document: dict, options: dict) -> None:
-    if options["json"]:
-        write_json(options["json"], document)
-    if options["markdown"]:
-        atomic_write(options["markdown"], ab_report.markdown(document))
-    if options["export_bmf"]:
-        write_json(options["export_bmf"], ab_report.bmf(document))
-    if options.get("export_gab"):
-        from perfbench.tracking.exporters import gab
-        gab.export(ab_report.pair_name(document), ab_report.metrics(document),
-                   options["export_gab"])
-    if options.get("history") and document["status"] == "complete":
-        from perfbench.tracking.history import append_ab
-        append_ab(options["history"], document, ab_report.pair_name(document))
+def _write_outputs(doc: dict, options: dict) -> bool:
+    """Every asked-for output; one that fails is named on one line and the document is
+    saved to a fallback file, so nothing measured is lost.  False when anything failed."""
+    steps = [("--json", options["json"], lambda: write_json(options["json"], doc)),
+             ("--markdown", options["markdown"],
+              lambda: atomic_write(options["markdown"], ab_report.markdown(doc))),
+             ("--export-bmf", options["export_bmf"],
+              lambda: write_json(options["export_bmf"], ab_report.bmf(doc))),
+             ("--export-gab", options.get("export_gab"), lambda: _export_gab(doc, options)),
+             ("--history", options.get("history") if doc["status"] == "complete" else None,
+              lambda: _append_history(doc, options["history"]))]
+    failed = []
+    for flag, target, write in steps:
+        if target is None:
+            continue
+        try:
+            write()
+        except (OSError, UsageError, sqlite3.Error) as exc:
+            failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
+    if failed:
+        fallback = fallback_path("ab")
+        write_json(fallback, doc)
+        print(f"perfbench: could not write {'; '.join(failed)}; the A/B result is saved in "
+              f"{fallback}", file=sys.stderr)
+    return not failed
+
+
+def _export_gab(doc: dict, options: dict) -> None:
+    from perfbench.tracking.exporters import gab
+    gab.export(ab_report.pair_name(doc), ab_report.metrics(doc), options["export_gab"])
+
+
+def _append_history(doc: dict, path: str) -> None:
+    from perfbench.tracking.history import append_ab
+    append_ab(path, doc, ab_report.pair_name(doc))

@@ -1,0 +1,72 @@
+"""When an A/B run may stop, and what it may then claim.
+
+Looking at the interval after every epoch and stopping once it supports a verdict
+("peeking") would raise false alarms far above the nominal 5 %, so each look judges a
+*repeated confidence interval* at a stricter level, INTERIM_LEVEL: at 99 % (z 2.58) it
+is close to Pocock's constant for ten looks at an overall 5 %, and a run of the default
+length makes fewer looks than that.  The critical value is Student's t at that level with
+the interval's own degrees of freedom, never z, since a few epochs give few of them.
+
+Three more rules, each against a failure seen on the project's VMs:
+
+* a decision must be the **same** at CONFIRM_LOOKS consecutive looks ("precise, precise,
+  regression" is no decision: one noisy epoch cannot tip it);
+* the run measures at least MIN_ESTIMATE_EPOCHS epochs before it stops, decided or not,
+  so the reported ratio is not the extreme that happened to end the run (stopping the
+  moment the interval first supports a verdict reported −8.7 % for a −6 % change).  The
+  decision may come earlier; the estimate rests on the fuller sample, and the bias that
+  remains is measured in ``tests/stats/test_sequential.py`` on simulated two-level runs;
+* a run stopped at a look, or interrupted, is judged at the interim level, and only a run
+  that reached its planned length is judged at the nominal 95 %.
+"""
+
+from __future__ import annotations
+
+from perfbench.stats.paired import verdict
+from perfbench.stats.two_level import ProcessVariance, TwoLevelRatio, two_level_ratio
+
+INTERIM_LEVEL = 0.99
+FINAL_LEVEL = 0.95
+CONFIRM_LOOKS = 2
+MIN_ESTIMATE_EPOCHS = 4
+DECISIONS = ("regression", "improvement", "no change", "no regression")
+
+
+def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,
+         prior: ProcessVariance | None = None, bigger_is_better: bool = True) -> str | None:
+    """What one look at the interim level says: a verdict, "precise" (the interval is as
+    narrow as asked), or None (go on)."""
+    estimate = two_level_ratio(epochs, INTERIM_LEVEL, prior)
+    if estimate is None:
+        return None
+    result = verdict(estimate, threshold_pct, bigger_is_better)
+    if result in DECISIONS:
+        return result
+    if estimate.half_width_pct <= target_pct:
+        return "precise"
+    return None
+
+
+def stop_reason(looks: list[str | None], epochs_done: int) -> str | None:
+    """Why to stop now (the last CONFIRM_LOOKS looks agree on one decision and enough
+    epochs are in for the estimate), or None."""
+    if epochs_done < MIN_ESTIMATE_EPOCHS or len(looks) < CONFIRM_LOOKS:
+        return None
+    last = looks[-CONFIRM_LOOKS:]
+    if last[0] is None or any(x != last[0] for x in last):
+        return None
+    return last[0]
+
+
+def judged_level(early: bool) -> float:
+    """The level a finished run is judged at: interim when it stopped before its planned
+    length (at a look, or interrupted), nominal when it ran its course."""
+    return INTERIM_LEVEL if early else FINAL_LEVEL
+
+
+def judge(epochs: list[list[float]], threshold_pct: float, early: bool,
+          prior: ProcessVariance | None = None,
+          bigger_is_better: bool = True) -> tuple[str, TwoLevelRatio | None]:
+    """The verdict of a finished run and the interval it was judged on."""
+    estimate = two_level_ratio(epochs, judged_level(early), prior)
+    return verdict(estimate, threshold_pct, bigger_is_better), estimate

@@ -1,0 +1,107 @@
+"""Latency-percentile ratios of two sides from their pooled latencies, with a bootstrap
+interval that respects how the latencies were sampled.
+
+A block holds 20 to a few hundred requests, so a block's "p99" is little more than its
+maximum, and a mean of per-block p99 ratios measures something else than anyone reads in
+"p99".  Here each side's latencies are pooled over all its blocks (as log-bucketed
+histograms: summing counts pools them exactly at the buckets' 1 % resolution) and the
+percentile is taken once per side.  Latencies within a round, and rounds within an epoch
+(one pair of worker processes), are not independent, so the interval resamples the way
+they were drawn: epochs with replacement, then rounds within each drawn epoch, each
+resample pooling the chosen rounds' histograms of both sides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+BOOTSTRAP_SAMPLES = 400
+
+
+@dataclass(frozen=True)
+class TailRatio:
+    percentile: float
+    ratio: float                # NEW / BASE of the pooled percentile
+    low: float
+    high: float
+    level: float
+    base_ms: float
+    new_ms: float
+    method: str                 # how the interval was resampled
+
+    @property
+    def change_pct(self) -> float:
+        return 100 * (self.ratio - 1)
+
+    @property
+    def half_width_pct(self) -> float:
+        return 100 * (self.high - self.low) / 2 / self.ratio
+
+
+def bucket_values(indices: np.ndarray, growth: float, min_ms: float) -> np.ndarray:
+    """The geometric centre of each bucket (bucket i spans [min·g^i, min·g^(i+1)))."""
+    return min_ms * np.power(growth, indices + 0.5)
+
+
+def _dense(hists: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of counts over the union of buckets, and each column's latency."""
+    growth, min_ms = hists[0]["growth"], hists[0]["min_ms"]
+    if any(h["growth"] != growth or h["min_ms"] != min_ms for h in hists):
+        raise ValueError("histograms with different bucket layouts cannot be pooled")
+    indices = sorted({i for h in hists for i, _ in h["counts"]})
+    column = {index: c for c, index in enumerate(indices)}
+    matrix = np.zeros((len(hists), len(indices)))
+    for row, h in enumerate(hists):
+        for index, count in h["counts"]:
+            matrix[row, column[index]] += count
+    return matrix, bucket_values(np.asarray(indices), growth, min_ms)
+
+
+def _percentiles(counts: np.ndarray, values: np.ndarray, p: float) -> np.ndarray:
+    """Nearest-rank percentile of each row of bucket counts."""
+    cumulative = np.cumsum(counts, axis=-1)
+    total = cumulative[..., -1:]
+    rank = np.maximum(np.ceil(p / 100 * total), 1)
+    return values[np.argmax(cumulative >= rank, axis=-1)]
+
+
+def _resample_weights(epoch_of_round: np.ndarray, rng, samples: int) -> np.ndarray:
+    """How often each round is drawn in each resample: epochs first, rounds within."""
+    epochs = np.unique(epoch_of_round)
+    weights = np.zeros((samples, len(epoch_of_round)))
+    members = {e: np.flatnonzero(epoch_of_round == e) for e in epochs}
+    for s in range(samples):
+        for e in rng.choice(epochs, size=len(epochs)):
+            rounds = members[e]
+            weights[s, rounds] += rng.multinomial(len(rounds), np.full(len(rounds),
+                                                                        1 / len(rounds)))
+    return weights
+
+
+def tail_ratio(base: list[dict], new: list[dict], epoch_of_round: list[int], p: float,
+               level: float = 0.95, seed: int = 0,
+               samples: int = BOOTSTRAP_SAMPLES) -> TailRatio | None:
+    """NEW/BASE of the pooled p-th percentile; None without histograms to pool."""
+    if not base or len(base) != len(new) or len(base) != len(epoch_of_round):
+        return None
+    matrix, values = _dense(base + new)
+    base_rows, new_rows = matrix[:len(base)], matrix[len(base):]
+    if base_rows.sum() == 0 or new_rows.sum() == 0:
+        return None
+    base_ms = float(_percentiles(base_rows.sum(0), values, p))
+    new_ms = float(_percentiles(new_rows.sum(0), values, p))
+    rng = np.random.default_rng(seed)
+    weights = _resample_weights(np.asarray(epoch_of_round), rng, samples)
+    logs = (np.log(_percentiles(weights @ new_rows, values, p))
+            - np.log(_percentiles(weights @ base_rows, values, p)))
+    alpha = (1 - level) / 2
+    low, high = np.quantile(logs, [alpha, 1 - alpha])
+    epochs = len(set(epoch_of_round))
+    method = ("bootstrap over epochs and rounds" if epochs > 1
+              else "bootstrap over rounds (one epoch: the process level is not counted)")
+    return TailRatio(p, new_ms / base_ms, math.exp(low), math.exp(high), level, base_ms,
+                     new_ms, method)

@@ -1,0 +1,180 @@
+"""A ratio with an interval that counts both levels of A/B noise: rounds and processes.
+
+An interleaved A/B run pairs BASE and NEW round by round, which cancels the machine's drift,
+but each side is one process: its memory layout, thread placement and caches are drawn once
+and stay for the run.  Measured here, that process level moved the ratio of identical
+sides by about ±0.75 % from run to run, more than a run's round-to-round standard error,
+so an interval built from rounds alone claims a precision the next run contradicts.
+
+So a run is split into *epochs*, each with freshly started workers (start order
+alternating), and the log-ratio of round r in epoch e is modelled as
+
+    y_er = μ + b_e + ε_er,   b_e ~ (0, σ_b²) per epoch (process level),
+                              ε_er round noise (lag-1 correlated within an epoch).
+
+The estimate is the mean of the epoch means (each epoch weighs the same: its process draw
+is one sample whatever its length).  Its variance is σ_b²/K + mean within-epoch variance/K,
+estimated in one of two ways (Kalibera & Jones' multi-level design):
+
+* **this run**: the sample variance of the K epoch means over K, with K − 1 degrees of
+  freedom.  Honest but wide when K is small;
+* **pooled**: σ_b² pooled from earlier runs of the same model on the same kind of machine
+  (a dimensioning measurement, cached) and this run's epochs, plus this run's own
+  within-epoch variance, with Satterthwaite's degrees of freedom.
+
+Either way the interval's critical value is Student's t at the asked level and those
+degrees of freedom (:mod:`perfbench.stats.tdist`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from perfbench.stats.intervals import lag1_autocorrelation
+from perfbench.stats.tdist import t_two_sided
+
+#: An epoch with fewer rounds than this says nothing about its own within-epoch noise.
+MIN_EPOCH_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class ProcessVariance:
+    """σ_b² (log scale) known before this run, with the degrees of freedom it rests on."""
+
+    variance: float
+    dof: float
+    runs: int = 1
+
+
+@dataclass(frozen=True)
+class EpochSummary:
+    mean: float                 # mean log-ratio of the epoch's rounds
+    rounds: int
+    within_var: float           # variance of that mean from its rounds (lag-1 corrected)
+
+
+@dataclass(frozen=True)
+class TwoLevelRatio:
+    """NEW/BASE with its interval; ``source`` says how the process level was counted."""
+
+    ratio: float
+    low: float
+    high: float
+    level: float
+    log_mean: float
+    se: float                   # standard error of the log-ratio mean, both levels
+    dof: float
+    epochs: int
+    rounds: int
+    round_sd_pct: float         # SD of one round's log-ratio within an epoch, in %
+    process_sd_pct: float       # σ_b, in % (0 when the epochs vary no more than rounds say)
+    source: str                 # "this run" or "pooled with N earlier runs"
+
+    @property
+    def change_pct(self) -> float:
+        return 100 * (self.ratio - 1)
+
+    @property
+    def half_width_pct(self) -> float:
+        return 100 * (self.high - self.low) / 2 / self.ratio
+
+    def at(self, level: float) -> "TwoLevelRatio":
+        """The same estimate with its interval at another level."""
+        half = t_two_sided(level, self.dof) * self.se
+        return TwoLevelRatio(self.ratio, math.exp(self.log_mean - half),
+                             math.exp(self.log_mean + half), level, self.log_mean, self.se,
+                             self.dof, self.epochs, self.rounds, self.round_sd_pct,
+                             self.process_sd_pct, self.source)
+
+
+def summarize_epochs(epochs: list[list[float]]) -> list[EpochSummary]:
+    """Each usable epoch's mean and the variance of that mean from its own rounds.  The lag-1
+    correlation is pooled over epochs (centred on each epoch's mean): one epoch's few
+    dozen rounds estimate it poorly."""
+    usable = [np.asarray(e, dtype=np.float64) for e in epochs if len(e) >= MIN_EPOCH_ROUNDS]
+    if not usable:
+        return []
+    centred = np.concatenate([e - e.mean() for e in usable])
+    rho = lag1_autocorrelation(centred) if len(centred) >= 3 else 0.0
+    inflation = (1 + rho) / (1 - rho)
+    return [EpochSummary(float(e.mean()), len(e), float(e.var(ddof=1)) / len(e) * inflation)
+            for e in usable]
+
+
+def _round_sd(epochs: list[EpochSummary]) -> float:
+    """Pooled within-epoch SD of one round (undoing the /n of each epoch's variance)."""
+    dof = sum(e.rounds - 1 for e in epochs)
+    if dof <= 0:
+        return 0.0
+    return math.sqrt(sum(e.within_var * e.rounds * (e.rounds - 1) for e in epochs) / dof)
+
+
+def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
+                    prior: ProcessVariance | None = None) -> TwoLevelRatio | None:
+    """The ratio and its interval from per-epoch lists of per-round log-ratios.
+
+    None while the process level cannot be counted: fewer than two usable epochs and no
+    prior (one epoch is one draw of the process level; its spread is unknown)."""
+    summaries = summarize_epochs(epochs)
+    k = len(summaries)
+    if k == 0 or (k < 2 and prior is None):
+        return None
+    means = np.array([s.mean for s in summaries])
+    within = np.array([s.within_var for s in summaries])
+    spread = float(means.var(ddof=1)) if k >= 2 else 0.0
+    excess = spread - float(within.mean())          # this run's σ_b² (may be < 0 by chance)
+    if prior is None:
+        variance, dof, source = spread / k, k - 1.0, "this run"
+        process = max(excess, 0.0)
+    else:
+        process, variance, dof = _pooled(prior, excess, k, within, summaries)
+        source = f"pooled with {prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
+    se = math.sqrt(max(variance, 0.0))
+    mean = float(means.mean())
+    half = t_two_sided(level, dof) * se
+    rounds = sum(s.rounds for s in summaries)
+    return TwoLevelRatio(math.exp(mean), math.exp(mean - half), math.exp(mean + half),
+                         level, mean, se, dof, k, rounds, 100 * _round_sd(summaries),
+                         100 * math.sqrt(process), source)
+
+
+def _pooled(prior: ProcessVariance, excess: float, k: int, within, summaries):
+    """σ_b² pooled (weighted by degrees of freedom) from the prior and this run, and the
+    variance of the mean with Satterthwaite's degrees of freedom."""
+    run_dof = k - 1
+    process = max((prior.dof * prior.variance + run_dof * excess) / (prior.dof + run_dof), 0.0)
+    between, inside = process / k, float(within.sum()) / k / k
+    inside_dof = max(sum(s.rounds - 1 for s in summaries), 1)
+    variance = between + inside
+    if variance <= 0:
+        return process, 0.0, float(inside_dof)
+    denominator = between ** 2 / (prior.dof + run_dof) + inside ** 2 / inside_dof
+    dof = variance ** 2 / denominator if denominator > 0 else float(inside_dof)
+    return process, variance, max(dof, 1.0)
+
+
+def process_estimate(epochs: list[list[float]]) -> ProcessVariance | None:
+    """This run's own σ_b² with its degrees of freedom, for the cache (unclamped: pooling
+    clamped estimates would bias σ_b² upwards); None below two usable epochs."""
+    summaries = summarize_epochs(epochs)
+    if len(summaries) < 2:
+        return None
+    means = np.array([s.mean for s in summaries])
+    within = float(np.mean([s.within_var for s in summaries]))
+    return ProcessVariance(float(means.var(ddof=1)) - within, len(summaries) - 1.0)
+
+
+def smallest_resolvable_pct(estimate: TwoLevelRatio, threshold_pct: float,
+                            power: float = 0.9) -> float:
+    """The change this run's precision catches with ``power``, judged at its level.
+
+    A regression is called when the interval excludes 1 and the ratio is beyond the
+    threshold, i.e. when the log-mean falls below −max(c·SE, ln(1/(1 − threshold))); a true
+    change δ does so with probability ``power`` when δ = that bound + z_power·SE."""
+    critical = t_two_sided(estimate.level, estimate.dof)
+    z_power = t_two_sided(2 * power - 1, estimate.dof)
+    bound = max(critical * estimate.se, -math.log(1 - threshold_pct / 100))
+    return 100 * (1 - math.exp(-(bound + z_power * estimate.se)))

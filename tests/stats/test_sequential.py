@@ -1,0 +1,83 @@
+"""The A/B stopping rule on simulated two-level runs with known answers: false alarms,
+power, the bias that early stopping leaves in the estimate, and the rule's own logic."""
+
+import math
+
+import numpy as np
+import pytest
+
+from perfbench.stats import sequential
+from perfbench.stats.two_level import ProcessVariance
+from tests.stats import ab_model
+
+MAX_EPOCHS = 10
+
+
+def simulate(rng, true_ratio, prior=None, threshold=2.0, target=1.0, **model):
+    """One run under the rule: a look after every epoch, up to MAX_EPOCHS; returns the
+    verdict, the interval it was judged on, and the epochs it took."""
+    epochs, looks = [], []
+    while True:
+        epochs.append(ab_model.epoch(rng, true_ratio, **model))
+        looks.append(sequential.look(epochs, threshold, target, prior))
+        reason = sequential.stop_reason(looks, len(epochs))
+        if reason is not None or len(epochs) == MAX_EPOCHS:
+            result, estimate = sequential.judge(epochs, threshold, early=reason is not None,
+                                                prior=prior)
+            return result, estimate, len(epochs)
+
+
+def test_identical_sides_rarely_raise_a_false_regression():
+    """400 A/A runs: false regressions within the nominal 5 %, and the interval each was
+    judged on includes 1 in at least 95 % of runs."""
+    rng = np.random.default_rng(20261130)
+    runs = [simulate(rng, 1.0) for _ in range(400)]
+    regressions = sum(r == "regression" for r, _, _ in runs)
+    includes_one = sum(e.low <= 1 <= e.high for _, e, _ in runs)
+    assert regressions / 400 <= 0.05
+    assert includes_one / 400 >= 0.95
+
+
+def test_with_a_cached_process_level_false_regressions_stay_rare():
+    rng = np.random.default_rng(77)
+    prior = ProcessVariance(ab_model.PROCESS_SD ** 2, 30, 6)
+    runs = [simulate(rng, 1.0, prior) for _ in range(300)]
+    assert sum(r == "regression" for r, _, _ in runs) / 300 <= 0.05
+
+
+def test_a_five_percent_regression_is_caught_and_covered():
+    rng = np.random.default_rng(3)
+    runs = [simulate(rng, 0.95) for _ in range(300)]
+    assert sum(r == "regression" for r, _, _ in runs) / 300 >= 0.9
+    assert sum(e.low <= 0.95 <= e.high for _, e, _ in runs) / 300 >= 0.95
+    assert np.median([n for _, _, n in runs]) <= 6
+
+
+def test_early_stopping_leaves_little_bias_in_the_estimate():
+    """A 3 % change with a 2 % threshold is where stopping on a verdict selects extreme
+    estimates most.  With the minimum estimation sample and confirmed looks, the mean of
+    400 stopped runs' estimates is within 0.3 % of the truth (measured: -0.04 %), and each
+    run's judged interval covers it in at least 95 % of runs."""
+    rng = np.random.default_rng(12)
+    runs = [simulate(rng, 0.97) for _ in range(400)]
+    bias = math.exp(np.mean([e.log_mean for _, e, _ in runs])) / 0.97 - 1
+    assert abs(bias) < 0.003
+    assert sum(e.low <= 0.97 <= e.high for _, e, _ in runs) / 400 >= 0.95
+
+
+def test_a_decision_must_be_the_same_at_each_confirming_look():
+    enough = sequential.MIN_ESTIMATE_EPOCHS
+    assert sequential.stop_reason(["precise", "regression"], enough) is None
+    assert sequential.stop_reason([None, "regression"], enough) is None
+    assert sequential.stop_reason(["regression", "regression"], enough) == "regression"
+    assert sequential.stop_reason(["no change", "no change"], enough - 1) is None
+
+
+def test_an_early_or_interrupted_stop_is_judged_at_the_interim_level():
+    assert sequential.judged_level(early=True) == sequential.INTERIM_LEVEL == 0.99
+    assert sequential.judged_level(early=False) == sequential.FINAL_LEVEL == 0.95
+    rng = np.random.default_rng(8)
+    epochs = ab_model.run(rng, 0.99, 4)
+    _, interim = sequential.judge(epochs, 2.0, early=True)
+    _, final = sequential.judge(epochs, 2.0, early=False)
+    assert interim.level == 0.99 and interim.half_width_pct > final.half_width_pct

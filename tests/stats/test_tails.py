@@ -1,0 +1,56 @@
+"""Pooled latency-percentile ratios and their bootstrap over epochs and rounds."""
+
+import math
+
+import numpy as np
+import pytest
+
+from perfbench.stats.tails import tail_ratio
+
+GROWTH, MIN_MS = 1.01, 0.001
+
+
+def _hist(latencies_ms) -> dict:
+    counts = {}
+    for x in latencies_ms:
+        i = int(math.floor(math.log(x / MIN_MS) / math.log(GROWTH)))
+        counts[i] = counts.get(i, 0) + 1
+    return {"growth": GROWTH, "min_ms": MIN_MS, "counts": sorted(counts.items())}
+
+
+def test_pooled_p99_is_not_a_mean_of_block_maxima():
+    """20-request blocks: each block's "p99" is its maximum, about the 97.5th percentile.
+    Pooled over 50 blocks, the p99 is the 10th largest of 1,000 latencies, close to the
+    true p99 (exp(0.3 · 2.326) = 2.01 for this lognormal) where block maxima are not."""
+    rng = np.random.default_rng(0)
+    blocks = [rng.lognormal(0, 0.3, 20) for _ in range(50)]
+    pooled = np.sort(np.concatenate(blocks))
+    expected = pooled[math.ceil(0.99 * 1000) - 1]
+    base = [_hist(b) for b in blocks]
+    new = [_hist(b * 1.10) for b in blocks]
+    tail = tail_ratio(base, new, [i // 10 for i in range(50)], 99.0)
+    assert tail.base_ms == pytest.approx(expected, rel=0.006)
+    true_p99 = math.exp(0.3 * 2.3263)
+    assert abs(tail.base_ms - true_p99) < abs(np.mean([b.max() for b in blocks]) - true_p99)
+    assert tail.ratio == pytest.approx(1.10, rel=0.011)
+    assert tail.low <= tail.ratio <= tail.high
+
+
+def test_epoch_level_shifts_widen_the_interval():
+    """Same rounds, but NEW's latency shifts by epoch (a process-level effect): resampling
+    epochs sees that spread; a single epoch cannot (and says so)."""
+    rng = np.random.default_rng(1)
+    base = [_hist(rng.lognormal(0, 0.2, 200)) for _ in range(40)]
+    shifts = np.repeat([0.95, 1.05, 0.97, 1.03], 10)
+    new = [_hist(rng.lognormal(0, 0.2, 200) * s) for s in shifts]
+    by_epoch = tail_ratio(base, new, list(np.repeat([0, 1, 2, 3], 10)), 50.0)
+    one_epoch = tail_ratio(base, new, [0] * 40, 50.0)
+    assert by_epoch.half_width_pct > one_epoch.half_width_pct
+    assert "epochs and rounds" in by_epoch.method and "not counted" in one_epoch.method
+
+
+def test_nothing_to_pool_gives_none():
+    assert tail_ratio([], [], [], 99.0) is None
+    with pytest.raises(ValueError):
+        tail_ratio([_hist([1.0])], [{"growth": 1.02, "min_ms": MIN_MS, "counts": [[1, 1]]}],
+                   [0], 50.0)

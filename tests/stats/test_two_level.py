@@ -1,0 +1,102 @@
+"""The two-level A/B interval: hand-checked arithmetic, and coverage on simulated runs
+with a known ratio (tests/stats/ab_model.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from perfbench.stats.paired import paired_ratio
+from perfbench.stats.two_level import (ProcessVariance, process_estimate,
+                                       smallest_resolvable_pct, two_level_ratio)
+from tests.stats import ab_model
+
+
+def test_hand_computed_interval_from_epoch_means():
+    """Three epochs of constant rounds: the interval is the t-interval of the three epoch
+    means (2 dof), whatever the rounds."""
+    epochs = [[math.log(0.97)] * 5, [math.log(0.99)] * 5, [math.log(0.98)] * 5]
+    estimate = two_level_ratio(epochs, 0.95)
+    means = np.log([0.97, 0.99, 0.98])
+    se = means.std(ddof=1) / math.sqrt(3)
+    assert estimate.ratio == pytest.approx(math.exp(means.mean()))
+    assert estimate.dof == 2 and estimate.epochs == 3 and estimate.rounds == 15
+    assert math.log(estimate.high) - math.log(estimate.ratio) == pytest.approx(4.302653 * se)
+    assert estimate.round_sd_pct == 0 and estimate.process_sd_pct == pytest.approx(100 * means.std(ddof=1))
+    assert estimate.source == "this run"
+
+
+def test_one_epoch_has_no_interval_without_a_prior():
+    rng = np.random.default_rng(1)
+    one = ab_model.run(rng, 1.0, 1)
+    assert two_level_ratio(one) is None
+    with_prior = two_level_ratio(one, prior=ProcessVariance(0.0075 ** 2, 30, 5))
+    assert with_prior is not None and with_prior.source == "pooled with 5 earlier runs"
+    assert two_level_ratio([[0.0, 0.1]] * 3) is None            # epochs too short to use
+
+
+def test_pooled_variance_is_satterthwaite_weighted():
+    """With a prior, the variance is σ_b²/K + mean within/K; a larger prior widens it."""
+    rng = np.random.default_rng(2)
+    epochs = ab_model.run(rng, 1.0, 3)
+    small = two_level_ratio(epochs, prior=ProcessVariance(1e-6, 100))
+    large = two_level_ratio(epochs, prior=ProcessVariance(1e-3, 100))
+    assert large.half_width_pct > small.half_width_pct
+    within_dof = sum(len(e) - 1 for e in epochs)
+    assert small.dof == pytest.approx(within_dof)            # σ_b² pooled to 0: rounds only
+    assert 2 <= large.dof <= 100 + 2 + within_dof
+
+
+def _coverage(rng, runs: int, epochs: int, level: float, prior=None) -> float:
+    hits = 0
+    for _ in range(runs):
+        estimate = two_level_ratio(ab_model.run(rng, 0.96, epochs), level, prior)
+        hits += estimate.low <= 0.96 <= estimate.high
+    return hits / runs
+
+
+def test_two_level_interval_covers_the_true_ratio():
+    """400 simulated runs of 6 epochs: the 95 % interval covers 0.96 in ~95 % of them."""
+    assert _coverage(np.random.default_rng(20261130), 400, 6, 0.95) >= 0.92
+
+
+def test_pooled_with_a_cached_process_level_also_covers():
+    prior = ProcessVariance(ab_model.PROCESS_SD ** 2, 40, 8)
+    assert _coverage(np.random.default_rng(11), 400, 3, 0.95, prior) >= 0.92
+
+
+def test_round_level_interval_alone_undercovers():
+    """Why the epochs: an interval from rounds alone (one process pair per run) misses
+    the true ratio far more often than 5 % when the process level is real."""
+    rng = np.random.default_rng(5)
+    hits = 0
+    for _ in range(300):
+        estimate = paired_ratio(ab_model.epoch(rng, 0.96, rounds=240))
+        hits += estimate.low <= 0.96 <= estimate.high
+    assert hits / 300 < 0.85
+
+
+def test_process_estimate_recovers_sigma_b_on_average():
+    rng = np.random.default_rng(9)
+    estimates = [process_estimate(ab_model.run(rng, 1.0, 6)).variance for _ in range(300)]
+    assert math.sqrt(max(np.mean(estimates), 0)) == pytest.approx(ab_model.PROCESS_SD, rel=0.25)
+    assert process_estimate(ab_model.run(rng, 1.0, 1)) is None
+
+
+def test_smallest_resolvable_change_has_the_stated_power():
+    """Simulate a change of exactly the stated size: about 90 % of runs call it."""
+    from perfbench.stats.paired import verdict
+    rng = np.random.default_rng(4)
+    reference = two_level_ratio(ab_model.run(rng, 1.0, 6))
+    size = smallest_resolvable_pct(reference, 2.0)
+    assert size > 2.0
+    true_ratio = 1 - size / 100
+    se = reference.se
+    caught = 0
+    for _ in range(2000):            # the estimator's law at that SE and dof, directly
+        mean = math.log(true_ratio) + se * rng.standard_t(reference.dof)
+        half = (math.log(reference.high) - math.log(reference.low)) / 2
+        class E:
+            ratio, low, high = math.exp(mean), math.exp(mean - half), math.exp(mean + half)
+        caught += verdict(E, 2.0) == "regression"
+    assert caught / 2000 == pytest.approx(0.90, abs=0.03)
