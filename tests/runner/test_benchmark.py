@@ -169,3 +169,19 @@ def test_driver_bound_check_is_wired_into_the_result(tiny_ir, fake_clock, monkey
     check = next(c for c in result.checks if c.name == "driver_cpu_share")
     assert check.ok is not fires
     assert any("--requests N" in w for w in result.warnings) is fires
+
+
+def test_blocks_merge_their_drivers_cpu_time_only_when_each_measured_it():
+    """An interleaved point's share is its blocks' CPU over their summed durations; one
+    block without the figure leaves it unknown rather than understated."""
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.measure.windows import Measurement
+    from perfbench.runner.benchmark import merge_blocks
+
+    def block(cpu):
+        recorder = LatencyRecorder()
+        recorder.pending.extend([1.0, 2.0])
+        recorder.flush()
+        return Measurement(0.5, 2, recorder, (), "time", driver_cpu_s=cpu)
+    assert merge_blocks([(0.0, block(0.2)), (1.0, block(0.3))], "time").driver_cpu_s == 0.5
+    assert merge_blocks([(0.0, block(0.2)), (1.0, block(None))], "time").driver_cpu_s is None
