@@ -20,7 +20,7 @@ from rich.text import Text
 from perfbench.measure.windows import Progress
 from perfbench.stats.drift import drift_pct
 from perfbench.stats.intervals import mean_ci, window_rates
-from perfbench.tracking.history import sparkline
+from perfbench.reporters.sparkline import sparkline
 
 BAR_WIDTH = 30
 SPARK_WINDOWS = 24

@@ -9,11 +9,21 @@ per window tick.
 
 Latency is OpenVINO's own ``request.latency``: from just before the request is started to
 its completion callback, so time queued inside the plugin counts.
+
+The closed loop also records the CPU time of its own thread over the measured window
+(``Measurement.driver_cpu_s``): when that thread is busy most of the time, the FPS is
+bounded by the Python driver, not by the runtime (``system.checks``).  That one thread is
+all the Python there is per request: ``AsyncInferQueue``'s default completion callbacks are
+C++ that push the idle handle and notify, without taking the GIL, and this loop sets no
+Python callback.  Its time includes the once-per-window work (live view, monitor sample,
+stop rule) it does between requests, which costs the inference just as much.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from typing import Callable
 
 import openvino as ov
@@ -23,6 +33,10 @@ from perfbench.measure import windows
 from perfbench.measure.recorder import LatencyRecorder
 from perfbench.measure.windows import (WINDOW_S, Measurement, StopLimits, WindowHook,
                                        WindowTracker, deadline_of, finish)
+
+#: CPU seconds of the calling thread: the measuring thread's own cost (tests replace it).
+thread_cpu = time.thread_time
+
 
 def make_pool(compiled: ov.CompiledModel, size: int,
               tensors: list[dict[str, ov.Tensor]]) -> ov.AsyncInferQueue:
@@ -98,7 +112,7 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     turns = [0] * len(requests)
     max_starts = limits.iterations or 2**62
     starts = 0
-    t0 = clock()
+    t0, cpu0 = clock(), thread_cpu()
     tracker = WindowTracker(recorder, t0, limits, on_window)
     deadline, next_tick = t0 + deadline_of(limits), t0 + WINDOW_S
     while True:
@@ -120,18 +134,21 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
             turns[idle] += 1
             start(feeds[idle][turns[idle] % len(feeds[idle])], None)
         starts += 1
-    return _drain(queue, requests, in_flight, recorder, tracker, limits, starts)
+    return _drain(queue, requests, in_flight, recorder, tracker, limits, starts, cpu0)
 
 
-def _drain(queue, requests, in_flight, recorder, tracker, limits, starts) -> Measurement:
-    """Wait for the requests still running; they count, in the window they end in."""
+def _drain(queue, requests, in_flight, recorder, tracker, limits, starts,
+           cpu0: float) -> Measurement:
+    """Wait for the requests still running; they count, in the window they end in.  The
+    thread's CPU time is read with the window's end, before the final bookkeeping."""
     queue.wait_all()
-    t_end = windows.clock()
+    t_end, cpu_end = windows.clock(), thread_cpu()
     for idle, busy in enumerate(in_flight):
         if busy:
             recorder.pending.append(requests[idle].latency)
     tracker.close_window(t_end, final=True)
-    return finish(recorder, tracker, t_end - tracker.t0, limits, starts)
+    measured = finish(recorder, tracker, t_end - tracker.t0, limits, starts)
+    return dataclasses.replace(measured, driver_cpu_s=cpu_end - cpu0)
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,

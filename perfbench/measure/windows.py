@@ -34,6 +34,8 @@ class Measurement:
     windows: tuple[Window, ...]
     stop_reason: str            # "time", "iterations", "stable" or "interrupted"
     issue_delays: LatencyRecorder | None = None   # server scenario: the generator's lateness
+    #: CPU time of the thread that drove the requests over the window (closed loop only)
+    driver_cpu_s: float | None = None
 
     @property
     def latency(self) -> LatencyStats:

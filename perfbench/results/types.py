@@ -82,6 +82,14 @@ def steady_windows(windows) -> list:
     return list(windows[1:-1]) if len(windows) >= 3 else list(windows)
 
 
+def cpu_share(cpu_s: float | None, wall_s: float) -> float | None:
+    """CPU time over wall time, in cores (1.0: one core busy all the time); None when not
+    measured or the window has no length.  The driver-bound check's one definition."""
+    if cpu_s is None or wall_s <= 0:
+        return None
+    return cpu_s / wall_s
+
+
 @dataclass(frozen=True)
 class LatencyStats:
     """Latency summary in milliseconds; ``exact`` is False when drawn from the histogram."""
@@ -269,6 +277,9 @@ class BenchmarkResult:
     quantization: dict | None = None
     #: The machine: CPU, cores, ISA features, memory, devices, hardware class (or label).
     host: dict | None = None
+    #: CPU seconds of the thread that drove the requests, over the measured window(s);
+    #: None where not measured (sync, server, files written before it was recorded).
+    driver_cpu_s: float | None = None
 
     @property
     def images(self) -> int:
@@ -286,6 +297,11 @@ class BenchmarkResult:
         if not values:
             return None
         return sum(f * d for f, d in values) / sum(d for _, d in values)
+
+    @property
+    def driver_cpu_share(self) -> float | None:
+        """The measuring thread's CPU time per second of the measured window(s), in cores."""
+        return cpu_share(self.driver_cpu_s, self.duration_s)
 
     @property
     def effective_gflops(self) -> float:
@@ -324,6 +340,7 @@ class BenchmarkResult:
                 "first_inference_ms": self.first_inference_ms,
                 "warmup_inferences": self.warmup_inferences,
                 "latency_ms": self.latency.to_dict(),
+                **self._driver_dict(),
             },
             "precision": self.precision.to_dict() if self.precision else None,
             "trials": [asdict(t) for t in self.trials],
@@ -338,6 +355,12 @@ class BenchmarkResult:
             "warnings": list(self.warnings),
             **self._added_later(),
         }
+
+    def _driver_dict(self) -> dict:
+        """The driver's CPU figures, written only when measured (older files unchanged)."""
+        if self.driver_cpu_s is None:
+            return {}
+        return {"driver_cpu_s": self.driver_cpu_s, "driver_cpu_share": self.driver_cpu_share}
 
     def _added_later(self) -> dict:
         """Blocks newer than the first version-1 files, written only when present, so a
@@ -385,7 +408,9 @@ class BenchmarkResult:
             roofline=data.get("roofline"), load=data.get("load"),
             warnings=tuple(data.get("warnings") or ()),
             executed_precision=data.get("executed_precision"),
-            quantization=data.get("quantization"), host=data.get("host"), **_records(data))
+            quantization=data.get("quantization"), host=data.get("host"),
+            driver_cpu_s=_number(results, "driver_cpu_s", "results", optional=True),
+            **_records(data))
         _check_derived(result, results)
         return result
 
@@ -400,7 +425,10 @@ def _records(data: dict) -> dict:
 
 
 def _check_derived(result: BenchmarkResult, stored: dict) -> None:
-    for key, value in (("fps", result.fps), ("effective_gflops", result.effective_gflops)):
+    derived = [("fps", result.fps), ("effective_gflops", result.effective_gflops)]
+    if result.driver_cpu_share is not None:
+        derived.append(("driver_cpu_share", result.driver_cpu_share))
+    for key, value in derived:
         kept = _number(stored, key, "results")
         if not math.isclose(kept, value, rel_tol=1e-6, abs_tol=1e-9):
             raise SchemaError(f"results.{key} is {kept!r:.20} but the file's own counts give "

@@ -37,7 +37,7 @@ from perfbench.system.monitor import SystemMonitor
 from perfbench.measure.peak import measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
-                                    Trial, Window)
+                                    Trial, Window, cpu_share)
 from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
                         window_rates)
 
@@ -285,8 +285,10 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     windows = tuple(dataclasses.replace(w, trial=i)
                     for i, r in enumerate(runs) for w in r.measured.windows)
     precision = _precision(runs, trials, recorder, batch, config)
-    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms)
     duration = sum(r.measured.duration_s for r in runs)
+    driver_cpu = _driver_cpu([r.measured for r in runs])
+    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms,
+                        cpu_share(driver_cpu, duration))
     completed = sum(r.measured.completed for r in runs)
     load = _load_summary(config, recorder, completed, duration, latency,
                          [r.measured.issue_delays for r in runs])
@@ -307,8 +309,16 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         trials=tuple(trials), precision=precision, system=system, checks=tuple(checks),
         layers=layers, load=load, warnings=tuple(warnings),
         executed_precision=session.executed or None, quantization=prepared.quantization,
-        host=describe_host(core.available_devices, ov.get_version(), config.label))
+        host=describe_host(core.available_devices, ov.get_version(), config.label),
+        driver_cpu_s=driver_cpu)
     return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
+
+
+def _driver_cpu(measured: list[Measurement]) -> float | None:
+    """The driving thread's CPU seconds over every measured window, or None unless each
+    window measured it (a partial sum over the whole duration would understate it)."""
+    times = [m.driver_cpu_s for m in measured]
+    return None if not times or None in times else sum(times)
 
 
 def _warnings(checks, precision: Precision, load: dict, session: Session,
@@ -351,7 +361,8 @@ def merge_blocks(blocks: list[tuple[float, Measurement]], stop_reason: str) -> M
                               latency.median, latency.p90, latency.p99))
     recorder = LatencyRecorder.pooled([block.recorder for _, block in blocks])
     return Measurement(sum(b.duration_s for _, b in blocks), sum(b.completed for _, b in blocks),
-                       recorder, tuple(windows), stop_reason)
+                       recorder, tuple(windows), stop_reason,
+                       driver_cpu_s=_driver_cpu([b for _, b in blocks]))
 
 
 def result_of_blocks(core, config: BenchmarkConfig, prepared: PreparedModel, session: Session,

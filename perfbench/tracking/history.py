@@ -334,15 +334,3 @@ def trend(points: list[Point], threshold_pct: float = 5.0) -> list[StepChange]:
     values = [p.value for p in points]
     return [StepChange(i, points[i], before, after, 100 * (after / before - 1))
             for i, before, after in step_changes(values, threshold_pct)]
-
-
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float]) -> str:
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = high - low or 1.0
-    return "".join(_BARS[min(int((v - low) / span * len(_BARS)), len(_BARS) - 1)]
-                   for v in values)

@@ -8,7 +8,7 @@ import sys
 from rich.console import Console
 
 from perfbench.cli.live import LiveDisplay, bar
-from perfbench.tracking.history import sparkline
+from perfbench.reporters.sparkline import sparkline
 from perfbench.measure.windows import Progress
 from perfbench.results.types import Window
 from tests.processes import checkout_env

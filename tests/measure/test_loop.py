@@ -130,3 +130,28 @@ def test_windows_carry_their_own_percentiles(compiled, fake_clock):
     for window in result.windows:
         assert result.latency.min <= window.latency_median_ms <= window.latency_p90_ms \
                 <= window.latency_p99_ms <= result.latency.max
+
+
+def test_closed_loop_records_its_threads_cpu_time(compiled):
+    """A real run: the driving thread's CPU time is measured over the window, and can be
+    neither negative nor (one thread) much more than the window's length."""
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    result = measure_async(queue, StopLimits(time_s=None, iterations=200))
+    assert result.driver_cpu_s is not None
+    assert 0 < result.driver_cpu_s / result.duration_s < 1.5
+
+
+def test_driver_cpu_time_is_read_at_the_windows_ends(compiled, monkeypatch):
+    """An injected CPU clock: start and end of the window are read once each, so the
+    figure is exactly their difference (no per-request work added to the loop)."""
+    readings = iter([10.0, 13.5])
+    monkeypatch.setattr("perfbench.measure.loop.thread_cpu", lambda: next(readings))
+    queue = _pool(compiled, 2)
+    warm_up(queue, 0)
+    assert measure_async(queue, StopLimits(None, 40)).driver_cpu_s == 3.5
+
+
+def test_sync_loop_does_not_claim_a_driver_share(compiled):
+    queue = _pool(compiled, 1)
+    assert measure_sync(queue[0], StopLimits(None, 5)).driver_cpu_s is None

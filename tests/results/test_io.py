@@ -47,3 +47,17 @@ def test_damaged_fields_are_named(tmp_path, edit, message):
     path.write_text(json.dumps(document))
     with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load(str(path))
+
+
+def test_the_drivers_cpu_figures_round_trip_and_are_checked(tiny_ir, tmp_path):
+    from perfbench import BenchmarkConfig, run
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=50))
+    document = json.loads(json_report.render(result))
+    assert document["results"]["driver_cpu_s"] == result.driver_cpu_s
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    assert load(str(path)).driver_cpu_share == result.driver_cpu_share
+    document["results"]["driver_cpu_share"] = 0.01
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError, match="results.driver_cpu_share is 0.01"):
+        load(str(path))

@@ -147,3 +147,41 @@ def test_live_progress_counts_images_not_requests(tiny_ir):
     window = seen[-1].last_window
     line = LiveDisplay(Console(), enabled=False).describe(seen[-1])
     assert f"{2 * window.completed / (window.end_s - window.start_s):,.1f} FPS" in line
+
+
+def test_a_real_run_records_its_drivers_cpu_share(tiny_ir):
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.5, requests=2))
+    assert result.driver_cpu_s is not None and 0 < result.driver_cpu_share < 1.5
+    check = next(c for c in result.checks if c.name == "driver_cpu_share")
+    assert check.value == round(result.driver_cpu_share, 3)
+    figures = result.to_dict()["results"]
+    assert figures["driver_cpu_share"] == result.driver_cpu_s / result.duration_s
+
+
+@pytest.mark.parametrize("share,fires", [(0.95, True), (0.5, False)])
+def test_driver_bound_check_is_wired_into_the_result(tiny_ir, fake_clock, monkeypatch, share,
+                                                    fires):
+    """A CPU clock injected as a fixed share of the (fake) wall clock makes the thread look
+    that busy whatever the machine: the check, and its warning, follow from it."""
+    monkeypatch.setattr("perfbench.measure.loop.thread_cpu", lambda: share * fake_clock.now)
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.3, repeat=2))
+    assert result.driver_cpu_share == pytest.approx(share, rel=1e-9)
+    check = next(c for c in result.checks if c.name == "driver_cpu_share")
+    assert check.ok is not fires
+    assert any("--requests N" in w for w in result.warnings) is fires
+
+
+def test_blocks_merge_their_drivers_cpu_time_only_when_each_measured_it():
+    """An interleaved point's share is its blocks' CPU over their summed durations; one
+    block without the figure leaves it unknown rather than understated."""
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.measure.windows import Measurement
+    from perfbench.runner.benchmark import merge_blocks
+
+    def block(cpu):
+        recorder = LatencyRecorder()
+        recorder.pending.extend([1.0, 2.0])
+        recorder.flush()
+        return Measurement(0.5, 2, recorder, (), "time", driver_cpu_s=cpu)
+    assert merge_blocks([(0.0, block(0.2)), (1.0, block(0.3))], "time").driver_cpu_s == 0.5
+    assert merge_blocks([(0.0, block(0.2)), (1.0, block(None))], "time").driver_cpu_s is None

@@ -54,3 +54,36 @@ def test_steal_is_measured_over_the_span():
     monitor.begin()
     monitor.end()
     assert monitor.summarize().cpu_steal_pct >= 0.0
+
+
+def _driver_check(cpu_s, wall_s):
+    from perfbench.results.types import cpu_share
+    from perfbench.system.checks import driver_bound
+    return driver_bound(cpu_share(cpu_s, wall_s))
+
+
+def test_driver_bound_rule_on_injected_cpu_times():
+    """The measuring thread's CPU seconds over the window's wall seconds: at 80 % of one
+    core or more, the FPS is the Python driver's, and the check says what to do."""
+    below = _driver_check(7.9, 10.0)
+    assert below.ok and below.value == 0.79 and below.message == ""
+    at = _driver_check(8.0, 10.0)
+    assert not at.ok and at.value == 0.8 and at.threshold == 0.8
+    assert "--requests N" in at.message and "perfbench sweep --requests" in at.message
+    assert "80 % of a core" in at.message
+    above = _driver_check(9.9, 10.0)
+    assert not above.ok and "99 %" in above.message
+
+
+def test_driver_bound_passes_unmeasured_or_on_an_empty_window():
+    for cpu_s, wall_s in ((0.5, 0.0), (None, 10.0)):
+        check = _driver_check(cpu_s, wall_s)
+        assert check.ok and check.value is None and check.name == "driver_cpu_share"
+
+
+def test_run_checks_includes_the_driver_bound_check():
+    latency = summarize(range(1, 20_001))
+    checks = run_checks(SystemSummary(seconds=10), None, latency, 1.0, driver_share=0.93)
+    assert set(_failed(checks)) == {"driver_cpu_share"}
+    quiet = run_checks(SystemSummary(seconds=10), None, latency, 1.0)
+    assert next(c for c in quiet if c.name == "driver_cpu_share").value is None

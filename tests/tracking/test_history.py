@@ -83,12 +83,6 @@ def test_two_steps():
     assert [i for i, _, _ in history.step_changes(values)] == [6, 12]
 
 
-def test_sparkline():
-    assert history.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
-    assert history.sparkline([5, 5]) == "▁▁"
-    assert history.sparkline([]) == ""
-
-
 def test_history_command_shows_step_with_commit(tmp_path, monkeypatch, capsys):
     db = str(tmp_path / "h.db")
     for i, fps in enumerate([100, 101, 99, 100, 100, 80, 81, 79, 80, 80]):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 
 from perfbench.reporters.consoles import report_console
+from perfbench.reporters.sparkline import sparkline
 from rich.table import Table
 
 from perfbench.results.metrics import METRICS
-from perfbench.tracking.history import (ABRow, Point, ab_series, series, sparkline, trend,
+from perfbench.tracking.history import (ABRow, Point, ab_series, series, trend,
                                         version_changes)
 
 MAX_POINTS = 40
