@@ -134,7 +134,12 @@ def _ratio_text(ratio: dict | None) -> str:
 
 
 def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
+    if conclusions.get("withheld"):
+        console.print(f"[yellow]recommendations withheld[/]: {conclusions['withheld']}",
+                      highlight=False)
     for name, pick in conclusions["recommendations"].items():
+        if pick is None and conclusions.get("withheld"):
+            continue
         if pick is None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue

@@ -146,12 +146,21 @@ class Sweep:
         return gain
 
     def conclusions(self) -> dict:
-        """Pareto frontier, recommendations and machines needed, from the finished points."""
+        """Pareto frontier, recommendations and machines needed, from the finished points.
+
+        An incomplete sweep (the budget skipped points, or left too few rounds) recommends
+        nothing: a best among the points it happened to measure is not the grid's best,
+        and ``withheld`` says why."""
         done = self.summaries()
         baseline = next((s for s in done if s.key == "default"), None)
         ratio_low = self._ratio_low if self.mode == "interleaved" else unpaired_ratio_low
         picks = recommend(done, baseline, self.spec.sla_ms, self.spec.sla_percentile,
                           ratio_low)
+        if self.status == "incomplete":
+            return {"pareto": pareto(done), "recommendations": dict.fromkeys(picks),
+                    "withheld": f"sweep incomplete: {self.note}", "vs_default":
+                    self.versus_default(), "precision_gains": self.precision_gains(),
+                    "sizing": None}
         versus = self.versus_default()
         for pick in picks.values():
             if pick is not None and pick["key"] in versus:

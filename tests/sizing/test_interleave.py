@@ -229,3 +229,69 @@ def test_precision_gains_of_a_sequential_sweep_come_from_each_points_interval():
     assert gain["fps_ratio"]["ci95_high"] == pytest.approx(fps / base * math.exp(spread))
     assert spread == pytest.approx(math.hypot(math.log(1.03), math.log(1.02)))
     assert gain["p99_ratio"]["ratio"] == pytest.approx(bf16.latency.p99 / f32.latency.p99)
+
+
+def test_a_step_failing_after_some_rounds_still_saves_them(tiny_ir):
+    """A late failure (here the round callback) used to skip ``save``: every round lost."""
+    saved = []
+
+    def fail_late(index, total, sweep):
+        if index == 2:
+            raise RuntimeError("display broke")
+    with pytest.raises(RuntimeError, match="display broke"):
+        run_interleaved(_spec(tiny_ir, point_time_s=60.0), saved.append, fail_late)
+    (sweep,) = saved
+    document = sweep.to_dict()
+    assert document["status"] == "failed" and len(document["rounds"]) == 3
+    assert "failed after 3 rounds: display broke" in document["note"]
+    assert _workers() == []
+
+
+def _side_failing(key: str, probe: bool):
+    """Real workers; the one for ``key`` dies at its probe block (``probe``) or when asked
+    for its result, as a crashed worker would."""
+    from perfbench.runner.ab import Side
+
+    class Failing(Side):
+        def block(self, seconds, warmup, record=True):
+            if self.label == key and probe and not record:
+                self.process.kill()
+            return super().block(seconds, warmup, record)
+
+        def result(self, interrupted):
+            if self.label == key and not probe:
+                self.process.kill()
+            return super().result(interrupted)
+    return Failing
+
+
+@pytest.mark.parametrize("probe", [True, False], ids=["probe block", "result"])
+def test_a_worker_failing_its_probe_or_result_fails_only_its_point(tiny_ir, probe):
+    saved = []
+    sweep = run_interleaved(_spec(tiny_ir, point_time_s=1.0), saved.append,
+                            side=_side_failing("requests=2", probe))
+    status = {p.key: p.status for p in sweep.points}
+    assert status == {"default": "done", "requests=1": "done", "requests=2": "failed"}
+    assert "worker died" in sweep.points[2].reason
+    assert saved == [sweep] and sweep.status == "complete" and _workers() == []
+
+
+def test_a_budget_that_cuts_the_rounds_short_says_so_and_recommends_nothing(tiny_ir):
+    """On a clock that moves 1 s a read, a 2 s budget stops after the first round (the
+    next would end at 4 s): 1 round of at least 10 decides nothing."""
+    from rich.console import Console
+    from perfbench.reporters.sweep_report import render
+    from tests.models import FakeClock
+    sweep = run_interleaved(_spec(tiny_ir, budget_s=2.0), save_to(None),
+                            clock=FakeClock(1.0))
+    assert len(sweep.rounds) == 1 and sweep.status == "incomplete"
+    assert sweep.note.startswith("budget reached after 1 of ")
+    assert f"fewer than {MIN_ROUNDS} rounds" in sweep.note
+    conclusions = sweep.conclusions()
+    assert all(pick is None for pick in conclusions["recommendations"].values())
+    assert conclusions["sizing"] is None and sweep.note in conclusions["withheld"]
+    console = Console(record=True, width=200)
+    render(sweep, console)
+    text = console.export_text()
+    assert "Sweep (incomplete" in text and sweep.note in text
+    assert "best throughput" not in text and "withheld" in text
