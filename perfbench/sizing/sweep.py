@@ -359,7 +359,9 @@ def _budget_cap(sweep: Sweep, point: Point, index: int) -> bool:
 
 
 def save_to(path: str | None) -> Callable[[Sweep], None]:
+    """Write the sweep after every point to a file; to stdout (``-``) only once it has
+    ended, so that stdout holds exactly one JSON document."""
     def save(sweep: Sweep) -> None:
-        if path:
+        if path and (path != "-" or sweep.status != "running"):
             write_json(path, sweep.to_dict())
     return save

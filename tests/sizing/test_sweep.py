@@ -164,7 +164,7 @@ def test_rate_search_finds_the_known_answer_of_a_queue():
     assert found["trials"][0]["passed"] is False                       # 945/s is over
     assert found["trials"][-1]["note"] == "confirm" and found["trials"][-1]["passed"]
     impossible = search_rate(_queue_probe(1000.0), 1000.0, sla_ms=1.0, steps=5)
-    assert impossible["rate"] == 0.0 and impossible["status"] == "complete"
+    assert impossible["rate"] is None and impossible["status"] == "complete"
 
 
 def test_one_noisy_probe_at_the_edge_is_not_the_answer():
@@ -204,7 +204,7 @@ def test_a_stop_ends_the_search_with_what_it_found():
         stop.set()
         return Probe(0.0, 0.0, interrupted=True)
     found = search_rate(probe, 100.0, 5.0, steps=6, stop_event=stop)
-    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] == 0.0
+    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] is None
 
 
 def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp_path):
