@@ -134,6 +134,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     option_flags = {k: getattr(args, k) for k in SPEC_OPTIONS if getattr(args, k) is not None}
     settings = _run_settings(args, skip=GRID_KEYS + tuple(SPEC_OPTIONS) + ("scenario",))
     spec, server = build_spec(args.profile, grid_flags, option_flags, settings, args.scenario)
+    if server and (args.csv or args.plot):
+        raise UsageError(f"{'--csv' if args.csv else '--plot'}: a server-scenario rate search "
+                         "has no grid of points to write; use --json")
     for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
         if path is not None:
             check_writable(path, flag)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write
+from perfbench.reporters.numbers import readable
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
 
@@ -80,36 +81,57 @@ def _fmt(value, spec: str) -> str:
 
 
 def render(sweep: Sweep, console: Console) -> None:
+    """The table, then the sweep's note and a reason every row shares, once each, then the
+    conclusions.  Latencies keep about four significant figures, in ms."""
     spec, conclusions = sweep.spec, sweep.conclusions()
     label = f"p{spec.sla_percentile:g}"
     paired = sweep.mode == "interleaved"
-    versus = conclusions["vs_default"]
     title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
     if paired:
         title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
     table = Table(title=title, title_justify="left")
     columns = ["", "point", "FPS ± CI"] + (["vs default (paired 95 %)"] if paired else []) + \
-        ["p50", "p90", "p99", "GFLOP/s", "CPU %", "note"]
+        ["p50 (ms)", "p90 (ms)", "p99 (ms)", "GFLOP/s", "CPU %", "note"]
     for column in columns:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
+    shared = _shared_reason(sweep.points)
     for point in sweep.points:
-        row = _row(point, sweep, conclusions["pareto"])
-        star = "★" if row["on_pareto_frontier"] else ""
-        ci = ""
-        if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
-            ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
-        note = point.status if point.status != "done" else ""
-        if row["satisfies_constraints"] is False:
-            note = f"over {spec.sla_ms:g} ms"
-        reason = point.reason.split(" (")[0]   # details stay in JSON/CSV
-        note = ": ".join(x for x in (note, reason) if x)
-        paired_cell = [_versus_cell(versus.get(point.key), point.key)] if paired else []
-        table.add_row(star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci,
-                      *paired_cell, _fmt(row["latency_p50_ms"], ".2f"), _fmt(row["latency_p90_ms"], ".2f"),
-                      _fmt(row["latency_p99_ms"], ".2f"), _fmt(row["effective_gflops"], ",.0f"),
-                      _fmt(row["cpu_pct"], ".0f"), note)
+        table.add_row(*_table_row(point, sweep, conclusions, shared))
     console.print(table)
+    for note in (shared, "" if conclusions.get("withheld") else sweep.note):
+        if note:
+            console.print(f"note: {note}", highlight=False)
     _print_conclusions(conclusions, label, console)
+
+
+def _shared_reason(points: list[Point]) -> str:
+    """The reason every point gives (an interleaved sweep's rounds), said once, not per row."""
+    reasons = {p.reason for p in points}
+    return reasons.pop() if len(points) > 1 and len(reasons) == 1 else ""
+
+
+def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> list[str]:
+    row = _row(point, sweep, conclusions["pareto"])
+    star = "★" if row["on_pareto_frontier"] else ""
+    ci = ""
+    if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
+        ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
+    note = point.status if point.status != "done" else ""
+    if row["satisfies_constraints"] is False:
+        note = f"over {sweep.spec.sla_ms:g} ms"
+    reason = "" if point.reason == shared else point.reason.split(" (")[0]  # details: JSON/CSV
+    note = ": ".join(x for x in (note, reason) if x)
+    paired = ([_versus_cell(conclusions["vs_default"].get(point.key), point.key)]
+              if sweep.mode == "interleaved" else [])
+    latencies = [_latency(row[k]) for k in ("latency_p50_ms", "latency_p90_ms",
+                                            "latency_p99_ms")]
+    return [star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci, *paired,
+            *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
+            note]
+
+
+def _latency(value) -> str:
+    return "–" if value in ("", None) else readable(value)
 
 
 def _versus_cell(ratio: dict | None, key: str) -> str:
@@ -134,7 +156,12 @@ def _ratio_text(ratio: dict | None) -> str:
 
 
 def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
+    if conclusions.get("withheld"):
+        console.print(f"[yellow]recommendations withheld[/]: {conclusions['withheld']}",
+                      highlight=False)
     for name, pick in conclusions["recommendations"].items():
+        if pick is None and conclusions.get("withheld"):
+            continue
         if pick is None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue
@@ -148,7 +175,7 @@ def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
                       f"{pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
                       "throughput-hint run)")
         console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
-                      f"{pick['fps']:,.1f} FPS, {label} {pick['latency_ms']:.2f} ms{versus} "
+                      f"{pick['fps']:,.1f} FPS, {label} {readable(pick['latency_ms'])} ms{versus} "
                       f"[dim]({pick['why']})[/]")
     for gain in conclusions.get("precision_gains", []):
         console.print(f"[bold]{gain['precision']} vs f32[/]"
@@ -193,7 +220,15 @@ def _error_bars(sweep: Sweep, done: list[Point], ys: list[float]) -> tuple[list,
 
 
 def plot(sweep: Sweep, path: str) -> None:
-    """Throughput vs latency with the Pareto frontier and the SLA line."""
+    """Throughput vs latency with the Pareto frontier and the SLA line, written to ``path``."""
+    fig, _ = figure(sweep)
+    fig.savefig(path, bbox_inches="tight")
+    require_matplotlib().close(fig)
+
+
+def figure(sweep: Sweep):
+    """(figure, axes) of the plot; the legend sits outside the axes, where it can cover
+    no point (inside, "lower right" hid the slow long-tail points that land there)."""
     plt = require_matplotlib()
     spec = sweep.spec
     label = f"p{spec.sla_percentile:g}"
@@ -221,7 +256,6 @@ def plot(sweep: Sweep, path: str) -> None:
     ax.set_ylabel("throughput (images/s)")
     ax.set_title("perfbench sweep: throughput vs tail latency")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return fig, ax

@@ -46,24 +46,44 @@ def interleave_by_default(points: int) -> bool:
 def run_interleaved(spec: SweepSpec, save: Callable[[Sweep], None],
                     on_round: RoundCallback | None = None,
                     stop_event: threading.Event | None = None,
-                    clock: Callable[[], float] = time.monotonic) -> Sweep:
+                    clock: Callable[[], float] = time.monotonic,
+                    side: Callable[..., Side] = Side) -> Sweep:
     """Start every point's worker, measure rounds until each point has had about
-    ``point_time_s`` (or the budget or a stop ends it), then collect each point's result."""
+    ``point_time_s`` (or the budget or a stop ends it), then collect each point's result.
+
+    The sweep is saved whatever happens: a step that fails after some rounds (a callback,
+    a worker's answer) marks the sweep failed and keeps the rounds, then the error goes on
+    to the caller.  ``side`` makes a point's worker (tests wrap :class:`Side`)."""
     stop_event = stop_event or threading.Event()
     sweep = Sweep(spec, plan(spec), clock=clock, mode="interleaved")
     sides: dict[str, Side] = {}
     try:
-        _start_workers(sweep, sides)
+        _start_workers(sweep, sides, side)
         if sides and not stop_event.is_set():
             _measure_rounds(sweep, sides, on_round, stop_event, clock)
         interrupted = stop_event.is_set()
         _collect_results(sweep, sides, interrupted)
-        sweep.status = "interrupted" if interrupted else "complete"
+        sweep.status = "interrupted" if interrupted else _finished_status(sweep)
+    except BaseException as exc:
+        sweep.status = "failed"
+        sweep.note = "; ".join(x for x in (sweep.note, f"failed after {len(sweep.rounds)} "
+                                           f"rounds: {exc or type(exc).__name__}") if x)
+        raise
     finally:
-        for side in sides.values():
-            side.close()
-    save(sweep)
+        for worker in sides.values():
+            worker.close()
+        save(sweep)
     return sweep
+
+
+def _finished_status(sweep: Sweep) -> str:
+    """"incomplete" when the budget cut the rounds below what gives a usable interval:
+    then nothing may be recommended from them (see :meth:`Sweep.conclusions`)."""
+    if len(sweep.rounds) < MIN_ROUNDS:
+        sweep.note = "; ".join(x for x in (sweep.note, f"fewer than {MIN_ROUNDS} rounds "
+                                           "give no usable interval") if x)
+        return "incomplete"
+    return "complete"
 
 
 def _point_settings(spec: SweepSpec, point: Point) -> dict:
@@ -72,10 +92,10 @@ def _point_settings(spec: SweepSpec, point: Point) -> dict:
     return dataclasses.replace(base, **point.settings).to_dict()
 
 
-def _start_workers(sweep: Sweep, sides: dict[str, Side]) -> None:
+def _start_workers(sweep: Sweep, sides: dict[str, Side], side: Callable[..., Side]) -> None:
     """All workers compile at once; a point whose model or setting fails is marked failed
     with its message, and the others go on."""
-    starting = {p.key: Side(p.key, sys.executable, _point_settings(sweep.spec, p), wait=False)
+    starting = {p.key: side(p.key, sys.executable, _point_settings(sweep.spec, p), wait=False)
                 for p in sweep.points}
     sides.update(starting)
     for point in sweep.points:
@@ -94,8 +114,9 @@ def _measure_rounds(sweep: Sweep, sides: dict[str, Side], on_round: RoundCallbac
                     stop_event: threading.Event, clock) -> None:
     spec = sweep.spec
     points = {p.key: p for p in sweep.points}
-    block_s = max(block_length(side.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
-                  for side in sides.values())
+    block_s = _probe_block_s(sides, points)
+    if block_s is None:
+        return
     sweep.block_s = block_s
     planned = max(MIN_ROUNDS, math.ceil(spec.point_time_s / block_s))
     rng = random.Random(spec.base.seed)
@@ -103,7 +124,7 @@ def _measure_rounds(sweep: Sweep, sides: dict[str, Side], on_round: RoundCallbac
     for index in range(planned):
         if stop_event.is_set() or not sides:
             return
-        if spec.budget_s is not None and _over_budget(sweep, started, index, clock):
+        if index and spec.budget_s is not None and _over_budget(sweep, started, index, clock):
             sweep.note = f"budget reached after {index} of {planned} rounds"
             return
         order = rng.sample(sorted(sides), len(sides))
@@ -111,6 +132,19 @@ def _measure_rounds(sweep: Sweep, sides: dict[str, Side], on_round: RoundCallbac
         log.info("sweep round %d/%d", index + 1, planned)
         if on_round is not None:
             on_round(index, planned, sweep)
+
+
+def _probe_block_s(sides: dict[str, Side], points: dict[str, Point]) -> float | None:
+    """The block length that suits the slowest point, from one unrecorded block of each;
+    a point whose probe fails is marked failed and the others go on (None: none left)."""
+    lengths = []
+    for key in list(sides):
+        try:
+            lengths.append(block_length(sides[key].block(MIN_BLOCK_S, SWITCH_WARMUP_S,
+                                                         record=False)))
+        except (RunFailed, UsageError) as exc:
+            _fail(points[key], sides, str(exc))
+    return max(lengths, default=None)
 
 
 def _over_budget(sweep: Sweep, started: float, done: int, clock) -> bool:
@@ -137,6 +171,8 @@ def _round(order: list[str], sides: dict[str, Side], points: dict[str, Point],
 
 
 def _collect_results(sweep: Sweep, sides: dict[str, Side], interrupted: bool) -> None:
+    """Each point's blocks pooled into its result; a worker that fails to answer fails its
+    own point only."""
     for point in sweep.points:
         side = sides.get(point.key)
         if side is None:
@@ -144,6 +180,11 @@ def _collect_results(sweep: Sweep, sides: dict[str, Side], interrupted: bool) ->
         if not any(point.key in r["fps"] for r in sweep.rounds):
             point.status, point.reason = "interrupted", "stopped before its first round"
             continue
-        point.result = from_document(side.result(interrupted), f"point {point.key}")
+        try:
+            document = side.result(interrupted)
+        except (RunFailed, UsageError) as exc:
+            _fail(point, sides, str(exc))
+            continue
+        point.result = from_document(document, f"point {point.key}")
         point.status = "interrupted" if interrupted else "done"
         point.reason = f"interleaved: {len(sweep.rounds)} rounds of {sweep.block_s:.2f} s"

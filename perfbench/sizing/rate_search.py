@@ -4,7 +4,7 @@ An offline run gives the ceiling; then bisection over the rate.  A machine that 
 fail or pass one probe by chance, so the search does not trust a single probe at the edge:
 the answer is re-probed once before it is reported, and a probe whose load generator fell
 behind its schedule (an *invalid* run, see ``runner.benchmark.generator_validity``) is
-probed again before it counts as a failure.  The answer is bracketed: ``rate`` passed,
+probed again before it counts as a failure.  The answer is bracketed: ``rate`` passed (None when no probe did),
 ``failed_above`` was the lowest rate that failed (None when none did).
 """
 
@@ -110,7 +110,10 @@ def search_rate(probe: Callable[[float], Probe], capacity: float, sla_ms: float,
     failed = [t["rate"] for t in search.trials
               if not t["passed"] and not t["note"].startswith("generator behind")]
     failed_above = min((r for r in failed if r > low), default=None)
-    return {"status": "interrupted" if search.interrupted else "complete", "rate": low,
+    # rate None: no probe passed, so no rate is known to meet the bound (not "0/s")
+    return {"status": "interrupted" if search.interrupted else "complete",
+            "rate": low if low > 0 else None,
             "failed_above": failed_above,
-            "precision_pct": 100 * (failed_above - low) / failed_above if failed_above else None,
+            "precision_pct": (100 * (failed_above - low) / failed_above
+                              if failed_above and low > 0 else None),
             "trials": search.trials}

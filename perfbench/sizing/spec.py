@@ -100,7 +100,19 @@ def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: di
     fixed.pop("scenario", None)
     spec = SweepSpec(build_config(fixed, run_settings), grid,
                      **{_SPEC_FIELDS[key]: value for key, value in options.items()})
-    if scenario == "server" and spec.sla_ms is None:
+    return (_server_spec(spec), True) if scenario == "server" else (spec, False)
+
+
+def _server_spec(spec: SweepSpec) -> SweepSpec:
+    """The rate search runs one configuration: a dimension given one value is a fixed
+    setting of it; several values are refused (the search used to ignore them)."""
+    swept = [key for key, values in spec.grid.items() if len(values) > 1]
+    if swept:
+        raise UsageError(f"sweep --scenario server searches request rates at fixed settings; "
+                         f"a grid ({', '.join(swept)}) does not apply: give one value each, "
+                         "or sweep the grid offline")
+    if spec.sla_ms is None:
         raise UsageError("sweep --scenario server searches for the highest rate under "
                          "--sla-ms; give --sla-ms")
-    return spec, scenario == "server"
+    fixed = {key: values[0] for key, values in spec.grid.items()}
+    return dataclasses.replace(spec, base=dataclasses.replace(spec.base, **fixed), grid={})

@@ -34,6 +34,7 @@ from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, cut_off_reason
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 1
 MIN_POINT_S = 3.0
+BUDGET_EXHAUSTED = "budget exhausted"
 
 
 @dataclass
@@ -146,12 +147,21 @@ class Sweep:
         return gain
 
     def conclusions(self) -> dict:
-        """Pareto frontier, recommendations and machines needed, from the finished points."""
+        """Pareto frontier, recommendations and machines needed, from the finished points.
+
+        An incomplete sweep (the budget skipped points, or left too few rounds) recommends
+        nothing: a best among the points it happened to measure is not the grid's best,
+        and ``withheld`` says why."""
         done = self.summaries()
         baseline = next((s for s in done if s.key == "default"), None)
         ratio_low = self._ratio_low if self.mode == "interleaved" else unpaired_ratio_low
         picks = recommend(done, baseline, self.spec.sla_ms, self.spec.sla_percentile,
                           ratio_low)
+        if self.status == "incomplete":
+            return {"pareto": pareto(done), "recommendations": dict.fromkeys(picks),
+                    "withheld": f"sweep incomplete: {self.note}", "vs_default":
+                    self.versus_default(), "precision_gains": self.precision_gains(),
+                    "sizing": None}
         versus = self.versus_default()
         for pick in picks.values():
             if pick is not None and pick["key"] in versus:
@@ -280,9 +290,20 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
             sweep.status = "interrupted"
             break
     else:
-        sweep.status = "complete"
+        sweep.status = _finished_status(sweep)
     save(sweep)
     return sweep
+
+
+def _finished_status(sweep: Sweep) -> str:
+    """"incomplete" when the budget skipped points: the sweep did not measure its grid,
+    so :meth:`Sweep.conclusions` recommends nothing (points cut off by the search rules
+    were skipped on purpose and do not count)."""
+    skipped = sum(p.reason == BUDGET_EXHAUSTED for p in sweep.points)
+    if skipped:
+        sweep.note = f"{BUDGET_EXHAUSTED}: {skipped} of {len(sweep.points)} points skipped"
+        return "incomplete"
+    return "complete"
 
 
 def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str | None,
@@ -293,14 +314,9 @@ def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str |
     if reason:
         point.status, point.reason = "skipped", reason
         return
-    remaining = sum(1 for p in sweep.points[index:] if p.status == "pending")
-    cap = time_cap(spec.point_time_s, spec.budget_s, sweep.clock() - sweep.started, remaining)
-    if cap is None:
-        point.status, point.reason = "skipped", "budget exhausted"
+    if not _budget_cap(sweep, point, index):
         return
-    point.time_cap_s = cap
-    if cap < spec.point_time_s:
-        point.reason = f"shortened to {cap:.1f} s by the budget"
+    cap = point.time_cap_s
     log.info("point %d/%d: %s (up to %.1f s)", index + 1, len(sweep.points), point.key, cap)
     if on_point is not None:
         on_point(index, len(sweep.points), point, sweep)
@@ -317,8 +333,35 @@ def _run_point(sweep: Sweep, point: Point, index: int, line_history, grow: str |
     point.status = "interrupted" if result.status == "interrupted" else "done"
 
 
+def _budget_cap(sweep: Sweep, point: Point, index: int) -> bool:
+    """Set the point's time cap from the budget; False when it is skipped instead.
+
+    The default is always measured (every pick is compared with it), at least for
+    ``MIN_POINT_S``.  Once one point is skipped for the budget, every later one is too:
+    the skipped points leave their time to the rest, whose shares would otherwise grow
+    until the last points of the grid run alone."""
+    spec = sweep.spec
+    if any(p.reason == BUDGET_EXHAUSTED for p in sweep.points[:index]):
+        point.status, point.reason = "skipped", BUDGET_EXHAUSTED
+        return False
+    remaining = sum(1 for p in sweep.points[index:] if p.status == "pending")
+    cap = time_cap(spec.point_time_s, spec.budget_s, sweep.clock() - sweep.started, remaining)
+    if cap is None and point.key == "default":
+        cap = min(MIN_POINT_S, spec.point_time_s)
+        point.reason = f"{cap:.1f} s beyond the budget: the default is always measured"
+    elif cap is None:
+        point.status, point.reason = "skipped", BUDGET_EXHAUSTED
+        return False
+    elif cap < spec.point_time_s:
+        point.reason = f"shortened to {cap:.1f} s by the budget"
+    point.time_cap_s = cap
+    return True
+
+
 def save_to(path: str | None) -> Callable[[Sweep], None]:
+    """Write the sweep after every point to a file; to stdout (``-``) only once it has
+    ended, so that stdout holds exactly one JSON document."""
     def save(sweep: Sweep) -> None:
-        if path:
+        if path and (path != "-" or sweep.status != "running"):
             write_json(path, sweep.to_dict())
     return save

@@ -164,7 +164,7 @@ def test_rate_search_finds_the_known_answer_of_a_queue():
     assert found["trials"][0]["passed"] is False                       # 945/s is over
     assert found["trials"][-1]["note"] == "confirm" and found["trials"][-1]["passed"]
     impossible = search_rate(_queue_probe(1000.0), 1000.0, sla_ms=1.0, steps=5)
-    assert impossible["rate"] == 0.0 and impossible["status"] == "complete"
+    assert impossible["rate"] is None and impossible["status"] == "complete"
 
 
 def test_one_noisy_probe_at_the_edge_is_not_the_answer():
@@ -204,7 +204,7 @@ def test_a_stop_ends_the_search_with_what_it_found():
         stop.set()
         return Probe(0.0, 0.0, interrupted=True)
     found = search_rate(probe, 100.0, 5.0, steps=6, stop_event=stop)
-    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] == 0.0
+    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] is None
 
 
 def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp_path):
@@ -228,3 +228,21 @@ def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp
     # 25 s spent before the stop: 0.75 × (30 − 26) / 4 < 3 s for the first new point
     assert sweep.points[0].reason == "resumed"
     assert all(p.status == "skipped" for p in sweep.points[1:])
+
+
+def test_a_tight_budget_measures_the_default_and_skips_the_rest(tiny_ir):
+    """A clock that stands still: 3 s of budget for 5 points of 1 s gives each a share of
+    0.75 × 3 s / 5 = 0.45 s. The default is measured anyway (README: always); the shares
+    of the others must not grow as points are skipped (they used to reach 2.25 s by the
+    last point, which alone ran, in a sweep called "complete"), and a sweep that skipped
+    points for the budget is incomplete and recommends nothing."""
+    sweep = run_sweep(_spec(tiny_ir, point_time_s=1.0, budget_s=3.0), save_to(None),
+                      clock=lambda: 0.0)
+    assert [p.status for p in sweep.points] == ["done"] + ["skipped"] * 4
+    assert sweep.points[0].time_cap_s == 1.0 and "always measured" in sweep.points[0].reason
+    assert all(p.reason == "budget exhausted" for p in sweep.points[1:])
+    assert sweep.status == "incomplete"
+    assert sweep.note == "budget exhausted: 4 of 5 points skipped"
+    conclusions = sweep.conclusions()
+    assert all(pick is None for pick in conclusions["recommendations"].values())
+    assert conclusions["withheld"] == "sweep incomplete: budget exhausted: 4 of 5 points skipped"

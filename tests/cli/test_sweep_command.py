@@ -1,0 +1,51 @@
+"""`perfbench sweep` on the command line: what goes to stdout, and the server search's
+answers, on a tiny real model."""
+
+import json
+
+import pytest
+
+from perfbench.cli.main import main
+
+
+def test_a_server_search_where_no_rate_passes_says_so_and_fails(tiny_ir, tmp_path, capsys):
+    """A bound of 1 µs is beyond any rate: it used to print "highest rate … 0.00/s" and
+    exit 0, which a CI job reads as a pass."""
+    out = tmp_path / "s.json"
+    assert main(["sweep", "--scenario", "server", "-m", tiny_ir, "--sla-ms", "0.001",
+                 "--point-time", "0.3", "-q", "--json", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "no rate met p99 ≤ 0.001 ms" in text and "0.00/s" not in text
+    data = json.loads(out.read_text())
+    assert data["status"] == "complete" and data["rate"] is None
+    assert data["trials"] and not any(t["passed"] for t in data["trials"])
+
+
+def test_json_to_stdout_is_one_document_and_the_table_goes_to_stderr(tiny_ir, capsys):
+    assert main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--point-time", "0.5",
+                 "--sequential", "-q", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)       # exactly one JSON document, nothing else
+    assert document["schema"] == "perfbench.sweep" and document["status"] == "complete"
+    assert "best throughput" in captured.err
+
+
+def test_json_to_stdout_of_a_server_search_is_one_document(tiny_ir, capsys):
+    main(["sweep", "--scenario", "server", "-m", tiny_ir, "--sla-ms", "0.001",
+          "--point-time", "0.3", "-q", "--json", "-"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["schema"] == "perfbench.server-search"
+    assert "no rate met" in captured.err
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--streams", "1,2"], "a grid (streams)"),
+    (["--csv", "s.csv"], "--csv"),
+    (["--plot", "s.png"], "--plot")])
+def test_a_server_search_refuses_what_it_would_ignore(tiny_ir, tmp_path, capsys, extra,
+                                                      message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "--scenario", "server", "-m", tiny_ir, "--sla-ms", "5",
+                 "--point-time", "0.3", "-q", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith("perfbench: error:")
