@@ -109,8 +109,7 @@ def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel
     sets = parse_data_shapes(config.data_shape)
     for index, wanted in enumerate(sets):
         shapes = _complete_shape_set(model, names, wanted)
-        static = model.clone()
-        static.reshape({n: ov.PartialShape(dims) for n, dims in shapes.items()})
+        static = _static_view(model, shapes)
         specs = tuple(InputSpec(n, p.get_element_type().get_type_name(), tuple(shapes[n]))
                       for n, p in zip(names, model.inputs))
         batch = _batch_of(specs[0].shape)
@@ -123,6 +122,28 @@ def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel
         views.append(PreparedModel(model, name, config.model, specs, batch, gflops, source,
                                    (note,)))
     return views
+
+
+def _static_view(model: ov.Model, shapes: dict[str, list[int]]) -> ov.Model:
+    """A copy reshaped to one set; the graph's own shape inference can still reject a
+    shape the inputs' partial shapes allow (a fixed Reshape inside, say)."""
+    static = model.clone()
+    try:
+        static.reshape({n: ov.PartialShape(dims) for n, dims in shapes.items()})
+    except Exception as exc:  # OpenVINO raises plain RuntimeError for shape inference
+        raise UsageError(f"--data-shape: the model cannot take {shape_label(shapes)}: "
+                         f"{_inference_message(exc)}") from None
+    return static
+
+
+def _inference_message(exc: Exception) -> str:
+    """Shape inference's own reason ("Requested output shape ... is incompatible"), not the
+    node dump in front of it."""
+    noise = ("Exception from", "Check '", "While validating", "Shape inference input")
+    for line in str(exc).splitlines():
+        if line.strip() and not line.strip().startswith(noise):
+            return line.strip()[:300]
+    return runtime_message(exc)
 
 
 def _complete_shape_set(model: ov.Model, names: list[str],

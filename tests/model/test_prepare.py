@@ -101,3 +101,19 @@ def test_a_model_is_named_after_its_file(core, tmp_path):
     second = save(model, tmp_path / "resnet_b.xml")
     names = {prepare_model(BenchmarkConfig(model=path), core).name for path in (first, second)}
     assert names == {"resnet_a", "resnet_b"}
+
+
+def test_a_data_shape_that_shape_inference_rejects_is_one_line(tmp_path, capsys):
+    """x [1,?,16] reshaped to a fixed [2,8,16]: any sequence length fits the input's
+    partial shape, but only 16 gets through the graph's shape inference."""
+    import numpy as np
+    import openvino.opset15 as ops
+    import openvino as ov
+    from perfbench.cli.main import main
+    from tests.models import save
+    x = ops.parameter([1, -1, 16], np.float32, name="x")
+    y = ops.reshape(x, ops.constant(np.array([2, 8, 16], np.int64)), special_zero=False)
+    path = save(ov.Model([y], [x], "fixed_reshape"), tmp_path / "fixed.xml")
+    assert main(["run", "-m", path, "--data-shape", "[1,16,16][1,8,16]", "-n", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--data-shape: the model cannot take x[1,8,16]" in err and err.count("\n") == 1, err
