@@ -24,6 +24,7 @@ import openvino as ov
 import openvino.opset15 as ops
 
 from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.cache import cache_root
 from perfbench.model.compile import compile_model
 from perfbench.measure.loop import make_pool, measure_async, warm_up
 from perfbench.measure.windows import StopLimits
@@ -120,9 +121,7 @@ def measure_peak(core: ov.Core, device: str = "CPU", precision: str = "f32",
 
 
 def cache_path() -> Path:
-    root = os.environ.get("PERFBENCH_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "perfbench")
-    return Path(root) / "peak.json"
+    return cache_root() / "peak.json"
 
 
 def fingerprint(device: str) -> str:
