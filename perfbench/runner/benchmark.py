@@ -35,7 +35,7 @@ from perfbench.measure.server import measure_server
 from perfbench.model.prepare import PreparedModel, prepare_model, prepare_shapes
 from perfbench.model.quantize import quantized
 from perfbench.system.monitor import SystemMonitor
-from perfbench.measure.peak import measure_peak, peak_for, store_peak
+from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
                                     Trial, Window)
@@ -169,13 +169,15 @@ def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
     after a stop).  A figure over 100 % means the peak was measured while the host was
     slower: when measuring is allowed the peak is measured again (and kept if higher)."""
     precision = expected_precision(config, result.resolved) or "f32"
-    entry = peak_for(core, config.device, precision, measure=measure)
+    try:
+        entry = peak_for(core, config.device, precision, measure=measure)
+        if entry is not None and measure and result.effective_gflops > entry["gflops"]:
+            entry = store_peak(config.device, precision,
+                               measure_peak(core, config.device, precision))
+    except PeakNotInPrecision:    # no ceiling in this precision: no figure, the run stands
+        return None
     if entry is None:
         return None
-    if measure and result.effective_gflops > entry["gflops"]:
-        again = measure_peak(core, config.device, precision)
-        if again > entry["gflops"]:
-            entry = store_peak(config.device, precision, again)
     return {"precision": precision, "peak_gflops": entry["gflops"],
             "efficiency": result.effective_gflops / entry["gflops"],
             "peak_method": entry["method"],
