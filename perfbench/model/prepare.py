@@ -16,7 +16,7 @@ import openvino as ov
 from perfbench.model import builtin as builtin_model
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import UsageError, runtime_message
-from perfbench.model.flops import graph_flops
+from perfbench.model.flops import declared_cost, graph_flops
 from perfbench.settings.shapes import UNNAMED, parse_data_shapes, parse_shapes, shape_label
 
 
@@ -88,12 +88,17 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     _require_static(model)
     specs = _input_specs(model)
     batch = config.batch or _batch_of(specs[0].shape)
-    if config.gflops is not None:
-        gflops, source = config.gflops, "user (--gflops)"
-    else:
-        gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     # The file's stem: readers give generic names (every ONNX model is "onnx_Frontend_IR").
     name = Path(config.model).stem or os.path.basename(config.model)
+    declared = declared_cost(model)
+    if declared is not None:         # the exported built-in model: its name, the card's cost
+        name = declared[0]
+    if config.gflops is not None:
+        gflops, source = config.gflops, "user (--gflops)"
+    elif declared is not None:
+        gflops, source = declared[1], "model card"
+    else:
+        gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     return PreparedModel(model, name, config.model, specs, batch, gflops, source, notes)
 
 
