@@ -24,7 +24,10 @@ import openvino as ov
 import openvino.opset15 as ops
 
 from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.cache import cache_root
+from perfbench.errors import RunFailed
 from perfbench.model.compile import compile_model
+from perfbench.model.executed import MOST, describe, executed_precision
 from perfbench.measure.loop import make_pool, measure_async, warm_up
 from perfbench.measure.windows import StopLimits
 from perfbench.system.environment import cpu_model
@@ -83,11 +86,27 @@ def kernels(precision: str = "f32") -> list[tuple[ov.Model, float]]:
     return [matmul_kernel(), conv_kernel(256, 56), conv_kernel(512, 28)]
 
 
+class PeakNotInPrecision(RunFailed):
+    """A peak kernel ran in another precision than the one its peak is for."""
+
+
+def _check_executed(compiled: ov.CompiledModel, model: ov.Model, precision: str) -> None:
+    """Refuse a kernel whose conv/matmul did not run in ``precision`` (read back from the
+    runtime graph): an int8 kernel left in f32 by the low-precision transformations would
+    otherwise be cached as the int8 ceiling, and every INT8 run's efficiency measured
+    against a float peak."""
+    shares = executed_precision(compiled, model)
+    if shares and shares.get(precision, 0.0) < MOST:
+        raise PeakNotInPrecision(f"peak kernel {model.get_friendly_name()} ran "
+                                 f"{describe(shares)}, not {precision}")
+
+
 def kernel_rate(core: ov.Core, model: ov.Model, flops: float, device: str, precision: str,
                 seconds: float) -> float:
     """GFLOP/s of one kernel at the throughput hint."""
     config = BenchmarkConfig(device=device, precision=precision, hint="throughput")
     compiled = compile_model(core, model, config)
+    _check_executed(compiled.model, model, precision)
     requests = compiled.resolved.get("optimal_requests", 1)
     shape = tuple(int(d) for d in model.input(0).get_shape())
     tensors = make_tensors([InputSpec("x", "f32", shape)], 0, requests)
@@ -115,14 +134,21 @@ def gflops_per_s(flops_per_inference: float, inferences: int, seconds: float) ->
 
 def measure_peak(core: ov.Core, device: str = "CPU", precision: str = "f32",
                  seconds: float = 2.0) -> float:
-    return max(kernel_rate(core, model, flops, device, precision, seconds)
-               for model, flops in kernels(precision))
+    """The best kernel's rate, over the kernels that really ran in ``precision``; none
+    that did is :class:`PeakNotInPrecision`."""
+    rates, refused = [], []
+    for model, flops in kernels(precision):
+        try:
+            rates.append(kernel_rate(core, model, flops, device, precision, seconds))
+        except PeakNotInPrecision as exc:
+            refused.append(str(exc))
+    if not rates:
+        raise PeakNotInPrecision(f"no {precision} peak on {device}: {'; '.join(refused)}")
+    return max(rates)
 
 
 def cache_path() -> Path:
-    root = os.environ.get("PERFBENCH_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "perfbench")
-    return Path(root) / "peak.json"
+    return cache_root() / "peak.json"
 
 
 def fingerprint(device: str) -> str:
@@ -144,10 +170,17 @@ def cached_peak(device: str, precision: str) -> dict | None:
 
 
 def store_peak(device: str, precision: str, gflops: float) -> dict:
+    """Cache a measured peak and return the entry kept.  A peak is a max (noise only ever
+    lowers a rate), so a lower measurement never replaces a higher one: it is kept beside
+    it as ``latest``, with its time, and the higher peak stays the ceiling."""
     data = _load()
-    entry = {"gflops": gflops, "method": METHOD,
-             "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                 timespec="seconds")}
+    measured = {"gflops": gflops, "method": METHOD,
+                "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    timespec="seconds")}
+    old = cached_peak(device, precision)
+    entry = measured
+    if old is not None and old["gflops"] > gflops:
+        entry = dict(old, latest={k: measured[k] for k in ("gflops", "measured_at")})
     data.setdefault(fingerprint(device), {})[precision] = entry
     path = cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -77,7 +77,8 @@ def _read_sources(sources: tuple[str, ...], names: set[str]) -> dict[str, list]:
     for source in sources:
         name, sep, path = source.partition("=")
         if sep and name and not os.path.exists(source):
-            found.setdefault(name, []).append((path, _read_npy(path)))
+            array = _named_npz(path, name) if path.endswith(".npz") else _read_npy(path)
+            found.setdefault(name, []).append((path, array))
             continue
         for origin, key, array in _read_path(source, names):
             found.setdefault(key, []).append((origin, array))
@@ -117,6 +118,21 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise UsageError(f"--input: cannot read {path}: {str(exc).splitlines()[0]}") from None
+
+
+def _named_npz(path: str, name: str) -> np.ndarray:
+    """NAME=FILE.npz: the archive's only array, else its array called NAME.  Several
+    arrays are not taken as samples (an .npz maps names to arrays; samples go on one
+    array's leading axis), so anything else is an error naming what the file holds."""
+    arrays = _read_npz(path)
+    if name in arrays:
+        return arrays[name]
+    if len(arrays) == 1:
+        return next(iter(arrays.values()))
+    if not arrays:
+        raise UsageError(f"--input {name}={path}: the file holds no array")
+    raise UsageError(f"--input {name}={path}: the file holds arrays {', '.join(sorted(arrays))} "
+                     f"and none is named {name!r}; save one array, or one named {name!r}")
 
 
 def _samples(array: np.ndarray, spec: InputSpec, cast: bool, origin: str) -> list[np.ndarray]:

@@ -6,7 +6,10 @@ users file issues about both (OpenVINO #28032, #25197).  After compiling, the ru
 model (``CompiledModel.get_runtime_model()``) lists every executed node with its
 ``runtimePrecision`` and the original layers it was made of (``originalLayersNames``).
 Weighting each node by the conv + matmul FLOPs of its original layers gives the share of
-the model's heavy work done in each precision.
+the model's heavy work done in each precision.  A node's ``runtimePrecision`` can name its
+weights rather than its data: an IR with FP16-stored weights (the converter's default) run
+in f32 says f16 on a ``brgconv_*_f32`` kernel, so a precision that only a constant
+(weight) input has is replaced by the precision of the data inputs.
 """
 
 from __future__ import annotations
@@ -49,13 +52,30 @@ def precision_shares(runtime_model: ov.Model, flops: dict[str, int]) -> dict[str
         counted = sum(flops.get(name, 0) for name in names)
         if not counted:
             continue
-        raw = _info(node, "runtimePrecision").lower()
+        raw = _kernel_precision(node)
         precision = _NAMES.get(raw, raw or "unknown")
         totals[precision] = totals.get(precision, 0) + counted
     whole = sum(totals.values())
     if not whole:
         return {}
     return dict(sorted(((p, v / whole) for p, v in totals.items()), key=lambda kv: -kv[1]))
+
+
+def _kernel_precision(node) -> str:
+    """The node's ``runtimePrecision``, unless only its constant (weight) inputs have that
+    precision: then the precision of its data inputs, which is what the kernel computes in."""
+    raw = _info(node, "runtimePrecision").lower()
+    constant, data = set(), []
+    for port in node.inputs():
+        source = port.get_source_output().get_node()
+        kind = port.get_element_type().get_type_name().lower()
+        if _info(source, "layerType") == "Const":
+            constant.add(kind)
+        else:
+            data.append(kind)
+    if raw in constant and raw not in data and data:
+        return data[0]
+    return raw
 
 
 def executed_precision(compiled: ov.CompiledModel, model: ov.Model) -> dict[str, float]:

@@ -7,6 +7,7 @@ model card's figure.  The model must have static shapes by the time it is counte
 
 from __future__ import annotations
 
+import json
 from math import prod
 
 import openvino as ov
@@ -69,3 +70,36 @@ def op_flops(op) -> int:
 def graph_flops(model: ov.Model) -> int:
     """Total FLOPs of one inference of ``model`` as shaped (all images of its batch)."""
     return sum(op_flops(op) for op in model.get_ordered_ops())
+
+
+#: Where a model file declares its own cost (the exported built-in model does): the model's
+#: rt_info, which the IR keeps.
+_DECLARED = "perfbench"
+
+
+def declare_cost(model: ov.Model, name: str, gflops_per_image: float) -> None:
+    """Record the model's name and cost per image in ``model`` (kept in its saved IR), with
+    the per-image input shapes the figure holds for."""
+    shapes = {port.get_any_name(): [int(d) for d in port.get_shape()][1:]
+              for port in model.inputs}
+    model.set_rt_info(name, [_DECLARED, "model_name"])
+    model.set_rt_info(str(gflops_per_image), [_DECLARED, "gflops_per_image"])
+    model.set_rt_info(json.dumps(shapes, sort_keys=True), [_DECLARED, "image_shapes"])
+
+
+def declared_cost(model: ov.Model) -> tuple[str, float] | None:
+    """(name, GFLOPs per image) a statically shaped model declares, when its inputs still
+    have the declared per-image shapes (any batch); None otherwise: a reshaped image is
+    another cost, which only the graph count knows."""
+    try:
+        if not model.has_rt_info([_DECLARED, "gflops_per_image"]):
+            return None
+        info = {key: str(model.get_rt_info([_DECLARED, key]).astype(str))
+                for key in ("model_name", "gflops_per_image", "image_shapes")}
+        shapes = {port.get_any_name(): [int(d) for d in port.get_shape()][1:]
+                  for port in model.inputs}
+        if json.loads(info["image_shapes"]) != shapes:
+            return None
+        return info["model_name"], float(info["gflops_per_image"])
+    except (RuntimeError, ValueError, TypeError):
+        return None

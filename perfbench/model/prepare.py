@@ -16,7 +16,7 @@ import openvino as ov
 from perfbench.model import builtin as builtin_model
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import UsageError, runtime_message
-from perfbench.model.flops import graph_flops
+from perfbench.model.flops import declared_cost, graph_flops
 from perfbench.settings.shapes import UNNAMED, parse_data_shapes, parse_shapes, shape_label
 
 
@@ -88,12 +88,17 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     _require_static(model)
     specs = _input_specs(model)
     batch = config.batch or _batch_of(specs[0].shape)
-    if config.gflops is not None:
-        gflops, source = config.gflops, "user (--gflops)"
-    else:
-        gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     # The file's stem: readers give generic names (every ONNX model is "onnx_Frontend_IR").
     name = Path(config.model).stem or os.path.basename(config.model)
+    declared = declared_cost(model)
+    if declared is not None:         # the exported built-in model: its name, the card's cost
+        name = declared[0]
+    if config.gflops is not None:
+        gflops, source = config.gflops, "user (--gflops)"
+    elif declared is not None:
+        gflops, source = declared[1], "model card"
+    else:
+        gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     return PreparedModel(model, name, config.model, specs, batch, gflops, source, notes)
 
 
@@ -109,8 +114,7 @@ def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel
     sets = parse_data_shapes(config.data_shape)
     for index, wanted in enumerate(sets):
         shapes = _complete_shape_set(model, names, wanted)
-        static = model.clone()
-        static.reshape({n: ov.PartialShape(dims) for n, dims in shapes.items()})
+        static = _static_view(model, shapes)
         specs = tuple(InputSpec(n, p.get_element_type().get_type_name(), tuple(shapes[n]))
                       for n, p in zip(names, model.inputs))
         batch = _batch_of(specs[0].shape)
@@ -123,6 +127,28 @@ def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel
         views.append(PreparedModel(model, name, config.model, specs, batch, gflops, source,
                                    (note,)))
     return views
+
+
+def _static_view(model: ov.Model, shapes: dict[str, list[int]]) -> ov.Model:
+    """A copy reshaped to one set; the graph's own shape inference can still reject a
+    shape the inputs' partial shapes allow (a fixed Reshape inside, say)."""
+    static = model.clone()
+    try:
+        static.reshape({n: ov.PartialShape(dims) for n, dims in shapes.items()})
+    except Exception as exc:  # OpenVINO raises plain RuntimeError for shape inference
+        raise UsageError(f"--data-shape: the model cannot take {shape_label(shapes)}: "
+                         f"{_inference_message(exc)}") from None
+    return static
+
+
+def _inference_message(exc: Exception) -> str:
+    """Shape inference's own reason ("Requested output shape ... is incompatible"), not the
+    node dump in front of it."""
+    noise = ("Exception from", "Check '", "While validating", "Shape inference input")
+    for line in str(exc).splitlines():
+        if line.strip() and not line.strip().startswith(noise):
+            return line.strip()[:300]
+    return runtime_message(exc)
 
 
 def _complete_shape_set(model: ov.Model, names: list[str],

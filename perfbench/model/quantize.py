@@ -3,8 +3,9 @@ quantization, on calibration data from ``--input`` or synthetic data of the mode
 
 NNCF places quantizers by graph pattern, not by data, so synthetic calibration gives INT8
 *speed* that is representative; it says nothing about accuracy, and the result says so.
-Quantized IRs are cached (``$PERFBENCH_CACHE_DIR`` or ``~/.cache/perfbench/int8``), keyed
-by the model's content, the NNCF and OpenVINO versions and the options, so only the first
+Quantized IRs are cached (``int8`` under :func:`perfbench.model.cache.cache_root`), keyed
+by the model's content, the calibration data's content, the NNCF and OpenVINO versions and
+the options, so only the first
 run pays for quantizing; its time is reported apart from compile time.  NNCF is the
 optional extra ``perfbench[int8]``.
 """
@@ -23,6 +24,8 @@ import numpy as np
 import openvino as ov
 
 from perfbench.errors import RunFailed, UsageError
+from perfbench.files import atomic_write
+from perfbench.model.cache import cache_root
 from perfbench.model.data import load_input_data
 from perfbench.model.inputs import filled_array
 from perfbench.model.prepare import PreparedModel
@@ -33,9 +36,7 @@ ACCURACY_NOTE = ("INT8 accuracy was not measured: calibration used "
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("PERFBENCH_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "perfbench")
-    return Path(root) / "int8"
+    return cache_root() / "int8"
 
 
 def require_nncf():
@@ -50,7 +51,7 @@ def require_nncf():
 def quantized(prepared: PreparedModel, config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     """``prepared`` with its model replaced by the INT8 one (from the cache when there)."""
     nncf = require_nncf()
-    key = cache_key(prepared.model, config, nncf.__version__)
+    key = cache_key(prepared, config, nncf.__version__)
     path = cache_dir() / f"{key}.xml"
     notes = list(prepared.notes)
     info = _from_cache(core, path)
@@ -67,20 +68,33 @@ def quantized(prepared: PreparedModel, config: BenchmarkConfig, core: ov.Core) -
     return dataclasses.replace(prepared, model=model, notes=tuple(notes), quantization=record)
 
 
-def cache_key(model: ov.Model, config: BenchmarkConfig, nncf_version: str) -> str:
-    """Content hash of the (reshaped) model plus everything that changes what NNCF makes."""
+def cache_key(prepared: PreparedModel, config: BenchmarkConfig, nncf_version: str) -> str:
+    """Content hash of the (reshaped) model and of the ``--input`` calibration data (not
+    its paths: a file rewritten in place is other data), plus everything else that changes
+    what NNCF makes."""
     digest = hashlib.sha256()
     with tempfile.TemporaryDirectory() as tmp:
-        ov.save_model(model, os.path.join(tmp, "m.xml"), compress_to_fp16=False)
+        ov.save_model(prepared.model, os.path.join(tmp, "m.xml"), compress_to_fp16=False)
         for name in ("m.xml", "m.bin"):
             with open(os.path.join(tmp, name), "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
+    if config.input:
+        _hash_input_data(digest, load_input_data(config.input, prepared.inputs,
+                                                 config.input_cast))
     options = {"nncf": nncf_version, "openvino": ov.get_version(),
                "calibration_size": config.calibration_size, "model_type": config.model_type,
-               "input": list(config.input or ()), "seed": config.seed, "fill": config.fill}
+               "input": bool(config.input), "seed": config.seed, "fill": config.fill}
     digest.update(json.dumps(options, sort_keys=True).encode())
     return digest.hexdigest()[:20]
+
+
+def _hash_input_data(digest, data) -> None:
+    """Every sample as calibration sees it (after any --input-cast), in order."""
+    for name in sorted(data.samples):
+        for sample in data.samples[name]:
+            digest.update(f"{name}|{sample.dtype}|{sample.shape}".encode())
+            digest.update(np.ascontiguousarray(sample).tobytes())
 
 
 def _from_cache(core: ov.Core, path: Path):
@@ -114,14 +128,16 @@ def _quantize_and_store(nncf, prepared: PreparedModel, config: BenchmarkConfig, 
 
 def _store(model: ov.Model, record: dict, path: Path) -> None:
     """Written beside the final name, then renamed: a crash never leaves half an IR that
-    a later run would read as the cached model."""
+    a later run would read as the cached model.  The metadata goes first (atomically) and
+    the IR's ``.xml`` last, so a concurrent worker that sees the IR sees it complete, with
+    its metadata (the key is a content hash: a racing writer stores the same files)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(str(path.with_suffix(".json")), json.dumps(record))
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             ov.save_model(model, os.path.join(tmp, "m.xml"), compress_to_fp16=False)
             os.replace(os.path.join(tmp, "m.bin"), path.with_suffix(".bin"))
             os.replace(os.path.join(tmp, "m.xml"), path)
-        path.with_suffix(".json").write_text(json.dumps(record))
     except OSError:
         pass                          # no cache: the run goes on, the next one quantizes again
 

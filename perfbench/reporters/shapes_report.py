@@ -17,13 +17,17 @@ def shape_text(result: BenchmarkResult) -> str:
     return ",".join(f"{i['name']}{i['shape']}".replace(" ", "") for i in result.model.inputs)
 
 
-def document(results: list[BenchmarkResult], expected: int) -> dict:
-    """``status`` is complete only when every shape was measured to its end."""
+def document(results: list[BenchmarkResult], expected: int, error: str | None = None) -> dict:
+    """``status`` is complete only when every shape was measured to its end; ``partial``
+    (with the ``error``) when a later shape failed and the shapes before it are kept."""
     complete = len(results) == expected and all(r.status == "complete" for r in results)
-    return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-            "status": "complete" if complete else "interrupted",
-            "shapes_requested": expected, "shapes_measured": len(results),
-            "results": [r.to_dict() for r in results]}
+    status = "partial" if error else "complete" if complete else "interrupted"
+    doc = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": status,
+           "shapes_requested": expected, "shapes_measured": len(results),
+           "results": [r.to_dict() for r in results]}
+    if error:
+        doc["error"] = error
+    return doc
 
 
 def render(doc: dict, results: list[BenchmarkResult], console: Console) -> None:

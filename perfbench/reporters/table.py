@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.table import Table
 
+from perfbench.reporters.numbers import gflops_text
 from perfbench.results.types import BenchmarkResult
 
 _CONFIG_ROWS = (  # (label, requested key, resolved key)
@@ -85,7 +86,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                      f" GFLOP/s {roof['precision']} peak" +
                      (" (the peak was measured on a slower host; see warnings)" if suspect
                       else "")))
-    rows.append(("model cost", f"{result.model.gflops_per_image:.3f} GFLOPs/image "
+    rows.append(("model cost", f"{gflops_text(result.model.gflops_per_image)} GFLOPs/image "
                  f"[dim]({result.model.gflops_source})[/]"))
     rows.extend(_model_rows(result))
     rows.append(("measured", f"{result.completed_requests:,} requests × batch "

@@ -22,8 +22,9 @@ from perfbench.system import environment
 from perfbench.system.host import describe_host
 from perfbench.system.checks import run_checks
 from perfbench.settings.config import BenchmarkConfig
+from perfbench.settings.shapes import shape_label
 from perfbench.model.compile import Compilation, check_device, compile_model
-from perfbench.errors import Interrupted
+from perfbench.errors import Interrupted, RunFailed, UsageError, runtime_message
 from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
 from perfbench.measure.windows import Measurement, Progress, StopLimits
 from perfbench.model.data import load_input_data, synthetic_seed
@@ -34,7 +35,7 @@ from perfbench.measure.server import measure_server
 from perfbench.model.prepare import PreparedModel, prepare_model, prepare_shapes
 from perfbench.model.quantize import quantized
 from perfbench.system.monitor import SystemMonitor
-from perfbench.measure.peak import measure_peak, peak_for, store_peak
+from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
                                     Trial, Window, cpu_share)
@@ -168,13 +169,15 @@ def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
     after a stop).  A figure over 100 % means the peak was measured while the host was
     slower: when measuring is allowed the peak is measured again (and kept if higher)."""
     precision = expected_precision(config, result.resolved) or "f32"
-    entry = peak_for(core, config.device, precision, measure=measure)
+    try:
+        entry = peak_for(core, config.device, precision, measure=measure)
+        if entry is not None and measure and result.effective_gflops > entry["gflops"]:
+            entry = store_peak(config.device, precision,
+                               measure_peak(core, config.device, precision))
+    except PeakNotInPrecision:    # no ceiling in this precision: no figure, the run stands
+        return None
     if entry is None:
         return None
-    if measure and result.effective_gflops > entry["gflops"]:
-        again = measure_peak(core, config.device, precision)
-        if again > entry["gflops"]:
-            entry = store_peak(config.device, precision, again)
     return {"precision": precision, "peak_gflops": entry["gflops"],
             "efficiency": result.effective_gflops / entry["gflops"],
             "peak_method": entry["method"],
@@ -211,33 +214,70 @@ def prepare(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     return prepared
 
 
+class ShapesFailed(RunFailed):
+    """A later ``--data-shape`` shape failed: the shapes measured before it are kept."""
+
+    def __init__(self, message: str, results: list[BenchmarkResult]):
+        super().__init__(message)
+        self.results = results
+
+
 def run_shapes(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
                stop_event: threading.Event | None = None,
                on_shape: Callable[[int, int, PreparedModel], None] | None = None
                ) -> list[BenchmarkResult]:
     """``--data-shape``: the model compiled once with its dynamic dimensions, then each
-    shape measured in turn with its own inputs, pool and full result.  A stop keeps the
-    shapes done (the one it cut short is marked interrupted)."""
+    shape measured in turn with its own inputs, pool and full result.  ``--input`` is
+    checked against every shape before compiling.  A stop keeps the shapes done (the one
+    it cut short is marked interrupted); a failure after the first shape raises
+    :class:`ShapesFailed`, which carries the shapes done."""
     core = ov.Core()
     check_device(core, config.device)
     views = prepare_shapes(config, core)
+    _check_shape_inputs(config, views)
     compilation = compile_model(core, views[0].model, config)
     log.info("compiled in %.0f ms", compilation.compile_ms)
     stop_event = stop_event or threading.Event()
-    results = []
+    results: list[BenchmarkResult] = []
     for index, view in enumerate(views):
         if stop_event.is_set():
             break
         if on_shape is not None:
             on_shape(index, len(views), view)
         log.info("shape %d/%d", index + 1, len(views))
-        session = Session(core, view, config, compilation)
         try:
+            session = Session(core, view, config, compilation)
             results.append(_measure_session(core, config, view, session, on_window,
                                             stop_event))
         except Interrupted:
             break
+        except (RunFailed, RuntimeError) as exc:
+            if not results:
+                raise RunFailed(_failure_text(exc)) from None
+            raise ShapesFailed(f"shape {index + 1} of {len(views)} "
+                               f"({_shape_text(view)}): {_failure_text(exc)}", results) from None
     return results
+
+
+def _check_shape_inputs(config: BenchmarkConfig, views: list[PreparedModel]) -> None:
+    """Every shape's ``--input`` data, read and checked before the compile and the first
+    measurement, so a misfit for the last shape does not cost the others' time."""
+    if not config.input:
+        return
+    for index, view in enumerate(views):
+        try:
+            load_input_data(config.input, view.inputs, config.input_cast)
+        except UsageError as exc:
+            raise UsageError(f"--data-shape shape {index + 1} of {len(views)} "
+                             f"({_shape_text(view)}): {exc}") from None
+
+
+def _shape_text(view: PreparedModel) -> str:
+    return shape_label({spec.name: list(spec.shape) for spec in view.inputs})
+
+
+def _failure_text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, RunFailed) else runtime_message(exc)
 
 
 def _measure_session(core, config: BenchmarkConfig, prepared: PreparedModel, session: Session,

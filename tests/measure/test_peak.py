@@ -93,3 +93,25 @@ def test_efficiency_over_the_cached_peak_remeasures_and_is_never_shown_as_true(
     data = json.loads(out.read_text())
     assert data["roofline"]["efficiency"] < 1.0
     assert next(c for c in data["checks"] if c["name"] == "roofline_efficiency")["ok"]
+
+
+def test_a_lower_measurement_never_replaces_a_higher_peak(cache_dir):
+    """A peak is a max: 442.8 then 416.7 keeps 442.8 (the later one is kept as latest)."""
+    peak.store_peak("CPU", "f32", 442.8)
+    kept = peak.store_peak("CPU", "f32", 416.7)
+    assert kept["gflops"] == 442.8 and peak.cached_peak("CPU", "f32")["gflops"] == 442.8
+    assert peak.cached_peak("CPU", "f32")["latest"]["gflops"] == 416.7
+    assert peak.store_peak("CPU", "f32", 450.0)["gflops"] == 450.0
+    assert peak.cached_peak("CPU", "f32")["gflops"] == 450.0
+
+
+def test_a_kernel_that_did_not_run_in_the_precision_gives_no_peak(core, monkeypatch):
+    """A float MatMul asked for int8 runs in f32/bf16: its rate is no int8 peak."""
+    model, flops = peak.matmul_kernel(64)
+    with pytest.raises(peak.PeakNotInPrecision, match="not int8"):
+        peak.kernel_rate(core, model, flops, "CPU", "int8", seconds=0.25)
+    monkeypatch.setattr(peak, "kernels", lambda precision: [peak.matmul_kernel(64)])
+    with pytest.raises(peak.PeakNotInPrecision, match="no int8 peak"):
+        peak.measure_peak(core, "CPU", "int8", seconds=0.25)
+    int8, flops = peak.int8_matmul_kernel(64)                # FakeQuantize: integer kernels
+    assert peak.kernel_rate(core, int8, flops, "CPU", "int8", seconds=0.25) > 0

@@ -108,3 +108,32 @@ def test_bad_input_data_is_one_line_and_exit_2(affine_ir, sum_ir, tmp_path, caps
         assert main(["run", "-m", *argv, "-n", "5"]) == 2, argv
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, (argv, err)
+
+
+def test_a_named_npz_gives_its_only_array_or_the_one_named_like_the_input(core, affine_ir,
+                                                                          tmp_path):
+    """NAME=FILE.npz: the archive's only array, else its array called NAME (samples go on
+    that array's leading axis, as for .npy)."""
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.savez(tmp_path / "one.npz", whatever=x)
+    np.savez(tmp_path / "named.npz", x=x + 1, other=np.zeros(3, np.float32))
+    np.savez(tmp_path / "samples.npz", x=np.stack([x, x + 2]))
+    for name, expected in (("one", 2 * x + 1), ("named", 2 * (x + 1) + 1)):
+        session = _session(core, model=affine_ir, input=(f"x={tmp_path / name}.npz",),
+                           requests=1)
+        session.queue[0].infer()
+        np.testing.assert_array_equal(session.queue[0].get_output_tensor().data, expected)
+    session = _session(core, model=affine_ir, input=(f"x={tmp_path / 'samples.npz'}",),
+                       requests=2)
+    assert session.input_data == {"x": f"{tmp_path / 'samples.npz'} (2 samples)"}
+
+
+def test_a_named_npz_without_a_fitting_array_is_one_line(affine_ir, tmp_path, capsys):
+    np.savez(tmp_path / "several.npz", a=np.ones((2, 3), np.float32), b=np.ones((2, 3), np.float32))
+    np.savez(tmp_path / "none.npz")
+    for name, message in (("several", "holds arrays a, b and none is named 'x'"),
+                          ("none", "holds no array")):
+        assert main(["run", "-m", affine_ir, "--input", f"x={tmp_path / name}.npz",
+                     "-n", "5"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err

@@ -101,3 +101,48 @@ def test_a_model_is_named_after_its_file(core, tmp_path):
     second = save(model, tmp_path / "resnet_b.xml")
     names = {prepare_model(BenchmarkConfig(model=path), core).name for path in (first, second)}
     assert names == {"resnet_a", "resnet_b"}
+
+
+def test_a_data_shape_that_shape_inference_rejects_is_one_line(tmp_path, capsys):
+    """x [1,?,16] reshaped to a fixed [2,8,16]: any sequence length fits the input's
+    partial shape, but only 16 gets through the graph's shape inference."""
+    import numpy as np
+    import openvino.opset15 as ops
+    import openvino as ov
+    from perfbench.cli.main import main
+    from tests.models import save
+    x = ops.parameter([1, -1, 16], np.float32, name="x")
+    y = ops.reshape(x, ops.constant(np.array([2, 8, 16], np.int64)), special_zero=False)
+    path = save(ov.Model([y], [x], "fixed_reshape"), tmp_path / "fixed.xml")
+    assert main(["run", "-m", path, "--data-shape", "[1,16,16][1,8,16]", "-n", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--data-shape: the model cannot take x[1,8,16]" in err and err.count("\n") == 1, err
+
+
+def test_the_exported_builtin_model_has_the_builtin_cost_and_name(core, tmp_path):
+    """One definition of the built-in model's cost: the exported IR carries the card's
+    22.227 GFLOPs (conv + matmul count 22.14), so compare sees the same model."""
+    from perfbench.cli.main import main
+    from perfbench.model import builtin
+    xml = str(tmp_path / "irv2.xml")
+    assert main(["export", xml]) == 0
+    exported = prepare_model(BenchmarkConfig(model=xml, batch=2), core)
+    native = prepare_model(BenchmarkConfig(batch=2), core)
+    assert (exported.name, exported.gflops_per_image, exported.gflops_source) == \
+        (native.name, native.gflops_per_image, native.gflops_source) == \
+        (builtin.MODEL_NAME, builtin.CARD_GFLOPS, "model card")
+
+
+def test_a_declared_cost_applies_only_at_the_declared_image_shape(core, tmp_path):
+    """Reshaped to another image size, the declared figure is not this graph's cost: the
+    graph count is used."""
+    from perfbench.model.flops import declare_cost
+    from tests.models import conv_model, save
+    model = conv_model()
+    declare_cost(model, "tiny", 1.25)
+    path = save(model, tmp_path / "declared.xml")
+    same = prepare_model(BenchmarkConfig(model=path, batch=3), core)
+    assert (same.name, same.gflops_per_image) == ("tiny", 1.25)
+    other = prepare_model(BenchmarkConfig(model=path, shape="[1,16,16,3]"), core)
+    assert other.gflops_per_image == pytest.approx(2 * 8 * 16 * 16 * 27 / 1e9)
+    assert other.name == "declared" and other.gflops_source == "graph (conv+matmul)"

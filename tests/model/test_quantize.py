@@ -140,3 +140,36 @@ def test_an_int8_run_is_measured_against_the_int8_peak(conv_ir, cache):
                                  iterations=20))
     assert result.roofline["precision"] == "int8"
     assert result.roofline["efficiency"] == pytest.approx(result.effective_gflops / 1e6)
+
+
+def test_the_cache_key_follows_the_input_files_contents(conv_ir, tmp_path, core):
+    """Same --input path, new contents: a different calibration, so a different model."""
+    from perfbench.model.prepare import prepare_model
+    from perfbench.model.quantize import cache_key
+    data = tmp_path / "calib.npy"
+    config = BenchmarkConfig(model=conv_ir, quantize="int8", input=(str(data),))
+    prepared = prepare_model(config, core)
+    np.save(data, np.zeros((2, 1, 32, 32, 16), np.float32))
+    first = cache_key(prepared, config, "v")
+    np.save(data, np.ones((2, 1, 32, 32, 16), np.float32))
+    assert cache_key(prepared, config, "v") != first
+    assert cache_key(prepared, config, "v") == cache_key(prepared, config, "v")
+
+
+def test_the_metadata_is_in_place_before_the_ir_appears(conv_ir, tmp_path, core, monkeypatch):
+    """A concurrent worker that sees the IR must see its metadata (complete) too: the
+    metadata is written atomically first, the IR renamed into place last."""
+    from perfbench.model import quantize
+    path = tmp_path / "int8" / "k.xml"
+    seen = []
+    real = quantize.os.replace
+
+    def watching(src, dst):
+        if str(dst) == str(path):
+            seen.append(json.loads(path.with_suffix(".json").read_text()))
+            assert path.with_suffix(".bin").exists()
+        real(src, dst)
+    monkeypatch.setattr(quantize.os, "replace", watching)
+    quantize._store(core.read_model(conv_ir), {"quantize_s": 1.5}, path)
+    assert seen == [{"quantize_s": 1.5}]
+    assert quantize._from_cache(core, path)[1] == {"quantize_s": 1.5, "cache": "hit"}

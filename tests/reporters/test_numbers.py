@@ -30,3 +30,14 @@ def test_info_shows_memory_in_gib(capsys):
     assert main(["info"]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if "memory_total_bytes" in l)
     assert "GiB" in line
+
+
+def test_a_small_model_cost_shows_significant_digits(tiny_ir, capsys):
+    """2·8·32·32·27 FLOPs = 0.0004424 GFLOPs per image, not "0.000"; the built-in keeps
+    its card figure's three decimals."""
+    from perfbench.cli.main import main
+    from perfbench.reporters.numbers import gflops_text
+    assert [gflops_text(v) for v in (22.227, 0.000442368, 0.06951, 0.0)] == \
+        ["22.227", "0.0004424", "0.06951", "0"]
+    assert main(["run", "-m", tiny_ir, "-n", "5"]) == 0
+    assert "0.0004424 GFLOPs/image" in capsys.readouterr().out

@@ -50,3 +50,47 @@ def test_shapes_the_model_cannot_take_fail_before_measuring(sequence_ir, capsys)
         assert main(["run", *argv, "-n", "5"]) == 2, argv
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, (argv, err)
+
+
+def _fails_past_one_element():
+    """x [1,?] reshaped to a shape read from input t (filled with ones): length 1 runs,
+    any longer x fails inside the CPU plugin at inference time (a real runtime failure)."""
+    import numpy as np
+    import openvino as ov
+    import openvino.opset15 as ops
+    x = ops.parameter([1, -1], np.float32, name="x")
+    t = ops.parameter([2], np.int64, name="t")
+    return ov.Model([ops.reshape(x, t, special_zero=False)], [x, t], "fails_later")
+
+
+def test_a_later_failure_keeps_the_finished_shapes(tmp_path, capsys):
+    path = save(_fails_past_one_element(), tmp_path / "later.xml")
+    out = tmp_path / "shapes.json"
+    assert main(["run", "-m", path, "--data-shape", "x[1,1][1,4]", "--fill", "ones",
+                 "-n", "20", "-q", "--json", str(out)]) == 1
+    doc = json.loads(out.read_text())
+    assert doc["status"] == "partial" and doc["shapes_measured"] == 1
+    assert doc["results"][0]["status"] == "complete"
+    assert doc["results"][0]["results"]["completed_requests"] == 20
+    assert "shape 2 of 2" in doc["error"] and "inference failed" in doc["error"]
+    captured = capsys.readouterr()
+    assert "Shapes (partial, 1 of 2" in captured.out
+    assert captured.err.count("\n") == 1 and "shape 2 of 2" in captured.err
+
+
+def test_input_data_is_checked_against_every_shape_before_compiling(sequence_ir, tmp_path,
+                                                                     monkeypatch):
+    """--input fitting the first shape but not the second: one line, before compiling."""
+    import numpy as np
+    from perfbench.errors import UsageError
+    from perfbench.runner import benchmark
+    np.save(tmp_path / "x.npy", np.ones((1, 8, 16), np.float32))
+    compiled = []
+    real = benchmark.compile_model
+    monkeypatch.setattr(benchmark, "compile_model",
+                        lambda *a, **k: compiled.append(1) or real(*a, **k))
+    config = BenchmarkConfig(model=sequence_ir, data_shape="[1,8,16][1,32,16]",
+                             input=(str(tmp_path / "x.npy"),), iterations=5)
+    with pytest.raises(UsageError, match=r"shape 2 of 2 \(x\[1,32,16\]\): --input"):
+        run_shapes(config)
+    assert compiled == []

@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from perfbench.model.compile import plain_value, check_device
-from perfbench.measure.peak import METHOD, cache_path, measure_peak, store_peak
+from perfbench.measure.peak import (METHOD, PeakNotInPrecision, cache_path, measure_peak,
+                                    store_peak)
 
 
 def default_precisions(core: ov.Core, device: str) -> list[str]:
@@ -35,9 +36,14 @@ def peak_command(device: str, precisions: list[str], seconds: float) -> int:
     table.add_column("precision")
     table.add_column("GFLOP/s (int8: GOP/s)", justify="right")
     for precision in precisions or default_precisions(core, device):
-        gflops = measure_peak(core, device, precision, seconds)
-        store_peak(device, precision, gflops)
-        table.add_row(precision, f"{gflops:,.1f}")
+        try:
+            gflops = measure_peak(core, device, precision, seconds)
+        except PeakNotInPrecision as exc:
+            table.add_row(precision, f"not measured: {exc}")
+            continue
+        kept = store_peak(device, precision, gflops)["gflops"]
+        table.add_row(precision, f"{gflops:,.1f}" + ("" if kept == gflops else
+                                                     f" (cached {kept:,.1f} kept: a peak is a max)"))
     console.print(table)
     console.print(f"[dim]method: {METHOD}\ncached in {cache_path()}[/]")
     return 0

@@ -12,7 +12,7 @@ from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.files import write_json
 from perfbench.reporters import shapes_report, table
 from perfbench.reporters.consoles import report_console
-from perfbench.runner.benchmark import run_shapes
+from perfbench.runner.benchmark import ShapesFailed, run_shapes
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import parse_data_shapes
 
@@ -25,14 +25,20 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) 
                                            target_pct=config.until_stable) as live:
         def announce(index: int, total: int, view) -> None:
             live.header = f"shape {index + 1}/{total}: {view.inputs[0].shape}"
-        results = run_in_worker(run_shapes, config, on_window=live.update,
-                                stop_event=stop.event, on_shape=announce)
+        try:
+            results, error = run_in_worker(run_shapes, config, on_window=live.update,
+                                           stop_event=stop.event, on_shape=announce), None
+        except ShapesFailed as failed:          # the shapes measured before it are kept
+            results, error = failed.results, str(failed)
     for result in results:
         table.render(result, out)
-    document = shapes_report.document(results, expected)
+    document = shapes_report.document(results, expected, error)
     shapes_report.render(document, results, out)
     if json_path:
         write_json(json_path, document)
+    if error:
+        print(f"perfbench: run failed: {error}", file=sys.stderr)
+        return 1
     if not results:
         print("perfbench: interrupted before the first shape was measured", file=sys.stderr)
     return stop.exit_code
