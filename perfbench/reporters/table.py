@@ -67,6 +67,10 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         rows.append(("steady-state FPS", f"{result.steady_fps or est.value:,.2f} "
                      f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
                      f"CV {est.cv_pct:.1f} %)[/]"))
+    elif precision:
+        rows.append(("steady-state FPS", f"no interval [dim]({len(result.windows)} window"
+                     f"{'s' if len(result.windows) != 1 else ''}; it "
+                     "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if precision and precision.fps_trials:
         est = precision.fps_trials
         rows.append(("between trials", f"{est.value:,.2f} ± {est.half_width_pct:.2f} % "

@@ -38,8 +38,8 @@ from perfbench.measure.peak import measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
                                     Trial, Window)
-from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
-                        window_rates)
+from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, rate_ci, steady_rate,
+                                      steady_windows)
 
 ProgressCallback = Callable[[Progress], None]
 #: Phase messages ("warming up", "measuring"): shown with ``-v``; tests wait for them.
@@ -135,9 +135,10 @@ def _trial_summary(run: _TrialRun, batch: int) -> Trial:
 
 
 def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
-    """95 % CI of FPS from the steady windows of every trial (within-run noise)."""
-    rates = window_rates([w for r in runs for w in steady_windows(r.measured.windows)])
-    estimate = mean_ci(rates, correlated=True)
+    """95 % CI of FPS from the steady windows of every trial (within-run noise): images over
+    time of those windows, the steady FPS itself; None with fewer than two of them."""
+    estimate = rate_ci([w for r in runs for w in steady_windows(r.measured.windows)],
+                       correlated=True)
     if estimate is None:
         return None
     return dataclasses.replace(estimate, value=estimate.value * batch, low=estimate.low * batch,
