@@ -117,11 +117,11 @@ def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
 def measure_once(session: Session, config: BenchmarkConfig, limits: StopLimits, hook=None):
     """One measured window in the configured API and scenario (a run's trial, or a block
     of an interleaved A/B or sweep)."""
-    feeds = session.feeds
+    feeds = session.feeds       # the session's, so the sample cursor goes on across blocks
     if config.api == "sync":
-        return measure_sync(session.queue[0], limits, hook, feeds[0] if feeds else None)
+        return measure_sync(session.queue[0], limits, hook, feeds)
     if config.scenario == "server":
-        return measure_server(session.queue, config.rate, limits, config.seed, hook)
+        return measure_server(session.queue, config.rate, limits, config.seed, hook, feeds)
     return measure_async(session.queue, limits, hook, feeds)
 
 

@@ -168,3 +168,35 @@ def test_live_progress_counts_images_not_requests(tiny_ir):
     window = seen[-1].last_window
     line = LiveDisplay(Console(), enabled=False).describe(seen[-1])
     assert f"{2 * window.completed / (window.end_s - window.start_s):,.1f} FPS" in line
+
+
+def _fed_sample(session, samples) -> int:
+    """Which of ``samples`` request 0 last ran on: its output is 2·x + 1 of exactly one."""
+    import numpy as np
+    out = session.queue[0].get_output_tensor().data
+    return next(k for k, x in enumerate(samples) if np.array_equal(out, 2 * x + 1))
+
+
+@pytest.mark.parametrize("scenario", ["offline", "server"])
+def test_input_samples_go_on_across_blocks(core, tmp_path, scenario):
+    """An A/B or sweep worker measures many one-block runs of one session: each block must
+    take the next sample, not start over (offline) or keep the request's own (server: it
+    fed no sample at all).  One request, three distinct samples, blocks of one request:
+    the sample each block ran on, read back from the real model's output, goes 1, 2, 0, 1
+    (the request already holds sample 0) in the closed loop, 0, 1, 2, 0 in the server."""
+    import numpy as np
+    from perfbench.measure.windows import StopLimits
+    from perfbench.model.prepare import prepare_model
+    from perfbench.runner.benchmark import Session, measure_once
+    from tests.models import affine_model, save
+    samples = np.arange(3 * 2 * 3, dtype=np.float32).reshape(3, 2, 3) / 7
+    np.save(tmp_path / "x.npy", samples)
+    extra = dict(scenario="server", rate=1000.0) if scenario == "server" else {}
+    config = BenchmarkConfig(model=save(affine_model(), tmp_path / "affine.xml"),
+                             input=(str(tmp_path / "x.npy"),), requests=1, **extra)
+    session = Session(core, prepare_model(config, core), config)
+    fed = []
+    for _ in range(4):
+        measure_once(session, config, StopLimits(time_s=None, iterations=1))
+        fed.append(_fed_sample(session, samples))
+    assert fed == ([1, 2, 0, 1] if scenario == "offline" else [0, 1, 2, 0])
