@@ -38,6 +38,11 @@ class Measurement:
     windows: tuple[Window, ...]
     stop_reason: str            # "time", "iterations", "stable" or "interrupted"
     issue_delays: LatencyRecorder | None = None   # server scenario: the generator's lateness
+    #: server scenario: the span arrivals were scheduled over (``-t``, or up to the stop),
+    #: which the achieved rate is counted over...
+    scheduled_s: float | None = None
+    #: ...and how far behind its schedule the last arrival was issued (a queue building)
+    behind_schedule_s: float | None = None
 
     @property
     def latency(self) -> LatencyStats:

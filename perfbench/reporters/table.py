@@ -118,7 +118,9 @@ def _load_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         delay = load["issue_delay_ms"]
         rows.append(("generator delay", f"median {delay['median']:.3f} ms, p99 {delay['p99']:.3f}"
                      f" ms, max {delay['max']:.3f} ms "
-                     + ("[green](valid)[/]" if load["valid"] else "[bold red](INVALID)[/]")))
+                     + ("[green](valid)[/]" if load["valid"] else "[bold red](INVALID)[/]")
+                     + (" [bold red]device OVERLOADED: requests not issued on schedule[/]"
+                        if load.get("overloaded") else "")))
     return rows
 
 

@@ -20,7 +20,7 @@ import openvino as ov
 
 from perfbench.system import environment
 from perfbench.system.host import describe_host
-from perfbench.system.checks import run_checks
+from perfbench.system.checks import blame_overload, overload_check, run_checks
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.model.compile import Compilation, check_device, compile_model
 from perfbench.errors import Interrupted
@@ -286,11 +286,11 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     windows = tuple(dataclasses.replace(w, trial=i)
                     for i, r in enumerate(runs) for w in r.measured.windows)
     precision = _precision(runs, trials, recorder, batch, config)
-    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms)
     duration = sum(r.measured.duration_s for r in runs)
     completed = sum(r.measured.completed for r in runs)
     load = _load_summary(config, recorder, completed, duration, latency,
-                         [r.measured.issue_delays for r in runs])
+                         [r.measured for r in runs])
+    checks = _checks(system, precision, latency, runs[0].first_inference_ms, load)
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
     layers = ()
@@ -310,6 +310,16 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         executed_precision=session.executed or None, quantization=prepared.quantization,
         host=describe_host(core.available_devices, ov.get_version(), config.label))
     return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
+
+
+def _checks(system, precision: Precision, latency, first_ms: float, load: dict) -> list[Check]:
+    """The noise checks, and in the server scenario the overload check (whose failure a
+    window spread is then blamed on, not the machine)."""
+    checks = run_checks(system, precision.fps_windows, latency, first_ms)
+    if "overloaded" not in load:
+        return checks
+    overload = overload_check(load["behind_schedule_s"], load["scheduled_s"])
+    return blame_overload([overload] + checks)
 
 
 def _warnings(checks, precision: Precision, load: dict, session: Session,
@@ -382,20 +392,40 @@ def _model_info(prepared, input_data: dict[str, str]) -> ModelInfo:
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float,
-                  latency, delays) -> dict:
+                  latency, measured: list[Measurement]) -> dict:
     """The scenario, achieved vs target rate, how many requests missed the bound, and (open
-    loop) the generator's own issue delay with whether the run is valid for its rate."""
+    loop) the generator's own issue delay with whether the run is valid for its rate, and
+    whether the device kept up with the arrivals.  The open loop's achieved rate counts
+    its requests over the span they were scheduled in (``-t``), not up to the last
+    completion, which overstated a slow rate (3/s reported as 4.33/s)."""
+    spans = [m.scheduled_s for m in measured if m.scheduled_s is not None]
+    span = sum(spans) if spans else duration
     load = {"scenario": config.scenario, "target_rate": config.rate,
-            "achieved_rate": completed / duration if duration else 0.0,
+            "achieved_rate": completed / span if span else 0.0,
             "sla_ms": config.sla_ms, "missed_sla": None, "missed_sla_pct": None}
     if config.sla_ms is not None and recorder.count:
         missed = recorder.count_above(config.sla_ms)
         load.update(missed_sla=missed, missed_sla_pct=100 * missed / recorder.count)
-    delays = [d for d in delays if d is not None and d.count]
+    delays = [m.issue_delays for m in measured if m.issue_delays is not None
+              and m.issue_delays.count]
     if delays:
         load.update(generator_validity(LatencyRecorder.pooled(delays).summary(),
                                        config.sla_ms or latency.median))
+    if spans:
+        load.update(_schedule(measured))
     return load
+
+
+def _schedule(measured: list[Measurement]) -> dict:
+    """How far behind schedule each trial ended (the worst), over its scheduled span, and
+    whether that makes the run overloaded (see ``system.checks.overload_check``)."""
+    worst = max((m for m in measured if m.scheduled_s), default=None,
+                key=lambda m: (m.behind_schedule_s or 0.0) / m.scheduled_s)
+    if worst is None:
+        return {"scheduled_s": None, "behind_schedule_s": None, "overloaded": False}
+    check = overload_check(worst.behind_schedule_s, worst.scheduled_s)
+    return {"scheduled_s": worst.scheduled_s, "behind_schedule_s": worst.behind_schedule_s,
+            "overloaded": not check.ok}
 
 
 #: An open-loop run is valid for its rate while the generator's p99 issue delay stays
@@ -407,7 +437,10 @@ GENERATOR_FLOOR_MS = 0.05
 
 def generator_validity(delays: LatencyStats, reference_ms: float) -> dict:
     """Issue-delay figures, and whether the generator kept to its schedule (MLPerf's
-    LoadGen marks a run whose generator fell behind as invalid the same way)."""
+    LoadGen marks a run whose generator fell behind as invalid the same way).  Requests
+    the device could not take on schedule (overload) are not the generator's fault: they
+    are marked apart (``overloaded``), so that a rate search counts such a probe as a
+    failure instead of probing it again."""
     limit = max(GENERATOR_SHARE * reference_ms, GENERATOR_FLOOR_MS)
     valid = delays.p99 <= limit
     return {"issue_delay_ms": {"median": delays.median, "p99": delays.p99, "max": delays.max},
