@@ -19,7 +19,7 @@ from rich.text import Text
 
 from perfbench.measure.windows import Progress
 from perfbench.stats.drift import drift_pct
-from perfbench.stats.intervals import mean_ci, window_rates
+from perfbench.stats.intervals import rate_ci, steady_windows, window_rates
 from perfbench.reporters.sparkline import sparkline
 
 BAR_WIDTH = 30
@@ -102,7 +102,7 @@ class LiveDisplay:
         p99 = f"{window.latency_p99_ms:.2f} ms" if window.latency_p99_ms is not None else "–"
         line = f"median latency {median}  p99 {p99}"
         if self.target_pct is not None:
-            estimate = mean_ci(window_rates(progress.windows[1:]), correlated=True)
+            estimate = rate_ci(steady_windows(progress.windows), correlated=True)
             reached = f"±{estimate.half_width_pct:.2f} %" if estimate else "–"
             line += f"  stability: FPS CI {reached} (target ±{self.target_pct:g} %)"
         return line

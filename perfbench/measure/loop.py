@@ -90,8 +90,9 @@ def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
                   feeds: list[list[dict]] | None = None) -> Measurement:
     """Closed loop: keep every request busy until a limit is hit, then drain.  A request
     that fails ends the run as failed, with the runtime's message: its numbers are never
-    reported as if the run had been fine.  ``feeds``: per request, the input sets it cycles
-    through (more samples than requests); each restart then sets the next one."""
+    reported as if the run had been fine.  ``feeds`` (a ``model.inputs.SampleFeed``): the
+    input samples, when there are more than requests; each restart sets the request's next
+    one, continuing where the feed's previous run left off."""
     try:
         return _measure_async(queue, limits, on_window, feeds)
     except RuntimeError as exc:
@@ -109,7 +110,7 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     get_idle, start = base.get_idle_request_id, base.start_async
     record = recorder.pending.append
     no_inputs: dict = {}
-    turns = [0] * len(requests)
+    take = feeds.for_request if feeds is not None and feeds.cycling else None
     max_starts = limits.iterations or 2**62
     starts = 0
     t0, cpu0 = clock(), thread_cpu()
@@ -128,11 +129,7 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
         if now >= deadline or starts >= max_starts:
             break
         in_flight[idle] = True
-        if feeds is None:
-            start(no_inputs, None)
-        else:
-            turns[idle] += 1
-            start(feeds[idle][turns[idle] % len(feeds[idle])], None)
+        start(no_inputs if take is None else take(idle), None)
         starts += 1
     return _drain(queue, requests, in_flight, recorder, tracker, limits, starts, cpu0)
 
@@ -153,9 +150,9 @@ def _drain(queue, requests, in_flight, recorder, tracker, limits, starts,
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,
                  on_window: WindowHook | None = None,
-                 feeds: list[dict] | None = None) -> Measurement:
+                 feeds=None) -> Measurement:
     """One blocking request at a time: latency-bound use, no overlap; ``feeds`` cycles
-    input sets as in :func:`measure_async`."""
+    input samples as in :func:`measure_async`."""
     try:
         return _measure_sync(request, limits, on_window, feeds)
     except RuntimeError as exc:
@@ -178,7 +175,7 @@ def _measure_sync(request: ov.InferRequest, limits: StopLimits,
         if feeds is None:
             infer()
         else:
-            infer(feeds[runs % len(feeds)])
+            infer(feeds.for_request(0))
         record(request.latency)
         runs += 1
         now = clock()

@@ -85,6 +85,12 @@ class LatencyRecorder:
                 self._overflowed = True
         return chunk
 
+    def join_last_chunks(self) -> None:
+        """Make the latest flushed chunk part of the one before: a short drain tail joins
+        the last full window, and the percentile intervals see one window, not two."""
+        if len(self._exact) >= 2:
+            self._exact[-2:] = [np.concatenate(self._exact[-2:])]
+
     @classmethod
     def pooled(cls, recorders: list["LatencyRecorder"]) -> "LatencyRecorder":
         """A new recorder holding every sample of ``recorders``, which stay as they were."""

@@ -62,9 +62,10 @@ def _wait_until(moment: float, clock, slack_work) -> None:
 
 
 def measure_server(queue: ov.AsyncInferQueue, rate: float, limits: StopLimits, seed: int,
-                   on_window: WindowHook | None = None) -> Measurement:
+                   on_window: WindowHook | None = None, feeds=None) -> Measurement:
+    """``feeds`` (a ``model.inputs.SampleFeed``): query k takes sample k mod N."""
     try:
-        return _OpenLoop(queue).run(rate, limits, seed, on_window)
+        return _OpenLoop(queue, feeds).run(rate, limits, seed, on_window)
     except RuntimeError as exc:
         drain(queue)
         raise RunFailed(f"inference failed: {runtime_message(exc)}") from None
@@ -87,13 +88,18 @@ class _OpenLoop:
     queue and belongs to latency; the rest (a late wake-up, a slow loop) is the
     generator's, which makes a run invalid for its rate when it grows."""
 
-    def __init__(self, queue: ov.AsyncInferQueue):
+    def __init__(self, queue: ov.AsyncInferQueue, feeds=None):
         self.queue = queue
         self.requests = [queue[i] for i in range(len(queue))]
         self.waited_ms = [0.0] * len(self.requests)
         self.in_flight = [False] * len(self.requests)
         self.recorder = LatencyRecorder()
         self.delays = LatencyRecorder()
+        no_inputs: dict = {}
+        self.inputs = feeds.next_query if feeds is not None else (lambda: no_inputs)
+        self.lag_s = 0.0        # how far behind its schedule the latest arrival was issued
+        base = super(ov.AsyncInferQueue, queue)     # skips the wrapper's input dispatch
+        self.get_idle, self.start = base.get_idle_request_id, base.start_async
 
     def harvest(self) -> None:
         """Record requests that have completed, while waiting for the next arrival: a
@@ -107,43 +113,54 @@ class _OpenLoop:
         self.in_flight[index] = False
 
     def run(self, rate: float, limits: StopLimits, seed: int, on_window) -> Measurement:
+        """Issue the arrivals scheduled within the limits; the scheduled span (the run's
+        length for the achieved rate) ends at ``-t``, at the arrival after the ``-n``-th,
+        or at a stop, and the loop waits it out, so a slow rate is not counted over the
+        time to its last completion only."""
         clock = windows.clock
         duration = limits.time_s if limits.time_s is not None else float("inf")
         max_issued = limits.iterations or 2**62
-        base = super(ov.AsyncInferQueue, self.queue)
-        get_idle, start = base.get_idle_request_id, base.start_async
         t0 = clock()
         tracker = WindowTracker(self.recorder, t0, limits, on_window)
-        next_tick, deadline, issued, last_issue = t0 + WINDOW_S, t0 + duration, 0, t0
-        no_inputs: dict = {}
+        next_tick, issued, last_issue = t0 + WINDOW_S, 0, t0
         for offset in arrivals(rate, seed):
             if offset >= duration or issued >= max_issued:
+                span = min(offset, duration)
+                _wait_until(t0 + span, clock, self.harvest)
                 break
-            arrival = t0 + offset
-            _wait_until(arrival, clock, self.harvest)
+            _wait_until(t0 + offset, clock, self.harvest)
             ready = clock()
             # The time limit holds under overload too: arrivals the device could not take
             # by then are not issued (the run's achieved rate shows the shortfall).
-            if ready >= deadline:
+            if ready - t0 >= duration:
+                span, self.lag_s = duration, ready - (t0 + offset)
                 break
-            idle = get_idle()                       # blocks while every request is busy
-            if self.in_flight[idle]:
-                self._record(idle)
-            now = clock()
-            self.waited_ms[idle] = (now - arrival) * 1e3
-            self.in_flight[idle] = True
-            start(no_inputs, None)
-            self.delays.pending.append(issue_delay_ms(ready, arrival, last_issue))
+            now = self._issue(t0 + offset, ready, last_issue)
             issued, last_issue = issued + 1, now
             if now >= next_tick:
                 self.delays.flush()
                 if tracker.close_window(now):
+                    span = now - t0
                     break
                 next_tick = now + WINDOW_S
-        return self._finish(tracker, t0, limits, issued)
+        return self._finish(tracker, t0, limits, issued, span)
+
+    def _issue(self, arrival: float, ready: float, last_issue: float) -> float:
+        """Start the arrival on the first idle request (waiting for one while all are
+        busy: queueing, part of its latency); returns when it started."""
+        idle = self.get_idle()                     # blocks while every request is busy
+        if self.in_flight[idle]:
+            self._record(idle)
+        now = windows.clock()
+        self.waited_ms[idle] = (now - arrival) * 1e3
+        self.lag_s = now - arrival
+        self.in_flight[idle] = True
+        self.start(self.inputs(), None)
+        self.delays.pending.append(issue_delay_ms(ready, arrival, last_issue))
+        return now
 
     def _finish(self, tracker: WindowTracker, t0: float, limits: StopLimits,
-                issued: int) -> Measurement:
+                issued: int, span: float) -> Measurement:
         self.queue.wait_all()
         t_end = windows.clock()
         for index, busy in enumerate(self.in_flight):
@@ -151,4 +168,5 @@ class _OpenLoop:
                 self._record(index)
         tracker.close_window(t_end, final=True)
         measured = finish(self.recorder, tracker, t_end - t0, limits, issued)
-        return dataclasses.replace(measured, issue_delays=self.delays)
+        return dataclasses.replace(measured, issue_delays=self.delays, scheduled_s=span,
+                                   behind_schedule_s=max(self.lag_s, 0.0))

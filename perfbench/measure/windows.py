@@ -19,6 +19,10 @@ from perfbench.results.types import LatencyStats, Window
 from perfbench.stats.percentiles import nearest_rank
 
 WINDOW_S = 1.0
+#: A final window shorter than this (the drain after the last tick) joins the window
+#: before it, so every window of a run lasts 0.5-1.5 s: a window of a few milliseconds
+#: holding one request is not a throughput sample of the same weight as a full one.
+MIN_WINDOW_S = WINDOW_S / 2
 
 #: The time source of every loop (seconds, monotonic).
 clock = time.perf_counter
@@ -36,6 +40,11 @@ class Measurement:
     issue_delays: LatencyRecorder | None = None   # server scenario: the generator's lateness
     #: CPU time of the thread that drove the requests over the window (closed loop only)
     driver_cpu_s: float | None = None
+    #: server scenario: the span arrivals were scheduled over (``-t``, or up to the stop),
+    #: which the achieved rate is counted over...
+    scheduled_s: float | None = None
+    #: ...and how far behind its schedule the last arrival was issued (a queue building)
+    behind_schedule_s: float | None = None
 
     @property
     def latency(self) -> LatencyStats:
@@ -80,15 +89,19 @@ class WindowTracker:
         self.window_start = t0
         self.completed = 0
         self.stop_reason: str | None = None
+        self._last_chunk = np.empty(0)
 
     def close_window(self, now: float, final: bool = False) -> bool:
         """Close the current window; True when the run should stop.  The final window
-        (after the drain) is shown to the hook but cannot change why the run stopped."""
+        (after the drain) is shown to the hook but cannot change why the run stopped; when
+        it is shorter than :data:`MIN_WINDOW_S` it joins the window before it."""
         chunk = self.recorder.flush()
         self.completed += len(chunk)
-        median, p90, p99 = window_percentiles(chunk)
-        window = Window(self.window_start - self.t0, now - self.t0, len(chunk), median, p90, p99)
-        self.windows.append(window)
+        if final and self.windows and now - self.window_start < MIN_WINDOW_S:
+            self._join_tail(chunk, now)
+        else:
+            self.windows.append(_window(chunk, self.window_start - self.t0, now - self.t0))
+            self._last_chunk = chunk
         self.window_start = now
         if self.on_window is not None:
             reason = self.on_window(Progress(now - self.t0, self.limits.time_s,
@@ -99,6 +112,20 @@ class WindowTracker:
         if not final and self.stop_reason is None and self.limits.stop_event.is_set():
             self.stop_reason = "interrupted"
         return self.stop_reason is not None
+
+    def _join_tail(self, chunk: np.ndarray, now: float) -> None:
+        """The last window, extended to ``now`` with the tail's completions (percentiles
+        of the joined samples; the recorder keeps one chunk per window for intervals)."""
+        if len(chunk):
+            self.recorder.join_last_chunks()
+        joined = np.concatenate([self._last_chunk, chunk])
+        self.windows[-1] = _window(joined, self.windows[-1].start_s, now - self.t0)
+        self._last_chunk = joined
+
+
+def _window(chunk: np.ndarray, start_s: float, end_s: float) -> Window:
+    median, p90, p99 = window_percentiles(chunk)
+    return Window(start_s, end_s, len(chunk), median, p90, p99)
 
 
 def window_percentiles(chunk: np.ndarray) -> tuple[float | None, ...]:

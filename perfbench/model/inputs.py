@@ -69,13 +69,42 @@ def make_tensors(specs, seed: int, copies: int, fill: str = "seeded",
     return sets
 
 
-def make_feeds(specs, data: InputData | None, copies: int) -> list[list[dict]] | None:
-    """When there are more samples than requests: per request, the samples it cycles
-    through (request i takes samples i, i + copies, ...); None when each request keeps one."""
-    if data is None or data.count <= copies:
+class SampleFeed:
+    """Which input sample each start gets, kept by the session for all its measuring: an
+    A/B or interleaved-sweep worker measures many short blocks, and each block must go on
+    through the samples where the last one stopped, not start over at sample 0.
+
+    Closed loop: request i cycles through samples i, i + R, ... (R requests; request i
+    already holds sample i).  Open loop (server): query k takes sample k mod N, whichever
+    request is idle, so every sample is fed however few requests are ever busy."""
+
+    def __init__(self, samples: list[dict], requests: int):
+        self.samples = samples
+        self.cycles = [samples[first::requests] for first in range(requests)]
+        self.turns = [0] * requests
+        self.queries = 0
+
+    @property
+    def cycling(self) -> bool:
+        """Whether a closed loop must set inputs on each start (more samples than requests)."""
+        return len(self.samples) > len(self.cycles)
+
+    def for_request(self, index: int) -> dict:
+        self.turns[index] += 1
+        cycle = self.cycles[index]
+        return cycle[self.turns[index] % len(cycle)]
+
+    def next_query(self) -> dict:
+        self.queries += 1
+        return self.samples[(self.queries - 1) % len(self.samples)]
+
+
+def make_feeds(specs, data: InputData | None, copies: int) -> SampleFeed | None:
+    """The samples to cycle through; None when there is at most one (each request keeps
+    the one set on it)."""
+    if data is None or data.count <= 1:
         return None
-    return [[_sample_tensors(specs, data, i) for i in range(first, data.count, copies)]
-            for first in range(copies)]
+    return SampleFeed([_sample_tensors(specs, data, i) for i in range(data.count)], copies)
 
 
 def _sample_tensors(specs, data: InputData, index: int) -> dict[str, ov.Tensor]:

@@ -68,6 +68,10 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         rows.append(("steady-state FPS", f"{result.steady_fps or est.value:,.2f} "
                      f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
                      f"CV {est.cv_pct:.1f} %)[/]"))
+    elif precision:
+        rows.append(("steady-state FPS", f"no interval [dim]({len(result.windows)} window"
+                     f"{'s' if len(result.windows) != 1 else ''}; it "
+                     "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if precision and precision.fps_trials:
         est = precision.fps_trials
         rows.append(("between trials", f"{est.value:,.2f} ± {est.half_width_pct:.2f} % "
@@ -115,7 +119,9 @@ def _load_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         delay = load["issue_delay_ms"]
         rows.append(("generator delay", f"median {delay['median']:.3f} ms, p99 {delay['p99']:.3f}"
                      f" ms, max {delay['max']:.3f} ms "
-                     + ("[green](valid)[/]" if load["valid"] else "[bold red](INVALID)[/]")))
+                     + ("[green](valid)[/]" if load["valid"] else "[bold red](INVALID)[/]")
+                     + (" [bold red]device OVERLOADED: requests not issued on schedule[/]"
+                        if load.get("overloaded") else "")))
     return rows
 
 

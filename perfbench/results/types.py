@@ -78,8 +78,9 @@ class Window:
 
 
 def steady_windows(windows) -> list:
-    """Windows without the ramp-up (first) and drain (last) ones, when enough remain."""
-    return list(windows[1:-1]) if len(windows) >= 3 else list(windows)
+    """Windows without the ramp-up (first) and drain (last) ones; none when there are
+    fewer than three: ramp-up and drain are never passed off as steady windows."""
+    return list(windows[1:-1])
 
 
 def cpu_share(cpu_s: float | None, wall_s: float) -> float | None:

@@ -20,7 +20,7 @@ import openvino as ov
 
 from perfbench.system import environment
 from perfbench.system.host import describe_host
-from perfbench.system.checks import run_checks
+from perfbench.system.checks import blame_overload, overload_check, run_checks
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import shape_label
 from perfbench.model.compile import Compilation, check_device, compile_model
@@ -39,8 +39,8 @@ from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, s
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
                                     Trial, Window, cpu_share)
-from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, steady_rate, steady_windows,
-                        window_rates)
+from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, rate_ci, steady_rate,
+                                      steady_windows)
 
 ProgressCallback = Callable[[Progress], None]
 #: Phase messages ("warming up", "measuring"): shown with ``-v``; tests wait for them.
@@ -118,11 +118,11 @@ def _run_trial(session: Session, config: BenchmarkConfig, limits: StopLimits,
 def measure_once(session: Session, config: BenchmarkConfig, limits: StopLimits, hook=None):
     """One measured window in the configured API and scenario (a run's trial, or a block
     of an interleaved A/B or sweep)."""
-    feeds = session.feeds
+    feeds = session.feeds       # the session's, so the sample cursor goes on across blocks
     if config.api == "sync":
-        return measure_sync(session.queue[0], limits, hook, feeds[0] if feeds else None)
+        return measure_sync(session.queue[0], limits, hook, feeds)
     if config.scenario == "server":
-        return measure_server(session.queue, config.rate, limits, config.seed, hook)
+        return measure_server(session.queue, config.rate, limits, config.seed, hook, feeds)
     return measure_async(session.queue, limits, hook, feeds)
 
 
@@ -136,9 +136,10 @@ def _trial_summary(run: _TrialRun, batch: int) -> Trial:
 
 
 def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
-    """95 % CI of FPS from the steady windows of every trial (within-run noise)."""
-    rates = window_rates([w for r in runs for w in steady_windows(r.measured.windows)])
-    estimate = mean_ci(rates, correlated=True)
+    """95 % CI of FPS from the steady windows of every trial (within-run noise): images over
+    time of those windows, the steady FPS itself; None with fewer than two of them."""
+    estimate = rate_ci([w for r in runs for w in steady_windows(r.measured.windows)],
+                       correlated=True)
     if estimate is None:
         return None
     return dataclasses.replace(estimate, value=estimate.value * batch, low=estimate.low * batch,
@@ -327,11 +328,11 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     precision = _precision(runs, trials, recorder, batch, config)
     duration = sum(r.measured.duration_s for r in runs)
     driver_cpu = _driver_cpu([r.measured for r in runs])
-    checks = run_checks(system, precision.fps_windows, latency, runs[0].first_inference_ms,
-                        cpu_share(driver_cpu, duration))
     completed = sum(r.measured.completed for r in runs)
     load = _load_summary(config, recorder, completed, duration, latency,
-                         [r.measured.issue_delays for r in runs])
+                         [r.measured for r in runs])
+    checks = _checks(system, precision, latency, runs[0].first_inference_ms, load,
+                     cpu_share(driver_cpu, duration))
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
     layers = ()
@@ -359,6 +360,17 @@ def _driver_cpu(measured: list[Measurement]) -> float | None:
     window measured it (a partial sum over the whole duration would understate it)."""
     times = [m.driver_cpu_s for m in measured]
     return None if not times or None in times else sum(times)
+
+
+def _checks(system, precision: Precision, latency, first_ms: float, load: dict,
+            driver_share: float | None) -> list[Check]:
+    """The noise checks, and in the server scenario the overload check (whose failure a
+    window spread is then blamed on, not the machine)."""
+    checks = run_checks(system, precision.fps_windows, latency, first_ms, driver_share)
+    if "overloaded" not in load:
+        return checks
+    overload = overload_check(load["behind_schedule_s"], load["scheduled_s"])
+    return blame_overload([overload] + checks)
 
 
 def _warnings(checks, precision: Precision, load: dict, session: Session,
@@ -432,20 +444,40 @@ def _model_info(prepared, input_data: dict[str, str]) -> ModelInfo:
 
 
 def _load_summary(config: BenchmarkConfig, recorder, completed: int, duration: float,
-                  latency, delays) -> dict:
+                  latency, measured: list[Measurement]) -> dict:
     """The scenario, achieved vs target rate, how many requests missed the bound, and (open
-    loop) the generator's own issue delay with whether the run is valid for its rate."""
+    loop) the generator's own issue delay with whether the run is valid for its rate, and
+    whether the device kept up with the arrivals.  The open loop's achieved rate counts
+    its requests over the span they were scheduled in (``-t``), not up to the last
+    completion, which overstated a slow rate (3/s reported as 4.33/s)."""
+    spans = [m.scheduled_s for m in measured if m.scheduled_s is not None]
+    span = sum(spans) if spans else duration
     load = {"scenario": config.scenario, "target_rate": config.rate,
-            "achieved_rate": completed / duration if duration else 0.0,
+            "achieved_rate": completed / span if span else 0.0,
             "sla_ms": config.sla_ms, "missed_sla": None, "missed_sla_pct": None}
     if config.sla_ms is not None and recorder.count:
         missed = recorder.count_above(config.sla_ms)
         load.update(missed_sla=missed, missed_sla_pct=100 * missed / recorder.count)
-    delays = [d for d in delays if d is not None and d.count]
+    delays = [m.issue_delays for m in measured if m.issue_delays is not None
+              and m.issue_delays.count]
     if delays:
         load.update(generator_validity(LatencyRecorder.pooled(delays).summary(),
                                        config.sla_ms or latency.median))
+    if spans:
+        load.update(_schedule(measured))
     return load
+
+
+def _schedule(measured: list[Measurement]) -> dict:
+    """How far behind schedule each trial ended (the worst), over its scheduled span, and
+    whether that makes the run overloaded (see ``system.checks.overload_check``)."""
+    worst = max((m for m in measured if m.scheduled_s), default=None,
+                key=lambda m: (m.behind_schedule_s or 0.0) / m.scheduled_s)
+    if worst is None:
+        return {"scheduled_s": None, "behind_schedule_s": None, "overloaded": False}
+    check = overload_check(worst.behind_schedule_s, worst.scheduled_s)
+    return {"scheduled_s": worst.scheduled_s, "behind_schedule_s": worst.behind_schedule_s,
+            "overloaded": not check.ok}
 
 
 #: An open-loop run is valid for its rate while the generator's p99 issue delay stays
@@ -457,7 +489,10 @@ GENERATOR_FLOOR_MS = 0.05
 
 def generator_validity(delays: LatencyStats, reference_ms: float) -> dict:
     """Issue-delay figures, and whether the generator kept to its schedule (MLPerf's
-    LoadGen marks a run whose generator fell behind as invalid the same way)."""
+    LoadGen marks a run whose generator fell behind as invalid the same way).  Requests
+    the device could not take on schedule (overload) are not the generator's fault: they
+    are marked apart (``overloaded``), so that a rate search counts such a probe as a
+    failure instead of probing it again."""
     limit = max(GENERATOR_SHARE * reference_ms, GENERATOR_FLOOR_MS)
     valid = delays.p99 <= limit
     return {"issue_delay_ms": {"median": delays.median, "p99": delays.p99, "max": delays.max},

@@ -6,7 +6,9 @@
   which makes adjacent windows positively correlated and a plain t-interval too narrow, so
   the variance of the mean is inflated by (1 + ρ)/(1 − ρ), ρ the lag-1 autocorrelation of
   the windows (clamped to [0, 0.9]; an AR(1) correction).  The first window holds the
-  ramp-up and the last the drain, so both are left out of the interval and of steady FPS.
+  ramp-up and the last the drain, so both are left out of the interval and of steady FPS;
+  the estimate is completions over time of those steady windows (:func:`rate_ci`), the
+  headline FPS's own definition, so a window weighs by its duration.
 * Latency percentiles: a distribution-free interval from order statistics: the ranks
   n·p ± z·sqrt(n·p·(1−p)) bracket the true percentile with ~95 % probability (iid samples).
 * Stop rule (``--until-stable``): like perf_analyzer's, the run is stable once the CI
@@ -61,22 +63,54 @@ def mean_ci(values, correlated: bool = False) -> Estimate | None:
         return None
     mean = statistics.fmean(values)
     std = statistics.stdev(values)
+    return _t_estimate(mean, std / math.sqrt(len(values)), values, correlated,
+                       100 * std / mean if mean else math.inf)
+
+
+def _t_estimate(value: float, standard_error: float, series, correlated: bool,
+                cv_pct: float) -> Estimate:
+    """The 95 % t-interval around ``value``, widened by (1 + ρ)/(1 − ρ) of ``series``
+    (lag-1) when the figures are a drifting time series."""
     inflation = 1.0
     if correlated:
-        rho = lag1_autocorrelation(values)
+        rho = lag1_autocorrelation(series)
         inflation = math.sqrt((1 + rho) / (1 - rho))
-    half = t_critical(len(values) - 1) * std * inflation / math.sqrt(len(values))
-    cv = 100 * std / mean if mean else math.inf
-    return Estimate(mean, mean - half, mean + half, len(values), cv)
+    half = t_critical(len(series) - 1) * standard_error * inflation
+    return Estimate(value, value - half, value + half, len(series), cv_pct)
+
+
+def rate_ci(windows, correlated: bool = True) -> Estimate | None:
+    """Completions per second over ``windows`` (their completions over their time: the
+    headline FPS's definition, on these windows only) with its 95 % interval.
+
+    A ratio estimator: each window's residual c − R·d (completions beyond what the
+    overall rate predicts for its duration) gives Var(R) = s²/(n·d̄²), so a window weighs
+    by its length; with equal windows this is exactly the t-interval of the window rates.
+    The CV is the residual spread of an average-length window, relative to its count."""
+    windows = [w for w in windows if w.end_s > w.start_s]
+    if len(windows) < 2:
+        return None
+    completed = np.array([w.completed for w in windows], dtype=np.float64)
+    seconds = np.array([w.end_s - w.start_s for w in windows], dtype=np.float64)
+    rate = float(completed.sum() / seconds.sum())
+    spread = float(np.sqrt(np.sum((completed - rate * seconds) ** 2) / (len(windows) - 1)))
+    mean_seconds = float(seconds.mean())
+    cv = 100 * spread / (rate * mean_seconds) if rate else math.inf
+    return _t_estimate(rate, spread / (mean_seconds * math.sqrt(len(windows))),
+                       (completed / seconds).tolist(), correlated, cv)
 
 
 def window_rates(windows) -> list[float]:
-    """Completions per second in each window."""
+    """Completions per second in each window (live display, sparklines)."""
     return [w.completed / (w.end_s - w.start_s) for w in windows if w.end_s > w.start_s]
 
 
-
 def steady_rate(windows) -> float | None:
+    """Steady-state completions per second: completions over time of the windows between
+    ramp-up and drain (:func:`steady_windows`).  The headline FPS is the same ratio over
+    the whole measured window, ramp-up (requests starting from an idle pool) and drain
+    (the last requests finishing with no new ones started) included; None when the run
+    has no steady window."""
     steady = steady_windows(windows)
     span = sum(w.end_s - w.start_s for w in steady)
     return sum(w.completed for w in steady) / span if span > 0 else None
@@ -107,15 +141,15 @@ class StabilityRule:
     agree_pct: float = AGREE_PCT
 
     def is_stable(self, windows) -> bool:
-        # The latest window may still be the one to become the drain window, but while
-        # measuring it is a full window; only the ramp-up window is excluded here.
-        rates = window_rates(list(windows)[1:])
-        if len(rates) < max(self.min_windows, self.agree_windows):
+        """Judged on the windows the report's interval will use: while measuring, the
+        latest window is the one the drain will join, so it is left out with the ramp-up."""
+        steady = steady_windows(list(windows))
+        if len(steady) < max(self.min_windows, self.agree_windows):
             return False
-        estimate = mean_ci(rates, correlated=True)
+        estimate = rate_ci(steady, correlated=True)
         if estimate is None or estimate.half_width_pct > self.target_pct:
             return False
-        last = rates[-self.agree_windows:]
+        last = window_rates(steady[-self.agree_windows:])
         centre = statistics.fmean(last)
         return all(abs(r - centre) <= centre * self.agree_pct / 100 for r in last)
 

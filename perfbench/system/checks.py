@@ -11,6 +11,9 @@ STEAL_PCT = 5.0              # CPU time the hypervisor gave to other guests
 WINDOW_CV_PCT = 5.0          # variation of FPS between windows
 FREQ_SPREAD_PCT = 10.0       # max/min CPU frequency seen during the run
 FIRST_INFERENCE_FACTOR = 10  # first inference vs steady-state median
+#: Server scenario: issued further behind schedule than this share of the scheduled span
+#: at the end, the queue was building (arrivals outpaced completions): overload.
+OVERLOAD_SHARE = 0.10
 #: A percentile p is only meaningful with at least 10 samples beyond it: n >= 10/(1-p).
 TAIL_SAMPLES = 10
 #: The measuring thread's CPU time per second of the window, in cores: from here on the
@@ -122,3 +125,33 @@ def run_checks(system: SystemSummary, fps: Estimate | None, latency: LatencyStat
             _window_cv(fps), *_tail_samples(latency), _first_inference(first_inference_ms,
                                                                         latency),
             driver_bound(driver_share)]
+
+
+
+def overload_check(behind_s: float | None, span_s: float | None) -> Check:
+    """Server scenario: did completions keep up with arrivals?  When the last arrival was
+    issued more than :data:`OVERLOAD_SHARE` of the run behind its schedule, the queue was
+    building all along (latency grows with the run's length, not with the machine): the
+    rate is above what the device sustains.  Shown as a share of the scheduled span."""
+    if behind_s is None or not span_s:
+        return Check("server_overload", True, None, 100 * OVERLOAD_SHARE, "")
+    share = 100 * behind_s / span_s
+    ok = share <= 100 * OVERLOAD_SHARE
+    return Check("server_overload", ok, round(share, 1), 100 * OVERLOAD_SHARE,
+                 "" if ok else f"overloaded: requests were issued up to {behind_s:.2f} s "
+                 f"behind their schedule ({share:.0f} % of the run), so the queue kept "
+                 "building and the latencies grow with the run's length; lower --rate, or "
+                 "find the highest rate that meets a bound with `perfbench sweep --scenario "
+                 "server --sla-ms X`")
+
+
+def blame_overload(checks: list[Check]) -> list[Check]:
+    """When the server was overloaded, a window spread is the growing queue's doing, not
+    the machine's: its warning says so instead of calling the machine noisy."""
+    if all(c.ok for c in checks if c.name == "server_overload"):
+        return checks
+    return [Check(c.name, c.ok, c.value, c.threshold,
+                  f"throughput varied {c.value:.1f} % between 1 s windows while the server "
+                  "was overloaded (see the overload warning); fix the overload before "
+                  "judging noise") if c.name == "window_cv" and not c.ok else c
+            for c in checks]

@@ -46,7 +46,8 @@ def test_iteration_limit_is_exact_and_every_completion_is_timed(compiled):
 
 def test_time_limit_and_windows_cover_the_run(compiled, fake_clock):
     """On the fake clock (1 ms a read, one read per completion) the limit and the window
-    ticks fall at known places: 2.2 s gives windows [0,1], [1,2], [2,2.2+]."""
+    ticks fall at known places: 2.2 s gives windows [0,1], [1,2.2+] (the 0.2 s tail is
+    shorter than half a window, so it joins the one before)."""
     queue = _pool(compiled, 2)
     warm_up(queue, 0)
     result = measure_async(queue, StopLimits(time_s=2.2, iterations=None))
@@ -55,7 +56,7 @@ def test_time_limit_and_windows_cover_the_run(compiled, fake_clock):
     assert result.windows[0].start_s == 0 and result.windows[-1].end_s == pytest.approx(
         result.duration_s)
     assert all(a.end_s == b.start_s for a, b in zip(result.windows, result.windows[1:]))
-    assert [round(w.end_s) for w in result.windows] == [1, 2, 2]
+    assert [round(w.end_s, 1) for w in result.windows] == [1, 2.2]
     assert sum(w.completed for w in result.windows) == result.completed == result.latency.count
 
 
@@ -89,7 +90,8 @@ def test_stop_event_interrupts_at_the_next_window(compiled, fake_clock):
     limits = StopLimits(time_s=30, iterations=None, stop_event=stop)
     result = measure_async(queue, limits, on_window=lambda progress: stop.set())
     assert result.stop_reason == "interrupted"
-    assert len(result.windows) == 2 and result.duration_s < 1.01    # first window + drain
+    # the drain (a few ms) joins the first window instead of being a window of its own
+    assert len(result.windows) == 1 and result.duration_s < 1.01
     assert result.completed == result.latency.count > 0
 
 

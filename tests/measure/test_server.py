@@ -42,8 +42,17 @@ def test_server_issues_exactly_the_scheduled_arrivals(slow_ir, capacity):
                                  scenario="server", rate=rate, seed=7))
     scheduled = arrival_times(rate, int(rate * 4) + 100, 7)
     assert result.completed_requests == int(np.sum(scheduled < 2.0))
-    assert result.load["achieved_rate"] == pytest.approx(result.completed_requests /
-                                                         result.duration_s)
+    assert result.load["achieved_rate"] == pytest.approx(result.completed_requests / 2.0)
+    assert result.duration_s >= 2.0         # the loop waits out its schedule
+
+
+def test_achieved_rate_is_counted_over_the_scheduled_span(tiny_ir):
+    """`--rate 3 -t 2` reported "4.33/s achieved of 3.00/s": the span ended at the last
+    completion.  Seed 7 schedules 5 arrivals in 2 s, the last at 1.13 s: 2.50/s."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=2.0, scenario="server", rate=3.0, seed=7))
+    assert result.completed_requests == 5
+    assert result.load["achieved_rate"] == pytest.approx(2.5)
+    assert result.load["overloaded"] is False
 
 
 def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
@@ -63,6 +72,12 @@ def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
     medians = [w.latency_median_ms for w in result.windows if w.latency_median_ms]
     assert medians[1] > 1.5 * medians[0]
     assert result.load["missed_sla_pct"] > 50
+    # overload is said as such, with its remedy, and the machine is not blamed for it
+    assert result.load["overloaded"] is True and result.load["behind_schedule_s"] > 1.0
+    assert any("overloaded" in w and "--rate" in w and "sweep --scenario server" in w
+               for w in result.warnings)
+    assert not any("machine is noisy" in w for w in result.warnings)
+    assert "INVALID" not in " ".join(result.warnings)   # the generator itself kept pace
 
 
 def test_single_stream_keeps_one_request_in_flight(tiny_ir):

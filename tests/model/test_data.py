@@ -46,7 +46,7 @@ def test_npz_samples_cycle_through_the_requests(core, sum_ir, tmp_path):
     a, b = rng.standard_normal((3, 1, 4), np.float32), rng.standard_normal((3, 1, 4), np.float32)
     np.savez(tmp_path / "data.npz", a=a, b=b)
     session = _session(core, model=sum_ir, input=(str(tmp_path / "data.npz"),), requests=1)
-    assert len(session.feeds[0]) == 3
+    assert len(session.feeds.samples) == 3
     measure_async(session.queue, StopLimits(time_s=None, iterations=4), feeds=session.feeds)
     np.testing.assert_array_equal(session.queue[0].get_output_tensor().data, a[1] + b[1])
     # a directory of them works the same, and the result records where the data came from

@@ -92,14 +92,35 @@ def test_too_short_a_run_gives_no_fps_interval_rather_than_a_fake_one(tiny_ir):
 
 def test_steady_fps_and_its_interval_come_from_the_steady_windows(tiny_ir):
     """Both figures recomputed from the reported windows: steady FPS is images over time
-    of the windows between ramp-up and drain; the interval's centre is their mean rate."""
+    of the windows between ramp-up and drain, and it is the interval's centre."""
     result = run(BenchmarkConfig(model=tiny_ir, time=4.5, batch=2))
     steady = result.windows[1:-1]
     span = sum(w.end_s - w.start_s for w in steady)
     assert result.steady_fps == pytest.approx(2 * sum(w.completed for w in steady) / span)
-    rates = [2 * w.completed / (w.end_s - w.start_s) for w in steady]
-    assert result.precision.fps_windows.value == pytest.approx(statistics.fmean(rates))
+    assert result.precision.fps_windows.value == pytest.approx(result.steady_fps)
     assert result.precision.fps_windows.n == len(steady)
+
+
+@pytest.mark.parametrize("seconds", [1, 2, 3, 4, 5])
+def test_no_drain_tail_window_and_an_interval_exactly_when_there_are_steady_windows(
+        tiny_ir, fake_clock, seconds):
+    """`run -t 1` ended with a 1.7 ms window of 1 request beside a full one, which gave
+    "steady-state FPS 17,489 ± 1206 %" and a noisy-machine warning; -t 2 had an interval
+    and -t 3 none.  On the fake clock: every window lasts at least half a window, the
+    interval (two or more steady windows) comes from -t 4 on and agrees with the steady
+    FPS, and no run blames the machine."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=seconds))
+    assert all(w.end_s - w.start_s >= 0.5 for w in result.windows)
+    assert len(result.windows) == seconds
+    estimate = result.precision.fps_windows
+    assert (estimate is not None) == (seconds >= 4)
+    assert (result.steady_fps is not None) == (seconds >= 3)
+    if estimate is not None:
+        assert estimate.value == pytest.approx(result.steady_fps)
+        assert 0 < estimate.low <= result.steady_fps <= estimate.high
+        assert estimate.half_width_pct < 5
+    assert result.steady_fps is None or result.steady_fps == pytest.approx(result.fps, rel=0.05)
+    assert not any("noisy" in w for w in result.warnings)
 
 
 def test_iterations_apply_per_trial_and_pool(tiny_ir):
@@ -185,3 +206,33 @@ def test_blocks_merge_their_drivers_cpu_time_only_when_each_measured_it():
         return Measurement(0.5, 2, recorder, (), "time", driver_cpu_s=cpu)
     assert merge_blocks([(0.0, block(0.2)), (1.0, block(0.3))], "time").driver_cpu_s == 0.5
     assert merge_blocks([(0.0, block(0.2)), (1.0, block(None))], "time").driver_cpu_s is None
+def _fed_sample(session, samples) -> int:
+    """Which of ``samples`` request 0 last ran on: its output is 2·x + 1 of exactly one."""
+    import numpy as np
+    out = session.queue[0].get_output_tensor().data
+    return next(k for k, x in enumerate(samples) if np.array_equal(out, 2 * x + 1))
+
+
+@pytest.mark.parametrize("scenario", ["offline", "server"])
+def test_input_samples_go_on_across_blocks(core, tmp_path, scenario):
+    """An A/B or sweep worker measures many one-block runs of one session: each block must
+    take the next sample, not start over (offline) or keep the request's own (server: it
+    fed no sample at all).  One request, three distinct samples, blocks of one request:
+    the sample each block ran on, read back from the real model's output, goes 1, 2, 0, 1
+    (the request already holds sample 0) in the closed loop, 0, 1, 2, 0 in the server."""
+    import numpy as np
+    from perfbench.measure.windows import StopLimits
+    from perfbench.model.prepare import prepare_model
+    from perfbench.runner.benchmark import Session, measure_once
+    from tests.models import affine_model, save
+    samples = np.arange(3 * 2 * 3, dtype=np.float32).reshape(3, 2, 3) / 7
+    np.save(tmp_path / "x.npy", samples)
+    extra = dict(scenario="server", rate=1000.0) if scenario == "server" else {}
+    config = BenchmarkConfig(model=save(affine_model(), tmp_path / "affine.xml"),
+                             input=(str(tmp_path / "x.npy"),), requests=1, **extra)
+    session = Session(core, prepare_model(config, core), config)
+    fed = []
+    for _ in range(4):
+        measure_once(session, config, StopLimits(time_s=None, iterations=1))
+        fed.append(_fed_sample(session, samples))
+    assert fed == ([1, 2, 0, 1] if scenario == "offline" else [0, 1, 2, 0])

@@ -176,3 +176,34 @@ def test_design_effect_is_one_for_independent_windows():
         effects.append(quantile_design_effect([int(np.sum(c < median)) for c in chunks],
                                               [400] * 30, 50))
     assert 1.0 <= np.median(effects) < 1.6
+
+
+def test_steady_windows_need_a_ramp_up_and_a_drain_window_to_leave_out():
+    """Fewer than three windows have no steady part: the ramp-up and drain windows are
+    never passed off as steady ones (that made a 2-window run have an FPS interval and a
+    3-window run none)."""
+    assert steady_windows(_windows([10, 100])) == []
+    assert steady_windows(_windows([10])) == []
+    assert steady_rate(_windows([10, 100])) is None
+
+
+def test_rate_interval_is_completions_over_time_and_weighs_windows_by_duration():
+    """The estimate is the headline's definition restricted to the windows (completions
+    over their time); a short window weighs by its length, not as a full window."""
+    from perfbench.stats.intervals import rate_ci
+    windows = [Window(0, 1, 1000, None, None, None), Window(1, 2, 1010, None, None, None),
+               Window(2, 3, 990, None, None, None), Window(3, 3.002, 1, None, None, None)]
+    estimate = rate_ci(windows)
+    assert estimate.value == pytest.approx(3001 / 3.002)
+    assert 0 < estimate.low < estimate.value < estimate.high
+    assert estimate.half_width_pct < 5 and estimate.cv_pct < 5
+
+
+def test_rate_interval_of_equal_windows_is_the_t_interval_of_their_rates():
+    from perfbench.stats.intervals import rate_ci
+    rates = [1000, 1020, 990, 1005, 985]
+    by_rate = mean_ci(rates, correlated=True)
+    estimate = rate_ci(_windows(rates), correlated=True)
+    assert (estimate.value, estimate.low, estimate.high, estimate.cv_pct) == pytest.approx(
+        (by_rate.value, by_rate.low, by_rate.high, by_rate.cv_pct))
+    assert rate_ci(_windows([1000])) is None

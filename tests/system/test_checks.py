@@ -87,3 +87,20 @@ def test_run_checks_includes_the_driver_bound_check():
     assert set(_failed(checks)) == {"driver_cpu_share"}
     quiet = run_checks(SystemSummary(seconds=10), None, latency, 1.0)
     assert next(c for c in quiet if c.name == "driver_cpu_share").value is None
+def test_overload_is_its_own_warning_and_not_blamed_on_the_machine():
+    """`--rate 1000000` (median latency 1 s) was reported as "the machine is noisy": a queue
+    that keeps building is overload, with its own remedy, and the window spread it causes
+    is not the machine's noise."""
+    from perfbench.system.checks import OVERLOAD_SHARE, blame_overload, overload_check
+    latency = summarize([10.0] * 50)
+    noisy = run_checks(SystemSummary(seconds=2), Estimate(100, 60, 140, 5, 30.0), latency, 1.0)
+    assert "machine is noisy" in _failed(noisy)["window_cv"].message
+    overloaded = overload_check(behind_s=1.8, span_s=2.0)
+    assert not overloaded.ok and overloaded.value == 90.0
+    assert "--rate" in overloaded.message and "sweep --scenario server" in overloaded.message
+    checks = blame_overload(noisy + [overloaded])
+    window = _failed(checks)["window_cv"]
+    assert "machine" not in window.message and "overload" in window.message
+    assert overload_check(behind_s=0.01, span_s=2.0).ok
+    assert overload_check(behind_s=OVERLOAD_SHARE * 2.0, span_s=2.0).ok
+    assert blame_overload(noisy) == noisy
