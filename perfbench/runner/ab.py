@@ -9,111 +9,26 @@ by a short unmeasured warm-up.  Statistics: :mod:`perfbench.stats.paired`.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from perfbench.errors import RunFailed, UsageError
+from perfbench.errors import UsageError
 from perfbench.runner.benchmark import log
+from perfbench.runner.side import (MIN_BLOCK_S, Side, block_length,  # noqa: F401
+                                   check_interpreter, check_python)
 from perfbench.stats.paired import INTERIM_LEVEL, decided, final_verdict, paired_ratio
 
 SCHEMA = "perfbench.ab"
 SCHEMA_VERSION = 1
-#: A block holds at least this many requests (fewer: too coarse to time), and lasts at
-#: least MIN_BLOCK_S; on the probe machine 0.1 s blocks paired better than 0.5 s ones.
-BLOCK_REQUESTS = 20
-MIN_BLOCK_S = 0.1
 SWITCH_WARMUP_S = 0.03
 DEFAULT_MAX_TIME_S = 120.0
 DEFAULT_THRESHOLD_PCT = 2.0
 DEFAULT_TARGET_PCT = 1.0
-
-
-class Side:
-    """A worker process and the way to talk to it.  With ``wait=False`` the worker compiles
-    while the caller starts others; :meth:`wait_ready` collects its answer."""
-
-    def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
-        self.label, self.python = label, python
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env)
-        self.ready: dict = {}
-        self._send({"config": settings})
-        if wait:
-            self.wait_ready()
-
-    def wait_ready(self) -> dict:
-        self.ready = self._receive()
-        return self.ready
-
-    def ask(self, message: dict) -> dict:
-        self._send(message)
-        return self._receive()
-
-    def _send(self, message: dict) -> None:
-        try:
-            self.process.stdin.write(json.dumps(message) + "\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass                    # the reply (none) says what happened
-
-    def _receive(self) -> dict:
-        try:
-            line = self.process.stdout.readline()
-        except OSError:
-            line = ""
-        if not line:
-            raise RunFailed(f"{self.label} worker died: {self._last_words()}")
-        reply = json.loads(line)
-        if "error" in reply:
-            error = UsageError if reply.get("usage") else RunFailed
-            raise error(f"{self.label}: {reply['error']}")
-        return reply
-
-    def _last_words(self) -> str:
-        self.process.kill()
-        _, err = self.process.communicate()
-        lines = [line for line in err.strip().splitlines() if line.strip()]
-        code = self.process.returncode
-        return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
-
-    def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        return self.ask({"block": seconds, "warmup": warmup, "record": record})
-
-    def result(self, interrupted: bool) -> dict:
-        """Every block measured so far, as one ``perfbench.result`` document."""
-        return self.ask({"result": True, "interrupted": interrupted})["result"]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.write(json.dumps({"quit": True}) + "\n")
-                self.process.stdin.flush()
-                self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
-
-
-def check_python(python: str, flag: str) -> None:
-    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
-    try:
-        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
-                              capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
 
 
 @dataclass
@@ -175,12 +90,6 @@ def _ratio_dict(estimate) -> dict | None:
     return {"ratio": estimate.ratio, "ci95_low": estimate.low, "ci95_high": estimate.high,
             "change_pct": estimate.change_pct, "half_width_pct": estimate.half_width_pct,
             "rounds": estimate.rounds, "round_spread_pct": estimate.spread_pct}
-
-
-def block_length(probe: dict) -> float:
-    """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S."""
-    rate = probe["completed"] / probe["duration_s"] if probe["duration_s"] > 0 else 0.0
-    return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
 
 
 def run_ab(base: dict, new: dict, pythons: tuple[str, str], run: ABRun,

@@ -2,7 +2,7 @@
 
 A sequential sweep measures point after point; on a shared VM whose speed drifts 10-60 %
 within an hour, which point wins then depends on when each ran.  Here each point lives in
-its own worker process (:class:`perfbench.runner.ab.Side`: model compiled once, pool ready)
+its own worker process (:class:`perfbench.runner.side.Side`: model compiled once, pool ready)
 and the sweep runs rounds; each round measures one short block of every point, in a fresh
 random order, each block after a short unmeasured warm-up, while the others wait idle.
 
@@ -25,8 +25,9 @@ from typing import Callable
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.results import from_document
-from perfbench.runner.ab import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
+from perfbench.runner.ab import SWITCH_WARMUP_S
 from perfbench.runner.benchmark import log
+from perfbench.runner.side import MIN_BLOCK_S, Side, block_length
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, Sweep, plan
 
