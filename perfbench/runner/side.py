@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+from collections import deque
 
 from perfbench.errors import RunFailed, UsageError
 
@@ -19,16 +21,66 @@ BLOCK_REQUESTS = 20
 MIN_BLOCK_S = 0.1
 
 
+#: How many of a worker's last stderr lines are kept for its last words.
+LAST_WORDS_LINES = 50
+#: A stderr line longer than this is cut (a library may write a blob with no newline).
+_LINE_LIMIT = 4096
+
+
+class _StderrTail:
+    """Drains a worker's stderr as it is written, keeping its last non-blank lines: a chatty
+    library (NNCF, OpenVINO) then never blocks the worker on a full pipe, and a worker that
+    dies still leaves its last words."""
+
+    def __init__(self, stream):
+        self.lines: deque[str] = deque(maxlen=LAST_WORDS_LINES)
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True,
+                                       name="worker-stderr")
+        self.thread.start()
+
+    def _drain(self, stream) -> None:
+        try:
+            for line in iter(lambda: stream.readline(_LINE_LIMIT), ""):
+                if line.strip():
+                    self.lines.append(line.rstrip())
+        except (OSError, ValueError):
+            pass                    # the stream was closed under us: nothing more to say
+        finally:
+            stream.close()
+
+    def last(self, wait_s: float) -> list[str]:
+        """The lines kept, once the stream has ended (or after ``wait_s``)."""
+        self.thread.join(wait_s)
+        return list(self.lines)
+
+
+def _start_worker(python: str) -> tuple[subprocess.Popen, object]:
+    """The worker process and the read end of its reply pipe.  Replies travel on a pipe of
+    their own (its descriptor passed by number), so nothing the worker's libraries print can
+    reach them; the worker's stdout goes nowhere (it points fd 1 at stderr anyway)."""
+    read_fd, write_fd = os.pipe()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    try:
+        process = subprocess.Popen(
+            [python, "-m", "perfbench.runner.worker", "--reply-fd", str(write_fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            pass_fds=(write_fd,), env=env, encoding="utf-8", errors="replace")
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)          # the worker's copy is the only one: EOF when it dies
+    return process, os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
+
+
 class Side:
     """A worker process and the way to talk to it.  With ``wait=False`` the worker compiles
     while the caller starts others; :meth:`wait_ready` collects its answer."""
 
     def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
         self.label, self.python = label, python
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env)
+        self.process, self._replies = _start_worker(python)
+        self._stderr = _StderrTail(self.process.stderr)
         self.ready: dict = {}
         self._send({"config": settings})
         if wait:
@@ -46,27 +98,30 @@ class Side:
         try:
             self.process.stdin.write(json.dumps(message) + "\n")
             self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
             pass                    # the reply (none) says what happened
 
     def _receive(self) -> dict:
         try:
-            line = self.process.stdout.readline()
-        except OSError:
+            line = self._replies.readline()
+        except (OSError, ValueError):
             line = ""
         if not line:
             raise RunFailed(f"{self.label} worker died: {self._last_words()}")
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise RunFailed(f"{self.label} worker sent a broken reply: {line[:80]!r}") from None
         if "error" in reply:
             error = UsageError if reply.get("usage") else RunFailed
             raise error(f"{self.label}: {reply['error']}")
         return reply
 
     def _last_words(self) -> str:
+        """The worker's last stderr line and its exit status (it is killed if still alive)."""
         self.process.kill()
-        _, err = self.process.communicate()
-        lines = [line for line in err.strip().splitlines() if line.strip()]
-        code = self.process.returncode
+        code = self.process.wait()
+        lines = self._stderr.last(wait_s=5.0)
         return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
@@ -82,9 +137,15 @@ class Side:
                 self.process.stdin.write(json.dumps({"quit": True}) + "\n")
                 self.process.stdin.flush()
                 self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, ValueError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
+        for stream in (self.process.stdin, self._replies):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._stderr.last(wait_s=5.0)
 
 
 def check_interpreter(python: str, flag: str, needs_nncf: bool = False) -> None:

@@ -1,9 +1,17 @@
 """One side of an interleaved A/B run: a process that compiles its model once, keeps its
 request pool ready, and measures a short block each time the parent asks.
 
-The parent (:mod:`perfbench.runner.ab`) speaks JSON lines on stdin/stdout:
+Started as ``python -m perfbench.runner.worker --reply-fd N`` by
+:class:`perfbench.runner.side.Side`.  The parent sends JSON lines on stdin; the worker
+answers one JSON line per message on descriptor N, a pipe of its own, and nowhere else.
+At start it points fd 1 and ``sys.stdout`` at stderr, so what libraries print (NNCF while
+quantizing, OpenVINO's C++ code) goes to stderr, which the parent drains all along and keeps
+the last lines of as the worker's last words.  Protocol version :data:`PROTOCOL` (bump it
+when a message changes; :func:`perfbench.runner.side.check_interpreter` refuses a worker
+that speaks another):
 
-* ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, ...what resolved}``
+* ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, "protocol", ...what
+  resolved}``
 * ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back in shape
   after the other side ran), then S s measured → ``{"completed", "duration_s", "images",
   "median_ms", "p99_ms", "t_start", "t_end"}``; the times are ``time.monotonic()``, one
@@ -22,15 +30,33 @@ that is how one side runs another OpenVINO release.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
 from perfbench.errors import RunFailed, UsageError
 
 
-def _reply(message: dict) -> None:
-    sys.stdout.write(json.dumps(message, allow_nan=False) + "\n")
+#: The message format below; bump it whenever a message changes, so that a parent never
+#: talks to a worker (another interpreter's perfbench) that reads or answers differently.
+PROTOCOL = 2
+
+
+def _reply(channel, message: dict) -> None:
+    channel.write(json.dumps(message, allow_nan=False) + "\n")
+    channel.flush()
+
+
+def reply_channel(fd: int):
+    """The reply pipe, opened once; from here on fd 1 and ``sys.stdout`` are stderr, so a
+    library's print (Python or C) can neither corrupt a reply nor be mistaken for one.
+    The descriptor is not inherited by anything the worker starts."""
+    os.set_inheritable(fd, False)
+    channel = os.fdopen(fd, "w", encoding="utf-8")
     sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return channel
 
 
 class _Worker:
@@ -64,7 +90,8 @@ class _Worker:
                             "shape": list(s.shape)} for s in prepared.inputs],
                 "resolved": compilation.resolved, "pool_size": self.session.pool_size,
                 "compile_ms": compilation.compile_ms, "openvino": ov.get_version(),
-                "perfbench": __version__, "python": sys.version.split()[0]}
+                "perfbench": __version__, "python": sys.version.split()[0],
+                "protocol": PROTOCOL}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
         from perfbench.measure.windows import StopLimits
@@ -98,32 +125,42 @@ class _Worker:
         return {"result": result.to_dict()}
 
 
-def serve(lines=sys.stdin) -> int:
+def serve(channel, lines=sys.stdin) -> int:
+    """Answer each message on ``channel`` until told to quit or the parent goes away."""
     worker = None
     for line in lines:
         message = json.loads(line)
         try:
             if "config" in message:
                 worker = _Worker(message["config"])
-                _reply(worker.ready())
+                _reply(channel, worker.ready())
             elif "block" in message:
-                _reply(worker.block(float(message["block"]), float(message["warmup"]),
-                                    bool(message.get("record", True))))
+                _reply(channel, worker.block(float(message["block"]), float(message["warmup"]),
+                                             bool(message.get("record", True))))
             elif "result" in message:
-                _reply(worker.result(bool(message.get("interrupted"))))
+                _reply(channel, worker.result(bool(message.get("interrupted"))))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:
-            _reply({"error": str(exc), "usage": True})
+            _reply(channel, {"error": str(exc), "usage": True})
             return 2
         except (RunFailed, RuntimeError) as exc:
-            _reply({"error": str(exc).splitlines()[0][:300], "usage": False})
+            _reply(channel, {"error": str(exc).splitlines()[0][:300], "usage": False})
             return 1
     return 0
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    import argparse
     import signal
+    parser = argparse.ArgumentParser(prog="python -m perfbench.runner.worker")
+    parser.add_argument("--reply-fd", type=int, required=True,
+                        help="descriptor of the pipe the replies go to")
+    args = parser.parse_args(argv)
     # The parent decides when to stop (a terminal's Ctrl-C reaches the whole group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(serve())
+    return serve(reply_channel(args.reply_fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
