@@ -7,9 +7,11 @@ Shared by interleaved A/B (:mod:`perfbench.runner.ab`) and interleaved sweeps
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+import sys
 import threading
 from collections import deque
 
@@ -148,17 +150,64 @@ class Side:
         self._stderr.last(wait_s=5.0)
 
 
-def check_interpreter(python: str, flag: str, needs_nncf: bool = False) -> None:
-    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
+#: Run in the interpreter to check: its worker protocol (an older perfbench has none: 1)
+#: and, when asked (argv[1] == "1"), whether NNCF imports there.
+_PROBE = """
+import importlib, json, sys
+import openvino, perfbench.runner.worker as worker
+nncf = None
+if sys.argv[1] == "1":
     try:
-        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
+        importlib.import_module("nncf")
+        nncf = True
+    except Exception as exc:
+        nncf = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+print(json.dumps({"protocol": getattr(worker, "PROTOCOL", 1), "nncf": nncf}))
+"""
+
+
+def check_interpreter(python: str, flag: str, needs_nncf: bool) -> None:
+    """Before anything runs: the interpreter exists, has perfbench and OpenVINO, speaks this
+    perfbench's worker protocol, and has NNCF when its side is int8.  This interpreter is
+    this perfbench: only its NNCF is looked up, in-process."""
+    from perfbench.runner.worker import PROTOCOL
+    if python == sys.executable:
+        if needs_nncf and not _findable("nncf"):
+            raise UsageError(f"{flag} {python}: has no NNCF, needed for an int8 side "
+                             "(pip install nncf)")
+        return
+    probe = _probe(python, flag, needs_nncf)
+    if probe.get("protocol") != PROTOCOL:
+        raise UsageError(f"{flag} {python}: its perfbench speaks worker protocol "
+                         f"{probe.get('protocol')}, this one speaks {PROTOCOL}; install the "
+                         "same perfbench there")
+    if needs_nncf and probe.get("nncf") is not True:
+        raise UsageError(f"{flag} {python}: has no NNCF, needed for an int8 side "
+                         f"({probe.get('nncf')})")
+
+
+def _findable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _probe(python: str, flag: str, needs_nncf: bool) -> dict:
+    """What :data:`_PROBE` printed (its last line); a one-line UsageError if it could not."""
+    try:
+        done = subprocess.run([python, "-c", _PROBE, "1" if needs_nncf else "0"],
                               capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
-
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise UsageError(f"{flag} {python}: did not say which worker protocol it speaks "
+                         f"({done.stdout.strip()[-80:]!r})") from None
 
 
 def block_length(probe: dict) -> float:
@@ -170,5 +219,12 @@ def block_length(probe: dict) -> float:
 
 
 def check_python(python: str, flag: str) -> None:
-    """The check without NNCF, for callers that predate :func:`check_interpreter`."""
+    """The check without NNCF, for ``cli/commands/ab.py`` until it passes each side's
+    :func:`needs_nncf` to :func:`check_interpreter`."""
     check_interpreter(python, flag, needs_nncf=False)
+
+
+def needs_nncf(settings: dict) -> bool:
+    """Whether a side's settings quantize its model (``precision`` int8, or ``quantize``
+    set), which its interpreter then needs NNCF for."""
+    return settings.get("precision") == "int8" or settings.get("quantize") is not None

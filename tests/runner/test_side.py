@@ -9,8 +9,8 @@ import threading
 import psutil
 import pytest
 
-from perfbench.errors import RunFailed
-from perfbench.runner.side import Side
+from perfbench.errors import RunFailed, UsageError
+from perfbench.runner.side import Side, check_interpreter, needs_nncf
 from perfbench.settings.config import BenchmarkConfig
 from tests.processes import CHECKOUT
 
@@ -105,3 +105,51 @@ def test_a_dying_workers_last_stderr_line_reaches_the_error(tiny_ir, chatty):
                                         r"cheese \(exit status 3\)"):
         _within(DEADLINE_S, lambda: _conversation(tiny_ir, 0.042))
     assert _workers() == []
+
+
+def _interpreter(tmp_path, name: str, files: dict[str, str]) -> str:
+    """An "interpreter": this one, with ``files`` (relative path → text) ahead of this
+    checkout on its path, as another installation would have them."""
+    root = tmp_path / name
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    script = tmp_path / f"{name}-python"
+    # Run from elsewhere: Python puts the working directory (this checkout) first on its path.
+    script.write_text(f"#!/bin/sh\ncd {tmp_path} && PYTHONPATH={root}{os.pathsep}{CHECKOUT} "
+                      f"exec {sys.executable} \"$@\"\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_an_interpreter_is_checked_before_anything_runs(tmp_path, monkeypatch):
+    """One line each (UsageError, exit 2): an interpreter that is not there, one whose
+    perfbench speaks another worker protocol (an older perfbench has none: 1), one without
+    NNCF for an int8 side; this interpreter without NNCF is checked in-process."""
+    old = _interpreter(tmp_path, "old", {"perfbench/__init__.py": "",
+                                         "perfbench/runner/__init__.py": "",
+                                         "perfbench/runner/worker.py": "import json\n"})
+    no_nncf = _interpreter(tmp_path, "no-nncf", {
+        "nncf/__init__.py": "raise ImportError('NNCF is not installed here')\n"})
+    with pytest.raises(UsageError, match=r"^--base-python /nonexistent/python: cannot run it"):
+        check_interpreter("/nonexistent/python", "--base-python", needs_nncf=False)
+    with pytest.raises(UsageError, match=r"^--new-python \S+: its perfbench speaks worker "
+                                         r"protocol 1, this one speaks 2"):
+        check_interpreter(old, "--new-python", needs_nncf=False)
+    check_interpreter(no_nncf, "--new-python", needs_nncf=False)
+    with pytest.raises(UsageError, match=r"^--new-python \S+: has no NNCF, needed for an "
+                                         r"int8 side \(ImportError: NNCF is not installed"):
+        check_interpreter(no_nncf, "--new-python", needs_nncf=True)
+    check_interpreter(sys.executable, "--base-python", needs_nncf=True)
+    monkeypatch.setitem(sys.modules, "nncf", None)          # how Python blocks an import
+    with pytest.raises(UsageError, match=r"^--base-python \S+: has no NNCF"):
+        check_interpreter(sys.executable, "--base-python", needs_nncf=True)
+    check_interpreter(sys.executable, "--base-python", needs_nncf=False)
+
+
+@pytest.mark.parametrize("extra, needed", [({}, False), ({"precision": "int8"}, True),
+                                           ({"quantize": "int8"}, True),
+                                           ({"precision": "f32"}, False)])
+def test_a_side_needs_nncf_when_it_is_int8(extra, needed):
+    assert needs_nncf(BenchmarkConfig(model="m.xml", **extra).to_dict()) is needed
+    assert needs_nncf(dict(extra)) is needed
