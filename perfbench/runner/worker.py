@@ -13,10 +13,17 @@ that speaks another):
 * ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, "protocol", ...what
   resolved}``
 * ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back in shape
-  after the other side ran), then S s measured → ``{"completed", "duration_s", "images",
-  "median_ms", "p99_ms", "t_start", "t_end"}``; the times are ``time.monotonic()``, one
-  clock for every process on the machine, so the parent can check blocks never overlap.
-  ``record`` false (a probe of the model's speed): not kept for the result below.
+  after the other side ran), then S s measured → ``{"completed", "duration_s", "batch",
+  "fps", "median_ms", "p99_ms", "t_start", "t_end", "latency_hist"}``.  ``fps`` is images
+  per second (:func:`perfbench.results.metrics.images_per_second`: completed × batch /
+  duration), the one definition of a block's throughput; ``latency_hist`` is the block's
+  latencies as a :class:`perfbench.stats.histogram.LogHistogram` dictionary, for tails
+  pooled over blocks.  The times are ``time.monotonic()``, one clock for every process on
+  the machine, so the parent can check blocks never overlap.  ``record`` false (a probe of
+  the model's speed): not kept for the result below.  In the server scenario the reply also
+  has ``"server"``: :func:`server_figures` (arrivals scheduled, sent and never sent,
+  requests over ``--sla-ms``, the generator's issue delay and validity; latencies there run
+  from the scheduled arrival).
 * ``{"result": true, "interrupted": bool}`` → every block so far as one full
   ``perfbench.result`` (an interleaved sweep's point): ``{"result": {...}}``.
 * ``{"quit": true}`` → exit.
@@ -57,6 +64,56 @@ def reply_channel(fd: int):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return channel
+
+
+def latency_histogram(recorder):
+    """A block's latencies as a compact :class:`~perfbench.stats.histogram.LogHistogram`:
+    from its exact samples, or past the recorder's exact limit from the recorder's own
+    0.01 %-wide buckets, counted at their centres (0.005 % more error)."""
+    import numpy as np
+
+    from perfbench.stats.histogram import LogHistogram
+    histogram = LogHistogram()
+    samples = recorder.samples()
+    if samples is not None:
+        histogram.add(samples)
+        return histogram
+    fine = recorder.histogram
+    filled = np.flatnonzero(fine.counts)
+    histogram.add(fine.low * np.exp((filled + 0.5) * fine.log_step), weights=fine.counts[filled])
+    return histogram
+
+
+def scheduled_arrivals(rate: float, seed: int, seconds: float) -> int:
+    """How many arrivals the open loop schedules in a block of ``seconds``: by its own rule,
+    every arrival of its seeded schedule before the time limit."""
+    from perfbench.measure.server import arrivals
+    count = 0
+    for offset in arrivals(rate, seed):
+        if offset >= seconds:
+            return count
+        count += 1
+    raise AssertionError("unreachable: arrivals never end")
+
+
+def server_figures(config, measured, seconds: float) -> dict:
+    """What the open loop knows about a block's schedule: arrivals due, sent (the loop
+    drains, so every one sent completed), never sent (the device could not take them before
+    the time limit), over ``--sla-ms``, and the generator's own lateness with whether the
+    block is valid for its rate.  Latencies of the server scenario run from the scheduled
+    arrival (queueing included), so the block's percentiles and histogram are those."""
+    from perfbench.runner.benchmark import generator_validity
+    scheduled = scheduled_arrivals(config.rate, config.seed, seconds)
+    sent = measured.completed
+    over = measured.recorder.count_above(config.sla_ms) if config.sla_ms and sent else None
+    figures = {"target_rate": config.rate, "scheduled": scheduled, "sent": sent,
+               "missed": scheduled - sent, "latency_from": "scheduled arrival",
+               "sla_ms": config.sla_ms, "over_sla": over}
+    delays = measured.issue_delays
+    if delays is not None and delays.count:
+        figures.update(generator_validity(delays.summary(),
+                                          config.sla_ms or measured.latency.median))
+    return figures
 
 
 class _Worker:
@@ -107,10 +164,20 @@ class _Worker:
         self.monitor.end()
         if record:
             self.blocks.append((t_start, measured))
-        latency = measured.latency
-        return {"completed": measured.completed, "duration_s": measured.duration_s,
-                "median_ms": latency.median, "p99_ms": latency.p99,
-                "t_start": t_start, "t_end": t_end}
+        return self._block_reply(measured, seconds, t_start, t_end)
+
+    def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
+        from perfbench.results.metrics import images_per_second
+        batch, latency = self.prepared.batch, measured.latency
+        reply = {"completed": measured.completed, "duration_s": measured.duration_s,
+                 "batch": batch,
+                 "fps": images_per_second(measured.completed, batch, measured.duration_s),
+                 "median_ms": latency.median, "p99_ms": latency.p99,
+                 "t_start": t_start, "t_end": t_end,
+                 "latency_hist": latency_histogram(measured.recorder).to_dict()}
+        if self.config.scenario == "server":
+            reply["server"] = server_figures(self.config, measured, seconds)
+        return reply
 
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at

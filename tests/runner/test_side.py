@@ -53,7 +53,7 @@ def _workers() -> list[psutil.Process]:
             if "perfbench.runner.worker" in " ".join(c.cmdline())]
 
 
-def _within(seconds: float, talk):
+def within(seconds: float, talk):
     """``talk()``'s return value, or its exception; a conversation still going after
     ``seconds`` has hung: its workers are killed (so the thread ends) and the test fails."""
     outcome: dict = {}
@@ -92,7 +92,7 @@ def _conversation(model: str, block_s: float):
 
 
 def test_library_output_cannot_break_the_reply_channel(tiny_ir, chatty):
-    ready, block = _within(DEADLINE_S, lambda: _conversation(tiny_ir, 0.05))
+    ready, block = within(DEADLINE_S, lambda: _conversation(tiny_ir, 0.05))
     assert ready["ready"] is True and ready["batch"] == 1
     assert block["completed"] > 0 and block["duration_s"] > 0
     assert _workers() == []
@@ -103,7 +103,7 @@ def test_a_dying_workers_last_stderr_line_reaches_the_error(tiny_ir, chatty):
     the chatter before it) is in the error, with its exit status."""
     with pytest.raises(RunFailed, match=r"BASE worker died: the worker gave up: out of "
                                         r"cheese \(exit status 3\)"):
-        _within(DEADLINE_S, lambda: _conversation(tiny_ir, 0.042))
+        within(DEADLINE_S, lambda: _conversation(tiny_ir, 0.042))
     assert _workers() == []
 
 
