@@ -130,7 +130,7 @@ def _round(order: list[str], sides: dict[str, Side], points: dict[str, Point],
         except (RunFailed, UsageError) as exc:
             _fail(points[key], sides, str(exc))
             continue
-        rate = block["completed"] * sides[key].ready["batch"] / block["duration_s"]
+        rate = block["fps"]
         fps[key] = rate
         blocks.append({"key": key, "t_start": block["t_start"], "t_end": block["t_end"],
                        "fps": rate, "median_ms": block["median_ms"], "p99_ms": block["p99_ms"]})
