@@ -41,6 +41,7 @@ class _StderrTail:
         self.thread.start()
 
     def _drain(self, stream) -> None:
+        """Read lines (cut at _LINE_LIMIT) until the worker closes stderr."""
         try:
             for line in iter(lambda: stream.readline(_LINE_LIMIT), ""):
                 if line.strip():
@@ -104,6 +105,8 @@ class Side:
             pass                    # the reply (none) says what happened
 
     def _receive(self) -> dict:
+        """The next reply; end of the reply pipe means the worker died (its last words say
+        why), and an error reply is raised as the worker classed it."""
         try:
             line = self._replies.readline()
         except (OSError, ValueError):
@@ -134,6 +137,7 @@ class Side:
         return self.ask({"result": True, "interrupted": interrupted})["result"]
 
     def close(self) -> None:
+        """Ask the worker to quit (killed after 10 s), and release its pipes and drainer."""
         if self.process.poll() is None:
             try:
                 self.process.stdin.write(json.dumps({"quit": True}) + "\n")

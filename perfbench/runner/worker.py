@@ -167,6 +167,7 @@ class _Worker:
         return self._block_reply(measured, seconds, t_start, t_end)
 
     def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
+        """The block message of the protocol (module docstring)."""
         from perfbench.results.metrics import images_per_second
         batch, latency = self.prepared.batch, measured.latency
         reply = {"completed": measured.completed, "duration_s": measured.duration_s,
@@ -218,6 +219,7 @@ def serve(channel, lines=sys.stdin) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m perfbench.runner.worker --reply-fd N``: set up the channel, then serve."""
     import argparse
     import signal
     parser = argparse.ArgumentParser(prog="python -m perfbench.runner.worker")
