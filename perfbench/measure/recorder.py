@@ -127,6 +127,12 @@ class LatencyRecorder:
             self._sorted = merged
         return self._sorted
 
+    def samples(self) -> np.ndarray | None:
+        """Every latency recorded, sorted; None past the exact limit (only the histogram
+        holds them then).  For a block's own compact histogram in the A/B worker."""
+        self.flush()
+        return self._sorted_exact() if self.exact else None
+
     def value_at_rank(self, rank: int) -> float:
         """The latency at 0-based ``rank`` among all samples (exact, or histogram bucket)."""
         self.flush()

@@ -1,11 +1,19 @@
-"""A worker process of an interleaved run (A/B or sweep point), and how to talk to it."""
+"""One worker process seen from the parent: :class:`Side` starts it and talks to it, and
+:func:`check_interpreter` vets an interpreter before anything is measured.
+
+Shared by interleaved A/B (:mod:`perfbench.runner.ab`) and interleaved sweeps
+(:mod:`perfbench.sizing.interleave`); the worker itself is :mod:`perfbench.runner.worker`.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections import deque
 
 from perfbench.errors import RunFailed, UsageError
 
@@ -13,7 +21,62 @@ from perfbench.errors import RunFailed, UsageError
 #: least MIN_BLOCK_S; on the probe machine 0.1 s blocks paired better than 0.5 s ones.
 BLOCK_REQUESTS = 20
 MIN_BLOCK_S = 0.1
+#: Unmeasured warm-up after each switch: caches and threads back in shape after the
+#: other side ran.
 SWITCH_WARMUP_S = 0.03
+
+
+#: How many of a worker's last stderr lines are kept for its last words.
+LAST_WORDS_LINES = 50
+#: A stderr line longer than this is cut (a library may write a blob with no newline).
+_LINE_LIMIT = 4096
+
+
+class _StderrTail:
+    """Drains a worker's stderr as it is written, keeping its last non-blank lines: a chatty
+    library (NNCF, OpenVINO) then never blocks the worker on a full pipe, and a worker that
+    dies still leaves its last words."""
+
+    def __init__(self, stream):
+        self.lines: deque[str] = deque(maxlen=LAST_WORDS_LINES)
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True,
+                                       name="worker-stderr")
+        self.thread.start()
+
+    def _drain(self, stream) -> None:
+        """Read lines (cut at _LINE_LIMIT) until the worker closes stderr."""
+        try:
+            for line in iter(lambda: stream.readline(_LINE_LIMIT), ""):
+                if line.strip():
+                    self.lines.append(line.rstrip())
+        except (OSError, ValueError):
+            pass                    # the stream was closed under us: nothing more to say
+        finally:
+            stream.close()
+
+    def last(self, wait_s: float) -> list[str]:
+        """The lines kept, once the stream has ended (or after ``wait_s``)."""
+        self.thread.join(wait_s)
+        return list(self.lines)
+
+
+def _start_worker(python: str) -> tuple[subprocess.Popen, object]:
+    """The worker process and the read end of its reply pipe.  Replies travel on a pipe of
+    their own (its descriptor passed by number), so nothing the worker's libraries print can
+    reach them; the worker's stdout goes nowhere (it points fd 1 at stderr anyway)."""
+    read_fd, write_fd = os.pipe()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    try:
+        process = subprocess.Popen(
+            [python, "-m", "perfbench.runner.worker", "--reply-fd", str(write_fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            pass_fds=(write_fd,), env=env, encoding="utf-8", errors="replace")
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)          # the worker's copy is the only one: EOF when it dies
+    return process, os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
 
 
 class Side:
@@ -22,10 +85,8 @@ class Side:
 
     def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
         self.label, self.python = label, python
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen([python, "-m", "perfbench.runner.worker"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env)
+        self.process, self._replies = _start_worker(python)
+        self._stderr = _StderrTail(self.process.stderr)
         self.ready: dict = {}
         self._send({"config": settings})
         if wait:
@@ -43,27 +104,32 @@ class Side:
         try:
             self.process.stdin.write(json.dumps(message) + "\n")
             self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
             pass                    # the reply (none) says what happened
 
     def _receive(self) -> dict:
+        """The next reply; end of the reply pipe means the worker died (its last words say
+        why), and an error reply is raised as the worker classed it."""
         try:
-            line = self.process.stdout.readline()
-        except OSError:
+            line = self._replies.readline()
+        except (OSError, ValueError):
             line = ""
         if not line:
             raise RunFailed(f"{self.label} worker died: {self._last_words()}")
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise RunFailed(f"{self.label} worker sent a broken reply: {line[:80]!r}") from None
         if "error" in reply:
             error = UsageError if reply.get("usage") else RunFailed
             raise error(f"{self.label}: {reply['error']}")
         return reply
 
     def _last_words(self) -> str:
+        """The worker's last stderr line and its exit status (it is killed if still alive)."""
         self.process.kill()
-        _, err = self.process.communicate()
-        lines = [line for line in err.strip().splitlines() if line.strip()]
-        code = self.process.returncode
+        code = self.process.wait()
+        lines = self._stderr.last(wait_s=5.0)
         return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
@@ -74,43 +140,81 @@ class Side:
         return self.ask({"result": True, "interrupted": interrupted})["result"]
 
     def close(self) -> None:
+        """Ask the worker to quit (killed after 10 s), and release its pipes and drainer."""
         if self.process.poll() is None:
             try:
                 self.process.stdin.write(json.dumps({"quit": True}) + "\n")
                 self.process.stdin.flush()
                 self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, ValueError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
+        for stream in (self.process.stdin, self._replies):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._stderr.last(wait_s=5.0)
 
 
-def check_python(python: str, flag: str) -> None:
-    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
+#: Run in the interpreter to check: its worker protocol (an older perfbench has none: 1)
+#: and, when asked (argv[1] == "1"), whether NNCF imports there.
+_PROBE = """
+import importlib, json, sys
+import openvino, perfbench.runner.worker as worker
+nncf = None
+if sys.argv[1] == "1":
     try:
-        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
+        importlib.import_module("nncf")
+        nncf = True
+    except Exception as exc:
+        nncf = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+print(json.dumps({"protocol": getattr(worker, "PROTOCOL", 1), "nncf": nncf}))
+"""
+
+
+def check_interpreter(python: str, flag: str, needs_nncf: bool) -> None:
+    """Before anything runs: the interpreter exists, has perfbench and OpenVINO, speaks this
+    perfbench's worker protocol, and has NNCF when its side is int8.  This interpreter is
+    this perfbench: only its NNCF is looked up, in-process."""
+    from perfbench.runner.worker import PROTOCOL
+    if python == sys.executable:
+        if needs_nncf and not _findable("nncf"):
+            raise UsageError(f"{flag} {python}: has no NNCF, needed for an int8 side "
+                             "(pip install nncf)")
+        return
+    probe = _probe(python, flag, needs_nncf)
+    if probe.get("protocol") != PROTOCOL:
+        raise UsageError(f"{flag} {python}: its perfbench speaks worker protocol "
+                         f"{probe.get('protocol')}, this one speaks {PROTOCOL}; install the "
+                         "same perfbench there")
+    if needs_nncf and probe.get("nncf") is not True:
+        raise UsageError(f"{flag} {python}: has no NNCF, needed for an int8 side "
+                         f"({probe.get('nncf')})")
+
+
+def _findable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _probe(python: str, flag: str, needs_nncf: bool) -> dict:
+    """What :data:`_PROBE` printed (its last line); a one-line UsageError if it could not."""
+    try:
+        done = subprocess.run([python, "-c", _PROBE, "1" if needs_nncf else "0"],
                               capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
-
-
-def check_python(python: str, flag: str) -> None:
-    """Before anything runs: the interpreter exists and has perfbench and OpenVINO."""
     try:
-        done = subprocess.run([python, "-c", "import perfbench.runner.worker, openvino"],
-                              capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"{flag} {python}: cannot run it ({exc})") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise UsageError(f"{flag} {python}: has no usable perfbench and openvino ({last})")
-
-
-def check_interpreter(python: str, flag: str, needs_nncf: bool = False) -> None:
-    if python != sys.executable:
-        check_python(python, flag)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise UsageError(f"{flag} {python}: did not say which worker protocol it speaks "
+                         f"({done.stdout.strip()[-80:]!r})") from None
 
 
 def block_length(probe: dict) -> float:
@@ -119,3 +223,9 @@ def block_length(probe: dict) -> float:
     return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
 
 
+
+
+def needs_nncf(settings: dict) -> bool:
+    """Whether a side's settings quantize its model (``precision`` int8, or ``quantize``
+    set), which its interpreter then needs NNCF for."""
+    return settings.get("precision") == "int8" or settings.get("quantize") is not None

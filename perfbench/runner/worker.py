@@ -1,14 +1,29 @@
 """One side of an interleaved A/B run: a process that compiles its model once, keeps its
 request pool ready, and measures a short block each time the parent asks.
 
-The parent (:mod:`perfbench.runner.ab`) speaks JSON lines on stdin/stdout:
+Started as ``python -m perfbench.runner.worker --reply-fd N`` by
+:class:`perfbench.runner.side.Side`.  The parent sends JSON lines on stdin; the worker
+answers one JSON line per message on descriptor N, a pipe of its own, and nowhere else.
+At start it points fd 1 and ``sys.stdout`` at stderr, so what libraries print (NNCF while
+quantizing, OpenVINO's C++ code) goes to stderr, which the parent drains all along and keeps
+the last lines of as the worker's last words.  Protocol version :data:`PROTOCOL` (bump it
+when a message changes; :func:`perfbench.runner.side.check_interpreter` refuses a worker
+that speaks another):
 
-* ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, ...what resolved}``
+* ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, "protocol", ...what
+  resolved}``
 * ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back in shape
-  after the other side ran), then S s measured → ``{"completed", "duration_s", "images",
-  "median_ms", "p99_ms", "t_start", "t_end"}``; the times are ``time.monotonic()``, one
-  clock for every process on the machine, so the parent can check blocks never overlap.
-  ``record`` false (a probe of the model's speed): not kept for the result below.
+  after the other side ran), then S s measured → ``{"completed", "duration_s", "batch",
+  "fps", "median_ms", "p99_ms", "t_start", "t_end", "latency_hist"}``.  ``fps`` is images
+  per second (:func:`perfbench.results.metrics.images_per_second`: completed × batch /
+  duration), the one definition of a block's throughput; ``latency_hist`` is the block's
+  latencies as a :class:`perfbench.stats.histogram.LogHistogram` dictionary, for tails
+  pooled over blocks.  The times are ``time.monotonic()``, one clock for every process on
+  the machine, so the parent can check blocks never overlap.  ``record`` false (a probe of
+  the model's speed): not kept for the result below.  In the server scenario the reply also
+  has ``"server"``: :func:`server_figures` (arrivals scheduled, sent and never sent,
+  requests over ``--sla-ms``, the generator's issue delay and validity; latencies there run
+  from the scheduled arrival).
 * ``{"result": true, "interrupted": bool}`` → every block so far as one full
   ``perfbench.result`` (an interleaved sweep's point): ``{"result": {...}}``.
 * ``{"quit": true}`` → exit.
@@ -22,15 +37,83 @@ that is how one side runs another OpenVINO release.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
 from perfbench.errors import RunFailed, UsageError
 
 
-def _reply(message: dict) -> None:
-    sys.stdout.write(json.dumps(message, allow_nan=False) + "\n")
+#: The message format below; bump it whenever a message changes, so that a parent never
+#: talks to a worker (another interpreter's perfbench) that reads or answers differently.
+PROTOCOL = 2
+
+
+def _reply(channel, message: dict) -> None:
+    channel.write(json.dumps(message, allow_nan=False) + "\n")
+    channel.flush()
+
+
+def reply_channel(fd: int):
+    """The reply pipe, opened once; from here on fd 1 and ``sys.stdout`` are stderr, so a
+    library's print (Python or C) can neither corrupt a reply nor be mistaken for one.
+    The descriptor is not inherited by anything the worker starts."""
+    os.set_inheritable(fd, False)
+    channel = os.fdopen(fd, "w", encoding="utf-8")
     sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return channel
+
+
+def latency_histogram(recorder):
+    """A block's latencies as a compact :class:`~perfbench.stats.histogram.LogHistogram`:
+    from its exact samples, or past the recorder's exact limit from the recorder's own
+    0.01 %-wide buckets, counted at their centres (0.005 % more error)."""
+    import numpy as np
+
+    from perfbench.stats.histogram import LogHistogram
+    histogram = LogHistogram()
+    samples = recorder.samples()
+    if samples is not None:
+        histogram.add(samples)
+        return histogram
+    fine = recorder.histogram
+    filled = np.flatnonzero(fine.counts)
+    histogram.add(fine.low * np.exp((filled + 0.5) * fine.log_step), weights=fine.counts[filled])
+    return histogram
+
+
+def scheduled_arrivals(rate: float, seed: int, seconds: float) -> int:
+    """How many arrivals the open loop schedules in a block of ``seconds``: by its own rule,
+    every arrival of its seeded schedule before the time limit."""
+    from perfbench.measure.server import arrivals
+    count = 0
+    for offset in arrivals(rate, seed):
+        if offset >= seconds:
+            return count
+        count += 1
+    raise AssertionError("unreachable: arrivals never end")
+
+
+def server_figures(config, measured, seconds: float) -> dict:
+    """What the open loop knows about a block's schedule: arrivals due, sent (the loop
+    drains, so every one sent completed), never sent (the device could not take them before
+    the time limit), over ``--sla-ms``, and the generator's own lateness with whether the
+    block is valid for its rate.  Latencies of the server scenario run from the scheduled
+    arrival (queueing included), so the block's percentiles and histogram are those."""
+    from perfbench.runner.benchmark import generator_validity
+    scheduled = scheduled_arrivals(config.rate, config.seed, seconds)
+    sent = measured.completed
+    over = measured.recorder.count_above(config.sla_ms) if config.sla_ms and sent else None
+    figures = {"target_rate": config.rate, "scheduled": scheduled, "sent": sent,
+               "missed": scheduled - sent, "latency_from": "scheduled arrival",
+               "sla_ms": config.sla_ms, "over_sla": over}
+    delays = measured.issue_delays
+    if delays is not None and delays.count:
+        figures.update(generator_validity(delays.summary(),
+                                          config.sla_ms or measured.latency.median))
+    return figures
 
 
 class _Worker:
@@ -64,7 +147,8 @@ class _Worker:
                             "shape": list(s.shape)} for s in prepared.inputs],
                 "resolved": compilation.resolved, "pool_size": self.session.pool_size,
                 "compile_ms": compilation.compile_ms, "openvino": ov.get_version(),
-                "perfbench": __version__, "python": sys.version.split()[0]}
+                "perfbench": __version__, "python": sys.version.split()[0],
+                "protocol": PROTOCOL}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
         from perfbench.measure.windows import StopLimits
@@ -80,11 +164,21 @@ class _Worker:
         self.monitor.end()
         if record:
             self.blocks.append((t_start, measured))
-        latency = measured.latency
-        return {"completed": measured.completed, "duration_s": measured.duration_s,
-                "fps": measured.completed * self.prepared.batch / measured.duration_s,
-                "median_ms": latency.median, "p99_ms": latency.p99,
-                "t_start": t_start, "t_end": t_end}
+        return self._block_reply(measured, seconds, t_start, t_end)
+
+    def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
+        """The block message of the protocol (module docstring)."""
+        from perfbench.results.metrics import images_per_second
+        batch, latency = self.prepared.batch, measured.latency
+        reply = {"completed": measured.completed, "duration_s": measured.duration_s,
+                 "batch": batch,
+                 "fps": images_per_second(measured.completed, batch, measured.duration_s),
+                 "median_ms": latency.median, "p99_ms": latency.p99,
+                 "t_start": t_start, "t_end": t_end,
+                 "latency_hist": latency_histogram(measured.recorder).to_dict()}
+        if self.config.scenario == "server":
+            reply["server"] = server_figures(self.config, measured, seconds)
+        return reply
 
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at
@@ -99,32 +193,43 @@ class _Worker:
         return {"result": result.to_dict()}
 
 
-def serve(lines=sys.stdin) -> int:
+def serve(channel, lines=sys.stdin) -> int:
+    """Answer each message on ``channel`` until told to quit or the parent goes away."""
     worker = None
     for line in lines:
         message = json.loads(line)
         try:
             if "config" in message:
                 worker = _Worker(message["config"])
-                _reply(worker.ready())
+                _reply(channel, worker.ready())
             elif "block" in message:
-                _reply(worker.block(float(message["block"]), float(message["warmup"]),
-                                    bool(message.get("record", True))))
+                _reply(channel, worker.block(float(message["block"]), float(message["warmup"]),
+                                             bool(message.get("record", True))))
             elif "result" in message:
-                _reply(worker.result(bool(message.get("interrupted"))))
+                _reply(channel, worker.result(bool(message.get("interrupted"))))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:
-            _reply({"error": str(exc), "usage": True})
+            _reply(channel, {"error": str(exc), "usage": True})
             return 2
         except (RunFailed, RuntimeError) as exc:
-            _reply({"error": str(exc).splitlines()[0][:300], "usage": False})
+            _reply(channel, {"error": str(exc).splitlines()[0][:300], "usage": False})
             return 1
     return 0
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    """``python -m perfbench.runner.worker --reply-fd N``: set up the channel, then serve."""
+    import argparse
     import signal
+    parser = argparse.ArgumentParser(prog="python -m perfbench.runner.worker")
+    parser.add_argument("--reply-fd", type=int, required=True,
+                        help="descriptor of the pipe the replies go to")
+    args = parser.parse_args(argv)
     # The parent decides when to stop (a terminal's Ctrl-C reaches the whole group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(serve())
+    return serve(reply_channel(args.reply_fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

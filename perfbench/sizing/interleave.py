@@ -2,7 +2,7 @@
 
 A sequential sweep measures point after point; on a shared VM whose speed drifts 10-60 %
 within an hour, which point wins then depends on when each ran.  Here each point lives in
-its own worker process (:class:`perfbench.runner.ab.Side`: model compiled once, pool ready)
+its own worker process (:class:`perfbench.runner.side.Side`: model compiled once, pool ready)
 and the sweep runs rounds; each round measures one short block of every point, in a fresh
 random order, each block after a short unmeasured warm-up, while the others wait idle.
 
@@ -25,8 +25,8 @@ from typing import Callable
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.results import from_document
-from perfbench.runner.ab import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
 from perfbench.runner.benchmark import log
+from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, Sweep, plan
 
@@ -163,7 +163,7 @@ def _round(order: list[str], sides: dict[str, Side], points: dict[str, Point],
         except (RunFailed, UsageError) as exc:
             _fail(points[key], sides, str(exc))
             continue
-        rate = block["completed"] * sides[key].ready["batch"] / block["duration_s"]
+        rate = block["fps"]
         fps[key] = rate
         blocks.append({"key": key, "t_start": block["t_start"], "t_end": block["t_end"],
                        "fps": rate, "median_ms": block["median_ms"], "p99_ms": block["p99_ms"]})

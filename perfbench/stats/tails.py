@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perfbench.stats.histogram import GROWTH, MIN_MS, bucket_centre
+
 
 BOOTSTRAP_SAMPLES = 400
 
@@ -42,23 +44,17 @@ class TailRatio:
         return 100 * (self.high - self.low) / 2 / self.ratio
 
 
-def bucket_values(indices: np.ndarray, growth: float, min_ms: float) -> np.ndarray:
-    """The geometric centre of each bucket (bucket i spans [min·g^i, min·g^(i+1)))."""
-    return min_ms * np.power(growth, indices + 0.5)
-
-
 def _dense(hists: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """Rows of counts over the union of buckets, and each column's latency."""
-    growth, min_ms = hists[0]["growth"], hists[0]["min_ms"]
-    if any(h["growth"] != growth or h["min_ms"] != min_ms for h in hists):
-        raise ValueError("histograms with different bucket layouts cannot be pooled")
+    if any(h["growth"] != GROWTH or h["min_ms"] != MIN_MS for h in hists):
+        raise ValueError("histograms of another bucket layout cannot be pooled")
     indices = sorted({i for h in hists for i, _ in h["counts"]})
     column = {index: c for c, index in enumerate(indices)}
     matrix = np.zeros((len(hists), len(indices)))
     for row, h in enumerate(hists):
         for index, count in h["counts"]:
             matrix[row, column[index]] += count
-    return matrix, bucket_values(np.asarray(indices), growth, min_ms)
+    return matrix, bucket_centre(np.asarray(indices))
 
 
 def _percentiles(counts: np.ndarray, values: np.ndarray, p: float) -> np.ndarray:

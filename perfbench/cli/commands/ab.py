@@ -13,7 +13,7 @@ from perfbench.files import atomic_write, check_writable, fallback_path, write_j
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.runner.ab import ABRun, document, run_ab
-from perfbench.runner.side import check_interpreter
+from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import build_config, coerce
 
 EXIT_REGRESSION = 1
@@ -31,10 +31,6 @@ def side_settings(model: str, common: dict, overrides: list[str], flag: str) -> 
             raise UsageError(f"{flag}: the model is BASE or NEW itself")
         settings[key] = coerce(key, value, flag)
     return build_config(settings).to_dict()
-
-
-def _needs_nncf(settings: dict) -> bool:
-    return settings.get("precision") == "int8" or bool(settings.get("quantize"))
 
 
 def _check_outputs(options: dict) -> None:
@@ -57,7 +53,7 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
     for python, flag, settings in zip(pythons, ("--base-python", "--new-python"),
                                       (base_settings, new_settings)):
-        check_interpreter(python, flag, _needs_nncf(settings))
+        check_interpreter(python, flag, needs_nncf(settings))
     run = ABRun(settings={"common": common, "base": base_settings, "new": new_settings},
                 threshold_pct=options["threshold"], target_pct=options["target"],
                 max_time_s=options["max_time"], block_s=options["block_s"],

@@ -1,0 +1,123 @@
+"""A compact, mergeable latency histogram: what a block's latencies are, in a few kB.
+
+Paired A/B blocks hold 20-100 requests each, too few for a block's own tail percentile to
+mean anything (its "p99" is its maximum); tails are only honest from latencies pooled over
+many blocks.  Shipping every latency from a worker and storing it in results would be
+unbounded, so a block carries this histogram instead: logarithmic buckets 1 % wide, bucket
+``i`` holding ``[MIN_MS·GROWTH^i, MIN_MS·GROWTH^(i+1))``, kept sparse as ``{i: count}``.
+A percentile is the nearest rank's bucket, answered as the bucket's geometric centre, so it
+is within ``sqrt(1.01) - 1`` (0.5 %) of the exact nearest-rank latency.  Histograms of
+blocks, sides or runs merge by adding counts.
+
+Values are clamped to [1 µs, 1000 s], which bounds a histogram to ``MAX_INDEX + 1``
+buckets whatever it holds.  Plain Python and numpy (``stats`` never imports OpenVINO).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from perfbench.stats.percentiles import nearest_rank
+
+GROWTH = 1.01
+MIN_MS = 0.001
+MAX_MS = 1e6
+_LOG_GROWTH = math.log(GROWTH)
+#: The bucket of MAX_MS, the last one.
+MAX_INDEX = int(math.floor(math.log(MAX_MS / MIN_MS) / _LOG_GROWTH))
+
+
+def bucket_centre(index):
+    """The latency a bucket stands for (ms): its geometric centre; ``index`` may be an
+    array."""
+    return MIN_MS * np.power(GROWTH, np.asarray(index) + 0.5)
+
+
+class LogHistogram:
+    """Latency counts in 1 %-wide logarithmic buckets (milliseconds)."""
+
+    def __init__(self, counts: dict[int, int] | None = None):
+        self.counts: dict[int, int] = dict(counts or {})
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LogHistogram) and self.counts == other.counts
+
+    def __repr__(self) -> str:
+        return f"LogHistogram(count={self.count}, buckets={len(self.counts)})"
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, values, weights=None) -> None:
+        """Count ``values`` (ms; ``weights`` counts each, for re-bucketing another
+        histogram).  Vectorised: a block's latencies are counted in one pass."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.size == 0:
+            return
+        if not np.all(np.isfinite(values)):
+            raise ValueError("latencies must be finite numbers")
+        clamped = np.clip(values, MIN_MS, MAX_MS)
+        index = np.floor(np.log(clamped / MIN_MS) / _LOG_GROWTH).astype(np.int64)
+        np.clip(index, 0, MAX_INDEX, out=index)
+        first = int(index.min())
+        totals = np.bincount(index - first, weights=weights)
+        for offset in np.flatnonzero(totals):
+            key = first + int(offset)
+            self.counts[key] = self.counts.get(key, 0) + int(round(totals[offset]))
+
+    def merge(self, other: "LogHistogram") -> "LogHistogram":
+        """Add ``other``'s counts to this one (in place); returns this histogram."""
+        for index, count in other.counts.items():
+            self.counts[index] = self.counts.get(index, 0) + count
+        return self
+
+    def percentile(self, p: float) -> float:
+        """The nearest-rank p-th percentile (ms), as its bucket's geometric centre."""
+        rank = nearest_rank(self.count, p)          # raises on an empty histogram
+        seen = 0
+        for index in sorted(self.counts):
+            seen += self.counts[index]
+            if seen > rank:
+                return float(bucket_centre(index))
+        raise AssertionError("unreachable: the rank is below the count")
+
+    def to_dict(self) -> dict:
+        """``{"growth", "min_ms", "counts": [[index, count], ...]}``, sorted by index: compact
+        and stable, for replies and stored results."""
+        return {"growth": GROWTH, "min_ms": MIN_MS,
+                "counts": [[index, self.counts[index]] for index in sorted(self.counts)]}
+
+    @classmethod
+    def from_dict(cls, data) -> "LogHistogram":
+        """The histogram :meth:`to_dict` wrote; ValueError naming the fault otherwise."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a latency histogram is a table, not {type(data).__name__}")
+        if data.get("growth") != GROWTH:
+            raise ValueError(f"latency histogram: growth {data.get('growth')!r}, expected {GROWTH}")
+        if data.get("min_ms") != MIN_MS:
+            raise ValueError(f"latency histogram: min_ms {data.get('min_ms')!r}, expected {MIN_MS}")
+        pairs = data.get("counts")
+        if not isinstance(pairs, list):
+            raise ValueError("latency histogram: counts must be a list of [index, count]")
+        counts: dict[int, int] = {}
+        for pair in pairs:
+            index, count = _pair(pair)
+            if index in counts:
+                raise ValueError(f"latency histogram: index {index} appears twice")
+            counts[index] = count
+        return cls(counts)
+
+
+def _pair(pair) -> tuple[int, int]:
+    """One ``[index, count]`` of a stored histogram, checked."""
+    if not (isinstance(pair, list) and len(pair) == 2):
+        raise ValueError(f"latency histogram: {pair!r} is not an [index, count] pair")
+    index, count = pair
+    if type(index) is not int or not 0 <= index <= MAX_INDEX:
+        raise ValueError(f"latency histogram: index {index!r} outside 0..{MAX_INDEX}")
+    if type(count) is not int or count <= 0:
+        raise ValueError(f"latency histogram: count {count!r} must be a positive integer")
+    return index, count
