@@ -148,46 +148,6 @@ def test_cli_report_files(tmp_path, capsys):
     assert "cheapest for the target" in capsys.readouterr().out
 
 
-def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
-    from perfbench.runner.fleet_ray import NodeRun
-    node = NodeRun("id", "n", {}, submitted_at=100.0, started_at=100.4, ended_at=110.0,
-                   received_at=110.25)
-    assert node.overhead_s == pytest.approx(0.65)
-    assert NodeRun("id", "n", {}).overhead_s is None
-
-
-def test_ray_cpu_share_counts_only_ray_processes():
-    """A child marked as a Ray process burns a known amount of CPU, then waits: the count
-    grows by at least its CPU time (other Ray processes could only add)."""
-    import subprocess
-    import sys
-    import psutil
-    from perfbench.runner.fleet_ray import _ray_cpu_seconds
-    code = ("import sys, time  # raylet\nend = time.process_time() + 0.3\n"
-            "while time.process_time() < end: pass\nprint('done', flush=True)\n"
-            "sys.stdin.read()")
-    before = _ray_cpu_seconds(psutil)
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline() == "done\n"
-        times = psutil.Process(child.pid).cpu_times()
-        grown = _ray_cpu_seconds(psutil) - before
-        assert grown >= times.user + times.system - 0.01
-    finally:
-        child.stdin.close()
-        child.wait(10)
-    plain = subprocess.Popen([sys.executable, "-c", code.replace("# raylet", "")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        start = _ray_cpu_seconds(psutil)
-        assert plain.stdout.readline() == "done\n"
-        assert _ray_cpu_seconds(psutil) - start < 0.25      # not a Ray process: not counted
-    finally:
-        plain.stdin.close()
-        plain.wait(10)
-
-
 def test_a_file_without_a_host_block_gets_a_class_from_its_environment():
     from perfbench.sizing.fleet import hardware_class_of
     from tests.models import synthetic_result

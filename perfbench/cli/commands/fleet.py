@@ -75,7 +75,7 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
     """Everything is checked before a task starts; Ctrl-C cancels the remote tasks and
     keeps what arrived (exit 130); any failed node makes the exit status 1."""
     from perfbench.cli.signals import SignalStop
-    from perfbench.runner.fleet_ray import FleetRun, RayExecutor, measuring_nodes, run_fleet
+    from perfbench.sizing.fleet_run import FleetRun, RayExecutor, measuring_nodes, run_fleet
     wanted = {}
     for spec in selectors:
         key, sep, value = spec.partition("=")

@@ -1,4 +1,5 @@
-"""fleet run on a real Ray cluster of a head and worker nodes, all on this machine.
+"""``perfbench fleet run`` (perfbench.sizing.fleet_run): its parts, and the whole on a real
+Ray cluster of a head and worker nodes, all on this machine.
 
 Network rule: every Ray process these tests start lives in a private network namespace
 holding only loopback (``unshare -n`` + ``ip link set lo up``), because Ray binds to the
@@ -29,8 +30,8 @@ def _loopback_namespace_available() -> bool:
     return done.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not _loopback_namespace_available(),
-                                reason="needs unshare -n (root): Ray may only use loopback")
+needs_loopback = pytest.mark.skipif(not _loopback_namespace_available(),
+                                    reason="needs unshare -n (root): Ray may only use loopback")
 
 SCENARIO = textwrap.dedent('''
     import json, os, subprocess, sys, time
@@ -128,6 +129,7 @@ def scenario(tiny_ir, tmp_path_factory):
     return summary
 
 
+@needs_loopback
 def test_every_node_ran_and_no_two_benchmarks_overlapped_on_a_node(scenario):
     assert scenario["twice_exit"] == [0, 0]
     for index in scenario["twice"]:
@@ -143,6 +145,7 @@ def test_every_node_ran_and_no_two_benchmarks_overlapped_on_a_node(scenario):
         assert all(r["fleet"]["ray_cpu_pct"] >= 0 for r in results)
 
 
+@needs_loopback
 def test_a_killed_node_is_a_failure_and_resume_fills_the_gap(scenario):
     assert scenario["kill_exit"] == 1
     status = {n["labels"]["hardware"]: n for n in scenario["kill"]["nodes"]}
@@ -154,6 +157,7 @@ def test_a_killed_node_is_a_failure_and_resume_fills_the_gap(scenario):
     assert scenario["resume"]["status"] == "complete"
 
 
+@needs_loopback
 def test_unknown_labels_are_refused_before_anything_runs(scenario):
     (no_match, no_label) = scenario["bad"]
     assert no_match[0] == 2 and "no measuring node matches" in no_match[1]
@@ -178,3 +182,43 @@ def test_bad_input_without_a_cluster(tiny_ir, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     assert main(["fleet", "run", "--ray", "127.0.0.1:1", "--out", out, "--", "run"]) == 2
     assert "pip install 'perfbench[ray]'" in capsys.readouterr().err
+
+
+def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
+    from perfbench.sizing.fleet_run import NodeRun
+    node = NodeRun("id", "n", {}, submitted_at=100.0, started_at=100.4, ended_at=110.0,
+                   received_at=110.25)
+    assert node.overhead_s == pytest.approx(0.65)
+    assert NodeRun("id", "n", {}).overhead_s is None
+
+
+def test_ray_cpu_share_counts_only_ray_processes():
+    """A child marked as a Ray process burns a known amount of CPU, then waits: the count
+    grows by at least its CPU time (other Ray processes could only add)."""
+    import subprocess
+    import sys
+    import psutil
+    from perfbench.sizing.fleet_run import _ray_cpu_seconds
+    code = ("import sys, time  # raylet\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\nprint('done', flush=True)\n"
+            "sys.stdin.read()")
+    before = _ray_cpu_seconds(psutil)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "done\n"
+        times = psutil.Process(child.pid).cpu_times()
+        grown = _ray_cpu_seconds(psutil) - before
+        assert grown >= times.user + times.system - 0.01
+    finally:
+        child.stdin.close()
+        child.wait(10)
+    plain = subprocess.Popen([sys.executable, "-c", code.replace("# raylet", "")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        start = _ray_cpu_seconds(psutil)
+        assert plain.stdout.readline() == "done\n"
+        assert _ray_cpu_seconds(psutil) - start < 0.25      # not a Ray process: not counted
+    finally:
+        plain.stdin.close()
+        plain.wait(10)
