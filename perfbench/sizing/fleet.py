@@ -95,6 +95,7 @@ class ClassSummary:
     p99_ms: float
     machines_measured: int
     results: int
+    meets_sla: bool = True
     flags: list[str] = field(default_factory=list)
     plan: dict = field(default_factory=dict)
 
@@ -111,6 +112,7 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
         allowed = [o for o in options if sla_ms is None or o.p99_ms <= sla_ms]
         if not allowed:
             best = min(options, key=lambda o: o.p99_ms)
+            best.meets_sla = False
             best.flags.append(f"no configuration meets p99 ≤ {sla_ms:g} ms (best "
                               f"{best.p99_ms:.1f} ms)")
         else:
@@ -159,7 +161,9 @@ def plan(summary: ClassSummary, target_fps: float | None, headroom: float,
 
 
 def cheapest(summaries: list[ClassSummary]) -> str | None:
-    """The class that serves the target for the least per hour (else per 1,000 FPS)."""
+    """The class that serves the target for the least per hour (else per 1,000 FPS).  A
+    class that meets no configuration of the SLA cannot serve it, at any price."""
+    summaries = [s for s in summaries if s.meets_sla]
     costed = [s for s in summaries if "cost_per_hour" in s.plan]
     if costed:
         return min(costed, key=lambda s: s.plan["cost_per_hour"]).hardware_class

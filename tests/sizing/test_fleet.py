@@ -1,5 +1,6 @@
 """Fleet sizing: results merged per hardware class, machines and cost; host identity."""
 
+import dataclasses
 import json
 import math
 
@@ -7,6 +8,7 @@ import pytest
 
 from perfbench.cli.main import main
 from perfbench.errors import UsageError
+from perfbench.reporters import fleet_report
 from perfbench.sizing.fleet import measured_from, read_prices, report
 from perfbench.system.host import hardware_class, parse_cpuinfo
 from tests.models import synthetic_document
@@ -153,3 +155,41 @@ def test_a_file_without_a_host_block_gets_a_class_from_its_environment():
     from tests.models import synthetic_result
     result = synthetic_result([100.0], cpu="Intel(R) Xeon(R) Processor")
     assert hardware_class_of(result) == "intel-xeon-2c-base"
+
+
+def _measured(fps, klass, p99, configuration, host="h"):
+    (m,) = measured_from(_doc(fps, klass, host, p99=p99), f"{klass}-{configuration}.json")
+    return dataclasses.replace(m, configuration=configuration)
+
+
+def test_sla_and_cheapest_together_have_known_answers():
+    """Target 1,000 FPS, headroom 0.2, p99 ≤ 10 ms.  'cheap' meets no configuration of the
+    SLA, so it is flagged and never ★, however little it costs; 'mid' must fall back to its
+    slower configuration within the SLA: ceil(1000 / 80) = 13 machines × 2.0 = 26.0/h;
+    'pricey': ceil(1000 / 320) = 4 × 3.0 = 12.0/h, the cheapest.  Without an SLA 'cheap'
+    wins: ceil(1000 / 160) = 7 × 1.0 = 7.0/h against 'mid' ceil(1000 / 240) = 5 × 2 = 10."""
+    measured = [_measured(200.0, "cheap", 30.0, "a"),
+                _measured(100.0, "mid", 8.0, "slow"), _measured(300.0, "mid", 20.0, "fast"),
+                _measured(400.0, "pricey", 5.0, "a")]
+    prices = {"cheap": 1.0, "mid": 2.0, "pricey": 3.0}
+    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2, prices=prices)
+    classes = {c["hardware_class"]: c for c in doc["classes"]}
+    assert classes["mid"]["configuration"] == "slow"
+    assert classes["mid"]["plan"]["cost_per_hour"] == 26.0
+    assert classes["pricey"]["plan"]["cost_per_hour"] == 12.0
+    assert classes["cheap"]["meets_sla"] is False
+    assert any("no configuration meets" in f for f in classes["cheap"]["flags"])
+    assert doc["cheapest"] == "pricey"
+    free = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2, prices=prices)
+    assert {c["hardware_class"]: c["plan"]["cost_per_hour"] for c in free["classes"]} == \
+        {"cheap": 7.0, "mid": 10.0, "pricey": 12.0}
+    assert free["cheapest"] == "cheap"
+    md = fleet_report.markdown(doc)
+    assert "pricey ★" in md and "cheap ★" not in md
+
+
+def test_no_class_meets_the_sla_means_no_cheapest():
+    measured = [_measured(200.0, "cheap", 30.0, "a"), _measured(400.0, "pricey", 50.0, "a")]
+    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2,
+                 prices={"cheap": 1.0, "pricey": 3.0})
+    assert doc["cheapest"] is None
