@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from perfbench.errors import UsageError
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
+from perfbench.settings.identity import DEFAULTS as _DEFAULTS
+from perfbench.settings.identity import configuration_identity, configuration_key
 from perfbench.stats.intervals import mean_ci
 from perfbench.system.host import hardware_class
 
@@ -33,7 +35,7 @@ class Measured:
     """One measured configuration on one machine."""
 
     hardware_class: str
-    configuration: str
+    configuration: str         # as a reader sees it: model, settings that differ, resolved
     hostname: str
     fps: float
     fps_low: float | None
@@ -41,6 +43,7 @@ class Measured:
     p99_ms: float
     noisy: bool
     source: str
+    configuration_key: str = ""   # what is pooled: perfbench.settings.identity
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
@@ -52,12 +55,22 @@ def hardware_class_of(result: BenchmarkResult) -> str:
 
 
 def configuration_of(result: BenchmarkResult) -> str:
-    """What was run, as resolved: model, hint, streams, requests, batch, precision."""
+    """What was run, for a reader: the model, each identity setting that is not its default
+    (as requested), then what the device resolved (hint, streams, requests, batch,
+    precision)."""
     resolved, requested = result.resolved, result.requested
     precision = "int8" if requested.get("precision") == "int8" else resolved.get("precision")
-    return (f"{result.model.name} hint={str(resolved.get('hint', '?')).lower()} "
-            f"streams={resolved.get('streams', '?')} requests={result.pool_size} "
-            f"batch={result.model.batch} precision={precision}")
+    asked = configuration_identity(result)["settings"]
+    changed = [f"{k}={_shown(v)}" for k, v in asked.items()
+               if v != _DEFAULTS[k] and k not in ("hint", "precision")]
+    return " ".join([result.model.name, *changed,
+                     f"hint={str(resolved.get('hint', '?')).lower()}",
+                     f"streams={resolved.get('streams', '?')}", f"requests={result.pool_size}",
+                     f"batch={result.model.batch}", f"precision={precision}"])
+
+
+def _shown(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def measured_from(document: dict, where: str) -> list[Measured]:
@@ -82,7 +95,7 @@ def _measured(result: BenchmarkResult, where: str) -> Measured:
     noisy = any(not check.ok for check in result.checks)
     host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
     return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
-                    result.latency.p99, noisy, where)
+                    result.latency.p99, noisy, where, configuration_key(result))
 
 
 @dataclass
@@ -107,8 +120,11 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
         by_class.setdefault(m.hardware_class, []).append(m)
     summaries = []
     for name, items in sorted(by_class.items()):
-        options = [_pool(name, config, [m for m in items if m.configuration == config])
-                   for config in sorted({m.configuration for m in items})]
+        by_config: dict[str, list[Measured]] = {}
+        for m in items:
+            by_config.setdefault(m.configuration_key, []).append(m)
+        options = [_pool(name, group[0].configuration, group)
+                   for _, group in sorted(by_config.items())]
         allowed = [o for o in options if sla_ms is None or o.p99_ms <= sla_ms]
         if not allowed:
             best = min(options, key=lambda o: o.p99_ms)

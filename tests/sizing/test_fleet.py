@@ -159,7 +159,8 @@ def test_a_file_without_a_host_block_gets_a_class_from_its_environment():
 
 def _measured(fps, klass, p99, configuration, host="h"):
     (m,) = measured_from(_doc(fps, klass, host, p99=p99), f"{klass}-{configuration}.json")
-    return dataclasses.replace(m, configuration=configuration)
+    return dataclasses.replace(m, configuration=configuration,
+                               configuration_key=configuration)
 
 
 def test_sla_and_cheapest_together_have_known_answers():
@@ -193,3 +194,20 @@ def test_no_class_meets_the_sla_means_no_cheapest():
     doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2,
                  prices={"cheap": 1.0, "pricey": 3.0})
     assert doc["cheapest"] is None
+
+
+@pytest.mark.parametrize("setting, values", [("threads", (None, 4)), ("device", ("CPU", "AUTO")),
+                                             ("pin", (None, False)), ("api", ("async", "sync"))])
+def test_configurations_differing_in_one_setting_are_not_pooled(setting, values):
+    """Two machines of one class, each running another setting: two configurations, the
+    faster one best with its own run's figures; never a mean of the two settings (150) with
+    a t-interval reaching below zero."""
+    measured = []
+    for host, value, fps in (("a", values[0], 100.0), ("b", values[1], 200.0)):
+        doc = _doc(fps, "k", host)
+        doc["config"]["requested"][setting] = value
+        measured += measured_from(doc, f"{host}.json")
+    (best,) = report(measured, None, None, 0.2, None)["classes"]
+    assert best["fps"] == 200.0 and best["results"] == 1
+    assert best["fps_low"] is None or best["fps_low"] > 0
+    assert f"{setting}={values[1]}" in best["configuration"]
