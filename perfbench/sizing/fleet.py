@@ -5,8 +5,10 @@ The input is result files from anywhere: ``perfbench run`` and ``sweep`` on each
 a CI matrix, or ``perfbench fleet run`` on a Ray cluster.  Every result names its class
 (``host.hardware_class``, or ``--label``); older files without a host block get one from
 their environment (CPU and cores).  Within a class, results of the same configuration
-from several machines are pooled: FPS per machine is their mean, with a t-interval across
-machines (with one machine, that run's own interval).
+from several machines are pooled: each host's results are averaged first, then FPS per
+machine is the mean of the hosts, with a t-interval across hosts (with one machine, across
+its runs, or that run's own interval).  "The same configuration" is
+:func:`perfbench.settings.identity.configuration_key`, as compare and history use it.
 """
 
 from __future__ import annotations
@@ -138,20 +140,27 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
 
 
 def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
-    fps_values = [m.fps for m in items]
-    if len(items) >= 2:
-        estimate = mean_ci(fps_values)
+    """FPS per machine: each host's results averaged first, then the mean of the hosts
+    with a t-interval across them; two files of one host are one machine.  With one
+    machine: a t-interval across its runs, or its one run's own interval."""
+    by_host: dict[str, list[float]] = {}
+    for m in items:
+        by_host.setdefault(m.hostname, []).append(m.fps)
+    per_machine = [statistics.fmean(values) for values in by_host.values()]
+    spread = per_machine if len(per_machine) >= 2 else [m.fps for m in items]
+    if len(spread) >= 2:
+        estimate = mean_ci(spread)
         fps, low, high = estimate.value, estimate.low, estimate.high
     else:
         fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
     summary = ClassSummary(name, configuration, fps, low, high,
-                           max(m.p99_ms for m in items), len({m.hostname for m in items}),
-                           len(items))
-    if len(items) < 2:
-        summary.flags.append("one result: no spread between machines")
-    elif statistics.stdev(fps_values) / statistics.fmean(fps_values) * 100 > UNSTABLE_CV_PCT:
-        summary.flags.append(f"unstable: FPS varies "
-                             f"{statistics.stdev(fps_values) / fps * 100:.0f} % between results")
+                           max(m.p99_ms for m in items), len(by_host), len(items))
+    if len(by_host) < 2:
+        summary.flags.append("one machine: no spread between machines")
+    if len(spread) >= 2 and statistics.stdev(spread) / fps * 100 > UNSTABLE_CV_PCT:
+        between = "machines" if len(by_host) >= 2 else "runs"
+        summary.flags.append(f"unstable: FPS varies {statistics.stdev(spread) / fps * 100:.0f} "
+                             f"% between {between}")
     if any(m.noisy for m in items):
         summary.flags.append("a noise check failed in a result")
     return summary

@@ -81,7 +81,7 @@ def test_classes_machines_and_cost():
     assert big["plan"]["machines"] == math.ceil(1000 / 120.0) == 9
     assert big["plan"]["cost_per_hour"] == 18.0
     assert doc["cheapest"] == "small"
-    assert big["flags"] == ["one result: no spread between machines"]
+    assert big["flags"] == ["one machine: no spread between machines"]
 
 
 def test_the_sla_picks_the_configuration_and_flags_a_class_that_cannot_meet_it():
@@ -211,3 +211,26 @@ def test_configurations_differing_in_one_setting_are_not_pooled(setting, values)
     assert best["fps"] == 200.0 and best["results"] == 1
     assert best["fps_low"] is None or best["fps_low"] > 0
     assert f"{setting}={values[1]}" in best["configuration"]
+
+
+def test_the_interval_across_machines_counts_machines_not_files():
+    """Host a has two result files (100, 110), host b one (125): two machines, whose means
+    are 105 and 125, so FPS per machine is 115 with the t-interval of those two values, not
+    the mean of three files (111.7) as if they were three machines."""
+    from perfbench.stats.intervals import mean_ci
+    measured = [m for fps, host in ((100.0, "a"), (110.0, "a"), (125.0, "b"))
+                for m in measured_from(_doc(fps, "k", host), f"{host}-{fps}.json")]
+    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    expected = mean_ci([105.0, 125.0])
+    assert summary["fps"] == pytest.approx(115.0)
+    assert (summary["fps_low"], summary["fps_high"]) == \
+        pytest.approx((expected.low, expected.high))
+    assert summary["machines_measured"] == 2 and summary["results"] == 3
+
+
+def test_two_files_of_one_host_are_one_machine():
+    measured = [m for fps in (100.0, 104.0)
+                for m in measured_from(_doc(fps, "k", "a"), f"{fps}.json")]
+    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    assert summary["machines_measured"] == 1 and summary["results"] == 2
+    assert any("one machine" in flag for flag in summary["flags"])
