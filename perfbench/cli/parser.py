@@ -11,7 +11,13 @@ from perfbench.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
-    """Errors become one-line UsageErrors (argparse would print the whole usage block)."""
+    """Errors become one-line UsageErrors (argparse would print the whole usage block).
+    No abbreviations: ``--hist`` would otherwise pass for ``--history`` and slip past
+    checks that look for an option by its name (fleet run's owned options)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse's default prints the whole usage block
         raise UsageError(message)

@@ -170,7 +170,10 @@ def test_bad_input_without_a_cluster(tiny_ir, tmp_path, capsys, monkeypatch):
     for command, message in ((["--", "compare", "a", "b"], "(run or sweep)"),
                              (["--", "run", "--json", "x.json"], "--json is set by fleet run"),
                              (["--", "run", "--hint", "fast"], "'hint' must be one of"),
-                             (["--nodes", "hardware", "--", "run"], "expected LABEL=VALUE")):
+                             (["--nodes", "hardware", "--", "run"], "expected LABEL=VALUE"),
+                             (["--", "run", "--hist", "h.db"], "unrecognized arguments: --hist"),
+                             (["--", "sweep", "--export-c", "x.csv"],
+                              "unrecognized arguments: --export-c")):
         assert main(["fleet", "run", "--ray", "127.0.0.1:1", "--out", out, *command]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
