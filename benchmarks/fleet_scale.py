@@ -36,10 +36,10 @@ class InProcessExecutor:
         self.done: list = []
 
     def nodes(self) -> list[dict]:
-        return [{"id": f"{i:056x}", "name": f"node-{i:05d}", "alive": True, "offers": True,
+        return [{"id": f"{i:056x}", "hostname": f"node-{i:05d}", "alive": True, "offers": True,
                  "labels": {"hardware": "big" if i % 2 else "small"}} for i in range(self.count)]
 
-    def submit(self, node_id: str, command: list[str], label: str | None):
+    def submit(self, node_id: str, command: list[str], label: str | None, timeout_s: float):
         handle = (node_id, label)
         self.done.append(handle)
         return handle

@@ -134,7 +134,9 @@ def _add_fleet(sub) -> None:
     run.add_argument("--label-from", metavar="LABEL", help="use this node label as each "
                      "result's hardware class (--label)")
     run.add_argument("--resume", action="store_true", help="run only nodes without a "
-                     "complete result in --out")
+                     "complete result of this command in --out")
+    run.add_argument("--timeout", metavar="S", help="stop a node's benchmark after S seconds "
+                     "and report the node failed (default 14400)")
     run.add_argument("perfbench_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
                      help="after --: the perfbench run or sweep to execute, e.g. "
                      "-- run -m model.xml -t 20")

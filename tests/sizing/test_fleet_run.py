@@ -173,7 +173,8 @@ def test_bad_input_without_a_cluster(tiny_ir, tmp_path, capsys, monkeypatch):
                              (["--nodes", "hardware", "--", "run"], "expected LABEL=VALUE"),
                              (["--", "run", "--hist", "h.db"], "unrecognized arguments: --hist"),
                              (["--", "sweep", "--export-c", "x.csv"],
-                              "unrecognized arguments: --export-c")):
+                              "unrecognized arguments: --export-c"),
+                             (["--timeout", "0", "--", "run"], "'timeout' must be")):
         assert main(["fleet", "run", "--ray", "127.0.0.1:1", "--out", out, *command]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
@@ -196,17 +197,20 @@ def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
 
 
 def test_ray_cpu_share_counts_only_ray_processes():
-    """A child marked as a Ray process burns a known amount of CPU, then waits: the count
-    grows by at least its CPU time (other Ray processes could only add)."""
+    """A child named as Ray's raylet burns a known amount of CPU, then waits: the count
+    grows by at least its CPU time (other Ray processes could only add).  The same child
+    merely mentioning "raylet" on its command line is not Ray's, and is not counted."""
     import subprocess
     import sys
     import psutil
     from perfbench.sizing.fleet_run import _ray_cpu_seconds
-    code = ("import sys, time  # raylet\nend = time.process_time() + 0.3\n"
+    code = ("import ctypes, sys, time  # raylet\n"
+            "NAME\nend = time.process_time() + 0.3\n"
             "while time.process_time() < end: pass\nprint('done', flush=True)\n"
             "sys.stdin.read()")
+    named = code.replace("NAME", "ctypes.CDLL('libc.so.6').prctl(15, b'raylet')")  # PR_SET_NAME
     before = _ray_cpu_seconds(psutil)
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", named], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline() == "done\n"
@@ -216,7 +220,7 @@ def test_ray_cpu_share_counts_only_ray_processes():
     finally:
         child.stdin.close()
         child.wait(10)
-    plain = subprocess.Popen([sys.executable, "-c", code.replace("# raylet", "")],
+    plain = subprocess.Popen([sys.executable, "-c", code.replace("NAME", "")],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         start = _ray_cpu_seconds(psutil)
@@ -225,3 +229,145 @@ def test_ray_cpu_share_counts_only_ray_processes():
     finally:
         plain.stdin.close()
         plain.wait(10)
+
+
+class FakeExecutor:
+    """Nodes as Ray lists them (ids change with every cluster start); each task returns a
+    complete synthetic result at once, stamped as node_task stamps it."""
+
+    def __init__(self, ids=("n1", "n2")):
+        self.ids, self.submitted = ids, []
+
+    def nodes(self):
+        return [{"id": node_id, "hostname": "host", "alive": True, "offers": True,
+                 "labels": {"hardware": f"k{i}"}} for i, node_id in enumerate(self.ids)]
+
+    def submit(self, node_id, command, label, timeout_s):
+        self.submitted.append(node_id)
+        return (node_id, tuple(command), label)
+
+    def wait(self, handles, timeout):
+        return handles[:1]
+
+    def get(self, handle):
+        from tests.models import synthetic_document
+        doc = synthetic_document([100.0])
+        doc["fleet"] = {"command": list(handle[1]), "label": handle[2],
+                        "started_at": 1.0, "ended_at": 2.0}
+        return doc
+
+    def cancel(self, handle):
+        pass
+
+
+def _fleet(executor, out, command, resume):
+    import threading
+    from perfbench.sizing.fleet_run import FleetRun, measuring_nodes, run_fleet
+    fleet = FleetRun(command, out, measuring_nodes(executor, {}))
+    return run_fleet(executor, fleet, resume, threading.Event(), "hardware")
+
+
+def test_node_identity_survives_a_cluster_restart(tmp_path):
+    """After a restart Ray gives every node a new id: --resume still finds their results."""
+    first = _fleet(FakeExecutor(("a1", "b1")), tmp_path, ["run", "-t", "1"], resume=False)
+    assert first.status == "complete"
+    restarted = FakeExecutor(("a2", "b2"))
+    again = _fleet(restarted, tmp_path, ["run", "-t", "1"], resume=True)
+    assert restarted.submitted == [] and {n.status for n in again.nodes} == {"resumed"}
+
+
+def test_resume_reruns_a_node_whose_result_another_command_made(tmp_path):
+    _fleet(FakeExecutor(), tmp_path, ["run", "-t", "1"], resume=False)
+    other = FakeExecutor()
+    again = _fleet(other, tmp_path, ["run", "-t", "2"], resume=True)
+    assert sorted(other.submitted) == ["n1", "n2"]
+    assert {n.status for n in again.nodes} == {"done"}
+
+
+def test_two_nodes_with_one_identity_are_refused():
+    from perfbench.errors import UsageError
+    from perfbench.sizing.fleet_run import measuring_nodes
+    executor = FakeExecutor()
+    executor.nodes = lambda: [{"id": i, "hostname": "host", "alive": True, "offers": True,
+                               "labels": {}} for i in ("x", "y")]
+    with pytest.raises(UsageError, match="share the identity 'host'"):
+        measuring_nodes(executor, {})
+
+
+@pytest.mark.parametrize("name, cmdline, ray", [
+    ("raylet", ["/venv/lib/ray/core/src/ray/raylet/raylet", "--node"], True),
+    ("gcs_server", ["/venv/lib/ray/core/src/ray/gcs/gcs_server"], True),
+    ("ray::IDLE", ["ray::IDLE"], True),
+    ("python3", ["ray::node_task"], True),
+    ("python3", ["python3", "/venv/site-packages/ray/dashboard/dashboard.py", "--x"], True),
+    ("python3", ["python3", "-u", "/venv/site-packages/ray/_private/log_monitor.py"], True),
+    ("python3", ["python3", "-c", "# raylet"], False),
+    ("grafana-dashboard", ["grafana-dashboard"], False),
+    ("python3", ["python3", "monitor.py"], False),
+    ("python3", ["python3", "/home/me/ray/_private_notes.py"], False),
+    ("bash", ["bash", "-c", "echo ray::x gcs_server"], False),
+    ("raylet-exporter", ["raylet-exporter"], False)])
+def test_ray_processes_are_matched_exactly(name, cmdline, ray):
+    from perfbench.sizing.fleet_run import is_ray_process
+    assert is_ray_process(name, cmdline) is ray
+
+
+def _our_benchmarks(tmp):
+    import psutil
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if str(tmp) in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def test_a_node_task_times_out_stops_its_benchmark_and_removes_its_directory(
+        tiny_ir, tmp_path, monkeypatch):
+    import tempfile
+    from perfbench.sizing.fleet_run import node_task
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError, match="timed out after 2 s"):
+        node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=2.0)
+    assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []
+
+
+def test_a_cancelled_node_task_stops_its_benchmark_and_removes_its_directory(
+        tiny_ir, tmp_path, monkeypatch):
+    """Ray cancels a running task with a KeyboardInterrupt in its thread; raised here as
+    soon as the benchmark runs, in its own session (no preexec_fn in a threaded worker)."""
+    import _thread
+    import os
+    import tempfile
+    import threading
+    from perfbench.sizing.fleet_run import node_task
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sessions = []
+
+    def interrupt_when_measuring():
+        import time
+        while not sessions:                          # the marker: the benchmark process
+            for proc in _our_benchmarks(tmp_path):
+                sessions.append(os.getsid(proc.pid) == proc.pid)
+            time.sleep(0.05)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_when_measuring, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=600.0)
+    assert sessions[:1] == [True]
+    assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []
+
+
+def test_directories_of_dead_tasks_are_removed(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+    from perfbench.sizing.fleet_run import TMP_PREFIX, remove_stale_directories
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (tmp_path / f"{TMP_PREFIX}{dead}-abc").mkdir()
+    alive = tmp_path / f"{TMP_PREFIX}{os.getpid()}-def"
+    alive.mkdir()
+    remove_stale_directories()
+    assert list(tmp_path.iterdir()) == [alive]
