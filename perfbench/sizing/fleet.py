@@ -49,8 +49,14 @@ class Measured:
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
-    if result.host and result.host.get("hardware_class"):
-        return result.host["hardware_class"]
+    """The class a result names; one derived (not labelled) is derived again from its host
+    block, so files written under an older rule group with today's."""
+    host = result.host or {}
+    if host.get("labelled") is False and host.get("cpu"):
+        return hardware_class(host["cpu"], host.get("logical_cores"), host.get("isa") or [],
+                              host.get("memory_bytes"))
+    if host.get("hardware_class"):
+        return host["hardware_class"]
     env = result.environment       # a file from before host blocks: CPU and cores only
     return hardware_class(str(env.get("cpu") or "unknown"), env.get("cpu_logical_cores"),
                           [], env.get("memory_total_bytes"))

@@ -234,3 +234,18 @@ def test_two_files_of_one_host_are_one_machine():
     (summary,) = report(measured, None, None, 0.2, None)["classes"]
     assert summary["machines_measured"] == 1 and summary["results"] == 2
     assert any("one machine" in flag for flag in summary["flags"])
+
+
+def test_an_older_file_gets_its_class_from_todays_rule():
+    """Files written under the old rounding named two identical 16 GiB machines 15g and
+    16g; their host blocks are re-derived, so they are one class (a label stays as given)."""
+    docs = []
+    for host, gib, stored in (("a", 15.49, "x-4c-base-15g"), ("b", 15.51, "x-4c-base-16g")):
+        doc = _doc(100.0, stored, host)
+        doc["host"].update(cpu="x", logical_cores=4, isa=[], memory_bytes=int(gib * 2**30),
+                           labelled=False)
+        docs.append(doc)
+    labelled = _doc(100.0, "c7i.large", "c")
+    labelled["host"].update(cpu="x", logical_cores=4, isa=[], memory_bytes=2**34, labelled=True)
+    classes = {m.hardware_class for doc in docs + [labelled] for m in measured_from(doc, "f")}
+    assert classes == {"x-4c-base-16g", "c7i.large"}
