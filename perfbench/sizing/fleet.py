@@ -90,12 +90,24 @@ def measured_from(document: dict, where: str) -> list[Measured]:
         results = [from_document(document, where)]
     elif schema == "perfbench.sweep":
         results = [from_document(p["result"], f"{where} point {p.get('key')}")
-                   for p in document.get("points", []) if p.get("status") == "done"]
+                   for p in _sweep_points(document, where) if p.get("status") == "done"]
     else:
         raise UsageError(f"{where}: not a perfbench run or sweep result (schema "
                          f"{schema!r:.40}); fleet report reads perfbench.result and "
                          "perfbench.sweep files")
     return [_measured(r, where) for r in results if r.status == "complete"]
+
+
+def _sweep_points(document: dict, where: str) -> list[dict]:
+    """A sweep file's points, each a mapping, a finished one with its result: else one line."""
+    points = document.get("points", [])
+    bad = not isinstance(points, list) or any(
+        not isinstance(p, dict) or (p.get("status") == "done" and
+                                    not isinstance(p.get("result"), dict)) for p in points)
+    if bad:
+        raise UsageError(f"{where}: not a valid perfbench sweep file (each of its points must "
+                         "be an object, a finished one with its result)")
+    return points
 
 
 def _measured(result: BenchmarkResult, where: str) -> Measured:

@@ -249,3 +249,29 @@ def test_an_older_file_gets_its_class_from_todays_rule():
     labelled["host"].update(cpu="x", logical_cores=4, isa=[], memory_bytes=2**34, labelled=True)
     classes = {m.hardware_class for doc in docs + [labelled] for m in measured_from(doc, "f")}
     assert classes == {"x-4c-base-16g", "c7i.large"}
+
+
+def test_class_names_are_escaped_in_markdown_csv_and_the_table(capsys):
+    import csv
+    import io
+    from rich.console import Console
+    name = 'c7i|big, "x"\n[bold]y'
+    doc = report(measured_from(_doc(100.0, name, "h"), "f.json"), None, None, 0.2,
+                 {name: 1.0})
+    row = fleet_report.markdown(doc).splitlines()[-1]
+    assert "c7i\\|big" in row and row.count(" | ") == 7 and "\n" not in row
+    (parsed,) = list(csv.DictReader(io.StringIO(fleet_report.csv_text(doc))))
+    assert parsed["hardware_class"] == name
+    console = Console(file=io.StringIO(), width=400)
+    fleet_report.render(doc, console)
+    assert "[bold]y" in console.file.getvalue()
+
+
+@pytest.mark.parametrize("points", ["x", [5], [{"status": "done"}],
+                                    [{"status": "done", "result": "x"}]])
+def test_a_malformed_sweep_file_is_one_line(tmp_path, capsys, points):
+    bad = tmp_path / "s.json"
+    bad.write_text(json.dumps({"schema": "perfbench.sweep", "points": points}))
+    assert main(["fleet", "report", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid perfbench sweep" in err and err.count("\n") == 1, err
