@@ -1,7 +1,7 @@
 """Issue 12: how fleet run and fleet report scale, by simulation.
 
 Ray is replaced by an in-process executor behind the same interface as
-:class:`perfbench.runner.fleet_ray.RayExecutor`: it lists N measuring nodes (two hardware
+:class:`perfbench.sizing.fleet_run.RayExecutor`: it lists N measuring nodes (two hardware
 labels) and "runs" each node's sweep instantly, returning a synthetic ``perfbench.sweep``
 document of P finished points.  Measured: planning (node selection and submission), the
 driver loop collecting every result (with the per-result file writes), and merging all
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from perfbench.cli.commands.fleet import result_files  # noqa: E402
-from perfbench.runner.fleet_ray import FleetRun, measuring_nodes, run_fleet  # noqa: E402
+from perfbench.sizing.fleet_run import FleetRun, measuring_nodes, run_fleet  # noqa: E402
 from perfbench.sizing.fleet import measured_from, report  # noqa: E402
 from tests.models import synthetic_document  # noqa: E402
 
@@ -36,10 +36,10 @@ class InProcessExecutor:
         self.done: list = []
 
     def nodes(self) -> list[dict]:
-        return [{"id": f"{i:056x}", "name": f"node-{i:05d}", "alive": True, "offers": True,
+        return [{"id": f"{i:056x}", "hostname": f"node-{i:05d}", "alive": True, "offers": True,
                  "labels": {"hardware": "big" if i % 2 else "small"}} for i in range(self.count)]
 
-    def submit(self, node_id: str, command: list[str], label: str | None):
+    def submit(self, node_id: str, command: list[str], label: str | None, timeout_s: float):
         handle = (node_id, label)
         self.done.append(handle)
         return handle

@@ -174,7 +174,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
             if args.perfbench_command[:1] == ["--"] else list(args.perfbench_command)
         _check_inner_command(command)
         return fleet_run_command(args.ray, args.out, command, args.nodes, args.label_from,
-                                 args.resume)
+                                 args.resume, args.timeout)
     from perfbench.cli.commands.fleet import report_command
     number = lambda text, flag: validate(text, positive_float, flag[2:], flag)  # noqa
     options = {"prices": args.prices, "json": args.json, "csv": args.csv,

@@ -11,7 +11,13 @@ from perfbench.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
-    """Errors become one-line UsageErrors (argparse would print the whole usage block)."""
+    """Errors become one-line UsageErrors (argparse would print the whole usage block).
+    No abbreviations: ``--hist`` would otherwise pass for ``--history`` and slip past
+    checks that look for an option by its name (fleet run's owned options)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse's default prints the whole usage block
         raise UsageError(message)
@@ -135,7 +141,9 @@ def _add_fleet(sub) -> None:
     run.add_argument("--label-from", metavar="LABEL", help="use this node label as each "
                      "result's hardware class (--label)")
     run.add_argument("--resume", action="store_true", help="run only nodes without a "
-                     "complete result in --out")
+                     "complete result of this command in --out")
+    run.add_argument("--timeout", metavar="S", help="stop a node's benchmark after S seconds "
+                     "and report the node failed (default 14400)")
     run.add_argument("perfbench_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
                      help="after --: the perfbench run or sweep to execute, e.g. "
                      "-- run -m model.xml -t 20")

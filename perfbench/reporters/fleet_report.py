@@ -6,6 +6,7 @@ import csv
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
@@ -53,13 +54,13 @@ def render(doc: dict, console: Console) -> None:
         if r["machines_conservative"] not in (None, r["machines"]):
             machines += f" ({r['machines_conservative']} at CI low)"
         star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
-        table.add_row(r["hardware_class"] + star, r["configuration"],
+        table.add_row(escape(r["hardware_class"]) + star, escape(r["configuration"]),
                       f"{r['fps_per_machine']:,.1f}{ci}", f"{r['p99_ms']:.2f}", machines,
                       _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
-                      r["flags"])
+                      escape(r["flags"]))
     console.print(table)
     if doc["cheapest"]:
-        console.print(f"cheapest for the target: [bold]{doc['cheapest']}[/] ★")
+        console.print(f"cheapest for the target: [bold]{escape(doc['cheapest'])}[/] ★")
 
 
 def csv_text(doc: dict) -> str:
@@ -76,11 +77,18 @@ def markdown(doc: dict) -> str:
              "| class | configuration | FPS/machine | p99 ms | machines | cost/h | per 1,000 FPS·h | flags |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows(doc):
-        lines.append(f"| {r['hardware_class']}{' ★' if r['hardware_class'] == doc['cheapest'] else ''} "
-                     f"| {r['configuration']} | {r['fps_per_machine']:,.1f} | {r['p99_ms']:.2f} "
+        star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
+        lines.append(f"| {_cell(r['hardware_class'])}{star} "
+                     f"| {_cell(r['configuration'])} | {r['fps_per_machine']:,.1f} "
+                     f"| {r['p99_ms']:.2f} "
                      f"| {_fmt(r['machines'], 'd')} | {_fmt(r['cost_per_hour'], ',.2f')} "
-                     f"| {_fmt(r['cost_per_1000_fps_hour'], ',.3f')} | {r['flags']} |")
+                     f"| {_fmt(r['cost_per_1000_fps_hour'], ',.3f')} | {_cell(r['flags'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: a ``|`` would end the cell, a line break the row."""
+    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").split())
 
 
 def plot(doc: dict, path: str) -> None:
@@ -103,11 +111,13 @@ def plot(doc: dict, path: str) -> None:
 
 def render_run(doc: dict, console: Console) -> None:
     """What each node of a fleet run did."""
-    table = Table(title=f"fleet run ({doc['status']}): perfbench {' '.join(doc['command'])}",
+    command = escape(" ".join(doc["command"]))
+    table = Table(title=f"fleet run ({doc['status']}): perfbench {command}",
                   title_justify="left")
     for column in ("node", "labels", "status", "result or error"):
         table.add_column(column)
     for node in doc["nodes"]:
         labels = ", ".join(f"{k}={v}" for k, v in node["labels"].items())
-        table.add_row(node["name"], labels, node["status"], node["file"] or node["error"])
+        table.add_row(escape(node["name"]), escape(labels), node["status"],
+                      escape(node["file"] or node["error"]))
     console.print(table)

@@ -43,7 +43,8 @@ class Setting:
     "append" (``--key VALUE``, repeatable, a list).
     ``grid``: its rank among sweep dimensions (outer → inner), or None if it cannot be
     swept.  ``in_sweep``: whether a sweep accepts it as a fixed setting (a sweep sets each
-    point's duration and trials itself)."""
+    point's duration and trials itself).  ``identity``: whether it is part of a result's
+    configuration identity (see :mod:`perfbench.settings.identity`)."""
 
     parse: Callable[[Any], Any]
     help: str
@@ -54,6 +55,7 @@ class Setting:
     grid: int | None = None
     in_sweep: bool = True
     metavar: str | None = None
+    identity: bool = True
 
 
 def setting(default: Any, parse: Callable[[Any], Any], help: str, **spec: Any):
@@ -73,7 +75,7 @@ class BenchmarkConfig:
 
     model: str | None = setting(
         None, values.non_empty_str, "model file (IR .xml, .onnx, …); default: the built-in "
-        "inception-resnet-v2-tf replica", group="model", short="-m")
+        "inception-resnet-v2-tf replica", group="model", short="-m", identity=False)
     device: str = setting("CPU", values.non_empty_str, "OpenVINO device (default CPU; AUTO, "
                           "MULTI:…, HETERO:… too)", group="device", short="-d", grid=0)
     hint: str = setting("throughput", values.choice(HINTS), f"performance hint: "
@@ -119,47 +121,52 @@ class BenchmarkConfig:
         f"{MAX_REQUESTS})", grid=5)
     api: str = setting("async", values.choice(APIS), f"{'|'.join(APIS)} (default async)")
     time: float | None = setting(None, values.positive_float, "measure for this many seconds "
-                                 "(default 15)", short="-t", in_sweep=False)
+                                 "(default 15)", short="-t", in_sweep=False, identity=False)
     iterations: int | None = setting(None, values.positive_int, "stop after this many requests",
-                                     short="-n", in_sweep=False)
+                                     short="-n", in_sweep=False, identity=False)
     warmup: float = setting(0.0, values.non_negative_float,
-                            "extra warm-up seconds after every request ran once")
+                            "extra warm-up seconds after every request ran once",
+                            identity=False)
     gflops: float | None = setting(
         None, values.positive_float, "model cost per image, overriding the computed one",
-        group="model")
+        group="model", identity=False)
     cache_dir: str | None = setting(None, values.non_empty_str,
-                                    "OpenVINO model cache directory", group="device")
+                                    "OpenVINO model cache directory", group="device",
+                                    identity=False)
     seed: int = setting(0, values.non_negative_int, "seed for synthetic weights and inputs "
-                        "(default 0)", group="model")
+                        "(default 0)", group="model", identity=False)
     until_stable: float | None = setting(
         None, values.percentage, "measure until the FPS 95%% CI half-width is within PCT %% "
         "(default 1) and the last windows agree", group="precision and diagnostics",
-        cli="optional", const="1")
+        cli="optional", const="1", identity=False)
     max_time: float = setting(DEFAULT_MAX_TIME_S, values.positive_float, "bound of "
                               "--until-stable, seconds (default 60)",
-                              group="precision and diagnostics", in_sweep=False)
+                              group="precision and diagnostics", in_sweep=False, identity=False)
     repeat: int = setting(1, values.positive_int, "independent trials; reports the spread "
-                          "between them", group="precision and diagnostics", in_sweep=False)
+                          "between them", group="precision and diagnostics", in_sweep=False,
+                          identity=False)
     recompile: bool = setting(False, values.boolean, "compile afresh for every --repeat trial",
-                              group="precision and diagnostics", cli="switch", in_sweep=False)
+                              group="precision and diagnostics", cli="switch", in_sweep=False,
+                              identity=False)
     roofline: bool = setting(False, values.boolean, "report efficiency vs the device peak "
                              "(measured once, cached)", group="precision and diagnostics",
-                             cli="switch")
+                             cli="switch", identity=False)
     label: str | None = setting(None, values.non_empty_str, "hardware class of this machine "
                                 "in results (default: derived from CPU, cores, ISA, memory)",
-                                group="precision and diagnostics")
+                                group="precision and diagnostics", identity=False)
     exec_graph: str | None = setting(None, values.non_empty_str, "save the executed (runtime) "
                                      "graph as IR here, for inspection",
-                                     group="precision and diagnostics", in_sweep=False)
+                                     group="precision and diagnostics", in_sweep=False,
+                                     identity=False)
     perf_counters: bool = setting(False, values.boolean, "per-layer times from a separate "
                                   "profiling pass", group="precision and diagnostics",
-                                  cli="switch")
+                                  cli="switch", identity=False)
     scenario: str = setting("offline", values.choice(SCENARIOS), "offline (default, closed "
                             "loop), single-stream, or server (open loop, needs --rate)")
     rate: float | None = setting(None, values.positive_float, "server scenario: target "
                                  "queries/s (Poisson arrivals)", in_sweep=False)
     sla_ms: float | None = setting(None, values.positive_float,
-                                   "latency bound: count requests above it")
+                                   "latency bound: count requests above it", identity=False)
 
     def __post_init__(self) -> None:
         for name, spec in SETTINGS.items():

@@ -5,8 +5,10 @@ The input is result files from anywhere: ``perfbench run`` and ``sweep`` on each
 a CI matrix, or ``perfbench fleet run`` on a Ray cluster.  Every result names its class
 (``host.hardware_class``, or ``--label``); older files without a host block get one from
 their environment (CPU and cores).  Within a class, results of the same configuration
-from several machines are pooled: FPS per machine is their mean, with a t-interval across
-machines (with one machine, that run's own interval).
+from several machines are pooled: each host's results are averaged first, then FPS per
+machine is the mean of the hosts, with a t-interval across hosts (with one machine, across
+its runs, or that run's own interval).  "The same configuration" is
+:func:`perfbench.settings.identity.configuration_key`, as compare and history use it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from perfbench.errors import UsageError
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
+from perfbench.settings.identity import DEFAULTS as _DEFAULTS
+from perfbench.settings.identity import configuration_identity, configuration_key
 from perfbench.stats.intervals import mean_ci
 from perfbench.system.host import hardware_class
 
@@ -33,7 +37,7 @@ class Measured:
     """One measured configuration on one machine."""
 
     hardware_class: str
-    configuration: str
+    configuration: str         # as a reader sees it: model, settings that differ, resolved
     hostname: str
     fps: float
     fps_low: float | None
@@ -41,23 +45,40 @@ class Measured:
     p99_ms: float
     noisy: bool
     source: str
+    configuration_key: str = ""   # what is pooled: perfbench.settings.identity
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
-    if result.host and result.host.get("hardware_class"):
-        return result.host["hardware_class"]
+    """The class a result names; one derived (not labelled) is derived again from its host
+    block, so files written under an older rule group with today's."""
+    host = result.host or {}
+    if host.get("labelled") is False and host.get("cpu"):
+        return hardware_class(host["cpu"], host.get("logical_cores"), host.get("isa") or [],
+                              host.get("memory_bytes"))
+    if host.get("hardware_class"):
+        return host["hardware_class"]
     env = result.environment       # a file from before host blocks: CPU and cores only
     return hardware_class(str(env.get("cpu") or "unknown"), env.get("cpu_logical_cores"),
                           [], env.get("memory_total_bytes"))
 
 
 def configuration_of(result: BenchmarkResult) -> str:
-    """What was run, as resolved: model, hint, streams, requests, batch, precision."""
+    """What was run, for a reader: the model, each identity setting that is not its default
+    (as requested), then what the device resolved (hint, streams, requests, batch,
+    precision)."""
     resolved, requested = result.resolved, result.requested
     precision = "int8" if requested.get("precision") == "int8" else resolved.get("precision")
-    return (f"{result.model.name} hint={str(resolved.get('hint', '?')).lower()} "
-            f"streams={resolved.get('streams', '?')} requests={result.pool_size} "
-            f"batch={result.model.batch} precision={precision}")
+    asked = configuration_identity(result)["settings"]
+    changed = [f"{k}={_shown(v)}" for k, v in asked.items()
+               if v != _DEFAULTS[k] and k not in ("hint", "precision")]
+    return " ".join([result.model.name, *changed,
+                     f"hint={str(resolved.get('hint', '?')).lower()}",
+                     f"streams={resolved.get('streams', '?')}", f"requests={result.pool_size}",
+                     f"batch={result.model.batch}", f"precision={precision}"])
+
+
+def _shown(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def measured_from(document: dict, where: str) -> list[Measured]:
@@ -69,7 +90,7 @@ def measured_from(document: dict, where: str) -> list[Measured]:
         results = [from_document(document, where)]
     elif schema == "perfbench.sweep":
         results = [from_document(p["result"], f"{where} point {p.get('key')}")
-                   for p in document.get("points", []) if p.get("status") == "done"]
+                   for p in _sweep_points(document, where) if p.get("status") == "done"]
     else:
         raise UsageError(f"{where}: not a perfbench run or sweep result (schema "
                          f"{schema!r:.40}); fleet report reads perfbench.result and "
@@ -77,12 +98,24 @@ def measured_from(document: dict, where: str) -> list[Measured]:
     return [_measured(r, where) for r in results if r.status == "complete"]
 
 
+def _sweep_points(document: dict, where: str) -> list[dict]:
+    """A sweep file's points, each a mapping, a finished one with its result: else one line."""
+    points = document.get("points", [])
+    bad = not isinstance(points, list) or any(
+        not isinstance(p, dict) or (p.get("status") == "done" and
+                                    not isinstance(p.get("result"), dict)) for p in points)
+    if bad:
+        raise UsageError(f"{where}: not a valid perfbench sweep file (each of its points must "
+                         "be an object, a finished one with its result)")
+    return points
+
+
 def _measured(result: BenchmarkResult, where: str) -> Measured:
     fps, low, high = fps_estimate(result)
     noisy = any(not check.ok for check in result.checks)
     host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
     return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
-                    result.latency.p99, noisy, where)
+                    result.latency.p99, noisy, where, configuration_key(result))
 
 
 @dataclass
@@ -95,6 +128,7 @@ class ClassSummary:
     p99_ms: float
     machines_measured: int
     results: int
+    meets_sla: bool = True
     flags: list[str] = field(default_factory=list)
     plan: dict = field(default_factory=dict)
 
@@ -106,11 +140,15 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
         by_class.setdefault(m.hardware_class, []).append(m)
     summaries = []
     for name, items in sorted(by_class.items()):
-        options = [_pool(name, config, [m for m in items if m.configuration == config])
-                   for config in sorted({m.configuration for m in items})]
+        by_config: dict[str, list[Measured]] = {}
+        for m in items:
+            by_config.setdefault(m.configuration_key, []).append(m)
+        options = [_pool(name, group[0].configuration, group)
+                   for _, group in sorted(by_config.items())]
         allowed = [o for o in options if sla_ms is None or o.p99_ms <= sla_ms]
         if not allowed:
             best = min(options, key=lambda o: o.p99_ms)
+            best.meets_sla = False
             best.flags.append(f"no configuration meets p99 ≤ {sla_ms:g} ms (best "
                               f"{best.p99_ms:.1f} ms)")
         else:
@@ -120,20 +158,27 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
 
 
 def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
-    fps_values = [m.fps for m in items]
-    if len(items) >= 2:
-        estimate = mean_ci(fps_values)
+    """FPS per machine: each host's results averaged first, then the mean of the hosts
+    with a t-interval across them; two files of one host are one machine.  With one
+    machine: a t-interval across its runs, or its one run's own interval."""
+    by_host: dict[str, list[float]] = {}
+    for m in items:
+        by_host.setdefault(m.hostname, []).append(m.fps)
+    per_machine = [statistics.fmean(values) for values in by_host.values()]
+    spread = per_machine if len(per_machine) >= 2 else [m.fps for m in items]
+    if len(spread) >= 2:
+        estimate = mean_ci(spread)
         fps, low, high = estimate.value, estimate.low, estimate.high
     else:
         fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
     summary = ClassSummary(name, configuration, fps, low, high,
-                           max(m.p99_ms for m in items), len({m.hostname for m in items}),
-                           len(items))
-    if len(items) < 2:
-        summary.flags.append("one result: no spread between machines")
-    elif statistics.stdev(fps_values) / statistics.fmean(fps_values) * 100 > UNSTABLE_CV_PCT:
-        summary.flags.append(f"unstable: FPS varies "
-                             f"{statistics.stdev(fps_values) / fps * 100:.0f} % between results")
+                           max(m.p99_ms for m in items), len(by_host), len(items))
+    if len(by_host) < 2:
+        summary.flags.append("one machine: no spread between machines")
+    if len(spread) >= 2 and statistics.stdev(spread) / fps * 100 > UNSTABLE_CV_PCT:
+        between = "machines" if len(by_host) >= 2 else "runs"
+        summary.flags.append(f"unstable: FPS varies {statistics.stdev(spread) / fps * 100:.0f} "
+                             f"% between {between}")
     if any(m.noisy for m in items):
         summary.flags.append("a noise check failed in a result")
     return summary
@@ -159,7 +204,9 @@ def plan(summary: ClassSummary, target_fps: float | None, headroom: float,
 
 
 def cheapest(summaries: list[ClassSummary]) -> str | None:
-    """The class that serves the target for the least per hour (else per 1,000 FPS)."""
+    """The class that serves the target for the least per hour (else per 1,000 FPS).  A
+    class that meets no configuration of the SLA cannot serve it, at any price."""
+    summaries = [s for s in summaries if s.meets_sla]
     costed = [s for s in summaries if "cost_per_hour" in s.plan]
     if costed:
         return min(costed, key=lambda s: s.plan["cost_per_hour"]).hardware_class

@@ -23,6 +23,7 @@ from perfbench.errors import UsageError
 from perfbench.results import from_document
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, benchmark_name, value_of
+from perfbench.settings.identity import configuration_identity
 
 BUSY_TIMEOUT_S = 60
 _SCHEMA = """
@@ -119,6 +120,7 @@ def _prepare(conn: sqlite3.Connection) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            _migrate_keys(conn)
             return
         except sqlite3.OperationalError as exc:
             transient = "locked" in str(exc) or "busy" in str(exc)
@@ -142,29 +144,40 @@ def vcs_context() -> dict[str, str | None]:
     return context
 
 
-#: Settings added after histories were first written, with their defaults: a run at the
-#: default keys the same as before they existed, so its series goes on.
-_ADDED_LATER = {"input": None, "input_cast": False, "fill": "seeded", "data_shape": None,
-                "quantize": None, "calibration_size": 32, "model_type": "cnn",
-                "exec_graph": None, "label": None}
-_NO_DEFAULT = object()
+#: ``PRAGMA user_version`` once the stored ``config_key`` column holds the keys of
+#: :func:`config_key` (before, it held a key of the requested settings minus a list).
+KEY_VERSION = 2
 
 
 def config_key(result: BenchmarkResult) -> str:
-    """Same model, configuration and machine -> same key: only like is trended with like.
-    The OpenVINO version is *not* part of it: an upgrade that slows a model down is exactly
-    the step a history must show, so it is recorded per run and marked where it changes."""
+    """Same configuration and machine -> same key: only like is trended with like.  The
+    configuration is :func:`perfbench.settings.identity.configuration_identity`, the one
+    definition that compare and fleet use too.  The OpenVINO version is *not* part of it:
+    an upgrade that slows a model down is exactly the step a history must show, so it is
+    recorded per run and marked where it changes."""
     env = result.environment
-    identity = {"benchmark": benchmark_name(result),
-                "gflops": result.model.gflops_per_image,
-                "requested": {k: v for k, v in result.requested.items()
-                              if k not in ("time", "iterations", "until_stable", "max_time",
-                                           "warmup", "repeat", "recompile", "roofline",
-                                           "perf_counters", "cache_dir", "exec_graph",
-                                           "label")
-                              and _ADDED_LATER.get(k, _NO_DEFAULT) != v},
+    identity = {"configuration": configuration_identity(result),
                 "machine": [env.get("cpu"), env.get("cpu_logical_cores")]}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _migrate_keys(conn: sqlite3.Connection) -> None:
+    """Rewrite the stored keys of a database written by an older perfbench, once (series
+    are grouped by keys recomputed from each stored result, so reading needs no migration;
+    this keeps the column and its index true for anyone querying the file directly)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= KEY_VERSION:
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= KEY_VERSION:
+            return
+        for run_id, document in conn.execute("SELECT id, result FROM runs").fetchall():
+            try:
+                key = config_key(from_document(json.loads(document), f"run {run_id}"))
+            except (UsageError, ValueError):
+                continue                      # unreadable: left as it was
+            conn.execute("UPDATE runs SET config_key = ? WHERE id = ?", (key, run_id))
+        conn.execute(f"PRAGMA user_version = {KEY_VERSION}")
 
 
 def append(path: str, result: BenchmarkResult) -> int:

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from perfbench.errors import UsageError
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, unit_samples, value_of
+from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
 from perfbench.stats.intervals import Z_95, lag1_autocorrelation, t_critical
 
 DEFAULT_THRESHOLD_PCT = 5.0
@@ -47,10 +48,7 @@ DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
 DEFAULT_NOISE_FLOORS_PCT = {"fps": 4.0, "p50": 4.0, "p90": 5.0, "p99": 20.0, "gflops": 4.0}
 SCHEMA = "perfbench.comparison"
 SCHEMA_VERSION = 1
-_LIKE_CONFIG = ("device", "hint", "streams", "threads", "precision", "requests", "api",
-                "shape", "pin")
 _LIKE_ENV = ("cpu", "cpu_logical_cores", "openvino")
-_LIKE_MODEL = ("name", "batch", "gflops_per_image")
 
 
 @dataclass(frozen=True)
@@ -233,24 +231,32 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
 
 
 def like_with_like(base: list[BenchmarkResult], new: list[BenchmarkResult]) -> list[str]:
-    """Differences that make the comparison one of unlike things."""
+    """Differences that make the comparison one of unlike things: in the configuration
+    identity (:mod:`perfbench.settings.identity`, as history and fleet pair results) and
+    in the machine."""
     problems = []
     reference = base[0]
     for other in base[1:] + new:
-        ma, mb = (tuple(getattr(r.model, k) for k in _LIKE_MODEL) for r in (reference, other))
-        if ma != mb:
-            problems.append("different model: " + ", ".join(
-                f"{k} {a!r} vs {b!r}" for k, a, b in zip(_LIKE_MODEL, ma, mb) if a != b))
-        ra, rb = reference.requested, other.requested
-        for key in _LIKE_CONFIG:
-            if ra.get(key) != rb.get(key):
-                problems.append(f"different config: {key} {_shown(ra.get(key))} vs "
-                                f"{_shown(rb.get(key))}")
+        problems += _identity_differences(configuration_identity(reference),
+                                          configuration_identity(other))
         ea, eb = reference.environment, other.environment
         for key in _LIKE_ENV:
             if ea.get(key) != eb.get(key):
                 problems.append(f"different machine: {key} {ea.get(key)!r} vs {eb.get(key)!r}")
     return sorted(set(problems))
+
+
+def _identity_differences(a: dict, b: dict) -> list[str]:
+    problems = []
+    model = [(k, x, b["model"][k]) for k, x in a["model"].items() if x != b["model"][k]]
+    if model:
+        problems.append("different model: " + ", ".join(f"{k} {x!r} vs {y!r}"
+                                                        for k, x, y in model))
+    for key in IDENTITY_KEYS:
+        if a["settings"][key] != b["settings"][key]:
+            problems.append(f"different config: {key} {_shown(a['settings'][key])} vs "
+                            f"{_shown(b['settings'][key])}")
+    return problems
 
 
 def _shown(value) -> str:

@@ -1,5 +1,6 @@
 """Fleet sizing: results merged per hardware class, machines and cost; host identity."""
 
+import dataclasses
 import json
 import math
 
@@ -7,6 +8,7 @@ import pytest
 
 from perfbench.cli.main import main
 from perfbench.errors import UsageError
+from perfbench.reporters import fleet_report
 from perfbench.sizing.fleet import measured_from, read_prices, report
 from perfbench.system.host import hardware_class, parse_cpuinfo
 from tests.models import synthetic_document
@@ -79,7 +81,7 @@ def test_classes_machines_and_cost():
     assert big["plan"]["machines"] == math.ceil(1000 / 120.0) == 9
     assert big["plan"]["cost_per_hour"] == 18.0
     assert doc["cheapest"] == "small"
-    assert big["flags"] == ["one result: no spread between machines"]
+    assert big["flags"] == ["one machine: no spread between machines"]
 
 
 def test_the_sla_picks_the_configuration_and_flags_a_class_that_cannot_meet_it():
@@ -148,48 +150,128 @@ def test_cli_report_files(tmp_path, capsys):
     assert "cheapest for the target" in capsys.readouterr().out
 
 
-def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
-    from perfbench.runner.fleet_ray import NodeRun
-    node = NodeRun("id", "n", {}, submitted_at=100.0, started_at=100.4, ended_at=110.0,
-                   received_at=110.25)
-    assert node.overhead_s == pytest.approx(0.65)
-    assert NodeRun("id", "n", {}).overhead_s is None
-
-
-def test_ray_cpu_share_counts_only_ray_processes():
-    """A child marked as a Ray process burns a known amount of CPU, then waits: the count
-    grows by at least its CPU time (other Ray processes could only add)."""
-    import subprocess
-    import sys
-    import psutil
-    from perfbench.runner.fleet_ray import _ray_cpu_seconds
-    code = ("import sys, time  # raylet\nend = time.process_time() + 0.3\n"
-            "while time.process_time() < end: pass\nprint('done', flush=True)\n"
-            "sys.stdin.read()")
-    before = _ray_cpu_seconds(psutil)
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline() == "done\n"
-        times = psutil.Process(child.pid).cpu_times()
-        grown = _ray_cpu_seconds(psutil) - before
-        assert grown >= times.user + times.system - 0.01
-    finally:
-        child.stdin.close()
-        child.wait(10)
-    plain = subprocess.Popen([sys.executable, "-c", code.replace("# raylet", "")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        start = _ray_cpu_seconds(psutil)
-        assert plain.stdout.readline() == "done\n"
-        assert _ray_cpu_seconds(psutil) - start < 0.25      # not a Ray process: not counted
-    finally:
-        plain.stdin.close()
-        plain.wait(10)
-
-
 def test_a_file_without_a_host_block_gets_a_class_from_its_environment():
     from perfbench.sizing.fleet import hardware_class_of
     from tests.models import synthetic_result
     result = synthetic_result([100.0], cpu="Intel(R) Xeon(R) Processor")
     assert hardware_class_of(result) == "intel-xeon-2c-base"
+
+
+def _measured(fps, klass, p99, configuration, host="h"):
+    (m,) = measured_from(_doc(fps, klass, host, p99=p99), f"{klass}-{configuration}.json")
+    return dataclasses.replace(m, configuration=configuration,
+                               configuration_key=configuration)
+
+
+def test_sla_and_cheapest_together_have_known_answers():
+    """Target 1,000 FPS, headroom 0.2, p99 ≤ 10 ms.  'cheap' meets no configuration of the
+    SLA, so it is flagged and never ★, however little it costs; 'mid' must fall back to its
+    slower configuration within the SLA: ceil(1000 / 80) = 13 machines × 2.0 = 26.0/h;
+    'pricey': ceil(1000 / 320) = 4 × 3.0 = 12.0/h, the cheapest.  Without an SLA 'cheap'
+    wins: ceil(1000 / 160) = 7 × 1.0 = 7.0/h against 'mid' ceil(1000 / 240) = 5 × 2 = 10."""
+    measured = [_measured(200.0, "cheap", 30.0, "a"),
+                _measured(100.0, "mid", 8.0, "slow"), _measured(300.0, "mid", 20.0, "fast"),
+                _measured(400.0, "pricey", 5.0, "a")]
+    prices = {"cheap": 1.0, "mid": 2.0, "pricey": 3.0}
+    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2, prices=prices)
+    classes = {c["hardware_class"]: c for c in doc["classes"]}
+    assert classes["mid"]["configuration"] == "slow"
+    assert classes["mid"]["plan"]["cost_per_hour"] == 26.0
+    assert classes["pricey"]["plan"]["cost_per_hour"] == 12.0
+    assert classes["cheap"]["meets_sla"] is False
+    assert any("no configuration meets" in f for f in classes["cheap"]["flags"])
+    assert doc["cheapest"] == "pricey"
+    free = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2, prices=prices)
+    assert {c["hardware_class"]: c["plan"]["cost_per_hour"] for c in free["classes"]} == \
+        {"cheap": 7.0, "mid": 10.0, "pricey": 12.0}
+    assert free["cheapest"] == "cheap"
+    md = fleet_report.markdown(doc)
+    assert "pricey ★" in md and "cheap ★" not in md
+
+
+def test_no_class_meets_the_sla_means_no_cheapest():
+    measured = [_measured(200.0, "cheap", 30.0, "a"), _measured(400.0, "pricey", 50.0, "a")]
+    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2,
+                 prices={"cheap": 1.0, "pricey": 3.0})
+    assert doc["cheapest"] is None
+
+
+@pytest.mark.parametrize("setting, values", [("threads", (None, 4)), ("device", ("CPU", "AUTO")),
+                                             ("pin", (None, False)), ("api", ("async", "sync"))])
+def test_configurations_differing_in_one_setting_are_not_pooled(setting, values):
+    """Two machines of one class, each running another setting: two configurations, the
+    faster one best with its own run's figures; never a mean of the two settings (150) with
+    a t-interval reaching below zero."""
+    measured = []
+    for host, value, fps in (("a", values[0], 100.0), ("b", values[1], 200.0)):
+        doc = _doc(fps, "k", host)
+        doc["config"]["requested"][setting] = value
+        measured += measured_from(doc, f"{host}.json")
+    (best,) = report(measured, None, None, 0.2, None)["classes"]
+    assert best["fps"] == 200.0 and best["results"] == 1
+    assert best["fps_low"] is None or best["fps_low"] > 0
+    assert f"{setting}={values[1]}" in best["configuration"]
+
+
+def test_the_interval_across_machines_counts_machines_not_files():
+    """Host a has two result files (100, 110), host b one (125): two machines, whose means
+    are 105 and 125, so FPS per machine is 115 with the t-interval of those two values, not
+    the mean of three files (111.7) as if they were three machines."""
+    from perfbench.stats.intervals import mean_ci
+    measured = [m for fps, host in ((100.0, "a"), (110.0, "a"), (125.0, "b"))
+                for m in measured_from(_doc(fps, "k", host), f"{host}-{fps}.json")]
+    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    expected = mean_ci([105.0, 125.0])
+    assert summary["fps"] == pytest.approx(115.0)
+    assert (summary["fps_low"], summary["fps_high"]) == \
+        pytest.approx((expected.low, expected.high))
+    assert summary["machines_measured"] == 2 and summary["results"] == 3
+
+
+def test_two_files_of_one_host_are_one_machine():
+    measured = [m for fps in (100.0, 104.0)
+                for m in measured_from(_doc(fps, "k", "a"), f"{fps}.json")]
+    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    assert summary["machines_measured"] == 1 and summary["results"] == 2
+    assert any("one machine" in flag for flag in summary["flags"])
+
+
+def test_an_older_file_gets_its_class_from_todays_rule():
+    """Files written under the old rounding named two identical 16 GiB machines 15g and
+    16g; their host blocks are re-derived, so they are one class (a label stays as given)."""
+    docs = []
+    for host, gib, stored in (("a", 15.49, "x-4c-base-15g"), ("b", 15.51, "x-4c-base-16g")):
+        doc = _doc(100.0, stored, host)
+        doc["host"].update(cpu="x", logical_cores=4, isa=[], memory_bytes=int(gib * 2**30),
+                           labelled=False)
+        docs.append(doc)
+    labelled = _doc(100.0, "c7i.large", "c")
+    labelled["host"].update(cpu="x", logical_cores=4, isa=[], memory_bytes=2**34, labelled=True)
+    classes = {m.hardware_class for doc in docs + [labelled] for m in measured_from(doc, "f")}
+    assert classes == {"x-4c-base-16g", "c7i.large"}
+
+
+def test_class_names_are_escaped_in_markdown_csv_and_the_table(capsys):
+    import csv
+    import io
+    from rich.console import Console
+    name = 'c7i|big, "x"\n[bold]y'
+    doc = report(measured_from(_doc(100.0, name, "h"), "f.json"), None, None, 0.2,
+                 {name: 1.0})
+    row = fleet_report.markdown(doc).splitlines()[-1]
+    assert "c7i\\|big" in row and row.count(" | ") == 7 and "\n" not in row
+    (parsed,) = list(csv.DictReader(io.StringIO(fleet_report.csv_text(doc))))
+    assert parsed["hardware_class"] == name
+    console = Console(file=io.StringIO(), width=400)
+    fleet_report.render(doc, console)
+    assert "[bold]y" in console.file.getvalue()
+
+
+@pytest.mark.parametrize("points", ["x", [5], [{"status": "done"}],
+                                    [{"status": "done", "result": "x"}]])
+def test_a_malformed_sweep_file_is_one_line(tmp_path, capsys, points):
+    bad = tmp_path / "s.json"
+    bad.write_text(json.dumps({"schema": "perfbench.sweep", "points": points}))
+    assert main(["fleet", "report", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid perfbench sweep" in err and err.count("\n") == 1, err

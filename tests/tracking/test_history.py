@@ -166,3 +166,50 @@ def test_openvino_upgrade_stays_in_one_series_and_is_marked(tmp_path, capsys):
     assert main(["history", db]) == 0
     out = capsys.readouterr().out
     assert "-20.0 %" in out and "OpenVINO 2025.4 → 2026.4" in out
+
+
+#: ``runs`` as perfbench wrote it before keys came from the settings table, with the key
+#: that version computed for ``synthetic_result([100, 100])`` (seed 0).
+_OLD_KEY = "d6d165cc46ce"
+
+
+def _old_database(path, results):
+    conn = sqlite3.connect(path)
+    conn.executescript(history._SCHEMA)
+    for result in results:
+        conn.execute("INSERT INTO runs (recorded_at, status, config_key, benchmark, fps, p50, "
+                     "p90, p99, gflops, environment, result) VALUES "
+                     "(?, 'complete', ?, 'm', ?, 1, 1, 1, 1, '{}', ?)",
+                     ("2026-01-01", _OLD_KEY, result.fps, json.dumps(result.to_dict())))
+    conn.commit()
+    conn.close()
+
+
+def test_a_database_written_with_the_old_key_keeps_its_series(tmp_path):
+    """Old rows and a new run of the same configuration are one series, and the first
+    write migrates the stored keys to the ones computed from the settings table."""
+    db = str(tmp_path / "old.db")
+    old = synthetic_result([100.0, 100.0]).to_dict()
+    old["config"]["requested"]["seed"] = 3       # another seed: the same configuration
+    old["config"]["requested"].pop("api", None)   # a setting the old file did not have
+    from perfbench.results import from_document
+    _old_database(db, [synthetic_result([100.0, 100.0]), from_document(old, "old")])
+    history.append(db, synthetic_result([101.0, 101.0]))
+    (points,) = history.series(db, "fps").values()
+    assert [p.value for p in points] == [100.0, 100.0, 101.0]
+    conn = sqlite3.connect(db)
+    keys = {row[0] for row in conn.execute("SELECT config_key FROM runs")}
+    assert keys == {history.config_key(synthetic_result([101.0, 101.0]))} != {_OLD_KEY}
+
+
+def test_settings_that_change_what_is_measured_split_series_and_others_do_not(tmp_path):
+    db = str(tmp_path / "h.db")
+    base = synthetic_result([100.0, 100.0]).to_dict()
+    from perfbench.results import from_document
+    for change in ({}, {"seed": 9}, {"sla_ms": 5.0}, {"time": 3.0}, {"pin": False},
+                   {"api": "sync"}):
+        doc = json.loads(json.dumps(base))
+        doc["config"]["requested"].update(change)
+        history.append(db, from_document(doc, "r"))
+    sizes = sorted(len(points) for points in history.series(db, "fps").values())
+    assert sizes == [1, 1, 4]          # seed, SLA and duration do not split; pin and API do

@@ -71,11 +71,16 @@ def report_command(inputs: list[str], options: dict) -> int:
 
 
 def run_command(address: str, out_dir: str, command: list[str], selectors: list[str],
-                label_key: str | None, resume: bool) -> int:
+                label_key: str | None, resume: bool, timeout: str | None = None) -> int:
     """Everything is checked before a task starts; Ctrl-C cancels the remote tasks and
     keeps what arrived (exit 130); any failed node makes the exit status 1."""
     from perfbench.cli.signals import SignalStop
-    from perfbench.runner.fleet_ray import FleetRun, RayExecutor, measuring_nodes, run_fleet
+    from perfbench.settings.config import validate
+    from perfbench.settings.values import positive_float
+    from perfbench.sizing.fleet_run import (DEFAULT_TIMEOUT_S, FleetRun, RayExecutor,
+                                            measuring_nodes, run_fleet)
+    timeout_s = DEFAULT_TIMEOUT_S if timeout is None else \
+        validate(timeout, positive_float, "timeout", "--timeout")
     wanted = {}
     for spec in selectors:
         key, sep, value = spec.partition("=")
@@ -90,7 +95,7 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
     check_writable(str(out / "fleet-run.json"), "--out")
     executor = RayExecutor(address)
     try:
-        fleet = FleetRun(command, out, measuring_nodes(executor, wanted))
+        fleet = FleetRun(command, out, measuring_nodes(executor, wanted), timeout_s=timeout_s)
         with SignalStop() as stop:
             run_fleet(executor, fleet, resume, stop.event, label_key)
     finally:

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,9 +35,32 @@ from perfbench.files import write_json
 RESOURCE = "perfbench"
 INDEX_EVERY_S = 1.0
 SCHEMA = "perfbench.fleet-run"
-#: Processes of Ray itself (name or command line), whose CPU share a node task records.
-RAY_PROCESS_MARKERS = ("raylet", "gcs_server", "ray::", "dashboard", "log_monitor",
-                       "monitor.py", "runtime_env_agent", "ray/_private")
+#: Ray's own processes, whose CPU share a node task records, matched exactly: the names of
+#: its binaries, the ``ray::`` title its workers and agents set, and its Python scripts
+#: by their path inside the ray package.
+RAY_PROCESS_NAMES = ("raylet", "gcs_server")
+RAY_TITLE = "ray::"
+RAY_SCRIPTS = ("ray/_private/log_monitor.py", "ray/autoscaler/_private/monitor.py",
+               "ray/dashboard/dashboard.py", "ray/dashboard/agent.py",
+               "ray/_private/runtime_env/agent/main.py", "ray/_private/workers/default_worker.py",
+               "ray/util/client/server/server.py")
+#: A node task that has not finished after this long is stopped and reported failed.
+DEFAULT_TIMEOUT_S = 4 * 3600.0
+#: Each node task's temporary directory: this prefix, the task process id, a random part.
+TMP_PREFIX = "perfbench-fleet-"
+#: Runs perfbench in the benchmark process, after asking Linux to end it with the task
+#: (PR_SET_PDEATHSIG), so a killed Ray worker leaves nothing measuring on its node.  Done
+#: here, in the child, since ``preexec_fn`` is unsafe in a threaded process (a Ray worker).
+_BOOT = """import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+sys.argv = ["perfbench", *sys.argv[2:]]
+runpy.run_module("perfbench", run_name="__main__", alter_sys=True)
+"""
 
 
 @dataclass
@@ -65,18 +91,20 @@ class FleetRun:
     out_dir: Path
     nodes: list[NodeRun] = field(default_factory=list)
     status: str = "running"
+    timeout_s: float = DEFAULT_TIMEOUT_S
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": 1, "status": self.status,
-                "command": self.command,
+                "command": self.command, "timeout_s": self.timeout_s,
                 "nodes": [dict(vars(n), overhead_s=n.overhead_s) for n in self.nodes]}
 
 
 class Executor(Protocol):
     """What the fleet driver needs from a cluster."""
 
-    def nodes(self) -> list[dict]: ...            # {"id", "name", "labels", "alive", "offers"}
-    def submit(self, node_id: str, command: list[str], label: str | None) -> Any: ...
+    def nodes(self) -> list[dict]: ...        # {"id", "hostname", "labels", "alive", "offers"}
+    def submit(self, node_id: str, command: list[str], label: str | None,
+               timeout_s: float) -> Any: ...
     def wait(self, handles: list, timeout: float) -> list: ...
     def get(self, handle) -> dict: ...
     def cancel(self, handle) -> None: ...
@@ -106,14 +134,15 @@ class RayExecutor:
                       if not k.startswith("ray.io")}
             out.append({"id": n["NodeID"], "alive": bool(n.get("Alive")), "labels": labels,
                         "offers": bool(n.get("Resources", {}).get(RESOURCE)),
-                        "name": f"{n.get('NodeManagerHostname') or 'node'}-{n['NodeID'][:8]}"})
+                        "hostname": n.get("NodeManagerHostname") or "node"})
         return out
 
-    def submit(self, node_id: str, command: list[str], label: str | None):
+    def submit(self, node_id: str, command: list[str], label: str | None, timeout_s: float):
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
         strategy = NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
         return self.remote.options(resources={RESOURCE: 1}, num_cpus=0, max_retries=0,
-                                   scheduling_strategy=strategy).remote(command, label)
+                                   scheduling_strategy=strategy).remote(command, label,
+                                                                        timeout_s)
 
     def wait(self, handles: list, timeout: float) -> list:
         ready, _ = self.ray.wait(handles, num_returns=1, timeout=timeout)
@@ -123,7 +152,9 @@ class RayExecutor:
         return self.ray.get(handle)
 
     def cancel(self, handle) -> None:
-        self.ray.cancel(handle, force=True)
+        """Not forced: the task gets a KeyboardInterrupt, stops its benchmark and removes
+        its directory (a forced cancel kills the worker before it can)."""
+        self.ray.cancel(handle, force=False)
 
     def close(self) -> None:
         self.ray.shutdown()
@@ -161,42 +192,95 @@ def measuring_nodes(executor: Executor, selectors: dict[str, str]) -> list[NodeR
     if not chosen:
         wanted = ", ".join(f"{k}={v}" for k, v in selectors.items())
         raise UsageError(f"--nodes {wanted}: no measuring node matches")
-    return [NodeRun(n["id"], n["name"], n["labels"]) for n in chosen]
+    runs = [NodeRun(n["id"], node_name(n["hostname"], n["labels"]), n["labels"]) for n in chosen]
+    names = [r.name for r in runs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(f"two measuring nodes share the identity {twice[0]!r} (host name and "
+                         "labels): give each its own label, or run one node per machine")
+    return runs
 
 
-def node_task(command: list[str], label: str | None) -> dict:
-    """Runs on the node: perfbench in a subprocess, and Ray's CPU share meanwhile."""
+def node_name(hostname: str, labels: dict) -> str:
+    """A node's identity across cluster restarts (Ray's node id changes with every start):
+    its host name and its label values; also its result file's name in --out."""
+    text = "-".join([hostname, *(str(labels[k]) for k in sorted(labels))])
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "node"
+
+
+def node_task(command: list[str], label: str | None,
+              timeout_s: float = DEFAULT_TIMEOUT_S) -> dict:
+    """Runs on the node: perfbench in a subprocess, and Ray's CPU share meanwhile.  The
+    temporary directory goes whatever ends the task (a result, a failure, the timeout, a
+    cancel); one left by a task whose worker was killed goes at the next task's start."""
     import psutil
-    with tempfile.TemporaryDirectory() as tmp:
+    remove_stale_directories()
+    tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
+    try:
         out = os.path.join(tmp, "result.json")
-        args = [sys.executable, "-m", "perfbench", *command, "-q", "--json", out]
+        args = [sys.executable, "-c", _BOOT, str(os.getpid()), *command, "-q", "--json", out]
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
         before, started, wall_start = _ray_cpu_seconds(psutil), time.monotonic(), time.time()
-        done = subprocess.run(args, capture_output=True, text=True,
-                              preexec_fn=_die_with_parent)
+        code, stderr = _run_benchmark(args, timeout_s)
         ray_cpu, wall = _ray_cpu_seconds(psutil) - before, time.monotonic() - started
         wall_end = time.time()
         if not os.path.exists(out):
-            last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+            last = (stderr.strip().splitlines() or [f"exit status {code}"])[-1]
             raise RuntimeError(last[:300])
         with open(out, encoding="utf-8") as handle:
             document = json.load(handle)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     share = 100 * ray_cpu / (wall * (psutil.cpu_count() or 1)) if wall > 0 else 0.0
-    document["fleet"] = {"ray_cpu_pct": share, "exit_status": done.returncode,
-                         "started_at": wall_start, "ended_at": wall_end}
+    document["fleet"] = {"ray_cpu_pct": share, "exit_status": code, "command": command,
+                         "label": label, "started_at": wall_start, "ended_at": wall_end}
     return document
 
 
-def _die_with_parent() -> None:
-    """The benchmark ends with its task: a cancelled (killed) Ray worker must not leave a
-    perfbench measuring on, and disturbing, the node (Linux; elsewhere a no-op)."""
+def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str]:
+    """The benchmark in its own session (``start_new_session``, safe in a threaded worker),
+    so that it and any process it starts can be stopped together.  Waits in short steps:
+    Ray cancels a task by raising KeyboardInterrupt in it, which a wait without a timeout
+    would not see until the benchmark ended."""
+    deadline = time.monotonic() + timeout_s
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        import ctypes
-        import signal
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+        while True:
+            try:
+                _, stderr = proc.communicate(timeout=min(0.5, max(deadline - time.monotonic(),
+                                                                  0.01)))
+                return proc.returncode, stderr
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"timed out after {timeout_s:g} s (fleet run "
+                                       "--timeout): the benchmark was stopped") from None
+    finally:
+        if proc.returncode is None:
+            _stop_session(proc)
+
+
+def _stop_session(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
         pass
+    proc.communicate()
+
+
+def remove_stale_directories() -> None:
+    """Temporary directories of node tasks whose process no longer exists."""
+    import psutil
+    pattern = re.compile(re.escape(TMP_PREFIX) + r"(\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and entry.is_dir() and not psutil.pid_exists(int(match.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _ray_cpu_seconds(psutil) -> float:
@@ -204,15 +288,24 @@ def _ray_cpu_seconds(psutil) -> float:
     me = os.getpid()
     for proc in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
         try:
-            if proc.info["pid"] == me:
-                continue
-            text = f"{proc.info['name']} {' '.join(proc.info['cmdline'] or [])}"
-            if any(marker in text for marker in RAY_PROCESS_MARKERS):
+            if proc.info["pid"] != me and is_ray_process(proc.info["name"] or "",
+                                                         proc.info["cmdline"] or []):
                 times = proc.info["cpu_times"]
                 total += times.user + times.system
         except (psutil.Error, TypeError):
             continue
     return total
+
+
+def is_ray_process(name: str, cmdline: list[str]) -> bool:
+    """Exactly Ray's: a Ray binary by name, a ``ray::`` process title, or a Ray script by
+    its path in the ray package; not any process whose command line mentions one."""
+    if name in RAY_PROCESS_NAMES or name.startswith(RAY_TITLE):
+        return True
+    if cmdline and cmdline[0].startswith(RAY_TITLE):
+        return True
+    return any(arg.replace("\\", "/").endswith("/" + script)
+               for arg in cmdline[1:3] for script in RAY_SCRIPTS)
 
 
 def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: threading.Event,
@@ -222,12 +315,12 @@ def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: thr
     pending = {}
     for node in fleet.nodes:
         path = fleet.out_dir / f"{node.name}.json"
-        if resume and _complete(path):
+        label = node.labels.get(label_key) if label_key else None
+        if resume and _complete(path, fleet.command, label):
             node.status, node.file = "resumed", str(path)
             continue
         node.submitted_at = time.time()
-        handle = executor.submit(node.node_id, fleet.command,
-                                 node.labels.get(label_key) if label_key else None)
+        handle = executor.submit(node.node_id, fleet.command, label, fleet.timeout_s)
         pending[handle] = node
     if save:
         _save(fleet)
@@ -270,9 +363,14 @@ def _short(exc: Exception) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 
-def _complete(path: Path) -> bool:
+def _complete(path: Path, command: list[str], label: str | None) -> bool:
+    """A complete result of this very command (and label): a file another command made,
+    or one from before fleet run recorded its command, is measured again."""
     try:
-        return json.loads(path.read_text()).get("status") == "complete"
+        document = json.loads(path.read_text())
+        made_by = document.get("fleet") or {}
+        return document.get("status") == "complete" and made_by.get("command") == command \
+            and made_by.get("label") == label
     except (OSError, ValueError, AttributeError):
         return False
 
