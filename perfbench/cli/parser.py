@@ -158,7 +158,8 @@ def _add_compare(sub) -> None:
     comp.add_argument("--new", nargs="+", default=[], metavar="FILE",
                       help="new result files (pooled)")
     comp.add_argument("--threshold", action="append", default=[], metavar="PCT",
-                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
+                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%; a "
+                      "metric named wins over a general value; gflops follows fps)")
     comp.add_argument("--gate", metavar="METRICS",
                       help="metrics whose regression fails the check (default fps,p50,p90,"
                       "gflops; p99 is reported but not gating unless listed)")
