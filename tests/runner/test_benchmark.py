@@ -147,3 +147,10 @@ def test_live_progress_counts_images_not_requests(tiny_ir):
     window = seen[-1].last_window
     line = LiveDisplay(Console(), enabled=False).describe(seen[-1])
     assert f"{2 * window.completed / (window.end_s - window.start_s):,.1f} FPS" in line
+
+
+def test_a_device_override_is_a_warning_in_the_result(tiny_ir):
+    import os
+    result = run(BenchmarkConfig(model=tiny_ir, threads=4 * (os.cpu_count() or 1),
+                                 iterations=5))
+    assert any(w.startswith("requested threads") for w in result.warnings)
