@@ -8,6 +8,7 @@ import argparse
 from perfbench import __version__
 from perfbench.cli.options import add_setting_options
 from perfbench.errors import UsageError
+from perfbench.settings.config import PRECISIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,6 +206,7 @@ def _add_peak(sub) -> None:
     peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
     peak.add_argument("-d", "--device", default="CPU")
     peak.add_argument("--precision", action="append",
-                      help="f32, bf16 or f16; repeat for several (default: f32 and the "
-                      "device's default precision)")
+                      help=f"{', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}; repeat for "
+                      "several (default: f32, the device's default precision, and int8 "
+                      "where the device has INT8 kernels)")
     peak.add_argument("-t", "--time", default="2", help="seconds per kernel (default 2)")

@@ -98,3 +98,11 @@ def test_a_profile_gets_the_same_refusal(tmp_path):
     path.write_text("api = \"sync\"\nrequests = 4\n")
     with pytest.raises(UsageError, match="--api sync"):
         build_config(load_profile(str(path)).settings)
+
+
+@pytest.mark.parametrize("raw", ["-1", -1, "x", "1.5", False])
+def test_a_bad_seed_says_that_0_is_allowed(raw):
+    """Before: "must be a positive whole number" while 0 is valid (and False passed as 0)."""
+    with pytest.raises(UsageError, match="must be a whole number, 0 or more"):
+        coerce("seed", raw, "--seed")
+    assert coerce("seed", "0", "--seed") == 0 and coerce("seed", " 7 ", "--seed") == 7
