@@ -2,7 +2,8 @@
 
 A metric changes only when the change is **both** beyond its threshold (default 5 %) **and**
 statistically significant: the 95 % confidence interval of the ratio of means (Welch, on
-the log scale: :func:`ratio_interval`) excludes 1.  The samples are the most honest repeated measurements available:
+the log scale: :func:`ratio_interval`) excludes 1.  The samples are the most honest
+repeated measurements available:
 
 * several files per side (repeated CI runs), or several ``--repeat`` trials: one value per
   run/trial, so run-to-run noise is what the test sees;
