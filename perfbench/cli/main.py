@@ -10,6 +10,7 @@ import sys
 
 from perfbench import startup
 from perfbench.cli.options import flag, given_settings
+from perfbench.cli.pipes import exit_status, guarded_streams
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
 from perfbench.settings.values import non_negative_float, positive_float
@@ -233,6 +234,13 @@ def _log_phases(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a reader that closes the pipe early never stops it (``cli.pipes``)."""
+    with guarded_streams() as guards:
+        status = _main(argv)
+    return exit_status(status, guards)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = make_parser().parse_args(argv)
         if startup.pending:        # a Ctrl-C while the program started: stop here

@@ -8,6 +8,7 @@ import argparse
 from perfbench import __version__
 from perfbench.cli.options import add_setting_options
 from perfbench.errors import UsageError
+from perfbench.settings.config import PRECISIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -173,7 +174,8 @@ def _add_compare(sub) -> None:
     comp.add_argument("--new", nargs="+", default=[], metavar="FILE",
                       help="new result files (pooled)")
     comp.add_argument("--threshold", action="append", default=[], metavar="PCT",
-                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%)")
+                      help="minimum change that counts, e.g. 5%% or p99=10%% (default 5%%; a "
+                      "metric named wins over a general value; gflops follows fps)")
     comp.add_argument("--gate", metavar="METRICS",
                       help="metrics whose regression fails the check (default fps,p50,p90,"
                       "gflops; p99 is reported but not gating unless listed)")
@@ -219,6 +221,7 @@ def _add_peak(sub) -> None:
     peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
     peak.add_argument("-d", "--device", default="CPU")
     peak.add_argument("--precision", action="append",
-                      help="f32, bf16 or f16; repeat for several (default: f32 and the "
-                      "device's default precision)")
+                      help=f"{', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}; repeat for "
+                      "several (default: f32, the device's default precision, and int8 "
+                      "where the device has INT8 kernels)")
     peak.add_argument("-t", "--time", default="2", help="seconds per kernel (default 2)")

@@ -89,6 +89,30 @@ def compile_model(core: ov.Core, model: ov.Model, config: BenchmarkConfig,
     return Compilation(compiled, compile_ms, read_resolved(compiled))
 
 
+#: Requested settings a device may override, and the resolved name each comes back under.
+_OVERRIDABLE = {"precision": "precision", "streams": "streams", "threads": "threads",
+                "pin": "pinning"}
+
+
+def overrides(config: BenchmarkConfig, resolved: dict[str, Any]) -> list[str]:
+    """Requests the device did not follow (``--precision f16`` run in bf16 on a CPU without
+    f16 kernels, ``--threads`` above its cores): one warning each, since the figures are
+    for what it resolved, not for what was asked.  AUTO, int8 (the model's own, not a
+    device property) and properties a device does not report are not requests to check."""
+    found = []
+    for key, name in _OVERRIDABLE.items():
+        asked, got = getattr(config, key), resolved.get(name)
+        if asked is None or asked in ("AUTO", "int8") or got is None or asked == got:
+            continue
+        found.append(f"requested {key} {_shown(asked)}, but the device resolved "
+                     f"{_shown(got)}: the figures are for what it resolved")
+    return found
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def read_resolved(compiled: ov.CompiledModel) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for name, key in RESOLVED_PROPERTIES.items():

@@ -26,9 +26,33 @@ def read_json(path: str, what: str = "result file") -> object:
         raise UsageError(f"{path}: corrupt JSON ({exc.msg} at line {exc.lineno})") from None
 
 
+#: perfbench's other documents, by schema: what each is and what reads it, so that one
+#: given where a single run's result is expected is named, not taken for another tool's.
+OTHER_DOCUMENTS = {
+    "perfbench.sweep": "a sweep (perfbench sweep --json); perfbench fleet report and sweep "
+                       "--resume read it, and each finished point's result is in "
+                       "points[].result",
+    "perfbench.shapes": "a --data-shape run (perfbench run --data-shape --json); each "
+                        "shape's result is in its results list",
+    "perfbench.comparison": "a comparison (perfbench compare --json); no command reads it "
+                            "back: compare the result files it names",
+    "perfbench.ab": "an A/B run (perfbench ab --json); no command reads it back: ab "
+                    "--history DB records it for perfbench history",
+    "perfbench.server-search": "a server rate search (perfbench sweep --scenario server "
+                               "--json); no command reads it back",
+    "perfbench.fleet-report": "a fleet report (perfbench fleet report --json); no command "
+                              "reads it back",
+    "perfbench.fleet-run": "the index perfbench fleet run writes; perfbench fleet report "
+                           "reads the directory it is in",
+}
+
+
 def from_document(data: object, where: str) -> BenchmarkResult:
     """A parsed JSON document as a typed result; ``where`` names it in errors."""
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema in OTHER_DOCUMENTS:
+        raise UsageError(f"{where}: not a single run's result but {OTHER_DOCUMENTS[schema]}")
+    if schema != SCHEMA:
         raise UsageError(f"{where}: not a perfbench result (no \"schema\": \"{SCHEMA}\"; "
                          "another tool's file?)")
     version = data.get("schema_version")

@@ -23,7 +23,7 @@ from perfbench.system.host import describe_host
 from perfbench.system.checks import blame_overload, overload_check, run_checks
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import shape_label
-from perfbench.model.compile import Compilation, check_device, compile_model
+from perfbench.model.compile import Compilation, check_device, compile_model, overrides
 from perfbench.errors import Interrupted, RunFailed, UsageError, runtime_message
 from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
 from perfbench.measure.windows import Measurement, Progress, StopLimits
@@ -161,7 +161,7 @@ def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
     reached = (f"reached ±{precision.fps_windows.half_width_pct:.2f} %"
                if precision.fps_windows else "could not be estimated")
     return (f"NOT STABLE: the FPS 95 % CI {reached} (target ±{config.until_stable:g} %) "
-            f"before --max-time {config.max_time:g} s; treat the figures as imprecise")
+            f"before --max-time {config.time_limit_s:g} s; treat the figures as imprecise")
 
 
 def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
@@ -384,6 +384,7 @@ def _warnings(checks, precision: Precision, load: dict, session: Session,
     short = shortfall(session.executed, expected_precision(config, session.compilation.resolved))
     if short:
         warnings.append(short)
+    warnings.extend(overrides(config, session.compilation.resolved))
     if stopped_before_extras and (config.perf_counters or config.roofline):
         warnings.append("stopped before the extra passes: no --perf-counters or --roofline "
                         "figures (the measured figures are complete)")

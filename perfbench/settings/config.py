@@ -139,9 +139,10 @@ class BenchmarkConfig:
         None, values.percentage, "measure until the FPS 95%% CI half-width is within PCT %% "
         "(default 1) and the last windows agree", group="precision and diagnostics",
         cli="optional", const="1", identity=False)
-    max_time: float = setting(DEFAULT_MAX_TIME_S, values.positive_float, "bound of "
-                              "--until-stable, seconds (default 60)",
-                              group="precision and diagnostics", in_sweep=False, identity=False)
+    max_time: float | None = setting(None, values.positive_float, "bound of "
+                                     "--until-stable, seconds (default 60)",
+                                     group="precision and diagnostics", in_sweep=False,
+                                     identity=False)
     repeat: int = setting(1, values.positive_int, "independent trials; reports the spread "
                           "between them", group="precision and diagnostics", in_sweep=False,
                           identity=False)
@@ -192,6 +193,35 @@ class BenchmarkConfig:
             object.__setattr__(self, "precision", "int8")
         if self.scenario != "offline" and self.api == "sync":
             raise UsageError(f"--scenario {self.scenario} drives the async API; drop --api sync")
+        self._check_no_effect()
+
+    def _check_no_effect(self) -> None:
+        """Refuse an option that could change nothing: silently ignored, it would stand in
+        the result's requested settings for something that never ran."""
+        if self.requests not in (None, 1) and (self.api == "sync"
+                                               or self.scenario == "single-stream"):
+            which = "--api sync" if self.api == "sync" else "--scenario single-stream"
+            raise UsageError(f"{which} runs one request at a time; drop --requests "
+                             f"{self.requests}")
+        if self.recompile and self.repeat == 1:
+            raise UsageError("--recompile applies between --repeat trials; add --repeat K "
+                             "(K ≥ 2) or drop --recompile")
+        if self.max_time is not None and self.until_stable is None:
+            raise UsageError("--max-time bounds --until-stable; add --until-stable, or bound "
+                             "the run with --time")
+        if self.batch is not None and self.shape is not None:
+            self._check_batch_in_shape()
+
+    def _check_batch_in_shape(self) -> None:
+        """--batch sets dimension 0 of every input, so a --shape saying otherwise would be
+        overridden."""
+        from perfbench.settings.shapes import parse_shapes
+        for name, dims in parse_shapes(self.shape).items():
+            if dims and dims[0] != self.batch:
+                target = f"input {name!r}" if name else "the input"
+                raise UsageError(f"--batch {self.batch} sets dimension 0 of every input, but "
+                                 f"--shape gives {target} {dims[0]} there; drop one or make "
+                                 "them agree")
 
     def _check_data_shape(self) -> None:
         from perfbench.settings.shapes import parse_data_shapes
@@ -209,7 +239,7 @@ class BenchmarkConfig:
     def time_limit_s(self) -> float | None:
         """The measuring time limit actually applied (a default when nothing bounds the run)."""
         if self.until_stable is not None:
-            return self.max_time
+            return self.max_time if self.max_time is not None else DEFAULT_MAX_TIME_S
         if self.time is None and self.iterations is None:
             return DEFAULT_TIME_S
         return self.time
@@ -266,14 +296,16 @@ def coerce(key: str, value: Any, where: str) -> Any:
 def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
     """Merge already-coerced layers, later ones winning, into a frozen config.
 
-    A later layer's ``time`` replaces an earlier ``until_stable`` and vice versa, so that
-    ``--time 5`` on the command line overrides a profile that asks for ``until_stable``.
+    A later layer's ``time`` replaces an earlier ``until_stable`` (and its ``max_time``)
+    and vice versa, so that ``--time 5`` on the command line overrides a profile that asks
+    for ``until_stable``.
     """
     merged: dict[str, Any] = {}
     for layer in layers:
         given = {k: v for k, v in layer.items() if v is not None}
         if "time" in given and "until_stable" not in given:
             merged.pop("until_stable", None)
+            merged.pop("max_time", None)          # the bound of the until_stable dropped
         if "until_stable" in given and "time" not in given:
             merged.pop("time", None)
         merged.update(given)

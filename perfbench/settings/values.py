@@ -31,9 +31,16 @@ def positive_int(value: Any) -> int:
 
 
 def non_negative_int(value: Any) -> int:
-    if value in (0, "0"):
+    """0 or a positive whole number (a seed): the message says so, since 0 is valid."""
+    if (isinstance(value, str) and value.strip() == "0") or \
+            (type(value) is int and value == 0):
         return 0
-    return positive_int(value)
+    try:
+        return positive_int(value)
+    except ValueError as exc:
+        if str(exc) == "is too large":
+            raise
+        raise ValueError("must be a whole number, 0 or more") from None
 
 
 def _number(value: Any, allow_zero: bool) -> float:

@@ -1,8 +1,9 @@
 """Did NEW get slower than BASE, beyond noise?
 
 A metric changes only when the change is **both** beyond its threshold (default 5 %) **and**
-statistically significant: the 95 % confidence interval of the difference of means
-(Welch) excludes zero.  The samples are the most honest repeated measurements available:
+statistically significant: the 95 % confidence interval of the ratio of means (Welch, on
+the log scale: :func:`ratio_interval`) excludes 1.  The samples are the most honest
+repeated measurements available:
 
 * several files per side (repeated CI runs), or several ``--repeat`` trials: one value per
   run/trial, so run-to-run noise is what the test sees;
@@ -138,7 +139,7 @@ class Comparison:
 
 
 def parse_thresholds(specs: list[str]) -> dict[str, float]:
-    """``5%`` sets every metric; ``p99=10%`` one metric.  Later specs win."""
+    """``5%`` sets every metric; ``p99=10%`` one metric (see :func:`parse_per_metric`)."""
     return parse_per_metric(specs, {name: DEFAULT_THRESHOLD_PCT for name in METRICS},
                             "--threshold")
 
@@ -158,23 +159,43 @@ def parse_noise_floors(specs: list[str]) -> dict[str, float]:
     return parse_per_metric(specs, dict(DEFAULT_NOISE_FLOORS_PCT), "--noise-floor")
 
 
+#: Metrics that are another metric times a constant (effective GFLOP/s = FPS × the model's
+#: GFLOPs per image): a threshold or floor set for the one is set for the other, unless it
+#: is given its own.
+FOLLOWS = {"gflops": "fps"}
+
+
 def parse_per_metric(specs: list[str], defaults: dict[str, float], flag: str) -> dict[str, float]:
-    """Per-metric percentages: ``5%`` sets every metric, ``p99=10%`` one; later specs win."""
-    values = dict(defaults)
+    """Per-metric percentages: ``5%`` sets every metric, ``p99=10%`` one.  A metric named
+    wins over a general value whatever their order (``fps=30% 10%`` keeps fps at 30 %);
+    among values of one kind the later wins."""
+    general, named = None, {}
     for spec in specs:
-        name, _, value = spec.rpartition("=")
-        targets = [name] if name else list(METRICS)
-        if name and name not in METRICS:
-            raise UsageError(f"{flag}: unknown metric {name!r} (known: {', '.join(METRICS)})")
-        try:
-            pct = float(value.strip().rstrip("%"))
-        except ValueError:
-            raise UsageError(f"{flag}: {spec!r} is not a percentage like 5%") from None
-        if not 0 <= pct < 1000 or not math.isfinite(pct):
-            raise UsageError(f"{flag}: {spec!r} is out of range")
-        for target in targets:
-            values[target] = pct
+        name, pct = _parse_percentage(spec, flag)
+        if name:
+            named[name] = pct
+        else:
+            general = pct
+    for follower, leader in FOLLOWS.items():
+        if leader in named and follower not in named:
+            named[follower] = named[leader]
+    values = dict(defaults) if general is None else dict.fromkeys(defaults, general)
+    values.update(named)
     return values
+
+
+def _parse_percentage(spec: str, flag: str) -> tuple[str, float]:
+    """``p99=10%`` as ("p99", 10.0); ``5%`` as ("", 5.0)."""
+    name, _, value = spec.rpartition("=")
+    if name and name not in METRICS:
+        raise UsageError(f"{flag}: unknown metric {name!r} (known: {', '.join(METRICS)})")
+    try:
+        pct = float(value.strip().rstrip("%"))
+    except ValueError:
+        raise UsageError(f"{flag}: {spec!r} is not a percentage like 5%") from None
+    if not 0 <= pct < 1000 or not math.isfinite(pct):
+        raise UsageError(f"{flag}: {spec!r} is out of range")
+    return name, pct
 
 
 def samples_for(results: list[BenchmarkResult], name: str, noise_floor_pct: float) -> Samples:
@@ -195,14 +216,35 @@ def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | No
         return None
     va, vb = base.variance_of_mean, new.variance_of_mean
     diff = new.mean - base.mean
+    half = _welch_half_width(base, va, new, vb)
+    return diff - half, diff + half
+
+
+def ratio_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
+    """95 % interval of mean(new) / mean(base), computed on the log scale and exponentiated:
+    a ratio of positive figures is skewed (a latency can double but never fall by more than
+    all of it), and the difference of means gave intervals like [−143.7 %, +68.4 %].  The
+    variance of ln(mean) is var(mean)/mean² (delta method), Welch's degrees of freedom
+    are taken on those; the centre stays the ratio of the means, the sides' values.  None
+    when a side cannot say how uncertain it is, or a mean is not positive."""
+    if not base.usable or not new.usable or base.mean <= 0 or new.mean <= 0:
+        return None
+    va = base.variance_of_mean / base.mean ** 2
+    vb = new.variance_of_mean / new.mean ** 2
+    log_ratio = math.log(new.mean / base.mean)
+    half = _welch_half_width(base, va, new, vb)
+    return math.exp(log_ratio - half), math.exp(log_ratio + half)
+
+
+def _welch_half_width(base: Samples, va: float, new: Samples, vb: float) -> float:
+    """Half-width of a 95 % interval for a sum of two variances of means: t with
+    Welch-Satterthwaite degrees of freedom, where a floored (known) variance adds none."""
     if va + vb == 0:
-        return diff, diff
-    # Welch-Satterthwaite degrees of freedom; a floored (known) variance adds none.
+        return 0.0
     estimated = sum(v**2 / (len(s.values) - 1) for s, v in ((base, va), (new, vb))
                     if not s.floored)
     critical = Z_95 if estimated == 0 else t_critical(max(int((va + vb) ** 2 / estimated), 1))
-    half = critical * math.sqrt(va + vb)
-    return diff - half, diff + half
+    return critical * math.sqrt(va + vb)
 
 
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
@@ -213,11 +255,9 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
     new_samples = samples_for(new, name, noise_floor_pct)
     base_value, new_value = base_samples.mean, new_samples.mean
     change = 100 * (new_value / base_value - 1) if base_value else None
-    interval = difference_interval(base_samples, new_samples)
-    significant = interval is not None and (interval[0] > 0 or interval[1] < 0)
-    ci_pct = None
-    if interval is not None and base_value:
-        ci_pct = (100 * interval[0] / base_value, 100 * interval[1] / base_value)
+    interval = ratio_interval(base_samples, new_samples)
+    significant = interval is not None and (interval[0] > 1 or interval[1] < 1)
+    ci_pct = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
     verdict = "no significant change"
     if ci_pct is None or change is None:
         verdict = "inconclusive"

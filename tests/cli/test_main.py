@@ -163,3 +163,14 @@ def test_option_errors_name_the_option_itself(argv, key, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert key in err and "'time'" not in err and "'gflops'" not in err
+
+
+def test_peak_help_names_every_precision_it_measures(capsys):
+    """Before: "f32, bf16 or f16", while peak measures int8 too (and does by default where
+    the device has INT8 kernels)."""
+    from perfbench.settings.config import PRECISIONS
+    with pytest.raises(SystemExit) as done:
+        main(["peak", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(p in text for p in PRECISIONS) and "int8 where the device has" in text

@@ -60,3 +60,21 @@ def test_a_model_the_device_cannot_compile_is_a_run_failure_not_a_usage_error(tm
         err.count("\n") == 1
     assert main(["run", "-m", path, "-n", "1", "-q", "--cache-dir", "/proc/perfbench"]) == 2
     assert "--cache-dir: cannot create /proc/perfbench" in capsys.readouterr().err
+
+
+def test_a_request_the_device_overrides_is_named(core):
+    """The CPU plugin caps threads at the cores it has: the resolved value differs from the
+    one asked, and the result must say so rather than report figures for a setting that
+    never ran.  (A CPU without f16 kernels resolves --precision f16 to bf16 the same way.)"""
+    import os
+    from perfbench.model.compile import overrides
+    config = BenchmarkConfig(threads=4 * (os.cpu_count() or 1), precision="f32")
+    resolved = compile_model(core, conv_model(), config).resolved
+    assert overrides(config, resolved) == [
+        f"requested threads {config.threads}, but the device resolved {resolved['threads']}: "
+        "the figures are for what it resolved"]
+    assert overrides(BenchmarkConfig(precision="f16"), {"precision": "bf16"}) == [
+        "requested precision f16, but the device resolved bf16: the figures are for what "
+        "it resolved"]
+    assert overrides(BenchmarkConfig(precision="int8", streams="AUTO", pin=False),
+                     {"precision": "bf16", "streams": 2, "pinning": False}) == []

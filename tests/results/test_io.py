@@ -61,3 +61,37 @@ def test_the_drivers_cpu_figures_round_trip_and_are_checked(tiny_ir, tmp_path):
     path.write_text(json.dumps(document))
     with pytest.raises(UsageError, match="results.driver_cpu_share is 0.01"):
         load(str(path))
+def _perfbench_schemas() -> set[str]:
+    """Every document schema perfbench writes, read from its source."""
+    import re
+    package = Path(__file__).resolve().parent.parent.parent / "perfbench"
+    found = set()
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        found.update(re.findall(r'SCHEMA = "(perfbench\.[a-z-]+)"', text))
+        found.update(re.findall(r'"schema": "(perfbench\.[a-z-]+)"', text))
+    return found - {"perfbench.result"}
+
+
+def test_every_perfbench_document_is_known():
+    from perfbench.results.io import OTHER_DOCUMENTS
+    assert _perfbench_schemas() == set(OTHER_DOCUMENTS)
+
+
+@pytest.mark.parametrize("schema,named,reader", [
+    ("perfbench.sweep", "a sweep", "fleet report"),
+    ("perfbench.comparison", "a comparison", "compare"),
+    ("perfbench.ab", "an A/B run", "history"),
+    ("perfbench.shapes", "a --data-shape", "results"),
+    ("perfbench.server-search", "a server rate search", "sweep"),
+])
+def test_perfbench_s_own_other_files_are_named(tmp_path, schema, named, reader):
+    """Before: "not a perfbench result (…; another tool's file?)" for perfbench's own
+    sweep, comparison and A/B files."""
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"schema": schema, "schema_version": 1}))
+    with pytest.raises(UsageError) as err:
+        load(str(path))
+    message = str(err.value)
+    assert "another tool" not in message and named in message and reader in message
+    assert "\n" not in message

@@ -2,7 +2,8 @@ import dataclasses
 
 import pytest
 
-from perfbench.settings.config import DEFAULT_TIME_S, BenchmarkConfig, build_config, coerce
+from perfbench.settings.config import (DEFAULT_MAX_TIME_S, DEFAULT_TIME_S, BenchmarkConfig,
+                                       build_config, coerce)
 from perfbench.errors import UsageError
 
 
@@ -49,3 +50,59 @@ def test_default_time_applies_only_without_any_limit():
     assert BenchmarkConfig().time_limit_s == DEFAULT_TIME_S
     assert BenchmarkConfig(iterations=10).time_limit_s is None
     assert BenchmarkConfig(time=2.0, iterations=10).time_limit_s == 2.0
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"api": "sync", "requests": 4}, "--api sync runs one request at a time"),
+    ({"scenario": "single-stream", "requests": 4}, "--scenario single-stream runs one"),
+    ({"batch": 2, "shape": "[4,32,32,3]"}, "--batch 2 sets dimension 0"),
+    ({"batch": 2, "shape": "ids[2,128],mask[1,128]"}, "gives input 'mask' 1 there"),
+    ({"recompile": True}, "--recompile applies between --repeat trials"),
+    ({"recompile": True, "repeat": 1}, "--recompile applies between --repeat trials"),
+    ({"max_time": 10.0}, "--max-time bounds --until-stable"),
+    ({"max_time": 10.0, "time": 5.0}, "--max-time bounds --until-stable"),
+])
+def test_an_option_that_can_have_no_effect_is_refused(settings, message):
+    """Before, each was silently ignored or overridden (a sync run at 4 requests ran 1;
+    -b 2 replaced the shape's 4), so the result said something other than what ran."""
+    with pytest.raises(UsageError, match=message) as err:
+        BenchmarkConfig(**settings)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("settings", [
+    {"api": "sync", "requests": 1}, {"scenario": "single-stream", "requests": 1},
+    {"batch": 2, "shape": "[2,32,32,3]"}, {"batch": 2, "shape": "ids[2,128],mask[2,128]"},
+    {"recompile": True, "repeat": 2}, {"max_time": 10.0, "until_stable": 2.0},
+])
+def test_options_that_agree_are_accepted(settings):
+    assert BenchmarkConfig(**settings)
+
+
+def test_max_time_defaults_only_under_until_stable():
+    assert BenchmarkConfig().max_time is None
+    assert BenchmarkConfig(until_stable=1.0).time_limit_s == DEFAULT_MAX_TIME_S
+
+
+def test_a_time_given_later_drops_the_until_stable_bound_of_an_earlier_layer():
+    """`--profile ci -t 5`: the profile's until_stable and its max_time go together."""
+    config = build_config({"until_stable": 2.0, "max_time": 8.0, "repeat": 3}, {"time": 5.0})
+    assert config.time == 5.0 and config.until_stable is None and config.max_time is None
+    with pytest.raises(UsageError, match="--max-time"):
+        build_config({"until_stable": 2.0}, {"time": 5.0, "max_time": 8.0})
+
+
+def test_a_profile_gets_the_same_refusal(tmp_path):
+    from perfbench.settings.profiles import load_profile
+    path = tmp_path / "p.toml"
+    path.write_text("api = \"sync\"\nrequests = 4\n")
+    with pytest.raises(UsageError, match="--api sync"):
+        build_config(load_profile(str(path)).settings)
+
+
+@pytest.mark.parametrize("raw", ["-1", -1, "x", "1.5", False])
+def test_a_bad_seed_says_that_0_is_allowed(raw):
+    """Before: "must be a positive whole number" while 0 is valid (and False passed as 0)."""
+    with pytest.raises(UsageError, match="must be a whole number, 0 or more"):
+        coerce("seed", raw, "--seed")
+    assert coerce("seed", "0", "--seed") == 0 and coerce("seed", " 7 ", "--seed") == 7

@@ -61,7 +61,9 @@ def test_three_percent_change_under_five_percent_threshold_is_not_flagged():
     assert fps.significant                       # real, but small
     assert verdicts["fps"] == "no significant change" and result.exit_code == 0
     verdicts, result = _verdicts(base, new, ["fps=2%"])
-    assert verdicts["fps"] == "regression" and verdicts["gflops"] == "no significant change"
+    assert verdicts["fps"] == "regression" and verdicts["gflops"] == "regression"  # follows fps
+    verdicts, result = _verdicts(base, new, ["fps=2%", "gflops=5%"])
+    assert verdicts["gflops"] == "no significant change"
 
 
 def test_single_runs_assume_the_run_to_run_noise_floor():
@@ -248,3 +250,50 @@ def test_a_zero_baseline_gives_no_infinite_change(tmp_path):
     p50 = next(c for c in result.changes if c.name == "p50")
     assert p50.change_pct is None and p50.verdict == "inconclusive"
     assert "Infinity" not in json_text(result.to_dict())
+
+
+def test_gflops_follows_an_fps_threshold():
+    """Effective GFLOP/s is FPS times the model's constant cost: a threshold set for fps
+    is the threshold of gflops too, unless gflops is given its own."""
+    assert parse_thresholds(["fps=30%"])["gflops"] == 30
+    assert parse_thresholds(["fps=30%", "gflops=7%"])["gflops"] == 7
+    assert parse_noise_floors(["fps=9%"])["gflops"] == 9
+    base = [synthetic_result([f]) for f in (100.0, 100.2, 99.8, 100.1)]
+    new = [synthetic_result([f]) for f in (80.0, 80.2, 79.8, 80.1)]
+    verdicts, _ = _verdicts(base, new, ["fps=30%"])
+    assert verdicts["fps"] == verdicts["gflops"] == "no significant change"
+    assert verdicts["p50"] == "regression"          # latency kept its own 5 %
+
+
+@pytest.mark.parametrize("specs", [["fps=30%", "10%"], ["10%", "fps=30%"]])
+def test_a_specific_threshold_wins_over_the_general_one_in_any_order(specs):
+    thresholds = parse_thresholds(specs)
+    assert thresholds["fps"] == thresholds["gflops"] == 30
+    assert thresholds["p50"] == thresholds["p90"] == thresholds["p99"] == 10
+
+
+def test_change_interval_is_a_ratio_interval_on_the_log_scale():
+    """Known numbers.  Three runs a side, FPS 100/110/90 against 50/55/45: each side's
+    relative variance of the mean is (100/3)/100² = (25/3)/50² = 1/300, so the log ratio
+    ln(0.5) has standard error √(2/300) with Welch's 4 degrees of freedom (t = 2.7764):
+    exp(ln 0.5 ± 2.7764·√(2/300)) − 1 = [−60.14 %, −37.28 %] (the difference of means gave
+    [−77.8 %, −22.2 %], at 2 degrees of freedom)."""
+    base = [synthetic_result([f]) for f in (100.0, 110.0, 90.0)]
+    new = [synthetic_result([f]) for f in (50.0, 55.0, 45.0)]
+    _, result = _verdicts(base, new)
+    fps = next(c for c in result.changes if c.name == "fps")
+    assert fps.change_pct == pytest.approx(-50.0)
+    assert fps.diff_ci_pct == pytest.approx((-60.142, -37.278), abs=0.01)   # t to 4 decimals
+
+
+def test_a_latency_interval_never_falls_below_minus_100_percent():
+    """Median latency 10/20/40 ms against 5/5/5 ms: relative variance of the base mean
+    (233.3/3)/(70/3)² = 1/7, 2 degrees of freedom (t = 4.3027), ratio 5/(70/3):
+    [−95.79 %, +8.96 %].  The difference of means read [−241 %, +84 %]: a latency that
+    falls by more than all of it."""
+    base = [synthetic_result([f]) for f in (100.0, 50.0, 25.0)]
+    new = [synthetic_result([f]) for f in (200.0, 200.0, 200.0)]
+    _, result = _verdicts(base, new)
+    p50 = next(c for c in result.changes if c.name == "p50")
+    assert p50.diff_ci_pct == pytest.approx((-95.786, 8.959), abs=0.01)   # t to 4 decimals
+    assert p50.verdict == "no significant change"

@@ -21,11 +21,14 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     base = [load(path) for path in base_files]
     new = [load(path) for path in new_files]
     result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate))
-    report.render(result, report_console(stderr=json_path == "-"))
+    # Files first, then the terminal (a reader that closed the pipe must not cost them).
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))
-    if json_path:
+    if json_path and json_path != "-":
         write_json(json_path, result.to_dict())
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
     export_all(benchmark_name(new[0]), metrics, exports)
+    report.render(result, report_console(stderr=json_path == "-"))
+    if json_path == "-":
+        write_json(json_path, result.to_dict())
     return result.exit_code

@@ -30,8 +30,13 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
         except Interrupted as exc:
             print(f"perfbench: {exc}", file=sys.stderr)
             return stop.exit_code
+    # Files first, then the terminal: nothing that happens to the screen or a pipe (a
+    # reader that closed it, a rendering fault) can cost a result that was asked for.
+    delivered = deliver(result, None if json_path == "-" else json_path, history,
+                        exports or {})
     table.render(result, out)
-    delivered = deliver(result, json_path, history, exports or {})
+    if json_path == "-":
+        json_report.write(result, "-")
     return stop.exit_code or (0 if delivered else 1)
 
 
