@@ -214,9 +214,10 @@ def _summarize_kind(rows, kind, predicate, label) -> None:
     if selected:
         hits = sum(bool(predicate(r)) for r in selected)
         verdicts = statistics.multimode([r["verdict"] for r in selected])
+        ratios = ", ".join(f"{r['judged']['ratio']:.3f}" for r in selected
+                           if r["judged"]["ratio"])
         print(f"  {kind}: {label}: {hits}/{len(selected)} (most common verdict: "
-              f"{', '.join(verdicts)}; ratios "
-              f"{', '.join(f'{r['judged']['ratio']:.3f}' for r in selected if r['judged']['ratio'])})")
+              f"{', '.join(verdicts)}; ratios {ratios})")
 
 
 def main() -> None:
