@@ -81,8 +81,10 @@ def _render_schedule(doc: dict, console: Console) -> None:
     schedule = doc.get("schedule")
     if schedule:
         console.print("server: judged on latency at the rate (FPS is the schedule's); "
-                      + "; ".join(f"{side.upper()} sent {s['sent']}, late {s['late']}, "
-                                  f"dropped {s['dropped']}" for side, s in schedule.items()),
+                      + "; ".join(f"{side.upper()} sent {s['sent']} of {s['scheduled']}, "
+                                  f"never sent {s['missed']}, over the SLA {s['over_sla']}, "
+                                  f"blocks behind their rate {s['invalid_blocks']}"
+                                  for side, s in schedule.items()),
                       highlight=False)
 
 

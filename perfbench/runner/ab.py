@@ -56,6 +56,11 @@ class Round:
         """ln(NEW/BASE) of a block figure; "fps" is the worker's images per second."""
         return math.log(self.new[key] / self.base[key])
 
+    @property
+    def usable(self) -> bool:
+        """Both blocks completed requests (an empty block has no figures to compare)."""
+        return self.base.get("completed", 0) > 0 and self.new.get("completed", 0) > 0
+
 
 @dataclass
 class Epoch:
@@ -117,7 +122,7 @@ class ABRun:
 
     def log_ratios_by_epoch(self, key: str | None = None) -> list[list[float]]:
         key = key or self.metric
-        return [[r.log_ratio(key) for r in e.rounds] for e in self.epochs]
+        return [[r.log_ratio(key) for r in e.rounds if r.usable] for e in self.epochs]
 
     def log_ratios(self, key: str | None = None) -> list[float]:
         return [x for e in self.log_ratios_by_epoch(key) for x in e]
@@ -285,7 +290,7 @@ def _tail_dict(tail) -> dict | None:
 def _tails(run: ABRun) -> dict:
     """Median and p99 ratios of each side's pooled latencies (not of per-block figures)."""
     from perfbench.stats.tails import tail_ratio
-    rounds = [(e.index, r) for e in run.epochs for r in e.rounds]
+    rounds = [(e.index, r) for e in run.epochs for r in e.rounds if r.usable]
     if not rounds or any("latency_hist" not in r.base or "latency_hist" not in r.new
                          for _, r in rounds):
         return {"median_ms": None, "p99_ms": None}
@@ -297,14 +302,16 @@ def _tails(run: ABRun) -> dict:
 
 
 def _schedule(run: ABRun) -> dict | None:
-    """Server blocks: requests each side sent late or dropped (the schedule is the same)."""
+    """Server blocks: what each side did with the same schedule (arrivals sent, never sent,
+    over ``--sla-ms``, blocks whose generator fell behind its rate)."""
     if run.metric != "median_ms":
         return None
     totals = {}
     for side in ("base", "new"):
-        blocks = [getattr(r, side) for r in run.rounds]
-        totals[side] = {k: sum(b.get(k, 0) or 0 for b in blocks)
-                        for k in ("sent", "late", "dropped")}
+        figures = [getattr(r, side).get("server") or {} for r in run.rounds]
+        totals[side] = {key: sum(f.get(key) or 0 for f in figures)
+                        for key in ("scheduled", "sent", "missed", "over_sla")}
+        totals[side]["invalid_blocks"] = sum(f.get("valid") is False for f in figures)
     return totals
 
 
@@ -334,5 +341,6 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "target_pct": run.target_pct, "block_s": run.block_s, "epoch_s": run.epoch_s,
         "started_first": run.started_first, "timestamp": run.timestamp,
         "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),
+        "empty_rounds": sum(not r.usable for r in run.rounds),
         "sides": run.sides, "settings": run.settings,
         "epochs": [e.to_dict() for e in run.epochs]}

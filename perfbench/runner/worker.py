@@ -169,11 +169,15 @@ class _Worker:
     def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
         """The block message of the protocol (module docstring)."""
         from perfbench.results.metrics import images_per_second
-        batch, latency = self.prepared.batch, measured.latency
+        batch = self.prepared.batch
+        # A block can complete nothing (a server block whose first arrival came after its
+        # time limit on a starved machine): no latency figures then, and the parent leaves
+        # its round out of the ratios.
+        latency = measured.latency if measured.completed else None
         reply = {"completed": measured.completed, "duration_s": measured.duration_s,
                  "batch": batch,
                  "fps": images_per_second(measured.completed, batch, measured.duration_s),
-                 "median_ms": latency.median, "p99_ms": latency.p99,
+                 "median_ms": latency and latency.median, "p99_ms": latency and latency.p99,
                  "t_start": t_start, "t_end": t_end,
                  "latency_hist": latency_histogram(measured.recorder).to_dict()}
         if self.config.scenario == "server":

@@ -287,3 +287,20 @@ def test_run_options_for_the_api_and_scenario_apply_to_both_sides(tiny_ir, setti
         doc = document(run, 0)                    # FPS is the schedule's: judge latency
         assert doc["judged_metric"] == "median_ms" and run.decision.metric == "median_ms"
         assert set(doc["schedule"]) == {"base", "new"}
+        for side in ("base", "new"):
+            blocks = [getattr(r, side)["server"] for r in run.rounds]
+            assert doc["schedule"][side]["sent"] == sum(b["sent"] for b in blocks) == \
+                sum(getattr(r, side)["completed"] for r in run.rounds)
+
+
+def test_a_round_with_an_empty_block_is_left_out_of_the_ratios():
+    """A starved server block can complete nothing: its round has no figures to pair, so
+    it is counted apart instead of failing the run (or dividing by zero)."""
+    empty = {"fps": 0.0, "completed": 0, "duration_s": 0.1, "median_ms": None,
+             "p99_ms": None}
+    rounds = [Round("AB", _block(100.0), _block(98.0)) for _ in range(6)]
+    rounds.insert(2, Round("BA", empty, _block(98.0)))
+    run = ABRun(settings={"base": {}, "new": {}}, epochs=[Epoch(0, "base", rounds)],
+                stop_reason="max_time", status="complete")
+    assert run.log_ratios() == pytest.approx([math.log(0.98)] * 6)
+    assert document(run, 0)["empty_rounds"] == 1
