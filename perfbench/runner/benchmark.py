@@ -20,7 +20,7 @@ import openvino as ov
 
 from perfbench.system import environment
 from perfbench.system.host import describe_host
-from perfbench.system.checks import blame_overload, overload_check, run_checks
+from perfbench.system.checks import blame_overload, idle_slots, overload_check, run_checks
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import shape_label
 from perfbench.model.compile import Compilation, check_device, compile_model, overrides
@@ -333,6 +333,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
                          [r.measured for r in runs])
     checks = _checks(system, precision, latency, runs[0].first_inference_ms, load,
                      cpu_share(driver_cpu, duration))
+    checks.append(_idle_slots(config, session, recorder, duration))
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
     layers = ()
@@ -360,6 +361,16 @@ def _driver_cpu(measured: list[Measurement]) -> float | None:
     window measured it (a partial sum over the whole duration would understate it)."""
     times = [m.driver_cpu_s for m in measured]
     return None if not times or None in times else sum(times)
+
+
+def _idle_slots(config: BenchmarkConfig, session: Session, recorder, duration: float) -> Check:
+    """How long the closed loop's request slots sat empty (checks.idle_slots); an open
+    loop's slots wait for arrivals by design."""
+    moments = recorder.moments
+    if config.scenario == "server" or not moments.count:
+        return idle_slots(None, session.pool_size, duration, None)
+    busy_s = moments.count * moments.mean / 1e3
+    return idle_slots(busy_s, session.pool_size, duration, moments.mean / 1e3)
 
 
 def _checks(system, precision: Precision, latency, first_ms: float, load: dict,

@@ -241,3 +241,13 @@ def test_a_device_override_is_a_warning_in_the_result(tiny_ir):
     result = run(BenchmarkConfig(model=tiny_ir, threads=4 * (os.cpu_count() or 1),
                                  iterations=5))
     assert any(w.startswith("requested threads") for w in result.warnings)
+
+
+def test_a_real_run_judges_its_idle_request_slots(tiny_ir):
+    """The idle share is 1 − Σ latency / (slots × duration): recomputed here from the
+    result's own mean latency and count."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.5, requests=2))
+    check = next(c for c in result.checks if c.name == "request_slots_idle")
+    busy = result.latency.mean * result.completed_requests / 1e3
+    assert check.value == pytest.approx(max(0.0, 1 - busy / (2 * result.duration_s)), abs=1e-3)
+    assert 0 <= check.value <= 1

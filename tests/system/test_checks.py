@@ -104,3 +104,19 @@ def test_overload_is_its_own_warning_and_not_blamed_on_the_machine():
     assert overload_check(behind_s=0.01, span_s=2.0).ok
     assert overload_check(behind_s=OVERLOAD_SHARE * 2.0, span_s=2.0).ok
     assert blame_overload(noisy) == noisy
+
+
+def test_idle_request_slots_rule_on_injected_times():
+    """Slots busy 85 % of a 10 s window with 2 requests: 15 % idle, the driver bounds the
+    FPS; 95 % busy passes.  Too short a run for its drain, or an open loop: not judged."""
+    from perfbench.system.checks import idle_slots
+    fires = idle_slots(busy_s=17.0, slots=2, duration_s=10.0, mean_latency_s=1e-4)
+    assert not fires.ok and fires.value == 0.15 and fires.threshold == 0.10
+    assert "sat empty 15 %" in fires.message and "--requests N" in fires.message
+    at = idle_slots(busy_s=18.0, slots=2, duration_s=10.0, mean_latency_s=1e-4)
+    assert not at.ok and at.value == 0.1
+    quiet = idle_slots(busy_s=19.0, slots=2, duration_s=10.0, mean_latency_s=1e-4)
+    assert quiet.ok and quiet.value == 0.05 and quiet.message == ""
+    short = idle_slots(busy_s=1.0, slots=2, duration_s=10.0, mean_latency_s=0.3)
+    assert short.ok and short.value is None                 # 10 s < 50 latencies of 0.3 s
+    assert idle_slots(None, 2, 10.0, None).value is None
