@@ -7,6 +7,8 @@ stored histogram); drift is marked with the live view's own rule (``stats.drift`
 
 from __future__ import annotations
 
+import math
+
 from perfbench.report.html import (Raw, Section, chart, esc, heading, interval, note, num,
                                    require_plotly, table)
 from perfbench.results.metrics import headline
@@ -125,12 +127,18 @@ def distribution(result: BenchmarkResult, chart_id: str) -> str:
     index = sorted(histogram.counts)
     centres = [float(c) for c in bucket_centre(index)]
     fig = go.Figure(go.Bar(x=centres, y=[histogram.counts[i] for i in index],
-                           name="requests per 1 % bucket",
+                           name="requests per 1 % bucket", marker={"color": "#4c72b0",
+                                                                   "line": {"width": 0}},
                            hovertemplate="%{x:.4g} ms: %{y} requests"))
-    for label, value in (("p50", result.latency.median), ("p90", result.latency.p90),
-                         ("p99", result.latency.p99), ("p99.9", result.latency.p99_9)):
-        fig.add_vline(x=value, line_dash="dash", line_color="#c44e52",
-                      annotation_text=f"{label} {value:.3g} ms")
+    marks = (("p50", result.latency.median), ("p90", result.latency.p90),
+             ("p99", result.latency.p99), ("p99.9", result.latency.p99_9))
+    for n, (label, value) in enumerate(marks):
+        fig.add_vline(x=value, line_dash="dash", line_color="#c44e52")
+        # annotations on a log axis take log10 of the value (shapes take the value)
+        fig.add_annotation(x=math.log10(value), y=1 - 0.07 * n, yref="paper",
+                           text=f"{label} {value:.3g} ms", showarrow=False, xanchor="left",
+                           font={"color": "#c44e52"})
+    fig.update_layout(bargap=0)
     fig.update_xaxes(type="log")
     return chart(fig, chart_id, "Latency distribution (all requests)", "latency (ms, log)",
                  "requests")
