@@ -36,6 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path, flag in ((args.json, "--json"), (args.history, "--history")):
         if path is not None:
             check_writable(path, flag)
+    _check_html(args)
     if args.history is not None:
         from perfbench.tracking.history import check_target
         check_target(args.history)
@@ -44,9 +45,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("--data-shape writes one result per shape (--json); --history "
                              "and --export-* take a single run: run each shape with --shape")
         from perfbench.cli.commands.shapes import shapes_command
-        return shapes_command(config, json_path=args.json, quiet=args.quiet)
+        return shapes_command(config, json_path=args.json, quiet=args.quiet,
+                              html_path=args.html)
     return run_command(config, json_path=args.json, quiet=args.quiet,
-                       history=args.history, exports=_exports(args))
+                       history=args.history, exports=_exports(args), html_path=args.html)
+
+
+def _check_html(args: argparse.Namespace) -> None:
+    from perfbench.cli.commands.report import check_html
+    check_html(getattr(args, "html", None))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from perfbench.cli.commands.report import report_command
+    return report_command(args.inputs, args.output)
 
 
 def _exports(args: argparse.Namespace) -> dict[str, str]:
@@ -74,8 +86,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path, flag in ((args.markdown, "--markdown"), (args.json, "--json")):
         if path is not None:
             check_writable(path, flag)
+    _check_html(args)
     return compare_command(base, new, args.threshold, args.noise_floor, args.gate,
-                           args.strict, args.markdown, args.json, _exports(args))
+                           args.strict, args.markdown, args.json, _exports(args), args.html)
 
 
 def cmd_ab(args: argparse.Namespace) -> int:
@@ -93,7 +106,8 @@ def cmd_ab(args: argparse.Namespace) -> int:
                "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
                "epoch_s": pct(args.epoch_s, "--epoch-s"),
                "use_cache": args.process_level == "auto",
-               "quiet": args.quiet, "early_stop": not args.no_early_stop}
+               "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html}
+    _check_html(args)
     return ab_command(args.base, args.new, common, options)
 
 
@@ -141,6 +155,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
         if path is not None:
             check_writable(path, flag)
+    _check_html(args)
     if args.resume and not args.json:
         raise UsageError("--resume needs --json PATH (the sweep file to continue)")
     if args.plot is not None:
@@ -152,9 +167,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.order == "interleave":
             raise UsageError("--interleave: the server-scenario rate search probes one rate "
                              "after another; drop --interleave")
+        if args.html:
+            raise UsageError("--html: a server-scenario rate search has no report view; "
+                             "use --json")
         return server_search_command(spec, args.json, args.quiet)
     return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet,
-                         _interleaved(spec, args.order, args.resume))
+                         _interleaved(spec, args.order, args.resume), args.html)
 
 
 def _interleaved(spec, order: str | None, resume: bool) -> bool:
@@ -179,10 +197,11 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     from perfbench.cli.commands.fleet import report_command
     number = lambda text, flag: validate(text, positive_float, flag[2:], flag)  # noqa
     options = {"prices": args.prices, "json": args.json, "csv": args.csv,
-               "markdown": args.markdown, "plot": args.plot,
+               "markdown": args.markdown, "plot": args.plot, "html": args.html,
                "target_fps": number(args.target_fps, "--target-fps") if args.target_fps else None,
                "sla_ms": number(args.sla_ms, "--sla-ms") if args.sla_ms else None,
                "headroom": validate(args.headroom, non_negative_float, "headroom", "--headroom")}
+    _check_html(args)
     if options["headroom"] >= 0.9:
         raise UsageError("--headroom must be below 0.9 (a share of each machine kept spare)")
     return report_command(args.inputs, options)
@@ -190,7 +209,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
 #: Options a fleet node sets itself (its own file, no live view, no local side effects).
 _FLEET_OWNED = ("--json", "-q", "--quiet", "--history", "--export-gab", "--export-bmf",
-                "--export-csv", "--csv", "--plot", "--resume")
+                "--export-csv", "--csv", "--plot", "--resume", "--html")
 
 
 def _check_inner_command(command: list[str]) -> None:
@@ -220,7 +239,7 @@ SIGNAL_AWARE = ("run", "sweep", "ab", "fleet")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
-            "fleet": cmd_fleet}
+            "fleet": cmd_fleet, "report": cmd_report}
 
 
 def _log_phases(verbose: bool) -> None:

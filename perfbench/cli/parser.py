@@ -31,8 +31,14 @@ def _add_output_options(p: argparse.ArgumentParser, tracking: bool = True) -> No
     out.add_argument("-q", "--quiet", action="store_true", help="no live progress display")
     out.add_argument("-v", "--verbose", action="store_true",
                      help="print each phase (compiled, warming up, measuring) to stderr")
+    _add_html_option(out)
     if tracking:
         _add_tracking_options(out)
+
+
+def _add_html_option(group) -> None:
+    group.add_argument("--html", metavar="PATH", help="also write a self-contained HTML "
+                       "report (needs perfbench[report])")
 
 
 def _add_tracking_options(group) -> None:
@@ -54,7 +60,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
-                _add_sweep, _add_history, _add_peak, _add_fleet):
+                _add_sweep, _add_history, _add_peak, _add_fleet, _add_report):
         add(sub)
     return parser
 
@@ -109,6 +115,7 @@ def _add_ab(sub) -> None:
                      "PREFIX-bigger.json (FPS ratio) and PREFIX-smaller.json (latency ratios)")
     out.add_argument("--history", metavar="DB", help="append the A/B run to this history "
                      "database (`perfbench history DB` lists A/B runs per pair)")
+    _add_html_option(out)
     out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
     out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
 
@@ -131,6 +138,7 @@ def _add_fleet(sub) -> None:
     report.add_argument("--markdown", metavar="PATH", help="Markdown table")
     report.add_argument("--plot", metavar="PATH", help="cost per 1,000 FPS and p99 per class "
                         "(.png/.svg, needs perfbench[plot])")
+    _add_html_option(report)
     run = actions.add_parser("run", help="the same perfbench run or sweep on every Ray node "
                              "offering the resource 'perfbench' (needs perfbench[ray])")
     run.add_argument("--ray", required=True, metavar="ADDRESS",
@@ -186,6 +194,7 @@ def _add_compare(sub) -> None:
                       "p99=20%% (defaults: fps/p50/gflops 4, p90 5, p99 20)")
     comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
     comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
+    _add_html_option(comp)
     _add_exporter_options(comp)
 
 
@@ -215,6 +224,16 @@ def _add_history(sub) -> None:
     hist.add_argument("--config-match", metavar="TEXT",
                       help="only configurations whose key or name contains TEXT")
     hist.add_argument("--threshold", default="5", help="step-change threshold in %% (default 5)")
+
+
+def _add_report(sub) -> None:
+    report = sub.add_parser("report", help="one offline HTML page from perfbench results "
+                            "(needs perfbench[report])")
+    report.add_argument("inputs", nargs="+", metavar="INPUT", help="result, shapes, sweep, "
+                        "A/B, fleet report or suite JSON; fleet or suite directories; "
+                        "history databases")
+    report.add_argument("-o", "--output", required=True, metavar="PAGE.html",
+                        help="the report file")
 
 
 def _add_peak(sub) -> None:

@@ -7,6 +7,11 @@ just measured.  Numbers are numbers (never pre-rounded strings); times are in mi
 unless the key says ``_s``.  Bump ``SCHEMA_VERSION`` on any change that renames or removes
 a key, and keep ``from_dict`` reading the older versions.
 
+Version 2 adds ``latency_histogram``: every latency in 1 %-wide log buckets
+(``stats.histogram.LogHistogram.to_dict``, at most a few thousand ``[index, count]`` pairs
+whatever the run's length), so a distribution can be drawn and merged; percentiles alone
+cannot.  A result without one (read from a version-1 file) writes back as version 1.
+
 Nothing here imports OpenVINO, so reading and comparing results needs no runtime.
 """
 
@@ -17,7 +22,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 SCHEMA = "perfbench.result"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("complete", "interrupted", "failed")
 
 
@@ -281,6 +286,14 @@ class BenchmarkResult:
     #: CPU seconds of the thread that drove the requests, over the measured window(s);
     #: None where not measured (sync, server, files written before it was recorded).
     driver_cpu_s: float | None = None
+    #: Every latency as a compact log-bucketed histogram (schema version 2); None when read
+    #: from a version-1 file, which cannot show its distribution.
+    latency_histogram: dict | None = None
+
+    @property
+    def schema_version(self) -> int:
+        """2 with a latency histogram; a result read from a version-1 file stays 1."""
+        return SCHEMA_VERSION if self.latency_histogram is not None else 1
 
     @property
     def images(self) -> int:
@@ -324,7 +337,7 @@ class BenchmarkResult:
     def to_dict(self) -> dict:
         return {
             "schema": SCHEMA,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": self.schema_version,
             "status": self.status,
             "stop_reason": self.stop_reason,
             "model": self._model_dict(),
@@ -373,6 +386,8 @@ class BenchmarkResult:
             added["quantization"] = self.quantization
         if self.host is not None:
             added["host"] = self.host
+        if self.latency_histogram is not None:
+            added["latency_histogram"] = self.latency_histogram
         return added
 
     @classmethod
@@ -411,9 +426,30 @@ class BenchmarkResult:
             executed_precision=data.get("executed_precision"),
             quantization=data.get("quantization"), host=data.get("host"),
             driver_cpu_s=_number(results, "driver_cpu_s", "results", optional=True),
-            **_records(data))
+            latency_histogram=_histogram(data), **_records(data))
         _check_derived(result, results)
         return result
+
+
+def _histogram(data: dict) -> dict | None:
+    """The version-2 latency histogram, its shape checked (sorted ``[index, count]`` pairs
+    of non-negative indices and positive counts); None in a version-1 document."""
+    if data.get("schema_version", 1) < 2:
+        return None
+    hist = _table(data.get("latency_histogram"), "latency_histogram")
+    _number(hist, "growth", "latency_histogram")
+    _number(hist, "min_ms", "latency_histogram")
+    pairs = hist.get("counts")
+    if not isinstance(pairs, list):
+        raise SchemaError("latency_histogram.counts must be a list of [index, count]")
+    last = -1
+    for i, pair in enumerate(pairs):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(type(v) is int for v in pair) and pair[0] > last and pair[1] > 0):
+            raise SchemaError(f"latency_histogram.counts[{i}] is not an [index, count] pair "
+                              f"of increasing index and positive count (got {pair!r:.40})")
+        last = pair[0]
+    return hist
 
 
 def _records(data: dict) -> dict:

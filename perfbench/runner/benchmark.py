@@ -352,7 +352,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         layers=layers, load=load, warnings=tuple(warnings),
         executed_precision=session.executed or None, quantization=prepared.quantization,
         host=describe_host(core.available_devices, ov.get_version(), config.label),
-        driver_cpu_s=driver_cpu)
+        driver_cpu_s=driver_cpu, latency_histogram=recorder.compact_histogram().to_dict())
     return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
 
 

@@ -129,3 +129,16 @@ def test_percentile_interval_widens_for_windows_that_drift_together():
     assert low <= values[iid_low] and high >= values[iid_high]
     assert high - low > 3 * (values[iid_high] - values[iid_low])
     assert recorder.summary().median == float(values[len(values) // 2 - 1])
+
+
+def test_the_compact_histogram_holds_every_sample_within_its_bucket_width():
+    from perfbench.stats.histogram import LogHistogram as Compact
+    values = np.random.default_rng(3).lognormal(0.0, 0.5, 3000)
+    for limit in (10_000, 100):        # exact samples, then past the exact limit
+        recorder = LatencyRecorder(exact_limit=limit)
+        _feed(recorder, values)
+        histogram = recorder.compact_histogram()
+        assert isinstance(histogram, Compact) and histogram.count == 3000
+        for p in (50, 99):
+            exact = float(np.percentile(values, p, method="inverted_cdf"))
+            assert histogram.percentile(p) == pytest.approx(exact, rel=0.0051)

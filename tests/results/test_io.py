@@ -95,3 +95,39 @@ def test_perfbench_s_own_other_files_are_named(tmp_path, schema, named, reader):
     message = str(err.value)
     assert "another tool" not in message and named in message and reader in message
     assert "\n" not in message
+
+
+def test_a_fresh_result_is_version_2_with_its_latency_histogram(tiny_ir, tmp_path):
+    """Every latency is in the histogram, whose percentiles agree with the exact ones to
+    its 0.5 % bucket; the stored document stays small (bounded buckets)."""
+    from perfbench import BenchmarkConfig, run
+    from perfbench.stats.histogram import LogHistogram
+    result = run(BenchmarkConfig(model=tiny_ir, iterations=200))
+    document = json.loads(json_report.render(result))
+    assert document["schema_version"] == 2
+    histogram = LogHistogram.from_dict(document["latency_histogram"])
+    assert histogram.count == result.latency.count == 200
+    assert histogram.percentile(50) == pytest.approx(result.latency.median, rel=0.005)
+    assert histogram.percentile(99) == pytest.approx(result.latency.p99, rel=0.005)
+    assert len(json.dumps(document["latency_histogram"])) < 40_000
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d.pop("latency_histogram"), "latency_histogram must be an object"),
+    (lambda d: d["latency_histogram"]["counts"].append([0, 1]), "latency_histogram.counts"),
+])
+def test_a_version_2_file_without_a_sound_histogram_is_refused(tiny_ir, tmp_path, edit,
+                                                               message):
+    from perfbench import BenchmarkConfig, run
+    document = json.loads(json_report.render(run(BenchmarkConfig(model=tiny_ir,
+                                                                 iterations=20))))
+    edit(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError, match=message):
+        load(str(path))
+
+
+def test_a_version_1_file_has_no_histogram_and_stays_version_1():
+    result = load(str(V1_FILE))
+    assert result.latency_histogram is None and result.schema_version == 1

@@ -99,7 +99,8 @@ def _write_outputs(doc: dict, options: dict) -> bool:
               lambda: write_json(options["export_bmf"], ab_report.bmf(doc))),
              ("--export-gab", options.get("export_gab"), lambda: _export_gab(doc, options)),
              ("--history", options.get("history") if doc["status"] == "complete" else None,
-              lambda: _append_history(doc, options["history"]))]
+              lambda: _append_history(doc, options["history"])),
+             ("--html", options.get("html"), lambda: _html(doc, options["html"]))]
     failed = []
     for flag, target, write in steps:
         if target is None:
@@ -114,6 +115,12 @@ def _write_outputs(doc: dict, options: dict) -> bool:
         print(f"perfbench: could not write {'; '.join(failed)}; the A/B result is saved in "
               f"{fallback}", file=sys.stderr)
     return not failed
+
+
+def _html(doc: dict, path: str) -> None:
+    from perfbench.cli.commands.report import argv
+    from perfbench.report.page import write_documents
+    write_documents([(doc, "A/B")], argv(), path)
 
 
 def _export_gab(doc: dict, options: dict) -> None:

@@ -15,7 +15,8 @@ from perfbench.results import load
 def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
                     noise_floors: list[str], gate: str | None, strict: bool,
                     markdown_path: str | None,
-                    json_path: str | None, exports: dict[str, str]) -> int:
+                    json_path: str | None, exports: dict[str, str],
+                    html_path: str | None = None) -> int:
     limits = parse_thresholds(thresholds)
     floors = parse_noise_floors(noise_floors)
     base = [load(path) for path in base_files]
@@ -28,6 +29,10 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
         write_json(json_path, result.to_dict())
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
     export_all(benchmark_name(new[0]), metrics, exports)
+    if html_path:
+        from perfbench.report.page import write_inputs
+        from perfbench.cli.commands.report import argv
+        write_inputs(list(dict.fromkeys(base_files + new_files)), argv(), html_path)
     report.render(result, report_console(stderr=json_path == "-"))
     if json_path == "-":
         write_json(json_path, result.to_dict())

@@ -19,7 +19,8 @@ from perfbench.reporters import json_report, table
 from perfbench.runner.benchmark import run
 
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
-                history: str | None = None, exports: dict[str, str] | None = None) -> int:
+                history: str | None = None, exports: dict[str, str] | None = None,
+                html_path: str | None = None) -> int:
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
@@ -33,7 +34,7 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     # Files first, then the terminal: nothing that happens to the screen or a pipe (a
     # reader that closed it, a rendering fault) can cost a result that was asked for.
     delivered = deliver(result, None if json_path == "-" else json_path, history,
-                        exports or {})
+                        exports or {}, html_path)
     table.render(result, out)
     if json_path == "-":
         json_report.write(result, "-")
@@ -41,7 +42,7 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
 
 
 def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
-            exports: dict[str, str]) -> bool:
+            exports: dict[str, str], html_path: str | None = None) -> bool:
     """Write the result everywhere it was asked for.  Every path was checked before
     measuring, but a disk can fill or a database lock up meanwhile: whatever fails is
     named on one line, and a result not written where asked is saved to a fallback file
@@ -50,7 +51,8 @@ def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
              ("--history", history, lambda: _append_history(history, result)),
              *[(f"--export-{option}", destination,
                 lambda option=option, destination=destination:
-                _export(result, {option: destination})) for option, destination in exports.items()]]
+                _export(result, {option: destination})) for option, destination in exports.items()],
+             ("--html", html_path, lambda: _html(result, html_path))]
     failed = []
     for flag, target, write in steps:
         if target is None:
@@ -65,6 +67,12 @@ def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
         print(f"perfbench: could not write {'; '.join(failed)}; the result is saved in "
               f"{fallback}", file=sys.stderr)
     return not failed
+
+
+def _html(result: BenchmarkResult, path: str) -> None:
+    from perfbench.cli.commands.report import argv
+    from perfbench.report.page import write_documents
+    write_documents([(result.to_dict(), result.model.name)], argv(), path)
 
 
 def _append_history(path: str, result: BenchmarkResult) -> None:

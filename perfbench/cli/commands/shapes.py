@@ -17,7 +17,8 @@ from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import parse_data_shapes
 
 
-def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) -> int:
+def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
+                   html_path: str | None = None) -> int:
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
     expected = len(parse_data_shapes(config.data_shape))
@@ -36,6 +37,9 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool) 
     shapes_report.render(document, results, out)
     if json_path:
         write_json(json_path, document)
+    if results:
+        from perfbench.cli.commands.report import html_of
+        html_of([(document, "data shapes")], html_path)
     if error:
         print(f"perfbench: run failed: {error}", file=sys.stderr)
         return 1

@@ -25,7 +25,7 @@ from perfbench.cli.signals import SignalStop, run_in_worker
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                   plot_path: str | None, resume: bool, quiet: bool,
-                  interleaved: bool = False) -> int:
+                  interleaved: bool = False, html_path: str | None = None) -> int:
     previous = load_previous(json_path) if resume else None
     if previous is not None:
         for note in check_resumable(spec, previous, json_path):
@@ -44,6 +44,9 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
         sweep_report.write_csv(sweep, csv_path)
     if plot_path and any(p.status == "done" for p in sweep.points):
         sweep_report.plot(sweep, plot_path)
+    if html_path:
+        from perfbench.cli.commands.report import html_of
+        html_of([(sweep.to_dict(), "sweep")], html_path)
     if stop.signum is not None and json_path:
         hint = (f"its {len(sweep.rounds)} rounds are saved in {json_path} (an interleaved "
                 "sweep is measured whole: run it again)" if interleaved else

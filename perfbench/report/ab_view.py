@@ -1,0 +1,136 @@
+"""The A/B view: per-round ratios over time with the running estimate, its band and the
+threshold lines; the verdict and the interval it was judged on; epochs, start order and the
+variance components; both sides' configurations.
+
+Everything is read from the ``perfbench.ab`` v2 document; the running estimate after each
+epoch is ``stats.two_level.two_level_ratio`` of the epochs so far (the same function, level
+and process-level prior the document's own ``ratios`` come from), so its last value is the
+document's.
+"""
+
+from __future__ import annotations
+
+import math
+
+from perfbench.report.html import (Section, chart, heading, interval, note, num,
+                                   require_plotly, table)
+from perfbench.stats.two_level import ProcessVariance, two_level_ratio
+
+_BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
+          "no regression": "ok", "inconclusive": "warn"}
+
+
+def round_ratios(doc: dict) -> list[tuple[int, int, float]]:
+    """(epoch, round within it, NEW/BASE of the judged block figure) for every round."""
+    key = "fps" if doc.get("judged_metric", "fps") == "fps" else "median_ms"
+    return [(e["index"], i, r["new"][key] / r["base"][key])
+            for e in doc["epochs"] for i, r in enumerate(e["rounds"])]
+
+
+def running_estimates(doc: dict) -> list[dict | None]:
+    """After each epoch: the two-level ratio and 95 % interval of the epochs so far."""
+    key = "fps" if doc.get("judged_metric", "fps") == "fps" else "median_ms"
+    logs = [[math.log(r["new"][key] / r["base"][key]) for r in e["rounds"]]
+            for e in doc["epochs"]]
+    stored = doc.get("process_level_prior")
+    prior = None if stored is None else ProcessVariance((stored["sd_pct"] / 100) ** 2,
+                                                        stored["dof"], stored["runs"])
+    out = []
+    for k in range(1, len(logs) + 1):
+        estimate = two_level_ratio(logs[:k], 0.95, prior)
+        out.append(None if estimate is None else
+                   {"ratio": estimate.ratio, "low": estimate.low, "high": estimate.high})
+    return out
+
+
+def section(doc: dict, name: str, anchor: str) -> Section:
+    verdict = doc["verdict"]
+    part = Section(anchor, f"A/B: {name}", badge=(verdict.upper(), _BADGE.get(verdict, "warn")))
+    part.add(_verdict(doc), ratio_chart(doc, f"{anchor}-rounds"), _ratios(doc), _epochs(doc),
+             _sides(doc))
+    return part
+
+
+def _verdict(doc: dict) -> str:
+    judged = doc.get("verdict_interval")
+    if judged is None:
+        return note(f"Verdict {doc['verdict']}: too few epochs for an interval.", "warn")
+    metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
+    text = (f"Verdict: {doc['verdict']}. NEW/BASE {metric} {judged['ratio']:.4f} "
+            f"({judged['change_pct']:+.2f} %), {100 * judged['level']:g} % interval "
+            f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}], threshold "
+            f"{doc['threshold_pct']:g} %; stopped: {doc['stop_reason']}.")
+    if doc.get("smallest_resolvable_pct") is not None:
+        text += f" Smallest change this run resolves: {doc['smallest_resolvable_pct']:.2f} %."
+    return note(text)
+
+
+def ratio_chart(doc: dict, chart_id: str) -> str:
+    go = require_plotly()
+    rounds = round_ratios(doc)
+    fig = go.Figure()
+    ends, x = [], 0
+    for epoch in doc["epochs"]:
+        x += len(epoch["rounds"])
+        ends.append(x)
+    estimates = running_estimates(doc)
+    shown = [(end, e) for end, e in zip(ends, estimates) if e is not None]
+    if shown:
+        xs = [end for end, _ in shown]
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[e["high"] for _, e in shown] +
+                                 [e["low"] for _, e in shown][::-1], fill="toself",
+                                 fillcolor="rgba(221,132,82,0.2)", line={"width": 0},
+                                 name="95 % interval so far", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=xs, y=[e["ratio"] for _, e in shown],
+                                 mode="lines+markers", name="running estimate (per epoch)",
+                                 line={"color": "#dd8452"},
+                                 hovertemplate="after round %{x}: %{y:.4f}"))
+    fig.add_trace(go.Scatter(
+        x=list(range(1, len(rounds) + 1)), y=[r for _, _, r in rounds], mode="markers",
+        name="NEW/BASE per round", marker={"color": [e for e, _, _ in rounds],
+                                           "colorscale": "Viridis", "size": 6},
+        text=[f"epoch {e + 1}, round {i + 1}" for e, i, _ in rounds],
+        hovertemplate="%{text}: %{y:.4f}"))
+    threshold = doc["threshold_pct"] / 100
+    for level, label in ((1 - threshold, "−threshold"), (1 + threshold, "+threshold")):
+        fig.add_hline(y=level, line_dash="dot", line_color="#c44e52",
+                      annotation_text=f"{label} ({doc['threshold_pct']:g} %)")
+    fig.add_hline(y=1.0, line_color="#888")
+    return chart(fig, chart_id, "NEW / BASE per round, and the estimate after each epoch",
+                 "round (in the order measured)", "ratio NEW / BASE")
+
+
+def _ratios(doc: dict) -> str:
+    rows = []
+    for key, r in doc["ratios"].items():
+        if r is None:
+            rows.append([key, "–", "–", "–", "–", "–"])
+            continue
+        rows.append([key, num(r["ratio"]), interval(r["ci_low"], r["ci_high"]),
+                     num(r.get("round_sd_pct")), num(r.get("process_sd_pct")),
+                     r.get("process_level") or r.get("method", "")])
+    return heading("Ratios and variance components") + table(
+        ["figure", "NEW / BASE", "95 % interval", "round SD %", "process SD %",
+         "process level from"], rows)
+
+
+def _epochs(doc: dict) -> str:
+    rows = [[e["index"] + 1, e["started_first"], len(e["rounds"]), num(e["setup_s"]),
+             " ".join(r["order"] for r in e["rounds"])] for e in doc["epochs"]]
+    looks = ", ".join(str(x) for x in doc.get("looks", [])) or "none"
+    return heading("Epochs (fresh worker processes) and start order") + table(
+        ["epoch", "started first", "rounds", "setup (s)", "round orders"], rows) + \
+        note(f"Looks after each epoch: {looks}.")
+
+
+def _sides(doc: dict) -> str:
+    rows = []
+    for name in ("base", "new"):
+        side = doc.get("sides", {}).get(name) or {}
+        settings = {k: v for k, v in (doc.get("settings", {}).get(name) or {}).items()
+                    if v not in (None, False, "")}
+        rows.append([name.upper(), side.get("name", "?"), side.get("openvino", "?"),
+                     side.get("pool_size", "?"),
+                     ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))])
+    return heading("Both sides") + table(["side", "model", "OpenVINO", "requests",
+                                          "settings"], rows)

@@ -1,0 +1,95 @@
+"""The page: a provenance header, a contents list and one section per view, with plotly.js
+inlined once so the file opens from ``file://`` with no network."""
+
+from __future__ import annotations
+
+import platform
+import shlex
+
+from perfbench import __version__
+from perfbench.files import atomic_write
+from perfbench.report import (ab_view, compare_view, fleet_view, history_view, run_view,
+                              shapes_view, suite_view, sweep_view)
+from perfbench.report.html import Section, esc, require_plotly, table
+from perfbench.report.loader import Input, from_json, load_inputs
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 16px;color:#222}
+header{border-bottom:1px solid #ccc;margin-bottom:12px} h2{margin-top:36px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f4} .badge{font-size:14px;padding:2px 8px;border-radius:4px;margin-left:8px}
+.ok{color:#1b6e2e} .warn{color:#9a6a00} .bad{color:#b02a2a}
+.badge.ok{background:#dff3e4} .badge.warn{background:#fff1cc} .badge.bad{background:#fadddd}
+.note{color:#444} nav a{margin-right:12px}
+"""
+VIEWS = {"run": run_view, "ab": ab_view, "sweep": sweep_view, "shapes": shapes_view,
+         "fleet": fleet_view, "suite": suite_view}
+
+
+def sections(items: list[Input]) -> list[Section]:
+    """One section per input; several run files are also drawn side by side, as compare."""
+    out = []
+    for n, item in enumerate(items):
+        anchor = f"{item.kind}-{n}"
+        if item.kind == "history":
+            out.append(history_view.section(item.data, item.name, anchor))
+        else:
+            out.append(VIEWS[item.kind].section(item.data, item.name, anchor))
+    runs = [(item.name, item.data) for item in items if item.kind == "run"]
+    if len(runs) >= 2:
+        out.append(compare_view.section(runs, "compare"))
+    return out
+
+
+def build(items: list[Input], argv: list[str]) -> str:
+    """The whole page as text."""
+    import plotly.offline
+    require_plotly()
+    parts = sections(items)
+    nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in parts)
+    body = "".join(_section_html(s) for s in parts)
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>perfbench report</title><style>{STYLE}</style>"
+            f"<script>{plotly.offline.get_plotlyjs()}</script></head><body>"
+            f"{provenance(items, argv)}<nav>{nav}</nav>{body}</body></html>")
+
+
+def provenance(items: list[Input], argv: list[str]) -> str:
+    """Where the page came from: versions, hardware classes, command line, schemas."""
+    seen = {"openvino": set(), "hardware_class": set()}
+    for item in items:
+        for key in seen:
+            seen[key].update(v for v in item.provenance.get(key, []) if v)
+    rows = [["perfbench (this report)", __version__],
+            ["OpenVINO (of the results)", ", ".join(sorted(seen["openvino"])) or "not recorded"],
+            ["hardware class", ", ".join(sorted(seen["hardware_class"])) or "not recorded"],
+            ["command line", shlex.join(["perfbench", *argv])],
+            ["built on", f"Python {platform.python_version()}"]]
+    rows += [[f"input {i + 1}", f"{item.name}: {item.schema or item.kind}"
+              + (f" v{item.version}" if item.version is not None else "")]
+             for i, item in enumerate(items)]
+    return f"<header><h1>perfbench report</h1>{table(['', ''], rows)}</header>"
+
+
+def _section_html(s: Section) -> str:
+    badge = (f'<span class="badge {s.badge[1]}">{esc(s.badge[0])}</span>' if s.badge else "")
+    return (f'<section id="{esc(s.anchor)}"><h2>{esc(s.title)}{badge}</h2>'
+            + "".join(s.parts) + "</section>")
+
+
+def write(items: list[Input], argv: list[str], path: str) -> int:
+    """Write the page atomically; its size in bytes."""
+    text = build(items, argv)
+    atomic_write(path, text)
+    return len(text.encode("utf-8"))
+
+
+def write_documents(documents: list[tuple[dict, str]], argv: list[str], path: str) -> int:
+    """``--html`` of a command: the documents it just made (named), as a page."""
+    return write([from_json(doc, name) for doc, name in documents], argv, path)
+
+
+def write_inputs(paths: list[str], argv: list[str], path: str) -> int:
+    """``perfbench report`` and ``compare --html``: the files given, as a page."""
+    return write(load_inputs(paths), argv, path)

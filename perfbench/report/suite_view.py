@@ -1,0 +1,86 @@
+"""The suite view (``perfbench.suite`` v1): the status of every entry, FPS with intervals,
+and, when a baseline or an A/B exists, each entry's ratio with its interval and the
+geomean.  All figures are the suite document's own."""
+
+from __future__ import annotations
+
+from perfbench.report.html import (Section, chart, heading, interval, note, num,
+                                   require_plotly, table)
+
+_STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
+
+
+def section(doc: dict, name: str, anchor: str) -> Section:
+    summary = doc.get("summary") or {}
+    part = Section(anchor, f"Suite: {doc.get('suite', name)}",
+                   badge=(f"{summary.get('ok', '?')}/{summary.get('entries', '?')} ok",
+                          _STATUS.get(doc.get("status"), "bad")))
+    part.add(_status_table(doc), fps_chart(doc, f"{anchor}-fps"))
+    for key, label in (("baseline", "against the baseline"), ("ab", "A/B (upgrade check)")):
+        if doc.get(key):
+            part.add(ratio_chart(doc[key], label, f"{anchor}-{key}"))
+    if doc.get("baseline"):
+        base = doc["baseline"]
+        for field in ("new_failures", "fixed_failures", "missing"):
+            if base.get(field):
+                part.add(note(f"{field.replace('_', ' ')}: {', '.join(base[field])}", "warn"))
+    return part
+
+
+def _status_table(doc: dict) -> str:
+    rows = []
+    for e in doc["entries"]:
+        h = e.get("headline") or {}
+        rows.append([e["name"], e.get("model"), e["status"], num(h.get("fps")),
+                     interval(h.get("fps_low"), h.get("fps_high")), num(h.get("p50_ms")),
+                     num(h.get("p99_ms")), num(h.get("compile_ms")), num(h.get("peak_rss_mb")),
+                     h.get("precision") or "–", e.get("message") or ""])
+    geomean = (doc.get("summary") or {}).get("geomean_fps")
+    return heading("Entries") + table(
+        ["entry", "model", "status", "FPS", "95 % interval", "p50 ms", "p99 ms",
+         "compile ms", "peak RSS MB", "precision", "message"], rows) + \
+        (note(f"Geomean FPS of the entries that ran: {num(geomean)}") if geomean else "")
+
+
+def fps_chart(doc: dict, chart_id: str) -> str:
+    go = require_plotly()
+    ran = [e for e in doc["entries"] if (e.get("headline") or {}).get("fps") is not None]
+    heads = [e["headline"] for e in ran]
+    fig = go.Figure(go.Bar(
+        x=[e["name"] for e in ran], y=[h["fps"] for h in heads], name="FPS (95 % interval)",
+        text=[f"{e.get('model')} {e.get('settings') or ''}" for e in ran],
+        error_y={"type": "data", "symmetric": False,
+                 "array": [(h["fps_high"] - h["fps"]) if h.get("fps_high") else 0
+                           for h in heads],
+                 "arrayminus": [(h["fps"] - h["fps_low"]) if h.get("fps_low") else 0
+                                for h in heads]},
+        hovertemplate="%{x}: %{y:,.1f} images/s<br>%{text}"))
+    return chart(fig, chart_id, "Throughput per entry", "entry", "throughput (images/s)")
+
+
+def ratio_chart(block: dict, label: str, chart_id: str) -> str:
+    go = require_plotly()
+    entries = [e for e in block["entries"] if e.get("ratio") is not None]
+    fig = go.Figure(go.Scatter(
+        x=[e["ratio"] for e in entries], y=[e["name"] for e in entries], mode="markers",
+        name="ratio (95 % interval)", text=[e.get("verdict", "") for e in entries],
+        error_x={"type": "data", "symmetric": False,
+                 "array": [e["ci_high"] - e["ratio"] for e in entries],
+                 "arrayminus": [e["ratio"] - e["ci_low"] for e in entries]},
+        hovertemplate="%{y}: %{x:.4f} (%{text})"))
+    geo = block.get("geomean")
+    if geo and geo.get("ratio") is not None:
+        fig.add_vrect(x0=geo["ci_low"], x1=geo["ci_high"], fillcolor="rgba(221,132,82,0.2)",
+                      line_width=0)
+        fig.add_vline(x=geo["ratio"], line_color="#dd8452",
+                      annotation_text=f"geomean {geo['ratio']:.4f} ({geo.get('scope', '')})")
+    fig.add_vline(x=1.0, line_color="#888")
+    rows = [[e["name"], num(e.get("ratio")), interval(e.get("ci_low"), e.get("ci_high")),
+             e.get("verdict", "")] for e in block["entries"]]
+    if geo:
+        rows.append(["geomean", num(geo.get("ratio")), interval(geo.get("ci_low"),
+                                                                geo.get("ci_high")),
+                     geo.get("scope", "")])
+    return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
+                 "entry", height=160 + 26 * len(entries)) + \
+        table(["entry", "ratio", "95 % interval", "verdict / scope"], rows)

@@ -1,0 +1,107 @@
+"""The sweep view: FPS against the SLA-percentile latency with FPS intervals, the Pareto
+front, the SLA line and the picks, and an interleaved sweep's paired ratios to the default.
+
+Every figure is the sweep document's own: each point's FPS through
+``results.metrics.fps_estimate`` (as the sweep's analysis uses), its latency at the sweep's
+SLA percentile, and the stored ``pareto``, ``recommendations`` and ``vs_default``.
+"""
+
+from __future__ import annotations
+
+from perfbench.report.html import Section, chart, heading, interval, note, num, require_plotly, table
+from perfbench.results import from_document
+from perfbench.results.metrics import fps_estimate
+from perfbench.stats.percentiles import field_for
+
+
+def points(doc: dict) -> list[dict]:
+    """Finished points: key, settings, FPS with its interval, latency at the percentile."""
+    percentile = doc["spec"].get("sla_percentile") or 99.0
+    out = []
+    for p in doc["points"]:
+        if p.get("status") != "done":
+            continue
+        result = from_document(p["result"], f"sweep point {p['key']}")
+        fps, low, high = fps_estimate(result)
+        out.append({"key": p["key"], "settings": p["settings"], "fps": fps, "low": low,
+                    "high": high, "latency": getattr(result.latency, field_for(percentile))})
+    return out
+
+
+def section(doc: dict, name: str, anchor: str) -> Section:
+    done = points(doc)
+    part = Section(anchor, f"Sweep: {name}", badge=(doc["status"].upper(),
+                                                    "ok" if doc["status"] == "complete"
+                                                    else "warn"))
+    if doc.get("withheld"):
+        part.add(note(f"No recommendation: {doc['withheld']}", "warn"))
+    part.add(scatter(doc, done, f"{anchor}-scatter"), _points_table(doc, done))
+    if doc.get("vs_default"):
+        part.add(versus_default(doc, f"{anchor}-vs-default"))
+    return part
+
+
+def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
+    go = require_plotly()
+    label = f"p{doc['spec'].get('sla_percentile') or 99:g}"
+    fig = go.Figure(go.Scatter(
+        x=[p["latency"] for p in done], y=[p["fps"] for p in done], mode="markers",
+        name="point (95 % FPS interval)", text=[p["key"] for p in done],
+        error_y={"type": "data", "symmetric": False,
+                 "array": [(p["high"] - p["fps"]) if p["high"] else 0 for p in done],
+                 "arrayminus": [(p["fps"] - p["low"]) if p["low"] else 0 for p in done]},
+        hovertemplate="%{text}<br>%{y:,.1f} images/s, " + label + " %{x:.4g} ms"))
+    by_key = {p["key"]: p for p in done}
+    front = [by_key[k] for k in doc.get("pareto", []) if k in by_key]
+    if front:
+        fig.add_trace(go.Scatter(x=[p["latency"] for p in front], y=[p["fps"] for p in front],
+                                 mode="lines", name="Pareto front", hoverinfo="skip",
+                                 line={"color": "#dd8452", "dash": "dash"}))
+    picks = [(why, pick) for why, pick in (doc.get("recommendations") or {}).items() if pick]
+    if picks:
+        fig.add_trace(go.Scatter(
+            x=[p["latency_ms"] for _, p in picks], y=[p["fps"] for _, p in picks],
+            mode="markers", name="picks", marker={"symbol": "star", "size": 16,
+                                                  "color": "#55a868"},
+            text=[f"{why.replace('_', ' ')}: {p['key']}" for why, p in picks],
+            hovertemplate="%{text}"))
+    if doc["spec"].get("sla_ms"):
+        fig.add_vline(x=doc["spec"]["sla_ms"], line_dash="dot", line_color="#c44e52",
+                      annotation_text=f"SLA {label} ≤ {doc['spec']['sla_ms']:g} ms")
+    return chart(fig, chart_id, f"Throughput against {label} latency",
+                 f"latency {label} (ms)", "throughput (images/s)", height=460)
+
+
+def _points_table(doc: dict, done: list[dict]) -> str:
+    label = f"p{doc['spec'].get('sla_percentile') or 99:g}"
+    picked = {p["key"]: why for why, p in (doc.get("recommendations") or {}).items() if p}
+    front = set(doc.get("pareto", []))
+    rows = [[p["key"], num(p["fps"]), interval(p["low"], p["high"]), num(p["latency"]),
+             "yes" if p["key"] in front else "", picked.get(p["key"], "").replace("_", " ")]
+            for p in done]
+    skipped = [[p["key"], p.get("status"), p.get("reason", "")] for p in doc["points"]
+               if p.get("status") != "done"]
+    text = heading("Points") + table(["point", "FPS", "95 % interval", f"{label} ms",
+                                      "Pareto", "pick"], rows)
+    if skipped:
+        text += table(["point not measured", "status", "reason"], skipped)
+    return text
+
+
+def versus_default(doc: dict, chart_id: str) -> str:
+    go = require_plotly()
+    items = list(doc["vs_default"].items())
+    fig = go.Figure(go.Scatter(
+        x=[r["ratio"] for _, r in items], y=[k for k, _ in items], mode="markers",
+        name="FPS / default (paired by round)",
+        error_x={"type": "data", "symmetric": False,
+                 "array": [r["ci95_high"] - r["ratio"] for _, r in items],
+                 "arrayminus": [r["ratio"] - r["ci95_low"] for _, r in items]},
+        hovertemplate="%{y}: %{x:.4f}"))
+    fig.add_vline(x=1.0, line_color="#888")
+    return chart(fig, chart_id, "Interleaved: each point's FPS over the default's",
+                 "ratio to default (95 % interval)", "point",
+                 height=140 + 26 * len(items)) + \
+        table(["point", "ratio", "95 % interval", "rounds"],
+              [[k, num(r["ratio"]), interval(r["ci95_low"], r["ci95_high"]), r["rounds"]]
+               for k, r in items])

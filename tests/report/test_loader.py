@@ -1,0 +1,57 @@
+"""Inputs recognised by what they are; anything else is one line, exit 2."""
+
+import json
+
+import pytest
+
+from perfbench.cli.main import main
+from perfbench.errors import UsageError
+from perfbench.report.loader import load_input
+from tests.models import synthetic_document
+
+
+def test_a_version_1_result_loads_and_the_page_says_what_it_cannot_show(tmp_path):
+    from perfbench.report.page import build
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(synthetic_document([100.0, 110.0], window_fps=[100, 105, 98])))
+    item = load_input(str(path))
+    assert item.kind == "run" and item.version == 1
+    assert "schema version 1: it stores percentiles but no latency histogram" in \
+        build([item], [])
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"schema": "other"}', "not a document perfbench report draws"),
+    ('{"schema": "perfbench.sweep", "schema_version": 7}', "perfbench.sweep version 7"),
+    ("not json", "corrupt JSON"),
+])
+def test_what_is_not_a_perfbench_input_is_named(tmp_path, content, message):
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    with pytest.raises(UsageError, match=message):
+        load_input(str(path))
+
+
+def test_report_refuses_bad_input_with_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "missing.json"), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file or directory" in err
+    assert main(["report", str(tmp_path), "-o", str(tmp_path / "r.txt")]) == 2
+
+
+def test_html_is_refused_before_measuring_when_the_extra_is_missing(tmp_path, capsys,
+                                                                     monkeypatch):
+    """plotly made unimportable: every command with --html stops at once with the extra's
+    name, before any model is read (the model path does not even exist)."""
+    import sys
+    monkeypatch.setitem(sys.modules, "plotly", None)
+    monkeypatch.setitem(sys.modules, "plotly.graph_objects", None)
+    page = str(tmp_path / "r.html")
+    for argv in (["run", "-m", "/nonexistent.xml", "--html", page],
+                 ["sweep", "-m", "/nonexistent.xml", "--streams", "1,2", "--html", page],
+                 ["ab", "/nonexistent.xml", "builtin", "--html", page],
+                 ["compare", "/nonexistent.json", "/nonexistent.json", "--html", page],
+                 ["fleet", "report", "/nonexistent", "--html", page],
+                 ["report", "/nonexistent", "-o", page]):
+        assert main(argv) == 2, argv
+        assert "pip install 'perfbench[report]'" in capsys.readouterr().err, argv

@@ -1,0 +1,47 @@
+"""The suite view on a hand-written ``perfbench.suite`` v1 document (the suites issue's
+shape): status table, FPS with intervals, ratio charts with the geomean."""
+
+import json
+
+from perfbench.report.loader import load_input
+from perfbench.report.page import build
+
+SUITE = {
+    "schema": "perfbench.suite", "schema_version": 1, "suite": "zoo", "status": "partial",
+    "entries": [
+        {"name": "conv-bf16", "model": "conv.xml", "settings": {"precision": "bf16"},
+         "status": "ok", "file": "conv-bf16.json", "message": None, "wall_s": 12.0,
+         "headline": {"fps": 812.5, "fps_low": 800.0, "fps_high": 825.0, "p50_ms": 2.25,
+                      "p99_ms": 3.5, "compile_ms": 120.0, "peak_rss_mb": 310.0,
+                      "precision": "bf16"}},
+        {"name": "mlp-int8", "model": "mlp.xml", "settings": {"precision": "int8"},
+         "status": "ok", "file": "mlp-int8.json", "message": None, "wall_s": 9.0,
+         "headline": {"fps": 4321.0, "fps_low": 4200.0, "fps_high": 4400.0, "p50_ms": 0.4,
+                      "p99_ms": 0.9, "compile_ms": 80.0, "peak_rss_mb": 250.0,
+                      "precision": "int8"}},
+        {"name": "big-f32", "model": "big.xml", "settings": {}, "status": "oom",
+         "file": None, "message": "killed by the out-of-memory killer", "wall_s": 3.0,
+         "headline": None}],
+    "summary": {"entries": 3, "ok": 2, "failed": 1, "geomean_fps": 1873.1},
+    "baseline": {"source": "old/", "entries": [
+        {"name": "conv-bf16", "verdict": "no change", "ratio": 0.99, "ci_low": 0.97,
+         "ci_high": 1.01},
+        {"name": "mlp-int8", "verdict": "regression", "ratio": 0.9, "ci_low": 0.88,
+         "ci_high": 0.92}],
+        "geomean": {"ratio": 0.944, "ci_low": 0.92, "ci_high": 0.97, "scope": "fixed"},
+        "new_failures": ["big-f32"], "fixed_failures": [], "missing": []},
+    "ab": None}
+
+
+def test_a_suite_directory_is_recognised_and_drawn(tmp_path):
+    (tmp_path / "suite.json").write_text(json.dumps(SUITE))
+    item = load_input(str(tmp_path))
+    assert item.kind == "suite" and item.version == 1
+    page = build([item], ["report", str(tmp_path)])
+    assert 'id="suite-0-fps"' in page and 'id="suite-0-baseline"' in page
+    assert "2/3 ok" in page and "new failures: big-f32" in page
+    assert "killed by the out-of-memory killer" in page
+    # the FPS chart holds the two entries that ran, with their stored intervals
+    fps = page[page.index('id="suite-0-fps"'):]
+    assert '"x":["conv-bf16","mlp-int8"]' in fps.replace(" ", "")
+    assert "geomean 0.9440 (fixed)" in page
