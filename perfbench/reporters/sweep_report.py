@@ -90,7 +90,7 @@ def render(sweep: Sweep, console: Console) -> None:
     if paired:
         title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
     table = Table(title=title, title_justify="left")
-    columns = ["", "point", "FPS ± CI"] + (["vs default (paired 95 %)"] if paired else []) + \
+    columns = ["", "point", "FPS ± CI"] + (["vs default (paired 95 %, round-level only)"] if paired else []) + \
         ["p50 (ms)", "p90 (ms)", "p99 (ms)", "GFLOP/s", "CPU %", "note"]
     for column in columns:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")

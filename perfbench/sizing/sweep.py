@@ -90,7 +90,11 @@ class Sweep:
 
     def versus_default(self) -> dict[str, dict]:
         """Each point's FPS as a ratio to the default's, paired by round, with its 95 %
-        interval; empty for a sequential sweep (unpaired figures are in the points)."""
+        interval; empty for a sequential sweep (unpaired figures are in the points).
+
+        The interval is round-level only: each point is one worker process for the whole
+        sweep, so the process level (which ``perfbench ab`` samples with epochs) is not in
+        it, and each entry says so."""
         if self.mode != "interleaved":
             return {}
         ratios = {}
@@ -98,7 +102,8 @@ class Sweep:
             estimate = self.paired(point.key, "default") if point.key != "default" else None
             if estimate is not None:
                 ratios[point.key] = {"ratio": estimate.ratio, "ci95_low": estimate.low,
-                                     "ci95_high": estimate.high, "rounds": estimate.rounds}
+                                     "ci95_high": estimate.high, "rounds": estimate.rounds,
+                                     "interval": "round-level only"}
         return ratios
 
     def paired_p99(self, key: str, other: str) -> PairedRatio | None:

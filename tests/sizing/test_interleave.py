@@ -59,6 +59,7 @@ def test_every_round_measures_every_point_in_random_order_one_at_a_time(tiny_ir,
         assert min(ratios) <= ratio["ratio"] <= max(ratios)
         assert ratio["ci95_low"] < ratio["ratio"] < ratio["ci95_high"]
         assert ratio["rounds"] == len(data["rounds"])
+        assert ratio["interval"] == "round-level only"      # no process level in it
     assert sweep.status == "complete" and _workers() == []
 
 
