@@ -33,7 +33,7 @@ def main() -> None:
         for i in range(args.runs):
             first = "base" if i % 2 == 0 else "new"
             run = ABRun(settings={}, max_time_s=args.seconds, early_stop=False,
-                        started_first=first)
+                        started_first=first, epoch_s=args.seconds)   # one process pair
             run_ab(settings, dict(settings), (sys.executable, sys.executable), run)
             estimate = paired_ratio(run.log_ratios())
             by_order[first].append(estimate.ratio)

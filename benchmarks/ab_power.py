@@ -55,7 +55,8 @@ def ab(base: str, new: str, *extra: str) -> dict:
     code, doc, wall = perfbench("ab", base, new, *extra)
     fps = doc["ratios"]["fps"]
     return {"verdict": doc["verdict"], "exit": code, "ratio": fps["ratio"],
-            "low": fps["ci95_low"], "high": fps["ci95_high"], "rounds": len(doc["rounds"]),
+            "low": fps["ci_low"], "high": fps["ci_high"],
+            "rounds": sum(len(e["rounds"]) for e in doc["epochs"]),
             "wall_s": wall}
 
 

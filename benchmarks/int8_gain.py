@@ -38,7 +38,9 @@ def perfbench(*args: str, env: dict) -> dict:
 def interval(ratio: dict | None) -> str:
     if not ratio:
         return "n/a"
-    return f"{ratio['ratio']:.3f} [{ratio['ci95_low']:.3f}, {ratio['ci95_high']:.3f}]"
+    low, high = ratio.get("ci_low", ratio.get("ci95_low")), ratio.get("ci_high",
+                                                                    ratio.get("ci95_high"))
+    return f"{ratio['ratio']:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def study(name: str, model: list[str], extra: list[str], max_time: str, env: dict) -> None:
