@@ -188,6 +188,11 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return report_command(args.inputs, options)
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    from perfbench.cli.commands.suite import suite_command
+    return suite_command(args)
+
+
 #: Options a fleet node sets itself (its own file, no live view, no local side effects).
 _FLEET_OWNED = ("--json", "-q", "--quiet", "--history", "--export-gab", "--export-bmf",
                 "--export-csv", "--csv", "--plot", "--resume")
@@ -216,11 +221,11 @@ def _check_inner_command(command: list[str]) -> None:
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep", "ab", "fleet")
+SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
-            "fleet": cmd_fleet}
+            "fleet": cmd_fleet, "suite": cmd_suite}
 
 
 def _log_phases(verbose: bool) -> None:
