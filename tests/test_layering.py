@@ -86,7 +86,7 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-LAYERS = ["perfbench.cli", "perfbench.reporters", "perfbench.suite", "perfbench.sizing",
+LAYERS = ["perfbench.cli", "perfbench.reporters", "perfbench.sizing", "perfbench.suite",
           "perfbench.runner",
           "perfbench.measure", "perfbench.model", "perfbench.system", "perfbench.tracking",
           "perfbench.stats", "perfbench.settings", "perfbench.results"]
