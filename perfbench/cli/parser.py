@@ -138,6 +138,8 @@ def _add_suite(sub) -> None:
     ab.add_argument("--new-python", metavar="PATH")
     ab.add_argument("--threshold", default="2", metavar="PCT",
                     help="A/B: a regression must be larger than this %% (default 2)")
+    ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
+                    "one epoch of freshly started workers (default 10)")
     out = suite.add_argument_group("output")
     out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")

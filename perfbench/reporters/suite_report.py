@@ -42,14 +42,18 @@ def comparison_lines(doc: dict) -> list[str]:
         if not block:
             continue
         for e in block["entries"]:
-            if e.get("ratio") is not None:
-                ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
-                      if e.get("ci_low") is not None else "")
-                lines.append(f"{title}: {e['name']}: ratio {e['ratio']:.3f}{ci} {e['verdict']}")
+            ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
+            ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+                  if e.get("ci_low") is not None else "")
+            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}")
         g = block.get("geomean")
-        if g:
-            lines.append(f"{title}: geomean ratio {g['ratio']:.3f} [{g['ci_low']:.3f}, "
-                         f"{g['ci_high']:.3f}] ({g['scope']}) {g.get('verdict', '')}".rstrip())
+        for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
+            if g:
+                spread = (f"; spread between models {g['between_sd_pct']:.1f} %"
+                          if g.get("between_sd_pct") is not None else "")
+                lines.append(f"{title}: geomean ratio {g['ratio']:.3f} [{g['ci_low']:.3f}, "
+                             f"{g['ci_high']:.3f}] ({g['scope']}{spread}) "
+                             f"{g.get('verdict', '')}".rstrip())
         for name in ("new_failures", "fixed_failures", "missing"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")

@@ -40,13 +40,15 @@ def geometric_mean(values: list[float]) -> float | None:
 
 def summary(records: list[dict]) -> dict:
     """Counts, and the geomean of the ok entries' FPS (a descriptive figure of this run;
-    comparisons use the geomean of per-entry ratios, never of raw FPS)."""
+    comparisons use the geomean of per-entry ratios, never of raw FPS).  A/B entries have
+no headline of their own: their figures are ratios, in the ``ab`` block."""
     ok = [r for r in records if r["status"] == "ok"]
+    measured = [r["headline"]["fps"] for r in ok if r.get("headline")]
     return {"entries": len(records), "ok": len(ok),
             "failed": sum(r["status"] in FAILED for r in records),
             "skipped": sum(r["status"] == "skipped" for r in records),
             "pending": sum(r["status"] == "pending" for r in records),
-            "geomean_fps": geometric_mean([r["headline"]["fps"] for r in ok]) if ok else None}
+            "geomean_fps": geometric_mean(measured) if measured else None}
 
 
 def suite_status(records: list[dict], interrupted: bool) -> str:
