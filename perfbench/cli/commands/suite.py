@@ -57,7 +57,7 @@ def suite_command(args: argparse.Namespace) -> int:
     selected, budget = _check(args, spec)
     if args.ab:
         from perfbench.cli.commands.suite_ab import suite_ab_command
-        return suite_ab_command(args, spec, selected, budget)
+        return _finish(args, *suite_ab_command(args, spec, selected, budget))
     previous = load_previous(args.out) if args.resume else None
     if previous is not None:
         for note in resume_notes(spec, previous, args.out):

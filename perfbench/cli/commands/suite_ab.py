@@ -33,8 +33,8 @@ def _sides(spec: SuiteSpec, selected: set[str], args) -> dict[str, tuple[dict, d
 
 
 def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None) -> int:
-    from perfbench.cli.commands.suite import _finish
+                     budget: float | None) -> tuple[dict, SignalStop]:
+    """The suite document and the signal state; the caller writes and reports them."""
     sides = _sides(spec, selected, args)
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
     for index, (python, flag) in enumerate(zip(pythons, ("--base-python", "--new-python"))):
@@ -57,4 +57,4 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
     with SignalStop() as stop:
         doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
                             stop.event, show)
-    return _finish(args, doc, stop)
+    return doc, stop
