@@ -154,12 +154,15 @@ def _add_fleet(sub) -> None:
     report = actions.add_parser("report", help="best configuration, machines and cost per "
                                 "hardware class, from result files")
     report.add_argument("inputs", nargs="+", metavar="RESULT_OR_DIR",
-                        help="perfbench run/sweep JSON files, or directories of them")
+                        help="perfbench run/sweep JSON files, directories of them, or "
+                        "suite directories (or a fleet run's directory of them)")
     report.add_argument("--prices", metavar="TOML", help="[prices] class = price per hour")
     report.add_argument("--target-fps", metavar="N", help="throughput to serve")
     report.add_argument("--sla-ms", metavar="X", help="p99 latency bound per machine")
     report.add_argument("--headroom", metavar="F", default="0.2",
                         help="spare capacity per machine, 0..0.9 (default 0.2)")
+    report.add_argument("--mix", metavar="NAME=FPS,…", help="suite directories: the FPS "
+                        "each model must serve; machines per class shared across models")
     report.add_argument("--json", metavar="PATH", help="the report as JSON (- for stdout)")
     report.add_argument("--csv", metavar="PATH", help="one row per class")
     report.add_argument("--markdown", metavar="PATH", help="Markdown table")
