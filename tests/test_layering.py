@@ -87,6 +87,7 @@ def test_no_import_cycles():
 
 
 LAYERS = ["perfbench.cli", "perfbench.report", "perfbench.reporters", "perfbench.sizing",
+          "perfbench.suite",
           "perfbench.runner",
           "perfbench.measure", "perfbench.model", "perfbench.system", "perfbench.tracking",
           "perfbench.stats", "perfbench.settings", "perfbench.results"]

@@ -191,12 +191,12 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         from perfbench.cli.commands.fleet import run_command as fleet_run_command
         command = [a for a in args.perfbench_command if a != "--"] \
             if args.perfbench_command[:1] == ["--"] else list(args.perfbench_command)
-        _check_inner_command(command)
+        command = _check_inner_command(command)
         return fleet_run_command(args.ray, args.out, command, args.nodes, args.label_from,
                                  args.resume, args.timeout)
     from perfbench.cli.commands.fleet import report_command
     number = lambda text, flag: validate(text, positive_float, flag[2:], flag)  # noqa
-    options = {"prices": args.prices, "json": args.json, "csv": args.csv,
+    options = {"prices": args.prices, "json": args.json, "csv": args.csv, "mix": args.mix,
                "markdown": args.markdown, "plot": args.plot, "html": args.html,
                "target_fps": number(args.target_fps, "--target-fps") if args.target_fps else None,
                "sla_ms": number(args.sla_ms, "--sla-ms") if args.sla_ms else None,
@@ -207,21 +207,48 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return report_command(args.inputs, options)
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    from perfbench.cli.commands.suite import suite_command
+    return suite_command(args)
+
+
 #: Options a fleet node sets itself (its own file, no live view, no local side effects).
 _FLEET_OWNED = ("--json", "-q", "--quiet", "--history", "--export-gab", "--export-bmf",
-                "--export-csv", "--csv", "--plot", "--resume", "--html")
+                "--export-csv", "--csv", "--plot", "--resume", "--html", "--out", "--markdown",
+                "--baseline")
 
 
-def _check_inner_command(command: list[str]) -> None:
-    """The node command is checked here, as the CLI would, before any task starts."""
-    if not command or command[0] not in ("run", "sweep"):
+def _check_fleet_suite(inner: argparse.Namespace) -> None:
+    """The suite file and its options, checked on the driver before any task starts (the
+    nodes read the same paths)."""
+    from perfbench.suite.spec import load_suite, select
+    spec = load_suite(inner.suite_file)
+    select(spec, inner.select)
+    if inner.budget:
+        from perfbench.settings.values import duration
+        validate(inner.budget, duration, "budget", "--budget")
+    if inner.ab:
+        raise UsageError("fleet run: -- suite --ab is not supported; run the A/B on one "
+                         "machine")
+
+
+def _check_inner_command(command: list[str]) -> list[str]:
+    """The node command is checked here, as the CLI would, before any task starts; a suite
+    file is named by its absolute path (the nodes do not share the driver's directory)."""
+    if not command or command[0] not in ("run", "sweep", "suite"):
         raise UsageError("fleet run: give the perfbench command after --, e.g. "
-                         "-- run -m model.xml -t 20 (run or sweep)")
+                         "-- run -m model.xml -t 20 (run, sweep or suite)")
     owned = [a for a in command if a.split("=")[0] in _FLEET_OWNED]
     if owned:
         raise UsageError(f"fleet run: {owned[0]} is set by fleet run itself (each node's "
                          "result goes to --out)")
-    inner = make_parser().parse_args(command)
+    inner = make_parser().parse_args(command + ["--out", "-"] if command[0] == "suite"
+                                     else command)
+    if inner.command == "suite":
+        _check_fleet_suite(inner)
+        import os
+        where = command.index(inner.suite_file)
+        return command[:where] + [os.path.abspath(inner.suite_file)] + command[where + 1:]
     if inner.command == "run":
         build_config(_run_settings(inner))
     else:
@@ -231,15 +258,16 @@ def _check_inner_command(command: list[str]) -> None:
         build_spec(inner.profile, grid, opts,
                    _run_settings(inner, skip=GRID_KEYS + tuple(SPEC_OPTIONS) + ("scenario",)),
                    inner.scenario)
+    return command
 
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep", "ab", "fleet")
+SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
-            "fleet": cmd_fleet, "report": cmd_report}
+            "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite}
 
 
 def _log_phases(verbose: bool) -> None:

@@ -60,7 +60,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
-                _add_sweep, _add_history, _add_peak, _add_fleet, _add_report):
+                _add_sweep, _add_history, _add_peak, _add_fleet, _add_report, _add_suite):
         add(sub)
     return parser
 
@@ -120,6 +120,40 @@ def _add_ab(sub) -> None:
     out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
 
 
+def _add_suite(sub) -> None:
+    suite = sub.add_parser("suite", help="many models × settings, each entry in its own "
+                           "process; one summary; against a baseline or A/B across releases")
+    suite.add_argument("suite_file", metavar="SUITE.toml", help="the suite: models, defaults, "
+                       "matrix")
+    suite.add_argument("--out", required=True, metavar="DIR", help="DIR/ENTRY.json per entry "
+                       "and DIR/suite.json, written as each entry finishes")
+    suite.add_argument("--resume", action="store_true", help="run only entries without a "
+                       "complete result in --out (changed entries are re-run)")
+    suite.add_argument("--select", nargs="+", default=[], metavar="NAME",
+                       help="run only these entries")
+    suite.add_argument("--budget", metavar="TIME", help="spread this time over the entries: "
+                       "300, 90s, 10m, 1h")
+    comp = suite.add_argument_group("comparison").add_mutually_exclusive_group()
+    comp.add_argument("--baseline", metavar="DIR", help="an earlier suite directory")
+    comp.add_argument("--history", metavar="DB", help="the last run of each entry's "
+                      "configuration in this history; this suite's results are appended")
+    ab = suite.add_argument_group("A/B across releases or settings")
+    ab.add_argument("--ab", action="store_true", help="every entry an interleaved A/B")
+    ab.add_argument("--base-set", action="append", default=[], metavar="KEY=VALUE")
+    ab.add_argument("--new-set", action="append", default=[], metavar="KEY=VALUE")
+    ab.add_argument("--base-python", metavar="PATH")
+    ab.add_argument("--new-python", metavar="PATH")
+    ab.add_argument("--threshold", default="2", metavar="PCT",
+                    help="A/B: a regression must be larger than this %% (default 2)")
+    ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
+                    "one epoch of freshly started workers (default 10)")
+    out = suite.add_argument_group("output")
+    out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
+    out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
+    out.add_argument("--csv", metavar="PATH", help="one row per entry")
+    out.add_argument("-q", "--quiet", action="store_true", help="no live view")
+
+
 def _add_fleet(sub) -> None:
     fleet = sub.add_parser("fleet", help="sizing across machines: merge results per hardware "
                            "class (report), or run on every node of a Ray cluster (run)")
@@ -127,12 +161,15 @@ def _add_fleet(sub) -> None:
     report = actions.add_parser("report", help="best configuration, machines and cost per "
                                 "hardware class, from result files")
     report.add_argument("inputs", nargs="+", metavar="RESULT_OR_DIR",
-                        help="perfbench run/sweep JSON files, or directories of them")
+                        help="perfbench run/sweep JSON files, directories of them, or "
+                        "suite directories (or a fleet run's directory of them)")
     report.add_argument("--prices", metavar="TOML", help="[prices] class = price per hour")
     report.add_argument("--target-fps", metavar="N", help="throughput to serve")
     report.add_argument("--sla-ms", metavar="X", help="p99 latency bound per machine")
     report.add_argument("--headroom", metavar="F", default="0.2",
                         help="spare capacity per machine, 0..0.9 (default 0.2)")
+    report.add_argument("--mix", metavar="NAME=FPS,…", help="suite directories: the FPS "
+                        "each model must serve; machines per class shared across models")
     report.add_argument("--json", metavar="PATH", help="the report as JSON (- for stdout)")
     report.add_argument("--csv", metavar="PATH", help="one row per class")
     report.add_argument("--markdown", metavar="PATH", help="Markdown table")

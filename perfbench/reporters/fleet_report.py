@@ -61,6 +61,28 @@ def render(doc: dict, console: Console) -> None:
     console.print(table)
     if doc["cheapest"]:
         console.print(f"cheapest for the target: [bold]{escape(doc['cheapest'])}[/] ★")
+    _render_models(doc, console)
+
+
+def _render_models(doc: dict, console: Console) -> None:
+    """Suite inputs: each model's best configuration per class, and the mix's machines."""
+    if not doc.get("models"):
+        return
+    table = Table(title="Suite models: best configuration per class", title_justify="left")
+    for column in ("class", "model", "best configuration", "FPS/machine", "p99 ms"):
+        table.add_column(column)
+    for m in doc["models"]:
+        table.add_row(escape(m["hardware_class"]), escape(m["model"]),
+                      escape(m["configuration"]), f"{m['fps']:,.1f}", f"{m['p99_ms']:.2f}")
+    console.print(table)
+    for row in (doc.get("mix") or {}).get("classes", []):
+        if row["missing"]:
+            console.print(f"mix on {escape(row['hardware_class'])}: not measured for "
+                          f"{escape(', '.join(row['missing']))}")
+            continue
+        cost = (f", {row['cost_per_hour']:,.2f}/h" if "cost_per_hour" in row else "")
+        console.print(f"mix on {escape(row['hardware_class'])}: {row['machines']} machines "
+                      f"(load {row['load']:.2f}){cost}")
 
 
 def csv_text(doc: dict) -> str:

@@ -42,6 +42,10 @@ OTHER_DOCUMENTS = {
                                "--json); no command reads it back",
     "perfbench.fleet-report": "a fleet report (perfbench fleet report --json); no command "
                               "reads it back",
+    "perfbench.suite": "a suite's index (perfbench suite --out DIR); each entry's result is "
+                       "DIR/ENTRY.json, and fleet report reads the directory",
+    "perfbench.fleet-suite": "a fleet node's suite directory in transit (fleet run -- "
+                             "suite); the driver writes it back as a suite directory",
     "perfbench.fleet-run": "the index perfbench fleet run writes; perfbench fleet report "
                            "reads the directory it is in",
 }

@@ -108,3 +108,14 @@ def benchmark_name(result: BenchmarkResult) -> str:
         if req.get(key) is not None:
             parts.append(f"{label}{req[key]}")
     return " ".join(str(p) for p in parts)
+
+
+def executed_precision(result: BenchmarkResult) -> str | None:
+    """The precision that ran most of the conv + matmul FLOPs (read from the runtime graph);
+    where that is unknown, the precision the device resolved.  A model quantized to int8
+    reports int8 only where int8 kernels really ran."""
+    shares = result.executed_precision
+    if shares:
+        return max(shares, key=shares.get)
+    resolved = result.resolved.get("precision")
+    return str(resolved).lower() if resolved else None

@@ -13,6 +13,7 @@ its runs, or that run's own interval).  "The same configuration" is
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class Measured:
     noisy: bool
     source: str
     configuration_key: str = ""   # what is pooled: perfbench.settings.identity
+    model: str = ""               # a suite's model name ("" for a run or sweep file)
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
@@ -96,6 +98,21 @@ def measured_from(document: dict, where: str) -> list[Measured]:
                          f"{schema!r:.40}); fleet report reads perfbench.result and "
                          "perfbench.sweep files")
     return [_measured(r, where) for r in results if r.status == "complete"]
+
+
+def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Measured]:
+    """The ok entries of a suite directory, each tagged with its model's name, so each
+    model's variants are compared with each other only."""
+    out = []
+    for record in suite.get("entries", []):
+        document = files.get(record.get("file") or "")
+        if record.get("status") != "ok" or document is None:
+            continue
+        result = from_document(document, f"{where} entry {record.get('name')}")
+        if result.status == "complete":
+            out.append(dataclasses.replace(_measured(result, where),
+                                           model=str(record.get("model"))))
+    return out
 
 
 def _sweep_points(document: dict, where: str) -> list[dict]:
@@ -240,11 +257,76 @@ def check_prices(prices: dict[str, float], classes: list[str], where: str) -> No
                          f"{', '.join(classes)})")
 
 
+def parse_mix(text: str) -> dict[str, float]:
+    """``--mix name=fps,name=fps``: the FPS each model must serve."""
+    mix = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            target = float(value)
+        except ValueError:
+            target = -1.0
+        if not sep or not name.strip() or not math.isfinite(target) or target <= 0:
+            raise UsageError(f"--mix: expected name=FPS,… with positive FPS, got {part!r:.40}")
+        mix[name.strip()] = target
+    return mix
+
+
+def models_by_class(measured: list[Measured], sla_ms: float | None) -> list[dict]:
+    """Per class, each suite model's best configuration across its matrix variants (the
+    same pooling and choice as a class's best configuration)."""
+    rows = []
+    for model in sorted({m.model for m in measured if m.model}):
+        for best in summarize([m for m in measured if m.model == model], sla_ms):
+            rows.append({"hardware_class": best.hardware_class, "model": model,
+                         "configuration": best.configuration, "fps": best.fps,
+                         "fps_low": best.fps_low, "fps_high": best.fps_high,
+                         "p99_ms": best.p99_ms, "meets_sla": best.meets_sla,
+                         "machines_measured": best.machines_measured})
+    return rows
+
+
+def mix_cost(models: list[dict], mix: dict[str, float], headroom: float,
+             prices: dict[str, float] | None) -> list[dict]:
+    """Per class, machines shared across the models of the mix: Σ target / usable FPS of
+    each model's best configuration, rounded up once; and what that costs per hour."""
+    known = {m["model"] for m in models}
+    unknown = sorted(set(mix) - known)
+    if unknown:
+        raise UsageError(f"--mix: no suite model named {unknown[0]!r} (models: "
+                         f"{', '.join(sorted(known))})")
+    out = []
+    for cls in sorted({m["hardware_class"] for m in models}):
+        best = {m["model"]: m for m in models if m["hardware_class"] == cls and m["meets_sla"]}
+        missing = sorted(set(mix) - set(best))
+        load = sum(target / (best[name]["fps"] * (1 - headroom))
+                   for name, target in mix.items() if name in best)
+        row = {"hardware_class": cls, "load": load, "missing": missing,
+               "machines": None if missing else math.ceil(load)}
+        price = (prices or {}).get(cls)
+        if price is not None and row["machines"] is not None:
+            row["cost_per_hour"] = row["machines"] * price
+        out.append(row)
+    return out
+
+
 def report(measured: list[Measured], target_fps: float | None, sla_ms: float | None,
-           headroom: float, prices: dict[str, float] | None) -> dict:
+           headroom: float, prices: dict[str, float] | None,
+           mix: dict[str, float] | None = None) -> dict:
     summaries = summarize(measured, sla_ms)
     for s in summaries:
         s.plan = plan(s, target_fps, headroom, (prices or {}).get(s.hardware_class))
     return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "target_fps": target_fps,
             "sla_ms": sla_ms, "headroom": headroom, "results": len(measured),
-            "classes": [dict(vars(s)) for s in summaries], "cheapest": cheapest(summaries)}
+            "classes": [dict(vars(s)) for s in summaries], "cheapest": cheapest(summaries),
+            **_suite_sections(measured, sla_ms, headroom, prices, mix)}
+
+
+def _suite_sections(measured, sla_ms, headroom, prices, mix) -> dict:
+    models = models_by_class(measured, sla_ms)
+    if not models:
+        if mix:
+            raise UsageError("--mix needs suite directories (perfbench suite --out DIR)")
+        return {}
+    return {"models": models, "mix": None if not mix else
+            {"targets": mix, "classes": mix_cost(models, mix, headroom, prices)}}

@@ -35,6 +35,8 @@ from perfbench.files import write_json
 RESOURCE = "perfbench"
 INDEX_EVERY_S = 1.0
 SCHEMA = "perfbench.fleet-run"
+#: What a node task returns for ``-- suite``: its suite directory in one document.
+SUITE_SCHEMA = "perfbench.fleet-suite"
 #: Ray's own processes, whose CPU share a node task records, matched exactly: the names of
 #: its binaries, the ``ray::`` title its workers and agents set, and its Python scripts
 #: by their path inside the ray package.
@@ -218,24 +220,53 @@ def node_task(command: list[str], label: str | None,
     tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
     try:
         out = os.path.join(tmp, "result.json")
-        args = [sys.executable, "-c", _BOOT, str(os.getpid()), *command, "-q", "--json", out]
+        suite_dir = os.path.join(tmp, "suite")
+        where = ["--out", suite_dir] if command[0] == "suite" else ["--json", out]
+        args = [sys.executable, "-c", _BOOT, str(os.getpid()), *command, "-q", *where]
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
         before, started, wall_start = _ray_cpu_seconds(psutil), time.monotonic(), time.time()
         code, stderr = _run_benchmark(args, timeout_s)
         ray_cpu, wall = _ray_cpu_seconds(psutil) - before, time.monotonic() - started
         wall_end = time.time()
+        if command[0] == "suite" and os.path.exists(os.path.join(suite_dir, "suite.json")):
+            out, document = suite_dir, read_suite_directory(suite_dir)
         if not os.path.exists(out):
             last = (stderr.strip().splitlines() or [f"exit status {code}"])[-1]
             raise RuntimeError(last[:300])
-        with open(out, encoding="utf-8") as handle:
-            document = json.load(handle)
+        if command[0] != "suite":
+            with open(out, encoding="utf-8") as handle:
+                document = json.load(handle)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     share = 100 * ray_cpu / (wall * (psutil.cpu_count() or 1)) if wall > 0 else 0.0
     document["fleet"] = {"ray_cpu_pct": share, "exit_status": code, "command": command,
                          "label": label, "started_at": wall_start, "ended_at": wall_end}
     return document
+
+
+def read_suite_directory(directory: str) -> dict:
+    """A node's suite directory as one document to send back: its ``suite.json`` and each
+    entry's result file, by name."""
+    with open(os.path.join(directory, "suite.json"), encoding="utf-8") as handle:
+        suite = json.load(handle)
+    files = {}
+    for record in suite.get("entries", []):
+        name = record.get("file")
+        if name and os.path.isfile(os.path.join(directory, name)):
+            with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                files[name] = json.load(handle)
+    return {"schema": SUITE_SCHEMA, "status": suite.get("status"), "suite": suite,
+            "files": files}
+
+
+def write_suite_directory(document: dict, directory: Path) -> None:
+    """A node's suite directory on the driver, as the node wrote it, with the fleet block
+    (command, label, times) in its ``suite.json``."""
+    for name, content in document["files"].items():
+        write_json(str(directory / Path(name).name), content)
+    write_json(str(directory / "suite.json"), dict(document["suite"],
+                                                   fleet=document.get("fleet")))
 
 
 def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str]:
@@ -314,7 +345,8 @@ def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: thr
     result as it arrives, and cancel what is left when stopped."""
     pending = {}
     for node in fleet.nodes:
-        path = fleet.out_dir / f"{node.name}.json"
+        path = fleet.out_dir / (f"{node.name}/suite.json" if fleet.command[0] == "suite"
+                                else f"{node.name}.json")
         label = node.labels.get(label_key) if label_key else None
         if resume and _complete(path, fleet.command, label):
             node.status, node.file = "resumed", str(path)
@@ -353,7 +385,11 @@ def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: b
     stamps = document.get("fleet") or {}
     node.started_at, node.ended_at = stamps.get("started_at"), stamps.get("ended_at")
     path = fleet.out_dir / f"{node.name}.json"
-    if save:
+    if document.get("schema") == SUITE_SCHEMA:      # the node's suite directory
+        path = fleet.out_dir / node.name
+        if save:
+            write_suite_directory(document, path)
+    elif save:
         write_json(str(path), document)
     node.status, node.file = "done", str(path)
 
@@ -369,6 +405,8 @@ def _complete(path: Path, command: list[str], label: str | None) -> bool:
     try:
         document = json.loads(path.read_text())
         made_by = document.get("fleet") or {}
+        if document.get("schema") == "perfbench.suite":   # a suite ran every entry
+            return document.get("status") == "complete" and made_by.get("command") == command
         return document.get("status") == "complete" and made_by.get("command") == command \
             and made_by.get("label") == label
     except (OSError, ValueError, AttributeError):

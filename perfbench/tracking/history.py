@@ -347,3 +347,18 @@ def trend(points: list[Point], threshold_pct: float = 5.0) -> list[StepChange]:
     values = [p.value for p in points]
     return [StepChange(i, points[i], before, after, 100 * (after / before - 1))
             for i, before, after in step_changes(values, threshold_pct)]
+
+
+def last_run(path: str, result: BenchmarkResult) -> BenchmarkResult | None:
+    """The last complete run recorded for ``result``'s configuration and machine
+    (:func:`config_key`), or None: a suite's baseline per entry."""
+    conn = _open_read_only(path, "--history")
+    try:
+        row = conn.execute("SELECT id, result FROM runs WHERE config_key = ? AND "
+                           "status = 'complete' ORDER BY id DESC LIMIT 1",
+                           (config_key(result),)).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--history {path}: not a usable history database ({exc})") from None
+    finally:
+        conn.close()
+    return None if row is None else from_document(json.loads(row[1]), f"{path} run {row[0]}")

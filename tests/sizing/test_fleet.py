@@ -275,3 +275,57 @@ def test_a_malformed_sweep_file_is_one_line(tmp_path, capsys, points):
     assert main(["fleet", "report", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not a valid perfbench sweep" in err and err.count("\n") == 1, err
+
+
+def _suite_dir(path, cpu, entries):
+    """A suite directory of synthetic results on a machine with this CPU."""
+    import json
+    from tests.models import synthetic_document
+    path.mkdir(parents=True)
+    records = []
+    for name, model, fps, threads in entries:
+        doc = synthetic_document(fps, model=model, threads=threads, cpu=cpu)
+        (path / f"{name}.json").write_text(json.dumps(doc))
+        records.append({"name": name, "model": model, "status": "ok", "file": f"{name}.json"})
+    records.append({"name": "broken", "model": "z", "status": "failed", "file": None})
+    (path / "suite.json").write_text(json.dumps({"schema": "perfbench.suite",
+                                                 "schema_version": 1, "entries": records}))
+
+
+def test_fleet_report_reads_suite_directories_best_variant_per_model_and_mix_cost(tmp_path):
+    import json
+    from perfbench.cli.main import main
+    _suite_dir(tmp_path / "fleet" / "node-a", "cpu A", [
+        ("conv.t1", "conv", [100.0, 100.0], 1), ("conv.t2", "conv", [150.0, 150.0], 2),
+        ("mlp.t1", "mlp", [400.0, 400.0], 1), ("mlp.t2", "mlp", [300.0, 300.0], 2)])
+    _suite_dir(tmp_path / "node-b", "cpu B", [
+        ("conv.t1", "conv", [50.0, 50.0], 1), ("mlp.t1", "mlp", [800.0, 800.0], 1)])
+    prices = tmp_path / "p.toml"
+    out = tmp_path / "r.json"
+    classes = {}
+    from perfbench.sizing.fleet import hardware_class_of
+    from tests.models import synthetic_result
+    for cpu in ("cpu A", "cpu B"):
+        classes[cpu] = hardware_class_of(synthetic_result([1.0], cpu=cpu))
+    prices.write_text(f'[prices]\n"{classes["cpu A"]}" = 2.0\n"{classes["cpu B"]}" = 1.0\n')
+    code = main(["fleet", "report", str(tmp_path / "fleet"), str(tmp_path / "node-b"),
+                 "--mix", "conv=600,mlp=800", "--headroom", "0", "--prices", str(prices),
+                 "--json", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    best = {(m["hardware_class"], m["model"]): m for m in doc["models"]}
+    a, b = classes["cpu A"], classes["cpu B"]
+    assert best[(a, "conv")]["fps"] == 150 and "threads=2" in best[(a, "conv")]["configuration"]
+    assert best[(a, "mlp")]["fps"] == 400 and best[(b, "mlp")]["fps"] == 800
+    mix = {row["hardware_class"]: row for row in doc["mix"]["classes"]}
+    # A: 600/150 + 800/400 = 6 machines at 2.0; B: 600/50 + 800/800 = 13 at 1.0
+    assert mix[a]["load"] == 6 and mix[a]["machines"] == 6 and mix[a]["cost_per_hour"] == 12
+    assert mix[b]["machines"] == 13 and mix[b]["cost_per_hour"] == 13
+
+
+def test_mix_names_a_model_no_suite_has(tmp_path, capsys):
+    from perfbench.cli.main import main
+    _suite_dir(tmp_path / "s", "cpu A", [("conv", "conv", [100.0, 100.0], None)])
+    assert main(["fleet", "report", str(tmp_path / "s"), "--mix", "bert=10"]) == 2
+    assert "no suite model named 'bert'" in capsys.readouterr().err
+    assert main(["fleet", "report", str(tmp_path / "s"), "--mix", "conv=-1"]) == 2

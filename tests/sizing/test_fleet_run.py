@@ -167,7 +167,10 @@ def test_unknown_labels_are_refused_before_anything_runs(scenario):
 def test_bad_input_without_a_cluster(tiny_ir, tmp_path, capsys, monkeypatch):
     from perfbench.cli.main import main
     out = str(tmp_path / "o")
-    for command, message in ((["--", "compare", "a", "b"], "(run or sweep)"),
+    missing = str(tmp_path / "none.toml")
+    for command, message in ((["--", "compare", "a", "b"], "(run, sweep or suite)"),
+                             (["--", "suite", missing], "suite file not found"),
+                             (["--", "suite", missing, "--out", "d"], "--out is set by fleet"),
                              (["--", "run", "--json", "x.json"], "--json is set by fleet run"),
                              (["--", "run", "--hint", "fast"], "'hint' must be one of"),
                              (["--nodes", "hardware", "--", "run"], "expected LABEL=VALUE"),
@@ -371,3 +374,58 @@ def test_directories_of_dead_tasks_are_removed(tmp_path, monkeypatch):
     alive.mkdir()
     remove_stale_directories()
     assert list(tmp_path.iterdir()) == [alive]
+
+
+SUITE_SCENARIO = textwrap.dedent('''
+    import json, os, subprocess, sys
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    from ray.cluster_utils import Cluster
+    suite, out = sys.argv[1], sys.argv[2]
+    cluster = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 0, "node_ip_address": "127.0.0.1", "include_dashboard": False})
+    for name in ("a", "b"):
+        cluster.add_node(num_cpus=1, resources={"perfbench": 1}, labels={"hardware": name},
+                         node_ip_address="127.0.0.1")
+    cluster.wait_for_nodes()
+    run = subprocess.run([sys.executable, "-m", "perfbench", "fleet", "run", "--ray",
+                          cluster.address, "--out", out, "--", "suite", suite],
+                         capture_output=True, text=True)
+    report = subprocess.run([sys.executable, "-m", "perfbench", "fleet", "report", out,
+                             "--mix", "tiny=1000", "--json", out + "/report.json"],
+                            capture_output=True, text=True)
+    cluster.shutdown()
+    print("SUMMARY " + json.dumps({"run": [run.returncode, run.stderr[-500:]],
+                                   "report": [report.returncode, report.stderr[-500:]]}))
+''')
+
+
+@needs_loopback
+def test_a_suite_runs_on_every_node_and_each_suite_directory_comes_back(tiny_ir, failing_ir,
+                                                                        tmp_path):
+    suite = tmp_path / "s.toml"
+    suite.write_text(f'[defaults]\niterations = 200\n[matrix]\nhint = ["throughput", '
+                     f'"latency"]\n[[models]]\nmodel = "{tiny_ir}"\n[[models]]\n'
+                     f'model = "{failing_ir}"\n')
+    out = tmp_path / "out"
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", SUITE_SCENARIO, str(suite),
+                           str(out)], capture_output=True, text=True, env=checkout_env(),
+                          timeout=900)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("SUMMARY ")), None)
+    assert line, done.stderr[-2000:]
+    summary = json.loads(line[len("SUMMARY "):])
+    assert summary["run"][0] == 0, summary
+    index = json.loads((out / "fleet-run.json").read_text())
+    assert [n["status"] for n in index["nodes"]] == ["done", "done"]
+    for node in index["nodes"]:
+        suite_doc = json.loads((out / node["name"] / "suite.json").read_text())
+        statuses = {e["name"]: e["status"] for e in suite_doc["entries"]}
+        # the crashing entry failed on each node; the others ran there
+        assert statuses == {"tiny.throughput": "ok", "tiny.latency": "ok",
+                            "fails.throughput": "failed", "fails.latency": "failed"}
+        assert (out / node["name"] / "tiny.latency.json").is_file()
+        assert suite_doc["fleet"]["command"][0] == "suite"
+    assert summary["report"][0] == 0, summary
+    report = json.loads((out / "report.json").read_text())
+    assert {m["model"] for m in report["models"]} == {"tiny"}
+    assert report["mix"]["classes"][0]["machines"] >= 1

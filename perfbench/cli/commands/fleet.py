@@ -9,14 +9,35 @@ from perfbench.errors import UsageError
 from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import fleet_report
 from perfbench.reporters.consoles import report_console
-from perfbench.sizing.fleet import check_prices, measured_from, read_prices, report
+from perfbench.sizing.fleet import check_prices, measured_from, parse_mix, read_prices, report
+
+
+def suite_directories(path: Path) -> list[Path]:
+    """A suite directory (it holds ``suite.json``), or a fleet run's directory with one per
+    node."""
+    if (path / "suite.json").is_file():
+        return [path]
+    return sorted(p.parent for p in path.glob("*/suite.json"))
+
+
+def _suite_measured(directory: Path) -> list:
+    from perfbench.sizing.fleet import suite_measured
+    suite = _load(directory / "suite.json")
+    if suite.get("schema") != "perfbench.suite":
+        raise UsageError(f"{directory}/suite.json: not a perfbench suite file")
+    files = {r["file"]: _load(directory / r["file"]) for r in suite.get("entries", [])
+             if r.get("status") == "ok" and r.get("file")}
+    return suite_measured(suite, files, str(directory))
 
 
 def result_files(inputs: list[str]) -> list[Path]:
-    """Files as given, and every ``*.json`` in a directory given (sorted)."""
+    """Files as given, and every ``*.json`` in a directory given (sorted); suite
+    directories are read whole (:func:`suite_directories`), not file by file."""
     files = []
     for item in inputs:
         path = Path(item)
+        if path.is_dir() and suite_directories(path):
+            continue
         if path.is_dir():
             found = sorted(path.glob("*.json"))
             if not found:
@@ -46,6 +67,9 @@ def report_command(inputs: list[str], options: dict) -> int:
         from perfbench.reporters.sweep_report import require_matplotlib
         require_matplotlib()
     measured = [m for path in result_files(inputs) for m in measured_from(_load(path), str(path))]
+    measured += [m for item in inputs if Path(item).is_dir()
+                 for directory in suite_directories(Path(item))
+                 for m in _suite_measured(directory)]
     if not measured:
         raise UsageError("no complete result in the files given")
     prices = None
@@ -56,8 +80,9 @@ def report_command(inputs: list[str], options: dict) -> int:
             raise UsageError(f"--prices {options['prices']}: {exc.strerror}") from None
         prices = read_prices(text, options["prices"])
         check_prices(prices, sorted({m.hardware_class for m in measured}), options["prices"])
+    mix = parse_mix(options["mix"]) if options.get("mix") else None
     document = report(measured, options["target_fps"], options["sla_ms"], options["headroom"],
-                      prices)
+                      prices, mix)
     fleet_report.render(document, report_console(stderr=options["json"] == "-"))
     if options["json"]:
         write_json(options["json"], document)

@@ -1,0 +1,115 @@
+"""Issue 21's must-show measurements over the zoo of ``suite_models.py``, one command each.
+
+upgrade: an OpenVINO upgrade check.  Two virtual environments (one per release, each with
+this checkout of perfbench, NNCF for the int8 entry), then every entry an interleaved A/B
+within one budget (``perfbench suite --ab --base-python --new-python``).  Prints the wall
+time, each entry's ratio, interval and verdict, and the geomean (fixed and random).
+
+    python benchmarks/suite_checks.py upgrade --base 2026.3.1 --new 2026.4.1 --budget 20m
+
+aa: the same suite measured twice, then the second against the first (``--baseline``): no
+false regression should appear, per entry or in the geomean.  Then the same release on
+both sides of ``--ab``.
+
+    python benchmarks/suite_checks.py aa --time 10 --ab-budget 15m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sh(*args: str, check: bool = True) -> int:
+    print("$", " ".join(args), flush=True)
+    return subprocess.run(args, check=check).returncode
+
+
+def venv(where: Path, openvino: str) -> str:
+    """A fresh environment with this OpenVINO release and this checkout of perfbench."""
+    python = where / "bin" / "python"
+    if not python.exists():
+        sh(sys.executable, "-m", "venv", str(where))
+        sh(str(python), "-m", "pip", "install", "-q", f"openvino=={openvino}", "nncf",
+           "numpy", "rich", "psutil")
+        sh(str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT))
+    return str(python)
+
+
+def zoo(work: Path, time_s: float) -> str:
+    sh(sys.executable, str(ROOT / "benchmarks" / "suite_models.py"), "--out",
+       str(work / "zoo"), "--time", str(time_s))
+    return str(work / "zoo" / "zoo.toml")
+
+
+def suite(*args: str) -> tuple[int, float]:
+    began = time.monotonic()
+    code = sh(sys.executable, "-m", "perfbench", "suite", *args, check=False)
+    return code, time.monotonic() - began
+
+
+def show(out: Path, key: str, wall_s: float, code: int) -> None:
+    doc = json.loads((out / "suite.json").read_text())
+    block = doc[key] or {}
+    print(f"\n{key} over {doc['summary']['entries']} entries: exit {code}, wall {wall_s:.0f} s")
+    for row in block.get("entries", []):
+        ci = (f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row.get("ci_low") else "")
+        ratio = f"{row['ratio']:.3f}" if row.get("ratio") else "-"
+        print(f"  {row['name']:<18} {ratio:>7} {ci:<18} {row['verdict']}")
+    for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
+        if g:
+            print(f"  geomean {g['ratio']:.3f} [{g['ci_low']:.3f}, {g['ci_high']:.3f}] "
+                  f"{g['scope']}; between models {g['between_sd_pct']}")
+    for name in ("new_failures", "fixed_failures", "missing", "failed"):
+        if block.get(name):
+            print(f"  {name}: {block[name]}")
+
+
+def upgrade(args) -> None:
+    work = Path(args.work)
+    pythons = [venv(work / f"ov-{v}", v) for v in (args.base, args.new)]
+    toml = zoo(work, 10)
+    out = work / "upgrade"
+    code, wall = suite(toml, "--out", str(out), "--ab", "--base-python", pythons[0],
+                       "--new-python", pythons[1], "--budget", args.budget)
+    show(out, "ab", wall, code)
+
+
+def aa(args) -> None:
+    work = Path(args.work)
+    toml = zoo(work, args.time)
+    code, wall = suite(toml, "--out", str(work / "aa-first"))
+    print(f"first run: exit {code}, wall {wall:.0f} s")
+    code, wall = suite(toml, "--out", str(work / "aa-second"), "--baseline",
+                       str(work / "aa-first"))
+    show(work / "aa-second", "baseline", wall, code)
+    code, wall = suite(toml, "--out", str(work / "aa-ab"), "--ab", "--base-python",
+                       sys.executable, "--new-python", sys.executable, "--budget",
+                       args.ab_budget)
+    show(work / "aa-ab", "ab", wall, code)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="check", required=True)
+    up = sub.add_parser("upgrade")
+    up.add_argument("--base", default="2026.3.1", help="OpenVINO release of BASE")
+    up.add_argument("--new", default="2026.4.1", help="OpenVINO release of NEW")
+    up.add_argument("--budget", default="20m")
+    same = sub.add_parser("aa")
+    same.add_argument("--time", type=float, default=10.0, help="seconds per entry")
+    same.add_argument("--ab-budget", default="15m")
+    for p in (up, same):
+        p.add_argument("--work", default="/tmp/perfbench-suite-checks")
+    args = parser.parse_args()
+    {"upgrade": upgrade, "aa": aa}[args.check](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""``perfbench suite SUITE.toml --ab``: the upgrade check across a model zoo.  Each entry's
+two sides are built and checked as ``perfbench ab`` checks them, before anything runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from rich.console import Console
+
+from perfbench.cli.commands.ab import side_settings
+from perfbench.cli.parser import AB_SKIPS
+from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.runner.side import check_interpreter, needs_nncf
+from perfbench.settings.config import validate
+from perfbench.settings.values import positive_float
+from perfbench.suite.ab import run_suite_ab
+from perfbench.suite.spec import SuiteSpec
+
+
+def _sides(spec: SuiteSpec, selected: set[str], args) -> dict[str, tuple[dict, dict]]:
+    """Each entry's BASE and NEW settings; what an A/B decides itself (its time) dropped."""
+    sides = {}
+    for entry in spec.entries:
+        if entry.name not in selected:
+            continue
+        common = {k: v for k, v in entry.settings.items() if k not in AB_SKIPS}
+        model = entry.model or "builtin"
+        sides[entry.name] = (side_settings(model, common, args.base_set, "--base-set"),
+                             side_settings(model, common, args.new_set, "--new-set"))
+    return sides
+
+
+def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
+                     budget: float | None) -> tuple[dict, SignalStop]:
+    """The suite document and the signal state; the caller writes and reports them."""
+    sides = _sides(spec, selected, args)
+    pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
+    for index, (python, flag) in enumerate(zip(pythons, ("--base-python", "--new-python"))):
+        check_interpreter(python, flag, any(needs_nncf(s[index]) for s in sides.values()))
+    options = {"threshold": validate(args.threshold.rstrip("%"), positive_float, "threshold",
+                                     "--threshold"),
+               "budget_s": budget,
+               "epoch_s": validate(args.epoch_s, positive_float, "epoch_s", "--epoch-s"),
+               "base": {"python": pythons[0], "set": args.base_set},
+               "new": {"python": pythons[1], "set": args.new_set}}
+    err = Console(stderr=True)
+    began = time.monotonic()
+
+    def show(index: int, total: int, entry, share: float) -> None:
+        if not args.quiet and err.is_terminal:
+            left = f"; {budget - (time.monotonic() - began):.0f} s left" if budget else ""
+            err.print(f"[bold]A/B entry {index + 1}/{total}[/]: {entry.name} (up to "
+                      f"{share:.0f} s{left})", highlight=False)
+
+    with SignalStop() as stop:
+        doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
+                            stop.event, show)
+    return doc, stop

@@ -1,0 +1,93 @@
+"""A suite's summary: one table (terminal, Markdown for a CI job summary, CSV), the
+failures, and the comparison with a baseline or the A/B geomean where there is one."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from perfbench.reporters.numbers import readable
+
+COLUMNS = ("entry", "status", "FPS", "FPS 95% CI", "p50 ms", "p99 ms", "compile ms",
+           "peak RSS MB", "precision")
+
+
+def _n(value) -> str:
+    return "" if value is None else readable(value)
+
+
+def rows(doc: dict) -> list[list[str]]:
+    out = []
+    for e in doc["entries"]:
+        h = e.get("headline") or {}
+        ci = (f"[{readable(h['fps_low'])}, {readable(h['fps_high'])}]"
+              if h.get("fps_low") is not None else "")
+        out.append([e["name"], e["status"], _n(h.get("fps")), ci, _n(h.get("p50_ms")),
+                    _n(h.get("p99_ms")), _n(h.get("compile_ms")), _n(h.get("peak_rss_mb")),
+                    h.get("precision") or ""])
+    return out
+
+
+def comparison_lines(doc: dict) -> list[str]:
+    """The failures, then the baseline's or the A/B's verdicts and geomean."""
+    lines = [f"{e['name']}: {e['status']}: {e['message']}" for e in doc["entries"]
+             if e["status"] in ("failed", "timeout", "oom")]
+    s = doc["summary"]
+    lines.append(f"{s['ok']}/{s['entries']} ok, {s['failed']} failed; status {doc['status']}")
+    for key, title in (("baseline", "against the baseline"), ("ab", "A/B NEW/BASE")):
+        block = doc.get(key)
+        if not block:
+            continue
+        for e in block["entries"]:
+            ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
+            ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+                  if e.get("ci_low") is not None else "")
+            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}")
+        g = block.get("geomean")
+        for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
+            if g:
+                spread = (f"; spread between models {g['between_sd_pct']:.1f} %"
+                          if g.get("between_sd_pct") is not None else "")
+                lines.append(f"{title}: geomean ratio {g['ratio']:.3f} [{g['ci_low']:.3f}, "
+                             f"{g['ci_high']:.3f}] ({g['scope']}{spread}) "
+                             f"{g.get('verdict', '')}".rstrip())
+        for name in ("new_failures", "fixed_failures", "missing"):
+            if block.get(name):
+                lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
+    return lines
+
+
+def render(doc: dict, console: Console) -> None:
+    table = Table(title=f"suite {doc['suite']}")
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column in ("entry", "status",
+                                                               "precision") else "right")
+    for row in rows(doc):
+        table.add_row(*row)
+    console.print(table)
+    for line in comparison_lines(doc):
+        console.print(line, highlight=False, markup=False)
+
+
+def markdown(doc: dict) -> str:
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    body = "".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n"
+                   for row in rows(doc))
+    notes = "".join(f"- {line}\n" for line in comparison_lines(doc))
+    return f"## Suite {doc['suite']}\n\n{head}{body}\n{notes}"
+
+
+def csv_text(doc: dict) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["entry", "model", "status", "fps", "fps_low", "fps_high", "p50_ms",
+                     "p99_ms", "compile_ms", "peak_rss_mb", "precision", "wall_s", "message"])
+    for e in doc["entries"]:
+        h = e.get("headline") or {}
+        writer.writerow([e["name"], e["model"], e["status"], *(h.get(k) for k in (
+            "fps", "fps_low", "fps_high", "p50_ms", "p99_ms", "compile_ms", "peak_rss_mb",
+            "precision")), e.get("wall_s"), e.get("message") or ""])
+    return buffer.getvalue()

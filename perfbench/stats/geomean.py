@@ -1,0 +1,101 @@
+"""The geometric mean of per-entry ratios over a suite, with an interval, under two models.
+
+Each entry i contributes its log-ratio ``x_i = ln(NEW_i / BASE_i)`` and the variance
+``v_i`` of that log-ratio from its own comparison.  The geomean ratio is ``exp(mean x)``,
+never a ratio of geomeans of raw FPS (a fast model would weigh more than a slow one).
+
+**Two separate suite runs** (``--baseline``, ``--history``): a suite run is one draw of the
+machine's state.  Model: ``x_i = θ + δ + ε_i``, with ``δ`` the run-level shift (drift, a
+slower day) that hits every entry of the run alike, variance ``σ²``, and ``ε_i`` the entry's
+own deviation (its true difference from θ plus its own noise), variance ``τ²``.  Then
+``Var(mean x) = σ² + τ²/N``: only the entry part shrinks with N.  ``τ²`` is estimated by the
+between-entry variance ``s²`` of the ``x_i``; ``σ²`` cannot be told apart from θ within one
+pair of runs, so it is bounded by the typical single entry's run-to-run variance, the mean
+of the ``v_i`` (each of which, for one run per side, holds compare's run-to-run noise
+floor), and counted **once**, not divided by N.  The interval is
+``mean x ± t(N−1) · sqrt(s²/N + mean v)``.
+
+**Interleaved A/B per entry** (``--ab``): both sides run under the same drift, so the ``v_i``
+are independent and there is no run-level term.  *Fixed* (about these models):
+``Var = Σ v_i / N²`` (normal quantile).  *Random* (about models like them):
+``Var = s² / N``, t with N−1 degrees of freedom.  Both are reported with the spread
+between models ``s``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass
+
+from perfbench.stats.intervals import Z_95, t_critical
+
+
+@dataclass(frozen=True)
+class GeomeanRatio:
+    ratio: float
+    ci_low: float
+    ci_high: float
+    scope: str
+    entries: int
+    between_sd_pct: float | None       # spread of the entries' ratios (s, as a %)
+    run_sd_pct: float | None = None    # run-level noise counted once (separate runs)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _between_variance(log_ratios: list[float]) -> float | None:
+    return statistics.variance(log_ratios) if len(log_ratios) >= 2 else None
+
+
+def _interval(centre: float, half: float) -> tuple[float, float, float]:
+    return math.exp(centre), math.exp(centre - half), math.exp(centre + half)
+
+
+def _pct(variance: float | None) -> float | None:
+    return None if variance is None else 100 * math.sqrt(variance)
+
+
+def separate_runs(log_ratios: list[float], variances: list[float]) -> GeomeanRatio | None:
+    """Two separate suite runs: between-entry spread over N plus run-level noise once."""
+    n = len(log_ratios)
+    if n == 0:
+        return None
+    between = _between_variance(log_ratios)
+    run_level = statistics.fmean(variances)
+    variance = (between or 0.0) / n + run_level
+    critical = t_critical(n - 1) if n >= 2 else Z_95
+    ratio, low, high = _interval(statistics.fmean(log_ratios), critical * math.sqrt(variance))
+    return GeomeanRatio(ratio, low, high, "these models, run-level noise counted once", n,
+                        _pct(between), _pct(run_level))
+
+
+def fixed_models(log_ratios: list[float], variances: list[float]) -> GeomeanRatio | None:
+    """Interleaved A/B entries, about these models: each entry's own error, independent."""
+    n = len(log_ratios)
+    if n == 0:
+        return None
+    half = Z_95 * math.sqrt(sum(variances)) / n
+    ratio, low, high = _interval(statistics.fmean(log_ratios), half)
+    return GeomeanRatio(ratio, low, high, "fixed: these models", n,
+                        _pct(_between_variance(log_ratios)))
+
+
+def random_models(log_ratios: list[float]) -> GeomeanRatio | None:
+    """Interleaved A/B entries, about models like them: the spread between models."""
+    n = len(log_ratios)
+    between = _between_variance(log_ratios)
+    if between is None:
+        return None
+    half = t_critical(n - 1) * math.sqrt(between / n)
+    ratio, low, high = _interval(statistics.fmean(log_ratios), half)
+    return GeomeanRatio(ratio, low, high, "random: models like these", n, _pct(between))
+
+
+def log_variance(ci_low: float, ci_high: float, dof: float | None, level: float = 0.95) -> float:
+    """The variance of a log-ratio, recovered from its (log-symmetric) interval."""
+    critical = Z_95 if dof is None or dof <= 0 or math.isinf(dof) else t_critical(dof, level)
+    if level != 0.95 and (dof is None or dof <= 0 or math.isinf(dof)):
+        critical = t_critical(1e6, level)
+    return ((math.log(ci_high) - math.log(ci_low)) / (2 * critical)) ** 2

@@ -1,0 +1,122 @@
+"""A suite as an upgrade check: every entry an interleaved A/B (:mod:`perfbench.runner.ab`,
+its calibrated two-level intervals and epochs), the budget spread over the entries (each
+stops early once decided, leaving its time to the next), and the geomean ratio over the
+entries, both about these models (fixed) and about models like them (random), with the
+spread between models (:mod:`perfbench.stats.geomean`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from perfbench.files import write_json
+from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
+from perfbench.stats.geomean import fixed_models, log_variance, random_models
+from perfbench.suite.document import document as suite_document
+from perfbench.suite.document import pending_record
+from perfbench.suite.spec import Entry, SuiteSpec
+
+#: An entry is given at least this many epochs' time (each: measuring plus about this much
+#: starting and compiling two workers), however tight the budget: the calibrated interval
+#: needs two epochs at least, and one epoch alone gives no ratio.
+MIN_EPOCHS = 3
+EPOCH_SETUP_S = 5.0
+
+
+def entry_row(name: str, doc: dict) -> dict:
+    """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio) and the
+    verdict the A/B took once, when it stopped."""
+    fps = (doc.get("ratios") or {}).get("fps") or {}
+    return {"name": name, "verdict": doc["verdict"], "ratio": fps.get("ratio"),
+            "ci_low": fps.get("ci_low"), "ci_high": fps.get("ci_high"),
+            "dof": fps.get("dof"), "epochs": fps.get("epochs"),
+            "stop_reason": doc.get("stop_reason")}
+
+
+def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
+    usable = [r for r in rows if r.get("ratio") and r.get("ci_low") and r.get("ci_high")]
+    if not usable:
+        return None
+    logs = [math.log(r["ratio"]) for r in usable]
+    variances = [log_variance(r["ci_low"], r["ci_high"], r.get("dof")) for r in usable]
+    fixed = fixed_models(logs, variances).to_dict()
+    rand = random_models(logs)
+    fixed["random"] = rand.to_dict() if rand else None
+    change = 100 * (fixed["ratio"] - 1)
+    fixed["verdict"] = ("regression" if fixed["ci_high"] < 1 and change < -threshold_pct else
+                        "improvement" if fixed["ci_low"] > 1 and change > threshold_pct else
+                        "no significant change")
+    return fixed
+
+
+def entry_time(budget_s: float | None, elapsed_s: float, left: int, epoch_s: float) -> float:
+    """This entry's share of the budget left (at least MIN_EPOCHS epochs), or the A/B's
+    own default without a budget."""
+    if budget_s is None:
+        return DEFAULT_MAX_TIME_S
+    return max(MIN_EPOCHS * (epoch_s + EPOCH_SETUP_S), (budget_s - elapsed_s) / max(left, 1))
+
+
+def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
+                 sides: dict[str, tuple[dict, dict]], pythons: tuple[str, str],
+                 options: dict, stop_event: threading.Event,
+                 on_entry: Callable[[int, int, Entry, float], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> dict:
+    out = Path(out_dir)
+    records = {e.name: pending_record(e) for e in spec.entries}
+    rows: list[dict] = []
+    started = clock()
+    todo = [e for e in spec.entries if e.name in selected]
+    for e in spec.entries:
+        if e.name not in selected:
+            records[e.name].update(status="skipped", message="not selected (--select)")
+    for index, entry in enumerate(todo):
+        if stop_event.is_set():
+            break
+        share = entry_time(options.get("budget_s"), clock() - started, len(todo) - index,
+                           options["epoch_s"])
+        if on_entry is not None:
+            on_entry(index, len(todo), entry, share)
+        _one(entry, sides[entry.name], pythons, share, options, stop_event, out,
+             records[entry.name], rows)
+        _save(spec, records, rows, options, out, stop_event.is_set())
+    return _save(spec, records, rows, options, out, stop_event.is_set())
+
+
+def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: dict,
+         stop_event, out: Path, record: dict, rows: list[dict]) -> None:
+    base, new = side
+    run = ABRun(settings={"common": entry.settings, "base": base, "new": new},
+                threshold_pct=options["threshold"], max_time_s=share,
+                epoch_s=options["epoch_s"])
+    began = time.monotonic()
+    try:
+        run_ab(base, new, pythons, run, stop_event=stop_event)
+    except Exception as exc:       # a worker that died, a model the runtime refused
+        lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+        record.update(status="failed", wall_s=time.monotonic() - began,
+                      message=(lines[-1] if lines else type(exc).__name__)[:300])
+        if not run.rounds:
+            return
+    doc = document(run)
+    write_json(str(out / f"{entry.name}.json"), doc)
+    record.update(file=f"{entry.name}.json", wall_s=time.monotonic() - began)
+    if run.status == "interrupted":
+        record.update(status="pending", message="interrupted")
+    elif record["status"] != "failed":
+        record.update(status="ok")
+    rows.append(entry_row(entry.name, doc))
+
+
+def _save(spec, records, rows, options, out: Path, interrupted: bool) -> dict:
+    ab = {"entries": rows, "geomean": geomean_block(rows, options["threshold"]),
+          "failed": [n for n, r in records.items() if r["status"] == "failed"],
+          "threshold_pct": options["threshold"], "base": options.get("base"),
+          "new": options.get("new"), "budget_s": options.get("budget_s")}
+    doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab)
+    write_json(str(out / "suite.json"), doc)
+    return doc

@@ -1,0 +1,112 @@
+"""A suite against a baseline: an earlier suite directory (``--baseline``) or a history
+database (``--history``, the last run of each entry's configuration).
+
+Each entry is judged by :func:`perfbench.tracking.verdict.compare`, the statistics
+``perfbench compare`` uses (its gate, thresholds and noise floors).  The suite's figure is
+the geomean of the per-entry FPS ratios with the interval of
+:func:`perfbench.stats.geomean.separate_runs` (run-level noise counted once).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from perfbench.results import BenchmarkResult
+from perfbench.results.io import load
+from perfbench.stats.geomean import separate_runs
+from perfbench.suite.document import FAILED
+from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
+                                        DEFAULT_THRESHOLD_PCT, compare, samples_for)
+
+
+def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
+                  threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[dict, float, float]:
+    """(entry row, log FPS ratio, its variance): regression when any gating metric
+    regresses, else the FPS verdict."""
+    thresholds = dict.fromkeys(DEFAULT_NOISE_FLOORS_PCT, threshold_pct)
+    comparison = compare([base], [new], ["baseline"], ["new"], thresholds,
+                         gate=DEFAULT_GATE)
+    fps = next(c for c in comparison.changes if c.name == "fps")
+    verdict = "regression" if comparison.regressions else fps.verdict
+    ratio = fps.new / fps.baseline if fps.baseline else None
+    low, high = ((1 + fps.diff_ci_pct[0] / 100, 1 + fps.diff_ci_pct[1] / 100)
+                 if fps.diff_ci_pct else (None, None))
+    row = {"name": name, "verdict": verdict, "ratio": ratio, "ci_low": low, "ci_high": high,
+           "regressed": [c.name for c in comparison.regressions]}
+    floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
+    sides = [samples_for([r], "fps", floor) for r in (base, new)]
+    variance = sum(s.variance_of_mean / s.mean ** 2 for s in sides)
+    return row, math.log(ratio) if ratio else 0.0, variance
+
+
+def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
+          threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
+    """Per-entry rows and the geomean over the entries with both results."""
+    rows, logs, variances = [], [], []
+    for name, (base, new) in pairs.items():
+        row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct)
+        rows.append(row)
+        if row["ratio"]:
+            logs.append(log_ratio)
+            variances.append(variance)
+    estimate = separate_runs(logs, variances)
+    if estimate is None:
+        return rows, None
+    geomean = estimate.to_dict()
+    geomean["verdict"] = _geomean_verdict(geomean, threshold_pct)
+    return rows, geomean
+
+
+def _geomean_verdict(g: dict, threshold_pct: float) -> str:
+    change = 100 * (g["ratio"] - 1)
+    if g["ci_high"] < 1 and change < -threshold_pct:
+        return "regression"
+    if g["ci_low"] > 1 and change > threshold_pct:
+        return "improvement"
+    return "no significant change"
+
+
+def against_suite(new_doc: dict, new_dir: str, base_doc: dict, base_dir: str,
+                  source: str) -> dict:
+    base = {r["name"]: r for r in base_doc["entries"]}
+    new = {r["name"]: r for r in new_doc["entries"]}
+    pairs = {name: (load(os.path.join(base_dir, base[name]["file"])),
+                    load(os.path.join(new_dir, r["file"])))
+             for name, r in new.items() if r["status"] == "ok" and name in base
+             and base[name]["status"] == "ok" and base[name].get("file")}
+    rows, geomean = judge(pairs)
+    ran = {n for n, r in new.items() if r["status"] not in ("skipped", "pending")}
+    return {"source": source, "entries": rows, "geomean": geomean,
+            "new_failures": sorted(n for n, r in new.items() if r["status"] in FAILED
+                                   and base.get(n, {}).get("status") not in FAILED),
+            "fixed_failures": sorted(n for n, r in new.items() if r["status"] == "ok"
+                                     and base.get(n, {}).get("status") in FAILED),
+            "missing": sorted(n for n in base if n not in ran)}
+
+
+def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
+    """Each ok entry against the last complete run of its configuration in ``database``
+    (keys of :func:`perfbench.tracking.history.config_key`)."""
+    from perfbench.tracking.history import last_run
+    pairs, missing = {}, []
+    for record in new_doc["entries"]:
+        if record["status"] != "ok":
+            continue
+        result = load(os.path.join(new_dir, record["file"]))
+        previous = last_run(database, result)
+        if previous is None:
+            missing.append(record["name"])
+        else:
+            pairs[record["name"]] = (previous, result)
+    rows, geomean = judge(pairs)
+    return {"source": f"history {database}", "entries": rows, "geomean": geomean,
+            "new_failures": [], "fixed_failures": [], "missing": [],
+            "no_history": missing}
+
+
+def regressed(baseline: dict) -> bool:
+    """A regression in an entry or the geomean, or a new failure: exit 1."""
+    return bool(baseline["new_failures"]) or \
+        any(r["verdict"] == "regression" for r in baseline["entries"]) or \
+        (baseline["geomean"] or {}).get("verdict") == "regression"

@@ -1,0 +1,148 @@
+"""One suite entry in its own process: a time limit, the process group stopped on a
+timeout or a stop, its peak memory sampled with psutil, and its last words kept.
+
+A crash, a hang or the kernel's out-of-memory killer then fails only that entry.  The
+out-of-memory killer is recognised by its signature: the process died of SIGKILL that
+perfbench did not send (the kernel's log is not readable by everyone, the exit is).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import psutil
+
+#: Seconds an interrupted entry gets to write its partial result before it is killed.
+STOP_GRACE_S = 30.0
+POLL_S = 0.1
+LAST_LINES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str                    # ok, failed, timeout, oom, interrupted
+    message: str | None
+    wall_s: float
+    peak_rss_mb: float | None
+    returncode: int | None
+
+
+def run_command(settings_path: str, out_path: str) -> list[str]:
+    """``perfbench run`` for one entry: its settings as a profile file, its result file."""
+    return [sys.executable, "-m", "perfbench", "run", "--profile", settings_path, "-q",
+            "--json", out_path]
+
+
+def write_profile(settings: dict, path: str) -> None:
+    """A flat TOML table of run settings (what ``--profile`` reads)."""
+    from perfbench.files import atomic_write
+    lines = [f"{key} = {_toml(value)}" for key, value in settings.items() if value is not None]
+    atomic_write(path, "\n".join(lines) + "\n")
+
+
+def _toml(value) -> str:
+    import json
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value) if isinstance(value, (int, float)) else json.dumps(str(value))
+
+
+def run_entry(command: list[str], log_path: str, time_limit_s: float,
+              stop_event: threading.Event, result_ok: Callable[[], bool],
+              clock: Callable[[], float] = time.monotonic) -> Outcome:
+    """Run ``command`` in its own session, stderr to ``log_path``; ``result_ok`` says
+    whether it left a complete result."""
+    started = clock()
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=log, start_new_session=True)
+    peak, sent, why = 0, None, None
+    try:
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            if clock() - started > time_limit_s:
+                sent, why = signal.SIGKILL, "timeout"
+                _signal_group(proc, signal.SIGKILL)
+            elif stop_event.is_set() and sent is None:
+                sent, why = signal.SIGINT, "interrupted"
+                _signal_group(proc, signal.SIGINT)
+                _wait_or_kill(proc, STOP_GRACE_S)
+            stop_event.wait(POLL_S) if sent is None else time.sleep(POLL_S)
+    finally:
+        if proc.poll() is None:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+    status = classify(proc.returncode, why, result_ok())
+    message = describe(status, proc.returncode, last_words(log_path), time_limit_s, peak)
+    return Outcome(status, message, clock() - started, peak / 2**20 if peak else None,
+                   proc.returncode)
+
+
+def classify(returncode: int, stopped_by_us: str | None, complete_result: bool) -> str:
+    """The entry's status from how its process ended."""
+    if stopped_by_us is not None:
+        return stopped_by_us
+    if returncode == -signal.SIGKILL:
+        return "oom"
+    return "ok" if returncode == 0 and complete_result else "failed"
+
+
+def describe(status: str, returncode: int | None, last: str, limit_s: float,
+             peak_bytes: int) -> str | None:
+    """One line a user can act on, ending in the process's last words where it had any."""
+    words = f": {last}" if last else ""
+    if status == "ok":
+        return None
+    if status == "timeout":
+        return f"timed out after {limit_s:g} s (time_limit); stopped{words}"
+    if status == "oom":
+        return (f"killed by SIGKILL that perfbench did not send: the kernel's out-of-memory "
+                f"killer (peak RSS {peak_bytes / 2**20:,.0f} MB){words}")
+    if status == "interrupted":
+        return "interrupted"
+    if returncode is not None and returncode < 0:
+        return f"died of {signal.Signals(-returncode).name}{words}"
+    return last or f"exit status {returncode} and no complete result"
+
+
+def last_words(log_path: str, lines: int = LAST_LINES) -> str:
+    """The last non-empty stderr lines, joined: where a run says why it failed."""
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            text = [line.strip() for line in handle.read()[-20000:].splitlines()]
+    except OSError:
+        return ""
+    return " | ".join([line for line in text if line][-lines:])[:500]
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of the process and its children (workers, compilers)."""
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except OSError:
+        pass
+
+
+def _wait_or_kill(proc: subprocess.Popen, grace_s: float) -> None:
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()

@@ -1,0 +1,176 @@
+"""``perfbench suite`` end to end on tiny real models: crash isolation, resume, select,
+exit codes, and bad input (one line, exit 2, nothing run)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from perfbench.cli.commands.suite import exit_status
+from tests.processes import checkout_env
+
+
+def _suite(tmp_path, body, name="s.toml"):
+    path = tmp_path / name
+    path.write_text(body)
+    return str(path)
+
+
+def _perfbench(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "perfbench", *args], capture_output=True,
+                          text=True, timeout=timeout, env=checkout_env())
+
+
+def _entries(out):
+    with open(os.path.join(out, "suite.json")) as handle:
+        doc = json.load(handle)
+    return doc, {e["name"]: e for e in doc["entries"]}
+
+
+@pytest.fixture(scope="module")
+def crashing(tiny_ir, failing_ir, tmp_path_factory):
+    """A suite whose second entry fails at runtime and third hangs past its limit."""
+    tmp = tmp_path_factory.mktemp("suite")
+    suite = _suite(tmp, f"""
+        name = "crash"
+        [defaults]
+        iterations = 200
+        [[models]]
+        model = "{tiny_ir}"
+        name = "first"
+        [[models]]
+        model = "{failing_ir}"
+        [[models]]
+        model = "{tiny_ir}"
+        name = "hang"
+        time = 600
+        iterations = 100000000
+        time_limit = 2
+        [[models]]
+        model = "{tiny_ir}"
+        name = "last"
+    """)
+    out = str(tmp / "out")
+    done = _perfbench("suite", suite, "--out", out, "--markdown", str(tmp / "s.md"),
+                      "--csv", str(tmp / "s.csv"))
+    return done, out, suite, tmp
+
+
+def test_a_crash_and_a_hang_fail_only_their_entries(crashing):
+    done, out, _, _ = crashing
+    assert done.returncode == 1, done.stderr
+    doc, entries = _entries(out)
+    assert doc["schema"] == "perfbench.suite" and doc["status"] == "complete"
+    assert {n: e["status"] for n, e in entries.items()} == {
+        "first": "ok", "fails": "failed", "hang": "timeout", "last": "ok"}
+    assert "Reshape" in entries["fails"]["message"]
+    assert entries["hang"]["message"].startswith("timed out after 2 s")
+    assert doc["summary"] == {"entries": 4, "ok": 2, "failed": 2, "skipped": 0, "pending": 0,
+                              "geomean_fps": pytest.approx(
+                                  (entries["first"]["headline"]["fps"] *
+                                   entries["last"]["headline"]["fps"]) ** 0.5)}
+
+
+def test_headline_comes_from_the_entrys_result(crashing):
+    from perfbench.results import load
+    from perfbench.results.metrics import fps_estimate, value_of
+    _, out, _, _ = crashing
+    _, entries = _entries(out)
+    result = load(os.path.join(out, entries["first"]["file"]))
+    h = entries["first"]["headline"]
+    assert (h["fps"], h["fps_low"], h["fps_high"]) == fps_estimate(result)
+    assert h["p99_ms"] == value_of(result, "p99") and h["compile_ms"] == result.compile_ms
+    assert h["peak_rss_mb"] > 10 and h["precision"] in ("f32", "bf16", "f16")
+
+
+def test_markdown_and_csv_list_every_entry(crashing):
+    _, _, _, tmp = crashing
+    md = (tmp / "s.md").read_text()
+    assert "| first | ok |" in md and "hang: timeout: timed out" in md
+    assert (tmp / "s.csv").read_text().count("\n") == 5
+
+
+def test_resume_keeps_unchanged_entries_and_reruns_changed_ones(crashing, tiny_ir):
+    _, out, suite, tmp = crashing
+    before = os.path.getmtime(os.path.join(out, "first.json"))
+    changed = _suite(tmp, f"""
+        name = "crash"
+        [defaults]
+        iterations = 200
+        [[models]]
+        model = "{tiny_ir}"
+        name = "first"
+        [[models]]
+        model = "{tiny_ir}"
+        name = "last"
+        batch = 2
+    """, "changed.toml")
+    done = _perfbench("suite", changed, "--out", out, "--resume")
+    assert done.returncode == 0, done.stderr
+    assert "1 entries kept" in done.stderr
+    assert "dropped): fails, hang" in done.stderr and "re-run: last" in done.stderr
+    doc, entries = _entries(out)
+    assert list(entries) == ["first", "last"] and doc["status"] == "complete"
+    assert os.path.getmtime(os.path.join(out, "first.json")) == before
+    assert entries["last"]["settings"]["batch"] == 2
+
+
+def test_select_runs_a_subset_and_marks_the_rest_skipped(tiny_ir, tmp_path):
+    suite = _suite(tmp_path, f"""
+        [defaults]
+        iterations = 100
+        [matrix]
+        hint = ["throughput", "latency"]
+        [[models]]
+        model = "{tiny_ir}"
+    """)
+    out = str(tmp_path / "out")
+    done = _perfbench("suite", suite, "--out", out, "--select", "tiny.latency", "-q")
+    assert done.returncode == 0, done.stderr
+    doc, entries = _entries(out)
+    assert entries["tiny.throughput"]["status"] == "skipped"
+    assert entries["tiny.latency"]["status"] == "ok" and doc["status"] == "partial"
+
+
+@pytest.mark.parametrize("body, args, words", [
+    ('[[models]]\nmodel = "missing.xml"', [], "model file not found"),
+    ('[matrix]\n[[models]]\nmodel = "builtin"', [], "[matrix] is empty"),
+    ('[[models]]\nmodel = "builtin"\nspeed = 2', [], "unknown setting 'speed'"),
+    ('[[models]]\nmodel = "builtin"\nname = "a"\n[[models]]\nmodel = "builtin"\nname = "a"',
+     [], "two entries are named 'a'"),
+    ('[[models]]\nmodel = "builtin"', ["--select", "nope"], "no entry named 'nope'"),
+    ('[[models]]\nmodel = "builtin"', ["--budget", "soon"], "'budget'"),
+    ('[[models]]\nmodel = "builtin"', ["--baseline", "/nonexistent"], "no such suite"),
+    ('[[models]]\nmodel = "builtin"', ["--ab"], "--ab needs two sides"),
+    ('[[models]]\nmodel = "builtin"', ["--new-set", "threads=1"], "need --ab"),
+])
+def test_bad_input_is_one_line_exit_2_before_anything_runs(tmp_path, body, args, words):
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, body), "--out", str(out), *args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
+    assert not (out / "suite.json").exists()
+
+
+def _doc(statuses, baseline=None, ab=None):
+    return {"status": "complete", "summary": {"failed": sum(s != "ok" for s in statuses)},
+            "baseline": baseline, "ab": ab}
+
+
+def test_exit_codes():
+    assert exit_status(_doc(["ok", "ok"]), None) == 0
+    assert exit_status(_doc(["ok", "failed"]), None) == 1
+    assert exit_status(_doc(["ok"]), 15) == 143
+    calm = {"entries": [{"verdict": "no significant change"}], "new_failures": [],
+            "geomean": {"verdict": "no significant change"}}
+    # a failure that was failing already is not new: no regression, exit 0
+    assert exit_status(_doc(["ok", "failed"], baseline=calm), None) == 0
+    assert exit_status(_doc(["ok"], baseline=dict(calm, new_failures=["b"])), None) == 1
+    worse = dict(calm, entries=[{"verdict": "regression"}])
+    assert exit_status(_doc(["ok"], baseline=worse), None) == 1
+    slower = dict(calm, geomean={"verdict": "regression"})
+    assert exit_status(_doc(["ok"], baseline=slower), None) == 1
+    assert exit_status(_doc(["ok"], ab={"entries": [{"verdict": "regression"}],
+                                        "failed": []}), None) == 1

@@ -1,0 +1,50 @@
+"""The suite geomean's arithmetic on constructed log-ratios with answers worked by hand."""
+
+import math
+
+import pytest
+
+from perfbench.stats.geomean import fixed_models, log_variance, random_models, separate_runs
+
+
+def test_separate_runs_adds_between_entry_spread_over_n_and_run_noise_once():
+    g = separate_runs([-0.1, 0.0, 0.1], [0.0004] * 3)
+    # s² = 0.01; var = 0.01/3 + 0.0004 = 0.0037333; t(2) = 4.302653 → half 0.262896
+    assert g.ratio == pytest.approx(1.0)
+    assert g.ci_low == pytest.approx(math.exp(-0.262896), rel=1e-5)
+    assert g.ci_high == pytest.approx(math.exp(0.262896), rel=1e-5)
+    assert g.between_sd_pct == pytest.approx(10.0) and g.run_sd_pct == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("n", [3, 10, 100])
+def test_run_level_noise_does_not_shrink_with_more_entries(n):
+    """N identical entries: drift hits them all alike, so the interval stays ±t·2 %."""
+    from perfbench.stats.intervals import t_critical
+    g = separate_runs([math.log(0.95)] * n, [0.0004] * n)
+    assert g.ratio == pytest.approx(0.95)
+    assert math.log(g.ci_high / g.ratio) == pytest.approx(t_critical(n - 1) * 0.02)
+
+
+def test_one_entry_uses_the_normal_quantile():
+    g = separate_runs([0.0], [0.01])
+    assert g.ci_high == pytest.approx(math.exp(1.959964 * 0.1))
+
+
+def test_fixed_and_random_models():
+    fixed = fixed_models([0.02, -0.02], [0.0001, 0.0001])
+    # Σv/N² = 0.0002/4 → sd 0.0070711 → half 0.013859
+    assert fixed.ratio == pytest.approx(1.0)
+    assert fixed.ci_high == pytest.approx(math.exp(0.013859), rel=1e-5)
+    assert fixed.between_sd_pct == pytest.approx(100 * math.sqrt(0.0008))
+    rand = random_models([0.02, -0.02])
+    # s²/N = 0.0008/2 = 0.0004 → sd 0.02; t(1) = 12.7062 → half 0.254124
+    assert rand.ci_high == pytest.approx(math.exp(0.254124), rel=1e-4)
+    assert random_models([0.1]) is None and fixed_models([], []) is None
+
+
+def test_log_variance_inverts_an_interval():
+    half = 1.959964 * 0.03
+    assert log_variance(math.exp(-half), math.exp(half), None) == pytest.approx(0.0009)
+    from perfbench.stats.intervals import t_critical
+    half = t_critical(5, 0.99) * 0.03
+    assert log_variance(math.exp(-half), math.exp(half), 5, 0.99) == pytest.approx(0.0009)

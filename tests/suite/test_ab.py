@@ -1,0 +1,63 @@
+"""The suite as an upgrade check: per-entry rows from each A/B document, the geomean over
+entries (fixed and random), the budget share, and a run end to end."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from perfbench.suite.ab import entry_row, entry_time, geomean_block
+from tests.processes import checkout_env
+
+
+def _doc(ratio, half, verdict="no regression"):
+    return {"verdict": verdict, "stop_reason": "decided",
+            "ratios": {"fps": {"ratio": ratio, "ci_low": ratio * math.exp(-half),
+                               "ci_high": ratio * math.exp(half), "dof": None, "epochs": 4}}}
+
+
+def test_geomean_of_entries_fixed_and_random():
+    z = 1.959964
+    rows = [entry_row("a", _doc(math.exp(0.02), z * 0.01)),
+            entry_row("b", _doc(math.exp(-0.02), z * 0.01))]
+    assert rows[0]["ratio"] == pytest.approx(math.exp(0.02))
+    g = geomean_block(rows, 2.0)
+    # fixed: sqrt(0.0001 + 0.0001) / 2 = 0.0070711; random: s = 0.028284, t(1)·s/√2
+    assert g["ratio"] == pytest.approx(1.0) and g["scope"] == "fixed: these models"
+    assert g["ci_high"] == pytest.approx(math.exp(z * 0.0070711), rel=1e-5)
+    assert g["random"]["ci_high"] == pytest.approx(math.exp(12.7062 * 0.02), rel=1e-4)
+    assert g["between_sd_pct"] == pytest.approx(2.8284, rel=1e-4)
+    assert g["verdict"] == "no significant change"
+    slow = [entry_row(n, _doc(0.9, 0.01)) for n in "abc"]
+    assert geomean_block(slow, 2.0)["verdict"] == "regression"
+    assert geomean_block([entry_row("x", {"verdict": "inconclusive", "ratios": {}})],
+                         2.0) is None
+
+
+def test_budget_share_keeps_a_minimum_of_epochs():
+    assert entry_time(None, 0, 3, 10) == 120.0
+    assert entry_time(600, 0, 4, 10) == 150.0
+    assert entry_time(600, 590, 4, 10) == 45.0       # 3 × (10 s + 5 s setup)
+
+
+def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
+    suite = tmp_path / "s.toml"
+    suite.write_text(f'[[models]]\nmodel = "{tiny_ir}"\n[[models]]\nmodel = "{failing_ir}"\n')
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(suite), "--out",
+                           str(out), "--ab", "--base-set", "threads=1", "--new-set",
+                           "threads=1", "--epoch-s", "1", "--budget", "20", "-q"],
+                          capture_output=True, text=True, timeout=600, env=checkout_env())
+    assert done.returncode == 1, done.stderr             # an entry failed
+    doc = json.loads((out / "suite.json").read_text())
+    entries = {e["name"]: e for e in doc["entries"]}
+    assert entries["tiny"]["status"] == "ok" and entries["fails"]["status"] == "failed"
+    assert "Reshape" in entries["fails"]["message"]
+    ab = json.loads((out / "tiny.json").read_text())
+    assert ab["schema"] == "perfbench.ab"
+    assert doc["ab"]["failed"] == ["fails"] and [r["name"] for r in doc["ab"]["entries"]] == \
+        ["tiny"]
+    assert doc["ab"]["entries"][0]["verdict"] == ab["verdict"]
