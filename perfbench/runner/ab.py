@@ -39,7 +39,7 @@ DEFAULT_MAX_TIME_S = 120.0
 DEFAULT_THRESHOLD_PCT = 2.0
 DEFAULT_TARGET_PCT = 1.0
 #: Measuring time of one epoch.  Each epoch costs a worker start and compile per side, so
-#: shorter epochs buy process-level samples with overhead; see the README's A/B section
+#: shorter epochs buy process-level samples with overhead; see docs/ab.md
 #: for the measurements behind 10 s.
 DEFAULT_EPOCH_S = 10.0
 #: An epoch measures at least this many rounds, however slow the model.

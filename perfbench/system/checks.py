@@ -18,7 +18,7 @@ OVERLOAD_SHARE = 0.10
 TAIL_SAMPLES = 10
 #: The measuring thread's CPU time per second of the window, in cores: from here on the
 #: Python driver, not the runtime, bounds the FPS (each completion wakes the thread, which
-#: shares the cores with inference; see the README, "How precise the figures are").
+#: shares the cores with inference; see docs/measuring.md, "How precise the figures are").
 DRIVER_CPU_SHARE = 0.80
 #: Share of the request slots' time with no request in them (between a completion and the
 #: restart that the Python thread makes): from here on the driver's wake-ups, not the

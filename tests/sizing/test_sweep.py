@@ -234,7 +234,7 @@ def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp
 
 def test_a_tight_budget_measures_the_default_and_skips_the_rest(tiny_ir):
     """A clock that stands still: 3 s of budget for 5 points of 1 s gives each a share of
-    0.75 × 3 s / 5 = 0.45 s. The default is measured anyway (README: always); the shares
+    0.75 × 3 s / 5 = 0.45 s. The default is measured anyway (docs/sweep.md: always); the shares
     of the others must not grow as points are skipped (they used to reach 2.25 s by the
     last point, which alone ran, in a sweep called "complete"), and a sweep that skipped
     points for the budget is incomplete and recommends nothing."""

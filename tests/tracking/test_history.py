@@ -145,7 +145,7 @@ def test_history_refusals_before_measuring(tmp_path, tiny_ir, capsys):
 
 
 def test_first_run_creates_the_history_directory(tmp_path, tiny_ir):
-    """The README's CI workflow: perf-baseline/ does not exist on the first run."""
+    """The CI workflow of docs/ci.md: perf-baseline/ does not exist on the first run."""
     db = tmp_path / "perf-baseline" / "history.db"
     assert main(["run", "-m", tiny_ir, "-n", "5", "-q", "--history", str(db)]) == 0
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
