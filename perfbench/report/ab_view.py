@@ -3,43 +3,42 @@ threshold lines; the verdict and the interval it was judged on; epochs, start or
 variance components; both sides' configurations.
 
 Everything is read from the ``perfbench.ab`` v2 document; the running estimate after each
-epoch is ``stats.two_level.two_level_ratio`` of the epochs so far (the same function, level
-and process-level prior the document's own ``ratios`` come from), so its last value is the
-document's.
+epoch is the interim interval the runner's look read there (``looks``), the band the
+stopping rule judged.
 """
 
 from __future__ import annotations
 
-import math
 
 from perfbench.report.html import (Section, chart, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.stats.two_level import ProcessVariance, two_level_ratio
 
 _BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
           "no regression": "ok", "inconclusive": "warn"}
 
 
+def _usable(r: dict) -> bool:
+    return r["base"].get("completed", 0) > 0 and r["new"].get("completed", 0) > 0
+
+
 def round_ratios(doc: dict) -> list[tuple[int, int, float]]:
-    """(epoch, round within it, NEW/BASE of the judged block figure) for every round."""
+    """(epoch, round within it, NEW/BASE of the judged block figure) for every round that
+    has figures on both sides (an empty block's round is left out, as the runner does)."""
     key = "fps" if doc.get("judged_metric", "fps") == "fps" else "median_ms"
     return [(e["index"], i, r["new"][key] / r["base"][key])
-            for e in doc["epochs"] for i, r in enumerate(e["rounds"])]
+            for e in doc["epochs"] for i, r in enumerate(e["rounds"]) if _usable(r)]
 
 
 def running_estimates(doc: dict) -> list[dict | None]:
-    """After each epoch: the two-level ratio and 95 % interval of the epochs so far."""
-    key = "fps" if doc.get("judged_metric", "fps") == "fps" else "median_ms"
-    logs = [[math.log(r["new"][key] / r["base"][key]) for r in e["rounds"]]
-            for e in doc["epochs"]]
-    stored = doc.get("process_level_prior")
-    prior = None if stored is None else ProcessVariance((stored["sd_pct"] / 100) ** 2,
-                                                        stored["dof"], stored["runs"])
+    """After each epoch: the interim interval the runner's look read there (stored in the
+    document's ``looks``; nothing is recomputed here)."""
     out = []
-    for k in range(1, len(logs) + 1):
-        estimate = two_level_ratio(logs[:k], 0.95, prior)
-        out.append(None if estimate is None else
-                   {"ratio": estimate.ratio, "low": estimate.low, "high": estimate.high})
+    for look in doc.get("looks", []):
+        interval = look.get("interval") if isinstance(look, dict) else None
+        out.append(None if interval is None else {
+            "ratio": interval["ratio"], "low": interval["ci_low"],
+            "high": interval["ci_high"], "level": interval["level"],
+            "decision": look.get("decision")})
     return out
 
 
@@ -71,7 +70,7 @@ def ratio_chart(doc: dict, chart_id: str) -> str:
     fig = go.Figure()
     ends, x = [], 0
     for epoch in doc["epochs"]:
-        x += len(epoch["rounds"])
+        x += sum(_usable(r) for r in epoch["rounds"])
         ends.append(x)
     estimates = running_estimates(doc)
     shown = [(end, e) for end, e in zip(ends, estimates) if e is not None]
@@ -80,7 +79,8 @@ def ratio_chart(doc: dict, chart_id: str) -> str:
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[e["high"] for _, e in shown] +
                                  [e["low"] for _, e in shown][::-1], fill="toself",
                                  fillcolor="rgba(221,132,82,0.2)", line={"width": 0},
-                                 name="95 % interval so far", hoverinfo="skip"))
+                                 name=f"interim {100 * shown[0][1]['level']:g} % interval "
+                                 "at each look", hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=xs, y=[e["ratio"] for _, e in shown],
                                  mode="lines+markers", name="running estimate (per epoch)",
                                  line={"color": "#dd8452"},
@@ -117,7 +117,8 @@ def _ratios(doc: dict) -> str:
 def _epochs(doc: dict) -> str:
     rows = [[e["index"] + 1, e["started_first"], len(e["rounds"]), num(e["setup_s"]),
              " ".join(r["order"] for r in e["rounds"])] for e in doc["epochs"]]
-    looks = ", ".join(str(x) for x in doc.get("looks", [])) or "none"
+    looks = ", ".join(str(x.get("decision") if isinstance(x, dict) else x)
+                      for x in doc.get("looks", [])) or "none"
     return heading("Epochs (fresh worker processes) and start order") + table(
         ["epoch", "started first", "rounds", "setup (s)", "round orders"], rows) + \
         note(f"Looks after each epoch: {looks}.")

@@ -102,6 +102,7 @@ class ABRun:
     timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
     epochs: list[Epoch] = field(default_factory=list)
+    #: One per epoch: its decision and the interim interval it read (the running estimate).
     looks: list = field(default_factory=list)
     sides: dict = field(default_factory=dict)
     prior: ProcessVariance | None = None
@@ -245,9 +246,12 @@ def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_r
 def _after_epoch(run: ABRun, clock, started: float) -> None:
     """One look per epoch; stop on a confirmed decision, or when another epoch would not
     fit in ``max_time_s`` (at the pace of the epochs so far)."""
-    run.looks.append(sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
-                                     run.target_pct, run.prior, run.metric == "fps"))
-    reason = sequential.stop_reason(run.looks, len(run.epochs)) if run.early_stop else None
+    decision, estimate = sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
+                                         run.target_pct, run.prior, run.metric == "fps")
+    run.looks.append({"epoch": len(run.epochs), "decision": decision,
+                      "interval": _ratio_dict(estimate)})
+    decisions = [x["decision"] for x in run.looks]
+    reason = sequential.stop_reason(decisions, len(run.epochs)) if run.early_stop else None
     elapsed = clock() - started
     pace = elapsed / len(run.epochs)
     if reason is None and elapsed + pace > run.max_time_s:

@@ -33,18 +33,19 @@ DECISIONS = ("regression", "improvement", "no change", "no regression")
 
 
 def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,
-         prior: ProcessVariance | None = None, bigger_is_better: bool = True) -> str | None:
-    """What one look at the interim level says: a verdict, "precise" (the interval is as
-    narrow as asked), or None (go on)."""
+         prior: ProcessVariance | None = None,
+         bigger_is_better: bool = True) -> tuple[str | None, TwoLevelRatio | None]:
+    """What one look at the interim level says — a verdict, "precise" (the interval is as
+    narrow as asked), or None (go on) — and the interim interval it read."""
     estimate = two_level_ratio(epochs, INTERIM_LEVEL, prior)
     if estimate is None:
-        return None
+        return None, None
     result = verdict(estimate, threshold_pct, bigger_is_better)
     if result in DECISIONS:
-        return result
+        return result, estimate
     if estimate.half_width_pct <= target_pct:
-        return "precise"
-    return None
+        return "precise", estimate
+    return None, estimate
 
 
 def stop_reason(looks: list[str | None], epochs_done: int) -> str | None:

@@ -79,6 +79,9 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
     assert doc["ratios"]["fps"]["ratio"] == pytest.approx(
         math.exp(statistics.fmean(epoch_means)))                # batch 1: FPS = requests/s
     assert doc["ratios"]["p99_ms"] is not None and doc["ratios"]["p99_ms"]["base_ms"] > 0
+    assert [look["epoch"] for look in doc["looks"]] == [1, 2, 3]     # one look per epoch
+    assert doc["looks"][0]["interval"] is None                      # one epoch: no interval
+    assert all(look["interval"]["level"] == 0.99 for look in doc["looks"][1:])
     assert _workers() == []
 
 

@@ -19,7 +19,7 @@ def simulate(rng, true_ratio, prior=None, threshold=2.0, target=1.0, **model):
     epochs, looks = [], []
     while True:
         epochs.append(ab_model.epoch(rng, true_ratio, **model))
-        looks.append(sequential.look(epochs, threshold, target, prior))
+        looks.append(sequential.look(epochs, threshold, target, prior)[0])
         reason = sequential.stop_reason(looks, len(epochs))
         if reason is not None or len(epochs) == MAX_EPOCHS:
             result, estimate = sequential.judge(epochs, threshold, early=reason is not None,
