@@ -53,7 +53,7 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
         if not seen or seen[-1][0] != len(ab.epochs):
             seen.append((len(ab.epochs), pids))
     run = ABRun(settings={}, max_time_s=10.0, block_s=0.1, epoch_s=0.5, early_stop=False,
-                started_first="new")
+                started_first="new", use_cache=False)    # no earlier test's process level
     # The run's clock advances 1 s per read (3 reads an epoch): 3 epochs fit, however
     # fast the machine is.
     run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
