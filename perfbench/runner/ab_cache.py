@@ -19,6 +19,7 @@ import os
 import time
 
 from perfbench.files import atomic_write
+from perfbench.model.cache import cache_root
 from perfbench.stats.two_level import ProcessVariance
 
 MIN_EPOCHS = 3
@@ -28,9 +29,7 @@ _FILE = "ab-process-level.json"
 
 
 def cache_path() -> str:
-    root = os.environ.get("PERFBENCH_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "perfbench")
-    return os.path.join(root, _FILE)
+    return str(cache_root() / _FILE)
 
 
 def cache_key(machine: str, side: dict, settings: dict) -> str:
