@@ -160,10 +160,23 @@ def measure(args, models: dict, env: dict) -> None:
         else:
             outcome = perfbench_ab(base, base if kind == "aa" else new, [], env)
         record = dict(summarize_run(kind, pair, outcome), index=index)
+        _keep_document(args.out, pair, kind, index, outcome["doc"])
         with args.out.open("a") as handle:
             handle.write(json.dumps(record) + "\n")
         print(f"{pair} {kind} {index}: {record['verdict']} judged {record['judged']} "
               f"in {record['wall_s']:.0f} s", flush=True)
+
+
+def _keep_document(out: Path, pair: str, kind: str, index: int, doc: dict) -> None:
+    """Every run's document (latency histograms left out: they are the bulk), for
+    analyses this script does not make."""
+    for epoch in doc.get("epochs", []):
+        for r in epoch["rounds"]:
+            for side in ("base", "new"):
+                r[side].pop("latency_hist", None)
+    folder = out.parent / (out.stem + "-docs")
+    folder.mkdir(exist_ok=True)
+    (folder / f"{pair}-{kind}-{index}.json").write_text(json.dumps(doc))
 
 
 def resolvable_within(doc: dict, seconds: float, threshold: float) -> float | None:
