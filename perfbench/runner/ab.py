@@ -31,7 +31,7 @@ from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
 from perfbench.stats import sequential
-from perfbench.stats.two_level import ProcessVariance, TwoLevelRatio, process_estimate
+from perfbench.stats.two_level import EpochVariance, TwoLevelRatio, epoch_variance
 
 SCHEMA = "perfbench.ab"
 SCHEMA_VERSION = 2
@@ -68,10 +68,11 @@ class Epoch:
     started_first: str              # "base" or "new": whose worker started (and compiled) first
     rounds: list[Round] = field(default_factory=list)
     setup_s: float = 0.0            # starting and compiling both workers
+    wall_s: float = 0.0             # the whole epoch, setup included
 
     def to_dict(self) -> dict:
         return {"index": self.index, "started_first": self.started_first,
-                "setup_s": self.setup_s,
+                "setup_s": self.setup_s, "wall_s": self.wall_s,
                 "rounds": [{"order": r.order, "base": r.base, "new": r.new}
                            for r in self.rounds]}
 
@@ -105,7 +106,7 @@ class ABRun:
     #: One per epoch: its decision and the interim interval it read (the running estimate).
     looks: list = field(default_factory=list)
     sides: dict = field(default_factory=dict)
-    prior: ProcessVariance | None = None
+    prior: EpochVariance | None = None
     cache_key: str | None = None
     stop_reason: str = ""
     status: str = "running"
@@ -191,6 +192,8 @@ def _run_epoch(base, new, pythons, run: ABRun, stop_event, on_round, clock, star
     finally:
         for side in sides:
             side.close()
+    if run.epochs and run.epochs[-1].index == index:
+        run.epochs[-1].wall_s = clock() - setup_began
     if run.status == "running":
         _after_epoch(run, clock, started)
 
@@ -201,7 +204,9 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
     if run.block_s is None:
         run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
                           for s in sides)
-    run.cache_key = ab_cache.cache_key(_machine(), run.sides["base"], base)
+    design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
+    run.cache_key = ab_cache.cache_key(_machine(), run.sides, {"base": base, "new": new},
+                                       design)
     if run.use_cache:
         run.prior = ab_cache.load(run.cache_key)
 
@@ -245,7 +250,8 @@ def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_r
 
 def _after_epoch(run: ABRun, clock, started: float) -> None:
     """One look per epoch; stop on a confirmed decision, or when another epoch would not
-    fit in ``max_time_s`` (at the pace of the epochs so far)."""
+    fit in ``max_time_s``.  At least two epochs are measured (one gives no interval)
+    unless the time is already spent."""
     decision, estimate = sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
                                          run.target_pct, run.prior, run.metric == "fps")
     run.looks.append({"epoch": len(run.epochs), "decision": decision,
@@ -253,20 +259,32 @@ def _after_epoch(run: ABRun, clock, started: float) -> None:
     decisions = [x["decision"] for x in run.looks]
     reason = sequential.stop_reason(decisions, len(run.epochs)) if run.early_stop else None
     elapsed = clock() - started
-    pace = elapsed / len(run.epochs)
-    if reason is None and elapsed + pace > run.max_time_s:
+    if reason is None and (elapsed >= run.max_time_s or (
+            len(run.epochs) >= 2 and elapsed + typical_epoch_s(run) > run.max_time_s)):
         reason = "max_time"
     if reason is not None:
         run.status, run.stop_reason = "complete", reason
 
 
+def typical_epoch_s(run: ABRun) -> float:
+    """How long the next epoch will take: the later epochs' mean; from the first alone,
+    its measuring plus a setup no longer than that (its own setup held one-off work: the
+    block-length probe, a cold compile or INT8 quantization)."""
+    later = [e.wall_s for e in run.epochs[1:]]
+    if later:
+        return sum(later) / len(later)
+    first = run.epochs[0]
+    measuring = max(first.wall_s - first.setup_s, 0.0)
+    return measuring + min(first.setup_s, measuring)
+
+
 def _remember_process_level(run: ABRun) -> None:
-    """A complete run with enough epochs adds its σ_b² to the machine's cache."""
+    """A complete run with enough epochs adds its epoch-level variance to the cache."""
     if run.status != "complete" or run.cache_key is None:
         return
     if len(run.epochs) < ab_cache.MIN_EPOCHS:
         return
-    estimate = process_estimate(run.log_ratios_by_epoch())
+    estimate = epoch_variance(run.log_ratios_by_epoch())
     if estimate is not None:
         ab_cache.store(run.cache_key, estimate)
 
@@ -340,8 +358,9 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "verdict_interval": _ratio_dict(judged), "threshold_pct": run.threshold_pct,
         "smallest_resolvable_pct": None if judged is None else
         smallest_resolvable_pct(judged, run.threshold_pct),
-        "process_level_prior": None if prior is None else {
-            "sd_pct": 100 * math.sqrt(prior.variance), "dof": prior.dof, "runs": prior.runs},
+        "epoch_variance_prior": None if prior is None else {
+            "epoch_sd_pct": 100 * math.sqrt(prior.variance), "dof": prior.dof,
+            "runs": prior.runs},
         "target_pct": run.target_pct, "block_s": run.block_s, "epoch_s": run.epoch_s,
         "started_first": run.started_first, "timestamp": run.timestamp,
         "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),

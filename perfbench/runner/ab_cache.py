@@ -1,14 +1,15 @@
-"""The process-level variance of A/B runs, remembered per machine and model.
+"""The variance of an A/B epoch's level, remembered per machine and design.
 
 Kalibera & Jones measure each level's variance once, in a dimensioning experiment, and
 size later runs from it.  Here every finished ``perfbench ab`` run with at least
-MIN_EPOCHS epochs is such a measurement: its between-epoch variance beyond what its rounds
-explain (σ_b², with K − 1 degrees of freedom) is appended under a key of this machine, the
-BASE model and the settings that shape its execution.  A later run on the same key pools
-these with its own epochs (:func:`perfbench.stats.two_level.two_level_ratio`), so a few
-epochs of its own still give an interval with enough degrees of freedom.  Entries expire
-after MAX_AGE_DAYS (the machines here change from day to day), and at most MAX_ENTRIES are
-pooled.  ``perfbench ab --process-level this-run`` ignores the cache.
+MIN_EPOCHS epochs is such a measurement: the variance of its epoch levels (process level
+and rounds together, K − 1 degrees of freedom) is appended under a key of this machine,
+both sides' models and settings, and the epoch design (block length, rounds per epoch) —
+the figure is only comparable between runs of one design.  A later run on the same key
+pools these with its own epochs (:func:`perfbench.stats.two_level.two_level_ratio`), so a
+few epochs of its own still give an interval with enough degrees of freedom.  Entries
+expire after MAX_AGE_DAYS (the machines here change from day to day), and at most
+MAX_ENTRIES are pooled.  ``perfbench ab --process-level this-run`` ignores the cache.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 
 from perfbench.files import atomic_write
 from perfbench.model.cache import cache_root
-from perfbench.stats.two_level import ProcessVariance
+from perfbench.stats.two_level import EpochVariance
 
 MIN_EPOCHS = 3
 MAX_AGE_DAYS = 14
@@ -32,15 +33,23 @@ def cache_path() -> str:
     return str(cache_root() / _FILE)
 
 
-def cache_key(machine: str, side: dict, settings: dict) -> str:
-    """This machine, the model (name and cost) and what shapes its execution."""
-    shaping = {k: settings.get(k) for k in ("device", "hint", "streams", "threads", "batch",
-                                            "requests", "precision", "api", "scenario",
-                                            "shape", "pinning", "block_s")}
-    identity = {"machine": machine, "model": side.get("name"),
-                "gflops": round(side.get("gflops_per_image") or 0.0, 6),
-                "resolved": side.get("resolved"), "pool": side.get("pool_size"),
-                "settings": shaping}
+#: Settings that shape what a side executes (names as in the settings table).
+_SHAPING = ("device", "hint", "streams", "threads", "batch", "requests", "precision", "api",
+            "scenario", "rate", "shape", "pin", "quantize", "fill")
+
+
+def _side_identity(side: dict, settings: dict) -> dict:
+    return {"model": side.get("name"), "gflops": round(side.get("gflops_per_image") or 0.0, 6),
+            "resolved": side.get("resolved"), "pool": side.get("pool_size"),
+            "openvino": side.get("openvino"),
+            "settings": {k: settings.get(k) for k in _SHAPING}}
+
+
+def cache_key(machine: str, sides: dict, settings: dict, design: dict) -> str:
+    """This machine, both sides (what each runs and how), and the epoch design."""
+    identity = {"machine": machine, "design": design,
+                "sides": {name: _side_identity(sides.get(name, {}), settings.get(name, {}))
+                          for name in ("base", "new")}}
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str)
                           .encode()).hexdigest()[:16]
 
@@ -60,19 +69,19 @@ def _fresh(entries: list, now: float) -> list:
     return recent[-MAX_ENTRIES:]
 
 
-def load(key: str, now: float | None = None) -> ProcessVariance | None:
-    """The pooled σ_b² of earlier runs under ``key``, or None."""
+def load(key: str, now: float | None = None) -> EpochVariance | None:
+    """The pooled epoch-level variance of earlier runs under ``key``, or None."""
     entries = _fresh(_read().get(key, []), time.time() if now is None else now)
     dof = sum(e["dof"] for e in entries)
     if dof <= 0:
         return None
     variance = sum(e["dof"] * e["variance"] for e in entries) / dof
-    return ProcessVariance(max(variance, 0.0), float(dof), len(entries))
+    return EpochVariance(variance, float(dof), len(entries))
 
 
-def store(key: str, estimate: ProcessVariance, now: float | None = None) -> None:
-    """Append one run's σ_b² estimate; a cache that cannot be written is skipped (the run's
-    result does not depend on it)."""
+def store(key: str, estimate: EpochVariance, now: float | None = None) -> None:
+    """Append one run's epoch-level variance; a cache that cannot be written is skipped
+    (the run's result does not depend on it)."""
     now = time.time() if now is None else now
     data = _read()
     entries = _fresh(data.get(key, []), now)

@@ -23,7 +23,7 @@ Three more rules, each against a failure seen on the project's VMs:
 from __future__ import annotations
 
 from perfbench.stats.paired import verdict
-from perfbench.stats.two_level import ProcessVariance, TwoLevelRatio, two_level_ratio
+from perfbench.stats.two_level import EpochVariance, TwoLevelRatio, two_level_ratio
 
 INTERIM_LEVEL = 0.99
 FINAL_LEVEL = 0.95
@@ -33,7 +33,7 @@ DECISIONS = ("regression", "improvement", "no change", "no regression")
 
 
 def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,
-         prior: ProcessVariance | None = None,
+         prior: EpochVariance | None = None,
          bigger_is_better: bool = True) -> tuple[str | None, TwoLevelRatio | None]:
     """What one look at the interim level says — a verdict, "precise" (the interval is as
     narrow as asked), or None (go on) — and the interim interval it read."""
@@ -66,7 +66,7 @@ def judged_level(early: bool) -> float:
 
 
 def judge(epochs: list[list[float]], threshold_pct: float, early: bool,
-          prior: ProcessVariance | None = None,
+          prior: EpochVariance | None = None,
           bigger_is_better: bool = True) -> tuple[str, TwoLevelRatio | None]:
     """The verdict of a finished run and the interval it was judged on."""
     estimate = two_level_ratio(epochs, judged_level(early), prior)

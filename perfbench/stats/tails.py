@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfbench.stats.histogram import GROWTH, MIN_MS, bucket_centre
+from perfbench.stats.histogram import GROWTH, MIN_MS, percentiles_of_counts
 
 
 BOOTSTRAP_SAMPLES = 400
@@ -45,7 +45,7 @@ class TailRatio:
 
 
 def _dense(hists: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of counts over the union of buckets, and each column's latency."""
+    """Rows of counts over the union of buckets, and each column's bucket index."""
     if any(h["growth"] != GROWTH or h["min_ms"] != MIN_MS for h in hists):
         raise ValueError("histograms of another bucket layout cannot be pooled")
     indices = sorted({i for h in hists for i, _ in h["counts"]})
@@ -54,15 +54,7 @@ def _dense(hists: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     for row, h in enumerate(hists):
         for index, count in h["counts"]:
             matrix[row, column[index]] += count
-    return matrix, bucket_centre(np.asarray(indices))
-
-
-def _percentiles(counts: np.ndarray, values: np.ndarray, p: float) -> np.ndarray:
-    """Nearest-rank percentile of each row of bucket counts."""
-    cumulative = np.cumsum(counts, axis=-1)
-    total = cumulative[..., -1:]
-    rank = np.maximum(np.ceil(p / 100 * total), 1)
-    return values[np.argmax(cumulative >= rank, axis=-1)]
+    return matrix, np.asarray(indices, dtype=np.float64)
 
 
 def _resample_weights(epoch_of_round: np.ndarray, rng, samples: int) -> np.ndarray:
@@ -84,20 +76,25 @@ def tail_ratio(base: list[dict], new: list[dict], epoch_of_round: list[int], p: 
     """NEW/BASE of the pooled p-th percentile; None without histograms to pool."""
     if not base or len(base) != len(new) or len(base) != len(epoch_of_round):
         return None
-    matrix, values = _dense(base + new)
+    matrix, indices = _dense(base + new)
     base_rows, new_rows = matrix[:len(base)], matrix[len(base):]
     if base_rows.sum() == 0 or new_rows.sum() == 0:
         return None
-    base_ms = float(_percentiles(base_rows.sum(0), values, p))
-    new_ms = float(_percentiles(new_rows.sum(0), values, p))
+    base_ms = float(percentiles_of_counts(base_rows.sum(0), indices, p)[0])
+    new_ms = float(percentiles_of_counts(new_rows.sum(0), indices, p)[0])
     rng = np.random.default_rng(seed)
     weights = _resample_weights(np.asarray(epoch_of_round), rng, samples)
-    logs = (np.log(_percentiles(weights @ new_rows, values, p))
-            - np.log(_percentiles(weights @ base_rows, values, p)))
+    logs = (np.log(percentiles_of_counts(weights @ new_rows, indices, p))
+            - np.log(percentiles_of_counts(weights @ base_rows, indices, p)))
     alpha = (1 - level) / 2
     low, high = np.quantile(logs, [alpha, 1 - alpha])
     epochs = len(set(epoch_of_round))
-    method = ("bootstrap over epochs and rounds" if epochs > 1
-              else "bootstrap over rounds (one epoch: the process level is not counted)")
+    if epochs == 1:
+        method = "bootstrap over rounds (one epoch: the process level is not counted)"
+    elif epochs < 5:
+        method = (f"bootstrap over epochs and rounds ({epochs} epochs: resampling so few "
+                  "undercounts the process level)")
+    else:
+        method = "bootstrap over epochs and rounds"
     return TailRatio(p, new_ms / base_ms, math.exp(low), math.exp(high), level, base_ms,
                      new_ms, method)

@@ -19,17 +19,22 @@ shocked by a factor of about 4.5 (tests/stats/test_two_level.py), both intervals
 their coverage, but the mean's was four times as wide (±5.4 % against ±1.3 %).  Its
 standard error is the winsorized SD / ((1 − 2g)·√n) (Tukey & McLaughlin), lag-1
 corrected.  The estimate is the mean of the epoch levels (each epoch weighs the same: its
-process draw is one sample whatever its length).  Its variance is σ_b²/K + mean within-epoch variance/K,
-estimated in one of two ways (Kalibera & Jones' multi-level design):
+process draw is one sample whatever its length).  Its variance is Var(epoch level)/K,
+where Var(epoch level) = σ_b² + the within-epoch variance of a level — both levels in
+one figure, estimated without modelling either (Kalibera & Jones' top-level variance):
 
-* **this run**: the sample variance of the K epoch means over K, with K − 1 degrees of
-  freedom.  Honest but wide when K is small;
-* **pooled**: σ_b² pooled from earlier runs of the same model on the same kind of machine
-  (a dimensioning measurement, cached) and this run's epochs, plus this run's own
-  within-epoch variance, with Satterthwaite's degrees of freedom.
+* **this run**: the sample variance of the K epoch levels, K − 1 degrees of freedom.
+  Honest but wide when K is small;
+* **pooled**: the same variance pooled (weighted by degrees of freedom) over earlier runs
+  of the same design — machine, both sides, settings, rounds per epoch (a dimensioning
+  measurement, cached) — and this run's epochs, with the degrees of freedom added up.
+  Nothing is clamped or subtracted, so a small or noisy σ_b² cannot make the interval
+  claim more than the epochs showed.
 
-Either way the interval's critical value is Student's t at the asked level and those
-degrees of freedom (:mod:`perfbench.stats.tdist`).
+The critical value is Student's t at the asked level and those degrees of freedom
+(:mod:`perfbench.stats.tdist`).  The components are reported apart for the reader — the
+round SD within epochs, and σ_b as the epoch variance beyond what the rounds explain —
+but the interval does not depend on splitting them.
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ TRIM = 0.10
 
 
 @dataclass(frozen=True)
-class ProcessVariance:
-    """σ_b² (log scale) known before this run, with the degrees of freedom it rests on."""
+class EpochVariance:
+    """The variance of one epoch's level (log scale, σ_b² + within) measured before this
+    run, with the degrees of freedom it rests on and the runs it came from."""
 
     variance: float
     dof: float
@@ -138,7 +144,7 @@ def _round_sd(epochs: list[EpochSummary]) -> float:
 
 
 def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
-                    prior: ProcessVariance | None = None) -> TwoLevelRatio | None:
+                    prior: EpochVariance | None = None) -> TwoLevelRatio | None:
     """The ratio and its interval from per-epoch lists of per-round log-ratios.
 
     None while the process level cannot be counted: fewer than two usable epochs and no
@@ -147,49 +153,32 @@ def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
     k = len(summaries)
     if k == 0 or (k < 2 and prior is None):
         return None
-    means = np.array([s.mean for s in summaries])
-    within = np.array([s.within_var for s in summaries])
-    spread = float(means.var(ddof=1)) if k >= 2 else 0.0
-    excess = spread - float(within.mean())          # this run's σ_b² (may be < 0 by chance)
+    levels = np.array([s.mean for s in summaries])
+    spread = float(levels.var(ddof=1)) if k >= 2 else 0.0
     if prior is None:
-        variance, dof, source = spread / k, k - 1.0, "this run"
-        process = max(excess, 0.0)
+        epoch_var, dof, source = spread, k - 1.0, "this run"
     else:
-        process, variance, dof = _pooled(prior, excess, k, within, summaries)
+        dof = prior.dof + k - 1.0
+        epoch_var = (prior.dof * prior.variance + (k - 1) * spread) / dof
         source = f"pooled with {prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
-    se = math.sqrt(max(variance, 0.0))
-    mean = float(means.mean())
+    se = math.sqrt(epoch_var / k)
+    mean = float(levels.mean())
     half = t_two_sided(level, dof) * se
-    rounds = sum(s.rounds for s in summaries)
+    within = float(np.mean([s.within_var for s in summaries]))
+    process = max(epoch_var - within, 0.0)
     return TwoLevelRatio(math.exp(mean), math.exp(mean - half), math.exp(mean + half),
-                         level, mean, se, dof, k, rounds, 100 * _round_sd(summaries),
-                         100 * math.sqrt(process), source)
+                         level, mean, se, dof, k, sum(s.rounds for s in summaries),
+                         100 * _round_sd(summaries), 100 * math.sqrt(process), source)
 
 
-def _pooled(prior: ProcessVariance, excess: float, k: int, within, summaries):
-    """σ_b² pooled (weighted by degrees of freedom) from the prior and this run, and the
-    variance of the mean with Satterthwaite's degrees of freedom."""
-    run_dof = k - 1
-    process = max((prior.dof * prior.variance + run_dof * excess) / (prior.dof + run_dof), 0.0)
-    between, inside = process / k, float(within.sum()) / k / k
-    inside_dof = max(sum(s.kept - 1 for s in summaries), 1)
-    variance = between + inside
-    if variance <= 0:
-        return process, 0.0, float(inside_dof)
-    denominator = between ** 2 / (prior.dof + run_dof) + inside ** 2 / inside_dof
-    dof = variance ** 2 / denominator if denominator > 0 else float(inside_dof)
-    return process, variance, max(dof, 1.0)
-
-
-def process_estimate(epochs: list[list[float]]) -> ProcessVariance | None:
-    """This run's own σ_b² with its degrees of freedom, for the cache (unclamped: pooling
-    clamped estimates would bias σ_b² upwards); None below two usable epochs."""
+def epoch_variance(epochs: list[list[float]]) -> EpochVariance | None:
+    """This run's variance of an epoch level with its degrees of freedom, for the cache;
+    None below two usable epochs."""
     summaries = summarize_epochs(epochs)
     if len(summaries) < 2:
         return None
-    means = np.array([s.mean for s in summaries])
-    within = float(np.mean([s.within_var for s in summaries]))
-    return ProcessVariance(float(means.var(ddof=1)) - within, len(summaries) - 1.0)
+    levels = np.array([s.mean for s in summaries])
+    return EpochVariance(float(levels.var(ddof=1)), len(summaries) - 1.0)
 
 
 def smallest_resolvable_pct(estimate: TwoLevelRatio, threshold_pct: float,

@@ -54,8 +54,8 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
             seen.append((len(ab.epochs), pids))
     run = ABRun(settings={}, max_time_s=10.0, block_s=0.1, epoch_s=0.5, early_stop=False,
                 started_first="new", use_cache=False)    # no earlier test's process level
-    # The run's clock advances 1 s per read (3 reads an epoch): 3 epochs fit, however
-    # fast the machine is.
+    # The run's clock advances 1 s per read (4 reads an epoch): 3 epochs fit in 10 s,
+    # however fast the machine is.
     run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
            on_round=note, clock=FakeClock(1.0))
     assert run.status == "complete" and run.stop_reason == "max_time"
@@ -307,3 +307,14 @@ def test_a_round_with_an_empty_block_is_left_out_of_the_ratios():
                 stop_reason="max_time", status="complete")
     assert run.log_ratios() == pytest.approx([math.log(0.98)] * 6)
     assert document(run, 0)["empty_rounds"] == 1
+
+
+def test_a_slow_first_epoch_does_not_end_the_run_alone():
+    """The first epoch's setup holds one-off work (probe, cold compile, INT8): it does not
+    count in the pace, and a second epoch is always measured while time is left."""
+    from perfbench.runner.ab import typical_epoch_s
+    run = ABRun(settings={}, max_time_s=120.0)
+    run.epochs = [Epoch(0, "base", setup_s=50.0, wall_s=62.0)]
+    assert typical_epoch_s(run) == 24.0                    # 12 s measuring + 12 s setup
+    run.epochs.append(Epoch(1, "new", setup_s=2.0, wall_s=14.0))
+    assert typical_epoch_s(run) == 14.0

@@ -3,7 +3,7 @@
 import pytest
 
 from perfbench.runner import ab_cache
-from perfbench.stats.two_level import ProcessVariance
+from perfbench.stats.two_level import EpochVariance
 
 
 @pytest.fixture
@@ -13,47 +13,47 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def test_entries_pool_by_degrees_of_freedom(cache_dir):
-    ab_cache.store("k", ProcessVariance(4e-5, 3.0), now=1000.0)
-    ab_cache.store("k", ProcessVariance(1e-5, 9.0), now=1001.0)
-    ab_cache.store("other", ProcessVariance(1.0, 5.0), now=1001.0)
+    ab_cache.store("k", EpochVariance(4e-5, 3.0), now=1000.0)
+    ab_cache.store("k", EpochVariance(1e-5, 9.0), now=1001.0)
+    ab_cache.store("other", EpochVariance(1.0, 5.0), now=1001.0)
     pooled = ab_cache.load("k", now=1002.0)
     assert pooled.variance == pytest.approx((3 * 4e-5 + 9 * 1e-5) / 12)
     assert (pooled.dof, pooled.runs) == (12.0, 2)
 
 
-def test_a_negative_pooled_excess_is_clamped_but_entries_stay_unclamped(cache_dir):
-    """Each run stores its unclamped σ_b² (pooling clamped values would bias it up)."""
-    ab_cache.store("k", ProcessVariance(-2e-5, 4.0), now=0.0)
-    ab_cache.store("k", ProcessVariance(1e-5, 4.0), now=0.0)
-    assert ab_cache.load("k", now=1.0).variance == 0.0
-
-
 def test_old_entries_expire_and_few_are_kept(cache_dir):
     day = 86400.0
-    ab_cache.store("k", ProcessVariance(1e-4, 5.0), now=0.0)
+    ab_cache.store("k", EpochVariance(1e-4, 5.0), now=0.0)
     assert ab_cache.load("k", now=(ab_cache.MAX_AGE_DAYS + 1) * day) is None
     for i in range(ab_cache.MAX_ENTRIES + 5):
-        ab_cache.store("k", ProcessVariance(1e-5, 1.0), now=float(i))
+        ab_cache.store("k", EpochVariance(1e-5, 1.0), now=float(i))
     assert ab_cache.load("k", now=100.0).runs == ab_cache.MAX_ENTRIES
 
 
 def test_an_unreadable_or_unwritable_cache_is_never_fatal(cache_dir):
     (cache_dir / "ab-process-level.json").write_text("{not json")
     assert ab_cache.load("k") is None
-    ab_cache.store("k", ProcessVariance(1e-5, 2.0))             # overwrites the bad file
+    ab_cache.store("k", EpochVariance(1e-5, 2.0))             # overwrites the bad file
     assert ab_cache.load("k").dof == 2.0
     blocked = cache_dir / "file"
     blocked.write_text("")
     import os
     os.environ["PERFBENCH_CACHE_DIR"] = str(blocked / "below-a-file")
-    ab_cache.store("k", ProcessVariance(1e-5, 2.0))             # no exception
+    ab_cache.store("k", EpochVariance(1e-5, 2.0))             # no exception
     assert ab_cache.load("k") is None
 
 
-def test_the_key_separates_machines_models_and_settings():
+def test_the_key_separates_machines_sides_settings_and_design():
     side = {"name": "m", "gflops_per_image": 1.0, "resolved": {"streams": 2}, "pool_size": 2}
-    base = ab_cache.cache_key("host/a", side, {"batch": 1})
-    assert base == ab_cache.cache_key("host/a", dict(side), {"batch": 1, "time": 9})
-    assert base != ab_cache.cache_key("host/b", side, {"batch": 1})
-    assert base != ab_cache.cache_key("host/a", dict(side, name="n"), {"batch": 1})
-    assert base != ab_cache.cache_key("host/a", side, {"batch": 2})
+    sides = {"base": side, "new": dict(side)}
+    settings = {"base": {"batch": 1}, "new": {"batch": 1}}
+    design = {"block_s": 0.1, "epoch_rounds": 40}
+    key = ab_cache.cache_key("host/a", sides, settings, design)
+    assert key == ab_cache.cache_key("host/a", sides, {"base": {"batch": 1, "time": 9},
+                                                       "new": {"batch": 1}}, design)
+    assert key != ab_cache.cache_key("host/b", sides, settings, design)
+    assert key != ab_cache.cache_key("host/a", dict(sides, new=dict(side, name="n")),
+                                     settings, design)                    # NEW counts too
+    assert key != ab_cache.cache_key("host/a", sides, {"base": {"batch": 1},
+                                                       "new": {"pin": False}}, design)
+    assert key != ab_cache.cache_key("host/a", sides, settings, dict(design, epoch_rounds=20))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from perfbench.stats import sequential
-from perfbench.stats.two_level import ProcessVariance
+from perfbench.stats.two_level import EpochVariance
 from tests.stats import ab_model
 
 MAX_EPOCHS = 10
@@ -40,7 +40,7 @@ def test_identical_sides_rarely_raise_a_false_regression():
 
 def test_with_a_cached_process_level_false_regressions_stay_rare():
     rng = np.random.default_rng(77)
-    prior = ProcessVariance(ab_model.PROCESS_SD ** 2, 30, 6)
+    prior = EpochVariance(ab_model.PROCESS_SD ** 2 + 0.04 ** 2 / 40 * 3, 30, 6)   # σ_b² + within
     runs = [simulate(rng, 1.0, prior) for _ in range(300)]
     assert sum(r == "regression" for r, _, _ in runs) / 300 <= 0.05
 

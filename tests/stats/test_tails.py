@@ -54,3 +54,15 @@ def test_nothing_to_pool_gives_none():
     with pytest.raises(ValueError):
         tail_ratio([_hist([1.0])], [{"growth": 1.02, "min_ms": MIN_MS, "counts": [[1, 1]]}],
                    [0], 50.0)
+
+
+def test_an_a_a_interval_is_never_zero_width_and_a_small_change_is_covered():
+    """Percentiles are placed within their 1 % bucket by rank, so ratios are not stuck
+    on powers of 1.01: identical sides give an interval around 1 of non-zero width, and a
+    1.2 % slowdown is inside its interval."""
+    rng = np.random.default_rng(3)
+    for true in (1.0, 1.012):
+        base = [_hist(rng.lognormal(0, 0.25, 300)) for _ in range(240)]
+        new = [_hist(rng.lognormal(0, 0.25, 300) * true) for _ in range(240)]
+        tail = tail_ratio(base, new, [i // 40 for i in range(240)], 50.0)
+        assert tail.high > tail.low and tail.low <= true <= tail.high
