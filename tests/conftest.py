@@ -18,8 +18,11 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 # The suite never writes into the user's caches (peaks, INT8 models); subprocesses inherit it.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 os.environ["PERFBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="perfbench-test-cache-")
+atexit.register(shutil.rmtree, os.environ["PERFBENCH_CACHE_DIR"], ignore_errors=True)
 
 from tests.models import conv_model, failing_model, save, slow_model, token_model
 

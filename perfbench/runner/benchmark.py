@@ -318,7 +318,7 @@ def _run_trials(core, prepared, session, config, limits, hook, monitor):
 
 
 def _assemble(core, config, prepared, session, compile_ms, runs, system, interrupted: bool,
-              stop_requested: bool) -> BenchmarkResult:
+              stop_requested: bool, in_blocks: bool = False) -> BenchmarkResult:
     batch = prepared.batch
     recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
     latency = recorder.summary()
@@ -333,7 +333,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
                          [r.measured for r in runs])
     checks = _checks(system, precision, latency, runs[0].first_inference_ms, load,
                      cpu_share(driver_cpu, duration))
-    checks.append(_idle_slots(config, session, recorder, duration))
+    checks.append(_idle_slots(config, session, recorder, duration, in_blocks))
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
     layers = ()
@@ -363,11 +363,16 @@ def _driver_cpu(measured: list[Measurement]) -> float | None:
     return None if not times or None in times else sum(times)
 
 
-def _idle_slots(config: BenchmarkConfig, session: Session, recorder, duration: float) -> Check:
-    """How long the closed loop's request slots sat empty (checks.idle_slots); an open
-    loop's slots wait for arrivals by design."""
+def _idle_slots(config: BenchmarkConfig, session: Session, recorder, duration: float,
+                in_blocks: bool) -> Check:
+    """How long the closed async loop's request slots sat empty (checks.idle_slots).  Not
+    judged where the rule does not hold or its remedy cannot apply: an open loop waits
+    for arrivals by design; sync and single-stream keep one request by design; a point
+    measured in short blocks drains at every block's end."""
     moments = recorder.moments
-    if config.scenario == "server" or not moments.count:
+    judged = (config.scenario == "offline" and config.api == "async" and not in_blocks
+              and moments.count)
+    if not judged:
         return idle_slots(None, session.pool_size, duration, None)
     busy_s = moments.count * moments.mean / 1e3
     return idle_slots(busy_s, session.pool_size, duration, moments.mean / 1e3)
@@ -434,7 +439,8 @@ def result_of_blocks(core, config: BenchmarkConfig, prepared: PreparedModel, ses
                      interrupted: bool) -> BenchmarkResult:
     """The full result of a point measured in blocks, with the same checks as a run."""
     return _assemble(core, config, prepared, session, session.compilation.compile_ms,
-                     [_TrialRun(measured, first_ms, warmups)], system, interrupted, interrupted)
+                     [_TrialRun(measured, first_ms, warmups)], system, interrupted, interrupted,
+                     in_blocks=True)
 
 
 def expected_precision(config: BenchmarkConfig, resolved: dict) -> str | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import select
 import subprocess
+import time
 import sys
 import threading
 from collections import deque
@@ -60,7 +62,15 @@ class _StderrTail:
         return list(self.lines)
 
 
-def _start_worker(python: str) -> tuple[subprocess.Popen, object]:
+#: How long a reply may take before the worker counts as hung: compiling (or quantizing) a
+#: large model, collecting a result, and a block (a multiple of its length, at least a
+#: minute: a starved machine stretches it, a hung worker does not answer at all).
+READY_TIMEOUT_S = 3600.0
+RESULT_TIMEOUT_S = 600.0
+BLOCK_TIMEOUT_FACTOR, BLOCK_TIMEOUT_MIN_S = 30.0, 60.0
+
+
+def _start_worker(python: str) -> tuple[subprocess.Popen, int]:
     """The worker process and the read end of its reply pipe.  Replies travel on a pipe of
     their own (its descriptor passed by number), so nothing the worker's libraries print can
     reach them; the worker's stdout goes nowhere (it points fd 1 at stderr anyway)."""
@@ -76,7 +86,7 @@ def _start_worker(python: str) -> tuple[subprocess.Popen, object]:
         raise
     finally:
         os.close(write_fd)          # the worker's copy is the only one: EOF when it dies
-    return process, os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
+    return process, read_fd
 
 
 class Side:
@@ -86,6 +96,7 @@ class Side:
     def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
         self.label, self.python = label, python
         self.process, self._replies = _start_worker(python)
+        self._pending = b""
         self._stderr = _StderrTail(self.process.stderr)
         self.ready: dict = {}
         self._send({"config": settings})
@@ -93,12 +104,12 @@ class Side:
             self.wait_ready()
 
     def wait_ready(self) -> dict:
-        self.ready = self._receive()
+        self.ready = self._receive(READY_TIMEOUT_S)
         return self.ready
 
-    def ask(self, message: dict) -> dict:
+    def ask(self, message: dict, timeout_s: float = RESULT_TIMEOUT_S) -> dict:
         self._send(message)
-        return self._receive()
+        return self._receive(timeout_s)
 
     def _send(self, message: dict) -> None:
         try:
@@ -107,13 +118,16 @@ class Side:
         except (BrokenPipeError, OSError, ValueError):
             pass                    # the reply (none) says what happened
 
-    def _receive(self) -> dict:
+    def _receive(self, timeout_s: float) -> dict:
         """The next reply; end of the reply pipe means the worker died (its last words say
-        why), and an error reply is raised as the worker classed it."""
-        try:
-            line = self._replies.readline()
-        except (OSError, ValueError):
-            line = ""
+        why), no reply within ``timeout_s`` that it hung (it is killed: a thread blocked
+        on it forever would also block Ctrl-C's clean stop), and an error reply is raised
+        as the worker classed it."""
+        line = self._read_line(timeout_s)
+        if line is None:
+            self.process.kill()
+            raise RunFailed(f"{self.label} worker did not answer within {timeout_s:.0f} s "
+                            f"(hung): {self._last_words()}")
         if not line:
             raise RunFailed(f"{self.label} worker died: {self._last_words()}")
         try:
@@ -125,6 +139,24 @@ class Side:
             raise error(f"{self.label}: {reply['error']}")
         return reply
 
+    def _read_line(self, timeout_s: float) -> str | None:
+        """One line from the reply pipe: "" at its end, None when ``timeout_s`` passed."""
+        deadline = time.monotonic() + timeout_s
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                ready, _, _ = select.select([self._replies], [], [], left)
+                chunk = os.read(self._replies, 65536) if ready else None
+            except (OSError, ValueError):
+                chunk = b""
+            if chunk == b"":
+                return ""
+            self._pending += chunk or b""
+        line, self._pending = self._pending.split(b"\n", 1)
+        return line.decode("utf-8", errors="replace")
+
     def _last_words(self) -> str:
         """The worker's last stderr line and its exit status (it is killed if still alive)."""
         self.process.kill()
@@ -133,7 +165,8 @@ class Side:
         return (lines[-1][:300] if lines else "no message") + f" (exit status {code})"
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        return self.ask({"block": seconds, "warmup": warmup, "record": record})
+        timeout = max(BLOCK_TIMEOUT_MIN_S, BLOCK_TIMEOUT_FACTOR * (seconds + warmup))
+        return self.ask({"block": seconds, "warmup": warmup, "record": record}, timeout)
 
     def result(self, interrupted: bool) -> dict:
         """Every block measured so far, as one ``perfbench.result`` document."""
@@ -149,11 +182,13 @@ class Side:
             except (OSError, ValueError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
-        for stream in (self.process.stdin, self._replies):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        if self._replies >= 0:
+            os.close(self._replies)
+            self._replies = -1
         self._stderr.last(wait_s=5.0)
 
 

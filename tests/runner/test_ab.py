@@ -139,7 +139,8 @@ def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
 def test_cli_ab_interrupted_writes_partial_result_with_the_exit_status(tiny_ir, tmp_path):
     out = tmp_path / "ab.json"
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", tiny_ir, tiny_ir, "-v",
-                             "-q", "--max-time", "600", "--json", str(out)],
+                             "-q", "--max-time", "600", "--process-level", "this-run",
+                             "--json", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=checkout_env())
     wait_for_marker(proc, "perfbench: ab epoch 1 round 2")
@@ -151,7 +152,11 @@ def test_cli_ab_interrupted_writes_partial_result_with_the_exit_status(tiny_ir, 
     data = json.loads(out.read_text())
     assert data["status"] == "interrupted" and data["exit_status"] == 130
     assert sum(len(e["rounds"]) for e in data["epochs"]) >= 2
-    assert data["verdict"] == "inconclusive" and not data["regression"]   # one epoch: no interval
+    assert data["regression"] == (data["verdict"] == "regression")
+    if data["verdict_interval"] is None:          # stopped in its first epoch: no interval
+        assert data["verdict"] == "inconclusive"
+    else:                                         # an interrupt is judged like a look
+        assert data["verdict_interval"]["level"] == 0.99
     assert "exit 130" in report
     assert _gone(workers)
 
@@ -204,7 +209,8 @@ def test_outputs_that_fail_after_measuring_go_to_a_fallback_file(tmp_path, capsy
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--json" in err and "--history" in err
     fallback = err.rsplit(" ", 1)[1].strip()
-    assert json.loads(open(fallback).read())["schema"] == "perfbench.ab"
+    saved = json.loads(open(fallback).read())
+    assert saved["schema"] == "perfbench.ab" and saved["exit_status"] == 1 == doc["exit_status"]
 
 
 @pytest.fixture

@@ -251,3 +251,10 @@ def test_a_real_run_judges_its_idle_request_slots(tiny_ir):
     busy = result.latency.mean * result.completed_requests / 1e3
     assert check.value == pytest.approx(max(0.0, 1 - busy / (2 * result.duration_s)), abs=1e-3)
     assert 0 <= check.value <= 1
+
+
+@pytest.mark.parametrize("settings", [{"api": "sync"}, {"scenario": "single-stream"}])
+def test_idle_slots_are_not_judged_where_one_request_is_the_design(tiny_ir, settings):
+    result = run(BenchmarkConfig(model=tiny_ir, time=0.5, **settings))
+    check = next(c for c in result.checks if c.name == "request_slots_idle")
+    assert check.ok and check.value is None

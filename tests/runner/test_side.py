@@ -153,3 +153,18 @@ def test_an_interpreter_is_checked_before_anything_runs(tmp_path, monkeypatch):
 def test_a_side_needs_nncf_when_it_is_int8(extra, needed):
     assert needs_nncf(BenchmarkConfig(model="m.xml", **extra).to_dict()) is needed
     assert needs_nncf(dict(extra)) is needed
+
+
+def test_a_worker_that_never_answers_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
+    """An interpreter that starts but never replies (a hung worker): the wait ends at its
+    time limit with a one-line failure, and the process is gone."""
+    import stat
+    from perfbench.runner import side as side_module
+    hung = tmp_path / "hung-python"
+    hung.write_text("#!/bin/sh\nexec sleep 600\n")
+    hung.chmod(hung.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(side_module, "READY_TIMEOUT_S", 1.0)
+    with pytest.raises(RunFailed, match=r"BASE worker did not answer within 1 s \(hung\)"):
+        side_module.Side("BASE", str(hung), {})
+    assert not [p for p in psutil.Process().children(recursive=True)
+                if "hung-python" in " ".join(p.cmdline())]

@@ -74,24 +74,27 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             if not run.rounds:
                 raise
             failure = exc           # keep what was measured: written below, marked failed
-    status = _exit_status(run, stop)
-    doc = document(run, status)
+    doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
-    written = _write_outputs(doc, options)
+    _write_outputs(doc, options)
     if failure is not None:
         raise failure
-    return status if written else max(status, 1)
+    return doc["exit_status"]
 
 
-def _exit_status(run: ABRun, stop: SignalStop) -> int:
+def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int:
+    """The status this command will return, settled before the document records it."""
     if stop.signum is not None:
         return stop.exit_code
+    if failure is not None:
+        return 1
     return EXIT_REGRESSION if run.decision.verdict == "regression" else 0
 
 
 def _write_outputs(doc: dict, options: dict) -> bool:
     """Every asked-for output; one that fails is named on one line and the document is
-    saved to a fallback file, so nothing measured is lost.  False when anything failed."""
+    saved to a fallback file, so nothing measured is lost, with the exit status raised to
+    1 (the command's own).  False when anything failed."""
     steps = [("--json", options["json"], lambda: write_json(options["json"], doc)),
              ("--markdown", options["markdown"],
               lambda: atomic_write(options["markdown"], ab_report.markdown(doc))),
@@ -110,6 +113,7 @@ def _write_outputs(doc: dict, options: dict) -> bool:
         except (OSError, UsageError, sqlite3.Error) as exc:
             failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
     if failed:
+        doc["exit_status"] = max(doc["exit_status"] or 0, 1)    # what the command returns
         fallback = fallback_path("ab")
         write_json(fallback, doc)
         print(f"perfbench: could not write {'; '.join(failed)}; the A/B result is saved in "
