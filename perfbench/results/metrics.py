@@ -39,14 +39,17 @@ class Metric:
 
 
 def fps_estimate(result: BenchmarkResult) -> tuple[float, float | None, float | None]:
-    """A run's FPS with its 95 % interval: the mean of its steady windows when it has
-    them (the estimate the interval is about, without ramp-up and drain), else the
-    whole-window figure with no interval.  Exporters, compare and sweeps all use this, so
-    a value never falls outside its own bounds."""
+    """A run's FPS with its 95 % interval: the steady FPS (completions over time of the
+    windows between ramp-up and drain) whenever the run has a steady window, with its
+    interval from two steady windows on; the whole-window figure only for a run too short
+    for a steady window.  One definition, so a short sweep point and a long one are not
+    compared on two.  Exporters, compare and sweeps all use this, so a value never falls
+    outside its own bounds."""
     estimate = result.precision.fps_windows if result.precision else None
-    if estimate is None:
-        return result.fps, None, None
-    return estimate.value, estimate.low, estimate.high
+    if estimate is not None:
+        return estimate.value, estimate.low, estimate.high
+    steady = result.steady_fps
+    return (steady if steady is not None else result.fps), None, None
 
 
 def value_of(result: BenchmarkResult, name: str) -> float:

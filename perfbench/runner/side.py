@@ -101,7 +101,11 @@ class Side:
         self.ready: dict = {}
         self._send({"config": settings})
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except BaseException:
+                self.close()            # no caller holds this side yet: release it here
+                raise
 
     def wait_ready(self) -> dict:
         self.ready = self._receive(READY_TIMEOUT_S)

@@ -1,0 +1,30 @@
+"""Headline metrics: one FPS definition whatever the run's length."""
+
+import pytest
+
+from perfbench import BenchmarkConfig, run
+from perfbench.results.metrics import fps_estimate
+from tests.models import FakeClock
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr("perfbench.measure.windows.clock", clock)
+    return clock
+
+
+def test_one_steady_window_gives_the_steady_fps_without_an_interval(tiny_ir, fake_clock):
+    """3.2 s on a clock that ticks per read: windows [0, 1], [1, 2], [2, 3.2]; the middle
+    one is steady.  The estimate is its rate, not the headline with ramp-up and drain."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=3.2))
+    assert len(result.windows) == 3
+    middle = result.windows[1]
+    value, low, high = fps_estimate(result)
+    assert value == pytest.approx(middle.completed / (middle.end_s - middle.start_s))
+    assert value == pytest.approx(result.steady_fps) and (low, high) == (None, None)
+
+
+def test_a_run_too_short_for_a_steady_window_falls_back_to_the_headline(tiny_ir, fake_clock):
+    result = run(BenchmarkConfig(model=tiny_ir, time=1.2))
+    assert fps_estimate(result) == (result.fps, None, None)
