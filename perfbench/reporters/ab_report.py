@@ -131,11 +131,13 @@ def pair_name(doc: dict) -> str:
 
 
 def bmf(doc: dict) -> dict:
-    fps = doc["ratios"]["fps"] or {}
-    entry = {"value": fps.get("ratio")}
-    if fps:
-        entry.update(lower_value=fps["ci_low"], upper_value=fps["ci_high"])
-    return {pair_name(doc): {"fps-ratio": entry}}
+    """The ratio the verdict was judged on (FPS, or a server A/B's p50 latency)."""
+    key = doc.get("judged_ratio", "fps")
+    ratio = doc["ratios"].get(key) or {}
+    entry = {"value": ratio.get("ratio")}
+    if ratio:
+        entry.update(lower_value=ratio["ci_low"], upper_value=ratio["ci_high"])
+    return {pair_name(doc): {"fps-ratio" if key == "fps" else "p50-latency-ratio": entry}}
 
 
 def metrics(doc: dict) -> list:

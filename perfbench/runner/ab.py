@@ -354,6 +354,7 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": run.status,
         "stop_reason": run.stop_reason, "exit_status": exit_status,
         "verdict": decision.verdict, "judged_metric": decision.metric,
+        "judged_ratio": "fps" if run.metric == "fps" else run.metric + "_rounds",
         "regression": decision.verdict == "regression",
         "verdict_interval": _ratio_dict(judged), "threshold_pct": run.threshold_pct,
         "smallest_resolvable_pct": None if judged is None else

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import psutil
 
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import Interrupted, RunFailed, UsageError
-from perfbench.files import write_json
+from perfbench.files import fallback_path, write_json
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.spec import SweepSpec
@@ -365,8 +366,20 @@ def _budget_cap(sweep: Sweep, point: Point, index: int) -> bool:
 
 def save_to(path: str | None) -> Callable[[Sweep], None]:
     """Write the sweep after every point to a file; to stdout (``-``) only once it has
-    ended, so that stdout holds exactly one JSON document."""
+    ended, so that stdout holds exactly one JSON document.  A write that fails (a full
+    disk, a removed directory) is named on one line and the sweep goes on being saved to a
+    fallback file instead: no measured point is lost to it."""
+    target = {"path": path}
+
     def save(sweep: Sweep) -> None:
-        if path and (path != "-" or sweep.status != "running"):
-            write_json(path, sweep.to_dict())
+        if not target["path"] or (target["path"] == "-" and sweep.status == "running"):
+            return
+        try:
+            write_json(target["path"], sweep.to_dict())
+        except OSError as exc:
+            fallback = fallback_path("sweep")
+            print(f"perfbench: could not write {target['path']}: "
+                  f"{exc.strerror or exc}; the sweep is saved in {fallback}", file=sys.stderr)
+            target["path"] = fallback
+            write_json(fallback, sweep.to_dict())
     return save

@@ -203,7 +203,8 @@ def append(path: str, result: BenchmarkResult) -> int:
 def append_ab(path: str, document: dict, pair: str) -> int:
     """One interleaved A/B run (schema perfbench.ab) with its VCS/CI context."""
     context = vcs_context()
-    fps = document["ratios"]["fps"] or {}
+    # The ratio the verdict was judged on: FPS, or a server A/B's latency at the rate.
+    fps = document["ratios"].get(document.get("judged_ratio", "fps")) or {}
     sides = document["sides"]
     conn = connect(path)
     try:

@@ -295,6 +295,11 @@ def test_run_options_for_the_api_and_scenario_apply_to_both_sides(tiny_ir, setti
         assert all(r.new["completed"] < 200.0 * r.new["duration_s"] * 2 for r in run.rounds)
         doc = document(run, 0)                    # FPS is the schedule's: judge latency
         assert doc["judged_metric"] == "median_ms" and run.decision.metric == "median_ms"
+        from perfbench.reporters.ab_report import bmf
+        exported = next(iter(bmf(doc).values()))               # the judged ratio, not FPS
+        assert list(exported) == ["p50-latency-ratio"]
+        assert exported["p50-latency-ratio"]["value"] == (doc["ratios"]["median_ms_rounds"] or
+                                                          {}).get("ratio")
         assert set(doc["schedule"]) == {"base", "new"}
         for side in ("base", "new"):
             blocks = [getattr(r, side)["server"] for r in run.rounds]

@@ -248,3 +248,27 @@ def test_a_tight_budget_measures_the_default_and_skips_the_rest(tiny_ir):
     conclusions = sweep.conclusions()
     assert all(pick is None for pick in conclusions["recommendations"].values())
     assert conclusions["withheld"] == "sweep incomplete: budget exhausted: 4 of 5 points skipped"
+
+
+def test_a_save_that_fails_goes_on_in_a_fallback_file(tmp_path, capsys):
+    """The sweep's file becomes unwritable mid-sweep: one line, and every later save lands
+    in the fallback file it names."""
+    from perfbench.sizing.sweep import save_to
+
+    class FakeSweep:
+        status = "running"
+
+        def __init__(self, points):
+            self.points = points
+
+        def to_dict(self):
+            return {"schema": "perfbench.sweep", "points": self.points}
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    save = save_to(str(blocked / "sweep.json"))
+    save(FakeSweep([1]))
+    save(FakeSweep([1, 2]))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not write" in err
+    fallback = err.rsplit(" ", 1)[1].strip()
+    assert json.loads(open(fallback).read())["points"] == [1, 2]
