@@ -226,12 +226,15 @@ def node_task(command: list[str], label: str | None,
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
         before, started, wall_start = _ray_cpu_seconds(psutil), time.monotonic(), time.time()
-        code, stderr = _run_benchmark(args, timeout_s)
+        code, stderr, timed_out = _run_benchmark(args, timeout_s)
         ray_cpu, wall = _ray_cpu_seconds(psutil) - before, time.monotonic() - started
         wall_end = time.time()
         if command[0] == "suite" and os.path.exists(os.path.join(suite_dir, "suite.json")):
             out, document = suite_dir, read_suite_directory(suite_dir)
         if not os.path.exists(out):
+            if timed_out:
+                raise RuntimeError(f"timed out after {timeout_s:g} s (fleet run --timeout): "
+                                   "the benchmark was stopped before it wrote a result")
             last = (stderr.strip().splitlines() or [f"exit status {code}"])[-1]
             raise RuntimeError(last[:300])
         if command[0] != "suite":
@@ -241,7 +244,8 @@ def node_task(command: list[str], label: str | None,
         shutil.rmtree(tmp, ignore_errors=True)
     share = 100 * ray_cpu / (wall * (psutil.cpu_count() or 1)) if wall > 0 else 0.0
     document["fleet"] = {"ray_cpu_pct": share, "exit_status": code, "command": command,
-                         "label": label, "started_at": wall_start, "ended_at": wall_end}
+                         "label": label, "started_at": wall_start, "ended_at": wall_end,
+                         "timed_out": timed_out}
     return document
 
 
@@ -269,11 +273,16 @@ def write_suite_directory(document: dict, directory: Path) -> None:
                                                    fleet=document.get("fleet")))
 
 
-def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str]:
+#: After the timeout, or a cancel, the benchmark gets this long to stop on SIGINT and write
+#: the result it has measured (marked interrupted) before its session is killed.
+STOP_GRACE_S = 30.0
+
+
+def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str, bool]:
     """The benchmark in its own session (``start_new_session``, safe in a threaded worker),
     so that it and any process it starts can be stopped together.  Waits in short steps:
     Ray cancels a task by raising KeyboardInterrupt in it, which a wait without a timeout
-    would not see until the benchmark ended."""
+    would not see until the benchmark ended.  Returns (exit status, stderr, timed out)."""
     deadline = time.monotonic() + timeout_s
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -282,22 +291,29 @@ def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str]:
             try:
                 _, stderr = proc.communicate(timeout=min(0.5, max(deadline - time.monotonic(),
                                                                   0.01)))
-                return proc.returncode, stderr
+                return proc.returncode, stderr, False
             except subprocess.TimeoutExpired:
                 if time.monotonic() >= deadline:
-                    raise RuntimeError(f"timed out after {timeout_s:g} s (fleet run "
-                                       "--timeout): the benchmark was stopped") from None
+                    stderr = _stop_session(proc)
+                    return proc.returncode, stderr, True
     finally:
         if proc.returncode is None:
             _stop_session(proc)
 
 
-def _stop_session(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    proc.communicate()
+def _stop_session(proc: subprocess.Popen) -> str:
+    """SIGINT first, so perfbench writes what it measured; the whole session is killed
+    if it has not ended after STOP_GRACE_S."""
+    for signum, wait_s in ((signal.SIGINT, STOP_GRACE_S), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, signum)
+        except OSError:
+            pass
+        try:
+            return proc.communicate(timeout=wait_s)[1] or ""
+        except subprocess.TimeoutExpired:
+            continue
+    return ""
 
 
 def remove_stale_directories() -> None:
