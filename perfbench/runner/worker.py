@@ -203,8 +203,9 @@ def serve(channel, lines=sys.stdin) -> int:
         except UsageError as exc:
             _reply(channel, {"error": str(exc), "usage": True})
             return 2
-        except (RunFailed, RuntimeError) as exc:
-            _reply(channel, {"error": str(exc).splitlines()[0][:300], "usage": False})
+        except Exception as exc:            # anything else: one line to the parent, exit 1
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            _reply(channel, {"error": first[:300], "usage": False})
             return 1
     return 0
 

@@ -236,6 +236,8 @@ def test_input_samples_go_on_across_blocks(core, tmp_path, scenario):
         measure_once(session, config, StopLimits(time_s=None, iterations=1))
         fed.append(_fed_sample(session, samples))
     assert fed == ([1, 2, 0, 1] if scenario == "offline" else [0, 1, 2, 0])
+
+
 def test_a_device_override_is_a_warning_in_the_result(tiny_ir):
     import os
     result = run(BenchmarkConfig(model=tiny_ir, threads=4 * (os.cpu_count() or 1),
