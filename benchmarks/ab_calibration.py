@@ -45,20 +45,9 @@ from perfbench.stats.two_level import smallest_resolvable_pct, two_level_ratio  
 
 
 def conv_pair(directory: Path) -> tuple[str, str]:
-    def stack(name: str, extra: int) -> str:
-        x = ops.parameter([1, 64, 56, 56], np.float32, name="x")
-        rng = np.random.default_rng(0)
-        w3 = ops.constant((rng.standard_normal((64, 64, 3, 3)) / 24).astype(np.float32))
-        w1 = ops.constant((rng.standard_normal((64, 64, 1, 1)) / 8).astype(np.float32))
-        y = x
-        for _ in range(8):
-            y = ops.relu(ops.convolution(y, w3, [1, 1], [1, 1], [1, 1], [1, 1]))
-        for _ in range(extra):
-            y = ops.relu(ops.convolution(y, w1, [1, 1], [0, 0], [0, 0], [1, 1]))
-        path = directory / f"{name}.xml"
-        ov.save_model(ov.Model([y], [x], name), str(path), compress_to_fp16=False)
-        return str(path)
-    return stack("conv_base", 0), stack("conv_new", 2)
+    """ab_power.py's pair (the same models, so the two scripts' figures compare)."""
+    from ab_power import conv_stack
+    return conv_stack(directory / "conv_base.xml", 0), conv_stack(directory / "conv_new.xml", 2)
 
 
 def last_level_cache_bytes(cap: int = 128 << 20) -> int:

@@ -19,13 +19,9 @@ import numpy as np
 
 from perfbench.stats.intervals import lag1_autocorrelation, t_critical
 
-@dataclass(frozen=True)
-class PairedRatio:
-    ratio: float            # NEW / BASE
-    low: float              # 95 % (final) or interim-level interval of the ratio
-    high: float
-    rounds: int
-    spread_pct: float       # standard deviation of the per-round log-ratios, in %
+class RatioFigures:
+    """The change and the interval's half-width of a ratio NEW/BASE with ``low``/``high``,
+    in per cent: one definition for every ratio type (round-level, two-level, tails)."""
 
     @property
     def change_pct(self) -> float:
@@ -34,6 +30,15 @@ class PairedRatio:
     @property
     def half_width_pct(self) -> float:
         return 100 * (self.high - self.low) / 2 / self.ratio
+
+
+@dataclass(frozen=True)
+class PairedRatio(RatioFigures):
+    ratio: float            # NEW / BASE
+    low: float              # 95 % (final) or interim-level interval of the ratio
+    high: float
+    rounds: int
+    spread_pct: float       # standard deviation of the per-round log-ratios, in %
 
 
 def paired_ratio(log_ratios: list[float], level: float = 0.95) -> PairedRatio | None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perfbench.stats.paired import RatioFigures
+
 from perfbench.stats.histogram import GROWTH, MIN_MS, percentiles_of_counts
 
 
@@ -25,7 +27,7 @@ BOOTSTRAP_SAMPLES = 400
 
 
 @dataclass(frozen=True)
-class TailRatio:
+class TailRatio(RatioFigures):
     percentile: float
     ratio: float                # NEW / BASE of the pooled percentile
     low: float
@@ -35,13 +37,6 @@ class TailRatio:
     new_ms: float
     method: str                 # how the interval was resampled
 
-    @property
-    def change_pct(self) -> float:
-        return 100 * (self.ratio - 1)
-
-    @property
-    def half_width_pct(self) -> float:
-        return 100 * (self.high - self.low) / 2 / self.ratio
 
 
 def _dense(hists: list[dict]) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perfbench.stats.paired import RatioFigures
+
 from perfbench.stats.intervals import lag1_autocorrelation
 from perfbench.stats.tdist import t_two_sided
 
@@ -73,7 +75,7 @@ class EpochSummary:
 
 
 @dataclass(frozen=True)
-class TwoLevelRatio:
+class TwoLevelRatio(RatioFigures):
     """NEW/BASE with its interval; ``source`` says how the process level was counted."""
 
     ratio: float
@@ -89,13 +91,6 @@ class TwoLevelRatio:
     process_sd_pct: float       # σ_b, in % (0 when the epochs vary no more than rounds say)
     source: str                 # "this run" or "pooled with N earlier runs"
 
-    @property
-    def change_pct(self) -> float:
-        return 100 * (self.ratio - 1)
-
-    @property
-    def half_width_pct(self) -> float:
-        return 100 * (self.high - self.low) / 2 / self.ratio
 
     def at(self, level: float) -> "TwoLevelRatio":
         """The same estimate with its interval at another level."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 
 from rich.console import Console
 
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import RunFailed, UsageError
-from perfbench.files import atomic_write, check_writable, fallback_path, write_json
+from perfbench.cli.outputs import write_all
+from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.runner.ab import ABRun, document, run_ab
@@ -104,27 +104,11 @@ def _write_outputs(doc: dict, options: dict) -> bool:
              ("--history", options.get("history") if doc["status"] == "complete" else None,
               lambda: _append_history(doc, options["history"])),
              ("--html", options.get("html"), lambda: _html(doc, options["html"]))]
-    failed = []
-    for flag, target, write in steps:
-        if target is None:
-            continue
-        try:
-            write()
-        except (OSError, UsageError, sqlite3.Error) as exc:
-            failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
-    if failed:
+
+    def save_fallback(path: str) -> None:
         doc["exit_status"] = max(doc["exit_status"] or 0, 1)    # what the command returns
-        fallback = fallback_path("ab")
-        write_json(fallback, doc)
-        print(f"perfbench: could not write {'; '.join(failed)}; the A/B result is saved in "
-              f"{fallback}", file=sys.stderr)
-    return not failed
-
-
-def _html(doc: dict, path: str) -> None:
-    from perfbench.cli.commands.report import argv
-    from perfbench.report.page import write_documents
-    write_documents([(doc, "A/B")], argv(), path)
+        write_json(path, doc)
+    return write_all(steps, "ab", save_fallback, "the A/B result")
 
 
 def _export_gab(doc: dict, options: dict) -> None:

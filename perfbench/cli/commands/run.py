@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 
 from rich.console import Console
@@ -10,8 +9,8 @@ from rich.console import Console
 from perfbench.reporters.consoles import report_console
 
 from perfbench.settings.config import BenchmarkConfig
-from perfbench.errors import Interrupted, UsageError
-from perfbench.files import fallback_path
+from perfbench.errors import Interrupted
+from perfbench.cli.outputs import write_all
 from perfbench.results.types import BenchmarkResult
 from perfbench.cli.live import LiveDisplay
 from perfbench.cli.signals import SignalStop, run_in_worker
@@ -53,26 +52,8 @@ def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
                 lambda option=option, destination=destination:
                 _export(result, {option: destination})) for option, destination in exports.items()],
              ("--html", html_path, lambda: _html(result, html_path))]
-    failed = []
-    for flag, target, write in steps:
-        if target is None:
-            continue
-        try:
-            write()
-        except (OSError, UsageError, sqlite3.Error) as exc:
-            failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
-    if failed:
-        fallback = fallback_path("result")
-        json_report.write(result, fallback)
-        print(f"perfbench: could not write {'; '.join(failed)}; the result is saved in "
-              f"{fallback}", file=sys.stderr)
-    return not failed
-
-
-def _html(result: BenchmarkResult, path: str) -> None:
-    from perfbench.cli.commands.report import argv
-    from perfbench.report.page import write_documents
-    write_documents([(result.to_dict(), result.model.name)], argv(), path)
+    return write_all(steps, "result", lambda path: json_report.write(result, path),
+                     "the result")
 
 
 def _append_history(path: str, result: BenchmarkResult) -> None:
