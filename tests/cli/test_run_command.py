@@ -149,7 +149,8 @@ def test_interrupted_server_search_keeps_its_probes_and_says_so(slow_ir, tmp_pat
     assert "Traceback" not in stderr
     data = json.loads(out.read_text())
     assert data["status"] == "interrupted" and data["offline_fps"] > 0
-    assert "INTERRUPTED, best so far" in stdout
+    # Stopped during the first probes: either a rate already passed, or none did yet.
+    assert "INTERRUPTED, best so far" in stdout or "INTERRUPTED: so far no rate met" in stdout
 
 
 def test_an_early_signal_is_remembered_and_taken_over_by_the_run(monkeypatch):
