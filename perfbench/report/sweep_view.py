@@ -99,7 +99,8 @@ def versus_default(doc: dict, chart_id: str) -> str:
                  "arrayminus": [r["ratio"] - r["ci95_low"] for _, r in items]},
         hovertemplate="%{y}: %{x:.4f}"))
     fig.add_vline(x=1.0, line_color="#888")
-    return chart(fig, chart_id, "Interleaved: each point's FPS over the default's",
+    return chart(fig, chart_id, "Interleaved: each point's FPS over the default's, paired by "
+                 "round (round-level interval only: the process level is not in it)",
                  "ratio to default (95 % interval)", "point",
                  height=140 + 26 * len(items)) + \
         table(["point", "ratio", "95 % interval", "rounds"],
