@@ -87,7 +87,8 @@ def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
     assert any("overloaded" in w and "--rate" in w and "sweep --scenario server" in w
                for w in result.warnings)
     assert not any("machine is noisy" in w for w in result.warnings)
-    assert "INVALID" not in " ".join(result.warnings)   # the generator itself kept pace
+    # (Whether the generator itself kept pace depends on how much CPU a loaded machine
+    # leaves it, so it is not asserted here; generator validity has its own tests.)
 
 
 def test_single_stream_keeps_one_request_in_flight(tiny_ir):
