@@ -92,9 +92,11 @@ def perfbench_ab(base: str, new: str, extra: list[str], env: dict,
         if pythonpath:
             run_env["PYTHONPATH"] = pythonpath
         started = time.monotonic()
+        # From the checkout's own directory: ``python -m`` puts the working directory
+        # ahead of PYTHONPATH, so another checkout would otherwise import this one.
         done = subprocess.run([sys.executable, "-m", "perfbench", "ab", base, new, "-q",
                                "--json", str(out), *extra], capture_output=True, text=True,
-                              env=run_env)
+                              env=run_env, cwd=pythonpath or None)
         wall = time.monotonic() - started
         if not out.exists():
             raise SystemExit(f"perfbench ab failed: {done.stderr.strip()[-300:]}")
