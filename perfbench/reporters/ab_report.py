@@ -30,9 +30,10 @@ def _ratio_text(ratio: dict | None) -> tuple[str, str]:
 def _noise_text(ratio: dict | None) -> str:
     if ratio is None or "round_sd_pct" not in ratio:
         return ratio.get("method", "") if ratio else ""
+    order = ratio.get("order_effect_pct") or 0.0
     return (f"round SD {ratio['round_sd_pct']:.2f} %, process SD "
-            f"{ratio['process_sd_pct']:.2f} % ({ratio['process_level']}, "
-            f"{ratio['epochs']} epochs, {ratio['dof']:.1f} dof)")
+            f"{ratio['process_sd_pct']:.2f} %, start order ±{abs(order):.2f} % "
+            f"({ratio['process_level']}, {ratio['epochs']} epochs, {ratio['dof']:.1f} dof)")
 
 
 def progress_line(run) -> str:
@@ -41,7 +42,7 @@ def progress_line(run) -> str:
     epoch = len(run.epochs)
     rounds = len(run.epochs[-1].rounds) if run.epochs else 0
     head = f"epoch {epoch} round {rounds}"
-    estimate = two_level_ratio(run.log_ratios_by_epoch(), 0.95, run.prior)
+    estimate = two_level_ratio(run.log_ratios_by_epoch(), 0.95, run.prior, run.orders)
     if estimate is None:
         return f"{head}: interval after the second epoch"
     name = "FPS" if run.metric == "fps" else "p50 latency"

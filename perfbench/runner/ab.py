@@ -126,6 +126,11 @@ class ABRun:
         key = key or self.metric
         return [[r.log_ratio(key) for r in e.rounds if r.usable] for e in self.epochs]
 
+    @property
+    def orders(self) -> list[str]:
+        """Each epoch's start order (whose worker started first), aligned with the epochs."""
+        return [e.started_first for e in self.epochs]
+
     def log_ratios(self, key: str | None = None) -> list[float]:
         return [x for e in self.log_ratios_by_epoch(key) for x in e]
 
@@ -136,7 +141,7 @@ def decide(run: ABRun) -> Decision:
     early = run.stop_reason not in ("max_time",)
     bigger = run.metric == "fps"
     result, estimate = sequential.judge(run.log_ratios_by_epoch(), run.threshold_pct, early,
-                                        run.prior, bigger)
+                                        run.prior, bigger, run.orders)
     return Decision(result, run.metric, sequential.judged_level(early), estimate, early)
 
 
@@ -253,7 +258,8 @@ def _after_epoch(run: ABRun, clock, started: float) -> None:
     fit in ``max_time_s``.  At least two epochs are measured (one gives no interval)
     unless the time is already spent."""
     decision, estimate = sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
-                                         run.target_pct, run.prior, run.metric == "fps")
+                                         run.target_pct, run.prior, run.metric == "fps",
+                                         run.orders)
     run.looks.append({"epoch": len(run.epochs), "decision": decision,
                       "interval": _ratio_dict(estimate)})
     decisions = [x["decision"] for x in run.looks]
@@ -284,7 +290,7 @@ def _remember_process_level(run: ABRun) -> None:
         return
     if len(run.epochs) < ab_cache.MIN_EPOCHS:
         return
-    estimate = epoch_variance(run.log_ratios_by_epoch())
+    estimate = epoch_variance(run.log_ratios_by_epoch(), run.orders)
     if estimate is not None:
         ab_cache.store(run.cache_key, estimate)
 
@@ -297,6 +303,7 @@ def _ratio_dict(estimate: TwoLevelRatio | None) -> dict | None:
             "half_width_pct": estimate.half_width_pct, "dof": estimate.dof,
             "epochs": estimate.epochs, "rounds": estimate.rounds,
             "round_sd_pct": estimate.round_sd_pct, "process_sd_pct": estimate.process_sd_pct,
+            "order_effect_pct": estimate.order_effect_pct,
             "process_level": estimate.source}
 
 
@@ -344,12 +351,12 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
     decision = run.decision or decide(run)
     prior = run.prior
     fps = two_level_ratio(run.log_ratios_by_epoch("fps"), 0.95,
-                          prior if run.metric == "fps" else None)
+                          prior if run.metric == "fps" else None, run.orders)
     judged = decision.estimate
     ratios = {"fps": _ratio_dict(fps), **_tails(run)}
     if run.metric != "fps":
         ratios[run.metric + "_rounds"] = _ratio_dict(two_level_ratio(
-            run.log_ratios_by_epoch(), 0.95, prior))
+            run.log_ratios_by_epoch(), 0.95, prior, run.orders))
     return {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": run.status,
         "stop_reason": run.stop_reason, "exit_status": exit_status,

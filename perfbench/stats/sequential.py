@@ -36,11 +36,11 @@ DECISIONS = ("regression", "improvement", "no change", "no regression")
 
 
 def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,
-         prior: EpochVariance | None = None,
-         bigger_is_better: bool = True) -> tuple[str | None, TwoLevelRatio | None]:
+         prior: EpochVariance | None = None, bigger_is_better: bool = True,
+         orders: list[str] | None = None) -> tuple[str | None, TwoLevelRatio | None]:
     """What one look at the interim level says — a verdict, "precise" (the interval is as
     narrow as asked), or None (go on) — and the interim interval it read."""
-    estimate = two_level_ratio(epochs, INTERIM_LEVEL, prior)
+    estimate = two_level_ratio(epochs, INTERIM_LEVEL, prior, orders)
     if estimate is None:
         return None, None
     result = verdict(estimate, threshold_pct, bigger_is_better)
@@ -69,8 +69,8 @@ def judged_level(early: bool) -> float:
 
 
 def judge(epochs: list[list[float]], threshold_pct: float, early: bool,
-          prior: EpochVariance | None = None,
-          bigger_is_better: bool = True) -> tuple[str, TwoLevelRatio | None]:
+          prior: EpochVariance | None = None, bigger_is_better: bool = True,
+          orders: list[str] | None = None) -> tuple[str, TwoLevelRatio | None]:
     """The verdict of a finished run and the interval it was judged on."""
-    estimate = two_level_ratio(epochs, judged_level(early), prior)
+    estimate = two_level_ratio(epochs, judged_level(early), prior, orders)
     return verdict(estimate, threshold_pct, bigger_is_better), estimate
