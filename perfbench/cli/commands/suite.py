@@ -64,7 +64,8 @@ def suite_command(args: argparse.Namespace) -> int:
             print(f"perfbench: resuming {args.out}: {note}", file=sys.stderr)
     run = start(spec, args.out, previous, budget)
     run.save()
-    with SignalStop() as stop:
+    from perfbench.suite.process import kill_live_groups
+    with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
         run_in_worker(run_suite, run, selected, stop.event, live_view(args.quiet, budget))
     doc = _compare(args, run)
     return _finish(args, doc, stop)
