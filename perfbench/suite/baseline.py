@@ -87,7 +87,8 @@ def against_suite(new_doc: dict, new_dir: str, base_doc: dict, base_dir: str,
 
 def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
     """Each ok entry against the last complete run of its configuration in ``database``
-    (keys of :func:`perfbench.tracking.history.config_key`)."""
+    (keys of :func:`perfbench.tracking.history.config_key`).  History keeps only complete
+    runs, so every failed entry counts as a new failure (exit 1)."""
     from perfbench.tracking.history import last_run
     pairs, missing = {}, []
     for record in new_doc["entries"]:
@@ -101,7 +102,9 @@ def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
             pairs[record["name"]] = (previous, result)
     rows, geomean = judge(pairs)
     return {"source": f"history {database}", "entries": rows, "geomean": geomean,
-            "new_failures": [], "fixed_failures": [], "missing": [],
+            "new_failures": sorted(r["name"] for r in new_doc["entries"]
+                                   if r["status"] in FAILED),
+            "fixed_failures": [], "missing": [],
             "no_history": missing}
 
 

@@ -72,3 +72,14 @@ def test_history_baseline_is_the_last_run_of_the_configuration(tmp_path):
     block = baseline.against_history(new, str(tmp_path / "new"), db)
     assert block["entries"][0]["ratio"] == pytest.approx(1.0)
     assert block["no_history"] == ["b"] and not baseline.regressed(block)
+
+
+def test_with_history_every_failed_entry_is_a_new_failure(tmp_path):
+    """History keeps no failures, so nothing tells an old failure from a new one."""
+    from perfbench.tracking.history import append
+    db = str(tmp_path / "h.db")
+    append(db, synthetic_result([100, 100], model="a"))
+    new = _suite_dir(tmp_path / "new", [("a", "ok", [100, 100]), ("b", "timeout", None),
+                                        ("c", "failed", None)])
+    block = baseline.against_history(new, str(tmp_path / "new"), db)
+    assert block["new_failures"] == ["b", "c"] and baseline.regressed(block)
