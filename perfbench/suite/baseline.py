@@ -14,7 +14,7 @@ import os
 
 from perfbench.results import BenchmarkResult
 from perfbench.results.io import load
-from perfbench.stats.geomean import separate_runs
+from perfbench.stats.geomean import satterthwaite, separate_runs
 from perfbench.suite.document import FAILED
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
                                         DEFAULT_THRESHOLD_PCT, compare, samples_for)
@@ -36,21 +36,26 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
            "regressed": [c.name for c in comparison.regressions]}
     floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
     sides = [samples_for([r], "fps", floor) for r in (base, new)]
-    variance = sum(s.variance_of_mean / s.mean ** 2 for s in sides)
+    parts = [(s.variance_of_mean / s.mean ** 2, None if s.floored else len(s.values) - 1)
+             for s in sides]
+    variance = sum(v for v, _ in parts)
+    dof = satterthwaite(parts)
+    row["log_dof"] = None if math.isinf(dof) else dof    # None: compare's known floor
     return row, math.log(ratio) if ratio else 0.0, variance
 
 
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
           threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
     """Per-entry rows and the geomean over the entries with both results."""
-    rows, logs, variances = [], [], []
+    rows, logs, variances, dofs = [], [], [], []
     for name, (base, new) in pairs.items():
         row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct)
         rows.append(row)
         if row["ratio"]:
             logs.append(log_ratio)
             variances.append(variance)
-    estimate = separate_runs(logs, variances)
+            dofs.append(row["log_dof"])
+    estimate = separate_runs(logs, variances, dofs)
     if estimate is None:
         return rows, None
     geomean = estimate.to_dict()
