@@ -176,6 +176,14 @@ def test_exit_codes():
                                         "failed": []}), None) == 1
 
 
+def test_exit_code_on_an_ab_geomean_regression():
+    calm = {"entries": [{"verdict": "no regression"}], "failed": []}
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "no significant "
+                                                                      "change"})), None) == 0
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "regression"})),
+                       None) == 1
+
+
 def test_exit_code_with_history_counts_a_failed_entry(tmp_path):
     from perfbench.suite.baseline import against_history
     new = {"entries": [{"name": "a", "status": "failed", "file": None}]}

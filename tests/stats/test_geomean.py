@@ -77,3 +77,13 @@ def test_log_variance_inverts_an_interval():
     from perfbench.stats.intervals import t_critical
     half = t_critical(5, 0.99) * 0.03
     assert log_variance(math.exp(-half), math.exp(half), 5, 0.99) == pytest.approx(0.0009)
+
+
+def test_fixed_models_uses_the_entries_degrees_of_freedom():
+    """v = 0.0001 (dof 3), 0.0004 (dof 5), N = 2: terms v/N² = 0.000025, 0.0001;
+    ν = 0.000125² / (0.000025²/3 + 0.0001²/5) = 7.0755; t(7.0755) = 2.359521;
+    half = 2.359521 · sqrt(0.0005) / 2 = 0.026380 (the normal quantile gave 0.021913)."""
+    g = fixed_models([0.0, 0.0], [0.0001, 0.0004], [3, 5])
+    assert math.log(g.ci_high) == pytest.approx(0.026380, rel=1e-4)
+    known = fixed_models([0.0, 0.0], [0.0001, 0.0004], [None, None])
+    assert math.log(known.ci_high) == pytest.approx(1.959964 * math.sqrt(0.0005) / 2)

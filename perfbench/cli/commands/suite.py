@@ -110,8 +110,9 @@ def exit_status(doc: dict, signum: int | None) -> int:
     if doc.get("baseline"):
         return 1 if judge.regressed(doc["baseline"]) else 0
     if doc.get("ab"):
+        geomean = doc["ab"].get("geomean") or {}
         return 1 if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
-            doc["ab"]["failed"] else 0
+            doc["ab"]["failed"] or geomean.get("verdict") == "regression" else 0
     return 1 if doc["summary"]["failed"] else 0
 
 
