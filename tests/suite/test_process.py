@@ -139,3 +139,19 @@ def test_a_second_signal_kills_the_entry_that_ignores_the_first(tmp_path):
     _wait_for(gone)
     if not gone():
         os.kill(child, signal.SIGKILL)
+
+
+def test_a_clean_exit_still_kills_what_the_entry_left_in_its_group(tmp_path):
+    import psutil
+    pid_file = tmp_path / "child.pid"
+    code = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
+            f"'import time; time.sleep(600)']); open({str(pid_file)!r}, 'w').write(str(p.pid))")
+    assert _run(tmp_path, code).status == "ok"
+    child = int(pid_file.read_text())
+
+    def gone():
+        try:
+            return psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+    _wait_for(gone)
