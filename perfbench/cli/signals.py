@@ -23,13 +23,21 @@ _HANDLED = (signal.SIGINT, signal.SIGTERM)
 class SignalStop:
     """Turns the first signal into a stop request and the second into an immediate exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_hard_exit=()) -> None:
+        """``on_hard_exit``: callables run before the immediate exit, which skips every
+        ``finally`` (a suite kills its entries' process groups, each in its own session)."""
+        self.on_hard_exit = list(on_hard_exit)
         self.event = threading.Event()
         self.signum: int | None = None
         self._previous: dict[int, object] = {}
 
     def _handle(self, signum, frame) -> None:
         if self.signum is not None:
+            for hook in self.on_hard_exit:
+                try:
+                    hook()
+                except Exception:  # an exit that cannot fail: the next hook still runs
+                    pass
             os._exit(EXIT_SIGNAL_BASE + signum)
         self.signum = signum
         self.event.set()

@@ -13,11 +13,15 @@ between-entry variance ``s²`` of the ``x_i``; ``σ²`` cannot be told apart fro
 pair of runs, so it is bounded by the typical single entry's run-to-run variance, the mean
 of the ``v_i`` (each of which, for one run per side, holds compare's run-to-run noise
 floor), and counted **once**, not divided by N.  The interval is
-``mean x ± t(N−1) · sqrt(s²/N + mean v)``.
+``mean x ± t(ν) · sqrt(s²/N + mean v)`` with Welch–Satterthwaite ``ν``: the between-entry
+term carries N−1 degrees of freedom, the run-level term those of its samples (infinite
+when it is compare's known noise floor), so a floor does not get t(N−1)'s penalty.  The
+between-entry term treats the entries as drawn from models like them (scope below).
 
 **Interleaved A/B per entry** (``--ab``): both sides run under the same drift, so the ``v_i``
 are independent and there is no run-level term.  *Fixed* (about these models):
-``Var = Σ v_i / N²`` (normal quantile).  *Random* (about models like them):
+``Var = Σ v_i / N²``, t with the Satterthwaite degrees of freedom of the ``v_i``' own
+(each from a t interval with few).  *Random* (about models like them):
 ``Var = s² / N``, t with N−1 degrees of freedom.  Both are reported with the spread
 between models ``s``.
 """
@@ -53,30 +57,49 @@ def _interval(centre: float, half: float) -> tuple[float, float, float]:
     return math.exp(centre), math.exp(centre - half), math.exp(centre + half)
 
 
+def satterthwaite(terms: list[tuple[float, float | None]]) -> float:
+    """Degrees of freedom of a sum of variance terms ``(variance, dof)``; a dof of None or
+    infinity is a known variance and adds none.  Infinite when every term is known."""
+    estimated = sum(v * v / d for v, d in terms
+                    if d is not None and not math.isinf(d) and v > 0)
+    total = sum(v for v, _ in terms)
+    return math.inf if estimated == 0 else total * total / estimated
+
+
+def _critical(dof: float) -> float:
+    return Z_95 if math.isinf(dof) else t_critical(max(dof, 1.0))
+
+
 def _pct(variance: float | None) -> float | None:
     return None if variance is None else 100 * math.sqrt(variance)
 
 
-def separate_runs(log_ratios: list[float], variances: list[float]) -> GeomeanRatio | None:
-    """Two separate suite runs: between-entry spread over N plus run-level noise once."""
+def separate_runs(log_ratios: list[float], variances: list[float],
+                  dofs: list[float | None] | None = None) -> GeomeanRatio | None:
+    """Two separate suite runs: between-entry spread over N plus run-level noise once.
+    ``dofs``: each ``v_i``'s degrees of freedom (None: a known floor, the default)."""
     n = len(log_ratios)
     if n == 0:
         return None
     between = _between_variance(log_ratios)
     run_level = statistics.fmean(variances)
-    variance = (between or 0.0) / n + run_level
-    critical = t_critical(n - 1) if n >= 2 else Z_95
-    ratio, low, high = _interval(statistics.fmean(log_ratios), critical * math.sqrt(variance))
-    return GeomeanRatio(ratio, low, high, "these models, run-level noise counted once", n,
-                        _pct(between), _pct(run_level))
+    terms = [((between or 0.0) / n, n - 1 if n >= 2 else None)]
+    terms += [(v / n, d) for v, d in zip(variances, dofs or [None] * n)]
+    half = _critical(satterthwaite(terms)) * math.sqrt(sum(v for v, _ in terms))
+    ratio, low, high = _interval(statistics.fmean(log_ratios), half)
+    return GeomeanRatio(ratio, low, high, "random: models like these, run-level noise "
+                        "counted once", n, _pct(between), _pct(run_level))
 
 
-def fixed_models(log_ratios: list[float], variances: list[float]) -> GeomeanRatio | None:
-    """Interleaved A/B entries, about these models: each entry's own error, independent."""
+def fixed_models(log_ratios: list[float], variances: list[float],
+                 dofs: list[float | None] | None = None) -> GeomeanRatio | None:
+    """Interleaved A/B entries, about these models: each entry's own error, independent,
+    with the Satterthwaite degrees of freedom of the entries' own (None: known)."""
     n = len(log_ratios)
     if n == 0:
         return None
-    half = Z_95 * math.sqrt(sum(variances)) / n
+    terms = [(v / n**2, d) for v, d in zip(variances, dofs or [None] * n)]
+    half = _critical(satterthwaite(terms)) * math.sqrt(sum(variances)) / n
     ratio, low, high = _interval(statistics.fmean(log_ratios), half)
     return GeomeanRatio(ratio, low, high, "fixed: these models", n,
                         _pct(_between_variance(log_ratios)))

@@ -38,12 +38,17 @@ def entry_row(name: str, doc: dict) -> dict:
 
 
 def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
-    usable = [r for r in rows if r.get("ratio") and r.get("ci_low") and r.get("ci_high")]
+    """The geomean over the entries that finished (status ok): a failed or interrupted
+    entry's partial ratio is no answer about its model; those are listed in ``excluded``."""
+    usable = [r for r in rows if r.get("status", "ok") == "ok" and r.get("ratio")
+              and r.get("ci_low") and r.get("ci_high")]
+    excluded = [r["name"] for r in rows if r not in usable]
     if not usable:
         return None
     logs = [math.log(r["ratio"]) for r in usable]
     variances = [log_variance(r["ci_low"], r["ci_high"], r.get("dof")) for r in usable]
-    fixed = fixed_models(logs, variances).to_dict()
+    fixed = fixed_models(logs, variances, [r.get("dof") for r in usable]).to_dict()
+    fixed["excluded"] = excluded
     rand = random_models(logs)
     fixed["random"] = rand.to_dict() if rand else None
     change = 100 * (fixed["ratio"] - 1)
@@ -109,7 +114,7 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         record.update(status="pending", message="interrupted")
     elif record["status"] != "failed":
         record.update(status="ok")
-    rows.append(entry_row(entry.name, doc))
+    rows.append(dict(entry_row(entry.name, doc), status=record["status"]))
 
 
 def _save(spec, records, rows, options, out: Path, interrupted: bool) -> dict:

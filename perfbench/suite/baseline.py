@@ -14,7 +14,7 @@ import os
 
 from perfbench.results import BenchmarkResult
 from perfbench.results.io import load
-from perfbench.stats.geomean import separate_runs
+from perfbench.stats.geomean import satterthwaite, separate_runs
 from perfbench.suite.document import FAILED
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
                                         DEFAULT_THRESHOLD_PCT, compare, samples_for)
@@ -36,21 +36,26 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
            "regressed": [c.name for c in comparison.regressions]}
     floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
     sides = [samples_for([r], "fps", floor) for r in (base, new)]
-    variance = sum(s.variance_of_mean / s.mean ** 2 for s in sides)
+    parts = [(s.variance_of_mean / s.mean ** 2, None if s.floored else len(s.values) - 1)
+             for s in sides]
+    variance = sum(v for v, _ in parts)
+    dof = satterthwaite(parts)
+    row["log_dof"] = None if math.isinf(dof) else dof    # None: compare's known floor
     return row, math.log(ratio) if ratio else 0.0, variance
 
 
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
           threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
     """Per-entry rows and the geomean over the entries with both results."""
-    rows, logs, variances = [], [], []
+    rows, logs, variances, dofs = [], [], [], []
     for name, (base, new) in pairs.items():
         row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct)
         rows.append(row)
         if row["ratio"]:
             logs.append(log_ratio)
             variances.append(variance)
-    estimate = separate_runs(logs, variances)
+            dofs.append(row["log_dof"])
+    estimate = separate_runs(logs, variances, dofs)
     if estimate is None:
         return rows, None
     geomean = estimate.to_dict()
@@ -87,7 +92,8 @@ def against_suite(new_doc: dict, new_dir: str, base_doc: dict, base_dir: str,
 
 def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
     """Each ok entry against the last complete run of its configuration in ``database``
-    (keys of :func:`perfbench.tracking.history.config_key`)."""
+    (keys of :func:`perfbench.tracking.history.config_key`).  History keeps only complete
+    runs, so every failed entry counts as a new failure (exit 1)."""
     from perfbench.tracking.history import last_run
     pairs, missing = {}, []
     for record in new_doc["entries"]:
@@ -101,7 +107,9 @@ def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
             pairs[record["name"]] = (previous, result)
     rows, geomean = judge(pairs)
     return {"source": f"history {database}", "entries": rows, "geomean": geomean,
-            "new_failures": [], "fixed_failures": [], "missing": [],
+            "new_failures": sorted(r["name"] for r in new_doc["entries"]
+                                   if r["status"] in FAILED),
+            "fixed_failures": [], "missing": [],
             "no_history": missing}
 
 

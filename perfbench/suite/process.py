@@ -24,6 +24,22 @@ STOP_GRACE_S = 30.0
 POLL_S = 0.1
 LAST_LINES = 3
 
+#: Process groups of the entries running now: a hard exit (a second Ctrl-C, which skips
+#: every ``finally``) kills them, since each lives in its own session and would outlive us.
+_LIVE_GROUPS: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_live_groups() -> None:
+    """SIGKILL every live entry's process group (the hard-exit hook of ``perfbench suite``)."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE_GROUPS)
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -58,29 +74,36 @@ def _toml(value) -> str:
 
 def run_entry(command: list[str], log_path: str, time_limit_s: float,
               stop_event: threading.Event, result_ok: Callable[[], bool],
-              clock: Callable[[], float] = time.monotonic) -> Outcome:
+              clock: Callable[[], float] = time.monotonic,
+              grace_s: float = STOP_GRACE_S) -> Outcome:
     """Run ``command`` in its own session, stderr to ``log_path``; ``result_ok`` says
-    whether it left a complete result."""
+    whether it left a complete result.  A timeout or a stop sends SIGINT and allows
+    ``grace_s`` for the partial result before SIGKILL; the group is killed at the end
+    whatever happened, so no grandchild outlives its entry."""
     started = clock()
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=log, start_new_session=True)
-    peak, sent, why = 0, None, None
+    with _LIVE_LOCK:
+        _LIVE_GROUPS.add(proc.pid)
+    peak, why = 0, None
     try:
-        while proc.poll() is None:
+        while proc.poll() is None and why is None:
             peak = max(peak, _tree_rss(proc.pid))
             if clock() - started > time_limit_s:
-                sent, why = signal.SIGKILL, "timeout"
-                _signal_group(proc, signal.SIGKILL)
-            elif stop_event.is_set() and sent is None:
-                sent, why = signal.SIGINT, "interrupted"
-                _signal_group(proc, signal.SIGINT)
-                _wait_or_kill(proc, STOP_GRACE_S)
-            stop_event.wait(POLL_S) if sent is None else time.sleep(POLL_S)
+                why = "timeout"
+            elif stop_event.is_set():
+                why = "interrupted"
+            else:
+                stop_event.wait(POLL_S)
+        if why is not None:
+            _signal_group(proc, signal.SIGINT)
+            _wait_or_kill(proc, grace_s)
     finally:
-        if proc.poll() is None:
-            _signal_group(proc, signal.SIGKILL)
-            proc.wait()
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+        with _LIVE_LOCK:
+            _LIVE_GROUPS.discard(proc.pid)
     status = classify(proc.returncode, why, result_ok())
     message = describe(status, proc.returncode, last_words(log_path), time_limit_s, peak)
     return Outcome(status, message, clock() - started, peak / 2**20 if peak else None,

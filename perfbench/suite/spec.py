@@ -191,9 +191,19 @@ def _model_path(source: str, file: Path, where: str) -> str:
     return str(path)
 
 
+#: Entry names that would overwrite the suite's own file (a leading '.', a hidden file,
+#: never survives :func:`entry_name`).
+RESERVED_NAMES = ("suite",)
+
+
 def _check_unique(entries: list[Entry], where: str) -> None:
+    """Each entry writes NAME.json next to suite.json: names must be distinct and leave
+    suite.json alone (case-insensitively: some file systems are)."""
     seen: set[str] = set()
     for entry in entries:
+        if entry.name.lower() in RESERVED_NAMES:
+            raise UsageError(f"{where}: an entry may not be named {entry.name!r} (it would "
+                             "overwrite suite.json); give it another 'name'")
         if entry.name in seen:
             raise UsageError(f"{where}: two entries are named {entry.name!r}; give the models "
                              "distinct 'name's")

@@ -174,3 +174,18 @@ def test_exit_codes():
     assert exit_status(_doc(["ok"], baseline=slower), None) == 1
     assert exit_status(_doc(["ok"], ab={"entries": [{"verdict": "regression"}],
                                         "failed": []}), None) == 1
+
+
+def test_exit_code_on_an_ab_geomean_regression():
+    calm = {"entries": [{"verdict": "no regression"}], "failed": []}
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "no significant "
+                                                                      "change"})), None) == 0
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "regression"})),
+                       None) == 1
+
+
+def test_exit_code_with_history_counts_a_failed_entry(tmp_path):
+    from perfbench.suite.baseline import against_history
+    new = {"entries": [{"name": "a", "status": "failed", "file": None}]}
+    block = against_history(new, str(tmp_path), str(tmp_path / "h.db"))
+    assert exit_status(_doc(["failed"], baseline=block), None) == 1

@@ -9,20 +9,49 @@ from perfbench.stats.geomean import fixed_models, log_variance, random_models, s
 
 def test_separate_runs_adds_between_entry_spread_over_n_and_run_noise_once():
     g = separate_runs([-0.1, 0.0, 0.1], [0.0004] * 3)
-    # s² = 0.01; var = 0.01/3 + 0.0004 = 0.0037333; t(2) = 4.302653 → half 0.262896
+    # s² = 0.01; var = 0.01/3 + 0.0004 = 0.0037333; the floor is known, so Welch–
+    # Satterthwaite ν = 0.0037333² / ((0.01/3)² / 2) = 2.5088; t(2.5088) = 3.565700
+    # → half 0.217868
     assert g.ratio == pytest.approx(1.0)
-    assert g.ci_low == pytest.approx(math.exp(-0.262896), rel=1e-5)
-    assert g.ci_high == pytest.approx(math.exp(0.262896), rel=1e-5)
+    assert g.ci_low == pytest.approx(math.exp(-0.217868), rel=1e-5)
+    assert g.ci_high == pytest.approx(math.exp(0.217868), rel=1e-5)
     assert g.between_sd_pct == pytest.approx(10.0) and g.run_sd_pct == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("n", [3, 10, 100])
 def test_run_level_noise_does_not_shrink_with_more_entries(n):
-    """N identical entries: drift hits them all alike, so the interval stays ±t·2 %."""
-    from perfbench.stats.intervals import t_critical
+    """N identical entries: no between-entry spread, and the run-level term is a known
+    floor (no degrees of freedom to pay for), so the interval is ±z·2 % at every N: drift
+    hits all entries alike and does not average out."""
     g = separate_runs([math.log(0.95)] * n, [0.0004] * n)
     assert g.ratio == pytest.approx(0.95)
-    assert math.log(g.ci_high / g.ratio) == pytest.approx(t_critical(n - 1) * 0.02)
+    assert math.log(g.ci_high / g.ratio) == pytest.approx(1.959964 * 0.02, rel=1e-6)
+
+
+def _verdict(g, threshold_pct=5.0):
+    from perfbench.suite.baseline import _geomean_verdict
+    return _geomean_verdict(g.to_dict(), threshold_pct)
+
+
+@pytest.mark.parametrize("n", [3, 8])
+def test_a_uniform_15_pct_drop_is_a_regression(n):
+    """compare's 4 % floor a side: v = 2·0.04² = 0.0032 (sd 5.66 %), known, so z, not
+    t(N−1): half 1.96·0.0566 = 0.111 < |ln 0.85| = 0.1625."""
+    g = separate_runs([math.log(0.85)] * n, [0.0032] * n)
+    assert g.ci_high < 1 and _verdict(g) == "regression"
+
+
+def test_an_a_a_like_spread_is_no_change():
+    g = separate_runs([0.03, -0.04, 0.01, -0.02, 0.02], [0.0032] * 5)
+    assert g.ci_low < 1 < g.ci_high and _verdict(g) == "no significant change"
+
+
+def test_run_level_degrees_of_freedom_come_from_their_samples():
+    """Estimated run-level variances add their own dof: s² = 0 leaves only them,
+    ν = (Σ v_i/N)² / Σ (v_i/N)²/ν_i = (3·0.0004/3)² / (3·(0.0004/3)²/4) = 12."""
+    from perfbench.stats.intervals import t_critical
+    g = separate_runs([0.0] * 3, [0.0004] * 3, [4, 4, 4])
+    assert math.log(g.ci_high) == pytest.approx(t_critical(12) * 0.02, rel=1e-6)
 
 
 def test_one_entry_uses_the_normal_quantile():
@@ -48,3 +77,13 @@ def test_log_variance_inverts_an_interval():
     from perfbench.stats.intervals import t_critical
     half = t_critical(5, 0.99) * 0.03
     assert log_variance(math.exp(-half), math.exp(half), 5, 0.99) == pytest.approx(0.0009)
+
+
+def test_fixed_models_uses_the_entries_degrees_of_freedom():
+    """v = 0.0001 (dof 3), 0.0004 (dof 5), N = 2: terms v/N² = 0.000025, 0.0001;
+    ν = 0.000125² / (0.000025²/3 + 0.0001²/5) = 7.0755; t(7.0755) = 2.359521;
+    half = 2.359521 · sqrt(0.0005) / 2 = 0.026380 (the normal quantile gave 0.021913)."""
+    g = fixed_models([0.0, 0.0], [0.0001, 0.0004], [3, 5])
+    assert math.log(g.ci_high) == pytest.approx(0.026380, rel=1e-4)
+    known = fixed_models([0.0, 0.0], [0.0001, 0.0004], [None, None])
+    assert math.log(known.ci_high) == pytest.approx(1.959964 * math.sqrt(0.0005) / 2)

@@ -37,6 +37,26 @@ def test_geomean_of_entries_fixed_and_random():
                          2.0) is None
 
 
+def test_geomean_only_from_finished_entries():
+    """A failed or interrupted entry's partial ratio stays out of the geomean, listed."""
+    rows = [dict(entry_row("a", _doc(1.0, 0.01)), status="ok"),
+            dict(entry_row("b", _doc(0.5, 0.01)), status="failed"),
+            dict(entry_row("c", _doc(0.6, 0.01)), status="pending")]
+    g = geomean_block(rows, 2.0)
+    assert g["ratio"] == pytest.approx(1.0) and g["entries"] == 1
+    assert g["excluded"] == ["b", "c"]
+
+
+def test_geomean_uses_the_rows_degrees_of_freedom():
+    """Each row's interval came from t(dof): its variance is recovered with that t, and
+    the geomean's quantile is Satterthwaite's, for one row its own t(4)."""
+    from perfbench.stats.intervals import t_critical
+    doc = _doc(0.9, t_critical(4) * 0.01)
+    doc["ratios"]["fps"]["dof"] = 4
+    g = geomean_block([dict(entry_row("a", doc), status="ok")], 2.0)
+    assert math.log(g["ci_high"] / 0.9) == pytest.approx(t_critical(4) * 0.01, rel=1e-6)
+
+
 def test_budget_share_keeps_a_minimum_of_epochs():
     assert entry_time(None, 0, 3, 10) == 120.0
     assert entry_time(600, 0, 4, 10) == 150.0

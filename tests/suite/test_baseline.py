@@ -29,10 +29,11 @@ def test_geomean_over_four_entries_counts_run_noise_once():
     pairs = {f"e{i}": (synthetic_result([100, 100]), synthetic_result([90, 90]))
              for i in range(4)}
     rows, g = baseline.judge(pairs)
-    # s = 0; var = mean v = 0.0032; t(3) = 3.182446 → half 0.180025
+    # s = 0; var = mean v = 0.0032, compare's known floor: no dof to pay, z = 1.959964
+    # → half 0.110873 (t(3) would have given 0.180025); 0.9·e^0.110873 = 1.0055 holds 1
     assert g["ratio"] == pytest.approx(0.9)
-    assert g["ci_low"] == pytest.approx(0.9 * math.exp(-0.180025), rel=1e-4)
-    assert g["ci_high"] == pytest.approx(0.9 * math.exp(0.180025), rel=1e-4)
+    assert g["ci_low"] == pytest.approx(0.9 * math.exp(-0.110873), rel=1e-4)
+    assert g["ci_high"] == pytest.approx(0.9 * math.exp(0.110873), rel=1e-4)
     assert g["verdict"] == "no significant change"
 
 
@@ -72,3 +73,14 @@ def test_history_baseline_is_the_last_run_of_the_configuration(tmp_path):
     block = baseline.against_history(new, str(tmp_path / "new"), db)
     assert block["entries"][0]["ratio"] == pytest.approx(1.0)
     assert block["no_history"] == ["b"] and not baseline.regressed(block)
+
+
+def test_with_history_every_failed_entry_is_a_new_failure(tmp_path):
+    """History keeps no failures, so nothing tells an old failure from a new one."""
+    from perfbench.tracking.history import append
+    db = str(tmp_path / "h.db")
+    append(db, synthetic_result([100, 100], model="a"))
+    new = _suite_dir(tmp_path / "new", [("a", "ok", [100, 100]), ("b", "timeout", None),
+                                        ("c", "failed", None)])
+    block = baseline.against_history(new, str(tmp_path / "new"), db)
+    assert block["new_failures"] == ["b", "c"] and baseline.regressed(block)

@@ -9,9 +9,9 @@ import pytest
 from perfbench.suite import process
 
 
-def _run(tmp_path, code, limit=60.0, ok=lambda: True):
+def _run(tmp_path, code, limit=60.0, ok=lambda: True, grace_s=30.0):
     return process.run_entry([sys.executable, "-c", code], str(tmp_path / "e.log"), limit,
-                             threading.Event(), ok)
+                             threading.Event(), ok, grace_s=grace_s)
 
 
 def test_a_clean_exit_with_a_complete_result_is_ok(tmp_path):
@@ -40,17 +40,28 @@ def test_a_sigkill_not_sent_by_us_is_the_oom_killer(tmp_path):
 
 
 def test_a_hang_past_its_limit_is_stopped_with_its_children(tmp_path):
-    """The entry starts a child in its group; both are gone after the timeout."""
+    """The entry (deaf to SIGINT) starts a child in its group; both are gone after the
+    timeout and the grace."""
     pid_file = tmp_path / "child.pid"
-    code = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', "
+    code = (f"import signal, subprocess, sys, time; signal.signal(signal.SIGINT, "
+            f"signal.SIG_IGN); p = subprocess.Popen([sys.executable, '-c', "
             f"'import time; time.sleep(600)']); open({str(pid_file)!r}, 'w').write(str(p.pid)); "
             "print('waiting', file=sys.stderr, flush=True); time.sleep(600)")
-    outcome = _run(tmp_path, code, limit=1.0)
-    assert outcome.status == "timeout"
+    outcome = _run(tmp_path, code, limit=1.0, grace_s=0.5)
+    assert outcome.status == "timeout" and outcome.returncode == -signal.SIGKILL
     assert outcome.message.startswith("timed out after 1 s") and "waiting" in outcome.message
     import psutil
     child = int(pid_file.read_text())
     assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+
+
+def test_a_timeout_first_asks_with_sigint_so_the_partial_result_is_kept(tmp_path):
+    partial = tmp_path / "partial.json"
+    code = (f"import time\ntry:\n    time.sleep(600)\nexcept KeyboardInterrupt:\n"
+            f"    open({str(partial)!r}, 'w').write('partial')\n")
+    outcome = _run(tmp_path, code, limit=1.0, ok=partial.exists)
+    assert outcome.status == "timeout" and outcome.returncode == 0
+    assert partial.read_text() == "partial"
 
 
 def test_a_stop_interrupts_the_entry(tmp_path):
@@ -79,3 +90,68 @@ def test_profile_round_trips_through_the_profile_reader(tmp_path):
     loaded = load_profile(str(path)).settings
     assert loaded == {"model": "/m/a \"b\".xml", "time": 2.5, "batch": 2, "pin": False,
                       "input": ("x=/d/x.npy",), "streams": "AUTO"}
+
+
+_DRIVER = """
+import sys, threading
+from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.suite.process import kill_live_groups, run_entry
+child = ("import signal, time\\n"
+         "def note(*a): open(%r, 'a').write('sigint\\\\n')\\n"
+         "signal.signal(signal.SIGINT, note)\\n"
+         "import os; open(%r, 'w').write(str(os.getpid()))\\n"
+         "while True: time.sleep(1)\\n") % (sys.argv[1], sys.argv[2])
+with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
+    run_in_worker(run_entry, [sys.executable, '-c', child], sys.argv[3], 600, stop.event,
+                  lambda: False)
+"""
+
+
+def _wait_for(predicate, limit_s=60.0):
+    """Polls for a marker; the limit only ends a broken test."""
+    import time
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        assert time.monotonic() < deadline, "marker never appeared"
+        time.sleep(0.05)
+
+
+def test_a_second_signal_kills_the_entry_that_ignores_the_first(tmp_path):
+    """The entry's own session survives os._exit unless the hard-exit hook kills it."""
+    import os
+    import subprocess
+    import psutil
+    noted, pid_file = tmp_path / "sigint", tmp_path / "pid"
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(noted), str(pid_file),
+                               str(tmp_path / "e.log")])
+    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    child = int(pid_file.read_text())
+    driver.send_signal(signal.SIGINT)
+    _wait_for(noted.exists)          # the first signal reached the entry, which ignored it
+    driver.send_signal(signal.SIGINT)
+    assert driver.wait(60) == 128 + signal.SIGINT
+
+    def gone():
+        try:
+            return psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+    _wait_for(gone)
+    if not gone():
+        os.kill(child, signal.SIGKILL)
+
+
+def test_a_clean_exit_still_kills_what_the_entry_left_in_its_group(tmp_path):
+    import psutil
+    pid_file = tmp_path / "child.pid"
+    code = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
+            f"'import time; time.sleep(600)']); open({str(pid_file)!r}, 'w').write(str(p.pid))")
+    assert _run(tmp_path, code).status == "ok"
+    child = int(pid_file.read_text())
+
+    def gone():
+        try:
+            return psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+    _wait_for(gone)

@@ -50,6 +50,7 @@ def test_relative_model_paths_are_read_from_the_suite_files_directory(tmp_path, 
 
 def test_entry_name_is_file_safe():
     assert entry_name("a b/c", {"shape": "[1,3]", "pin": True}) == "a_b_c._1_3_.true"
+    assert entry_name(".hidden", {}) == "hidden"        # never a hidden file
 
 
 @pytest.mark.parametrize("body, words", [
@@ -69,6 +70,8 @@ def test_entry_name_is_file_safe():
     ('name = "x"', "at least one [[models]]"),
     ('[[models]]\nmodel = "builtin"\ntime_limit = "soon"', "'time_limit'"),
     ('[[models', "not valid TOML"),
+    ('[[models]]\nmodel = "builtin"\nname = "suite"', "may not be named 'suite'"),
+    ('[[models]]\nmodel = "builtin"\nname = "Suite"', "may not be named 'Suite'"),
 ])
 def test_bad_input_is_one_usage_error(tmp_path, body, words):
     with pytest.raises(UsageError) as info:

@@ -64,7 +64,8 @@ def suite_command(args: argparse.Namespace) -> int:
             print(f"perfbench: resuming {args.out}: {note}", file=sys.stderr)
     run = start(spec, args.out, previous, budget)
     run.save()
-    with SignalStop() as stop:
+    from perfbench.suite.process import kill_live_groups
+    with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
         run_in_worker(run_suite, run, selected, stop.event, live_view(args.quiet, budget))
     doc = _compare(args, run)
     return _finish(args, doc, stop)
@@ -109,8 +110,9 @@ def exit_status(doc: dict, signum: int | None) -> int:
     if doc.get("baseline"):
         return 1 if judge.regressed(doc["baseline"]) else 0
     if doc.get("ab"):
+        geomean = doc["ab"].get("geomean") or {}
         return 1 if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
-            doc["ab"]["failed"] else 0
+            doc["ab"]["failed"] or geomean.get("verdict") == "regression" else 0
     return 1 if doc["summary"]["failed"] else 0
 
 
