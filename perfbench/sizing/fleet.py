@@ -310,10 +310,18 @@ def mix_cost(models: list[dict], mix: dict[str, float], headroom: float,
     return out
 
 
+#: Why a report of suite inputs has no class table of them: a class's fastest entry is
+#: whichever model is lightest, so comparing classes on it compares different models.
+SUITE_NOTE = ("suite results are compared per model (models) and for the --mix (mix), not "
+              "in classes: a class's fastest suite entry is its lightest model")
+
+
 def report(measured: list[Measured], target_fps: float | None, sla_ms: float | None,
            headroom: float, prices: dict[str, float] | None,
            mix: dict[str, float] | None = None) -> dict:
-    summaries = summarize(measured, sla_ms)
+    """Classes (best configuration, plan, cheapest) from run and sweep results only; suite
+    entries, each of one model, go to the per-model and mix sections instead."""
+    summaries = summarize([m for m in measured if not m.model], sla_ms)
     for s in summaries:
         s.plan = plan(s, target_fps, headroom, (prices or {}).get(s.hardware_class))
     return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "target_fps": target_fps,
@@ -328,5 +336,13 @@ def _suite_sections(measured, sla_ms, headroom, prices, mix) -> dict:
         if mix:
             raise UsageError("--mix needs suite directories (perfbench suite --out DIR)")
         return {}
-    return {"models": models, "mix": None if not mix else
-            {"targets": mix, "classes": mix_cost(models, mix, headroom, prices)}}
+    costs = mix_cost(models, mix, headroom, prices) if mix else []
+    return {"models": models, "note": SUITE_NOTE, "mix": None if not mix else
+            {"targets": mix, "classes": costs, "cheapest": mix_cheapest(costs)}}
+
+
+def mix_cheapest(rows: list[dict]) -> str | None:
+    """The class that serves the whole mix for the least per hour (priced classes that
+    measured every model of it); None without prices."""
+    costed = [r for r in rows if "cost_per_hour" in r]
+    return min(costed, key=lambda r: r["cost_per_hour"])["hardware_class"] if costed else None
