@@ -115,6 +115,21 @@ def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Meas
     return out
 
 
+def suite_directory_measured(directory: str) -> list[Measured]:
+    """A suite directory as :func:`suite_measured` reads it, from disk: its ``suite.json``
+    and each ok entry's result file; anything unreadable is one line."""
+    import os
+
+    from perfbench.results.io import read_json
+    suite = read_json(os.path.join(directory, "suite.json"), "suite file")
+    if not isinstance(suite, dict) or suite.get("schema") != "perfbench.suite":
+        raise UsageError(f"{directory}/suite.json: not a perfbench suite file")
+    files = {r["file"]: read_json(os.path.join(directory, r["file"]), "suite entry file")
+             for r in suite.get("entries", [])
+             if isinstance(r, dict) and r.get("status") == "ok" and r.get("file")}
+    return suite_measured(suite, files, directory)
+
+
 def _sweep_points(document: dict, where: str) -> list[dict]:
     """A sweep file's points, each a mapping, a finished one with its result: else one line."""
     points = document.get("points", [])
