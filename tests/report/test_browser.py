@@ -1,6 +1,7 @@
 """The report in a real headless Chromium: real tiny-model runs (run, sweep, A/B, history,
-fleet) drawn in one page, with no console error, every chart drawn with as many points as
-its result has, no network request, and a screenshot of each view in build/report-shots/.
+fleet, a two-entry suite) drawn in one page, with no console error, every chart drawn with
+as many points as its result has, no network request, and a screenshot of each view in
+build/report-shots/.
 
 Skipped, with the reason, only where no Chromium or no playwright can be found, and
 never under CI (the CI variable set): there a missing browser fails, with the reason."""
@@ -57,14 +58,18 @@ def made(tiny_ir, tmp_path_factory):
                  "--interleave", "--json", str(d / "s.json")]) == 0
     assert main(["ab", tiny_ir, tiny_ir, "--max-time", "3", "--epoch-s", "0.5", "--block-ms",
                  "100", "-q", "--json", str(d / "ab.json")]) in (0, 1)
+    suite = d / "zoo.toml"         # two entries of one tiny model: the matrix's two hints
+    suite.write_text(f'[defaults]\niterations = 200\n[matrix]\nhint = ["throughput", '
+                     f'"latency"]\n[[models]]\nmodel = "{tiny_ir}"\n')
+    assert main(["suite", str(suite), "--out", str(d / "suite"), "-q"]) == 0
     return {"run": fleet / "a.json", "sweep": d / "s.json", "ab": d / "ab.json",
-            "history": db, "fleet": fleet, "dir": d}
+            "history": db, "fleet": fleet, "suite": d / "suite", "dir": d}
 
 
 @pytest.fixture(scope="module")
 def page_state(made):
     out = made["dir"] / "report.html"
-    inputs = [made[k] for k in ("run", "sweep", "ab", "history", "fleet")]
+    inputs = [made[k] for k in ("run", "sweep", "ab", "history", "fleet", "suite")]
     assert main(["report", *map(str, inputs), "-o", str(out)]) == 0
     sync_playwright = _browser()
     errors, requests = [], []
@@ -131,6 +136,9 @@ def test_each_chart_has_as_many_points_as_its_result(page_state, made):
         assert _points(charts, f"history-3-config-{n}", "fps") == len(points)
     assert sum(len(p) for p in groups.values()) == 3
     assert _points(charts, "fleet-4-fps", "FPS per machine (95 % interval)") == 1
+    suite = json.loads((made["suite"] / "suite.json").read_text())
+    ok = [e for e in suite["entries"] if e["status"] == "ok"]
+    assert _points(charts, "suite-5-fps", "FPS (95 % interval)") == len(ok) == 2
 
 
 def test_a_screenshot_of_each_view(page_state):
