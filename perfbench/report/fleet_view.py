@@ -1,18 +1,32 @@
 """The fleet view: cost per 1,000 FPS and machines needed per hardware class, and FPS per
-machine with its interval, all read from the ``perfbench.fleet-report`` document."""
+machine with its interval, all read from the ``perfbench.fleet-report`` document; for
+suite inputs, each model's best configuration per class and the machines (and cost) the
+``--mix`` needs per class, since classes are compared on the same models only."""
 
 from __future__ import annotations
 
-from perfbench.report.html import (Section, chart, interval, note, num, require_plotly,
-                                   table)
+from perfbench.report.html import (Section, chart, heading, interval, note, num,
+                                   require_plotly, table)
 
 
 def section(doc: dict, name: str, anchor: str) -> Section:
     go = require_plotly()
-    classes = doc["classes"]
+    cheapest = doc.get("cheapest") or (doc.get("mix") or {}).get("cheapest")
+    part = Section(anchor, f"Fleet: {name}", badge=(f"cheapest: {cheapest}", "ok")
+                   if cheapest else None)
+    if doc["classes"]:
+        _classes(part, doc["classes"], anchor, go)
+    if doc.get("note"):
+        part.add(note(doc["note"]))
+    if doc.get("models"):
+        _models(part, doc["models"], anchor, go)
+    if doc.get("mix"):
+        _mix(part, doc["mix"], anchor, go)
+    return part
+
+
+def _classes(part: Section, classes: list[dict], anchor: str, go) -> None:
     names = [c["hardware_class"] for c in classes]
-    part = Section(anchor, f"Fleet: {name}", badge=(f"cheapest: {doc['cheapest']}", "ok")
-                   if doc.get("cheapest") else None)
     fps = go.Figure(go.Bar(
         x=names, y=[c["fps"] for c in classes], name="FPS per machine (95 % interval)",
         text=[c["configuration"] for c in classes],
@@ -39,6 +53,53 @@ def section(doc: dict, name: str, anchor: str) -> Section:
              interval(c["fps_low"], c["fps_high"]), num(c["p99_ms"]), c["machines_measured"],
              num(c["plan"].get("machines")), num(c["plan"].get("cost_per_1000_fps_hour")),
              "; ".join(c.get("flags") or [])] for c in classes]
-    return part.add(table(["class", "configuration", "FPS/machine", "95 % interval", "p99 ms",
-                           "machines measured", "machines needed", "cost per 1,000 FPS·h",
-                           "flags"], rows))
+    part.add(table(["class", "configuration", "FPS/machine", "95 % interval", "p99 ms",
+                    "machines measured", "machines needed", "cost per 1,000 FPS·h",
+                    "flags"], rows))
+
+
+def _models(part: Section, models: list[dict], anchor: str, go) -> None:
+    """One bar per class for each model (a trace per model), so a class is only ever
+    set beside another on the same model."""
+    figure = go.Figure()
+    for model in sorted({m["model"] for m in models}):
+        rows = [m for m in models if m["model"] == model]
+        figure.add_trace(go.Bar(
+            x=[m["hardware_class"] for m in rows], y=[m["fps"] for m in rows], name=model,
+            text=[m["configuration"] for m in rows],
+            error_y={"type": "data", "symmetric": False,
+                     "array": [(m["fps_high"] - m["fps"]) if m["fps_high"] else 0
+                               for m in rows],
+                     "arrayminus": [(m["fps"] - m["fps_low"]) if m["fps_low"] else 0
+                                    for m in rows]},
+            hovertemplate="%{x}: %{y:,.1f} images/s<br>%{text}"))
+    figure.update_layout(barmode="group")
+    part.add(heading("Suite models"),
+             chart(figure, f"{anchor}-models", "Throughput per machine, each model's best "
+                   "configuration per class", "hardware class",
+                   "throughput per machine (images/s)"),
+             table(["class", "model", "best configuration", "FPS/machine", "95 % interval",
+                    "p99 ms", "meets SLA", "machines measured"],
+                   [[m["hardware_class"], m["model"], m["configuration"], num(m["fps"]),
+                     interval(m["fps_low"], m["fps_high"]), num(m["p99_ms"]),
+                     "yes" if m["meets_sla"] else "no", m["machines_measured"]]
+                    for m in models]))
+
+
+def _mix(part: Section, mix: dict, anchor: str, go) -> None:
+    """Machines per class for the whole mix; a class missing a model of it has none."""
+    targets = ", ".join(f"{k}={num(v)}" for k, v in mix["targets"].items())
+    served = [r for r in mix["classes"] if r["machines"] is not None]
+    part.add(heading(f"Mix: {targets} FPS"))
+    if served:
+        bar = go.Figure(go.Bar(x=[r["hardware_class"] for r in served],
+                               y=[r["machines"] for r in served], name="machines for the mix",
+                               hovertemplate="%{x}: %{y} machines"))
+        part.add(chart(bar, f"{anchor}-mix", "Machines for the mix", "hardware class",
+                       "machines"))
+    part.add(table(["class", "load (machines, unrounded)", "machines", "cost per hour",
+                    "not measured"],
+                   [[r["hardware_class"], num(r["load"]),
+                     "–" if r["machines"] is None else r["machines"],
+                     num(r.get("cost_per_hour")), ", ".join(r["missing"]) or "–"]
+                    for r in mix["classes"]]))

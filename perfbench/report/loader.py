@@ -2,7 +2,8 @@
 
 A file is a history database (SQLite) or a JSON document named by its ``schema``; a
 directory is a suite (it holds ``suite.json``) or a fleet directory (result and sweep files,
-merged as ``perfbench fleet report`` merges them).  Anything else is one line naming it.
+and a ``fleet run … -- suite`` directory's NODE/suite.json, merged as ``perfbench fleet
+report`` merges them).  Anything else is one line naming it.
 """
 
 from __future__ import annotations
@@ -73,16 +74,19 @@ def from_json(data: object, name: str) -> Input:
 def _directory(path: Path) -> Input:
     if (path / "suite.json").is_file():
         return from_json(read_json(str(path / "suite.json"), "suite file"), str(path))
-    from perfbench.sizing.fleet import measured_from, report
+    from perfbench.sizing.fleet import measured_from, report, suite_directory_measured
     files = sorted(path.glob("*.json"))
-    if not files:
+    nodes = sorted(p.parent for p in path.glob("*/suite.json"))   # fleet run … -- suite
+    if not files and not nodes:
         raise UsageError(f"{path}: no suite.json and no .json result file in this directory")
     measured = [m for f in files for m in measured_from(read_json(str(f)), str(f))]
+    measured += [m for node in nodes for m in suite_directory_measured(str(node))]
     if not measured:
         raise UsageError(f"{path}: no complete result in this directory")
     doc = report(measured, None, None, 0.2, None)
+    seen = doc["classes"] + doc.get("models", [])
     return Input("fleet", str(path), doc, "perfbench.fleet-report", 1,
-                 {"hardware_class": sorted({c["hardware_class"] for c in doc["classes"]})})
+                 {"hardware_class": sorted({c["hardware_class"] for c in seen})})
 
 
 def _of(result) -> dict:
@@ -102,6 +106,7 @@ def _provenance(data: dict) -> dict:
     for side in (data.get("sides") or {}).values():
         if isinstance(side, dict):
             seen["openvino"].add(side.get("openvino"))
-    for c in data.get("classes", []) if isinstance(data.get("classes"), list) else []:
+    for c in [c for key in ("classes", "models") if isinstance(data.get(key), list)
+              for c in data[key] if isinstance(c, dict)]:
         seen["hardware_class"].add(c.get("hardware_class"))
     return {k: sorted(v - {None}) for k, v in seen.items()}

@@ -37,6 +37,14 @@ def _fmt(value, spec: str) -> str:
 
 
 def render(doc: dict, console: Console) -> None:
+    if doc["classes"]:
+        _render_classes(doc, console)
+    if doc.get("note"):
+        console.print(f"note: {escape(doc['note'])}")
+    _render_models(doc, console)
+
+
+def _render_classes(doc: dict, console: Console) -> None:
     title = f"Fleet: {len(doc['classes'])} hardware class(es) from {doc['results']} results"
     if doc["target_fps"]:
         title += f"; target {doc['target_fps']:,.0f} FPS, headroom {100 * doc['headroom']:.0f} %"
@@ -61,7 +69,6 @@ def render(doc: dict, console: Console) -> None:
     console.print(table)
     if doc["cheapest"]:
         console.print(f"cheapest for the target: [bold]{escape(doc['cheapest'])}[/] ★")
-    _render_models(doc, console)
 
 
 def _render_models(doc: dict, console: Console) -> None:
@@ -83,6 +90,8 @@ def _render_models(doc: dict, console: Console) -> None:
         cost = (f", {row['cost_per_hour']:,.2f}/h" if "cost_per_hour" in row else "")
         console.print(f"mix on {escape(row['hardware_class'])}: {row['machines']} machines "
                       f"(load {row['load']:.2f}){cost}")
+    if (doc.get("mix") or {}).get("cheapest"):
+        console.print(f"cheapest for the mix: [bold]{escape(doc['mix']['cheapest'])}[/] ★")
 
 
 def csv_text(doc: dict) -> str:

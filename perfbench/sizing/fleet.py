@@ -115,6 +115,21 @@ def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Meas
     return out
 
 
+def suite_directory_measured(directory: str) -> list[Measured]:
+    """A suite directory as :func:`suite_measured` reads it, from disk: its ``suite.json``
+    and each ok entry's result file; anything unreadable is one line."""
+    import os
+
+    from perfbench.results.io import read_json
+    suite = read_json(os.path.join(directory, "suite.json"), "suite file")
+    if not isinstance(suite, dict) or suite.get("schema") != "perfbench.suite":
+        raise UsageError(f"{directory}/suite.json: not a perfbench suite file")
+    files = {r["file"]: read_json(os.path.join(directory, r["file"]), "suite entry file")
+             for r in suite.get("entries", [])
+             if isinstance(r, dict) and r.get("status") == "ok" and r.get("file")}
+    return suite_measured(suite, files, directory)
+
+
 def _sweep_points(document: dict, where: str) -> list[dict]:
     """A sweep file's points, each a mapping, a finished one with its result: else one line."""
     points = document.get("points", [])
@@ -310,10 +325,18 @@ def mix_cost(models: list[dict], mix: dict[str, float], headroom: float,
     return out
 
 
+#: Why a report of suite inputs has no class table of them: a class's fastest entry is
+#: whichever model is lightest, so comparing classes on it compares different models.
+SUITE_NOTE = ("suite results are compared per model (models) and for the --mix (mix), not "
+              "in classes: a class's fastest suite entry is its lightest model")
+
+
 def report(measured: list[Measured], target_fps: float | None, sla_ms: float | None,
            headroom: float, prices: dict[str, float] | None,
            mix: dict[str, float] | None = None) -> dict:
-    summaries = summarize(measured, sla_ms)
+    """Classes (best configuration, plan, cheapest) from run and sweep results only; suite
+    entries, each of one model, go to the per-model and mix sections instead."""
+    summaries = summarize([m for m in measured if not m.model], sla_ms)
     for s in summaries:
         s.plan = plan(s, target_fps, headroom, (prices or {}).get(s.hardware_class))
     return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "target_fps": target_fps,
@@ -328,5 +351,13 @@ def _suite_sections(measured, sla_ms, headroom, prices, mix) -> dict:
         if mix:
             raise UsageError("--mix needs suite directories (perfbench suite --out DIR)")
         return {}
-    return {"models": models, "mix": None if not mix else
-            {"targets": mix, "classes": mix_cost(models, mix, headroom, prices)}}
+    costs = mix_cost(models, mix, headroom, prices) if mix else []
+    return {"models": models, "note": SUITE_NOTE, "mix": None if not mix else
+            {"targets": mix, "classes": costs, "cheapest": mix_cheapest(costs)}}
+
+
+def mix_cheapest(rows: list[dict]) -> str | None:
+    """The class that serves the whole mix for the least per hour (priced classes that
+    measured every model of it); None without prices."""
+    costed = [r for r in rows if "cost_per_hour" in r]
+    return min(costed, key=lambda r: r["cost_per_hour"])["hardware_class"] if costed else None

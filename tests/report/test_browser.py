@@ -1,12 +1,15 @@
 """The report in a real headless Chromium: real tiny-model runs (run, sweep, A/B, history,
-fleet) drawn in one page, with no console error, every chart drawn with as many points as
-its result has, no network request, and a screenshot of each view in build/report-shots/.
+fleet, a two-entry suite) drawn in one page, with no console error, every chart drawn with
+as many points as its result has, no network request, and a screenshot of each view in
+build/report-shots/.
 
-Skipped, with the reason, only where no Chromium or no playwright can be found."""
+Skipped, with the reason, only where no Chromium or no playwright can be found, and
+never under CI (the CI variable set): there a missing browser fails, with the reason."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -21,20 +24,28 @@ SHOTS = Path(__file__).resolve().parent.parent.parent / "build" / "report-shots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _missing(reason: str) -> None:
+    """Skip locally; under CI (the CI variable set), which can install Chromium, fail with
+    the reason, so the browser tests cannot silently not run there."""
+    (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
+
+
 def _browser():
     if CHROMIUM is None:
-        pytest.skip("no Chromium found (apt-get install chromium): browser tests not run")
+        _missing("no Chromium found (apt-get install chromium): browser tests not run")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright): browser tests "
-                    "not run")
+        _missing("playwright is not installed (pip install playwright): browser tests "
+                 "not run")
     return sync_playwright
 
 
 @pytest.fixture(scope="module")
 def made(tiny_ir, tmp_path_factory):
-    """Every kind of result, measured for real (each as short as its command allows)."""
+    """Every kind of result, measured for real (each as short as its command allows); not
+    measured at all where no browser could draw them."""
+    _browser()
     d = tmp_path_factory.mktemp("report")
     fleet = d / "fleet"
     fleet.mkdir()
@@ -47,14 +58,18 @@ def made(tiny_ir, tmp_path_factory):
                  "--interleave", "--json", str(d / "s.json")]) == 0
     assert main(["ab", tiny_ir, tiny_ir, "--max-time", "3", "--epoch-s", "0.5", "--block-ms",
                  "100", "-q", "--json", str(d / "ab.json")]) in (0, 1)
+    suite = d / "zoo.toml"         # two entries of one tiny model: the matrix's two hints
+    suite.write_text(f'[defaults]\niterations = 200\n[matrix]\nhint = ["throughput", '
+                     f'"latency"]\n[[models]]\nmodel = "{tiny_ir}"\n')
+    assert main(["suite", str(suite), "--out", str(d / "suite"), "-q"]) == 0
     return {"run": fleet / "a.json", "sweep": d / "s.json", "ab": d / "ab.json",
-            "history": db, "fleet": fleet, "dir": d}
+            "history": db, "fleet": fleet, "suite": d / "suite", "dir": d}
 
 
 @pytest.fixture(scope="module")
 def page_state(made):
     out = made["dir"] / "report.html"
-    inputs = [made[k] for k in ("run", "sweep", "ab", "history", "fleet")]
+    inputs = [made[k] for k in ("run", "sweep", "ab", "history", "fleet", "suite")]
     assert main(["report", *map(str, inputs), "-o", str(out)]) == 0
     sync_playwright = _browser()
     errors, requests = [], []
@@ -113,13 +128,17 @@ def test_each_chart_has_as_many_points_as_its_result(page_state, made):
     done = [p for p in sweep["points"] if p["status"] == "done"]
     assert _points(charts, "sweep-1-scatter", "point (95 % FPS interval)") == len(done) == 3
     ab = json.loads(made["ab"].read_text())
-    rounds = sum(len(e["rounds"]) for e in ab["epochs"])
+    rounds = sum(r["base"].get("completed", 0) > 0 and r["new"].get("completed", 0) > 0
+                 for e in ab["epochs"] for r in e["rounds"])   # an empty block's round: not drawn
     assert _points(charts, "ab-2-rounds", "NEW/BASE per round") == rounds > 0
     groups = series(str(made["history"]), "fps")
     for n, points in enumerate(groups.values()):
         assert _points(charts, f"history-3-config-{n}", "fps") == len(points)
     assert sum(len(p) for p in groups.values()) == 3
     assert _points(charts, "fleet-4-fps", "FPS per machine (95 % interval)") == 1
+    suite = json.loads((made["suite"] / "suite.json").read_text())
+    ok = [e for e in suite["entries"] if e["status"] == "ok"]
+    assert _points(charts, "suite-5-fps", "FPS (95 % interval)") == len(ok) == 2
 
 
 def test_a_screenshot_of_each_view(page_state):

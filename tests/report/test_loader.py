@@ -55,3 +55,34 @@ def test_html_is_refused_before_measuring_when_the_extra_is_missing(tmp_path, ca
                  ["report", "/nonexistent", "-o", page]):
         assert main(argv) == 2, argv
         assert "pip install 'perfbench[report]'" in capsys.readouterr().err, argv
+
+
+def _fleet_run_of_suites(root):
+    """A ``fleet run … -- suite`` output directory, by hand: fleet-run.json and one suite
+    directory per node (two models, two CPUs)."""
+    root.mkdir()
+    (root / "fleet-run.json").write_text(json.dumps({"schema": "perfbench.fleet-run",
+                                                     "nodes": []}))
+    for node, cpu, fps in (("node-a", "cpu A", {"conv": 300.0, "mlp": 400.0}),
+                           ("node-b", "cpu B", {"conv": 100.0, "mlp": 900.0})):
+        (root / node).mkdir()
+        entries = []
+        for model, value in fps.items():
+            doc = synthetic_document([value, value], model=model, cpu=cpu)
+            (root / node / f"{model}.json").write_text(json.dumps(doc))
+            entries.append({"name": model, "model": model, "status": "ok",
+                            "file": f"{model}.json"})
+        (root / node / "suite.json").write_text(json.dumps(
+            {"schema": "perfbench.suite", "schema_version": 1, "entries": entries}))
+
+
+@pytest.mark.parametrize("given", [".", "fleet-run.json"])
+def test_a_fleet_run_of_suites_directory_is_read_per_model(tmp_path, given):
+    from perfbench.report.page import build
+    _fleet_run_of_suites(tmp_path / "run")
+    item = load_input(str(tmp_path / "run" / given))
+    assert item.kind == "fleet" and item.data["classes"] == []
+    assert sorted((m["model"], m["fps"]) for m in item.data["models"]) == \
+        [("conv", 100), ("conv", 300), ("mlp", 400), ("mlp", 900)]
+    assert len(item.provenance["hardware_class"]) == 2
+    assert 'id="fleet-0-models"' in build([item], [])

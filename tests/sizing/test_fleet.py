@@ -329,3 +329,50 @@ def test_mix_names_a_model_no_suite_has(tmp_path, capsys):
     assert main(["fleet", "report", str(tmp_path / "s"), "--mix", "bert=10"]) == 2
     assert "no suite model named 'bert'" in capsys.readouterr().err
     assert main(["fleet", "report", str(tmp_path / "s"), "--mix", "conv=-1"]) == 2
+
+
+def test_suite_classes_are_not_judged_on_their_lightest_model(tmp_path):
+    """Class A is faster on conv, class B on mlp: the class table must not pick each
+    class's fastest entry (A's mlp, B's mlp) and call the cheaper per FPS the cheapest;
+    only the per-model best and the mix compare classes, each on the same models."""
+    from perfbench.sizing.fleet import hardware_class_of
+    from tests.models import synthetic_result
+    _suite_dir(tmp_path / "a", "cpu A", [("conv", "conv", [300.0, 300.0], None),
+                                         ("mlp", "mlp", [400.0, 400.0], None)])
+    _suite_dir(tmp_path / "b", "cpu B", [("conv", "conv", [100.0, 100.0], None),
+                                         ("mlp", "mlp", [900.0, 900.0], None)])
+    a, b = (hardware_class_of(synthetic_result([1.0], cpu=c)) for c in ("cpu A", "cpu B"))
+    prices = tmp_path / "p.toml"
+    prices.write_text(f'[prices]\n"{a}" = 1.0\n"{b}" = 1.0\n')
+    out = tmp_path / "r.json"
+    assert main(["fleet", "report", str(tmp_path / "a"), str(tmp_path / "b"), "--mix",
+                 "conv=600,mlp=400", "--headroom", "0", "--prices", str(prices),
+                 "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["classes"] == [] and doc["cheapest"] is None and "per model" in doc["note"]
+    best = {(m["hardware_class"], m["model"]): m["fps"] for m in doc["models"]}
+    assert best == {(a, "conv"): 300, (a, "mlp"): 400, (b, "conv"): 100, (b, "mlp"): 900}
+    # A: 600/300 + 400/400 = 3 machines; B: 600/100 + 400/900 = 6.44 -> 7
+    mix = {row["hardware_class"]: row["machines"] for row in doc["mix"]["classes"]}
+    assert mix == {a: 3, b: 7} and doc["mix"]["cheapest"] == a
+
+
+def test_run_files_beside_suites_keep_their_classes(tmp_path):
+    """A run file's class table is unchanged by a suite given with it."""
+    _suite_dir(tmp_path / "s", "cpu A", [("mlp", "mlp", [900.0, 900.0], None)])
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps(synthetic_document([50.0, 50.0], cpu="cpu A")))
+    out = tmp_path / "r.json"
+    assert main(["fleet", "report", str(tmp_path / "s"), str(run), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert [c["fps"] for c in doc["classes"]] == [50] and doc["models"][0]["fps"] == 900
+
+
+def test_a_suite_only_report_prints_models_and_the_mix_not_an_empty_class_table(tmp_path,
+                                                                                 capsys):
+    _suite_dir(tmp_path / "s", "cpu A", [("mlp", "mlp", [900.0, 900.0], None)])
+    assert main(["fleet", "report", str(tmp_path / "s"), "--mix", "mlp=1800", "--headroom",
+                 "0"]) == 0
+    out = capsys.readouterr().out
+    assert "hardware class(es)" not in out and "per model" in out
+    assert "mlp" in out and "2 machines" in out
