@@ -21,13 +21,8 @@ def suite_directories(path: Path) -> list[Path]:
 
 
 def _suite_measured(directory: Path) -> list:
-    from perfbench.sizing.fleet import suite_measured
-    suite = _load(directory / "suite.json")
-    if suite.get("schema") != "perfbench.suite":
-        raise UsageError(f"{directory}/suite.json: not a perfbench suite file")
-    files = {r["file"]: _load(directory / r["file"]) for r in suite.get("entries", [])
-             if r.get("status") == "ok" and r.get("file")}
-    return suite_measured(suite, files, str(directory))
+    from perfbench.sizing.fleet import suite_directory_measured
+    return suite_directory_measured(str(directory))
 
 
 def result_files(inputs: list[str]) -> list[Path]:
