@@ -225,9 +225,9 @@ def node_task(command: list[str], label: str | None,
         args = [sys.executable, "-c", _BOOT, str(os.getpid()), *command, "-q", *where]
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
-        before, started, wall_start = _ray_cpu_seconds(psutil), time.monotonic(), time.time()
+        before, started, wall_start = _ray_cpu_by_process(psutil), time.monotonic(), time.time()
         code, stderr, timed_out = _run_benchmark(args, timeout_s)
-        ray_cpu, wall = _ray_cpu_seconds(psutil) - before, time.monotonic() - started
+        ray_cpu, wall = _ray_cpu_grown(psutil, before), time.monotonic() - started
         wall_end = time.time()
         if command[0] == "suite" and os.path.exists(os.path.join(suite_dir, "suite.json")):
             out, document = suite_dir, read_suite_directory(suite_dir)
@@ -330,18 +330,30 @@ def remove_stale_directories() -> None:
             shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def _ray_cpu_seconds(psutil) -> float:
-    total = 0.0
+def _ray_cpu_by_process(psutil) -> dict[int, float]:
+    """CPU seconds of each live Ray process (not this one), by pid."""
+    out = {}
     me = os.getpid()
     for proc in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
         try:
             if proc.info["pid"] != me and is_ray_process(proc.info["name"] or "",
                                                          proc.info["cmdline"] or []):
                 times = proc.info["cpu_times"]
-                total += times.user + times.system
-        except (psutil.Error, TypeError):
+                out[proc.info["pid"]] = times.user + times.system
+        except (psutil.Error, TypeError, AttributeError):
             continue
-    return total
+    return out
+
+
+def _ray_cpu_seconds(psutil) -> float:
+    return sum(_ray_cpu_by_process(psutil).values())
+
+
+def _ray_cpu_grown(psutil, before: dict[int, float]) -> float:
+    """Ray's CPU seconds since ``before``, per process: one that exited meanwhile takes
+    its whole CPU time with it, and a difference of totals then went negative."""
+    after = _ray_cpu_by_process(psutil)
+    return sum(max(cpu - before.get(pid, 0.0), 0.0) for pid, cpu in after.items())
 
 
 def is_ray_process(name: str, cmdline: list[str]) -> bool:

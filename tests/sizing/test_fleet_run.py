@@ -453,3 +453,13 @@ def test_a_suite_runs_on_every_node_and_each_suite_directory_comes_back(tiny_ir,
     report = json.loads((out / "report.json").read_text())
     assert {m["model"] for m in report["models"]} == {"tiny"}
     assert report["mix"]["classes"][0]["machines"] >= 1
+
+
+def test_a_ray_process_that_exits_does_not_make_the_share_negative(monkeypatch):
+    """Ray's CPU is counted per process: one that ends between the two readings took its
+    CPU time with it (a difference of totals went negative once in a suite run)."""
+    from perfbench.sizing import fleet_run
+    readings = iter([{1: 5.0, 2: 40.0}, {1: 6.5, 3: 0.25}])
+    monkeypatch.setattr(fleet_run, "_ray_cpu_by_process", lambda psutil: next(readings))
+    before = fleet_run._ray_cpu_by_process(None)
+    assert fleet_run._ray_cpu_grown(None, before) == pytest.approx(1.75)
