@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from perfbench.reporters.numbers import readable
+from perfbench.suite.document import verdict_interval
 
 COLUMNS = ("entry", "status", "FPS", "FPS 95% CI", "p50 ms", "p99 ms", "compile ms",
            "peak RSS MB", "precision")
@@ -42,10 +43,7 @@ def comparison_lines(doc: dict) -> list[str]:
         if not block:
             continue
         for e in block["entries"]:
-            ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
-            ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
-                  if e.get("ci_low") is not None else "")
-            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}")
+            lines += entry_lines(title, e)
         g = block.get("geomean")
         for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
             if g:
@@ -57,6 +55,20 @@ def comparison_lines(doc: dict) -> list[str]:
         for name in ("new_failures", "fixed_failures", "missing"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
+    return lines
+
+
+def entry_lines(title: str, e: dict) -> list[str]:
+    """One entry's ratio, the interval its verdict was judged on, and whether the machine
+    was disturbed while either side measured."""
+    ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
+    low, high, level = verdict_interval(e)
+    ci = f" [{low:.3f}, {high:.3f}] ({level})" if low is not None else ""
+    lines = [f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}"]
+    if e.get("disturbed"):
+        lines.append(f"{title}: {e['name']}: measured on a disturbed machine "
+                     f"({'; '.join(e['disturbed'])}): re-run it (--select {e['name']}) "
+                     "before trusting its verdict")
     return lines
 
 

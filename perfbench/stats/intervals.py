@@ -39,6 +39,11 @@ def t_critical(dof: float, level: float = 0.95) -> float:
     return t_two_sided(level, dof)
 
 
+def z_two_sided(level: float) -> float:
+    """Two-sided normal critical value at ``level``: for a variance taken as known."""
+    return statistics.NormalDist().inv_cdf(0.5 + level / 2)
+
+
 def lag1_autocorrelation(values) -> float:
     """Lag-1 autocorrelation, bias-corrected for short series (the plain estimate sits
     about (1 + 4ρ)/n too low; Kendall), clamped to [0, 0.9]: only positive correlation

@@ -20,20 +20,42 @@ from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
                                         DEFAULT_THRESHOLD_PCT, compare, samples_for)
 
 
+#: The confidence the entries hold *together*: the gate fails when any entry regresses, so
+#: each of N entries is judged at 1 − (1 − FAMILY_LEVEL)/N (Bonferroni).  The geomean is one
+#: more test at 95 %.  A false regression then comes at most 2.5 % of the time from the
+#: entries together and 2.5 % from the geomean, when the noise floors hold.
+FAMILY_LEVEL = 0.95
+
+#: Checks that say the machine, not the run, was disturbed while an entry measured.
+DISTURBED = ("other_processes_cpu", "cpu_steal", "swapping", "cpu_frequency_spread")
+
+
+def entry_level(family_size: int) -> float:
+    """The level each entry is judged at when ``family_size`` entries are judged together."""
+    return 1 - (1 - FAMILY_LEVEL) / max(family_size, 1)
+
+
 def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
-                  threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[dict, float, float]:
+                  threshold_pct: float = DEFAULT_THRESHOLD_PCT,
+                  family_size: int = 1) -> tuple[dict, float, float]:
     """(entry row, log FPS ratio, its variance): regression when any gating metric
-    regresses, else the FPS verdict."""
+    regresses at the entry's share of the family's level, else the FPS verdict.  The row
+    keeps compare's own 95 % interval (what ``perfbench compare`` prints for these two
+    files) beside the interval the verdict was judged on."""
     thresholds = dict.fromkeys(DEFAULT_NOISE_FLOORS_PCT, threshold_pct)
-    comparison = compare([base], [new], ["baseline"], ["new"], thresholds,
-                         gate=DEFAULT_GATE)
-    fps = next(c for c in comparison.changes if c.name == "fps")
-    verdict = "regression" if comparison.regressions else fps.verdict
+    level = entry_level(family_size)
+    judged = compare([base], [new], ["baseline"], ["new"], thresholds, gate=DEFAULT_GATE,
+                     level=level)
+    plain = compare([base], [new], ["baseline"], ["new"], thresholds, gate=DEFAULT_GATE)
+    fps, fps95 = (next(c for c in comparison.changes if c.name == "fps")
+                  for comparison in (judged, plain))
+    verdict = "regression" if judged.regressions else fps.verdict
     ratio = fps.new / fps.baseline if fps.baseline else None
-    low, high = ((1 + fps.diff_ci_pct[0] / 100, 1 + fps.diff_ci_pct[1] / 100)
-                 if fps.diff_ci_pct else (None, None))
-    row = {"name": name, "verdict": verdict, "ratio": ratio, "ci_low": low, "ci_high": high,
-           "regressed": [c.name for c in comparison.regressions]}
+    row = {"name": name, "verdict": verdict, "ratio": ratio,
+           **_interval_fields("", fps95), **_interval_fields("judged_", fps),
+           "judged_level": level, "family_size": family_size,
+           "regressed": [c.name for c in judged.regressions],
+           "disturbed": disturbed(base, "baseline") + disturbed(new, "new")}
     floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
     sides = [samples_for([r], "fps", floor) for r in (base, new)]
     parts = [(s.variance_of_mean / s.mean ** 2, None if s.floored else len(s.values) - 1)
@@ -44,12 +66,27 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
     return row, math.log(ratio) if ratio else 0.0, variance
 
 
+def _interval_fields(prefix: str, change) -> dict:
+    """A change's interval as NEW/BASE ratio bounds (None when it has none)."""
+    low, high = ((1 + change.diff_ci_pct[0] / 100, 1 + change.diff_ci_pct[1] / 100)
+                 if change.diff_ci_pct else (None, None))
+    return {f"{prefix}ci_low": low, f"{prefix}ci_high": high}
+
+
+def disturbed(result: BenchmarkResult, side: str) -> list[str]:
+    """The machine's own noise checks that failed during ``result``, as short remarks: a
+    verdict measured then may be the machine's rather than the change's."""
+    return [f"{side}: {c.name} {c.value} (limit {c.threshold})" for c in result.checks
+            if c.name in DISTURBED and not c.ok]
+
+
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
           threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
-    """Per-entry rows and the geomean over the entries with both results."""
+    """Per-entry rows, judged together (:data:`FAMILY_LEVEL`), and the geomean over the
+    entries with both results."""
     rows, logs, variances, dofs = [], [], [], []
     for name, (base, new) in pairs.items():
-        row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct)
+        row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct, len(pairs))
         rows.append(row)
         if row["ratio"]:
             logs.append(log_ratio)

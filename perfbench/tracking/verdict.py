@@ -41,7 +41,7 @@ from perfbench.errors import UsageError
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, unit_samples, value_of
 from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
-from perfbench.stats.intervals import Z_95, lag1_autocorrelation, t_critical
+from perfbench.stats.intervals import Z_95, lag1_autocorrelation, t_critical, z_two_sided
 
 DEFAULT_THRESHOLD_PCT = 5.0
 DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
@@ -107,6 +107,7 @@ class MetricChange:
     samples: str
     verdict: str   # "regression", "improvement", "no significant change" or "inconclusive"
     gating: bool = True            # whether a regression here fails the comparison
+    level: float = 0.95            # confidence of diff_ci_pct (a suite judges at a stricter one)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -220,8 +221,9 @@ def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | No
     return diff - half, diff + half
 
 
-def ratio_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
-    """95 % interval of mean(new) / mean(base), computed on the log scale and exponentiated:
+def ratio_interval(base: Samples, new: Samples,
+                   level: float = 0.95) -> tuple[float, float] | None:
+    """``level`` (95 %) interval of mean(new) / mean(base), computed on the log scale and exponentiated:
     a ratio of positive figures is skewed (a latency can double but never fall by more than
     all of it), and the difference of means gave intervals like [−143.7 %, +68.4 %].  The
     variance of ln(mean) is var(mean)/mean² (delta method), Welch's degrees of freedom
@@ -232,30 +234,34 @@ def ratio_interval(base: Samples, new: Samples) -> tuple[float, float] | None:
     va = base.variance_of_mean / base.mean ** 2
     vb = new.variance_of_mean / new.mean ** 2
     log_ratio = math.log(new.mean / base.mean)
-    half = _welch_half_width(base, va, new, vb)
+    half = _welch_half_width(base, va, new, vb, level)
     return math.exp(log_ratio - half), math.exp(log_ratio + half)
 
 
-def _welch_half_width(base: Samples, va: float, new: Samples, vb: float) -> float:
-    """Half-width of a 95 % interval for a sum of two variances of means: t with
+def _welch_half_width(base: Samples, va: float, new: Samples, vb: float,
+                      level: float = 0.95) -> float:
+    """Half-width of a ``level`` interval for a sum of two variances of means: t with
     Welch-Satterthwaite degrees of freedom, where a floored (known) variance adds none."""
     if va + vb == 0:
         return 0.0
     estimated = sum(v**2 / (len(s.values) - 1) for s, v in ((base, va), (new, vb))
                     if not s.floored)
-    critical = Z_95 if estimated == 0 else t_critical(max(int((va + vb) ** 2 / estimated), 1))
+    if estimated == 0:
+        critical = Z_95 if level == 0.95 else z_two_sided(level)
+    else:
+        critical = t_critical(max(int((va + vb) ** 2 / estimated), 1), level)
     return critical * math.sqrt(va + vb)
 
 
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
-                   threshold: float,
-                   noise_floor_pct: float) -> MetricChange:
+                   threshold: float, noise_floor_pct: float,
+                   level: float = 0.95) -> MetricChange:
     unit, bigger = METRICS[name]
     base_samples = samples_for(base, name, noise_floor_pct)
     new_samples = samples_for(new, name, noise_floor_pct)
     base_value, new_value = base_samples.mean, new_samples.mean
     change = 100 * (new_value / base_value - 1) if base_value else None
-    interval = ratio_interval(base_samples, new_samples)
+    interval = ratio_interval(base_samples, new_samples, level)
     significant = interval is not None and (interval[0] > 1 or interval[1] < 1)
     ci_pct = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
     verdict = "no significant change"
@@ -267,7 +273,7 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
     kind = base_samples.kind if base_samples.kind == new_samples.kind else \
         f"{base_samples.kind}/{new_samples.kind}"
     return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
-                        threshold, kind, verdict)
+                        threshold, kind, verdict, level=level)
 
 
 def like_with_like(base: list[BenchmarkResult], new: list[BenchmarkResult]) -> list[str]:
@@ -308,7 +314,9 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
             new_files: list[str],
             thresholds: dict[str, float], strict: bool = False,
             noise_floors: dict[str, float] | None = None,
-            gate: tuple[str, ...] = DEFAULT_GATE) -> Comparison:
+            gate: tuple[str, ...] = DEFAULT_GATE, level: float = 0.95) -> Comparison:
+    """``level``: the confidence of every interval, and so of every verdict (a suite that
+    judges N entries at once asks 1 − 0.05/N of each, so that together they hold 95 %)."""
     warnings = like_with_like(base, new)
     if warnings and strict:
         raise UsageError(f"--strict: not like with like: {warnings[0]}")
@@ -317,7 +325,7 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
             warnings.append(f"{path}: status {result.status!r}, not a complete run")
     floors = noise_floors if noise_floors is not None else dict(DEFAULT_NOISE_FLOORS_PCT)
     changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
-                                                  floors[name]), gating=name in gate)
+                                                  floors[name], level), gating=name in gate)
                for name in METRICS]
     unsure = [c.name for c in changes if c.verdict == "inconclusive"]
     if unsure:

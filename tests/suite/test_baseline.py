@@ -84,3 +84,48 @@ def test_with_history_every_failed_entry_is_a_new_failure(tmp_path):
                                         ("c", "failed", None)])
     block = baseline.against_history(new, str(tmp_path / "new"), db)
     assert block["new_failures"] == ["b", "c"] and baseline.regressed(block)
+
+
+def test_entries_are_judged_together_so_the_gate_holds_its_level():
+    """Nine entries judged at 95 % each would fail an A/A suite's gate about one time in
+    five; judged together each gets 1 − 0.05/9.  A 13 % drop on one run a side (log SE
+    √2·4 % = 0.0566 at compare's floor) is a regression alone (half-width 1.96·0.0566 =
+    0.111 < 0.139) but not among nine (z(0.99444) = 2.7729 from the normal table: 0.157)."""
+    alone, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]),
+                                         synthetic_result([87, 87]))
+    assert alone["verdict"] == "regression" and alone["judged_level"] == pytest.approx(0.95)
+    pairs = {"a": (synthetic_result([100, 100]), synthetic_result([87, 87]))}
+    pairs.update({f"e{i}": (synthetic_result([100, 100]), synthetic_result([100, 100]))
+                  for i in range(8)})
+    rows, _ = baseline.judge(pairs)
+    row = rows[0]
+    assert row["verdict"] == "no significant change" and row["family_size"] == 9
+    assert row["judged_level"] == pytest.approx(1 - 0.05 / 9)
+    se = math.sqrt(2) * 0.04
+    assert row["judged_ci_low"] == pytest.approx(0.87 * math.exp(-2.7729 * se), rel=1e-3)
+    assert row["judged_ci_high"] == pytest.approx(0.87 * math.exp(2.7729 * se), rel=1e-3)
+    # compare's own 95 % interval is kept beside it, as `perfbench compare` prints it
+    assert row["ci_low"] == pytest.approx(0.87 * math.exp(-1.959964 * se), rel=1e-4)
+    assert not baseline.regressed({"entries": rows, "geomean": None, "new_failures": []})
+    big = {"a": (synthetic_result([100, 100]), synthetic_result([50, 50])), **{
+        k: v for k, v in pairs.items() if k != "a"}}
+    rows, _ = baseline.judge(big)
+    assert rows[0]["verdict"] == "regression"      # a real change still fails the gate
+
+
+def test_an_entry_measured_on_a_disturbed_machine_says_so():
+    """The machine's own noise checks (other processes, steal, swapping, clock spread) that
+    failed on either side are carried to the entry's row: its verdict may be the
+    machine's.  Checks about the run itself (window CV, driver) are not the machine's."""
+    from perfbench.results import from_document
+    doc = synthetic_document([100, 100])
+    doc["checks"] = [
+        {"name": "other_processes_cpu", "ok": False, "value": 28.9, "threshold": 10.0,
+         "message": "other processes used 29 %"},
+        {"name": "cpu_steal", "ok": True, "value": 0.0, "threshold": 5.0, "message": ""},
+        {"name": "window_cv", "ok": False, "value": 9.0, "threshold": 5.0, "message": "cv"}]
+    busy = from_document(doc, "busy")
+    row, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]), busy)
+    assert row["disturbed"] == ["new: other_processes_cpu 28.9 (limit 10.0)"]
+    row, _, _ = baseline.entry_verdict("a", busy, synthetic_result([100, 100]))
+    assert row["disturbed"] == ["baseline: other_processes_cpu 28.9 (limit 10.0)"]

@@ -1,0 +1,63 @@
+"""The suite's text outputs (terminal lines, Markdown, CSV) on a constructed suite document:
+each figure shown is the document's own, and a verdict is shown with the interval it was
+judged on."""
+
+import csv
+import io
+
+from perfbench.reporters import suite_report
+
+
+def _doc():
+    head = {"fps": 1234.5, "fps_low": 1200.0, "fps_high": 1269.0, "p50_ms": 1.5,
+            "p99_ms": 3.25, "compile_ms": 40.0, "peak_rss_mb": 130.0, "precision": "bf16"}
+    return {
+        "suite": "zoo", "status": "complete",
+        "summary": {"entries": 2, "ok": 1, "failed": 1},
+        "entries": [
+            {"name": "conv|a", "model": "conv", "status": "ok", "headline": head,
+             "wall_s": 12.0, "message": None},
+            {"name": "mlp", "model": "mlp", "status": "timeout", "headline": None,
+             "wall_s": 60.0, "message": "no result within 60 s"}],
+        "baseline": {
+            "entries": [{"name": "conv|a", "ratio": 0.87, "ci_low": 0.78, "ci_high": 0.97,
+                         "judged_ci_low": 0.74, "judged_ci_high": 1.02,
+                         "judged_level": 1 - 0.05 / 9, "family_size": 9,
+                         "verdict": "no significant change",
+                         "disturbed": ["new: other_processes_cpu 28.9 (limit 10.0)"]}],
+            "geomean": {"ratio": 0.99, "ci_low": 0.9, "ci_high": 1.09, "scope": "random",
+                        "between_sd_pct": 4.2, "verdict": "no significant change"},
+            "new_failures": ["mlp"], "fixed_failures": [], "missing": []}}
+
+
+def test_a_verdict_is_shown_with_the_interval_it_was_judged_on():
+    lines = suite_report.comparison_lines(_doc())
+    assert "mlp: timeout: no result within 60 s" in lines
+    entry = next(x for x in lines if x.startswith("against the baseline: conv|a: ratio"))
+    # the judged (simultaneous) interval, not compare's 95 % one, with its level named
+    assert "[0.740, 1.020] (99.44 %, judged with 9 entries) no significant change" in entry
+    assert any("measured on a disturbed machine (new: other_processes_cpu 28.9" in x
+               and "--select conv|a" in x for x in lines)
+    assert any(x.startswith("against the baseline: geomean ratio 0.990 [0.900, 1.090]")
+               for x in lines)
+    assert "new failures: mlp" in lines
+
+
+def test_a_lone_comparison_row_shows_its_95_percent_interval():
+    doc = _doc()
+    row = doc["baseline"]["entries"][0]
+    for key in ("judged_ci_low", "judged_ci_high", "judged_level", "family_size",
+                "disturbed"):
+        row.pop(key)
+    entry = next(x for x in suite_report.comparison_lines(doc) if "conv|a: ratio" in x)
+    assert "[0.780, 0.970] (95 %)" in entry
+
+
+def test_markdown_escapes_cells_and_csv_keeps_the_numbers():
+    doc = _doc()
+    md = suite_report.markdown(doc)
+    assert "| conv\\|a | ok | 1,234 | [1,200, 1,269] |" in md
+    assert "- new failures: mlp" in md
+    table = list(csv.reader(io.StringIO(suite_report.csv_text(doc))))
+    assert table[1][:6] == ["conv|a", "conv", "ok", "1234.5", "1200.0", "1269.0"]
+    assert table[2][2] == "timeout" and table[2][-1] == "no result within 60 s"
