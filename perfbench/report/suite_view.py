@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from perfbench.report.html import (Section, chart, heading, interval, note, num,
                                    require_plotly, table)
+from perfbench.reporters.suite_report import judged_text
 
 _STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
 
@@ -76,7 +77,7 @@ def ratio_chart(block: dict, label: str, chart_id: str) -> str:
                       annotation_text=f"geomean {geo['ratio']:.4f} ({geo.get('scope', '')})")
     fig.add_vline(x=1.0, line_color="#888")
     rows = [[e["name"], num(e.get("ratio")), interval(e.get("ci_low"), e.get("ci_high")),
-             e.get("verdict", "")] for e in block["entries"]]
+             e.get("verdict", "") + judged_text(e)] for e in block["entries"]]
     if geo:
         rows.append(["geomean", num(geo.get("ratio")), interval(geo.get("ci_low"),
                                                                 geo.get("ci_high")),

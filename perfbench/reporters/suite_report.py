@@ -31,6 +31,19 @@ def rows(doc: dict) -> list[list[str]]:
     return out
 
 
+def judged_text(row: dict) -> str:
+    """An A/B row's verdict was judged on its own interval, at its family's level (wider
+    than the 95 % one beside it); say which, so the two never seem to disagree."""
+    level = row.get("judged_level")
+    if level is None:
+        return ""
+    metric = "" if row.get("judged_metric", "fps") in (None, "fps") else " on p50 latency"
+    text = f"; judged{metric} at {100 * level:.4g} % (one of {row.get('family_size') or 1})"
+    if row.get("judged_ci_low") is None:
+        return text + ": no interval"
+    return text + f": [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]"
+
+
 def comparison_lines(doc: dict) -> list[str]:
     """The failures, then the baseline's or the A/B's verdicts and geomean."""
     lines = [f"{e['name']}: {e['status']}: {e['message']}" for e in doc["entries"]
@@ -45,7 +58,7 @@ def comparison_lines(doc: dict) -> list[str]:
             ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
             ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
                   if e.get("ci_low") is not None else "")
-            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}")
+            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}{judged_text(e)}")
         g = block.get("geomean")
         for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
             if g:
