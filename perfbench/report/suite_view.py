@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from perfbench.report.html import (Section, chart, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.suite.document import verdict_interval
+from perfbench.reporters.suite_report import disturbed_lines, judged_text
 
 _STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
 
@@ -60,20 +60,14 @@ def fps_chart(doc: dict, chart_id: str) -> str:
 
 
 def ratio_chart(block: dict, label: str, chart_id: str) -> str:
-    """Each entry's ratio with the interval its verdict was judged on (a suite judges its
-    entries together, so that is stricter than 95 %), the geomean band, and a table."""
     go = require_plotly()
     entries = [e for e in block["entries"] if e.get("ratio") is not None]
-    shown = [verdict_interval(e) for e in entries]
     fig = go.Figure(go.Scatter(
         x=[e["ratio"] for e in entries], y=[e["name"] for e in entries], mode="markers",
-        name="ratio (interval judged on)",
-        text=[f"{e.get('verdict', '')}; interval {lv}" for e, (_, _, lv) in zip(entries, shown)],
+        name="ratio (95 % interval)", text=[e.get("verdict", "") for e in entries],
         error_x={"type": "data", "symmetric": False,
-                 "array": [(hi - e["ratio"]) if hi is not None else 0
-                           for e, (_, hi, _) in zip(entries, shown)],
-                 "arrayminus": [(e["ratio"] - lo) if lo is not None else 0
-                                for e, (lo, _, _) in zip(entries, shown)]},
+                 "array": [e["ci_high"] - e["ratio"] for e in entries],
+                 "arrayminus": [e["ratio"] - e["ci_low"] for e in entries]},
         hovertemplate="%{y}: %{x:.4f} (%{text})"))
     geo = block.get("geomean")
     if geo and geo.get("ratio") is not None:
@@ -82,21 +76,14 @@ def ratio_chart(block: dict, label: str, chart_id: str) -> str:
         fig.add_vline(x=geo["ratio"], line_color="#dd8452",
                       annotation_text=f"geomean {geo['ratio']:.4f} ({geo.get('scope', '')})")
     fig.add_vline(x=1.0, line_color="#888")
-    return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
-                 "entry", height=160 + 26 * len(entries)) + _ratio_table(block, geo) + \
-        "".join(note(f"{e['name']}: measured on a disturbed machine ("
-                     f"{'; '.join(e['disturbed'])}); re-run it before trusting its verdict",
-                     "warn") for e in block["entries"] if e.get("disturbed"))
-
-
-def _ratio_table(block: dict, geo: dict | None) -> str:
-    rows = []
-    for e in block["entries"]:
-        low, high, level = verdict_interval(e)
-        rows.append([e["name"], num(e.get("ratio")), interval(low, high), level,
-                     e.get("verdict", "")])
+    rows = [[e["name"], num(e.get("ratio")), interval(e.get("ci_low"), e.get("ci_high")),
+             e.get("verdict", "") + judged_text(e)] for e in block["entries"]]
     if geo:
         rows.append(["geomean", num(geo.get("ratio")), interval(geo.get("ci_low"),
                                                                 geo.get("ci_high")),
-                     "95 %", geo.get("scope", "")])
-    return table(["entry", "ratio", "interval", "level", "verdict / scope"], rows)
+                     geo.get("scope", "")])
+    return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
+                 "entry", height=160 + 26 * len(entries)) + \
+        table(["entry", "ratio", "95 % interval", "verdict / scope"], rows) + \
+        "".join(note(line, "warn") for e in block["entries"]
+                for line in disturbed_lines("", e))

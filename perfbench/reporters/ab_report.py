@@ -102,8 +102,10 @@ def _judged_text(doc: dict) -> str:
     text = f"threshold {doc['threshold_pct']:g} % on {metric}"
     if not judged:
         return text + "; no interval yet (the process level needs two epochs)"
-    why = ("as it stopped before its planned length" if judged["level"] != 0.95
-           else "at its planned length")
+    why = ("as it stopped before its planned length"
+           if judged["level"] != doc.get("final_level", 0.95) else "at its planned length")
+    if doc.get("family_size", 1) > 1:
+        why += f", one of a family of {doc['family_size']}"
     return (f"{text}; judged at {100 * judged['level']:g} %, {why}: "
             f"{judged['ratio']:.4f} [{judged['ci_low']:.4f}, {judged['ci_high']:.4f}]")
 

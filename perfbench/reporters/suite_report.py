@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from perfbench.reporters.numbers import readable
-from perfbench.suite.document import verdict_interval
 
 COLUMNS = ("entry", "status", "FPS", "FPS 95% CI", "p50 ms", "p99 ms", "compile ms",
            "peak RSS MB", "precision")
@@ -32,6 +31,32 @@ def rows(doc: dict) -> list[list[str]]:
     return out
 
 
+def judged_text(row: dict) -> str:
+    """An A/B row's verdict was judged on its own interval, at its family's level (wider
+    than the 95 % one beside it); say which, so the two never seem to disagree."""
+    level, size = row.get("judged_level"), row.get("family_size") or 1
+    fps = row.get("judged_metric", "fps") in (None, "fps")
+    if level is None or (fps and size == 1 and level == 0.95):   # the 95 % one beside it
+        return ""
+    metric = "" if fps else " on p50 latency"
+    family = f" (one of {size})" if size > 1 else ""
+    text = f"; judged{metric} at {100 * level:.4g} %{family}"
+    if row.get("judged_ci_low") is None:
+        return text + ": no interval"
+    return text + f": [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]"
+
+
+def disturbed_lines(title: str, row: dict) -> list[str]:
+    """A baseline entry measured while the machine's own noise checks failed: its verdict
+    may be the machine's, not the change's."""
+    if not row.get("disturbed"):
+        return []
+    prefix = f"{title}: " if title else ""
+    return [f"{prefix}{row['name']}: measured on a disturbed machine "
+            f"({'; '.join(row['disturbed'])}): re-run it (--select {row['name']}) "
+            "before trusting its verdict"]
+
+
 def comparison_lines(doc: dict) -> list[str]:
     """The failures, then the baseline's or the A/B's verdicts and geomean."""
     lines = [f"{e['name']}: {e['status']}: {e['message']}" for e in doc["entries"]
@@ -43,7 +68,11 @@ def comparison_lines(doc: dict) -> list[str]:
         if not block:
             continue
         for e in block["entries"]:
-            lines += entry_lines(title, e)
+            ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
+            ci = (f" [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+                  if e.get("ci_low") is not None else "")
+            lines.append(f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}{judged_text(e)}")
+            lines += disturbed_lines(title, e)
         g = block.get("geomean")
         for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
             if g:
@@ -55,20 +84,6 @@ def comparison_lines(doc: dict) -> list[str]:
         for name in ("new_failures", "fixed_failures", "missing"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
-    return lines
-
-
-def entry_lines(title: str, e: dict) -> list[str]:
-    """One entry's ratio, the interval its verdict was judged on, and whether the machine
-    was disturbed while either side measured."""
-    ratio = "no ratio" if e.get("ratio") is None else f"ratio {e['ratio']:.3f}"
-    low, high, level = verdict_interval(e)
-    ci = f" [{low:.3f}, {high:.3f}] ({level})" if low is not None else ""
-    lines = [f"{title}: {e['name']}: {ratio}{ci} {e['verdict']}"]
-    if e.get("disturbed"):
-        lines.append(f"{title}: {e['name']}: measured on a disturbed machine "
-                     f"({'; '.join(e['disturbed'])}): re-run it (--select {e['name']}) "
-                     "before trusting its verdict")
     return lines
 
 

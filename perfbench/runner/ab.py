@@ -98,6 +98,9 @@ class ABRun:
     epoch_s: float = DEFAULT_EPOCH_S
     early_stop: bool = True        # False: measure for max_time_s whatever the interval
     use_cache: bool = True         # pool the process level with earlier runs' (ab_cache)
+    #: How many A/Bs are judged together as one gate (a suite's entries): each is judged at
+    #: the family's Bonferroni-adjusted levels (stats.sequential); 1 for a lone A/B.
+    family_size: int = 1
     #: Which worker the first epoch starts (and compiles) first; later epochs alternate.
     started_first: str = field(default_factory=lambda: random.choice(("base", "new")))
     timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
@@ -137,12 +140,13 @@ class ABRun:
 
 def decide(run: ABRun) -> Decision:
     """Judge the finished run, once: at the interim level if it stopped before its planned
-    length (a look, or an interrupt), else at 95 %."""
+    length (a look, or an interrupt), else at 95 % (both adjusted for its family)."""
     early = run.stop_reason not in ("max_time",)
     bigger = run.metric == "fps"
     result, estimate = sequential.judge(run.log_ratios_by_epoch(), run.threshold_pct, early,
-                                        run.prior, bigger, run.orders)
-    return Decision(result, run.metric, sequential.judged_level(early), estimate, early)
+                                        run.prior, bigger, run.orders, run.family_size)
+    return Decision(result, run.metric, sequential.judged_level(early, run.family_size),
+                    estimate, early)
 
 
 def run_ab(base: dict, new: dict, pythons: tuple[str, str], run: ABRun,
@@ -259,7 +263,7 @@ def _after_epoch(run: ABRun, clock, started: float) -> None:
     unless the time is already spent."""
     decision, estimate = sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
                                          run.target_pct, run.prior, run.metric == "fps",
-                                         run.orders)
+                                         run.orders, run.family_size)
     run.looks.append({"epoch": len(run.epochs), "decision": decision,
                       "interval": _ratio_dict(estimate)})
     decisions = [x["decision"] for x in run.looks]
@@ -363,7 +367,11 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "verdict": decision.verdict, "judged_metric": decision.metric,
         "judged_ratio": "fps" if run.metric == "fps" else run.metric + "_rounds",
         "regression": decision.verdict == "regression",
-        "verdict_interval": _ratio_dict(judged), "threshold_pct": run.threshold_pct,
+        "verdict_interval": _ratio_dict(judged), "judged_level": decision.level,
+        "family_size": run.family_size,
+        "interim_level": sequential.interim_level(run.family_size),
+        "final_level": sequential.final_level(run.family_size),
+        "threshold_pct": run.threshold_pct,
         "smallest_resolvable_pct": None if judged is None else
         smallest_resolvable_pct(judged, run.threshold_pct),
         "epoch_variance_prior": None if prior is None else {

@@ -21,6 +21,12 @@ Three more rules, each against a failure seen on the project's VMs:
   remains is measured in ``tests/stats/test_sequential.py`` on simulated two-level runs;
 * a run stopped at a look, or interrupted, is judged at the interim level, and only a run
   that reached its planned length is judged at the nominal 95 %.
+
+A run judged as one of a family (``perfbench suite --ab``: m entries, one gate) has both
+levels Bonferroni-adjusted, 1 − (1 − level)/m, so that the chance that *any* member of an
+A/A family shows a false decision stays about that of one run alone, whatever the
+dependence between members; each member then needs a larger change, or more epochs, to
+decide.  ``interim_level`` and ``final_level`` are the one definition of the levels.
 """
 
 from __future__ import annotations
@@ -35,12 +41,31 @@ MIN_ESTIMATE_EPOCHS = 4
 DECISIONS = ("regression", "improvement", "no change", "no regression")
 
 
+def _family_level(level: float, family_size: int) -> float:
+    """Bonferroni: one of ``family_size`` tests at ``level`` keeps the family's chance of
+    any false decision at about 1 − ``level``, under any dependence between them."""
+    if family_size < 1:
+        raise ValueError(f"a family has at least one member, not {family_size}")
+    return 1 - (1 - level) / family_size
+
+
+def interim_level(family_size: int = 1) -> float:
+    """The level of every look (and of a run that stopped early), for one of a family."""
+    return _family_level(INTERIM_LEVEL, family_size)
+
+
+def final_level(family_size: int = 1) -> float:
+    """The level of a run that reached its planned length, for one of a family."""
+    return _family_level(FINAL_LEVEL, family_size)
+
+
 def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,
          prior: EpochVariance | None = None, bigger_is_better: bool = True,
-         orders: list[str] | None = None) -> tuple[str | None, TwoLevelRatio | None]:
+         orders: list[str] | None = None,
+         family_size: int = 1) -> tuple[str | None, TwoLevelRatio | None]:
     """What one look at the interim level says — a verdict, "precise" (the interval is as
     narrow as asked), or None (go on) — and the interim interval it read."""
-    estimate = two_level_ratio(epochs, INTERIM_LEVEL, prior, orders)
+    estimate = two_level_ratio(epochs, interim_level(family_size), prior, orders)
     if estimate is None:
         return None, None
     result = verdict(estimate, threshold_pct, bigger_is_better)
@@ -62,15 +87,16 @@ def stop_reason(looks: list[str | None], epochs_done: int) -> str | None:
     return last[0]
 
 
-def judged_level(early: bool) -> float:
+def judged_level(early: bool, family_size: int = 1) -> float:
     """The level a finished run is judged at: interim when it stopped before its planned
     length (at a look, or interrupted), nominal when it ran its course."""
-    return INTERIM_LEVEL if early else FINAL_LEVEL
+    return interim_level(family_size) if early else final_level(family_size)
 
 
 def judge(epochs: list[list[float]], threshold_pct: float, early: bool,
           prior: EpochVariance | None = None, bigger_is_better: bool = True,
-          orders: list[str] | None = None) -> tuple[str, TwoLevelRatio | None]:
+          orders: list[str] | None = None,
+          family_size: int = 1) -> tuple[str, TwoLevelRatio | None]:
     """The verdict of a finished run and the interval it was judged on."""
-    estimate = two_level_ratio(epochs, judged_level(early), prior, orders)
+    estimate = two_level_ratio(epochs, judged_level(early, family_size), prior, orders)
     return verdict(estimate, threshold_pct, bigger_is_better), estimate

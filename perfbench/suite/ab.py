@@ -28,13 +28,18 @@ EPOCH_SETUP_S = 5.0
 
 
 def entry_row(name: str, doc: dict) -> dict:
-    """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio) and the
-    verdict the A/B took once, when it stopped."""
+    """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio, which the
+    geomean combines), the verdict the A/B took once, when it stopped, and the interval and
+    level that verdict was judged on (its family's, wider than 95 %), as the A/B stored
+    them."""
     fps = (doc.get("ratios") or {}).get("fps") or {}
+    judged = doc.get("verdict_interval") or {}
     return {"name": name, "verdict": doc["verdict"], "ratio": fps.get("ratio"),
             "ci_low": fps.get("ci_low"), "ci_high": fps.get("ci_high"),
             "dof": fps.get("dof"), "epochs": fps.get("epochs"),
-            "stop_reason": doc.get("stop_reason")}
+            "stop_reason": doc.get("stop_reason"), "judged_metric": doc.get("judged_metric"),
+            "judged_level": doc.get("judged_level"), "judged_ci_low": judged.get("ci_low"),
+            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size")}
 
 
 def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
@@ -71,11 +76,14 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
                  options: dict, stop_event: threading.Event,
                  on_entry: Callable[[int, int, Entry, float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> dict:
+    """Each selected entry's A/B, one after the other.  The suite fails if any of them
+    says regression, so they are judged as one family (its size: the entries selected)."""
     out = Path(out_dir)
     records = {e.name: pending_record(e) for e in spec.entries}
     rows: list[dict] = []
     started = clock()
     todo = [e for e in spec.entries if e.name in selected]
+    options = dict(options, family_size=len(todo))
     for e in spec.entries:
         if e.name not in selected:
             records[e.name].update(status="skipped", message="not selected (--select)")
@@ -97,7 +105,7 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
     base, new = side
     run = ABRun(settings={"common": entry.settings, "base": base, "new": new},
                 threshold_pct=options["threshold"], max_time_s=share,
-                epoch_s=options["epoch_s"])
+                epoch_s=options["epoch_s"], family_size=options["family_size"])
     began = time.monotonic()
     try:
         run_ab(base, new, pythons, run, stop_event=stop_event)
@@ -121,7 +129,8 @@ def _save(spec, records, rows, options, out: Path, interrupted: bool) -> dict:
     ab = {"entries": rows, "geomean": geomean_block(rows, options["threshold"]),
           "failed": [n for n, r in records.items() if r["status"] == "failed"],
           "threshold_pct": options["threshold"], "base": options.get("base"),
-          "new": options.get("new"), "budget_s": options.get("budget_s")}
+          "new": options.get("new"), "budget_s": options.get("budget_s"),
+          "family_size": options["family_size"]}
     doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab)
     write_json(str(out / "suite.json"), doc)
     return doc

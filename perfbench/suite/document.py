@@ -31,18 +31,6 @@ def headline(result: BenchmarkResult, peak_rss_mb: float | None) -> dict:
             "peak_rss_mb": peak_rss_mb, "precision": executed_precision(result)}
 
 
-def verdict_interval(row: dict) -> tuple[float | None, float | None, str]:
-    """The interval a comparison row's verdict was judged on, and how to name it: the
-    stricter one its entry was judged at among the suite's (``judged_*``), else the row's
-    95 % interval.  Every view shows this one, so a reader sees why a verdict was taken."""
-    if row.get("judged_ci_low") is not None and row.get("judged_level") not in (None, 0.95):
-        size = row.get("family_size")
-        among = f", judged with {size} entries" if size and size > 1 else ""
-        return (row["judged_ci_low"], row["judged_ci_high"],
-                f"{100 * row['judged_level']:.4g} %{among}")
-    return row.get("ci_low"), row.get("ci_high"), "95 %"
-
-
 def geometric_mean(values: list[float]) -> float | None:
     positive = [v for v in values if v > 0]
     if not positive or len(positive) != len(values):

@@ -45,3 +45,14 @@ def test_a_suite_directory_is_recognised_and_drawn(tmp_path):
     fps = page[page.index('id="suite-0-fps"'):]
     assert '"x":["conv-bf16","mlp-int8"]' in fps.replace(" ", "")
     assert "geomean 0.9440 (fixed)" in page
+
+
+def test_an_a_b_entry_shows_the_interval_its_verdict_was_judged_on(tmp_path):
+    """Beside the 95 % interval, the verdict names the wider one it was judged on."""
+    ab = {"entries": [{"name": "conv-bf16", "verdict": "no regression", "ratio": 0.99,
+                       "ci_low": 0.98, "ci_high": 1.0, "judged_metric": "fps",
+                       "judged_level": 0.975, "judged_ci_low": 0.975, "judged_ci_high": 1.005,
+                       "family_size": 2}], "geomean": None, "failed": []}
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, baseline=None, ab=ab)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    assert "no regression; judged at 97.5 % (one of 2): [0.975, 1.005]" in page

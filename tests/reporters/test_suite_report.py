@@ -1,11 +1,12 @@
-"""The suite's text outputs (terminal lines, Markdown, CSV) on a constructed suite document:
-each figure shown is the document's own, and a verdict is shown with the interval it was
-judged on."""
+"""The suite's text outputs (terminal lines, Markdown, CSV) on constructed suite documents:
+each figure shown is the document's own, and a verdict names the interval and level it was
+judged on beside the descriptive 95 % one."""
 
 import csv
 import io
 
 from perfbench.reporters import suite_report
+from perfbench.reporters.suite_report import comparison_lines, markdown
 
 
 def _doc():
@@ -34,8 +35,9 @@ def test_a_verdict_is_shown_with_the_interval_it_was_judged_on():
     lines = suite_report.comparison_lines(_doc())
     assert "mlp: timeout: no result within 60 s" in lines
     entry = next(x for x in lines if x.startswith("against the baseline: conv|a: ratio"))
-    # the judged (simultaneous) interval, not compare's 95 % one, with its level named
-    assert "[0.740, 1.020] (99.44 %, judged with 9 entries) no significant change" in entry
+    # compare's 95 % interval, then the stricter one the verdict was judged on, named
+    assert entry == ("against the baseline: conv|a: ratio 0.870 [0.780, 0.970] no significant "
+                     "change; judged at 99.44 % (one of 9): [0.740, 1.020]")
     assert any("measured on a disturbed machine (new: other_processes_cpu 28.9" in x
                and "--select conv|a" in x for x in lines)
     assert any(x.startswith("against the baseline: geomean ratio 0.990 [0.900, 1.090]")
@@ -50,7 +52,9 @@ def test_a_lone_comparison_row_shows_its_95_percent_interval():
                 "disturbed"):
         row.pop(key)
     entry = next(x for x in suite_report.comparison_lines(doc) if "conv|a: ratio" in x)
-    assert "[0.780, 0.970] (95 %)" in entry
+    assert entry.endswith("ratio 0.870 [0.780, 0.970] no significant change")
+    row.update(judged_level=0.95, judged_ci_low=0.78, judged_ci_high=0.97, family_size=1)
+    assert entry == next(x for x in suite_report.comparison_lines(doc) if "conv|a: r" in x)
 
 
 def test_markdown_escapes_cells_and_csv_keeps_the_numbers():
@@ -61,3 +65,23 @@ def test_markdown_escapes_cells_and_csv_keeps_the_numbers():
     table = list(csv.reader(io.StringIO(suite_report.csv_text(doc))))
     assert table[1][:6] == ["conv|a", "conv", "ok", "1234.5", "1200.0", "1269.0"]
     assert table[2][2] == "timeout" and table[2][-1] == "no result within 60 s"
+
+
+def _suite(row: dict) -> dict:
+    return {"suite": "zoo", "status": "complete", "entries": [
+        {"name": row["name"], "model": "m.xml", "status": "ok", "message": None,
+         "headline": None}], "summary": {"entries": 1, "ok": 1, "failed": 0},
+        "baseline": None, "ab": {"entries": [row], "geomean": None, "failed": []}}
+
+
+def test_an_a_b_verdict_names_its_judged_interval_and_family():
+    row = {"name": "conv", "verdict": "regression", "ratio": 0.95, "ci_low": 0.94,
+           "ci_high": 0.96, "judged_metric": "fps", "judged_level": 1 - 0.05 / 9,
+           "judged_ci_low": 0.931, "judged_ci_high": 0.969, "family_size": 9}
+    line = "A/B NEW/BASE: conv: ratio 0.950 [0.940, 0.960] regression; judged at 99.44 % " \
+           "(one of 9): [0.931, 0.969]"
+    assert line in comparison_lines(_suite(row))
+    assert f"- {line}" in markdown(_suite(row))
+    server = dict(row, judged_metric="median_ms", judged_ci_low=None, judged_ci_high=None)
+    assert comparison_lines(_suite(server))[-1].endswith(
+        "regression; judged on p50 latency at 99.44 % (one of 9): no interval")

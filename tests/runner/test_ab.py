@@ -329,3 +329,30 @@ def test_a_slow_first_epoch_does_not_end_the_run_alone():
     assert typical_epoch_s(run) == 24.0                    # 12 s measuring + 12 s setup
     run.epochs.append(Epoch(1, "new", setup_s=2.0, wall_s=14.0))
     assert typical_epoch_s(run) == 14.0
+
+
+def test_a_run_judged_in_a_family_records_its_size_and_levels():
+    """One of a suite's nine A/Bs is judged, and its looks read, at the family's levels;
+    the document says so, and the report still tells a full-length run from an early one."""
+    from rich.console import Console
+    from perfbench.reporters.ab_report import render
+    from perfbench.stats import sequential
+    epochs = [Epoch(i, "base", [Round("AB", _block(100.0), _block(97.0 + i % 2 + j % 3))
+                                for j in range(6)]) for i in range(4)]
+    run = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, stop_reason="max_time",
+                status="complete", family_size=9)
+    run.decision = decide(run)
+    assert run.decision.level == sequential.final_level(9)
+    doc = document(run, 0)
+    assert doc["family_size"] == 9 and doc["judged_level"] == sequential.final_level(9)
+    assert doc["interim_level"] == sequential.interim_level(9)
+    assert doc["final_level"] == sequential.final_level(9)
+    assert doc["verdict_interval"]["level"] == doc["judged_level"]
+    assert doc["ratios"]["fps"]["level"] == 0.95                # the descriptive interval
+    console = Console(record=True, width=200)
+    render(doc, console)
+    assert "judged at 99.4444 %, at its planned length, one of a family of 9" in \
+        console.export_text()
+    alone = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, stop_reason="max_time",
+                  status="complete")
+    assert document(alone)["family_size"] == 1 and decide(alone).level == 0.95

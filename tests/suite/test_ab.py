@@ -63,13 +63,30 @@ def test_budget_share_keeps_a_minimum_of_epochs():
     assert entry_time(600, 590, 4, 10) == 45.0       # 3 × (10 s + 5 s setup)
 
 
+def test_an_entry_row_shows_the_interval_and_level_its_verdict_was_judged_on():
+    """The row keeps the descriptive 95 % ratio and adds, from the A/B document's stored
+    decision, the family-adjusted interval the verdict was judged on."""
+    doc = dict(_doc(0.97, 0.01, "regression"), judged_metric="fps", family_size=9,
+               judged_level=1 - 0.05 / 9,
+               verdict_interval={"ratio": 0.97, "ci_low": 0.95, "ci_high": 0.99})
+    row = entry_row("a", doc)
+    assert row["ci_low"] == pytest.approx(0.97 * math.exp(-0.01))          # 95 %
+    assert (row["judged_level"], row["family_size"]) == (1 - 0.05 / 9, 9)
+    assert (row["judged_ci_low"], row["judged_ci_high"]) == (0.95, 0.99)
+    assert row["judged_metric"] == "fps"
+
+
 def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
+    """Two of three entries selected: the two are judged as one family of two."""
     suite = tmp_path / "s.toml"
-    suite.write_text(f'[[models]]\nmodel = "{tiny_ir}"\n[[models]]\nmodel = "{failing_ir}"\n')
+    suite.write_text(f'[[models]]\nmodel = "{tiny_ir}"\n[[models]]\nmodel = "{failing_ir}"\n'
+                     f'[[models]]\nmodel = "{tiny_ir}"\nname = "spare"\n')
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(suite), "--out",
                            str(out), "--ab", "--base-set", "threads=1", "--new-set",
-                           "threads=1", "--epoch-s", "1", "--budget", "20", "-q"],
+                           "threads=1", "--epoch-s", "1", "--budget", "20", "-q",
+                           "--markdown", str(tmp_path / "suite.md"), "--select", "tiny",
+                           "fails"],
                           capture_output=True, text=True, timeout=600, env=checkout_env())
     assert done.returncode == 1, done.stderr             # an entry failed
     doc = json.loads((out / "suite.json").read_text())
@@ -81,3 +98,12 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     assert doc["ab"]["failed"] == ["fails"] and [r["name"] for r in doc["ab"]["entries"]] == \
         ["tiny"]
     assert doc["ab"]["entries"][0]["verdict"] == ab["verdict"]
+    assert entries["spare"]["status"] == "skipped" and doc["ab"]["family_size"] == 2
+    row = doc["ab"]["entries"][0]
+    assert ab["family_size"] == row["family_size"] == 2
+    assert ab["final_level"] == pytest.approx(1 - 0.05 / 2)
+    assert row["judged_level"] == ab["judged_level"] in (ab["interim_level"], ab["final_level"])
+    assert row["judged_ci_low"] == ab["verdict_interval"]["ci_low"]
+    assert row["judged_ci_high"] == ab["verdict_interval"]["ci_high"]
+    level = f"{100 * row['judged_level']:.4g} %"
+    assert f"judged at {level} (one of 2)" in (tmp_path / "suite.md").read_text()
