@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.processes import CHECKOUT
+from tests.processes import CHECKOUT, MARKER_TIMEOUT_S
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write, check_writable
 
@@ -41,7 +41,10 @@ def test_killed_writer_never_leaves_a_truncated_file(tmp_path, mode):
     target = tmp_path / "result.json"
     target.write_text('{"old": 1}')
     script = KILLED_WRITER.format(root=CHECKOUT)
-    proc = subprocess.run([sys.executable, "-c", script, mode, str(target)], timeout=60)
+    # (the writer imports perfbench, hence OpenVINO: slow on a loaded machine, so the
+    # timeout is only for a hung one)
+    proc = subprocess.run([sys.executable, "-c", script, mode, str(target)],
+                          timeout=MARKER_TIMEOUT_S)
     assert proc.returncode == -9
     assert json.loads(target.read_text()) == {"old": 1}
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.processes import checkout_env
+from tests.processes import MARKER_TIMEOUT_S, checkout_env
 from perfbench.cli.main import main
 from perfbench.results.types import SCHEMA, SCHEMA_VERSION
 
@@ -107,12 +107,13 @@ def test_garbage_model_file(tmp_path, capsys):
 def test_subprocess_module_entry_point_and_exit_codes(tiny_ir):
     env = checkout_env()
     ok = subprocess.run([sys.executable, "-m", "perfbench", "run", "-m", tiny_ir, "-n", "5",
-                         "--json", "-"], capture_output=True, text=True, env=env, timeout=120)
+                         "--json", "-"], capture_output=True, text=True, env=env,
+                        timeout=MARKER_TIMEOUT_S)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["results"]["completed_requests"] == 5
     assert "measuring" not in ok.stderr        # not a TTY: no live display
     bad = subprocess.run([sys.executable, "-m", "perfbench", "run", "--batch", "x"],
-                         capture_output=True, text=True, env=env, timeout=60)
+                         capture_output=True, text=True, env=env, timeout=MARKER_TIMEOUT_S)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 

@@ -73,19 +73,25 @@ def test_achieved_rate_is_counted_over_the_scheduled_span(tiny_ir, fake_clock):
 
 
 def test_server_saturated_latency_grows_with_queueing(slow_ir, capacity):
-    """At ten times the capacity the queue grows without bound: counted from the schedule,
+    """Far above capacity the queue grows without bound: counted from the schedule,
     latency climbs far above the service time and keeps growing from window to window.
     Counted from the submit (what a closed loop or a late sender measures) it would stay
-    near the service time, and these assertions would fail.  (Tenfold, because drift of
-    tens of percent between the capacity run and this one must not matter.)  The time limit
-    holds under overload: the run ends near its 2 s instead of working off the backlog."""
-    fps, service_ms = capacity
+    near the service time, and these assertions would fail.  The time limit holds under
+    overload: the run ends near its 2 s instead of working off the backlog.
+
+    The rate is fixed, not a multiple of the measured capacity: 100,000/s is 80 times what
+    one request of this model sustained on the CI VM (1,263/s), and these assertions need
+    only twice the capacity.  Ten times a capacity measured in a separate run left them to
+    how much faster the machine ran this one.  The service time keeps a 50-fold margin."""
+    _, service_ms = capacity
+    rate = 100_000.0
     result = run(BenchmarkConfig(model=slow_ir, requests=1, hint="latency", time=2.0,
-                                 scenario="server", rate=10.0 * fps, sla_ms=10 * service_ms))
-    assert result.load["achieved_rate"] < 0.5 * 10.0 * fps          # it could not keep up
-    assert result.duration_s < 2.0 + 5.0      # working off the backlog would take ~20 s
+                                 scenario="server", rate=rate, sla_ms=10 * service_ms))
+    assert result.load["achieved_rate"] < 0.5 * rate          # it could not keep up
+    assert result.duration_s < 2.0 + 5.0      # working off the backlog would take minutes
     assert result.latency.p99 > 50 * service_ms
-    # The wait grows by ~0.9 s per second of run: window medians near 0.45 s, 1.35 s, …
+    # The wait grows by (1 − capacity/rate) s per second of run, close to 1 s: window
+    # medians near 0.5 s, 1.5 s, … (their ratio is 3 at any rate above twice the capacity)
     medians = [w.latency_median_ms for w in result.windows if w.latency_median_ms]
     assert medians[1] > 1.5 * medians[0]
     assert result.load["missed_sla_pct"] > 50

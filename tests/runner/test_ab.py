@@ -109,6 +109,9 @@ def _block(fps):
 
 
 def test_a_stop_keeps_the_rounds_done_and_is_judged_at_the_interim_level(tiny_ir):
+    """The stop comes in the second epoch.  The run's clock moves 1 s a read (4 reads an
+    epoch), so the 60 s limit cannot end the run after its first epoch however long a
+    loaded machine takes to start and compile two workers."""
     stop = threading.Event()
     run = ABRun(settings={}, max_time_s=60.0, block_s=0.1, epoch_s=0.5)
 
@@ -116,7 +119,7 @@ def test_a_stop_keeps_the_rounds_done_and_is_judged_at_the_interim_level(tiny_ir
         if len(ab.epochs) == 2 and len(ab.epochs[-1].rounds) == 2:
             stop.set()
     run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
-           stop_event=stop, on_round=after_round)
+           stop_event=stop, on_round=after_round, clock=FakeClock(1.0))
     assert run.status == "interrupted" and len(run.epochs) == 2
     assert len(run.epochs[-1].rounds) == 2
     assert run.decision.level == 0.99 and run.decision.early

@@ -135,9 +135,11 @@ def _stop_at_first_window(stop):
     return lambda progress: stop.set()
 
 
-def test_stop_between_repeat_trials_makes_the_run_interrupted(tiny_ir):
+def test_stop_between_repeat_trials_makes_the_run_interrupted(tiny_ir, fake_clock):
     """Trial 1 of 3 finishes (its last window sees the stop), trial 2 never starts: fewer
-    trials than asked is an interrupted run, and no extra pass runs after the stop."""
+    trials than asked is an interrupted run, and no extra pass runs after the stop.  (On
+    the fake clock 50 requests take 50 ms: a loaded machine cannot stretch trial 1 past a
+    window tick, where the stop would cut it short.)"""
     import threading
     stop = threading.Event()
     result = run(BenchmarkConfig(model=tiny_ir, iterations=50, repeat=3, perf_counters=True),
@@ -147,7 +149,9 @@ def test_stop_between_repeat_trials_makes_the_run_interrupted(tiny_ir):
     assert result.layers == ()
 
 
-def test_stop_during_the_final_drain_keeps_a_finished_run_complete(tiny_ir):
+def test_stop_during_the_final_drain_keeps_a_finished_run_complete(tiny_ir, fake_clock):
+    """The stop comes with the run's only window, the final one (fake clock: 50 requests
+    never reach a window tick, however slow the machine)."""
     import threading
     stop = threading.Event()
     result = run(BenchmarkConfig(model=tiny_ir, iterations=50, perf_counters=True),

@@ -7,11 +7,29 @@ import threading
 import pytest
 
 from perfbench.suite import process
+from tests.processes import MARKER_TIMEOUT_S
 
 
-def _run(tmp_path, code, limit=60.0, ok=lambda: True, grace_s=30.0):
+def _run(tmp_path, code, limit=60.0, ok=lambda: True, grace_s=30.0, clock=None):
+    extra = {} if clock is None else {"clock": clock}
     return process.run_entry([sys.executable, "-c", code], str(tmp_path / "e.log"), limit,
-                             threading.Event(), ok, grace_s=grace_s)
+                             threading.Event(), ok, grace_s=grace_s, **extra)
+
+
+def _limit_passes_once_it_says(tmp_path, word: str):
+    """The entry's clock: it stands still until the entry's stderr (``e.log``) holds
+    ``word``, then is far past any limit.  The timeout then hits the entry in the state the
+    test means (its handler installed, its child started), however long a loaded machine
+    takes to start an interpreter; a 1 s limit on the wall clock raced that start."""
+    log = tmp_path / "e.log"
+
+    def clock() -> float:
+        try:
+            ready = word in log.read_text()
+        except OSError:
+            ready = False
+        return 1e6 if ready else 0.0
+    return clock
 
 
 def test_a_clean_exit_with_a_complete_result_is_ok(tmp_path):
@@ -47,7 +65,8 @@ def test_a_hang_past_its_limit_is_stopped_with_its_children(tmp_path):
             f"signal.SIG_IGN); p = subprocess.Popen([sys.executable, '-c', "
             f"'import time; time.sleep(600)']); open({str(pid_file)!r}, 'w').write(str(p.pid)); "
             "print('waiting', file=sys.stderr, flush=True); time.sleep(600)")
-    outcome = _run(tmp_path, code, limit=1.0, grace_s=0.5)
+    outcome = _run(tmp_path, code, limit=1.0, grace_s=0.5,
+                   clock=_limit_passes_once_it_says(tmp_path, "waiting"))
     assert outcome.status == "timeout" and outcome.returncode == -signal.SIGKILL
     assert outcome.message.startswith("timed out after 1 s") and "waiting" in outcome.message
     import psutil
@@ -57,9 +76,11 @@ def test_a_hang_past_its_limit_is_stopped_with_its_children(tmp_path):
 
 def test_a_timeout_first_asks_with_sigint_so_the_partial_result_is_kept(tmp_path):
     partial = tmp_path / "partial.json"
-    code = (f"import time\ntry:\n    time.sleep(600)\nexcept KeyboardInterrupt:\n"
+    code = (f"import sys, time\ntry:\n    print('waiting', file=sys.stderr, flush=True)\n"
+            f"    time.sleep(600)\nexcept KeyboardInterrupt:\n"
             f"    open({str(partial)!r}, 'w').write('partial')\n")
-    outcome = _run(tmp_path, code, limit=1.0, ok=partial.exists)
+    outcome = _run(tmp_path, code, limit=1.0, ok=partial.exists,
+                   clock=_limit_passes_once_it_says(tmp_path, "waiting"))
     assert outcome.status == "timeout" and outcome.returncode == 0
     assert partial.read_text() == "partial"
 
@@ -107,7 +128,7 @@ with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
 """
 
 
-def _wait_for(predicate, limit_s=60.0):
+def _wait_for(predicate, limit_s=MARKER_TIMEOUT_S):
     """Polls for a marker; the limit only ends a broken test."""
     import time
     deadline = time.monotonic() + limit_s

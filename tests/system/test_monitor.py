@@ -9,33 +9,44 @@ from perfbench.stats.percentiles import summarize
 HOG = "import time\nend = time.time() + 30\nwhile time.time() < end: pass\n"
 
 
-def _watch(seconds: float):
+def _watch(seconds: float, read=lambda: 0.0):
+    """The monitor's summary of a span of ``seconds``, and how much ``read()`` grew from
+    just after the span began to just before it ended (inside it, however long the
+    process waits for a core around those reads)."""
     monitor = SystemMonitor()
     monitor.begin()
+    first = read()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         time.sleep(0.1)
         monitor.sample()
+    grown = read() - first
     monitor.end()
-    return monitor.summarize()
+    return monitor.summarize(), grown
+
+
+#: /proc/stat counts the machine's CPU time in 10 ms ticks, a process's own time is exact:
+#: the two may disagree by a few ticks.
+TICKS_S = 0.05
 
 
 def test_background_cpu_hog_is_seen_as_other_load():
-    """The hog's own CPU time, read from the kernel over the same span, is a lower bound
-    for what the monitor must attribute to other processes, however busy the machine is."""
+    """The hog's own CPU time, read from the kernel inside the monitored span, is a lower
+    bound for what the monitor must attribute to other processes, however busy the machine
+    is.  (Read around the span, the hog's CPU while this process waited for a core just
+    before the span began or after it ended counted against the monitor, and only a 10 %
+    margin absorbed it.)"""
     import psutil
     hog = subprocess.Popen([sys.executable, "-c", HOG])
     try:
         process = psutil.Process(hog.pid)
-        before = sum(process.cpu_times()[:2])
-        summary = _watch(1.5)
-        hog_cpu_s = sum(process.cpu_times()[:2]) - before
+        summary, hog_cpu_s = _watch(1.5, lambda: sum(process.cpu_times()[:2]))
     finally:
         hog.kill()
         hog.wait()
-    hog_pct = 100 * hog_cpu_s / (summary.seconds * summary_cores())
-    assert hog_pct > 0
-    assert summary.cpu_other_pct >= 0.9 * hog_pct
+    other_cpu_s = summary.cpu_other_pct / 100 * summary.seconds * summary_cores()
+    assert hog_cpu_s > 0
+    assert other_cpu_s >= 0.9 * hog_cpu_s - TICKS_S
     assert summary.cpu_own_pct < summary.cpu_other_pct
 
 
@@ -45,7 +56,7 @@ def summary_cores() -> int:
 
 
 def test_idle_watch_records_memory_and_cores():
-    summary = _watch(0.5)
+    summary, _ = _watch(0.5)
     assert summary.rss_peak_bytes > 10 * 2**20
     assert len(summary.per_core_pct) == summary_cores()
     assert summary.memory_total_bytes > 0 and 0 < summary.memory_used_pct_peak < 100

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.processes import CHECKOUT
+from tests.processes import CHECKOUT, MARKER_TIMEOUT_S
 from perfbench.tracking import history
 from perfbench.cli.main import main
 from tests.models import synthetic_result
@@ -39,14 +39,15 @@ def test_vcs_context_from_ci_environment(monkeypatch):
 
 
 WRITER = """
-import sys, time
+import os, sys
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {tests!r})
 from perfbench.tracking import history
 from models import synthetic_result
-start = float(sys.argv[2])
-while time.time() < start:   # every writer opens the brand-new file at the same instant
-    pass
+barrier = sys.argv[2]
+open(os.path.join(barrier, f"ready-{{os.getpid()}}"), "w").close()
+while not os.path.exists(os.path.join(barrier, "go")):   # every writer opens the brand-new
+    pass                                                 # file at the same instant
 for i in range(50):
     history.append(sys.argv[1], synthetic_result([100 + i, 100 + i]))
 """
@@ -55,13 +56,20 @@ for i in range(50):
 @pytest.mark.parametrize("writers", [2, 8])
 def test_concurrent_writers_lose_no_row(tmp_path, writers):
     """Several processes create and fill the same new database at once (as parallel CI
-    jobs do): every row arrives and no writer fails."""
+    jobs do): every row arrives and no writer fails.  They start together when all are
+    ready (a marker file each), not at a wall-clock instant that a slow import missed."""
     db = str(tmp_path / "shared.db")
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     script = WRITER.format(root=CHECKOUT, tests=os.path.join(CHECKOUT, "tests"))
-    start = str(time.time() + 3)
-    procs = [subprocess.Popen([sys.executable, "-c", script, db, start])
+    procs = [subprocess.Popen([sys.executable, "-c", script, db, str(barrier)])
              for _ in range(writers)]
-    assert [p.wait(timeout=120) for p in procs] == [0] * writers
+    deadline = time.monotonic() + MARKER_TIMEOUT_S
+    while len(list(barrier.glob("ready-*"))) < writers:
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.05)
+    (barrier / "go").touch()
+    assert [p.wait(timeout=MARKER_TIMEOUT_S) for p in procs] == [0] * writers
     count = sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     assert count == 50 * writers
 
