@@ -30,6 +30,17 @@ atexit.register(shutil.rmtree, os.environ["PERFBENCH_CACHE_DIR"], ignore_errors=
 from tests.models import conv_model, failing_model, save, slow_model, token_model
 
 
+@pytest.fixture(autouse=True)
+def own_ab_variance_cache(tmp_path, monkeypatch):
+    """Each test its own A/B epoch-variance cache.  Shared by the session, an earlier test's
+    runs of the same tiny pair (as many epochs as the machine fitted in its time) gave a
+    later one a pooled process level, so whether a 1-epoch run had an interval depended on
+    test order and machine speed (`test_cli_ab_end_to_end_exit_code_matches_verdict` failed
+    under load)."""
+    monkeypatch.setattr("perfbench.runner.ab_cache.cache_path",
+                        lambda: str(tmp_path / "ab-epoch-variance.json"))
+
+
 @pytest.fixture(scope="session")
 def core() -> ov.Core:
     return ov.Core()

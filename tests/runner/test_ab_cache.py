@@ -7,6 +7,11 @@ from perfbench.stats.two_level import EpochVariance
 
 
 @pytest.fixture
+def own_ab_variance_cache():
+    """These tests place the cache themselves (``cache_dir``): the real ``cache_path``."""
+
+
+@pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFBENCH_CACHE_DIR", str(tmp_path))
     return tmp_path
