@@ -57,6 +57,17 @@ def disturbed_lines(title: str, row: dict) -> list[str]:
             "before trusting its verdict"]
 
 
+def _unconfirmed_lines(block: dict) -> list[str]:
+    names = [e["name"] for e in block["entries"] if e["verdict"] == "unconfirmed regression"]
+    geomean = (block.get("geomean") or {}).get("verdict") == "unconfirmed regression"
+    if not names and not geomean:
+        return []
+    what = ", ".join(names + (["the geomean"] if geomean else []))
+    again = f" (--select {' '.join(names)})" if names else ""
+    return [f"unconfirmed regressions, measured on a disturbed machine: {what}; re-run "
+            f"them on a quiet machine{again} before blaming the change"]
+
+
 def comparison_lines(doc: dict) -> list[str]:
     """The failures, then the baseline's or the A/B's verdicts and geomean."""
     lines = [f"{e['name']}: {e['status']}: {e['message']}" for e in doc["entries"]
@@ -84,6 +95,7 @@ def comparison_lines(doc: dict) -> list[str]:
         for name in ("new_failures", "fixed_failures", "missing"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
+        lines += _unconfirmed_lines(block)
     return lines
 
 

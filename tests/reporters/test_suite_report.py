@@ -85,3 +85,12 @@ def test_an_a_b_verdict_names_its_judged_interval_and_family():
     server = dict(row, judged_metric="median_ms", judged_ci_low=None, judged_ci_high=None)
     assert comparison_lines(_suite(server))[-1].endswith(
         "regression; judged on p50 latency at 99.44 % (one of 9): no interval")
+
+
+def test_unconfirmed_regressions_name_the_entries_to_re_run():
+    doc = _doc()
+    doc["baseline"]["entries"][0]["verdict"] = "unconfirmed regression"
+    doc["baseline"]["geomean"]["verdict"] = "unconfirmed regression"
+    assert suite_report.comparison_lines(doc)[-1] == (
+        "unconfirmed regressions, measured on a disturbed machine: conv|a, the geomean; "
+        "re-run them on a quiet machine (--select conv|a) before blaming the change")

@@ -113,19 +113,60 @@ def test_entries_are_judged_together_so_the_gate_holds_its_level():
     assert rows[0]["verdict"] == "regression"      # a real change still fails the gate
 
 
+def _busy(fps, share=28.9):
+    """A result whose machine had other processes at ``share`` % of the CPU."""
+    from perfbench.results import from_document
+    doc = synthetic_document(fps)
+    doc["checks"] = [
+        {"name": "other_processes_cpu", "ok": False, "value": share, "threshold": 10.0,
+         "message": f"other processes used {share:.0f} %"},
+        {"name": "cpu_steal", "ok": True, "value": 0.0, "threshold": 5.0, "message": ""},
+        {"name": "window_cv", "ok": False, "value": 9.0, "threshold": 5.0, "message": "cv"}]
+    return from_document(doc, "busy")
+
+
 def test_an_entry_measured_on_a_disturbed_machine_says_so():
     """The machine's own noise checks (other processes, steal, swapping, clock spread) that
     failed on either side are carried to the entry's row: its verdict may be the
     machine's.  Checks about the run itself (window CV, driver) are not the machine's."""
-    from perfbench.results import from_document
-    doc = synthetic_document([100, 100])
-    doc["checks"] = [
-        {"name": "other_processes_cpu", "ok": False, "value": 28.9, "threshold": 10.0,
-         "message": "other processes used 29 %"},
-        {"name": "cpu_steal", "ok": True, "value": 0.0, "threshold": 5.0, "message": ""},
-        {"name": "window_cv", "ok": False, "value": 9.0, "threshold": 5.0, "message": "cv"}]
-    busy = from_document(doc, "busy")
-    row, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]), busy)
+    row, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]), _busy([100, 100]))
     assert row["disturbed"] == ["new: other_processes_cpu 28.9 (limit 10.0)"]
-    row, _, _ = baseline.entry_verdict("a", busy, synthetic_result([100, 100]))
+    assert row["verdict"] == "no significant change"
+    row, _, _ = baseline.entry_verdict("a", _busy([100, 100]), synthetic_result([100, 100]))
     assert row["disturbed"] == ["baseline: other_processes_cpu 28.9 (limit 10.0)"]
+
+
+def test_a_regression_on_a_disturbed_machine_is_unconfirmed_and_exits_3():
+    """Under load unchanged entries read 0.47–0.77 of their baseline; a regression seen
+    then is not the change's until a quiet re-run confirms it (exit 3, not 1)."""
+    from perfbench.cli.commands.suite import exit_status
+    quiet = {f"e{i}": (synthetic_result([100, 100]), synthetic_result([100, 100]))
+             for i in range(3)}
+    rows, g = baseline.judge({**quiet, "a": (synthetic_result([100, 100]), _busy([50, 50]))})
+    row = rows[-1]
+    assert row["verdict"] == "unconfirmed regression" and row["regressed"] == ["fps", "p50",
+                                                                             "p90", "gflops"]
+    block = {"entries": rows, "geomean": g, "new_failures": [], "fixed_failures": [],
+             "missing": []}
+    assert not baseline.regressed(block) and baseline.unconfirmed(block) == ["a"]
+    doc = {"status": "complete", "baseline": block, "summary": {"failed": 0}}
+    assert exit_status(doc, None) == 3
+    rows, g = baseline.judge({**quiet, "a": (synthetic_result([100, 100]),
+                                             synthetic_result([50, 50]))})
+    assert rows[-1]["verdict"] == "regression"
+    assert exit_status(dict(doc, baseline=dict(block, entries=rows, geomean=g)), None) == 1
+
+
+def test_a_geomean_regression_stands_only_if_the_quiet_entries_show_it():
+    """Every entry 40 % slower: the geomean regresses whether or not one entry was measured
+    on a busy machine (the quiet ones show it by themselves); when every entry was
+    disturbed nothing can confirm it."""
+    pairs = {f"e{i}": (synthetic_result([100, 100]), synthetic_result([60, 60]))
+             for i in range(4)}
+    _, g = baseline.judge({**pairs, "e0": (synthetic_result([100, 100]), _busy([60, 60]))})
+    assert g["verdict"] == "regression"
+    busy = {n: (synthetic_result([100, 100]), _busy([60, 60])) for n in pairs}
+    rows, g = baseline.judge(busy)
+    assert g["verdict"] == "unconfirmed regression"
+    block = {"entries": rows, "geomean": g, "new_failures": []}
+    assert baseline.unconfirmed(block) == ["e0", "e1", "e2", "e3", "geomean"]

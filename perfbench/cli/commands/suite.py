@@ -2,7 +2,9 @@
 
 Exit status: 0 when every entry ran and (with a baseline) nothing regressed; 1 when an entry
 failed (without a baseline), or on a regression or a new failure (with one), or an A/B
-regression; 2 for bad input, before anything runs; 128+N when stopped by signal N.
+regression; 2 for bad input, before anything runs; 3 (with a baseline) when the only
+regressions were measured on a disturbed machine (unconfirmed: re-run them on a quiet one);
+128+N when stopped by signal N.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from perfbench.suite import baseline as judge
 from perfbench.suite.document import read_suite
 from perfbench.suite.runner import load_previous, resume_notes, run_suite, start
 from perfbench.suite.spec import SuiteSpec, load_suite, select
+
+#: Nothing regressed on a quiet machine, but some entry (or the geomean) did on a disturbed
+#: one: not the change's fault until a quiet re-run says so.
+EXIT_UNCONFIRMED = 3
 
 
 def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float | None]:
@@ -108,7 +114,9 @@ def exit_status(doc: dict, signum: int | None) -> int:
     if signum is not None or doc["status"] == "interrupted":
         return 128 + (signum or 2)
     if doc.get("baseline"):
-        return 1 if judge.regressed(doc["baseline"]) else 0
+        if judge.regressed(doc["baseline"]):
+            return 1
+        return EXIT_UNCONFIRMED if judge.unconfirmed(doc["baseline"]) else 0
     if doc.get("ab"):
         geomean = doc["ab"].get("geomean") or {}
         return 1 if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
