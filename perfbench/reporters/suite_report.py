@@ -108,7 +108,7 @@ def render(doc: dict, console: Console) -> None:
         table.add_row(*row)
     console.print(table)
     for line in comparison_lines(doc):
-        console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)   # CI logs: whole lines
 
 
 def markdown(doc: dict) -> str:

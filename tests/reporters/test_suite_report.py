@@ -94,3 +94,14 @@ def test_unconfirmed_regressions_name_the_entries_to_re_run():
     assert suite_report.comparison_lines(doc)[-1] == (
         "unconfirmed regressions, measured on a disturbed machine: conv|a, the geomean; "
         "re-run them on a quiet machine (--select conv|a) before blaming the change")
+
+
+def test_terminal_lines_are_not_broken_inside_a_figure():
+    """A CI log is read and grepped line by line: a narrow console wrapped an interval
+    across two lines ("[0.823," / "1.142]")."""
+    from rich.console import Console
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    suite_report.render(_doc(), console)
+    text = console.file.getvalue()
+    assert ("against the baseline: conv|a: ratio 0.870 [0.780, 0.970] no significant change; "
+            "judged at 99.44 % (one of 9): [0.740, 1.020]\n") in text
