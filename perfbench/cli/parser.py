@@ -171,9 +171,11 @@ def _add_fleet(sub) -> None:
     report.add_argument("--mix", metavar="NAME=FPS,…", help="suite directories: the FPS "
                         "each model must serve; machines per class shared across models")
     report.add_argument("--json", metavar="PATH", help="the report as JSON (- for stdout)")
-    report.add_argument("--csv", metavar="PATH", help="one row per class")
-    report.add_argument("--markdown", metavar="PATH", help="Markdown table")
-    report.add_argument("--plot", metavar="PATH", help="cost per 1,000 FPS and p99 per class "
+    report.add_argument("--csv", metavar="PATH", help="one row per class, per suite model "
+                        "and class, and per class for the --mix (column row)")
+    report.add_argument("--markdown", metavar="PATH", help="Markdown tables")
+    report.add_argument("--plot", metavar="PATH", help="cost per 1,000 FPS and p99 per class; "
+                        "for suites, each model's FPS and the mix's machines per class "
                         "(.png/.svg, needs perfbench[plot])")
     _add_html_option(report)
     run = actions.add_parser("run", help="the same perfbench run or sweep on every Ray node "

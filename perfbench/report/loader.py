@@ -98,7 +98,9 @@ def _of(result) -> dict:
 def _provenance(data: dict) -> dict:
     """OpenVINO versions and hardware classes a document names (its results', sides')."""
     seen = {"openvino": set(), "hardware_class": set()}
-    nested = [p.get("result") for p in data.get("points", [])] + list(data.get("results", []))
+    results = data.get("results")      # a fleet report's is a count, not a list
+    nested = [p.get("result") for p in data.get("points", [])] + \
+        (results if isinstance(results, list) else [])
     for doc in nested:
         if isinstance(doc, dict):
             seen["openvino"].add((doc.get("environment") or {}).get("openvino"))

@@ -1,4 +1,9 @@
-"""A fleet report as a table, CSV, Markdown and a plot (cost per 1,000 FPS, p99)."""
+"""A fleet report as a table, CSV, Markdown and a plot (cost per 1,000 FPS, p99; for suite
+inputs, each model's FPS per class and the machines the ``--mix`` needs).
+
+Every figure is read from the ``perfbench.fleet-report`` document through :func:`rows`,
+:func:`model_rows` and :func:`mix_rows`, so the outputs cannot disagree: none computes a
+figure of its own."""
 
 from __future__ import annotations
 
@@ -12,14 +17,18 @@ from rich.table import Table
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
            "machines_conservative", "price_per_hour", "cost_per_hour",
-           "cost_per_1000_fps_hour", "flags")
+           "cost_per_1000_fps_hour", "flags",
+           # last, so that readers of the class columns by position keep working: which
+           # kind of row (class, model, mix) and the fields of suite inputs
+           "row", "model", "meets_sla", "mix", "mix_load", "mix_missing")
 
 
 def rows(doc: dict) -> list[dict]:
     out = []
     for c in doc["classes"]:
         plan = c["plan"]
-        out.append({"hardware_class": c["hardware_class"], "configuration": c["configuration"],
+        out.append({"row": "class", "hardware_class": c["hardware_class"],
+                    "configuration": c["configuration"],
                     "fps_per_machine": c["fps"], "fps_ci95_low": c["fps_low"],
                     "fps_ci95_high": c["fps_high"], "p99_ms": c["p99_ms"],
                     "machines_measured": c["machines_measured"], "results": c["results"],
@@ -28,12 +37,50 @@ def rows(doc: dict) -> list[dict]:
                     "price_per_hour": plan.get("price_per_hour"),
                     "cost_per_hour": plan.get("cost_per_hour"),
                     "cost_per_1000_fps_hour": plan.get("cost_per_1000_fps_hour"),
-                    "flags": "; ".join(c["flags"])})
+                    "flags": "; ".join(c["flags"]), "meets_sla": c["meets_sla"]})
     return out
+
+
+def model_rows(doc: dict) -> list[dict]:
+    """Suite inputs: each model's best configuration per class, in :data:`COLUMNS` terms."""
+    return [{"row": "model", "hardware_class": m["hardware_class"], "model": m["model"],
+             "configuration": m["configuration"], "fps_per_machine": m["fps"],
+             "fps_ci95_low": m["fps_low"], "fps_ci95_high": m["fps_high"],
+             "p99_ms": m["p99_ms"], "machines_measured": m["machines_measured"],
+             "meets_sla": m["meets_sla"]} for m in doc.get("models") or []]
+
+
+def mix_targets(doc: dict) -> str:
+    """The mix as ``--mix`` takes it (``name=fps,…``), every digit kept; "" without one."""
+    targets = (doc.get("mix") or {}).get("targets") or {}
+    return ",".join(f"{name}={int(fps) if float(fps).is_integer() else fps!r}"
+                    for name, fps in targets.items())
+
+
+def mix_rows(doc: dict) -> list[dict]:
+    """Per class, the machines (and their cost) the ``--mix`` needs, in :data:`COLUMNS`
+    terms; none where a model of the mix has no configuration (within the SLA) there."""
+    return [{"row": "mix", "hardware_class": r["hardware_class"], "mix": mix_targets(doc),
+             "mix_load": r["load"], "machines": r["machines"],
+             "cost_per_hour": r.get("cost_per_hour"), "mix_missing": ", ".join(r["missing"])}
+            for r in (doc.get("mix") or {}).get("classes") or []]
 
 
 def _fmt(value, spec: str) -> str:
     return "–" if value is None else format(value, spec)
+
+
+def _interval(r: dict) -> str:
+    """A row's 95 % FPS interval, "–" where it has none (one run without windows)."""
+    if r["fps_ci95_low"] is None:
+        return "–"
+    return f"[{r['fps_ci95_low']:,.1f}, {r['fps_ci95_high']:,.1f}]"
+
+
+def _fps(r: dict) -> str:
+    """FPS per machine, with its interval where it has one."""
+    interval = _interval(r)
+    return f"{r['fps_per_machine']:,.1f}" + ("" if interval == "–" else f" {interval}")
 
 
 def render(doc: dict, console: Console) -> None:
@@ -56,14 +103,12 @@ def _render_classes(doc: dict, console: Console) -> None:
         table.add_column(column, justify="right" if column in ("p99 ms", "machines", "cost/h",
                                                                "per 1,000 FPS·h") else "left")
     for r in rows(doc):
-        ci = (f" [{r['fps_ci95_low']:,.1f}, {r['fps_ci95_high']:,.1f}]"
-              if r["fps_ci95_low"] is not None else "")
         machines = _fmt(r["machines"], "d")
         if r["machines_conservative"] not in (None, r["machines"]):
             machines += f" ({r['machines_conservative']} at CI low)"
         star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
         table.add_row(escape(r["hardware_class"]) + star, escape(r["configuration"]),
-                      f"{r['fps_per_machine']:,.1f}{ci}", f"{r['p99_ms']:.2f}", machines,
+                      _fps(r), f"{r['p99_ms']:.2f}", machines,
                       _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
                       escape(r["flags"]))
     console.print(table)
@@ -76,36 +121,47 @@ def _render_models(doc: dict, console: Console) -> None:
     if not doc.get("models"):
         return
     table = Table(title="Suite models: best configuration per class", title_justify="left")
-    for column in ("class", "model", "best configuration", "FPS/machine", "p99 ms"):
+    for column in ("class", "model", "best configuration", "FPS/machine [95 % CI]", "p99 ms"):
         table.add_column(column)
-    for m in doc["models"]:
+    for m in model_rows(doc):
         table.add_row(escape(m["hardware_class"]), escape(m["model"]),
-                      escape(m["configuration"]), f"{m['fps']:,.1f}", f"{m['p99_ms']:.2f}")
+                      escape(m["configuration"]), _fps(m), f"{m['p99_ms']:.2f}")
     console.print(table)
-    for row in (doc.get("mix") or {}).get("classes", []):
-        if row["missing"]:
+    for row in mix_rows(doc):
+        if row["mix_missing"]:
             console.print(f"mix on {escape(row['hardware_class'])}: not measured for "
-                          f"{escape(', '.join(row['missing']))}")
+                          f"{escape(row['mix_missing'])}")
             continue
-        cost = (f", {row['cost_per_hour']:,.2f}/h" if "cost_per_hour" in row else "")
+        cost = ("" if row["cost_per_hour"] is None else f", {row['cost_per_hour']:,.2f}/h")
         console.print(f"mix on {escape(row['hardware_class'])}: {row['machines']} machines "
-                      f"(load {row['load']:.2f}){cost}")
+                      f"(load {row['mix_load']:.2f}){cost}")
     if (doc.get("mix") or {}).get("cheapest"):
         console.print(f"cheapest for the mix: [bold]{escape(doc['mix']['cheapest'])}[/] ★")
 
 
 def csv_text(doc: dict) -> str:
+    """One row per class (``row`` = class), then per suite model and class (model), then
+    per class for the mix (mix); a column a kind of row has no value for is empty."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for r in rows(doc):
+    for r in rows(doc) + model_rows(doc) + mix_rows(doc):
         writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
     return buffer.getvalue()
 
 
 def markdown(doc: dict) -> str:
-    lines = ["## perfbench fleet report", "",
-             "| class | configuration | FPS/machine | p99 ms | machines | cost/h | per 1,000 FPS·h | flags |",
+    """The class table (unless only suites were given), then the suite models and the mix."""
+    lines = ["## perfbench fleet report", ""]
+    if doc["classes"] or not doc.get("models"):
+        lines += _markdown_classes(doc)
+    if doc.get("note"):
+        lines += ["", f"Note: {_cell(doc['note'])}."]
+    return "\n".join(lines + _markdown_models(doc) + _markdown_mix(doc)) + "\n"
+
+
+def _markdown_classes(doc: dict) -> list[str]:
+    lines = ["| class | configuration | FPS/machine | p99 ms | machines | cost/h | per 1,000 FPS·h | flags |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows(doc):
         star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
@@ -114,7 +170,37 @@ def markdown(doc: dict) -> str:
                      f"| {r['p99_ms']:.2f} "
                      f"| {_fmt(r['machines'], 'd')} | {_fmt(r['cost_per_hour'], ',.2f')} "
                      f"| {_fmt(r['cost_per_1000_fps_hour'], ',.3f')} | {_cell(r['flags'])} |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _markdown_models(doc: dict) -> list[str]:
+    if not doc.get("models"):
+        return []
+    lines = ["", "### Suite models: best configuration per class", "",
+             "| class | model | best configuration | FPS/machine | 95 % interval | p99 ms "
+             "| meets SLA |", "|---|---|---|---:|---|---:|---|"]
+    for m in model_rows(doc):
+        lines.append(f"| {_cell(m['hardware_class'])} | {_cell(m['model'])} "
+                     f"| {_cell(m['configuration'])} | {m['fps_per_machine']:,.1f} "
+                     f"| {_interval(m)} | {m['p99_ms']:.2f} "
+                     f"| {'yes' if m['meets_sla'] else 'no'} |")
+    return lines
+
+
+def _markdown_mix(doc: dict) -> list[str]:
+    """Machines per class for the mix; ★ the cheapest that serves all of it."""
+    if not doc.get("mix"):
+        return []
+    lines = ["", f"### Mix: {_cell(mix_targets(doc))} FPS, headroom "
+             f"{100 * doc['headroom']:g} %", "",
+             "| class | load (machines, unrounded) | machines | cost/h | models missing |",
+             "|---|---:|---:|---:|---|"]
+    for r in mix_rows(doc):
+        star = " ★" if r["hardware_class"] == doc["mix"].get("cheapest") else ""
+        lines.append(f"| {_cell(r['hardware_class'])}{star} | {r['mix_load']:,.3f} "
+                     f"| {_fmt(r['machines'], 'd')} | {_fmt(r['cost_per_hour'], ',.2f')} "
+                     f"| {_cell(r['mix_missing']) or '–'} |")
+    return lines
 
 
 def _cell(text: str) -> str:
@@ -125,19 +211,85 @@ def _cell(text: str) -> str:
 def plot(doc: dict, path: str) -> None:
     from perfbench.reporters.sweep_report import require_matplotlib
     plt = require_matplotlib()
-    data = rows(doc)
-    names = [r["hardware_class"] for r in data]
-    fig, (cost_ax, p99_ax) = plt.subplots(1, 2, figsize=(10, 0.6 * len(names) + 2), dpi=110)
-    costs = [r["cost_per_1000_fps_hour"] or 0.0 for r in data]
-    cost_ax.barh(names, costs, color="#4c72b0")
-    cost_ax.set_xlabel("cost per 1,000 FPS per hour" if any(costs) else "(no --prices)")
-    p99_ax.barh(names, [r["p99_ms"] for r in data], color="#dd8452")
-    p99_ax.set_xlabel("p99 latency (ms)")
-    p99_ax.set_yticks([])
-    fig.suptitle("perfbench fleet report")
-    fig.tight_layout()
+    fig = figure(doc, plt)
     fig.savefig(path)
     plt.close(fig)
+
+
+def figure(doc: dict, plt):
+    """A row of class panels (cost per 1,000 FPS, p99) for run and sweep inputs, and a row
+    of suite panels (each model's FPS per class, the mix's machines) for suite inputs."""
+    panels, heights = [], []
+    if doc["classes"] or not doc.get("models"):
+        panels += [_cost_panel, _p99_panel]
+        heights.append(0.6 * len(doc["classes"]) + 2)
+    if doc.get("models"):
+        panels += [_models_panel, _mix_panel]
+        heights.append(0.5 * max(len(doc["models"]), len(mix_rows(doc))) + 2)
+    fig, axes = plt.subplots(len(heights), 2, figsize=(11, sum(heights)), dpi=110,
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
+    for draw, ax in zip(panels, axes.flat):
+        draw(doc, ax)
+    fig.suptitle("perfbench fleet report")
+    fig.tight_layout()
+    return fig
+
+
+def _label(text: str) -> str:
+    """A name as matplotlib text: a ``$`` would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _cost_panel(doc: dict, ax) -> None:
+    data = rows(doc)
+    costs = [r["cost_per_1000_fps_hour"] or 0.0 for r in data]
+    ax.barh([_label(r["hardware_class"]) for r in data], costs, color="#4c72b0")
+    ax.set_xlabel("cost per 1,000 FPS per hour" if any(costs) else "(no --prices)")
+
+
+def _p99_panel(doc: dict, ax) -> None:
+    data = rows(doc)
+    ax.barh([_label(r["hardware_class"]) for r in data], [r["p99_ms"] for r in data],
+            color="#dd8452")
+    ax.set_xlabel("p99 latency (ms)")
+    ax.set_yticks([])
+
+
+def _models_panel(doc: dict, ax) -> None:
+    """One bar per model and class, its 95 % interval as the error bar where it has one
+    (a bar without is drawn without, not with a zero-width interval)."""
+    data = model_rows(doc)
+    models = sorted({m["model"] for m in data})
+    ax.barh(range(len(data)), [m["fps_per_machine"] for m in data],
+            color=[f"C{models.index(m['model']) % 10}" for m in data])
+    ranged = [(i, m) for i, m in enumerate(data) if m["fps_ci95_low"] is not None]
+    if ranged:
+        ax.errorbar([m["fps_per_machine"] for _, m in ranged], [i for i, _ in ranged],
+                    xerr=[[m["fps_per_machine"] - m["fps_ci95_low"] for _, m in ranged],
+                          [m["fps_ci95_high"] - m["fps_per_machine"] for _, m in ranged]],
+                    fmt="none", ecolor="black", capsize=3)
+    ax.set_yticks(range(len(data)), [_label(f"{m['model']} on {m['hardware_class']}")
+                                     for m in data])
+    ax.invert_yaxis()
+    ax.set_xlabel("FPS per machine (95 % interval)")
+    ax.set_title("each model's best configuration per class")
+
+
+def _mix_panel(doc: dict, ax) -> None:
+    """Machines per class for the mix, each bar labelled with its count and cost."""
+    served = [r for r in mix_rows(doc) if r["machines"] is not None]
+    if not served:
+        ax.set_axis_off()
+        ax.set_title("(no --mix)" if not doc.get("mix") else "no class serves the mix")
+        return
+    bars = ax.barh([_label(r["hardware_class"]) for r in served],
+                   [r["machines"] for r in served], color="#55a868")
+    ax.bar_label(bars, [f"{r['machines']}" + ("" if r["cost_per_hour"] is None else
+                                               f", {r['cost_per_hour']:,.2f}/h")
+                        for r in served], padding=3)
+    ax.invert_yaxis()
+    ax.set_xlabel("machines")
+    ax.set_title(_label(f"machines for the mix {mix_targets(doc)}"))
 
 
 def render_run(doc: dict, console: Console) -> None:

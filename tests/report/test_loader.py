@@ -86,3 +86,17 @@ def test_a_fleet_run_of_suites_directory_is_read_per_model(tmp_path, given):
         [("conv", 100), ("conv", 300), ("mlp", 400), ("mlp", 900)]
     assert len(item.provenance["hardware_class"]) == 2
     assert 'id="fleet-0-models"' in build([item], [])
+
+
+def test_a_fleet_report_json_file_is_drawn(tmp_path):
+    """``fleet report --json`` writes ``results`` as a count, not a list of results: the
+    page (and ``fleet report --html``) must read it, not fail on it with a traceback."""
+    pytest.importorskip("plotly")
+    _fleet_run_of_suites(tmp_path / "run")
+    doc = tmp_path / "fleet.json"
+    assert main(["fleet", "report", str(tmp_path / "run"), "--mix", "conv=600",
+                 "--json", str(doc), "--html", str(tmp_path / "a.html")]) == 0
+    item = load_input(str(doc))
+    assert item.kind == "fleet" and len(item.provenance["hardware_class"]) == 2
+    assert main(["report", str(doc), "-o", str(tmp_path / "b.html")]) == 0
+    assert 'id="fleet-0-mix"' in (tmp_path / "b.html").read_text()
