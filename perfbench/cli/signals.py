@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 from perfbench import startup
@@ -20,13 +21,24 @@ EXIT_SIGNAL_BASE = 128
 _HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 
+def kill_live_workers() -> None:
+    """Kill the A/B and interleaved-sweep workers still running
+    (:func:`perfbench.runner.side.kill_live_workers`).  Looked up, not imported: none can
+    exist unless their module was loaded, and importing it would load OpenVINO."""
+    side = sys.modules.get("perfbench.runner.side")
+    if side is not None:
+        side.kill_live_workers()
+
+
 class SignalStop:
     """Turns the first signal into a stop request and the second into an immediate exit."""
 
     def __init__(self, on_hard_exit=()) -> None:
         """``on_hard_exit``: callables run before the immediate exit, which skips every
-        ``finally`` (a suite kills its entries' process groups, each in its own session)."""
-        self.on_hard_exit = list(on_hard_exit)
+        ``finally`` (a suite kills its entries' process groups, each in its own session).
+        Live A/B and interleaved-sweep workers are always killed: they would go on
+        running their block (or compile) after us, on cores the next measurement needs."""
+        self.on_hard_exit = [kill_live_workers, *on_hard_exit]
         self.event = threading.Event()
         self.signum: int | None = None
         self._previous: dict[int, object] = {}

@@ -197,6 +197,7 @@ def _run_epoch(base, new, pythons, run: ABRun, stop_event, on_round, clock, star
             _first_epoch_setup(sides, base, new, run)
         epoch = Epoch(index, first, setup_s=clock() - setup_began)
         run.epochs.append(epoch)
+        log.info("ab epoch %d: both workers ready, measuring", index + 1)
         _measure_epoch(sides, run, epoch, stop_event, on_round, clock)
     finally:
         for side in sides:

@@ -70,6 +70,25 @@ RESULT_TIMEOUT_S = 600.0
 BLOCK_TIMEOUT_FACTOR, BLOCK_TIMEOUT_MIN_S = 30.0, 60.0
 
 
+#: Workers running now: a hard exit (a second Ctrl-C, which skips every ``finally``, so no
+#: :meth:`Side.close` runs) kills them, or each would finish its block or compile first.
+_LIVE_WORKERS: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_live_workers() -> None:
+    """SIGKILL every worker not yet closed (a hard-exit hook of
+    :class:`perfbench.cli.signals.SignalStop`).  A worker starts no processes of its own
+    and shares our process group, so killing its pid is enough."""
+    with _LIVE_LOCK:
+        workers = list(_LIVE_WORKERS)
+    for process in workers:
+        try:
+            process.kill()
+        except OSError:
+            pass
+
+
 def _start_worker(python: str) -> tuple[subprocess.Popen, int]:
     """The worker process and the read end of its reply pipe.  Replies travel on a pipe of
     their own (its descriptor passed by number), so nothing the worker's libraries print can
@@ -86,6 +105,8 @@ def _start_worker(python: str) -> tuple[subprocess.Popen, int]:
         raise
     finally:
         os.close(write_fd)          # the worker's copy is the only one: EOF when it dies
+    with _LIVE_LOCK:
+        _LIVE_WORKERS.add(process)
     return process, read_fd
 
 
@@ -193,6 +214,8 @@ class Side:
         if self._replies >= 0:
             os.close(self._replies)
             self._replies = -1
+        with _LIVE_LOCK:
+            _LIVE_WORKERS.discard(self.process)
         self._stderr.last(wait_s=5.0)
 
 

@@ -28,6 +28,9 @@ that speaks another):
   ``perfbench.result`` (an interleaved sweep's point): ``{"result": {...}}``.
 * ``{"quit": true}`` → exit.
 
+A worker whose parent is gone (killed, or exited at once on a second Ctrl-C) exits at once,
+whatever it was doing: :func:`exit_when_orphaned`.
+
 Errors go back as ``{"error": message, "usage": bool}``: a bad model or setting is the
 user's input (exit 2 in the parent), anything else a failure (exit 1).  Run it with any
 interpreter that has perfbench and OpenVINO installed (``--base-python``/``--new-python``):
@@ -38,7 +41,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import sys
+import threading
 import time
 
 from perfbench.errors import RunFailed, UsageError
@@ -210,6 +215,25 @@ def serve(channel, lines=sys.stdin) -> int:
     return 0
 
 
+#: How often an orphan-watch that saw stdin end checks whether the parent is gone, and the
+#: status a worker exits with when it is.
+ORPHAN_POLL_S = 0.05
+EXIT_ORPHANED = 1
+
+
+def exit_when_orphaned(fd: int, parent: int) -> None:
+    """Leave at once when the parent is gone, even in the middle of a block or a compile,
+    which would otherwise run to their end (an hour for a long ``--block-ms``) on cores
+    the next measurement needs.  The parent is stdin's only writer, so its end wakes this
+    thread; a parent that merely closed stdin is still there and still gets its replies."""
+    poller = select.poll()
+    poller.register(fd, 0)          # no events asked: only a hang-up (or an error) wakes it
+    poller.poll()
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_S)
+    os._exit(EXIT_ORPHANED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m perfbench.runner.worker --reply-fd N``: set up the channel, then serve."""
     import argparse
@@ -220,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The parent decides when to stop (a terminal's Ctrl-C reaches the whole group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=exit_when_orphaned, args=(sys.stdin.fileno(), os.getppid()),
+                     daemon=True, name="orphan-watch").start()
     return serve(reply_channel(args.reply_fd))
 
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import psutil
 import pytest
@@ -18,7 +19,7 @@ import statistics
 from perfbench.runner.ab import ABRun, Decision, Epoch, Round, decide, document, run_ab
 from perfbench.settings.config import BenchmarkConfig
 from tests.models import FakeClock
-from tests.processes import checkout_env, wait_for_marker
+from tests.processes import MARKER_TIMEOUT_S, checkout_env, wait_for_marker
 
 
 def _settings(model):
@@ -162,6 +163,71 @@ def test_cli_ab_interrupted_writes_partial_result_with_the_exit_status(tiny_ir, 
         assert data["verdict_interval"]["level"] == 0.99
     assert "exit 130" in report
     assert _gone(workers)
+
+
+#: A block no test waits out: the workers are still measuring their first one when their
+#: parent goes, so only a kill (not the end of the block) stops them before the hour is up.
+ENDLESS_BLOCK_MS = "3600000"
+#: Generous: a killed worker is gone at once, one left running measures for an hour.
+ORPHAN_TIMEOUT_S = MARKER_TIMEOUT_S
+
+
+def ab_measuring(model: str) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """A ``perfbench ab`` whose two workers are measuring their first, endless block."""
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", model, model, "-v",
+                             "-q", "--max-time", "600", "--process-level", "this-run",
+                             "--block-ms", ENDLESS_BLOCK_MS],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab epoch 1: both workers ready, measuring")
+    workers = _workers(proc.pid)
+    assert len(workers) == 2
+    return proc, workers
+
+
+def survivors(workers: list[psutil.Process]) -> list[psutil.Process]:
+    """The workers still running after ORPHAN_TIMEOUT_S; killed then, so that a failing
+    test leaves no orphan measuring for an hour behind it."""
+    deadline = time.monotonic() + ORPHAN_TIMEOUT_S
+    while not all(map(_ended, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [worker for worker in workers if not _ended(worker)]
+    for worker in alive:
+        worker.kill()
+    return alive
+
+
+def _ended(process: psutil.Process) -> bool:
+    """Gone, or a zombie (dead; whether it is reaped is up to whoever adopted it)."""
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def interrupt_until_exit(proc: subprocess.Popen) -> int:
+    """SIGINT until the process exits: the first asks for a clean stop (which waits for the
+    endless block), a later one exits at once.  Two signals sent together can arrive as one,
+    so the next is sent only while the process is still running a second later."""
+    for _ in range(int(MARKER_TIMEOUT_S)):
+        proc.send_signal(signal.SIGINT)
+        try:
+            return proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            continue
+    raise AssertionError("perfbench ab outlived every SIGINT")
+
+
+def test_cli_ab_second_signal_leaves_no_worker_running(tiny_ir):
+    """A second Ctrl-C exits at once, skipping every ``finally``: the hard-exit hook kills
+    the workers, which would otherwise measure their block to its end."""
+    proc, workers = ab_measuring(tiny_ir)
+    try:
+        assert interrupt_until_exit(proc) == 128 + signal.SIGINT
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert survivors(workers) == []
 
 
 def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):

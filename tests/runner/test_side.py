@@ -3,6 +3,7 @@ a dying worker, and the interpreter check.  Real worker processes on the tiny mo
 conversation runs under a deadline, so a hang fails fast instead of stalling the suite."""
 
 import os
+import signal
 import sys
 import threading
 
@@ -10,7 +11,7 @@ import psutil
 import pytest
 
 from perfbench.errors import RunFailed, UsageError
-from perfbench.runner.side import Side, check_interpreter, needs_nncf
+from perfbench.runner.side import Side, check_interpreter, kill_live_workers, needs_nncf
 from perfbench.settings.config import BenchmarkConfig
 from tests.processes import CHECKOUT, MARKER_TIMEOUT_S
 
@@ -169,3 +170,20 @@ def test_a_worker_that_never_answers_fails_the_run_instead_of_hanging(tmp_path, 
         side_module.Side("BASE", str(hung), {})
     assert not [p for p in psutil.Process().children(recursive=True)
                 if "hung-python" in " ".join(p.cmdline())]
+
+
+def test_kill_live_workers_kills_the_open_sides_and_leaves_the_closed_ones(tiny_ir):
+    """What a hard exit (a second Ctrl-C, no ``finally`` runs) calls: every side not yet
+    closed is killed; a closed side's worker, which quit, is not signalled again."""
+    settings = BenchmarkConfig(model=tiny_ir).to_dict()
+
+    def talk():
+        closed = Side("BASE", sys.executable, settings)
+        closed.close()
+        live = Side("NEW", sys.executable, settings)
+        try:
+            kill_live_workers()
+            return closed.process.returncode, live.process.wait(timeout=DEADLINE_S)
+        finally:
+            live.close()
+    assert within(DEADLINE_S, talk) == (0, -signal.SIGKILL)

@@ -14,6 +14,7 @@ from perfbench.runner.side import Side
 from perfbench.runner.worker import latency_histogram
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.stats.histogram import LogHistogram
+from tests.runner.test_ab import ab_measuring, survivors
 from tests.runner.test_side import DEADLINE_S, within
 
 
@@ -82,3 +83,12 @@ def test_a_server_block_says_what_happened_to_its_schedule(tiny_ir):
         assert server["sla_ms"] == 0.001 and server["over_sla"] == block["completed"]
         assert set(server["issue_delay_ms"]) == {"median", "p99", "max"}
         assert isinstance(server["valid"], bool)
+
+
+def test_a_worker_whose_parent_is_killed_exits_in_the_middle_of_its_block(tiny_ir):
+    """A parent killed outright runs no hook: its workers see stdin end and leave at once,
+    rather than measure their (hour-long) block to its end on cores nobody measures."""
+    proc, workers = ab_measuring(tiny_ir)
+    proc.kill()
+    proc.communicate()
+    assert survivors(workers) == []
