@@ -32,7 +32,9 @@ from tests.models import conv_model, failing_model, save, slow_model, token_mode
 
 @pytest.fixture(autouse=True)
 def own_ab_variance_cache(tmp_path, monkeypatch):
-    """Each test its own A/B epoch-variance cache.  Shared by the session, an earlier test's
+    """Each test its own A/B epoch-variance cache, in this process (A/B runs a test starts
+    as a subprocess still share the session's PERFBENCH_CACHE_DIR; their assertions hold
+    with or without a pooled process level).  Shared by the session, an earlier test's
     runs of the same tiny pair (as many epochs as the machine fitted in its time) gave a
     later one a pooled process level, so whether a 1-epoch run had an interval depended on
     test order and machine speed (`test_cli_ab_end_to_end_exit_code_matches_verdict` failed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from perfbench.report.html import (Section, chart, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.reporters.suite_report import disturbed_lines, judged_text
+from perfbench.reporters.suite_report import disturbed_lines, judged_text, unconfirmed_lines
 
 _STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
 
@@ -81,9 +81,12 @@ def ratio_chart(block: dict, label: str, chart_id: str) -> str:
     if geo:
         rows.append(["geomean", num(geo.get("ratio")), interval(geo.get("ci_low"),
                                                                 geo.get("ci_high")),
-                     geo.get("scope", "")])
+                     f"{geo.get('verdict', '')} ({geo.get('scope', '')})"])
+    warnings = [line for e in block["entries"] for line in disturbed_lines("", e)]
+    warnings += unconfirmed_lines(block)
+    if block.get("no_history"):
+        warnings.append(f"no history for: {', '.join(block['no_history'])}")
     return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
                  "entry", height=160 + 26 * len(entries)) + \
         table(["entry", "ratio", "95 % interval", "verdict / scope"], rows) + \
-        "".join(note(line, "warn") for e in block["entries"]
-                for line in disturbed_lines("", e))
+        "".join(note(line, "warn") for line in warnings)

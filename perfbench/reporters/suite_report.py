@@ -4,6 +4,7 @@ failures, and the comparison with a baseline or the A/B geomean where there is o
 from __future__ import annotations
 
 import csv
+import math
 import io
 
 from rich.console import Console
@@ -31,33 +32,52 @@ def rows(doc: dict) -> list[list[str]]:
     return out
 
 
+def level_text(level: float) -> str:
+    """A confidence level with the digits that tell it from 100 % (99.44 %, 99.9950 %)."""
+    gap = 100 * (1 - level)
+    if gap >= 1 - 1e-9:
+        return f"{100 * level:.4g} %"
+    return f"{100 * level:.{max(2, 1 - math.floor(math.log10(gap)))}f} %"
+
+
 def judged_text(row: dict) -> str:
-    """An A/B row's verdict was judged on its own interval, at its family's level (wider
-    than the 95 % one beside it); say which, so the two never seem to disagree."""
+    """A row's verdict was judged on its own interval, at its family's level (wider than the
+    95 % one beside it); say which, so the two never seem to disagree, and name each other
+    metric that regressed with its judged change (a p90 regression at unchanged FPS)."""
     level, size = row.get("judged_level"), row.get("family_size") or 1
     fps = row.get("judged_metric", "fps") in (None, "fps")
-    if level is None or (fps and size == 1 and level == 0.95):   # the 95 % one beside it
-        return ""
-    metric = "" if fps else " on p50 latency"
-    family = f" (one of {size})" if size > 1 else ""
-    text = f"; judged{metric} at {100 * level:.4g} %{family}"
-    if row.get("judged_ci_low") is None:
-        return text + ": no interval"
-    return text + f": [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]"
+    text = ""
+    if level is not None and not (fps and size == 1 and level == 0.95):
+        metric = "" if fps else " on p50 latency"
+        family = f" (one of {size})" if size > 1 else ""
+        text = f"; judged{metric} at {level_text(level)}{family}"
+        text += (": no interval" if row.get("judged_ci_low") is None else
+                 f": [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]")
+    return text + "".join(_metric_text(c) for c in row.get("regressions") or ()
+                          if c["name"] not in ("fps", "gflops"))
+
+
+def _metric_text(change: dict) -> str:
+    ci = (f" [{change['ci_low_pct']:+.1f} %, {change['ci_high_pct']:+.1f} %]"
+          if change.get("ci_low_pct") is not None else "")
+    return f"; {change['name']} {change['change_pct']:+.1f} %{ci}"
 
 
 def disturbed_lines(title: str, row: dict) -> list[str]:
-    """A baseline entry measured while the machine's own noise checks failed: its verdict
-    may be the machine's, not the change's."""
+    """A baseline entry measured while something else took the machine: a disturbed NEW
+    may read slower than it is (re-run it); a disturbed baseline reads slow and may hide a
+    regression (measure the baseline again)."""
     if not row.get("disturbed"):
         return []
     prefix = f"{title}: " if title else ""
+    advice = (f"re-run it (--select {row['name']}) before trusting its verdict"
+              if row.get("new_disturbed", True) else
+              "the slow baseline may hide a regression; measure the baseline again")
     return [f"{prefix}{row['name']}: measured on a disturbed machine "
-            f"({'; '.join(row['disturbed'])}): re-run it (--select {row['name']}) "
-            "before trusting its verdict"]
+            f"({'; '.join(row['disturbed'])}): {advice}"]
 
 
-def _unconfirmed_lines(block: dict) -> list[str]:
+def unconfirmed_lines(block: dict) -> list[str]:
     names = [e["name"] for e in block["entries"] if e["verdict"] == "unconfirmed regression"]
     geomean = (block.get("geomean") or {}).get("verdict") == "unconfirmed regression"
     if not names and not geomean:
@@ -92,10 +112,10 @@ def comparison_lines(doc: dict) -> list[str]:
                 lines.append(f"{title}: geomean ratio {g['ratio']:.3f} [{g['ci_low']:.3f}, "
                              f"{g['ci_high']:.3f}] ({g['scope']}{spread}) "
                              f"{g.get('verdict', '')}".rstrip())
-        for name in ("new_failures", "fixed_failures", "missing"):
+        for name in ("new_failures", "fixed_failures", "missing", "no_history"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
-        lines += _unconfirmed_lines(block)
+        lines += unconfirmed_lines(block)
     return lines
 
 

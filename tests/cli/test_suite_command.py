@@ -189,3 +189,29 @@ def test_exit_code_with_history_counts_a_failed_entry(tmp_path):
     new = {"entries": [{"name": "a", "status": "failed", "file": None}]}
     block = against_history(new, str(tmp_path), str(tmp_path / "h.db"))
     assert exit_status(_doc(["failed"], baseline=block), None) == 1
+
+
+def test_a_result_measured_on_a_disturbed_machine_is_not_anyones_baseline(tmp_path, capsys):
+    """`--history`: an unconfirmed regression asks for a quiet re-run; had the disturbed
+    result been appended, that re-run would compare with it (50 against 50) and pass."""
+    from perfbench.cli.commands.suite import _append_history
+    from perfbench.results import load
+    from perfbench.suite.baseline import against_history
+    from perfbench.tracking.history import append, last_run
+    from tests.models import synthetic_document, synthetic_result
+    db = str(tmp_path / "h.db")
+    append(db, synthetic_result([100, 100], model="a"))
+    busy = synthetic_document([50, 50], model="a")
+    busy["checks"] = [{"name": "other_processes_cpu", "ok": False, "value": 40.0,
+                       "threshold": 10.0, "message": "busy"}]
+    (tmp_path / "a.json").write_text(json.dumps(busy))
+    quiet = synthetic_document([100, 100], model="b")
+    (tmp_path / "b.json").write_text(json.dumps(quiet))
+    doc = {"entries": [{"name": "a", "status": "ok", "file": "a.json"},
+                       {"name": "b", "status": "ok", "file": "b.json"}]}
+    block = against_history(doc, str(tmp_path), db)
+    assert block["entries"][0]["verdict"] == "unconfirmed regression"
+    _append_history(doc, str(tmp_path), db)
+    assert "a: not added to" in capsys.readouterr().err
+    assert last_run(db, load(str(tmp_path / "a.json"))).fps == pytest.approx(100)
+    assert last_run(db, load(str(tmp_path / "b.json"))).fps == pytest.approx(100)

@@ -56,3 +56,19 @@ def test_an_a_b_entry_shows_the_interval_its_verdict_was_judged_on(tmp_path):
     (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, baseline=None, ab=ab)))
     page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
     assert "no regression; judged at 97.5 % (one of 2): [0.975, 1.005]" in page
+
+
+def test_the_geomean_row_has_its_verdict_and_unconfirmed_regressions_are_named(tmp_path):
+    base = json.loads(json.dumps(SUITE["baseline"]))
+    base["entries"][1].update(verdict="unconfirmed regression", new_disturbed=True,
+                              disturbed=["new: other_processes_cpu 40.0 (limit 10.0)"])
+    base["geomean"] = {"ratio": 0.9, "ci_low": 0.85, "ci_high": 0.95, "scope": "random",
+                       "between_sd_pct": 4.0, "verdict": "unconfirmed regression"}
+    base["no_history"] = ["big-f32"]
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, baseline=base, ab=None)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    assert "<td>unconfirmed regression (random)</td>" in page
+    assert ("unconfirmed regressions, measured on a disturbed machine: mlp-int8, the geomean; "
+            "re-run them on a quiet machine (--select mlp-int8)") in page
+    assert "mlp-int8: measured on a disturbed machine (new: other_processes_cpu 40.0" in page
+    assert "no history for: big-f32" in page

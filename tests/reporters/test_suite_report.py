@@ -105,3 +105,28 @@ def test_terminal_lines_are_not_broken_inside_a_figure():
     text = console.file.getvalue()
     assert ("against the baseline: conv|a: ratio 0.870 [0.780, 0.970] no significant change; "
             "judged at 99.44 % (one of 9): [0.740, 1.020]\n") in text
+
+
+def test_a_level_is_never_rounded_to_100_percent():
+    """A large suite's interim level 1 − 0.01/200 printed "judged at 100 %"."""
+    assert suite_report.level_text(0.95) == "95 %"
+    assert suite_report.level_text(0.975) == "97.5 %"
+    assert suite_report.level_text(0.99) == "99 %"
+    assert suite_report.level_text(1 - 0.05 / 9) == "99.44 %"
+    assert suite_report.level_text(1 - 0.01 / 200) == "99.9950 %"
+
+
+def test_a_latency_regression_names_its_metric_and_a_disturbed_baseline_its_remedy():
+    doc = _doc()
+    row = doc["baseline"]["entries"][0]
+    row.update(verdict="regression", ratio=1.0, new_disturbed=False,
+               disturbed=["baseline: other_processes_cpu 40.0 (limit 10.0)"],
+               regressions=[{"name": "p90", "change_pct": 60.0, "ci_low_pct": 35.21,
+                             "ci_high_pct": 89.13}])
+    lines = suite_report.comparison_lines(doc)
+    entry = next(x for x in lines if "conv|a: ratio" in x)
+    assert entry.endswith("regression; judged at 99.44 % (one of 9): [0.740, 1.020]; "
+                          "p90 +60.0 % [+35.2 %, +89.1 %]")
+    assert any(x.endswith("(baseline: other_processes_cpu 40.0 (limit 10.0)): the slow "
+                          "baseline may hide a regression; measure the baseline again")
+               for x in lines)

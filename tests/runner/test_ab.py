@@ -425,3 +425,19 @@ def test_a_run_judged_in_a_family_records_its_size_and_levels():
     alone = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, stop_reason="max_time",
                   status="complete")
     assert document(alone)["family_size"] == 1 and decide(alone).level == 0.95
+
+
+def test_the_runner_looks_at_the_family_level():
+    """Each look after an epoch reads the interim interval at the family's level, not the
+    lone run's: the runner passes its family size to the look (dropping it went unseen)."""
+    from perfbench.runner.ab import _after_epoch
+    from perfbench.stats import sequential
+    epochs = [Epoch(i, "base", [Round("AB", _block(100.0), _block(97.0 + i % 2 + j % 3))
+                                for j in range(6)]) for i in range(4)]
+    levels = {}
+    for size in (1, 9):
+        run = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, family_size=size,
+                    max_time_s=1e9, use_cache=False)
+        _after_epoch(run, lambda: 0.0, 0.0)
+        levels[size] = run.looks[-1]["interval"]["level"]
+    assert levels == {1: sequential.INTERIM_LEVEL, 9: sequential.interim_level(9)}

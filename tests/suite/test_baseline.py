@@ -113,10 +113,10 @@ def test_entries_are_judged_together_so_the_gate_holds_its_level():
     assert rows[0]["verdict"] == "regression"      # a real change still fails the gate
 
 
-def _busy(fps, share=28.9):
+def _busy(fps, share=28.9, doc=None):
     """A result whose machine had other processes at ``share`` % of the CPU."""
     from perfbench.results import from_document
-    doc = synthetic_document(fps)
+    doc = doc or synthetic_document(fps)
     doc["checks"] = [
         {"name": "other_processes_cpu", "ok": False, "value": share, "threshold": 10.0,
          "message": f"other processes used {share:.0f} %"},
@@ -170,3 +170,63 @@ def test_a_geomean_regression_stands_only_if_the_quiet_entries_show_it():
     assert g["verdict"] == "unconfirmed regression"
     block = {"entries": rows, "geomean": g, "new_failures": []}
     assert baseline.unconfirmed(block) == ["e0", "e1", "e2", "e3", "geomean"]
+
+
+def test_a_disturbed_baseline_cannot_make_a_regression_unconfirmed():
+    """A baseline measured under load reads slow, pushing NEW/BASE up: it can hide a
+    regression, never make one, so a regression against it stands (exit 1); it is still
+    listed as disturbed.  Re-running NEW could never confirm it otherwise."""
+    rows, _ = baseline.judge({"a": (_busy([100, 100]), synthetic_result([50, 50]))})
+    assert rows[0]["verdict"] == "regression" and not rows[0]["new_disturbed"]
+    assert rows[0]["disturbed"] == ["baseline: other_processes_cpu 28.9 (limit 10.0)"]
+
+
+def test_swapping_and_clock_spread_are_not_someone_elses_load():
+    """A change that grows memory until the machine swaps slows down *and* trips the
+    swapping check: that regression must not be excused as a disturbance."""
+    doc = synthetic_document([50, 50])
+    doc["checks"] = [{"name": "swapping", "ok": False, "value": 120, "threshold": 0,
+                      "message": "swapped"},
+                     {"name": "cpu_frequency_spread", "ok": False, "value": 30.0,
+                      "threshold": 10.0, "message": "turbo"}]
+    from perfbench.results import from_document
+    row, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]),
+                                       from_document(doc, "swap"))
+    assert row["verdict"] == "regression" and row["disturbed"] == []
+
+
+def test_a_geomean_regression_carried_by_the_disturbed_entry_alone_is_unconfirmed():
+    """Eight quiet entries at 0.905 and one busy entry at 0.74: all nine give a geomean of
+    0.885, beyond its interval (half-width ≈ 1.965·√(0.000493 + 0.0032) = 0.119 on the log
+    scale, −0.122 + 0.119 < 0); the quiet eight alone (−0.100, half 1.96·0.0566 = 0.111)
+    do not.  So the geomean regression rests on the disturbed entry: unconfirmed."""
+    quiet = {f"e{i}": (synthetic_result([100, 100]), synthetic_result([90.5, 90.5]))
+             for i in range(1, 9)}
+    rows, g = baseline.judge({"e0": (synthetic_result([100, 100]), _busy([74, 74])),
+                              **quiet})
+    assert rows[0]["verdict"] == "unconfirmed regression"
+    assert {r["verdict"] for r in rows[1:]} == {"no significant change"}
+    assert g["ratio"] == pytest.approx(math.exp((8 * math.log(0.905) + math.log(0.74)) / 9))
+    assert g["ci_high"] < 1
+    assert g["verdict"] == "unconfirmed regression"
+    rows, g = baseline.judge({"e0": (synthetic_result([100, 100]),
+                                     synthetic_result([74, 74])), **quiet})
+    assert g["verdict"] == "regression"              # the same figures, all quiet
+
+
+def test_a_latency_regression_is_shown_with_its_own_interval():
+    """p90 1.6 times longer at the same FPS: the verdict is a regression, and the row
+    carries the p90 change and its judged interval, not only FPS intervals that hold 1."""
+    from perfbench.results import from_document
+    doc = synthetic_document([100, 100])
+    for trial in doc["trials"]:
+        trial["latency_p90_ms"] *= 1.6
+    doc["results"]["latency_ms"]["p90"] *= 1.6
+    row, _, _ = baseline.entry_verdict("a", synthetic_result([100, 100]),
+                                       from_document(doc, "p90"))
+    assert row["verdict"] == "regression" and row["ratio"] == pytest.approx(1.0)
+    assert row["judged_ci_low"] < 1 < row["judged_ci_high"]
+    (p90,) = row["regressions"]
+    assert p90["name"] == "p90" and p90["change_pct"] == pytest.approx(60.0)
+    half = 1.959964 * math.sqrt(2) * 0.05            # compare's p90 floor, 5 % a side
+    assert p90["ci_low_pct"] == pytest.approx(100 * (1.6 * math.exp(-half) - 1), rel=1e-3)

@@ -90,11 +90,20 @@ def _compare(args: argparse.Namespace, run) -> dict:
 
 
 def _append_history(doc: dict, out: str, database: str) -> None:
+    """This run's results become the next run's baseline, except those measured on a
+    disturbed machine: the quiet re-run an unconfirmed regression asks for would otherwise
+    be compared with the disturbed result, and pass."""
     from perfbench.results.io import load
     from perfbench.tracking.history import append
     for record in doc["entries"]:
-        if record["status"] == "ok":
-            append(database, load(os.path.join(out, record["file"])))
+        if record["status"] != "ok":
+            continue
+        result = load(os.path.join(out, record["file"]))
+        if judge.disturbed(result, "new"):
+            print(f"perfbench: {record['name']}: not added to {database}: measured on a "
+                  "disturbed machine", file=sys.stderr)
+            continue
+        append(database, result)
 
 
 def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop) -> int:
