@@ -7,11 +7,12 @@ time, each entry's ratio, interval and verdict, and the geomean (fixed and rando
 
     python benchmarks/suite_checks.py upgrade --base 2026.3.1 --new 2026.4.1 --budget 20m
 
-aa: the same suite measured twice, then the second against the first (``--baseline``): no
-false regression should appear, per entry or in the geomean.  Then the same release on
-both sides of ``--ab``.
+aa: the same suite measured ``--runs`` times (default 4), each run against the one before
+(``--baseline``): no false regression should appear, per entry or in the geomean.  Then the
+same release on both sides of ``--ab``.  Run it on a quiet machine: entries measured while
+other work takes the cores say so (``disturbed``), and their regressions are unconfirmed.
 
-    python benchmarks/suite_checks.py aa --time 10 --ab-budget 15m
+    python benchmarks/suite_checks.py aa --time 10 --runs 4 --ab-budget 8m
 """
 
 from __future__ import annotations
@@ -61,11 +62,16 @@ def show(out: Path, key: str, wall_s: float, code: int) -> None:
     for row in block.get("entries", []):
         ci = (f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row.get("ci_low") else "")
         ratio = f"{row['ratio']:.3f}" if row.get("ratio") else "-"
-        print(f"  {row['name']:<18} {ratio:>7} {ci:<18} {row['verdict']}")
+        judged = (f"judged [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]"
+                  if row.get("judged_ci_low") else "")
+        busy = " (disturbed)" if row.get("disturbed") else ""
+        print(f"  {row['name']:<18} {ratio:>7} {ci:<18} {judged:<26} {row['verdict']}{busy}")
     for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
         if g:
+            spread = g.get("between_sd_pct")
             print(f"  geomean {g['ratio']:.3f} [{g['ci_low']:.3f}, {g['ci_high']:.3f}] "
-                  f"{g['scope']}; between models {g['between_sd_pct']}")
+                  f"{g.get('verdict', '')} ({g['scope']}; between models "
+                  f"{'-' if spread is None else f'{spread:.1f} %'})")
     for name in ("new_failures", "fixed_failures", "missing", "failed"):
         if block.get(name):
             print(f"  {name}: {block[name]}")
@@ -84,11 +90,12 @@ def upgrade(args) -> None:
 def aa(args) -> None:
     work = Path(args.work)
     toml = zoo(work, args.time)
-    code, wall = suite(toml, "--out", str(work / "aa-first"))
-    print(f"first run: exit {code}, wall {wall:.0f} s")
-    code, wall = suite(toml, "--out", str(work / "aa-second"), "--baseline",
-                       str(work / "aa-first"))
-    show(work / "aa-second", "baseline", wall, code)
+    code, wall = suite(toml, "--out", str(work / "aa-1"))
+    print(f"run 1: exit {code}, wall {wall:.0f} s")
+    for run in range(2, args.runs + 1):
+        out = work / f"aa-{run}"
+        code, wall = suite(toml, "--out", str(out), "--baseline", str(work / f"aa-{run - 1}"))
+        show(out, "baseline", wall, code)
     code, wall = suite(toml, "--out", str(work / "aa-ab"), "--ab", "--base-python",
                        sys.executable, "--new-python", sys.executable, "--budget",
                        args.ab_budget)
@@ -104,7 +111,9 @@ def main() -> None:
     up.add_argument("--budget", default="20m")
     same = sub.add_parser("aa")
     same.add_argument("--time", type=float, default=10.0, help="seconds per entry")
-    same.add_argument("--ab-budget", default="15m")
+    same.add_argument("--runs", type=int, default=4, help="suite runs, each judged "
+                      "against the one before")
+    same.add_argument("--ab-budget", default="8m")
     for p in (up, same):
         p.add_argument("--work", default="/tmp/perfbench-suite-checks")
     args = parser.parse_args()
