@@ -122,7 +122,11 @@ def _add_ab(sub) -> None:
 
 def _add_suite(sub) -> None:
     suite = sub.add_parser("suite", help="many models × settings, each entry in its own "
-                           "process; one summary; against a baseline or A/B across releases")
+                           "process; one summary; against a baseline or A/B across releases",
+                           epilog="exit status: 0 fine; 1 a regression or a new failure (an "
+                           "entry failed, without a baseline); 2 bad input; 3 the only "
+                           "regressions were measured on a disturbed machine (unconfirmed: "
+                           "re-run them on a quiet one); 128+N stopped by signal N")
     suite.add_argument("suite_file", metavar="SUITE.toml", help="the suite: models, defaults, "
                        "matrix")
     suite.add_argument("--out", required=True, metavar="DIR", help="DIR/ENTRY.json per entry "

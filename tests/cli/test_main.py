@@ -175,3 +175,17 @@ def test_peak_help_names_every_precision_it_measures(capsys):
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert all(p in text for p in PRECISIONS) and "int8 where the device has" in text
+
+
+def test_suite_help_gives_every_exit_status_a_ci_job_acts_on(capsys):
+    """Exit 3 (only unconfirmed regressions) is new; a CI job retries on it rather than
+    blaming the change, so `suite --help` must say what each status means, and the codes
+    it names must be the ones `exit_status` returns."""
+    from perfbench.cli.commands.suite import EXIT_UNCONFIRMED
+    with pytest.raises(SystemExit) as done:
+        main(["suite", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"{EXIT_UNCONFIRMED} the only regressions were measured on a disturbed machine" \
+        in text
+    assert "1 a regression or a new failure" in text and "2 bad input" in text
