@@ -3,7 +3,7 @@ statistics (``tracking.verdict.compare``, default thresholds), drawn."""
 
 from __future__ import annotations
 
-from perfbench.report.html import Section, chart, interval, num, require_plotly, table
+from perfbench.report.html import Section, chart, error_bars, interval, num, require_plotly, table
 from perfbench.results.metrics import fps_estimate
 from perfbench.results.types import BenchmarkResult
 from perfbench.tracking.verdict import compare, parse_noise_floors, parse_thresholds
@@ -15,22 +15,18 @@ def section(runs: list[tuple[str, BenchmarkResult]], anchor: str) -> Section:
     estimates = [fps_estimate(r) for _, r in runs]
     fps = go.Figure(go.Bar(
         x=names, y=[e[0] for e in estimates], name="FPS (95 % interval)",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(h - v) if h else 0 for v, _, h in estimates],
-                 "arrayminus": [(v - lo) if lo else 0 for v, lo, _ in estimates]},
+        error_y=error_bars(*zip(*estimates)),
         hovertemplate="%{x}: %{y:,.1f} images/s"))
     base_name, base = runs[0]
     fig, rows = go.Figure(), []
     for name, result in runs[1:]:
         changes = compare([base], [result], [base_name], [name], parse_thresholds([]),
                           noise_floors=parse_noise_floors([])).changes
-        ci = [c.diff_ci_pct or (c.change_pct, c.change_pct) for c in changes]
+        ci = [c.diff_ci_pct or (None, None) for c in changes]
         fig.add_trace(go.Scatter(
             x=[c.name for c in changes], y=[c.change_pct for c in changes], mode="markers",
-            name=name, error_y={"type": "data", "symmetric": False,
-                                "array": [hi - c.change_pct for c, (_, hi) in zip(changes, ci)],
-                                "arrayminus": [c.change_pct - lo for c, (lo, _) in
-                                               zip(changes, ci)]},
+            name=name, error_y=error_bars([c.change_pct for c in changes],
+                                          [lo for lo, _ in ci], [hi for _, hi in ci]),
             hovertemplate=name + ": %{x} %{y:+.2f} %"))
         rows += [[name, c.name, num(c.baseline), num(c.new), num(c.change_pct),
                   interval(*(c.diff_ci_pct or (None, None))), c.verdict] for c in changes]

@@ -5,7 +5,7 @@ suite inputs, each model's best configuration per class and the machines (and co
 
 from __future__ import annotations
 
-from perfbench.report.html import (Section, chart, heading, interval, note, num,
+from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
                                    require_plotly, table)
 
 
@@ -25,15 +25,17 @@ def section(doc: dict, name: str, anchor: str) -> Section:
     return part
 
 
+def _fps_bars(rows: list[dict]) -> dict:
+    return error_bars([r["fps"] for r in rows], [r.get("fps_low") for r in rows],
+                      [r.get("fps_high") for r in rows])
+
+
 def _classes(part: Section, classes: list[dict], anchor: str, go) -> None:
     names = [c["hardware_class"] for c in classes]
     fps = go.Figure(go.Bar(
         x=names, y=[c["fps"] for c in classes], name="FPS per machine (95 % interval)",
         text=[c["configuration"] for c in classes],
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(c["fps_high"] - c["fps"]) if c["fps_high"] else 0 for c in classes],
-                 "arrayminus": [(c["fps"] - c["fps_low"]) if c["fps_low"] else 0
-                                for c in classes]},
+        error_y=_fps_bars(classes),
         hovertemplate="%{x}: %{y:,.1f} images/s<br>%{text}"))
     part.add(chart(fps, f"{anchor}-fps", "Throughput per machine, best configuration per class",
                    "hardware class", "throughput per machine (images/s)"))
@@ -67,11 +69,7 @@ def _models(part: Section, models: list[dict], anchor: str, go) -> None:
         figure.add_trace(go.Bar(
             x=[m["hardware_class"] for m in rows], y=[m["fps"] for m in rows], name=model,
             text=[m["configuration"] for m in rows],
-            error_y={"type": "data", "symmetric": False,
-                     "array": [(m["fps_high"] - m["fps"]) if m["fps_high"] else 0
-                               for m in rows],
-                     "arrayminus": [(m["fps"] - m["fps_low"]) if m["fps_low"] else 0
-                                    for m in rows]},
+            error_y=_fps_bars(rows),
             hovertemplate="%{x}: %{y:,.1f} images/s<br>%{text}"))
     figure.update_layout(barmode="group")
     part.add(heading("Suite models"),

@@ -4,7 +4,7 @@ as a ratio trend per pair.  Steps and versions are ``tracking.history``'s own ru
 
 from __future__ import annotations
 
-from perfbench.report.html import Section, chart, note, num, require_plotly, table
+from perfbench.report.html import Section, chart, error_bars, note, num, require_plotly, table
 from perfbench.results.metrics import METRICS
 from perfbench.tracking.history import ab_series, series, trend, version_changes
 
@@ -53,9 +53,8 @@ def ab_chart(pair: str, rows, chart_id: str) -> str:
     fig = go.Figure(go.Scatter(
         x=list(range(1, len(shown) + 1)), y=[r.ratio for r in shown], mode="lines+markers",
         name="NEW/BASE FPS (95 % interval)",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(r.high - r.ratio) if r.high else 0 for r in shown],
-                 "arrayminus": [(r.ratio - r.low) if r.low else 0 for r in shown]},
+        error_y=error_bars([r.ratio for r in shown], [r.low for r in shown],
+                           [r.high for r in shown]),
         text=[f"run {r.run_id}, {r.recorded_at[:19]}, {r.verdict}, commit "
               f"{(r.commit or '?')[:10]}" for r in shown],
         hovertemplate="%{text}<br>%{y:.4f}"))

@@ -56,6 +56,15 @@ def num(value, digits: int = 4) -> str:
         f"{value:,.{max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))}f}"
 
 
+def error_bars(values, lows, highs) -> dict:
+    """Plotly's asymmetric error bars from interval bounds: the one place they are drawn
+    from, so a missing bound (None) is no bar and a bound of 0 is still a bound."""
+    return {"type": "data", "symmetric": False,
+            "array": [0 if h is None or v is None else h - v for v, h in zip(values, highs)],
+            "arrayminus": [0 if lo is None or v is None else v - lo
+                           for v, lo in zip(values, lows)]}
+
+
 def interval(low, high) -> str:
     return "–" if low is None or high is None else f"[{num(low)}, {num(high)}]"
 

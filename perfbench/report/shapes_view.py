@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfbench.report.html import Section, chart, interval, num, require_plotly, table
+from perfbench.report.html import Section, chart, error_bars, interval, num, require_plotly, table
 from perfbench.reporters.shapes_report import shape_text
 from perfbench.results import from_document
 from perfbench.results.metrics import fps_estimate
@@ -15,9 +15,7 @@ def section(doc: dict, name: str, anchor: str) -> Section:
     estimates = [fps_estimate(r) for r in results]
     fig = go.Figure(go.Bar(
         x=shapes, y=[e[0] for e in estimates], name="FPS (95 % interval)",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(h - v) if h else 0 for v, _, h in estimates],
-                 "arrayminus": [(v - lo) if lo else 0 for v, lo, _ in estimates]},
+        error_y=error_bars(*zip(*estimates)),
         hovertemplate="%{x}: %{y:,.1f} images/s"))
     lat = go.Figure([go.Bar(x=shapes, y=[getattr(r.latency, f) for r in results], name=label,
                             hovertemplate="%{x}: %{y:.4g} ms")

@@ -4,7 +4,7 @@ geomean.  All figures are the suite document's own."""
 
 from __future__ import annotations
 
-from perfbench.report.html import (Section, chart, heading, interval, note, num,
+from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
                                    require_plotly, table)
 from perfbench.reporters.suite_report import disturbed_lines, judged_text, unconfirmed_lines
 
@@ -50,11 +50,8 @@ def fps_chart(doc: dict, chart_id: str) -> str:
     fig = go.Figure(go.Bar(
         x=[e["name"] for e in ran], y=[h["fps"] for h in heads], name="FPS (95 % interval)",
         text=[f"{e.get('model')} {e.get('settings') or ''}" for e in ran],
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(h["fps_high"] - h["fps"]) if h.get("fps_high") else 0
-                           for h in heads],
-                 "arrayminus": [(h["fps"] - h["fps_low"]) if h.get("fps_low") else 0
-                                for h in heads]},
+        error_y=error_bars([h["fps"] for h in heads], [h.get("fps_low") for h in heads],
+                           [h.get("fps_high") for h in heads]),
         hovertemplate="%{x}: %{y:,.1f} images/s<br>%{text}"))
     return chart(fig, chart_id, "Throughput per entry", "entry", "throughput (images/s)")
 
@@ -65,9 +62,8 @@ def ratio_chart(block: dict, label: str, chart_id: str) -> str:
     fig = go.Figure(go.Scatter(
         x=[e["ratio"] for e in entries], y=[e["name"] for e in entries], mode="markers",
         name="ratio (95 % interval)", text=[e.get("verdict", "") for e in entries],
-        error_x={"type": "data", "symmetric": False,
-                 "array": [e["ci_high"] - e["ratio"] for e in entries],
-                 "arrayminus": [e["ratio"] - e["ci_low"] for e in entries]},
+        error_x=error_bars([e["ratio"] for e in entries], [e.get("ci_low") for e in entries],
+                           [e.get("ci_high") for e in entries]),
         hovertemplate="%{y}: %{x:.4f} (%{text})"))
     geo = block.get("geomean")
     if geo and geo.get("ratio") is not None:

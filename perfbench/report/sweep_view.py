@@ -8,7 +8,8 @@ SLA percentile, and the stored ``pareto``, ``recommendations`` and ``vs_default`
 
 from __future__ import annotations
 
-from perfbench.report.html import Section, chart, heading, interval, note, num, require_plotly, table
+from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
+                                   require_plotly, table)
 from perfbench.results import from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.stats.percentiles import field_for
@@ -47,9 +48,8 @@ def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
     fig = go.Figure(go.Scatter(
         x=[p["latency"] for p in done], y=[p["fps"] for p in done], mode="markers",
         name="point (95 % FPS interval)", text=[p["key"] for p in done],
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(p["high"] - p["fps"]) if p["high"] else 0 for p in done],
-                 "arrayminus": [(p["fps"] - p["low"]) if p["low"] else 0 for p in done]},
+        error_y=error_bars([p["fps"] for p in done], [p["low"] for p in done],
+                           [p["high"] for p in done]),
         hovertemplate="%{text}<br>%{y:,.1f} images/s, " + label + " %{x:.4g} ms"))
     by_key = {p["key"]: p for p in done}
     front = [by_key[k] for k in doc.get("pareto", []) if k in by_key]
@@ -94,9 +94,8 @@ def versus_default(doc: dict, chart_id: str) -> str:
     fig = go.Figure(go.Scatter(
         x=[r["ratio"] for _, r in items], y=[k for k, _ in items], mode="markers",
         name="FPS / default (paired by round)",
-        error_x={"type": "data", "symmetric": False,
-                 "array": [r["ci95_high"] - r["ratio"] for _, r in items],
-                 "arrayminus": [r["ratio"] - r["ci95_low"] for _, r in items]},
+        error_x=error_bars([r["ratio"] for _, r in items], [r.get("ci95_low") for _, r in items],
+                           [r.get("ci95_high") for _, r in items]),
         hovertemplate="%{y}: %{x:.4f}"))
     fig.add_vline(x=1.0, line_color="#888")
     return chart(fig, chart_id, "Interleaved: each point's FPS over the default's, paired by "
