@@ -69,9 +69,7 @@ def test_a_hang_past_its_limit_is_stopped_with_its_children(tmp_path):
                    clock=_limit_passes_once_it_says(tmp_path, "waiting"))
     assert outcome.status == "timeout" and outcome.returncode == -signal.SIGKILL
     assert outcome.message.startswith("timed out after 1 s") and "waiting" in outcome.message
-    import psutil
-    child = int(pid_file.read_text())
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert _exited(int(pid_file.read_text()))
 
 
 def test_a_timeout_first_asks_with_sigint_so_the_partial_result_is_kept(tmp_path):
@@ -128,6 +126,15 @@ with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
 """
 
 
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie nobody has reaped yet: either way no longer running."""
+    import psutil
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def _wait_for(predicate, limit_s=MARKER_TIMEOUT_S):
     """Polls for a marker; the limit only ends a broken test."""
     import time
@@ -141,7 +148,6 @@ def test_a_second_signal_kills_the_entry_that_ignores_the_first(tmp_path):
     """The entry's own session survives os._exit unless the hard-exit hook kills it."""
     import os
     import subprocess
-    import psutil
     noted, pid_file = tmp_path / "sigint", tmp_path / "pid"
     driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(noted), str(pid_file),
                                str(tmp_path / "e.log")])
@@ -152,27 +158,17 @@ def test_a_second_signal_kills_the_entry_that_ignores_the_first(tmp_path):
     driver.send_signal(signal.SIGINT)
     assert driver.wait(60) == 128 + signal.SIGINT
 
-    def gone():
-        try:
-            return psutil.Process(child).status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return True
-    _wait_for(gone)
-    if not gone():
-        os.kill(child, signal.SIGKILL)
+    try:
+        _wait_for(lambda: _exited(child))
+    finally:
+        if not _exited(child):          # a failing test leaves no sleeper behind
+            os.kill(child, signal.SIGKILL)
 
 
 def test_a_clean_exit_still_kills_what_the_entry_left_in_its_group(tmp_path):
-    import psutil
     pid_file = tmp_path / "child.pid"
     code = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
             f"'import time; time.sleep(600)']); open({str(pid_file)!r}, 'w').write(str(p.pid))")
     assert _run(tmp_path, code).status == "ok"
     child = int(pid_file.read_text())
-
-    def gone():
-        try:
-            return psutil.Process(child).status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return True
-    _wait_for(gone)
+    _wait_for(lambda: _exited(child))
