@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from perfbench.reporters.md_table import cell, table as md_table
+
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
            "machines_conservative", "price_per_hour", "cost_per_hour",
@@ -156,56 +158,45 @@ def markdown(doc: dict) -> str:
     if doc["classes"] or not doc.get("models"):
         lines += _markdown_classes(doc)
     if doc.get("note"):
-        lines += ["", f"Note: {_cell(doc['note'])}."]
+        lines += ["", f"Note: {cell(doc['note'])}."]
     return "\n".join(lines + _markdown_models(doc) + _markdown_mix(doc)) + "\n"
 
 
 def _markdown_classes(doc: dict) -> list[str]:
-    lines = ["| class | configuration | FPS/machine | p99 ms | machines | cost/h | per 1,000 FPS·h | flags |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
-    for r in rows(doc):
-        star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
-        lines.append(f"| {_cell(r['hardware_class'])}{star} "
-                     f"| {_cell(r['configuration'])} | {r['fps_per_machine']:,.1f} "
-                     f"| {r['p99_ms']:.2f} "
-                     f"| {_fmt(r['machines'], 'd')} | {_fmt(r['cost_per_hour'], ',.2f')} "
-                     f"| {_fmt(r['cost_per_1000_fps_hour'], ',.3f')} | {_cell(r['flags'])} |")
-    return lines
+    cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == doc["cheapest"]
+                                           else ""),
+              cell(r["configuration"]), f"{r['fps_per_machine']:,.1f}", f"{r['p99_ms']:.2f}",
+              _fmt(r["machines"], "d"), _fmt(r["cost_per_hour"], ",.2f"),
+              _fmt(r["cost_per_1000_fps_hour"], ",.3f"), cell(r["flags"])]
+             for r in rows(doc)]
+    return md_table(["class", "configuration", "FPS/machine", "p99 ms", "machines", "cost/h",
+                  "per 1,000 FPS·h", "flags"], cells, right=(2, 3, 4, 5, 6))
 
 
 def _markdown_models(doc: dict) -> list[str]:
     if not doc.get("models"):
         return []
-    lines = ["", "### Suite models: best configuration per class", "",
-             "| class | model | best configuration | FPS/machine | 95 % interval | p99 ms "
-             "| meets SLA |", "|---|---|---|---:|---|---:|---|"]
-    for m in model_rows(doc):
-        lines.append(f"| {_cell(m['hardware_class'])} | {_cell(m['model'])} "
-                     f"| {_cell(m['configuration'])} | {m['fps_per_machine']:,.1f} "
-                     f"| {_interval(m)} | {m['p99_ms']:.2f} "
-                     f"| {'yes' if m['meets_sla'] else 'no'} |")
-    return lines
+    cells = [[cell(m["hardware_class"]), cell(m["model"]), cell(m["configuration"]),
+              f"{m['fps_per_machine']:,.1f}", _interval(m), f"{m['p99_ms']:.2f}",
+              "yes" if m["meets_sla"] else "no"] for m in model_rows(doc)]
+    return ["", "### Suite models: best configuration per class", ""] + md_table(
+        ["class", "model", "best configuration", "FPS/machine", "95 % interval", "p99 ms",
+         "meets SLA"], cells, right=(3, 5))
 
 
 def _markdown_mix(doc: dict) -> list[str]:
     """Machines per class for the mix; ★ the cheapest that serves all of it."""
     if not doc.get("mix"):
         return []
-    lines = ["", f"### Mix: {_cell(mix_targets(doc))} FPS, headroom "
-             f"{100 * doc['headroom']:g} %", "",
-             "| class | load (machines, unrounded) | machines | cost/h | models missing |",
-             "|---|---:|---:|---:|---|"]
-    for r in mix_rows(doc):
-        star = " ★" if r["hardware_class"] == doc["mix"].get("cheapest") else ""
-        lines.append(f"| {_cell(r['hardware_class'])}{star} | {r['mix_load']:,.3f} "
-                     f"| {_fmt(r['machines'], 'd')} | {_fmt(r['cost_per_hour'], ',.2f')} "
-                     f"| {_cell(r['mix_missing']) or '–'} |")
-    return lines
-
-
-def _cell(text: str) -> str:
-    """Text in a Markdown table cell: a ``|`` would end the cell, a line break the row."""
-    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").split())
+    cheapest = doc["mix"].get("cheapest")
+    cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == cheapest else ""),
+              f"{r['mix_load']:,.3f}", _fmt(r["machines"], "d"),
+              _fmt(r["cost_per_hour"], ",.2f"), cell(r["mix_missing"]) or "–"]
+             for r in mix_rows(doc)]
+    return ["", f"### Mix: {cell(mix_targets(doc))} FPS, headroom "
+            f"{100 * doc['headroom']:g} %", ""] + md_table(
+        ["class", "load (machines, unrounded)", "machines", "cost/h", "models missing"],
+        cells, right=(1, 2, 3))
 
 
 def plot(doc: dict, path: str) -> None:

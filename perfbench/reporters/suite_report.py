@@ -10,6 +10,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters.md_table import cell, table as md_table
 from perfbench.reporters.numbers import readable
 
 COLUMNS = ("entry", "status", "FPS", "FPS 95% CI", "p50 ms", "p99 ms", "compile ms",
@@ -132,11 +133,9 @@ def render(doc: dict, console: Console) -> None:
 
 
 def markdown(doc: dict) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
-    body = "".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n"
-                   for row in rows(doc))
+    lines = md_table(list(COLUMNS), [[cell(c) for c in row] for row in rows(doc)])
     notes = "".join(f"- {line}\n" for line in comparison_lines(doc))
-    return f"## Suite {doc['suite']}\n\n{head}{body}\n{notes}"
+    return f"## Suite {cell(doc['suite'])}\n\n" + "\n".join(lines) + f"\n\n{notes}"
 
 
 def csv_text(doc: dict) -> str:
