@@ -107,3 +107,14 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     assert row["judged_ci_high"] == ab["verdict_interval"]["ci_high"]
     level = f"{100 * row['judged_level']:.4g} %"
     assert f"judged at {level} (one of 2)" in (tmp_path / "suite.md").read_text()
+
+
+def test_a_budget_too_tight_for_a_family_says_so_and_what_would_do():
+    """Nine entries in 8 minutes at 10 s epochs (+5 s to start the workers): 480/9/15 =
+    3.6 epochs each, where one of nine needs about 8; 9 × 8 × 15 s = 18 minutes would do."""
+    from perfbench.suite.ab import budget_note
+    note = budget_note(480.0, 9, 10.0)
+    assert note.startswith("the budget leaves each of the 9 entries about 3.6 epochs")
+    assert "--budget 18m or more" in note
+    assert budget_note(18 * 60.0, 9, 10.0) is None          # 8 epochs each
+    assert budget_note(None, 9, 10.0) is None and budget_note(60.0, 1, 10.0) is None

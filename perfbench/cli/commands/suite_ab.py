@@ -15,7 +15,7 @@ from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float
-from perfbench.suite.ab import run_suite_ab
+from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.spec import SuiteSpec
 
 
@@ -46,6 +46,9 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                "base": {"python": pythons[0], "set": args.base_set},
                "new": {"python": pythons[1], "set": args.new_set}}
     err = Console(stderr=True)
+    note = budget_note(budget, len(sides), options["epoch_s"])
+    if note:
+        print(f"perfbench: warning: {note}", file=sys.stderr)
     began = time.monotonic()
 
     def show(index: int, total: int, entry, share: float) -> None:
