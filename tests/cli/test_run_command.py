@@ -168,3 +168,17 @@ def test_an_early_signal_is_remembered_and_taken_over_by_the_run(monkeypatch):
     startup._remember(signal.SIGTERM, None)
     startup._remember(signal.SIGTERM, None)
     assert exits == [143]
+
+
+def test_html_of_a_run_is_written_with_its_other_outputs(tiny_ir, tmp_path):
+    """`run --html` lost its writer in a refactor (NameError after measuring, exit 1, no
+    page and no table) and no test ran the success path; the page must carry the result
+    as the JSON has it."""
+    from perfbench.cli.main import main
+    out, page = tmp_path / "r.json", tmp_path / "r.html"
+    assert main(["run", "-m", tiny_ir, "-t", "1", "-q", "--json", str(out),
+                 "--html", str(page)]) == 0
+    fps = json.loads(out.read_text())["results"]["fps"]
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "perfbench report" in html
+    assert "tiny" in html and f"{fps:,.0f}"[:3] in html

@@ -233,14 +233,16 @@ def test_cli_ab_second_signal_leaves_no_worker_running(tiny_ir):
 def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     out, md, db = tmp_path / "ab.json", tmp_path / "ab.md", tmp_path / "h.db"
     gab = tmp_path / "gab"
+    page = tmp_path / "ab.html"
     argv = ["ab", tiny_ir, tiny_ir, "--max-time", "4", "--epoch-s", "0.5", "--block-ms",
             "100", "-q", "--json", str(out), "--markdown", str(md), "--export-gab", str(gab),
-            "--history", str(db)]
+            "--history", str(db), "--html", str(page)]
     code = main(argv)
     data = json.loads(out.read_text())
     assert code == (1 if data["verdict"] == "regression" else 0) == data["exit_status"]
     assert data["schema"] == "perfbench.ab" and data["stop_reason"] == "max_time"
     assert data["verdict"] in md.read_text()
+    assert data["verdict"] in page.read_text()      # `ab --html` lost its writer once
     fps = data["ratios"]["fps"]
     bigger = json.loads((tmp_path / "gab-bigger.json").read_text())
     smaller = json.loads((tmp_path / "gab-smaller.json").read_text())

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import RunFailed, UsageError
+from perfbench.cli.commands.report import write_html
 from perfbench.cli.outputs import write_all
 from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import ab_report
@@ -103,7 +104,8 @@ def _write_outputs(doc: dict, options: dict) -> bool:
              ("--export-gab", options.get("export_gab"), lambda: _export_gab(doc, options)),
              ("--history", options.get("history") if doc["status"] == "complete" else None,
               lambda: _append_history(doc, options["history"])),
-             ("--html", options.get("html"), lambda: _html(doc, options["html"]))]
+             ("--html", options.get("html"),
+              lambda: write_html([(doc, "A/B")], options["html"]))]
 
     def save_fallback(path: str) -> None:
         doc["exit_status"] = max(doc["exit_status"] or 0, 1)    # what the command returns

@@ -32,14 +32,19 @@ def report_command(inputs: list[str], output: str) -> int:
     return 0
 
 
+def write_html(documents: list[tuple[dict, str]], path: str) -> None:
+    """The page of a command's own documents (named); an OSError is the caller's to name."""
+    from perfbench.report.page import write_documents
+    write_documents(documents, argv(), path)
+
+
 def html_of(documents: list[tuple[dict, str]], path: str | None) -> bool:
     """A command's page after its other outputs; a failure to write it is named on one
     line (the measured figures are already saved).  False when it failed."""
     if path is None:
         return True
-    from perfbench.report.page import write_documents
     try:
-        write_documents(documents, argv(), path)
+        write_html(documents, path)
     except OSError as exc:
         print(f"perfbench: could not write --html {path}: {exc.strerror or exc}",
               file=sys.stderr)

@@ -10,6 +10,7 @@ from perfbench.reporters.consoles import report_console
 
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import Interrupted
+from perfbench.cli.commands.report import write_html
 from perfbench.cli.outputs import write_all
 from perfbench.results.types import BenchmarkResult
 from perfbench.cli.live import LiveDisplay
@@ -51,7 +52,8 @@ def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
              *[(f"--export-{option}", destination,
                 lambda option=option, destination=destination:
                 _export(result, {option: destination})) for option, destination in exports.items()],
-             ("--html", html_path, lambda: _html(result, html_path))]
+             ("--html", html_path,
+              lambda: write_html([(result.to_dict(), result.model.name)], html_path))]
     return write_all(steps, "result", lambda path: json_report.write(result, path),
                      "the result")
 
