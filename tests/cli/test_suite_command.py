@@ -215,3 +215,18 @@ def test_a_result_measured_on_a_disturbed_machine_is_not_anyones_baseline(tmp_pa
     assert "a: not added to" in capsys.readouterr().err
     assert last_run(db, load(str(tmp_path / "a.json"))).fps == pytest.approx(100)
     assert last_run(db, load(str(tmp_path / "b.json"))).fps == pytest.approx(100)
+
+
+def test_a_baseline_whose_result_file_is_gone_is_refused_before_anything_runs(tmp_path):
+    """It was read only after the whole suite had run: exit 2 then, the judgement and the
+    Markdown/CSV lost."""
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "suite.json").write_text(json.dumps(
+        {"schema": "perfbench.suite", "schema_version": 1, "suite": "s", "status": "complete",
+         "entries": [{"name": "builtin", "status": "ok", "file": "builtin.json"}]}))
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--baseline", str(base))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "builtin.json" in done.stderr and not (out / "suite.json").exists()

@@ -51,11 +51,20 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--ab needs two sides: --base-python/--new-python or "
                          "--base-set/--new-set")
     if args.baseline:
-        read_suite(args.baseline, "--baseline")
+        _check_baseline(args.baseline)
     if args.history:
         from perfbench.tracking.history import check_target
         check_target(args.history)
     return selected, budget
+
+
+def _check_baseline(directory: str) -> None:
+    """The baseline's suite file and every result it lists as ok: one that is gone or
+    unreadable is bad input now, not a lost judgement after the whole suite has run."""
+    from perfbench.results.io import load
+    for record in read_suite(directory, "--baseline")["entries"]:
+        if record.get("status") == "ok" and record.get("file"):
+            load(os.path.join(directory, record["file"]))
 
 
 def suite_command(args: argparse.Namespace) -> int:
