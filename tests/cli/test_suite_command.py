@@ -230,3 +230,24 @@ def test_a_baseline_whose_result_file_is_gone_is_refused_before_anything_runs(tm
                       str(out), "--baseline", str(base))
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "builtin.json" in done.stderr and not (out / "suite.json").exists()
+
+
+def test_a_summary_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, capsys,
+                                                                        monkeypatch):
+    """It was a traceback: the Markdown summary is named, the other outputs still written,
+    the summary saved to a fallback file, and the run that found nothing wrong exits 1."""
+    import argparse
+    import tempfile
+    from perfbench.cli.commands.suite import _finish
+    from perfbench.cli.signals import SignalStop
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    doc = {"suite": "s", "status": "complete", "entries": [], "baseline": None, "ab": None,
+           "summary": {"entries": 0, "ok": 0, "failed": 0}}
+    args = argparse.Namespace(markdown="/proc/x.md", csv=str(tmp_path / "s.csv"),
+                              json=None)
+    assert _finish(args, doc, SignalStop()) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if "perfbench:" in line]
+    assert len(err) == 1 and err[0].startswith("perfbench: could not write --markdown")
+    assert (tmp_path / "s.csv").exists()
+    assert json.loads(open(err[0].rsplit(" ", 1)[1]).read())["suite"] == "s"

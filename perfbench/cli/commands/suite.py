@@ -16,6 +16,7 @@ import time
 
 from rich.console import Console
 
+from perfbench.cli.outputs import write_all
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write, check_writable, write_json
@@ -94,8 +95,12 @@ def _compare(args: argparse.Namespace, run) -> dict:
                                     args.baseline, args.baseline)
     elif args.history:
         block = judge.against_history(doc, args.out, args.history)
-        _append_history(doc, args.out, args.history)
-    return run.save(baseline=block)
+    saved = run.save(baseline=block)          # the judgement first: nothing below can lose it
+    if args.history:
+        write_all([("--history", args.history,
+                    lambda: _append_history(doc, args.out, args.history))],
+                  "suite", lambda path: write_json(path, saved), "the suite summary")
+    return saved
 
 
 def _append_history(doc: dict, out: str, database: str) -> None:
@@ -116,16 +121,19 @@ def _append_history(doc: dict, out: str, database: str) -> None:
 
 
 def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop) -> int:
-    if args.markdown:
-        atomic_write(args.markdown, suite_report.markdown(doc))
-    if args.csv:
-        atomic_write(args.csv, suite_report.csv_text(doc))
-    if args.json and args.json != "-":
-        write_json(args.json, doc)
+    """The summary's outputs: one that cannot be written is named on one line (the summary
+    is in DIR/suite.json already, and a fallback file)."""
+    steps = [("--markdown", args.markdown,
+              lambda: atomic_write(args.markdown, suite_report.markdown(doc))),
+             ("--csv", args.csv, lambda: atomic_write(args.csv, suite_report.csv_text(doc))),
+             ("--json", args.json if args.json != "-" else None,
+              lambda: write_json(args.json, doc))]
+    written = write_all(steps, "suite", lambda path: write_json(path, doc),
+                        "the suite summary")
     suite_report.render(doc, report_console(stderr=args.json == "-"))
     if args.json == "-":
         write_json("-", doc)
-    return exit_status(doc, stop.signum)
+    return exit_status(doc, stop.signum) or (0 if written else 1)
 
 
 def exit_status(doc: dict, signum: int | None) -> int:
