@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 
@@ -63,10 +64,20 @@ def _read() -> dict:
         return {}                   # no cache, or an unreadable one: measure afresh
 
 
-def _fresh(entries: list, now: float) -> list:
-    recent = [e for e in entries if isinstance(e, dict)
-              and now - e.get("time", 0) <= MAX_AGE_DAYS * 86400]
+def _fresh(entries, now: float) -> list:
+    """The entries young enough to use and well formed (a hand-edited or foreign file must
+    not end a run: a missing dof gave a KeyError, a negative variance a math error)."""
+    recent = [e for e in entries if _well_formed(e)
+              and now - e["time"] <= MAX_AGE_DAYS * 86400] if isinstance(entries, list) else []
     return recent[-MAX_ENTRIES:]
+
+
+def _well_formed(entry) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    values = [entry.get(k) for k in ("time", "dof", "variance")]
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in values) and entry["dof"] > 0 and entry["variance"] >= 0
 
 
 def load(key: str, now: float | None = None) -> EpochVariance | None:

@@ -62,3 +62,19 @@ def test_the_key_separates_machines_sides_settings_and_design():
     assert key != ab_cache.cache_key("host/a", sides, {"base": {"batch": 1},
                                                        "new": {"pin": False}}, design)
     assert key != ab_cache.cache_key("host/a", sides, settings, dict(design, epoch_rounds=20))
+
+
+@pytest.mark.parametrize("entries", [
+    [{"variance": 1e-4, "time": 1000.0}],                        # no dof
+    [{"variance": -1.0, "dof": 3.0, "time": 1000.0}],            # negative variance
+    [{"variance": "x", "dof": 3.0, "time": 1000.0}],
+    [{"variance": 1e-4, "dof": float("nan"), "time": 1000.0}],
+    {"not": "a list"},
+])
+def test_malformed_entries_are_ignored_not_fatal(cache_dir, entries):
+    import json
+    with open(ab_cache.cache_path(), "w") as handle:
+        json.dump({"k": entries}, handle)
+    assert ab_cache.load("k", now=1001.0) is None
+    ab_cache.store("k", EpochVariance(4e-5, 3.0), now=1001.0)
+    assert ab_cache.load("k", now=1002.0).dof == 3.0
