@@ -204,10 +204,11 @@ def _check_unique(entries: list[Entry], where: str) -> None:
         if entry.name.lower() in RESERVED_NAMES:
             raise UsageError(f"{where}: an entry may not be named {entry.name!r} (it would "
                              "overwrite suite.json); give it another 'name'")
-        if entry.name in seen:
-            raise UsageError(f"{where}: two entries are named {entry.name!r}; give the models "
+        if entry.name.lower() in seen:
+            raise UsageError(f"{where}: two entries are named {entry.name!r} (names differing "
+                             "only in case share a file on some systems); give the models "
                              "distinct 'name's")
-        seen.add(entry.name)
+        seen.add(entry.name.lower())
 
 
 def _plain(settings: dict) -> dict:

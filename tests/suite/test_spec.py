@@ -60,6 +60,8 @@ def test_entry_name_is_file_safe():
     ('[defaults]\nbatch = 0\n[[models]]\nmodel = "builtin"', "'batch'"),
     ('[[models]]\nmodel = "nowhere.xml"', "model file not found: nowhere.xml"),
     ('[[models]]\nmodel = "builtin"\n[[models]]\nmodel = "builtin"', "two entries are named"),
+    ('[[models]]\nmodel = "builtin"\nname = "ResNet"\n[[models]]\nmodel = "builtin"\n'
+     'name = "resnet"', "named 'resnet' (names differing only in case"),
     ('[matrix]\n[[models]]\nmodel = "builtin"', "[matrix] is empty"),
     ('[matrix]\nhint = []\n[[models]]\nmodel = "builtin"', "'hint' needs a non-empty list"),
     ('[matrix]\nhint = ["latency", "slow"]\n[[models]]\nmodel = "builtin"', "'hint'"),
