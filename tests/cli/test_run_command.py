@@ -182,3 +182,25 @@ def test_html_of_a_run_is_written_with_its_other_outputs(tiny_ir, tmp_path):
     html = page.read_text()
     assert html.startswith("<!DOCTYPE html>") and "perfbench report" in html
     assert "tiny" in html and f"{fps:,.0f}"[:3] in html
+
+
+def test_a_second_signal_kills_live_workers_and_runs_the_hooks_first(monkeypatch):
+    """Before exiting at once, every hard exit kills the live A/B workers and runs the
+    command's own hooks, in that order, even when one of them fails.  (The end-to-end
+    test cannot tell: an orphaned worker also leaves by itself.)"""
+    import sys as system
+    from perfbench.cli.signals import SignalStop
+    from perfbench.runner import side          # loaded, so the hook looks it up
+    assert system.modules["perfbench.runner.side"] is side
+    calls = []
+    monkeypatch.setattr(side, "kill_live_workers", lambda: calls.append("workers"))
+    monkeypatch.setattr(os, "_exit", lambda code: calls.append(code))
+
+    def failing():
+        calls.append("failing hook")
+        raise RuntimeError("a hook that fails")
+    stop = SignalStop(on_hard_exit=[failing, lambda: calls.append("suite groups")])
+    stop._handle(signal.SIGTERM, None)
+    assert calls == []
+    stop._handle(signal.SIGTERM, None)
+    assert calls == ["workers", "failing hook", "suite groups", 143]
