@@ -32,7 +32,7 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 
-from perfbench.stats.intervals import Z_95, t_critical
+from perfbench.stats.intervals import Z_95, t_critical, z_two_sided
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,18 @@ def random_models(log_ratios: list[float]) -> GeomeanRatio | None:
     return GeomeanRatio(ratio, low, high, "random: models like these", n, _pct(between))
 
 
+def geomean_verdict(g: dict, threshold_pct: float) -> str:
+    """A geomean's verdict: beyond the threshold, and its interval excluding 1."""
+    change = 100 * (g["ratio"] - 1)
+    if g["ci_high"] < 1 and change < -threshold_pct:
+        return "regression"
+    if g["ci_low"] > 1 and change > threshold_pct:
+        return "improvement"
+    return "no significant change"
+
+
 def log_variance(ci_low: float, ci_high: float, dof: float | None, level: float = 0.95) -> float:
     """The variance of a log-ratio, recovered from its (log-symmetric) interval."""
-    critical = Z_95 if dof is None or dof <= 0 or math.isinf(dof) else t_critical(dof, level)
-    if level != 0.95 and (dof is None or dof <= 0 or math.isinf(dof)):
-        critical = t_critical(1e6, level)
+    known = dof is None or dof <= 0 or math.isinf(dof)
+    critical = z_two_sided(level) if known else t_critical(dof, level)
     return ((math.log(ci_high) - math.log(ci_low)) / (2 * critical)) ** 2

@@ -39,6 +39,14 @@ def t_critical(dof: float, level: float = 0.95) -> float:
     return t_two_sided(level, dof)
 
 
+def family_level(level: float, family_size: int) -> float:
+    """Bonferroni: one of ``family_size`` tests at this level keeps the family's chance of
+    any false decision at about 1 − ``level``, under any dependence between them."""
+    if family_size < 1:
+        raise ValueError(f"a family has at least one member, not {family_size}")
+    return 1 - (1 - level) / family_size
+
+
 def z_two_sided(level: float) -> float:
     """Two-sided normal critical value at ``level``: for a variance taken as known."""
     return statistics.NormalDist().inv_cdf(0.5 + level / 2)

@@ -31,6 +31,7 @@ decide.  ``interim_level`` and ``final_level`` are the one definition of the lev
 
 from __future__ import annotations
 
+from perfbench.stats.intervals import family_level
 from perfbench.stats.paired import verdict
 from perfbench.stats.two_level import EpochVariance, TwoLevelRatio, two_level_ratio
 
@@ -41,22 +42,14 @@ MIN_ESTIMATE_EPOCHS = 4
 DECISIONS = ("regression", "improvement", "no change", "no regression")
 
 
-def _family_level(level: float, family_size: int) -> float:
-    """Bonferroni: one of ``family_size`` tests at ``level`` keeps the family's chance of
-    any false decision at about 1 − ``level``, under any dependence between them."""
-    if family_size < 1:
-        raise ValueError(f"a family has at least one member, not {family_size}")
-    return 1 - (1 - level) / family_size
-
-
 def interim_level(family_size: int = 1) -> float:
     """The level of every look (and of a run that stopped early), for one of a family."""
-    return _family_level(INTERIM_LEVEL, family_size)
+    return family_level(INTERIM_LEVEL, family_size)
 
 
 def final_level(family_size: int = 1) -> float:
     """The level of a run that reached its planned length, for one of a family."""
-    return _family_level(FINAL_LEVEL, family_size)
+    return family_level(FINAL_LEVEL, family_size)
 
 
 def look(epochs: list[list[float]], threshold_pct: float, target_pct: float,

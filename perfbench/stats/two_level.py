@@ -71,7 +71,6 @@ class EpochSummary:
     rounds: int
     within_var: float           # variance of that mean from its rounds (lag-1 corrected)
     round_sd: float             # winsorized SD of one round's log-ratio
-    kept: int                   # rounds left after trimming (its dof: kept − 1)
 
 
 @dataclass(frozen=True)
@@ -91,15 +90,6 @@ class TwoLevelRatio(RatioFigures):
     process_sd_pct: float       # σ_b, in % (0 when the epochs vary no more than rounds say)
     source: str                 # "this run" or "pooled with N earlier runs"
     order_effect_pct: float = 0.0   # how much faster NEW ran when started first (half-gap)
-
-
-    def at(self, level: float) -> "TwoLevelRatio":
-        """The same estimate with its interval at another level."""
-        half = t_two_sided(level, self.dof) * self.se
-        return TwoLevelRatio(self.ratio, math.exp(self.log_mean - half),
-                             math.exp(self.log_mean + half), level, self.log_mean, self.se,
-                             self.dof, self.epochs, self.rounds, self.round_sd_pct,
-                             self.process_sd_pct, self.source, self.order_effect_pct)
 
 
 def _trimmed(values: np.ndarray) -> tuple[float, np.ndarray, float]:
@@ -133,8 +123,7 @@ def summarize_epochs(epochs: list[list[float]]) -> list[EpochSummary]:
     out = []
     for e, (level, winsorized, kept) in zip(usable, parts):
         sd = float(winsorized.std(ddof=1))
-        out.append(EpochSummary(level, len(e), (sd / kept) ** 2 / len(e) * inflation, sd,
-                                round(kept * len(e))))
+        out.append(EpochSummary(level, len(e), (sd / kept) ** 2 / len(e) * inflation, sd))
     return out
 
 
@@ -153,7 +142,7 @@ class _Levels:
     mean: float
     residual: float             # variance of one epoch level (start order included)
     dof: float
-    var_factor: float           # Var(mean) = residual × var_factor
+    epochs: int                 # Var(mean) = residual / epochs
     order_effect: float         # half the gap between the two start orders (log), or 0
 
 
@@ -175,7 +164,7 @@ def _levels(levels: np.ndarray, orders: list) -> _Levels:
         first = levels[[i for i, o in enumerate(orders) if o == "new"]]
         second = levels[[i for i, o in enumerate(orders) if o == "base"]]
         effect = float((first.mean() - second.mean()) / 2)
-    return _Levels(float(levels.mean()), spread, k - 1.0, 1.0 / k, effect)
+    return _Levels(float(levels.mean()), spread, k - 1.0, k, effect)
 
 
 def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
@@ -199,7 +188,7 @@ def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
         dof = prior.dof + own
         epoch_var = (prior.dof * prior.variance + own * (reduced.residual if own else 0.0)) / dof
         source = f"pooled with {prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
-    se = math.sqrt(epoch_var * reduced.var_factor)
+    se = math.sqrt(epoch_var / reduced.epochs)
     half = t_two_sided(level, dof) * se
     within = float(np.mean([s.within_var for s in summaries]))
     process = max(epoch_var - within, 0.0)

@@ -15,7 +15,8 @@ from typing import Callable
 
 from perfbench.files import write_json
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
-from perfbench.stats.geomean import fixed_models, log_variance, random_models
+from perfbench.stats.geomean import (fixed_models, geomean_verdict, log_variance,
+                                     random_models)
 from perfbench.suite.document import document as suite_document
 from perfbench.suite.document import pending_record
 from perfbench.suite.spec import Entry, SuiteSpec
@@ -56,10 +57,7 @@ def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
     fixed["excluded"] = excluded
     rand = random_models(logs)
     fixed["random"] = rand.to_dict() if rand else None
-    change = 100 * (fixed["ratio"] - 1)
-    fixed["verdict"] = ("regression" if fixed["ci_high"] < 1 and change < -threshold_pct else
-                        "improvement" if fixed["ci_low"] > 1 and change > threshold_pct else
-                        "no significant change")
+    fixed["verdict"] = geomean_verdict(fixed, threshold_pct)
     return fixed
 
 

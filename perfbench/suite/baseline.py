@@ -14,7 +14,8 @@ import os
 
 from perfbench.results import BenchmarkResult
 from perfbench.results.io import load
-from perfbench.stats.geomean import satterthwaite, separate_runs
+from perfbench.stats.geomean import geomean_verdict, satterthwaite, separate_runs
+from perfbench.stats.intervals import family_level
 from perfbench.suite.document import FAILED
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
                                         DEFAULT_THRESHOLD_PCT, compare, samples_for)
@@ -41,7 +42,7 @@ UNCONFIRMED = "unconfirmed regression"
 
 def entry_level(family_size: int) -> float:
     """The level each entry is judged at when ``family_size`` entries are judged together."""
-    return 1 - (1 - FAMILY_LEVEL) / max(family_size, 1)
+    return family_level(FAMILY_LEVEL, max(family_size, 1))
 
 
 def _compare(base: BenchmarkResult, new: BenchmarkResult, threshold_pct: float,
@@ -129,7 +130,7 @@ def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
     if estimate is None:
         return rows, None
     geomean = estimate.to_dict()
-    geomean["verdict"] = _geomean_verdict(geomean, threshold_pct)
+    geomean["verdict"] = geomean_verdict(geomean, threshold_pct)
     if geomean["verdict"] == "regression" and any(r["new_disturbed"] for r in rows):
         geomean["verdict"] = _confirmed_by_quiet_entries(rows, logs, variances, dofs,
                                                          threshold_pct)
@@ -144,18 +145,9 @@ def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> s
     estimate = separate_runs([logs[i] for i in quiet], [variances[i] for i in quiet],
                              [dofs[i] for i in quiet])
     if estimate is not None and \
-            _geomean_verdict(estimate.to_dict(), threshold_pct) == "regression":
+            geomean_verdict(estimate.to_dict(), threshold_pct) == "regression":
         return "regression"
     return UNCONFIRMED
-
-
-def _geomean_verdict(g: dict, threshold_pct: float) -> str:
-    change = 100 * (g["ratio"] - 1)
-    if g["ci_high"] < 1 and change < -threshold_pct:
-        return "regression"
-    if g["ci_low"] > 1 and change > threshold_pct:
-        return "improvement"
-    return "no significant change"
 
 
 def against_suite(new_doc: dict, new_dir: str, base_doc: dict, base_dir: str,

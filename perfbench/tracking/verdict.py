@@ -41,7 +41,7 @@ from perfbench.errors import UsageError
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, unit_samples, value_of
 from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
-from perfbench.stats.intervals import Z_95, lag1_autocorrelation, t_critical, z_two_sided
+from perfbench.stats.intervals import lag1_autocorrelation, t_critical, z_two_sided
 
 DEFAULT_THRESHOLD_PCT = 5.0
 DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
@@ -247,7 +247,7 @@ def _welch_half_width(base: Samples, va: float, new: Samples, vb: float,
     estimated = sum(v**2 / (len(s.values) - 1) for s, v in ((base, va), (new, vb))
                     if not s.floored)
     if estimated == 0:
-        critical = Z_95 if level == 0.95 else z_two_sided(level)
+        critical = z_two_sided(level)
     else:
         critical = t_critical(max(int((va + vb) ** 2 / estimated), 1), level)
     return critical * math.sqrt(va + vb)

@@ -29,8 +29,8 @@ def test_run_level_noise_does_not_shrink_with_more_entries(n):
 
 
 def _verdict(g, threshold_pct=5.0):
-    from perfbench.suite.baseline import _geomean_verdict
-    return _geomean_verdict(g.to_dict(), threshold_pct)
+    from perfbench.stats.geomean import geomean_verdict
+    return geomean_verdict(g.to_dict(), threshold_pct)
 
 
 @pytest.mark.parametrize("n", [3, 8])
