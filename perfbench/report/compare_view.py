@@ -15,7 +15,8 @@ def section(runs: list[tuple[str, BenchmarkResult]], anchor: str) -> Section:
     estimates = [fps_estimate(r) for _, r in runs]
     fps = go.Figure(go.Bar(
         x=names, y=[e[0] for e in estimates], name="FPS (95 % interval)",
-        error_y=error_bars(*zip(*estimates)),
+        error_y=error_bars([e[0] for e in estimates], [e[1] for e in estimates],
+                           [e[2] for e in estimates]),
         hovertemplate="%{x}: %{y:,.1f} images/s"))
     base_name, base = runs[0]
     fig, rows = go.Figure(), []

@@ -15,7 +15,8 @@ def section(doc: dict, name: str, anchor: str) -> Section:
     estimates = [fps_estimate(r) for r in results]
     fig = go.Figure(go.Bar(
         x=shapes, y=[e[0] for e in estimates], name="FPS (95 % interval)",
-        error_y=error_bars(*zip(*estimates)),
+        error_y=error_bars([e[0] for e in estimates], [e[1] for e in estimates],
+                           [e[2] for e in estimates]),
         hovertemplate="%{x}: %{y:,.1f} images/s"))
     lat = go.Figure([go.Bar(x=shapes, y=[getattr(r.latency, f) for r in results], name=label,
                             hovertemplate="%{x}: %{y:.4g} ms")

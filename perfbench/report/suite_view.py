@@ -65,6 +65,17 @@ def ratio_chart(block: dict, label: str, chart_id: str) -> str:
         error_x=error_bars([e["ratio"] for e in entries], [e.get("ci_low") for e in entries],
                            [e.get("ci_high") for e in entries]),
         hovertemplate="%{y}: %{x:.4f} (%{text})"))
+    judged = [e for e in entries if e.get("judged_ci_low") is not None
+              and e.get("judged_metric", "fps") == "fps"]
+    if judged:            # the wider interval each verdict was judged on, as one of a family
+        fig.add_trace(go.Scatter(
+            x=[e["ratio"] for e in judged], y=[e["name"] for e in judged], mode="markers",
+            name="interval the verdict was judged on", marker={"symbol": "line-ns-open"},
+            text=[f"{100 * e['judged_level']:.4g} %" for e in judged],
+            error_x=error_bars([e["ratio"] for e in judged],
+                               [e["judged_ci_low"] for e in judged],
+                               [e["judged_ci_high"] for e in judged]),
+            hovertemplate="%{y}: judged at %{text}"))
     geo = block.get("geomean")
     if geo and geo.get("ratio") is not None:
         fig.add_vrect(x0=geo["ci_low"], x1=geo["ci_high"], fillcolor="rgba(221,132,82,0.2)",

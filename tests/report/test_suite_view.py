@@ -72,3 +72,16 @@ def test_the_geomean_row_has_its_verdict_and_unconfirmed_regressions_are_named(t
             "re-run them on a quiet machine (--select mlp-int8)") in page
     assert "mlp-int8: measured on a disturbed machine (new: other_processes_cpu 40.0" in page
     assert "no history for: big-f32" in page
+
+
+def test_the_chart_draws_the_interval_each_verdict_was_judged_on(tmp_path):
+    """Beside the 95 % bars, the wider interval each entry was judged on as one of nine."""
+    base = json.loads(json.dumps(SUITE["baseline"]))
+    base["entries"][1].update(judged_ci_low=0.85, judged_ci_high=0.951,
+                              judged_level=1 - 0.05 / 9, family_size=9)
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, baseline=base, ab=None)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    assert "interval the verdict was judged on" in page
+    flat = page.replace(" ", "")
+    assert '"name":"intervaltheverdictwasjudgedon","text":["99.44%"],"x":[0.9]' in flat
+    assert '"arrayminus":[0.050000000000000044]' in flat               # 0.9 − 0.85
