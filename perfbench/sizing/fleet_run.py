@@ -420,6 +420,11 @@ def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: b
     elif save:
         write_json(str(path), document)
     node.status, node.file = "done", str(path)
+    if stamps.get("timed_out") or document.get("status") == "interrupted":
+        node.status = "failed"      # what it measured is kept, but the node did not finish
+        node.error = (f"timed out (fleet run --timeout); its partial result is kept in "
+                      f"{path}" if stamps.get("timed_out") else
+                      f"interrupted; its partial result is kept in {path}")
 
 
 def _short(exc: Exception) -> str:

@@ -463,3 +463,23 @@ def test_a_ray_process_that_exits_does_not_make_the_share_negative(monkeypatch):
     monkeypatch.setattr(fleet_run, "_ray_cpu_by_process", lambda psutil: next(readings))
     before = fleet_run._ray_cpu_by_process(None)
     assert fleet_run._ray_cpu_grown(None, before) == pytest.approx(1.75)
+
+
+def test_a_node_that_timed_out_is_failed_and_keeps_its_partial_result(tmp_path):
+    """A timed-out benchmark now writes what it measured (SIGINT first): that node came
+    back "done" and the fleet "complete" (exit 0), though it never finished."""
+    executor = FakeExecutor(("a", "b"))
+    plain = executor.get
+
+    def get(handle):
+        doc = plain(handle)
+        if handle[0] == "b":
+            doc["status"] = "interrupted"
+            doc["fleet"].update(timed_out=True, exit_status=130)
+        return doc
+    executor.get = get
+    fleet = _fleet(executor, tmp_path, ["run", "-t", "1"], resume=False)
+    nodes = {n.node_id: n for n in fleet.nodes}
+    assert nodes["a"].status == "done" and nodes["b"].status == "failed"
+    assert "timed out" in nodes["b"].error and os.path.exists(nodes["b"].file)
+    assert fleet.status == "failed"
