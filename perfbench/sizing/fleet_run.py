@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from perfbench.errors import UsageError
 from perfbench.files import write_json
+from perfbench.suite.process import STOP_GRACE_S as SUITE_ENTRY_GRACE_S
 
 RESOURCE = "perfbench"
 INDEX_EVERY_S = 1.0
@@ -274,8 +275,9 @@ def write_suite_directory(document: dict, directory: Path) -> None:
 
 
 #: After the timeout, or a cancel, the benchmark gets this long to stop on SIGINT and write
-#: the result it has measured (marked interrupted) before its session is killed.
-STOP_GRACE_S = 30.0
+#: the result it has measured (marked interrupted) before its session is killed; longer
+#: than a suite gives its running entry for the same, so a suite can finish its own stop.
+STOP_GRACE_S = SUITE_ENTRY_GRACE_S + 15.0
 
 
 def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str, bool]:
@@ -303,8 +305,12 @@ def _run_benchmark(args: list[str], timeout_s: float) -> tuple[int, str, bool]:
 
 def _stop_session(proc: subprocess.Popen) -> str:
     """SIGINT first, so perfbench writes what it measured; the whole session is killed
-    if it has not ended after STOP_GRACE_S."""
+    if it has not ended after STOP_GRACE_S, and with it every process it started in a
+    session of its own (a suite's entries), which a kill of the session would miss."""
+    import psutil
     for signum, wait_s in ((signal.SIGINT, STOP_GRACE_S), (signal.SIGKILL, None)):
+        if signum == signal.SIGKILL:
+            _kill_descendants(psutil, proc.pid)
         try:
             os.killpg(proc.pid, signum)
         except OSError:
@@ -314,6 +320,18 @@ def _stop_session(proc: subprocess.Popen) -> str:
         except subprocess.TimeoutExpired:
             continue
     return ""
+
+
+def _kill_descendants(psutil, pid: int) -> None:
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
 
 
 def remove_stale_directories() -> None:

@@ -483,3 +483,34 @@ def test_a_node_that_timed_out_is_failed_and_keeps_its_partial_result(tmp_path):
     assert nodes["a"].status == "done" and nodes["b"].status == "failed"
     assert "timed out" in nodes["b"].error and os.path.exists(nodes["b"].file)
     assert fleet.status == "failed"
+
+
+def test_a_stopped_node_gives_a_suite_time_to_stop_its_entry_and_kills_what_is_left(
+        tmp_path, monkeypatch):
+    """A suite's entries run in sessions of their own: killing the suite's session missed
+    them, and the fleet's grace equalled the suite's, so an entry still stopping was
+    orphaned.  Here the benchmark ignores SIGINT and leaves a child in its own session."""
+    import signal
+    import subprocess
+    import sys
+    from perfbench.sizing import fleet_run
+    from perfbench.suite import process
+    from tests.suite.test_process import _exited, _wait_for
+    assert fleet_run.STOP_GRACE_S > process.STOP_GRACE_S
+    monkeypatch.setattr(fleet_run, "STOP_GRACE_S", 0.2)
+    pid_file = tmp_path / "pid"
+    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
+            " time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    child = int(pid_file.read_text())
+    try:
+        fleet_run._stop_session(proc)
+        assert proc.returncode == -signal.SIGKILL
+        _wait_for(lambda: _exited(child))
+    finally:
+        if not _exited(child):                  # a failing test leaves no sleeper behind
+            os.kill(child, signal.SIGKILL)
