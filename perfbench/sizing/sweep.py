@@ -364,22 +364,32 @@ def _budget_cap(sweep: Sweep, point: Point, index: int) -> bool:
     return True
 
 
-def save_to(path: str | None) -> Callable[[Sweep], None]:
-    """Write the sweep after every point to a file; to stdout (``-``) only once it has
+class SweepFile:
+    """Writes the sweep after every point to a file; to stdout (``-``) only once it has
     ended, so that stdout holds exactly one JSON document.  A write that fails (a full
     disk, a removed directory) is named on one line and the sweep goes on being saved to a
-    fallback file instead: no measured point is lost to it."""
-    target = {"path": path}
+    fallback file instead: no measured point is lost to it, and ``moved`` tells the
+    command (whose exit status it raises to 1) where it went."""
 
-    def save(sweep: Sweep) -> None:
-        if not target["path"] or (target["path"] == "-" and sweep.status == "running"):
+    def __init__(self, path: str | None):
+        self.asked = self.path = path
+
+    @property
+    def moved(self) -> bool:
+        return self.path != self.asked
+
+    def __call__(self, sweep: Sweep) -> None:
+        if not self.path or (self.path == "-" and sweep.status == "running"):
             return
         try:
-            write_json(target["path"], sweep.to_dict())
+            write_json(self.path, sweep.to_dict())
         except OSError as exc:
             fallback = fallback_path("sweep")
-            print(f"perfbench: could not write {target['path']}: "
+            print(f"perfbench: could not write {self.path}: "
                   f"{exc.strerror or exc}; the sweep is saved in {fallback}", file=sys.stderr)
-            target["path"] = fallback
+            self.path = fallback
             write_json(fallback, sweep.to_dict())
-    return save
+
+
+def save_to(path: str | None) -> SweepFile:
+    return SweepFile(path)

@@ -51,3 +51,24 @@ def test_a_server_search_refuses_what_it_would_ignore(tiny_ir, tmp_path, capsys,
                  "--point-time", "0.3", "-q", *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and err.startswith("perfbench: error:")
+
+
+def test_a_sweep_whose_file_could_not_be_written_exits_1(tiny_ir, tmp_path, monkeypatch):
+    """Its points were saved in a fallback file, but not where asked: exit 1, as every
+    other command (it was 0)."""
+    import tempfile
+    from perfbench.cli.main import main
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    target = tmp_path / "out" / "sweep.json"
+    target.parent.mkdir()
+    from perfbench.sizing import sweep as sweep_module
+    real = sweep_module.write_json
+
+    def failing(path, data):
+        if path == str(target):
+            raise OSError(28, "No space left on device")
+        real(path, data)
+    monkeypatch.setattr(sweep_module, "write_json", failing)
+    assert main(["sweep", "-m", tiny_ir, "--streams", "1", "--point-time", "0.5", "-q",
+                 "--json", str(target)]) == 1

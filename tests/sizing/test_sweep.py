@@ -250,10 +250,13 @@ def test_a_tight_budget_measures_the_default_and_skips_the_rest(tiny_ir):
     assert conclusions["withheld"] == "sweep incomplete: budget exhausted: 4 of 5 points skipped"
 
 
-def test_a_save_that_fails_goes_on_in_a_fallback_file(tmp_path, capsys):
+def test_a_save_that_fails_goes_on_in_a_fallback_file(tmp_path, capsys, monkeypatch):
     """The sweep's file becomes unwritable mid-sweep: one line, and every later save lands
-    in the fallback file it names."""
+    in the fallback file it names; the saver says it moved (the command exits 1)."""
+    import tempfile
     from perfbench.sizing.sweep import save_to
+    monkeypatch.setenv("TMPDIR", str(tmp_path))         # no fallback left behind in /tmp
+    monkeypatch.setattr(tempfile, "tempdir", None)
 
     class FakeSweep:
         status = "running"
@@ -272,3 +275,5 @@ def test_a_save_that_fails_goes_on_in_a_fallback_file(tmp_path, capsys):
     assert err.count("\n") == 1 and "could not write" in err
     fallback = err.rsplit(" ", 1)[1].strip()
     assert json.loads(open(fallback).read())["points"] == [1, 2]
+    assert save.moved and save.path == fallback and fallback.startswith(str(tmp_path))
+    assert not save_to(str(tmp_path / "fine.json")).moved

@@ -87,10 +87,8 @@ def report_command(inputs: list[str], options: dict) -> int:
         atomic_write(options["markdown"], fleet_report.markdown(document))
     if options["plot"]:
         fleet_report.plot(document, options["plot"])
-    if options.get("html"):
-        from perfbench.cli.commands.report import html_of
-        html_of([(document, "fleet report")], options["html"])
-    return 0
+    from perfbench.cli.commands.report import html_of
+    return 0 if html_of([(document, "fleet report")], options.get("html")) else 1
 
 
 def run_command(address: str, out_dir: str, command: list[str], selectors: list[str],

@@ -37,12 +37,11 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     shapes_report.render(document, results, out)
     if json_path:
         write_json(json_path, document)
-    if results:
-        from perfbench.cli.commands.report import html_of
-        html_of([(document, "data shapes")], html_path)
+    from perfbench.cli.commands.report import html_of
+    drawn = html_of([(document, "data shapes")], html_path if results else None)
     if error:
         print(f"perfbench: run failed: {error}", file=sys.stderr)
         return 1
     if not results:
         print("perfbench: interrupted before the first shape was measured", file=sys.stderr)
-    return stop.exit_code
+    return stop.exit_code or (0 if drawn else 1)

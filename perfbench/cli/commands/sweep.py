@@ -31,28 +31,28 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
         for note in check_resumable(spec, previous, json_path):
             print(f"perfbench: resuming {json_path}: {note}", file=sys.stderr)
     err = Console(stderr=True)
+    saved = save_to(json_path)
     with SignalStop() as stop, LiveDisplay(err, enabled=not quiet,
                                            target_pct=spec.until_stable_pct) as live:
         if interleaved:
-            sweep = run_in_worker(run_interleaved, spec, save_to(json_path),
+            sweep = run_in_worker(run_interleaved, spec, saved,
                                   _round_progress(live), stop.event)
         else:
-            sweep = run_in_worker(run_sweep, spec, save_to(json_path), previous,
+            sweep = run_in_worker(run_sweep, spec, saved, previous,
                                   _point_header(live), live.update, stop.event)
     sweep_report.render(sweep, report_console(stderr=json_path == "-"))
     if csv_path:
         sweep_report.write_csv(sweep, csv_path)
     if plot_path and any(p.status == "done" for p in sweep.points):
         sweep_report.plot(sweep, plot_path)
-    if html_path:
-        from perfbench.cli.commands.report import html_of
-        html_of([(sweep.to_dict(), "sweep")], html_path)
+    from perfbench.cli.commands.report import html_of
+    drawn = html_of([(sweep.to_dict(), "sweep")], html_path)
     if stop.signum is not None and json_path:
-        hint = (f"its {len(sweep.rounds)} rounds are saved in {json_path} (an interleaved "
+        hint = (f"its {len(sweep.rounds)} rounds are saved in {saved.path} (an interleaved "
                 "sweep is measured whole: run it again)" if interleaved else
-                f"continue it with --resume --json {json_path}")
+                f"continue it with --resume --json {saved.path}")
         print(f"perfbench: sweep interrupted; {hint}", file=sys.stderr)
-    return stop.exit_code
+    return stop.exit_code or (1 if saved.moved or not drawn else 0)
 
 
 def _point_header(live: LiveDisplay):
