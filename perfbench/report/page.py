@@ -27,7 +27,7 @@ VIEWS = {"run": run_view, "ab": ab_view, "sweep": sweep_view, "shapes": shapes_v
          "fleet": fleet_view, "suite": suite_view}
 
 
-def sections(items: list[Input]) -> list[Section]:
+def sections(items: list[Input], comparison=None) -> list[Section]:
     """One section per input; several run files are also drawn side by side, as compare."""
     out = []
     for n, item in enumerate(items):
@@ -38,15 +38,15 @@ def sections(items: list[Input]) -> list[Section]:
             out.append(VIEWS[item.kind].section(item.data, item.name, anchor))
     runs = [(item.name, item.data) for item in items if item.kind == "run"]
     if len(runs) >= 2:
-        out.append(compare_view.section(runs, "compare"))
+        out.append(compare_view.section(runs, "compare", comparison))
     return out
 
 
-def build(items: list[Input], argv: list[str]) -> str:
-    """The whole page as text."""
+def build(items: list[Input], argv: list[str], comparison=None) -> str:
+    """The whole page as text (``comparison``: compare's own, to draw as it judged)."""
     import plotly.offline
     require_plotly()
-    parts = sections(items)
+    parts = sections(items, comparison)
     nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in parts)
     body = "".join(_section_html(s) for s in parts)
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -78,9 +78,9 @@ def _section_html(s: Section) -> str:
             + "".join(s.parts) + "</section>")
 
 
-def write(items: list[Input], argv: list[str], path: str) -> int:
+def write(items: list[Input], argv: list[str], path: str, comparison=None) -> int:
     """Write the page atomically; its size in bytes."""
-    text = build(items, argv)
+    text = build(items, argv, comparison)
     atomic_write(path, text)
     return len(text.encode("utf-8"))
 
@@ -90,6 +90,6 @@ def write_documents(documents: list[tuple[dict, str]], argv: list[str], path: st
     return write([from_json(doc, name) for doc, name in documents], argv, path)
 
 
-def write_inputs(paths: list[str], argv: list[str], path: str) -> int:
+def write_inputs(paths: list[str], argv: list[str], path: str, comparison=None) -> int:
     """``perfbench report`` and ``compare --html``: the files given, as a page."""
-    return write(load_inputs(paths), argv, path)
+    return write(load_inputs(paths), argv, path, comparison)

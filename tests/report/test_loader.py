@@ -100,3 +100,24 @@ def test_a_fleet_report_json_file_is_drawn(tmp_path):
     assert item.kind == "fleet" and len(item.provenance["hardware_class"]) == 2
     assert main(["report", str(doc), "-o", str(tmp_path / "b.html")]) == 0
     assert 'id="fleet-0-mix"' in (tmp_path / "b.html").read_text()
+
+
+def test_compare_html_draws_the_verdicts_the_command_took(tmp_path):
+    """The page re-ran compare at the defaults: with --threshold 40 % a 30 % FPS drop is no
+    regression for the command but was one on the page.  It must show the command's own."""
+    import json
+    from perfbench.cli.main import main
+    from tests.models import synthetic_document
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(json.dumps(synthetic_document([100, 100], model="m")))
+    new.write_text(json.dumps(synthetic_document([70, 70], model="m")))
+    out, page = tmp_path / "c.json", tmp_path / "c.html"
+    main(["compare", str(base), str(new), "--threshold", "40%", "--json", str(out),
+          "--html", str(page)])
+    fps = next(m for m in json.loads(out.read_text())["metrics"] if m["name"] == "fps")
+    assert fps["verdict"] == "no significant change"
+    html = page.read_text()
+    assert "<td>NEW</td><td>fps</td>" in html
+    row = html[html.index("<td>NEW</td><td>fps</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "<td>40 %</td><td>no significant change</td>" in row

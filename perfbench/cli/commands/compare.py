@@ -29,11 +29,25 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
         write_json(json_path, result.to_dict())
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
     export_all(benchmark_name(new[0]), metrics, exports)
+    drawn = True
     if html_path:
-        from perfbench.report.page import write_inputs
-        from perfbench.cli.commands.report import argv
-        write_inputs(list(dict.fromkeys(base_files + new_files)), argv(), html_path)
+        drawn = _html(base_files + new_files, result, html_path)
     report.render(result, report_console(stderr=json_path == "-"))
     if json_path == "-":
         write_json(json_path, result.to_dict())
-    return result.exit_code
+    return result.exit_code or (0 if drawn else 1)
+
+
+def _html(files: list[str], result, path: str) -> bool:
+    """The files and the command's own comparison, drawn; a page that cannot be written is
+    one line (the other outputs are written already)."""
+    import sys
+    from perfbench.cli.commands.report import argv
+    from perfbench.report.page import write_inputs
+    try:
+        write_inputs(list(dict.fromkeys(files)), argv(), path, result)
+    except OSError as exc:
+        print(f"perfbench: could not write --html {path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return False
+    return True
