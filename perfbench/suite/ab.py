@@ -44,10 +44,13 @@ def entry_row(name: str, doc: dict) -> dict:
 
 
 def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
-    """The geomean over the entries that finished (status ok): a failed or interrupted
-    entry's partial ratio is no answer about its model; those are listed in ``excluded``."""
+    """The geomean over the entries that finished (status ok) and were judged on FPS: a
+    failed or interrupted entry's partial ratio is no answer about its model, and a server
+    entry's FPS ratio is its schedule's (about 1 whatever the speed; judged on latency);
+    those are listed in ``excluded``."""
     usable = [r for r in rows if r.get("status", "ok") == "ok" and r.get("ratio")
-              and r.get("ci_low") and r.get("ci_high")]
+              and r.get("ci_low") and r.get("ci_high")
+              and r.get("judged_metric", "fps") in (None, "fps")]
     excluded = [r["name"] for r in rows if r not in usable]
     if not usable:
         return None

@@ -80,6 +80,10 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
     return row, math.log(ratio) if ratio else 0.0, variance
 
 
+def _server(result: BenchmarkResult) -> bool:
+    return (result.load or {}).get("scenario") == "server"
+
+
 def _fps(comparison):
     return next(c for c in comparison.changes if c.name == "fps")
 
@@ -116,13 +120,15 @@ def disturbed(result: BenchmarkResult, side: str) -> list[str]:
 
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
           threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
-    """Per-entry rows, judged together (:data:`FAMILY_LEVEL`), and the geomean over the
-    entries with both results."""
+    """Per-entry rows, judged together (:data:`FAMILY_LEVEL`), and the geomean of FPS
+    ratios over the entries with both results, but for server-scenario ones: their FPS is
+    the schedule's rate (a ratio of about 1 whatever the speed)."""
     rows, logs, variances, dofs = [], [], [], []
     for name, (base, new) in pairs.items():
         row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct, len(pairs))
+        row["in_geomean"] = bool(row["ratio"]) and not _server(new)
         rows.append(row)
-        if row["ratio"]:
+        if row["in_geomean"]:
             logs.append(log_ratio)
             variances.append(variance)
             dofs.append(row["log_dof"])
@@ -130,6 +136,7 @@ def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
     if estimate is None:
         return rows, None
     geomean = estimate.to_dict()
+    geomean["excluded"] = [r["name"] for r in rows if not r["in_geomean"]]
     geomean["verdict"] = geomean_verdict(geomean, threshold_pct)
     if geomean["verdict"] == "regression" and any(r["new_disturbed"] for r in rows):
         geomean["verdict"] = _confirmed_by_quiet_entries(rows, logs, variances, dofs,
@@ -140,7 +147,7 @@ def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
 def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> str:
     """A geomean regression stands when the entries measured on a quiet machine show it
     by themselves; otherwise it may be the disturbance's."""
-    quiet = [i for i, r in enumerate([r for r in rows if r["ratio"]])
+    quiet = [i for i, r in enumerate([r for r in rows if r["in_geomean"]])
              if not r["new_disturbed"]]
     estimate = separate_runs([logs[i] for i in quiet], [variances[i] for i in quiet],
                              [dofs[i] for i in quiet])

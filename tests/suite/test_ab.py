@@ -118,3 +118,16 @@ def test_a_budget_too_tight_for_a_family_says_so_and_what_would_do():
     assert "--budget 18m or more" in note
     assert budget_note(18 * 60.0, 9, 10.0) is None          # 8 epochs each
     assert budget_note(None, 9, 10.0) is None and budget_note(60.0, 1, 10.0) is None
+
+
+def test_a_server_entry_stays_out_of_the_fps_geomean():
+    """Its FPS ratio is the schedule's (≈ 1 whatever the speed): three latency regressions
+    averaged as 1.000 [0.9995, 1.0005] "no significant change"."""
+    from perfbench.suite.ab import geomean_block
+    offline = {"name": "conv", "verdict": "regression", "ratio": 0.9, "ci_low": 0.85,
+               "ci_high": 0.95, "dof": 4.0, "judged_metric": "fps", "status": "ok"}
+    server = dict(offline, name="conv.server", ratio=1.0, ci_low=0.9995, ci_high=1.0005,
+                  judged_metric="median_ms")
+    block = geomean_block([offline, server], 2.0)
+    assert block["ratio"] == pytest.approx(0.9) and block["excluded"] == ["conv.server"]
+    assert geomean_block([server], 2.0) is None

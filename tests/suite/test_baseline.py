@@ -230,3 +230,16 @@ def test_a_latency_regression_is_shown_with_its_own_interval():
     assert p90["name"] == "p90" and p90["change_pct"] == pytest.approx(60.0)
     half = 1.959964 * math.sqrt(2) * 0.05            # compare's p90 floor, 5 % a side
     assert p90["ci_low_pct"] == pytest.approx(100 * (1.6 * math.exp(-half) - 1), rel=1e-3)
+
+
+def test_a_server_entry_stays_out_of_the_geomean():
+    """A server run's FPS is its schedule's rate: its ratio says nothing of speed."""
+    from perfbench.results import from_document
+    doc = synthetic_document([100, 100])
+    doc["load"] = {"scenario": "server", "rate": 100.0}
+    server = from_document(doc, "server")
+    pairs = {"a": (synthetic_result([100, 100]), synthetic_result([80, 80])),
+             "s": (synthetic_result([100, 100]), server)}
+    rows, g = baseline.judge(pairs)
+    assert [r["in_geomean"] for r in rows] == [True, False]
+    assert g["ratio"] == pytest.approx(0.8) and g["excluded"] == ["s"]
