@@ -443,3 +443,28 @@ def test_the_runner_looks_at_the_family_level():
         _after_epoch(run, lambda: 0.0, 0.0)
         levels[size] = run.looks[-1]["interval"]["level"]
     assert levels == {1: sequential.INTERIM_LEVEL, 9: sequential.interim_level(9)}
+
+
+def test_an_error_after_some_epochs_keeps_what_was_measured(tiny_ir, tmp_path, monkeypatch,
+                                                           capsys):
+    """Only a RunFailed kept the epochs done: a model gone between epochs (a UsageError)
+    or any other error lost them.  Now the document is written, marked failed, with the
+    status the command returns (2 for the user's input), and the error is still raised."""
+    from perfbench.cli.commands import ab as ab_command
+    from perfbench.cli.main import main
+
+    def measured_then_failed(base, new, pythons, run, stop_event=None, on_round=None):
+        run.epochs = [Epoch(i, "base", [Round("AB", _block(100.0), _block(99.0 + j % 2))
+                                        for j in range(6)]) for i in range(2)]
+        run.stop_reason = "failed"
+        run.status = "failed"
+        run.decision = ab_decide(run)
+        raise UsageError("model file not found: gone.xml")
+    from perfbench.errors import UsageError
+    from perfbench.runner.ab import decide as ab_decide
+    monkeypatch.setattr(ab_command, "run_ab", measured_then_failed)
+    out = tmp_path / "ab.json"
+    assert main(["ab", tiny_ir, tiny_ir, "-q", "--json", str(out)]) == 2
+    doc = json.loads(out.read_text())
+    assert doc["status"] == "failed" and len(doc["epochs"]) == 2 and doc["exit_status"] == 2
+    assert "model file not found: gone.xml" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import sys
 from rich.console import Console
 
 from perfbench.cli.signals import SignalStop, run_in_worker
-from perfbench.errors import RunFailed, UsageError
+from perfbench.errors import UsageError
 from perfbench.cli.commands.report import write_html
 from perfbench.cli.outputs import write_all
 from perfbench.files import atomic_write, check_writable, write_json
@@ -71,7 +71,7 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
         try:
             run_in_worker(run_ab, base_settings, new_settings, pythons, run,
                           stop_event=stop.event, on_round=progress)
-        except RunFailed as exc:
+        except Exception as exc:    # a worker that failed, a model gone between epochs, …
             if not run.rounds:
                 raise
             failure = exc           # keep what was measured: written below, marked failed
@@ -88,7 +88,7 @@ def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int
     if stop.signum is not None:
         return stop.exit_code
     if failure is not None:
-        return 1
+        return 2 if isinstance(failure, UsageError) else 1
     return EXIT_REGRESSION if run.decision.verdict == "regression" else 0
 
 
