@@ -5,8 +5,8 @@ mean anything (its "p99" is its maximum); tails are only honest from latencies p
 many blocks.  Shipping every latency from a worker and storing it in results would be
 unbounded, so a block carries this histogram instead: logarithmic buckets 1 % wide, bucket
 ``i`` holding ``[MIN_MS·GROWTH^i, MIN_MS·GROWTH^(i+1))``, kept sparse as ``{i: count}``.
-A percentile is the nearest rank's bucket, answered as the bucket's geometric centre, so it
-is within ``sqrt(1.01) - 1`` (0.5 %) of the exact nearest-rank latency.  Histograms of
+A percentile is the nearest rank's bucket, placed within the bucket by its rank, so it is
+within the bucket's width (1 %) of the exact nearest-rank latency.  Histograms of
 blocks, sides or runs merge by adding counts.
 
 Values are clamped to [1 µs, 1000 s], which bounds a histogram to ``MAX_INDEX + 1``
@@ -41,7 +41,9 @@ def percentiles_of_counts(counts: np.ndarray, indices: np.ndarray, p: float) -> 
     interval could read [1.0000, 1.0000]."""
     counts = np.atleast_2d(counts)
     cumulative = np.cumsum(counts, axis=-1)
-    rank = np.maximum(np.ceil(p / 100 * cumulative[:, -1:]), 1)
+    # The rank of percentiles.nearest_rank (rounded first: 99.9 % of 1000 is rank 999,
+    # not the maximum's 1000, as the bare product 999.0000000000001 would make it).
+    rank = np.maximum(np.ceil(np.round(p * cumulative[:, -1:] / 100.0, 9)), 1)
     column = np.argmax(cumulative >= rank, axis=-1)
     rows = np.arange(len(counts))
     inside = counts[rows, column]
