@@ -431,23 +431,38 @@ class BenchmarkResult:
         return result
 
 
+#: The stored latency histogram's buckets (``stats.histogram`` takes them from here, the
+#: lower layer, so that a document is checked against the one definition): 1 % wide from
+#: 1 µs, the last bucket holding 1000 s.
+HISTOGRAM_GROWTH = 1.01
+HISTOGRAM_MIN_MS = 0.001
+HISTOGRAM_MAX_MS = 1e6
+HISTOGRAM_MAX_INDEX = int(math.floor(math.log(HISTOGRAM_MAX_MS / HISTOGRAM_MIN_MS)
+                                     / math.log(HISTOGRAM_GROWTH)))
+
+
 def _histogram(data: dict) -> dict | None:
-    """The version-2 latency histogram, its shape checked (sorted ``[index, count]`` pairs
-    of non-negative indices and positive counts); None in a version-1 document."""
+    """The version-2 latency histogram, checked as ``stats.histogram`` will read it (its
+    bucket design, sorted ``[index, count]`` pairs of indices in range and positive
+    counts); None in a version-1 document."""
     if data.get("schema_version", 1) < 2:
         return None
     hist = _table(data.get("latency_histogram"), "latency_histogram")
-    _number(hist, "growth", "latency_histogram")
-    _number(hist, "min_ms", "latency_histogram")
+    for key, expected in (("growth", HISTOGRAM_GROWTH), ("min_ms", HISTOGRAM_MIN_MS)):
+        if _number(hist, key, "latency_histogram") != expected:
+            raise SchemaError(f"latency_histogram.{key} is {hist[key]!r}, not this "
+                              f"version's {expected}")
     pairs = hist.get("counts")
     if not isinstance(pairs, list):
         raise SchemaError("latency_histogram.counts must be a list of [index, count]")
     last = -1
     for i, pair in enumerate(pairs):
         if not (isinstance(pair, list) and len(pair) == 2
-                and all(type(v) is int for v in pair) and pair[0] > last and pair[1] > 0):
+                and all(type(v) is int for v in pair) and pair[0] > last and pair[1] > 0
+                and pair[0] <= HISTOGRAM_MAX_INDEX):
             raise SchemaError(f"latency_histogram.counts[{i}] is not an [index, count] pair "
-                              f"of increasing index and positive count (got {pair!r:.40})")
+                              f"of increasing index (up to {HISTOGRAM_MAX_INDEX}) and "
+                              f"positive count (got {pair!r:.40})")
         last = pair[0]
     return hist
 

@@ -19,13 +19,16 @@ import math
 
 import numpy as np
 
+from perfbench.results.types import (HISTOGRAM_GROWTH, HISTOGRAM_MAX_INDEX, HISTOGRAM_MAX_MS,
+                                     HISTOGRAM_MIN_MS)
 
-GROWTH = 1.01
-MIN_MS = 0.001
-MAX_MS = 1e6
+
+GROWTH = HISTOGRAM_GROWTH
+MIN_MS = HISTOGRAM_MIN_MS
+MAX_MS = HISTOGRAM_MAX_MS
 _LOG_GROWTH = math.log(GROWTH)
 #: The bucket of MAX_MS, the last one.
-MAX_INDEX = int(math.floor(math.log(MAX_MS / MIN_MS) / _LOG_GROWTH))
+MAX_INDEX = HISTOGRAM_MAX_INDEX
 
 
 def bucket_centre(index):

@@ -115,6 +115,10 @@ def test_a_fresh_result_is_version_2_with_its_latency_histogram(tiny_ir, tmp_pat
 @pytest.mark.parametrize("edit,message", [
     (lambda d: d.pop("latency_histogram"), "latency_histogram must be an object"),
     (lambda d: d["latency_histogram"]["counts"].append([0, 1]), "latency_histogram.counts"),
+    # a bucket design other than this version's: the report view raised a ValueError
+    (lambda d: d["latency_histogram"].update(growth=1.02), "growth is 1.02, not this"),
+    (lambda d: d["latency_histogram"].update(min_ms=0.01), "min_ms is 0.01, not this"),
+    (lambda d: d["latency_histogram"]["counts"].append([10 ** 6, 1]), "up to 2082"),
 ])
 def test_a_version_2_file_without_a_sound_histogram_is_refused(tiny_ir, tmp_path, edit,
                                                                message):
