@@ -7,6 +7,7 @@ import platform
 import shlex
 
 from perfbench import __version__
+from perfbench.errors import UsageError
 from perfbench.files import atomic_write
 from perfbench.report import (ab_view, compare_view, fleet_view, history_view, run_view,
                               shapes_view, suite_view, sweep_view)
@@ -31,21 +32,28 @@ def sections(items: list[Input], comparison=None) -> list[Section]:
     """One section per input; several run files are also drawn side by side, as compare."""
     out = []
     for n, item in enumerate(items):
-        anchor = f"{item.kind}-{n}"
-        if item.kind == "history":
-            out.append(history_view.section(item.data, item.name, anchor))
-        else:
-            out.append(VIEWS[item.kind].section(item.data, item.name, anchor))
+        out.append(_view(item, f"{item.kind}-{n}"))
     runs = [(item.name, item.data) for item in items if item.kind == "run"]
     if len(runs) >= 2:
         out.append(compare_view.section(runs, "compare", comparison))
     return out
 
 
+def _view(item: Input, anchor: str) -> Section:
+    """One input's section.  The loader checks a document's schema and version only: one
+    that has them but lacks what its view reads is one line, not a traceback."""
+    view = history_view if item.kind == "history" else VIEWS[item.kind]
+    try:
+        return view.section(item.data, item.name, anchor)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise UsageError(f"{item.name}: not a complete {item.schema or item.kind} document "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
 def build(items: list[Input], argv: list[str], comparison=None) -> str:
     """The whole page as text (``comparison``: compare's own, to draw as it judged)."""
-    import plotly.offline
     require_plotly()
+    import plotly.offline
     parts = sections(items, comparison)
     nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in parts)
     body = "".join(_section_html(s) for s in parts)

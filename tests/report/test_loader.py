@@ -121,3 +121,17 @@ def test_compare_html_draws_the_verdicts_the_command_took(tmp_path):
     row = html[html.index("<td>NEW</td><td>fps</td>"):]
     row = row[:row.index("</tr>")]
     assert "<td>40 %</td><td>no significant change</td>" in row
+
+
+@pytest.mark.parametrize("document", [
+    {"schema": "perfbench.ab", "schema_version": 2},                      # no verdict, epochs
+    {"schema": "perfbench.suite", "schema_version": 1, "suite": "s", "status": "complete",
+     "entries": [1], "summary": {}},
+])
+def test_a_document_that_lacks_what_its_view_reads_is_one_line(tmp_path, document):
+    import json
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError, match=r"x.json: not a complete perfbench\.\w+ document"):
+        from perfbench.report.page import build
+        build([load_input(str(path))], [])
