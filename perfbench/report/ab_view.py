@@ -17,6 +17,15 @@ _BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
           "no regression": "ok", "inconclusive": "warn"}
 
 
+
+def threshold_lines(threshold_pct: float, bigger_is_better: bool) -> list[tuple[float, str]]:
+    """Where the verdict's thresholds lie on a NEW/BASE plot.  A latency ratio is judged
+    inverted (``stats.paired.verdict``): it regresses above 1/(1 − t), not 1 + t."""
+    t = threshold_pct / 100
+    if bigger_is_better:
+        return [(1 - t, "regression below"), (1 + t, "improvement above")]
+    return [(1 / (1 + t), "improvement below"), (1 / (1 - t), "regression above")]
+
 def _usable(r: dict) -> bool:
     return r["base"].get("completed", 0) > 0 and r["new"].get("completed", 0) > 0
 
@@ -91,8 +100,8 @@ def ratio_chart(doc: dict, chart_id: str) -> str:
                                            "colorscale": "Viridis", "size": 6},
         text=[f"epoch {e + 1}, round {i + 1}" for e, i, _ in rounds],
         hovertemplate="%{text}: %{y:.4f}"))
-    threshold = doc["threshold_pct"] / 100
-    for level, label in ((1 - threshold, "−threshold"), (1 + threshold, "+threshold")):
+    fps = doc.get("judged_metric", "fps") == "fps"
+    for level, label in threshold_lines(doc["threshold_pct"], fps):
         fig.add_hline(y=level, line_dash="dot", line_color="#c44e52",
                       annotation_text=f"{label} ({doc['threshold_pct']:g} %)")
     fig.add_hline(y=1.0, line_color="#888")

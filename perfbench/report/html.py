@@ -50,6 +50,8 @@ def num(value, digits: int = 4) -> str:
         return "–"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return esc(value)
+    if isinstance(value, int):           # a count (machines, entries) has no decimals
+        return f"{value:,}"
     if value == 0 or abs(value) >= 10 ** digits:
         return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
     return f"{value:,.{digits}g}" if abs(value) < 1 else \
