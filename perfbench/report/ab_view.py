@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from perfbench.report.html import (Section, chart, esc, heading, interval, log_ticks, note,
+from perfbench.report.html import (Section, chart, esc, heading, interval, log_ticks,
                                    num, require_plotly, table)
 from perfbench.results.metrics import images_per_second
 
@@ -62,14 +62,17 @@ def section(doc: dict, name: str, anchor: str) -> Section:
 
 
 def _verdict(doc: dict) -> str:
+    """The verdict and the interval it was judged on, and the machine it was measured on:
+    the page's first line."""
     judged = doc.get("verdict_interval")
     if judged is None:
-        return note(f"Verdict {doc['verdict']}: too few epochs for an interval.", "warn")
-    metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
-    text = (f"Verdict: {doc['verdict']}. NEW/BASE {metric} {judged['ratio']:.4f} "
-            f"({judged['change_pct']:+.2f} %), {100 * judged['level']:g} % interval "
-            f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}], threshold "
-            f"{doc['threshold_pct']:g} %; stopped: {doc['stop_reason']}.")
+        text = f"Verdict: {doc['verdict']}: too few epochs for an interval."
+    else:
+        metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
+        text = (f"Verdict: {doc['verdict']}. NEW/BASE {metric} {judged['ratio']:.4f} "
+                f"({judged['change_pct']:+.2f} %), {100 * judged['level']:g} % interval "
+                f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}], threshold "
+                f"{doc['threshold_pct']:g} %; stopped: {doc['stop_reason']}.")
     if doc.get("smallest_resolvable_pct") is not None:
         text += f" Smallest change this run resolves: {doc['smallest_resolvable_pct']:.2f} %."
     host = doc.get("host") or {}

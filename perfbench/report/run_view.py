@@ -236,7 +236,7 @@ def distribution(result: BenchmarkResult, chart_id: str) -> str:
         # annotations on a log axis take log10 of the value (shapes take the value); one
         # row each, so two close percentiles' labels never overlap
         fig.add_annotation(x=math.log10(value), y=1 - LABEL_ROW * n, yref="paper",
-                           text=f"{label} {num(value, 3)} ms", showarrow=False,
+                           text=mark_text(label, value), showarrow=False,
                            xanchor="right" if right else "left", yanchor="top",
                            xshift=-3 if right else 3,
                            bgcolor="rgba(255,255,255,0.8)", font={"color": "#c44e52"})
@@ -248,6 +248,11 @@ def distribution(result: BenchmarkResult, chart_id: str) -> str:
 
 #: Rows of the percentile labels, as a share of the plot's height.
 LABEL_ROW = 0.1
+
+
+def mark_text(label: str, value: float) -> str:
+    """A percentile's label: three significant digits, written out (1,620 ms, 0.146 ms)."""
+    return f"{label} {num(value, 3)} ms"
 
 
 def percentile_labels(result: BenchmarkResult) -> list[tuple[str, float]]:
