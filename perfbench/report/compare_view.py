@@ -3,8 +3,8 @@
 run against the first at the defaults for ``perfbench report``.
 
 The section opens with the answer: the verdict in the terminal's own words
-(``reporters.comparison``), what makes either side untrustworthy, and each run's headline
-figures; the table of changes and the charts follow.
+(``reporters.comparison``) and what makes either side untrustworthy; the table of
+changes and the charts follow.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from perfbench.report.html import (Section, chart, error_bars, esc, heading, int
                                    num, require_plotly, table)
 from perfbench.report.run_view import caveat_box, caveats
 from perfbench.reporters.comparison import _summary as verdict_line
-from perfbench.results.metrics import fps_estimate, value_of
+from perfbench.results.metrics import fps_estimate
 from perfbench.results.types import BenchmarkResult
 from perfbench.tracking.verdict import (Comparison, compare, parse_noise_floors,
                                         parse_thresholds)
@@ -55,21 +55,15 @@ def section(runs: list[tuple[str, BenchmarkResult]], anchor: str,
 
 
 def answer(pairs: list[tuple[str, Comparison]], runs: list[tuple[str, BenchmarkResult]]) -> str:
-    """The verdict line(s), the comparison's warnings, why a side cannot be trusted, and
-    each run's headline figures: the first screen of the page."""
+    """The verdict line(s), the comparison's warnings and why a side cannot be trusted:
+    the first screen of the page, with the change per metric right under it (the
+    comparison's own figures: no second FPS of each run beside them)."""
     lines = "".join(f'<p class="verdict"><strong>{esc(verdict_line(c))}</strong>'
                     + (f" ({esc(name)})" if len(pairs) > 1 else "") + "</p>"
                     for name, c in pairs)
     warnings = "".join(note("warning: " + w, "warn") for _, c in pairs for w in c.warnings)
-    doubts = "".join(caveat_box(caveats(result), name) for name, result in runs)
-    rows = []
-    for name, result in runs:
-        fps, low, high = fps_estimate(result)
-        rows.append([name, num(fps), interval(low, high), num(value_of(result, "p50")),
-                     num(value_of(result, "p99")), len(caveats(result)) or "none"])
-    return lines + warnings + doubts + table(
-        ["run", "steady-state FPS (headline)", "95 % interval", "latency median (ms)",
-         "latency p99 (ms)", "failed checks"], rows)
+    return lines + warnings + "".join(caveat_box(caveats(result), name)
+                                      for name, result in runs)
 
 
 def _changes_table(pairs: list[tuple[str, Comparison]]) -> str:
