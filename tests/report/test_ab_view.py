@@ -103,8 +103,8 @@ def test_no_none_looks_and_no_process_sd_of_zero_from_two_epochs(short):
 
 
 def test_each_sides_fps_and_latency_are_on_the_page(short):
-    html = ab_view.section(short, "ab.json", "ab-0").parts
-    text = "".join(html)
+    text = "".join(ab_view.section(short, "ab.json", "ab-0").parts)
+    assert "<th>FPS (all usable blocks)</th>" in text
     blocks = [r["new"] for e in short["epochs"] for r in e["rounds"]]
     new_fps = images_per_second(sum(b["completed"] for b in blocks), 1,
                                 sum(b["duration_s"] for b in blocks))

@@ -32,13 +32,14 @@ def test_the_page_carries_the_terminals_conclusions_and_sizing_line():
     sweep_report.render(sweep, console)
     terminal = console.export_text()
     doc = json.loads(json.dumps(sweep.to_dict()))
+    html = "".join(sweep_view.section(doc, "sweep", "sweep-0").parts)
+    assert "sizing:" in html and "best under sla" in html.lower()
     lines = sweep_view.conclusion_lines(doc)
     assert any(line.startswith("best under sla") or line.startswith("best under SLA")
                for line in lines), lines
     assert any(line.startswith("sizing:") and "2,000 FPS" in line for line in lines)
     for line in lines:
         assert line in terminal
-    html = "".join(sweep_view.section(doc, "sweep", "sweep-0").parts)
     for line in lines:
         assert sweep_view.esc(line) in html
 
