@@ -13,6 +13,7 @@ import math
 
 from perfbench.report.html import (Section, chart, esc, heading, interval, log_ticks,
                                    num, require_plotly, table)
+from perfbench.report.run_view import settings_that_apply
 from perfbench.results.metrics import images_per_second
 
 _BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
@@ -241,8 +242,7 @@ def _sides(doc: dict) -> str:
     rows = []
     for name in ("base", "new"):
         side = doc.get("sides", {}).get(name) or {}
-        settings = {k: v for k, v in (doc.get("settings", {}).get(name) or {}).items()
-                    if v not in (None, False, "")}
+        settings = settings_that_apply(doc.get("settings", {}).get(name) or {})
         rows.append([name.upper(), side.get("name", "?"), side.get("openvino", "?"),
                      side.get("pool_size", "?"),
                      ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))])

@@ -113,14 +113,19 @@ _QUANTIZATION_ONLY = ("calibration_size", "model_type")
 
 def applicable_settings(result: BenchmarkResult) -> dict:
     """Requested settings the three-column table does not already show that change
-    something: set away from their default, and for quantization's settings only when the
-    model was quantized (``calibration_size`` means nothing without it)."""
+    something (:func:`settings_that_apply`)."""
     shown = {key for _, key, _ in CONFIG_ROWS} | {"batch", "api", "model"}
+    return {k: v for k, v in settings_that_apply(result.requested).items() if k not in shown}
+
+
+def settings_that_apply(requested: dict) -> dict:
+    """Settings set away from their default, and quantization's only when the model was
+    quantized (``calibration_size`` means nothing without it)."""
     defaults = {f.name: f.default for f in fields(BenchmarkConfig)}
-    quantized = bool(result.requested.get("quantize"))
+    quantized = bool(requested.get("quantize"))
     out = {}
-    for key, value in result.requested.items():
-        if key in shown or value in (None, False, "", ()):
+    for key, value in requested.items():
+        if value in (None, False, "", ()):
             continue
         if key in _QUANTIZATION_ONLY:
             if quantized:

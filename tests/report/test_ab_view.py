@@ -113,3 +113,16 @@ def test_each_sides_fps_and_latency_are_on_the_page(short):
     assert "<th>FPS (all usable blocks)</th>" in text and ab_view.num(new_fps) in text
     # the verdict comes before the chart
     assert text.index("Verdict") < text.index("FPS (all usable blocks)") < text.index("plotly")
+
+
+def test_both_sides_list_only_the_settings_that_apply():
+    """As the run view's configuration (item 9): no calibration_size without quantization,
+    no model_type, no repeat 1."""
+    from perfbench.settings.config import BenchmarkConfig
+    doc = ab_document([[1.0, 0.99], [1.01, 1.0]])
+    doc["settings"] = {"base": BenchmarkConfig(model="a.xml").to_dict(),
+                       "new": BenchmarkConfig(model="b.xml", streams=2).to_dict()}
+    html = ab_view._sides(doc)
+    assert "model=a.xml" in html and "streams=2" in html
+    for absent in ("calibration_size", "model_type", "repeat", "fill=", "seed="):
+        assert absent not in html
