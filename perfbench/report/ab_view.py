@@ -9,9 +9,12 @@ stopping rule judged.
 
 from __future__ import annotations
 
+import math
 
-from perfbench.report.html import (Section, chart, heading, interval, note, num,
-                                   require_plotly, table)
+from perfbench.report.html import (Section, chart, esc, heading, interval, log_ticks,
+                                   num, require_plotly, table)
+from perfbench.report.run_view import settings_that_apply
+from perfbench.results.metrics import images_per_second
 
 _BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
           "no regression": "ok", "inconclusive": "warn"}
@@ -54,28 +57,70 @@ def running_estimates(doc: dict) -> list[dict | None]:
 def section(doc: dict, name: str, anchor: str) -> Section:
     verdict = doc["verdict"]
     part = Section(anchor, f"A/B: {name}", badge=(verdict.upper(), _BADGE.get(verdict, "warn")))
-    part.add(_verdict(doc), ratio_chart(doc, f"{anchor}-rounds"), _ratios(doc), _epochs(doc),
-             _sides(doc))
+    part.add(_verdict(doc), _side_figures(doc), ratio_chart(doc, f"{anchor}-rounds"),
+             _ratios(doc), _epochs(doc), _sides(doc))
     return part
 
 
 def _verdict(doc: dict) -> str:
+    """The verdict and the interval it was judged on, and the machine it was measured on:
+    the page's first line."""
     judged = doc.get("verdict_interval")
     if judged is None:
-        return note(f"Verdict {doc['verdict']}: too few epochs for an interval.", "warn")
-    metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
-    text = (f"Verdict: {doc['verdict']}. NEW/BASE {metric} {judged['ratio']:.4f} "
-            f"({judged['change_pct']:+.2f} %), {100 * judged['level']:g} % interval "
-            f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}], threshold "
-            f"{doc['threshold_pct']:g} %; stopped: {doc['stop_reason']}.")
+        text = f"Verdict: {doc['verdict']}: too few epochs for an interval."
+    else:
+        metric = "FPS" if doc.get("judged_metric", "fps") == "fps" else "p50 latency"
+        text = (f"Verdict: {doc['verdict']}. NEW/BASE {metric} {judged['ratio']:.4f} "
+                f"({judged['change_pct']:+.2f} %), {100 * judged['level']:g} % interval "
+                f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}], threshold "
+                f"{doc['threshold_pct']:g} %; stopped: {doc['stop_reason']}.")
     if doc.get("smallest_resolvable_pct") is not None:
         text += f" Smallest change this run resolves: {doc['smallest_resolvable_pct']:.2f} %."
-    return note(text)
+    host = doc.get("host") or {}
+    if host.get("hardware_class"):
+        text += f" Measured on {host['hardware_class']}."
+    return f'<p class="verdict">{esc(text)}</p>'
+
+
+def side_fps(doc: dict, side: str) -> float | None:
+    """A side's throughput over every usable block, by the one definition of FPS
+    (``results.metrics.images_per_second``: images over the blocks' time)."""
+    blocks = [r[side] for e in doc["epochs"] for r in e["rounds"] if _usable(r)]
+    seconds = sum(b.get("duration_s", 0.0) for b in blocks)
+    if not blocks or seconds <= 0:
+        return None
+    batch = blocks[0].get("batch", 1)
+    return images_per_second(sum(b["completed"] for b in blocks), batch, seconds)
+
+
+def _side_figures(doc: dict) -> str:
+    """Each side's FPS and latency, not only their ratio: what a reader checks first."""
+    ratios = doc.get("ratios", {})
+    rows = []
+    for side in ("base", "new"):
+        p50 = (ratios.get("median_ms") or {}).get(f"{side}_ms")
+        p99 = (ratios.get("p99_ms") or {}).get(f"{side}_ms")
+        rows.append([side.upper(), (doc.get("sides", {}).get(side) or {}).get("name", "?"),
+                     num(side_fps(doc, side)), num(p50), num(p99)])
+    return table(["side", "model", "FPS (all usable blocks)", "latency p50 (ms, pooled)",
+                  "latency p99 (ms, pooled)"], rows)
+
+
+def axis_range(doc: dict, rounds: list[float]) -> tuple[float, float]:
+    """The ratio axis: every round, the threshold lines and the judged interval, padded;
+    the interim band is clipped to it, so a wide early band cannot flatten the rounds."""
+    judged = doc.get("verdict_interval") or {}
+    values = [r for r in rounds if r > 0] + [y for y, _ in threshold_lines(
+        doc["threshold_pct"], doc.get("judged_metric", "fps") == "fps")]
+    values += [judged[k] for k in ("ci_low", "ci_high") if judged.get(k)]
+    low, high = min(values + [1.0]), max(values + [1.0])
+    return low / 1.03, high * 1.03
 
 
 def ratio_chart(doc: dict, chart_id: str) -> str:
     go = require_plotly()
     rounds = round_ratios(doc)
+    low, high = axis_range(doc, [r for _, _, r in rounds])
     fig = go.Figure()
     ends, x = [], 0
     for epoch in doc["epochs"]:
@@ -85,11 +130,14 @@ def ratio_chart(doc: dict, chart_id: str) -> str:
     shown = [(end, e) for end, e in zip(ends, estimates) if e is not None]
     if shown:
         xs = [end for end, _ in shown]
-        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[e["high"] for _, e in shown] +
-                                 [e["low"] for _, e in shown][::-1], fill="toself",
-                                 fillcolor="rgba(221,132,82,0.2)", line={"width": 0},
+        band = [min(max(v, low), high) for v in [e["high"] for _, e in shown] +
+                [e["low"] for _, e in shown][::-1]]
+        clipped = any(e["high"] > high or e["low"] < low for _, e in shown)
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=band, fill="toself", mode="lines",
+                                 fillcolor="rgba(221,132,82,0.15)", line={"width": 0},
                                  name=f"interim {100 * shown[0][1]['level']:g} % interval "
-                                 "at each look", hoverinfo="skip"))
+                                 "at each look" + (" (clipped to the axis)" if clipped else ""),
+                                 hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=xs, y=[e["ratio"] for _, e in shown],
                                  mode="lines+markers", name="running estimate (per epoch)",
                                  line={"color": "#dd8452"},
@@ -100,13 +148,58 @@ def ratio_chart(doc: dict, chart_id: str) -> str:
                                            "colorscale": "Viridis", "size": 6},
         text=[f"epoch {e + 1}, round {i + 1}" for e, i, _ in rounds],
         hovertemplate="%{text}: %{y:.4f}"))
+    judged = doc.get("verdict_interval")
+    if judged:
+        fig.add_trace(judged_trace(go, judged, len(rounds) + 1))
     fps = doc.get("judged_metric", "fps") == "fps"
-    for level, label in threshold_lines(doc["threshold_pct"], fps):
-        fig.add_hline(y=level, line_dash="dot", line_color="#c44e52",
-                      annotation_text=f"{label} ({doc['threshold_pct']:g} %)")
-    fig.add_hline(y=1.0, line_color="#888")
-    return chart(fig, chart_id, "NEW / BASE per round, and the estimate after each epoch",
-                 "round (in the order measured)", "ratio NEW / BASE")
+    lines = sorted(threshold_lines(doc["threshold_pct"], fps))
+    for n, (level, label) in enumerate(lines):
+        # a thin line; its label outside the pair (the lower one below its line, the upper
+        # above), so two close thresholds' labels never overlap; an annotation on a log
+        # axis takes log10 of the value (a shape takes the value)
+        fig.add_hline(y=level, line_width=1, line_color="#c44e52")
+        fig.add_annotation(x=0, xref="paper", y=math.log10(level), xanchor="left",
+                           yanchor="top" if n == 0 else "bottom", showarrow=False,
+                           text=f"{label} ({doc['threshold_pct']:g} %)",
+                           font={"color": "#c44e52", "size": 11},
+                           bgcolor="rgba(255,255,255,0.7)")
+    fig.add_hline(y=1.0, line_width=1, line_color="#888")
+    values, text = log_ticks(low, high)
+    fig.update_yaxes(type="log", range=[math.log10(low), math.log10(high)],
+                     tickvals=values, ticktext=text)
+    fig.update_xaxes(range=[0.5, len(rounds) + 1.7])
+    return chart(fig, chart_id, "NEW / BASE per round, the estimate after each epoch, and "
+                 "the interval the verdict was judged on",
+                 "round (in the order measured)", "ratio NEW / BASE (log)")
+
+
+def judged_trace(go, judged: dict, x: float):
+    """The interval the verdict was judged on, at the right of the rounds, named with its
+    level and bounds (the badge's interval, not the interim band)."""
+    level = f"{100 * judged['level']:g} %"
+    return go.Scatter(
+        x=[x], y=[judged["ratio"]], mode="markers", name=f"judged {level} interval "
+        f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}] (the verdict's)",
+        marker={"symbol": "diamond", "size": 11, "color": "#222"},
+        error_y={"type": "data", "symmetric": False, "thickness": 3, "width": 8,
+                 "array": [judged["ci_high"] - judged["ratio"]],
+                 "arrayminus": [judged["ratio"] - judged["ci_low"]]},
+        hovertemplate=f"verdict's {level} interval: %{{y:.4f}} "
+        f"[{judged['ci_low']:.4f}, {judged['ci_high']:.4f}]<extra></extra>")
+
+
+def process_sd_text(ratio: dict) -> str:
+    """The process (between-epoch) SD, or why there is none: it cannot be estimated from
+    one degree of freedom, and a component clamped at 0 (epochs varied no more than rounds
+    say) is a bound, not a measured 0."""
+    value = ratio.get("process_sd_pct")
+    if value is None:
+        return "–"
+    if ratio.get("dof", 0) < 2 and ratio.get("process_level", "this run") == "this run":
+        return f"– (not estimable from {ratio.get('epochs', '?')} epochs)"
+    if value == 0:
+        return "– (epochs varied no more than rounds)"
+    return num(value)
 
 
 def _ratios(doc: dict) -> str:
@@ -116,29 +209,40 @@ def _ratios(doc: dict) -> str:
             rows.append([key, "–", "–", "–", "–", "–"])
             continue
         rows.append([key, num(r["ratio"]), interval(r["ci_low"], r["ci_high"]),
-                     num(r.get("round_sd_pct")), num(r.get("process_sd_pct")),
+                     num(r.get("round_sd_pct")),
+                     process_sd_text(r) if "round_sd_pct" in r else "–",
                      r.get("process_level") or r.get("method", "")])
     return heading("Ratios and variance components") + table(
         ["figure", "NEW / BASE", "95 % interval", "round SD %", "process SD %",
          "process level from"], rows)
 
 
+def look_rows(doc: dict) -> list[list]:
+    """One row per look: the interim interval it read and what it decided (a look with no
+    decision yet let the run measure on)."""
+    rows = []
+    for n, look in enumerate(doc.get("looks", [])):
+        look = look if isinstance(look, dict) else {"decision": look}
+        est = look.get("interval")
+        rows.append([look.get("epoch", n + 1),
+                     "– (one epoch gives none)" if est is None else
+                     f"{est['ratio']:.4f} [{est['ci_low']:.4f}, {est['ci_high']:.4f}] at "
+                     f"{100 * est['level']:g} %",
+                     look.get("decision") or "none yet: measure on"])
+    return rows
+
+
 def _epochs(doc: dict) -> str:
     rows = [[e["index"] + 1, e["started_first"], len(e["rounds"]), num(e["setup_s"]),
              " ".join(r["order"] for r in e["rounds"])] for e in doc["epochs"]]
-    looks = ", ".join(str(x.get("decision") if isinstance(x, dict) else x)
-                      for x in doc.get("looks", [])) or "none"
     return heading("Epochs (fresh worker processes) and start order") + table(
         ["epoch", "started first", "rounds", "setup (s)", "round orders"], rows) + \
-        note(f"Looks after each epoch: {looks}.")
-
-
+        table(["look after epoch", "interim interval", "decision"], look_rows(doc))
 def _sides(doc: dict) -> str:
     rows = []
     for name in ("base", "new"):
         side = doc.get("sides", {}).get(name) or {}
-        settings = {k: v for k, v in (doc.get("settings", {}).get(name) or {}).items()
-                    if v not in (None, False, "")}
+        settings = settings_that_apply(doc.get("settings", {}).get(name) or {})
         rows.append([name.upper(), side.get("name", "?"), side.get("openvino", "?"),
                      side.get("pool_size", "?"),
                      ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))])

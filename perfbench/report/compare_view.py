@@ -1,20 +1,83 @@
-"""Several run files side by side, and their comparison with ``perfbench compare``'s own
-statistics (``tracking.verdict.compare``): the command's own for ``compare --html``, each
-run against the first at the defaults for ``perfbench report``."""
+"""Several run files compared with ``perfbench compare``'s own statistics
+(``tracking.verdict.compare``): the command's own comparison for ``compare --html``, each
+run against the first at the defaults for ``perfbench report``.
+
+The section opens with the answer: the verdict in the terminal's own words
+(``reporters.comparison``) and what makes either side untrustworthy; the table of
+changes and the charts follow.
+"""
 
 from __future__ import annotations
 
-from perfbench.report.html import Section, chart, error_bars, interval, num, require_plotly, table
+from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note,
+                                   num, require_plotly, table)
+from perfbench.report.run_view import caveat_box, caveats
+from perfbench.reporters.comparison import _summary as verdict_line
 from perfbench.results.metrics import fps_estimate
 from perfbench.results.types import BenchmarkResult
 from perfbench.tracking.verdict import (Comparison, compare, parse_noise_floors,
                                         parse_thresholds)
 
 
+def badge(comparisons: list[Comparison]) -> tuple[str, str]:
+    """The verdict word, coloured: a regression is bad, anything the gate could not
+    settle (an inconclusive change, a non-zero exit without a regression) a warning."""
+    lines = [verdict_line(c) for c in comparisons]
+    if any(c.regressions for c in comparisons):
+        return "REGRESSION", "bad"
+    unsettled = [line for line in lines if "inconclusive" in line.lower()]
+    if unsettled or any(c.exit_code for c in comparisons):
+        return "INCONCLUSIVE" if unsettled else "NOT PASSED", "warn"
+    return "NO REGRESSION", "ok"
+
+
 def section(runs: list[tuple[str, BenchmarkResult]], anchor: str,
             comparison: Comparison | None = None) -> Section:
     """``comparison``: the command's own (pooled sides, its thresholds, floors and gate),
     drawn as it judged; without one, each run against the first at the defaults."""
+    base_name, base = runs[0]
+    if comparison is None:      # `perfbench report a b …`: each against the first
+        pairs = [(name, compare([base], [result], [base_name], [name], parse_thresholds([]),
+                                noise_floors=parse_noise_floors([])))
+                 for name, result in runs[1:]]
+        how = f"each run against {base_name}, at compare's default thresholds and floors"
+    else:                       # `compare --html`: the command's own verdict, drawn
+        pairs = [("NEW", comparison)]
+        how = ("the command's own comparison: " + ", ".join(comparison.new_files)
+               + " against " + ", ".join(comparison.baseline_files))
+    title = (f"Comparison: {', '.join(comparison.new_files)} against "
+             f"{', '.join(comparison.baseline_files)}" if comparison is not None
+             else f"Compared with {base_name}")
+    part = Section(anchor, title, badge=badge([c for _, c in pairs]))
+    part.add(answer(pairs, runs), _changes_table(pairs))
+    part.add(*charts(runs, pairs, anchor, how))
+    return part
+
+
+def answer(pairs: list[tuple[str, Comparison]], runs: list[tuple[str, BenchmarkResult]]) -> str:
+    """The verdict line(s), the comparison's warnings and why a side cannot be trusted:
+    the first screen of the page, with the change per metric right under it (the
+    comparison's own figures: no second FPS of each run beside them)."""
+    lines = "".join(f'<p class="verdict"><strong>{esc(verdict_line(c))}</strong>'
+                    + (f" ({esc(name)})" if len(pairs) > 1 else "") + "</p>"
+                    for name, c in pairs)
+    warnings = "".join(note("warning: " + w, "warn") for _, c in pairs for w in c.warnings)
+    return lines + warnings + "".join(caveat_box(caveats(result), name)
+                                      for name, result in runs)
+
+
+def _changes_table(pairs: list[tuple[str, Comparison]]) -> str:
+    rows = [[name, c.name, num(c.baseline), num(c.new), num(c.change_pct),
+             interval(*(c.diff_ci_pct or (None, None))), f"{c.threshold_pct:g} %",
+             c.verdict + ("" if c.gating else " (not gating)")]
+            for name, comparison in pairs for c in comparison.changes]
+    return heading("Change per metric") + table(
+        ["run", "metric", "baseline", "new", "change %", "95 % interval of change %",
+         "threshold", "verdict"], rows)
+
+
+def charts(runs: list[tuple[str, BenchmarkResult]], pairs: list[tuple[str, Comparison]],
+           anchor: str, how: str) -> list[str]:
     go = require_plotly()
     names = [name for name, _ in runs]
     estimates = [fps_estimate(r) for _, r in runs]
@@ -23,31 +86,17 @@ def section(runs: list[tuple[str, BenchmarkResult]], anchor: str,
         error_y=error_bars([e[0] for e in estimates], [e[1] for e in estimates],
                            [e[2] for e in estimates]),
         hovertemplate="%{x}: %{y:,.1f} images/s"))
-    base_name, base = runs[0]
-    if comparison is None:      # `perfbench report a b …`: each against the first
-        pairs = [(name, compare([base], [result], [base_name], [name], parse_thresholds([]),
-                                noise_floors=parse_noise_floors([])).changes)
-                 for name, result in runs[1:]]
-        how = f"each run against {base_name}, at compare's default thresholds and floors"
-    else:                       # `compare --html`: the command's own verdict, drawn
-        pairs = [("NEW", comparison.changes)]
-        how = ("the command's own comparison: " + ", ".join(comparison.baseline_files)
-               + " against " + ", ".join(comparison.new_files))
-    fig, rows = go.Figure(), []
-    for name, changes in pairs:
+    fig = go.Figure()
+    for name, comparison in pairs:
+        changes = comparison.changes
         ci = [c.diff_ci_pct or (None, None) for c in changes]
         fig.add_trace(go.Scatter(
             x=[c.name for c in changes], y=[c.change_pct for c in changes], mode="markers",
             name=name, error_y=error_bars([c.change_pct for c in changes],
                                           [lo for lo, _ in ci], [hi for _, hi in ci]),
             hovertemplate=name + ": %{x} %{y:+.2f} %"))
-        rows += [[name, c.name, num(c.baseline), num(c.new), num(c.change_pct),
-                  interval(*(c.diff_ci_pct or (None, None))), f"{c.threshold_pct:g} %",
-                  c.verdict + ("" if c.gating else " (not gating)")] for c in changes]
     fig.add_hline(y=0, line_color="#888")
-    return Section(anchor, f"Compared with {base_name}").add(
-        chart(fps, f"{anchor}-fps", "Throughput of each run", "run", "throughput (images/s)"),
-        chart(fig, f"{anchor}-changes", f"Change: {how}", "metric",
-              "change (% of baseline, 95 % interval)"),
-        table(["run", "metric", "baseline", "new", "change %", "95 % interval of change %",
-               "threshold", "verdict"], rows))
+    return [chart(fig, f"{anchor}-changes", f"Change: {how}", "metric",
+                  "change (% of baseline, 95 % interval)"),
+            chart(fps, f"{anchor}-fps", "Throughput of each run", "run",
+                  "steady-state FPS (images/s)")]

@@ -67,6 +67,33 @@ def error_bars(values, lows, highs) -> dict:
                            for v, lo in zip(values, lows)]}
 
 
+#: Mantissas of log-axis ticks, coarse to fine: the finest that gives few enough ticks is used.
+_TICK_MANTISSAS = ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8),
+                   (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 7, 8, 9),
+                   tuple(1 + n / 20 for n in range(20)) + tuple(2 + n / 10 for n in range(80)))
+
+
+def log_ticks(low: float, high: float, most: int = 9) -> tuple[list[float], list[str]]:
+    """Tick values and their labels for a log axis from ``low`` to ``high``: round numbers
+    written out in full (\"1,620\", \"0.5\"), never plotly's scientific notation or its
+    bare minor-tick digits (\"3 4 5 … 9 10 2 3\"); the finest spacing with at most ``most``
+    ticks, and at least two ticks whenever the range allows."""
+    if not (low > 0 and high > low):
+        return [], []
+    chosen: list[float] = []
+    for mantissas in _TICK_MANTISSAS:
+        values = [round(m * 10 ** e, 12) for e in range(math.floor(math.log10(low)) - 1,
+                                                         math.ceil(math.log10(high)) + 1)
+                  for m in mantissas]
+        inside = sorted(v for v in set(values) if low <= v <= high)
+        if len(inside) > most:
+            break
+        chosen = inside
+        if len(inside) >= 4:
+            break
+    return chosen, [f"{v:,.6g}" for v in chosen]
+
+
 def interval(low, high) -> str:
     return "–" if low is None or high is None else f"[{num(low)}, {num(high)}]"
 

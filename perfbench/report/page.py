@@ -23,19 +23,21 @@ th{background:#f4f4f4} .badge{font-size:14px;padding:2px 8px;border-radius:4px;m
 .ok{color:#1b6e2e} .warn{color:#9a6a00} .bad{color:#b02a2a}
 .badge.ok{background:#dff3e4} .badge.warn{background:#fff1cc} .badge.bad{background:#fadddd}
 .note{color:#444} nav a{margin-right:12px}
+.caveat{border-left:4px solid #b02a2a;background:#fdf0f0;padding:6px 10px;margin:6px 0 10px}
+.verdict{font-size:18px;margin:8px 0} header h1{margin:8px 0 4px;font-size:22px}
+header details{margin-bottom:8px;font-size:13px;color:#444} h2{margin-top:24px}
 """
 VIEWS = {"run": run_view, "ab": ab_view, "sweep": sweep_view, "shapes": shapes_view,
          "fleet": fleet_view, "suite": suite_view}
 
 
 def sections(items: list[Input], comparison=None) -> list[Section]:
-    """One section per input; several run files are also drawn side by side, as compare."""
-    out = []
-    for n, item in enumerate(items):
-        out.append(_view(item, f"{item.kind}-{n}"))
+    """One section per input; several run files are also compared, and the comparison
+    (the answer ``compare --html`` is asked for) comes first, each run's view after it."""
+    out = [_view(item, f"{item.kind}-{n}") for n, item in enumerate(items)]
     runs = [(item.name, item.data) for item in items if item.kind == "run"]
     if len(runs) >= 2:
-        out.append(compare_view.section(runs, "compare", comparison))
+        out.insert(0, compare_view.section(runs, "compare", comparison))
     return out
 
 
@@ -64,20 +66,33 @@ def build(items: list[Input], argv: list[str], comparison=None) -> str:
 
 
 def provenance(items: list[Input], argv: list[str]) -> str:
-    """Where the page came from: versions, hardware classes, command line, schemas."""
+    """Where the page came from: versions, hardware classes, command line, schemas; one
+    line, with the full table folded under it, so the first screen is the answer."""
     seen = {"openvino": set(), "hardware_class": set()}
     for item in items:
         for key in seen:
             seen[key].update(v for v in item.provenance.get(key, []) if v)
-    rows = [["perfbench (this report)", __version__],
-            ["OpenVINO (of the results)", ", ".join(sorted(seen["openvino"])) or "not recorded"],
-            ["hardware class", ", ".join(sorted(seen["hardware_class"])) or "not recorded"],
-            ["command line", shlex.join(["perfbench", *argv])],
+        seen["hardware_class"].update(recorded_classes(item))
+    openvino = ", ".join(sorted(seen["openvino"])) or "not recorded"
+    classes = ", ".join(sorted(seen["hardware_class"])) or "not recorded"
+    command = shlex.join(["perfbench", *argv])
+    rows = [["perfbench (this report)", __version__], ["OpenVINO (of the results)", openvino],
+            ["hardware class", classes], ["command line", command],
             ["built on", f"Python {platform.python_version()}"]]
     rows += [[f"input {i + 1}", f"{item.name}: {item.schema or item.kind}"
               + (f" v{item.version}" if item.version is not None else "")]
              for i, item in enumerate(items)]
-    return f"<header><h1>perfbench report</h1>{table(['', ''], rows)}</header>"
+    summary = f"hardware class {classes} · OpenVINO {openvino} · {command}"
+    return (f"<header><h1>perfbench report</h1><details><summary>{esc(summary)}</summary>"
+            f"{table(['', ''], rows)}</details></header>")
+
+
+def recorded_classes(item: Input) -> set[str]:
+    """The hardware class a document records in its own ``host`` block (an A/B
+    document's, as a run result's), where the loader's provenance has none."""
+    host = item.data.get("host") if isinstance(item.data, dict) else None
+    return {host["hardware_class"]} if isinstance(host, dict) and host.get("hardware_class") \
+        else set()
 
 
 def _section_html(s: Section) -> str:

@@ -8,27 +8,45 @@ stored histogram); drift is marked with the live view's own rule (``stats.drift`
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
-from perfbench.report.html import (Raw, Section, chart, esc, heading, interval, note, num,
-                                   require_plotly, table)
+from perfbench.report.html import (Raw, Section, chart, esc, heading, interval, log_ticks,
+                                   note, num, require_plotly, table)
+from perfbench.reporters.table import (STEADY_FPS, WHOLE_RUN_FPS, WHOLE_RUN_GFLOPS)
+from perfbench.reporters.table import _CONFIG_ROWS as CONFIG_ROWS
+from perfbench.settings.config import BenchmarkConfig
 from perfbench.results.metrics import headline
 from perfbench.results.types import BenchmarkResult
 from perfbench.stats.drift import drift_pct
 from perfbench.stats.histogram import LogHistogram, bucket_centre
 
 TOP_LAYERS = 15
+#: The headline GFLOP/s: the headline (steady) FPS times the model's cost.
+STEADY_GFLOPS = "steady-state GFLOP/s"
 V1_NOTE = ("This result file is schema version 1: it stores percentiles but no latency "
            "histogram, so its latency distribution cannot be drawn (re-run it with this "
            "perfbench to get one).")
 
 
 def badge(result: BenchmarkResult) -> tuple[str, str]:
-    """VALID for a complete run with no warning; otherwise what is wrong, at a glance."""
+    """VALID for a complete run with no warning; otherwise what is wrong, at a glance (the
+    words of why are in :func:`caveats`, beside it)."""
     if result.status != "complete":
         return result.status.upper(), "bad"
     if result.warnings:
         return f"{len(result.warnings)} warning{'s' * (len(result.warnings) > 1)}", "warn"
     return "VALID", "ok"
+
+
+def caveats(result: BenchmarkResult) -> list[str]:
+    """Why the headline's figures cannot be taken as they stand, in words: each failed
+    check's finding, without its remedy (that is in the checks table).  A check's message
+    says the finding first and the remedy after ';' ("other processes used 61 % of the
+    CPU during the run; stop them, …")."""
+    reasons = [c.message.split(";")[0].strip() for c in result.checks if not c.ok and c.message]
+    if result.status != "complete":
+        reasons.insert(0, f"the run is {result.status} (stopped: {result.stop_reason})")
+    return reasons
 
 
 def section(result: BenchmarkResult, name: str, anchor: str) -> Section:
@@ -43,24 +61,109 @@ def section(result: BenchmarkResult, name: str, anchor: str) -> Section:
     return part
 
 
+def caveat_box(reasons: list[str], whose: str = "") -> str:
+    """The reasons a reader must know before reading the figures, as one sentence
+    (``whose``: the run's name, where a page shows several)."""
+    if not reasons:
+        return ""
+    subject = f"{whose}: its figures" if whose else "These figures"
+    return (f'<p class="caveat bad"><strong>{esc(subject)} cannot be trusted as they '
+            f'stand:</strong> {esc("; ".join(reasons))}.</p>')
+
+
+def headline_rows(result: BenchmarkResult) -> list[list]:
+    """The headline figures under the terminal's names, the headline FPS first; the
+    whole-run FPS and GFLOP/s (the terminal's first line) beside it, named as such.  Each
+    row: name, value, 95 % interval, unit, better, what it is (a flag such as "not
+    supported by its sample" belongs in that last cell)."""
+    figures = {m.name: m for m in headline(result)}
+    steady = result.precision is not None and result.precision.fps_windows is not None \
+        or result.steady_fps is not None
+    fps, gflops = figures["fps"], figures["gflops"]
+    first = ("steady windows (between ramp-up and drain); compare, history and sweeps read "
+             "this one" if steady else "too short for a steady window: the whole run")
+    rows = [[STEADY_FPS if steady else WHOLE_RUN_FPS + " (headline)", num(fps.value),
+             interval(fps.lower, fps.upper), "images/s", "higher", first]]
+    if steady:
+        rows.append([WHOLE_RUN_FPS, num(result.fps), "–", "images/s", "higher",
+                     "ramp-up and drain included"])
+    rows.append([STEADY_GFLOPS if steady else WHOLE_RUN_GFLOPS, num(gflops.value),
+                 interval(gflops.lower, gflops.upper), "GFLOP/s", "higher",
+                 "headline FPS × the model's GFLOPs per image"])
+    if steady:
+        rows.append([WHOLE_RUN_GFLOPS, num(result.effective_gflops), "–", "GFLOP/s", "higher",
+                     "whole-run FPS × the model's GFLOPs per image"])
+    for name, label in (("p50", "latency median"), ("p90", "latency p90"),
+                        ("p99", "latency p99")):
+        m = figures[name]
+        rows.append([label, num(m.value), interval(m.lower, m.upper), "ms", "lower", ""])
+    rows.append(["compile time", num(result.compile_ms), "–", "ms", "lower", ""])
+    return rows
+
+
 def _headline(result: BenchmarkResult) -> str:
-    rows = [[m.name, num(m.value), interval(m.lower, m.upper), m.unit,
-             "higher" if m.bigger_is_better else "lower"] for m in headline(result)]
-    rows.append(["compile", num(result.compile_ms), "–", "ms", "lower"])
-    return heading("Headline (95 % intervals)") + table(
-        ["metric", "value", "95 % interval", "unit", "better"], rows)
+    return (heading("Headline (95 % intervals)") + caveat_box(caveats(result)) +
+            table(["figure", "value", "95 % interval", "unit", "better", "what it is"],
+                  headline_rows(result)))
+
+
+#: Settings that only mean something with INT8 quantization.
+_QUANTIZATION_ONLY = ("calibration_size", "model_type")
+
+
+def applicable_settings(result: BenchmarkResult) -> dict:
+    """Requested settings the three-column table does not already show that change
+    something (:func:`settings_that_apply`)."""
+    shown = {key for _, key, _ in CONFIG_ROWS} | {"batch", "api", "model"}
+    return {k: v for k, v in settings_that_apply(result.requested).items() if k not in shown}
+
+
+def settings_that_apply(requested: dict) -> dict:
+    """Settings set away from their default, and quantization's only when the model was
+    quantized (``calibration_size`` means nothing without it)."""
+    defaults = {f.name: f.default for f in fields(BenchmarkConfig)}
+    quantized = bool(requested.get("quantize"))
+    out = {}
+    for key, value in requested.items():
+        if value in (None, False, "", ()):
+            continue
+        if key in _QUANTIZATION_ONLY:
+            if quantized:
+                out[key] = value
+        elif key not in defaults or value != defaults[key]:
+            out[key] = value
+    return out
+
+
+def _shown(value) -> str:
+    return "auto" if value is None else ",".join(map(str, value)) if isinstance(value, list) \
+        else str(value)
+
+
+def config_rows(result: BenchmarkResult) -> list[list]:
+    """The terminal's requested | resolved rows (``reporters.table``), then the settings
+    that apply and the run's facts."""
+    rows = []
+    for label, req_key, res_key in CONFIG_ROWS:
+        resolved = result.resolved.get(res_key)
+        if label == "requests":
+            resolved = f"{result.pool_size} (optimal {resolved})"
+        rows.append([label, _shown(result.requested.get(req_key)), _shown(resolved)])
+    rows.append(["batch", _shown(result.requested.get("batch")), str(result.model.batch)])
+    rows.append(["api", _shown(result.requested.get("api")), _shown(result.requested.get("api"))])
+    rows += [[key.replace("_", " "), _shown(value), ""]
+             for key, value in sorted(applicable_settings(result).items())]
+    executed = result.executed_precision or {}
+    rows.append(["executed precision", "", ", ".join(f"{k} {100 * v:.0f} %" for k, v in
+                                                     executed.items()) or "unknown"])
+    rows += [["model", result.requested.get("model") or "", result.model.name],
+             ["stop reason", "", result.stop_reason]]
+    return rows
 
 
 def _configuration(result: BenchmarkResult) -> str:
-    requested = {k: v for k, v in result.requested.items() if v not in (None, False, "")}
-    rows = [[f"requested {k}", v] for k, v in sorted(requested.items())]
-    rows += [[f"resolved {k}", v] for k, v in sorted(result.resolved.items())]
-    executed = result.executed_precision or {}
-    rows.append(["executed precision (conv+matmul FLOPs)",
-                 ", ".join(f"{k} {100 * v:.0f} %" for k, v in executed.items()) or "unknown"])
-    rows += [["model", result.model.name], ["batch", result.model.batch],
-             ["requests in flight", result.pool_size], ["stop reason", result.stop_reason]]
-    return heading("Configuration") + table(["setting", "value"], rows)
+    return heading("Configuration") + table(["setting", "requested", "resolved by device"],
+                                            config_rows(result))
 
 
 def drifting_windows(result: BenchmarkResult) -> list[int]:
@@ -129,19 +232,46 @@ def distribution(result: BenchmarkResult, chart_id: str) -> str:
     fig = go.Figure(go.Bar(x=centres, y=[histogram.counts[i] for i in index],
                            name="requests per 1 % bucket", marker={"color": "#4c72b0",
                                                                    "line": {"width": 0}},
-                           hovertemplate="%{x:.4g} ms: %{y} requests"))
-    marks = (("p50", result.latency.median), ("p90", result.latency.p90),
-             ("p99", result.latency.p99), ("p99.9", result.latency.p99_9))
-    for n, (label, value) in enumerate(marks):
-        fig.add_vline(x=value, line_dash="dash", line_color="#c44e52")
-        # annotations on a log axis take log10 of the value (shapes take the value)
-        fig.add_annotation(x=math.log10(value), y=1 - 0.07 * n, yref="paper",
-                           text=f"{label} {value:.3g} ms", showarrow=False, xanchor="left",
-                           font={"color": "#c44e52"})
+                           hovertemplate="%{x:,.4~r} ms: %{y} requests"))
     fig.update_layout(bargap=0)
-    fig.update_xaxes(type="log")
+    span = math.log(centres[-1] * 1.01) - math.log(centres[0] / 1.01)
+    for n, (label, value) in enumerate(percentile_labels(result)):
+        right = math.log(value) - math.log(centres[0] / 1.01) > 0.6 * span   # label inward
+        fig.add_vline(x=value, line_dash="dash", line_width=1, line_color="#c44e52")
+        # annotations on a log axis take log10 of the value (shapes take the value); one
+        # row each, so two close percentiles' labels never overlap
+        fig.add_annotation(x=math.log10(value), y=1 - LABEL_ROW * n, yref="paper",
+                           text=mark_text(label, value), showarrow=False,
+                           xanchor="right" if right else "left", yanchor="top",
+                           xshift=-3 if right else 3,
+                           bgcolor="rgba(255,255,255,0.8)", font={"color": "#c44e52"})
+    values, text = log_ticks(centres[0] / 1.01, centres[-1] * 1.01)
+    fig.update_xaxes(type="log", tickvals=values, ticktext=text, minor={"showgrid": False})
     return chart(fig, chart_id, "Latency distribution (all requests)", "latency (ms, log)",
                  "requests")
+
+
+#: Rows of the percentile labels, as a share of the plot's height.
+LABEL_ROW = 0.1
+
+
+def mark_text(label: str, value: float) -> str:
+    """A percentile's label: three significant digits, written out (1,620 ms, 0.146 ms)."""
+    return f"{label} {num(value, 3)} ms"
+
+
+def percentile_labels(result: BenchmarkResult) -> list[tuple[str, float]]:
+    """(label, ms) per percentile marked; percentiles of one value share one label
+    ("p99 = p99.9"), so equal lines are not labelled over each other."""
+    marks = (("p50", result.latency.median), ("p90", result.latency.p90),
+             ("p99", result.latency.p99), ("p99.9", result.latency.p99_9))
+    out: list[tuple[str, float]] = []
+    for label, value in marks:
+        if out and out[-1][1] == value:
+            out[-1] = (f"{out[-1][0]} = {label}", value)
+        else:
+            out.append((label, value))
+    return out
 
 
 def layers_chart(result: BenchmarkResult, chart_id: str) -> str:

@@ -8,8 +8,11 @@ SLA percentile, and the stored ``pareto``, ``recommendations`` and ``vs_default`
 
 from __future__ import annotations
 
-from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
+import io
+
+from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, num,
                                    require_plotly, table)
+from perfbench.reporters.sweep_report import _print_conclusions
 from perfbench.results import from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.stats.percentiles import field_for
@@ -25,17 +28,36 @@ def points(doc: dict) -> list[dict]:
         result = from_document(p["result"], f"sweep point {p['key']}")
         fps, low, high = fps_estimate(result)
         out.append({"key": p["key"], "settings": p["settings"], "fps": fps, "low": low,
-                    "high": high, "latency": getattr(result.latency, field_for(percentile))})
+                    "high": high, "model": result.model.name, "latency": getattr(result.latency, field_for(percentile))})
     return out
+
+
+def model_name(doc: dict, done: list[dict]) -> str:
+    """The model swept, by the name its results give it (the file's stem otherwise)."""
+    names = [p["model"] for p in done if p.get("model")]
+    if names:
+        return names[0]
+    model = str((doc["spec"].get("base") or {}).get("model") or "")
+    return model.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "sweep"
+
+
+def conclusion_lines(doc: dict) -> list[str]:
+    """The terminal's own conclusion lines (best under SLA, best throughput, sizing …),
+    written by ``reporters.sweep_report`` from the document, so the page says what the
+    terminal said in the same words."""
+    from rich.console import Console
+    console = Console(file=io.StringIO(), record=True, width=100_000, color_system=None,
+                      highlight=False)
+    _print_conclusions(doc, f"p{doc['spec'].get('sla_percentile') or 99:g}", console)
+    return [line for line in console.export_text().splitlines() if line.strip()]
 
 
 def section(doc: dict, name: str, anchor: str) -> Section:
     done = points(doc)
-    part = Section(anchor, f"Sweep: {name}", badge=(doc["status"].upper(),
-                                                    "ok" if doc["status"] == "complete"
-                                                    else "warn"))
-    if doc.get("withheld"):
-        part.add(note(f"No recommendation: {doc['withheld']}", "warn"))
+    part = Section(anchor, f"Sweep: {model_name(doc, done)}" + (
+        f" ({name})" if name not in ("sweep", model_name(doc, done)) else ""),
+        badge=(doc["status"].upper(), "ok" if doc["status"] == "complete" else "warn"))
+    part.add("".join(f'<p class="verdict">{esc(line)}</p>' for line in conclusion_lines(doc)))
     part.add(scatter(doc, done, f"{anchor}-scatter"), _points_table(doc, done))
     if doc.get("vs_default"):
         part.add(versus_default(doc, f"{anchor}-vs-default"))
@@ -46,8 +68,9 @@ def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
     go = require_plotly()
     label = f"p{doc['spec'].get('sla_percentile') or 99:g}"
     fig = go.Figure(go.Scatter(
-        x=[p["latency"] for p in done], y=[p["fps"] for p in done], mode="markers",
+        x=[p["latency"] for p in done], y=[p["fps"] for p in done], mode="markers+text",
         name="point (95 % FPS interval)", text=[p["key"] for p in done],
+        textposition="top right", textfont={"size": 11},
         error_y=error_bars([p["fps"] for p in done], [p["low"] for p in done],
                            [p["high"] for p in done]),
         hovertemplate="%{text}<br>%{y:,.1f} images/s, " + label + " %{x:.4g} ms"))

@@ -19,6 +19,12 @@ _CONFIG_ROWS = (  # (label, requested key, resolved key)
     ("requests", "requests", "optimal_requests"),
 )
 TOP_LAYERS = 10
+#: The names of the two FPS and two GFLOP/s figures of a run, here and on the HTML page
+#: (``report.run_view``): the headline (steady windows, as compare, history and sweeps
+#: read it) and the whole run's (ramp-up and drain included).
+STEADY_FPS = "steady-state FPS (headline)"
+WHOLE_RUN_FPS = "throughput (whole run)"
+WHOLE_RUN_GFLOPS = "effective compute (whole run)"
 
 
 def _fmt(value) -> str:
@@ -61,15 +67,15 @@ def _model_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
 
 
 def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
-    rows = [("throughput", f"{result.fps:,.2f} FPS")]
+    rows = [(WHOLE_RUN_FPS, f"{result.fps:,.2f} FPS")]
     precision = result.precision
     if precision and precision.fps_windows:
         est = precision.fps_windows
-        rows.append(("steady-state FPS", f"{result.steady_fps or est.value:,.2f} "
+        rows.append((STEADY_FPS, f"{result.steady_fps or est.value:,.2f} "
                      f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
                      f"CV {est.cv_pct:.1f} %)[/]"))
     elif precision:
-        rows.append(("steady-state FPS", f"no interval [dim]({len(result.windows)} window"
+        rows.append((STEADY_FPS, f"no interval [dim]({len(result.windows)} window"
                      f"{'s' if len(result.windows) != 1 else ''}; it "
                      "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if precision and precision.fps_trials:
@@ -81,7 +87,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         rows.append(("stability", f"{verdict} [dim](target ±{precision.stable_target_pct:g} %)"
                      "[/]"))
     rows.extend(_load_rows(result))
-    rows.append(("effective compute", f"{result.effective_gflops:,.1f} GFLOP/s"))
+    rows.append((WHOLE_RUN_GFLOPS, f"{result.effective_gflops:,.1f} GFLOP/s"))
     if result.roofline:
         roof = result.roofline
         suspect = roof["efficiency"] > 1.0

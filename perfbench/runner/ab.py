@@ -109,6 +109,8 @@ class ABRun:
     #: One per epoch: its decision and the interim interval it read (the running estimate).
     looks: list = field(default_factory=list)
     sides: dict = field(default_factory=dict)
+    #: The machine, as a run result records it (``system.host.describe_host``).
+    host: dict | None = None
     prior: EpochVariance | None = None
     cache_key: str | None = None
     stop_reason: str = ""
@@ -215,10 +217,17 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
         run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
                           for s in sides)
     design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
+    run.host = _host(run)
     run.cache_key = ab_cache.cache_key(_machine(), run.sides, {"base": base, "new": new},
                                        design)
     if run.use_cache:
         run.prior = ab_cache.load(run.cache_key)
+
+
+def _host(run: ABRun) -> dict:
+    from perfbench.system.host import describe_host
+    return describe_host([], (run.sides.get("base") or {}).get("openvino", ""),
+                         (run.settings.get("base") or {}).get("label"))
 
 
 def _machine() -> str:
@@ -382,5 +391,5 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "started_first": run.started_first, "timestamp": run.timestamp,
         "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),
         "empty_rounds": sum(not r.usable for r in run.rounds),
-        "sides": run.sides, "settings": run.settings,
+        "sides": run.sides, "settings": run.settings, "host": run.host,
         "epochs": [e.to_dict() for e in run.epochs]}

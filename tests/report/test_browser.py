@@ -144,3 +144,78 @@ def test_each_chart_has_as_many_points_as_its_result(page_state, made):
 def test_a_screenshot_of_each_view(page_state):
     for anchor in page_state["sections"]:
         assert (SHOTS / f"{anchor}.png").stat().st_size > 5_000
+
+
+FOLD_PX = 900        # the viewport's height: what a reader sees before scrolling
+
+
+@pytest.fixture(scope="module")
+def first_screens(made):
+    """compare --html, an A/B page and a run page, each opened at 1280×900: where their
+    answer lies, whether any chart's labels overlap, and a screenshot of the first screen
+    (build/report-shots/first-screen-*.png; docs/img holds copies)."""
+    d = made["dir"]
+    pages = {"compare": d / "compare.html", "ab": d / "ab.html", "run": d / "run.html"}
+    main(["compare", str(made["fleet"] / "a.json"), str(made["fleet"] / "b.json"),
+          "--html", str(pages["compare"])])
+    assert main(["report", str(made["ab"]), "-o", str(pages["ab"])]) == 0
+    assert main(["report", str(made["run"]), "-o", str(pages["run"])]) == 0
+    sync_playwright = _browser()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": FOLD_PX})
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg')"
+                                   ".length >= document.querySelectorAll('.chart').length")
+            out[name] = page.evaluate("""() => {
+              const box = s => { const e = document.querySelector(s);
+                return e ? e.getBoundingClientRect().bottom : null; };
+              const overlaps = [...document.querySelectorAll('.js-plotly-plot')].map(el => {
+                const boxes = [...el.querySelectorAll('g.annotation-text-g')]
+                  .map(a => a.getBoundingClientRect()).filter(r => r.width > 0);
+                const hit = [];
+                for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                  const a = boxes[i], b = boxes[j];
+                  if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+                      && b.top < a.bottom - 1) hit.push([i, j]); }
+                return [el.id, hit]; });
+              return {verdict: box('.verdict'), caveat: box('.caveat'),
+                      headline: box('section table'), badge: box('h2 .badge'),
+                      overlaps: Object.fromEntries(overlaps),
+                      header: document.querySelector('header').innerText};
+            }""")
+            page.screenshot(path=str(SHOTS / f"first-screen-{name}.png"))
+        browser.close()
+    return out
+
+
+def test_compare_html_shows_its_verdict_in_the_first_screen(first_screens):
+    """It opened with the full run view of BASE; the verdict was three screens down."""
+    shown = first_screens["compare"]
+    assert shown["verdict"] is not None and shown["verdict"] < FOLD_PX
+
+
+def test_an_ab_page_shows_its_verdict_in_the_first_screen_and_names_the_machine(
+        first_screens, made):
+    shown = first_screens["ab"]
+    assert shown["verdict"] is not None and shown["verdict"] < FOLD_PX
+    host = json.loads(made["ab"].read_text())["host"]
+    assert host["hardware_class"] in shown["header"]
+    assert "not recorded" not in shown["header"].split("OpenVINO")[0]
+
+
+def test_a_run_page_shows_its_headline_and_why_it_cannot_be_trusted_in_the_first_screen(
+        first_screens, made):
+    shown = first_screens["run"]
+    assert shown["headline"] is not None and shown["headline"] < FOLD_PX
+    if load(str(made["run"])).warnings:        # a loaded machine: say why, above the fold
+        assert shown["caveat"] is not None and shown["caveat"] < FOLD_PX
+
+
+def test_no_chart_labels_overlap(first_screens):
+    for name, shown in first_screens.items():
+        for chart_id, hits in shown["overlaps"].items():
+            assert hits == [], (name, chart_id)

@@ -1,0 +1,128 @@
+"""The A/B view on documents the runner itself writes (``runner.ab.document``) from rounds
+with chosen figures: a short, noisy run whose interim band reaches far beyond its rounds."""
+
+import json
+import math
+
+import pytest
+
+from perfbench.report import ab_view
+from perfbench.runner.ab import ABRun, Epoch, Round, _after_epoch, decide, document
+from perfbench.results.metrics import images_per_second
+
+
+def _block(fps, completed=None):
+    return {"fps": fps, "completed": completed or int(fps * 10), "duration_s": 10.0,
+            "batch": 1, "median_ms": 1e3 / fps, "p99_ms": 2e3 / fps}
+
+
+def ab_document(epochs: list[list[float]]) -> dict:
+    """Each epoch's NEW/BASE per round (BASE at 100 FPS), looked at after each epoch as
+    the runner looks, and written by the runner's own ``document``."""
+    run = ABRun(settings={"base": {}, "new": {}}, max_time_s=1e9, early_stop=False)
+    for i, ratios in enumerate(epochs):
+        run.epochs.append(Epoch(i, "base" if i % 2 == 0 else "new",
+                                [Round("AB" if j % 2 == 0 else "BA", _block(100.0),
+                                       _block(100.0 * r)) for j, r in enumerate(ratios)]))
+        _after_epoch(run, lambda: 0.0, 0.0)
+    run.status, run.stop_reason = "complete", "max_time"
+    run.decision = decide(run)
+    return json.loads(json.dumps(document(run, 0)))
+
+
+@pytest.fixture(scope="module")
+def short():
+    """Two epochs of four noisy rounds: the 99 % interim interval spans about
+    [0.009, 92] (the issue's reached 5,918), the judged 95 % one [0.36, 2.3]."""
+    return ab_document([[0.9, 1.3, 0.7, 1.1], [0.5, 0.9, 1.4, 0.8]])
+
+
+def _figure(html: str) -> dict:
+    """The plotly figure JSON a chart div embeds."""
+    start = html.index("Plotly.newPlot(")
+    decoder = json.JSONDecoder()
+    rest = html[start + len("Plotly.newPlot("):]
+    _, rest = rest.split(",", 1)              # the div id
+    data, end = decoder.raw_decode(rest.lstrip())
+    layout, _ = decoder.raw_decode(rest.lstrip()[end:].lstrip(", "))
+    return {"data": data, "layout": layout}
+
+
+def test_the_chart_draws_the_interval_the_verdict_was_judged_on(short):
+    """Only the 99 % interim band was drawn, while the badge was judged at 95 %."""
+    judged = short["verdict_interval"]
+    figure = _figure(ab_view.ratio_chart(short, "c"))
+    trace = next(t for t in figure["data"] if t["name"].startswith("judged"))
+    assert "95 %" in trace["name"]
+    assert trace["y"][0] == pytest.approx(judged["ratio"])
+    assert trace["y"][0] + trace["error_y"]["array"][0] == pytest.approx(judged["ci_high"])
+    assert trace["y"][0] - trace["error_y"]["arrayminus"][0] == pytest.approx(judged["ci_low"])
+
+
+def test_a_short_runs_ratios_are_readable_on_a_log_axis_with_the_band_clipped(short):
+    """The interim band reached 5,918 on a linear axis and flattened the rounds."""
+    figure = _figure(ab_view.ratio_chart(short, "c"))
+    axis = figure["layout"]["yaxis"]
+    assert axis["type"] == "log"
+    low, high = (10 ** v for v in axis["range"])
+    interim = short["looks"][-1]["interval"]
+    assert interim["ci_high"] > 10 * high and interim["ci_low"] < low / 10
+    rounds = [r for _, _, r in ab_view.round_ratios(short)]
+    assert low < min(rounds) and max(rounds) < high
+    assert low < short["verdict_interval"]["ci_low"] < short["verdict_interval"]["ci_high"] < high
+    band = next(t for t in figure["data"] if t["name"].startswith("interim"))
+    assert "clipped" in band["name"]
+    assert all(low <= y <= high for y in band["y"])
+    assert all("e+" not in text for text in axis["ticktext"]) and len(axis["ticktext"]) >= 3
+
+
+def test_threshold_lines_are_thin_lines_with_their_labels_apart(short):
+    figure = _figure(ab_view.ratio_chart(short, "c"))
+    lines = [s for s in figure["layout"]["shapes"] if s["line"].get("color") == "#c44e52"]
+    assert len(lines) == 2 and all(s["line"]["width"] <= 1 for s in lines)
+    assert all(s["line"].get("dash") in (None, "solid") for s in lines)
+    labels = sorted((a for a in figure["layout"]["annotations"] if "%)" in a["text"]),
+                    key=lambda a: a["y"])
+    lower, upper = sorted(s["y0"] for s in lines)
+    # on a log axis an annotation's y is log10 of the value
+    assert labels[0]["y"] == pytest.approx(math.log10(lower)) and labels[0]["yanchor"] == "top"
+    assert labels[1]["y"] == pytest.approx(math.log10(upper)) and \
+        labels[1]["yanchor"] == "bottom"
+    assert not any(t.get("mode", "").count("markers") and "threshold" in t["name"]
+                   for t in figure["data"])
+
+
+def test_no_none_looks_and_no_process_sd_of_zero_from_two_epochs(short):
+    """"Looks after each epoch: None, None." and "process SD % 0" with 1 dof."""
+    html = ab_view._epochs(short) + ab_view._ratios(short)
+    assert "None" not in html
+    assert "measure on" in html
+    assert short["ratios"]["fps"]["process_sd_pct"] == 0.0 and short["ratios"]["fps"]["dof"] < 2
+    row = html[html.index("<td>fps</td>"):].split("</tr>")[0]
+    assert "<td>0</td>" not in row and "not estimable from 2 epochs" in row
+
+
+def test_each_sides_fps_and_latency_are_on_the_page(short):
+    text = "".join(ab_view.section(short, "ab.json", "ab-0").parts)
+    assert "<th>FPS (all usable blocks)</th>" in text
+    blocks = [r["new"] for e in short["epochs"] for r in e["rounds"]]
+    new_fps = images_per_second(sum(b["completed"] for b in blocks), 1,
+                                sum(b["duration_s"] for b in blocks))
+    assert ab_view.side_fps(short, "base") == pytest.approx(100.0)
+    assert ab_view.side_fps(short, "new") == pytest.approx(new_fps)
+    assert "<th>FPS (all usable blocks)</th>" in text and ab_view.num(new_fps) in text
+    # the verdict comes before the chart
+    assert text.index("Verdict") < text.index("FPS (all usable blocks)") < text.index("plotly")
+
+
+def test_both_sides_list_only_the_settings_that_apply():
+    """As the run view's configuration (item 9): no calibration_size without quantization,
+    no model_type, no repeat 1."""
+    from perfbench.settings.config import BenchmarkConfig
+    doc = ab_document([[1.0, 0.99], [1.01, 1.0]])
+    doc["settings"] = {"base": BenchmarkConfig(model="a.xml").to_dict(),
+                       "new": BenchmarkConfig(model="b.xml", streams=2).to_dict()}
+    html = ab_view._sides(doc)
+    assert "model=a.xml" in html and "streams=2" in html
+    for absent in ("calibration_size", "model_type", "repeat", "fill=", "seed="):
+        assert absent not in html

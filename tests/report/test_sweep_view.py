@@ -1,0 +1,54 @@
+"""The sweep view on sweeps of known figures: it says what the terminal says (best under
+SLA, sizing), labels its points and is titled by the model."""
+
+import json
+
+from rich.console import Console
+
+from perfbench.report import sweep_view
+from perfbench.reporters import sweep_report
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import Point, Sweep
+from tests.models import synthetic_result
+
+
+def _sweep() -> Sweep:
+    points = [Point(key, settings, "done", result=synthetic_result([fps], p99=p99,
+                                                                   model="resnet-tiny"))
+              for key, settings, fps, p99 in (("default", {}, 100.0, 10.0),
+                                              ("requests=1", {"requests": 1}, 60.0, 2.0),
+                                              ("requests=4", {"requests": 4}, 120.0, 30.0))]
+    spec = SweepSpec(BenchmarkConfig(model="models/resnet-tiny.xml"),
+                     {"requests": [1, 4]}, sla_ms=20.0, target_fps=2000.0)
+    return Sweep(spec, points, status="complete")
+
+
+def test_the_page_carries_the_terminals_conclusions_and_sizing_line():
+    """The terminal said "best under SLA: …" and "sizing: … machine(s) for 2,000 FPS"; the
+    page said neither."""
+    sweep = _sweep()
+    console = Console(record=True, width=400)
+    sweep_report.render(sweep, console)
+    terminal = console.export_text()
+    doc = json.loads(json.dumps(sweep.to_dict()))
+    html = "".join(sweep_view.section(doc, "sweep", "sweep-0").parts)
+    assert "sizing:" in html and "best under sla" in html.lower()
+    lines = sweep_view.conclusion_lines(doc)
+    assert any(line.startswith("best under sla") or line.startswith("best under SLA")
+               for line in lines), lines
+    assert any(line.startswith("sizing:") and "2,000 FPS" in line for line in lines)
+    for line in lines:
+        assert line in terminal
+    for line in lines:
+        assert sweep_view.esc(line) in html
+
+
+def test_points_are_labelled_and_the_title_is_the_models_name():
+    doc = json.loads(json.dumps(_sweep().to_dict()))
+    part = sweep_view.section(doc, "sweep", "sweep-0")
+    assert part.title == "Sweep: resnet-tiny"
+    html = "".join(part.parts)
+    assert '"mode":"markers+text"' in html.replace(" ", "")
+    for key in ("default", "requests=1", "requests=4"):
+        assert f'"{key}"' in html
