@@ -8,6 +8,7 @@ sample, every classifier row of every sample); see
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
 
@@ -17,6 +18,9 @@ from perfbench.results.fidelity import OutputFidelity
 
 #: Classes a classifier output needs for top-5 agreement.
 TOP_K = 5
+#: Reference outputs are stored (for ``compare``) up to this many values per output, all
+#: samples together (256 KiB of float32: a 1000-class classifier on 64 samples).
+MAX_STORED_VALUES = 1 << 16
 
 
 class FidelityError(ValueError):
@@ -124,3 +128,21 @@ def compare_outputs(reference: dict[str, Sequence[np.ndarray]],
         raise FidelityError(f"the run has outputs {', '.join(candidate) or 'none'}, the "
                             f"reference {', '.join(reference) or 'none'}: cannot compare")
     return tuple(compare_output(name, reference[name], candidate[name]) for name in reference)
+
+
+def stored_outputs(outputs: dict[str, list[np.ndarray]]) -> dict | None:
+    """The reference outputs small enough to keep, as little-endian float32 in base64;
+    None when none is."""
+    kept = {}
+    for name, values in outputs.items():
+        stacked = np.stack(values).astype("<f4")
+        if stacked.size <= MAX_STORED_VALUES:
+            kept[name] = {"shape": list(stacked.shape), "dtype": "float32-le",
+                          "data": base64.b64encode(stacked.tobytes()).decode("ascii")}
+    return kept or None
+
+
+def decode_stored(entry: dict) -> np.ndarray:
+    """One stored output back as an array of shape [samples, ...]."""
+    raw = base64.b64decode(entry["data"])
+    return np.frombuffer(raw, dtype="<f4").reshape(entry["shape"])
