@@ -4,6 +4,7 @@ latency, system utilisation, roofline, top layers and warnings."""
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.numbers import gflops_text
@@ -190,7 +191,8 @@ def fidelity_table(result: BenchmarkResult) -> Table | None:
                    "mean |err|", "max rel", "mean rel"):
         table.add_column(column, justify="left" if column == "output" else "right")
     for o in fidelity.outputs:
-        table.add_row(f"{o.name} [{','.join(map(str, o.shape))}]", _pct(o.top1_agreement_pct, o.rows),
+        shape = escape(f"[{','.join(map(str, o.shape))}]")
+        table.add_row(f"{escape(o.name)} {shape}", _pct(o.top1_agreement_pct, o.rows),
                       _pct(o.top5_agreement_pct, o.rows), sqnr_text(o),
                       _num(o.cosine_similarity, ".6f"), _num(o.max_abs_error, ".3g"),
                       _num(o.mean_abs_error, ".3g"), _num(o.max_rel_error, ".3g"),
