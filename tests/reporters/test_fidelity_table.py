@@ -1,4 +1,5 @@
-"""The run table's Fidelity block shows the figures the result holds."""
+"""The run table's Fidelity block shows the figures the result holds (``render`` adds it
+after the other tables; tests/cli/test_run_fidelity.py sees it in a real run's output)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from tests.models import synthetic_result
 
 def _shown(result) -> str:
     out = io.StringIO()
-    table.render(result, Console(file=out, width=200, color_system=None))
+    block = table.fidelity_table(result)
+    if block is not None:
+        Console(file=out, width=200, color_system=None).print(block)
     return out.getvalue()
 
 
