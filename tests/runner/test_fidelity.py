@@ -126,3 +126,15 @@ def test_a_stop_during_the_run_skips_fidelity_and_keeps_the_result(classifier_ir
                                on_window=stop_after_first_window, stop_event=stop)
     assert result.fidelity is None
     assert any("no fidelity figures" in w for w in result.warnings)
+
+
+def test_input_files_are_every_sample_compared_and_labelled_as_such(classifier_ir, tmp_path):
+    data = np.random.default_rng(5).uniform(0, 255, (3, 2, 3, 16, 16)).astype(np.float32)
+    np.save(tmp_path / "image.npy", data)
+    result = run_with_fidelity(BenchmarkConfig(model=classifier_ir, precision="bf16",
+                                               iterations=10,
+                                               input=(str(tmp_path / "image.npy"),)))
+    fidelity = result.fidelity
+    assert fidelity.samples == 3 and fidelity.inputs == "--input" and fidelity.seed is None
+    assert fidelity.label == "fidelity on --input data"
+    assert decode_stored(fidelity.reference_outputs["logits"]).shape == (3, 2, 10)
