@@ -23,7 +23,7 @@ import openvino as ov
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.model.compile import check_device, compile_model
-from perfbench.model.data import load_input_data, synthetic_seed
+from perfbench.model.data import load_run_inputs, synthetic_seed
 from perfbench.model.inputs import filled_array
 from perfbench.model.prepare import PreparedModel, prepare_model
 from perfbench.model.quantize import quantized
@@ -125,7 +125,7 @@ def fidelity_inputs(prepared: PreparedModel, config: BenchmarkConfig, samples: i
     them (one for zeros/ones, which are all alike)."""
     specs = prepared.inputs
     if config.input:
-        data = load_input_data(config.input, specs, config.input_cast)
+        data = load_run_inputs(config, prepared)
         return ([{s.name: data.sample(s.name, i) for s in specs} for i in range(data.count)],
                 "--input", None)
     seed = synthetic_seed(config.fill, config.seed)
