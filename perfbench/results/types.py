@@ -13,8 +13,8 @@ whatever the run's length), so a distribution can be drawn and merged; percentil
 cannot.  A result without one (read from a version-1 file) writes back as version 1.
 
 Version 3 adds ``fidelity`` (``run --fidelity``: the outputs against the f32 reference's,
-:mod:`perfbench.results.fidelity`); a result without it writes back as version 2 (or 1),
-and versions 1 and 2 are still read.
+:mod:`perfbench.results.fidelity`), written only when measured; versions 1 and 2 are still
+read (a version-2 document is a version-3 one without ``fidelity``, and writes back as 3).
 
 Nothing here imports OpenVINO, so reading and comparing results needs no runtime.
 """
@@ -300,11 +300,10 @@ class BenchmarkResult:
 
     @property
     def schema_version(self) -> int:
-        """3 with fidelity figures, else 2 with a latency histogram; a result read from a
-        version-1 file stays 1."""
-        if self.fidelity is not None:
-            return SCHEMA_VERSION
-        return 2 if self.latency_histogram is not None else 1
+        """The current version with a latency histogram (version 3 only adds the optional
+        ``fidelity``, so a version-2 file writes back as 3); a result read from a version-1
+        file stays 1."""
+        return SCHEMA_VERSION if self.latency_histogram is not None else 1
 
     @property
     def images(self) -> int:

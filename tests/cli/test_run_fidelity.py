@@ -38,7 +38,7 @@ def test_without_fidelity_nothing_changes(classifier_ir, tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["run", "-m", classifier_ir, "-n", "10", "-q", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert "fidelity" not in data and data["schema_version"] == 2
+    assert "fidelity" not in data and data["schema_version"] == 3
     assert "Fidelity" not in capsys.readouterr().out
 
 
