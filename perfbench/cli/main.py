@@ -33,6 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from perfbench.settings.profiles import load_profile
         profile_settings = load_profile(args.profile).settings
     config = build_config(profile_settings, _run_settings(args))  # validates across fields
+    fidelity = _fidelity_samples(args.fidelity, config)
     for path, flag in ((args.json, "--json"), (args.history, "--history")):
         if path is not None:
             check_writable(path, flag)
@@ -48,7 +49,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return shapes_command(config, json_path=args.json, quiet=args.quiet,
                               html_path=args.html)
     return run_command(config, json_path=args.json, quiet=args.quiet,
-                       history=args.history, exports=_exports(args), html_path=args.html)
+                       history=args.history, exports=_exports(args), html_path=args.html,
+                       fidelity=fidelity)
+
+
+def _fidelity_samples(given: str | None, config) -> int | None:
+    """``--fidelity [N]``: None when absent, 0 for the default count; checked before
+    anything is built."""
+    if given is None:
+        return None
+    from perfbench.runner.fidelity import check_fidelity
+    from perfbench.settings.values import positive_int
+    samples = None if given == "default" else validate(given, positive_int, "N", "--fidelity")
+    check_fidelity(config, samples)
+    return samples or 0
 
 
 def _check_html(args: argparse.Namespace) -> None:

@@ -69,6 +69,10 @@ def _add_run(sub) -> None:
     run = sub.add_parser("run", help="benchmark a model")
     add_setting_options(run)
     _add_output_options(run)
+    run.add_argument("--fidelity", nargs="?", const="default", metavar="N",
+                     help="after timing, compare the outputs with the f32 reference's "
+                     "(unquantized) on the run's inputs: every --input sample, else N "
+                     "synthetic ones (default 8)")
 
 
 #: Settings an A/B run does not take: the models are its arguments, and it decides itself

@@ -5,8 +5,8 @@ peer's fixed random input on OpenVINO's tracker, #26293), so real data can be fe
 ``--input``.  Everything is checked before anything is compiled or measured: each model
 input gets data (no more, no fewer names), of its element type (a cast only with
 ``--input-cast``) and its shape, optionally with a leading sample axis.  Several samples
-are cycled through the requests.  Image files are out of scope: no dependency of the
-design reads them (numpy reads ``.npy``/``.npz``; convert images once with any tool).
+are cycled through the requests.  A directory of JPEG/PNG images is made into samples by
+:mod:`perfbench.model.images` (Pillow, the optional extra ``perfbench[images]``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from perfbench.errors import UsageError
-from perfbench.model.prepare import InputSpec
+from perfbench.model.images import (ImageContext, image_context, image_files,
+                                    load_image_samples)
+from perfbench.model.prepare import InputSpec, PreparedModel
 
 #: numpy dtypes of OpenVINO element types (a file's dtype must be one of these, or be cast).
 NUMPY_TYPES = {"f32": np.float32, "f16": np.float16, "f64": np.float64, "i8": np.int8,
@@ -45,10 +47,20 @@ class InputData:
         return items[index % len(items)]
 
 
+def load_run_inputs(config, prepared: PreparedModel) -> InputData:
+    """The run's ``--input`` data for this model (image directories made with the image
+    options and the model's own metadata)."""
+    return load_input_data(config.input, prepared.inputs, config.input_cast,
+                           image_context(config, prepared))
+
+
 def load_input_data(sources: tuple[str, ...], specs: tuple[InputSpec, ...],
-                    cast: bool) -> InputData:
+                    cast: bool, images: ImageContext | None = None) -> InputData:
     """Read and check every source against the model's inputs (one line per problem)."""
+    sources, from_images = _image_sources(sources, specs, images or ImageContext())
     raw = _read_sources(sources, {s.name for s in specs})
+    for name, origin, array in from_images:
+        raw.setdefault(name, []).append((origin, array))
     by_name = {s.name: s for s in specs}
     unknown = sorted(set(raw) - set(by_name))
     if unknown:
@@ -70,6 +82,49 @@ def load_input_data(sources: tuple[str, ...], specs: tuple[InputSpec, ...],
     return InputData(samples, described)
 
 
+def _image_sources(sources: tuple[str, ...], specs: tuple[InputSpec, ...],
+                   images: ImageContext) -> tuple[tuple[str, ...], list]:
+    """Directories of JPEG/PNG images (and no arrays), as (name, origin, samples); the
+    other sources as they were.  Image options without an image directory are refused:
+    they would change nothing."""
+    rest, found = [], []
+    for source in sources:
+        name, sep, path = source.partition("=")
+        if not (sep and name and not os.path.exists(source)):
+            name, path = "", source
+        if not (image_files(path) and not _array_files(path)):
+            rest.append(source)
+            continue
+        spec = _image_input(name, specs, path)
+        array, origin = load_image_samples(path, spec, images.options, images.metadata)
+        dtype = NUMPY_TYPES.get(spec.element_type)
+        if dtype is None or spec.element_type == "boolean":
+            raise UsageError(f"--input {path}: input {spec.name!r} of type "
+                             f"{spec.element_type} cannot take images")
+        found.append((spec.name, origin, array.astype(dtype)))
+    if images.options.given and not found:
+        raise UsageError("--input-color/--input-mean/--input-scale/--input-layout apply to "
+                         "--input DIR of images; no --input here is one")
+    return tuple(rest), found
+
+
+def _array_files(path: str) -> list[Path]:
+    return [p for p in Path(path).iterdir() if p.suffix in (".npy", ".npz")]
+
+
+def _image_input(name: str, specs: tuple[InputSpec, ...], path: str) -> InputSpec:
+    by_name = {s.name: s for s in specs}
+    if name:
+        if name not in by_name:
+            raise UsageError(f"--input: the model has no input {name!r} (inputs: "
+                             f"{', '.join(by_name)})")
+        return by_name[name]
+    if len(specs) != 1:
+        raise UsageError(f"--input {path}: images for which input? The model has "
+                         f"{len(specs)} ({', '.join(by_name)}): use NAME={path}")
+    return specs[0]
+
+
 def _read_sources(sources: tuple[str, ...], names: set[str]) -> dict[str, list]:
     """name -> [(origin, array)], from NAME=FILE.npy, FILE.npz, FILE.npy (single-input
     models) and directories of those."""
@@ -89,7 +144,8 @@ def _read_path(path: str, names: set[str]) -> list[tuple[str, str, np.ndarray]]:
     if os.path.isdir(path):
         files = sorted(p for p in Path(path).iterdir() if p.suffix in (".npy", ".npz"))
         if not files:
-            raise UsageError(f"--input: {path} holds no .npy or .npz file")
+            raise UsageError(f"--input: {path} holds no .npy or .npz file, and no .jpg, "
+                             ".jpeg or .png image")
         return [item for f in files for item in _read_path(str(f), names)]
     if path.endswith(".npz"):
         return [(path, key, array) for key, array in _read_npz(path).items()]

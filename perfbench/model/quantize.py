@@ -26,7 +26,7 @@ import openvino as ov
 from perfbench.errors import RunFailed, UsageError
 from perfbench.files import atomic_write
 from perfbench.model.cache import cache_root
-from perfbench.model.data import load_input_data
+from perfbench.model.data import load_run_inputs
 from perfbench.model.inputs import filled_array
 from perfbench.model.prepare import PreparedModel
 from perfbench.settings.config import BenchmarkConfig
@@ -80,8 +80,7 @@ def cache_key(prepared: PreparedModel, config: BenchmarkConfig, nncf_version: st
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
     if config.input:
-        _hash_input_data(digest, load_input_data(config.input, prepared.inputs,
-                                                 config.input_cast))
+        _hash_input_data(digest, load_run_inputs(config, prepared))
     options = {"nncf": nncf_version, "openvino": ov.get_version(),
                "calibration_size": config.calibration_size, "model_type": config.model_type,
                "input": bool(config.input), "seed": config.seed, "fill": config.fill}
@@ -147,7 +146,7 @@ def calibration_samples(prepared: PreparedModel, config: BenchmarkConfig) -> lis
     data of the model's input shapes and types, as the run fills its requests."""
     specs = prepared.inputs
     if config.input:
-        data = load_input_data(config.input, specs, config.input_cast)
+        data = load_run_inputs(config, prepared)
         return [{s.name: data.sample(s.name, i) for s in specs}
                 for i in range(config.calibration_size)]
     rng = np.random.default_rng(config.seed)

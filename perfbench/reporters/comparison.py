@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters import fidelity_comparison
 from perfbench.reporters.numbers import readable, signed_pct
 from perfbench.tracking.verdict import Comparison, MetricChange
 
@@ -38,13 +39,23 @@ def render(comparison: Comparison, console: Console) -> None:
                   f"{thresholds}; samples: {', '.join(kinds)}[/]")
     for warning in comparison.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
+    if comparison.fidelity is not None:
+        _render_fidelity(comparison.fidelity, console)
     console.print(_summary(comparison))
 
 
+def _render_fidelity(fidelity, console: Console) -> None:
+    if fidelity.changes:
+        console.print(fidelity_comparison.table(fidelity))
+    for warning in fidelity.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
 def _summary(comparison: Comparison) -> str:
-    if comparison.regressions:
-        return "REGRESSION: " + ", ".join(f"{c.name} {c.change_pct:+.1f} %"
-                                          for c in comparison.regressions)
+    found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
+    found += fidelity_comparison.summary(comparison.fidelity)
+    if found:
+        return "REGRESSION: " + ", ".join(found)
     return "no regression"
 
 
@@ -65,5 +76,7 @@ def markdown(comparison: Comparison) -> str:
                      f"{icons[c.verdict]}{gating} |")
     lines.append("")
     lines.extend(f"> warning: {w}" for w in comparison.warnings)
+    if comparison.fidelity is not None:
+        lines.extend(fidelity_comparison.markdown(comparison.fidelity))
     lines.extend(["", f"**{_summary(comparison)}**", ""])
     return "\n".join(lines)

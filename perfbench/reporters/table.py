@@ -4,6 +4,7 @@ latency, system utilisation, roofline, top layers and warnings."""
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.numbers import gflops_text
@@ -182,11 +183,52 @@ def layers_table(result: BenchmarkResult) -> Table | None:
     return table
 
 
+def fidelity_table(result: BenchmarkResult) -> Table | None:
+    """``--fidelity``: one row per output, against the f32 reference's (figures defined in
+    :mod:`perfbench.results.fidelity`)."""
+    fidelity = result.fidelity
+    if fidelity is None:
+        return None
+    seed = f", seed {fidelity.seed}" if fidelity.seed is not None else ""
+    table = Table(title=f"Fidelity: {fidelity.configured} vs {fidelity.reference} "
+                  f"reference, {fidelity.label} ({fidelity.samples} sample"
+                  f"{'s' if fidelity.samples != 1 else ''}{seed})", title_justify="left")
+    for column in ("output", "top-1 agree", "top-5 agree", "SQNR", "cosine", "max |err|",
+                   "mean |err|", "max rel", "mean rel"):
+        table.add_column(column, justify="left" if column == "output" else "right")
+    for o in fidelity.outputs:
+        shape = escape(f"[{','.join(map(str, o.shape))}]")
+        table.add_row(f"{escape(o.name)} {shape}", _pct(o.top1_agreement_pct, o.rows),
+                      _pct(o.top5_agreement_pct, o.rows), sqnr_text(o),
+                      _num(o.cosine_similarity, ".6f"), _num(o.max_abs_error, ".3g"),
+                      _num(o.mean_abs_error, ".3g"), _num(o.max_rel_error, ".3g"),
+                      _num(o.mean_rel_error, ".3g"))
+    return table
+
+
+def sqnr_text(output) -> str:
+    """SQNR as shown: ∞ for identical outputs, "–" where undefined (a reference of zeros)."""
+    if output.identical:
+        return "∞ (identical)"
+    return "–" if output.sqnr_db is None else f"{output.sqnr_db:.1f} dB"
+
+
+def _pct(value: float | None, rows: int | None) -> str:
+    return "–" if value is None else f"{value:.1f} % [dim]of {rows}[/]"
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
 def render(result: BenchmarkResult, console: Console) -> None:
     parts = [config_table(result), results_table(result)]
     layers = layers_table(result)
     if layers is not None:
         parts.append(layers)
+    fidelity = fidelity_table(result)
+    if fidelity is not None:
+        parts.append(fidelity)
     console.print(Group(*parts))
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

@@ -12,6 +12,10 @@ Version 2 adds ``latency_histogram``: every latency in 1 %-wide log buckets
 whatever the run's length), so a distribution can be drawn and merged; percentiles alone
 cannot.  A result without one (read from a version-1 file) writes back as version 1.
 
+Version 3 adds ``fidelity`` (``run --fidelity``: the outputs against the f32 reference's,
+:mod:`perfbench.results.fidelity`), written only when measured; versions 1 and 2 are still
+read (a version-2 document is a version-3 one without ``fidelity``, and writes back as 3).
+
 Nothing here imports OpenVINO, so reading and comparing results needs no runtime.
 """
 
@@ -21,8 +25,10 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from perfbench.results.fidelity import Fidelity, FidelityFormatError
+
 SCHEMA = "perfbench.result"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("complete", "interrupted", "failed")
 
 
@@ -289,10 +295,14 @@ class BenchmarkResult:
     #: Every latency as a compact log-bucketed histogram (schema version 2); None when read
     #: from a version-1 file, which cannot show its distribution.
     latency_histogram: dict | None = None
+    #: The outputs against the f32 reference's (``--fidelity``, schema version 3).
+    fidelity: Fidelity | None = None
 
     @property
     def schema_version(self) -> int:
-        """2 with a latency histogram; a result read from a version-1 file stays 1."""
+        """The current version with a latency histogram (version 3 only adds the optional
+        ``fidelity``, so a version-2 file writes back as 3); a result read from a version-1
+        file stays 1."""
         return SCHEMA_VERSION if self.latency_histogram is not None else 1
 
     @property
@@ -388,6 +398,8 @@ class BenchmarkResult:
             added["host"] = self.host
         if self.latency_histogram is not None:
             added["latency_histogram"] = self.latency_histogram
+        if self.fidelity is not None:
+            added["fidelity"] = self.fidelity.to_dict()
         return added
 
     @classmethod
@@ -426,7 +438,7 @@ class BenchmarkResult:
             executed_precision=data.get("executed_precision"),
             quantization=data.get("quantization"), host=data.get("host"),
             driver_cpu_s=_number(results, "driver_cpu_s", "results", optional=True),
-            latency_histogram=_histogram(data), **_records(data))
+            latency_histogram=_histogram(data), fidelity=_fidelity(data), **_records(data))
         _check_derived(result, results)
         return result
 
@@ -465,6 +477,16 @@ def _histogram(data: dict) -> dict | None:
                               f"positive count (got {pair!r:.40})")
         last = pair[0]
     return hist
+
+
+def _fidelity(data: dict) -> Fidelity | None:
+    """The version-3 fidelity block, when the run measured one."""
+    if data.get("fidelity") is None:
+        return None
+    try:
+        return Fidelity.from_dict(data["fidelity"])
+    except FidelityFormatError as exc:
+        raise SchemaError(f"fidelity: {exc}") from None
 
 
 def _records(data: dict) -> dict:

@@ -27,7 +27,7 @@ from perfbench.model.compile import Compilation, check_device, compile_model, ov
 from perfbench.errors import Interrupted, RunFailed, UsageError, runtime_message
 from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
 from perfbench.measure.windows import Measurement, Progress, StopLimits
-from perfbench.model.data import load_input_data, synthetic_seed
+from perfbench.model.data import load_run_inputs, synthetic_seed
 from perfbench.model.executed import executed_precision, save_runtime_graph, shortfall
 from perfbench.model.inputs import make_feeds, make_tensors
 from perfbench.measure.recorder import LatencyRecorder
@@ -60,8 +60,7 @@ class Session:
     def __init__(self, core: ov.Core, prepared: PreparedModel, config: BenchmarkConfig,
                  compilation: Compilation | None = None):
         # input files are read and checked before the (possibly long) compile
-        data = (load_input_data(config.input, prepared.inputs, config.input_cast)
-                if config.input else None)
+        data = load_run_inputs(config, prepared) if config.input else None
         seed = synthetic_seed(config.fill, config.seed)
         self.compilation: Compilation = compilation or compile_model(core, prepared.model,
                                                                      config)
@@ -267,7 +266,7 @@ def _check_shape_inputs(config: BenchmarkConfig, views: list[PreparedModel]) -> 
         return
     for index, view in enumerate(views):
         try:
-            load_input_data(config.input, view.inputs, config.input_cast)
+            load_run_inputs(config, view)
         except UsageError as exc:
             raise UsageError(f"--data-shape shape {index + 1} of {len(views)} "
                              f"({_shape_text(view)}): {exc}") from None

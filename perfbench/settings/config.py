@@ -25,6 +25,8 @@ QUANTIZE = ("int8",)
 MODEL_TYPES = ("cnn", "transformer")
 APIS = ("async", "sync")
 FILLS = ("seeded", "random", "zeros", "ones")
+IMAGE_COLORS = ("rgb", "bgr")
+IMAGE_LAYOUTS = ("nchw", "nhwc")
 #: Used when neither ``time`` nor ``iterations`` is given.
 DEFAULT_TIME_S = 15.0
 #: Bound of an ``--until-stable`` run (the peer's default fixed duration on CPU).
@@ -116,6 +118,21 @@ class BenchmarkConfig:
     fill: str = setting("seeded", values.choice(FILLS), "synthetic input data: seeded (from "
                         "--seed, default), random (a fresh seed, recorded), zeros, ones",
                         group="model")
+    input_color: str | None = setting(
+        None, values.choice(IMAGE_COLORS), "--input DIR of images: the colour order the model "
+        "takes, rgb or bgr (default: the model's metadata, else rgb)", group="model",
+        identity=False, metavar="rgb|bgr")
+    input_mean: str | None = setting(
+        None, values.non_empty_str, "--input DIR of images: subtracted from each pixel, one "
+        "value or three (default: the model's metadata, else 0)", group="model",
+        identity=False, metavar="V[,V,V]")
+    input_scale: str | None = setting(
+        None, values.non_empty_str, "--input DIR of images: each pixel is divided by it after "
+        "the mean, one value or three (default: the model's metadata, else 1)",
+        group="model", identity=False, metavar="V[,V,V]")
+    input_layout: str | None = setting(
+        None, values.choice(IMAGE_LAYOUTS), "--input DIR of images: nchw or nhwc (default: "
+        "from the input's shape)", group="model", identity=False, metavar="nchw|nhwc")
     requests: int | None = setting(
         None, _requests, f"requests in flight (default: the device's optimal; at most "
         f"{MAX_REQUESTS})", grid=5)
@@ -211,6 +228,10 @@ class BenchmarkConfig:
                              "the run with --time")
         if self.batch is not None and self.shape is not None:
             self._check_batch_in_shape()
+        if not self.input and any((self.input_color, self.input_mean, self.input_scale,
+                                   self.input_layout)):
+            raise UsageError("--input-color/--input-mean/--input-scale/--input-layout apply "
+                             "to --input DIR of images; add one or drop them")
 
     def _check_batch_in_shape(self) -> None:
         """--batch sets dimension 0 of every input, so a --shape saying otherwise would be

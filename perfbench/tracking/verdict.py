@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass, field
 from perfbench.errors import UsageError
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, unit_samples, value_of
+from perfbench.tracking.fidelity_verdict import (FidelityComparison, FidelityThresholds,
+                                                 compare_fidelity)
 from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
 from perfbench.stats.intervals import lag1_autocorrelation, t_critical, z_two_sided
 
@@ -121,6 +123,13 @@ class Comparison:
     new_files: list[str]
     changes: list[MetricChange]
     warnings: list[str] = field(default_factory=list)
+    #: Fidelity judged apart from speed (``tracking.fidelity_verdict``); None when
+    #: neither side measured it.
+    fidelity: FidelityComparison | None = None
+
+    @property
+    def fidelity_regressions(self) -> list:
+        return self.fidelity.regressions if self.fidelity else []
 
     @property
     def regressions(self) -> list[MetricChange]:
@@ -129,14 +138,15 @@ class Comparison:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.regressions else 0
+        return 1 if self.regressions or self.fidelity_regressions else 0
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
                 "baseline": self.baseline_files, "new": self.new_files,
-                "regression": bool(self.regressions),
+                "regression": bool(self.regressions or self.fidelity_regressions),
                 "gate": [c.name for c in self.changes if c.gating],
-                "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings}
+                "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings,
+                **({"fidelity": self.fidelity.to_dict()} if self.fidelity else {})}
 
 
 def parse_thresholds(specs: list[str]) -> dict[str, float]:
@@ -314,7 +324,8 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
             new_files: list[str],
             thresholds: dict[str, float], strict: bool = False,
             noise_floors: dict[str, float] | None = None,
-            gate: tuple[str, ...] = DEFAULT_GATE, level: float = 0.95) -> Comparison:
+            gate: tuple[str, ...] = DEFAULT_GATE, level: float = 0.95,
+            fidelity_thresholds: FidelityThresholds = FidelityThresholds()) -> Comparison:
     """``level``: the confidence of every interval, and so of every verdict (a suite that
     judges N entries at once asks 1 − 0.05/N of each, so that together they hold 95 %)."""
     warnings = like_with_like(base, new)
@@ -337,4 +348,6 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
         assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
         warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "
                         "--noise-floor); pass several result files per side to measure it")
-    return Comparison(base_files, new_files, changes, warnings)
+    fidelity = compare_fidelity(base, new, fidelity_thresholds)
+    return Comparison(base_files, new_files, changes, warnings,
+                      fidelity if fidelity.changes or fidelity.warnings else None)

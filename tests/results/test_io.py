@@ -97,14 +97,14 @@ def test_perfbench_s_own_other_files_are_named(tmp_path, schema, named, reader):
     assert "\n" not in message
 
 
-def test_a_fresh_result_is_version_2_with_its_latency_histogram(tiny_ir, tmp_path):
+def test_a_fresh_result_is_the_current_version_with_its_latency_histogram(tiny_ir, tmp_path):
     """Every latency is in the histogram, whose percentiles agree with the exact ones to
     its 0.5 % bucket; the stored document stays small (bounded buckets)."""
     from perfbench import BenchmarkConfig, run
     from perfbench.stats.histogram import LogHistogram
     result = run(BenchmarkConfig(model=tiny_ir, iterations=200))
     document = json.loads(json_report.render(result))
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3        # version 2 + the optional fidelity block
     histogram = LogHistogram.from_dict(document["latency_histogram"])
     assert histogram.count == result.latency.count == 200
     assert histogram.percentile(50) == pytest.approx(result.latency.median, rel=0.005)

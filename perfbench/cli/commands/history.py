@@ -47,7 +47,33 @@ def history_command(path: str, metric: str, config_match: str | None,
         console.print(_ab_table(pairs))
     if not groups and not pairs:
         Console(stderr=True).print("no complete runs match")
-    return 0
+    return _fidelity(path, config_match, console)
+
+
+def _fidelity(path: str, config_match: str | None, console) -> int:
+    """Each configuration's last --fidelity run against its previous one; exit 1 when
+    its answers regressed (the rules of compare)."""
+    from perfbench.reporters.fidelity_comparison import summary
+    from perfbench.tracking.fidelity_history import fidelity_steps
+    steps = [s for s in fidelity_steps(path) if not config_match or config_match in s.config
+             or config_match.lower() in s.benchmark.lower()]
+    if not steps:
+        return 0
+    table = Table(title="Fidelity: each configuration's last --fidelity run against the one "
+                  "before", title_justify="left")
+    for column in ("config", "benchmark", "runs", "runs compared", "verdict"):
+        table.add_column(column)
+    for step in steps:
+        found = summary(step.judged)
+        verdict = ("[bold red]REGRESSION: " + ", ".join(found) + "[/]") if found else \
+            "within tolerance"
+        table.add_row(step.config, step.benchmark, str(step.runs),
+                      f"{step.previous_run} → {step.last_run}", verdict)
+    console.print(table)
+    for step in steps:
+        for warning in step.judged.warnings:
+            console.print(f"[yellow]warning:[/] {step.config}: {warning}")
+    return 1 if any(step.judged.regressions for step in steps) else 0
 
 
 def _ab_table(pairs: dict[str, list[ABRow]]) -> Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from rich.console import Console
@@ -20,14 +21,21 @@ from perfbench.runner.benchmark import run
 
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
                 history: str | None = None, exports: dict[str, str] | None = None,
-                html_path: str | None = None) -> int:
+                html_path: str | None = None, fidelity: int | None = None) -> int:
+    """``fidelity``: None for no comparison, 0 for the default sample count, else N."""
+    measure = run
+    if fidelity is not None:
+        from perfbench.runner.fidelity import check_fidelity, run_with_fidelity
+        samples = fidelity or None
+        check_fidelity(config, samples)          # one line, before anything is built
+        measure = functools.partial(run_with_fidelity, samples=samples)
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
     with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet,
                                            target_pct=config.until_stable) as live:
         try:
-            result = run_in_worker(run, config, on_window=live.update, stop_event=stop.event)
+            result = run_in_worker(measure, config, on_window=live.update, stop_event=stop.event)
         except Interrupted as exc:
             print(f"perfbench: {exc}", file=sys.stderr)
             return stop.exit_code

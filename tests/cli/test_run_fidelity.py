@@ -1,0 +1,53 @@
+"""``perfbench run --fidelity``: the figures in JSON and in the terminal, bad input one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from perfbench.cli.main import main
+from tests.classifier_models import classifier_model
+from tests.models import save
+
+
+@pytest.fixture(scope="module")
+def classifier_ir(tmp_path_factory):
+    return save(classifier_model(), tmp_path_factory.mktemp("fid") / "classifier.xml")
+
+
+def test_run_fidelity_writes_the_figures_and_shows_a_block(classifier_ir, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", classifier_ir, "-n", "20", "-q", "--precision", "bf16",
+                 "--fidelity", "5", "--json", str(out)]) == 0
+    shown = capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert data["schema_version"] == 3
+    fidelity = data["fidelity"]
+    assert fidelity["samples"] == 5 and fidelity["configured"] == "bf16"
+    assert fidelity["label"] == "numerical fidelity on synthetic inputs"
+    item = fidelity["outputs"][0]
+    assert item["name"] == "logits" and item["rows"] == 10
+    assert "Fidelity: bf16 vs f32 reference, numerical fidelity on synthetic inputs (5 samples" \
+        in shown
+    assert f"{item['sqnr_db']:.1f} dB" in shown
+    assert f"{item['top1_agreement_pct']:.1f} %" in shown
+
+
+def test_without_fidelity_nothing_changes(classifier_ir, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", classifier_ir, "-n", "10", "-q", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert "fidelity" not in data and data["schema_version"] == 3
+    assert "Fidelity" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--precision", "f32", "--fidelity"], "nothing to compare"),
+    (["--fidelity", "0"], "'N' must be a positive whole number"),
+    (["--fidelity", "3", "--input", "x.npy"], "every --input sample is compared"),
+])
+def test_bad_fidelity_requests_are_one_line(classifier_ir, capsys, args, message):
+    assert main(["run", "-m", classifier_ir, "-n", "5", "-q", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err and "Traceback" not in err
