@@ -89,8 +89,8 @@ def provenance(document: Any) -> dict:
     """OpenVINO versions and hardware classes a document names (its results', sides')."""
     seen: dict[str, set] = {"openvino": set(), "hardware_class": set()}
     if isinstance(document, FleetReport):
-        seen["hardware_class"] = {c.hardware_class for c in
-                                  (*document.classes, *(document.models or ()))}
+        seen["hardware_class"] = {c.hardware_class for c in document.classes} | \
+            {m.hardware_class for m in document.models or ()}
     elif isinstance(document, (BenchmarkResult, ShapesResult)):
         for result in document.results if isinstance(document, ShapesResult) else [document]:
             seen["openvino"].add(result.environment.get("openvino"))

@@ -65,7 +65,7 @@ def build(items: list[Input], argv: list[str], comparison=None) -> str:
 
 def provenance(items: list[Input], argv: list[str]) -> str:
     """Where the page came from: versions, hardware classes, command line, schemas."""
-    seen = {"openvino": set(), "hardware_class": set()}
+    seen: dict[str, set[str]] = {"openvino": set(), "hardware_class": set()}
     for item in items:
         for key in seen:
             seen[key].update(v for v in item.provenance.get(key, []) if v)

@@ -80,10 +80,15 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "Plan":
         data = _table(data, where)
-        counts = ("machines", "machines_conservative")
-        return cls(**{f.name: (_count if f.name in counts else _number)(
-            data, f.name, where, f.name not in ("fps_per_machine", "usable_fps_per_machine"))
-            for f in fields(cls)})
+
+        def cost(key: str) -> float | None:
+            return _number(data, key, where, optional=True)
+        return cls(_num(data, "fps_per_machine", where),
+                   _num(data, "usable_fps_per_machine", where),
+                   _count(data, "machines", where, optional=True),
+                   _count(data, "machines_conservative", where, optional=True),
+                   cost("price_per_hour"), cost("cost_per_1000_fps_hour"),
+                   cost("cost_per_hour"))
 
 
 @dataclass(frozen=True)

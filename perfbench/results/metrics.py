@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfbench.results.types import (  # noqa: F401 (images_per_second: re-export)
-    BenchmarkResult, Trial, Window, images_per_second, steady_windows)
+from perfbench.results.types import BenchmarkResult, Trial, Window, steady_windows
+from perfbench.results.types import images_per_second  # noqa: F401 (re-export)
 
 #: name -> (unit, bigger_is_better)
 METRICS = {

@@ -87,7 +87,7 @@ def _setting_text(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def measured_from(document: dict, where: str) -> list[Measured]:
+def measured_from(document: object, where: str) -> list[Measured]:
     """The results in one file: a run, every finished point of a sweep."""
     schema = document.get("schema") if isinstance(document, dict) else None
     if schema == "perfbench.fleet-run":          # the index `fleet run` writes beside results
@@ -95,6 +95,7 @@ def measured_from(document: dict, where: str) -> list[Measured]:
     if schema == "perfbench.result":
         results = [from_document(document, where)]
     elif schema == "perfbench.sweep":
+        assert isinstance(document, dict)
         results = [from_document(p["result"], f"{where} point {p.get('key')}")
                    for p in _sweep_points(document, where) if p.get("status") == "done"]
     else:
@@ -104,7 +105,7 @@ def measured_from(document: dict, where: str) -> list[Measured]:
     return [_measured(r, where) for r in results if r.status == "complete"]
 
 
-def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Measured]:
+def suite_measured(suite: dict, files: dict[str, object], where: str) -> list[Measured]:
     """The ok entries of a suite directory, each tagged with its model's name, so each
     model's variants are compared with each other only."""
     out = []

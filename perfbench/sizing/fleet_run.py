@@ -16,6 +16,7 @@ Ray is the optional extra ``perfbench[ray]``; it is imported only by :class:`Ray
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -128,7 +129,7 @@ class RayExecutor:
         self.ray = ray
         _check_reachable(address)
         try:
-            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
         except Exception as exc:        # ConnectionError, or Ray's own for a bad address
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise UsageError(f"--ray {address}: no reachable Ray cluster ({first})") from None

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfbench.results.types import Estimate, steady_windows  # noqa: F401 (re-export)
-from perfbench.stats.tdist import t_critical  # noqa: F401 (re-export: callers import it here)
+# Estimate, steady_windows and t_critical are also re-exported: callers import them here.
+from perfbench.results.types import Estimate, steady_windows
+from perfbench.stats.tdist import t_critical
 
 Z_95 = 1.959964
 MIN_STEADY_WINDOWS = 5
