@@ -111,7 +111,7 @@ def test_the_fleet_report_upgrade_spells_each_interval_once():
     old = json.loads((DATA / "fleet-report_v1-runs.json").read_text())
     new = load_document(str(DATA / "fleet-report_v1-runs.json")).to_dict()
     assert new["schema_version"] == 2
-    for was, now in zip(old["classes"], new["classes"]):
+    for was, now in zip(old["classes"], new["classes"], strict=True):
         assert "fps_low" not in now and now["fps"] == {
             "value": was["fps"], "low": was["fps_low"], "high": was["fps_high"],
             "level": None if was["fps_low"] is None else 0.95}
@@ -173,7 +173,8 @@ MALFORMED = [
     ({"schema": "perfbench.ab", "schema_version": 2, "status": "complete", "epochs": {},
       "ratios": {}}, "epochs must be a list"),
     (_fleet(lambda d: d.update(classes="x")), "classes must be a list"),
-    (_fleet(lambda d: d["classes"][0].update(fps="fast")), r"classes\[0\].fps.value must be a finite number"),
+    (_fleet(lambda d: d["classes"][0].update(fps="fast")),
+     r"classes\[0\].fps.value must be a finite number"),
     (_fleet(lambda d: d["classes"][0]["plan"].pop("fps_per_machine")),
      r"plan.fps_per_machine must be a finite number"),
     ({"schema": "perfbench.shapes", "schema_version": 1, "status": "complete",
