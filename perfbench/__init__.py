@@ -1,8 +1,8 @@
 """perfbench: throughput/latency benchmarking for OpenVINO inference.
 
-The Python API (``BenchmarkConfig``, ``run``, ``run_shapes``, ``BenchmarkResult``, ``load``) is imported on
-first use, so that ``perfbench`` itself imports in milliseconds: the command line installs
-its signal handling before OpenVINO loads, and a Ctrl-C during start-up exits cleanly.
+The Python API (``BenchmarkConfig``, ``run``, ``run_shapes``, ``BenchmarkResult``, ``load``)
+is imported on first use, so that ``perfbench`` itself imports in milliseconds: the command
+line installs its signal handling before OpenVINO loads, and a Ctrl-C during start-up exits cleanly.
 """
 
 __version__ = "0.1.0"
@@ -13,7 +13,8 @@ _API = {"BenchmarkConfig": ("perfbench.settings.config", "BenchmarkConfig"),
         "run": ("perfbench.runner.benchmark", "run"),
         "run_shapes": ("perfbench.runner.benchmark", "run_shapes")}
 
-__all__ = [*_API, "__version__"]
+__all__ = ["BenchmarkConfig", "BenchmarkResult", "load", "run", "run_shapes", "__version__"]
+assert set(__all__) == {*_API, "__version__"}
 
 
 def __getattr__(name: str):

@@ -108,8 +108,9 @@ def test_the_result_schema_table_names_every_key(real_result):
 
 
 def test_the_shapes_schema_table_names_every_key(real_result):
-    from perfbench.reporters.shapes_report import document
-    _assert_documented("perfbench.shapes", document([real_result], 2, error="shape 2 failed"))
+    from perfbench.results.shapes import ShapesResult
+    _assert_documented("perfbench.shapes", ShapesResult.measured(
+        [real_result], 2, error="shape 2 failed").to_dict())
 
 
 def test_the_comparison_schema_table_names_every_key(real_result):
@@ -122,4 +123,5 @@ def test_the_fleet_report_schema_table_names_every_key(real_result):
     from perfbench.sizing.fleet import hardware_class_of, measured_from, report
     measured = measured_from(real_result.to_dict(), "a.json")
     prices = {hardware_class_of(real_result): 1.0}
-    _assert_documented("perfbench.fleet-report", report(measured, 1000.0, None, 0.2, prices))
+    _assert_documented("perfbench.fleet-report",
+                       report(measured, 1000.0, None, 0.2, prices).to_dict())

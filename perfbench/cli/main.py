@@ -34,9 +34,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile_settings = load_profile(args.profile).settings
     config = build_config(profile_settings, _run_settings(args))  # validates across fields
     fidelity = _fidelity_samples(args.fidelity, config)
-    for path, flag in ((args.json, "--json"), (args.history, "--history")):
+    for path, option in ((args.json, "--json"), (args.history, "--history")):
         if path is not None:
-            check_writable(path, flag)
+            check_writable(path, option)
     _check_html(args)
     if args.history is not None:
         from perfbench.tracking.history import check_target
@@ -97,9 +97,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         base, new = [args.files[0]], [args.files[1]]
     if not base or not new:
         raise UsageError("compare needs a baseline and a new result (BASE.json NEW.json)")
-    for path, flag in ((args.markdown, "--markdown"), (args.json, "--json")):
+    for path, option in ((args.markdown, "--markdown"), (args.json, "--json")):
         if path is not None:
-            check_writable(path, flag)
+            check_writable(path, option)
     _check_html(args)
     return compare_command(base, new, args.threshold, args.noise_floor, args.gate,
                            args.strict, args.markdown, args.json, _exports(args), args.html)
@@ -166,9 +166,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if server and (args.csv or args.plot):
         raise UsageError(f"{'--csv' if args.csv else '--plot'}: a server-scenario rate search "
                          "has no grid of points to write; use --json")
-    for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
+    for path, option in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
         if path is not None:
-            check_writable(path, flag)
+            check_writable(path, option)
     _check_html(args)
     if args.resume and not args.json:
         raise UsageError("--resume needs --json PATH (the sweep file to continue)")
@@ -278,8 +278,8 @@ def _check_inner_command(command: list[str]) -> list[str]:
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
 SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite")
-COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
-            "profiles": cmd_profiles,
+COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export,
+            "info": cmd_info, "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
             "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite}
 

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from perfbench import startup
 
@@ -41,7 +42,7 @@ class SignalStop:
         self.on_hard_exit = [kill_live_workers, *on_hard_exit]
         self.event = threading.Event()
         self.signum: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Any] = {}     # what signal.signal returned
 
     def _handle(self, signum, frame) -> None:
         if self.signum is not None:

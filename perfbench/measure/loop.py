@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import openvino as ov
 
@@ -33,6 +33,9 @@ from perfbench.measure import windows
 from perfbench.measure.recorder import LatencyRecorder
 from perfbench.measure.windows import (WINDOW_S, Measurement, StopLimits, WindowHook,
                                        WindowTracker, deadline_of, finish)
+
+if TYPE_CHECKING:      # a type only: measuring needs no input-data module
+    from perfbench.model.inputs import SampleFeed
 
 #: CPU seconds of the calling thread: the measuring thread's own cost (tests replace it).
 thread_cpu = time.thread_time
@@ -87,7 +90,7 @@ def _warm_up(queue: ov.AsyncInferQueue, seconds: float,
 
 def measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
                   on_window: WindowHook | None = None,
-                  feeds: list[list[dict]] | None = None) -> Measurement:
+                  feeds: SampleFeed | None = None) -> Measurement:
     """Closed loop: keep every request busy until a limit is hit, then drain.  A request
     that fails ends the run as failed, with the runtime's message: its numbers are never
     reported as if the run had been fine.  ``feeds`` (a ``model.inputs.SampleFeed``): the
@@ -107,7 +110,8 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
     requests = [queue[i] for i in range(len(queue))]
     in_flight = [False] * len(requests)
     base = super(ov.AsyncInferQueue, queue)
-    get_idle, start = base.get_idle_request_id, base.start_async
+    # the pybind base's own methods, which openvino's stubs do not declare
+    get_idle, start = base.get_idle_request_id, base.start_async  # type: ignore[attr-defined]
     record = recorder.pending.append
     no_inputs: dict = {}
     take = feeds.for_request if feeds is not None and feeds.cycling else None

@@ -99,7 +99,8 @@ class _OpenLoop:
         self.inputs = feeds.next_query if feeds is not None else (lambda: no_inputs)
         self.lag_s = 0.0        # how far behind its schedule the latest arrival was issued
         base = super(ov.AsyncInferQueue, queue)     # skips the wrapper's input dispatch
-        self.get_idle, self.start = base.get_idle_request_id, base.start_async
+        self.get_idle, self.start = (base.get_idle_request_id,  # type: ignore[attr-defined]
+                                     base.start_async)  # type: ignore[attr-defined]
 
     def harvest(self) -> None:
         """Record requests that have completed, while waiting for the next arrival: a

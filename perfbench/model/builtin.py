@@ -2,10 +2,10 @@
 
 No network is reachable at run time, so the graph is rebuilt layer by layer from the
 TF-slim topology (``inception_resnet_v2`` in TF-slim's nets; paper arXiv 1602.07261): cut
-at the auxiliary head as the OMZ conversion does, batch norm folded into conv bias, and the converted model's BGR input with
-mean/scale folded in front.  Weights are seeded synthetic values, He-scaled so activations
-stay finite: the cost per image is what matters, and a replica that overflowed to inf/NaN
-could run at a different speed than the real one.
+at the auxiliary head as the OMZ conversion does, batch norm folded into conv bias, and the
+converted model's BGR input with mean/scale folded in front.  Weights are seeded synthetic
+values, He-scaled so activations stay finite: the cost per image is what matters, and a
+replica that overflowed to inf/NaN could run at a different speed than the real one.
 """
 
 from __future__ import annotations

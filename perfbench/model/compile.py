@@ -104,12 +104,13 @@ def overrides(config: BenchmarkConfig, resolved: dict[str, Any]) -> list[str]:
         asked, got = getattr(config, key), resolved.get(name)
         if asked is None or asked in ("AUTO", "int8") or got is None or asked == got:
             continue
-        found.append(f"requested {key} {_shown(asked)}, but the device resolved "
-                     f"{_shown(got)}: the figures are for what it resolved")
+        found.append(f"requested {key} {_property_text(asked)}, but the device resolved "
+                     f"{_property_text(got)}: the figures are for what it resolved")
     return found
 
 
-def _shown(value: Any) -> str:
+def _property_text(value: Any) -> str:
+    """A device property as OpenVINO spells it in its configuration (booleans lower-case)."""
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 

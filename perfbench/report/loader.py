@@ -1,27 +1,34 @@
 """Every input ``perfbench report`` takes, recognised by what it is, not by its name.
 
-A file is a history database (SQLite) or a JSON document named by its ``schema``; a
+A file is a history database (SQLite) or a JSON document named by its ``schema`` (read,
+checked and upgraded by ``results.registry``, the one table of schemas and versions); a
 directory is a suite (it holds ``suite.json``) or a fleet directory (result and sweep files,
-and a ``fleet run … -- suite`` directory's NODE/suite.json, merged as ``perfbench fleet
-report`` merges them).  Anything else is one line naming it.
+and a ``fleet run … -- suite`` directory's NODE/suite.json), which the caller's
+``fleet_of`` merges as ``perfbench fleet report`` does (the merge is a producer's, in
+``sizing.fleet``; this layer only draws documents).  Anything else is one line naming it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from perfbench.errors import UsageError
-from perfbench.results import from_document
-from perfbench.results.io import read_json
+from perfbench.results.fleet import FleetReport
+from perfbench.results.registry import read_document, read_json
+from perfbench.results.shapes import ShapesResult
+from perfbench.results.types import BenchmarkResult
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-#: schema -> view kind
-KINDS = {"perfbench.result": "run", "perfbench.shapes": "shapes", "perfbench.sweep": "sweep",
+#: schema -> the view that draws it
+VIEWS = {"perfbench.result": "run", "perfbench.shapes": "shapes", "perfbench.sweep": "sweep",
          "perfbench.ab": "ab", "perfbench.fleet-report": "fleet", "perfbench.suite": "suite"}
-SUPPORTED_VERSIONS = {"perfbench.shapes": 1, "perfbench.sweep": 1, "perfbench.ab": 2,
-                      "perfbench.fleet-report": 1, "perfbench.suite": 1}
+FLEET_RUN = "perfbench.fleet-run"
+#: A fleet directory's merged report (``sizing.fleet.directory_report``).
+FleetOf = Callable[[str], FleetReport]
 
 
 @dataclass
@@ -30,85 +37,80 @@ class Input:
 
     kind: str
     name: str
-    data: object
+    data: Any
     schema: str = ""
     version: int | None = None
     provenance: dict = field(default_factory=dict)   # openvino, hardware classes seen
 
 
-def load_inputs(paths: list[str]) -> list[Input]:
+def load_inputs(paths: list[str], fleet_of: FleetOf | None = None) -> list[Input]:
     if not paths:
         raise UsageError("report needs at least one input file or directory")
-    return [load_input(path) for path in paths]
+    return [load_input(path, fleet_of) for path in paths]
 
 
-def load_input(path: str) -> Input:
+def load_input(path: str, fleet_of: FleetOf | None = None) -> Input:
     if os.path.isdir(path):
-        return _directory(Path(path))
+        return _directory(Path(path), fleet_of)
     if not os.path.isfile(path):
         raise UsageError(f"{path}: no such file or directory")
     with open(path, "rb") as handle:
         if handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
             return Input("history", path, path, "history database")
-    return from_json(read_json(path, "input file"), path)
+    return from_json(read_json(path, "input file"), path, fleet_of)
 
 
-def from_json(data: object, name: str) -> Input:
+def from_json(data: object, name: str, fleet_of: FleetOf | None = None) -> Input:
     schema = data.get("schema") if isinstance(data, dict) else None
-    if schema == "perfbench.fleet-run":
-        return _directory(Path(name).parent)
-    if schema not in KINDS:
+    if schema == FLEET_RUN:
+        return _directory(Path(name).parent, fleet_of)
+    if not isinstance(schema, str) or schema not in VIEWS:
         raise UsageError(f"{name}: not a document perfbench report draws (schema "
                          f"{schema!r:.40}); it reads results, shapes, sweeps, A/B runs, "
                          "fleet reports and directories, suites and history databases")
-    version = data.get("schema_version")
-    if schema in SUPPORTED_VERSIONS and version != SUPPORTED_VERSIONS[schema]:
-        raise UsageError(f"{name}: {schema} version {version!r}; this perfbench draws "
-                         f"version {SUPPORTED_VERSIONS[schema]}")
-    if schema == "perfbench.result":
-        result = from_document(data, name)
-        return Input("run", name, result, schema, result.schema_version, _of(result))
-    return Input(KINDS[schema], name, data, schema, version, _provenance(data))
+    assert isinstance(data, dict)
+    document = read_document(data, name)
+    version = document.schema_version if isinstance(document, BenchmarkResult) else \
+        data.get("schema_version")
+    return Input(VIEWS[schema], name, document, schema, version, provenance(document))
 
 
-def _directory(path: Path) -> Input:
+def _directory(path: Path, fleet_of: FleetOf | None) -> Input:
     if (path / "suite.json").is_file():
         return from_json(read_json(str(path / "suite.json"), "suite file"), str(path))
-    from perfbench.sizing.fleet import measured_from, report, suite_directory_measured
-    files = sorted(path.glob("*.json"))
-    nodes = sorted(p.parent for p in path.glob("*/suite.json"))   # fleet run … -- suite
-    if not files and not nodes:
-        raise UsageError(f"{path}: no suite.json and no .json result file in this directory")
-    measured = [m for f in files for m in measured_from(read_json(str(f)), str(f))]
-    measured += [m for node in nodes for m in suite_directory_measured(str(node))]
-    if not measured:
-        raise UsageError(f"{path}: no complete result in this directory")
-    doc = report(measured, None, None, 0.2, None)
-    seen = doc["classes"] + doc.get("models", [])
-    return Input("fleet", str(path), doc, "perfbench.fleet-report", 1,
-                 {"hardware_class": sorted({c["hardware_class"] for c in seen})})
+    if fleet_of is None:
+        raise UsageError(f"{path}: no suite.json in this directory")
+    report = fleet_of(str(path))
+    return Input("fleet", str(path), report, report.schema, report.schema_version,
+                 provenance(report))
 
 
-def _of(result) -> dict:
-    host = result.host or {}
-    return {"openvino": [result.environment.get("openvino")],
-            "hardware_class": [host.get("hardware_class")] if host else []}
-
-
-def _provenance(data: dict) -> dict:
+def provenance(document: Any) -> dict:
     """OpenVINO versions and hardware classes a document names (its results', sides')."""
-    seen = {"openvino": set(), "hardware_class": set()}
-    results = data.get("results")      # a fleet report's is a count, not a list
-    nested = [p.get("result") for p in data.get("points", [])] + \
-        (results if isinstance(results, list) else [])
-    for doc in nested:
+    seen: dict[str, set] = {"openvino": set(), "hardware_class": set()}
+    if isinstance(document, FleetReport):
+        seen["hardware_class"] = {c.hardware_class for c in document.classes} | \
+            {m.hardware_class for m in document.models or ()}
+    elif isinstance(document, (BenchmarkResult, ShapesResult)):
+        for result in document.results if isinstance(document, ShapesResult) else [document]:
+            seen["openvino"].add(result.environment.get("openvino"))
+            seen["hardware_class"].add((result.host or {}).get("hardware_class"))
+    else:
+        _dict_provenance(document, seen)
+    return {k: sorted(v - {None}) for k, v in seen.items()}
+
+
+def _dict_provenance(data: dict, seen: dict[str, set]) -> None:
+    """An untyped document's (sweep, A/B, suite): its points' results, its sides."""
+    def block(doc: dict, key: str) -> dict:
+        value = doc.get(key)
+        return value if isinstance(value, dict) else {}
+    for point in data.get("points") or []:
+        doc = point.get("result")
         if isinstance(doc, dict):
-            seen["openvino"].add((doc.get("environment") or {}).get("openvino"))
-            seen["hardware_class"].add((doc.get("host") or {}).get("hardware_class"))
-    for side in (data.get("sides") or {}).values():
+            seen["openvino"].add(block(doc, "environment").get("openvino"))
+            seen["hardware_class"].add(block(doc, "host").get("hardware_class"))
+    sides = data.get("sides")
+    for side in (sides.values() if isinstance(sides, dict) else []):
         if isinstance(side, dict):
             seen["openvino"].add(side.get("openvino"))
-    for c in [c for key in ("classes", "models") if isinstance(data.get(key), list)
-              for c in data[key] if isinstance(c, dict)]:
-        seen["hardware_class"].add(c.get("hardware_class"))
-    return {k: sorted(v - {None}) for k, v in seen.items()}

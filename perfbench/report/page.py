@@ -12,7 +12,7 @@ from perfbench.files import atomic_write
 from perfbench.report import (ab_view, compare_view, fleet_view, history_view, run_view,
                               shapes_view, suite_view, sweep_view)
 from perfbench.report.html import Section, esc, require_plotly, table
-from perfbench.report.loader import Input, from_json, load_inputs
+from perfbench.report.loader import FleetOf, Input, from_json, load_inputs
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 16px;color:#222}
@@ -68,7 +68,7 @@ def build(items: list[Input], argv: list[str], comparison=None) -> str:
 def provenance(items: list[Input], argv: list[str]) -> str:
     """Where the page came from: versions, hardware classes, command line, schemas; one
     line, with the full table folded under it, so the first screen is the answer."""
-    seen = {"openvino": set(), "hardware_class": set()}
+    seen: dict[str, set[str]] = {"openvino": set(), "hardware_class": set()}
     for item in items:
         for key in seen:
             seen[key].update(v for v in item.provenance.get(key, []) if v)
@@ -113,6 +113,8 @@ def write_documents(documents: list[tuple[dict, str]], argv: list[str], path: st
     return write([from_json(doc, name) for doc, name in documents], argv, path)
 
 
-def write_inputs(paths: list[str], argv: list[str], path: str, comparison=None) -> int:
-    """``perfbench report`` and ``compare --html``: the files given, as a page."""
-    return write(load_inputs(paths), argv, path, comparison)
+def write_inputs(paths: list[str], argv: list[str], path: str, comparison=None,
+                 fleet_of: FleetOf | None = None) -> int:
+    """``perfbench report`` and ``compare --html``: the files given, as a page
+    (``fleet_of``: how a fleet directory among them is merged)."""
+    return write(load_inputs(paths, fleet_of), argv, path, comparison)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from perfbench.report.html import Section, chart, error_bars, interval, num, require_plotly, table
 from perfbench.reporters.shapes_report import shape_text
-from perfbench.results import from_document
 from perfbench.results.metrics import fps_estimate
+from perfbench.results.shapes import ShapesResult
 
 
-def section(doc: dict, name: str, anchor: str) -> Section:
+def section(doc: ShapesResult, name: str, anchor: str) -> Section:
     go = require_plotly()
-    results = [from_document(r, f"shape {i + 1}") for i, r in enumerate(doc["results"])]
+    results = doc.results
     shapes = [shape_text(r) for r in results]
     estimates = [fps_estimate(r) for r in results]
     fig = go.Figure(go.Bar(
@@ -23,8 +23,8 @@ def section(doc: dict, name: str, anchor: str) -> Section:
                      for f, label in (("median", "p50"), ("p99", "p99"))])
     rows = [[s, num(e[0]), interval(e[1], e[2]), num(r.latency.median), num(r.latency.p99),
              r.status] for s, e, r in zip(shapes, estimates, results)]
-    part = Section(anchor, f"Shapes: {name}", badge=(doc["status"].upper(), "ok" if
-                                                      doc["status"] == "complete" else "warn"))
+    part = Section(anchor, f"Shapes: {name}", badge=(doc.status.upper(), "ok" if
+                                                      doc.status == "complete" else "warn"))
     return part.add(chart(fig, f"{anchor}-fps", "Throughput per shape", "shape",
                           "throughput (images/s)"),
                     chart(lat, f"{anchor}-latency", "Latency per shape", "shape",

@@ -1,7 +1,8 @@
 """A fleet report as a table, CSV, Markdown and a plot (cost per 1,000 FPS, p99; for suite
 inputs, each model's FPS per class and the machines the ``--mix`` needs).
 
-Every figure is read from the ``perfbench.fleet-report`` document through :func:`rows`,
+Every figure is read from the typed ``perfbench.fleet-report`` document
+(``results.fleet.FleetReport``) through :func:`rows`,
 :func:`model_rows` and :func:`mix_rows`, so the outputs cannot disagree: none computes a
 figure of its own."""
 
@@ -15,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.md_table import cell, table as md_table
+from perfbench.results.fleet import FleetReport, FleetRun
 
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
@@ -25,47 +27,47 @@ COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "row", "model", "meets_sla", "mix", "mix_load", "mix_missing")
 
 
-def rows(doc: dict) -> list[dict]:
+def rows(doc: FleetReport) -> list[dict]:
     out = []
-    for c in doc["classes"]:
-        plan = c["plan"]
-        out.append({"row": "class", "hardware_class": c["hardware_class"],
-                    "configuration": c["configuration"],
-                    "fps_per_machine": c["fps"], "fps_ci95_low": c["fps_low"],
-                    "fps_ci95_high": c["fps_high"], "p99_ms": c["p99_ms"],
-                    "machines_measured": c["machines_measured"], "results": c["results"],
-                    "machines": plan.get("machines"),
-                    "machines_conservative": plan.get("machines_conservative"),
-                    "price_per_hour": plan.get("price_per_hour"),
-                    "cost_per_hour": plan.get("cost_per_hour"),
-                    "cost_per_1000_fps_hour": plan.get("cost_per_1000_fps_hour"),
-                    "flags": "; ".join(c["flags"]), "meets_sla": c["meets_sla"]})
+    for c in doc.classes:
+        plan = c.plan
+        out.append({"row": "class", "hardware_class": c.hardware_class,
+                    "configuration": c.configuration,
+                    "fps_per_machine": c.fps.value, "fps_ci95_low": c.fps.low,
+                    "fps_ci95_high": c.fps.high, "p99_ms": c.p99_ms,
+                    "machines_measured": c.machines_measured, "results": c.results,
+                    "machines": plan.machines,
+                    "machines_conservative": plan.machines_conservative,
+                    "price_per_hour": plan.price_per_hour,
+                    "cost_per_hour": plan.cost_per_hour,
+                    "cost_per_1000_fps_hour": plan.cost_per_1000_fps_hour,
+                    "flags": "; ".join(c.flags), "meets_sla": c.meets_sla})
     return out
 
 
-def model_rows(doc: dict) -> list[dict]:
+def model_rows(doc: FleetReport) -> list[dict]:
     """Suite inputs: each model's best configuration per class, in :data:`COLUMNS` terms."""
-    return [{"row": "model", "hardware_class": m["hardware_class"], "model": m["model"],
-             "configuration": m["configuration"], "fps_per_machine": m["fps"],
-             "fps_ci95_low": m["fps_low"], "fps_ci95_high": m["fps_high"],
-             "p99_ms": m["p99_ms"], "machines_measured": m["machines_measured"],
-             "meets_sla": m["meets_sla"]} for m in doc.get("models") or []]
+    return [{"row": "model", "hardware_class": m.hardware_class, "model": m.model,
+             "configuration": m.configuration, "fps_per_machine": m.fps.value,
+             "fps_ci95_low": m.fps.low, "fps_ci95_high": m.fps.high,
+             "p99_ms": m.p99_ms, "machines_measured": m.machines_measured,
+             "meets_sla": m.meets_sla} for m in doc.models or ()]
 
 
-def mix_targets(doc: dict) -> str:
+def mix_targets(doc: FleetReport) -> str:
     """The mix as ``--mix`` takes it (``name=fps,…``), every digit kept; "" without one."""
-    targets = (doc.get("mix") or {}).get("targets") or {}
+    targets = doc.mix.targets if doc.mix else {}
     return ",".join(f"{name}={int(fps) if float(fps).is_integer() else fps!r}"
                     for name, fps in targets.items())
 
 
-def mix_rows(doc: dict) -> list[dict]:
+def mix_rows(doc: FleetReport) -> list[dict]:
     """Per class, the machines (and their cost) the ``--mix`` needs, in :data:`COLUMNS`
     terms; none where a model of the mix has no configuration (within the SLA) there."""
-    return [{"row": "mix", "hardware_class": r["hardware_class"], "mix": mix_targets(doc),
-             "mix_load": r["load"], "machines": r["machines"],
-             "cost_per_hour": r.get("cost_per_hour"), "mix_missing": ", ".join(r["missing"])}
-            for r in (doc.get("mix") or {}).get("classes") or []]
+    return [{"row": "mix", "hardware_class": r.hardware_class, "mix": mix_targets(doc),
+             "mix_load": r.load, "machines": r.machines,
+             "cost_per_hour": r.cost_per_hour, "mix_missing": ", ".join(r.missing)}
+            for r in (doc.mix.classes if doc.mix else ())]
 
 
 def _fmt(value, spec: str) -> str:
@@ -85,20 +87,20 @@ def _fps(r: dict) -> str:
     return f"{r['fps_per_machine']:,.1f}" + ("" if interval == "–" else f" {interval}")
 
 
-def render(doc: dict, console: Console) -> None:
-    if doc["classes"]:
+def render(doc: FleetReport, console: Console) -> None:
+    if doc.classes:
         _render_classes(doc, console)
-    if doc.get("note"):
-        console.print(f"note: {escape(doc['note'])}")
+    if doc.note:
+        console.print(f"note: {escape(doc.note)}")
     _render_models(doc, console)
 
 
-def _render_classes(doc: dict, console: Console) -> None:
-    title = f"Fleet: {len(doc['classes'])} hardware class(es) from {doc['results']} results"
-    if doc["target_fps"]:
-        title += f"; target {doc['target_fps']:,.0f} FPS, headroom {100 * doc['headroom']:.0f} %"
-    if doc["sla_ms"]:
-        title += f", p99 ≤ {doc['sla_ms']:g} ms"
+def _render_classes(doc: FleetReport, console: Console) -> None:
+    title = f"Fleet: {len(doc.classes)} hardware class(es) from {doc.results} results"
+    if doc.target_fps:
+        title += f"; target {doc.target_fps:,.0f} FPS, headroom {100 * doc.headroom:.0f} %"
+    if doc.sla_ms:
+        title += f", p99 ≤ {doc.sla_ms:g} ms"
     table = Table(title=title, title_justify="left")
     for column in ("class", "best configuration", "FPS/machine [95 % CI]", "p99 ms",
                    "machines", "cost/h", "per 1,000 FPS·h", "flags"):
@@ -108,19 +110,19 @@ def _render_classes(doc: dict, console: Console) -> None:
         machines = _fmt(r["machines"], "d")
         if r["machines_conservative"] not in (None, r["machines"]):
             machines += f" ({r['machines_conservative']} at CI low)"
-        star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
+        star = " ★" if r["hardware_class"] == doc.cheapest else ""
         table.add_row(escape(r["hardware_class"]) + star, escape(r["configuration"]),
                       _fps(r), f"{r['p99_ms']:.2f}", machines,
                       _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
                       escape(r["flags"]))
     console.print(table)
-    if doc["cheapest"]:
-        console.print(f"cheapest for the target: [bold]{escape(doc['cheapest'])}[/] ★")
+    if doc.cheapest:
+        console.print(f"cheapest for the target: [bold]{escape(doc.cheapest)}[/] ★")
 
 
-def _render_models(doc: dict, console: Console) -> None:
+def _render_models(doc: FleetReport, console: Console) -> None:
     """Suite inputs: each model's best configuration per class, and the mix's machines."""
-    if not doc.get("models"):
+    if not doc.models:
         return
     table = Table(title="Suite models: best configuration per class", title_justify="left")
     for column in ("class", "model", "best configuration", "FPS/machine [95 % CI]", "p99 ms"):
@@ -137,11 +139,11 @@ def _render_models(doc: dict, console: Console) -> None:
         cost = ("" if row["cost_per_hour"] is None else f", {row['cost_per_hour']:,.2f}/h")
         console.print(f"mix on {escape(row['hardware_class'])}: {row['machines']} machines "
                       f"(load {row['mix_load']:.2f}){cost}")
-    if (doc.get("mix") or {}).get("cheapest"):
-        console.print(f"cheapest for the mix: [bold]{escape(doc['mix']['cheapest'])}[/] ★")
+    if doc.mix and doc.mix.cheapest:
+        console.print(f"cheapest for the mix: [bold]{escape(doc.mix.cheapest)}[/] ★")
 
 
-def csv_text(doc: dict) -> str:
+def csv_text(doc: FleetReport) -> str:
     """One row per class (``row`` = class), then per suite model and class (model), then
     per class for the mix (mix); a column a kind of row has no value for is empty."""
     buffer = io.StringIO()
@@ -152,18 +154,18 @@ def csv_text(doc: dict) -> str:
     return buffer.getvalue()
 
 
-def markdown(doc: dict) -> str:
+def markdown(doc: FleetReport) -> str:
     """The class table (unless only suites were given), then the suite models and the mix."""
     lines = ["## perfbench fleet report", ""]
-    if doc["classes"] or not doc.get("models"):
+    if doc.classes or not doc.models:
         lines += _markdown_classes(doc)
-    if doc.get("note"):
-        lines += ["", f"Note: {cell(doc['note'])}."]
+    if doc.note:
+        lines += ["", f"Note: {cell(doc.note)}."]
     return "\n".join(lines + _markdown_models(doc) + _markdown_mix(doc)) + "\n"
 
 
-def _markdown_classes(doc: dict) -> list[str]:
-    cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == doc["cheapest"]
+def _markdown_classes(doc: FleetReport) -> list[str]:
+    cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == doc.cheapest
                                            else ""),
               cell(r["configuration"]), f"{r['fps_per_machine']:,.1f}", f"{r['p99_ms']:.2f}",
               _fmt(r["machines"], "d"), _fmt(r["cost_per_hour"], ",.2f"),
@@ -173,8 +175,8 @@ def _markdown_classes(doc: dict) -> list[str]:
                   "per 1,000 FPS·h", "flags"], cells, right=(2, 3, 4, 5, 6))
 
 
-def _markdown_models(doc: dict) -> list[str]:
-    if not doc.get("models"):
+def _markdown_models(doc: FleetReport) -> list[str]:
+    if not doc.models:
         return []
     cells = [[cell(m["hardware_class"]), cell(m["model"]), cell(m["configuration"]),
               f"{m['fps_per_machine']:,.1f}", _interval(m), f"{m['p99_ms']:.2f}",
@@ -184,22 +186,22 @@ def _markdown_models(doc: dict) -> list[str]:
          "meets SLA"], cells, right=(3, 5))
 
 
-def _markdown_mix(doc: dict) -> list[str]:
+def _markdown_mix(doc: FleetReport) -> list[str]:
     """Machines per class for the mix; ★ the cheapest that serves all of it."""
-    if not doc.get("mix"):
+    if not doc.mix:
         return []
-    cheapest = doc["mix"].get("cheapest")
+    cheapest = doc.mix.cheapest
     cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == cheapest else ""),
               f"{r['mix_load']:,.3f}", _fmt(r["machines"], "d"),
               _fmt(r["cost_per_hour"], ",.2f"), cell(r["mix_missing"]) or "–"]
              for r in mix_rows(doc)]
     return ["", f"### Mix: {cell(mix_targets(doc))} FPS, headroom "
-            f"{100 * doc['headroom']:g} %", ""] + md_table(
+            f"{100 * doc.headroom:g} %", ""] + md_table(
         ["class", "load (machines, unrounded)", "machines", "cost/h", "models missing"],
         cells, right=(1, 2, 3))
 
 
-def plot(doc: dict, path: str) -> None:
+def plot(doc: FleetReport, path: str) -> None:
     from perfbench.reporters.sweep_report import require_matplotlib
     plt = require_matplotlib()
     fig = figure(doc, plt)
@@ -207,16 +209,16 @@ def plot(doc: dict, path: str) -> None:
     plt.close(fig)
 
 
-def figure(doc: dict, plt):
+def figure(doc: FleetReport, plt):
     """A row of class panels (cost per 1,000 FPS, p99) for run and sweep inputs, and a row
     of suite panels (each model's FPS per class, the mix's machines) for suite inputs."""
     panels, heights = [], []
-    if doc["classes"] or not doc.get("models"):
+    if doc.classes or not doc.models:
         panels += [_cost_panel, _p99_panel]
-        heights.append(0.6 * len(doc["classes"]) + 2)
-    if doc.get("models"):
+        heights.append(0.6 * len(doc.classes) + 2)
+    if doc.models:
         panels += [_models_panel, _mix_panel]
-        heights.append(0.5 * max(len(doc["models"]), len(mix_rows(doc))) + 2)
+        heights.append(0.5 * max(len(doc.models), len(mix_rows(doc))) + 2)
     fig, axes = plt.subplots(len(heights), 2, figsize=(11, sum(heights)), dpi=110,
                              squeeze=False, gridspec_kw={"height_ratios": heights})
     for draw, ax in zip(panels, axes.flat):
@@ -231,14 +233,14 @@ def _label(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _cost_panel(doc: dict, ax) -> None:
+def _cost_panel(doc: FleetReport, ax) -> None:
     data = rows(doc)
     costs = [r["cost_per_1000_fps_hour"] or 0.0 for r in data]
     ax.barh([_label(r["hardware_class"]) for r in data], costs, color="#4c72b0")
     ax.set_xlabel("cost per 1,000 FPS per hour" if any(costs) else "(no --prices)")
 
 
-def _p99_panel(doc: dict, ax) -> None:
+def _p99_panel(doc: FleetReport, ax) -> None:
     data = rows(doc)
     ax.barh([_label(r["hardware_class"]) for r in data], [r["p99_ms"] for r in data],
             color="#dd8452")
@@ -246,7 +248,7 @@ def _p99_panel(doc: dict, ax) -> None:
     ax.set_yticks([])
 
 
-def _models_panel(doc: dict, ax) -> None:
+def _models_panel(doc: FleetReport, ax) -> None:
     """One bar per model and class, its 95 % interval as the error bar where it has one
     (a bar without is drawn without, not with a zero-width interval)."""
     data = model_rows(doc)
@@ -266,12 +268,12 @@ def _models_panel(doc: dict, ax) -> None:
     ax.set_title("each model's best configuration per class")
 
 
-def _mix_panel(doc: dict, ax) -> None:
+def _mix_panel(doc: FleetReport, ax) -> None:
     """Machines per class for the mix, each bar labelled with its count and cost."""
     served = [r for r in mix_rows(doc) if r["machines"] is not None]
     if not served:
         ax.set_axis_off()
-        ax.set_title("(no --mix)" if not doc.get("mix") else "no class serves the mix")
+        ax.set_title("(no --mix)" if not doc.mix else "no class serves the mix")
         return
     bars = ax.barh([_label(r["hardware_class"]) for r in served],
                    [r["machines"] for r in served], color="#55a868")
@@ -283,15 +285,15 @@ def _mix_panel(doc: dict, ax) -> None:
     ax.set_title(_label(f"machines for the mix {mix_targets(doc)}"))
 
 
-def render_run(doc: dict, console: Console) -> None:
+def render_run(run: FleetRun, console: Console) -> None:
     """What each node of a fleet run did."""
-    command = escape(" ".join(doc["command"]))
-    table = Table(title=f"fleet run ({doc['status']}): perfbench {command}",
+    command = escape(" ".join(run.command))
+    table = Table(title=f"fleet run ({run.status}): perfbench {command}",
                   title_justify="left")
     for column in ("node", "labels", "status", "result or error"):
         table.add_column(column)
-    for node in doc["nodes"]:
-        labels = ", ".join(f"{k}={v}" for k, v in node["labels"].items())
-        table.add_row(escape(node["name"]), escape(labels), node["status"],
-                      escape(node["file"] or node["error"]))
+    for node in run.nodes:
+        labels = ", ".join(f"{k}={v}" for k, v in node.labels.items())
+        table.add_row(escape(node.name), escape(labels), node.status,
+                      escape(node.file or node.error))
     console.print(table)

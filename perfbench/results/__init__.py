@@ -1,11 +1,18 @@
-"""Results: the typed result every reporter, exporter and tracker consumes, and its files.
+"""Results: the typed documents every reporter, exporter and tracker consumes, and their files.
 
-Owns the frozen result dataclasses (and the plain data types they hold: windows, latency
-summary, estimates, checks, system summary, layer times), the JSON schema they write, the
-one reader (:func:`load`) that validates a file and returns the typed object, and the
-headline metrics. May import: ``errors``, ``files``. Never OpenVINO, so a CI job that only
-compares or tracks results does not need the runtime.
+Owns the frozen document dataclasses (the run's result and the plain data types it holds:
+windows, latency summary, estimates, checks, system summary, layer times; the shapes run;
+the fleet report and fleet run), the one interval spelling (``interval.py``), the schema
+registry that recognises and upgrades every perfbench document (``registry.py``), the
+readers (:func:`load`, :func:`load_document`) and the headline metrics.  May import:
+``errors``, ``files``.  Never OpenVINO, so a CI job that only compares or tracks results
+does not need the runtime.
 """
 
-from perfbench.results.io import from_document, load  # noqa: F401
-from perfbench.results.types import BenchmarkResult  # noqa: F401
+from perfbench.results.fleet import FleetReport, FleetRun
+from perfbench.results.io import from_document, load, load_document
+from perfbench.results.shapes import ShapesResult
+from perfbench.results.types import BenchmarkResult
+
+__all__ = ["BenchmarkResult", "FleetReport", "FleetRun", "ShapesResult", "from_document",
+           "load", "load_document"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfbench.results.types import BenchmarkResult, Trial, Window, steady_windows
+from perfbench.results.types import images_per_second  # noqa: F401 (re-export)
 
 #: name -> (unit, bigger_is_better)
 METRICS = {
@@ -20,12 +21,6 @@ METRICS = {
 #: latency metric -> LatencyStats field, and the matching field of a trial or window
 LATENCY_FIELDS = {"p50": "median", "p90": "p90", "p99": "p99"}
 _UNIT_FIELDS = {"p50": "latency_median_ms", "p90": "latency_p90_ms", "p99": "latency_p99_ms"}
-
-
-def images_per_second(completed: int, batch: int, duration_s: float) -> float:
-    """Throughput as every figure of perfbench states it: images (a request of batch N
-    holds N) per second.  A worker's block, A/B and interleaved sweeps all use this one."""
-    return completed * batch / duration_s if completed else 0.0
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,14 @@ class Window:
         return self.completed / (self.end_s - self.start_s) if self.end_s > self.start_s else 0.0
 
 
+def images_per_second(completed: int, batch: int, duration_s: float) -> float:
+    """Throughput as every figure of perfbench states it: images (a request of batch N
+    holds N) per second; 0 without a completion or a measured time.  The one definition:
+    a result's FPS, each trial's, a worker's block (A/B, interleaved sweeps) all use it
+    (``results.metrics`` re-exports it)."""
+    return completed * batch / duration_s if completed and duration_s > 0 else 0.0
+
+
 def steady_windows(windows) -> list:
     """Windows without the ramp-up (first) and drain (last) ones; none when there are
     fewer than three: ramp-up and drain are never passed off as steady windows."""
@@ -312,7 +320,7 @@ class BenchmarkResult:
     @property
     def fps(self) -> float:
         """Images per second over the measured window(s), ramp-up and drain included."""
-        return self.images / self.duration_s if self.duration_s > 0 else 0.0
+        return images_per_second(self.completed_requests, self.model.batch, self.duration_s)
 
     @property
     def steady_fps(self) -> float | None:

@@ -37,8 +37,9 @@ from perfbench.model.quantize import quantized
 from perfbench.system.monitor import SystemMonitor
 from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
-from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
-                                    Trial, Window, cpu_share)
+from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, LayerTime,
+                                    ModelInfo, Precision, Trial, Window, cpu_share,
+                                    images_per_second)
 from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, rate_ci, steady_rate,
                                       steady_windows)
 
@@ -129,7 +130,7 @@ def _trial_summary(run: _TrialRun, batch: int) -> Trial:
     m = run.measured
     steady = steady_rate(m.windows)
     latency = m.latency
-    return Trial(m.duration_s, m.completed, m.completed * batch / m.duration_s,
+    return Trial(m.duration_s, m.completed, images_per_second(m.completed, batch, m.duration_s),
                  steady * batch if steady else None, latency.median, latency.p90,
                  latency.p99, m.stop_reason)
 
@@ -335,7 +336,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     checks.append(_idle_slots(config, session, recorder, duration, in_blocks))
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
-    layers = ()
+    layers: tuple[LayerTime, ...] = ()
     if config.perf_counters and not stop_requested:
         layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
     result = BenchmarkResult(

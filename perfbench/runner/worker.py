@@ -12,8 +12,8 @@ that speaks another):
 
 * ``{"config": {...}}`` → prepare, compile, warm up → ``{"ready": true, "protocol", ...what
   resolved}``
-* ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back in shape
-  after the other side ran), then S s measured → ``{"completed", "duration_s", "batch",
+* ``{"block": S, "warmup": W, "record": bool}`` → run W s unmeasured (caches and threads back
+  in shape after the other side ran), then S s measured → ``{"completed", "duration_s", "batch",
   "fps", "median_ms", "p99_ms", "t_start", "t_end", "latency_hist"}``.  ``fps`` is images
   per second (:func:`perfbench.results.metrics.images_per_second`: completed × batch /
   duration), the one definition of a block's throughput; ``latency_hist`` is the block's

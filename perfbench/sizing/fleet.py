@@ -14,20 +14,23 @@ its runs, or that run's own interval).  "The same configuration" is
 from __future__ import annotations
 
 import dataclasses
+import glob
 import math
+import os
 import statistics
 from dataclasses import dataclass, field
 
 from perfbench.errors import UsageError
 from perfbench.results import BenchmarkResult, from_document
+from perfbench.results.fleet import ClassSummary, FleetReport, Mix, MixClass, ModelBest, Plan
+from perfbench.results.interval import Interval
+from perfbench.results.io import read_json
 from perfbench.results.metrics import fps_estimate
 from perfbench.settings.identity import DEFAULTS as _DEFAULTS
 from perfbench.settings.identity import configuration_identity, configuration_key
 from perfbench.stats.intervals import mean_ci
 from perfbench.system.host import hardware_class
 
-SCHEMA = "perfbench.fleet-report"
-SCHEMA_VERSION = 1
 DEFAULT_HEADROOM = 0.2
 #: Between machines of one class, FPS that varies more than this marks the class unstable.
 UNSTABLE_CV_PCT = 10.0
@@ -71,7 +74,7 @@ def configuration_of(result: BenchmarkResult) -> str:
     resolved, requested = result.resolved, result.requested
     precision = "int8" if requested.get("precision") == "int8" else resolved.get("precision")
     asked = configuration_identity(result)["settings"]
-    changed = [f"{k}={_shown(v)}" for k, v in asked.items()
+    changed = [f"{k}={_setting_text(v)}" for k, v in asked.items()
                if v != _DEFAULTS[k] and k not in ("hint", "precision")]
     return " ".join([result.model.name, *changed,
                      f"hint={str(resolved.get('hint', '?')).lower()}",
@@ -79,11 +82,12 @@ def configuration_of(result: BenchmarkResult) -> str:
                      f"batch={result.model.batch}", f"precision={precision}"])
 
 
-def _shown(value) -> str:
+def _setting_text(value) -> str:
+    """A setting's value as a configuration names it (a list as ``1,2``)."""
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def measured_from(document: dict, where: str) -> list[Measured]:
+def measured_from(document: object, where: str) -> list[Measured]:
     """The results in one file: a run, every finished point of a sweep."""
     schema = document.get("schema") if isinstance(document, dict) else None
     if schema == "perfbench.fleet-run":          # the index `fleet run` writes beside results
@@ -91,6 +95,7 @@ def measured_from(document: dict, where: str) -> list[Measured]:
     if schema == "perfbench.result":
         results = [from_document(document, where)]
     elif schema == "perfbench.sweep":
+        assert isinstance(document, dict)
         results = [from_document(p["result"], f"{where} point {p.get('key')}")
                    for p in _sweep_points(document, where) if p.get("status") == "done"]
     else:
@@ -100,7 +105,7 @@ def measured_from(document: dict, where: str) -> list[Measured]:
     return [_measured(r, where) for r in results if r.status == "complete"]
 
 
-def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Measured]:
+def suite_measured(suite: dict, files: dict[str, object], where: str) -> list[Measured]:
     """The ok entries of a suite directory, each tagged with its model's name, so each
     model's variants are compared with each other only."""
     out = []
@@ -118,9 +123,6 @@ def suite_measured(suite: dict, files: dict[str, dict], where: str) -> list[Meas
 def suite_directory_measured(directory: str) -> list[Measured]:
     """A suite directory as :func:`suite_measured` reads it, from disk: its ``suite.json``
     and each ok entry's result file; anything unreadable is one line."""
-    import os
-
-    from perfbench.results.io import read_json
     suite = read_json(os.path.join(directory, "suite.json"), "suite file")
     if not isinstance(suite, dict) or suite.get("schema") != "perfbench.suite":
         raise UsageError(f"{directory}/suite.json: not a perfbench suite file")
@@ -128,6 +130,21 @@ def suite_directory_measured(directory: str) -> list[Measured]:
              for r in suite.get("entries", [])
              if isinstance(r, dict) and r.get("status") == "ok" and r.get("file")}
     return suite_measured(suite, files, directory)
+
+
+def directory_report(path: str) -> FleetReport:
+    """A fleet directory as ``perfbench report`` draws it: its result and sweep files and
+    each ``fleet run … -- suite`` node's NODE/suite.json, merged as ``fleet report``
+    merges them (no target, SLA or prices)."""
+    files = sorted(glob.glob(os.path.join(path, "*.json")))
+    nodes = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(path, "*", "suite.json")))
+    if not files and not nodes:
+        raise UsageError(f"{path}: no suite.json and no .json result file in this directory")
+    measured = [m for f in files for m in measured_from(read_json(f), f)]
+    measured += [m for node in nodes for m in suite_directory_measured(node)]
+    if not measured:
+        raise UsageError(f"{path}: no complete result in this directory")
+    return report(measured, None, None, DEFAULT_HEADROOM, None)
 
 
 def _sweep_points(document: dict, where: str) -> list[dict]:
@@ -151,7 +168,10 @@ def _measured(result: BenchmarkResult, where: str) -> Measured:
 
 
 @dataclass
-class ClassSummary:
+class Candidate:
+    """One configuration of a class, pooled: flagged (and marked outside the SLA) while
+    the class's best is chosen, then written as a ``results.fleet.ClassSummary``."""
+
     hardware_class: str
     configuration: str
     fps: float
@@ -162,10 +182,15 @@ class ClassSummary:
     results: int
     meets_sla: bool = True
     flags: list[str] = field(default_factory=list)
-    plan: dict = field(default_factory=dict)
+
+    def summary(self, plan: Plan) -> ClassSummary:
+        return ClassSummary(self.hardware_class, self.configuration,
+                            Interval.of(self.fps, self.fps_low, self.fps_high), self.p99_ms,
+                            self.machines_measured, self.results, self.meets_sla,
+                            tuple(self.flags), plan)
 
 
-def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSummary]:
+def summarize(measured: list[Measured], sla_ms: float | None) -> list[Candidate]:
     """Each class's best configuration (highest FPS per machine, under the SLA if given)."""
     by_class: dict[str, list[Measured]] = {}
     for m in measured:
@@ -189,7 +214,7 @@ def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSumma
     return summaries
 
 
-def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
+def _pool(name: str, configuration: str, items: list[Measured]) -> Candidate:
     """FPS per machine: each host's results averaged first, then the mean of the hosts
     with a t-interval across them; two files of one host are one machine.  With one
     machine: a t-interval across its runs, or its one run's own interval."""
@@ -203,7 +228,7 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
         fps, low, high = estimate.value, estimate.low, estimate.high
     else:
         fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
-    summary = ClassSummary(name, configuration, fps, low, high,
+    summary = Candidate(name, configuration, fps, low, high,
                            max(m.p99_ms for m in items), len(by_host), len(items))
     if len(by_host) < 2:
         summary.flags.append("one machine: no spread between machines")
@@ -216,35 +241,35 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
     return summary
 
 
-def plan(summary: ClassSummary, target_fps: float | None, headroom: float,
-         price_per_hour: float | None) -> dict:
+def plan(summary: Candidate, target_fps: float | None, headroom: float,
+         price_per_hour: float | None) -> Plan:
     """Machines for the target, each loaded to at most (1 − headroom) of what it measured;
     also from the interval's low end (conservative).  Cost per hour and per 1,000 FPS."""
     usable = summary.fps * (1 - headroom)
-    out: dict = {"fps_per_machine": summary.fps, "usable_fps_per_machine": usable}
+    machines = conservative = None
     if target_fps is not None and usable > 0:
-        out["machines"] = math.ceil(target_fps / usable)
+        machines = math.ceil(target_fps / usable)
         if summary.fps_low and summary.fps_low > 0:
-            out["machines_conservative"] = math.ceil(target_fps / (summary.fps_low *
-                                                                   (1 - headroom)))
-    if price_per_hour is not None:
-        out["price_per_hour"] = price_per_hour
-        out["cost_per_1000_fps_hour"] = 1000 * price_per_hour / summary.fps
-        if "machines" in out:
-            out["cost_per_hour"] = out["machines"] * price_per_hour
-    return out
+            conservative = math.ceil(target_fps / (summary.fps_low * (1 - headroom)))
+    if price_per_hour is None:
+        return Plan(summary.fps, usable, machines, conservative)
+    return Plan(summary.fps, usable, machines, conservative, price_per_hour,
+                1000 * price_per_hour / summary.fps,
+                None if machines is None else machines * price_per_hour)
 
 
 def cheapest(summaries: list[ClassSummary]) -> str | None:
     """The class that serves the target for the least per hour (else per 1,000 FPS).  A
     class that meets no configuration of the SLA cannot serve it, at any price."""
     summaries = [s for s in summaries if s.meets_sla]
-    costed = [s for s in summaries if "cost_per_hour" in s.plan]
-    if costed:
-        return min(costed, key=lambda s: s.plan["cost_per_hour"]).hardware_class
-    per_fps = [s for s in summaries if "cost_per_1000_fps_hour" in s.plan]
-    return min(per_fps, key=lambda s: s.plan["cost_per_1000_fps_hour"]).hardware_class \
-        if per_fps else None
+    costed = [(s.plan.cost_per_hour, s.hardware_class) for s in summaries
+              if s.plan.cost_per_hour is not None]
+    per_fps = [(s.plan.cost_per_1000_fps_hour, s.hardware_class) for s in summaries
+               if s.plan.cost_per_1000_fps_hour is not None]
+    for options in (costed, per_fps):
+        if options:
+            return min(options, key=lambda o: o[0])[1]
+    return None
 
 
 def read_prices(text: str, where: str) -> dict[str, float]:
@@ -287,41 +312,37 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def models_by_class(measured: list[Measured], sla_ms: float | None) -> list[dict]:
+def models_by_class(measured: list[Measured], sla_ms: float | None) -> list[ModelBest]:
     """Per class, each suite model's best configuration across its matrix variants (the
     same pooling and choice as a class's best configuration)."""
     rows = []
     for model in sorted({m.model for m in measured if m.model}):
         for best in summarize([m for m in measured if m.model == model], sla_ms):
-            rows.append({"hardware_class": best.hardware_class, "model": model,
-                         "configuration": best.configuration, "fps": best.fps,
-                         "fps_low": best.fps_low, "fps_high": best.fps_high,
-                         "p99_ms": best.p99_ms, "meets_sla": best.meets_sla,
-                         "machines_measured": best.machines_measured})
+            rows.append(ModelBest(best.hardware_class, model, best.configuration,
+                                  Interval.of(best.fps, best.fps_low, best.fps_high),
+                                  best.p99_ms, best.meets_sla, best.machines_measured))
     return rows
 
 
-def mix_cost(models: list[dict], mix: dict[str, float], headroom: float,
-             prices: dict[str, float] | None) -> list[dict]:
+def mix_cost(models: list[ModelBest], mix: dict[str, float], headroom: float,
+             prices: dict[str, float] | None) -> list[MixClass]:
     """Per class, machines shared across the models of the mix: Σ target / usable FPS of
     each model's best configuration, rounded up once; and what that costs per hour."""
-    known = {m["model"] for m in models}
+    known = {m.model for m in models}
     unknown = sorted(set(mix) - known)
     if unknown:
         raise UsageError(f"--mix: no suite model named {unknown[0]!r} (models: "
                          f"{', '.join(sorted(known))})")
     out = []
-    for cls in sorted({m["hardware_class"] for m in models}):
-        best = {m["model"]: m for m in models if m["hardware_class"] == cls and m["meets_sla"]}
+    for cls in sorted({m.hardware_class for m in models}):
+        best = {m.model: m for m in models if m.hardware_class == cls and m.meets_sla}
         missing = sorted(set(mix) - set(best))
-        load = sum(target / (best[name]["fps"] * (1 - headroom))
+        load = sum(target / (best[name].fps.value * (1 - headroom))
                    for name, target in mix.items() if name in best)
-        row = {"hardware_class": cls, "load": load, "missing": missing,
-               "machines": None if missing else math.ceil(load)}
+        machines = None if missing else math.ceil(load)
         price = (prices or {}).get(cls)
-        if price is not None and row["machines"] is not None:
-            row["cost_per_hour"] = row["machines"] * price
-        out.append(row)
+        cost = machines * price if price is not None and machines is not None else None
+        out.append(MixClass(cls, load, tuple(missing), machines, cost))
     return out
 
 
@@ -333,31 +354,26 @@ SUITE_NOTE = ("suite results are compared per model (models) and for the --mix (
 
 def report(measured: list[Measured], target_fps: float | None, sla_ms: float | None,
            headroom: float, prices: dict[str, float] | None,
-           mix: dict[str, float] | None = None) -> dict:
+           mix: dict[str, float] | None = None) -> FleetReport:
     """Classes (best configuration, plan, cheapest) from run and sweep results only; suite
     entries, each of one model, go to the per-model and mix sections instead."""
-    summaries = summarize([m for m in measured if not m.model], sla_ms)
-    for s in summaries:
-        s.plan = plan(s, target_fps, headroom, (prices or {}).get(s.hardware_class))
-    return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "target_fps": target_fps,
-            "sla_ms": sla_ms, "headroom": headroom, "results": len(measured),
-            "classes": [dict(vars(s)) for s in summaries], "cheapest": cheapest(summaries),
-            **_suite_sections(measured, sla_ms, headroom, prices, mix)}
-
-
-def _suite_sections(measured, sla_ms, headroom, prices, mix) -> dict:
+    classes = tuple(c.summary(plan(c, target_fps, headroom,
+                                   (prices or {}).get(c.hardware_class)))
+                    for c in summarize([m for m in measured if not m.model], sla_ms))
     models = models_by_class(measured, sla_ms)
+    if not models and mix:
+        raise UsageError("--mix needs suite directories (perfbench suite --out DIR)")
+    report = FleetReport(target_fps, sla_ms, headroom, len(measured), classes,
+                         cheapest(list(classes)))
     if not models:
-        if mix:
-            raise UsageError("--mix needs suite directories (perfbench suite --out DIR)")
-        return {}
+        return report
     costs = mix_cost(models, mix, headroom, prices) if mix else []
-    return {"models": models, "note": SUITE_NOTE, "mix": None if not mix else
-            {"targets": mix, "classes": costs, "cheapest": mix_cheapest(costs)}}
+    return dataclasses.replace(report, models=tuple(models), note=SUITE_NOTE, mix=None if
+                               not mix else Mix(mix, tuple(costs), mix_cheapest(costs)))
 
 
-def mix_cheapest(rows: list[dict]) -> str | None:
+def mix_cheapest(rows: list[MixClass]) -> str | None:
     """The class that serves the whole mix for the least per hour (priced classes that
     measured every model of it); None without prices."""
-    costed = [r for r in rows if "cost_per_hour" in r]
-    return min(costed, key=lambda r: r["cost_per_hour"])["hardware_class"] if costed else None
+    costed = [(r.cost_per_hour, r.hardware_class) for r in rows if r.cost_per_hour is not None]
+    return min(costed, key=lambda r: r[0])[1] if costed else None

@@ -16,6 +16,7 @@ Ray is the optional extra ``perfbench[ray]``; it is imported only by :class:`Ray
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -31,11 +32,12 @@ from typing import Any, Protocol
 
 from perfbench.errors import UsageError
 from perfbench.files import write_json
+from perfbench.results import fleet as documents
 from perfbench.suite.process import STOP_GRACE_S as SUITE_ENTRY_GRACE_S
 
 RESOURCE = "perfbench"
 INDEX_EVERY_S = 1.0
-SCHEMA = "perfbench.fleet-run"
+SCHEMA = documents.RUN_SCHEMA
 #: What a node task returns for ``-- suite``: its suite directory in one document.
 SUITE_SCHEMA = "perfbench.fleet-suite"
 #: Ray's own processes, whose CPU share a node task records, matched exactly: the names of
@@ -96,10 +98,13 @@ class FleetRun:
     status: str = "running"
     timeout_s: float = DEFAULT_TIMEOUT_S
 
+    def document(self) -> documents.FleetRun:
+        """The run as it stands, as the ``perfbench.fleet-run`` document (``fleet-run.json``)."""
+        return documents.FleetRun(self.status, tuple(self.command), self.timeout_s, tuple(
+            documents.NodeRecord(**vars(n), overhead_s=n.overhead_s) for n in self.nodes))
+
     def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "schema_version": 1, "status": self.status,
-                "command": self.command, "timeout_s": self.timeout_s,
-                "nodes": [dict(vars(n), overhead_s=n.overhead_s) for n in self.nodes]}
+        return self.document().to_dict()
 
 
 class Executor(Protocol):
@@ -124,7 +129,7 @@ class RayExecutor:
         self.ray = ray
         _check_reachable(address)
         try:
-            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
         except Exception as exc:        # ConnectionError, or Ray's own for a bad address
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise UsageError(f"--ray {address}: no reachable Ray cluster ({first})") from None

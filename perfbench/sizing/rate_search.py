@@ -4,8 +4,8 @@ An offline run gives the ceiling; then bisection over the rate.  A machine that 
 fail or pass one probe by chance, so the search does not trust a single probe at the edge:
 the answer is re-probed once before it is reported, and a probe whose load generator fell
 behind its schedule (an *invalid* run, see ``runner.benchmark.generator_validity``) is
-probed again before it counts as a failure.  The answer is bracketed: ``rate`` passed (None when no probe did),
-``failed_above`` was the lowest rate that failed (None when none did).
+probed again before it counts as a failure.  The answer is bracketed: ``rate`` passed (None
+when no probe did), ``failed_above`` was the lowest rate that failed (None when none did).
 """
 
 from __future__ import annotations

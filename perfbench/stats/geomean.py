@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from perfbench.stats.intervals import Z_95, t_critical, z_two_sided
@@ -57,7 +58,7 @@ def _interval(centre: float, half: float) -> tuple[float, float, float]:
     return math.exp(centre), math.exp(centre - half), math.exp(centre + half)
 
 
-def satterthwaite(terms: list[tuple[float, float | None]]) -> float:
+def satterthwaite(terms: Sequence[tuple[float, float | None]]) -> float:
     """Degrees of freedom of a sum of variance terms ``(variance, dof)``; a dof of None or
     infinity is a known variance and adds none.  Infinite when every term is known."""
     estimated = sum(v * v / d for v, d in terms
@@ -83,7 +84,8 @@ def separate_runs(log_ratios: list[float], variances: list[float],
         return None
     between = _between_variance(log_ratios)
     run_level = statistics.fmean(variances)
-    terms = [((between or 0.0) / n, n - 1 if n >= 2 else None)]
+    terms: list[tuple[float, float | None]] = [((between or 0.0) / n,
+                                                 n - 1 if n >= 2 else None)]
     terms += [(v / n, d) for v, d in zip(variances, dofs or [None] * n)]
     half = _critical(satterthwaite(terms)) * math.sqrt(sum(v for v, _ in terms))
     ratio, low, high = _interval(statistics.fmean(log_ratios), half)

@@ -23,20 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfbench.results.types import Estimate, steady_windows  # noqa: F401 (re-export)
-from perfbench.stats.tdist import t_two_sided
+# Estimate, steady_windows and t_critical are also re-exported: callers import them here.
+from perfbench.results.types import Estimate, steady_windows
+from perfbench.stats.tdist import t_critical
 
 Z_95 = 1.959964
 MIN_STEADY_WINDOWS = 5
 AGREE_WINDOWS = 3
 AGREE_PCT = 10.0
-
-
-def t_critical(dof: float, level: float = 0.95) -> float:
-    """Two-sided Student t critical value at ``level`` (exact, :mod:`perfbench.stats.tdist`)."""
-    if dof < 1:
-        raise ValueError("need at least one degree of freedom")
-    return t_two_sided(level, dof)
 
 
 def family_level(level: float, family_size: int) -> float:

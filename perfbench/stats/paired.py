@@ -23,6 +23,10 @@ class RatioFigures:
     """The change and the interval's half-width of a ratio NEW/BASE with ``low``/``high``,
     in per cent: one definition for every ratio type (round-level, two-level, tails)."""
 
+    ratio: float          # each subclass's fields
+    low: float
+    high: float
+
     @property
     def change_pct(self) -> float:
         return 100 * (self.ratio - 1)

@@ -81,8 +81,13 @@ def t_quantile(probability: float, dof: float) -> float:
     return 0.5 * (low + high)
 
 
-def t_two_sided(level: float, dof: float) -> float:
-    """Critical value of a two-sided interval at ``level`` (0.95 → 1.96 for large dof)."""
+def t_critical(dof: float, level: float = 0.95) -> float:
+    """The critical value of a two-sided interval at ``level`` with ``dof`` degrees of
+    freedom (0.95 → 1.96 for large dof; ``dof`` may be fractional, as Welch's
+    Satterthwaite approximation gives, and must be positive).  The one definition:
+    ``stats.intervals`` re-exports it."""
     if not 0.0 < level < 1.0:
         raise ValueError("level must be strictly between 0 and 1")
+    if not dof > 0:
+        raise ValueError("need a positive number of degrees of freedom")
     return t_quantile(0.5 + level / 2.0, dof)

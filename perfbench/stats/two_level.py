@@ -47,7 +47,7 @@ import numpy as np
 from perfbench.stats.paired import RatioFigures
 
 from perfbench.stats.intervals import lag1_autocorrelation
-from perfbench.stats.tdist import t_two_sided
+from perfbench.stats.tdist import t_critical
 
 #: An epoch with fewer rounds than this says nothing about its own within-epoch noise.
 MIN_EPOCH_ROUNDS = 3
@@ -189,7 +189,7 @@ def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
         epoch_var = (prior.dof * prior.variance + own * (reduced.residual if own else 0.0)) / dof
         source = f"pooled with {prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
     se = math.sqrt(epoch_var / reduced.epochs)
-    half = t_two_sided(level, dof) * se
+    half = t_critical(dof, level) * se
     within = float(np.mean([s.within_var for s in summaries]))
     process = max(epoch_var - within, 0.0)
     mean = reduced.mean
@@ -219,7 +219,7 @@ def smallest_resolvable_pct(estimate: TwoLevelRatio, threshold_pct: float,
     A regression is called when the interval excludes 1 and the ratio is beyond the
     threshold, i.e. when the log-mean falls below −max(c·SE, ln(1/(1 − threshold))); a true
     change δ does so with probability ``power`` when δ = that bound + z_power·SE."""
-    critical = t_two_sided(estimate.level, estimate.dof)
-    z_power = t_two_sided(2 * power - 1, estimate.dof)
+    critical = t_critical(estimate.dof, estimate.level)
+    z_power = t_critical(estimate.dof, 2 * power - 1)
     bound = max(critical * estimate.se, -math.log(1 - threshold_pct / 100))
     return 100 * (1 - math.exp(-(bound + z_power * estimate.se)))

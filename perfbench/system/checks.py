@@ -153,9 +153,9 @@ def idle_slots(busy_s: float | None, slots: int, duration_s: float,
 
 def run_checks(system: SystemSummary, fps: Estimate | None, latency: LatencyStats,
                first_inference_ms: float, driver_share: float | None = None) -> list[Check]:
-    return [_other_load(system), _steal(system), _frequency(system), _governor(system), _swap(system),
-            _window_cv(fps), *_tail_samples(latency), _first_inference(first_inference_ms,
-                                                                        latency),
+    return [_other_load(system), _steal(system), _frequency(system), _governor(system),
+            _swap(system), _window_cv(fps), *_tail_samples(latency),
+            _first_inference(first_inference_ms, latency),
             driver_bound(driver_share)]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import time
+from typing import Any
 
 import psutil
 
@@ -63,7 +64,8 @@ class SystemMonitor:
         self.summary = SystemSummary(memory_total_bytes=psutil.virtual_memory().total,
                                      governors=read_governors())
         self._span: tuple | None = None
-        self._totals = [0.0, 0.0, 0.0, None, 0.0, 0.0]  # seconds, busy, own, per-core, swap, steal
+        # seconds, busy, own, per-core, swap, steal
+        self._totals: list[Any] = [0.0, 0.0, 0.0, None, 0.0, 0.0]
         self._freqs: list[float] = []
         self._last_cores = None
 

@@ -80,9 +80,10 @@ def _fleet_run_of_suites(root):
 def test_a_fleet_run_of_suites_directory_is_read_per_model(tmp_path, given):
     from perfbench.report.page import build
     _fleet_run_of_suites(tmp_path / "run")
-    item = load_input(str(tmp_path / "run" / given))
-    assert item.kind == "fleet" and item.data["classes"] == []
-    assert sorted((m["model"], m["fps"]) for m in item.data["models"]) == \
+    from perfbench.sizing.fleet import directory_report
+    item = load_input(str(tmp_path / "run" / given), directory_report)
+    assert item.kind == "fleet" and item.data.classes == ()
+    assert sorted((m.model, m.fps.value) for m in item.data.models) == \
         [("conv", 100), ("conv", 300), ("mlp", 400), ("mlp", 900)]
     assert len(item.provenance["hardware_class"]) == 2
     assert 'id="fleet-0-models"' in build([item], [])

@@ -9,9 +9,9 @@ from perfbench.report.page import build
 def test_a_shapes_document_without_a_measured_shape_is_drawn_without_error(tmp_path):
     """The first shape failed: the document has no results (a regression once made the
     view fail on the empty list)."""
-    from perfbench.reporters.shapes_report import document
-    doc = document([], 3, error="shape 1: failed")
+    from perfbench.results.shapes import ShapesResult
+    doc = ShapesResult.measured([], 3, error="shape 1: failed")
     path = tmp_path / "shapes.json"
-    path.write_text(json.dumps(doc))
+    path.write_text(json.dumps(doc.to_dict()))
     page = build([load_input(str(path))], ["report", str(path)])
     assert page.startswith("<!DOCTYPE html>")

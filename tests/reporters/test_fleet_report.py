@@ -24,6 +24,7 @@ from rich.console import Console
 
 from perfbench.cli.main import main
 from perfbench.reporters import fleet_report
+from perfbench.results import load_document
 from perfbench.sizing.fleet import Measured, hardware_class_of, report
 from tests.models import synthetic_document, synthetic_result
 
@@ -89,8 +90,8 @@ def test_json_has_each_models_best_configuration_and_the_mix(exported):
     assert set(models) == set(MODELS)
     for key, (fps, low, high) in MODELS.items():
         m = models[key]
-        assert (_close(m["fps"], fps) and _close(m["fps_low"], low)
-                and _close(m["fps_high"], high)), (key, m)
+        assert (_close(m["fps"]["value"], fps) and _close(m["fps"]["low"], low)
+                and _close(m["fps"]["high"], high)), (key, m)
         assert " threads=1 " in f" {m['configuration']} "      # the faster variant
     mix = {r["hardware_class"]: r for r in doc["mix"]["classes"]}
     for klass, (load, machines, cost, missing) in MIX.items():
@@ -148,7 +149,7 @@ def test_the_plot_draws_each_models_fps_with_its_interval_and_the_mix(exported):
     from perfbench.reporters.sweep_report import require_matplotlib
     plt = require_matplotlib()
     assert exported["png"].stat().st_size > 0
-    fig = fleet_report.figure(json.loads(exported["json"].read_text()), plt)
+    fig = fleet_report.figure(load_document(str(exported["json"])), plt)
     axes = {ax.get_title(): ax for ax in fig.axes}
     models = axes["each model's best configuration per class"]
     labels = [t.get_text() for t in models.get_yticklabels()]
@@ -178,7 +179,7 @@ def test_the_html_fleet_view_shows_the_model_intervals_and_the_mix(exported):
 
 def test_the_terminal_table_shows_the_model_intervals_and_the_mix(exported):
     console = Console(file=io.StringIO(), width=400)
-    fleet_report.render(json.loads(exported["json"].read_text()), console)
+    fleet_report.render(load_document(str(exported["json"])), console)
     said = console.file.getvalue()
     fps, low, high = MODELS[(A, "a")]
     assert f"{fps:,.1f} [{low:,.1f}, {high:,.1f}]" in said

@@ -28,3 +28,23 @@ def test_one_steady_window_gives_the_steady_fps_without_an_interval(tiny_ir, fak
 def test_a_run_too_short_for_a_steady_window_falls_back_to_the_headline(tiny_ir, fake_clock):
     result = run(BenchmarkConfig(model=tiny_ir, time=1.2))
     assert fps_estimate(result) == (result.fps, None, None)
+
+
+def test_fps_has_one_definition():
+    """Images per second was written out three times (``results.metrics.images_per_second``,
+    ``BenchmarkResult.fps`` as images / duration, each trial's completed × batch / duration
+    in ``runner/benchmark.py``); every one now calls ``results.types.images_per_second``."""
+    import re
+    from pathlib import Path
+
+    from perfbench.results import metrics, types
+    assert metrics.images_per_second is types.images_per_second
+    package = Path(__file__).resolve().parent.parent.parent / "perfbench"
+    again = re.compile(r"completed\w*\s*\*\s*[\w.]*batch\s*/|\bimages\s*/\s*[\w.]*duration")
+    found = [f"{path.relative_to(package)}:{n}" for path in package.rglob("*.py")
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if again.search(line) and "def images_per_second" not in line
+             and "return completed * batch / duration_s" not in line]
+    assert found == []
+    assert types.images_per_second(10, 4, 2.0) == 20.0
+    assert types.images_per_second(10, 4, 0.0) == 0.0 == types.images_per_second(0, 4, 2.0)

@@ -9,6 +9,7 @@ import pytest
 from perfbench.cli.main import main
 from perfbench.errors import UsageError
 from perfbench.reporters import fleet_report
+from perfbench.results.fleet import FleetReport
 from perfbench.sizing.fleet import measured_from, read_prices, report
 from perfbench.system.host import hardware_class, parse_cpuinfo
 from tests.models import synthetic_document
@@ -69,13 +70,13 @@ def test_classes_machines_and_cost():
                                      (_doc(150.0, "big", "b1"), "b1.json"))
                 for m in measured_from(doc, where)]
     doc = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2,
-                 prices={"small": 1.0, "big": 2.0})
+                 prices={"small": 1.0, "big": 2.0}).to_dict()
     classes = {c["hardware_class"]: c for c in doc["classes"]}
     small, big = classes["small"], classes["big"]
-    assert small["fps"] == pytest.approx(102.0) and small["machines_measured"] == 2
-    assert small["fps_low"] < 102.0 < small["fps_high"]             # t-interval, 2 machines
+    assert small["fps"]["value"] == pytest.approx(102.0) and small["machines_measured"] == 2
+    assert small["fps"]["low"] < 102.0 < small["fps"]["high"]             # t-interval, 2 machines
     assert small["plan"]["machines"] == math.ceil(1000 / (102.0 * 0.8)) == 13
-    assert small["plan"]["machines_conservative"] == math.ceil(1000 / (small["fps_low"] * 0.8))
+    assert small["plan"]["machines_conservative"] == math.ceil(1000 / (small["fps"]["low"] * 0.8))
     assert small["plan"]["cost_per_hour"] == 13.0
     assert small["plan"]["cost_per_1000_fps_hour"] == pytest.approx(1000 / 102.0)
     assert big["plan"]["machines"] == math.ceil(1000 / 120.0) == 9
@@ -89,16 +90,16 @@ def test_the_sla_picks_the_configuration_and_flags_a_class_that_cannot_meet_it()
         measured_from(_doc(120.0, "k", "h", p99=8.0, threads=1), "slow.json")
     measured = [m.__class__(**{**vars(m), "configuration": f"c{i}"})
                 for i, m in enumerate(measured)]
-    (within,) = report(measured, None, sla_ms=10.0, headroom=0.2, prices=None)["classes"]
-    assert within["fps"] == 120.0
-    (none,) = report(measured, None, sla_ms=5.0, headroom=0.2, prices=None)["classes"]
+    (within,) = report(measured, None, sla_ms=10.0, headroom=0.2, prices=None).to_dict()["classes"]
+    assert within["fps"]["value"] == 120.0
+    (none,) = report(measured, None, sla_ms=5.0, headroom=0.2, prices=None).to_dict()["classes"]
     assert any("no configuration meets p99 ≤ 5 ms" in f for f in none["flags"])
 
 
 def test_unstable_class_is_flagged():
     measured = [m for i, f in enumerate((100.0, 140.0))
                 for m in measured_from(_doc(f, "k", f"h{i}"), f"{i}.json")]
-    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    (summary,) = report(measured, None, None, 0.2, None).to_dict()["classes"]
     assert any(flag.startswith("unstable") for flag in summary["flags"])
 
 
@@ -173,7 +174,7 @@ def test_sla_and_cheapest_together_have_known_answers():
                 _measured(100.0, "mid", 8.0, "slow"), _measured(300.0, "mid", 20.0, "fast"),
                 _measured(400.0, "pricey", 5.0, "a")]
     prices = {"cheap": 1.0, "mid": 2.0, "pricey": 3.0}
-    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2, prices=prices)
+    doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2, prices=prices).to_dict()
     classes = {c["hardware_class"]: c for c in doc["classes"]}
     assert classes["mid"]["configuration"] == "slow"
     assert classes["mid"]["plan"]["cost_per_hour"] == 26.0
@@ -181,18 +182,18 @@ def test_sla_and_cheapest_together_have_known_answers():
     assert classes["cheap"]["meets_sla"] is False
     assert any("no configuration meets" in f for f in classes["cheap"]["flags"])
     assert doc["cheapest"] == "pricey"
-    free = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2, prices=prices)
+    free = report(measured, target_fps=1000.0, sla_ms=None, headroom=0.2, prices=prices).to_dict()
     assert {c["hardware_class"]: c["plan"]["cost_per_hour"] for c in free["classes"]} == \
         {"cheap": 7.0, "mid": 10.0, "pricey": 12.0}
     assert free["cheapest"] == "cheap"
-    md = fleet_report.markdown(doc)
+    md = fleet_report.markdown(FleetReport.from_dict(doc))
     assert "pricey ★" in md and "cheap ★" not in md
 
 
 def test_no_class_meets_the_sla_means_no_cheapest():
     measured = [_measured(200.0, "cheap", 30.0, "a"), _measured(400.0, "pricey", 50.0, "a")]
     doc = report(measured, target_fps=1000.0, sla_ms=10.0, headroom=0.2,
-                 prices={"cheap": 1.0, "pricey": 3.0})
+                 prices={"cheap": 1.0, "pricey": 3.0}).to_dict()
     assert doc["cheapest"] is None
 
 
@@ -207,9 +208,9 @@ def test_configurations_differing_in_one_setting_are_not_pooled(setting, values)
         doc = _doc(fps, "k", host)
         doc["config"]["requested"][setting] = value
         measured += measured_from(doc, f"{host}.json")
-    (best,) = report(measured, None, None, 0.2, None)["classes"]
-    assert best["fps"] == 200.0 and best["results"] == 1
-    assert best["fps_low"] is None or best["fps_low"] > 0
+    (best,) = report(measured, None, None, 0.2, None).to_dict()["classes"]
+    assert best["fps"]["value"] == 200.0 and best["results"] == 1
+    assert best["fps"]["low"] is None or best["fps"]["low"] > 0
     assert f"{setting}={values[1]}" in best["configuration"]
 
 
@@ -220,10 +221,10 @@ def test_the_interval_across_machines_counts_machines_not_files():
     from perfbench.stats.intervals import mean_ci
     measured = [m for fps, host in ((100.0, "a"), (110.0, "a"), (125.0, "b"))
                 for m in measured_from(_doc(fps, "k", host), f"{host}-{fps}.json")]
-    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    (summary,) = report(measured, None, None, 0.2, None).to_dict()["classes"]
     expected = mean_ci([105.0, 125.0])
-    assert summary["fps"] == pytest.approx(115.0)
-    assert (summary["fps_low"], summary["fps_high"]) == \
+    assert summary["fps"]["value"] == pytest.approx(115.0)
+    assert (summary["fps"]["low"], summary["fps"]["high"]) == \
         pytest.approx((expected.low, expected.high))
     assert summary["machines_measured"] == 2 and summary["results"] == 3
 
@@ -231,7 +232,7 @@ def test_the_interval_across_machines_counts_machines_not_files():
 def test_two_files_of_one_host_are_one_machine():
     measured = [m for fps in (100.0, 104.0)
                 for m in measured_from(_doc(fps, "k", "a"), f"{fps}.json")]
-    (summary,) = report(measured, None, None, 0.2, None)["classes"]
+    (summary,) = report(measured, None, None, 0.2, None).to_dict()["classes"]
     assert summary["machines_measured"] == 1 and summary["results"] == 2
     assert any("one machine" in flag for flag in summary["flags"])
 
@@ -315,8 +316,8 @@ def test_fleet_report_reads_suite_directories_best_variant_per_model_and_mix_cos
     doc = json.loads(out.read_text())
     best = {(m["hardware_class"], m["model"]): m for m in doc["models"]}
     a, b = classes["cpu A"], classes["cpu B"]
-    assert best[(a, "conv")]["fps"] == 150 and "threads=2" in best[(a, "conv")]["configuration"]
-    assert best[(a, "mlp")]["fps"] == 400 and best[(b, "mlp")]["fps"] == 800
+    assert best[(a, "conv")]["fps"]["value"] == 150 and "threads=2" in best[(a, "conv")]["configuration"]
+    assert best[(a, "mlp")]["fps"]["value"] == 400 and best[(b, "mlp")]["fps"]["value"] == 800
     mix = {row["hardware_class"]: row for row in doc["mix"]["classes"]}
     # A: 600/150 + 800/400 = 6 machines at 2.0; B: 600/50 + 800/800 = 13 at 1.0
     assert mix[a]["load"] == 6 and mix[a]["machines"] == 6 and mix[a]["cost_per_hour"] == 12
@@ -350,7 +351,7 @@ def test_suite_classes_are_not_judged_on_their_lightest_model(tmp_path):
                  "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert doc["classes"] == [] and doc["cheapest"] is None and "per model" in doc["note"]
-    best = {(m["hardware_class"], m["model"]): m["fps"] for m in doc["models"]}
+    best = {(m["hardware_class"], m["model"]): m["fps"]["value"] for m in doc["models"]}
     assert best == {(a, "conv"): 300, (a, "mlp"): 400, (b, "conv"): 100, (b, "mlp"): 900}
     # A: 600/300 + 400/400 = 3 machines; B: 600/100 + 400/900 = 6.44 -> 7
     mix = {row["hardware_class"]: row["machines"] for row in doc["mix"]["classes"]}
@@ -365,7 +366,7 @@ def test_run_files_beside_suites_keep_their_classes(tmp_path):
     out = tmp_path / "r.json"
     assert main(["fleet", "report", str(tmp_path / "s"), str(run), "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert [c["fps"] for c in doc["classes"]] == [50] and doc["models"][0]["fps"] == 900
+    assert [c["fps"]["value"] for c in doc["classes"]] == [50] and doc["models"][0]["fps"]["value"] == 900
 
 
 def test_a_suite_only_report_prints_models_and_the_mix_not_an_empty_class_table(tmp_path,

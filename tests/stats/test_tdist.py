@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from perfbench.stats.tdist import incomplete_beta, t_cdf, t_quantile, t_two_sided
+from perfbench.stats.tdist import incomplete_beta, t_cdf, t_critical, t_quantile
 
 
 @pytest.mark.parametrize("level, dof, expected", [
@@ -12,13 +12,13 @@ from perfbench.stats.tdist import incomplete_beta, t_cdf, t_quantile, t_two_side
     (0.99, 5, 4.0321), (0.99, 10, 3.1693), (0.995, 5, 4.7733), (0.90, 4, 2.1318),
     (0.999, 20, 3.8495)])
 def test_two_sided_critical_values_match_the_tables(level, dof, expected):
-    assert t_two_sided(level, dof) == pytest.approx(expected, abs=1e-4)
+    assert t_critical(dof, level) == pytest.approx(expected, abs=1e-4)
 
 
 def test_large_dof_is_normal_and_fractional_dof_lies_between():
-    assert t_two_sided(0.95, math.inf) == pytest.approx(1.959964, abs=1e-6)
-    assert t_two_sided(0.95, 1e6) == pytest.approx(1.959964, abs=1e-4)
-    assert t_two_sided(0.95, 4) > t_two_sided(0.95, 4.5) > t_two_sided(0.95, 5)
+    assert t_critical(math.inf, 0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert t_critical(1e6, 0.95) == pytest.approx(1.959964, abs=1e-4)
+    assert t_critical(4, 0.95) > t_critical(4.5, 0.95) > t_critical(5, 0.95)
 
 
 def test_cdf_and_quantile_are_inverse_and_symmetric():
@@ -44,4 +44,13 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError):
         t_quantile(1.0, 3)
     with pytest.raises(ValueError):
-        t_two_sided(0.95, 0)
+        t_critical(0, 0.95)
+
+
+def test_one_critical_value_one_definition():
+    """``t_critical(dof, level)`` and ``t_two_sided(level, dof)`` were one value with the
+    arguments swapped, in two modules; now there is one, re-exported by intervals."""
+    from perfbench.stats import intervals, tdist
+    assert intervals.t_critical is tdist.t_critical
+    assert not hasattr(tdist, "t_two_sided")
+    assert t_critical(0.5, 0.95) > t_critical(1, 0.95)      # Welch's fractional dof

@@ -80,7 +80,7 @@ def report_command(inputs: list[str], options: dict) -> int:
                       prices, mix)
     fleet_report.render(document, report_console(stderr=options["json"] == "-"))
     if options["json"]:
-        write_json(options["json"], document)
+        write_json(options["json"], document.to_dict())
     if options["csv"]:
         atomic_write(options["csv"], fleet_report.csv_text(document))
     if options["markdown"]:
@@ -88,7 +88,7 @@ def report_command(inputs: list[str], options: dict) -> int:
     if options["plot"]:
         fleet_report.plot(document, options["plot"])
     from perfbench.cli.commands.report import html_of
-    return 0 if html_of([(document, "fleet report")], options.get("html")) else 1
+    return 0 if html_of([(document.to_dict(), "fleet report")], options.get("html")) else 1
 
 
 def run_command(address: str, out_dir: str, command: list[str], selectors: list[str],
@@ -121,7 +121,7 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
             run_fleet(executor, fleet, resume, stop.event, label_key)
     finally:
         executor.close()
-    fleet_report.render_run(fleet.to_dict(), report_console())
+    fleet_report.render_run(fleet.document(), report_console())
     if stop.signum is not None:
         return stop.exit_code
     return 0 if fleet.status == "complete" else 1

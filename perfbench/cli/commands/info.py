@@ -34,7 +34,7 @@ def info_command(json_path: str | None) -> int:
     console = report_console(stderr=json_path == "-")
     env = Table(title="Machine", title_justify="left", show_header=False)
     for key, value in data["environment"].items():
-        env.add_row(key, _shown(key, value))
+        env.add_row(key, _readable(key, value))
     console.print(env)
     for device, props in data["devices"].items():
         table = Table(title=f"Device {device}", title_justify="left", show_header=False)
@@ -47,7 +47,7 @@ def info_command(json_path: str | None) -> int:
     return 0
 
 
-def _shown(key: str, value) -> str:
+def _readable(key: str, value) -> str:
     """Bytes as GiB for people (the JSON keeps the exact count)."""
     if key.endswith("_bytes") and isinstance(value, int):
         return f"{value / 2**30:,.1f} GiB"

@@ -42,8 +42,8 @@ def peak_command(device: str, precisions: list[str], seconds: float) -> int:
             table.add_row(precision, f"not measured: {exc}")
             continue
         kept = store_peak(device, precision, gflops)["gflops"]
-        table.add_row(precision, f"{gflops:,.1f}" + ("" if kept == gflops else
-                                                     f" (cached {kept:,.1f} kept: a peak is a max)"))
+        cached = "" if kept == gflops else f" (cached {kept:,.1f} kept: a peak is a max)"
+        table.add_row(precision, f"{gflops:,.1f}" + cached)
     console.print(table)
     console.print(f"[dim]method: {METHOD}\ncached in {cache_path()}[/]")
     return 0

@@ -27,7 +27,8 @@ def argv() -> list[str]:
 def report_command(inputs: list[str], output: str) -> int:
     check_html(output, "-o")
     from perfbench.report.page import write_inputs
-    size = write_inputs(inputs, argv(), output)
+    from perfbench.sizing.fleet import directory_report
+    size = write_inputs(inputs, argv(), output, fleet_of=directory_report)
     print(f"perfbench: wrote {output} ({size / 1e6:.2f} MB)", file=sys.stderr)
     return 0
 

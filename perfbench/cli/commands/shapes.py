@@ -12,6 +12,7 @@ from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.files import write_json
 from perfbench.reporters import shapes_report, table
 from perfbench.reporters.consoles import report_console
+from perfbench.results.shapes import ShapesResult
 from perfbench.runner.benchmark import ShapesFailed, run_shapes
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import parse_data_shapes
@@ -33,12 +34,12 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
             results, error = failed.results, str(failed)
     for result in results:
         table.render(result, out)
-    document = shapes_report.document(results, expected, error)
-    shapes_report.render(document, results, out)
+    document = ShapesResult.measured(results, expected, error)
+    shapes_report.render(document, out)
     if json_path:
-        write_json(json_path, document)
+        write_json(json_path, document.to_dict())
     from perfbench.cli.commands.report import html_of
-    drawn = html_of([(document, "data shapes")], html_path if results else None)
+    drawn = html_of([(document.to_dict(), "data shapes")], html_path if results else None)
     if error:
         print(f"perfbench: run failed: {error}", file=sys.stderr)
         return 1

@@ -1,1 +1,2 @@
-"""Built-in profiles, shipped as package data (installed as ``perfbench.settings.builtin_profiles``)."""
+"""Built-in profiles, shipped as package data (installed as
+``perfbench.settings.builtin_profiles``)."""

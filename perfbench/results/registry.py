@@ -1,0 +1,184 @@
+"""Every document perfbench writes, in one table: its schema name, the version written
+today, the oldest version still read, the upgrade from each older version to the next,
+and how it is read (a typed ``from_dict``, or, for the documents not typed yet, a check of
+the shape its readers rely on).  :func:`read_document` is the one place a document is
+recognised and upgraded, as asv's ``Results`` upgrades its ``api_version``: a reader
+only ever sees the current version.
+
+Anything that is not a perfbench document this version understands, or is one with the
+wrong shape (a list where an object belongs, a schema name that is not a string), is one
+line naming the file (``UsageError``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfbench.errors import UsageError
+from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
+from perfbench.results.shapes import ShapesResult
+from perfbench.results.types import BenchmarkResult, SchemaError
+
+#: An upgrade step that leaves the document as it is: its typed reader reads that version
+#: itself (a version-1 result has no latency histogram and writes back as version 1).
+READ_AS_IS: Callable[[dict], dict] = dict
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One document kind.  ``upgrades[v]`` turns version ``v`` into ``v + 1``; there is one
+    for every version from ``oldest`` to ``version - 1`` (the registry test checks it,
+    with a frozen file of each version in tests/data)."""
+
+    schema: str
+    version: int
+    what: str                       # what it is and what reads it, for a misplaced file
+    oldest: int = 1
+    upgrades: dict[int, Callable[[dict], dict]] = field(default_factory=dict)
+    read: Callable[[dict], Any] | None = None     # typed; else the checked dict
+    shape: dict[str, Any] = field(default_factory=dict)   # key -> type, [dict]: objects
+    unversioned: int | None = None   # the version of a document written without one
+
+
+KINDS: dict[str, Kind] = {k.schema: k for k in (
+    Kind("perfbench.result", 2, "a single run's result (perfbench run --json)",
+         upgrades={1: READ_AS_IS}, read=BenchmarkResult.from_dict),
+    Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
+         "each shape's result is in its results list",
+         read=lambda d: ShapesResult.from_dict(d, nested_result)),
+    Kind("perfbench.sweep", 1, "a sweep (perfbench sweep --json); perfbench fleet report "
+         "and sweep --resume read it, and each finished point's result is in "
+         "points[].result", shape={"status": str, "spec": dict, "points": [dict]}),
+    Kind("perfbench.server-search", 1, "a server rate search (perfbench sweep --scenario "
+         "server --json); no command reads it back",
+         shape={"status": str, "trials": [dict]}),
+    Kind("perfbench.ab", 2, "an A/B run (perfbench ab --json); no command reads it back: "
+         "ab --history DB records it for perfbench history", oldest=2,
+         shape={"status": str, "epochs": [dict], "ratios": dict}),
+    Kind("perfbench.comparison", 1, "a comparison (perfbench compare --json); no command "
+         "reads it back: compare the result files it names",
+         shape={"baseline": list, "new": list, "metrics": [dict]}),
+    Kind("perfbench.fleet-report", 2, "a fleet report (perfbench fleet report --json); no "
+         "command reads it back", upgrades={1: upgrade_report_v1},
+         read=FleetReport.from_dict),
+    Kind("perfbench.fleet-run", 1, "the index perfbench fleet run writes; perfbench fleet "
+         "report reads the directory it is in", read=FleetRun.from_dict),
+    Kind("perfbench.suite", 1, "a suite's index (perfbench suite --out DIR); each entry's "
+         "result is DIR/ENTRY.json, and fleet report reads the directory",
+         shape={"entries": [dict]}),
+    Kind("perfbench.fleet-suite", 1, "a fleet node's suite directory in transit (fleet run "
+         "-- suite); the driver writes it back as a suite directory",
+         shape={"suite": dict, "files": dict}, unversioned=1),
+)}
+
+
+def read_json(path: str, what: str = "result file") -> object:
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such {what}")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: corrupt JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def kind_of(data: object, where: str) -> Kind:
+    """The kind a parsed document names; one line for anything that names none we know."""
+    if not isinstance(data, dict):
+        raise UsageError(f"{where}: not a perfbench document (a JSON "
+                         f"{type(data).__name__}, not an object)")
+    schema = data.get("schema")
+    if not isinstance(schema, str) or schema not in KINDS:
+        raise UsageError(f"{where}: not a perfbench document (schema {schema!r:.40}; "
+                         "another tool's file?)")
+    return KINDS[schema]
+
+
+def read_document(data: object, where: str, expect: str | None = None) -> Any:
+    """The document, upgraded to the current version of its kind and read: the typed
+    object where its kind has a type, else the checked dict.  ``expect``: the schema the
+    caller wants; another perfbench document is named for what it is."""
+    if expect is not None and (not isinstance(data, dict) or data.get("schema") != expect):
+        schema = data.get("schema") if isinstance(data, dict) else None
+        if isinstance(schema, str) and schema in KINDS:
+            raise UsageError(f"{where}: not {KINDS[expect].what} but {KINDS[schema].what}")
+        raise UsageError(f"{where}: not a perfbench {expect.removeprefix('perfbench.')} "
+                         f"(no \"schema\": \"{expect}\"; another tool's file?)")
+    kind = kind_of(data, where)
+    assert isinstance(data, dict)
+    data = upgrade(kind, data, where)
+    problem = shape_problem(data, kind.shape)
+    if problem:
+        raise UsageError(f"{where}: not a complete {kind.schema} document ({problem})")
+    if kind.read is None:
+        return data
+    try:
+        return kind.read(data)
+    except SchemaError as exc:
+        noun = "result" if kind.schema == "perfbench.result" else f"{kind.schema} document"
+        raise UsageError(f"{where}: invalid {noun}: {exc}") from None
+
+
+def version_of(kind: Kind, data: dict, where: str) -> int:
+    version = data.get("schema_version", kind.unversioned)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise UsageError(f"{where}: unsupported schema version {version!r:.20} of "
+                         f"{kind.schema}")
+    if version > kind.version:
+        raise UsageError(f"{where}: {kind.schema} version {version} is newer than this "
+                         f"perfbench understands ({kind.version}); upgrade perfbench")
+    if version < kind.oldest:
+        raise UsageError(f"{where}: {kind.schema} version {version} is older than this "
+                         f"perfbench reads (from version {kind.oldest})")
+    return version
+
+
+def upgrade(kind: Kind, data: dict, where: str) -> dict:
+    """``data`` at the current version of its kind, one step at a time; a step that
+    reads as is ends the chain (its typed reader takes that version)."""
+    version = version_of(kind, data, where)
+    while version < kind.version:
+        step = kind.upgrades[version]
+        if step is READ_AS_IS:
+            break
+        data = step(data)
+        version += 1
+    return data
+
+
+def shape_problem(data: dict, shape: dict[str, Any]) -> str | None:
+    """What a document lacks of the shape its readers rely on, or None."""
+    for key, expected in shape.items():
+        value = data.get(key)
+        if isinstance(expected, list):
+            if not isinstance(value, list):
+                return f"{key} must be a list (got {type(value).__name__})"
+            bad = next((i for i, item in enumerate(value)
+                        if not isinstance(item, expected[0])), None)
+            if bad is not None:
+                return f"{key}[{bad}] must be an object (got {value[bad]!r:.40})"
+        elif not isinstance(value, expected):
+            noun = {str: "a string", list: "a list"}.get(expected, "an object")
+            return f"{key} must be {noun} (got {value!r:.40})"
+    return None
+
+
+def nested_result(data: object, where: str) -> BenchmarkResult:
+    """A result held inside another document (a shape's, a sweep point's); a problem is a
+    :class:`SchemaError` naming where, for the outer document's reader to name the file."""
+    try:
+        return read_document(data, where, "perfbench.result")
+    except UsageError as exc:
+        raise SchemaError(str(exc)) from None
+
+
+def load(path: str, expect: str | None = None) -> Any:
+    """The document in ``path``, recognised, upgraded and read (see :func:`read_document`)."""
+    return read_document(read_json(path, "file" if expect is None else "result file"),
+                         path, expect)

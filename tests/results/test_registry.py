@@ -1,0 +1,196 @@
+"""The schema registry: every perfbench document recognised by its schema and version,
+older versions upgraded in one place, and a malformed document one line.
+
+tests/data holds a frozen file of every kind and version, written by the real commands of
+the release that wrote that version (tiny models, or the seeded inputs of
+``tests/results/fleet_inputs.py``).  A version added to the registry without its upgrade
+and its frozen file fails :func:`test_every_version_has_its_frozen_file_and_an_upgrade`."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from perfbench.cli.main import main
+from perfbench.errors import UsageError
+from perfbench.files import json_text
+from perfbench.reporters import fleet_report, shapes_report
+from perfbench.results import (BenchmarkResult, FleetReport, FleetRun, ShapesResult,
+                               load_document)
+from perfbench.results.registry import KINDS, READ_AS_IS, read_document
+from tests.results.fleet_inputs import run_report, write_inputs
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
+         "perfbench.fleet-report": FleetReport, "perfbench.fleet-run": FleetRun}
+
+
+def frozen_files() -> dict[Path, tuple[str, int]]:
+    """Each frozen document, by the kind and version its name says (``KIND_vN[-what]``)."""
+    found = {}
+    for path in [*DATA.glob("*.json"), *DATA.glob("*_v*/suite.json")]:
+        stem = path.parent.name if path.name == "suite.json" else path.stem
+        match = re.fullmatch(r"([a-z-]+)_v(\d+)(-[a-z]+)?", stem)
+        assert match, f"{path.name}: frozen files are named KIND_vN[-what].json"
+        found[path] = (f"perfbench.{match[1]}", int(match[2]))
+    return found
+
+
+def test_every_version_has_its_frozen_file_and_an_upgrade():
+    """For every kind: a frozen file of each version it reads, and an upgrade from each
+    older version to the next; no frozen file of a kind or version it does not know."""
+    versions: dict[str, set[int]] = {}
+    for schema, version in frozen_files().values():
+        versions.setdefault(schema, set()).add(version)
+    assert set(versions) == set(KINDS)
+    for schema, kind in KINDS.items():
+        assert versions[schema] == set(range(kind.oldest, kind.version + 1)), schema
+        assert set(kind.upgrades) == set(range(kind.oldest, kind.version)), schema
+
+
+@pytest.mark.parametrize("path", sorted(frozen_files()), ids=lambda p: p.name)
+def test_every_frozen_file_loads(path):
+    """Every file an earlier release wrote still loads, upgraded to today's version."""
+    schema, version = frozen_files()[path]
+    document = load_document(str(path))
+    if schema in TYPES:
+        assert isinstance(document, TYPES[schema])
+        assert document.schema_version == (version if KINDS[schema].upgrades.get(version)
+                                            is READ_AS_IS else KINDS[schema].version)
+    else:
+        assert document["schema"] == schema and document.get("schema_version") in (version, None)
+
+
+@pytest.mark.parametrize("name", ["result_v1.json", "result_v2.json", "shapes_v1.json",
+                                  "fleet-run_v1.json"])
+def test_a_current_version_file_writes_back_byte_for_byte(name):
+    """``to_dict`` of what ``from_dict`` read is the file as the command wrote it."""
+    text = (DATA / name).read_text()
+    document = load_document(str(DATA / name))
+    assert json_text(document.to_dict()) == text
+    assert type(document).from_dict(document.to_dict(), *(
+        [_nested] if isinstance(document, ShapesResult) else [])) == document
+
+
+def _nested(data, where):
+    from perfbench.results.registry import nested_result
+    return nested_result(data, where)
+
+
+@pytest.fixture(scope="module")
+def fleet_outputs(tmp_path_factory):
+    """``fleet report`` now, on the seeded inputs main's fixtures were written from."""
+    root = tmp_path_factory.mktemp("fleet")
+    return {name: run_report(root, name, argv) for name, argv in write_inputs(root).items()}
+
+
+@pytest.mark.parametrize("name", ["runs", "suites", "plain"])
+def test_fleet_report_writes_what_main_wrote_apart_from_the_interval_spelling(
+        fleet_outputs, name):
+    """The typed report changed no figure: its CSV, Markdown and terminal table are
+    main's byte for byte, and its JSON is main's version-1 file upgraded (the one rename:
+    ``fps``/``fps_low``/``fps_high`` → ``fps: {value, low, high, level}``)."""
+    written = fleet_outputs[name]
+    for kind in ("csv", "md"):
+        assert written[kind].read_text() == (DATA / f"fleet-report_v1-{name}.{kind}").read_text()
+    upgraded = load_document(str(DATA / f"fleet-report_v1-{name}.json"))
+    assert written["json"].read_text() == json_text(upgraded.to_dict())
+    now = load_document(str(written["json"]))
+    assert now == upgraded and FleetReport.from_dict(now.to_dict()) == now
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    fleet_report.render(now, console)
+    assert console.file.getvalue() == (DATA / f"fleet-report_v1-{name}.txt").read_text()
+
+
+def test_the_fleet_report_upgrade_spells_each_interval_once():
+    old = json.loads((DATA / "fleet-report_v1-runs.json").read_text())
+    new = load_document(str(DATA / "fleet-report_v1-runs.json")).to_dict()
+    assert new["schema_version"] == 2
+    for was, now in zip(old["classes"], new["classes"], strict=True):
+        assert "fps_low" not in now and now["fps"] == {
+            "value": was["fps"], "low": was["fps_low"], "high": was["fps_high"],
+            "level": None if was["fps_low"] is None else 0.95}
+    assert any(c["fps"]["low"] is not None for c in new["classes"])
+    assert any(c["fps"]["low"] is None for c in new["classes"])
+
+
+def test_shapes_and_fleet_run_tables_are_main_s():
+    for name, draw in (("shapes_v1", shapes_report.render),
+                       ("fleet-run_v1", fleet_report.render_run)):
+        console = Console(file=io.StringIO(), width=160, color_system=None)
+        draw(load_document(str(DATA / f"{name}.json")), console)
+        assert console.file.getvalue() == (DATA / f"{name}.txt").read_text(), name
+
+
+def test_the_producers_return_what_their_documents_read_back(tmp_path):
+    from perfbench.sizing.fleet import directory_report
+    inputs = write_inputs(tmp_path)
+    report = directory_report(inputs["plain"][0])
+    assert isinstance(report, FleetReport)
+    assert FleetReport.from_dict(json.loads(json_text(report.to_dict()))) == report
+    shapes = ShapesResult.measured([], 2, "shape 1 failed")
+    assert shapes.status == "partial" and shapes.to_dict()["error"] == "shape 1 failed"
+    assert ShapesResult.from_dict(shapes.to_dict(), _nested) == shapes
+
+
+@pytest.mark.parametrize("document,message", [
+    ({"schema": "perfbench.sweep", "schema_version": 9}, "version 9 is newer"),
+    ({"schema": "perfbench.ab", "schema_version": 1}, "older than this perfbench reads"),
+    ({"schema": "perfbench.shapes", "schema_version": "1"}, "unsupported schema version"),
+    ({"schema": "perfbench.fleet-report", "schema_version": 2, "classes": []},
+     "invalid perfbench.fleet-report document: fleet report.headroom"),
+])
+def test_versions_it_cannot_read_are_named(document, message):
+    with pytest.raises(UsageError, match=message):
+        read_document(document, "x.json")
+
+
+def _sweep(**change):
+    doc = json.loads((DATA / "sweep_v1.json").read_text())
+    return dict(doc, **change)
+
+
+def _fleet(edit):
+    doc = json.loads((DATA / "fleet-report_v1-runs.json").read_text())
+    edit(doc)
+    return doc
+
+
+#: Malformed documents ``perfbench report`` drew with a traceback (issue 30 item 13:
+#: the first two), and more of the same kind.
+MALFORMED = [
+    (_sweep(points="x"), "points must be a list"),
+    ({"schema": ["perfbench.suite"], "schema_version": 1}, "not a document perfbench report"),
+    (_sweep(points=["x"]), r"points\[0\] must be an object"),
+    (_sweep(spec=None), "spec must be an object"),
+    ({"schema": "perfbench.suite", "schema_version": 1, "entries": "x"},
+     "entries must be a list"),
+    ({"schema": "perfbench.ab", "schema_version": 2, "status": "complete", "epochs": {},
+      "ratios": {}}, "epochs must be a list"),
+    (_fleet(lambda d: d.update(classes="x")), "classes must be a list"),
+    (_fleet(lambda d: d["classes"][0].update(fps="fast")),
+     r"classes\[0\].fps.value must be a finite number"),
+    (_fleet(lambda d: d["classes"][0]["plan"].pop("fps_per_machine")),
+     r"plan.fps_per_machine must be a finite number"),
+    ({"schema": "perfbench.shapes", "schema_version": 1, "status": "complete",
+      "shapes_requested": 1, "shapes_measured": 1, "results": [1]}, "shape 1"),
+    ([1, 2], "not a document perfbench report draws"),
+    ({"schema": 5}, "not a document perfbench report draws"),
+]
+
+
+@pytest.mark.parametrize("document,message", MALFORMED)
+def test_perfbench_report_on_a_malformed_document_is_one_line_and_exit_2(
+        tmp_path, capsys, document, message):
+    pytest.importorskip("plotly")
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert str(path) in err and re.search(message, err), err
