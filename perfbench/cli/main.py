@@ -10,6 +10,7 @@ import sys
 
 from perfbench import startup
 from perfbench.cli.options import flag, given_settings
+from perfbench.cli.outputs import announce
 from perfbench.cli.pipes import exit_status, guarded_streams
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
@@ -295,7 +296,10 @@ def _main(argv: list[str] | None) -> int:
         if args.command not in SIGNAL_AWARE or getattr(args, "fleet_command", "") == "report":
             startup.release_signals()
         _log_phases(getattr(args, "verbose", False))
-        return COMMANDS[args.command](args)
+        try:
+            return COMMANDS[args.command](args)
+        finally:
+            announce()          # where every file went, after the terminal report
     except UsageError as exc:
         print(f"perfbench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -37,6 +37,8 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     shapes_report.render(document, results, out)
     if json_path:
         write_json(json_path, document)
+        from perfbench.cli.outputs import wrote
+        wrote("--json", json_path)
     from perfbench.cli.commands.report import html_of
     drawn = html_of([(document, "data shapes")], html_path if results else None)
     if error:
