@@ -53,6 +53,11 @@ def _prepare_builtin(config: BenchmarkConfig) -> PreparedModel:
     if config.shape is not None:
         raise UsageError("--shape applies to --model files; the built-in model's shape "
                          "is fixed (use --batch to change its batch)")
+    for value, flag in ((config.mean_values, "--mean-values"),
+                        (config.scale_values, "--scale-values"), (config.layout, "--layout")):
+        if value is not None:
+            raise UsageError(f"{flag} applies to --model files; the built-in model takes "
+                             "its input as it is")
     batch = config.batch or 1
     model = builtin_model.build_model(batch=batch, seed=config.seed)
     gflops, source = builtin_model.CARD_GFLOPS, "model card"
@@ -91,7 +96,7 @@ def _is_perfbench_document(path: str) -> bool:
 
 
 def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
-    model = _read(config.model, core)
+    model = _preprocessed(_read(config.model, core), config)
     shapes = _requested_shapes(model, config)
     notes = ()
     if not shapes:
@@ -113,6 +118,11 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     else:
         gflops, source = graph_flops(model) / 1e9 / batch, "graph (conv+matmul)"
     return PreparedModel(model, name, config.model, specs, batch, gflops, source, notes)
+
+
+def _preprocessed(model: ov.Model, config: BenchmarkConfig) -> ov.Model:
+    from perfbench.model.preprocess import apply
+    return apply(model, config.mean_values, config.scale_values, config.layout)
 
 
 def _reshape(model: ov.Model, shapes: dict[str, ov.PartialShape], path: str) -> None:
@@ -145,7 +155,7 @@ def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel
     dimensions (compiled once); each view has its static input shapes and its own cost,
     from the graph reshaped to them.  Shapes the model cannot take fail here, before
     anything is compiled."""
-    model = _read(config.model, core)
+    model = _preprocessed(_read(config.model, core), config)
     names = [_name_of(port) for port in model.inputs]
     name = Path(config.model).stem or os.path.basename(config.model)
     views = []
