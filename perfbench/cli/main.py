@@ -49,7 +49,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         return shapes_command(config, json_path=args.json, quiet=args.quiet,
                               html_path=args.html)
     return run_command(config, json_path=args.json, quiet=args.quiet,
-                       history=args.history, exports=_exports(args), html_path=args.html)
+                       history=args.history, exports=_exports(args), html_path=args.html,
+                       style=getattr(args, "style", "table"))
+
+
+def cmd_benchmark_app(args: argparse.Namespace) -> int:
+    """benchmark_app's flags as run settings (``cli.commands.benchmark_app``)."""
+    from perfbench.cli.commands import benchmark_app as app
+    from perfbench.cli.commands.run import run_command
+    percentile = app.percentile_of(args.app_percentile)
+    settings = {}
+    for key, value in app.settings_of(args).items():
+        where = next((f for f, (s, _, _) in app.MAPPED.items() if s == key), flag(key))
+        settings[key] = coerce(key, value, f"benchmark-app {where}")
+    config = build_config(settings)
+    if args.json is not None:
+        check_writable(args.json, "--json")
+    _check_html(args)
+    if config.data_shape is not None:
+        from perfbench.cli.commands.shapes import shapes_command
+        return shapes_command(config, json_path=args.json, quiet=args.quiet,
+                              html_path=args.html)
+    return run_command(config, json_path=args.json, quiet=args.quiet, html_path=args.html,
+                       style="benchmark_app", percentile=percentile)
 
 
 def _check_html(args: argparse.Namespace) -> None:
@@ -264,11 +286,12 @@ def _check_inner_command(command: list[str]) -> list[str]:
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite")
+SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite", "benchmark-app")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export, "info": cmd_info,
             "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
-            "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite}
+            "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite,
+            "benchmark-app": cmd_benchmark_app}
 
 
 def _log_phases(verbose: bool) -> None:

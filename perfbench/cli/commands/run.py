@@ -20,7 +20,10 @@ from perfbench.runner.benchmark import run
 
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
                 history: str | None = None, exports: dict[str, str] | None = None,
-                html_path: str | None = None) -> int:
+                html_path: str | None = None, style: str = "table",
+                percentile: float = 50.0) -> int:
+    """``style`` "benchmark_app" adds its summary lines after the table (on the same
+    stream), with ``percentile`` on the first latency line."""
     # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
     out = report_console(stderr=json_path == "-")
     progress = Console(stderr=True)
@@ -36,6 +39,10 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     delivered = deliver(result, None if json_path == "-" else json_path, history,
                         exports or {}, html_path)
     table.render(result, out)
+    if style == "benchmark_app":
+        from perfbench.reporters.peer_summary import lines
+        for line in lines(result, percentile):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     if json_path == "-":
         json_report.write(result, "-")
     return stop.exit_code or (0 if delivered else 1)
