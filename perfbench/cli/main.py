@@ -10,7 +10,7 @@ import sys
 
 from perfbench import startup
 from perfbench.cli.options import flag, given_settings
-from perfbench.cli.outputs import announce
+from perfbench.cli.outputs import announce, forget
 from perfbench.cli.pipes import exit_status, guarded_streams
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
@@ -319,6 +319,7 @@ def _main(argv: list[str] | None) -> int:
         if args.command not in SIGNAL_AWARE or getattr(args, "fleet_command", "") == "report":
             startup.release_signals()
         _log_phases(getattr(args, "verbose", False))
+        forget()
         try:
             return COMMANDS[args.command](args)
         finally:

@@ -31,6 +31,12 @@ def wrote(flag: str, path: str | None) -> None:
         _written.append((flag, path))
 
 
+def forget() -> None:
+    """Start a command with nothing recorded (writes made outside a command, by the API or
+    by an earlier command in the same process, are not this one's to name)."""
+    _written.clear()
+
+
 def announce() -> None:
     """One line on stderr naming every file written, then forget them (the next command,
     in the same process, starts afresh)."""

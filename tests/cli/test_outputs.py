@@ -43,3 +43,12 @@ def test_compare_says_where_it_wrote_its_files(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == f"perfbench: wrote --markdown {md}, --json {out}"
     assert out.is_file() and md.is_file()
+
+
+def test_a_command_names_only_its_own_files(tmp_path, capsys):
+    """A write recorded outside a command (the API, an earlier call) is not named by the
+    next command run in the same process."""
+    outputs.wrote("--json", "stale.json")
+    assert main(["info", "--json", str(tmp_path / "info.json")]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        f"perfbench: wrote --json {tmp_path / 'info.json'}"
