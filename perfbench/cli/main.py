@@ -294,6 +294,22 @@ COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_expo
             "benchmark-app": cmd_benchmark_app}
 
 
+def _refuse_peer_spellings(argv: list[str]) -> None:
+    """benchmark_app's single-dash flags given to run (``-hint`` would read as ``-h int``,
+    ``-nstreams 2`` as ``-n streams``): say which option, or command, means it."""
+    if argv[:1] != ["run"]:
+        return
+    from perfbench.cli.commands.benchmark_app import MAPPED, REFUSED
+    peer = {**{f: s for f, (s, _, _) in MAPPED.items()}, "-pc": "perf_counters",
+            "-i": "input"}
+    for token in argv[1:]:
+        name = token.split("=")[0]
+        if len(name) > 2 and not name.startswith("--") and (name in peer or name in REFUSED):
+            instead = f"use {flag(peer[name])}, or " if name in peer else ""
+            raise UsageError(f"run: {name} is benchmark_app's spelling; {instead}run "
+                             f"`perfbench benchmark-app {name} …`, which takes its flags")
+
+
 def _log_phases(verbose: bool) -> None:
     import logging
     logger = logging.getLogger("perfbench")
@@ -313,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
+        _refuse_peer_spellings(sys.argv[1:] if argv is None else argv)
         args = make_parser().parse_args(argv)
         if startup.pending:        # a Ctrl-C while the program started: stop here
             raise Interrupted("interrupted")

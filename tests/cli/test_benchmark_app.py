@@ -91,3 +91,17 @@ def test_docs_run_md_maps_every_benchmark_app_flag():
     rows = {flag for line in table.splitlines() if line.startswith("| `-")
             for flag in re.findall(r"`(-[a-z_]+)", line.split("|")[1])}
     assert rows == set(app.MAPPED) | set(app.REFUSED) | {"-i", "-pc", "-latency_percentile"}
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["run", "-hint", "latency"], "run: -hint is benchmark_app's spelling; use --hint, or run "
+                                  "`perfbench benchmark-app -hint …`"),
+    (["run", "-nstreams", "2"], "use --streams"),
+    (["run", "-max_irate", "5"], "run: -max_irate is benchmark_app's spelling; run "
+                                 "`perfbench benchmark-app")])
+def test_run_points_benchmark_app_spellings_to_their_meaning(argv, message, capsys):
+    """They said "argument -h/--help: ignored explicit argument 'int'" and "unrecognized
+    arguments: 2"."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
