@@ -165,7 +165,8 @@ def test_a_time_limit_is_kept_when_requests_queue_behind_the_stop(core, slow_ir,
     stream of a slow model, so waiting for them all takes 31 service times after the
     limit, however fast the machine (a service time: duration / completed, one stream).
     With the drain's bound at 0 the window ends within a few service times of the limit
-    (the last completion before the stop, one poll), and what was cut counts nowhere."""
+    (the last completion before the stop, one poll; 16 leaves room for a loaded host's
+    stalls), and what was cut counts nowhere."""
     monkeypatch.setattr("perfbench.measure.loop.DRAIN_LIMIT_S", 0.0, raising=False)
     compiled = core.compile_model(slow_ir, "CPU", {"PERFORMANCE_HINT": "LATENCY",
                                                    "NUM_STREAMS": "1"})
@@ -175,7 +176,7 @@ def test_a_time_limit_is_kept_when_requests_queue_behind_the_stop(core, slow_ir,
     limit = 0.3
     result = measure_async(queue, StopLimits(time_s=limit, iterations=None))
     service_s = result.duration_s / result.completed
-    assert result.duration_s - limit <= 8 * service_s
+    assert result.duration_s - limit <= 16 * service_s       # unbounded: 31 (and up)
     assert result.completed == result.latency.count == sum(w.completed for w in result.windows)
     # the pool is idle and usable again: the cut requests were waited for afterwards
     again = measure_async(queue, StopLimits(time_s=None, iterations=5))
