@@ -71,3 +71,66 @@ def failing_ir(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def slow_ir(tmp_path_factory) -> str:
     return save(slow_model(), tmp_path_factory.mktemp("models") / "slow.xml")
+
+
+# --- the `slow` marker: `python -m pytest -q -m "not slow"` is the first check (README) ---
+#: Tests that take seconds each on a loaded 2-core VM (pytest --durations=40, issue 24):
+#: end-to-end runs of Ray clusters, Chromium, A/B workers, sweeps, suites and wheels.  A
+#: new slow test takes ``@pytest.mark.slow`` itself; this list marks those measured so,
+#: without touching their files.  tests/test_markers.py checks that every name exists.
+SLOW_TESTS = frozenset("""
+tests/cli/test_live.py::test_a_terminal_receives_the_live_view
+tests/cli/test_sweep_command.py::test_a_server_search_where_no_rate_passes_says_so_and_fails
+tests/cli/test_sweep_command.py::test_a_sweep_whose_file_could_not_be_written_exits_1
+tests/cli/test_sweep_command.py::test_json_to_stdout_of_a_server_search_is_one_document
+tests/measure/test_peak.py::test_peak_command_measures_and_caches
+tests/measure/test_server.py::test_max_rate_search_brackets_the_answer
+tests/runner/test_ab.py::test_a_stop_keeps_the_rounds_done_and_is_judged_at_the_interim_level
+tests/runner/test_ab.py::test_cli_ab_end_to_end_exit_code_matches_verdict
+tests/runner/test_ab.py::test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap
+tests/runner/test_ab.py::test_run_options_for_the_api_and_scenario_apply_to_both_sides
+tests/runner/test_benchmark.py::test_builtin_model_short_run
+tests/runner/test_benchmark.py::test_steady_fps_and_its_interval_come_from_the_steady_windows
+tests/runner/test_worker.py::test_a_worker_whose_parent_is_killed_exits_in_the_middle_of_its_block
+tests/sizing/test_fleet_run.py::test_a_node_task_times_out_stops_its_benchmark_and_removes_its_directory
+tests/sizing/test_fleet_run.py::test_a_suite_runs_on_every_node_and_each_suite_directory_comes_back
+tests/sizing/test_interleave.py::test_a_budget_that_cuts_the_rounds_short_says_so_and_recommends_nothing
+tests/sizing/test_interleave.py::test_a_point_whose_worker_dies_fails_and_the_others_go_on
+tests/sizing/test_interleave.py::test_a_step_failing_after_some_rounds_still_saves_them
+tests/sizing/test_interleave.py::test_a_stop_keeps_the_rounds_and_results_done
+tests/sizing/test_interleave.py::test_a_worker_failing_its_probe_or_result_fails_only_its_point
+tests/sizing/test_interleave.py::test_cli_ctrl_c_keeps_the_rounds_and_leaves_no_worker
+tests/sizing/test_interleave.py::test_cli_interleaves_small_grids_and_says_how
+tests/sizing/test_interleave.py::test_every_round_measures_every_point_in_random_order_one_at_a_time
+tests/sizing/test_sweep.py::test_budget_shortens_then_skips_on_the_sweeps_clock
+tests/sizing/test_sweep.py::test_cli_sweep_files_and_plot
+tests/sizing/test_sweep.py::test_interrupted_sweep_is_saved_and_resumable
+tests/sizing/test_sweep.py::test_resume_skips_finished_points
+tests/sizing/test_sweep.py::test_sweep_runs_every_point_and_recommends
+tests/stats/test_sequential.py::test_a_suite_of_nine_a_a_entries_rarely_raises_any_false_regression
+tests/suite/test_ab.py::test_suite_ab_end_to_end
+tests/test_bad_input.py::test_cli_validation_never_crashes
+tests/test_docs.py::test_the_python_api_example_runs
+tests/tracking/test_history.py::test_concurrent_writers_lose_no_row
+tests/tracking/test_verdict.py::test_real_results_compare_cleanly
+""".split())
+#: Module-scoped fixtures that measure or build for tens of seconds: every test using one
+#: is slow (deselecting only the first would move the cost to the next).
+SLOW_FIXTURES = {"tests/sizing/test_fleet_run.py": "scenario",
+                 "tests/report/test_browser.py": "made",
+                 "tests/cli/test_suite_command.py": "crashing",
+                 "tests/test_packaging.py": "wheel"}
+
+
+def is_slow(nodeid: str, fixturenames) -> bool:
+    """Whether a collected test is one of the slow ones (by name, or by its fixture)."""
+    path, _, name = nodeid.partition("::")
+    if f"{path}::{name.split('[')[0]}" in SLOW_TESTS:
+        return True
+    return SLOW_FIXTURES.get(path) in fixturenames
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if is_slow(item.nodeid, item.fixturenames):
+            item.add_marker(pytest.mark.slow)

@@ -10,6 +10,7 @@ import sys
 
 from perfbench import startup
 from perfbench.cli.options import flag, given_settings
+from perfbench.cli.outputs import announce, forget
 from perfbench.cli.pipes import exit_status, guarded_streams
 from perfbench.cli.parser import make_parser
 from perfbench.settings.config import GRID_KEYS, build_config, coerce, validate
@@ -50,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               html_path=args.html)
     return run_command(config, json_path=args.json, quiet=args.quiet,
                        history=args.history, exports=_exports(args), html_path=args.html,
-                       fidelity=fidelity)
+                       fidelity=fidelity, style=getattr(args, "style", "table"))
 
 
 def _fidelity_samples(given: str | None, config) -> int | None:
@@ -63,6 +64,27 @@ def _fidelity_samples(given: str | None, config) -> int | None:
     samples = None if given == "default" else validate(given, positive_int, "N", "--fidelity")
     check_fidelity(config, samples)
     return samples or 0
+
+
+def cmd_benchmark_app(args: argparse.Namespace) -> int:
+    """benchmark_app's flags as run settings (``cli.commands.benchmark_app``)."""
+    from perfbench.cli.commands import benchmark_app as app
+    from perfbench.cli.commands.run import run_command
+    percentile = app.percentile_of(args.app_percentile)
+    settings = {}
+    for key, value in app.settings_of(args).items():
+        where = next((f for f, (s, _, _) in app.MAPPED.items() if s == key), flag(key))
+        settings[key] = coerce(key, value, f"benchmark-app {where}")
+    config = build_config(settings)
+    if args.json is not None:
+        check_writable(args.json, "--json")
+    _check_html(args)
+    if config.data_shape is not None:
+        from perfbench.cli.commands.shapes import shapes_command
+        return shapes_command(config, json_path=args.json, quiet=args.quiet,
+                              html_path=args.html)
+    return run_command(config, json_path=args.json, quiet=args.quiet, html_path=args.html,
+                       style="benchmark_app", percentile=percentile)
 
 
 def _check_html(args: argparse.Namespace) -> None:
@@ -277,11 +299,28 @@ def _check_inner_command(command: list[str]) -> list[str]:
 
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
-SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite")
+SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite", "benchmark-app")
 COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export,
             "info": cmd_info, "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
-            "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite}
+            "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite,
+            "benchmark-app": cmd_benchmark_app}
+
+
+def _refuse_peer_spellings(argv: list[str]) -> None:
+    """benchmark_app's single-dash flags given to run (``-hint`` would read as ``-h int``,
+    ``-nstreams 2`` as ``-n streams``): say which option, or command, means it."""
+    if argv[:1] != ["run"]:
+        return
+    from perfbench.cli.commands.benchmark_app import MAPPED, REFUSED
+    peer = {**{f: s for f, (s, _, _) in MAPPED.items()}, "-pc": "perf_counters",
+            "-i": "input"}
+    for token in argv[1:]:
+        name = token.split("=")[0]
+        if len(name) > 2 and not name.startswith("--") and (name in peer or name in REFUSED):
+            instead = f"use {flag(peer[name])}, or " if name in peer else ""
+            raise UsageError(f"run: {name} is benchmark_app's spelling; {instead}run "
+                             f"`perfbench benchmark-app {name} …`, which takes its flags")
 
 
 def _log_phases(verbose: bool) -> None:
@@ -303,13 +342,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
+        _refuse_peer_spellings(sys.argv[1:] if argv is None else argv)
         args = make_parser().parse_args(argv)
         if startup.pending:        # a Ctrl-C while the program started: stop here
             raise Interrupted("interrupted")
         if args.command not in SIGNAL_AWARE or getattr(args, "fleet_command", "") == "report":
             startup.release_signals()
         _log_phases(getattr(args, "verbose", False))
-        return COMMANDS[args.command](args)
+        forget()
+        try:
+            return COMMANDS[args.command](args)
+        finally:
+            announce()          # where every file went, after the terminal report
     except UsageError as exc:
         print(f"perfbench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -3,6 +3,10 @@
 Every path was checked before measuring, but a disk can fill or a database lock up
 meanwhile: each output that fails is named, all on one line, and the document is saved
 to a fallback file that the message names.
+
+Every file a command wrote is recorded here (:func:`wrote`) and named on one line once the
+command is done (:func:`announce`, called by ``cli.main`` after the terminal report), so
+the user learns where ``--json``, ``--html`` and the rest went, for every command.
 """
 
 from __future__ import annotations
@@ -17,6 +21,30 @@ from perfbench.files import fallback_path
 #: (flag, target or None when not asked for, how to write it)
 Step = tuple[str, "str | None", Callable[[], None]]
 
+#: (flag, path) of every file written by the command running now, in order.
+_written: list[tuple[str, str]] = []
+
+
+def wrote(flag: str, path: str | None) -> None:
+    """Record a file the command wrote (stdout, ``-``, is not a file to name)."""
+    if path is not None and path != "-" and (flag, path) not in _written:
+        _written.append((flag, path))
+
+
+def forget() -> None:
+    """Start a command with nothing recorded (writes made outside a command, by the API or
+    by an earlier command in the same process, are not this one's to name)."""
+    _written.clear()
+
+
+def announce() -> None:
+    """One line on stderr naming every file written, then forget them (the next command,
+    in the same process, starts afresh)."""
+    if _written:
+        listed = ", ".join(f"{flag} {path}" for flag, path in _written)
+        print(f"perfbench: wrote {listed}", file=sys.stderr)
+    _written.clear()
+
 
 def write_all(steps: list[Step], kind: str, save_fallback: Callable[[str], None],
               what: str) -> bool:
@@ -30,9 +58,12 @@ def write_all(steps: list[Step], kind: str, save_fallback: Callable[[str], None]
             write()
         except (OSError, UsageError, sqlite3.Error) as exc:
             failed.append(f"{flag} {target}: {getattr(exc, 'strerror', None) or exc}")
+        else:
+            wrote(flag, target)
     if failed:
         fallback = fallback_path(kind)
         save_fallback(fallback)
+        wrote("fallback", fallback)
         print(f"perfbench: could not write {'; '.join(failed)}; {what} is saved in "
               f"{fallback}", file=sys.stderr)
     return not failed

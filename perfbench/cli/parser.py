@@ -62,6 +62,8 @@ def make_parser() -> argparse.ArgumentParser:
     for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
                 _add_sweep, _add_history, _add_peak, _add_fleet, _add_report, _add_suite):
         add(sub)
+    from perfbench.cli.commands.benchmark_app import add_parser as _add_benchmark_app
+    _add_benchmark_app(sub)
     return parser
 
 
@@ -73,6 +75,9 @@ def _add_run(sub) -> None:
                      help="after timing, compare the outputs with the f32 reference's "
                      "(unquantized) on the run's inputs: every --input sample, else N "
                      "synthetic ones (default 8)")
+    run.add_argument("--style", choices=("table", "benchmark_app"), default="table",
+                     help="terminal output: perfbench's table (default), or it followed by "
+                     "benchmark_app's summary lines (Count, Duration, Latency, Throughput)")
 
 
 #: Settings an A/B run does not take: the models are its arguments, and it decides itself

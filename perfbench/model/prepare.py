@@ -15,6 +15,7 @@ import openvino as ov
 
 from perfbench.model import builtin as builtin_model
 from perfbench.settings.config import BenchmarkConfig
+from perfbench.model.quiet import runtime_output_captured
 from perfbench.errors import UsageError, runtime_message
 from perfbench.model.flops import declared_cost, graph_flops
 from perfbench.settings.shapes import UNNAMED, parse_data_shapes, parse_shapes, shape_label
@@ -52,6 +53,11 @@ def _prepare_builtin(config: BenchmarkConfig) -> PreparedModel:
     if config.shape is not None:
         raise UsageError("--shape applies to --model files; the built-in model's shape "
                          "is fixed (use --batch to change its batch)")
+    for value, flag in ((config.mean_values, "--mean-values"),
+                        (config.scale_values, "--scale-values"), (config.layout, "--layout")):
+        if value is not None:
+            raise UsageError(f"{flag} applies to --model files; the built-in model takes "
+                             "its input as it is")
     batch = config.batch or 1
     model = builtin_model.build_model(batch=batch, seed=config.seed)
     gflops, source = builtin_model.CARD_GFLOPS, "model card"
@@ -69,22 +75,34 @@ def _read(path: str, core: ov.Core) -> ov.Model:
     if not os.access(path, os.R_OK):
         raise UsageError(f"model file is not readable: {path}")
     try:
-        return core.read_model(path)
+        with runtime_output_captured("OpenVINO's model reader"):
+            return core.read_model(path)
     except Exception as exc:  # OpenVINO raises plain RuntimeError for every reader failure
+        if _is_perfbench_document(path):
+            raise UsageError(f"cannot read model {path}: it is a perfbench result, not a "
+                             "model (compare or report read results; --model takes IR .xml, "
+                             ".onnx, TensorFlow, TFLite or Paddle files)") from None
         raise UsageError(f"cannot read model {path}: {runtime_message(exc)}") from None
 
 
+def _is_perfbench_document(path: str) -> bool:
+    import json
+    try:
+        with open(path, encoding="utf-8") as file:
+            schema = json.load(file).get("schema", "")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(schema, str) and schema.startswith("perfbench")
+
+
 def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
-    model = _read(config.model, core)
+    model = _preprocessed(_read(config.model, core), config)
     shapes = _requested_shapes(model, config)
     notes = ()
     if not shapes:
         shapes, notes = _default_dynamic_batch(model)
     if shapes:
-        try:
-            model.reshape(shapes)
-        except Exception as exc:
-            raise UsageError(f"cannot reshape {config.model}: {runtime_message(exc)}") from None
+        _reshape(model, shapes, config.model)
     _require_static(model)
     specs = _input_specs(model)
     batch = config.batch or _batch_of(specs[0].shape)
@@ -102,12 +120,42 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     return PreparedModel(model, name, config.model, specs, batch, gflops, source, notes)
 
 
+def _preprocessed(model: ov.Model, config: BenchmarkConfig) -> ov.Model:
+    from perfbench.model.preprocess import apply
+    return apply(model, config.mean_values, config.scale_values, config.layout)
+
+
+def _reshape(model: ov.Model, shapes: dict[str, ov.PartialShape], path: str) -> None:
+    """Reshape, or say in words what the model takes: a rank that cannot match is named
+    before OpenVINO is asked (its own text ends in a node dump), and a shape its graph
+    rejects gets shape inference's reason and the model's inputs."""
+    ports = {_name_of(port): port for port in model.inputs}
+    for name, shape in shapes.items():
+        own = ports[name].get_partial_shape()
+        if own.rank.is_static and shape.rank.is_static and \
+                own.rank.get_length() != shape.rank.get_length():
+            raise UsageError(f"cannot reshape {path}: {shape} has rank "
+                             f"{shape.rank.get_length()}; the model's input is {own}, rank "
+                             f"{own.rank.get_length()}{_input_named(name, ports)}")
+    try:
+        model.reshape(shapes)
+    except Exception as exc:
+        takes = "; ".join(f"{name} {port.get_partial_shape()}" for name, port in ports.items())
+        asked = "; ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise UsageError(f"cannot reshape {path} to {asked}: {_inference_message(exc)} "
+                         f"(the model's inputs: {takes})") from None
+
+
+def _input_named(name: str, ports: dict) -> str:
+    return f" (input {name!r})" if len(ports) > 1 else ""
+
+
 def prepare_shapes(config: BenchmarkConfig, core: ov.Core) -> list[PreparedModel]:
     """One view per ``--data-shape`` set, all holding the same model with its dynamic
     dimensions (compiled once); each view has its static input shapes and its own cost,
     from the graph reshaped to them.  Shapes the model cannot take fail here, before
     anything is compiled."""
-    model = _read(config.model, core)
+    model = _preprocessed(_read(config.model, core), config)
     names = [_name_of(port) for port in model.inputs]
     name = Path(config.model).stem or os.path.basename(config.model)
     views = []

@@ -68,15 +68,26 @@ def _model_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
 
 
 def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
-    rows = [(WHOLE_RUN_FPS, f"{result.fps:,.2f} FPS")]
+    # The headline is results.metrics.fps_estimate (what compare, sweeps and exporters
+    # use): the steady-state FPS when the run has a steady window; it is named as such.
     precision = result.precision
-    if precision and precision.fps_windows:
-        est = precision.fps_windows
-        rows.append((STEADY_FPS, f"{result.steady_fps or est.value:,.2f} "
-                     f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
-                     f"CV {est.cv_pct:.1f} %)[/]"))
-    elif precision:
-        rows.append((STEADY_FPS, f"no interval [dim]({len(result.windows)} window"
+    est = precision.fps_windows if precision else None
+    if est is not None:
+        rows = [(STEADY_FPS, f"[bold]{result.steady_fps or est.value:,.2f}[/] FPS "
+                 f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
+                 f"CV {est.cv_pct:.1f} %)[/]")]
+    elif result.steady_fps is not None:
+        rows = [(STEADY_FPS, f"[bold]{result.steady_fps:,.2f}[/] FPS")]
+    else:
+        rows = []
+    if rows:
+        rows.append((WHOLE_RUN_FPS, f"{result.fps:,.2f} FPS [dim](all completions ÷ the "
+                     "measured time, ramp-up and drain included; not the headline)[/]"))
+    else:
+        rows.append((WHOLE_RUN_FPS + " (headline)", f"{result.fps:,.2f} FPS [dim](no steady "
+                     "window, so this is the headline)[/]"))
+    if precision and est is None:
+        rows.append(("FPS interval", f"none [dim]({len(result.windows)} window"
                      f"{'s' if len(result.windows) != 1 else ''}; it "
                      "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if precision and precision.fps_trials:

@@ -45,8 +45,9 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {k.schema: k for k in (
-    Kind("perfbench.result", 2, "a single run's result (perfbench run --json)",
-         upgrades={1: READ_AS_IS}, read=BenchmarkResult.from_dict),
+    Kind("perfbench.result", 3, "a single run's result (perfbench run --json)",
+         upgrades={1: READ_AS_IS, 2: lambda d: {**d, "schema_version": 3}},
+         read=BenchmarkResult.from_dict),
     Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
          "each shape's result is in its results list",
          read=lambda d: ShapesResult.from_dict(d, nested_result)),

@@ -108,6 +108,16 @@ class BenchmarkConfig:
         None, values.non_empty_str, "several input shapes, each measured in turn on one "
         "compilation with dynamic dimensions: [1,128][1,256] or ids[1,128][1,256],mask[...]",
         group="model", in_sweep=False)
+    mean_values: str | None = setting(
+        None, values.non_empty_str, "subtract per channel before inference (benchmark_app "
+        "syntax: [123.7,116.3,103.5] or data[...],info[...]; OpenVINO's PrePostProcessor)",
+        group="model")
+    scale_values: str | None = setting(
+        None, values.non_empty_str, "then divide per channel (as --mean-values)",
+        group="model")
+    layout: str | None = setting(
+        None, values.non_empty_str, "input layouts, e.g. [NCHW] or data[NHWC],info[NC]: "
+        "where --mean-values/--scale-values find the channel", group="model")
     input: tuple[str, ...] | None = setting(
         None, values.text_list, "input data: NAME=FILE.npy (repeatable; several for one name "
         "are several samples), FILE.npz (one array per input), or a directory of them",

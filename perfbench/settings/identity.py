@@ -18,6 +18,9 @@ from perfbench.settings.config import SETTINGS, BenchmarkConfig
 IDENTITY_KEYS = tuple(k for k, s in SETTINGS.items() if s.identity)
 #: Each setting's declared default (what a file without the setting counts as).
 DEFAULTS = {f.name: f.default for f in fields(BenchmarkConfig)}
+#: Identity settings added after histories stored their keys: left out of the key at their
+#: default, so a run without them keeps the key (and history series) it had before.
+LATER_KEYS = ("mean_values", "scale_values", "layout")
 
 
 def configuration_identity(result: Any) -> dict[str, Any]:
@@ -50,7 +53,10 @@ def configuration_identity(result: Any) -> dict[str, Any]:
 
 def configuration_key(result: Any) -> str:
     """A short stable digest of :func:`configuration_identity`."""
-    text = json.dumps(configuration_identity(result), sort_keys=True, default=str)
+    identity = configuration_identity(result)
+    identity["settings"] = {k: v for k, v in identity["settings"].items()
+                            if k not in LATER_KEYS or v != DEFAULTS[k]}
+    text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

@@ -8,15 +8,23 @@ there), so an installed copy has them too.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from perfbench.settings.config import GRID_KEYS, SWEEP_OPTIONS, coerce
+from perfbench.settings.config import GRID_KEYS, SETTINGS, SWEEP_OPTIONS, coerce
 from perfbench.errors import UsageError
 
+
+def unknown_key(where: str, key: str, known, what: str = "setting") -> UsageError:
+    """The error for a key a file may not hold: the nearest known one when there is a
+    close one ("did you mean 'time'?"), else the whole list."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
+    return UsageError(f"{where}: unknown {what} '{key}' ({hint})")
 
 
 @dataclass(frozen=True)
@@ -81,5 +89,8 @@ def load_profile(name_or_path: str) -> Profile:
     if kind_of(data) == "sweep":
         raise UsageError(f"{label}: a sweep profile (it has lists or sweep options); use "
                          f"`perfbench sweep --profile {name_or_path}`")
+    for key in data:
+        if key not in SETTINGS:
+            raise unknown_key(label, key, SETTINGS)
     settings = {key: coerce(key, value, label) for key, value in data.items()}
     return Profile(path.stem, str(path), description, settings)

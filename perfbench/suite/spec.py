@@ -32,6 +32,8 @@ from typing import Any
 from perfbench.errors import UsageError
 from perfbench.settings.config import BenchmarkConfig, build_config, coerce, validate
 from perfbench.settings.values import duration
+from perfbench.settings.config import SETTINGS
+from perfbench.settings.profiles import unknown_key
 
 DEFAULT_TIME_LIMIT_S = 900.0
 _TOP_KEYS = ("name", "description", "time_limit", "defaults", "matrix", "models")
@@ -85,7 +87,7 @@ def load_suite(path: str) -> SuiteSpec:
     where = f"suite {file.name}"
     unknown = sorted(set(data) - set(_TOP_KEYS))
     if unknown:
-        raise UsageError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(_TOP_KEYS)})")
+        raise unknown_key(where, unknown[0], _TOP_KEYS, "key")
     name = data.get("name", file.stem)
     if not isinstance(name, str) or not name.strip():
         raise UsageError(f"{where}: 'name' must be a non-empty string")
@@ -129,6 +131,9 @@ def _settings(table: dict, where: str) -> dict:
     for key, why in _NOT_IN_SUITE.items():
         if key in table:
             raise UsageError(f"{where}: '{key}' is not a suite setting ({why})")
+    for key in table:
+        if key not in SETTINGS:
+            raise unknown_key(where, key, SETTINGS)
     return {key: coerce(key, value, where) for key, value in table.items()}
 
 

@@ -35,8 +35,12 @@ def test_run_tiny_model_json_fields_are_consistent(tiny_ir, tmp_path, capsys):
     for key in ("perfbench", "openvino", "python", "cpu", "cpu_logical_cores",
                 "memory_total_bytes", "os", "timestamp"):
         assert env[key]
-    table = capsys.readouterr().out
+    printed = capsys.readouterr()
+    table = printed.out
     assert "FPS" in table and "resolved by device" in table
+    # issue 24: the terminal names the headline FPS (one of two figures), and the file
+    assert table.count("the headline") == 1
+    assert printed.err.splitlines()[-1] == f"perfbench: wrote --json {out}"
 
 
 def test_json_to_stdout_is_pure_json(tiny_ir, capsys):

@@ -251,3 +251,19 @@ def test_a_summary_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path
     assert len(err) == 1 and err[0].startswith("perfbench: could not write --markdown")
     assert (tmp_path / "s.csv").exists()
     assert json.loads(open(err[0].rsplit(" ", 1)[1]).read())["suite"] == "s"
+
+
+@pytest.mark.parametrize("text,message", [
+    ('[defaults]\nthreadz = 2\n[[models]]\nmodel = "builtin"',
+     "unknown setting 'threadz' (did you mean 'threads'?)"),
+    ('time_limt = 5\n[[models]]\nmodel = "builtin"',
+     "unknown key 'time_limt' (did you mean 'time_limit'?)")])
+def test_an_unknown_suite_key_suggests_the_nearest(tmp_path, text, message):
+    """Issue 24, item 15: the nearest known key, as for profiles."""
+    from perfbench.suite.spec import load_suite
+    from perfbench.errors import UsageError
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(UsageError) as caught:
+        load_suite(str(path))
+    assert str(caught.value).endswith(message)

@@ -14,7 +14,7 @@ def test_a_server_search_where_no_rate_passes_says_so_and_fails(tiny_ir, tmp_pat
     exit 0, which a CI job reads as a pass."""
     out = tmp_path / "s.json"
     assert main(["sweep", "--scenario", "server", "-m", tiny_ir, "--sla-ms", "0.001",
-                 "--point-time", "0.3", "-q", "--json", str(out)]) == 1
+                 "--point-time", "0.15", "-q", "--json", str(out)]) == 1
     text = capsys.readouterr().out
     assert "no rate met p99 ≤ 0.001 ms" in text
     assert not re.search(r"(?<![\d,.])0\.00/s", text)     # not "highest rate … 0.00/s"
@@ -34,7 +34,7 @@ def test_json_to_stdout_is_one_document_and_the_table_goes_to_stderr(tiny_ir, ca
 
 def test_json_to_stdout_of_a_server_search_is_one_document(tiny_ir, capsys):
     main(["sweep", "--scenario", "server", "-m", tiny_ir, "--sla-ms", "0.001",
-          "--point-time", "0.3", "-q", "--json", "-"])
+          "--point-time", "0.15", "-q", "--json", "-"])
     captured = capsys.readouterr()
     assert json.loads(captured.out)["schema"] == "perfbench.server-search"
     assert "no rate met" in captured.err
@@ -71,4 +71,5 @@ def test_a_sweep_whose_file_could_not_be_written_exits_1(tiny_ir, tmp_path, monk
         real(path, data)
     monkeypatch.setattr(sweep_module, "write_json", failing)
     assert main(["sweep", "-m", tiny_ir, "--streams", "1", "--point-time", "0.5", "-q",
+                 "--sequential",            # in-process: the saving is what is tested
                  "--json", str(target)]) == 1

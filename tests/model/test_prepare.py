@@ -146,3 +146,47 @@ def test_a_declared_cost_applies_only_at_the_declared_image_shape(core, tmp_path
     other = prepare_model(BenchmarkConfig(model=path, shape="[1,16,16,3]"), core)
     assert other.gflops_per_image == pytest.approx(2 * 8 * 16 * 16 * 27 / 1e9)
     assert other.name == "declared" and other.gflops_source == "graph (conv+matmul)"
+
+
+def test_a_shape_of_the_wrong_rank_says_what_the_model_takes(core, tiny_ir):
+    """Issue 24, item 15: OpenVINO's own text ended in "…with friendly_name 'Convolution_4':"."""
+    with pytest.raises(UsageError) as caught:
+        prepare_model(BenchmarkConfig(model=tiny_ir, shape="[1,32,32]"), core)
+    assert str(caught.value).endswith("[1,32,32] has rank 3; the model's input is "
+                                      "[1,32,32,3], rank 4")
+
+
+def test_a_shape_the_graph_rejects_gives_shape_inferences_reason(core, tiny_ir):
+    with pytest.raises(UsageError) as caught:
+        prepare_model(BenchmarkConfig(model=tiny_ir, shape="[1,32,32,4]"), core)
+    message = str(caught.value)
+    assert "does not match filter input channel count (3)" in message
+    assert "the model's inputs: image [1,32,32,3]" in message
+    assert "While validating" not in message and not message.endswith(":")
+
+
+def test_reading_a_result_file_prints_one_line_and_no_runtime_log(tmp_path, capfd):
+    """`run -m base.json` printed the TensorFlow frontend's C++ log (on fd 2) before
+    perfbench's line; the line now says what the file is."""
+    from perfbench.cli.main import main
+    result = tmp_path / "base.json"
+    result.write_text('{"schema": "perfbench.result", "schema_version": 2}')
+    assert main(["run", "-m", str(result), "-q"]) == 2
+    err = capfd.readouterr().err
+    assert err.splitlines() == [f"perfbench: error: cannot read model {result}: it is a "
+                                "perfbench result, not a model (compare or report read "
+                                "results; --model takes IR .xml, .onnx, TensorFlow, TFLite "
+                                "or Paddle files)"]
+
+
+def test_the_runtimes_own_output_is_kept_for_verbose(capfd, caplog):
+    import logging
+    from perfbench.model.quiet import runtime_output_captured
+    with runtime_output_captured("the reader"):
+        os.write(2, b"E0000 noise from C++\n")
+    assert capfd.readouterr().err == ""
+    with caplog.at_level(logging.INFO, logger="perfbench"):
+        with runtime_output_captured("the reader"):
+            os.write(2, b"E0000 noise from C++\n")
+    assert capfd.readouterr().err == ""
+    assert "the reader said:\nE0000 noise from C++" in caplog.text

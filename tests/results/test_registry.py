@@ -66,11 +66,16 @@ def test_every_frozen_file_loads(path):
         assert document["schema"] == schema and document.get("schema_version") in (version, None)
 
 
-@pytest.mark.parametrize("name", ["result_v1.json", "result_v2.json", "shapes_v1.json",
+@pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
                                   "fleet-run_v1.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
-    """``to_dict`` of what ``from_dict`` read is the file as the command wrote it."""
+    """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
+    shapes file's results were written as result version 2, which now writes back as 3:
+    version 3 only adds the optional ``fidelity``; that one number is the difference)."""
     text = (DATA / name).read_text()
+    if name.startswith("shapes"):
+        text = text.replace('"schema": "perfbench.result",\n      "schema_version": 2',
+                            '"schema": "perfbench.result",\n      "schema_version": 3')
     document = load_document(str(DATA / name))
     assert json_text(document.to_dict()) == text
     assert type(document).from_dict(document.to_dict(), *(

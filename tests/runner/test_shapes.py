@@ -75,7 +75,8 @@ def test_a_later_failure_keeps_the_finished_shapes(tmp_path, capsys):
     assert "shape 2 of 2" in doc["error"] and "inference failed" in doc["error"]
     captured = capsys.readouterr()
     assert "Shapes (partial, 1 of 2" in captured.out
-    assert captured.err.count("\n") == 1 and "shape 2 of 2" in captured.err
+    failure, wrote = captured.err.splitlines()       # the failure, then where the file went
+    assert "shape 2 of 2" in failure and wrote == f"perfbench: wrote --json {out}"
 
 
 def test_input_data_is_checked_against_every_shape_before_compiling(sequence_ir, tmp_path,

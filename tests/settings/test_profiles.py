@@ -54,3 +54,16 @@ def test_non_utf8_profile(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(UsageError, match="not valid TOML"):
         load_profile(str(path))
+
+
+def test_an_unknown_key_suggests_the_nearest_known_one(tmp_path):
+    """Issue 24, item 15: a misspelt key named the 40 known settings, not the one meant."""
+    from perfbench.settings.profiles import load_profile
+    bad = tmp_path / "bad.toml"
+    bad.write_text("tme = 5\n")
+    with pytest.raises(UsageError, match=r"^profile bad.toml: unknown setting 'tme' "
+                                         r"\(did you mean 'time'\?\)$"):
+        load_profile(str(bad))
+    bad.write_text("zzzzzz = 5\n")                      # nothing close: the whole list
+    with pytest.raises(UsageError, match="unknown setting 'zzzzzz' \\(known: api, batch"):
+        load_profile(str(bad))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from perfbench.cli.outputs import wrote
 from perfbench.reporters.consoles import report_console
 from perfbench.tracking.verdict import compare, parse_gate, parse_noise_floors, parse_thresholds
 from perfbench.tracking.exporters import export_all
@@ -25,10 +26,14 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     # Files first, then the terminal (a reader that closed the pipe must not cost them).
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))
+        wrote("--markdown", markdown_path)
     if json_path and json_path != "-":
         write_json(json_path, result.to_dict())
+        wrote("--json", json_path)
     metrics = [Metric(c.name, c.unit, c.bigger_is_better, c.new) for c in result.changes]
     export_all(benchmark_name(new[0]), metrics, exports)
+    for option, destination in exports.items():
+        wrote(f"--export-{option}", destination)
     drawn = True
     if html_path:
         drawn = _html(base_files + new_files, result, html_path)
@@ -50,4 +55,5 @@ def _html(files: list[str], result, path: str) -> bool:
         print(f"perfbench: could not write --html {path}: {exc.strerror or exc}",
               file=sys.stderr)
         return False
+    wrote("--html", path)
     return True

@@ -87,6 +87,9 @@ def report_command(inputs: list[str], options: dict) -> int:
         atomic_write(options["markdown"], fleet_report.markdown(document))
     if options["plot"]:
         fleet_report.plot(document, options["plot"])
+    from perfbench.cli.outputs import wrote
+    for flag in ("json", "csv", "markdown", "plot"):
+        wrote(f"--{flag}", options[flag])
     from perfbench.cli.commands.report import html_of
     return 0 if html_of([(document.to_dict(), "fleet report")], options.get("html")) else 1
 

@@ -44,6 +44,8 @@ def info_command(json_path: str | None) -> int:
         console.print(table)
     if json_path:
         write_json(json_path, data)
+        from perfbench.cli.outputs import wrote
+        wrote("--json", json_path)
     return 0
 
 

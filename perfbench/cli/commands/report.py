@@ -50,4 +50,6 @@ def html_of(documents: list[tuple[dict, str]], path: str | None) -> bool:
         print(f"perfbench: could not write --html {path}: {exc.strerror or exc}",
               file=sys.stderr)
         return False
+    from perfbench.cli.outputs import wrote
+    wrote("--html", path)
     return True

@@ -21,8 +21,11 @@ from perfbench.runner.benchmark import run
 
 def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
                 history: str | None = None, exports: dict[str, str] | None = None,
-                html_path: str | None = None, fidelity: int | None = None) -> int:
-    """``fidelity``: None for no comparison, 0 for the default sample count, else N."""
+                html_path: str | None = None, fidelity: int | None = None,
+                style: str = "table", percentile: float = 50.0) -> int:
+    """``fidelity``: None for no comparison, 0 for the default sample count, else N.
+    ``style`` "benchmark_app" adds its summary lines after the table (on the same
+    stream), with ``percentile`` on the first latency line."""
     measure = run
     if fidelity is not None:
         from perfbench.runner.fidelity import check_fidelity, run_with_fidelity
@@ -44,6 +47,10 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     delivered = deliver(result, None if json_path == "-" else json_path, history,
                         exports or {}, html_path)
     table.render(result, out)
+    if style == "benchmark_app":
+        from perfbench.reporters.peer_summary import lines
+        for line in lines(result, percentile):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     if json_path == "-":
         json_report.write(result, "-")
     return stop.exit_code or (0 if delivered else 1)

@@ -38,6 +38,8 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     shapes_report.render(document, out)
     if json_path:
         write_json(json_path, document.to_dict())
+        from perfbench.cli.outputs import wrote
+        wrote("--json", json_path)
     from perfbench.cli.commands.report import html_of
     drawn = html_of([(document.to_dict(), "data shapes")], html_path if results else None)
     if error:

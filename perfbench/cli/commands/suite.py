@@ -130,6 +130,9 @@ def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop) -> int:
               lambda: write_json(args.json, doc))]
     written = write_all(steps, "suite", lambda path: write_json(path, doc),
                         "the suite summary")
+    from perfbench.cli.outputs import wrote
+    if getattr(args, "out", None):
+        wrote("--out", os.path.join(args.out, "suite.json"))
     suite_report.render(doc, report_console(stderr=args.json == "-"))
     if args.json == "-":
         write_json("-", doc)

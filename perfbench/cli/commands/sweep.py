@@ -12,6 +12,7 @@ from rich.console import Console
 
 from perfbench.files import write_json
 from perfbench.cli.live import LiveDisplay
+from perfbench.cli.outputs import wrote
 from perfbench.reporters import sweep_report
 from perfbench.reporters.numbers import readable
 from perfbench.results.metrics import fps_estimate
@@ -43,8 +44,12 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
     sweep_report.render(sweep, report_console(stderr=json_path == "-"))
     if csv_path:
         sweep_report.write_csv(sweep, csv_path)
+        wrote("--csv", csv_path)
     if plot_path and any(p.status == "done" for p in sweep.points):
         sweep_report.plot(sweep, plot_path)
+        wrote("--plot", plot_path)
+    if json_path:
+        wrote("--json" if not saved.moved else "fallback", saved.path)
     from perfbench.cli.commands.report import html_of
     drawn = html_of([(sweep.to_dict(), "sweep")], html_path)
     if stop.signum is not None and json_path:
@@ -107,6 +112,7 @@ def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -
     if json_path:
         write_json(json_path, {"schema": "perfbench.server-search", "schema_version": 1,
                                "spec": spec.to_dict(), **found})
+        wrote("--json", json_path)
     _print_rate(found, spec, report_console(stderr=json_path == "-"))
     # No rate met the bound: exit 1, as compare and ab do for a regression, so that a CI
     # job gating on the bound fails rather than reading a printed "0/s" as a pass.
