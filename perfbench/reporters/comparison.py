@@ -38,14 +38,23 @@ def render(comparison: Comparison, console: Console) -> None:
                   f"{thresholds}; samples: {', '.join(kinds)}[/]")
     for warning in comparison.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-    console.print(_summary(comparison))
+    console.print(_summary(comparison), soft_wrap=True, highlight=False)
 
 
 def _summary(comparison: Comparison) -> str:
+    """The outcome, its exit status, and the disturbed-machine checks of either side."""
     if comparison.regressions:
-        return "REGRESSION: " + ", ".join(f"{c.name} {c.change_pct:+.1f} %"
+        text = "REGRESSION: " + ", ".join(f"{c.name} {c.change_pct:+.1f} %"
                                           for c in comparison.regressions)
-    return "no regression"
+    elif comparison.undecided:
+        text = "INCONCLUSIVE: " + ", ".join(
+            f"{c.name} {signed_pct(c.change_pct)} {_ci(c)}" for c in comparison.undecided) + \
+            " cannot exclude a regression beyond the threshold"
+    else:
+        text = "no regression"
+    if comparison.disturbed:
+        text += "; disturbed machine: " + ", ".join(comparison.disturbed)
+    return f"{text} (exit {comparison.exit_code})"
 
 
 def markdown(comparison: Comparison) -> str:
