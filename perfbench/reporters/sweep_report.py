@@ -188,7 +188,17 @@ def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
                 f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
         if plan.get("machines") is not None:
             line += f"; {plan['machines']} machine(s) for {plan['target_fps']:,.0f} FPS"
-        console.print(line)
+        if plan.get("disturbed"):
+            line += (" [bold yellow]— measured on a disturbed machine[/] ("
+                     + ", ".join(plan["disturbed"]) + "): re-run on a quiet one before "
+                     "buying on it")
+        console.print(line, highlight=False, soft_wrap=True)
+    others = {k: v for k, v in conclusions.get("disturbed", {}).items()
+              if not plan or k != plan.get("from")}
+    if others:
+        console.print("[yellow]disturbed points[/] (their figures are the machine's as much "
+                      "as the setting's): " + "; ".join(", ".join(v) for v in others.values()),
+                      highlight=False, soft_wrap=True)
 
 
 def require_matplotlib():
