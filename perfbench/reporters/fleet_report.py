@@ -22,7 +22,9 @@ COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "cost_per_1000_fps_hour", "flags",
            # last, so that readers of the class columns by position keep working: which
            # kind of row (class, model, mix) and the fields of suite inputs
-           "row", "model", "meets_sla", "mix", "mix_load", "mix_missing")
+           "row", "model", "meets_sla", "mix", "mix_load", "mix_missing",
+           # the failed machine-noise checks a class's figures are built on (issue 24)
+           "disturbed")
 
 
 def rows(doc: dict) -> list[dict]:
@@ -39,7 +41,8 @@ def rows(doc: dict) -> list[dict]:
                     "price_per_hour": plan.get("price_per_hour"),
                     "cost_per_hour": plan.get("cost_per_hour"),
                     "cost_per_1000_fps_hour": plan.get("cost_per_1000_fps_hour"),
-                    "flags": "; ".join(c["flags"]), "meets_sla": c["meets_sla"]})
+                    "flags": "; ".join(c["flags"]), "meets_sla": c["meets_sla"],
+                    "disturbed": "; ".join(c.get("disturbed", []))})
     return out
 
 
@@ -108,12 +111,20 @@ def _render_classes(doc: dict, console: Console) -> None:
         machines = _fmt(r["machines"], "d")
         if r["machines_conservative"] not in (None, r["machines"]):
             machines += f" ({r['machines_conservative']} at CI low)"
+        if r["disturbed"]:
+            machines += " ⚠ disturbed"
         star = " ★" if r["hardware_class"] == doc["cheapest"] else ""
         table.add_row(escape(r["hardware_class"]) + star, escape(r["configuration"]),
                       _fps(r), f"{r['p99_ms']:.2f}", machines,
                       _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
                       escape(r["flags"]))
     console.print(table)
+    for r in rows(doc):
+        if r["disturbed"]:
+            console.print(f"[yellow]{escape(r['hardware_class'])}[/]: its FPS and machines are "
+                          "built on a measurement from a disturbed machine ("
+                          f"{escape(r['disturbed'])}): re-measure on a quiet one",
+                          highlight=False, soft_wrap=True)
     if doc["cheapest"]:
         console.print(f"cheapest for the target: [bold]{escape(doc['cheapest'])}[/] ★")
 
@@ -166,8 +177,10 @@ def _markdown_classes(doc: dict) -> list[str]:
     cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == doc["cheapest"]
                                            else ""),
               cell(r["configuration"]), f"{r['fps_per_machine']:,.1f}", f"{r['p99_ms']:.2f}",
-              _fmt(r["machines"], "d"), _fmt(r["cost_per_hour"], ",.2f"),
-              _fmt(r["cost_per_1000_fps_hour"], ",.3f"), cell(r["flags"])]
+              _fmt(r["machines"], "d") + (" ⚠ disturbed" if r["disturbed"] else ""),
+              _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
+              cell("; ".join(x for x in (r["flags"], r["disturbed"] and
+                                         f"disturbed: {r['disturbed']}") if x))]
              for r in rows(doc)]
     return md_table(["class", "configuration", "FPS/machine", "p99 ms", "machines", "cost/h",
                   "per 1,000 FPS·h", "flags"], cells, right=(2, 3, 4, 5, 6))

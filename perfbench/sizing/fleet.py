@@ -48,6 +48,9 @@ class Measured:
     source: str
     configuration_key: str = ""   # what is pooled: perfbench.settings.identity
     model: str = ""               # a suite's model name ("" for a run or sweep file)
+    #: The machine's own noise checks that failed (other processes, steal), as remarks:
+    #: a figure built on this measurement names them (tracking.verdict.disturbed).
+    disturbed: tuple[str, ...] = ()
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
@@ -146,8 +149,10 @@ def _measured(result: BenchmarkResult, where: str) -> Measured:
     fps, low, high = fps_estimate(result)
     noisy = any(not check.ok for check in result.checks)
     host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
+    from perfbench.tracking.verdict import disturbed
     return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
-                    result.latency.p99, noisy, where, configuration_key(result))
+                    result.latency.p99, noisy, where, configuration_key(result),
+                    disturbed=tuple(disturbed(result, where)))
 
 
 @dataclass
@@ -163,6 +168,7 @@ class ClassSummary:
     meets_sla: bool = True
     flags: list[str] = field(default_factory=list)
     plan: dict = field(default_factory=dict)
+    disturbed: list[str] = field(default_factory=list)   # of the measurements pooled
 
 
 def summarize(measured: list[Measured], sla_ms: float | None) -> list[ClassSummary]:
@@ -213,6 +219,7 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
                              f"% between {between}")
     if any(m.noisy for m in items):
         summary.flags.append("a noise check failed in a result")
+    summary.disturbed = [remark for m in items for remark in m.disturbed]
     return summary
 
 

@@ -202,3 +202,27 @@ def test_class_and_model_names_are_escaped_in_markdown_and_csv():
     assert [(r["row"], r["hardware_class"], r["model"]) for r in table] == \
         [("model", klass, model), ("mix", klass, "")]
     assert table[1]["mix"] == f"{model}=50"
+
+
+def test_machines_built_on_a_disturbed_measurement_say_so():
+    """Issue 24: a machine count from a run whose machine other processes took (43–69 %)
+    came with no warning.  The class's row marks it, names the failed check, in the
+    terminal, the Markdown, the CSV and the JSON."""
+    from perfbench.results import from_document
+    from perfbench.sizing.fleet import measured_from
+    from tests.models import synthetic_document
+    doc = synthetic_document([160.0])
+    doc["checks"] = [{"name": "other_processes_cpu", "ok": False, "value": 61.0,
+                      "threshold": 10.0, "message": "busy"}]
+    measured = measured_from(from_document(doc, "busy.json").to_dict(), "busy.json")
+    fleet = report(measured, 2000.0, None, 0.0, None)
+    remark = "busy.json: other_processes_cpu 61.0 (limit 10.0)"
+    assert fleet["classes"][0]["disturbed"] == [remark]
+    assert fleet["classes"][0]["plan"]["machines"] == 13
+    console = Console(file=io.StringIO(), width=400)
+    fleet_report.render(fleet, console)
+    said = console.file.getvalue()
+    assert "13 ⚠ disturbed" in said and f"built on a measurement from a disturbed machine " \
+        f"({remark})" in said
+    assert f"disturbed: {remark}" in fleet_report.markdown(fleet)
+    assert remark in fleet_report.csv_text(fleet)
