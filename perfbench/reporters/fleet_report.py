@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.md_table import cell, table as md_table
+from perfbench.stats.intervals import NOT_MEASURED, rate_measured
 
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
@@ -79,6 +80,8 @@ def _interval(r: dict) -> str:
     """A row's 95 % FPS interval, "–" where it has none (one run without windows)."""
     if r["fps_ci95_low"] is None:
         return "–"
+    if not rate_measured(r["fps_per_machine"], r["fps_ci95_low"], r["fps_ci95_high"]):
+        return f"({NOT_MEASURED})"
     return f"[{r['fps_ci95_low']:,.1f}, {r['fps_ci95_high']:,.1f}]"
 
 

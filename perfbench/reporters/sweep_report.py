@@ -12,6 +12,7 @@ from rich.table import Table
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write
 from perfbench.reporters.numbers import readable
+from perfbench.stats.intervals import rate_measured
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
 
@@ -116,6 +117,9 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
     ci = ""
     if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
         ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
+        if not rate_measured(row["throughput_fps"], row["throughput_ci95_low"],
+                             row["throughput_ci95_high"]):
+            ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
     if row["satisfies_constraints"] is False:
         note = f"over {sweep.spec.sla_ms:g} ms"

@@ -39,7 +39,7 @@ from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, s
 from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, ModelInfo, Precision,
                                     Trial, Window, cpu_share)
-from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, rate_ci, steady_rate,
+from perfbench.stats.intervals import (Estimate, StabilityRule, rate_ci, rate_mean_ci, steady_rate,
                                       steady_windows)
 
 ProgressCallback = Callable[[Progress], None]
@@ -153,7 +153,7 @@ def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
     stable = None
     if config.until_stable is not None:
         stable = all(t.stop_reason == "stable" for t in trials)
-    return Precision(_fps_from_windows(runs, batch), mean_ci([t.fps for t in trials]),
+    return Precision(_fps_from_windows(runs, batch), rate_mean_ci([t.fps for t in trials]),
                      latency_ci, config.until_stable, stable)
 
 

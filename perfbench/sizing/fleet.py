@@ -23,7 +23,7 @@ from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.settings.identity import DEFAULTS as _DEFAULTS
 from perfbench.settings.identity import configuration_identity, configuration_key
-from perfbench.stats.intervals import mean_ci
+from perfbench.stats.intervals import rate_mean_ci
 from perfbench.system.host import hardware_class
 
 SCHEMA = "perfbench.fleet-report"
@@ -205,7 +205,7 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> ClassSummary:
     per_machine = [statistics.fmean(values) for values in by_host.values()]
     spread = per_machine if len(per_machine) >= 2 else [m.fps for m in items]
     if len(spread) >= 2:
-        estimate = mean_ci(spread)
+        estimate = rate_mean_ci(spread)
         fps, low, high = estimate.value, estimate.low, estimate.high
     else:
         fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
