@@ -44,11 +44,25 @@ def section(result: BenchmarkResult, name: str, anchor: str) -> Section:
 
 
 def _headline(result: BenchmarkResult) -> str:
-    rows = [[m.name, num(m.value), interval(m.lower, m.upper), m.unit,
+    rows = [[m.name, *_headline_value(result, m), m.unit,
              "higher" if m.bigger_is_better else "lower"] for m in headline(result)]
     rows.append(["compile", num(result.compile_ms), "–", "ms", "lower"])
     return heading("Headline (95 % intervals)") + table(
         ["metric", "value", "95 % interval", "unit", "better"], rows)
+
+
+def _headline_value(result: BenchmarkResult, metric) -> list[str]:
+    """The value and its interval; a percentile too few samples support is marked in
+    words (perfbench.stats.support) and given no interval."""
+    from perfbench.results.metrics import LATENCY_FIELDS
+    from perfbench.results.types import PERCENTILES
+    from perfbench.stats.support import supported, unsupported_note
+    field = LATENCY_FIELDS.get(metric.name)
+    count = result.latency.count
+    if field is not None and not supported(count, PERCENTILES[field]):
+        return [f"{num(metric.value)} (not a {metric.name})",
+                unsupported_note(count, PERCENTILES[field])]
+    return [num(metric.value), interval(metric.lower, metric.upper)]
 
 
 def _configuration(result: BenchmarkResult) -> str:

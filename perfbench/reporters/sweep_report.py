@@ -13,6 +13,7 @@ from perfbench.errors import UsageError
 from perfbench.files import atomic_write
 from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
+from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
 
@@ -127,11 +128,19 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
     note = ": ".join(x for x in (note, reason) if x)
     paired = ([_versus_cell(conclusions["vs_default"].get(point.key), point.key)]
               if sweep.mode == "interleaved" else [])
-    latencies = [_latency(row[k]) for k in ("latency_p50_ms", "latency_p90_ms",
-                                            "latency_p99_ms")]
+    count = point.result.latency.count if point.result is not None else 0
+    latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
+                 (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
     return [star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci, *paired,
             *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
             note]
+
+
+def _unsupported_mark(count: int, p: float) -> str:
+    """A point's percentile from too few samples (perfbench.stats.support), marked."""
+    if count == 0 or supported(count, p):
+        return ""
+    return f" [yellow](not a p{p:g}: {count:,} samples)[/]"
 
 
 def _latency(value) -> str:

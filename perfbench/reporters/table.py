@@ -9,6 +9,8 @@ from rich.table import Table
 from perfbench.reporters.numbers import gflops_text
 from perfbench.results.types import BenchmarkResult, Estimate
 from perfbench.stats.intervals import NOT_MEASURED, rate_measured
+from perfbench.results.types import PERCENTILES
+from perfbench.stats.support import supported, unsupported_note
 
 _CONFIG_ROWS = (  # (label, requested key, resolved key)
     ("device", "device", "execution_devices"),
@@ -144,6 +146,11 @@ def _latency_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                        ("p90", "p90"), ("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"),
                        ("max", "max")):
         text = f"{getattr(lat, key):,.3f} ms"
+        if key in PERCENTILES and not supported(lat.count, PERCENTILES[key]):
+            # too few samples beyond it: not the figure its name says (no interval either)
+            rows.append((f"latency {label}", f"[yellow]{text} — "
+                         f"{unsupported_note(lat.count, PERCENTILES[key])}[/]"))
+            continue
         if key in cis:
             low, high = cis[key]
             text += f" [dim][{low:,.3f}, {high:,.3f}][/]"

@@ -351,3 +351,22 @@ def test_a_sizing_figure_from_a_disturbed_point_says_so():
     assert ("13 machine(s) for 2,000 FPS — measured on a disturbed machine (default: "
             "other_processes_cpu 69.0 (limit 10.0))") in text
     assert "disturbed points" in text and "requests=2: other_processes_cpu 43.0" in text
+
+
+def test_a_points_p99_from_too_few_samples_is_marked():
+    """Issue 24: a sweep's per-point p99 had no warning at all; from 23 samples it is
+    marked by stats.support's rule, as the run's table marks it."""
+    from rich.console import Console
+    from perfbench.reporters.sweep_report import render
+    from perfbench.sizing.sweep import Sweep
+    spec = SweepSpec(BenchmarkConfig(), {"requests": [2]})
+    sweep = Sweep(spec, [_point("default", {}, 2.3, 2.2, 2.4, 10.0),
+                         _point("requests=2", {"requests": 2}, 480.0, 470.0, 490.0, 9.0)],
+                  status="complete")
+    console = Console(record=True, width=300)
+    render(sweep, console)
+    lines = console.export_text().splitlines()
+    default_row = next(line for line in lines if "│ default" in line or " default " in line)
+    assert "(not a p99: 23 samples)" in default_row and "(not a p90: 23 samples)" in default_row
+    other = next(line for line in lines if "requests=2" in line and "│" in line)
+    assert "not a p" not in other
