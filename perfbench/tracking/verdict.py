@@ -309,6 +309,23 @@ def excludes_regression(ratio_low: float, ratio_high: float, bigger_is_better: b
     return math.log(ratio_high) <= math.log(1 + threshold_pct / 100) + slack
 
 
+def judge_change(change_pct: float | None, interval: tuple[float, float] | None,
+                 bigger_is_better: bool, threshold_pct: float, noise_floor_pct: float,
+                 level: float = 0.95) -> str:
+    """The one verdict rule (compare, suite entries, history's last run): a change beyond
+    the threshold whose interval of NEW/BASE excludes 1 is a regression or improvement;
+    one that is not called but cannot be excluded (:func:`excludes_regression`), or has no
+    interval, is inconclusive; else no significant change."""
+    if interval is None or change_pct is None:
+        return "inconclusive"
+    if (interval[0] > 1 or interval[1] < 1) and abs(change_pct) > threshold_pct:
+        return "improvement" if (change_pct > 0) == bigger_is_better else "regression"
+    if not excludes_regression(*interval, bigger_is_better, threshold_pct, noise_floor_pct,
+                               level):
+        return "inconclusive"
+    return "no significant change"
+
+
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
                    threshold: float, noise_floor_pct: float,
                    level: float = 0.95) -> MetricChange:
@@ -320,14 +337,7 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
     interval = ratio_interval(base_samples, new_samples, level)
     significant = interval is not None and (interval[0] > 1 or interval[1] < 1)
     ci_pct = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
-    verdict = "no significant change"
-    if ci_pct is None or change is None:
-        verdict = "inconclusive"
-    elif significant and abs(change) > threshold:
-        better = (change > 0) == bigger
-        verdict = "improvement" if better else "regression"
-    elif not excludes_regression(*interval, bigger, threshold, noise_floor_pct, level):
-        verdict = "inconclusive"
+    verdict = judge_change(change, interval, bigger, threshold, noise_floor_pct, level)
     kind = base_samples.kind if base_samples.kind == new_samples.kind else \
         f"{base_samples.kind}/{new_samples.kind}"
     return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
