@@ -17,6 +17,7 @@ docs/schemas.md), not from the code:
 import csv
 import io
 import json
+import math
 import re
 
 import pytest
@@ -31,9 +32,11 @@ T_975_1 = 12.706204736174707          # Student t, 97.5 % quantile, 1 degree of 
 A, B, C = (hardware_class_of(synthetic_result([1.0], cpu=cpu))
            for cpu in ("cpu A", "cpu B", "cpu C"))
 PRICES = {A: 2.0, B: 3.0, C: 1.0}
-#: (class, model) -> FPS, interval low, high: A pools 39 and 41 (a), 24.5 and 25.5 (b)
-MODELS = {(A, "a"): (40.0, 40.0 - T_975_1 * 1.0, 40.0 + T_975_1 * 1.0),
-          (A, "b"): (25.0, 25.0 - T_975_1 * 0.5, 25.0 + T_975_1 * 0.5),
+#: (class, model) -> FPS, interval low, high: A pools 39 and 41 (a), 24.5 and 25.5 (b);
+#: a rate's interval is on the log scale, FPS·exp(±t·SE/FPS)
+MODELS = {(A, "a"): (40.0, 40.0 * math.exp(-T_975_1 / 40), 40.0 * math.exp(T_975_1 / 40)),
+          (A, "b"): (25.0, 25.0 * math.exp(-T_975_1 * 0.5 / 25),
+                     25.0 * math.exp(T_975_1 * 0.5 / 25)),
           (B, "a"): (80.0, None, None), (B, "b"): (80.0, None, None),
           (C, "a"): (50.0, None, None)}
 #: class -> load, machines, cost per hour, models missing

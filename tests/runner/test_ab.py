@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from perfbench.cli.main import main
+from perfbench.reporters.numbers import readable
 from perfbench.errors import RunFailed
 import math
 import statistics
@@ -238,7 +239,10 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
             "100", "-q", "--json", str(out), "--markdown", str(md), "--export-gab", str(gab),
             "--history", str(db), "--html", str(page)]
     code = main(argv)
+    printed = " ".join(capsys.readouterr().out.split())
     data = json.loads(out.read_text())
+    figures = data["side_figures"]["new"]
+    assert f"FPS {readable(figures['fps'])} · p50 {readable(figures['median_ms'])} ms" in printed
     expected = {"regression": 1, "inconclusive": 3}.get(data["verdict"], 0)
     assert code == expected == data["exit_status"]
     # each side's own figures, beside the ratios: FPS over its blocks, pooled latencies
