@@ -227,7 +227,10 @@ def _add_profiles(sub) -> None:
 
 
 def _add_compare(sub) -> None:
-    comp = sub.add_parser("compare", help="baseline vs new result(s); exit 1 on regression")
+    comp = sub.add_parser("compare", help="baseline vs new result(s); exit 1 on regression",
+                          epilog="exit status: 0 no regression; 1 a regression; 2 bad input; "
+                          "3 inconclusive (the interval cannot exclude a regression beyond "
+                          "the threshold: re-run; see docs/ci.md)")
     comp.add_argument("files", nargs="*", metavar="FILE", help="BASE.json NEW.json")
     comp.add_argument("--base", nargs="+", default=[], metavar="FILE",
                       help="baseline result files (pooled)")

@@ -193,10 +193,10 @@ def process_sd_text(ratio: dict) -> str:
     one degree of freedom, and a component clamped at 0 (epochs varied no more than rounds
     say) is a bound, not a measured 0."""
     value = ratio.get("process_sd_pct")
-    if value is None:
-        return "–"
     if ratio.get("dof", 0) < 2 and ratio.get("process_level", "this run") == "this run":
         return f"– (not estimable from {ratio.get('epochs', '?')} epochs)"
+    if value is None:
+        return "–"
     if value == 0:
         return "– (epochs varied no more than rounds)"
     return num(value)

@@ -95,8 +95,7 @@ def headline_rows(result: BenchmarkResult) -> list[list]:
                      "whole-run FPS × the model's GFLOPs per image"])
     for name, label in (("p50", "latency median"), ("p90", "latency p90"),
                         ("p99", "latency p99")):
-        m = figures[name]
-        rows.append([label, num(m.value), interval(m.lower, m.upper), "ms", "lower", ""])
+        rows.append([label, *_headline_value(result, figures[name]), "ms", "lower", ""])
     rows.append(["compile time", num(result.compile_ms), "–", "ms", "lower", ""])
     return rows
 
@@ -159,6 +158,20 @@ def config_rows(result: BenchmarkResult) -> list[list]:
     rows += [["model", result.requested.get("model") or "", result.model.name],
              ["stop reason", "", result.stop_reason]]
     return rows
+
+
+def _headline_value(result: BenchmarkResult, metric) -> list[str]:
+    """The value and its interval; a percentile too few samples support is marked in
+    words (perfbench.stats.support) and given no interval."""
+    from perfbench.results.metrics import LATENCY_FIELDS
+    from perfbench.results.types import PERCENTILES
+    from perfbench.stats.support import supported, unsupported_note
+    field = LATENCY_FIELDS.get(metric.name)
+    count = result.latency.count
+    if field is not None and not supported(count, PERCENTILES[field]):
+        return [f"{num(metric.value)} (not a {metric.name})",
+                unsupported_note(count, PERCENTILES[field])]
+    return [num(metric.value), interval(metric.lower, metric.upper)]
 
 
 def _configuration(result: BenchmarkResult) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters.numbers import readable
+
 _LABELS = {"fps": "throughput (FPS)", "median_ms": "latency p50 (pooled)",
            "p99_ms": "latency p99 (pooled)", "median_ms_rounds": "latency p50 (per round)"}
 _STYLE = {"regression": "bold red", "improvement": "green", "no change": "dim",
@@ -31,8 +33,10 @@ def _noise_text(ratio: dict | None) -> str:
     if ratio is None or "round_sd_pct" not in ratio:
         return ratio.get("method", "") if ratio else ""
     order = ratio.get("order_effect_pct") or 0.0
-    return (f"round SD {ratio['round_sd_pct']:.2f} %, process SD "
-            f"{ratio['process_sd_pct']:.2f} %, start order ±{abs(order):.2f} % "
+    process = ratio.get("process_sd_pct")
+    process_text = "not measured" if process is None else f"{process:.2f} %"
+    return (f"round SD {ratio['round_sd_pct']:.2f} %, process SD {process_text}, "
+            f"start order ±{abs(order):.2f} % "
             f"({ratio['process_level']}, {ratio['epochs']} epochs, {ratio['dof']:.1f} dof)")
 
 
@@ -66,16 +70,58 @@ def render(doc: dict, console: Console) -> None:
         if side:
             console.print(f"{name.upper()}: {side['name']} · OpenVINO {side['openvino']} · "
                           f"streams {side['resolved'].get('streams')} · requests "
-                          f"{side['pool_size']} · {side['python']}", highlight=False)
+                          f"{side['pool_size']} · {side['python']}"
+                          f"{_figures_text(doc, name)}", highlight=False)
     _render_schedule(doc, console)
     verdict = doc["verdict"]
     console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] ({_judged_text(doc)}; "
                   f"exit {_exit_text(doc)})")
+    for line in undecided_lines(doc):
+        console.print(line, highlight=False, soft_wrap=True)
     if is_a_a(doc) and doc.get("smallest_resolvable_pct") is not None:
         console.print(f"A/A: the smallest change this run resolves with 90 % power, the "
                       f"process level included, is {doc['smallest_resolvable_pct']:.2f} % "
                       f"(judged at {100 * doc['verdict_interval']['level']:g} %, "
                       f"{len(epochs)} epochs of {doc['epoch_s']:g} s)")
+
+
+def _figures_text(doc: dict, side: str) -> str:
+    """A side's own FPS and pooled latencies, as the document holds them."""
+    figures = (doc.get("side_figures") or {}).get(side)
+    if not figures:
+        return ""
+    parts = [f"{label} {readable(figures[key])}{unit}"
+             for key, label, unit in (("fps", "FPS", ""), ("median_ms", "p50", " ms"),
+                                      ("p99_ms", "p99", " ms"))
+             if figures.get(key) is not None]
+    return "\n  " + " · ".join(parts) if parts else ""
+
+
+def undecided_lines(doc: dict) -> list[str]:
+    """An inconclusive verdict: the load that widened its interval, and how much longer
+    the run would need at the noise it measured (both from the document)."""
+    if doc["verdict"] != "inconclusive":
+        return []
+    lines = []
+    load = doc.get("load") or {}
+    if load.get("disturbed"):
+        lines.append(f"the interval was widened by other processes' CPU: "
+                     f"{load['other_processes_cpu_pct']:.0f} % of the machine on average "
+                     f"(up to {load['max_pct']:.0f} %; a run's check allows "
+                     f"{load['limit_pct']:g} %): re-run on a quiet machine")
+    more = doc.get("more_time_s")
+    if more:
+        lines.append(f"at the measured noise it would need about {_duration(more)} more to "
+                     f"decide (about {_duration(more + _measured_s(doc))} in all: --max-time)")
+    return lines
+
+
+def _measured_s(doc: dict) -> float:
+    return sum(e.get("wall_s") or 0.0 for e in doc.get("epochs", []))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
 
 
 def _render_schedule(doc: dict, console: Console) -> None:
@@ -122,6 +168,7 @@ def markdown(doc: dict) -> str:
     lines = ["## perfbench ab", "",
              f"**{doc['verdict']}** ({_judged_text(doc)}; {len(epochs)} epochs, stopped: "
              f"{doc['stop_reason']}, exit {_exit_text(doc)})", "",
+             *[f"> {line}\n" for line in undecided_lines(doc)],
              "| metric | NEW / BASE | 95 % CI | noise |", "|---|---:|---|---|"]
     for key, ratio in doc["ratios"].items():
         value, interval = _ratio_text(ratio)

@@ -41,7 +41,7 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print(f"[yellow]warning:[/] {warning}")
     if comparison.fidelity is not None:
         _render_fidelity(comparison.fidelity, console)
-    console.print(_summary(comparison))
+    console.print(_summary(comparison), soft_wrap=True, highlight=False)
 
 
 def _render_fidelity(fidelity, console: Console) -> None:
@@ -52,11 +52,20 @@ def _render_fidelity(fidelity, console: Console) -> None:
 
 
 def _summary(comparison: Comparison) -> str:
+    """The outcome, its exit status, and the disturbed-machine checks of either side."""
     found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
     found += fidelity_comparison.summary(comparison.fidelity)
     if found:
-        return "REGRESSION: " + ", ".join(found)
-    return "no regression"
+        text = "REGRESSION: " + ", ".join(found)
+    elif comparison.undecided:
+        text = "INCONCLUSIVE: " + ", ".join(
+            f"{c.name} {signed_pct(c.change_pct)} {_ci(c)}" for c in comparison.undecided) + \
+            " cannot exclude a regression beyond the threshold"
+    else:
+        text = "no regression"
+    if comparison.disturbed:
+        text += "; disturbed machine: " + ", ".join(comparison.disturbed)
+    return f"{text} (exit {comparison.exit_code})"
 
 
 def markdown(comparison: Comparison) -> str:

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from perfbench.reporters.md_table import cell, table as md_table
 from perfbench.results.fleet import FleetReport, FleetRun
+from perfbench.stats.intervals import NOT_MEASURED, rate_measured
 
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
@@ -24,7 +25,9 @@ COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "cost_per_1000_fps_hour", "flags",
            # last, so that readers of the class columns by position keep working: which
            # kind of row (class, model, mix) and the fields of suite inputs
-           "row", "model", "meets_sla", "mix", "mix_load", "mix_missing")
+           "row", "model", "meets_sla", "mix", "mix_load", "mix_missing",
+           # the failed machine-noise checks a class's figures are built on (issue 24)
+           "disturbed")
 
 
 def rows(doc: FleetReport) -> list[dict]:
@@ -41,7 +44,8 @@ def rows(doc: FleetReport) -> list[dict]:
                     "price_per_hour": plan.price_per_hour,
                     "cost_per_hour": plan.cost_per_hour,
                     "cost_per_1000_fps_hour": plan.cost_per_1000_fps_hour,
-                    "flags": "; ".join(c.flags), "meets_sla": c.meets_sla})
+                    "flags": "; ".join(c.flags), "meets_sla": c.meets_sla,
+                    "disturbed": "; ".join(c.disturbed)})
     return out
 
 
@@ -78,6 +82,8 @@ def _interval(r: dict) -> str:
     """A row's 95 % FPS interval, "–" where it has none (one run without windows)."""
     if r["fps_ci95_low"] is None:
         return "–"
+    if not rate_measured(r["fps_per_machine"], r["fps_ci95_low"], r["fps_ci95_high"]):
+        return f"({NOT_MEASURED})"
     return f"[{r['fps_ci95_low']:,.1f}, {r['fps_ci95_high']:,.1f}]"
 
 
@@ -110,12 +116,20 @@ def _render_classes(doc: FleetReport, console: Console) -> None:
         machines = _fmt(r["machines"], "d")
         if r["machines_conservative"] not in (None, r["machines"]):
             machines += f" ({r['machines_conservative']} at CI low)"
+        if r["disturbed"]:
+            machines += " ⚠ disturbed"
         star = " ★" if r["hardware_class"] == doc.cheapest else ""
         table.add_row(escape(r["hardware_class"]) + star, escape(r["configuration"]),
                       _fps(r), f"{r['p99_ms']:.2f}", machines,
                       _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
                       escape(r["flags"]))
     console.print(table)
+    for r in rows(doc):
+        if r["disturbed"]:
+            console.print(f"[yellow]{escape(r['hardware_class'])}[/]: its FPS and machines are "
+                          "built on a measurement from a disturbed machine ("
+                          f"{escape(r['disturbed'])}): re-measure on a quiet one",
+                          highlight=False, soft_wrap=True)
     if doc.cheapest:
         console.print(f"cheapest for the target: [bold]{escape(doc.cheapest)}[/] ★")
 
@@ -168,8 +182,10 @@ def _markdown_classes(doc: FleetReport) -> list[str]:
     cells = [[cell(r["hardware_class"]) + (" ★" if r["hardware_class"] == doc.cheapest
                                            else ""),
               cell(r["configuration"]), f"{r['fps_per_machine']:,.1f}", f"{r['p99_ms']:.2f}",
-              _fmt(r["machines"], "d"), _fmt(r["cost_per_hour"], ",.2f"),
-              _fmt(r["cost_per_1000_fps_hour"], ",.3f"), cell(r["flags"])]
+              _fmt(r["machines"], "d") + (" ⚠ disturbed" if r["disturbed"] else ""),
+              _fmt(r["cost_per_hour"], ",.2f"), _fmt(r["cost_per_1000_fps_hour"], ",.3f"),
+              cell("; ".join(x for x in (r["flags"], r["disturbed"] and
+                                         f"disturbed: {r['disturbed']}") if x))]
              for r in rows(doc)]
     return md_table(["class", "configuration", "FPS/machine", "p99 ms", "machines", "cost/h",
                   "per 1,000 FPS·h", "flags"], cells, right=(2, 3, 4, 5, 6))

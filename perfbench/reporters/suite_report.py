@@ -12,6 +12,7 @@ from rich.table import Table
 
 from perfbench.reporters.md_table import cell, table as md_table
 from perfbench.reporters.numbers import readable
+from perfbench.stats.intervals import NOT_MEASURED, rate_measured
 
 COLUMNS = ("entry", "status", "FPS", "FPS 95% CI", "p50 ms", "p99 ms", "compile ms",
            "peak RSS MB", "precision")
@@ -27,6 +28,8 @@ def rows(doc: dict) -> list[list[str]]:
         h = e.get("headline") or {}
         ci = (f"[{readable(h['fps_low'])}, {readable(h['fps_high'])}]"
               if h.get("fps_low") is not None else "")
+        if ci and not rate_measured(h.get("fps"), h["fps_low"], h.get("fps_high")):
+            ci = NOT_MEASURED
         out.append([e["name"], e["status"], _n(h.get("fps")), ci, _n(h.get("p50_ms")),
                     _n(h.get("p99_ms")), _n(h.get("compile_ms")), _n(h.get("peak_rss_mb")),
                     h.get("precision") or ""])

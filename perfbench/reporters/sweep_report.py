@@ -12,6 +12,8 @@ from rich.table import Table
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write
 from perfbench.reporters.numbers import readable
+from perfbench.stats.intervals import rate_measured
+from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
 
@@ -116,6 +118,9 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
     ci = ""
     if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
         ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
+        if not rate_measured(row["throughput_fps"], row["throughput_ci95_low"],
+                             row["throughput_ci95_high"]):
+            ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
     if row["satisfies_constraints"] is False:
         note = f"over {sweep.spec.sla_ms:g} ms"
@@ -123,11 +128,19 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
     note = ": ".join(x for x in (note, reason) if x)
     paired = ([_versus_cell(conclusions["vs_default"].get(point.key), point.key)]
               if sweep.mode == "interleaved" else [])
-    latencies = [_latency(row[k]) for k in ("latency_p50_ms", "latency_p90_ms",
-                                            "latency_p99_ms")]
+    count = point.result.latency.count if point.result is not None else 0
+    latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
+                 (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
     return [star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci, *paired,
             *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
             note]
+
+
+def _unsupported_mark(count: int, p: float) -> str:
+    """A point's percentile from too few samples (perfbench.stats.support), marked."""
+    if count == 0 or supported(count, p):
+        return ""
+    return f" [yellow](not a p{p:g}: {count:,} samples)[/]"
 
 
 def _latency(value) -> str:
@@ -188,7 +201,17 @@ def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
                 f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
         if plan.get("machines") is not None:
             line += f"; {plan['machines']} machine(s) for {plan['target_fps']:,.0f} FPS"
-        console.print(line)
+        if plan.get("disturbed"):
+            line += (" [bold yellow]— measured on a disturbed machine[/] ("
+                     + ", ".join(plan["disturbed"]) + "): re-run on a quiet one before "
+                     "buying on it")
+        console.print(line, highlight=False, soft_wrap=True)
+    others = {k: v for k, v in conclusions.get("disturbed", {}).items()
+              if not plan or k != plan.get("from")}
+    if others:
+        console.print("[yellow]disturbed points[/] (their figures are the machine's as much "
+                      "as the setting's): " + "; ".join(", ".join(v) for v in others.values()),
+                      highlight=False, soft_wrap=True)
 
 
 def require_matplotlib():

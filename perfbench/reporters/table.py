@@ -8,7 +8,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.numbers import gflops_text
-from perfbench.results.types import BenchmarkResult
+from perfbench.results.types import BenchmarkResult, Estimate
+from perfbench.stats.intervals import NOT_MEASURED, rate_measured
+from perfbench.results.types import PERCENTILES
+from perfbench.stats.support import supported, unsupported_note
 
 _CONFIG_ROWS = (  # (label, requested key, resolved key)
     ("device", "device", "execution_devices"),
@@ -74,8 +77,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     est = precision.fps_windows if precision else None
     if est is not None:
         rows = [(STEADY_FPS, f"[bold]{result.steady_fps or est.value:,.2f}[/] FPS "
-                 f"± {est.half_width_pct:.2f} % [dim](95 % CI, {est.n} windows, "
-                 f"CV {est.cv_pct:.1f} %)[/]")]
+                 f"{_rate_precision(est, 'windows')}")]
     elif result.steady_fps is not None:
         rows = [(STEADY_FPS, f"[bold]{result.steady_fps:,.2f}[/] FPS")]
     else:
@@ -92,8 +94,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                      "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if precision and precision.fps_trials:
         est = precision.fps_trials
-        rows.append(("between trials", f"{est.value:,.2f} ± {est.half_width_pct:.2f} % "
-                     f"[dim](95 % CI, {est.n} trials, CV {est.cv_pct:.1f} %)[/]"))
+        rows.append(("between trials", f"{est.value:,.2f} {_rate_precision(est, 'trials')}"))
     if precision and precision.stable is not None:
         verdict = "[green]stable[/]" if precision.stable else "[bold red]NOT STABLE[/]"
         rows.append(("stability", f"{verdict} [dim](target ±{precision.stable_target_pct:g} %)"
@@ -117,6 +118,17 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     rows.append(("compile time", f"{result.compile_ms:,.1f} ms"))
     rows.append(("first inference", f"{result.first_inference_ms:,.2f} ms [dim](not in stats)[/]"))
     return rows
+
+
+def _rate_precision(est: Estimate, of: str) -> str:
+    """A rate's 95 % interval (log scale: +high/−low %), or "not measured" where it is
+    too wide to say anything (:func:`perfbench.stats.intervals.rate_measured`)."""
+    spread = f"[dim]({est.n} {of}, CV {est.cv_pct:.1f} %)[/]"
+    if not rate_measured(est.value, est.low, est.high):
+        return f"[yellow]precision {NOT_MEASURED}[/] {spread}"
+    up, down = 100 * (est.high / est.value - 1), 100 * (1 - est.low / est.value)
+    return (f"± {est.half_width_pct:.2f} % [dim](95 % CI [{est.low:,.2f}, {est.high:,.2f}]: "
+            f"+{up:.2f}/−{down:.2f} %, {est.n} {of}, CV {est.cv_pct:.1f} %)[/]")
 
 
 def _load_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
@@ -152,6 +164,11 @@ def _latency_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                        ("p90", "p90"), ("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"),
                        ("max", "max")):
         text = f"{getattr(lat, key):,.3f} ms"
+        if key in PERCENTILES and not supported(lat.count, PERCENTILES[key]):
+            # too few samples beyond it: not the figure its name says (no interval either)
+            rows.append((f"latency {label}", f"[yellow]{text} — "
+                         f"{unsupported_note(lat.count, PERCENTILES[key])}[/]"))
+            continue
         if key in cis:
             low, high = cis[key]
             text += f" [dim][{low:,.3f}, {high:,.3f}][/]"

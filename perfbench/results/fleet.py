@@ -104,13 +104,19 @@ class ClassSummary:
     meets_sla: bool
     flags: tuple[str, ...]
     plan: Plan
+    #: The failed noise checks of the measurements pooled here (tracking.verdict.disturbed):
+    #: a figure built on them names them.  Written only when there are some.
+    disturbed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"hardware_class": self.hardware_class, "configuration": self.configuration,
-                "fps": self.fps.to_dict(), "p99_ms": self.p99_ms,
-                "machines_measured": self.machines_measured, "results": self.results,
-                "meets_sla": self.meets_sla, "flags": list(self.flags),
-                "plan": self.plan.to_dict()}
+        out = {"hardware_class": self.hardware_class, "configuration": self.configuration,
+               "fps": self.fps.to_dict(), "p99_ms": self.p99_ms,
+               "machines_measured": self.machines_measured, "results": self.results,
+               "meets_sla": self.meets_sla, "flags": list(self.flags),
+               "plan": self.plan.to_dict()}
+        if self.disturbed:
+            out["disturbed"] = list(self.disturbed)
+        return out
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ClassSummary":
@@ -122,7 +128,8 @@ class ClassSummary:
                    _int(data, "machines_measured", where),
                    _int(data, "results", where), bool(data.get("meets_sla")),
                    tuple(str(f) for f in _list(data, "flags", where)),
-                   Plan.from_dict(data.get("plan"), f"{where}.plan"))
+                   Plan.from_dict(data.get("plan"), f"{where}.plan"),
+                   tuple(str(d) for d in data.get("disturbed") or ()))
 
 
 @dataclass(frozen=True)

@@ -244,15 +244,22 @@ class Precision:
     latency_ci_ms: dict[str, tuple[float, float]]
     stable_target_pct: float | None       # --until-stable target, if any
     stable: bool | None                   # None when no target was set
+    #: Latency percentiles (LatencyStats fields) too few samples support, by
+    #: perfbench.stats.support: their figures are not what they are called, and they get
+    #: no interval.
+    latency_unsupported: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "fps_windows": self.fps_windows.to_dict() if self.fps_windows else None,
             "fps_trials": self.fps_trials.to_dict() if self.fps_trials else None,
             "latency_ci95_ms": {k: list(v) for k, v in self.latency_ci_ms.items()},
             "until_stable_target_pct": self.stable_target_pct,
             "stable": self.stable,
         }
+        if self.latency_unsupported:     # absent when every percentile is supported, so a
+            data["latency_unsupported"] = list(self.latency_unsupported)   # v1 file reads back
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> "Precision | None":
@@ -263,7 +270,8 @@ class Precision:
         return cls(Estimate.from_dict(data.get("fps_windows"), "precision.fps_windows"),
                    Estimate.from_dict(data.get("fps_trials"), "precision.fps_trials"),
                    {k: tuple(v) for k, v in intervals.items()},
-                   data.get("until_stable_target_pct"), data.get("stable"))
+                   data.get("until_stable_target_pct"), data.get("stable"),
+                   tuple(data.get("latency_unsupported") or ()))
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,14 @@ class Epoch:
     rounds: list[Round] = field(default_factory=list)
     setup_s: float = 0.0            # starting and compiling both workers
     wall_s: float = 0.0             # the whole epoch, setup included
+    #: CPU other processes than perfbench and its two workers used while the epoch
+    #: measured, % of the machine (None: not measured): the load that widens an interval.
+    other_cpu_pct: float | None = None
 
     def to_dict(self) -> dict:
         return {"index": self.index, "started_first": self.started_first,
                 "setup_s": self.setup_s, "wall_s": self.wall_s,
+                "other_cpu_pct": self.other_cpu_pct,
                 "rounds": [{"order": r.order, "base": r.base, "new": r.new}
                            for r in self.rounds]}
 
@@ -200,7 +204,9 @@ def _run_epoch(base, new, pythons, run: ABRun, stop_event, on_round, clock, star
         epoch = Epoch(index, first, setup_s=clock() - setup_began)
         run.epochs.append(epoch)
         log.info("ab epoch %d: both workers ready, measuring", index + 1)
+        load = OtherLoad([side.process.pid for side in sides])
         _measure_epoch(sides, run, epoch, stop_event, on_round, clock)
+        epoch.other_cpu_pct = load.share_pct()
     finally:
         for side in sides:
             side.close()
@@ -241,6 +247,38 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
     if (base.get("shape") or new.get("shape")) and shapes[0] != shapes[1]:
         raise UsageError(f"--shape gives the two sides different inputs: BASE {shapes[0]}, "
                          f"NEW {shapes[1]}")
+
+
+class OtherLoad:
+    """CPU that processes other than this one and ``pids`` (the workers) used since it was
+    made, as % of the machine: the system's busy time less ours, as a run's monitor
+    counts it (:mod:`perfbench.system.monitor`), over the span of an epoch's rounds."""
+
+    def __init__(self, pids: list[int]) -> None:
+        import psutil
+        self._processes = [psutil.Process()] + [psutil.Process(p) for p in pids]
+        self._cores = psutil.cpu_count(logical=True) or 1
+        self._start = self._snapshot()
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        import psutil
+        from perfbench.system.monitor import _busy
+        own = 0.0
+        for process in self._processes:
+            try:
+                times = process.cpu_times()
+                own += times.user + times.system
+            except psutil.Error:            # a worker that ended: its time is lost
+                pass
+        return time.monotonic(), _busy(psutil.cpu_times()), own
+
+    def share_pct(self) -> float | None:
+        now = self._snapshot()
+        seconds = now[0] - self._start[0]
+        if seconds <= 0:
+            return None
+        other = (now[1] - self._start[1]) - (now[2] - self._start[2])
+        return round(max(0.0, 100 * other / (seconds * self._cores)), 1)
 
 
 def epoch_rounds(run: ABRun) -> int:
@@ -316,9 +354,21 @@ def _ratio_dict(estimate: TwoLevelRatio | None) -> dict | None:
             "level": estimate.level, "change_pct": estimate.change_pct,
             "half_width_pct": estimate.half_width_pct, "dof": estimate.dof,
             "epochs": estimate.epochs, "rounds": estimate.rounds,
-            "round_sd_pct": estimate.round_sd_pct, "process_sd_pct": estimate.process_sd_pct,
+            "round_sd_pct": estimate.round_sd_pct,
+            "process_sd_pct": estimate.process_sd_pct if process_sd_estimable(estimate)
+            else None,
             "order_effect_pct": estimate.order_effect_pct,
             "process_level": estimate.source}
+
+
+#: The process-level SD is a variance of epoch levels: with fewer degrees of freedom than
+#: this (two epochs of this run, no earlier runs pooled) it cannot be estimated, and it is
+#: reported as missing (None), not as the 0 its clamp would give.
+MIN_PROCESS_SD_DOF = 2
+
+
+def process_sd_estimable(estimate: TwoLevelRatio) -> bool:
+    return estimate.dof >= MIN_PROCESS_SD_DOF
 
 
 def _tail_dict(tail) -> dict | None:
@@ -358,6 +408,41 @@ def _schedule(run: ABRun) -> dict | None:
     return totals
 
 
+def side_figures(run: ABRun, ratios: dict) -> dict:
+    """Each side's own FPS (its images over its blocks' time) and pooled p50/p99 latency
+    (the tails' percentiles of its pooled histograms), beside the ratios."""
+    figures = {}
+    for side in ("base", "new"):
+        blocks = [getattr(r, side) for r in run.rounds if r.usable]
+        seconds = sum(b["duration_s"] for b in blocks)
+        images = sum(b["completed"] * b.get("batch", 1) for b in blocks)
+        figures[side] = {"fps": images / seconds if seconds > 0 else None,
+                         "median_ms": (ratios.get("median_ms") or {}).get(f"{side}_ms"),
+                         "p99_ms": (ratios.get("p99_ms") or {}).get(f"{side}_ms")}
+    return figures
+
+
+def load(run: ABRun) -> dict:
+    """Other processes' CPU over the epochs, against a run's check limit: a load above it
+    is what widened the interval, and an undecided verdict names it."""
+    from perfbench.system.checks import OTHER_CPU_PCT
+    shares = [e.other_cpu_pct for e in run.epochs if e.other_cpu_pct is not None]
+    mean = sum(shares) / len(shares) if shares else None
+    return {"other_processes_cpu_pct": None if mean is None else round(mean, 1),
+            "max_pct": max(shares) if shares else None, "limit_pct": OTHER_CPU_PCT,
+            "disturbed": mean is not None and mean > OTHER_CPU_PCT}
+
+
+def _more_time(run: ABRun, decision: Decision) -> float | None:
+    """An undecided run: how much longer it would need at the noise it measured."""
+    from perfbench.stats.remaining import more_time_to_decide
+    if decision.verdict != "inconclusive" or decision.estimate is None:
+        return None
+    e = decision.estimate
+    return more_time_to_decide(e.ratio, e.low, e.high, run.threshold_pct,
+                               run.metric == "fps", sum(x.wall_s for x in run.epochs))
+
+
 def document(run: ABRun, exit_status: int | None = None) -> dict:
     """The run as a ``perfbench.ab`` v2 document: the stored decision, the descriptive
     figures (95 % intervals), and every epoch's rounds."""
@@ -390,6 +475,8 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "target_pct": run.target_pct, "block_s": run.block_s, "epoch_s": run.epoch_s,
         "started_first": run.started_first, "timestamp": run.timestamp,
         "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),
+        "side_figures": side_figures(run, ratios), "load": load(run),
+        "more_time_s": _more_time(run, decision),
         "empty_rounds": sum(not r.usable for r in run.rounds),
         "sides": run.sides, "settings": run.settings, "host": run.host,
         "epochs": [e.to_dict() for e in run.epochs]}

@@ -40,7 +40,8 @@ from perfbench.measure.layers import profile_layers
 from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, LayerTime,
                                     ModelInfo, Precision, Trial, Window, cpu_share,
                                     images_per_second)
-from perfbench.stats.intervals import (Estimate, StabilityRule, mean_ci, rate_ci, steady_rate,
+from perfbench.stats.support import unsupported_fields
+from perfbench.stats.intervals import (Estimate, StabilityRule, rate_ci, rate_mean_ci, steady_rate,
                                       steady_windows)
 
 ProgressCallback = Callable[[Progress], None]
@@ -148,13 +149,15 @@ def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
 
 def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
                config: BenchmarkConfig) -> Precision:
+    unsupported = tuple(unsupported_fields(recorder.count))
     latency_ci = {name: recorder.percentile_interval(p)
-                  for name, p in (("median", 50), ("p90", 90), ("p99", 99))}
+                  for name, p in (("median", 50), ("p90", 90), ("p99", 99))
+                  if name not in unsupported}
     stable = None
     if config.until_stable is not None:
         stable = all(t.stop_reason == "stable" for t in trials)
-    return Precision(_fps_from_windows(runs, batch), mean_ci([t.fps for t in trials]),
-                     latency_ci, config.until_stable, stable)
+    return Precision(_fps_from_windows(runs, batch), rate_mean_ci([t.fps for t in trials]),
+                     latency_ci, config.until_stable, stable, unsupported)
 
 
 def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:

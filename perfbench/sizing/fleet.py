@@ -28,7 +28,7 @@ from perfbench.results.io import read_json
 from perfbench.results.metrics import fps_estimate
 from perfbench.settings.identity import DEFAULTS as _DEFAULTS
 from perfbench.settings.identity import configuration_identity, configuration_key
-from perfbench.stats.intervals import mean_ci
+from perfbench.stats.intervals import rate_mean_ci
 from perfbench.system.host import hardware_class
 
 DEFAULT_HEADROOM = 0.2
@@ -51,6 +51,9 @@ class Measured:
     source: str
     configuration_key: str = ""   # what is pooled: perfbench.settings.identity
     model: str = ""               # a suite's model name ("" for a run or sweep file)
+    #: The machine's own noise checks that failed (other processes, steal), as remarks:
+    #: a figure built on this measurement names them (tracking.verdict.disturbed).
+    disturbed: tuple[str, ...] = ()
 
 
 def hardware_class_of(result: BenchmarkResult) -> str:
@@ -163,8 +166,10 @@ def _measured(result: BenchmarkResult, where: str) -> Measured:
     fps, low, high = fps_estimate(result)
     noisy = any(not check.ok for check in result.checks)
     host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
+    from perfbench.tracking.verdict import disturbed
     return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
-                    result.latency.p99, noisy, where, configuration_key(result))
+                    result.latency.p99, noisy, where, configuration_key(result),
+                    disturbed=tuple(disturbed(result, where)))
 
 
 @dataclass
@@ -182,12 +187,13 @@ class Candidate:
     results: int
     meets_sla: bool = True
     flags: list[str] = field(default_factory=list)
+    disturbed: list[str] = field(default_factory=list)   # of the measurements pooled
 
     def summary(self, plan: Plan) -> ClassSummary:
         return ClassSummary(self.hardware_class, self.configuration,
                             Interval.of(self.fps, self.fps_low, self.fps_high), self.p99_ms,
                             self.machines_measured, self.results, self.meets_sla,
-                            tuple(self.flags), plan)
+                            tuple(self.flags), plan, tuple(self.disturbed))
 
 
 def summarize(measured: list[Measured], sla_ms: float | None) -> list[Candidate]:
@@ -224,7 +230,7 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> Candidate:
     per_machine = [statistics.fmean(values) for values in by_host.values()]
     spread = per_machine if len(per_machine) >= 2 else [m.fps for m in items]
     if len(spread) >= 2:
-        estimate = mean_ci(spread)
+        estimate = rate_mean_ci(spread)
         fps, low, high = estimate.value, estimate.low, estimate.high
     else:
         fps, low, high = items[0].fps, items[0].fps_low, items[0].fps_high
@@ -238,6 +244,7 @@ def _pool(name: str, configuration: str, items: list[Measured]) -> Candidate:
                              f"% between {between}")
     if any(m.noisy for m in items):
         summary.flags.append("a noise check failed in a result")
+    summary.disturbed = [remark for m in items for remark in m.disturbed]
     return summary
 
 

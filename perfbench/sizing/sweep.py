@@ -28,14 +28,18 @@ from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
 from perfbench.stats.percentiles import field_for
-from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, cut_off_reason,
+from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off_reason,
                     expand, growing_key, line_of, pareto, point_key, recommend, sizing,
                     unpaired_ratio_low)
+from perfbench.tracking.verdict import disturbed
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 1
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
+#: What a sweep says when it keeps the default: no point's FPS is better than the default's
+#: by its 95 % interval (paired by round when interleaved), so none is worth recommending.
+NO_POINT_BEATS_DEFAULT = "no point beats the default beyond noise"
 
 
 @dataclass
@@ -168,14 +172,70 @@ class Sweep:
                     "withheld": f"sweep incomplete: {self.note}", "vs_default":
                     self.versus_default(), "precision_gains": self.precision_gains(),
                     "sizing": None}
+        picks = self._default_unless_beaten(picks, baseline)
         versus = self.versus_default()
         for pick in picks.values():
             if pick is not None and pick["key"] in versus:
                 pick["fps_vs_default_paired"] = versus[pick["key"]]
         choice = picks.get("best_under_sla") or picks["best_throughput"]
+        plan = sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)
+        if plan is not None:
+            plan["disturbed"] = self.disturbed_points().get(plan["from"], [])
         return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
-                "precision_gains": self.precision_gains(),
-                "sizing": sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)}
+                "precision_gains": self.precision_gains(), "sizing": plan,
+                "disturbed": self.disturbed_points()}
+
+    def disturbed_points(self) -> dict[str, list[str]]:
+        """Each measured point whose machine was taken by others while it ran (other
+        processes' CPU, steal: the checks a verdict names), with the failed checks: a
+        figure built on such a point says so."""
+        found = {}
+        for point in self.points:
+            if point.result is not None:
+                remarks = disturbed(point.result, point.key)
+                if remarks:
+                    found[point.key] = remarks
+        return found
+
+    def fps_vs_default_low(self, key: str) -> float | None:
+        """The low end of the 95 % interval of FPS(key) / FPS(default): paired by round in
+        an interleaved sweep; else from the two points' own intervals, on the log scale
+        (half-widths added in quadrature).  None when either has no interval."""
+        if self.mode == "interleaved":
+            estimate = self.paired(key, "default")
+            return None if estimate is None else estimate.low
+        points = {p.key: p for p in self.points if p.status == "done"}
+        if key not in points or "default" not in points:
+            return None
+        fps, low, high = fps_estimate(points[key].result)
+        base, base_low, base_high = fps_estimate(points["default"].result)
+        if None in (low, high, base_low, base_high) or min(fps, base, low, base_low) <= 0:
+            return None
+        spread = math.hypot(math.log(high / low) / 2, math.log(base_high / base_low) / 2)
+        return fps / base * math.exp(-spread)
+
+    def _default_unless_beaten(self, picks: dict, baseline: PointSummary | None) -> dict:
+        """A throughput pick stands only when its FPS beats the default's by its interval
+        (:meth:`fps_vs_default_low` above 1); else the default stays the pick, with
+        :data:`NO_POINT_BEATS_DEFAULT` and the point that came closest.  Under an SLA the
+        rule holds where the default itself meets the SLA."""
+        if baseline is None:
+            return picks
+        for name in ("best_throughput", "best_under_sla"):
+            pick = picks.get(name)
+            if pick is None or pick["key"] == "default":
+                continue
+            if name == "best_under_sla" and baseline.latency_ms > self.spec.sla_ms:
+                continue
+            low = self.fps_vs_default_low(pick["key"])
+            if low is not None and low > 1:
+                continue
+            closest = (f"{pick['key']} at {pick['fps_vs_default_pct']:+.1f} % FPS, its 95 % "
+                       f"low end {'unknown' if low is None else f'{100 * (low - 1):+.1f} %'}")
+            picks[name] = dict(_pick(baseline, baseline, f"{NO_POINT_BEATS_DEFAULT} "
+                                                         f"(closest: {closest})"),
+                               beats_default=False, runner_up=pick["key"])
+        return picks
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,

@@ -9,6 +9,11 @@
   ramp-up and the last the drain, so both are left out of the interval and of steady FPS;
   the estimate is completions over time of those steady windows (:func:`rate_ci`), the
   headline FPS's own definition, so a window weighs by its duration.
+* A rate's interval (FPS, per window or between trials or machines) is built on the log
+  scale, value·exp(±t·SE/value), by :func:`rate_interval` alone: a rate is positive, and
+  the t-interval of a noisy machine's windows read "118.0 [−85.65, 321.7]".  Where the
+  linear interval would have reached zero (t·SE ≥ the value) the figure's precision was
+  not measured at all, and :func:`rate_measured` says so for every reporter.
 * Latency percentiles: a distribution-free interval from order statistics: the ranks
   n·p ± z·sqrt(n·p·(1−p)) bracket the true percentile with ~95 % probability (iid samples).
 * Stop rule (``--until-stable``): like perf_analyzer's, the run is stable once the CI
@@ -74,15 +79,58 @@ def mean_ci(values, correlated: bool = False) -> Estimate | None:
                        100 * std / mean if mean else math.inf)
 
 
+def rate_mean_ci(rates, correlated: bool = False) -> Estimate | None:
+    """The mean of positive rates (trials' FPS, machines' FPS) with its 95 % interval on
+    the log scale (:func:`rate_interval`): never below zero."""
+    rates = list(rates)
+    if len(rates) < 2:
+        return None
+    mean = statistics.fmean(rates)
+    std = statistics.stdev(rates)
+    return _t_estimate(mean, std / math.sqrt(len(rates)), rates, correlated,
+                       100 * std / mean if mean else math.inf, rate=True)
+
+
+def rate_interval(value: float, standard_error: float, critical: float) -> tuple[float, float]:
+    """A rate's interval: value·exp(±critical·SE/value), the delta method on ln(rate), so
+    it stays in (0, ∞) however noisy the windows; a zero rate has none but itself."""
+    if value <= 0:
+        return value, value
+    spread = critical * standard_error / value
+    return value * math.exp(-spread), value * math.exp(spread)
+
+
+#: Where ``critical · SE`` reaches the value itself (a linear interval would touch zero),
+#: the log-scale interval spans a factor of e each way: wider than that, nothing was
+#: measured about the figure's precision.
+RATE_MEASURED_LIMIT = math.e
+
+
+def rate_measured(value: float | None, low: float | None, high: float | None) -> bool:
+    """Whether a rate's interval says anything: present, and within a factor of e of its
+    value both ways (:data:`RATE_MEASURED_LIMIT`).  Reporters print "not measured" else."""
+    if value is None or low is None or high is None or value <= 0 or low <= 0:
+        return False
+    return high / value < RATE_MEASURED_LIMIT and value / low < RATE_MEASURED_LIMIT
+
+
+#: What a reporter prints in place of a rate interval :func:`rate_measured` rejects.
+NOT_MEASURED = "not measured (interval wider than ×e either way)"
+
+
 def _t_estimate(value: float, standard_error: float, series, correlated: bool,
-                cv_pct: float) -> Estimate:
+                cv_pct: float, rate: bool = False) -> Estimate:
     """The 95 % t-interval around ``value``, widened by (1 + ρ)/(1 − ρ) of ``series``
-    (lag-1) when the figures are a drifting time series."""
+    (lag-1) when the figures are a drifting time series; a ``rate``'s on the log scale."""
     inflation = 1.0
     if correlated:
         rho = lag1_autocorrelation(series)
         inflation = math.sqrt((1 + rho) / (1 - rho))
-    half = t_critical(len(series) - 1) * standard_error * inflation
+    critical = t_critical(len(series) - 1)
+    if rate:
+        low, high = rate_interval(value, standard_error * inflation, critical)
+        return Estimate(value, low, high, len(series), cv_pct)
+    half = critical * standard_error * inflation
     return Estimate(value, value - half, value + half, len(series), cv_pct)
 
 
@@ -104,7 +152,7 @@ def rate_ci(windows, correlated: bool = True) -> Estimate | None:
     mean_seconds = float(seconds.mean())
     cv = 100 * spread / (rate * mean_seconds) if rate else math.inf
     return _t_estimate(rate, spread / (mean_seconds * math.sqrt(len(windows))),
-                       (completed / seconds).tolist(), correlated, cv)
+                       (completed / seconds).tolist(), correlated, cv, rate=True)
 
 
 def window_rates(windows) -> list[float]:

@@ -17,8 +17,9 @@ from perfbench.results.io import load
 from perfbench.stats.geomean import geomean_verdict, satterthwaite, separate_runs
 from perfbench.stats.intervals import family_level
 from perfbench.suite.document import FAILED
-from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
-                                        DEFAULT_THRESHOLD_PCT, compare, samples_for)
+from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,  # noqa: F401
+                                        DEFAULT_THRESHOLD_PCT, DISTURBED, compare, disturbed,
+                                        samples_for)
 
 
 #: The confidence the entries hold *together*: the gate fails when any entry regresses, so
@@ -28,10 +29,6 @@ from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,
 #: the time from the entries together (at most three times that if the three moved
 #: independently) and 2.5 % from the geomean, when the noise floors hold.
 FAMILY_LEVEL = 0.95
-
-#: Checks that say something outside the run took the machine while an entry measured (a
-#: change cannot trip them itself, as it can swapping or a clock's spread under turbo).
-DISTURBED = ("other_processes_cpu", "cpu_steal")
 
 #: A regression measured while NEW's machine was disturbed.  Under load (other processes at
 #: 20–66 % of the CPU) unchanged entries read as low as 0.47 of their baseline, so such a
@@ -64,7 +61,9 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
     judged = _compare(base, new, threshold_pct, level)
     fps = _fps(judged)
     new_noise = disturbed(new, "new")
-    verdict = "regression" if judged.regressions else fps.verdict
+    # compare's rule: an interval too wide to exclude a regression is inconclusive (exit 3).
+    verdict = "regression" if judged.regressions else \
+        "inconclusive" if judged.undecided else fps.verdict
     if verdict == "regression" and new_noise:
         verdict = UNCONFIRMED
     ratio = fps.new / fps.baseline if fps.baseline else None
@@ -109,13 +108,6 @@ def _interval_fields(prefix: str, change) -> dict:
     low, high = ((1 + change.diff_ci_pct[0] / 100, 1 + change.diff_ci_pct[1] / 100)
                  if change.diff_ci_pct else (None, None))
     return {f"{prefix}ci_low": low, f"{prefix}ci_high": high}
-
-
-def disturbed(result: BenchmarkResult, side: str) -> list[str]:
-    """The machine's own noise checks that failed during ``result``, as short remarks: a
-    verdict measured then may be the machine's rather than the change's."""
-    return [f"{side}: {c.name} {c.value} (limit {c.threshold})" for c in result.checks
-            if c.name in DISTURBED and not c.ok]
 
 
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
@@ -206,10 +198,11 @@ def regressed(baseline: dict) -> bool:
 
 
 def unconfirmed(baseline: dict) -> list[str]:
-    """Entries (and "geomean") whose regression was measured on a disturbed machine: exit 3
-    when nothing else failed, so CI can re-run on a quiet machine rather than blame the
+    """Entries (and "geomean") whose regression was measured on a disturbed machine, or
+    whose interval could not exclude one (inconclusive): exit 3 when nothing else failed, so CI can re-run on a quiet machine rather than blame the
     change."""
-    names = [r["name"] for r in baseline["entries"] if r["verdict"] == UNCONFIRMED]
+    names = [r["name"] for r in baseline["entries"]
+             if r["verdict"] in (UNCONFIRMED, "inconclusive")]
     if (baseline["geomean"] or {}).get("verdict") == UNCONFIRMED:
         names.append("geomean")
     return names

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from perfbench.results.types import Check, Estimate, LatencyStats, SystemSummary
+from perfbench.stats.support import TAIL_SAMPLES, samples_needed  # noqa: F401 (one rule)
 
 OTHER_CPU_PCT = 10.0         # CPU used by other processes, % of the machine
 STEAL_PCT = 5.0              # CPU time the hypervisor gave to other guests
@@ -14,8 +15,7 @@ FIRST_INFERENCE_FACTOR = 10  # first inference vs steady-state median
 #: Server scenario: issued further behind schedule than this share of the scheduled span
 #: at the end, the queue was building (arrivals outpaced completions): overload.
 OVERLOAD_SHARE = 0.10
-#: A percentile p is only meaningful with at least 10 samples beyond it: n >= 10/(1-p).
-TAIL_SAMPLES = 10
+#: A percentile p is only meaningful with TAIL_SAMPLES beyond it: perfbench.stats.support.
 #: The measuring thread's CPU time per second of the window, in cores: from here on the
 #: Python driver, not the runtime, bounds the FPS (each completion wakes the thread, which
 #: shares the cores with inference; see docs/measuring.md, "How precise the figures are").
@@ -29,10 +29,6 @@ IDLE_SLOTS_SHARE = 0.10
 #: The drain at the end of a run leaves slots idle by design; it is negligible only when
 #: the run is this many mean latencies long or more (else the idle share is not judged).
 IDLE_SLOTS_MIN_LATENCIES = 50
-
-
-def samples_needed(p: float) -> int:
-    return int(round(TAIL_SAMPLES / (1 - p / 100)))
 
 
 def _at_most(name: str, value: float | None, limit: float, remedy) -> Check:

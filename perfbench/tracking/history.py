@@ -18,7 +18,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from perfbench.tracking.verdict import Samples, difference_interval
+from perfbench.tracking.verdict import (DEFAULT_NOISE_FLOORS_PCT, Samples, difference_interval,
+                                        judge_change, ratio_interval)
 from perfbench.errors import UsageError
 from perfbench.results import from_document
 from perfbench.results.types import BenchmarkResult
@@ -363,3 +364,41 @@ def last_run(path: str, result: BenchmarkResult) -> BenchmarkResult | None:
     finally:
         conn.close()
     return None if row is None else from_document(json.loads(row[1]), f"{path} run {row[0]}")
+
+
+#: Runs before the last that its verdict compares it with (at most, since the last step).
+LAST_RUN_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """The latest run against the level before it, judged by compare's rule."""
+
+    verdict: str                 # regression, improvement, no significant change, inconclusive
+    change_pct: float
+    ci_pct: tuple[float, float] | None
+    before: int                  # how many runs the level was taken from
+
+
+def last_run_verdict(points: list[Point], metric: str, threshold_pct: float = 5.0,
+                     noise_floor_pct: float | None = None) -> LastRun | None:
+    """The last run against up to :data:`LAST_RUN_WINDOW` runs before it (since the last
+    step change): those runs measure run-to-run noise, the last is one run with compare's
+    noise floor, and :func:`perfbench.tracking.verdict.judge_change` decides, so a run
+    whose interval cannot exclude a regression is inconclusive here too.  None with fewer
+    than two runs before it."""
+    from perfbench.results.metrics import METRICS
+    values = [p.value for p in points]
+    steps = step_changes(values, threshold_pct)
+    start = steps[-1][0] if steps and steps[-1][0] < len(values) - 1 else 0
+    before = values[max(start, len(values) - 1 - LAST_RUN_WINDOW):-1]
+    if len(before) < 2 or values[-1] <= 0:
+        return None
+    floor = DEFAULT_NOISE_FLOORS_PCT.get(metric, 4.0) if noise_floor_pct is None \
+        else noise_floor_pct
+    base, new = Samples(before, "runs"), Samples([values[-1]], "run", floor)
+    interval = ratio_interval(base, new)
+    change = 100 * (new.mean / base.mean - 1) if base.mean else None
+    verdict = judge_change(change, interval, METRICS[metric][1], threshold_pct, floor)
+    ci = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
+    return LastRun(verdict, change if change is not None else math.nan, ci, len(before))

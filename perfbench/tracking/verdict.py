@@ -25,6 +25,14 @@ is compared and shown but does not fail the gate unless asked: in the A/A runs a
 run in ten had its p99 doubled in every trial by the host, so a p99 gate on single CI runs
 fails on machine noise.
 
+A change that is not called must also be *excluded*: when the interval reaches a regression
+beyond the threshold by more than the gate's own resolution (what the noise floors alone
+give one run a side: z·√2·floor, ±11 % for FPS at the defaults), the verdict is
+"inconclusive", never "no significant change" (:func:`excludes_regression`).  A CI gate
+that passed a −39 % FPS drop with an interval of [−74 %, +42 %] because the machine was
+noisy told its user the change was safe when nothing had been measured.  Inconclusive exits
+:data:`EXIT_NOT_DECIDED` (3), distinct from a pass (0) and a regression (1).
+
 Welch's interval is used rather than Mann–Whitney U because CI comparisons often have three
 runs a side, where the smallest two-sided Mann–Whitney p-value (0.10) can never reach 0.05.
 """
@@ -51,6 +59,17 @@ DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
 DEFAULT_NOISE_FLOORS_PCT = {"fps": 4.0, "p50": 4.0, "p90": 5.0, "p99": 20.0, "gflops": 4.0}
 SCHEMA = "perfbench.comparison"
 SCHEMA_VERSION = 1
+#: Exit statuses of a verdict (docs/ci.md has the one table): a regression fails; a
+#: comparison that could not decide (inconclusive, or a suite's unconfirmed regression)
+#: is neither a pass nor a failure, so CI can re-run it rather than pass it.
+EXIT_REGRESSION = 1
+EXIT_NOT_DECIDED = 3
+#: Checks that say something outside the run took the machine while it measured (a
+#: change cannot trip them itself, as it can swapping or a clock's spread under turbo).
+DISTURBED = ("other_processes_cpu", "cpu_steal")
+#: Checks a verdict names when they failed on either side: the disturbances, and the
+#: window spread they leave behind (a noisy machine's interval is wide).
+NOISY = DISTURBED + ("window_cv",)
 _LIKE_ENV = ("cpu", "cpu_logical_cores", "openvino")
 
 
@@ -123,6 +142,9 @@ class Comparison:
     new_files: list[str]
     changes: list[MetricChange]
     warnings: list[str] = field(default_factory=list)
+    #: The noise checks (:data:`NOISY`) that failed on either side, as "side: check value
+    #: (limit L)": why an interval may be wide, or a change the machine's.
+    disturbed: list[str] = field(default_factory=list)
     #: Fidelity judged apart from speed (``tracking.fidelity_verdict``); None when
     #: neither side measured it.
     fidelity: FidelityComparison | None = None
@@ -132,18 +154,34 @@ class Comparison:
         return self.fidelity.regressions if self.fidelity else []
 
     @property
+    def undecided(self) -> list[MetricChange]:
+        """Gating metrics whose interval could neither call nor exclude a regression."""
+        return [c for c in self.changes if c.verdict == "inconclusive" and c.gating]
+
+    @property
     def regressions(self) -> list[MetricChange]:
         """Regressions that fail the gate (non-gating ones are only reported)."""
         return [c for c in self.changes if c.verdict == "regression" and c.gating]
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.regressions or self.fidelity_regressions else 0
+        if self.regressions or self.fidelity_regressions:
+            return EXIT_REGRESSION
+        return EXIT_NOT_DECIDED if self.undecided else 0
+
+    @property
+    def outcome(self) -> str:
+        """The comparison's one word: regression, inconclusive or no regression."""
+        if self.regressions or self.fidelity_regressions:
+            return "regression"
+        return "inconclusive" if self.undecided else "no regression"
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
                 "baseline": self.baseline_files, "new": self.new_files,
                 "regression": bool(self.regressions or self.fidelity_regressions),
+                "outcome": self.outcome, "exit_status": self.exit_code,
+                "disturbed": self.disturbed,
                 "gate": [c.name for c in self.changes if c.gating],
                 "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings,
                 **({"fidelity": self.fidelity.to_dict()} if self.fidelity else {})}
@@ -263,6 +301,42 @@ def _welch_half_width(base: Samples, va: float, new: Samples, vb: float,
     return critical * math.sqrt(va + vb)
 
 
+def resolution_log(noise_floor_pct: float, level: float = 0.95) -> float:
+    """The half-width, on the log scale, that the noise floors alone give a comparison of
+    one run a side: the finest change such a gate can resolve."""
+    return z_two_sided(level) * math.sqrt(2) * noise_floor_pct / 100
+
+
+def excludes_regression(ratio_low: float, ratio_high: float, bigger_is_better: bool,
+                        threshold_pct: float, noise_floor_pct: float,
+                        level: float = 0.95) -> bool:
+    """Whether the interval of NEW/BASE rules out a regression beyond the threshold, to
+    within the gate's resolution (:func:`resolution_log`): its worse end may not pass
+    ``1 ∓ threshold`` by more than that.  With ``--noise-floor 0`` it is the plain rule
+    (the worse end inside the threshold)."""
+    slack = resolution_log(noise_floor_pct, level)
+    if bigger_is_better:
+        return math.log(ratio_low) >= math.log(1 - min(threshold_pct, 99.0) / 100) - slack
+    return math.log(ratio_high) <= math.log(1 + threshold_pct / 100) + slack
+
+
+def judge_change(change_pct: float | None, interval: tuple[float, float] | None,
+                 bigger_is_better: bool, threshold_pct: float, noise_floor_pct: float,
+                 level: float = 0.95) -> str:
+    """The one verdict rule (compare, suite entries, history's last run): a change beyond
+    the threshold whose interval of NEW/BASE excludes 1 is a regression or improvement;
+    one that is not called but cannot be excluded (:func:`excludes_regression`), or has no
+    interval, is inconclusive; else no significant change."""
+    if interval is None or change_pct is None:
+        return "inconclusive"
+    if (interval[0] > 1 or interval[1] < 1) and abs(change_pct) > threshold_pct:
+        return "improvement" if (change_pct > 0) == bigger_is_better else "regression"
+    if not excludes_regression(*interval, bigger_is_better, threshold_pct, noise_floor_pct,
+                               level):
+        return "inconclusive"
+    return "no significant change"
+
+
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
                    threshold: float, noise_floor_pct: float,
                    level: float = 0.95) -> MetricChange:
@@ -274,12 +348,7 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
     interval = ratio_interval(base_samples, new_samples, level)
     significant = interval is not None and (interval[0] > 1 or interval[1] < 1)
     ci_pct = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
-    verdict = "no significant change"
-    if ci_pct is None or change is None:
-        verdict = "inconclusive"
-    elif significant and abs(change) > threshold:
-        better = (change > 0) == bigger
-        verdict = "improvement" if better else "regression"
+    verdict = judge_change(change, interval, bigger, threshold, noise_floor_pct, level)
     kind = base_samples.kind if base_samples.kind == new_samples.kind else \
         f"{base_samples.kind}/{new_samples.kind}"
     return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
@@ -338,16 +407,32 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
                                                   floors[name], level), gating=name in gate)
                for name in METRICS]
-    unsure = [c.name for c in changes if c.verdict == "inconclusive"]
-    if unsure:
-        warnings.append(f"inconclusive ({', '.join(unsure)}): too few samples to tell a change "
-                        "from noise (a run shorter than 3 windows, and --noise-floor 0); "
-                        "measure longer (-t), use --until-stable or --repeat 3, or pass "
-                        "several result files per side. Inconclusive does not fail the gate.")
+    unmeasured = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct is None]
+    if unmeasured:
+        warnings.append(f"inconclusive ({', '.join(unmeasured)}): too few samples to tell a "
+                        "change from noise (a run shorter than 3 windows, and --noise-floor "
+                        "0); measure longer (-t), use --until-stable or --repeat 3, or pass "
+                        f"several result files per side. Inconclusive exits {EXIT_NOT_DECIDED}.")
+    wide = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct]
+    if wide:
+        warnings.append(f"inconclusive ({', '.join(wide)}): the interval is too wide to "
+                        "exclude a regression beyond the threshold; re-run on a quiet "
+                        "machine, measure longer, or pass several result files per side. "
+                        f"Inconclusive exits {EXIT_NOT_DECIDED}.")
     if len(base) == 1 or len(new) == 1:
         assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
         warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "
                         "--noise-floor); pass several result files per side to measure it")
+    noise = [remark for side, results in (("baseline", base), ("new", new))
+             for result in results for remark in disturbed(result, side, NOISY)]
     fidelity = compare_fidelity(base, new, fidelity_thresholds)
-    return Comparison(base_files, new_files, changes, warnings,
+    return Comparison(base_files, new_files, changes, warnings, list(dict.fromkeys(noise)),
                       fidelity if fidelity.changes or fidelity.warnings else None)
+
+
+def disturbed(result: BenchmarkResult, side: str,
+              names: tuple[str, ...] = DISTURBED) -> list[str]:
+    """The machine's own noise checks among ``names`` that failed during ``result``, as
+    short remarks: a verdict measured then may be the machine's rather than the change's."""
+    return [f"{side}: {c.name} {c.value} (limit {c.threshold})" for c in result.checks
+            if c.name in names and not c.ok]

@@ -97,7 +97,7 @@ def test_no_none_looks_and_no_process_sd_of_zero_from_two_epochs(short):
     html = ab_view._epochs(short) + ab_view._ratios(short)
     assert "None" not in html
     assert "measure on" in html
-    assert short["ratios"]["fps"]["process_sd_pct"] == 0.0 and short["ratios"]["fps"]["dof"] < 2
+    assert short["ratios"]["fps"]["process_sd_pct"] is None and short["ratios"]["fps"]["dof"] < 2
     row = html[html.index("<td>fps</td>"):].split("</tr>")[0]
     assert "<td>0</td>" not in row and "not estimable from 2 epochs" in row
 

@@ -17,6 +17,7 @@ docs/schemas.md), not from the code:
 import csv
 import io
 import json
+import math
 import re
 
 import pytest
@@ -32,9 +33,11 @@ T_975_1 = 12.706204736174707          # Student t, 97.5 % quantile, 1 degree of 
 A, B, C = (hardware_class_of(synthetic_result([1.0], cpu=cpu))
            for cpu in ("cpu A", "cpu B", "cpu C"))
 PRICES = {A: 2.0, B: 3.0, C: 1.0}
-#: (class, model) -> FPS, interval low, high: A pools 39 and 41 (a), 24.5 and 25.5 (b)
-MODELS = {(A, "a"): (40.0, 40.0 - T_975_1 * 1.0, 40.0 + T_975_1 * 1.0),
-          (A, "b"): (25.0, 25.0 - T_975_1 * 0.5, 25.0 + T_975_1 * 0.5),
+#: (class, model) -> FPS, interval low, high: A pools 39 and 41 (a), 24.5 and 25.5 (b);
+#: a rate's interval is on the log scale, FPS·exp(±t·SE/FPS)
+MODELS = {(A, "a"): (40.0, 40.0 * math.exp(-T_975_1 / 40), 40.0 * math.exp(T_975_1 / 40)),
+          (A, "b"): (25.0, 25.0 * math.exp(-T_975_1 * 0.5 / 25),
+                     25.0 * math.exp(T_975_1 * 0.5 / 25)),
           (B, "a"): (80.0, None, None), (B, "b"): (80.0, None, None),
           (C, "a"): (50.0, None, None)}
 #: class -> load, machines, cost per hour, models missing
@@ -203,3 +206,27 @@ def test_class_and_model_names_are_escaped_in_markdown_and_csv():
     assert [(r["row"], r["hardware_class"], r["model"]) for r in table] == \
         [("model", klass, model), ("mix", klass, "")]
     assert table[1]["mix"] == f"{model}=50"
+
+
+def test_machines_built_on_a_disturbed_measurement_say_so():
+    """Issue 24: a machine count from a run whose machine other processes took (43–69 %)
+    came with no warning.  The class's row marks it, names the failed check, in the
+    terminal, the Markdown, the CSV and the JSON."""
+    from perfbench.results import from_document
+    from perfbench.sizing.fleet import measured_from
+    from tests.models import synthetic_document
+    doc = synthetic_document([160.0])
+    doc["checks"] = [{"name": "other_processes_cpu", "ok": False, "value": 61.0,
+                      "threshold": 10.0, "message": "busy"}]
+    measured = measured_from(from_document(doc, "busy.json").to_dict(), "busy.json")
+    fleet = report(measured, 2000.0, None, 0.0, None)
+    remark = "busy.json: other_processes_cpu 61.0 (limit 10.0)"
+    assert fleet.classes[0].disturbed == (remark,)
+    assert fleet.classes[0].plan.machines == 13
+    console = Console(file=io.StringIO(), width=400)
+    fleet_report.render(fleet, console)
+    said = console.file.getvalue()
+    assert "13 ⚠ disturbed" in said and f"built on a measurement from a disturbed machine " \
+        f"({remark})" in said
+    assert f"disturbed: {remark}" in fleet_report.markdown(fleet)
+    assert remark in fleet_report.csv_text(fleet)

@@ -130,3 +130,15 @@ def test_a_latency_regression_names_its_metric_and_a_disturbed_baseline_its_reme
     assert any(x.endswith("(baseline: other_processes_cpu 40.0 (limit 10.0)): the slow "
                           "baseline may hide a regression; measure the baseline again")
                for x in lines)
+
+
+def test_a_row_whose_fps_interval_says_nothing_is_not_measured():
+    """Issue 24: a row read "118.0 [-85.65, 321.7]".  Rate intervals are on the log scale
+    now, so never below zero; one wider than a factor of e either way says nothing and is
+    printed as not measured."""
+    doc = _doc()
+    doc["entries"][0]["headline"] = dict(doc["entries"][0]["headline"], fps=118.0,
+                                         fps_low=24.0, fps_high=580.0)
+    row = suite_report.rows(doc)[0]
+    assert row[3] == "not measured (interval wider than ×e either way)"
+    assert suite_report.rows(_doc())[0][3] == "[1,200, 1,269]"

@@ -94,22 +94,40 @@ def fleet_outputs(tmp_path_factory):
     return {name: run_report(root, name, argv) for name, argv in write_inputs(root).items()}
 
 
+def _without_interval_bounds(report: dict) -> dict:
+    """The report with each FPS interval's bounds blanked: since issue 24 a rate's interval
+    is built on the log scale (stats.intervals.rate_interval), so main's linear bounds of
+    a spread across machines are not today's, nor the machines counted from their low end;
+    every other figure is."""
+    out = json.loads(json.dumps(report))
+    for row in out.get("classes", []) + out.get("models", []):
+        row["fps"]["low"] = row["fps"]["high"] = None
+        row.get("plan", {}).pop("machines_conservative", None)   # from the interval's low end
+        row.pop("disturbed", None)
+    return out
+
+
 @pytest.mark.parametrize("name", ["runs", "suites", "plain"])
 def test_fleet_report_writes_what_main_wrote_apart_from_the_interval_spelling(
         fleet_outputs, name):
-    """The typed report changed no figure: its CSV, Markdown and terminal table are
-    main's byte for byte, and its JSON is main's version-1 file upgraded (the one rename:
-    ``fps``/``fps_low``/``fps_high`` → ``fps: {value, low, high, level}``)."""
+    """The typed report changed no figure: its JSON is main's version-1 file upgraded (the
+    one rename: ``fps``/``fps_low``/``fps_high`` → ``fps: {value, low, high, level}``),
+    apart from the intervals' bounds, now on the log scale and checked positive around
+    their value.  The CSV, Markdown and terminal table are the frozen outputs of today's
+    code (``fleet-report_now-*``; regenerate them on purpose when a figure changes: at the
+    typing commit they were main's byte for byte)."""
     written = fleet_outputs[name]
     for kind in ("csv", "md"):
-        assert written[kind].read_text() == (DATA / f"fleet-report_v1-{name}.{kind}").read_text()
+        assert written[kind].read_text() == (DATA / f"fleet-report_now-{name}.{kind}").read_text()
     upgraded = load_document(str(DATA / f"fleet-report_v1-{name}.json"))
-    assert written["json"].read_text() == json_text(upgraded.to_dict())
     now = load_document(str(written["json"]))
-    assert now == upgraded and FleetReport.from_dict(now.to_dict()) == now
+    assert _without_interval_bounds(now.to_dict()) == _without_interval_bounds(upgraded.to_dict())
+    for row in (*now.classes, *(now.models or ())):
+        assert row.fps.low is None or 0 < row.fps.low < row.fps.value < row.fps.high
+    assert FleetReport.from_dict(now.to_dict()) == now
     console = Console(file=io.StringIO(), width=160, color_system=None)
     fleet_report.render(now, console)
-    assert console.file.getvalue() == (DATA / f"fleet-report_v1-{name}.txt").read_text()
+    assert console.file.getvalue() == (DATA / f"fleet-report_now-{name}.txt").read_text()
 
 
 def test_the_fleet_report_upgrade_spells_each_interval_once():

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from perfbench.cli.main import main
+from perfbench.reporters.numbers import readable
 from perfbench.errors import RunFailed
 import math
 import statistics
@@ -238,8 +239,20 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
             "100", "-q", "--json", str(out), "--markdown", str(md), "--export-gab", str(gab),
             "--history", str(db), "--html", str(page)]
     code = main(argv)
+    printed = " ".join(capsys.readouterr().out.split())
     data = json.loads(out.read_text())
-    assert code == (1 if data["verdict"] == "regression" else 0) == data["exit_status"]
+    figures = data["side_figures"]["new"]
+    assert f"FPS {readable(figures['fps'])} · p50 {readable(figures['median_ms'])} ms" in printed
+    expected = {"regression": 1, "inconclusive": 3}.get(data["verdict"], 0)
+    assert code == expected == data["exit_status"]
+    # each side's own figures, beside the ratios: FPS over its blocks, pooled latencies
+    for side in ("base", "new"):
+        figures = data["side_figures"][side]
+        blocks = [r[side] for e in data["epochs"] for r in e["rounds"] if r[side]["completed"]]
+        assert figures["fps"] == pytest.approx(sum(b["completed"] * b["batch"] for b in blocks)
+                                               / sum(b["duration_s"] for b in blocks))
+        assert figures["median_ms"] == data["ratios"]["median_ms"][f"{side}_ms"]
+    assert all(e["other_cpu_pct"] is None or e["other_cpu_pct"] >= 0 for e in data["epochs"])
     assert data["schema"] == "perfbench.ab" and data["stop_reason"] == "max_time"
     assert data["verdict"] in md.read_text()
     assert data["verdict"] in page.read_text()      # `ab --html` lost its writer once
@@ -468,3 +481,52 @@ def test_an_error_after_some_epochs_keeps_what_was_measured(tiny_ir, tmp_path, m
     doc = json.loads(out.read_text())
     assert doc["status"] == "failed" and len(doc["epochs"]) == 2 and doc["exit_status"] == 2
     assert "model file not found: gone.xml" in capsys.readouterr().err
+
+
+def _loaded_epoch(i, share):
+    """Epochs whose NEW/BASE ratios sit at 0.85 and 1.06 (rounds ±1 % about them): the
+    process level the load drew makes the interval too wide to say."""
+    level = (85.0, 106.0)[i]
+    rounds = [Round("AB" if j % 2 == 0 else "BA", _block(100.0),
+                    _block(level * (1.01 if j % 2 else 0.99))) for j in range(6)]
+    return Epoch(i, "base" if i % 2 == 0 else "new", rounds, setup_s=1.0, wall_s=30.0,
+                 other_cpu_pct=share)
+
+
+def test_an_inconclusive_ab_exits_3_names_the_load_and_the_time_it_would_need():
+    """Issue 24: an A/B on a loaded machine that ended at its planned length undecided
+    exited 0.  Now: exit 3, the other processes' CPU named, and the time to a decision at
+    the measured noise (stats.remaining); each side's FPS printed; with two epochs (1 dof)
+    the process SD is missing, not 0.00 %."""
+    from rich.console import Console
+    from perfbench.cli.commands.ab import _exit_status
+    from perfbench.reporters.ab_report import markdown, render
+    from perfbench.stats.remaining import more_time_to_decide
+    run = ABRun(settings={"base": {}, "new": {}}, threshold_pct=2.0,
+                epochs=[_loaded_epoch(0, 61.0), _loaded_epoch(1, 43.0)],
+                stop_reason="max_time", status="complete", sides={})
+    run.decision = decide(run)
+    assert run.decision.verdict == "inconclusive"
+
+    class Stopped:
+        signum = None
+    assert _exit_status(run, Stopped(), None) == 3
+    doc = document(run, 3)
+    assert doc["load"] == {"other_processes_cpu_pct": 52.0, "max_pct": 61.0,
+                           "limit_pct": 10.0, "disturbed": True}
+    judged = doc["verdict_interval"]
+    assert doc["more_time_s"] == pytest.approx(more_time_to_decide(
+        judged["ratio"], judged["ci_low"], judged["ci_high"], 2.0, True, 60.0))
+    assert doc["more_time_s"] > 0
+    assert doc["ratios"]["fps"]["dof"] == 1 and doc["ratios"]["fps"]["process_sd_pct"] is None
+    assert doc["side_figures"]["base"]["fps"] == pytest.approx(100.0)
+    # its images over its time: 3 × (841 + 858 + 1049 + 1070) completions in 12 × 10 s
+    assert doc["side_figures"]["new"]["fps"] == pytest.approx(11454 / 120)
+    console = Console(record=True, width=250)
+    render(doc, console)
+    text = " ".join(console.export_text().split())
+    assert "INCONCLUSIVE" in text and "exit 3" in text
+    assert "other processes' CPU: 52 % of the machine on average (up to 61 %" in text
+    assert "it would need about" in text
+    assert "process SD not measured" in text and "process SD 0.00" not in text
+    assert "other processes' CPU: 52 %" in markdown(doc)

@@ -1,5 +1,6 @@
 """End to end through the Python API on real models."""
 
+import math
 import statistics
 import time
 
@@ -61,7 +62,9 @@ def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
     fps = [t.completed_requests / t.duration_s for t in result.trials]
     half = 4.302653 * statistics.stdev(fps) / 3 ** 0.5    # t(0.975, 2 dof), from tables
     assert spread.n == 3 and spread.value == pytest.approx(statistics.fmean(fps))
-    assert (spread.low, spread.high) == pytest.approx((spread.value - half, spread.value + half))
+    # a rate: its interval is on the log scale, value·exp(±t·SE/value)
+    assert (spread.low, spread.high) == pytest.approx(
+        (spread.value * math.exp(-half / spread.value), spread.value * math.exp(half / spread.value)))
     assert {w.trial for w in result.windows} == {0, 1, 2}
 
 

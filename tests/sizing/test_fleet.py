@@ -217,12 +217,15 @@ def test_configurations_differing_in_one_setting_are_not_pooled(setting, values)
 def test_the_interval_across_machines_counts_machines_not_files():
     """Host a has two result files (100, 110), host b one (125): two machines, whose means
     are 105 and 125, so FPS per machine is 115 with the t-interval of those two values, not
-    the mean of three files (111.7) as if they were three machines."""
-    from perfbench.stats.intervals import mean_ci
+    the mean of three files (111.7) as if they were three machines.  A rate: its interval
+    is on the log scale (115·exp(±12.706·10/115), t(1) = 12.706)."""
+    import math
+    from perfbench.stats.intervals import rate_mean_ci
     measured = [m for fps, host in ((100.0, "a"), (110.0, "a"), (125.0, "b"))
                 for m in measured_from(_doc(fps, "k", host), f"{host}-{fps}.json")]
     (summary,) = report(measured, None, None, 0.2, None).to_dict()["classes"]
-    expected = mean_ci([105.0, 125.0])
+    expected = rate_mean_ci([105.0, 125.0])
+    assert expected.low == pytest.approx(115 * math.exp(-12.7062 * 10 / 115), rel=1e-4)
     assert summary["fps"]["value"] == pytest.approx(115.0)
     assert (summary["fps"]["low"], summary["fps"]["high"]) == \
         pytest.approx((expected.low, expected.high))

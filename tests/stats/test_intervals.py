@@ -1,4 +1,5 @@
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -199,11 +200,30 @@ def test_rate_interval_is_completions_over_time_and_weighs_windows_by_duration()
     assert estimate.half_width_pct < 5 and estimate.cv_pct < 5
 
 
-def test_rate_interval_of_equal_windows_is_the_t_interval_of_their_rates():
-    from perfbench.stats.intervals import rate_ci
+def test_rate_interval_of_equal_windows_is_the_log_t_interval_of_their_rates():
+    from perfbench.stats.intervals import rate_ci, rate_mean_ci
     rates = [1000, 1020, 990, 1005, 985]
-    by_rate = mean_ci(rates, correlated=True)
+    by_rate = rate_mean_ci(rates, correlated=True)
     estimate = rate_ci(_windows(rates), correlated=True)
     assert (estimate.value, estimate.low, estimate.high, estimate.cv_pct) == pytest.approx(
         (by_rate.value, by_rate.low, by_rate.high, by_rate.cv_pct))
     assert rate_ci(_windows([1000])) is None
+
+
+def test_a_rate_interval_never_leaves_zero_to_infinity_and_a_wide_one_is_not_measured():
+    """Issue 24: a suite row read 118.0 [−85.65, 321.7] and --until-stable 248.22 ±
+    104.38 %.  Windows of 10, 400, 30 and 300 FPS (t(3) = 3.1824, SE 95.4 of 185): the
+    linear interval would reach −118; the log-scale one is 185·exp(±3.1824·95.4/185)
+    = [36.0, 951], a factor of 5 each way, beyond e: not measured."""
+    import math
+    from perfbench.stats.intervals import rate_ci, rate_interval, rate_measured
+    estimate = rate_ci(_windows([10, 400, 30, 300]), correlated=False)
+    se = statistics.stdev([10, 400, 30, 300]) / 2
+    assert estimate.value == pytest.approx(185.0)
+    assert estimate.low == pytest.approx(185 * math.exp(-3.18245 * se / 185), rel=1e-4)
+    assert estimate.high == pytest.approx(185 * math.exp(3.18245 * se / 185), rel=1e-4)
+    assert estimate.low > 0 and not rate_measured(estimate.value, estimate.low, estimate.high)
+    steady = rate_ci(_windows([1000, 1020, 990, 1005, 985]))
+    assert rate_measured(steady.value, steady.low, steady.high)
+    assert not rate_measured(185.0, None, None)
+    assert rate_interval(0.0, 1.0, 2.0) == (0.0, 0.0)

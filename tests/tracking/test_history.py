@@ -221,3 +221,23 @@ def test_settings_that_change_what_is_measured_split_series_and_others_do_not(tm
         history.append(db, from_document(doc, "r"))
     sizes = sorted(len(points) for points in history.series(db, "fps").values())
     assert sizes == [1, 1, 4]          # seed, SLA and duration do not split; pin and API do
+
+
+def test_the_last_run_is_judged_by_compares_rule(tmp_path, capsys):
+    """Issue 24: the same rule as compare.  Runs at 100 ± 1 then one at 61: a regression;
+    runs spread 60–140 then one at 90: the interval cannot exclude a regression beyond
+    5 %, so inconclusive (never "no change"); steady runs and one at 100.5: no change."""
+    def points(values):
+        return [history.Point(i, "2026-11-25", v, None) for i, v in enumerate(values)]
+    assert history.last_run_verdict(points([100, 101, 99, 100, 61]), "fps").verdict == \
+        "regression"
+    noisy = history.last_run_verdict(points([60, 140, 70, 130, 90]), "fps")
+    assert noisy.verdict == "inconclusive" and noisy.ci_pct[0] < -30 and noisy.before == 4
+    assert history.last_run_verdict(points([100, 101, 99, 100, 100.5]), "fps").verdict == \
+        "no significant change"
+    assert history.last_run_verdict(points([100, 101]), "fps") is None
+    db = str(tmp_path / "h.db")
+    for fps in (60, 140, 70, 130, 90):
+        history.append(db, synthetic_result([fps, fps]))
+    assert main(["history", db, "--metric", "fps"]) == 0
+    assert "inconclusive" in " ".join(capsys.readouterr().out.split())

@@ -1,4 +1,5 @@
-"""``perfbench ab BASE NEW``: interleaved A/B with a verdict; exit 1 on a regression."""
+"""``perfbench ab BASE NEW``: interleaved A/B with a verdict; exit 1 on a regression, 3 when
+inconclusive (docs/ci.md, "Exit statuses")."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from perfbench.runner.ab import ABRun, document, run_ab
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import build_config, coerce
 
-EXIT_REGRESSION = 1
+from perfbench.tracking.verdict import EXIT_NOT_DECIDED, EXIT_REGRESSION
 
 
 def side_settings(model: str, common: dict, overrides: list[str], flag: str) -> dict:
@@ -89,7 +90,10 @@ def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int
         return stop.exit_code
     if failure is not None:
         return 2 if isinstance(failure, UsageError) else 1
-    return EXIT_REGRESSION if run.decision.verdict == "regression" else 0
+    verdict = run.decision.verdict
+    if verdict == "regression":
+        return EXIT_REGRESSION
+    return EXIT_NOT_DECIDED if verdict == "inconclusive" else 0
 
 
 def _write_outputs(doc: dict, options: dict) -> bool:

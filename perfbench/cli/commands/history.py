@@ -9,8 +9,8 @@ from perfbench.reporters.sparkline import sparkline
 from rich.table import Table
 
 from perfbench.results.metrics import METRICS
-from perfbench.tracking.history import (ABRow, Point, ab_series, series, trend,
-                                        version_changes)
+from perfbench.tracking.history import (ABRow, LastRun, Point, ab_series, last_run_verdict,
+                                        series, trend, version_changes)
 
 MAX_POINTS = 40
 
@@ -24,7 +24,7 @@ def history_command(path: str, metric: str, config_match: str | None,
     unit = METRICS[metric][0]
     table = Table(title=f"History of {metric} ({unit}) in {path}", title_justify="left")
     for column in ("config", "benchmark", "runs", "from – to", f"last ({unit})",
-                   f"trend (last {MAX_POINTS})", "steps", "OpenVINO"):
+                   f"trend (last {MAX_POINTS})", "steps", "last run vs before", "OpenVINO"):
         table.add_column(column)
     notes = []
     for (key, name), points in groups.items():
@@ -33,6 +33,7 @@ def history_command(path: str, metric: str, config_match: str | None,
                       f"{points[0].recorded_at[:10]} – {points[-1].recorded_at[:10]}",
                       f"{points[-1].value:,.3f}",
                       sparkline([p.value for p in points[-MAX_POINTS:]]), str(len(steps)),
+                      _last_text(last_run_verdict(points, metric, threshold_pct)),
                       points[-1].openvino or "?")
         notes += [f"{key}: step {step}" for step in steps]
         notes += [f"{key}: OpenVINO {change}" for change in _versions(points)]
@@ -89,6 +90,15 @@ def _ab_table(pairs: dict[str, list[ABRow]]) -> Table:
         table.add_row(pair, str(len(rows)), _fmt_ratio(last.ratio), interval, last.verdict,
                       str(sum(r.verdict == "regression" for r in rows)), sparkline(ratios))
     return table
+
+
+def _last_text(last: LastRun | None) -> str:
+    """compare's verdict on the last run against the runs before it: inconclusive when
+    its interval can neither call nor exclude a change beyond the threshold."""
+    if last is None:
+        return "–"
+    ci = "" if last.ci_pct is None else f" [{last.ci_pct[0]:+.1f}, {last.ci_pct[1]:+.1f}]"
+    return f"{last.verdict} {last.change_pct:+.1f} %{ci} (vs {last.before} runs)"
 
 
 def _fmt_ratio(value: float | None) -> str:
