@@ -87,7 +87,8 @@ def _image_sources(sources: tuple[str, ...], specs: tuple[InputSpec, ...],
     """Directories of JPEG/PNG images (and no arrays), as (name, origin, samples); the
     other sources as they were.  Image options without an image directory are refused:
     they would change nothing."""
-    rest, found = [], []
+    rest: list = []
+    found: list = []
     for source in sources:
         name, sep, path = source.partition("=")
         if not (sep and name and not os.path.exists(source)):

@@ -32,7 +32,8 @@ def parse_layouts(text: str) -> dict[str, str]:
         try:
             ov.Layout(body.strip())
         except RuntimeError:
-            raise UsageError(f"--layout: {body!r:.20} is not a layout (e.g. NCHW, NHWC, NC)")
+            raise UsageError(f"--layout: {body!r:.20} is not a layout (e.g. NCHW, NHWC, "
+                             "NC)") from None
         layouts[name] = body.strip()
     return layouts
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -120,8 +120,8 @@ def agreement(reference: np.ndarray, candidate: np.ndarray
     return top1, top5, rows
 
 
-def compare_outputs(reference: dict[str, Sequence[np.ndarray]],
-                    candidate: dict[str, Sequence[np.ndarray]]) -> tuple[OutputFidelity, ...]:
+def compare_outputs(reference: Mapping[str, Sequence[np.ndarray]],
+                    candidate: Mapping[str, Sequence[np.ndarray]]) -> tuple[OutputFidelity, ...]:
     """Every output, by name, in the reference's order; the two sides must have the same
     outputs."""
     if set(reference) != set(candidate):

@@ -22,7 +22,8 @@ def samples_needed(p: float) -> int:
     """The fewest samples that support the p-th percentile (1000 for p99, 20 for p50)."""
     if not 0 <= p < 100:
         raise ValueError("a percentile below 100 has a tail to count")
-    return int(math.ceil(round(TAIL_SAMPLES / (1 - p / 100), 6)))    # 10/(1 − .999) = 10000.0000000011
+    # rounded first: 10/(1 − .999) is 10000.0000000011 in floating point
+    return int(math.ceil(round(TAIL_SAMPLES / (1 - p / 100), 6)))
 
 
 def supported(count: int, p: float) -> bool:

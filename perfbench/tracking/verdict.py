@@ -53,6 +53,9 @@ from perfbench.tracking.fidelity_verdict import (FidelityComparison, FidelityThr
 from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
 from perfbench.stats.intervals import lag1_autocorrelation, t_critical, z_two_sided
 
+#: compare()'s fidelity tolerances unless a caller passes its own (frozen: one is shared).
+DEFAULT_FIDELITY = FidelityThresholds()
+
 DEFAULT_THRESHOLD_PCT = 5.0
 DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
 #: Run-to-run CV assumed for a side with one run, per metric (measured, see above).
@@ -271,9 +274,9 @@ def difference_interval(base: Samples, new: Samples) -> tuple[float, float] | No
 
 def ratio_interval(base: Samples, new: Samples,
                    level: float = 0.95) -> tuple[float, float] | None:
-    """``level`` (95 %) interval of mean(new) / mean(base), computed on the log scale and exponentiated:
-    a ratio of positive figures is skewed (a latency can double but never fall by more than
-    all of it), and the difference of means gave intervals like [−143.7 %, +68.4 %].  The
+    """``level`` (95 %) interval of mean(new) / mean(base), computed on the log scale and
+    exponentiated: a ratio of positive figures is skewed (a latency can double but never
+    fall by more than all of it), and the difference of means gave intervals like [−143.7 %, +68.4 %].  The
     variance of ln(mean) is var(mean)/mean² (delta method), Welch's degrees of freedom
     are taken on those; the centre stays the ratio of the means, the sides' values.  None
     when a side cannot say how uncertain it is, or a mean is not positive."""
@@ -394,7 +397,7 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
             thresholds: dict[str, float], strict: bool = False,
             noise_floors: dict[str, float] | None = None,
             gate: tuple[str, ...] = DEFAULT_GATE, level: float = 0.95,
-            fidelity_thresholds: FidelityThresholds = FidelityThresholds()) -> Comparison:
+            fidelity_thresholds: FidelityThresholds = DEFAULT_FIDELITY) -> Comparison:
     """``level``: the confidence of every interval, and so of every verdict (a suite that
     judges N entries at once asks 1 − 0.05/N of each, so that together they hold 95 %)."""
     warnings = like_with_like(base, new)
