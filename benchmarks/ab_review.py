@@ -159,6 +159,41 @@ def real_runs(path: Path, order_pct: float, process_pct: float, round_pct: float
             "residual_sd_pct": 100 * math.sqrt(residual)}
 
 
+def suites(count: int, entries: int = 9) -> dict:
+    """A/A suites of ``entries`` at threshold 0 (this checkout's rule and family levels):
+    the share that exit 1, on an entry's regression or the geomean's, with the geomean
+    judged at a plain 95 % (as before) and at the family's level (after)."""
+    from perfbench.stats import sequential
+    from perfbench.stats.two_level import two_level_ratio
+    from perfbench.suite.ab import geomean_block
+    ab_model = _model()
+    rng = np.random.default_rng(4242)
+    failed = {"plain": 0, "family": 0, "entries": 0}
+    for _ in range(count):
+        arr, orders = ab_model.runs(rng, entries, 1.0, 10)
+        rows, any_entry = [], False
+        for run, order in zip(arr, orders):
+            looks = []
+            for k in range(1, 11):
+                epochs = [list(e) for e in run[:k]]
+                looks.append(sequential.look(epochs, 0.0, 1.0, orders=order[:k],
+                                             family_size=entries)[0])
+                reason = sequential.stop_reason(looks, k)
+                if reason is not None or k == 10:
+                    verdict, _ = sequential.judge(epochs, 0.0, reason is not None,
+                                                  orders=order[:k], family_size=entries)
+                    break
+            any_entry |= verdict == "regression"
+            fps = two_level_ratio(epochs, 0.95, orders=order[:k])
+            rows.append({"name": "e", "ratio": fps.ratio, "ci_low": fps.low,
+                         "ci_high": fps.high, "dof": fps.dof, "status": "ok"})
+        failed["entries"] += any_entry
+        failed["plain"] += any_entry or geomean_block(rows, 0.0)["verdict"] == "regression"
+        failed["family"] += any_entry or geomean_block(rows, 0.0, entries)["verdict"] == \
+            "regression"
+    return {k: v / count for k, v in failed.items()} | {"suites": count}
+
+
 def _tree(revision: str, directory: str) -> str:
     os.makedirs(directory, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "perfbench"],
@@ -185,6 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--matmul-runs", type=int, default=300)
+    parser.add_argument("--suites", type=int, default=500)
     parser.add_argument("--before", default="bcdb73b")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--real", type=Path, default=ROOT / "benchmarks/results/"
@@ -218,6 +254,12 @@ def main() -> None:
               f"judged interval covers the truth {100 * res['covers_truth']:.1f} %, the "
               f"reference run's estimate {100 * res['covers_reference']:.1f} % "
               f"({res['runs']} runs)")
+    if args.suites:
+        rates = suites(args.suites)
+        print(f"\nA/A suites of 9 at threshold 0 ({rates['suites']}, this checkout): exit 1 "
+              f"in {100 * rates['plain']:.1f} % with the geomean at a plain 95 % (before), "
+              f"{100 * rates['family']:.1f} % with it at the family's level (after); the "
+              f"entries alone {100 * rates['entries']:.1f} %")
     real = real_runs(args.real, -7.1, 8.02, 5.07, 38)
     if real:
         print(f"\nReal: {real['runs']} MatMul A/A runs of {real['epochs']} epochs "
