@@ -281,7 +281,10 @@ def regression_power(change_log: float, se: float, dof: float, level: float,
 def resolvable_change_pct(se: float, dof: float, level: float, threshold_pct: float,
                           power: float = 0.9) -> float:
     """The slowdown a run with this SE, degrees of freedom and level calls a regression
-    with ``power`` (bisection on :func:`regression_power`)."""
+    with ``power`` (bisection on :func:`regression_power`); with no noise at all, the
+    threshold."""
+    if not se > 0:
+        return threshold_pct
     low, high = 0.0, max(1.0, 20 * se)
     while regression_power(high, se, dof, level, threshold_pct) < power:
         high *= 2
