@@ -15,7 +15,7 @@ clusters gives their mean a variance (K − 1)/K of the unbiased one, and its qu
 normal's tails where K − 1 degrees of freedom need Student's.  Simulated with the process
 level dominating, its "95 %" interval covered 86–87 % at 3–4 epochs.  So from two epochs
 on, the interval is the log-ratio ± t(level, K − 1) × the bootstrap SD × √(K/(K − 1))
-(tests/stats/test_tails.py: coverage at 3, 4 and 8 epochs).
+(tests/stats/test_tails.py: coverage at 3 and 4 epochs).
 """
 
 from __future__ import annotations
