@@ -178,7 +178,7 @@ def resolvable_within(doc: dict, seconds: float, threshold: float) -> float | No
     kept = [e for e in epochs if e["rounds"] and max(r["new"]["t_end"] for r in e["rounds"])
             - start <= seconds]
     logs = [[math.log(r["new"]["fps"] / r["base"]["fps"]) for r in e["rounds"]] for e in kept]
-    estimate = two_level_ratio(logs, 0.95)
+    estimate = two_level_ratio(logs, 0.95, orders=[e.get("started_first") for e in kept])
     return None if estimate is None else smallest_resolvable_pct(estimate, threshold)
 
 

@@ -220,8 +220,8 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
     _check_comparable(sides, base, new)
     run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
     if run.block_s is None:
-        run.block_s = max(block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False))
-                          for s in sides)
+        run.block_s = ab_cache.snap_block_s(max(
+            block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False)) for s in sides))
     design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
     run.host = _host(run)
     run.cache_key = ab_cache.cache_key(_machine(), run.sides, {"base": base, "new": new},
@@ -239,7 +239,9 @@ def _host(run: ABRun) -> dict:
 def _machine() -> str:
     from perfbench.system.host import describe_host
     host = describe_host([], "")
-    return f"{host['hostname']}/{host['derived_class']}"
+    return ab_cache.machine_identity(f"{host['hostname']}/{host['derived_class']}",
+                                     f"{host['cpu']} (family {host['cpu_family']}, "
+                                     f"model {host['cpu_model']})")
 
 
 def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:

@@ -6,10 +6,16 @@ MIN_EPOCHS epochs is such a measurement: the variance of its epoch levels (proce
 start order and rounds together, K − 1 degrees of freedom) is appended under a key of this machine,
 both sides' models and settings, and the epoch design (block length, rounds per epoch) —
 the figure is only comparable between runs of one design.  A later run on the same key
-pools these with its own epochs (:func:`perfbench.stats.two_level.two_level_ratio`), so a
-few epochs of its own still give an interval with enough degrees of freedom.  Entries
-expire after MAX_AGE_DAYS (the machines here change from day to day), and at most
-MAX_ENTRIES are pooled.  ``perfbench ab --process-level this-run`` ignores the cache.
+pools these with its own epochs (:func:`perfbench.stats.two_level.two_level_ratio`, which
+never lets the prior narrow a noisier run's interval), so a few epochs of its own still
+give an interval with enough degrees of freedom.
+
+The machine's noise changes within a day, so the cache is kept close to the run it
+serves: the key holds the boot (``/proc/sys/kernel/random/boot_id``) and the CPU model
+besides the host, entries expire after MAX_AGE_HOURS, at most MAX_ENTRIES are pooled,
+and the pooled degrees of freedom are capped at MAX_DOF: one cached figure serves many
+runs, so its error is shared by all of them, and a 140-dof prior would let it set their
+intervals alone.  ``perfbench ab --process-level this-run`` ignores the cache.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from perfbench.model.cache import cache_root
 from perfbench.stats.two_level import EpochVariance
 
 MIN_EPOCHS = 3
-MAX_AGE_DAYS = 14
-MAX_ENTRIES = 20
+MAX_AGE_HOURS = 6
+MAX_ENTRIES = 10
+MAX_DOF = 30.0
 _FILE = "ab-epoch-variance.json"
 
 
@@ -68,7 +75,7 @@ def _fresh(entries, now: float) -> list:
     """The entries young enough to use and well formed (a hand-edited or foreign file must
     not end a run: a missing dof gave a KeyError, a negative variance a math error)."""
     recent = [e for e in entries if _well_formed(e)
-              and now - e["time"] <= MAX_AGE_DAYS * 86400] if isinstance(entries, list) else []
+              and 0 <= now - e["time"] <= MAX_AGE_HOURS * 3600] if isinstance(entries, list) else []
     return recent[-MAX_ENTRIES:]
 
 
@@ -81,13 +88,42 @@ def _well_formed(entry) -> bool:
 
 
 def load(key: str, now: float | None = None) -> EpochVariance | None:
-    """The pooled epoch-level variance of earlier runs under ``key``, or None."""
+    """The pooled epoch-level variance of earlier runs under ``key`` (its dof capped at
+    MAX_DOF), or None."""
     entries = _fresh(_read().get(key, []), time.time() if now is None else now)
     dof = sum(e["dof"] for e in entries)
     if dof <= 0:
         return None
     variance = sum(e["dof"] * e["variance"] for e in entries) / dof
-    return EpochVariance(variance, float(dof), len(entries))
+    return EpochVariance(variance, min(float(dof), MAX_DOF), len(entries))
+
+
+#: Block lengths are snapped up to this grid (ratio between steps) before a run uses and
+#: keys them: the measured length moves by a few per cent from run to run, so a key
+#: holding it to 0.1 ms never matched again for models under ~200 requests/s.
+BLOCK_GRID = 1.25
+BLOCK_GRID_FROM_S = 0.1
+
+
+def snap_block_s(seconds: float) -> float:
+    """The smallest grid length (0.1 s × 1.25^k) not below ``seconds``."""
+    if seconds <= BLOCK_GRID_FROM_S:
+        return BLOCK_GRID_FROM_S
+    steps = math.ceil(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) - 1e-9)
+    return round(BLOCK_GRID_FROM_S * BLOCK_GRID ** steps, 6)
+
+
+def machine_identity(host: str, cpu_model: str, boot_id: str | None = None) -> str:
+    """Host, CPU model and this boot: a reboot or a migrated VM is another machine."""
+    return f"{host}/{cpu_model}/boot {boot_id if boot_id is not None else _boot_id()}"
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "unknown"
 
 
 def store(key: str, estimate: EpochVariance, now: float | None = None) -> None:

@@ -67,8 +67,10 @@ def satterthwaite(terms: Sequence[tuple[float, float | None]]) -> float:
     return math.inf if estimated == 0 else total * total / estimated
 
 
-def _critical(dof: float) -> float:
-    return Z_95 if math.isinf(dof) else t_critical(max(dof, 1.0))
+def _critical(dof: float, level: float = 0.95) -> float:
+    if math.isinf(dof):
+        return Z_95 if level == 0.95 else z_two_sided(level)
+    return t_critical(max(dof, 1.0), level)
 
 
 def _pct(variance: float | None) -> float | None:
@@ -94,14 +96,15 @@ def separate_runs(log_ratios: list[float], variances: list[float],
 
 
 def fixed_models(log_ratios: list[float], variances: list[float],
-                 dofs: list[float | None] | None = None) -> GeomeanRatio | None:
+                 dofs: list[float | None] | None = None,
+                 level: float = 0.95) -> GeomeanRatio | None:
     """Interleaved A/B entries, about these models: each entry's own error, independent,
     with the Satterthwaite degrees of freedom of the entries' own (None: known)."""
     n = len(log_ratios)
     if n == 0:
         return None
     terms = [(v / n**2, d) for v, d in zip(variances, dofs or [None] * n)]
-    half = _critical(satterthwaite(terms)) * math.sqrt(sum(variances)) / n
+    half = _critical(satterthwaite(terms), level) * math.sqrt(sum(variances)) / n
     ratio, low, high = _interval(statistics.fmean(log_ratios), half)
     return GeomeanRatio(ratio, low, high, "fixed: these models", n,
                         _pct(_between_variance(log_ratios)))

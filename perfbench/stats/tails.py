@@ -9,6 +9,13 @@ percentile is taken once per side.  Latencies within a round, and rounds within 
 (one pair of worker processes), are not independent, so the interval resamples the way
 they were drawn: epochs with replacement, then rounds within each drawn epoch, each
 resample pooling the chosen rounds' histograms of both sides.
+
+With few epochs a percentile bootstrap undercounts the process level: resampling K
+clusters gives their mean a variance (K − 1)/K of the unbiased one, and its quantiles the
+normal's tails where K − 1 degrees of freedom need Student's.  Simulated with the process
+level dominating, its "95 %" interval covered 86–87 % at 3–4 epochs.  So from two epochs
+on, the interval is the log-ratio ± t(level, K − 1) × the bootstrap SD × √(K/(K − 1))
+(tests/stats/test_tails.py: coverage at 3 and 4 epochs).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import numpy as np
 from perfbench.stats.paired import RatioFigures
 
 from perfbench.stats.histogram import GROWTH, MIN_MS, percentiles_of_counts
+from perfbench.stats.tdist import t_critical
 
 
 BOOTSTRAP_SAMPLES = 400
@@ -81,15 +89,16 @@ def tail_ratio(base: list[dict], new: list[dict], epoch_of_round: list[int], p: 
     weights = _resample_weights(np.asarray(epoch_of_round), rng, samples)
     logs = (np.log(percentiles_of_counts(weights @ new_rows, indices, p))
             - np.log(percentiles_of_counts(weights @ base_rows, indices, p)))
-    alpha = (1 - level) / 2
-    low, high = np.quantile(logs, [alpha, 1 - alpha])
     epochs = len(set(epoch_of_round))
     if epochs == 1:
+        alpha = (1 - level) / 2
+        low, high = np.quantile(logs, [alpha, 1 - alpha])
         method = "bootstrap over rounds (one epoch: the process level is not counted)"
-    elif epochs < 5:
-        method = (f"bootstrap over epochs and rounds ({epochs} epochs: resampling so few "
-                  "undercounts the process level)")
     else:
-        method = "bootstrap over epochs and rounds"
+        centre = math.log(new_ms / base_ms)
+        half = (t_critical(epochs - 1, level) * float(logs.std(ddof=1))
+                * math.sqrt(epochs / (epochs - 1)))
+        low, high = centre - half, centre + half
+        method = f"bootstrap over epochs and rounds, t with {epochs - 1} dof"
     return TailRatio(p, new_ms / base_ms, math.exp(low), math.exp(high), level, base_ms,
                      new_ms, method)

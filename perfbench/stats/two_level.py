@@ -9,32 +9,37 @@ so an interval built from rounds alone claims a precision the next run contradic
 So a run is split into *epochs*, each with freshly started workers (start order
 alternating), and the log-ratio of round r in epoch e is modelled as
 
-    y_er = μ + b_e + ε_er,   b_e ~ (0, σ_b²) per epoch (process level),
-                              ε_er round noise (lag-1 correlated within an epoch).
+    y_er = μ + s_e·d + b_e + ε_er,  s_e = ±1 by who started first (a fixed effect),
+                                     b_e ~ (0, σ_b²) per epoch (process level),
+                                     ε_er round noise (lag-1 correlated within an epoch).
 
-Each epoch's level is the 10 % trimmed mean of its rounds' log-ratios: on a shared 2-core VM
-a neighbour's burst can starve one block and throw a round's ratio by a factor of ten,
-and a plain mean lets a few such rounds move an epoch.  Simulated with 5 % of rounds
-shocked by a factor of about 4.5 (tests/stats/test_two_level.py), both intervals kept
-their coverage, but the mean's was four times as wide (±5.4 % against ±1.3 %).  Its
-standard error is the winsorized SD / ((1 − 2g)·√n) (Tukey & McLaughlin), lag-1
-corrected.  The estimate is the mean of the epoch levels (each epoch weighs the same: its
-process draw is one sample whatever its length).  Its variance is Var(epoch level)/K,
-where Var(epoch level) = σ_b² + the within-epoch variance of a level — both levels in
-one figure, estimated without modelling either (Kalibera & Jones' top-level variance):
+Each epoch's level is a trimmed mean of its rounds' log-ratios (10 % from each end, and
+at least one round from each end from 5 rounds on): on a shared 2-core VM a neighbour's
+burst can starve one block and throw a round's ratio by a factor of ten.  Its standard
+error is the winsorized SD / ((1 − 2g/n)·√n) (Tukey & McLaughlin), lag-1 corrected.  An
+epoch with fewer than half the rounds of the longest (an interrupted last one) is left
+out: its level is noisier than the others' and would weigh as much.
 
-* **this run**: the sample variance of the K epoch levels, K − 1 degrees of freedom.
-  Honest but wide when K is small;
-* **pooled**: the same variance pooled (weighted by degrees of freedom) over earlier runs
-  of the same design — machine, both sides, settings, rounds per epoch (a dimensioning
-  measurement, cached) — and this run's epochs, with the degrees of freedom added up.
-  Nothing is clamped or subtracted, so a small or noisy σ_b² cannot make the interval
-  claim more than the epochs showed.
+**The start order** is a fixed effect: the process started second ran 7 % faster on a
+cache-sized MatMul stack on this project's Xeon VM, and the design alternates the order,
+so μ is the mean of the two order groups' means, d half their gap, and the variance of an
+epoch level the pooled variance within the groups (K − 2 degrees of freedom).  Kept inside
+the variance, d² inflated the interval tenfold on that pair while cancelling from the mean.
+
+**The variance of an epoch level** (σ_b² + the within-epoch variance of a level,
+estimated together, Kalibera & Jones' top-level variance) comes from
+
+* **this run**: the pooled within-order variance of the epoch levels;
+* **a cached prior** (earlier runs of the same design on this boot of this machine,
+  :mod:`perfbench.runner.ab_cache`): pooled with this run's, weighted by degrees of freedom,
+  but never below this run's own (a quieter earlier run must not narrow a noisier day's
+  interval), and not at all when an F test says today's spread is larger than the
+  cache's (p < F_TEST_ALPHA): then this run alone, with its own degrees of freedom.
 
 The critical value is Student's t at the asked level and those degrees of freedom
 (:mod:`perfbench.stats.tdist`).  The components are reported apart for the reader — the
-round SD within epochs, and σ_b as the epoch variance beyond what the rounds explain —
-but the interval does not depend on splitting them.
+round SD within epochs, σ_b as the epoch variance beyond what the rounds explain (the
+start order taken out), and d — but the interval does not depend on splitting them.
 """
 
 from __future__ import annotations
@@ -44,21 +49,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfbench.stats.paired import RatioFigures
-
 from perfbench.stats.intervals import lag1_autocorrelation
-from perfbench.stats.tdist import t_critical
+from perfbench.stats.paired import RatioFigures
+from perfbench.stats.tdist import incomplete_beta, t_critical
 
 #: An epoch with fewer rounds than this says nothing about its own within-epoch noise.
 MIN_EPOCH_ROUNDS = 3
-#: Share of rounds trimmed from each end of an epoch's log-ratios.
+#: Share of rounds trimmed from each end of an epoch's log-ratios ...
 TRIM = 0.10
+#: ... and from this many rounds on, at least one from each end (10 % of 6 rounds is 0).
+TRIM_ONE_FROM = 5
+#: An epoch with fewer rounds than this share of the longest epoch's is left out.
+PARTIAL_EPOCH_SHARE = 0.5
+#: The prior is set aside when today's epoch variance exceeds it at this significance.
+F_TEST_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
 class EpochVariance:
-    """The variance of one epoch's level (log scale, σ_b² + within) measured before this
-    run, with the degrees of freedom it rests on and the runs it came from."""
+    """The variance of one epoch's level (log scale, σ_b² + within, start order taken out)
+    measured before this run, with the degrees of freedom it rests on and the runs it
+    came from."""
 
     variance: float
     dof: float
@@ -87,15 +98,22 @@ class TwoLevelRatio(RatioFigures):
     epochs: int
     rounds: int
     round_sd_pct: float         # SD of one round's log-ratio within an epoch, in %
-    process_sd_pct: float       # σ_b, in % (0 when the epochs vary no more than rounds say)
-    source: str                 # "this run" or "pooled with N earlier runs"
+    process_sd_pct: float       # σ_b, in %, start order taken out (0 when the epochs vary
+    #                             no more than rounds say)
+    source: str                 # "this run", "pooled with N earlier runs", or why not pooled
     order_effect_pct: float = 0.0   # how much faster NEW ran when started first (half-gap)
+
+
+def trim_count(n: int) -> int:
+    """Rounds trimmed from each end of an epoch of ``n``."""
+    g = int(math.floor(TRIM * n))
+    return max(g, 1) if n >= TRIM_ONE_FROM else g
 
 
 def _trimmed(values: np.ndarray) -> tuple[float, np.ndarray, float]:
     """Trimmed mean, the winsorized series (in time order) and the kept share 1 − 2g/n."""
     n = len(values)
-    g = int(math.floor(TRIM * n))
+    g = trim_count(n)
     ordered = np.sort(values)
     kept = ordered[g:n - g]
     winsorized = np.clip(values, ordered[g], ordered[n - g - 1])
@@ -103,9 +121,12 @@ def _trimmed(values: np.ndarray) -> tuple[float, np.ndarray, float]:
 
 
 def usable_epochs(epochs: list[list[float]], orders: list[str] | None = None):
-    """The epochs long enough to use, with their start orders (None when not given)."""
+    """The epochs long enough to use, with their start orders (None when not given): at
+    least MIN_EPOCH_ROUNDS rounds, and at least PARTIAL_EPOCH_SHARE of the longest's."""
     orders = orders if orders is not None else [None] * len(epochs)
-    kept = [(e, o) for e, o in zip(epochs, orders) if len(e) >= MIN_EPOCH_ROUNDS]
+    longest = max((len(e) for e in epochs), default=0)
+    least = max(MIN_EPOCH_ROUNDS, math.ceil(PARTIAL_EPOCH_SHARE * longest))
+    kept = [(e, o) for e, o in zip(epochs, orders) if len(e) >= least]
     return [e for e, _ in kept], [o for _, o in kept]
 
 
@@ -140,31 +161,57 @@ class _Levels:
     """Epoch levels reduced to a mean and a residual variance (with its dof)."""
 
     mean: float
-    residual: float             # variance of one epoch level (start order included)
+    residual: float             # variance of one epoch level, start order taken out
     dof: float
-    epochs: int                 # Var(mean) = residual / epochs
+    var_factor: float           # Var(mean) = residual × var_factor
     order_effect: float         # half the gap between the two start orders (log), or 0
 
 
 def _levels(levels: np.ndarray, orders: list) -> _Levels:
-    """The mean of the epoch levels and their spread (K − 1 dof), and, when both start
-    orders are present, the start-order effect, reported but kept *inside* the spread.
+    """The mean of the epoch levels and their residual variance.
 
-    The process started second can run several per cent faster (7 % on a cache-sized
-    MatMul stack on this project's Xeon VM, 1 % on a conv stack).  Taking it out as a fixed
-    effect would narrow the interval three-fold there, but runs then disagreed by more
-    than such intervals admit (2 of 2 MatMul A/B runs' stratified intervals missed the
-    5-minute reference, while the plain ones covered it): the order's effect is part of
-    the process-level luck a run draws, so it stays in the variance, and the alternating
-    order keeps it out of the mean."""
+    With both start orders present and a degree of freedom left, the order is a fixed
+    effect: the mean is the midpoint of the two groups' means (unbiased for odd K too,
+    where a plain mean is off by ±d/K), d half their gap, and the residual the pooled
+    variance within the groups, K − 2 dof.  The plain spread would count d² as noise.
+    ``benchmarks/ab_review.py`` settles this on simulations and on the MatMul pair's runs
+    (whose run-to-run spread matches the fixed effect, not the plain spread)."""
     k = len(levels)
+    groups = [levels[[i for i, o in enumerate(orders) if o == who]] for who in ("new", "base")]
+    if k >= 3 and all(len(g) for g in groups):
+        means = [float(g.mean()) for g in groups]
+        within = sum(float(((g - m) ** 2).sum()) for g, m in zip(groups, means))
+        factor = (1 / len(groups[0]) + 1 / len(groups[1])) / 4
+        return _Levels((means[0] + means[1]) / 2, within / (k - 2), k - 2.0, factor,
+                       (means[0] - means[1]) / 2)
     spread = float(levels.var(ddof=1)) if k >= 2 else math.nan
     effect = 0.0
-    if {"base", "new"} <= set(orders):
-        first = levels[[i for i, o in enumerate(orders) if o == "new"]]
-        second = levels[[i for i, o in enumerate(orders) if o == "base"]]
-        effect = float((first.mean() - second.mean()) / 2)
-    return _Levels(float(levels.mean()), spread, k - 1.0, k, effect)
+    if all(len(g) for g in groups):                   # two epochs, one of each order
+        effect = float((groups[0].mean() - groups[1].mean()) / 2)
+    return _Levels(float(levels.mean()), spread, k - 1.0, 1.0 / k, effect)
+
+
+def f_upper_p(ratio: float, dof_num: float, dof_den: float) -> float:
+    """P(F ≥ ratio) for Fisher's F with those degrees of freedom."""
+    if ratio <= 0:
+        return 1.0
+    x = dof_num * ratio / (dof_num * ratio + dof_den)
+    return 1.0 - incomplete_beta(dof_num / 2, dof_den / 2, x)
+
+
+def _epoch_variance_with_prior(reduced: _Levels, prior: EpochVariance | None):
+    """(variance of an epoch level, its dof, where it came from)."""
+    own = reduced.dof if reduced.dof >= 1 else 0.0
+    if prior is None:
+        return reduced.residual, reduced.dof, "this run"
+    runs = f"{prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
+    if not own:
+        return prior.variance, prior.dof, f"cached from {runs}"
+    if prior.variance <= 0 or f_upper_p(reduced.residual / prior.variance, own,
+                                        prior.dof) < F_TEST_ALPHA:
+        return reduced.residual, own, f"this run (noisier than the cache's {runs})"
+    pooled = (prior.dof * prior.variance + own * reduced.residual) / (prior.dof + own)
+    return max(pooled, reduced.residual), prior.dof + own, f"pooled with {runs}"
 
 
 def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
@@ -181,14 +228,8 @@ def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
     reduced = _levels(np.array([s.mean for s in summaries]), orders)
     if prior is None and reduced.dof < 1:
         return None
-    if prior is None:
-        epoch_var, dof, source = reduced.residual, reduced.dof, "this run"
-    else:
-        own = reduced.dof if reduced.dof >= 1 else 0.0
-        dof = prior.dof + own
-        epoch_var = (prior.dof * prior.variance + own * (reduced.residual if own else 0.0)) / dof
-        source = f"pooled with {prior.runs} earlier run{'s' if prior.runs != 1 else ''}"
-    se = math.sqrt(epoch_var / reduced.epochs)
+    epoch_var, dof, source = _epoch_variance_with_prior(reduced, prior)
+    se = math.sqrt(epoch_var * reduced.var_factor)
     half = t_critical(dof, level) * se
     within = float(np.mean([s.within_var for s in summaries]))
     process = max(epoch_var - within, 0.0)
@@ -202,8 +243,8 @@ def two_level_ratio(epochs: list[list[float]], level: float = 0.95,
 
 def epoch_variance(epochs: list[list[float]],
                    orders: list[str] | None = None) -> EpochVariance | None:
-    """This run's variance of an epoch level with its degrees of freedom, for the cache;
-    None below two usable epochs."""
+    """This run's variance of an epoch level (start order taken out) with its degrees of
+    freedom, for the cache; None without a degree of freedom."""
     epochs, orders = usable_epochs(epochs, orders)
     summaries = summarize_epochs(epochs)
     if not summaries:
@@ -212,14 +253,55 @@ def epoch_variance(epochs: list[list[float]],
     return None if reduced.dof < 1 else EpochVariance(reduced.residual, reduced.dof)
 
 
+def _chi2_grid(dof: float, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """u = χ²_dof / dof on a log grid, with each point's probability weight."""
+    s = np.linspace(math.log(1e-9 * dof + 1e-12), math.log(dof + 60 * math.sqrt(dof) + 60),
+                    points)
+    x = np.exp(s)
+    log_density = ((dof / 2) * np.log(x) - x / 2 - (dof / 2) * math.log(2)
+                   - math.lgamma(dof / 2))            # density in s = ln x: f(x)·x
+    weights = np.exp(log_density)
+    return x / dof, weights / weights.sum()
+
+
+def regression_power(change_log: float, se: float, dof: float, level: float,
+                     threshold_pct: float) -> float:
+    """P(a run of this design calls a true slowdown of ``change_log`` (log scale) a
+    regression), the SE itself estimated on ``dof`` degrees of freedom: the verdict needs
+    the log-mean below −max(c·ŜE, ln(1/(1 − threshold))), ŜE = SE·√(χ²_dof/dof)."""
+    from statistics import NormalDist
+    critical = t_critical(dof, level)
+    floor = -math.log(1 - threshold_pct / 100)
+    u, weights = _chi2_grid(dof) if dof < 1e5 else (np.ones(1), np.ones(1))
+    bound = np.maximum(critical * se * np.sqrt(u), floor)
+    cdf = np.vectorize(NormalDist().cdf)
+    return float((cdf((change_log - bound) / se) * weights).sum())
+
+
+def resolvable_change_pct(se: float, dof: float, level: float, threshold_pct: float,
+                          power: float = 0.9) -> float:
+    """The slowdown a run with this SE, degrees of freedom and level calls a regression
+    with ``power`` (bisection on :func:`regression_power`); with no noise at all, the
+    threshold."""
+    if not se > 0:
+        return threshold_pct
+    low, high = 0.0, max(1.0, 20 * se)
+    while regression_power(high, se, dof, level, threshold_pct) < power:
+        high *= 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        if regression_power(middle, se, dof, level, threshold_pct) < power:
+            low = middle
+        else:
+            high = middle
+    return 100 * (1 - math.exp(-high))
+
+
 def smallest_resolvable_pct(estimate: TwoLevelRatio, threshold_pct: float,
                             power: float = 0.9) -> float:
-    """The change this run's precision catches with ``power``, judged at its level.
-
-    A regression is called when the interval excludes 1 and the ratio is beyond the
-    threshold, i.e. when the log-mean falls below −max(c·SE, ln(1/(1 − threshold))); a true
-    change δ does so with probability ``power`` when δ = that bound + z_power·SE."""
-    critical = t_critical(estimate.dof, estimate.level)
-    z_power = t_critical(estimate.dof, 2 * power - 1)
-    bound = max(critical * estimate.se, -math.log(1 - threshold_pct / 100))
-    return 100 * (1 - math.exp(-(bound + z_power * estimate.se)))
+    """The change a run of this one's design (its SE, degrees of freedom and judged level)
+    catches with ``power``.  The SE of each such run is itself estimated, which at a few
+    degrees of freedom costs much power: the normal-theory bound c·SE + z·SE gave 63 %,
+    not 90 %, at 4 epochs judged at 99 %."""
+    return resolvable_change_pct(estimate.se, estimate.dof, estimate.level, threshold_pct,
+                                 power)

@@ -26,10 +26,12 @@ def test_entries_pool_by_degrees_of_freedom(cache_dir):
     assert (pooled.dof, pooled.runs) == (12.0, 2)
 
 
-def test_old_entries_expire_and_few_are_kept(cache_dir):
-    day = 86400.0
+def test_old_entries_expire_within_hours_and_few_are_kept(cache_dir):
+    hour = 3600.0
     ab_cache.store("k", EpochVariance(1e-4, 5.0), now=0.0)
-    assert ab_cache.load("k", now=(ab_cache.MAX_AGE_DAYS + 1) * day) is None
+    assert ab_cache.load("k", now=(ab_cache.MAX_AGE_HOURS - 1) * hour) is not None
+    assert ab_cache.load("k", now=(ab_cache.MAX_AGE_HOURS + 1) * hour) is None
+    assert ab_cache.MAX_AGE_HOURS <= 12
     for i in range(ab_cache.MAX_ENTRIES + 5):
         ab_cache.store("k", EpochVariance(1e-5, 1.0), now=float(i))
     assert ab_cache.load("k", now=100.0).runs == ab_cache.MAX_ENTRIES
@@ -78,3 +80,35 @@ def test_malformed_entries_are_ignored_not_fatal(cache_dir, entries):
     assert ab_cache.load("k", now=1001.0) is None
     ab_cache.store("k", EpochVariance(4e-5, 3.0), now=1001.0)
     assert ab_cache.load("k", now=1002.0).dof == 3.0
+
+
+def test_the_pooled_dof_is_capped(cache_dir):
+    """Twenty runs of 7 dof are 140 dof; one cached figure serves many runs, so it is
+    capped (MAX_DOF) and cannot set their intervals alone."""
+    for i in range(20):
+        ab_cache.store("k", EpochVariance(1e-4, 7.0), now=float(i))
+    pooled = ab_cache.load("k", now=30.0)
+    assert pooled.dof == ab_cache.MAX_DOF <= 30 and pooled.variance == pytest.approx(1e-4)
+
+
+def test_the_machine_is_this_boot_of_this_cpu_model():
+    one = ab_cache.machine_identity("host/a", "EPYC 7763", "boot-1")
+    assert one != ab_cache.machine_identity("host/a", "EPYC 7763", "boot-2")
+    assert one != ab_cache.machine_identity("host/a", "Xeon 8480", "boot-1")
+    assert "boot" in ab_cache.machine_identity("host/a", "EPYC 7763")   # this boot's id
+
+
+def test_block_lengths_snap_to_a_grid_so_the_key_matches_again():
+    """Two runs of a slow model measure 0.1281 s and 0.1309 s blocks: one grid length,
+    one key (lengths either side of a grid point still part).  The grid never shortens a
+    block."""
+    snapped = [ab_cache.snap_block_s(x) for x in (0.1281, 0.1309)]
+    assert snapped[0] == snapped[1] == pytest.approx(0.15625)
+    assert ab_cache.snap_block_s(0.05) == 0.1 and ab_cache.snap_block_s(0.1) == 0.1
+    for x in (0.11, 0.3, 0.999, 2.5):
+        assert x <= ab_cache.snap_block_s(x) < 1.25 * x + 1e-12
+    side = {"name": "m"}
+    keys = {ab_cache.cache_key("h", {"base": side, "new": side}, {},
+                               {"block_s": ab_cache.snap_block_s(x), "epoch_rounds": 6})
+            for x in (0.1281, 0.1309, 0.14)}
+    assert len(keys) == 1

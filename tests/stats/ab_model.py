@@ -44,3 +44,22 @@ def ordered_run(rng, true_ratio: float, epochs: int, order_effect: float,
     shift = {"base": order_effect, "new": -order_effect}
     out = [[x + shift[o] for x in epoch(rng, true_ratio, **kwargs)] for o in orders]
     return out, orders
+
+
+def runs(rng, n_runs: int, true_ratio: float, epochs: int, rounds: int = EPOCH_ROUNDS,
+         round_sd: float = ROUND_SD, rho: float = RHO, process_sd: float = PROCESS_SD,
+         order_effect: float = 0.0) -> tuple[np.ndarray, list[list[str]]]:
+    """``n_runs`` runs at once, as an array (run, epoch, round) of log-ratios, and each
+    run's start orders (alternating from a random first, as ``perfbench ab`` draws it);
+    the start-order effect as in ``ordered_run``."""
+    shape = (n_runs, epochs)
+    noise = np.empty(shape + (rounds,))
+    current = rng.normal(0, round_sd, shape)
+    for r in range(rounds):
+        current = rho * current + rng.normal(0, round_sd * math.sqrt(1 - rho * rho), shape)
+        noise[..., r] = current
+    first_new = rng.random(n_runs) < 0.5
+    starts = np.where(first_new[:, None] ^ (np.arange(epochs) % 2 == 1), 1.0, -1.0)
+    shift = math.log(true_ratio) + rng.normal(0, process_sd, shape) - starts * order_effect
+    orders = [["new" if s > 0 else "base" for s in row] for row in starts]
+    return noise + shift[..., None], orders
