@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from perfbench.results.race import (Confirmation, Interval, LatencyJudgement, RaceEpochRecord,
+                                    RaceExit, RaceLook, RaceResult)
 from perfbench.stats.racing import (MIN_DECISION_EPOCHS, Contrast, contrast,
-                                    elimination_level, epoch_levels, leader_of, look,
-                                    pooled_variance)
+                                    elimination_level, epoch_levels, leader_of, log_interval,
+                                    look, pooled_variance)
 
 REFERENCE = "default"
 DEFAULT_ALPHA = 0.05
@@ -92,6 +94,7 @@ class RaceEpoch:
     start_order: list[str]
     rounds: list[dict] = field(default_factory=list)     # {"order": [...], "fps": {k: v}}
     wall_s: float = 0.0
+    latency_ms: dict[str, float] = field(default_factory=dict)   # at the SLA percentile
 
     def log_fps(self, keys: list[str]) -> np.ndarray:
         """rounds × all race points (NaN: not in this epoch, or no block)."""
@@ -103,9 +106,6 @@ class RaceEpoch:
                     out[r, column[key]] = math.log(fps)
         return out
 
-    def to_dict(self) -> dict:
-        return {"index": self.index, "points": self.points, "start_order": self.start_order,
-                "wall_s": self.wall_s, "rounds": self.rounds}
 
 
 @dataclass
@@ -315,3 +315,61 @@ def play_epoch(race: Race, measure, capacity: int, rng: np.random.Generator,
     if race.status == "running" and len(race.live()) >= 1:
         decide(race)
     return epoch
+
+
+def _interval(data: dict | None) -> Interval | None:
+    return None if data is None else Interval.from_dict(data, "race")
+
+
+def document(race: Race, block_s: float | None, waves_note: str = "",
+             latency: tuple[LatencyJudgement, ...] = (),
+             confirmation: Confirmation | None = None) -> RaceResult:
+    """The race as its typed document: every figure computed here, once."""
+    return RaceResult(
+        race.rules.to_dict(), race.status, race.winner, race.why, tuple(race.keys),
+        race.seed, block_s, waves_note,
+        tuple(RaceEpochRecord(e.index, tuple(e.points), tuple(e.start_order), e.wall_s,
+                              tuple(e.rounds), dict(e.latency_ms)) for e in race.epochs),
+        tuple(RaceExit(x.key, x.epoch, x.reason, x.leader, _interval(x.interval))
+              for x in race.exits),
+        tuple(RaceLook(x["epoch"], x["leader"], x["level"], tuple(x["live"]),
+                       {k: _interval(v) for k, v in x["versus_leader"].items()},
+                       {k: _interval(v) for k, v in x["versus_default"].items()},
+                       tuple(x["eliminated"])) for x in race.looks),
+        {k: _interval(c.to_dict()) for k, c in versus_default(race).items()},
+        latency, confirmation)
+
+
+def restore(result: RaceResult, settings: dict[str, dict]) -> Race:
+    """The race saved in a sweep file, ready to go on (``--resume``)."""
+    rules = RaceRules(**{k: v for k, v in result.rules.items()
+                         if k in RaceRules.__dataclass_fields__})
+    race = Race(list(result.keys), settings, rules, result.seed,
+                [RaceEpoch(e.index, list(e.points), list(e.start_order), list(e.rounds),
+                           e.wall_s, dict(e.latency_ms)) for e in result.epochs],
+                [Exit(x.key, x.epoch, x.reason, x.leader,
+                      x.interval.to_dict() if x.interval else None) for x in result.exits],
+                [x.to_dict() for x in result.looks])
+    if result.status not in ("interrupted", "running"):
+        race.status, race.winner, race.why = result.status, result.winner, result.why
+    return race
+
+
+def latency_judgements(race: Race, sla_ms: float, level: float = 0.95
+                       ) -> tuple[LatencyJudgement, ...]:
+    """Each point's latency at the SLA percentile with its interval over the epochs it
+    ran in (fresh processes: the process level counted), and what that says against the
+    SLA; a point with no interval (one epoch) is "uncertain" unless it is far over."""
+    out = []
+    for key in race.keys:
+        values = [e.latency_ms[key] for e in race.epochs if e.latency_ms.get(key)]
+        found = log_interval(values, level)
+        if found is None:
+            out.append(LatencyJudgement(key, None, "over" if values and min(values) > sla_ms
+                                        else "uncertain" if values else "unmeasured"))
+            continue
+        value, low, high = found
+        verdict = "within" if high <= sla_ms else "over" if low > sla_ms else "uncertain"
+        out.append(LatencyJudgement(key, Interval(None, low, high, level, len(values),
+                                                  value=value), verdict))
+    return tuple(out)

@@ -190,3 +190,17 @@ def look(levels: np.ndarray, live: list[int], reference: int, margin: float,
     survivors = [p for p in live if p not in out and p != leader]
     tied = all(versus[p] is not None and versus[p].low >= floor for p in survivors)
     return Look(leader, out, tied, versus, pooled)
+
+
+def log_interval(values: list[float], level: float = 0.95
+                 ) -> tuple[float, float, float] | None:
+    """The geometric mean of positive per-epoch figures (a latency percentile of each
+    epoch's pooled blocks) with its t interval over the epochs, K − 1 degrees of freedom:
+    each epoch is a fresh process, so the spread counts the process level.  None below
+    two epochs."""
+    if len(values) < 2:
+        return None
+    logs = np.log(np.asarray(values, dtype=np.float64))
+    mean = float(logs.mean())
+    half = t_two_sided(level, len(logs) - 1) * float(logs.std(ddof=1)) / math.sqrt(len(logs))
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
