@@ -122,6 +122,10 @@ def _pick(point: PointSummary | None, baseline: PointSummary | None, why: str) -
     return pick
 
 
+#: A pick's record (key, settings, FPS, latency, why, change against the default).
+pick_of = _pick
+
+
 def best_throughput(points: list[PointSummary], label: str,
                     ratio_low: RatioLow = unpaired_ratio_low) -> tuple[PointSummary | None, str]:
     """The highest FPS; but among the points that tie with it (:func:`ties`), the one

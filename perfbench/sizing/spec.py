@@ -71,6 +71,13 @@ class SweepSpec:
     sla_percentile: float = 99.0
     target_fps: float | None = None
     gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT
+    #: The race (interleaved sweeps): tie margin, epoch length, the confirmation A/B,
+    #: and its planned epochs (None: from the budget, else 12).
+    tie_margin_pct: float = 3.0
+    epoch_s: float = 10.0
+    confirm: bool = True
+    confirm_time_s: float = 60.0
+    max_epochs: int | None = None
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -82,7 +89,8 @@ class SweepSpec:
 _SPEC_FIELDS = {"budget": "budget_s", "point_time": "point_time_s",
                 "until_stable": "until_stable_pct", "sla_ms": "sla_ms",
                 "sla_percentile": "sla_percentile", "target_fps": "target_fps",
-                "gain_cutoff": "gain_cutoff_pct"}
+                "gain_cutoff": "gain_cutoff_pct", "tie_margin": "tie_margin_pct",
+                "epoch_time": "epoch_s", "confirm_time": "confirm_time_s"}
 
 
 def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: dict[str, Any],

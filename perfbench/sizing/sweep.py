@@ -33,7 +33,7 @@ from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, cut_off_reason
                     unpaired_ratio_low)
 
 SCHEMA = "perfbench.sweep"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
 
