@@ -48,7 +48,7 @@ class Interval:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> "Interval | None":
+    def from_dict(cls, data: Any, where: str) -> Interval | None:
         if data is None:
             return None
         return cls(data.get("ratio"), float(_get(data, "low", where)),
@@ -70,7 +70,7 @@ class RaceExit:
                 "interval": self.interval.to_dict() if self.interval else None}
 
     @classmethod
-    def from_dict(cls, data: dict, where: str) -> "RaceExit":
+    def from_dict(cls, data: dict, where: str) -> RaceExit:
         return cls(_get(data, "key", where), int(_get(data, "epoch", where)),
                    _get(data, "reason", where), data.get("leader"),
                    Interval.from_dict(data.get("interval"), where + ".interval"))
@@ -104,7 +104,7 @@ class RaceLook:
                 "eliminated": list(self.eliminated)}
 
     @classmethod
-    def from_dict(cls, data: dict, where: str) -> "RaceLook":
+    def from_dict(cls, data: dict, where: str) -> RaceLook:
         return cls(int(_get(data, "epoch", where)), _get(data, "leader", where),
                    float(_get(data, "level", where)), tuple(data.get("live", ())),
                    _intervals(data.get("versus_leader"), where + ".versus_leader"),
@@ -130,7 +130,7 @@ class RaceEpochRecord:
                 "rounds": list(self.rounds), "latency_ms": dict(self.latency_ms)}
 
     @classmethod
-    def from_dict(cls, data: dict, where: str) -> "RaceEpochRecord":
+    def from_dict(cls, data: dict, where: str) -> RaceEpochRecord:
         return cls(int(_get(data, "index", where)), tuple(_get(data, "points", where)),
                    tuple(data.get("start_order", ())), float(data.get("wall_s", 0.0)),
                    tuple(_get(data, "rounds", where)), dict(data.get("latency_ms") or {}))
@@ -150,7 +150,7 @@ class LatencyJudgement:
                 "interval": self.interval.to_dict() if self.interval else None}
 
     @classmethod
-    def from_dict(cls, data: dict, where: str) -> "LatencyJudgement":
+    def from_dict(cls, data: dict, where: str) -> LatencyJudgement:
         return cls(_get(data, "key", where), Interval.from_dict(data.get("interval"), where),
                    _get(data, "verdict", where))
 
@@ -177,7 +177,7 @@ class Confirmation:
                 "gap_pct": self.gap_pct, "epochs": self.epochs, "note": self.note}
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> "Confirmation | None":
+    def from_dict(cls, data: Any, where: str) -> Confirmation | None:
         if data is None:
             return None
         return cls(_get(data, "base", where), _get(data, "new", where),
@@ -218,7 +218,7 @@ class RaceResult:
                 "confirmation": self.confirmation.to_dict() if self.confirmation else None}
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "race") -> "RaceResult":
+    def from_dict(cls, data: Any, where: str = "race") -> RaceResult:
         if not isinstance(data, dict):
             raise SchemaError(f"{where} must be an object")
         return cls(dict(_get(data, "rules", where)), _get(data, "status", where),

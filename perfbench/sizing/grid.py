@@ -84,7 +84,7 @@ class PointSummary:
 
 #: The lower end of the 95 % interval of FPS(p) / FPS(top), or None when nothing says how
 #: far off ``p`` may be.  Sequential sweeps judge p's own interval against top's figure;
-#: interleaved sweeps pair the two round by round (:mod:`perfbench.sizing.interleave`).
+#: raced sweeps pair the two by epochs of fresh workers (:mod:`perfbench.sizing.race_sweep`).
 RatioLow = Callable[["PointSummary", "PointSummary"], "float | None"]
 
 

@@ -31,11 +31,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from perfbench.results.race import (Confirmation, Interval, LatencyJudgement, RaceEpochRecord,
-                                    RaceExit, RaceLook, RaceResult)
-from perfbench.stats.racing import (MIN_DECISION_EPOCHS, Contrast, contrast,
-                                    elimination_level, epoch_levels, leader_of, log_interval,
-                                    look, pooled_variance)
+from perfbench.results.race import (
+    Confirmation,
+    Interval,
+    LatencyJudgement,
+    RaceEpochRecord,
+    RaceExit,
+    RaceLook,
+    RaceResult,
+)
+from perfbench.stats.racing import (
+    MIN_DECISION_EPOCHS,
+    Contrast,
+    contrast,
+    elimination_level,
+    epoch_levels,
+    leader_of,
+    log_interval,
+    look,
+    pooled_variance,
+)
 
 REFERENCE = "default"
 DEFAULT_ALPHA = 0.05

@@ -12,10 +12,11 @@ ends the epoch after the block in progress; the sweep file keeps every round, an
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import openvino as ov
@@ -28,9 +29,16 @@ from perfbench.results.race import RaceResult
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
 from perfbench.sizing import capacity as memory
-from perfbench.sizing.race import (MIN_DECISION_EPOCHS, Race, RaceRules,
-                                   end_of_budget, epoch_rounds, play_epoch, restore,
-                                   round_order)
+from perfbench.sizing.race import (
+    MIN_DECISION_EPOCHS,
+    Race,
+    RaceRules,
+    end_of_budget,
+    epoch_rounds,
+    play_epoch,
+    restore,
+    round_order,
+)
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, plan
@@ -261,13 +269,18 @@ def _out_of_budget(sweep: RaceSweep, clock) -> bool:
 
 
 def _plan_epochs(sweep: RaceSweep, clock) -> None:
-    """After the first epoch, before any look can decide: the planned epochs from the
-    budget at that epoch's pace (the family's looks are fixed from here on)."""
-    race, budget = sweep.race, sweep.race_budget_s()
-    if len(race.epochs) != 1 or budget is None or sweep.spec.max_epochs is not None:
+    """After the first epoch, before any look can decide, the planned epochs are fixed
+    (the family's looks with them): enough for a point that stays in the race to get
+    about ``--point-time`` of blocks, and no more than the budget fits at the first
+    epoch's pace (which holds every point, so later epochs are no slower)."""
+    race, budget, spec = sweep.race, sweep.race_budget_s(), sweep.spec
+    if len(race.epochs) != 1 or spec.max_epochs is not None or not race.epochs[0].rounds:
         return
-    pace = max(race.epochs[0].wall_s, 1e-3)
-    planned = int((budget - (clock() - sweep.started)) // pace) + 1
+    per_epoch = len(race.epochs[0].rounds) * (sweep.block_s or MIN_BLOCK_S)
+    planned = math.ceil(spec.point_time_s / per_epoch)
+    if budget is not None:
+        pace = max(race.epochs[0].wall_s, 1e-3)
+        planned = min(planned, int((budget - (clock() - sweep.started)) // pace) + 1)
     race.rules = dataclasses.replace(race.rules, max_epochs=int(
         min(max(planned, MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS)))
 

@@ -59,7 +59,7 @@ def epoch_levels(log_fps: np.ndarray) -> np.ndarray:
         return np.full(log_fps.shape[1], np.nan)
     centred = np.sort(rows - np.median(rows, axis=1, keepdims=True), axis=0)
     n = len(rows)
-    g = max(int(math.floor(TRIM * n)), 1 if n >= MIN_TRIMMED_ROUNDS else 0)
+    g = max(math.floor(TRIM * n), 1 if n >= MIN_TRIMMED_ROUNDS else 0)
     return centred[g:n - g].mean(axis=0)
 
 
@@ -81,7 +81,7 @@ def pooled_variance(levels: np.ndarray) -> Pooled | None:
     epochs = int(seen.any(axis=1).sum())
     points = int(seen.any(axis=0).sum())
     dof = cells - epochs - points + 1
-    if dof < 1:
+    if cells == 0 or dof < 1:
         return None
     y = np.where(seen, levels, 0.0)
     per_epoch, per_point = np.maximum(seen.sum(axis=1), 1), np.maximum(seen.sum(axis=0), 1)

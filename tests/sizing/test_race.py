@@ -7,8 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from perfbench.sizing.race import (REFERENCE, Race, RaceEpoch, RaceRules, decide, tie_pick,
-                                   versus_default, wave, waves_needed)
+from perfbench.sizing.race import (
+    REFERENCE,
+    Race,
+    RaceRules,
+    tie_pick,
+    versus_default,
+    wave,
+    waves_needed,
+)
 from tests.sizing import race_model
 
 RACES = 200

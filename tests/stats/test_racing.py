@@ -6,8 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from perfbench.stats.racing import (contrast, elimination_level, epoch_levels, look,
-                                    pooled_variance)
+from perfbench.stats.racing import (
+    contrast,
+    elimination_level,
+    epoch_levels,
+    look,
+    pooled_variance,
+)
 
 
 def test_an_epoch_level_cancels_a_drift_common_to_the_round():
