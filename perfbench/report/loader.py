@@ -20,7 +20,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 #: schema -> view kind
 KINDS = {"perfbench.result": "run", "perfbench.shapes": "shapes", "perfbench.sweep": "sweep",
          "perfbench.ab": "ab", "perfbench.fleet-report": "fleet", "perfbench.suite": "suite"}
-SUPPORTED_VERSIONS = {"perfbench.shapes": 1, "perfbench.sweep": 1, "perfbench.ab": 2,
+SUPPORTED_VERSIONS = {"perfbench.shapes": 1, "perfbench.sweep": (1, 2), "perfbench.ab": 2,
                       "perfbench.fleet-report": 1, "perfbench.suite": 1}
 
 
@@ -62,9 +62,11 @@ def from_json(data: object, name: str) -> Input:
                          f"{schema!r:.40}); it reads results, shapes, sweeps, A/B runs, "
                          "fleet reports and directories, suites and history databases")
     version = data.get("schema_version")
-    if schema in SUPPORTED_VERSIONS and version != SUPPORTED_VERSIONS[schema]:
+    drawn = SUPPORTED_VERSIONS.get(schema)
+    drawn = drawn if isinstance(drawn, tuple) else (drawn,)
+    if schema in SUPPORTED_VERSIONS and version not in drawn:
         raise UsageError(f"{name}: {schema} version {version!r}; this perfbench draws "
-                         f"version {SUPPORTED_VERSIONS[schema]}")
+                         f"version {' or '.join(map(str, drawn))}")
     if schema == "perfbench.result":
         result = from_document(data, name)
         return Input("run", name, result, schema, result.schema_version, _of(result))

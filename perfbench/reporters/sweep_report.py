@@ -115,6 +115,8 @@ def render(sweep: Sweep, console: Console) -> None:
 def _print_race(sweep: Sweep, console: Console) -> None:
     """The race's answer, and the confirmation A/B with sustained and block FPS."""
     document = sweep.document()
+    console.print("intervals: 95 %, paired, process level counted (epochs of fresh "
+                  "workers)", highlight=False)
     console.print(race_lines.answer_line(document), highlight=False)
     for line in race_lines.confirmation_lines(document.confirmation):
         console.print(line, highlight=False)

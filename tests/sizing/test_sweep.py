@@ -90,7 +90,7 @@ def test_budget_shortens_then_skips_on_the_sweeps_clock(tiny_ir):
 def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
     out, table, png = tmp_path / "s.json", tmp_path / "s.csv", tmp_path / "s.png"
     assert main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--point-time", "1.5",
-                 "--until-stable", "5", "--sla-ms", "50", "-q", "--json", str(out),
+                 "--until-stable", "5", "--sla-ms", "50", "-q", "--no-confirm", "--json", str(out),
                  "--csv", str(table), "--plot", str(png)]) == 0
     rows = table.read_text().splitlines()
     assert rows[0].startswith("key,status,device,hint") and len(rows) == 4
