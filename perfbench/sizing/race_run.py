@@ -43,6 +43,7 @@ from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, plan
 from perfbench.stats.percentiles import field_for
+from perfbench.stats.racing import MIN_LEVEL_ROUNDS
 
 EpochCallback = Callable[[RaceSweep], None]
 #: Planned epochs are never fewer than the first decision needs, nor more than this.
@@ -113,14 +114,25 @@ class Epochs:
         try:
             if self.sweep.block_s is None and sides:
                 self._probe(sides, failed)
-            count = rounds or epoch_rounds(self.sweep.race.rules, len(sides),
-                                           self.sweep.block_s or MIN_BLOCK_S, SWITCH_WARMUP_S)
+            count = self._within_budget(rounds or epoch_rounds(
+                self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
+                SWITCH_WARMUP_S), len(sides))
             measured = self._rounds(sides, count, rng, failed)
             self.latest = self._results(sides, failed)
         finally:
             for worker in sides.values():
                 worker.close()
         return measured, time.monotonic() - began
+
+    def _within_budget(self, count: int, points: int) -> int:
+        """Fewer rounds when the epoch would overrun the race's budget (never fewer than
+        an epoch level needs): the first epoch, which holds every point, is the longest."""
+        budget = self.sweep.race_budget_s()
+        if budget is None or not points:
+            return count
+        left = budget - (self.sweep.clock() - self.sweep.started)
+        round_s = points * ((self.sweep.block_s or MIN_BLOCK_S) + SWITCH_WARMUP_S)
+        return max(min(count, int(left // round_s)), MIN_LEVEL_ROUNDS)
 
     def _start(self, order: list[str], failed: dict) -> dict[str, Side]:
         """Workers in the epoch's start order, at most ``compiling`` at once."""
