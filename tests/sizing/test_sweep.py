@@ -101,8 +101,9 @@ def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
 
 def test_sizing_profile_and_bad_sweep_input(capsys):
     from perfbench.sizing.spec import load_sweep_profile
+    from perfbench.sizing.spec import cores
     grid, fixed, options = load_sweep_profile("sizing")
-    assert grid["streams"] == [1, 2] and options["budget"] == 300
+    assert grid["streams"][-1] == cores() and options["budget"] == 600
     for argv, message in ((["sweep", "--streams", "1,x"], "'streams'"),
                           (["sweep", "--budget", "soon"], "'budget'"),
                           (["sweep", "--resume"], "--resume needs --json"),
