@@ -4,8 +4,7 @@ the race document's own (:class:`perfbench.results.race.RaceResult`)."""
 
 from __future__ import annotations
 
-from perfbench.results.race import Confirmation, Interval, RaceResult
-from perfbench.sizing.race import REFERENCE
+from perfbench.results.race import REFERENCE, Confirmation, Interval, RaceResult
 
 
 def ratio_text(interval: Interval | None) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 from perfbench.results.types import SchemaError
 
 RACE_VERSION = 1
+#: The race's reference point: the device's default, measured in every epoch.
+REFERENCE = "default"
 
 
 def _get(data: Any, key: str, where: str):

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from perfbench.results.race import (
+    REFERENCE,
     Confirmation,
     Interval,
     LatencyJudgement,
@@ -52,7 +53,6 @@ from perfbench.stats.racing import (
     pooled_variance,
 )
 
-REFERENCE = "default"
 DEFAULT_ALPHA = 0.05
 DEFAULT_MARGIN_PCT = 3.0
 #: Planned epochs when no budget says otherwise.
