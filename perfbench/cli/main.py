@@ -6,6 +6,7 @@ Every user mistake surfaces as one ``perfbench: error: …`` line on stderr with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from perfbench import startup
@@ -185,6 +186,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     option_flags = {k: getattr(args, k) for k in SPEC_OPTIONS if getattr(args, k) is not None}
     settings = _run_settings(args, skip=GRID_KEYS + tuple(SPEC_OPTIONS) + ("scenario",))
     spec, server = build_spec(args.profile, grid_flags, option_flags, settings, args.scenario)
+    if not getattr(args, "confirm", True):
+        spec = dataclasses.replace(spec, confirm=False)
     if server and (args.csv or args.plot):
         raise UsageError(f"{'--csv' if args.csv else '--plot'}: a server-scenario rate search "
                          "has no grid of points to write; use --json")
@@ -211,15 +214,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          _interleaved(spec, args.order, args.resume), args.html)
 
 
-def _interleaved(spec, order: str | None, resume: bool) -> bool:
-    from perfbench.sizing.interleave import interleave_by_default
-    from perfbench.sizing.sweep import plan
-    if order == "interleave" and resume:
-        raise UsageError("--resume continues a sequential sweep point by point; an "
-                         "interleaved sweep is measured whole: drop --resume or --interleave")
+def _interleaved(spec, order: str | None, resume: bool) -> bool | None:
+    """--interleave (a race) or --sequential as asked; None: a race of any size, or with
+    --resume whatever the saved sweep was (decided once the file is read)."""
     if order is not None:
         return order == "interleave"
-    return not resume and interleave_by_default(len(plan(spec)))
+    return None
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:

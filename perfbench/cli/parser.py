@@ -265,11 +265,13 @@ def _add_sweep(sub) -> None:
                       help="continue the sweep saved in --json, re-running missing points")
     order = sweep.add_argument_group("order of measuring").add_mutually_exclusive_group()
     order.add_argument("--interleave", dest="order", action="store_const", const="interleave",
-                       help="every point in every round, paired comparisons (the default "
-                       "up to 12 points)")
+                       help="a race (the default, any grid size): rounds over the points "
+                       "still in it, epochs of fresh workers, eliminations")
     order.add_argument("--sequential", dest="order", action="store_const", const="sequential",
-                       help="one point after another (the default above 12 points, and with "
-                       "--resume)")
+                       help="one full run per point, one after another")
+    sweep.add_argument("--no-confirm", dest="confirm", action="store_false",
+                       help="skip the confirmation A/B of the race's winner against the "
+                       "default")
 
 
 def _add_history(sub) -> None:

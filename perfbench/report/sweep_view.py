@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 
-from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, num,
+from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note, num,
                                    require_plotly, table)
 from perfbench.reporters.sweep_report import _print_conclusions
 from perfbench.results import from_document
+from perfbench.results.race import RaceResult
 from perfbench.results.metrics import fps_estimate
 from perfbench.stats.percentiles import field_for
 
@@ -59,9 +60,64 @@ def section(doc: dict, name: str, anchor: str) -> Section:
         badge=(doc["status"].upper(), "ok" if doc["status"] == "complete" else "warn"))
     part.add("".join(f'<p class="verdict">{esc(line)}</p>' for line in conclusion_lines(doc)))
     part.add(scatter(doc, done, f"{anchor}-scatter"), _points_table(doc, done))
-    if doc.get("vs_default"):
+    if doc.get("race"):
+        part.add(race_chart(RaceResult.from_dict(doc["race"], "sweep race"),
+                            f"{anchor}-race"))
+    elif doc.get("vs_default"):
         part.add(versus_default(doc, f"{anchor}-vs-default"))
     return part
+
+
+def race_chart(race: RaceResult, chart_id: str) -> str:
+    """The race: each point's interval against the default narrowing look by look (95 %,
+    process level counted), an ✕ where a point left, and the confirmation A/B."""
+    go = require_plotly()
+    fig = go.Figure()
+    left = {x.key: x for x in race.exits}
+    for key in race.keys[1:]:
+        looks = [(x.epoch, x.versus_default[key]) for x in race.looks
+                 if key in x.versus_default]
+        if not looks:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[e for e, _ in looks], y=[i.ratio for _, i in looks], mode="lines+markers",
+            name=key, error_y=error_bars([i.ratio for _, i in looks],
+                                         [i.low for _, i in looks], [i.high for _, i in looks]),
+            hovertemplate=key + "<br>epoch %{x}: %{y:.4f}"))
+        if key in left and left[key].reason.startswith("worse"):
+            epoch, last = looks[-1]
+            fig.add_trace(go.Scatter(x=[epoch], y=[last.ratio], mode="markers",
+                                     showlegend=False, marker={"symbol": "x", "size": 12,
+                                                               "color": "#c44e52"},
+                                     hovertemplate=f"{key} left: {left[key].reason}"))
+    fig.add_hline(y=1.0, line_color="#888")
+    rows = [[x.key, x.epoch, x.reason, x.leader or "",
+             interval(x.interval.low, x.interval.high) if x.interval else ""]
+            for x in race.exits]
+    text = chart(fig, chart_id, f"The race ({race.status}: {race.winner}): FPS over the "
+                 "default's by look, 95 % paired interval with the process level; ✕ where "
+                 "a point left", "epochs measured", "ratio to default", height=460)
+    text += note(f"{race.winner}: {race.why}")
+    if rows:
+        text += table(["left the race", "after epoch", "why", "leader", "interval vs leader"],
+                      rows)
+    return text + _confirmation(race)
+
+
+def _confirmation(race: RaceResult) -> str:
+    found = race.confirmation
+    if found is None:
+        return ""
+    if found.ratio is None:
+        return note(f"Confirmation A/B: {found.status} {found.note}")
+    rows = [[side, key, num(found.sustained_fps.get(side)), num(found.block_fps.get(side)),
+             num(found.gap_pct.get(side))]
+            for side, key in (("base", found.base), ("new", found.new))]
+    return heading(f"Confirmation A/B: {found.new} against {found.base}: {found.verdict}, "
+                   f"ratio {num(found.ratio.ratio)} "
+                   f"{interval(found.ratio.low, found.ratio.high)}") + \
+        table(["side", "point", "sustained FPS", "race block FPS", "block vs sustained %"],
+              rows)
 
 
 def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
@@ -117,8 +173,9 @@ def versus_default(doc: dict, chart_id: str) -> str:
     fig = go.Figure(go.Scatter(
         x=[r["ratio"] for _, r in items], y=[k for k, _ in items], mode="markers",
         name="FPS / default (paired by round)",
-        error_x=error_bars([r["ratio"] for _, r in items], [r.get("ci95_low") for _, r in items],
-                           [r.get("ci95_high") for _, r in items]),
+        error_x=error_bars([r["ratio"] for _, r in items],
+                           [r.get("low", r.get("ci95_low")) for _, r in items],
+                           [r.get("high", r.get("ci95_high")) for _, r in items]),
         hovertemplate="%{y}: %{x:.4f}"))
     fig.add_vline(x=1.0, line_color="#888")
     return chart(fig, chart_id, "Interleaved: each point's FPS over the default's, paired by "
@@ -126,5 +183,5 @@ def versus_default(doc: dict, chart_id: str) -> str:
                  "ratio to default (95 % interval)", "point",
                  height=140 + 26 * len(items)) + \
         table(["point", "ratio", "95 % interval", "rounds"],
-              [[k, num(r["ratio"]), interval(r["ci95_low"], r["ci95_high"]), r["rounds"]]
+              [[k, num(r["ratio"]), interval(r.get("low", r.get("ci95_low")), r.get("high", r.get("ci95_high"))), r["rounds"]]
                for k, r in items])

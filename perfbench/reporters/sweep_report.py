@@ -11,6 +11,7 @@ from rich.table import Table
 
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write
+from perfbench.reporters import race_lines
 from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
@@ -87,12 +88,17 @@ def render(sweep: Sweep, console: Console) -> None:
     conclusions.  Latencies keep about four significant figures, in ms."""
     spec, conclusions = sweep.spec, sweep.conclusions()
     label = f"p{spec.sla_percentile:g}"
-    paired = sweep.mode == "interleaved"
+    paired = sweep.mode in ("interleaved", "race")
     title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
-    if paired:
+    if sweep.mode == "race":
+        title += (f"; {len(sweep.race.epochs)} epochs of fresh workers, blocks of "
+                  f"{sweep.block_s or 0:.2f} s")
+    elif paired:
         title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
     table = Table(title=title, title_justify="left")
-    columns = ["", "point", "FPS ± CI"] + (["vs default (paired 95 %, round-level only)"] if paired else []) + \
+    versus = ("vs default (paired 95 %, process level counted)" if sweep.mode == "race"
+              else "vs default (paired 95 %, round-level only)")
+    columns = ["", "point", "FPS ± CI"] + ([versus] if paired else []) + \
         ["p50 (ms)", "p90 (ms)", "p99 (ms)", "GFLOP/s", "CPU %", "note"]
     for column in columns:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
@@ -103,7 +109,23 @@ def render(sweep: Sweep, console: Console) -> None:
     for note in (shared, "" if conclusions.get("withheld") else sweep.note):
         if note:
             console.print(f"note: {note}", highlight=False)
+    if sweep.mode == "race":
+        _print_race(sweep, console)
     _print_conclusions(conclusions, label, console)
+
+
+def _print_race(sweep: Sweep, console: Console) -> None:
+    """The race's answer, and the confirmation A/B with sustained and block FPS."""
+    document = sweep.document()
+    console.print("intervals: 95 %, paired, process level counted (epochs of fresh "
+                  "workers)", highlight=False)
+    console.print(race_lines.answer_line(document), highlight=False)
+    for line in race_lines.confirmation_lines(document.confirmation):
+        console.print(line, highlight=False)
+    uncertain = sweep.conclusions().get("race", {}).get("uncertain_under_sla")
+    if uncertain:
+        console.print(f"uncertain under the SLA (latency interval straddles "
+                      f"{sweep.spec.sla_ms:g} ms): {', '.join(uncertain)}", highlight=False)
 
 
 def _shared_reason(points: list[Point]) -> str:
@@ -127,7 +149,7 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
     reason = "" if point.reason == shared else point.reason.split(" (")[0]  # details: JSON/CSV
     note = ": ".join(x for x in (note, reason) if x)
     paired = ([_versus_cell(conclusions["vs_default"].get(point.key), point.key)]
-              if sweep.mode == "interleaved" else [])
+              if sweep.mode in ("interleaved", "race") else [])
     count = point.result.latency.count if point.result is not None else 0
     latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
                  (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
@@ -152,8 +174,16 @@ def _versus_cell(ratio: dict | None, key: str) -> str:
         return "1 (reference)"
     if ratio is None:
         return "–"
-    return (f"{100 * (ratio['ratio'] - 1):+.1f} % [{100 * (ratio['ci95_low'] - 1):+.1f}, "
-            f"{100 * (ratio['ci95_high'] - 1):+.1f}]")
+    low, high = _bounds(ratio)
+    return (f"{100 * (ratio['ratio'] - 1):+.1f} % [{100 * (low - 1):+.1f}, "
+            f"{100 * (high - 1):+.1f}]")
+
+
+def _bounds(ratio: dict) -> tuple[float, float]:
+    """An interval's bounds: ``low``/``high`` (sweep v2), ``ci95_low``/``ci95_high`` (v1)."""
+    if "low" in ratio:
+        return ratio["low"], ratio["high"]
+    return ratio["ci95_low"], ratio["ci95_high"]
 
 
 def _settings_text(settings: dict) -> str:
@@ -163,8 +193,9 @@ def _settings_text(settings: dict) -> str:
 def _ratio_text(ratio: dict | None) -> str:
     if not ratio:
         return "–"
-    if "ci95_low" in ratio:
-        return f"{ratio['ratio']:.3f} [{ratio['ci95_low']:.3f}, {ratio['ci95_high']:.3f}]"
+    if "ci95_low" in ratio or "low" in ratio:
+        low, high = _bounds(ratio)
+        return f"{ratio['ratio']:.3f} [{low:.3f}, {high:.3f}]"
     return f"{ratio['ratio']:.3f} (no interval)"
 
 
@@ -233,7 +264,8 @@ def _error_bars(sweep: Sweep, done: list[Point], ys: list[float]) -> tuple[list,
     for point, y in zip(done, ys):
         ratio = versus.get(point.key)
         if ratio is not None:
-            bounds = (y * ratio["ci95_low"] / ratio["ratio"], y * ratio["ci95_high"] / ratio["ratio"])
+            low_ratio, high_ratio = _bounds(ratio)
+            bounds = (y * low_ratio / ratio["ratio"], y * high_ratio / ratio["ratio"])
         else:
             _, lo, hi = fps_estimate(point.result)
             bounds = (lo if lo is not None else y, hi if hi is not None else y)
@@ -262,7 +294,8 @@ def figure(sweep: Sweep):
     low, high = _error_bars(sweep, done, ys)
     ax.errorbar(xs, ys, yerr=[low, high], fmt="o", color="#4c72b0", ecolor="#8c8c8c",
                 capsize=3, zorder=3, label=("measured point, 95 % interval paired with the "
-                                            "default" if sweep.mode == "interleaved" else
+                                            "default" if sweep.mode in ("interleaved",
+                                                                        "race") else
                                             "measured point, 95 % interval of FPS"))
     for point, x, y in zip(done, xs, ys):
         ax.annotate(short_label(point.key), (x, y), textcoords="offset points",

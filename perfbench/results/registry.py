@@ -44,6 +44,22 @@ class Kind:
     unversioned: int | None = None   # the version of a document written without one
 
 
+def upgrade_sweep_v1(data: dict) -> dict:
+    """Sweep v1 wrote each ratio's interval as ``ci95_low``/``ci95_high``; version 2 (the
+    race) spells every interval ``{ratio, low, high, level}``."""
+    def respell(value: Any) -> Any:
+        if isinstance(value, list):
+            return [respell(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: respell(v) for k, v in value.items()}
+        if "ratio" in out and "ci95_low" in out:
+            out["low"], out["high"] = out.pop("ci95_low"), out.pop("ci95_high")
+            out.setdefault("level", 0.95)
+        return out
+    return {**respell(data), "schema_version": 2}
+
+
 KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.result", 3, "a single run's result (perfbench run --json)",
          upgrades={1: READ_AS_IS, 2: lambda d: {**d, "schema_version": 3}},
@@ -51,9 +67,10 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
          "each shape's result is in its results list",
          read=lambda d: ShapesResult.from_dict(d, nested_result)),
-    Kind("perfbench.sweep", 1, "a sweep (perfbench sweep --json); perfbench fleet report "
+    Kind("perfbench.sweep", 2, "a sweep (perfbench sweep --json); perfbench fleet report "
          "and sweep --resume read it, and each finished point's result is in "
-         "points[].result", shape={"status": str, "spec": dict, "points": [dict]}),
+         "points[].result", upgrades={1: upgrade_sweep_v1},
+         shape={"status": str, "spec": dict, "points": [dict]}),
     Kind("perfbench.server-search", 1, "a server rate search (perfbench sweep --scenario "
          "server --json); no command reads it back",
          shape={"status": str, "trials": [dict]}),

@@ -2,7 +2,7 @@
 :func:`check_interpreter` vets an interpreter before anything is measured.
 
 Shared by interleaved A/B (:mod:`perfbench.runner.ab`) and interleaved sweeps
-(:mod:`perfbench.sizing.interleave`); the worker itself is :mod:`perfbench.runner.worker`.
+(:mod:`perfbench.sizing.race_run`); the worker itself is :mod:`perfbench.runner.worker`.
 """
 
 from __future__ import annotations

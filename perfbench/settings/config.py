@@ -305,6 +305,13 @@ SWEEP_OPTIONS: dict[str, SweepOption] = {
                               "sizing: machines needed for this many images/s"),
     "gain_cutoff": SweepOption(values.positive_float, "stop growing a dimension when gains "
                                "stay under this %% (default 3)"),
+    "tie_margin": SweepOption(values.positive_float, "race: points within this %% of the "
+                              "leader tie; worse by more, they leave (default 3)"),
+    "epoch_time": SweepOption(values.positive_float, "race: seconds of rounds per epoch of "
+                              "fresh workers (default 10)"),
+    "confirm_time": SweepOption(values.positive_float, "race: cap in seconds of the "
+                                "confirmation A/B of the winner against the default "
+                                "(default 60)"),
 }
 
 

@@ -84,7 +84,7 @@ class PointSummary:
 
 #: The lower end of the 95 % interval of FPS(p) / FPS(top), or None when nothing says how
 #: far off ``p`` may be.  Sequential sweeps judge p's own interval against top's figure;
-#: interleaved sweeps pair the two round by round (:mod:`perfbench.sizing.interleave`).
+#: raced sweeps pair the two by epochs of fresh workers (:mod:`perfbench.sizing.race_sweep`).
 RatioLow = Callable[["PointSummary", "PointSummary"], "float | None"]
 
 
@@ -120,6 +120,10 @@ def _pick(point: PointSummary | None, baseline: PointSummary | None, why: str) -
         pick["fps_vs_default_pct"] = 100 * (point.fps / baseline.fps - 1)
         pick["latency_vs_default_pct"] = 100 * (point.latency_ms / baseline.latency_ms - 1)
     return pick
+
+
+#: A pick's record (key, settings, FPS, latency, why, change against the default).
+pick_of = _pick
 
 
 def best_throughput(points: list[PointSummary], label: str,

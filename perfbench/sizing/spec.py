@@ -1,15 +1,19 @@
 """Sweep settings from CLI flags and profiles: grid dimensions (lists) and sweep options.
 
 Grid values go through the same per-key validation as ``perfbench run`` settings.  On the
-command line a dimension is a comma list (``--streams 1,2,4``); device lists use ``;``
+command line a dimension is a comma list (``--streams 1,2,4``), whose items may be ranges
+(``--requests 1..16``, ``--streams 1..cores:x2``); device lists use ``;``
 because device strings such as ``MULTI:CPU,GPU`` contain commas.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
+
+import psutil
 
 from perfbench.errors import UsageError
 from perfbench.settings.config import (GRID_KEYS, SETTINGS, SWEEP_OPTIONS, BenchmarkConfig,
@@ -29,8 +33,47 @@ def sweep_option(key: str, value: Any, where: str) -> Any:
     return validate(value, SPEC_OPTIONS[key], key, where)
 
 
+#: ``1..16`` (every integer), ``1..16:x2`` (doubling, the end always included); an end may
+#: be ``cores`` or ``N*cores``: this CPU's physical cores, so a profile derives its grid
+#: from the machine it runs on instead of naming one.
+_RANGE = re.compile(r"^\s*(\w+(?:\*\w+)?)\s*\.\.\s*(\w+(?:\*\w+)?)\s*(?::x(\d+))?\s*$")
+
+
+def cores() -> int:
+    return psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+
+
+def _end(text: str, where: str, key: str) -> int:
+    factor, _, name = text.rpartition("*") if "*" in text else ("1", "", text)
+    try:
+        base = cores() if name == "cores" else int(name)
+        return int(factor) * base
+    except ValueError:
+        raise UsageError(f"{where}: '{key}' range end {text!r} is not a number or "
+                         "N*cores") from None
+
+
+def expand_range(key: str, text: Any, where: str) -> list:
+    """One value, or the values a range names (``1..16``, ``1..2*cores:x2``)."""
+    match = _RANGE.match(text) if isinstance(text, str) else None
+    if match is None:
+        return [text]
+    low, high = _end(match[1], where, key), _end(match[2], where, key)
+    step = int(match[3]) if match[3] else None
+    if low < 1 or high < low or step == 1 or step == 0:
+        raise UsageError(f"{where}: '{key}' range {text.strip()!r} must run from 1 or more "
+                         "upwards (a step xN with N ≥ 2)")
+    if step is None:
+        return list(range(low, high + 1))
+    values = [low]
+    while values[-1] * step <= high:
+        values.append(values[-1] * step)
+    return values if values[-1] == high else values + [high]
+
+
 def grid_values(key: str, values: Any, where: str) -> list:
-    raw = values if isinstance(values, list) else [values]
+    given = values if isinstance(values, list) else [values]
+    raw = [v for item in given for v in expand_range(key, item, where)]
     if not raw:
         raise UsageError(f"{where}: '{key}' needs at least one value")
     parsed = [coerce(key, v, where) for v in raw]
@@ -71,6 +114,13 @@ class SweepSpec:
     sla_percentile: float = 99.0
     target_fps: float | None = None
     gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT
+    #: The race (interleaved sweeps): tie margin, epoch length, the confirmation A/B,
+    #: and its planned epochs (None: from the budget, else 12).
+    tie_margin_pct: float = 3.0
+    epoch_s: float = 10.0
+    confirm: bool = True
+    confirm_time_s: float = 60.0
+    max_epochs: int | None = None
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -82,7 +132,8 @@ class SweepSpec:
 _SPEC_FIELDS = {"budget": "budget_s", "point_time": "point_time_s",
                 "until_stable": "until_stable_pct", "sla_ms": "sla_ms",
                 "sla_percentile": "sla_percentile", "target_fps": "target_fps",
-                "gain_cutoff": "gain_cutoff_pct"}
+                "gain_cutoff": "gain_cutoff_pct", "tie_margin": "tie_margin_pct",
+                "epoch_time": "epoch_s", "confirm_time": "confirm_time_s"}
 
 
 def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: dict[str, Any],

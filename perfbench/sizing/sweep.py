@@ -34,7 +34,7 @@ from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off
 from perfbench.tracking.verdict import disturbed
 
 SCHEMA = "perfbench.sweep"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
 #: What a sweep says when it keeps the default: no point's FPS is better than the default's
@@ -106,8 +106,9 @@ class Sweep:
         for point in self.points:
             estimate = self.paired(point.key, "default") if point.key != "default" else None
             if estimate is not None:
-                ratios[point.key] = {"ratio": estimate.ratio, "ci95_low": estimate.low,
-                                     "ci95_high": estimate.high, "rounds": estimate.rounds,
+                ratios[point.key] = {"ratio": estimate.ratio, "low": estimate.low,
+                                     "high": estimate.high, "level": 0.95,
+                                     "rounds": estimate.rounds,
                                      "interval": "round-level only"}
         return ratios
 
@@ -150,8 +151,8 @@ class Sweep:
         interval = None
         if ratio and None not in (low, high, base_low, base_high):
             spread = math.hypot(math.log(high / fps), math.log(base_high / base_fps))
-            interval = {"ratio": ratio, "ci95_low": ratio * math.exp(-spread),
-                        "ci95_high": ratio * math.exp(spread)}
+            interval = {"ratio": ratio, "low": ratio * math.exp(-spread),
+                        "high": ratio * math.exp(spread), "level": 0.95}
         gain["fps_ratio"] = interval or ({"ratio": ratio} if ratio else None)
         gain["p99_ratio"] = {"ratio": point.result.latency.p99 / base.result.latency.p99}
         return gain
@@ -248,7 +249,7 @@ class Sweep:
 def _interval(estimate: PairedRatio | None) -> dict | None:
     if estimate is None:
         return None
-    return {"ratio": estimate.ratio, "ci95_low": estimate.low, "ci95_high": estimate.high}
+    return {"ratio": estimate.ratio, "low": estimate.low, "high": estimate.high, "level": 0.95}
 
 
 def _fps_then_latency(point: Point, percentile: float) -> tuple:

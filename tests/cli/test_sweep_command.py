@@ -73,3 +73,42 @@ def test_a_sweep_whose_file_could_not_be_written_exits_1(tiny_ir, tmp_path, monk
     assert main(["sweep", "-m", tiny_ir, "--streams", "1", "--point-time", "0.5", "-q",
                  "--sequential",            # in-process: the saving is what is tested
                  "--json", str(target)]) == 1
+
+
+def test_a_grid_is_raced_by_default_and_prints_process_level_intervals(tiny_ir, tmp_path,
+                                                                        capsys):
+    out = tmp_path / "race.json"
+    assert main(["sweep", "-m", tiny_ir, "--requests", "1,2", "--point-time", "0.5",
+                 "--epoch-time", "0.1", "--no-confirm", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "process level counted" in text and "round-level" not in text
+    assert "race (" in text and "confirmation A/B: skipped: --no-confirm" in text
+    data = json.loads(out.read_text())
+    assert data["mode"] == "race" and data["schema_version"] == 2
+    assert len(data["race"]["epochs"]) >= 3
+    assert all({"ratio", "low", "high", "level"} <= set(v) for v in data["vs_default"].values())
+
+
+def test_ctrl_c_mid_race_keeps_the_rounds_and_resume_continues_the_race(tiny_ir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from tests.processes import checkout_env, wait_for_marker
+    out = tmp_path / "race.json"
+    argv = ["sweep", "-m", tiny_ir, "--requests", "1,2", "--point-time", "0.5",
+            "--epoch-time", "0.1", "--no-confirm", "--json", str(out)]
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", *argv, "-q", "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=checkout_env())
+    wait_for_marker(proc, "perfbench: race epoch 2 round 2/")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert "continue the race with --resume" in stderr and "Traceback" not in stderr
+    saved = json.loads(out.read_text())
+    assert saved["status"] == "interrupted" and saved["race"]["status"] == "interrupted"
+    kept = saved["race"]["epochs"]
+    assert len(kept) == 2 and len(kept[1]["rounds"]) >= 1
+    assert main([*argv, "-q", "--resume"]) == 0
+    resumed = json.loads(out.read_text())
+    assert resumed["race"]["epochs"][:2] == kept and resumed["status"] == "complete"

@@ -55,7 +55,7 @@ def made(tiny_ir, tmp_path_factory):
                      "--history", str(db), *extra]) == 0
     assert main(["run", "-m", tiny_ir, "-t", "1", "-q", "--history", str(db)]) == 0
     assert main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--point-time", "1", "-q",
-                 "--interleave", "--json", str(d / "s.json")]) == 0
+                 "--interleave", "--no-confirm", "--json", str(d / "s.json")]) == 0
     assert main(["ab", tiny_ir, tiny_ir, "--max-time", "3", "--epoch-s", "0.5", "--block-ms",
                  "100", "-q", "--json", str(d / "ab.json")]) in (0, 1)
     suite = d / "zoo.toml"         # two entries of one tiny model: the matrix's two hints

@@ -94,7 +94,7 @@ def test_budget_shortens_then_skips_on_the_sweeps_clock(tiny_ir):
 def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
     out, table, png = tmp_path / "s.json", tmp_path / "s.csv", tmp_path / "s.png"
     assert main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--point-time", "1.5",
-                 "--until-stable", "5", "--sla-ms", "50", "-q", "--json", str(out),
+                 "--until-stable", "5", "--sla-ms", "50", "-q", "--no-confirm", "--json", str(out),
                  "--csv", str(table), "--plot", str(png)]) == 0
     rows = table.read_text().splitlines()
     assert rows[0].startswith("key,status,device,hint") and len(rows) == 4
@@ -105,8 +105,9 @@ def test_cli_sweep_files_and_plot(tiny_ir, tmp_path, capsys):
 
 def test_sizing_profile_and_bad_sweep_input(capsys):
     from perfbench.sizing.spec import load_sweep_profile
+    from perfbench.sizing.spec import cores
     grid, fixed, options = load_sweep_profile("sizing")
-    assert grid["streams"] == [1, 2] and options["budget"] == 300
+    assert grid["streams"][-1] == cores() and options["budget"] == 600
     for argv, message in ((["sweep", "--streams", "1,x"], "'streams'"),
                           (["sweep", "--budget", "soon"], "'budget'"),
                           (["sweep", "--resume"], "--resume needs --json"),

@@ -19,15 +19,20 @@ from perfbench.results.metrics import fps_estimate
 from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.rate_search import find_max_rate
-from perfbench.sizing.interleave import run_interleaved
+from perfbench.errors import UsageError
+from perfbench.reporters import race_lines
+from perfbench.sizing.confirm import confirm
+from perfbench.sizing.race_run import model_size, run_race
 from perfbench.sizing.sweep import check_resumable, load_previous, run_sweep, save_to
 from perfbench.cli.signals import SignalStop, run_in_worker
 
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                   plot_path: str | None, resume: bool, quiet: bool,
-                  interleaved: bool = False, html_path: str | None = None) -> int:
+                  interleaved: bool | None = None, html_path: str | None = None) -> int:
+    """``interleaved`` None: a race, or with --resume whatever the saved sweep was."""
     previous = load_previous(json_path) if resume else None
+    interleaved = _raced(previous, interleaved, json_path)
     if previous is not None:
         for note in check_resumable(spec, previous, json_path):
             print(f"perfbench: resuming {json_path}: {note}", file=sys.stderr)
@@ -36,8 +41,13 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
     with SignalStop() as stop, LiveDisplay(err, enabled=not quiet,
                                            target_pct=spec.until_stable_pct) as live:
         if interleaved:
-            sweep = run_in_worker(run_interleaved, spec, saved,
-                                  _round_progress(live), stop.event)
+            weights, inputs = model_size(spec.base)
+            sweep = run_in_worker(run_race, spec, saved, previous, _epoch_progress(live),
+                                  stop.event, weights_mb=weights, input_mb=inputs)
+            if stop.signum is None:
+                live.show("confirming the race's pick against the default (A/B)")
+                sweep.confirmation = run_in_worker(confirm, sweep, stop.event)
+                saved(sweep)
         else:
             sweep = run_in_worker(run_sweep, spec, saved, previous,
                                   _point_header(live), live.update, stop.event)
@@ -53,8 +63,8 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
     from perfbench.cli.commands.report import html_of
     drawn = html_of([(sweep.to_dict(), "sweep")], html_path)
     if stop.signum is not None and json_path:
-        hint = (f"its {len(sweep.rounds)} rounds are saved in {saved.path} (an interleaved "
-                "sweep is measured whole: run it again)" if interleaved else
+        hint = (f"its {len(sweep.race.epochs)} epochs are saved in {saved.path}; continue "
+                f"the race with --resume --json {saved.path}" if interleaved else
                 f"continue it with --resume --json {saved.path}")
         print(f"perfbench: sweep interrupted; {hint}", file=sys.stderr)
     return stop.exit_code or (1 if saved.moved or not drawn else 0)
@@ -78,20 +88,23 @@ def _point_header(live: LiveDisplay):
     return announce
 
 
-def _round_progress(live: LiveDisplay):
-    """Rounds done, time left at this pace, and the point leading so far."""
-    def show(index: int, total: int, sweep) -> None:
-        if not live.enabled:
-            return
-        elapsed = sweep.clock() - sweep.started
-        left = elapsed / (index + 1) * (total - index - 1)
-        leader = max(sweep.rounds[-1]["fps"], key=sweep.rounds[-1]["fps"].get, default="")
-        versus = sweep.versus_default()
-        lead = max(versus, key=lambda k: versus[k]["ratio"], default=leader)
-        gain = (f" {100 * (versus[lead]['ratio'] - 1):+.1f} % vs default" if lead in versus
-                else "")
-        live.show(f"interleaved round {index + 1}/{total} (about {left:.0f} s left)  "
-                  f"leading: {lead}{gain}")
+def _raced(previous: dict | None, asked: bool | None, path: str | None) -> bool:
+    """Race unless --sequential; a resumed sweep goes on as it was measured."""
+    if previous is None:
+        return asked is not False
+    raced = previous.get("mode") == "race"
+    if asked is not None and asked != raced:
+        kind = "race (interleaved)" if raced else "sequential sweep"
+        raise UsageError(f"--resume: {path} is a {kind}; resume it without "
+                         f"{'--sequential' if raced else '--interleave'}")
+    return raced
+
+
+def _epoch_progress(live: LiveDisplay):
+    """After each epoch: points left, the leader and its interval, the latest exits."""
+    def show(sweep) -> None:
+        if live.enabled:
+            live.show(race_lines.live_line(sweep.document()))
     return show
 
 

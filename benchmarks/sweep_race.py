@@ -1,0 +1,207 @@
+"""Issue 26: the racing sweep's must-show figures, on the developers' two model kinds (a
+compute-bound conv stack and a cache-sized MatMul stack, as ab_calibration.py builds them).
+
+* A/A: a grid of 6+ points, one of them identical in effect to the default (the streams
+  and requests the default resolves to): how often its interval against the default
+  holds 1, over --sweeps races per model kind.
+* Ground truth: a 16-point grid; every point measured by ``perfbench ab`` against the
+  default for --truth-time seconds (the exhaustive ranking); then --races races and as
+  many sequential sweeps: how often each pick is within the tie margin of the true best,
+  and each one's wall time against the exhaustive time.
+* Scale: a 96-point grid on the tiny model and a 32-point grid on the built-in model
+  under --budget, with the peak RSS of all workers together.
+* Confirmation: each race's confirmation A/B (ratio, interval) and the gap between block
+  FPS and sustained FPS.
+
+Short version for a quick look (minutes, not hours):
+
+    python benchmarks/sweep_race.py --sweeps 2 --races 2 --truth-time 10 --budget 2m \\
+        --kinds conv --only aa,truth
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from _common import builtin_ir, tiny_conv_ir
+from ab_calibration import conv_pair, matmul_pair
+
+MARGIN_PCT = 3.0
+
+
+def perfbench(args: list[str], out: Path) -> tuple[dict, float, float]:
+    """One perfbench command; its JSON, wall time and peak RSS of it and its workers (MiB)."""
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", *args, "-q", "--json",
+                             str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    peak = [0.0]
+
+    def watch() -> None:
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                family = [root, *root.children(recursive=True)]
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in family) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
+    watcher.join(1)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"perfbench {' '.join(args[:3])}… failed: {err.strip()[-300:]}")
+    return json.loads(out.read_text()), time.monotonic() - started, peak[0]
+
+
+def resolved_default(model: str, tmp: Path) -> tuple[int, int]:
+    """The streams and requests the default (throughput hint) resolves to here."""
+    doc, _, _ = perfbench(["run", "-m", model, "-t", "1"], tmp / "default.json")
+    config = doc["config"]
+    return int(config["resolved"]["streams"]), int(config["pool_size"])
+
+
+def aa(model: str, kind: str, args, tmp: Path) -> None:
+    streams, requests = resolved_default(model, tmp)
+    same = f"requests={requests},streams={streams}"
+    grid = ["--streams", f"1,{streams}" if streams != 1 else "1,2",
+            "--requests", ",".join(str(r) for r in sorted({1, requests, 2 * requests}))]
+    held = 0
+    for i in range(args.sweeps):
+        doc, wall, _ = perfbench(["sweep", "-m", model, *grid, "--budget", args.budget,
+                                  "--no-confirm", "--seed", str(i)], tmp / f"aa{i}.json")
+        versus = doc["vs_default"].get(same)
+        holds = versus is not None and versus["low"] <= 1 <= versus["high"]
+        held += holds
+        text = (f"{versus['ratio']:.3f} [{versus['low']:.3f}, {versus['high']:.3f}]"
+                if versus else "no interval")
+        print(f"  A/A {kind} {i + 1}: {same} vs default {text} "
+              f"({'holds 1' if holds else 'MISSES 1'}; {len(doc['points'])} points, "
+              f"{wall:.0f} s)", flush=True)
+    print(f"A/A {kind}: the identical point's interval held 1 in {held} of {args.sweeps}")
+
+
+TRUTH_GRID = {"streams": ["1", "2"], "requests": ["1", "2", "4", "8"],
+              "hint": ["throughput", "latency"]}
+
+
+def truth_points() -> list[dict]:
+    return [{"streams": s, "requests": r, "hint": h} for h in TRUTH_GRID["hint"]
+            for s in TRUTH_GRID["streams"] for r in TRUTH_GRID["requests"]]
+
+
+def key_of(point: dict) -> str:
+    return f"hint={point['hint']},requests={point['requests']},streams={point['streams']}"
+
+
+def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
+    exhaustive, truth = 0.0, {"default": 1.0}
+    for point in truth_points():
+        sets = [x for k, v in point.items() for x in ("--new-set", f"{k}={v}")]
+        doc, wall, _ = perfbench(["ab", model, model, *sets, "--max-time",
+                                  str(args.truth_time), "--no-early-stop"],
+                                 tmp / "truth.json")
+        exhaustive += wall
+        truth[key_of(point)] = doc["ratios"]["fps"]["ratio"]
+    best = max(truth.values())
+    good = {k for k, v in truth.items() if v >= best * (1 - MARGIN_PCT / 100)}
+    print(f"ground truth {kind}: best {max(truth, key=truth.get)} ({best:.3f} × default); "
+          f"within {MARGIN_PCT:g} %: {len(good)} points; exhaustive {exhaustive:.0f} s")
+    grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
+    for mode in ("interleave", "sequential"):
+        hits, walls = 0, []
+        for i in range(args.races):
+            doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget",
+                                      args.budget, "--no-confirm", "--seed", str(i)],
+                                     tmp / f"{mode}{i}.json")
+            pick = (doc["recommendations"].get("best_throughput") or {}).get("key")
+            hits += pick in good
+            walls.append(wall)
+            print(f"  {mode} {kind} {i + 1}: {pick} ({'within' if pick in good else 'NOT within'}"
+                  f" the margin of the best; {wall:.0f} s)", flush=True)
+        mean = sum(walls) / len(walls)
+        print(f"{'race' if mode == 'interleave' else 'sequential'} {kind}: pick within "
+              f"{MARGIN_PCT:g} % of the true best in {hits} of {args.races}; "
+              f"{mean:.0f} s each, {100 * mean / exhaustive:.0f} % of the exhaustive time")
+
+
+def scale(args, tmp: Path) -> None:
+    tiny = tiny_conv_ir(tmp)
+    built = builtin_ir(tmp)
+    grids = {"tiny, 96 points": (tiny, ["--streams", "1,2,3,4", "--requests", "1..6",
+                                        "--batch", "1,2,4,8"]),
+             "built-in, 32 points": (built, ["--streams", "1,2", "--requests", "1,2,4,8",
+                                             "--batch", "1,2", "--hint",
+                                             "throughput,latency"])}
+    for label, (model, grid) in grids.items():
+        doc, wall, peak = perfbench(["sweep", "-m", model, *grid, "--budget",
+                                     args.scale_budget], tmp / "scale.json")
+        race = doc["race"]
+        print(f"scale {label}: {doc['status']} / race {race['status']} in {wall:.0f} s "
+              f"(budget {args.scale_budget}); {len(race['epochs'])} epochs, peak RSS of all "
+              f"workers {peak:,.0f} MiB; {race['waves_note'] or 'one wave'}")
+        confirmation(label, race)
+
+
+def confirmation(label: str, race: dict) -> None:
+    found = race.get("confirmation") or {}
+    ratio = found.get("ratio")
+    if not ratio:
+        print(f"  confirmation {label}: {found.get('status')} {found.get('note', '')}")
+        return
+    gaps = ", ".join(f"{side} block {found['block_fps'].get(side, 0):,.0f} vs sustained "
+                     f"{found['sustained_fps'].get(side, 0):,.0f} FPS "
+                     f"({found['gap_pct'].get(side, 0):+.1f} %)" for side in ("base", "new"))
+    print(f"  confirmation {label}: {found['new']} vs default {ratio['ratio']:.3f} "
+          f"[{ratio['low']:.3f}, {ratio['high']:.3f}] at {100 * ratio['level']:.4g} %, "
+          f"{found['verdict']}; {gaps}")
+
+
+def confirmed_picks(model: str, kind: str, args, tmp: Path) -> None:
+    grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
+    doc, wall, _ = perfbench(["sweep", "-m", model, *grid, "--budget", args.budget],
+                             tmp / "confirmed.json")
+    confirmation(f"{kind} ({wall:.0f} s)", doc["race"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweeps", type=int, default=10)
+    parser.add_argument("--races", type=int, default=10)
+    parser.add_argument("--truth-time", type=float, default=120.0)
+    parser.add_argument("--budget", default="10m")
+    parser.add_argument("--scale-budget", default="10m")
+    parser.add_argument("--kinds", default="conv,matmul")
+    parser.add_argument("--only", default="aa,truth,scale,confirm")
+    parser.add_argument("--keep", help="directory for the models and documents")
+    args = parser.parse_args()
+    tmp = Path(args.keep or tempfile.mkdtemp())
+    tmp.mkdir(parents=True, exist_ok=True)
+    makers = {"conv": conv_pair, "matmul": matmul_pair}
+    only = set(args.only.split(","))
+    print(f"machine: {psutil.cpu_count(logical=False)} cores, "
+          f"{psutil.virtual_memory().total / 2**30:.0f} GiB", flush=True)
+    for kind in args.kinds.split(","):
+        model = makers[kind](tmp)[0]
+        if "aa" in only:
+            aa(model, kind, args, tmp)
+        if "truth" in only:
+            ground_truth(model, kind, args, tmp)
+        if "confirm" in only:
+            confirmed_picks(model, kind, args, tmp)
+    if "scale" in only:
+        scale(args, tmp)
+
+
+if __name__ == "__main__":
+    main()

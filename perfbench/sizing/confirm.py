@@ -1,0 +1,92 @@
+"""The race's pick confirmed: the winner against the default, measured as ``perfbench ab``
+measures (:func:`perfbench.runner.ab.run_ab`: epochs of fresh workers, ABBA rounds, the
+two-level interval and the sequential stopping rule, its decision taken once).
+
+The A/B runs blocks ten times the race's (at least 1 s), so its FPS is each side's
+sustained speed, not a 0.1 s block's after a 30 ms warm-up; the confirmation stores both
+sides' sustained FPS and how far the race's block FPS was from them (the blocks read up
+to 8-12 % low on the 2-core VM for small pools).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+
+from perfbench.results.metrics import images_per_second
+from perfbench.results.race import Confirmation, Interval
+from perfbench.runner.ab import ABRun, run_ab
+from perfbench.sizing.race import REFERENCE
+from perfbench.sizing.race_run import worker_settings
+from perfbench.sizing.race_sweep import RaceSweep
+
+#: Confirmation blocks: this many times the race's, and at least CONFIRM_MIN_BLOCK_S.
+CONFIRM_BLOCK_FACTOR = 10.0
+CONFIRM_MIN_BLOCK_S = 1.0
+
+
+def sustained_fps(rounds, side: str) -> float | None:
+    """A side's images per second over all its A/B blocks (``side``: "base"/"new")."""
+    blocks = [getattr(r, side) for r in rounds]
+    images = sum(b.get("completed", 0) * b.get("batch", 1) for b in blocks)
+    seconds = sum(b.get("duration_s", 0.0) for b in blocks)
+    return images_per_second(images, 1, seconds) if seconds > 0 else None
+
+
+def block_fps(sweep: RaceSweep, key: str) -> float | None:
+    """The race's own figure for a point: the geometric mean of its block FPS."""
+    values = [r["fps"][key] for e in sweep.race.epochs for r in e.rounds
+              if r["fps"].get(key, 0) > 0]
+    return float(np.exp(np.mean(np.log(values)))) if values else None
+
+
+def skipped(sweep: RaceSweep, note: str) -> Confirmation:
+    return Confirmation(REFERENCE, sweep.race.winner or "", "skipped", note=note)
+
+
+def confirm(sweep: RaceSweep, stop_event: threading.Event | None = None,
+            on_round=None, ab=run_ab) -> Confirmation:
+    """The winner against the default, as ``perfbench ab --base-set/--new-set`` would run
+    them; skipped when asked, when the default won, or when the race was interrupted."""
+    spec, race = sweep.spec, sweep.race
+    if not spec.confirm:
+        return skipped(sweep, "--no-confirm")
+    if race.status in ("interrupted", "failed") or race.winner is None:
+        return skipped(sweep, f"the race did not finish ({race.status})")
+    if race.winner == REFERENCE:
+        return skipped(sweep, "the default won the race: nothing to confirm")
+    points = {p.key: p for p in sweep.points}
+    base = worker_settings(spec, points[REFERENCE])
+    new = worker_settings(spec, points[race.winner])
+    block = max(CONFIRM_MIN_BLOCK_S, CONFIRM_BLOCK_FACTOR * (sweep.block_s or 0.1))
+    run = ABRun(settings={"common": {}, "base": base, "new": new},
+                max_time_s=spec.confirm_time_s, block_s=block,
+                epoch_s=min(10.0, max(spec.confirm_time_s / 5, 2 * block)), use_cache=False)
+    try:
+        ab(base, new, (sys.executable, sys.executable), run, stop_event=stop_event,
+           on_round=on_round)
+    except Exception as exc:        # the race's answer stands; the A/B says why it failed
+        return Confirmation(REFERENCE, race.winner, "failed", note=str(exc)[:300],
+                            epochs=len(run.epochs))
+    return summary(sweep, run)
+
+
+def summary(sweep: RaceSweep, run: ABRun) -> Confirmation:
+    """The A/B's stored decision and interval, both sides' sustained FPS, and the race's
+    block FPS against them, in per cent."""
+    decision = run.decision
+    estimate = decision.estimate if decision is not None else None
+    ratio = None if estimate is None else Interval(estimate.ratio, estimate.low,
+                                                   estimate.high, estimate.level,
+                                                   estimate.epochs, "epochs")
+    sustained = {side: sustained_fps(run.rounds, side) for side in ("base", "new")}
+    blocks = {"base": block_fps(sweep, REFERENCE), "new": block_fps(sweep, sweep.race.winner)}
+    gap = {side: 100 * (blocks[side] / sustained[side] - 1) for side in sustained
+           if sustained[side] and blocks[side]}
+    return Confirmation(REFERENCE, sweep.race.winner, run.status,
+                        decision.verdict if decision else None, ratio,
+                        {k: v for k, v in sustained.items() if v},
+                        {k: v for k, v in blocks.items() if v}, gap, len(run.epochs),
+                        f"A/B blocks of {run.block_s:.2f} s, stopped: {run.stop_reason}")

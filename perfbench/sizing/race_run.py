@@ -1,0 +1,298 @@
+"""A racing sweep with real workers: each epoch starts a fresh worker per point of its
+wave (:class:`perfbench.runner.side.Side`, in the epoch's random start order, at most as
+many compiling at once as there are cores), measures rounds of one short block per point
+in fresh random order, asks each worker for its blocks as a result, and closes them all;
+then the race looks (:mod:`perfbench.sizing.race`).
+
+A worker that dies is reported and its point dropped; the race goes on.  A stop (Ctrl-C)
+ends the epoch after the block in progress; the sweep file keeps every round, and
+``--resume`` goes on with the next epoch.  The sweep is saved after every epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import openvino as ov
+import psutil
+
+from perfbench.errors import RunFailed, UsageError
+from perfbench.model.prepare import prepare_model
+from perfbench.results import from_document
+from perfbench.results.race import RaceResult
+from perfbench.runner.benchmark import log
+from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
+from perfbench.sizing import capacity as memory
+from perfbench.sizing.race import (
+    MIN_DECISION_EPOCHS,
+    Race,
+    RaceRules,
+    end_of_budget,
+    epoch_rounds,
+    play_epoch,
+    restore,
+    round_order,
+)
+from perfbench.sizing.race_sweep import RaceSweep
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import Point, plan
+from perfbench.stats.percentiles import field_for
+from perfbench.stats.racing import MIN_LEVEL_ROUNDS
+
+EpochCallback = Callable[[RaceSweep], None]
+#: Planned epochs are never fewer than the first decision needs, nor more than this.
+MAX_PLANNED_EPOCHS = 40
+
+
+def worker_settings(spec: SweepSpec, point: Point) -> dict:
+    base = dataclasses.replace(spec.base, time=None, iterations=None, repeat=1,
+                               until_stable=None)
+    return dataclasses.replace(base, **point.settings).to_dict()
+
+
+def new_race(spec: SweepSpec, previous: dict | None) -> tuple[Race, list[Point]]:
+    """The race of this grid, or the one saved in ``previous`` (``--resume``), and the
+    sweep's points (those measured before keep their results)."""
+    points = plan(spec)
+    settings = {p.key: p.settings for p in points}
+    saved = (previous or {}).get("race")
+    if saved:
+        race = restore(RaceResult.from_dict(saved, "--resume: race"), settings)
+        if list(race.keys) != [p.key for p in points]:
+            raise UsageError("--resume: the saved race has other points than this grid; "
+                             "resume it with the same grid, or start a new --json file")
+        done = {p["key"]: p for p in previous.get("points", []) if p.get("result")}
+        for point in points:
+            if point.key in done:
+                point.result = from_document(done[point.key]["result"],
+                                             f"--resume: point {point.key}")
+                point.status = done[point.key].get("status", "done")
+        return race, points
+    rules = RaceRules(margin_pct=spec.tie_margin_pct, epoch_s=spec.epoch_s,
+                      max_epochs=spec.max_epochs or RaceRules().max_epochs)
+    return Race([p.key for p in points], settings, rules, spec.base.seed), points
+
+
+def model_size(config) -> tuple[float, float]:
+    """(weights, one request's inputs) in MiB, read before any worker compiles: the model
+    is read (or built), never compiled."""
+    prepared = prepare_model(dataclasses.replace(config, precision=None), ov.Core())
+    constants = sum(op.get_byte_size() for op in prepared.model.get_ops()
+                    if op.get_type_name() == "Constant")
+    inputs = sum(int(np.prod(spec.shape)) * 4 for spec in prepared.inputs)
+    return memory.weights_mb(config.model, constants), inputs / memory.MB
+
+
+def fit(spec: SweepSpec, points: list[Point], weights_mb: float, input_mb: float,
+        available_mb: float | None = None, cores: int | None = None) -> memory.Capacity:
+    """How many workers a wave holds, from each point's estimate (one line if none fit)."""
+    cores = cores or psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+    available = available_mb if available_mb is not None else \
+        psutil.virtual_memory().available / memory.MB
+    prints = [memory.footprint(p.key, p.settings, weights_mb, input_mb, cores)
+              for p in points]
+    return memory.capacity(prints, available, cores)
+
+
+class Epochs:
+    """Measures one epoch with real workers; the race's ``measure`` for play_epoch."""
+
+    def __init__(self, sweep: RaceSweep, stop_event: threading.Event,
+                 side: Callable[..., Side], python: str):
+        self.sweep, self.stop, self.side, self.python = sweep, stop_event, side, python
+        self.points = {p.key: p for p in sweep.points}
+
+    def __call__(self, keys, order, rounds, rng, failed) -> tuple[list[dict], float]:
+        began = time.monotonic()
+        sides = self._start(order, failed)
+        try:
+            if self.sweep.block_s is None and sides:
+                self._probe(sides, failed)
+            count = self._within_budget(rounds or epoch_rounds(
+                self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
+                SWITCH_WARMUP_S), len(sides))
+            measured = self._rounds(sides, count, rng, failed)
+            self.latest = self._results(sides, failed)
+        finally:
+            for worker in sides.values():
+                worker.close()
+        return measured, time.monotonic() - began
+
+    def _within_budget(self, count: int, points: int) -> int:
+        """Fewer rounds when the epoch would overrun the race's budget (never fewer than
+        an epoch level needs): the first epoch, which holds every point, is the longest."""
+        budget = self.sweep.race_budget_s()
+        if budget is None or not points:
+            return count
+        left = budget - (self.sweep.clock() - self.sweep.started)
+        round_s = points * ((self.sweep.block_s or MIN_BLOCK_S) + SWITCH_WARMUP_S)
+        return max(min(count, int(left // round_s)), MIN_LEVEL_ROUNDS)
+
+    def _start(self, order: list[str], failed: dict) -> dict[str, Side]:
+        """Workers in the epoch's start order, at most ``compiling`` at once."""
+        sides: dict[str, Side] = {}
+        group = max(self.sweep.capacity.compiling, 1)
+        try:
+            for i in range(0, len(order), group):
+                batch = {k: self.side(k, self.python,
+                                      worker_settings(self.sweep.spec, self.points[k]),
+                                      wait=False) for k in order[i:i + group]}
+                sides.update(batch)
+                for key in batch:
+                    try:
+                        sides[key].wait_ready()
+                    except (RunFailed, UsageError) as exc:
+                        failed[key] = str(exc)
+                        sides.pop(key).close()
+        except BaseException:
+            for worker in sides.values():
+                worker.close()
+            raise
+        return sides
+
+    def _probe(self, sides: dict[str, Side], failed: dict) -> None:
+        """The block length that suits the slowest point (as ``ab`` and the old
+        interleaved sweep chose it), from one unrecorded block of each."""
+        lengths = []
+        for key in list(sides):
+            try:
+                lengths.append(block_length(sides[key].block(MIN_BLOCK_S, SWITCH_WARMUP_S,
+                                                             record=False)))
+            except (RunFailed, UsageError) as exc:
+                failed[key] = str(exc)
+                sides.pop(key).close()
+        self.sweep.block_s = max(lengths, default=None)
+
+    def _rounds(self, sides: dict[str, Side], count: int, rng, failed: dict) -> list[dict]:
+        out = []
+        for index in range(count):
+            if self.stop.is_set() or not sides:
+                break
+            order = round_order(rng, sorted(sides))
+            fps, blocks = {}, []
+            for key in order:
+                if self.stop.is_set():
+                    break
+                try:
+                    block = sides[key].block(self.sweep.block_s, SWITCH_WARMUP_S)
+                except (RunFailed, UsageError) as exc:
+                    failed[key] = str(exc)
+                    sides.pop(key).close()
+                    continue
+                fps[key] = block["fps"]
+                blocks.append({"key": key, "t_start": block["t_start"],
+                               "t_end": block["t_end"], "fps": block["fps"],
+                               "median_ms": block["median_ms"], "p99_ms": block["p99_ms"]})
+            if len(fps) == len(order):          # a round cut by a stop is not kept
+                out.append({"order": order, "fps": fps, "blocks": blocks})
+            log.info("race epoch %d round %d/%d", len(self.sweep.race.epochs) + 1,
+                     index + 1, count)
+        return out
+
+    def _results(self, sides: dict[str, Side], failed: dict) -> dict[str, float]:
+        """Each worker's blocks as its point's result (the point's latest epoch), and each
+        point's latency at the SLA percentile in this epoch."""
+        percentile = field_for(self.sweep.spec.sla_percentile)
+        latency = {}
+        interrupted = self.stop.is_set()
+        for key, worker in list(sides.items()):
+            try:
+                document = worker.result(interrupted)
+            except (RunFailed, UsageError) as exc:
+                if "no block was measured" not in str(exc):
+                    failed[key] = str(exc)
+                continue
+            result = from_document(document, f"point {key}")
+            self.points[key].result = result
+            latency[key] = getattr(result.latency, percentile)
+        return latency
+
+
+def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
+             previous: dict | None = None, on_epoch: EpochCallback | None = None,
+             stop_event: threading.Event | None = None,
+             clock: Callable[[], float] = time.monotonic,
+             side: Callable[..., Side] = Side, weights_mb: float = 0.0,
+             input_mb: float = 0.0, available_mb: float | None = None) -> RaceSweep:
+    """Race the grid until it is decided, the planned epochs are spent, the budget is
+    reached, or a stop; the sweep is saved after every epoch and whatever happens."""
+    stop_event = stop_event or threading.Event()
+    race, points = new_race(spec, previous)
+    room = fit(spec, points, weights_mb, input_mb, available_mb)
+    sweep = RaceSweep(spec, points, clock=clock, mode="race", race=race, capacity=room)
+    if previous:
+        sweep.started -= float(previous.get("elapsed_s") or 0.0)
+        sweep.block_s = (previous.get("race") or {}).get("block_s")
+    sweep.note = room.note(len(points))
+    epochs = Epochs(sweep, stop_event, side, sys.executable)
+    rng = np.random.default_rng([spec.base.seed, len(race.epochs)])
+    try:
+        while race.status == "running" and not stop_event.is_set():
+            if _out_of_budget(sweep, clock):
+                end_of_budget(race, "budget reached")
+                break
+            _play(sweep, epochs, rng)
+            _plan_epochs(sweep, clock)
+            save(sweep)
+            if on_epoch is not None:
+                on_epoch(sweep)
+        if stop_event.is_set() and race.status == "running":
+            race.status = "interrupted"
+    except BaseException as exc:
+        race.status = "failed"
+        sweep.note = "; ".join(x for x in (sweep.note, f"failed after {len(race.epochs)} "
+                                           f"epochs: {exc or type(exc).__name__}") if x)
+        raise
+    finally:
+        sweep.finish()
+        save(sweep)
+    return sweep
+
+
+def _play(sweep: RaceSweep, epochs: Epochs, rng) -> None:
+    race = sweep.race
+    epochs.latest = {}
+    epoch = play_epoch(race, epochs, sweep.capacity.workers, rng, 0)
+    epoch.latency_ms = dict(epochs.latest)
+    for key, message in ((x.key, x.reason) for x in race.exits
+                         if x.reason.startswith("worker failed")):
+        point = next(p for p in sweep.points if p.key == key)
+        if point.status != "failed":
+            point.status, point.reason = "failed", message
+            log.warning("race: point %s dropped (%s)", key, message)
+    if not race.live() and race.status == "running":
+        race.status, race.why = "failed", "every point's worker failed"
+
+
+def _out_of_budget(sweep: RaceSweep, clock) -> bool:
+    """Would one more epoch (at the pace of the last) overrun the race's part of the
+    budget (the confirmation A/B's time is kept for it)?"""
+    budget = sweep.race_budget_s()
+    if budget is None or not sweep.race.epochs:
+        return False
+    last = sweep.race.epochs[-1].wall_s
+    return clock() - sweep.started + last > budget
+
+
+def _plan_epochs(sweep: RaceSweep, clock) -> None:
+    """After the first epoch, before any look can decide, the planned epochs are fixed
+    (the family's looks with them): enough for a point that stays in the race to get
+    about ``--point-time`` of blocks, and no more than the budget fits at the first
+    epoch's pace (which holds every point, so later epochs are no slower)."""
+    race, budget, spec = sweep.race, sweep.race_budget_s(), sweep.spec
+    if len(race.epochs) != 1 or spec.max_epochs is not None or not race.epochs[0].rounds:
+        return
+    per_epoch = len(race.epochs[0].rounds) * (sweep.block_s or MIN_BLOCK_S)
+    planned = math.ceil(spec.point_time_s / per_epoch)
+    if budget is not None:
+        pace = max(race.epochs[0].wall_s, 1e-3)
+        planned = min(planned, int((budget - (clock() - sweep.started)) // pace) + 1)
+    race.rules = dataclasses.replace(race.rules, max_epochs=int(
+        min(max(planned, MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS)))
+

@@ -1,0 +1,149 @@
+"""A sweep measured as a race: the sweep document (``perfbench.sweep`` version 2) with the
+race's typed document under ``race``, and conclusions taken from the race.
+
+Every paired interval it prints or stores is the race's (:mod:`perfbench.stats.racing`):
+epochs of fresh workers, the process level counted.  The best-throughput pick is the
+race's answer; the best under ``--sla-ms`` is judged on each point's latency interval
+over its epochs, and a point whose interval straddles the SLA is named "uncertain",
+never picked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfbench.results.race import Confirmation, RaceResult
+from perfbench.sizing import race as rules
+from perfbench.sizing.capacity import Capacity
+from perfbench.sizing.grid import PointSummary, pick_of
+from perfbench.sizing.race import REFERENCE, Race
+from perfbench.sizing.sweep import Sweep
+from perfbench.stats.racing import contrast, pooled_variance
+
+RACE_SCHEMA_VERSION = 2
+#: What every interval of a race says of itself in the sweep's ``vs_default``.
+INTERVAL_KIND = "two-level: epochs of fresh workers, process level counted"
+#: The race's status → the sweep's.
+_SWEEP_STATUS = {"won": "complete", "tied": "complete", "budget": "complete",
+                 "interrupted": "interrupted", "failed": "failed", "running": "running"}
+
+
+@dataclass
+class RaceSweep(Sweep):
+    race: Race | None = None
+    capacity: Capacity | None = None
+    confirmation: Confirmation | None = None
+
+    def race_budget_s(self) -> float | None:
+        """The budget left to the race: the confirmation A/B's cap is kept for it."""
+        if self.spec.budget_s is None:
+            return None
+        keep = self.spec.confirm_time_s if self.spec.confirm else 0.0
+        return max(self.spec.budget_s - keep, 0.0)
+
+    def finish(self) -> None:
+        """The sweep's status and each point's reason, from the race."""
+        self.status = _SWEEP_STATUS[self.race.status]
+        exits = {x.key: x for x in self.race.exits}
+        epochs = {k: sum(k in e.points for e in self.race.epochs) for k in self.race.keys}
+        for point in self.points:
+            if point.status == "failed":
+                continue
+            if point.result is None:
+                point.status, point.reason = "interrupted", "no epoch measured it"
+                continue
+            point.status = "interrupted" if self.status == "interrupted" else "done"
+            gone = exits.get(point.key)
+            point.reason = (f"raced {epochs[point.key]} epochs; left after epoch "
+                            f"{gone.epoch}: {gone.reason}" if gone else
+                            f"raced {epochs[point.key]} epochs; still in the race")
+
+    def document(self) -> RaceResult:
+        latency = (rules.latency_judgements(self.race, self.spec.sla_ms)
+                   if self.spec.sla_ms is not None else ())
+        return rules.document(self.race, self.block_s, self.note, latency, self.confirmation)
+
+    def _contrast(self, key: str, other: str, level: float = 0.95):
+        pooled = pooled_variance(self.race.levels)
+        if pooled is None or key not in self.race.keys or other not in self.race.keys:
+            return None
+        keys = self.race.keys
+        return contrast(self.race.levels, keys.index(key), keys.index(other), 0, pooled,
+                        level)
+
+    def versus_default(self) -> dict[str, dict]:
+        return {key: dict(c.to_dict(), interval=INTERVAL_KIND)
+                for key, c in rules.versus_default(self.race).items()}
+
+    def _ratio_low(self, point: PointSummary, top: PointSummary) -> float | None:
+        found = self._contrast(point.key, top.key)
+        return found.low if found is not None else None
+
+    def _gain(self, point, base, precision: str) -> dict:
+        others = {k: v for k, v in point.settings.items() if k != "precision"}
+        found = self._contrast(point.key, base.key)
+        return {"precision": precision, "versus": "f32", "settings": others,
+                "fps_ratio": found.to_dict() if found else None, "p99_ratio": None}
+
+    def conclusions(self) -> dict:
+        out = super().conclusions()
+        if out.get("withheld"):
+            return out
+        done = {s.key: s for s in self.summaries()}
+        baseline = done.get(REFERENCE)
+        versus = self.versus_default()
+        picks = dict(out["recommendations"])
+        winner = done.get(self.race.winner or "")
+        if winner is not None:
+            picks["best_throughput"] = _with_versus(
+                pick_of(winner, baseline, self._race_why()), versus)
+        out["race"] = {"status": self.race.status, "winner": self.race.winner,
+                       "why": self.race.why}
+        if self.spec.sla_ms is not None:
+            picks["best_under_sla"], uncertain = self._under_sla(done, baseline, versus)
+            out["race"]["uncertain_under_sla"] = uncertain
+        out["recommendations"] = {k: _with_versus(v, versus) for k, v in picks.items()}
+        return out
+
+    def _race_why(self) -> str:
+        known = {"won": "won the race", "tied": self.race.why,
+                 "budget": f"best so far ({self.race.why})"}
+        return known.get(self.race.status, self.race.why or self.race.status)
+
+    def _under_sla(self, done: dict, baseline, versus: dict) -> tuple[dict | None, list]:
+        """The fastest point whose latency interval is within the SLA, and the points
+        faster than it whose interval straddles the SLA: named, never picked."""
+        label = f"p{self.spec.sla_percentile:g}"
+        judged = {j.key: j for j in rules.latency_judgements(self.race, self.spec.sla_ms)}
+        speed = {k: (versus[k]["ratio"] if k in versus else 1.0 if k == REFERENCE else 0.0)
+                 for k in done}
+        within = [k for k in done if judged.get(k) and judged[k].verdict == "within"]
+        best = max(within, key=lambda k: speed[k], default=None)
+        uncertain = [k for k in done if judged.get(k) and judged[k].verdict == "uncertain"
+                     and (best is None or speed[k] > speed[best])]
+        if best is None:
+            return None, uncertain
+        interval = judged[best].interval
+        why = (f"fastest point whose {label} interval [{interval.low:.4g}, "
+               f"{interval.high:.4g}] ms is within {self.spec.sla_ms:g} ms")
+        if uncertain:
+            why += f"; uncertain (interval straddles the SLA): {', '.join(uncertain)}"
+        pick = _with_versus(pick_of(done[best], baseline, why), versus)
+        pick["latency_interval"] = interval.to_dict()
+        pick["uncertain"] = uncertain
+        return pick, uncertain
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["schema_version"] = RACE_SCHEMA_VERSION
+        out["race"] = self.document().to_dict()
+        return out
+
+
+def _with_versus(pick: dict | None, versus: dict) -> dict | None:
+    """The pick's change against the default is the race's paired figure (one definition:
+    the unpaired FPS of the two points' last epochs would say another thing)."""
+    if pick is not None and pick["key"] in versus:
+        pick["fps_vs_default_paired"] = versus[pick["key"]]
+        pick["fps_vs_default_pct"] = 100 * (versus[pick["key"]]["ratio"] - 1)
+    return pick

@@ -1,0 +1,69 @@
+"""The confirmation A/B's figures on constructed rounds, and when it is skipped."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from perfbench.runner.ab import ABRun, Decision, Epoch, Round
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.sizing.confirm import confirm, summary
+from perfbench.sizing.race import REFERENCE
+from perfbench.sizing.race_sweep import RaceSweep
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import Point
+from perfbench.stats.two_level import TwoLevelRatio
+from tests.sizing import race_model
+
+
+def _sweep(truth, **spec):
+    race = race_model.play(np.random.default_rng(2), truth)
+    points = [Point(k, {}) for k in race.keys]
+    return RaceSweep(SweepSpec(BenchmarkConfig(), {}, **spec), points, mode="race",
+                     race=race)
+
+
+def _block(completed, seconds, batch=1):
+    return {"completed": completed, "duration_s": seconds, "batch": batch,
+            "fps": completed * batch / seconds}
+
+
+def test_sustained_fps_is_images_over_time_and_the_gap_is_against_the_race_blocks():
+    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3})
+    run = ABRun(settings={})
+    run.block_s, run.stop_reason, run.status = 1.0, "no change", "complete"
+    run.epochs = [Epoch(0, "base", [Round("AB", _block(100, 1.0), _block(130, 1.0, 2)),
+                                    Round("BA", _block(300, 2.0), _block(120, 1.0, 2))])]
+    estimate = TwoLevelRatio(1.3, 1.25, 1.35, 0.99, 0.26, 0.01, 3, 4, 40, 2.0, 1.0,
+                             "this run")
+    run.decision = Decision("improvement", "fps", 0.99, estimate, True)
+    found = summary(sweep, run)
+    assert found.sustained_fps["base"] == pytest.approx(400 / 3.0)
+    assert found.sustained_fps["new"] == pytest.approx(500 / 2.0)
+    blocks = [r["fps"]["fast"] for e in sweep.race.epochs for r in e.rounds
+              if "fast" in r["fps"]]
+    assert found.block_fps["new"] == pytest.approx(float(np.exp(np.mean(np.log(blocks)))))
+    assert found.gap_pct["new"] == pytest.approx(100 * (found.block_fps["new"] / 250 - 1))
+    assert (found.ratio.ratio, found.ratio.low, found.ratio.level) == (1.3, 1.25, 0.99)
+
+
+def test_the_confirmation_is_skipped_when_asked_or_when_the_default_won():
+    won = _sweep({REFERENCE: 1.0, "fast": 1.3}, confirm=False)
+    assert confirm(won).note == "--no-confirm"
+    default = _sweep({REFERENCE: 1.3, "slow": 0.6})
+    assert default.race.winner == REFERENCE
+    never = confirm(default, ab=lambda *a, **k: pytest.fail("no A/B when the default won"))
+    assert never.status == "skipped" and "default won" in never.note
+
+
+def test_the_winner_and_the_default_are_measured_as_ab_does():
+    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3}, confirm_time_s=20.0)
+    seen = {}
+
+    def ab(base, new, pythons, run, stop_event=None, on_round=None):
+        seen.update(base=base, new=new, run=dataclasses.replace(run))
+        run.status, run.stop_reason = "complete", "max_time"
+        return run
+    found = confirm(sweep, ab=ab)
+    assert seen["run"].max_time_s == 20.0 and seen["run"].block_s >= 1.0
+    assert found.new == "fast" and found.base == REFERENCE and found.status == "complete"

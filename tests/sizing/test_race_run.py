@@ -1,0 +1,97 @@
+"""The race with real workers on the tiny model: fresh workers every epoch, a worker that
+dies mid-race, a stop mid-race that keeps the rounds and resumes."""
+
+import json
+import os
+import threading
+
+import psutil
+
+from perfbench.runner.side import Side
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.sizing.race_run import run_race
+from perfbench.sizing.spec import SweepSpec
+from perfbench.sizing.sweep import save_to
+
+
+def _workers() -> list[psutil.Process]:
+    children = psutil.Process(os.getpid()).children(recursive=True)
+    return [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+            and "perfbench.runner.worker" in " ".join(c.cmdline())]
+
+
+def _spec(tiny_ir, **kwargs):
+    options = dict(epoch_s=0.1, max_epochs=3, confirm=False)
+    options.update(kwargs)
+    return SweepSpec(BenchmarkConfig(model=tiny_ir), {"requests": [1, 2]}, **options)
+
+
+def _side(blocks: dict, pids: dict, on_block):
+    """A Side that counts each point's blocks and records its worker's pid per epoch."""
+    class Watched(Side):
+        def __init__(self, label, *args, **kwargs):
+            super().__init__(label, *args, **kwargs)
+            pids.setdefault(label, []).append(self.process.pid)
+
+        def block(self, seconds, warmup, record=True):
+            blocks[self.label] = blocks.get(self.label, 0) + 1
+            on_block(self, blocks[self.label])
+            return super().block(seconds, warmup, record)
+    return Watched
+
+
+def test_a_worker_that_dies_is_dropped_and_the_race_goes_on_with_fresh_workers(
+        tiny_ir, tmp_path):
+    path = str(tmp_path / "race.json")
+    blocks, pids = {}, {}
+
+    def kill_in_second_epoch(side, count):
+        # epoch 0: one probe block and 8 rounds; the third block of epoch 1 dies
+        if side.label == "requests=2" and count == 12:
+            side.process.kill()
+            side.process.wait(10)
+    sweep = run_race(_spec(tiny_ir), save_to(path),
+                     side=_side(blocks, pids, kill_in_second_epoch))
+    data = json.loads(open(path).read())
+    race = data["race"]
+    assert data["schema_version"] == 2 and data["mode"] == "race"
+    assert len(race["epochs"]) == 3
+    dead = next(p for p in data["points"] if p["key"] == "requests=2")
+    assert dead["status"] == "failed" and "worker died" in dead["reason"]
+    exit_ = next(x for x in race["exits"] if x["key"] == "requests=2")
+    assert exit_["reason"].startswith("worker failed") and exit_["epoch"] == 1
+    assert [e["points"] for e in race["epochs"][2:]] == [["default", "requests=1"]]
+    # every epoch started fresh workers: a new process per point per epoch
+    assert len(set(pids["default"])) == 3 and len(set(pids["requests=1"])) == 3
+    for epoch in race["epochs"]:
+        assert set(epoch["points"]) <= set(epoch["start_order"])      # who started, first first
+        blocks_in_time = [b for r in epoch["rounds"] for b in r["blocks"]]
+        assert all(a["t_end"] <= b["t_start"] for a, b in zip(blocks_in_time,
+                                                                blocks_in_time[1:]))
+    for interval in data["vs_default"].values():
+        assert interval["level"] == 0.95 and "process level counted" in interval["interval"]
+        assert interval["low"] <= interval["ratio"] <= interval["high"]
+    assert sweep.status == "complete" and _workers() == []
+
+
+def test_a_stop_mid_race_keeps_the_rounds_and_resume_goes_on(tiny_ir, tmp_path):
+    path = str(tmp_path / "race.json")
+    stop = threading.Event()
+    blocks, pids = {}, {}
+
+    def stop_in_second_epoch(side, count):
+        if side.label == "default" and count == 12:
+            stop.set()
+    first = run_race(_spec(tiny_ir), save_to(path), stop_event=stop,
+                     side=_side(blocks, pids, stop_in_second_epoch))
+    saved = json.loads(open(path).read())
+    assert first.status == "interrupted" and saved["status"] == "interrupted"
+    assert saved["race"]["status"] == "interrupted" and len(saved["race"]["epochs"]) == 2
+    kept = saved["race"]["epochs"]
+    assert len(kept[0]["rounds"]) == 8 and 1 <= len(kept[1]["rounds"]) < 8
+    assert _workers() == []
+    again = run_race(_spec(tiny_ir), save_to(path), previous=saved)
+    resumed = json.loads(open(path).read())["race"]
+    assert resumed["epochs"][:2] == kept and len(resumed["epochs"]) == 3
+    assert again.race.status in ("won", "tied", "budget") and again.status == "complete"
+    assert _workers() == []

@@ -1,0 +1,80 @@
+"""The racing statistics on constructed levels: the epoch level, the pooled two-way
+variance, contrasts paired by epochs or through the reference, and one look."""
+
+import math
+
+import numpy as np
+import pytest
+
+from perfbench.stats.racing import (
+    contrast,
+    elimination_level,
+    epoch_levels,
+    look,
+    pooled_variance,
+)
+
+
+def test_an_epoch_level_cancels_a_drift_common_to_the_round():
+    drift = np.array([0.0, 0.7, -0.5, 0.2, 1.0])[:, None]
+    logs = drift + np.log([100.0, 110.0, 90.0])[None, :]
+    levels = epoch_levels(logs)
+    assert levels[1] - levels[0] == pytest.approx(math.log(1.1))
+    assert levels[2] - levels[0] == pytest.approx(math.log(0.9))
+
+
+def test_an_epoch_level_trims_a_starved_block():
+    logs = np.log(np.tile([100.0, 100.0], (10, 1)))
+    logs[3, 1] = math.log(10.0)                # one block ten times too slow
+    levels = epoch_levels(logs)
+    assert levels[1] - levels[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_round_without_a_block_is_left_out():
+    logs = np.log(np.tile([100.0, 120.0], (5, 1)))
+    logs[2, 0] = np.nan
+    levels = epoch_levels(logs)
+    assert levels[1] - levels[0] == pytest.approx(math.log(1.2))
+    assert np.isnan(epoch_levels(logs[:3])).all()     # two usable rounds: no level
+
+
+def test_the_pooled_variance_is_the_two_way_residual_with_its_degrees_of_freedom():
+    rng = np.random.default_rng(1)
+    sigma = 0.02
+    y = np.array([0.0, 0.05, -0.03, 0.1])[None, :] + rng.normal(0, 0.3, (40, 1)) + \
+        rng.normal(0, sigma, (40, 4))                 # big epoch effects, small residual
+    pooled = pooled_variance(y)
+    assert pooled.dof == 39 * 3
+    assert math.sqrt(pooled.variance) == pytest.approx(sigma, rel=0.15)
+    y[30:, 2] = np.nan                                # a point eliminated after epoch 30
+    assert pooled_variance(y).dof == 39 * 3 - 10
+    assert pooled_variance(y[:1]) is None
+
+
+def test_a_contrast_pairs_by_shared_epochs_else_through_the_reference():
+    y = np.array([[0.0, 0.10, np.nan], [0.0, 0.12, np.nan], [0.0, np.nan, 0.20],
+                  [0.0, np.nan, 0.22]])
+    pooled = pooled_variance(np.array([[0, 0.1, 0.2], [0.1, 0.2, 0.31], [0, 0.1, 0.19]]))
+    paired = contrast(y, 1, 0, 0, pooled, 0.95)
+    assert paired.through == "epochs" and paired.ratio == pytest.approx(math.exp(0.11))
+    across = contrast(y, 2, 1, 0, pooled, 0.95)
+    assert across.through == "reference" and across.ratio == pytest.approx(math.exp(0.10))
+    # through the reference the variances add: twice the half-width on the log scale
+    assert math.log(across.high / across.ratio) == pytest.approx(
+        math.sqrt(2) * math.log(paired.high / paired.ratio))
+
+
+def test_a_look_eliminates_only_what_is_worse_by_more_than_the_margin():
+    rng = np.random.default_rng(2)
+    truth = np.log([1.0, 1.0, 0.99, 0.80])
+    y = truth[None, :] + rng.normal(0, 0.3, (5, 1)) + rng.normal(0, 0.005, (5, 4))
+    found = look(y, [0, 1, 2, 3], 0, 0.03, elimination_level(0.05, 30))
+    assert set(found.eliminated) == {3}
+    assert found.eliminated[3].high < 0.97
+    assert found.tied                             # 0, 1, 2 within 3 % of each other
+    early = look(y[:2], [0, 1, 2, 3], 0, 0.03, 0.99)
+    assert early.eliminated == {} and not early.tied       # too few epochs to decide
+
+
+def test_the_elimination_level_spends_half_of_a_two_sided_miss_per_test():
+    assert elimination_level(0.05, 10) == pytest.approx(0.99)
