@@ -50,10 +50,32 @@ class Outcome:
     returncode: int | None
 
 
+#: Runs perfbench after asking Linux to send it SIGTERM when its parent ends
+#: (PR_SET_PDEATHSIG): an entry in a session of its own outlives a suite killed by SIGKILL
+#: (or a fleet task's worker) otherwise, measuring with no time limit.  Done in the child,
+#: since ``preexec_fn`` is unsafe in a threaded process; a parent gone before the call
+#: (argv[1] is its pid) ends the child at once.  SIGTERM, not SIGKILL: perfbench writes
+#: what it measured, marked interrupted.
+ORPHAN_BOOT = """import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+sys.argv = ["perfbench", *sys.argv[2:]]
+runpy.run_module("perfbench", run_name="__main__", alter_sys=True)
+"""
+
+
+def perfbench_command(*args: str) -> list[str]:
+    """``python -m perfbench ARGS`` that ends with its parent (:data:`ORPHAN_BOOT`)."""
+    return [sys.executable, "-c", ORPHAN_BOOT, str(os.getpid()), *args]
+
+
 def run_command(settings_path: str, out_path: str) -> list[str]:
     """``perfbench run`` for one entry: its settings as a profile file, its result file."""
-    return [sys.executable, "-m", "perfbench", "run", "--profile", settings_path, "-q",
-            "--json", out_path]
+    return perfbench_command("run", "--profile", settings_path, "-q", "--json", out_path)
 
 
 def write_profile(settings: dict, path: str) -> None:
