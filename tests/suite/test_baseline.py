@@ -50,13 +50,20 @@ def _suite_dir(path, entries):
     return {"schema": "perfbench.suite", "schema_version": 1, "entries": records}
 
 
+def _results(path, doc):
+    """The baseline's results as :func:`baseline.read_baseline` reads them, once."""
+    from perfbench.results import load
+    return {r["name"]: load(os.path.join(path, r["file"])) for r in doc["entries"]
+            if r["status"] == "ok" and r["file"]}
+
+
 def test_failures_fixed_and_missing(tmp_path):
     base = _suite_dir(tmp_path / "base", [("a", "ok", [100, 100]), ("b", "ok", [10, 10]),
                                           ("c", "failed", None), ("gone", "ok", [5, 5])])
     new = _suite_dir(tmp_path / "new", [("a", "ok", [40, 40]), ("b", "timeout", None),
                                         ("c", "ok", [7, 7])])
-    block = baseline.against_suite(new, str(tmp_path / "new"), base, str(tmp_path / "base"),
-                                   "base")
+    block = baseline.against_suite(new, str(tmp_path / "new"), base,
+                                   _results(tmp_path / "base", base), "base")
     assert [r["name"] for r in block["entries"]] == ["a"]
     assert block["entries"][0]["verdict"] == "regression"
     assert block["new_failures"] == ["b"] and block["fixed_failures"] == ["c"]
