@@ -370,3 +370,51 @@ def test_an_ab_entry_that_cannot_be_written_keeps_its_epochs(tmp_path, monkeypat
     assert json.loads(open(record["fallback"]).read()) == {"epochs": [1, 2, 3]}
     assert "No space left on device" in record["message"]
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def _suite_with_a_long_entry(tiny_ir, tmp_path):
+    suite = _suite(tmp_path, f'[[models]]\nmodel = "{tiny_ir}"\nname = "long"\ntime = 600\n')
+    return subprocess.Popen([sys.executable, "-m", "perfbench", "suite", suite, "--out",
+                             str(tmp_path / "out"), "-q"], env=checkout_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _running_entry(suite):
+    """The entry's `perfbench run`, once the suite has started it (the marker)."""
+    import time
+    import psutil
+    from tests.processes import MARKER_TIMEOUT_S
+    deadline = time.monotonic() + MARKER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for child in psutil.Process(suite.pid).children(recursive=True):
+            try:
+                if "--profile" in child.cmdline():
+                    return child
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("the entry never started")
+
+
+@pytest.mark.parametrize("signum", [9, 1])
+def test_a_killed_or_hung_up_suite_leaves_no_entry_measuring(tiny_ir, tmp_path, signum):
+    """SIGKILL or SIGHUP to the suite left its entry (in a session of its own) measuring,
+    reparented to init, with no time limit (issue 30, item 10).  A SIGHUP now stops the
+    suite as SIGTERM does; a SIGKILL ends the entry through its death-of-parent signal."""
+    import psutil
+    from tests.processes import MARKER_TIMEOUT_S
+    suite = _suite_with_a_long_entry(tiny_ir, tmp_path)
+    try:
+        entry = _running_entry(suite)
+        suite.send_signal(signum)
+        gone, alive = psutil.wait_procs([entry], timeout=MARKER_TIMEOUT_S)
+        assert not alive, "the entry outlived its suite"
+        suite.wait(MARKER_TIMEOUT_S)
+    finally:
+        if suite.poll() is None:
+            suite.kill()
+            suite.wait()
+    assert suite.returncode == (-9 if signum == 9 else 129)
+    if signum == 1:
+        doc, entries = _entries(str(tmp_path / "out"))
+        assert doc["status"] == "interrupted" and entries["long"]["status"] == "pending"
