@@ -41,7 +41,9 @@ def entry_row(name: str, doc: dict) -> dict:
             "dof": fps.get("dof"), "epochs": fps.get("epochs"),
             "stop_reason": doc.get("stop_reason"), "judged_metric": doc.get("judged_metric"),
             "judged_level": doc.get("judged_level"), "judged_ci_low": judged.get("ci_low"),
-            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size")}
+            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size"),
+            "openvino": {side: (info or {}).get("openvino")
+                         for side, info in (doc.get("sides") or {}).items()}}
 
 
 def geomean_block(rows: list[dict], threshold_pct: float) -> dict | None:
@@ -170,6 +172,8 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         record.update(status="pending", message="interrupted")
     elif record["status"] != "failed":
         record.update(status="ok")
+    record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
+                                                (doc.get("sides") or {}).values()} - {None})}
     rows.append(dict(entry_row(entry.name, doc), status=record["status"]))
 
 

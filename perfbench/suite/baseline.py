@@ -75,10 +75,20 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
            "family_size": family_size, "regressed": [c.name for c in judged.regressions],
            "regressions": [_change(c) for c in judged.regressions],
            "disturbed": disturbed(base, "baseline") + new_noise,
-           "new_disturbed": bool(new_noise)}
+           "new_disturbed": bool(new_noise), **_sides(judged)}
     variance, dof = _log_variance(base, new)
     row["log_dof"] = None if math.isinf(dof) else dof    # None: compare's known floor
     return row, math.log(ratio) if ratio else 0.0, variance
+
+
+def _sides(comparison) -> dict:
+    """BASE's and NEW's FPS and p50 as compare read them (the row's ratio is of these)."""
+    out = {}
+    for change in comparison.changes:
+        if change.name in ("fps", "p50"):
+            unit = "fps" if change.name == "fps" else "p50_ms"
+            out.update({f"base_{unit}": change.baseline, f"new_{unit}": change.new})
+    return out
 
 
 def _server(result: BenchmarkResult) -> bool:
