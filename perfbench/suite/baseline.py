@@ -239,11 +239,13 @@ def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
     failed entry counts as a new failure (exit 1)."""
     from perfbench.tracking.history import last_run
     pairs, missing = {}, []
+    started = os.path.isfile(database) and os.path.getsize(database) > 0   # else: 1st run
     for record in new_doc["entries"]:
         if record["status"] != "ok":
             continue
         result = load(os.path.join(new_dir, record["file"]))
-        previous = last_run(database, result, before_id=appended_id(record, database))
+        previous = last_run(database, result, before_id=appended_id(record, database)) \
+            if started else None
         if previous is None:
             missing.append(record["name"])
         else:
