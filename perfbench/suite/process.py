@@ -8,6 +8,7 @@ perfbench did not send (the kernel's log is not readable by everyone, the exit i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -191,3 +192,16 @@ def _wait_or_kill(proc: subprocess.Popen, grace_s: float) -> None:
     except subprocess.TimeoutExpired:
         _signal_group(proc, signal.SIGKILL)
         proc.wait()
+
+
+@contextlib.contextmanager
+def hangup_stops(stop):
+    """``stop`` (a :class:`perfbench.cli.signals.SignalStop`) takes SIGHUP too: the
+    terminal or the CI runner gone stops the suite as SIGTERM does (its running entry
+    stopped, what finished kept), instead of the default death that left the entry
+    measuring."""
+    previous = signal.signal(signal.SIGHUP, stop._handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -10,9 +10,7 @@ regressions were measured on a disturbed machine (unconfirmed: re-run them on a 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
 import time
 
@@ -125,23 +123,11 @@ def suite_command(args: argparse.Namespace) -> int:
         print(f"perfbench: {args.out}: kept the earlier records of {len(run.kept)} entries "
               "--select leaves out", file=sys.stderr)
     run.save()
-    from perfbench.suite.process import kill_live_groups
+    from perfbench.suite.process import hangup_stops, kill_live_groups
     with SignalStop(on_hard_exit=[kill_live_groups]) as stop, hangup_stops(stop):
         run_in_worker(run_suite, run, selected, stop.event, live_view(args.quiet, budget))
     doc = _compare(args, run, base)
     return _finish(args, doc, stop, run.file)
-
-
-@contextlib.contextmanager
-def hangup_stops(stop: SignalStop):
-    """SIGHUP (the terminal or the CI runner gone) stops the suite as SIGTERM does: its
-    running entry is stopped and what finished is kept, instead of the default death that
-    left the entry measuring."""
-    previous = signal.signal(signal.SIGHUP, stop._handle)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGHUP, previous)
 
 
 def _compare(args: argparse.Namespace, run, base) -> dict:

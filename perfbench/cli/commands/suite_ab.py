@@ -70,7 +70,7 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                       f"{share:.0f} s{left})", highlight=False)
 
     file = SuiteFile(os.path.join(args.out, "suite.json"))
-    from perfbench.cli.commands.suite import hangup_stops
+    from perfbench.suite.process import hangup_stops
     with SignalStop() as stop, hangup_stops(stop):
         doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
                             stop.event, show, previous=previous if args.resume else None,
