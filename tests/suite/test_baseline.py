@@ -290,3 +290,17 @@ def test_a_result_appended_already_is_judged_against_the_run_before_it(tmp_path)
     other = dict(new["entries"][0], history={"database": "/elsewhere.db", "run_id": own})
     block = baseline.against_history(dict(new, entries=[other]), str(tmp_path / "new"), db)
     assert block["entries"][0]["ratio"] == pytest.approx(1.0)   # another database's row
+
+
+def test_the_summary_names_what_was_not_judged_and_the_gate():
+    from perfbench.reporters.suite_report import comparison_lines
+    doc = {"entries": [], "status": "complete",
+           "summary": {"ok": 1, "entries": 1, "failed": 0},
+           "baseline": {"entries": [], "geomean": None, "no_baseline": ["fresh"],
+                        "not_comparable": [{"name": "net", "differences": [
+                            "different model: name 'conv' vs 'big'"]}]},
+           "gate": {"exit_status": 0, "outcome": "passed"}}
+    lines = comparison_lines(doc)
+    assert "no baseline: fresh" in lines and lines[-1] == "gate: passed (exit 0)"
+    assert "net: not judged, the baseline measured something else (different model: name "\
+           "'conv' vs 'big')" in lines
