@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import stat
 import sys
 import tempfile
 
@@ -50,8 +51,16 @@ def _mode_for(path: str) -> int:
 
 
 def atomic_write(path: str, text: str) -> None:
-    """Write to a temp file in the same directory, fsync, then rename over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """Write to a temp file in the same directory, fsync, then rename over ``path``.  A
+    symlink is written through (its target replaced, the link kept), and so is anything
+    that is not a regular file (a FIFO, a device such as /dev/stdout or /dev/full): a
+    rename would replace it with a regular file."""
+    path = os.path.realpath(path)
+    if _special(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=".perfbench-", suffix=".tmp", dir=directory)
@@ -68,6 +77,15 @@ def atomic_write(path: str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _special(path: str) -> bool:
+    """``path`` exists and is neither a regular file nor a directory."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def json_text(data: object) -> str:

@@ -1,5 +1,7 @@
+import errno
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -103,3 +105,47 @@ def test_json_is_strict():
     from perfbench.files import json_text
     with pytest.raises(ValueError):
         json_text({"change_pct": float("inf")})
+
+
+def test_a_symlink_is_written_through_not_replaced(tmp_path):
+    """`-o link.html` turned the link into a regular file (issue 30, item 12)."""
+    target = tmp_path / "real" / "page.html"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    atomic_write(str(link), "new")
+    assert link.is_symlink() and target.read_text() == "new"
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".perfbench-")]
+
+
+def test_a_fifo_is_written_through(tmp_path):
+    """A FIFO was replaced by a regular file: its reader got nothing."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)     # the reader, already there
+    try:
+        atomic_write(str(fifo), "through the pipe")
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert os.read(reader, 100) == b"through the pipe"
+    finally:
+        os.close(reader)
+
+
+def test_a_device_is_written_to_not_replaced(tmp_path):
+    """As root, --markdown /dev/full replaced the device with a regular file; written
+    through, it is the device's own answer (no space), which the outputs turn into one
+    line.  Reached through symlinks in tmp_path, so that the old code replaced a link,
+    never a device of this machine."""
+    for device in ("/dev/null", "/dev/full"):
+        if not os.path.exists(device):
+            continue
+        link = tmp_path / os.path.basename(device)
+        link.symlink_to(device)
+        try:
+            atomic_write(str(link), "x" * 100000)
+        except OSError as exc:
+            assert device == "/dev/full" and exc.errno == errno.ENOSPC
+        else:
+            assert device == "/dev/null"
+        assert link.is_symlink() and stat.S_ISCHR(os.stat(device).st_mode)

@@ -116,10 +116,16 @@ def comparison_lines(doc: dict) -> list[str]:
                 lines.append(f"{title}: geomean ratio {g['ratio']:.3f} [{g['ci_low']:.3f}, "
                              f"{g['ci_high']:.3f}] ({g['scope']}{spread}) "
                              f"{g.get('verdict', '')}".rstrip())
-        for name in ("new_failures", "fixed_failures", "missing", "no_history"):
+        for name in ("new_failures", "fixed_failures", "missing", "no_history",
+                     "no_baseline"):
             if block.get(name):
                 lines.append(f"{name.replace('_', ' ')}: {', '.join(block[name])}")
+        lines += [f"{item['name']}: not judged, the baseline measured something else "
+                  f"({'; '.join(item['differences'])})"
+                  for item in block.get("not_comparable") or ()]
         lines += unconfirmed_lines(block)
+    if doc.get("gate"):
+        lines.append(f"gate: {doc['gate']['outcome']} (exit {doc['gate']['exit_status']})")
     return lines
 
 

@@ -338,6 +338,12 @@ def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
     and vice versa, so that ``--time 5`` on the command line overrides a profile that asks
     for ``until_stable``.
     """
+    return BenchmarkConfig(**merge_layers(*layers))
+
+
+def merge_layers(*layers: dict[str, Any]) -> dict[str, Any]:
+    """The layers merged as :func:`build_config` merges them (a suite's defaults, model and
+    matrix are layers too)."""
     merged: dict[str, Any] = {}
     for layer in layers:
         given = {k: v for k, v in layer.items() if v is not None}
@@ -347,4 +353,4 @@ def build_config(*layers: dict[str, Any]) -> BenchmarkConfig:
         if "until_stable" in given and "time" not in given:
             merged.pop("time", None)
         merged.update(given)
-    return BenchmarkConfig(**merged)
+    return merged

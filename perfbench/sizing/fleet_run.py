@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,7 +32,9 @@ from typing import Any, Protocol
 from perfbench.errors import UsageError
 from perfbench.files import write_json
 from perfbench.results import fleet as documents
+from perfbench.suite.document import FINAL
 from perfbench.suite.process import STOP_GRACE_S as SUITE_ENTRY_GRACE_S
+from perfbench.suite.process import perfbench_command
 
 RESOURCE = "perfbench"
 INDEX_EVERY_S = 1.0
@@ -53,19 +54,6 @@ RAY_SCRIPTS = ("ray/_private/log_monitor.py", "ray/autoscaler/_private/monitor.p
 DEFAULT_TIMEOUT_S = 4 * 3600.0
 #: Each node task's temporary directory: this prefix, the task process id, a random part.
 TMP_PREFIX = "perfbench-fleet-"
-#: Runs perfbench in the benchmark process, after asking Linux to end it with the task
-#: (PR_SET_PDEATHSIG), so a killed Ray worker leaves nothing measuring on its node.  Done
-#: here, in the child, since ``preexec_fn`` is unsafe in a threaded process (a Ray worker).
-_BOOT = """import ctypes, os, runpy, signal, sys
-try:
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-except (OSError, AttributeError):
-    pass
-if os.getppid() != int(sys.argv[1]):
-    sys.exit(1)
-sys.argv = ["perfbench", *sys.argv[2:]]
-runpy.run_module("perfbench", run_name="__main__", alter_sys=True)
-"""
 
 
 @dataclass
@@ -228,7 +216,7 @@ def node_task(command: list[str], label: str | None,
         out = os.path.join(tmp, "result.json")
         suite_dir = os.path.join(tmp, "suite")
         where = ["--out", suite_dir] if command[0] == "suite" else ["--json", out]
-        args = [sys.executable, "-c", _BOOT, str(os.getpid()), *command, "-q", *where]
+        args = perfbench_command(*command, "-q", *where)     # ends with this task
         if label and command[0] in ("run", "sweep"):
             args += ["--label", label]
         before, started, wall_start = _ray_cpu_by_process(psutil), time.monotonic(), time.time()
@@ -443,6 +431,11 @@ def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: b
     elif save:
         write_json(str(path), document)
     node.status, node.file = "done", str(path)
+    if document.get("schema") == SUITE_SCHEMA and stamps.get("exit_status") != 0 and \
+            not stamps.get("timed_out") and document.get("status") != "interrupted":
+        node.status = "failed"      # every entry failed, a regression, or the suite crashed
+        node.error = (f"the suite exited with status {stamps.get('exit_status')}; its "
+                      f"directory is kept in {path}")
     if stamps.get("timed_out") or document.get("status") == "interrupted":
         node.status = "failed"      # what it measured is kept, but the node did not finish
         node.error = (f"timed out (fleet run --timeout); its partial result is kept in "
@@ -461,12 +454,25 @@ def _complete(path: Path, command: list[str], label: str | None) -> bool:
     try:
         document = json.loads(path.read_text())
         made_by = document.get("fleet") or {}
-        if document.get("schema") == "perfbench.suite":   # a suite ran every entry
-            return document.get("status") == "complete" and made_by.get("command") == command
+        if document.get("schema") == "perfbench.suite":
+            return suite_done(document) and made_by.get("command") == command \
+                and made_by.get("exit_status") == 0
         return document.get("status") == "complete" and made_by.get("command") == command \
             and made_by.get("label") == label
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def suite_done(document: dict) -> bool:
+    """A node's suite ran every entry it was asked to: complete, or partial with nothing
+    left but the entries ``--select`` left out (a budget's skipped entries were asked for)."""
+    from perfbench.suite.runner import NOT_SELECTED
+    if document.get("status") == "complete":
+        return True
+    return document.get("status") == "partial" and all(
+        r.get("status") in FINAL or (r.get("status") == "skipped" and
+                                     r.get("message") == NOT_SELECTED)
+        for r in document.get("entries") or [] if isinstance(r, dict))
 
 
 def _save(fleet: FleetRun) -> None:

@@ -8,18 +8,19 @@ spread between models (:mod:`perfbench.stats.geomean`).
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
-from perfbench.files import write_json
+from perfbench.files import fallback_path, write_json
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
 from perfbench.stats.geomean import (fixed_models, geomean_verdict, log_variance,
                                      random_models)
 from perfbench.stats.sequential import final_level
 from perfbench.suite.document import document as suite_document
-from perfbench.suite.document import pending_record
+from perfbench.suite.document import SuiteFile, pending_record
 from perfbench.suite.spec import Entry, SuiteSpec
 
 #: An entry is given at least this many epochs' time (each: measuring plus about this much
@@ -41,7 +42,9 @@ def entry_row(name: str, doc: dict) -> dict:
             "dof": fps.get("dof"), "epochs": fps.get("epochs"),
             "stop_reason": doc.get("stop_reason"), "judged_metric": doc.get("judged_metric"),
             "judged_level": doc.get("judged_level"), "judged_ci_low": judged.get("ci_low"),
-            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size")}
+            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size"),
+            "openvino": {side: (info or {}).get("openvino")
+                         for side, info in (doc.get("sides") or {}).items()}}
 
 
 def geomean_block(rows: list[dict], threshold_pct: float,
@@ -113,17 +116,20 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
                  sides: dict[str, tuple[dict, dict]], pythons: tuple[str, str],
                  options: dict, stop_event: threading.Event,
                  on_entry: Callable[[int, int, Entry, float], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> dict:
+                 clock: Callable[[], float] = time.monotonic,
+                 previous: dict | None = None, file: SuiteFile | None = None) -> dict:
     """Each selected entry's A/B, one after the other.  The suite fails if any of them
-    says regression, so they are judged as one family (its size: the entries selected)."""
+    says regression, so they are judged as one family (its size: the entries selected).
+    ``previous`` (``--ab --resume``): its finished entries are kept, with their rows."""
     out = Path(out_dir)
-    records = {e.name: pending_record(e) for e in spec.entries}
-    rows: list[dict] = []
+    file = file or SuiteFile(str(out / "suite.json"))
+    records, rows = _kept(spec, out, previous)
     started = clock()
-    todo = [e for e in spec.entries if e.name in selected]
-    options = dict(options, family_size=len(todo))
+    family = [e for e in spec.entries if e.name in selected]
+    todo = [e for e in family if records[e.name]["status"] != "ok"]
+    options = dict(options, family_size=len(family))
     for e in spec.entries:
-        if e.name not in selected:
+        if e.name not in selected and records[e.name]["status"] != "ok":
             records[e.name].update(status="skipped", message="not selected (--select)")
     for index, entry in enumerate(todo):
         if stop_event.is_set():
@@ -134,8 +140,26 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
             on_entry(index, len(todo), entry, share)
         _one(entry, sides[entry.name], pythons, share, options, stop_event, out,
              records[entry.name], rows)
-        _save(spec, records, rows, options, out, stop_event.is_set())
-    return _save(spec, records, rows, options, out, stop_event.is_set())
+        _save(spec, records, rows, options, file, stop_event.is_set())
+    return _save(spec, records, rows, options, file, stop_event.is_set())
+
+
+def _kept(spec: SuiteSpec, out: Path, previous: dict | None) -> tuple[dict, list[dict]]:
+    """Pending records for every entry, but for a resumed directory's finished ones (same
+    settings, their A/B document still there), which keep their record and row."""
+    old = {r["name"]: r for r in (previous or {}).get("entries", [])}
+    old_rows = {r.get("name"): r for r in ((previous or {}).get("ab") or {}).get("entries", [])
+                if isinstance(r, dict)}
+    records, rows = {}, []
+    for entry in spec.entries:
+        record = old.get(entry.name)
+        keep = record is not None and record["status"] == "ok" and \
+            record.get("settings") == entry.settings and entry.name in old_rows and \
+            bool(record.get("file")) and (out / record["file"]).is_file()
+        records[entry.name] = record if keep else pending_record(entry)
+        if keep:
+            rows.append(old_rows[entry.name])
+    return records, rows
 
 
 def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: dict,
@@ -154,22 +178,46 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         if not run.rounds:
             return
     doc = document(run)
-    write_json(str(out / f"{entry.name}.json"), doc)
-    record.update(file=f"{entry.name}.json", wall_s=time.monotonic() - began)
+    record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
+                  wall_s=time.monotonic() - began)
     if run.status == "interrupted":
         record.update(status="pending", message="interrupted")
     elif record["status"] != "failed":
         record.update(status="ok")
+    record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
+                                                (doc.get("sides") or {}).values()} - {None})}
     rows.append(dict(entry_row(entry.name, doc), status=record["status"]))
 
 
-def _save(spec, records, rows, options, out: Path, interrupted: bool) -> dict:
+def _write_entry(path: Path, doc: dict, record: dict) -> str | None:
+    """The entry's A/B document; on a full disk, in a fallback file that its record names
+    (its epochs are kept, and the suite goes on).  Its file name in DIR, else None."""
+    try:
+        write_json(str(path), doc)
+        return path.name
+    except OSError as exc:
+        fallback = fallback_path(f"suite-{path.stem}")
+        try:
+            write_json(fallback, doc)
+            kept = f"it is saved in {fallback}"
+        except OSError:
+            kept = "nor in a fallback file"
+        print(f"perfbench: could not write {path}: {exc.strerror or exc}; {kept}",
+              file=sys.stderr)
+        record.update(message=f"could not write {path.name} ({exc.strerror or exc}); {kept}",
+                      fallback=fallback)
+        return None
+
+
+def _save(spec, records, rows, options, file: SuiteFile, interrupted: bool) -> dict:
     ab = {"entries": rows,
           "geomean": geomean_block(rows, options["threshold"], options["family_size"]),
           "failed": [n for n, r in records.items() if r["status"] == "failed"],
           "threshold_pct": options["threshold"], "base": options.get("base"),
           "new": options.get("new"), "budget_s": options.get("budget_s"),
           "family_size": options["family_size"]}
-    doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab)
-    write_json(str(out / "suite.json"), doc)
+    mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new")}
+    doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab,
+                         mode=mode)
+    file.write(doc)
     return doc

@@ -19,6 +19,7 @@ from perfbench.stats.intervals import family_level
 from perfbench.suite.document import FAILED
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,  # noqa: F401
                                         DEFAULT_THRESHOLD_PCT, DISTURBED, compare, disturbed,
+                                        like_with_like,
                                         samples_for)
 
 
@@ -73,10 +74,20 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
            "family_size": family_size, "regressed": [c.name for c in judged.regressions],
            "regressions": [_change(c) for c in judged.regressions],
            "disturbed": disturbed(base, "baseline") + new_noise,
-           "new_disturbed": bool(new_noise)}
+           "new_disturbed": bool(new_noise), **_sides(judged)}
     variance, dof = _log_variance(base, new)
     row["log_dof"] = None if math.isinf(dof) else dof    # None: compare's known floor
     return row, math.log(ratio) if ratio else 0.0, variance
+
+
+def _sides(comparison) -> dict:
+    """BASE's and NEW's FPS and p50 as compare read them (the row's ratio is of these)."""
+    out = {}
+    for change in comparison.changes:
+        if change.name in ("fps", "p50"):
+            unit = "fps" if change.name == "fps" else "p50_ms"
+            out.update({f"base_{unit}": change.baseline, f"new_{unit}": change.new})
+    return out
 
 
 def _server(result: BenchmarkResult) -> bool:
@@ -149,35 +160,84 @@ def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> s
     return UNCONFIRMED
 
 
-def against_suite(new_doc: dict, new_dir: str, base_doc: dict, base_dir: str,
-                  source: str) -> dict:
+def read_baseline(directory: str) -> tuple[dict, dict[str, BenchmarkResult]]:
+    """The baseline suite and every result it lists as ok, read once before the run: the
+    run is judged from this copy, whatever happens to the directory meanwhile, and a
+    result that is gone or unreadable is bad input now, not a lost judgement later."""
+    from perfbench.suite.document import read_suite
+    doc = read_suite(directory, "--baseline")
+    results = {r["name"]: load(os.path.join(directory, r["file"])) for r in doc["entries"]
+               if r["status"] == "ok" and r.get("file")}
+    return doc, results
+
+
+def pair_by_identity(new: dict[str, BenchmarkResult], base: dict[str, BenchmarkResult]
+                     ) -> tuple[dict[str, tuple[BenchmarkResult, BenchmarkResult]],
+                                dict[str, str], dict[str, list[str]]]:
+    """Each new result with the baseline result of the same configuration identity (what
+    ``perfbench compare`` calls like with like): the one of its name, else an unpaired one
+    of another name (a renamed entry).  Returns the pairs, {new name: baseline name} where
+    they differ, and {name: compare's differences} for a name whose baseline measured
+    something else (not judged: its ratio would compare unlike things)."""
+    def differences(a, b):
+        return [p for p in like_with_like([a], [b]) if not p.startswith("different machine")]
+    pairs, renamed, unlike = {}, {}, {}
+    free = [n for n in base if n not in new]
+    for name, result in new.items():
+        if name in base and not differences(base[name], result):
+            pairs[name] = (base[name], result)
+            continue
+        other = next((n for n in free if not differences(base[n], result)), None)
+        if other is not None:
+            free.remove(other)
+            pairs[name], renamed[name] = (base[other], result), other
+        elif name in base:
+            unlike[name] = differences(base[name], result)
+    return pairs, renamed, unlike
+
+
+def against_suite(new_doc: dict, new_dir: str, base_doc: dict,
+                  base_results: dict[str, BenchmarkResult], source: str) -> dict:
+    """The run against the baseline suite read before it (:func:`read_baseline`)."""
     base = {r["name"]: r for r in base_doc["entries"]}
     new = {r["name"]: r for r in new_doc["entries"]}
-    pairs = {name: (load(os.path.join(base_dir, base[name]["file"])),
-                    load(os.path.join(new_dir, r["file"])))
-             for name, r in new.items() if r["status"] == "ok" and name in base
-             and base[name]["status"] == "ok" and base[name].get("file")}
+    results = {n: load(os.path.join(new_dir, r["file"])) for n, r in new.items()
+               if r["status"] == "ok" and r.get("file")}
+    pairs, renamed, unlike = pair_by_identity(results, base_results)
     rows, geomean = judge(pairs)
+    for row in rows:
+        row["like_for_like_warnings"] = like_with_like([pairs[row["name"]][0]],
+                                                       [pairs[row["name"]][1]])
+        if row["name"] in renamed:
+            row["baseline_entry"] = renamed[row["name"]]
     ran = {n for n, r in new.items() if r["status"] not in ("skipped", "pending")}
+    used = {renamed.get(n, n) for n in pairs}
     return {"source": source, "entries": rows, "geomean": geomean,
             "new_failures": sorted(n for n, r in new.items() if r["status"] in FAILED
                                    and base.get(n, {}).get("status") not in FAILED),
             "fixed_failures": sorted(n for n, r in new.items() if r["status"] == "ok"
                                      and base.get(n, {}).get("status") in FAILED),
-            "missing": sorted(n for n in base if n not in ran)}
+            "missing": sorted(n for n in base if n not in ran and n not in used),
+            "not_comparable": [{"name": n, "differences": d} for n, d in unlike.items()],
+            "no_baseline": sorted(n for n in results if n not in pairs and n not in unlike
+                                  and base.get(n, {}).get("status") not in FAILED)}
 
 
 def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
     """Each ok entry against the last complete run of its configuration in ``database``
-    (keys of :func:`perfbench.tracking.history.config_key`).  History keeps only complete
-    runs, so every failed entry counts as a new failure (exit 1)."""
+    (keys of :func:`perfbench.tracking.history.config_key`), but for an entry this run
+    appended already (an interrupted run resumed: ``history`` in its record): against the
+    run before its own, never against itself.  History keeps only complete runs, so every
+    failed entry counts as a new failure (exit 1)."""
     from perfbench.tracking.history import last_run
     pairs, missing = {}, []
+    started = os.path.isfile(database) and os.path.getsize(database) > 0   # else: 1st run
     for record in new_doc["entries"]:
         if record["status"] != "ok":
             continue
         result = load(os.path.join(new_dir, record["file"]))
-        previous = last_run(database, result)
+        previous = last_run(database, result, before_id=appended_id(record, database)) \
+            if started else None
         if previous is None:
             missing.append(record["name"])
         else:
@@ -190,6 +250,16 @@ def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
             "no_history": missing}
 
 
+def appended_id(record: dict, database: str) -> int | None:
+    """The history row this entry's result became, when it was appended to ``database``
+    (by an earlier, interrupted, run of this directory)."""
+    mark = record.get("history") or {}
+    if isinstance(mark, dict) and mark.get("database") == os.path.realpath(database) and \
+            isinstance(mark.get("run_id"), int):
+        return mark["run_id"]
+    return None
+
+
 def regressed(baseline: dict) -> bool:
     """A regression in an entry or the geomean, or a new failure: exit 1."""
     return bool(baseline["new_failures"]) or \
@@ -199,9 +269,10 @@ def regressed(baseline: dict) -> bool:
 
 def unconfirmed(baseline: dict) -> list[str]:
     """Entries (and "geomean") whose regression was measured on a disturbed machine, or
-    whose interval could not exclude one (inconclusive): exit 3 when nothing else failed, so CI can re-run on a quiet machine rather than blame the
+    whose interval could not exclude one (inconclusive), each with its verdict: exit 3
+    when nothing else failed, so CI can re-run on a quiet machine rather than blame the
     change."""
-    names = [r["name"] for r in baseline["entries"]
+    names = [f"{r['name']} ({r['verdict']})" for r in baseline["entries"]
              if r["verdict"] in (UNCONFIRMED, "inconclusive")]
     if (baseline["geomean"] or {}).get("verdict") == UNCONFIRMED:
         names.append("geomean")

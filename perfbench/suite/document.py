@@ -60,10 +60,74 @@ def suite_status(records: list[dict], interrupted: bool) -> str:
 
 
 def document(name: str, records: list[dict], interrupted: bool = False,
-             baseline: dict | None = None, ab: dict | None = None) -> dict:
+             baseline: dict | None = None, ab: dict | None = None,
+             mode: dict | None = None) -> dict:
     return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "suite": name,
             "status": suite_status(records, interrupted), "entries": records,
-            "summary": summary(records), "baseline": baseline, "ab": ab}
+            "summary": summary(records), "baseline": baseline, "ab": ab,
+            "mode": mode or PLAIN, "provenance": provenance(records)}
+
+
+#: How the entries were measured: each a ``perfbench run`` (plain), or each an A/B of two
+#: sides (``{"kind": "ab", "base": …, "new": …}``).  A directory is resumed in its own mode.
+PLAIN = {"kind": "plain"}
+
+
+def mode_of(doc: dict) -> dict:
+    """A suite.json's mode; one written before the mode was recorded is told by its block."""
+    mode = doc.get("mode")
+    if isinstance(mode, dict) and mode.get("kind") in ("plain", "ab"):
+        return mode
+    return {"kind": "ab"} if doc.get("ab") else PLAIN
+
+
+def provenance(records: list[dict]) -> dict:
+    """The OpenVINO versions and hardware classes the entries' results name (each
+    record's ``provenance``, taken from its result when it ran)."""
+    seen: dict[str, set] = {"openvino": set(), "hardware_class": set()}
+    for record in records:
+        for key, values in (record.get("provenance") or {}).items():
+            if key in seen:
+                seen[key].update(v for v in values if v)
+    return {k: sorted(v) for k, v in seen.items()}
+
+
+def result_provenance(result: BenchmarkResult) -> dict:
+    """One result's OpenVINO version and hardware class, for its record."""
+    return {"openvino": [result.environment.get("openvino")],
+            "hardware_class": [(result.host or {}).get("hardware_class")]}
+
+
+class SuiteFile:
+    """``DIR/suite.json``, rewritten after every entry.  A write that fails (a full disk)
+    does not stop the suite: it is said once, on one line, and each later version goes to
+    a fallback file as well, so the last one is kept somewhere; ``failed`` then makes the
+    command exit non-zero."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fallback: str | None = None
+        self.failed = False
+
+    def write(self, doc: dict) -> bool:
+        import sys
+        from perfbench.files import fallback_path, write_json
+        try:
+            write_json(self.path, doc)
+            return True
+        except OSError as exc:
+            first = self.fallback is None
+            self.failed = True
+            self.fallback = self.fallback or fallback_path("suite")
+            try:
+                write_json(self.fallback, doc)
+                where = f"it is saved in {self.fallback}"
+            except OSError as again:
+                where = f"nor in {self.fallback} ({again.strerror})"
+            if first:
+                print(f"perfbench: could not write {self.path}: {exc.strerror or exc}; the "
+                      f"suite goes on, and {where}", file=sys.stderr)
+            return False
 
 
 def read_suite(directory: str, flag: str) -> dict:
@@ -80,4 +144,35 @@ def read_suite(directory: str, flag: str) -> dict:
     if data.get("schema_version") != SCHEMA_VERSION:
         raise UsageError(f"{flag} {directory}: unsupported suite schema version "
                          f"{data.get('schema_version')!r}")
+    for index, record in enumerate(data["entries"]):
+        problem = record_problem(record)
+        if problem:
+            raise UsageError(f"{flag} {directory}: suite.json entry #{index + 1} {problem}")
     return data
+
+
+#: What each entry of a suite.json read back must hold, and of which type.
+_RECORD_TYPES = {"name": str, "status": str, "file": (str, type(None)),
+                 "settings": dict, "model_path": str, "headline": (dict, type(None))}
+STATUSES = ("pending", "skipped", *FINAL)
+
+
+def record_problem(record) -> str | None:
+    """Why ``record`` is not an entry a resume or a baseline can use (None: it is one),
+    checked when suite.json is read, so nothing runs before a broken one is refused."""
+    if not isinstance(record, dict):
+        return f"is {type(record).__name__}, not a table"
+    for key in ("name", "status"):
+        if key not in record:
+            return f"has no '{key}'"
+    for key, kind in _RECORD_TYPES.items():
+        if key in record and not isinstance(record[key], kind):
+            return f"has a '{key}' of type {type(record[key]).__name__}"
+    if not record["name"].strip():
+        return "has an empty 'name'"
+    if record["status"] not in STATUSES:
+        return f"has an unknown status {record['status']!r}"
+    file = record.get("file")
+    if file is not None and (os.path.basename(file) != file or file in ("", ".", "..")):
+        return f"names a file outside its directory: {file!r}"
+    return None

@@ -8,6 +8,7 @@ perfbench did not send (the kernel's log is not readable by everyone, the exit i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,10 +51,32 @@ class Outcome:
     returncode: int | None
 
 
+#: Runs perfbench after asking Linux to send it SIGTERM when its parent ends
+#: (PR_SET_PDEATHSIG): an entry in a session of its own outlives a suite killed by SIGKILL
+#: (or a fleet task's worker) otherwise, measuring with no time limit.  Done in the child,
+#: since ``preexec_fn`` is unsafe in a threaded process; a parent gone before the call
+#: (argv[1] is its pid) ends the child at once.  SIGTERM, not SIGKILL: perfbench writes
+#: what it measured, marked interrupted.
+ORPHAN_BOOT = """import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+sys.argv = ["perfbench", *sys.argv[2:]]
+runpy.run_module("perfbench", run_name="__main__", alter_sys=True)
+"""
+
+
+def perfbench_command(*args: str) -> list[str]:
+    """``python -m perfbench ARGS`` that ends with its parent (:data:`ORPHAN_BOOT`)."""
+    return [sys.executable, "-c", ORPHAN_BOOT, str(os.getpid()), *args]
+
+
 def run_command(settings_path: str, out_path: str) -> list[str]:
     """``perfbench run`` for one entry: its settings as a profile file, its result file."""
-    return [sys.executable, "-m", "perfbench", "run", "--profile", settings_path, "-q",
-            "--json", out_path]
+    return perfbench_command("run", "--profile", settings_path, "-q", "--json", out_path)
 
 
 def write_profile(settings: dict, path: str) -> None:
@@ -169,3 +192,16 @@ def _wait_or_kill(proc: subprocess.Popen, grace_s: float) -> None:
     except subprocess.TimeoutExpired:
         _signal_group(proc, signal.SIGKILL)
         proc.wait()
+
+
+@contextlib.contextmanager
+def hangup_stops(stop):
+    """``stop`` (a :class:`perfbench.cli.signals.SignalStop`) takes SIGHUP too: the
+    terminal or the CI runner gone stops the suite as SIGTERM does (its running entry
+    stopped, what finished kept), instead of the default death that left the entry
+    measuring."""
+    previous = signal.signal(signal.SIGHUP, stop._handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)

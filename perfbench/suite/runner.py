@@ -16,15 +16,20 @@ from pathlib import Path
 from typing import Callable
 
 from perfbench.errors import UsageError
-from perfbench.files import write_json
 from perfbench.results.io import load
 from perfbench.suite import process
-from perfbench.suite.document import document, headline, pending_record
+from perfbench.suite.document import (FINAL, SuiteFile, document, headline, pending_record,
+                                      result_provenance)
 from perfbench.suite.spec import Entry, SuiteSpec
 
 #: Start-up, compile and write per entry, assumed until an entry has shown its own.
 DEFAULT_OVERHEAD_S = 15.0
 MIN_CAP_S = 1.0
+
+
+#: The message of an entry ``--select`` left out (a fleet's resume reads it: such a suite
+#: is "partial" and still done).
+NOT_SELECTED = "not selected (--select)"
 
 
 @dataclass
@@ -36,27 +41,41 @@ class SuiteRun:
     started: float = 0.0
     interrupted: bool = False
     overheads: list[float] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)     # records kept from an earlier run
+    file: SuiteFile | None = None
 
     def document(self, **extra) -> dict:
         return document(self.spec.name, [self.records[n] for n in self.spec.names()],
                         self.interrupted, **extra)
 
     def save(self, **extra) -> dict:
+        """The document, written to suite.json (or, on a full disk, to a fallback)."""
         doc = self.document(**extra)
-        write_json(str(self.out_dir / "suite.json"), doc)
+        if self.file is None:
+            self.file = SuiteFile(str(self.out_dir / "suite.json"))
+        self.file.write(doc)
         return doc
 
 
 def start(spec: SuiteSpec, out_dir: str, previous: dict | None,
-          budget_s: float | None = None) -> SuiteRun:
-    """Records for every entry: pending, or kept from ``previous`` (``--resume``)."""
-    kept = {r["name"]: r for r in (previous or {}).get("entries", [])
-            if _reusable(r, out_dir)}
-    records = {}
+          budget_s: float | None = None, selected: set[str] | None = None,
+          resume: bool = True) -> SuiteRun:
+    """Records for every entry: pending, or kept from ``previous``.  A selected entry is
+    kept only on ``--resume`` (its result complete); an entry ``--select`` leaves out keeps
+    its earlier record (a re-run of one entry leaves the others' records as they were)."""
+    selected = set(spec.names()) if selected is None else selected
+    old = {r["name"]: r for r in (previous or {}).get("entries", [])}
+    records, kept = {}, set()
     for entry in spec.entries:
-        old = kept.get(entry.name)
-        records[entry.name] = old if old and _same(old, entry) else pending_record(entry)
-    return SuiteRun(spec, Path(out_dir), records, budget_s)
+        record = old.get(entry.name)
+        usable = record is not None and _same(record, entry) and \
+            (record["status"] != "ok" or _reusable(record, out_dir))
+        keep = usable and (record["status"] == "ok" and resume if entry.name in selected
+                           else record["status"] in FINAL)
+        records[entry.name] = record if keep else pending_record(entry)
+        if keep:
+            kept.add(entry.name)
+    return SuiteRun(spec, Path(out_dir), records, budget_s, kept=kept)
 
 
 def _reusable(record: dict, out_dir: str) -> bool:
@@ -99,11 +118,11 @@ def run_suite(run: SuiteRun, selected: set[str], stop_event: threading.Event,
               clock: Callable[[], float] = time.monotonic) -> SuiteRun:
     """Every entry not done yet, in order; a stop leaves the rest pending."""
     run.started = clock()
-    todo = [e for e in run.spec.entries if run.records[e.name]["status"] != "ok"]
+    todo = [e for e in run.spec.entries if e.name not in run.kept]
     for index, entry in enumerate(todo):
         record = run.records[entry.name]
         if entry.name not in selected:
-            record.update(status="skipped", message="not selected (--select)")
+            record.update(status="skipped", message=NOT_SELECTED)
             continue
         if stop_event.is_set():
             run.interrupted = True
@@ -136,14 +155,16 @@ def _cap(run: SuiteRun, left: int, clock) -> float | None:
 
 
 def capped_settings(settings: dict, cap: float | None, limit_s: float | None) -> dict:
-    """The entry's settings with its measuring time at most ``cap`` seconds."""
-    if cap is None or (limit_s is not None and limit_s <= cap):
+    """The entry's settings with its measuring time at most ``cap`` seconds in all: each
+    of its ``repeat`` trials gets its share (``limit_s`` is one trial's limit)."""
+    per_trial = None if cap is None else cap / max(int(settings.get("repeat") or 1), 1)
+    if per_trial is None or (limit_s is not None and limit_s <= per_trial):
         return dict(settings)
     capped = dict(settings)
     if capped.get("until_stable") is not None:
-        capped["max_time"] = cap
+        capped["max_time"] = per_trial
     else:
-        capped["time"] = cap
+        capped["time"] = per_trial
     return capped
 
 
@@ -151,21 +172,28 @@ def _run_one(run: SuiteRun, entry: Entry, cap: float | None, stop_event,
              command_for) -> None:
     record = run.records[entry.name]
     out = run.out_dir / f"{entry.name}.json"
-    settings_dir = run.out_dir / ".settings"
-    settings_dir.mkdir(parents=True, exist_ok=True)
-    profile = settings_dir / f"{entry.name}.toml"
-    process.write_profile(capped_settings(entry.run_settings(), cap, entry.config.time_limit_s),
-                          str(profile))
-    if out.exists():
-        out.unlink()
-    outcome = process.run_entry(command_for(str(profile), str(out)),
-                                str(run.out_dir / f"{entry.name}.log"), entry.time_limit_s,
-                                stop_event, lambda: _complete(out))
+    profile = run.out_dir / ".settings" / f"{entry.name}.toml"
+    try:              # a full disk fails this entry, in one line; the suite goes on
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        process.write_profile(capped_settings(entry.run_settings(), cap,
+                                              entry.config.time_limit_s), str(profile))
+        if out.exists():
+            out.unlink()
+        outcome = process.run_entry(command_for(str(profile), str(out)),
+                                    str(run.out_dir / f"{entry.name}.log"),
+                                    entry.time_limit_s, stop_event, lambda: _complete(out))
+    except OSError as exc:
+        record.update(status="failed", file=None, headline=None, wall_s=None,
+                      message=f"could not write {exc.filename or run.out_dir}: "
+                              f"{exc.strerror or exc}")
+        return
     record.update(status=outcome.status, message=outcome.message, wall_s=outcome.wall_s,
                   file=out.name if out.exists() else None, headline=None)
+    record.pop("history", None)          # a new result: not in any history yet
     if outcome.status == "ok":
         result = load(str(out))
         record["headline"] = headline(result, outcome.peak_rss_mb)
+        record["provenance"] = result_provenance(result)
         run.overheads.append(max(outcome.wall_s - result.duration_s, 0.0))
 
 

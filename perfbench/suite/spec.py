@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from perfbench.errors import UsageError
-from perfbench.settings.config import BenchmarkConfig, build_config, coerce, validate
+from perfbench.settings.config import (BenchmarkConfig, build_config, coerce, merge_layers,
+                                       validate)
 from perfbench.settings.values import duration
 from perfbench.settings.config import SETTINGS
 from perfbench.settings.profiles import unknown_key
@@ -91,6 +92,8 @@ def load_suite(path: str) -> SuiteSpec:
     name = data.get("name", file.stem)
     if not isinstance(name, str) or not name.strip():
         raise UsageError(f"{where}: 'name' must be a non-empty string")
+    if not isinstance(data.get("description", ""), str):
+        raise UsageError(f"{where}: 'description' must be a string")
     limit = _time_limit(data.get("time_limit", DEFAULT_TIME_LIMIT_S), where)
     defaults = _settings(_table(data.get("defaults", {}), "defaults", where),
                          f"{where} [defaults]")
@@ -178,7 +181,7 @@ def _model_entries(model: dict, index: int, defaults: dict, matrix: dict[str, li
     for combination in itertools.product(*matrix.values()):
         values = dict(zip(matrix, combination))
         name = entry_name(model_name.strip(), values)
-        settings = {**defaults, **own, **values}
+        settings = merge_layers(defaults, own, values)   # a model's time beats [defaults]'
         try:                                   # cross-field checks, as run's
             config = build_config({**settings, "model": path})
         except UsageError as exc:

@@ -351,14 +351,17 @@ def trend(points: list[Point], threshold_pct: float = 5.0) -> list[StepChange]:
             for i, before, after in step_changes(values, threshold_pct)]
 
 
-def last_run(path: str, result: BenchmarkResult) -> BenchmarkResult | None:
+def last_run(path: str, result: BenchmarkResult,
+             before_id: int | None = None) -> BenchmarkResult | None:
     """The last complete run recorded for ``result``'s configuration and machine
-    (:func:`config_key`), or None: a suite's baseline per entry."""
+    (:func:`config_key`), or None: a suite's baseline per entry.  ``before_id``: the last
+    one recorded before that row (a result appended already is not its own baseline)."""
     conn = _open_read_only(path, "--history")
     try:
         row = conn.execute("SELECT id, result FROM runs WHERE config_key = ? AND "
-                           "status = 'complete' ORDER BY id DESC LIMIT 1",
-                           (config_key(result),)).fetchone()
+                           "status = 'complete' AND id < ? ORDER BY id DESC LIMIT 1",
+                           (config_key(result),
+                            2 ** 62 if before_id is None else before_id)).fetchone()
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"--history {path}: not a usable history database ({exc})") from None
     finally:

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -211,7 +212,8 @@ def test_a_result_measured_on_a_disturbed_machine_is_not_anyones_baseline(tmp_pa
                        {"name": "b", "status": "ok", "file": "b.json"}]}
     block = against_history(doc, str(tmp_path), db)
     assert block["entries"][0]["verdict"] == "unconfirmed regression"
-    _append_history(doc, str(tmp_path), db)
+    _append_history(SimpleNamespace(records={r["name"]: r for r in doc["entries"]}),
+                    str(tmp_path), db)
     assert "a: not added to" in capsys.readouterr().err
     assert last_run(db, load(str(tmp_path / "a.json"))).fps == pytest.approx(100)
     assert last_run(db, load(str(tmp_path / "b.json"))).fps == pytest.approx(100)
@@ -267,3 +269,168 @@ def test_an_unknown_suite_key_suggests_the_nearest(tmp_path, text, message):
     with pytest.raises(UsageError) as caught:
         load_suite(str(path))
     assert str(caught.value).endswith(message)
+
+
+def _suite_json(directory, entries, **extra):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "suite.json").write_text(json.dumps(dict(
+        {"schema": "perfbench.suite", "schema_version": 1, "suite": "s",
+         "status": "partial", "entries": entries}, **extra)))
+    return str(directory)
+
+
+@pytest.mark.parametrize("entries, words", [
+    ([1, 2], "entry #1 is int, not a table"),
+    ([{"status": "ok", "file": "a.json"}], "entry #1 has no 'name'"),
+    ([{"name": "a", "status": "ok", "settings": [1]}], "has a 'settings' of type list"),
+    ([{"name": "a", "status": "done"}], "unknown status 'done'"),
+    ([{"name": "a", "status": "ok", "file": "../x.json"}], "outside its directory"),
+])
+def test_a_malformed_suite_json_is_one_line_before_anything_runs(tmp_path, entries, words):
+    """An AttributeError, a KeyError after the suite had run, a TypeError on --resume
+    (issue 30, item 6)."""
+    from perfbench.errors import UsageError
+    from perfbench.suite.document import read_suite
+    directory = _suite_json(tmp_path / "base", entries)
+    for flag in ("--baseline", "--resume"):
+        with pytest.raises(UsageError, match=words.replace("(", r"\(").replace(".", r"\.")):
+            read_suite(directory, flag)
+
+
+def test_a_malformed_baseline_and_resume_exit_2_on_the_command_line(tmp_path):
+    suite = _suite(tmp_path, '[[models]]\nmodel = "builtin"')
+    bad = _suite_json(tmp_path / "bad", [{"status": "ok"}])
+    for args in (["--out", str(tmp_path / "out"), "--baseline", bad],
+                 ["--out", bad, "--resume"]):
+        done = _perfbench("suite", suite, *args)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "has no 'name'" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_refused_resume_creates_nothing(tmp_path):
+    """--resume of a directory without suite.json was refused after --out was created
+    (issue 30, item 18)."""
+    out = tmp_path / "never"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--resume", "--markdown", str(tmp_path / "md" / "s.md"))
+    assert done.returncode == 2 and "nothing to resume" in done.stderr
+    assert not out.exists() and not (tmp_path / "md").exists()
+
+
+def test_the_baseline_directory_as_out_is_refused_and_left_alone(tiny_ir, tmp_path):
+    """`--out same --baseline same` compared the run with itself (ratio 1.000, exit 0) and
+    rewrote the baseline's results (issue 30, item 2)."""
+    suite = _suite(tmp_path, f'[defaults]\niterations = 50\n[[models]]\nmodel = "{tiny_ir}"\n'
+                             'name = "conv"')
+    same = tmp_path / "same"
+    assert _perfbench("suite", suite, "--out", str(same), "-q").returncode == 0
+    before = (same / "conv.json").read_bytes()
+    (tmp_path / "link").symlink_to(same)
+    for baseline in (str(same), str(tmp_path / "link"), str(same) + "/"):
+        done = _perfbench("suite", suite, "--out", str(same), "--baseline", baseline)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "is the --out directory" in done.stderr
+    assert (same / "conv.json").read_bytes() == before
+
+
+def test_a_resume_across_modes_is_refused(tmp_path):
+    """`--ab --resume` was refused, so dropping --ab was the only way on: the A/B verdicts
+    were erased and plain results mixed in (issue 30, item 4)."""
+    import argparse
+    from perfbench.cli.commands.suite import previous_run
+    from perfbench.errors import UsageError
+    from perfbench.suite.document import PLAIN
+    ab = {"kind": "ab", "base": {"python": "/a/python", "set": None},
+          "new": {"python": "/b/python", "set": None}}
+    out = _suite_json(tmp_path / "ab", [], mode=ab, ab={"entries": []})
+    args = argparse.Namespace(resume=True, select=[], out=out)
+    with pytest.raises(UsageError, match="it holds an --ab suite"):
+        previous_run(args, PLAIN)
+    other = dict(ab, new={"python": "/c/python", "set": None})
+    with pytest.raises(UsageError, match="this run is an --ab suite"):
+        previous_run(args, other)
+    assert previous_run(args, ab)["mode"] == ab
+    plain = _suite_json(tmp_path / "plain", [])          # written before the mode was
+    with pytest.raises(UsageError, match="a plain suite"):
+        previous_run(argparse.Namespace(resume=True, select=[], out=plain), ab)
+
+
+def test_an_ab_resume_keeps_the_finished_entries_with_their_rows(tmp_path):
+    from perfbench.suite.ab import _kept
+    from perfbench.suite.document import pending_record
+    from perfbench.suite.spec import load_suite
+    spec = load_suite(_suite(tmp_path, '[matrix]\nhint = ["throughput", "latency"]\n'
+                                       '[[models]]\nmodel = "builtin"'))
+    (tmp_path / "builtin.throughput.json").write_text("{}")
+    previous = {"entries": [dict(pending_record(spec.entries[0]), status="ok",
+                                 file="builtin.throughput.json"),
+                            pending_record(spec.entries[1])],
+                "ab": {"entries": [{"name": "builtin.throughput", "verdict": "regression",
+                                    "ratio": 0.8}]}}
+    records, rows = _kept(spec, tmp_path, previous)
+    assert records["builtin.throughput"]["status"] == "ok"
+    assert records["builtin.latency"]["status"] == "pending"
+    assert rows == previous["ab"]["entries"]
+
+
+def test_an_ab_entry_that_cannot_be_written_keeps_its_epochs(tmp_path, monkeypatch, capsys):
+    """A full disk gave an OSError traceback and the suite stopped, the entry's epochs lost
+    (issue 29)."""
+    import tempfile
+    from perfbench.suite.ab import _write_entry
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "e.json").symlink_to("/dev/full")
+    record = {}
+    assert _write_entry(tmp_path / "e.json", {"epochs": [1, 2, 3]}, record) is None
+    assert json.loads(open(record["fallback"]).read()) == {"epochs": [1, 2, 3]}
+    assert "No space left on device" in record["message"]
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def _suite_with_a_long_entry(tiny_ir, tmp_path):
+    suite = _suite(tmp_path, f'[[models]]\nmodel = "{tiny_ir}"\nname = "long"\ntime = 600\n')
+    return subprocess.Popen([sys.executable, "-m", "perfbench", "suite", suite, "--out",
+                             str(tmp_path / "out"), "-q"], env=checkout_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _running_entry(suite):
+    """The entry's `perfbench run`, once the suite has started it (the marker)."""
+    import time
+    import psutil
+    from tests.processes import MARKER_TIMEOUT_S
+    deadline = time.monotonic() + MARKER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for child in psutil.Process(suite.pid).children(recursive=True):
+            try:
+                if "--profile" in child.cmdline():
+                    return child
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("the entry never started")
+
+
+@pytest.mark.parametrize("signum", [9, 1])
+def test_a_killed_or_hung_up_suite_leaves_no_entry_measuring(tiny_ir, tmp_path, signum):
+    """SIGKILL or SIGHUP to the suite left its entry (in a session of its own) measuring,
+    reparented to init, with no time limit (issue 30, item 10).  A SIGHUP now stops the
+    suite as SIGTERM does; a SIGKILL ends the entry through its death-of-parent signal."""
+    import psutil
+    from tests.processes import MARKER_TIMEOUT_S
+    suite = _suite_with_a_long_entry(tiny_ir, tmp_path)
+    try:
+        entry = _running_entry(suite)
+        suite.send_signal(signum)
+        gone, alive = psutil.wait_procs([entry], timeout=MARKER_TIMEOUT_S)
+        assert not alive, "the entry outlived its suite"
+        suite.wait(MARKER_TIMEOUT_S)
+    finally:
+        if suite.poll() is None:
+            suite.kill()
+            suite.wait()
+    assert suite.returncode == (-9 if signum == 9 else 129)
+    if signum == 1:
+        doc, entries = _entries(str(tmp_path / "out"))
+        assert doc["status"] == "interrupted" and entries["long"]["status"] == "pending"

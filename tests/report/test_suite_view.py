@@ -3,6 +3,8 @@ shape): status table, FPS with intervals, ratio charts with the geomean."""
 
 import json
 
+import pytest
+
 from perfbench.report.loader import load_input
 from perfbench.report.page import build
 
@@ -39,7 +41,8 @@ def test_a_suite_directory_is_recognised_and_drawn(tmp_path):
     assert item.kind == "suite" and item.version == 1
     page = build([item], ["report", str(tmp_path)])
     assert 'id="suite-0-fps"' in page and 'id="suite-0-baseline"' in page
-    assert "2/3 ok" in page and "new failures: big-f32" in page
+    assert "2/3 entries ok" in page and "new failures: big-f32" in page
+    assert "gate not recorded" in page and 'class="badge warn"' in page
     assert "killed by the out-of-memory killer" in page
     # the FPS chart holds the two entries that ran, with their stored intervals
     fps = page[page.index('id="suite-0-fps"'):]
@@ -85,3 +88,87 @@ def test_the_chart_draws_the_interval_each_verdict_was_judged_on(tmp_path):
     flat = page.replace(" ", "")
     assert '"name":"intervaltheverdictwasjudgedon","text":["99.44%"],"x":[0.9]' in flat
     assert '"arrayminus":[0.050000000000000044]' in flat               # 0.9 − 0.85
+
+
+def _judged_suite(tmp_path, new_fps: dict, statuses: dict | None = None):
+    """A suite directory judged against a baseline by the code itself: the entries'
+    results, the baseline block of :func:`against_suite`, the gate of the command."""
+    from perfbench.cli.commands.suite import exit_status, gate
+    from perfbench.results import load
+    from perfbench.suite.baseline import against_suite
+    from perfbench.suite.document import document
+    from tests.models import synthetic_document
+
+    def directory(path, fps_by_name, statuses):
+        path.mkdir()
+        records = []
+        for name, fps in fps_by_name.items():
+            status = statuses.get(name, "ok")
+            if status == "ok":
+                (path / f"{name}.json").write_text(json.dumps(synthetic_document(
+                    fps, model=name)))
+            records.append({"name": name, "model": name, "model_path": name,
+                            "settings": {}, "status": status,
+                            "file": f"{name}.json" if status == "ok" else None,
+                            "message": None if status == "ok" else "timed out",
+                            "headline": None, "wall_s": 1.0,
+                            "provenance": {"openvino": ["2026.4.1"],
+                                           "hardware_class": ["zen3-2c"]}})
+        return document("zoo", records)
+    base_fps = {name: [100, 100] for name in new_fps}
+    base = directory(tmp_path / "base", base_fps, {})
+    new = directory(tmp_path / "new", new_fps, statuses or {})
+    results = {r["name"]: load(str(tmp_path / "base" / r["file"])) for r in base["entries"]}
+    new["baseline"] = against_suite(new, str(tmp_path / "new"), base, results, "base")
+    new["gate"] = gate(new, None)
+    (tmp_path / "new" / "suite.json").write_text(json.dumps(new))
+    page = build([load_input(str(tmp_path / "new"))], ["report", str(tmp_path / "new")])
+    return page, exit_status(new, None), new
+
+
+@pytest.mark.parametrize("new_fps, statuses, code, colour", [
+    ({"a": [100, 100], "b": [101, 101]}, None, 0, "ok"),
+    ({"a": [100, 100], "b": [40, 40], "c": [99, 99], "d": [100, 100]}, None, 1, "bad"),
+    ({"a": [100, 100], "b": [100, 100]}, {"b": "timeout"}, 1, "bad"),
+])
+def test_the_badge_states_the_gates_outcome_in_its_colour(tmp_path, new_fps, statuses,
+                                                          code, colour):
+    """"4/4 ok" in green with a regression, "1/2 ok" with a timeout, both exit 1 (issue 30,
+    item 11): the badge is the gate's, and its colour follows the exit status."""
+    page, exit_code, doc = _judged_suite(tmp_path, new_fps, statuses)
+    assert exit_code == code == doc["gate"]["exit_status"]
+    assert f'class="badge {colour}">{doc["gate"]["outcome"]} (exit {code})' in page
+    section = page[page.index('<section id="suite-0"'):]
+    assert section.index("Gate: ") < section.index("<th>entry</th>")   # the outcome first
+    if code == 1 and not statuses:
+        assert "regression in b" in doc["gate"]["outcome"]
+
+
+def test_the_ratio_table_shows_both_sides_and_the_provenance(tmp_path):
+    page, _, doc = _judged_suite(tmp_path, {"a": [100, 100], "b": [50, 50]})
+    row = next(r for r in doc["baseline"]["entries"] if r["name"] == "b")
+    assert (row["base_fps"], row["new_fps"]) == (pytest.approx(100), pytest.approx(50))
+    flat = page.replace(" ", "")
+    assert "<th>BASEFPS</th><th>NEWFPS</th><th>BASEp50ms</th><th>NEWp50ms</th>" in flat
+    assert "<td>b</td><td>100.0</td><td>50.00</td><td>10.00</td><td>20.00</td>" in flat
+    assert "<td>OpenVINO (of the entries)</td><td>2026.4.1</td>" in page
+    assert "<td>hardware class</td><td>zen3-2c</td>" in page
+    assert "{'" not in page.split("suite-0-fps")[1].split("</script>")[0]  # no dict text
+
+
+def test_an_ab_block_shows_its_sides_and_excluded_entries(tmp_path):
+    ab = {"entries": [{"name": "conv-bf16", "verdict": "no regression", "ratio": 0.99,
+                       "ci_low": 0.98, "ci_high": 1.0, "epochs": 6, "stop_reason": "decided",
+                       "openvino": {"base": "2025.1", "new": "2026.4.1"}}],
+          "geomean": {"ratio": 0.99, "ci_low": 0.98, "ci_high": 1.0, "scope": "fixed",
+                      "excluded": ["mlp-int8"], "verdict": "no significant change",
+                      "random": {"ratio": 0.99, "ci_low": 0.9, "ci_high": 1.1,
+                                 "scope": "random: models like these"}},
+          "failed": [], "base": {"python": "/old/python", "set": None},
+          "new": {"python": "/new/python", "set": None}}
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, baseline=None, ab=ab)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    assert "<td>BASE</td><td>/old/python</td><td>–</td><td>2025.1</td>" in page
+    assert "<td>NEW</td><td>/new/python</td><td>–</td><td>2026.4.1</td>" in page
+    assert "not in the geomean: mlp-int8" in page and "(random: models like these)" in page
+    assert "<td>6</td><td>decided</td>" in page

@@ -438,9 +438,11 @@ def test_a_suite_runs_on_every_node_and_each_suite_directory_comes_back(tiny_ir,
     line = next((x for x in done.stdout.splitlines() if x.startswith("SUMMARY ")), None)
     assert line, done.stderr[-2000:]
     summary = json.loads(line[len("SUMMARY "):])
-    assert summary["run"][0] == 0, summary
+    # the suite exits 1 on each node (an entry failed): each node failed, its directory kept
+    assert summary["run"][0] == 1, summary
     index = json.loads((out / "fleet-run.json").read_text())
-    assert [n["status"] for n in index["nodes"]] == ["done", "done"]
+    assert [n["status"] for n in index["nodes"]] == ["failed", "failed"]
+    assert all("exited with status 1" in n["error"] for n in index["nodes"])
     for node in index["nodes"]:
         suite_doc = json.loads((out / node["name"] / "suite.json").read_text())
         statuses = {e["name"]: e["status"] for e in suite_doc["entries"]}
@@ -514,3 +516,55 @@ def test_a_stopped_node_gives_a_suite_time_to_stop_its_entry_and_kills_what_is_l
     finally:
         if not _exited(child):                  # a failing test leaves no sleeper behind
             os.kill(child, signal.SIGKILL)
+
+
+class SuiteExecutor(FakeExecutor):
+    """Each task returns a node's suite directory, with the suite's exit status."""
+
+    def __init__(self, ids=("n1", "n2"), exit_status=0, entries=None):
+        super().__init__(ids)
+        self.exit_status = exit_status
+        self.entries = entries or [{"name": "a", "status": "ok", "file": None}]
+
+    def get(self, handle):
+        from perfbench.sizing.fleet_run import SUITE_SCHEMA
+        from perfbench.suite.document import suite_status
+        status = suite_status(self.entries, False)
+        suite = {"schema": "perfbench.suite", "schema_version": 1, "suite": "s",
+                 "status": status, "entries": self.entries}
+        return {"schema": SUITE_SCHEMA, "status": status, "suite": suite, "files": {},
+                "fleet": {"command": list(handle[1]), "label": handle[2], "started_at": 1.0,
+                          "ended_at": 2.0, "exit_status": self.exit_status}}
+
+
+def test_a_suite_node_that_exits_non_zero_has_failed_and_is_run_again(tmp_path):
+    """Every entry failed (exit 1): the node was done and the fleet complete, exit 0, and
+    --resume never ran it again (issue 30, item 7)."""
+    failing = SuiteExecutor(exit_status=1, entries=[{"name": "a", "status": "failed",
+                                                     "file": None}])
+    fleet = _fleet(failing, tmp_path, ["suite", "s.toml"], resume=False)
+    assert {n.status for n in fleet.nodes} == {"failed"} and fleet.status == "failed"
+    assert all("exited with status 1" in n.error for n in fleet.nodes)
+    again = SuiteExecutor()
+    fleet = _fleet(again, tmp_path, ["suite", "s.toml"], resume=True)
+    assert again.submitted == ["n1", "n2"] and fleet.status == "complete"
+
+
+def test_a_suite_with_only_unselected_entries_skipped_is_done_on_resume(tmp_path):
+    """`-- suite … --select`: the suite is "partial" (the rest skipped), which a resume
+    measured again on every node, every time (issue 30, item 8).  Skipped by the budget,
+    an entry was asked for, and the node runs again."""
+    from perfbench.suite.runner import NOT_SELECTED
+    command = ["suite", "s.toml", "--select", "a"]
+    selected = [{"name": "a", "status": "ok", "file": None},
+                {"name": "b", "status": "skipped", "file": None, "message": NOT_SELECTED}]
+    _fleet(SuiteExecutor(entries=selected), tmp_path, command, resume=False)
+    again = SuiteExecutor(entries=selected)
+    fleet = _fleet(again, tmp_path, command, resume=True)
+    assert again.submitted == [] and {n.status for n in fleet.nodes} == {"resumed"}
+    budget = [selected[0], {"name": "b", "status": "skipped", "file": None,
+                            "message": "the --budget was spent before it ran"}]
+    _fleet(SuiteExecutor(entries=budget), tmp_path, command, resume=False)
+    again = SuiteExecutor(entries=budget)
+    _fleet(again, tmp_path, command, resume=True)
+    assert again.submitted == ["n1", "n2"]

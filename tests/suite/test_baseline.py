@@ -52,13 +52,20 @@ def _suite_dir(path, entries):
     return {"schema": "perfbench.suite", "schema_version": 1, "entries": records}
 
 
+def _results(path, doc):
+    """The baseline's results as :func:`baseline.read_baseline` reads them, once."""
+    from perfbench.results import load
+    return {r["name"]: load(os.path.join(path, r["file"])) for r in doc["entries"]
+            if r["status"] == "ok" and r["file"]}
+
+
 def test_failures_fixed_and_missing(tmp_path):
     base = _suite_dir(tmp_path / "base", [("a", "ok", [100, 100]), ("b", "ok", [10, 10]),
                                           ("c", "failed", None), ("gone", "ok", [5, 5])])
     new = _suite_dir(tmp_path / "new", [("a", "ok", [40, 40]), ("b", "timeout", None),
                                         ("c", "ok", [7, 7])])
-    block = baseline.against_suite(new, str(tmp_path / "new"), base, str(tmp_path / "base"),
-                                   "base")
+    block = baseline.against_suite(new, str(tmp_path / "new"), base,
+                                   _results(tmp_path / "base", base), "base")
     assert [r["name"] for r in block["entries"]] == ["a"]
     assert block["entries"][0]["verdict"] == "regression"
     assert block["new_failures"] == ["b"] and block["fixed_failures"] == ["c"]
@@ -246,3 +253,57 @@ def test_a_server_entry_stays_out_of_the_geomean():
     rows, g = baseline.judge(pairs)
     assert [r["in_geomean"] for r in rows] == [True, False]
     assert g["ratio"] == pytest.approx(0.8) and g["excluded"] == ["s"]
+
+
+def test_the_same_name_with_another_model_is_not_judged_and_says_why(tmp_path):
+    """`conv.xml` → `big.xml` under the name `net` gave 'ratio 0.113 … regression' with no
+    warning (issue 30, item 3); compare says "different model" of the same two files."""
+    base = {"net": synthetic_result([100, 100], model="conv"),
+            "old": synthetic_result([50, 50], model="renamed")}
+    new = {"net": synthetic_result([11, 11], model="big"),
+           "new-name": synthetic_result([50, 50], model="renamed")}
+    pairs, renamed, unlike = baseline.pair_by_identity(new, base)
+    assert list(pairs) == ["new-name"] and renamed == {"new-name": "old"}
+    assert unlike["net"] and unlike["net"][0].startswith("different model")
+
+
+def test_entries_only_in_the_new_suite_are_listed(tmp_path):
+    """They were not judged and nothing said so (issue 30, item 15)."""
+    base = _suite_dir(tmp_path / "base", [("a", "ok", [100, 100])])
+    new = _suite_dir(tmp_path / "new", [("a", "ok", [100, 100]), ("fresh", "ok", [9, 9])])
+    block = baseline.against_suite(new, str(tmp_path / "new"), base,
+                                   _results(tmp_path / "base", base), "base")
+    assert [r["name"] for r in block["entries"]] == ["a"]
+    assert block["no_baseline"] == ["fresh"] and block["not_comparable"] == []
+
+
+def test_a_result_appended_already_is_judged_against_the_run_before_it(tmp_path):
+    """`--resume --history`: the kept entry was judged against its own row (ratio 1.000,
+    'no significant change' after a regression) (issue 30, item 1)."""
+    from perfbench.tracking.history import append
+    db = str(tmp_path / "h.db")
+    append(db, synthetic_result([100, 100], model="a"))
+    new = _suite_dir(tmp_path / "new", [("a", "ok", [50, 50])])
+    from perfbench.results import load
+    own = append(db, load(str(tmp_path / "new" / "a.json")))
+    new["entries"][0]["history"] = {"database": os.path.realpath(db), "run_id": own}
+    block = baseline.against_history(new, str(tmp_path / "new"), db)
+    assert block["entries"][0]["ratio"] == pytest.approx(0.5)
+    assert block["entries"][0]["verdict"] == "regression"
+    other = dict(new["entries"][0], history={"database": "/elsewhere.db", "run_id": own})
+    block = baseline.against_history(dict(new, entries=[other]), str(tmp_path / "new"), db)
+    assert block["entries"][0]["ratio"] == pytest.approx(1.0)   # another database's row
+
+
+def test_the_summary_names_what_was_not_judged_and_the_gate():
+    from perfbench.reporters.suite_report import comparison_lines
+    doc = {"entries": [], "status": "complete",
+           "summary": {"ok": 1, "entries": 1, "failed": 0},
+           "baseline": {"entries": [], "geomean": None, "no_baseline": ["fresh"],
+                        "not_comparable": [{"name": "net", "differences": [
+                            "different model: name 'conv' vs 'big'"]}]},
+           "gate": {"exit_status": 0, "outcome": "passed"}}
+    lines = comparison_lines(doc)
+    assert "no baseline: fresh" in lines and lines[-1] == "gate: passed (exit 0)"
+    assert "net: not judged, the baseline measured something else (different model: name "\
+           "'conv' vs 'big')" in lines

@@ -91,3 +91,27 @@ def test_select_refuses_an_unknown_name(tmp_path):
     assert select(spec, []) == {"builtin"}
     with pytest.raises(UsageError, match="no entry named 'other'"):
         select(spec, ["other"])
+
+
+def test_a_models_time_replaces_the_defaults_until_stable(tmp_path):
+    """As a profile's until_stable gives way to --time (issue 30, item 17): it was refused
+    as 'until_stable and time together'."""
+    spec = load_suite(_write(tmp_path, """
+        [defaults]
+        until_stable = 2
+        max_time = 30
+        [[models]]
+        model = "builtin"
+        time = 5
+        [[models]]
+        model = "builtin"
+        name = "stable"
+    """))
+    quick, stable = spec.entries
+    assert quick.settings == {"time": 5.0} and quick.config.until_stable is None
+    assert stable.settings == {"until_stable": 2.0, "max_time": 30.0}
+
+
+def test_description_must_be_text(tmp_path):
+    with pytest.raises(UsageError, match="'description' must be a string"):
+        load_suite(_write(tmp_path, 'description = 5\n[[models]]\nmodel = "builtin"'))

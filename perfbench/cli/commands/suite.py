@@ -25,7 +25,7 @@ from perfbench.reporters.consoles import report_console
 from perfbench.settings.config import validate
 from perfbench.settings.values import duration
 from perfbench.suite import baseline as judge
-from perfbench.suite.document import read_suite
+from perfbench.suite.document import FAILED, PLAIN, mode_of, read_suite
 from perfbench.suite.runner import load_previous, resume_notes, run_suite, start
 from perfbench.suite.spec import SuiteSpec, load_suite, select
 
@@ -35,99 +35,150 @@ EXIT_UNCONFIRMED = 3
 
 
 def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float | None]:
-    """Every input, before anything runs."""
+    """Every input, before anything runs; nothing is created until all of it holds."""
     selected = select(spec, args.select)
     budget = validate(args.budget, duration, "budget", "--budget") if args.budget else None
-    for path, flag in ((args.json, "--json"), (args.markdown, "--markdown"),
-                       (args.csv, "--csv")):
-        if path is not None:
-            check_writable(path, flag)
-    check_writable(os.path.join(args.out, "suite.json"), "--out")
     ab_flags = args.base_set or args.new_set or args.base_python or args.new_python
     if ab_flags and not args.ab:
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
-    if args.ab and (args.baseline or args.history or args.resume):
-        raise UsageError("--ab compares two sides itself; drop --baseline/--history/--resume")
+    if args.ab and (args.baseline or args.history):
+        raise UsageError("--ab compares two sides itself; drop --baseline/--history")
     if args.ab and not ab_flags:
         raise UsageError("--ab needs two sides: --base-python/--new-python or "
                          "--base-set/--new-set")
-    if args.baseline:
-        _check_baseline(args.baseline)
+    if args.baseline and _same_directory(args.baseline, args.out):
+        raise UsageError(f"--baseline {args.baseline} is the --out directory: the run would "
+                         "overwrite its own baseline; give another --out")
     if args.history:
         from perfbench.tracking.history import check_target
         check_target(args.history)
     return selected, budget
 
 
-def _check_baseline(directory: str) -> None:
-    """The baseline's suite file and every result it lists as ok: one that is gone or
-    unreadable is bad input now, not a lost judgement after the whole suite has run."""
-    from perfbench.results.io import load
-    for record in read_suite(directory, "--baseline")["entries"]:
-        if record.get("status") == "ok" and record.get("file"):
-            load(os.path.join(directory, record["file"]))
+def _same_directory(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Last of the checks: these create the directories they will write in."""
+    for path, flag in ((args.json, "--json"), (args.markdown, "--markdown"),
+                       (args.csv, "--csv")):
+        if path is not None:
+            check_writable(path, flag)
+    check_writable(os.path.join(args.out, "suite.json"), "--out")
+
+
+def previous_run(args: argparse.Namespace, mode: dict) -> dict | None:
+    """The --out directory's suite.json: required by --resume (in the same mode, with the
+    same sides); without it, the records a --select re-run leaves untouched (when it is a
+    readable suite of the same mode; else the directory starts afresh)."""
+    if args.resume:
+        previous = load_previous(args.out)
+        found = mode_of(previous)
+        if found != mode and not (found["kind"] == mode["kind"] == "ab" and
+                                  "base" not in found):
+            raise UsageError(f"--resume {args.out}: it holds {_mode_text(found)}, this run is "
+                             f"{_mode_text(mode)}; resume it as it was started, or give "
+                             "another --out")
+        return previous
+    if not args.select or not os.path.isfile(os.path.join(args.out, "suite.json")):
+        return None
+    try:
+        previous = read_suite(args.out, "--out")
+    except UsageError:
+        return None
+    return previous if mode_of(previous) == mode else None
+
+
+def _mode_text(mode: dict) -> str:
+    if mode["kind"] != "ab":
+        return "a plain suite (no --ab)"
+    sides = " vs ".join(f"{s.get('python')} {' '.join(s.get('set') or [])}".strip()
+                        for s in (mode.get("base") or {}, mode.get("new") or {}))
+    return f"an --ab suite ({sides})" if "base" in mode else "an --ab suite"
 
 
 def suite_command(args: argparse.Namespace) -> int:
     spec = load_suite(args.suite_file)
     selected, budget = _check(args, spec)
     if args.ab:
-        from perfbench.cli.commands.suite_ab import suite_ab_command
-        return _finish(args, *suite_ab_command(args, spec, selected, budget))
-    previous = load_previous(args.out) if args.resume else None
-    if previous is not None:
+        from perfbench.cli.commands.suite_ab import ab_mode, suite_ab_command
+        mode = ab_mode(args)
+        previous = previous_run(args, mode)
+        _check_outputs(args)
+        return _finish(args, *suite_ab_command(args, spec, selected, budget, previous))
+    previous = previous_run(args, PLAIN)
+    base = judge.read_baseline(args.baseline) if args.baseline else None
+    _check_outputs(args)
+    if previous is not None and args.resume:
         for note in resume_notes(spec, previous, args.out):
             print(f"perfbench: resuming {args.out}: {note}", file=sys.stderr)
-    run = start(spec, args.out, previous, budget)
+    run = start(spec, args.out, previous, budget, selected, args.resume)
+    if previous is not None and not args.resume and run.kept:
+        print(f"perfbench: {args.out}: kept the earlier records of {len(run.kept)} entries "
+              "--select leaves out", file=sys.stderr)
     run.save()
-    from perfbench.suite.process import kill_live_groups
-    with SignalStop(on_hard_exit=[kill_live_groups]) as stop:
+    from perfbench.suite.process import hangup_stops, kill_live_groups
+    with SignalStop(on_hard_exit=[kill_live_groups]) as stop, hangup_stops(stop):
         run_in_worker(run_suite, run, selected, stop.event, live_view(args.quiet, budget))
-    doc = _compare(args, run)
-    return _finish(args, doc, stop)
+    doc = _compare(args, run, base)
+    return _finish(args, doc, stop, run.file)
 
 
-def _compare(args: argparse.Namespace, run) -> dict:
+def _compare(args: argparse.Namespace, run, base) -> dict:
     doc = run.document()
     block = None
-    if args.baseline:
-        block = judge.against_suite(doc, args.out, read_suite(args.baseline, "--baseline"),
-                                    args.baseline, args.baseline)
+    if base is not None:
+        block = judge.against_suite(doc, args.out, base[0], base[1], args.baseline)
     elif args.history:
         block = judge.against_history(doc, args.out, args.history)
     saved = run.save(baseline=block)          # the judgement first: nothing below can lose it
     if args.history:
-        write_all([("--history", args.history,
-                    lambda: _append_history(doc, args.out, args.history))],
-                  "suite", lambda path: write_json(path, saved), "the suite summary")
+        written = write_all([("--history", args.history,
+                              lambda: _append_history(run, args.out, args.history))],
+                            "suite", lambda path: write_json(path, saved), "the suite summary")
+        saved = run.save(baseline=block)      # which results the history now holds
+        if not written:
+            run.file.failed = True
     return saved
 
 
-def _append_history(doc: dict, out: str, database: str) -> None:
+def _append_history(run, out: str, database: str) -> None:
     """This run's results become the next run's baseline, except those measured on a
     disturbed machine: the quiet re-run an unconfirmed regression asks for would otherwise
-    be compared with the disturbed result, and pass."""
+    be compared with the disturbed result, and pass.  One appended already (kept by a
+    resume) is not appended again; each appended one's row is noted in its record."""
     from perfbench.results.io import load
     from perfbench.tracking.history import append
-    for record in doc["entries"]:
-        if record["status"] != "ok":
+    for record in run.records.values():
+        if record["status"] != "ok" or judge.appended_id(record, database) is not None:
             continue
         result = load(os.path.join(out, record["file"]))
         if judge.disturbed(result, "new"):
             print(f"perfbench: {record['name']}: not added to {database}: measured on a "
                   "disturbed machine", file=sys.stderr)
             continue
-        append(database, result)
+        record["history"] = {"database": os.path.realpath(database),
+                             "run_id": append(database, result)}
 
 
-def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop) -> int:
+def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop, file=None) -> int:
     """The summary's outputs: one that cannot be written is named on one line (the summary
-    is in DIR/suite.json already, and a fallback file)."""
+    is in DIR/suite.json already, and a fallback file).  ``file``: the suite.json writer,
+    whose failure (a full disk) makes the exit status 1 at least."""
     steps = [("--markdown", args.markdown,
               lambda: atomic_write(args.markdown, suite_report.markdown(doc))),
              ("--csv", args.csv, lambda: atomic_write(args.csv, suite_report.csv_text(doc))),
              ("--json", args.json if args.json != "-" else None,
               lambda: write_json(args.json, doc))]
+    doc["gate"] = gate(doc, stop.signum)
+    if file is not None:
+        file.write(doc)                       # the gate's outcome, for the HTML report
     written = write_all(steps, "suite", lambda path: write_json(path, doc),
                         "the suite summary")
     from perfbench.cli.outputs import wrote
@@ -136,7 +187,34 @@ def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop) -> int:
     suite_report.render(doc, report_console(stderr=args.json == "-"))
     if args.json == "-":
         write_json("-", doc)
-    return exit_status(doc, stop.signum) or (0 if written else 1)
+    return exit_status(doc, stop.signum) or \
+        (0 if written and not (file is not None and file.failed) else 1)
+
+
+def gate(doc: dict, signum: int | None) -> dict:
+    """The gate's outcome as the exit status gives it, in words, for the page and the
+    summary (computed here once; readers show it)."""
+    code = exit_status(doc, signum)
+    block = doc.get("baseline") or doc.get("ab") or {}
+    regressed = [e["name"] for e in block.get("entries", []) if e.get("verdict") ==
+                 "regression"] + (["geomean"] if (block.get("geomean") or {}).get("verdict")
+                                  == "regression" else [])
+    failures = block.get("new_failures") or block.get("failed") or []
+    if code == 0:
+        outcome = "passed"
+    elif code >= 128:
+        outcome = "interrupted"
+    elif code == EXIT_UNCONFIRMED:
+        outcome = "not decided (re-run on a quiet machine, or longer): " + \
+            ", ".join(judge.unconfirmed(block))
+    elif regressed or failures:
+        outcome = "failed: " + "; ".join(
+            part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
+                              f"failed {', '.join(failures)}" if failures else "") if part)
+    else:
+        outcome = "failed: " + ", ".join(e["name"] for e in doc["entries"]
+                                         if e["status"] in FAILED)
+    return {"exit_status": code, "outcome": outcome}
 
 
 def exit_status(doc: dict, signum: int | None) -> int:
@@ -148,8 +226,10 @@ def exit_status(doc: dict, signum: int | None) -> int:
         return EXIT_UNCONFIRMED if judge.unconfirmed(doc["baseline"]) else 0
     if doc.get("ab"):
         geomean = doc["ab"].get("geomean") or {}
-        return 1 if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
-            doc["ab"]["failed"] or geomean.get("verdict") == "regression" else 0
+        if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
+                doc["ab"]["failed"] or geomean.get("verdict") == "regression":
+            return 1
+        return EXIT_UNCONFIRMED if judge.unconfirmed(doc["ab"]) else 0
     return 1 if doc["summary"]["failed"] else 0
 
 

@@ -4,6 +4,7 @@ two sides are built and checked as ``perfbench ab`` checks them, before anything
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -16,6 +17,7 @@ from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float
 from perfbench.suite.ab import budget_note, run_suite_ab
+from perfbench.suite.document import SuiteFile
 from perfbench.suite.spec import SuiteSpec
 
 
@@ -32,9 +34,19 @@ def _sides(spec: SuiteSpec, selected: set[str], args) -> dict[str, tuple[dict, d
     return sides
 
 
+def ab_mode(args: argparse.Namespace) -> dict:
+    """The two sides, as ``suite.json`` records them (its ``mode``): a resume must be of
+    the same two."""
+    pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
+    return {"kind": "ab", "base": {"python": pythons[0], "set": args.base_set},
+            "new": {"python": pythons[1], "set": args.new_set}}
+
+
 def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None) -> tuple[dict, SignalStop]:
-    """The suite document and the signal state; the caller writes and reports them."""
+                     budget: float | None, previous: dict | None = None
+                     ) -> tuple[dict, SignalStop, SuiteFile]:
+    """The suite document, the signal state and its suite.json writer; the caller writes
+    and reports them.  ``previous``: the directory's suite.json, resumed."""
     sides = _sides(spec, selected, args)
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
     for index, (python, flag) in enumerate(zip(pythons, ("--base-python", "--new-python"))):
@@ -57,7 +69,10 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
             err.print(f"[bold]A/B entry {index + 1}/{total}[/]: {entry.name} (up to "
                       f"{share:.0f} s{left})", highlight=False)
 
-    with SignalStop() as stop:
+    file = SuiteFile(os.path.join(args.out, "suite.json"))
+    from perfbench.suite.process import hangup_stops
+    with SignalStop() as stop, hangup_stops(stop):
         doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
-                            stop.event, show)
-    return doc, stop
+                            stop.event, show, previous=previous if args.resume else None,
+                            file=file)
+    return doc, stop, file
