@@ -29,7 +29,8 @@ def points(doc: dict) -> list[dict]:
         result = from_document(p["result"], f"sweep point {p['key']}")
         fps, low, high = fps_estimate(result)
         out.append({"key": p["key"], "settings": p["settings"], "fps": fps, "low": low,
-                    "high": high, "model": result.model.name, "latency": getattr(result.latency, field_for(percentile))})
+                    "high": high, "model": result.model.name,
+                    "latency": getattr(result.latency, field_for(percentile))})
     return out
 
 
@@ -183,5 +184,6 @@ def versus_default(doc: dict, chart_id: str) -> str:
                  "ratio to default (95 % interval)", "point",
                  height=140 + 26 * len(items)) + \
         table(["point", "ratio", "95 % interval", "rounds"],
-              [[k, num(r["ratio"]), interval(r.get("low", r.get("ci95_low")), r.get("high", r.get("ci95_high"))), r["rounds"]]
+              [[k, num(r["ratio"]), interval(r.get("low", r.get("ci95_low")),
+                                             r.get("high", r.get("ci95_high"))), r["rounds"]]
                for k, r in items])

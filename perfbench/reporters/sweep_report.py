@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +18,9 @@ from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
 from perfbench.sizing.sweep import Point, Sweep
+
+if TYPE_CHECKING:                 # a race's sweep; only its type is named here
+    from perfbench.sizing.race_sweep import RaceSweep
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
@@ -44,10 +48,10 @@ def _measured(point: Point) -> dict:
 
 def _row(point: Point, sweep: Sweep, pareto: list[str]) -> dict:
     spec = sweep.spec
-    satisfies = ""
+    satisfies: bool | str = ""
     if point.status == "done" and spec.sla_ms is not None:
         satisfies = point.latency_at(spec.sla_percentile) <= spec.sla_ms
-    row = dict.fromkeys(CSV_COLUMNS, "")
+    row: dict = dict.fromkeys(CSV_COLUMNS, "")
     row.update({"key": point.key, "status": point.status,
                 **{k: point.settings.get(k, "") for k in _SETTING_COLUMNS},
                 "satisfies_constraints": satisfies, "on_pareto_frontier": point.key in pareto,
@@ -91,7 +95,8 @@ def render(sweep: Sweep, console: Console) -> None:
     paired = sweep.mode in ("interleaved", "race")
     title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
     if sweep.mode == "race":
-        title += (f"; {len(sweep.race.epochs)} epochs of fresh workers, blocks of "
+        race = cast("RaceSweep", sweep).race
+        title += (f"; {len(race.epochs)} epochs of fresh workers, blocks of "
                   f"{sweep.block_s or 0:.2f} s")
     elif paired:
         title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
@@ -116,7 +121,7 @@ def render(sweep: Sweep, console: Console) -> None:
 
 def _print_race(sweep: Sweep, console: Console) -> None:
     """The race's answer, and the confirmation A/B with sustained and block FPS."""
-    document = sweep.document()
+    document = cast("RaceSweep", sweep).document()
     console.print("intervals: 95 %, paired, process level counted (epochs of fresh "
                   "workers)", highlight=False)
     console.print(race_lines.answer_line(document), highlight=False)

@@ -39,7 +39,8 @@ class Interval:
     value: float | None = None        # a latency's estimate (then ratio is None)
 
     def to_dict(self) -> dict:
-        out = {"ratio": self.ratio, "low": self.low, "high": self.high, "level": self.level}
+        out: dict[str, Any] = {"ratio": self.ratio, "low": self.low, "high": self.high,
+                               "level": self.level}
         if self.value is not None:
             out = {"value": self.value, "low": self.low, "high": self.high,
                    "level": self.level}

@@ -141,9 +141,9 @@ class Sweep:
         others = {k: v for k, v in point.settings.items() if k != "precision"}
         gain = {"precision": precision, "versus": "f32", "settings": others}
         if self.mode == "interleaved":
-            fps, p99 = self.paired(point.key, base.key), self.paired_p99(point.key, base.key)
-            gain["fps_ratio"] = _interval(fps)
-            gain["p99_ratio"] = _interval(p99)
+            paired = self.paired(point.key, base.key)
+            gain["fps_ratio"] = _interval(paired)
+            gain["p99_ratio"] = _interval(self.paired_p99(point.key, base.key))
             return gain
         fps, low, high = fps_estimate(point.result)
         base_fps, base_low, base_high = fps_estimate(base.result)

@@ -52,7 +52,8 @@ MIN_TRIMMED_ROUNDS = 5
 
 def epoch_levels(log_fps: np.ndarray) -> np.ndarray:
     """Each point's level in one epoch, from its rounds × points matrix of ln FPS (NaN: no
-    block), trimmed by at least one round each end from MIN_TRIMMED_ROUNDS.  A round with a missing block is left out (its median would shift); an epoch
+    block), trimmed by at least one round each end from MIN_TRIMMED_ROUNDS.  A round with a
+    missing block is left out (its median would shift); an epoch
     left with fewer than MIN_LEVEL_ROUNDS rounds gives NaN levels."""
     rows = log_fps[~np.isnan(log_fps).any(axis=1)]
     if len(rows) < MIN_LEVEL_ROUNDS or rows.shape[1] < 2:

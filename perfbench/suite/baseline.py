@@ -269,10 +269,10 @@ def regressed(baseline: dict) -> bool:
 
 def unconfirmed(baseline: dict) -> list[str]:
     """Entries (and "geomean") whose regression was measured on a disturbed machine, or
-    whose interval could not exclude one (inconclusive), each with its verdict: exit 3
+    whose interval could not exclude one (inconclusive): exit 3
     when nothing else failed, so CI can re-run on a quiet machine rather than blame the
     change."""
-    names = [f"{r['name']} ({r['verdict']})" for r in baseline["entries"]
+    names = [r["name"] for r in baseline["entries"]
              if r["verdict"] in (UNCONFIRMED, "inconclusive")]
     if (baseline["geomean"] or {}).get("verdict") == UNCONFIRMED:
         names.append("geomean")

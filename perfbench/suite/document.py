@@ -152,7 +152,8 @@ def read_suite(directory: str, flag: str) -> dict:
 
 
 #: What each entry of a suite.json read back must hold, and of which type.
-_RECORD_TYPES = {"name": str, "status": str, "file": (str, type(None)),
+_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str, "status": str, "file": (str, type(None)),
                  "settings": dict, "model_path": str, "headline": (dict, type(None))}
 STATUSES = ("pending", "skipped", *FINAL)
 

@@ -276,7 +276,8 @@ def ratio_interval(base: Samples, new: Samples,
                    level: float = 0.95) -> tuple[float, float] | None:
     """``level`` (95 %) interval of mean(new) / mean(base), computed on the log scale and
     exponentiated: a ratio of positive figures is skewed (a latency can double but never
-    fall by more than all of it), and the difference of means gave intervals like [−143.7 %, +68.4 %].  The
+    fall by more than all of it), and the difference of means gave intervals like
+    [−143.7 %, +68.4 %].  The
     variance of ln(mean) is var(mean)/mean² (delta method), Welch's degrees of freedom
     are taken on those; the centre stays the ratio of the means, the sides' values.  None
     when a side cannot say how uncertain it is, or a mean is not positive."""

@@ -205,8 +205,10 @@ def gate(doc: dict, signum: int | None) -> dict:
     elif code >= 128:
         outcome = "interrupted"
     elif code == EXIT_UNCONFIRMED:
-        outcome = "not decided (re-run on a quiet machine, or longer): " + \
-            ", ".join(judge.unconfirmed(block))
+        verdicts = {e["name"]: e.get("verdict") for e in block.get("entries", [])}
+        outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
+            f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
+            for name in judge.unconfirmed(block))
     elif regressed or failures:
         outcome = "failed: " + "; ".join(
             part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
