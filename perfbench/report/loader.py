@@ -101,10 +101,15 @@ def provenance(document: Any) -> dict:
 
 
 def _dict_provenance(data: dict, seen: dict[str, set]) -> None:
-    """An untyped document's (sweep, A/B, suite): its points' results, its sides."""
+    """An untyped document's (sweep, A/B, suite): its points' results, its sides, and
+    what a suite.json records of its entries (``provenance``: lists by key)."""
     def block(doc: dict, key: str) -> dict:
         value = doc.get(key)
         return value if isinstance(value, dict) else {}
+    for key, values in block(data, "provenance").items():
+        if key in seen and isinstance(values, list):
+            seen[key].update(v for v in values if isinstance(v, str))
+    seen["hardware_class"].add(block(data, "host").get("hardware_class"))   # an A/B's
     for point in data.get("points") or []:
         doc = point.get("result")
         if isinstance(doc, dict):

@@ -136,3 +136,17 @@ def test_a_document_that_lacks_what_its_view_reads_is_one_line(tmp_path, documen
     with pytest.raises(UsageError, match=r"x.json: not a complete perfbench\.\w+ document"):
         from perfbench.report.page import build
         build([load_input(str(path))], [])
+
+
+def test_a_suite_header_names_the_openvino_and_hardware_its_entries_recorded(tmp_path):
+    """Issue 30, item 11: the page header said "not recorded" for every suite, although
+    suite.json records its entries' provenance."""
+    import json
+    from perfbench.report.loader import load_input
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps({"schema": "perfbench.suite", "schema_version": 1,
+                                "suite": "s", "status": "complete", "entries": [],
+                                "provenance": {"openvino": ["2026.4.1"],
+                                               "hardware_class": ["amd-epyc-2c"]}}))
+    item = load_input(str(tmp_path))
+    assert item.provenance == {"openvino": ["2026.4.1"], "hardware_class": ["amd-epyc-2c"]}
