@@ -149,8 +149,9 @@ class Attribution:
                     "new_nodes": list(r.new_nodes), "matched": r.matched,
                     "changes": list(r.changes), **r.figure.to_dict(base)}
         return {"rounds": self.rounds, "level": self.level, "method": METHOD,
-                "row_family": {"size": len(self.rows), "level": self.row_level},
-                "type_family": {"size": len(self.types), "level": self.type_level},
+                # each family: its rows and the time outside the counters
+                "row_family": {"size": len(self.rows) + 1, "level": self.row_level},
+                "type_family": {"size": len(self.types) + 1, "level": self.type_level},
                 "total": self.total.to_dict(base), "counted": self.counted.to_dict(base),
                 "unattributed": {"outside_counters": self.outside.to_dict(base),
                                  "unmatched": self.unmatched.to_dict(base)},
