@@ -15,7 +15,7 @@ import random
 import threading
 import time
 
-from perfbench.model.matching import Node, match
+from perfbench.stats.matching import Node, match
 from perfbench.runner.side import Side
 from perfbench.stats.attribution import Block, attribute
 

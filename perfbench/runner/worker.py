@@ -31,7 +31,7 @@ that speaks another):
   ``PERF_COUNT`` on (once, on the first such message, warmed up), its pool run for S s and
   at least N inferences, each node's counter time summed →
   ``{"inferences", "wall_s", "streams", "pool_size", "time_ms", "nodes_ms"}``, with
-  ``"graph"`` (the runtime graph's nodes, :mod:`perfbench.model.matching`) when asked.
+  ``"graph"`` (the runtime graph's nodes, :mod:`perfbench.stats.matching`) when asked.
   ``time_ms`` is wall time × busy streams / inferences: what one stream spends per
   inference, the counters' own scale; ``nodes_ms`` each executed node's counter time per
   inference.
@@ -231,7 +231,7 @@ class _Profiler:
                  "pool_size": self.pool_size, "time_ms": 1e3 * wall * self.streams / done,
                  "nodes_ms": {name: ms / done for name, ms in totals.items()}}
         if graph:
-            from perfbench.model.matching import nodes_of_runtime_model
+            from perfbench.model.runtime_nodes import nodes_of_runtime_model
             reply["graph"] = [n.to_dict() for n in
                               nodes_of_runtime_model(self.compilation.model.get_runtime_model())]
         return reply

@@ -2,7 +2,7 @@
 
 Input: each side's profiling blocks, paired by round (block r of BASE and block r of NEW
 ran one after the other, in random order), and the node groups of
-:mod:`perfbench.model.matching`.  A block gives, per inference, its **time** (what one
+:mod:`perfbench.stats.matching`.  A block gives, per inference, its **time** (what one
 busy stream spends per inference: wall time × busy streams / inferences, the counters'
 own scale) and each executed node's counter time.
 
@@ -32,7 +32,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from perfbench.model.matching import Group, Node, changes
+from perfbench.stats.matching import Group, Node, changes
 from perfbench.stats.intervals import family_level
 from perfbench.stats.tdist import t_critical
 

@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from perfbench.model.matching import Node, match
+from perfbench.stats.matching import Node, match
 from perfbench.stats.attribution import Block, attribute, figure
 from perfbench.stats.tdist import t_critical
 

@@ -17,7 +17,8 @@ both sides, so nodes are grouped before they are compared:
    Reorder does not break the chain).  Only an unambiguous candidate is taken.
 
 Anything still unmatched is a node present on one side only.  A graph is a list of
-:class:`Node` in execution order; :func:`nodes_of_runtime_model` reads one from OpenVINO.
+:class:`Node` in execution order, plain data (no OpenVINO here):
+:func:`perfbench.model.runtime_nodes.nodes_of_runtime_model` reads one from a compiled model.
 """
 
 from __future__ import annotations
@@ -223,28 +224,3 @@ def changes(group: Group, base: dict[str, Node], new: dict[str, Node]) -> list[s
     if group.how == "topology" and group.base != group.new:
         said.append(f"renamed ({group.base[0]} → {group.new[0]})")
     return said
-
-
-def _info(node, key: str) -> str:
-    info = node.get_rt_info()
-    if key not in info:
-        return ""
-    value = info[key]
-    return value.astype(str) if hasattr(value, "astype") else str(value)
-
-
-def nodes_of_runtime_model(runtime_model) -> list[Node]:
-    """The executed graph (``CompiledModel.get_runtime_model()``) as nodes, in execution
-    order."""
-    found = []
-    for op in runtime_model.get_ordered_ops():
-        originals = tuple(n.strip() for n in _info(op, "originalLayersNames").split(",")
-                          if n.strip())
-        inputs = tuple(port.get_source_output().get_node().get_friendly_name()
-                       for port in op.inputs())
-        order = _info(op, "execOrder")
-        found.append((int(order) if order.lstrip("-").isdigit() else len(found),
-                      Node(op.get_friendly_name(), _info(op, "layerType") or op.get_type_name(),
-                           _info(op, "primitiveType"), _info(op, "runtimePrecision").lower(),
-                           originals, inputs)))
-    return [node for _, node in sorted(found, key=lambda pair: pair[0])]
