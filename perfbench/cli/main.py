@@ -147,7 +147,9 @@ def cmd_ab(args: argparse.Namespace) -> int:
                "attribute": args.attribute or args.attribute_out is not None,
                "attribute_out": args.attribute_out,
                "attribute_rounds": validate(args.attribute_rounds, positive_int,
-                                            "attribute_rounds", "--attribute-rounds")}
+                                            "attribute_rounds", "--attribute-rounds"),
+               "attribute_epochs": validate(args.attribute_epochs, positive_int,
+                                            "attribute_epochs", "--attribute-epochs")}
     _check_html(args)
     return ab_command(args.base, args.new, common, options)
 

@@ -136,8 +136,10 @@ def _add_attribute_options(ab) -> None:
     attrib.add_argument("--attribute", action="store_true", help="after the verdict, "
                         "profile both sides (perf counters on, interleaved rounds) and rank "
                         "the nodes and node types by their contribution to the change")
-    attrib.add_argument("--attribute-rounds", default="8", metavar="N", help="profiling "
-                        "rounds, one block per side each (default 8)")
+    attrib.add_argument("--attribute-epochs", default="4", metavar="K", help="fresh pairs "
+                        "of workers the pass runs in, the intervals' units (default 4)")
+    attrib.add_argument("--attribute-rounds", default="3", metavar="N", help="profiling "
+                        "rounds per epoch, one block per side each (default 3)")
     attrib.add_argument("--attribute-out", metavar="DIR", help="write a reproducer there: "
                         "both versions and the machine, both measurements, the top node's "
                         "subgraph as a model file (implies --attribute)")

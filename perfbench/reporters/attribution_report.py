@@ -86,8 +86,9 @@ def summary_lines(attribution: dict) -> list[str]:
         f"intervals at the family level {100 * rows['level']:.2f} % (Bonferroni over "
         f"{rows['size']} rows; node types {100 * attribution['type_family']['level']:.2f} %"
         f" over {attribution['type_family']['size']}); * = excludes 0; "
-        f"{attribution['rounds']} paired rounds, a separate pass with perf counters on "
-        f"({attribution['wall_s']:.1f} s), not the verdict's",
+        f"{attribution['rounds']} paired rounds in {attribution['epochs']} pair(s) of "
+        f"workers (intervals over the {attribution['interval_over']}); a separate pass "
+        f"with perf counters on ({attribution['wall_s']:.1f} s), not the verdict's",
     ]
 
 

@@ -14,16 +14,20 @@ own scale) and each executed node's counter time.
   outside the counters **are** the total change, exactly: nothing is scaled to fit.
   The **unattributed** part is stated: the change outside the counters, and that of
   the groups present on one side only (no match).
-* Intervals are Student-t over the paired rounds (R − 1 degrees of freedom).  A table of
+* Intervals are Student-t over the epochs: the rounds come from K pairs of freshly
+  started worker processes, each figure is the mean of the K epoch means, with K − 1
+  degrees of freedom (over the rounds, R − 1, when there is one epoch: then a
+  process-level difference between the two workers is not in the interval).  A table of
   m groups is a family: each interval is at the Bonferroni level 1 − (1 − level)/m, so
   under no change the chance that *any* group's interval excludes 0 is at most 1 − level,
   whatever the dependence between groups.  Node types are a family of their own.
 * A group's **time ratio** is the geometric mean of its per-round NEW/BASE time ratios,
   with its interval at the same family level (none where a side has no time).
 
-The rounds come from one pair of worker processes, so a process-level difference between
-the two (memory layout, thread placement) is inside every round and not in the interval;
-the A/B verdict's epochs cover it, this pass does not.
+Why epochs: a process is drawn once (memory layout, thread placement), as the A/B's
+docs say; in A/A passes of one pair of workers on this project's 2-core VM, 3 of 6 had a
+node (an output Reorder, a Convolution) whose round-level interval excluded 0 at the
+family level: a real, persistent difference between two processes, not a cause.
 """
 
 from __future__ import annotations
@@ -93,25 +97,47 @@ class Figure:
                 "beyond_level": self.beyond}
 
 
-def figure(base: list[float], new: list[float], level: float) -> Figure:
-    """Paired rounds of one quantity summarised at ``level`` (no interval from one round)."""
-    rounds = len(base)
+def _units(values: list[float], epochs: list[int] | None) -> list[float]:
+    """The values the interval is taken over: each epoch's mean when the rounds come from
+    two or more pairs of worker processes, else the rounds themselves."""
+    if epochs is None or len(set(epochs)) < 2:
+        return values
+    by_epoch: dict[int, list[float]] = {}
+    for epoch, value in zip(epochs, values):
+        by_epoch.setdefault(epoch, []).append(value)
+    return [statistics.fmean(v) for _, v in sorted(by_epoch.items())]
+
+
+def _mean_and_half(units: list[float], level: float) -> tuple[float, float | None]:
+    centre = statistics.fmean(units)
+    if len(units) < 2:
+        return centre, None
+    return centre, t_critical(len(units) - 1, level) * statistics.stdev(units) / math.sqrt(
+        len(units))
+
+
+def figure(base: list[float], new: list[float], level: float,
+           epochs: list[int] | None = None) -> Figure:
+    """Paired rounds of one quantity summarised at ``level``.  With ``epochs`` (each
+    round's pair of worker processes, two or more) every figure is the mean of the epoch
+    means and its interval counts the epochs (K − 1 degrees of freedom): a process-level
+    difference between two workers is then inside the interval, not a false cause.
+    Means stay linear in the rounds, so sums of figures are figures of sums.  No interval
+    from one unit."""
     differences = [b - a for a, b in zip(base, new)]
-    mean = statistics.fmean(differences)
+    mean, half = _mean_and_half(_units(differences, epochs), level)
     low = high = None
-    if rounds >= 2:
-        half = t_critical(rounds - 1, level) * statistics.stdev(differences) / math.sqrt(rounds)
+    if half is not None:
         low, high = mean - half, mean + half
     ratio = ratio_low = ratio_high = None
     if all(a > 0 for a in base) and all(b > 0 for b in new):
         logs = [math.log(b / a) for a, b in zip(base, new)]
-        centre = statistics.fmean(logs)
+        centre, half = _mean_and_half(_units(logs, epochs), level)
         ratio = math.exp(centre)
-        if rounds >= 2:
-            half = t_critical(rounds - 1, level) * statistics.stdev(logs) / math.sqrt(rounds)
+        if half is not None:
             ratio_low, ratio_high = math.exp(centre - half), math.exp(centre + half)
-    return Figure(statistics.fmean(base), statistics.fmean(new), mean, low, high, ratio,
-                  ratio_low, ratio_high, level)
+    return Figure(statistics.fmean(_units(base, epochs)), statistics.fmean(_units(new, epochs)),
+                  mean, low, high, ratio, ratio_low, ratio_high, level)
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,7 @@ class Row:
 @dataclass(frozen=True)
 class Attribution:
     rounds: int
+    epochs: int                    # pairs of worker processes the rounds came from
     level: float                   # the family's level
     total: Figure                  # time per inference, at ``level`` (one figure)
     counted: Figure                # the counters' sum
@@ -148,7 +175,9 @@ class Attribution:
             return {"key": r.key, "type": r.type, "base_nodes": list(r.base_nodes),
                     "new_nodes": list(r.new_nodes), "matched": r.matched,
                     "changes": list(r.changes), **r.figure.to_dict(base)}
-        return {"rounds": self.rounds, "level": self.level, "method": METHOD,
+        return {"rounds": self.rounds, "epochs": self.epochs,
+                "interval_over": "epochs" if self.epochs >= 2 else "rounds",
+                "level": self.level, "method": METHOD,
                 # each family: its rows and the time outside the counters
                 "row_family": {"size": len(self.rows) + 1, "level": self.row_level},
                 "type_family": {"size": len(self.types) + 1, "level": self.type_level},
@@ -168,8 +197,9 @@ def _ranked(rows: list[Row]) -> list[Row]:
 
 def attribute(groups: list[Group], base_graph: list[Node], new_graph: list[Node],
               base_blocks: list[Block], new_blocks: list[Block],
-              level: float = 0.95) -> Attribution:
-    """The attribution of the paired blocks (``base_blocks[r]`` with ``new_blocks[r]``)."""
+              level: float = 0.95, epochs: list[int] | None = None) -> Attribution:
+    """The attribution of the paired blocks (``base_blocks[r]`` with ``new_blocks[r]``),
+    ``epochs[r]`` the pair of worker processes round r ran in (see :func:`figure`)."""
     if len(base_blocks) != len(new_blocks) or not base_blocks:
         raise ValueError("attribution needs the same number (≥ 1) of blocks on each side")
     groups = groups + _ungrouped(groups, base_blocks, new_blocks)
@@ -186,17 +216,20 @@ def attribute(groups: list[Group], base_graph: list[Node], new_graph: list[Node]
         kind = (by_b[group.base[0]] if group.base else by_n[group.new[0]]).type
         rows.append(Row(group.key, kind, tuple(group.base), tuple(group.new),
                         figure(_times(base_blocks, group.base), _times(new_blocks, group.new),
-                               row_level), tuple(changes(group, by_b, by_n))))
+                               row_level, epochs), tuple(changes(group, by_b, by_n))))
     outside = figure([b.time_ms - b.counted_ms for b in base_blocks],
-                     [b.time_ms - b.counted_ms for b in new_blocks], row_level)
+                     [b.time_ms - b.counted_ms for b in new_blocks], row_level, epochs)
     only_b = [n for g in groups if not g.new for n in g.base]
     only_n = [n for g in groups if not g.base for n in g.new]
-    unmatched = figure(_times(base_blocks, only_b), _times(new_blocks, only_n), row_level)
-    types = _type_rows(base_graph, new_graph, base_blocks, new_blocks, level)
+    unmatched = figure(_times(base_blocks, only_b), _times(new_blocks, only_n), row_level,
+                       epochs)
+    types = _type_rows(base_graph, new_graph, base_blocks, new_blocks, level, epochs)
     return Attribution(
-        len(base_blocks), level,
-        figure([b.time_ms for b in base_blocks], [b.time_ms for b in new_blocks], level),
-        figure([b.counted_ms for b in base_blocks], [b.counted_ms for b in new_blocks], level),
+        len(base_blocks), len(set(epochs)) if epochs else 1, level,
+        figure([b.time_ms for b in base_blocks], [b.time_ms for b in new_blocks], level,
+               epochs),
+        figure([b.counted_ms for b in base_blocks], [b.counted_ms for b in new_blocks], level,
+               epochs),
         outside, unmatched, _ranked(rows), _ranked(types[0]), row_level, types[1])
 
 
@@ -211,7 +244,7 @@ def _ungrouped(groups: list[Group], base_blocks: list[Block], new_blocks: list[B
     return [Group([n], [], "") for n in timed_b] + [Group([], [n], "") for n in timed_n]
 
 
-def _type_rows(base_graph, new_graph, base_blocks, new_blocks, level
+def _type_rows(base_graph, new_graph, base_blocks, new_blocks, level, epochs
                ) -> tuple[list[Row], float]:
     """One row per layer type: each side's nodes of that type, whatever matched."""
     kinds: dict[str, tuple[list[str], list[str]]] = {}
@@ -226,6 +259,7 @@ def _type_rows(base_graph, new_graph, base_blocks, new_blocks, level
     for kind, (base, new) in kinds.items():
         said = () if len(base) == len(new) else (f"{len(base)} → {len(new)} nodes",)
         rows.append(Row(kind, kind, tuple(base), tuple(new),
-                        figure(_times(base_blocks, base), _times(new_blocks, new), type_level),
+                        figure(_times(base_blocks, base), _times(new_blocks, new), type_level,
+                               epochs),
                         said))
     return rows, type_level

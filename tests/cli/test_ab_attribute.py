@@ -18,12 +18,14 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
                                                                   capsys):
     out = tmp_path / "repro"
     code = main(["ab", pair[0], pair[1], "--max-time", "3", "--epoch-s", "0.5",
-                 "--block-ms", "50", "--attribute-rounds", "3", "--attribute-out", str(out),
+                 "--block-ms", "50", "--attribute-rounds", "2", "--attribute-epochs", "2",
+                 "--attribute-out", str(out),
                  "--json", str(tmp_path / "ab.json"), "-q"])
     doc = load_document(str(tmp_path / "ab.json"))
     assert code == doc["exit_status"] and doc["schema_version"] == 3
     block = doc["attribution"]
-    assert block["status"] == "complete" and block["rounds"] == 3
+    assert block["status"] == "complete" and block["rounds"] == 4 and block["epochs"] == 2
+    assert block["interval_over"] == "epochs"
     assert block["nodes"][0]["changes"] == ["only in NEW"]
     shown = capsys.readouterr()
     err = shown.out + shown.err
@@ -37,7 +39,7 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
     assert {op.get_type_name() for op in cut.get_ops()} >= {"MatMul", "Parameter", "Result"}
     for side in ("base", "new"):
         profile = json.loads((out / f"{side}-profile.json").read_text())
-        assert len(profile["blocks"]) == 3 and profile["graph"]
+        assert len(profile["blocks"]) == 4 and profile["graph"]
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -57,8 +57,11 @@ def test_a_profile_block_times_each_node_per_inference_on_one_streams_scale(pair
 
 def test_an_extra_node_on_one_side_is_named_first_and_the_sum_is_the_total(pair):
     measured = profile_pass(_settings(pair[0]), _settings(pair[1]),
-                            (sys.executable, sys.executable), rounds=3, block_s=0.05, seed=3)
-    assert [r["order"] for r in measured["rounds"]] and len(measured["rounds"]) == 3
+                            (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=3,
+                            epochs=2)
+    assert [r["epoch"] for r in measured["rounds"]] == [0, 0, 1, 1]
+    assert [e["started_first"] for e in measured["epochs"]] == (
+        [measured["started_first"], "new" if measured["started_first"] == "base" else "base"])
     result = attribution(measured)
     top = result["nodes"][0]
     assert top["type"] == "FullyConnected" and not top["matched"]
@@ -79,7 +82,8 @@ def test_a_precision_forced_on_one_side_is_named_in_what_changed(pair):
         pytest.skip("this CPU has no bf16: the sides would run the same precision")
     measured = profile_pass(_settings(pair[0], precision="bf16"),
                             _settings(pair[0], precision="f32"),
-                            (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=1)
+                            (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=1,
+                            epochs=1)
     conv = next(r for r in attribution(measured)["nodes"] if r["type"] == "Convolution")
     assert "precision bf16 → f32" in conv["changes"]
 

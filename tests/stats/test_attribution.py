@@ -92,6 +92,35 @@ def test_a_timed_node_no_group_holds_still_counts_so_the_sum_holds():
         pytest.approx(result.total.delta_ms)
 
 
+def test_with_epochs_a_process_level_offset_is_inside_the_interval_not_a_cause():
+    """Each pair of workers draws its own constant offset for a node (memory layout): the
+    rounds of one epoch all agree, so a round-level interval calls it a change; over the
+    epochs the interval is the spread of their means and includes 0."""
+    offsets = [0.05, -0.04, 0.03, -0.05]
+    epochs = [e for e in range(4) for _ in range(3)]
+    base = [1.0 + 0.001 * (i % 3) for i in range(12)]
+    new = [b + offsets[e] for b, e in zip(base, epochs)]
+    over_rounds = figure(base[:3], new[:3], 0.95)
+    assert over_rounds.beyond                       # one epoch alone: a false cause
+    over_epochs = figure(base, new, 0.95, epochs)
+    assert not over_epochs.beyond
+    means = [statistics.fmean(new[3 * e:3 * e + 3]) - statistics.fmean(base[3 * e:3 * e + 3])
+             for e in range(4)]
+    half = t_critical(3, 0.95) * statistics.stdev(means) / 2
+    assert over_epochs.delta_ms == pytest.approx(statistics.fmean(means))
+    assert (over_epochs.low_ms, over_epochs.high_ms) == pytest.approx(
+        (statistics.fmean(means) - half, statistics.fmean(means) + half))
+
+
+def test_with_epochs_of_unequal_rounds_the_sum_still_holds():
+    base, new = _pair(rounds=5)
+    epochs = [0, 0, 0, 1, 1]
+    result = attribute(match(BASE, NEW), BASE, NEW, base, new, epochs=epochs)
+    assert result.epochs == 2 and result.to_dict()["interval_over"] == "epochs"
+    assert sum(r.figure.delta_ms for r in result.rows) + result.outside.delta_ms == \
+        pytest.approx(result.total.delta_ms, abs=1e-12)
+
+
 def test_one_round_gives_figures_without_intervals():
     one = figure([1.0], [2.0], 0.95)
     assert one.delta_ms == 1.0 and one.low_ms is None and not one.beyond

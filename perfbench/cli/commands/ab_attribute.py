@@ -18,7 +18,8 @@ from perfbench.errors import UsageError
 from perfbench.files import write_json
 from perfbench.reporters import attribution_report
 from perfbench.reporters.consoles import report_console
-from perfbench.runner.attribute import MIN_PROFILE_S, attribution, profile_pass
+from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
+                                        attribution, profile_pass)
 
 
 def check_out(path: str) -> None:
@@ -46,8 +47,9 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
                   highlight=False)
     try:
         measured = run_in_worker(profile_pass, base, new, pythons,
-                                 options.get("attribute_rounds") or 8,
-                                 max(run.block_s or 0.0, MIN_PROFILE_S), stop.event)
+                                 options.get("attribute_rounds") or DEFAULT_ROUNDS,
+                                 max(run.block_s or 0.0, MIN_PROFILE_S), stop.event,
+                                 epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
         run.attribution = attribution(measured) or {
             "status": "failed", "error": "no profiling round completed"}
         return measured
@@ -84,7 +86,9 @@ def write_reproducer(directory: str, doc: dict, measured: dict) -> None:
             "side": side.upper(), **measured["sides"][side],
             "graph": measured["graphs"][side],
             "blocks": [r[side] for r in measured["rounds"]],
-            "orders": [r["order"] for r in measured["rounds"]]})
+            "orders": [r["order"] for r in measured["rounds"]],
+            "epoch_of_block": [r["epoch"] for r in measured["rounds"]],
+            "epochs": measured["epochs"]})
     attributed = doc["attribution"]
     subgraph = _top_subgraph(doc, measured, directory)
     write_json(os.path.join(directory, "reproducer.json"), {
