@@ -11,7 +11,7 @@ Cases (tiny models, so each pass takes seconds; ``tests/models.py``):
   beyond the 5 % family level).
 
 Run from the repository root, e.g.
-``python benchmarks/attribution_check.py precision --runs 5 --rounds 8``; it prints one
+``python benchmarks/attribution_check.py precision --runs 5`` (4 epochs of 3 rounds); it prints one
 line per run and a summary.
 """
 
@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perfbench.runner.attribute import attribution, profile_pass  # noqa: E402
-from perfbench.settings.config import BenchmarkConfig  # noqa: E402
-from tests.models import save, slow_model  # noqa: E402
-from tests.runner.test_attribute import _model  # noqa: E402
+from perfbench.runner.attribute import attribution, profile_pass
+from perfbench.settings.config import BenchmarkConfig
+from tests.models import save, slow_model
+from tests.runner.test_attribute import _model
 
 
 def _case(name: str, root: Path) -> tuple[dict, dict]:
@@ -55,7 +55,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("case", choices=("precision", "extra", "aa"))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="per epoch")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--block-s", type=float, default=0.2)
     args = parser.parse_args()
     named = flagged = 0
@@ -64,7 +66,8 @@ def main() -> None:
         for run in range(args.runs):
             began = time.monotonic()
             result = attribution(profile_pass(base, new, (sys.executable, sys.executable),
-                                              args.rounds, args.block_s, seed=run))
+                                              args.rounds, args.block_s, seed=args.seed + run,
+                                              epochs=args.epochs))
             wall = time.monotonic() - began
             top = result["nodes"][0]
             total = result["total"]["delta_ms"]
