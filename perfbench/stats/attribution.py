@@ -116,6 +116,15 @@ def _mean_and_half(units: list[float], level: float) -> tuple[float, float | Non
         len(units))
 
 
+#: A log-ratio bound beyond this (one degree of freedom at a family level) is kept at it,
+#: so that the ratio's bound stays a finite number (e^700 ≈ 1e304) a JSON file can hold.
+_LOG_BOUND = 700.0
+
+
+def _exp(value: float) -> float:
+    return math.exp(max(-_LOG_BOUND, min(_LOG_BOUND, value)))
+
+
 def figure(base: list[float], new: list[float], level: float,
            epochs: list[int] | None = None) -> Figure:
     """Paired rounds of one quantity summarised at ``level``.  With ``epochs`` (each
@@ -135,7 +144,7 @@ def figure(base: list[float], new: list[float], level: float,
         centre, half = _mean_and_half(_units(logs, epochs), level)
         ratio = math.exp(centre)
         if half is not None:
-            ratio_low, ratio_high = math.exp(centre - half), math.exp(centre + half)
+            ratio_low, ratio_high = _exp(centre - half), _exp(centre + half)
     return Figure(statistics.fmean(_units(base, epochs)), statistics.fmean(_units(new, epochs)),
                   mean, low, high, ratio, ratio_low, ratio_high, level)
 

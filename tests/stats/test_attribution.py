@@ -144,6 +144,13 @@ def test_a_simulated_a_a_flags_a_node_in_at_most_about_five_percent_of_runs():
     assert flagged / runs <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / runs)
 
 
+def test_a_huge_ratio_interval_stays_finite():
+    """Two rounds at a strict family level: t with 1 dof is in the thousands."""
+    wide = figure([1.0, 1.0], [1e-3, 1e3], 0.9999)
+    assert math.isfinite(wide.ratio_low) and math.isfinite(wide.ratio_high)
+    assert wide.ratio_low < 1 < wide.ratio_high
+
+
 def test_unequal_rounds_are_refused():
     with pytest.raises(ValueError):
         attribute([], BASE, NEW, _pair()[0], _pair()[1][:2])
