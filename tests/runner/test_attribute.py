@@ -37,6 +37,7 @@ def _settings(model, **more):
     return BenchmarkConfig(model=model, **more).to_dict()
 
 
+@pytest.mark.slow
 def test_a_profile_block_times_each_node_per_inference_on_one_streams_scale(pair):
     side = Side("BASE", sys.executable, _settings(pair[0]))
     try:
@@ -55,6 +56,7 @@ def test_a_profile_block_times_each_node_per_inference_on_one_streams_scale(pair
     assert any(n["type"] == "Convolution" and n["precision"] for n in first["graph"])
 
 
+@pytest.mark.slow
 def test_an_extra_node_on_one_side_is_named_first_and_the_sum_is_the_total(pair):
     measured = profile_pass(_settings(pair[0]), _settings(pair[1]),
                             (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=3,
@@ -76,6 +78,7 @@ def test_an_extra_node_on_one_side_is_named_first_and_the_sum_is_the_total(pair)
     assert result["status"] == "complete" and result["separate_pass"] is True
 
 
+@pytest.mark.slow
 def test_a_precision_forced_on_one_side_is_named_in_what_changed(pair):
     capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     if "BF16" not in capabilities:
