@@ -95,8 +95,9 @@ def summary_lines(attribution: dict) -> list[str]:
 def render(attribution: dict | None, console: Console, top: int = TOP) -> None:
     if attribution is None:
         return
-    if attribution.get("status") == "failed":
-        console.print(f"attribution: failed: {attribution.get('error')}", highlight=False)
+    if "nodes" not in attribution:
+        console.print(f"attribution: {attribution.get('status')}: {attribution.get('error')}",
+                      highlight=False)
         return
     console.print(_table(f"Top {min(top, len(attribution['nodes']))} nodes by contribution "
                          "to the change (ms per inference)", attribution["nodes"], True, top))

@@ -15,6 +15,7 @@ import random
 import threading
 import time
 
+from perfbench.runner.benchmark import log
 from perfbench.stats.matching import Node, match
 from perfbench.runner.side import Side
 from perfbench.stats.attribution import Block, attribute
@@ -80,6 +81,8 @@ def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, bloc
             for name in (("base", "new") if order == "AB" else ("new", "base")):
                 blocks[name] = sides[name].profile(block_s, MIN_INFERENCES)
             measured["rounds"].append({"epoch": epoch, "order": order, **blocks})
+            log.info("ab attribution epoch %d round %d", epoch + 1,
+                     sum(r["epoch"] == epoch for r in measured["rounds"]))
         record["wall_s"] = clock() - began
     finally:
         for side in sides.values():

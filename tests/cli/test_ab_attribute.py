@@ -2,6 +2,9 @@
 
 import io
 import json
+import signal
+import subprocess
+import sys
 
 import openvino as ov
 import pytest
@@ -10,6 +13,7 @@ from rich.console import Console
 from perfbench.cli.main import main
 from perfbench.reporters import attribution_report
 from perfbench.results import load_document
+from tests.processes import checkout_env, wait_for_marker
 from tests.runner.test_attribute import pair  # noqa: F401  (the fixture)
 
 
@@ -40,6 +44,25 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
     for side in ("base", "new"):
         profile = json.loads((out / f"{side}-profile.json").read_text())
         assert len(profile["blocks"]) == 4 and profile["graph"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_attribution_pass_keeps_the_verdict_and_the_rounds_done(tiny_ir,
+                                                                               tmp_path):
+    out = tmp_path / "ab.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", tiny_ir, tiny_ir, "-v",
+                             "-q", "--max-time", "2", "--epoch-s", "0.5", "--attribute",
+                             "--attribute-epochs", "50", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab attribution epoch 1 round 1")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["exit_status"] == 130 and data["verdict"] and data["epochs"]
+    assert data["attribution"]["status"] == "interrupted"
+    assert data["attribution"]["rounds"] >= 1 and data["attribution"]["epochs"] < 50
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -78,10 +78,11 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             if not run.rounds:
                 raise
             failure = exc           # keep what was measured: written below, marked failed
-    attributed = None
-    if options.get("attribute") and failure is None and stop.signum is None and run.rounds:
-        from perfbench.cli.commands.ab_attribute import attribute_run
-        attributed = attribute_run(run, base_settings, new_settings, pythons, stop, options)
+        attributed = None           # the pass after the verdict, under the same Ctrl-C stop
+        if options.get("attribute") and failure is None and stop.signum is None and run.rounds:
+            from perfbench.cli.commands.ab_attribute import attribute_run
+            attributed = attribute_run(run, base_settings, new_settings, pythons, stop,
+                                       options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
     if attributed is not None:

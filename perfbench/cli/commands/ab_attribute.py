@@ -51,7 +51,8 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
                                  max(run.block_s or 0.0, MIN_PROFILE_S), stop.event,
                                  epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
         run.attribution = attribution(measured) or {
-            "status": "failed", "error": "no profiling round completed"}
+            "status": "interrupted" if measured["status"] == "interrupted" else "failed",
+            "error": "no profiling round completed"}
         return measured
     except Exception as exc:        # the verdict stands; the pass is named as failed
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
