@@ -131,6 +131,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_ab(args: argparse.Namespace) -> int:
     from perfbench.cli.commands.ab import ab_command
     from perfbench.cli.parser import AB_SKIPS
+    from perfbench.settings.values import positive_int
     common = _run_settings(args, skip=AB_SKIPS)
     pct = lambda text, flag: validate(text.rstrip("%"), positive_float, flag[2:], flag)  # noqa
     options = {"json": args.json, "markdown": args.markdown, "export_bmf": args.export_bmf,
@@ -143,7 +144,13 @@ def cmd_ab(args: argparse.Namespace) -> int:
                "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
                "epoch_s": pct(args.epoch_s, "--epoch-s"),
                "use_cache": args.process_level == "auto",
-               "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html}
+               "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,
+               "attribute": args.attribute or args.attribute_out is not None,
+               "attribute_out": args.attribute_out,
+               "attribute_rounds": validate(args.attribute_rounds, positive_int,
+                                            "attribute_rounds", "--attribute-rounds"),
+               "attribute_epochs": validate(args.attribute_epochs, positive_int,
+                                            "attribute_epochs", "--attribute-epochs")}
     _check_html(args)
     return ab_command(args.base, args.new, common, options)
 

@@ -116,6 +116,7 @@ def _add_ab(sub) -> None:
                      help="count the process level from this run's epochs pooled with "
                      "earlier runs' on this machine and model (auto), or from this run's "
                      "epochs alone (this-run)")
+    _add_attribute_options(ab)
     out = ab.add_argument_group("output")
     out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
@@ -127,6 +128,21 @@ def _add_ab(sub) -> None:
     _add_html_option(out)
     out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
     out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
+
+
+def _add_attribute_options(ab) -> None:
+    """``ab --attribute``: which nodes the change comes from (a separate pass)."""
+    attrib = ab.add_argument_group("attribution (after the verdict, never part of it)")
+    attrib.add_argument("--attribute", action="store_true", help="after the verdict, "
+                        "profile both sides (perf counters on, interleaved rounds) and rank "
+                        "the nodes and node types by their contribution to the change")
+    attrib.add_argument("--attribute-epochs", default="4", metavar="K", help="fresh pairs "
+                        "of workers the pass runs in, the intervals' units (default 4)")
+    attrib.add_argument("--attribute-rounds", default="3", metavar="N", help="profiling "
+                        "rounds per epoch, one block per side each (default 3)")
+    attrib.add_argument("--attribute-out", metavar="DIR", help="write a reproducer there: "
+                        "both versions and the machine, both measurements, the top node's "
+                        "subgraph as a model file (implies --attribute)")
 
 
 def _add_suite(sub) -> None:

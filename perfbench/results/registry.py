@@ -60,6 +60,12 @@ def upgrade_sweep_v1(data: dict) -> dict:
     return {**respell(data), "schema_version": 2}
 
 
+def upgrade_ab_v2(data: dict) -> dict:
+    """A/B version 3 adds ``attribution`` (``ab --attribute``): null in a version-2 file,
+    which never had it."""
+    return {**data, "schema_version": 3, "attribution": None}
+
+
 KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.result", 3, "a single run's result (perfbench run --json)",
          upgrades={1: READ_AS_IS, 2: lambda d: {**d, "schema_version": 3}},
@@ -74,8 +80,9 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.server-search", 1, "a server rate search (perfbench sweep --scenario "
          "server --json); no command reads it back",
          shape={"status": str, "trials": [dict]}),
-    Kind("perfbench.ab", 2, "an A/B run (perfbench ab --json); no command reads it back: "
+    Kind("perfbench.ab", 3, "an A/B run (perfbench ab --json); no command reads it back: "
          "ab --history DB records it for perfbench history", oldest=2,
+         upgrades={2: upgrade_ab_v2},
          shape={"status": str, "epochs": [dict], "ratios": dict}),
     Kind("perfbench.comparison", 1, "a comparison (perfbench compare --json); no command "
          "reads it back: compare the result files it names",

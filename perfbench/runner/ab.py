@@ -34,7 +34,7 @@ from perfbench.stats import sequential
 from perfbench.stats.two_level import EpochVariance, TwoLevelRatio, epoch_variance
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_MAX_TIME_S = 120.0
 DEFAULT_THRESHOLD_PCT = 2.0
 DEFAULT_TARGET_PCT = 1.0
@@ -120,6 +120,9 @@ class ABRun:
     stop_reason: str = ""
     status: str = "running"
     decision: Decision | None = None
+    #: ``--attribute``: the separate profiling pass after the verdict, attributed
+    #: (:mod:`perfbench.runner.attribute`); None when not asked.
+    attribution: dict | None = None
 
     @property
     def rounds(self) -> list[Round]:
@@ -446,8 +449,8 @@ def _more_time(run: ABRun, decision: Decision) -> float | None:
 
 
 def document(run: ABRun, exit_status: int | None = None) -> dict:
-    """The run as a ``perfbench.ab`` v2 document: the stored decision, the descriptive
-    figures (95 % intervals), and every epoch's rounds."""
+    """The run as a ``perfbench.ab`` v3 document: the stored decision, the descriptive
+    figures (95 % intervals), every epoch's rounds, and ``attribution`` (v3)."""
     from perfbench.stats.two_level import smallest_resolvable_pct, two_level_ratio
     decision = run.decision or decide(run)
     prior = run.prior
@@ -481,4 +484,4 @@ def document(run: ABRun, exit_status: int | None = None) -> dict:
         "more_time_s": _more_time(run, decision),
         "empty_rounds": sum(not r.usable for r in run.rounds),
         "sides": run.sides, "settings": run.settings, "host": run.host,
-        "epochs": [e.to_dict() for e in run.epochs]}
+        "epochs": [e.to_dict() for e in run.epochs], "attribution": run.attribution}

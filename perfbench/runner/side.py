@@ -193,6 +193,14 @@ class Side:
         timeout = max(BLOCK_TIMEOUT_MIN_S, BLOCK_TIMEOUT_FACTOR * (seconds + warmup))
         return self.ask({"block": seconds, "warmup": warmup, "record": record}, timeout)
 
+    def profile(self, seconds: float, min_inferences: int = 10, graph: bool = False) -> dict:
+        """A profiling block (counters on, another compile of the model): the worker's
+        ``profile`` message; never a timed block."""
+        timeout = max(READY_TIMEOUT_S if graph else BLOCK_TIMEOUT_MIN_S,
+                      BLOCK_TIMEOUT_FACTOR * seconds)
+        return self.ask({"profile": seconds, "min_inferences": min_inferences,
+                         "graph": graph}, timeout)
+
     def result(self, interrupted: bool) -> dict:
         """Every block measured so far, as one ``perfbench.result`` document."""
         return self.ask({"result": True, "interrupted": interrupted})["result"]

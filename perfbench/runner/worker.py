@@ -26,6 +26,15 @@ that speaks another):
   from the scheduled arrival).
 * ``{"result": true, "interrupted": bool}`` → every block so far as one full
   ``perfbench.result`` (an interleaved sweep's point): ``{"result": {...}}``.
+* ``{"profile": S, "min_inferences": N, "graph": bool}`` → a profiling block (an A/B's
+  ``--attribute`` pass, never part of its verdict): the model compiled a second time with
+  ``PERF_COUNT`` on (once, on the first such message, warmed up), its pool run for S s and
+  at least N inferences, each node's counter time summed →
+  ``{"inferences", "wall_s", "streams", "pool_size", "time_ms", "nodes_ms"}``, with
+  ``"graph"`` (the runtime graph's nodes, :mod:`perfbench.stats.matching`) when asked.
+  ``time_ms`` is wall time × busy streams / inferences: what one stream spends per
+  inference, the counters' own scale; ``nodes_ms`` each executed node's counter time per
+  inference.
 * ``{"quit": true}`` → exit.
 
 A worker whose parent is gone (killed, or exited at once on a second Ctrl-C) exits at once,
@@ -51,7 +60,7 @@ from perfbench.errors import RunFailed, UsageError
 
 #: The message format below; bump it whenever a message changes, so that a parent never
 #: talks to a worker (another interpreter's perfbench) that reads or answers differently.
-PROTOCOL = 2
+PROTOCOL = 3
 
 
 def _reply(channel, message: dict) -> None:
@@ -189,9 +198,49 @@ class _Worker:
         return {"result": result.to_dict()}
 
 
+class _Profiler:
+    """The side's model compiled with counters on, and its own request pool."""
+
+    def __init__(self, worker: "_Worker"):
+        from perfbench.measure.loop import make_pool, run_each
+        from perfbench.model.compile import compile_model
+        self.compilation = compile_model(worker.core, worker.prepared.model, worker.config,
+                                         extra={"PERF_COUNT": True})
+        self.pool_size = worker.session.pool_size
+        self.queue = make_pool(self.compilation.model, self.pool_size, worker.session.tensors)
+        streams = self.compilation.resolved.get("streams")
+        self.streams = max(1, min(int(streams) if isinstance(streams, int) else 1,
+                                  self.pool_size))
+        run_each(self.queue, lambda n: n < 2 * self.pool_size, lambda request: None)
+
+    def block(self, seconds: float, min_inferences: int, graph: bool) -> dict:
+        from perfbench.measure.loop import run_each
+        totals: dict[str, float] = {}
+
+        def add(request) -> None:
+            for info in request.profiling_info:
+                if info.status == info.Status.EXECUTED:
+                    totals[info.node_name] = (totals.get(info.node_name, 0.0)
+                                              + info.real_time.total_seconds() * 1e3)
+        began = time.perf_counter()
+        deadline = began + seconds
+        done = run_each(self.queue, lambda n: n < min_inferences or
+                        time.perf_counter() < deadline, add)
+        wall = time.perf_counter() - began
+        reply = {"inferences": done, "wall_s": wall, "streams": self.streams,
+                 "pool_size": self.pool_size, "time_ms": 1e3 * wall * self.streams / done,
+                 "nodes_ms": {name: ms / done for name, ms in totals.items()}}
+        if graph:
+            from perfbench.model.runtime_nodes import nodes_of_runtime_model
+            reply["graph"] = [n.to_dict() for n in
+                              nodes_of_runtime_model(self.compilation.model.get_runtime_model())]
+        return reply
+
+
 def serve(channel, lines=sys.stdin) -> int:
     """Answer each message on ``channel`` until told to quit or the parent goes away."""
     worker = None
+    profiler = None
     for line in lines:
         message = json.loads(line)
         try:
@@ -203,6 +252,11 @@ def serve(channel, lines=sys.stdin) -> int:
                                              bool(message.get("record", True))))
             elif "result" in message:
                 _reply(channel, worker.result(bool(message.get("interrupted"))))
+            elif "profile" in message:
+                profiler = profiler or _Profiler(worker)
+                _reply(channel, profiler.block(float(message["profile"]),
+                                               int(message.get("min_inferences", 10)),
+                                               bool(message.get("graph"))))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:

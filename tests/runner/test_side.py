@@ -136,7 +136,7 @@ def test_an_interpreter_is_checked_before_anything_runs(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"^--base-python /nonexistent/python: cannot run it"):
         check_interpreter("/nonexistent/python", "--base-python", needs_nncf=False)
     with pytest.raises(UsageError, match=r"^--new-python \S+: its perfbench speaks worker "
-                                         r"protocol 1, this one speaks 2"):
+                                         r"protocol 1, this one speaks 3"):
         check_interpreter(old, "--new-python", needs_nncf=False)
     check_interpreter(no_nncf, "--new-python", needs_nncf=False)
     with pytest.raises(UsageError, match=r"^--new-python \S+: has no NNCF, needed for an "

@@ -43,6 +43,9 @@ def _check_outputs(options: dict) -> None:
     if options.get("export_gab"):
         for suffix in ("bigger", "smaller"):
             check_writable(f"{options['export_gab']}-{suffix}.json", "--export-gab")
+    if options.get("attribute_out"):
+        from perfbench.cli.commands.ab_attribute import check_out
+        check_out(options["attribute_out"])
     if options.get("history"):
         from perfbench.tracking.history import check_target
         check_target(options["history"])
@@ -76,8 +79,16 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             if not run.rounds:
                 raise
             failure = exc           # keep what was measured: written below, marked failed
+        attributed = None           # the pass after the verdict, under the same Ctrl-C stop
+        if options.get("attribute") and failure is None and stop.signum is None and run.rounds:
+            from perfbench.cli.commands.ab_attribute import attribute_run
+            attributed = attribute_run(run, base_settings, new_settings, pythons, stop,
+                                       options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
+    if attributed is not None:
+        from perfbench.cli.commands.ab_attribute import finish
+        finish(doc, attributed, options)
     _write_outputs(doc, options)
     if failure is not None:
         raise failure

@@ -1,0 +1,91 @@
+"""``perfbench ab --attribute`` end to end: the document's block, the table, the reproducer."""
+
+import io
+import json
+import signal
+import subprocess
+import sys
+
+import openvino as ov
+import pytest
+from rich.console import Console
+
+from perfbench.cli.main import main
+from perfbench.reporters import attribution_report
+from perfbench.results import load_document
+from tests.processes import checkout_env, wait_for_marker
+from tests.runner.test_attribute import pair  # noqa: F401  (the fixture)
+
+
+@pytest.mark.slow
+def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path,  # noqa: F811
+                                                                  capsys):
+    out = tmp_path / "repro"
+    code = main(["ab", pair[0], pair[1], "--max-time", "3", "--epoch-s", "0.5",
+                 "--block-ms", "50", "--attribute-rounds", "2", "--attribute-epochs", "2",
+                 "--attribute-out", str(out),
+                 "--json", str(tmp_path / "ab.json"), "-q"])
+    doc = load_document(str(tmp_path / "ab.json"))
+    assert code == doc["exit_status"] and doc["schema_version"] == 3
+    block = doc["attribution"]
+    assert block["status"] == "complete" and block["rounds"] == 4 and block["epochs"] == 2
+    assert block["interval_over"] == "epochs"
+    assert block["nodes"][0]["changes"] == ["only in NEW"]
+    shown = capsys.readouterr()
+    err = shown.out + shown.err
+    assert "Top 10 nodes by contribution" in err and "Node types" in err
+    assert block["nodes"][0]["key"][:10] in err
+    reproducer = json.loads((out / "reproducer.json").read_text())
+    assert reproducer["openvino"]["base"] == doc["sides"]["base"]["openvino"]
+    assert reproducer["host"] == doc["host"] and reproducer["top_node"] == block["nodes"][0]
+    assert reproducer["subgraph"]["written"] is True, reproducer["subgraph"]
+    cut = ov.Core().read_model(str(out / "top-node.xml"))
+    assert {op.get_type_name() for op in cut.get_ops()} >= {"MatMul", "Parameter", "Result"}
+    for side in ("base", "new"):
+        profile = json.loads((out / f"{side}-profile.json").read_text())
+        assert len(profile["blocks"]) == 4 and profile["graph"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_attribution_pass_keeps_the_verdict_and_the_rounds_done(tiny_ir,
+                                                                               tmp_path):
+    out = tmp_path / "ab.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", tiny_ir, tiny_ir, "-v",
+                             "-q", "--max-time", "2", "--epoch-s", "0.5", "--attribute",
+                             "--attribute-epochs", "50", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab attribution epoch 1 round 1")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["exit_status"] == 130 and data["verdict"] and data["epochs"]
+    assert data["attribution"]["status"] == "interrupted"
+    assert data["attribution"]["rounds"] >= 1 and data["attribution"]["epochs"] < 50
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--attribute-rounds", "0"], "--attribute-rounds"),
+    (["--attribute-out", "FILE"], "is a file, not a directory"),
+])
+def test_bad_attribute_options_are_one_line_before_measuring(tmp_path, capsys, argv, message):
+    target = tmp_path / "file"
+    target.write_text("x")
+    argv = [str(target) if a == "FILE" else a for a in argv]
+    assert main(["ab", "builtin", "builtin", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_the_table_shows_the_documents_figures():
+    doc = load_document("tests/data/ab_v3.json")
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    attribution_report.render(doc["attribution"], console)
+    text = console.file.getvalue()
+    top = doc["attribution"]["nodes"][0]
+    assert top["type"] in text and f"{top['base_ms']:.4f}" in text
+    assert f"{top['new_ms']:.4f}" in text
+    family = doc["attribution"]["row_family"]
+    assert f"{100 * family['level']:.2f} %" in text and f"over {family['size']} rows" in text
+    assert f"BASE {doc['attribution']['total']['base_ms']:.4f} ms" in text

@@ -1,0 +1,102 @@
+"""The --attribute pass with real workers on tiny models whose difference is known."""
+
+import sys
+
+import numpy as np
+import openvino as ov
+import openvino.opset15 as ops
+import pytest
+
+from perfbench.runner.attribute import attribution, profile_pass
+from perfbench.runner.side import Side
+from perfbench.settings.config import BenchmarkConfig
+from tests.models import save
+
+
+def _model(extra: bool) -> ov.Model:
+    """A small conv; with ``extra`` also a MatMul stack after it, the known cause."""
+    x = ops.parameter([1, 8, 16, 16], np.float32, name="x")
+    w = ops.constant(np.full((8, 8, 3, 3), 0.01, np.float32))
+    y = ops.relu(ops.convolution(x, w, [1, 1], [1, 1], [1, 1], [1, 1]))
+    if extra:
+        flat = ops.reshape(y, ops.constant(np.array([16, 128], np.int64)), False)
+        m = ops.constant(np.full((128, 128), 0.001, np.float32))
+        for _ in range(6):
+            flat = ops.matmul(flat, m, False, False)      # runs as FullyConnected
+        y = ops.reshape(flat, ops.constant(np.array([1, 8, 16, 16], np.int64)), False)
+    return ov.Model([y], [x], "extra" if extra else "plain")
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attrib")
+    return save(_model(False), root / "plain.xml"), save(_model(True), root / "extra.xml")
+
+
+def _settings(model, **more):
+    return BenchmarkConfig(model=model, **more).to_dict()
+
+
+@pytest.mark.slow
+def test_a_profile_block_times_each_node_per_inference_on_one_streams_scale(pair):
+    side = Side("BASE", sys.executable, _settings(pair[0]))
+    try:
+        first = side.profile(0.05, min_inferences=20, graph=True)
+        block = side.profile(0.05, min_inferences=20)
+        timed = side.block(0.05, 0.0)               # the timed block still works after it
+    finally:
+        side.close()
+    assert "graph" in first and "graph" not in block and timed["completed"] > 0
+    assert block["inferences"] >= 20
+    assert block["time_ms"] == pytest.approx(1e3 * block["wall_s"] * block["streams"]
+                                             / block["inferences"])
+    assert 1 <= block["streams"] <= block["pool_size"]
+    names = {n["name"] for n in first["graph"]}
+    assert block["nodes_ms"] and set(block["nodes_ms"]) <= names
+    assert any(n["type"] == "Convolution" and n["precision"] for n in first["graph"])
+
+
+@pytest.mark.slow
+def test_an_extra_node_on_one_side_is_named_first_and_the_sum_is_the_total(pair):
+    measured = profile_pass(_settings(pair[0]), _settings(pair[1]),
+                            (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=3,
+                            epochs=2)
+    assert [r["epoch"] for r in measured["rounds"]] == [0, 0, 1, 1]
+    assert [e["started_first"] for e in measured["epochs"]] == (
+        [measured["started_first"], "new" if measured["started_first"] == "base" else "base"])
+    result = attribution(measured)
+    top = result["nodes"][0]
+    assert top["type"] == "FullyConnected" and not top["matched"]
+    assert top["changes"] == ["only in NEW"]
+    assert top["delta_ms"]["value"] > 0
+    rows = sum(r["delta_ms"]["value"] for r in result["nodes"])
+    outside = result["unattributed"]["outside_counters"]["delta_ms"]["value"]
+    assert rows + outside == pytest.approx(result["total"]["delta_ms"]["value"], rel=1e-9)
+    assert result["unattributed"]["unmatched"]["delta_ms"]["value"] == pytest.approx(
+        sum(r["delta_ms"]["value"] for r in result["nodes"] if not r["matched"]))
+    assert result["types"][0]["key"] == "FullyConnected"
+    assert result["status"] == "complete" and result["separate_pass"] is True
+
+
+@pytest.mark.slow
+def test_a_precision_forced_on_one_side_is_named_in_what_changed(pair):
+    capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    if "BF16" not in capabilities:
+        pytest.skip("this CPU has no bf16: the sides would run the same precision")
+    measured = profile_pass(_settings(pair[0], precision="bf16"),
+                            _settings(pair[0], precision="f32"),
+                            (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=1,
+                            epochs=1)
+    conv = next(r for r in attribution(measured)["nodes"] if r["type"] == "Convolution")
+    assert "precision bf16 → f32" in conv["changes"]
+
+
+def test_a_stop_before_the_first_round_gives_no_attribution(pair):
+    import threading
+    stop = threading.Event()
+    stop.set()
+    measured = profile_pass(_settings(pair[0]), _settings(pair[0]),
+                            (sys.executable, sys.executable), rounds=3, block_s=0.05,
+                            stop_event=stop)
+    assert measured["status"] == "interrupted" and measured["rounds"] == []
+    assert attribution(measured) is None
