@@ -19,7 +19,7 @@ def _info(node, key: str) -> str:
 def nodes_of_runtime_model(runtime_model) -> list[Node]:
     """The executed graph (``CompiledModel.get_runtime_model()``) as nodes, in execution
     order."""
-    found: list[Node] = []
+    found: list[tuple[int, Node]] = []
     for op in runtime_model.get_ordered_ops():
         originals = tuple(n.strip() for n in _info(op, "originalLayersNames").split(",")
                           if n.strip())
