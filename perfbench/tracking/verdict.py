@@ -417,18 +417,18 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
                                                   floors[name], level), gating=name in gate)
                for name in METRICS]
-    unmeasured = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct is None]
+    unmeasured = [c for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct is None]
     if unmeasured:
-        warnings.append(f"inconclusive ({', '.join(unmeasured)}): too few samples to tell a "
+        warnings.append(f"inconclusive ({_names(unmeasured)}): too few samples to tell a "
                         "change from noise (a run shorter than 3 windows, and --noise-floor "
                         "0); measure longer (-t), use --until-stable or --repeat 3, or pass "
-                        f"several result files per side. Inconclusive exits {EXIT_NOT_DECIDED}.")
-    wide = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct]
+                        f"several result files per side. {_exit_note(unmeasured)}")
+    wide = [c for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct]
     if wide:
-        warnings.append(f"inconclusive ({', '.join(wide)}): the interval is too wide to "
+        warnings.append(f"inconclusive ({_names(wide)}): the interval is too wide to "
                         "exclude a regression beyond the threshold; re-run on a quiet "
                         "machine, measure longer, or pass several result files per side. "
-                        f"Inconclusive exits {EXIT_NOT_DECIDED}.")
+                        f"{_exit_note(wide)}")
     if len(base) == 1 or len(new) == 1:
         assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
         warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "
@@ -438,6 +438,18 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     fidelity = compare_fidelity(base, new, fidelity_thresholds)
     return Comparison(base_files, new_files, changes, warnings, list(dict.fromkeys(noise)),
                       fidelity if fidelity.changes or fidelity.warnings else None)
+
+
+def _names(changes: list[MetricChange]) -> str:
+    return ", ".join(c.name for c in changes)
+
+
+def _exit_note(changes: list[MetricChange]) -> str:
+    """What these inconclusive metrics do to the exit status: a gating one exits 3; a
+    metric outside the gate is only reported (the sentence said 'exits 3' over an exit 0)."""
+    if any(c.gating for c in changes):
+        return f"Inconclusive exits {EXIT_NOT_DECIDED}."
+    return "Not gating (--gate): the exit status does not change."
 
 
 def disturbed(result: BenchmarkResult, side: str,

@@ -365,3 +365,17 @@ def test_several_runs_a_side_get_no_single_run_slack():
     tight = [synthetic_result([f]) for f in (98, 98.5, 97.5)]
     verdicts, result = _verdicts([synthetic_result([f]) for f in (100, 100.5, 99.5)], tight)
     assert verdicts["fps"] == "no significant change" and result.exit_code == 0
+
+
+def test_an_inconclusive_metric_outside_the_gate_does_not_claim_exit_3():
+    """p99 (not gating) +41 % [−19 %, +146 %] between single runs, every gating metric a
+    pass: exit 0, and the warning says p99 does not change it (it said 'exits 3')."""
+    base = synthetic_result([100, 101, 99, 100, 100], p99=10)
+    new = synthetic_result([99, 100, 98, 99, 99], p99=14)
+    verdicts, result = _verdicts([base], [new])
+    assert verdicts["p99"] == "inconclusive" and result.exit_code == 0
+    note = next(w for w in result.warnings if w.startswith("inconclusive (p99)"))
+    assert "exits 3" not in note and "does not change" in note
+    verdicts, result = _verdicts([base], [synthetic_result([90, 91, 89, 90, 90], p99=14)])
+    assert result.exit_code == 3
+    assert any(w.startswith("inconclusive (") and "exits 3" in w for w in result.warnings)
