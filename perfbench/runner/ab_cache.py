@@ -2,8 +2,9 @@
 
 Kalibera & Jones measure each level's variance once, in a dimensioning experiment, and
 size later runs from it.  Here every finished ``perfbench ab`` run with at least
-MIN_EPOCHS epochs is such a measurement: the variance of its epoch levels (process level,
-start order and rounds together, K − 1 degrees of freedom) is appended under a key of this machine,
+MIN_EPOCHS epochs is such a measurement: the variance of its epoch levels (process level
+and rounds together, the start order taken out as a fixed effect: K − 2 degrees of freedom,
+:func:`perfbench.stats.two_level.epoch_variance`) is appended under a key of this machine,
 both sides' models and settings, and the epoch design (block length, rounds per epoch) —
 the figure is only comparable between runs of one design.  A later run on the same key
 pools these with its own epochs (:func:`perfbench.stats.two_level.two_level_ratio`, which

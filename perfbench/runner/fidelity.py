@@ -75,12 +75,26 @@ def run_with_fidelity(config: BenchmarkConfig, on_window=None,
                              "quantized, so the run's outputs are the reference's: nothing "
                              "to compare")
     log.info("fidelity: comparing %s with f32", configured)
-    fidelity = measure_fidelity(core, config, original, session.compilation.model, configured,
-                                samples, stop_event)
+    try:
+        fidelity = measure_fidelity(core, config, original, session.compilation.model,
+                                    configured, samples, stop_event)
+    except RunFailed as exc:        # the timed run's figures stand: written, then exit 1
+        raise FidelityFailed(str(exc), _with_warning(
+            result, f"{exc}: no fidelity figures (the measured figures are complete)")
+        ) from None
     if fidelity is None:
         return _with_warning(result, "stopped during --fidelity: no fidelity figures (the "
                              "measured figures are complete)")
     return dataclasses.replace(result, fidelity=fidelity)
+
+
+class FidelityFailed(RunFailed):
+    """--fidelity failed after the timed run: ``result`` is what was measured (with a
+    warning saying so), for the command to write before it exits 1."""
+
+    def __init__(self, message: str, result: BenchmarkResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def _with_warning(result: BenchmarkResult, text: str) -> BenchmarkResult:

@@ -15,9 +15,8 @@ import threading
 
 import numpy as np
 
-from perfbench.results.metrics import images_per_second
 from perfbench.results.race import Confirmation, Interval
-from perfbench.runner.ab import ABRun, run_ab
+from perfbench.runner.ab import ABRun, run_ab, side_figures
 from perfbench.sizing.race import REFERENCE
 from perfbench.sizing.race_run import worker_settings
 from perfbench.sizing.race_sweep import RaceSweep
@@ -27,12 +26,10 @@ CONFIRM_BLOCK_FACTOR = 10.0
 CONFIRM_MIN_BLOCK_S = 1.0
 
 
-def sustained_fps(rounds, side: str) -> float | None:
-    """A side's images per second over all its A/B blocks (``side``: "base"/"new")."""
-    blocks = [getattr(r, side) for r in rounds]
-    images = sum(b.get("completed", 0) * b.get("batch", 1) for b in blocks)
-    seconds = sum(b.get("duration_s", 0.0) for b in blocks)
-    return images_per_second(images, 1, seconds) if seconds > 0 else None
+def sustained_fps(run: ABRun, side: str) -> float | None:
+    """A side's images per second over its A/B blocks (``side``: "base"/"new"): the A/B
+    document's own figure (:func:`perfbench.runner.ab.side_figures`), not a second one."""
+    return side_figures(run, {})[side]["fps"]
 
 
 def block_fps(sweep: RaceSweep, key: str) -> float | None:
@@ -81,7 +78,7 @@ def summary(sweep: RaceSweep, run: ABRun) -> Confirmation:
     ratio = None if estimate is None else Interval(estimate.ratio, estimate.low,
                                                    estimate.high, estimate.level,
                                                    estimate.epochs, "epochs")
-    sustained = {side: sustained_fps(run.rounds, side) for side in ("base", "new")}
+    sustained = {side: sustained_fps(run, side) for side in ("base", "new")}
     blocks = {"base": block_fps(sweep, REFERENCE), "new": block_fps(sweep, sweep.race.winner)}
     gap = {side: 100 * (blocks[side] / sustained[side] - 1) for side in sustained
            if sustained[side] and blocks[side]}

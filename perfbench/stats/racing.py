@@ -37,22 +37,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from perfbench.stats.tdist import t_critical
-from perfbench.stats.two_level import TRIM
+from perfbench.stats.two_level import trim_count
 
 #: A race takes no decision before this many epochs: fewer samples the process level too
 #: thinly for an elimination to rest on (ab waits for 4 epochs before its estimate).
 MIN_DECISION_EPOCHS = 3
 #: An epoch whose rounds are fewer than this gives no level.
 MIN_LEVEL_ROUNDS = 3
-#: From this many rounds on, at least one round is trimmed from each end, however few:
-#: a race's epochs hold 8-20 rounds (an A/B epoch ~40), where 10 % trims none, and one
-#: starved block then moved its point's level by a fifth (simulated, 8 rounds).
-MIN_TRIMMED_ROUNDS = 5
+#: From TRIM_ONE_FROM rounds on, at least one round is trimmed from each end, however few
+#: (two_level's one trimming rule): a race's epochs hold 8-20 rounds (an A/B epoch ~40),
+#: where 10 % trims none, and one starved block then moved its point's level by a fifth
+#: (simulated, 8 rounds).
 
 
 def epoch_levels(log_fps: np.ndarray) -> np.ndarray:
     """Each point's level in one epoch, from its rounds × points matrix of ln FPS (NaN: no
-    block), trimmed by at least one round each end from MIN_TRIMMED_ROUNDS.  A round with a
+    block), trimmed as :func:`perfbench.stats.two_level.trim_count` says.  A round with a
     missing block is left out (its median would shift); an epoch
     left with fewer than MIN_LEVEL_ROUNDS rounds gives NaN levels."""
     rows = log_fps[~np.isnan(log_fps).any(axis=1)]
@@ -60,7 +60,7 @@ def epoch_levels(log_fps: np.ndarray) -> np.ndarray:
         return np.full(log_fps.shape[1], np.nan)
     centred = np.sort(rows - np.median(rows, axis=1, keepdims=True), axis=0)
     n = len(rows)
-    g = max(math.floor(TRIM * n), 1 if n >= MIN_TRIMMED_ROUNDS else 0)
+    g = trim_count(n)
     return centred[g:n - g].mean(axis=0)
 
 

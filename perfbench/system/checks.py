@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 from perfbench.results.types import Check, Estimate, LatencyStats, SystemSummary
-from perfbench.stats.support import TAIL_SAMPLES, samples_needed  # noqa: F401 (one rule)
+from perfbench.stats.support import (TAIL_SAMPLES, samples_needed,  # noqa: F401 (one rule)
+                                     unsupported_note)
 
 OTHER_CPU_PCT = 10.0         # CPU used by other processes, % of the machine
 STEAL_PCT = 5.0              # CPU time the hypervisor gave to other guests
@@ -94,9 +95,8 @@ def _tail_samples(latency: LatencyStats) -> list[Check]:
         needed = samples_needed(p)
         ok = latency.count >= needed
         checks.append(Check(f"samples_for_{label.replace('.', '_')}", ok, latency.count, needed,
-                            "" if ok else f"{label} from {latency.count} samples is not a "
-                            f"{label}: it needs at least {needed} (measure longer or with "
-                            "-n/--until-stable)"))
+                            "" if ok else f"{unsupported_note(latency.count, p)}: measure "
+                            "longer or with -n/--until-stable"))
     return checks
 
 

@@ -402,6 +402,7 @@ def last_run_verdict(points: list[Point], metric: str, threshold_pct: float = 5.
     base, new = Samples(before, "runs"), Samples([values[-1]], "run", floor)
     interval = ratio_interval(base, new)
     change = 100 * (new.mean / base.mean - 1) if base.mean else None
-    verdict = judge_change(change, interval, METRICS[metric][1], threshold_pct, floor)
+    verdict = judge_change(change, interval, METRICS[metric][1], threshold_pct, floor,
+                           floored_sides=1)   # the runs before measured their own noise
     ci = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
     return LastRun(verdict, change if change is not None else math.nan, ci, len(before))

@@ -27,8 +27,9 @@ fails on machine noise.
 
 A change that is not called must also be *excluded*: when the interval reaches a regression
 beyond the threshold by more than the gate's own resolution (what the noise floors alone
-give one run a side: z·√2·floor, ±11 % for FPS at the defaults), the verdict is
-"inconclusive", never "no significant change" (:func:`excludes_regression`).  A CI gate
+give one run a side: z·√2·floor, ±11 % for FPS at the defaults; nothing when both sides
+are several runs, which measured their own noise), the verdict is "inconclusive", never
+"no significant change" (:func:`excludes_regression`).  A CI gate
 that passed a −39 % FPS drop with an interval of [−74 %, +42 %] because the machine was
 noisy told its user the change was safe when nothing had been measured.  Inconclusive exits
 :data:`EXIT_NOT_DECIDED` (3), distinct from a pass (0) and a regression (1).
@@ -305,20 +306,22 @@ def _welch_half_width(base: Samples, va: float, new: Samples, vb: float,
     return critical * math.sqrt(va + vb)
 
 
-def resolution_log(noise_floor_pct: float, level: float = 0.95) -> float:
-    """The half-width, on the log scale, that the noise floors alone give a comparison of
-    one run a side: the finest change such a gate can resolve."""
-    return z_two_sided(level) * math.sqrt(2) * noise_floor_pct / 100
+def resolution_log(noise_floor_pct: float, level: float = 0.95, floored_sides: int = 2) -> float:
+    """The half-width, on the log scale, that the noise floors alone give a comparison
+    whose ``floored_sides`` sides are one run each: the finest change such a gate can
+    resolve.  A side of several runs measured its own noise and adds no floor, so with
+    several runs on both sides there is no such limit (0)."""
+    return z_two_sided(level) * math.sqrt(floored_sides) * noise_floor_pct / 100
 
 
 def excludes_regression(ratio_low: float, ratio_high: float, bigger_is_better: bool,
                         threshold_pct: float, noise_floor_pct: float,
-                        level: float = 0.95) -> bool:
+                        level: float = 0.95, floored_sides: int = 2) -> bool:
     """Whether the interval of NEW/BASE rules out a regression beyond the threshold, to
     within the gate's resolution (:func:`resolution_log`): its worse end may not pass
-    ``1 ∓ threshold`` by more than that.  With ``--noise-floor 0`` it is the plain rule
-    (the worse end inside the threshold)."""
-    slack = resolution_log(noise_floor_pct, level)
+    ``1 ∓ threshold`` by more than that.  With ``--noise-floor 0``, or several runs on
+    both sides, it is the plain rule (the worse end inside the threshold)."""
+    slack = resolution_log(noise_floor_pct, level, floored_sides)
     if bigger_is_better:
         return math.log(ratio_low) >= math.log(1 - min(threshold_pct, 99.0) / 100) - slack
     return math.log(ratio_high) <= math.log(1 + threshold_pct / 100) + slack
@@ -326,17 +329,18 @@ def excludes_regression(ratio_low: float, ratio_high: float, bigger_is_better: b
 
 def judge_change(change_pct: float | None, interval: tuple[float, float] | None,
                  bigger_is_better: bool, threshold_pct: float, noise_floor_pct: float,
-                 level: float = 0.95) -> str:
+                 level: float = 0.95, floored_sides: int = 2) -> str:
     """The one verdict rule (compare, suite entries, history's last run): a change beyond
     the threshold whose interval of NEW/BASE excludes 1 is a regression or improvement;
     one that is not called but cannot be excluded (:func:`excludes_regression`), or has no
-    interval, is inconclusive; else no significant change."""
+    interval, is inconclusive; else no significant change.  ``floored_sides``: how many
+    sides are one run with the noise floor (only those limit the gate's resolution)."""
     if interval is None or change_pct is None:
         return "inconclusive"
     if (interval[0] > 1 or interval[1] < 1) and abs(change_pct) > threshold_pct:
         return "improvement" if (change_pct > 0) == bigger_is_better else "regression"
     if not excludes_regression(*interval, bigger_is_better, threshold_pct, noise_floor_pct,
-                               level):
+                               level, floored_sides):
         return "inconclusive"
     return "no significant change"
 
@@ -352,7 +356,9 @@ def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkRe
     interval = ratio_interval(base_samples, new_samples, level)
     significant = interval is not None and (interval[0] > 1 or interval[1] < 1)
     ci_pct = None if interval is None else (100 * (interval[0] - 1), 100 * (interval[1] - 1))
-    verdict = judge_change(change, interval, bigger, threshold, noise_floor_pct, level)
+    floored_sides = sum(1 for s in (base_samples, new_samples) if s.floor_pct > 0)
+    verdict = judge_change(change, interval, bigger, threshold, noise_floor_pct, level,
+                           floored_sides)
     kind = base_samples.kind if base_samples.kind == new_samples.kind else \
         f"{base_samples.kind}/{new_samples.kind}"
     return MetricChange(name, unit, bigger, base_value, new_value, change, ci_pct, significant,
@@ -411,18 +417,18 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     changes = [dataclasses.replace(compare_metric(name, base, new, thresholds[name],
                                                   floors[name], level), gating=name in gate)
                for name in METRICS]
-    unmeasured = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct is None]
+    unmeasured = [c for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct is None]
     if unmeasured:
-        warnings.append(f"inconclusive ({', '.join(unmeasured)}): too few samples to tell a "
+        warnings.append(f"inconclusive ({_names(unmeasured)}): too few samples to tell a "
                         "change from noise (a run shorter than 3 windows, and --noise-floor "
                         "0); measure longer (-t), use --until-stable or --repeat 3, or pass "
-                        f"several result files per side. Inconclusive exits {EXIT_NOT_DECIDED}.")
-    wide = [c.name for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct]
+                        f"several result files per side. {_exit_note(unmeasured)}")
+    wide = [c for c in changes if c.verdict == "inconclusive" and c.diff_ci_pct]
     if wide:
-        warnings.append(f"inconclusive ({', '.join(wide)}): the interval is too wide to "
+        warnings.append(f"inconclusive ({_names(wide)}): the interval is too wide to "
                         "exclude a regression beyond the threshold; re-run on a quiet "
                         "machine, measure longer, or pass several result files per side. "
-                        f"Inconclusive exits {EXIT_NOT_DECIDED}.")
+                        f"{_exit_note(wide)}")
     if len(base) == 1 or len(new) == 1:
         assumed = ", ".join(f"{k} {v:g} %" for k, v in floors.items())
         warnings.append(f"one run on a side: run-to-run noise is assumed ({assumed}; "
@@ -432,6 +438,18 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     fidelity = compare_fidelity(base, new, fidelity_thresholds)
     return Comparison(base_files, new_files, changes, warnings, list(dict.fromkeys(noise)),
                       fidelity if fidelity.changes or fidelity.warnings else None)
+
+
+def _names(changes: list[MetricChange]) -> str:
+    return ", ".join(c.name for c in changes)
+
+
+def _exit_note(changes: list[MetricChange]) -> str:
+    """What these inconclusive metrics do to the exit status: a gating one exits 3; a
+    metric outside the gate is only reported (the sentence said 'exits 3' over an exit 0)."""
+    if any(c.gating for c in changes):
+        return f"Inconclusive exits {EXIT_NOT_DECIDED}."
+    return "Not gating (--gate): the exit status does not change."
 
 
 def disturbed(result: BenchmarkResult, side: str,

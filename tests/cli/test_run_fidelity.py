@@ -51,3 +51,25 @@ def test_bad_fidelity_requests_are_one_line(classifier_ir, capsys, args, message
     assert main(["run", "-m", classifier_ir, "-n", "5", "-q", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and message in err and "Traceback" not in err
+
+
+def test_a_fidelity_comparison_that_fails_keeps_the_measured_run(classifier_ir, tmp_path,
+                                                                  capsys, monkeypatch):
+    """The timed run is done when the comparison refuses the outputs (non-finite values
+    from a reduced precision): the result is written, with a warning, and the run exits 1
+    on one line (it was lost: a 'run failed' line and no file)."""
+    from perfbench.stats.fidelity import FidelityError
+
+    def refuse(reference, candidate):
+        raise FidelityError("output 'logits': 3 non-finite values (NaN or inf) from the run: "
+                            "cannot compare")
+    monkeypatch.setattr("perfbench.runner.fidelity.compare_outputs", refuse)
+    out = tmp_path / "r.json"
+    assert main(["run", "-m", classifier_ir, "-n", "20", "-q", "--precision", "bf16",
+                 "--fidelity", "5", "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("perfbench: run failed: --fidelity: output 'logits'") == 1
+    data = json.loads(out.read_text())
+    assert data["status"] == "complete" and data.get("fidelity") is None
+    assert data["results"]["completed_requests"] == 20
+    assert any("no fidelity figures" in w for w in data["warnings"])

@@ -122,7 +122,9 @@ def test_the_ci_recipe_end_to_end(tmp_path):
     assert before > 2, interrupted["baseline"]            # against the slow run 2
     code, err = _suite("run3", db, "--resume")
     doc = _doc(out)
-    assert code in (0, 1), err      # 1 only if other's noise reads as a regression
+    # 1 or 3 only if other's noise (a loaded machine's windows) reads as a regression or
+    # leaves its interval too wide: the gate's words must agree with it either way
+    assert code in (0, 1, 3), err
     assert doc["status"] == "complete" and _rows(doc)["net"]["ratio"] == before
     assert _rows(doc)["net"]["verdict"] == "improvement"
     assert "other" in _rows(doc) and _history_rows(db) == appended + 2   # net once, other
@@ -132,7 +134,7 @@ def test_the_ci_recipe_end_to_end(tmp_path):
     #    its record, the family is judged as it stands (two entries), nothing appended twice
     code, err = _suite("run3", db, "--select", "other")
     doc = _doc(out)
-    assert code in (0, 1), err
+    assert code in (0, 1, 3), err
     assert [e["status"] for e in doc["entries"]] == ["ok", "ok"]
     assert {r["family_size"] for r in _rows(doc).values()} == {2}
     assert _rows(doc)["net"]["ratio"] == before and _history_rows(db) == appended + 3

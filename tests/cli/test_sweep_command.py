@@ -112,3 +112,27 @@ def test_ctrl_c_mid_race_keeps_the_rounds_and_resume_continues_the_race(tiny_ir,
     assert main([*argv, "-q", "--resume"]) == 0
     resumed = json.loads(out.read_text())
     assert resumed["race"]["epochs"][:2] == kept and resumed["status"] == "complete"
+
+
+def test_a_race_whose_every_worker_failed_exits_1(tiny_ir, tmp_path, capsys, monkeypatch):
+    """Every point's worker dies at its first block (real workers, killed): the race's
+    status is failed, the file says so, and the command exits 1 on one line (it exited 0
+    under a report of 'every point's worker failed')."""
+    import functools
+
+    from perfbench.runner.side import Side
+    from perfbench.sizing import race_run
+
+    class Dying(Side):
+        def block(self, seconds, warmup, record=True):
+            self.process.kill()
+            self.process.wait(10)
+            return super().block(seconds, warmup, record)
+    monkeypatch.setattr("perfbench.cli.commands.sweep.run_race",
+                        functools.partial(race_run.run_race, side=Dying))
+    out = tmp_path / "s.json"
+    assert main(["sweep", "-m", tiny_ir, "--requests", "1,2", "--json", str(out), "-q",
+                 "--no-confirm", "--point-time", "1"]) == 1
+    assert "perfbench: sweep failed: every point's worker failed" in capsys.readouterr().err
+    data = json.loads(out.read_text())
+    assert data["status"] == "failed" and data["race"]["status"] == "failed"

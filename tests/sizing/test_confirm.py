@@ -47,6 +47,22 @@ def test_sustained_fps_is_images_over_time_and_the_gap_is_against_the_race_block
     assert (found.ratio.ratio, found.ratio.low, found.ratio.level) == (1.3, 1.25, 0.99)
 
 
+def test_sustained_fps_is_the_ab_documents_side_fps():
+    """A round with an empty block is no round of the A/B (``Round.usable``): the A/B
+    document's side FPS leaves it out, and the confirmation's sustained FPS is that same
+    figure (it counted the other side's block of that round: 130/2 s, not 100/1 s)."""
+    from perfbench.runner.ab import side_figures
+    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3})
+    run = ABRun(settings={})
+    run.block_s, run.stop_reason, run.status = 1.0, "no change", "complete"
+    run.epochs = [Epoch(0, "base", [Round("AB", _block(100, 1.0), _block(130, 1.0)),
+                                    Round("BA", _block(30, 1.0), _block(0, 1.0))])]
+    run.decision = Decision("inconclusive", "fps", 0.99, None, True)
+    found = summary(sweep, run)
+    assert found.sustained_fps["base"] == pytest.approx(100.0)
+    assert found.sustained_fps["base"] == side_figures(run, {})["base"]["fps"]
+
+
 def test_the_confirmation_is_skipped_when_asked_or_when_the_default_won():
     won = _sweep({REFERENCE: 1.0, "fast": 1.3}, confirm=False)
     assert confirm(won).note == "--no-confirm"

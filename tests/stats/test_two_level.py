@@ -249,3 +249,19 @@ def test_a_cache_from_a_quieter_day_does_not_narrow_todays_interval(cached_sd, t
         two_level_ratio([list(x) for x in run], 0.95, prior, order)
         for run, order in zip(today, orders)))
     assert hits / 400 >= 0.93
+
+
+def test_epochs_of_one_start_order_give_no_interval_even_with_a_prior():
+    """An A/A pair whose second-started worker runs 7 % faster, stopped after one epoch
+    (NEW started first: −7 %), with a tight cached prior: the prior was measured with the
+    order taken out, so it cannot cover d, and the interval [0.91, 0.95] called an A/A
+    pair a regression.  One epoch: no interval; one of each order: the midpoint."""
+    from perfbench.stats import sequential
+    rng = np.random.default_rng(1)
+    prior = EpochVariance(0.0075 ** 2, 30, 3)
+    first = list(-0.07 + rng.normal(0, 0.01, 20))
+    assert two_level_ratio([first], 0.99, prior, ["new"]) is None
+    assert sequential.judge([first], 5.0, True, prior, True, ["new"])[0] == "inconclusive"
+    second = list(0.07 + rng.normal(0, 0.01, 20))
+    both = two_level_ratio([first, second], 0.99, prior, ["new", "base"])
+    assert both is not None and abs(math.log(both.ratio)) < 0.01

@@ -10,7 +10,7 @@ from rich.console import Console
 from perfbench.reporters.consoles import report_console
 
 from perfbench.settings.config import BenchmarkConfig
-from perfbench.errors import Interrupted
+from perfbench.errors import Interrupted, RunFailed
 from perfbench.cli.commands.report import write_html
 from perfbench.cli.outputs import write_all
 from perfbench.results.types import BenchmarkResult
@@ -37,11 +37,17 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     progress = Console(stderr=True)
     with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet,
                                            target_pct=config.until_stable) as live:
+        failed = None
         try:
             result = run_in_worker(measure, config, on_window=live.update, stop_event=stop.event)
         except Interrupted as exc:
             print(f"perfbench: {exc}", file=sys.stderr)
             return stop.exit_code
+        except RunFailed as exc:
+            kept = getattr(exc, "result", None)     # --fidelity failed after the timed run
+            if kept is None:
+                raise
+            result, failed = kept, exc              # its figures stand: written below
     # Files first, then the terminal: nothing that happens to the screen or a pipe (a
     # reader that closed it, a rendering fault) can cost a result that was asked for.
     delivered = deliver(result, None if json_path == "-" else json_path, history,
@@ -53,6 +59,10 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
             out.print(line, markup=False, highlight=False, soft_wrap=True)
     if json_path == "-":
         json_report.write(result, "-")
+    if failed is not None:
+        print(f"perfbench: run failed: {failed} (the measured figures were written)",
+              file=sys.stderr)
+        return stop.exit_code or 1
     return stop.exit_code or (0 if delivered else 1)
 
 

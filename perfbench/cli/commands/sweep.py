@@ -67,6 +67,11 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                 f"the race with --resume --json {saved.path}" if interleaved else
                 f"continue it with --resume --json {saved.path}")
         print(f"perfbench: sweep interrupted; {hint}", file=sys.stderr)
+    if getattr(sweep, "status", None) == "failed":       # every point's worker failed
+        why = getattr(getattr(sweep, "race", None), "why", "") or "no point measured"
+        print(f"perfbench: sweep failed: {why}",
+              file=sys.stderr)
+        return stop.exit_code or 1
     return stop.exit_code or (1 if saved.moved or not drawn else 0)
 
 
