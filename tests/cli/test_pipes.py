@@ -78,7 +78,11 @@ def test_compare_writes_its_files_when_stdout_is_closed(tmp_path, read_first_lin
     markdown, out = tmp_path / "c.md", tmp_path / "c.json"
     code, stderr = _closed_early(["compare", str(V1_FILE), str(V1_FILE), "--markdown",
                                   str(markdown), "--json", str(out)], read_first_line)
-    _check(code, stderr, read_first_line)
+    # V1_FILE was measured on a disturbed machine (window CV 16 %): compared with itself
+    # it is inconclusive, and that status (3) says more than the cut-off pipe, as a
+    # regression's 1 does below.
+    assert code == 3 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert json.loads(out.read_text())["outcome"] == "inconclusive"
     assert json.loads(out.read_text())["schema"] == "perfbench.comparison"
     assert "|" in markdown.read_text()
 

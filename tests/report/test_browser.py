@@ -57,7 +57,7 @@ def made(tiny_ir, tmp_path_factory):
     assert main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--point-time", "1", "-q",
                  "--interleave", "--no-confirm", "--json", str(d / "s.json")]) == 0
     assert main(["ab", tiny_ir, tiny_ir, "--max-time", "3", "--epoch-s", "0.5", "--block-ms",
-                 "100", "-q", "--json", str(d / "ab.json")]) in (0, 1)
+                 "100", "-q", "--json", str(d / "ab.json")]) in (0, 1, 3)
     suite = d / "zoo.toml"         # two entries of one tiny model: the matrix's two hints
     suite.write_text(f'[defaults]\niterations = 200\n[matrix]\nhint = ["throughput", '
                      f'"latency"]\n[[models]]\nmodel = "{tiny_ir}"\n')

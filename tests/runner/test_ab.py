@@ -268,7 +268,7 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     # The number of epochs in 4 s depends on the machine: an FPS ratio needs two.
     assert [e["name"].split(" - ")[1] for e in bigger] == (["fps ratio"] if fps else [])
     if fps is not None:
-        assert bigger[0]["value"] == fps["ratio"] and str(round(fps["ci_low"], 4))[:5] in \
+        assert bigger[0]["value"] == fps["ratio"] and f"{fps['ci_low']:.6g}" in \
             bigger[0]["extra"]
     assert [e["name"].split(" - ")[1] for e in smaller] == ["p50 ratio", "p99 ratio"]
     assert smaller[0]["value"] == data["ratios"]["median_ms"]["ratio"]
