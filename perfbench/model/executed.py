@@ -35,7 +35,8 @@ def flops_by_layer(model: ov.Model) -> dict[str, int]:
     return found
 
 
-def _info(node, key: str) -> str:
+def rt_info_text(node, key: str) -> str:
+    """A runtime node's rt_info value as text (empty when absent)."""
     info = node.get_rt_info()
     if key not in info:
         return ""
@@ -48,7 +49,8 @@ def precision_shares(runtime_model: ov.Model, flops: dict[str, int]) -> dict[str
     runtime graph names none of the counted layers (another device's graph, say)."""
     totals: dict[str, int] = {}
     for node in runtime_model.get_ordered_ops():
-        names = [n.strip() for n in _info(node, "originalLayersNames").split(",") if n.strip()]
+        names = [n.strip() for n in rt_info_text(node, "originalLayersNames").split(",")
+                 if n.strip()]
         counted = sum(flops.get(name, 0) for name in names)
         if not counted:
             continue
@@ -64,12 +66,12 @@ def precision_shares(runtime_model: ov.Model, flops: dict[str, int]) -> dict[str
 def _kernel_precision(node) -> str:
     """The node's ``runtimePrecision``, unless only its constant (weight) inputs have that
     precision: then the precision of its data inputs, which is what the kernel computes in."""
-    raw = _info(node, "runtimePrecision").lower()
+    raw = rt_info_text(node, "runtimePrecision").lower()
     constant, data = set(), []
     for port in node.inputs():
         source = port.get_source_output().get_node()
         kind = port.get_element_type().get_type_name().lower()
-        if _info(source, "layerType") == "Const":
+        if rt_info_text(source, "layerType") == "Const":
             constant.add(kind)
         else:
             data.append(kind)

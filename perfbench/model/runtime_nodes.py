@@ -5,15 +5,8 @@ order (``execOrder``)."""
 
 from __future__ import annotations
 
+from perfbench.model.executed import rt_info_text as _info
 from perfbench.stats.matching import Node
-
-
-def _info(node, key: str) -> str:
-    info = node.get_rt_info()
-    if key not in info:
-        return ""
-    value = info[key]
-    return value.astype(str) if hasattr(value, "astype") else str(value)
 
 
 def nodes_of_runtime_model(runtime_model) -> list[Node]:

@@ -68,27 +68,22 @@ def lag1_autocorrelation(values) -> float:
     return min(max(rho, 0.0), 0.9)
 
 
-def mean_ci(values, correlated: bool = False) -> Estimate | None:
-    """t-interval of the mean; ``correlated`` applies the AR(1) inflation for time series."""
+def mean_ci(values, correlated: bool = False, rate: bool = False) -> Estimate | None:
+    """t-interval of the mean; ``correlated`` applies the AR(1) inflation for time series;
+    ``rate``: the values are positive rates, so the interval is on the log scale."""
     values = list(values)
     if len(values) < 2:
         return None
     mean = statistics.fmean(values)
     std = statistics.stdev(values)
     return _t_estimate(mean, std / math.sqrt(len(values)), values, correlated,
-                       100 * std / mean if mean else math.inf)
+                       100 * std / mean if mean else math.inf, rate=rate)
 
 
 def rate_mean_ci(rates, correlated: bool = False) -> Estimate | None:
     """The mean of positive rates (trials' FPS, machines' FPS) with its 95 % interval on
     the log scale (:func:`rate_interval`): never below zero."""
-    rates = list(rates)
-    if len(rates) < 2:
-        return None
-    mean = statistics.fmean(rates)
-    std = statistics.stdev(rates)
-    return _t_estimate(mean, std / math.sqrt(len(rates)), rates, correlated,
-                       100 * std / mean if mean else math.inf, rate=True)
+    return mean_ci(rates, correlated, rate=True)
 
 
 def rate_interval(value: float, standard_error: float, critical: float) -> tuple[float, float]:
