@@ -68,8 +68,8 @@ class Sweep:
     points: list[Point]
     status: str = "running"
     clock: Callable[[], float] = time.monotonic
-    #: "sequential" (point after point) or "interleaved" (every point in every round; see
-    #: :mod:`perfbench.sizing.interleave`, which fills ``rounds`` and ``block_s``).
+    #: "sequential" (point after point), "race" (:mod:`perfbench.sizing.race_sweep`), or
+    #: "interleaved": a v1 file's round-level sweep, read back only (``rounds``, ``block_s``).
     mode: str = "sequential"
     rounds: list[dict] = field(default_factory=list)
     block_s: float | None = None
