@@ -33,6 +33,11 @@ def _ratio(entry: dict) -> str:
     return f"{ratio['ratio']:.3f} [{ratio['low']:.3f}, {ratio['high']:.3f}]"
 
 
+def _level(level: float | None, digits: int = 0) -> str:
+    """An interval's confidence, or that there is none (one epoch: no interval)."""
+    return "no interval" if level is None else f"{100 * level:.{digits}f} %"
+
+
 def _share(entry: dict) -> str:
     share = entry.get("share_pct")
     return "–" if share is None else f"{share:+.2f} %"
@@ -78,13 +83,13 @@ def summary_lines(attribution: dict) -> list[str]:
     return [
         f"time per inference (profiled, one stream): BASE {total['base_ms']:.4f} ms, NEW "
         f"{total['new_ms']:.4f} ms, change {_delta(total)} ms ({_share(total)} of BASE; "
-        f"{100 * total['delta_ms']['level']:.0f} %), time ratio {_ratio(total)}",
+        f"{_level(total['delta_ms']['level'])}), time ratio {_ratio(total)}",
         f"= nodes in the counters {_ms(counted['delta_ms']['value'])} ms "
         f"(of which unmatched nodes {_ms(unmatched['delta_ms']['value'])} ms) "
         f"+ outside the counters {_delta(outside)} ms ({_share(outside)}): unattributed "
         f"{_ms(outside['delta_ms']['value'] + unmatched['delta_ms']['value'])} ms",
-        f"intervals at the family level {100 * rows['level']:.2f} % (Bonferroni over "
-        f"{rows['size']} rows; node types {100 * attribution['type_family']['level']:.2f} %"
+        f"intervals at the family level {_level(rows['level'], 2)} (Bonferroni over "
+        f"{rows['size']} rows; node types {_level(attribution['type_family']['level'], 2)}"
         f" over {attribution['type_family']['size']}); * = excludes 0; "
         f"{attribution['rounds']} paired rounds in {attribution['epochs']} pair(s) of "
         f"workers (intervals over the {attribution['interval_over']}); a separate pass "
