@@ -18,6 +18,19 @@ import tempfile
 from perfbench.errors import UsageError
 
 
+def check_directory_writable(directory: str, flag: str) -> None:
+    """Create ``directory`` and really create a probe file in it (``os.access`` says yes
+    to root everywhere, /proc included): one line naming ``flag`` when it cannot be."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".perfbench-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot write in {directory}: "
+                         f"{exc.strerror or exc}") from None
+
+
 def check_writable(path: str, flag: str) -> None:
     """Refuse, before anything is measured, a path the result could not be written to:
     the parent directory is created and a probe file is really created there (``os.access``
@@ -29,13 +42,7 @@ def check_writable(path: str, flag: str) -> None:
     if os.path.isdir(path):
         raise UsageError(f"{flag}: {path} is a directory, not a file")
     parent = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(parent, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".perfbench-probe-", dir=parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise UsageError(f"{flag}: cannot write in {parent}: {exc.strerror}") from None
+    check_directory_writable(parent, flag)
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise UsageError(f"{flag}: {path} is not writable")
 

@@ -362,7 +362,9 @@ def _main(argv: list[str] | None) -> int:
         finally:
             announce()          # where every file went, after the terminal report
     except UsageError as exc:
-        print(f"perfbench: error: {exc}", file=sys.stderr)
+        # one line whatever the message quotes: a path given as "/\n" stays escaped
+        message = str(exc).replace("\n", "\\n")
+        print(f"perfbench: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except RunFailed as exc:
         print(f"perfbench: run failed: {exc}", file=sys.stderr)

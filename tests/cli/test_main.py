@@ -193,3 +193,10 @@ def test_suite_help_gives_every_exit_status_a_ci_job_acts_on(capsys):
     assert f"{EXIT_UNCONFIRMED} the only regressions were measured on a disturbed machine" \
         in text
     assert "1 a regression or a new failure" in text and "2 bad input" in text
+
+
+def test_a_usage_error_quoting_a_newline_is_still_one_line(capsys):
+    """A path given as "/\\n" (hypothesis found it) printed its newline: two lines."""
+    assert main(["run", "--profile", "/\n"]) == 2
+    err = capsys.readouterr().err
+    assert err == "perfbench: error: profile file not found: /\\n\n"

@@ -9,13 +9,12 @@ exits 1, as for any asked-for output that failed.
 from __future__ import annotations
 
 import os
-import tempfile
 
 from rich.console import Console
 
 from perfbench.cli.signals import run_in_worker
 from perfbench.errors import UsageError
-from perfbench.files import write_json
+from perfbench.files import check_directory_writable, write_json
 from perfbench.reporters import attribution_report
 from perfbench.reporters.consoles import report_console
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
@@ -28,14 +27,7 @@ def check_out(path: str) -> None:
         raise UsageError(f"--attribute-out: expected a directory, got {path!r:.40}")
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"--attribute-out: {path} is a file, not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".perfbench-probe-", dir=path)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise UsageError(f"--attribute-out: cannot write to {path}: "
-                         f"{exc.strerror or exc}") from None
+    check_directory_writable(path, "--attribute-out")
 
 
 def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> dict | None:
