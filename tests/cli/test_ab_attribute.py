@@ -89,3 +89,21 @@ def test_the_table_shows_the_documents_figures():
     family = doc["attribution"]["row_family"]
     assert f"{100 * family['level']:.2f} %" in text and f"over {family['size']} rows" in text
     assert f"BASE {doc['attribution']['total']['base_ms']:.4f} ms" in text
+
+
+@pytest.mark.slow
+def test_a_failed_attribution_pass_keeps_the_verdict_and_exits_1(tiny_ir, tmp_path,
+                                                                 monkeypatch):
+    """A review found a pass whose worker failed printed "--attribute failed" and still
+    exited with the verdict's status (0): the failure never reached ``finish``."""
+    from perfbench.cli.commands import ab_attribute
+    from perfbench.errors import RunFailed
+
+    def dies(*args, **kwargs):
+        raise RunFailed("worker exited during its profile block")
+    monkeypatch.setattr(ab_attribute, "profile_pass", dies)
+    code = main(["ab", tiny_ir, tiny_ir, "--max-time", "2", "--epoch-s", "0.5",
+                 "--block-ms", "50", "--attribute", "--json", str(tmp_path / "ab.json"), "-q"])
+    doc = json.loads((tmp_path / "ab.json").read_text())
+    assert doc["attribution"]["status"] == "failed" and doc["verdict"]
+    assert code == doc["exit_status"] and code in (1, 3)    # 3: an undecided verdict stays 3

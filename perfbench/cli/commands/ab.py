@@ -86,7 +86,8 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                                        options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
-    if attributed is not None:
+    if attributed is not None or getattr(run, "attribution", None) is not None:
+        # a pass that failed (attributed None, run.attribution says so) raises the status too
         from perfbench.cli.commands.ab_attribute import finish
         finish(doc, attributed, options)
     _write_outputs(doc, options)
