@@ -14,6 +14,11 @@ class RunFailed(Exception):
     """The runtime failed while measuring; carries the runtime's own message."""
 
 
+class NothingCompleted(RunFailed):
+    """No inference completed in the measured time (those in flight at the stop were cut):
+    there is no latency or FPS to give, and a figure of 0 would be a wrong one."""
+
+
 class Interrupted(Exception):
     """A signal arrived before anything was measured: there is nothing to report."""
 

@@ -24,7 +24,8 @@ from perfbench.system.checks import blame_overload, idle_slots, overload_check, 
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import shape_label
 from perfbench.model.compile import Compilation, check_device, compile_model, overrides
-from perfbench.errors import Interrupted, RunFailed, UsageError, runtime_message
+from perfbench.errors import (Interrupted, NothingCompleted, RunFailed, UsageError,
+                              runtime_message)
 from perfbench.measure.loop import make_pool, measure_async, measure_sync, warm_up
 from perfbench.measure.windows import Measurement, Progress, StopLimits
 from perfbench.model.data import load_run_inputs, synthetic_seed
@@ -324,6 +325,10 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
               stop_requested: bool, in_blocks: bool = False) -> BenchmarkResult:
     batch = prepared.batch
     recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
+    if not recorder.count:
+        measured_s = sum(r.measured.duration_s for r in runs)
+        raise NothingCompleted(f"no inference completed in the {measured_s:.3g} s measured "
+                               "(those in flight at the stop were cut): measure longer (-t)")
     latency = recorder.summary()
     trials = [_trial_summary(r, batch) for r in runs]
     windows = tuple(dataclasses.replace(w, trial=i)

@@ -44,6 +44,7 @@ from perfbench.results.race import (
 )
 from perfbench.stats.racing import (
     MIN_DECISION_EPOCHS,
+    MIN_LEVEL_ROUNDS,
     Contrast,
     contrast,
     elimination_level,
@@ -229,6 +230,20 @@ def epoch_rounds(rules: RaceRules, points: int, block_s: float, warmup_s: float)
     points leave, rounds get shorter and each epoch holds more of them."""
     round_s = max(points, 1) * (block_s + warmup_s)
     return max(MIN_EPOCH_ROUNDS, math.ceil(rules.epoch_s / round_s))
+
+
+def rounds_within_budget(count: int, left_s: float, round_s: float, start_s: float,
+                         epochs_done: int) -> int:
+    """Rounds for this epoch when a budget binds.  The process level needs epochs, not
+    rounds: an interval needs MIN_DECISION_EPOCHS of them, so until they are done the
+    budget left is shared among the epochs still needed (each also paying its workers'
+    start, ``start_s``, as this one did).  Given the whole budget, a first epoch slowed
+    by a loaded machine took all of it and the race ended with no interval at all.
+    Never fewer than an epoch level needs (MIN_LEVEL_ROUNDS)."""
+    still_needed = max(MIN_DECISION_EPOCHS - epochs_done, 1)
+    share = left_s / still_needed - start_s
+    fits = int(share // round_s) if round_s > 0 else count
+    return max(min(count, fits), MIN_LEVEL_ROUNDS)
 
 
 def resources(settings: dict) -> tuple:

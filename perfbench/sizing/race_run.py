@@ -38,12 +38,12 @@ from perfbench.sizing.race import (
     play_epoch,
     restore,
     round_order,
+    rounds_within_budget,
 )
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, plan
 from perfbench.stats.percentiles import field_for
-from perfbench.stats.racing import MIN_LEVEL_ROUNDS
 
 EpochCallback = Callable[[RaceSweep], None]
 #: Planned epochs are never fewer than the first decision needs, nor more than this.
@@ -116,7 +116,7 @@ class Epochs:
                 self._probe(sides, failed)
             count = self._within_budget(rounds or epoch_rounds(
                 self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
-                SWITCH_WARMUP_S), len(sides))
+                SWITCH_WARMUP_S), len(sides), time.monotonic() - began)
             measured = self._rounds(sides, count, rng, failed)
             self.latest = self._results(sides, failed)
         finally:
@@ -124,15 +124,17 @@ class Epochs:
                 worker.close()
         return measured, time.monotonic() - began
 
-    def _within_budget(self, count: int, points: int) -> int:
-        """Fewer rounds when the epoch would overrun the race's budget (never fewer than
-        an epoch level needs): the first epoch, which holds every point, is the longest."""
+    def _within_budget(self, count: int, points: int, start_s: float) -> int:
+        """Fewer rounds when the epochs an interval needs would overrun the race's budget
+        (:func:`rounds_within_budget`): the first epoch, which holds every point, is the
+        longest."""
         budget = self.sweep.race_budget_s()
         if budget is None or not points:
             return count
         left = budget - (self.sweep.clock() - self.sweep.started)
         round_s = points * ((self.sweep.block_s or MIN_BLOCK_S) + SWITCH_WARMUP_S)
-        return max(min(count, int(left // round_s)), MIN_LEVEL_ROUNDS)
+        return rounds_within_budget(count, left, round_s, start_s,
+                                    len(self.sweep.race.epochs))
 
     def _start(self, order: list[str], failed: dict) -> dict[str, Side]:
         """Workers in the epoch's start order, at most ``compiling`` at once."""

@@ -15,19 +15,26 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from perfbench.errors import Interrupted
+from perfbench.errors import Interrupted, NothingCompleted
 from perfbench.runner import run
 from perfbench.runner.benchmark import log
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.stats.percentiles import field_for
 
 
+#: A probe in which no query completed (all were still in flight at the stop, and cut)
+#: failed any bound below this share of its time: every query issued before the last
+#: (1 − share) of it took longer than the bound, so more than 1 % of them did.
+NOTHING_DONE_FAILS = 0.99
+
+
 @dataclass(frozen=True)
 class Probe:
-    latency_ms: float           # at the bound's percentile, from the scheduled arrivals
+    latency_ms: float | None    # at the bound's percentile, from the scheduled arrivals
     achieved_rate: float
     valid: bool = True          # the generator kept to its schedule
     interrupted: bool = False   # stopped before it finished: counts neither way
+    completed: bool = True      # some query completed (else latency_ms is None)
 
 
 def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point_time_s: float,
@@ -51,6 +58,10 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
                          stop_event=stop_event)
         except Interrupted:
             return Probe(0.0, 0.0, interrupted=True)
+        except NothingCompleted:
+            if sla_ms / 1e3 >= NOTHING_DONE_FAILS * point_time_s:
+                raise       # queries issued in the last 1 % could have met it: undecided
+            return Probe(None, 0.0, completed=False)
         return Probe(getattr(result.latency, field_for(percentile)),
                      result.load["achieved_rate"], result.load.get("valid", True),
                      result.status == "interrupted")
@@ -78,7 +89,9 @@ class _Search:
         if result.interrupted:
             self.interrupted = True
             return None
-        passed = result.valid and result.latency_ms <= self.sla_ms
+        passed = result.valid and result.completed and result.latency_ms <= self.sla_ms
+        if not result.completed:
+            note = "no query completed within the probe's time, so none within the bound"
         self._record(rate, result, passed, note)
         return passed
 

@@ -159,3 +159,31 @@ def test_a_look_before_three_epochs_decides_nothing():
     assert race.exits == [] and race.status == "running"
     play_epoch(race, measure, 10, rng, 8)
     assert race.gone() == {"bad"}
+
+
+def test_a_first_epoch_leaves_room_in_the_budget_for_the_epochs_an_interval_needs():
+    """The A/A run that showed it (a loaded machine, 1 min budget, 7 points, 0.58 s blocks
+    and 0.2 s switches: 5.46 s a round): the first epoch was given the whole budget, took
+    8 rounds and 45 s, and the race ended at one epoch with no interval.  Shared among the
+    three epochs an interval needs, each paying its workers' start (4 s here), the first
+    gets (120 / 3 - 4) // 5.46 = 6 of a 2-minute budget, and 3 (the floor) of 1 minute."""
+    from perfbench.sizing.race import rounds_within_budget
+    from perfbench.stats.racing import MIN_DECISION_EPOCHS, MIN_LEVEL_ROUNDS
+    round_s = 7 * (0.58 + 0.2)
+    assert (MIN_DECISION_EPOCHS, MIN_LEVEL_ROUNDS) == (3, 3)
+    assert rounds_within_budget(8, left_s=120.0, round_s=round_s, start_s=4.0,
+                                epochs_done=0) == 6
+    assert rounds_within_budget(8, left_s=56.0, round_s=round_s, start_s=4.0,
+                                epochs_done=0) == 3
+    # the second epoch shares what is left with the third
+    assert rounds_within_budget(8, left_s=70.0, round_s=round_s, start_s=4.0,
+                                epochs_done=1) == 5
+    # once the needed epochs are done, what is left goes to the next epoch alone
+    assert rounds_within_budget(8, left_s=30.0, round_s=round_s, start_s=4.0,
+                                epochs_done=3) == 4
+    # no budget pressure: the planned rounds stand
+    assert rounds_within_budget(8, left_s=600.0, round_s=round_s, start_s=4.0,
+                                epochs_done=0) == 8
+    # never fewer than an epoch level needs
+    assert rounds_within_budget(8, left_s=1.0, round_s=round_s, start_s=4.0,
+                                epochs_done=1) == MIN_LEVEL_ROUNDS
