@@ -216,41 +216,6 @@ def test_cluster_overhead_is_submit_to_start_plus_end_to_back():
     assert NodeRun("id", "n", {}).overhead_s is None
 
 
-def test_ray_cpu_share_counts_only_ray_processes():
-    """A child named as Ray's raylet burns a known amount of CPU, then waits: the count
-    grows by at least its CPU time (other Ray processes could only add).  The same child
-    merely mentioning "raylet" on its command line is not Ray's, and is not counted."""
-    import subprocess
-    import sys
-    import psutil
-    from perfbench.sizing.fleet_run import _ray_cpu_seconds
-    code = ("import ctypes, sys, time  # raylet\n"
-            "NAME\nend = time.process_time() + 0.3\n"
-            "while time.process_time() < end: pass\nprint('done', flush=True)\n"
-            "sys.stdin.read()")
-    named = code.replace("NAME", "ctypes.CDLL('libc.so.6').prctl(15, b'raylet')")  # PR_SET_NAME
-    before = _ray_cpu_seconds(psutil)
-    child = subprocess.Popen([sys.executable, "-c", named], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline() == "done\n"
-        times = psutil.Process(child.pid).cpu_times()
-        grown = _ray_cpu_seconds(psutil) - before
-        assert grown >= times.user + times.system - 0.01
-    finally:
-        child.stdin.close()
-        child.wait(10)
-    plain = subprocess.Popen([sys.executable, "-c", code.replace("NAME", "")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        start = _ray_cpu_seconds(psutil)
-        assert plain.stdout.readline() == "done\n"
-        assert _ray_cpu_seconds(psutil) - start < 0.25      # not a Ray process: not counted
-    finally:
-        plain.stdin.close()
-        plain.wait(10)
-
-
 class FakeExecutor:
     """Nodes as Ray lists them (ids change with every cluster start); each task returns a
     complete synthetic result at once, stamped as node_task stamps it."""
@@ -282,7 +247,8 @@ class FakeExecutor:
 
 def _fleet(executor, out, command, resume):
     import threading
-    from perfbench.sizing.fleet_run import FleetRun, measuring_nodes, run_fleet
+    from perfbench.sizing.fleet_nodes import measuring_nodes
+    from perfbench.sizing.fleet_run import FleetRun, run_fleet
     fleet = FleetRun(command, out, measuring_nodes(executor, {}))
     return run_fleet(executor, fleet, resume, threading.Event(), "hardware")
 
@@ -302,102 +268,6 @@ def test_resume_reruns_a_node_whose_result_another_command_made(tmp_path):
     again = _fleet(other, tmp_path, ["run", "-t", "2"], resume=True)
     assert sorted(other.submitted) == ["n1", "n2"]
     assert {n.status for n in again.nodes} == {"done"}
-
-
-def test_two_nodes_with_one_identity_are_refused():
-    from perfbench.errors import UsageError
-    from perfbench.sizing.fleet_run import measuring_nodes
-    executor = FakeExecutor()
-    executor.nodes = lambda: [{"id": i, "hostname": "host", "alive": True, "offers": True,
-                               "labels": {}} for i in ("x", "y")]
-    with pytest.raises(UsageError, match="share the identity 'host'"):
-        measuring_nodes(executor, {})
-
-
-@pytest.mark.parametrize("name, cmdline, ray", [
-    ("raylet", ["/venv/lib/ray/core/src/ray/raylet/raylet", "--node"], True),
-    ("gcs_server", ["/venv/lib/ray/core/src/ray/gcs/gcs_server"], True),
-    ("ray::IDLE", ["ray::IDLE"], True),
-    ("python3", ["ray::node_task"], True),
-    ("python3", ["python3", "/venv/site-packages/ray/dashboard/dashboard.py", "--x"], True),
-    ("python3", ["python3", "-u", "/venv/site-packages/ray/_private/log_monitor.py"], True),
-    ("python3", ["python3", "-c", "# raylet"], False),
-    ("grafana-dashboard", ["grafana-dashboard"], False),
-    ("python3", ["python3", "monitor.py"], False),
-    ("python3", ["python3", "/home/me/ray/_private_notes.py"], False),
-    ("bash", ["bash", "-c", "echo ray::x gcs_server"], False),
-    ("raylet-exporter", ["raylet-exporter"], False)])
-def test_ray_processes_are_matched_exactly(name, cmdline, ray):
-    from perfbench.sizing.fleet_run import is_ray_process
-    assert is_ray_process(name, cmdline) is ray
-
-
-def _our_benchmarks(tmp):
-    import psutil
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        if str(tmp) in " ".join(proc.info["cmdline"] or []):
-            found.append(proc)
-    return found
-
-
-def test_a_node_task_times_out_stops_its_benchmark_and_removes_its_directory(
-        tiny_ir, tmp_path, monkeypatch):
-    import tempfile
-    from perfbench.sizing.fleet_run import node_task
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    # The benchmark is stopped with SIGINT first: once it measures, it writes what it has
-    # (marked interrupted) and that comes back; stopped before that, the task fails.
-    try:
-        document = node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=3.0)
-    except RuntimeError as exc:
-        assert "timed out after 3 s" in str(exc)
-    else:
-        assert document["fleet"]["timed_out"] and document["status"] == "interrupted"
-        assert document["fleet"]["exit_status"] == 130
-    assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []
-
-
-def test_a_cancelled_node_task_stops_its_benchmark_and_removes_its_directory(
-        tiny_ir, tmp_path, monkeypatch):
-    """Ray cancels a running task with a KeyboardInterrupt in its thread; raised here as
-    soon as the benchmark runs, in its own session (no preexec_fn in a threaded worker)."""
-    import _thread
-    import os
-    import tempfile
-    import threading
-    from perfbench.sizing.fleet_run import node_task
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    sessions = []
-
-    def interrupt_when_measuring():
-        import time
-        while not sessions:                          # the marker: the benchmark process
-            for proc in _our_benchmarks(tmp_path):
-                sessions.append(os.getsid(proc.pid) == proc.pid)
-            time.sleep(0.05)
-        _thread.interrupt_main()
-
-    threading.Thread(target=interrupt_when_measuring, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=600.0)
-    assert sessions[:1] == [True]
-    assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []
-
-
-def test_directories_of_dead_tasks_are_removed(tmp_path, monkeypatch):
-    import subprocess
-    import sys
-    import tempfile
-    from perfbench.sizing.fleet_run import TMP_PREFIX, remove_stale_directories
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
-    (tmp_path / f"{TMP_PREFIX}{dead}-abc").mkdir()
-    alive = tmp_path / f"{TMP_PREFIX}{os.getpid()}-def"
-    alive.mkdir()
-    remove_stale_directories()
-    assert list(tmp_path.iterdir()) == [alive]
 
 
 SUITE_SCENARIO = textwrap.dedent('''
@@ -457,16 +327,6 @@ def test_a_suite_runs_on_every_node_and_each_suite_directory_comes_back(tiny_ir,
     assert report["mix"]["classes"][0]["machines"] >= 1
 
 
-def test_a_ray_process_that_exits_does_not_make_the_share_negative(monkeypatch):
-    """Ray's CPU is counted per process: one that ends between the two readings took its
-    CPU time with it (a difference of totals went negative once in a suite run)."""
-    from perfbench.sizing import fleet_run
-    readings = iter([{1: 5.0, 2: 40.0}, {1: 6.5, 3: 0.25}])
-    monkeypatch.setattr(fleet_run, "_ray_cpu_by_process", lambda psutil: next(readings))
-    before = fleet_run._ray_cpu_by_process(None)
-    assert fleet_run._ray_cpu_grown(None, before) == pytest.approx(1.75)
-
-
 def test_a_node_that_timed_out_is_failed_and_keeps_its_partial_result(tmp_path):
     """A timed-out benchmark now writes what it measured (SIGINT first): that node came
     back "done" and the fleet "complete" (exit 0), though it never finished."""
@@ -487,37 +347,6 @@ def test_a_node_that_timed_out_is_failed_and_keeps_its_partial_result(tmp_path):
     assert fleet.status == "failed"
 
 
-def test_a_stopped_node_gives_a_suite_time_to_stop_its_entry_and_kills_what_is_left(
-        tmp_path, monkeypatch):
-    """A suite's entries run in sessions of their own: killing the suite's session missed
-    them, and the fleet's grace equalled the suite's, so an entry still stopping was
-    orphaned.  Here the benchmark ignores SIGINT and leaves a child in its own session."""
-    import signal
-    import subprocess
-    import sys
-    from perfbench.sizing import fleet_run
-    from perfbench.suite import process
-    from tests.suite.test_process import _exited, _wait_for
-    assert fleet_run.STOP_GRACE_S > process.STOP_GRACE_S
-    monkeypatch.setattr(fleet_run, "STOP_GRACE_S", 0.2)
-    pid_file = tmp_path / "pid"
-    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
-            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
-            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
-            " time.sleep(600)")
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
-    child = int(pid_file.read_text())
-    try:
-        fleet_run._stop_session(proc)
-        assert proc.returncode == -signal.SIGKILL
-        _wait_for(lambda: _exited(child))
-    finally:
-        if not _exited(child):                  # a failing test leaves no sleeper behind
-            os.kill(child, signal.SIGKILL)
-
-
 class SuiteExecutor(FakeExecutor):
     """Each task returns a node's suite directory, with the suite's exit status."""
 
@@ -527,7 +356,7 @@ class SuiteExecutor(FakeExecutor):
         self.entries = entries or [{"name": "a", "status": "ok", "file": None}]
 
     def get(self, handle):
-        from perfbench.sizing.fleet_run import SUITE_SCHEMA
+        from perfbench.sizing.fleet_suite_dir import SUITE_SCHEMA
         from perfbench.suite.document import suite_status
         status = suite_status(self.entries, False)
         suite = {"schema": "perfbench.suite", "schema_version": 1, "suite": "s",

@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from perfbench.cli.signals import SignalStop
 from perfbench.errors import UsageError
 from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import fleet_report
 from perfbench.reporters.consoles import report_console
+from perfbench.settings.config import validate
+from perfbench.settings.values import positive_float
 from perfbench.sizing.fleet import check_prices, measured_from, parse_mix, read_prices, report
+from perfbench.sizing.fleet_nodes import measuring_nodes
+from perfbench.sizing.fleet_ray import RayExecutor
+from perfbench.sizing.fleet_run import FleetRun, run_fleet
+from perfbench.sizing.fleet_task import DEFAULT_TIMEOUT_S
 
 
 def suite_directories(path: Path) -> list[Path]:
@@ -98,11 +105,6 @@ def run_command(address: str, out_dir: str, command: list[str], selectors: list[
                 label_key: str | None, resume: bool, timeout: str | None = None) -> int:
     """Everything is checked before a task starts; Ctrl-C cancels the remote tasks and
     keeps what arrived (exit 130); any failed node makes the exit status 1."""
-    from perfbench.cli.signals import SignalStop
-    from perfbench.settings.config import validate
-    from perfbench.settings.values import positive_float
-    from perfbench.sizing.fleet_run import (DEFAULT_TIMEOUT_S, FleetRun, RayExecutor,
-                                            measuring_nodes, run_fleet)
     timeout_s = DEFAULT_TIMEOUT_S if timeout is None else \
         validate(timeout, positive_float, "timeout", "--timeout")
     wanted = {}
