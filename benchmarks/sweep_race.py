@@ -105,24 +105,34 @@ def key_of(point: dict) -> str:
 
 
 def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
-    exhaustive, truth = 0.0, {"default": 1.0}
+    exhaustive, truth, widths = 0.0, {"default": 1.0}, []
     for point in truth_points():
         sets = [x for k, v in point.items() for x in ("--new-set", f"{k}={v}")]
         doc, wall, _ = perfbench(["ab", model, model, *sets, "--max-time",
                                   str(args.truth_time), "--no-early-stop"],
                                  tmp / "truth.json")
         exhaustive += wall
-        truth[key_of(point)] = doc["ratios"]["fps"]["ratio"]
+        fps = doc["ratios"]["fps"]
+        truth[key_of(point)] = fps["ratio"]
+        half = 100 * (fps["high"] - fps["low"]) / (2 * fps["ratio"])
+        widths.append(half)
+        print(f"  truth {kind}: {key_of(point)} {fps['ratio']:.3f} [{fps['low']:.3f}, "
+              f"{fps['high']:.3f}] (±{half:.1f} %, {wall:.0f} s)", flush=True)
     best = max(truth.values())
     good = {k for k, v in truth.items() if v >= best * (1 - MARGIN_PCT / 100)}
     print(f"ground truth {kind}: best {max(truth, key=truth.get)} ({best:.3f} × default); "
-          f"within {MARGIN_PCT:g} %: {len(good)} points; exhaustive {exhaustive:.0f} s")
+          f"within {MARGIN_PCT:g} %: {len(good)} points ({', '.join(sorted(good))}); "
+          f"exhaustive {exhaustive:.0f} s; the truth's own half-widths "
+          f"{min(widths):.1f}–{max(widths):.1f} % (median "
+          f"{sorted(widths)[len(widths) // 2]:.1f} %)")
     grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
+    budget = args.budget if args.budget != "third" else f"{exhaustive / 3:.0f}"
+    print(f"  races and sequential sweeps with --budget {budget}", flush=True)
     for mode in ("interleave", "sequential"):
         hits, walls = 0, []
         for i in range(args.races):
             doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget",
-                                      args.budget, "--no-confirm", "--seed", str(i)],
+                                      budget, "--no-confirm", "--seed", str(i)],
                                      tmp / f"{mode}{i}.json")
             pick = (doc["recommendations"].get("best_throughput") or {}).get("key")
             hits += pick in good
@@ -179,7 +189,8 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=10)
     parser.add_argument("--races", type=int, default=10)
     parser.add_argument("--truth-time", type=float, default=120.0)
-    parser.add_argument("--budget", default="10m")
+    parser.add_argument("--budget", default="10m",
+                        help="each sweep's budget; 'third': a third of the exhaustive time")
     parser.add_argument("--scale-budget", default="10m")
     parser.add_argument("--kinds", default="conv,matmul")
     parser.add_argument("--only", default="aa,truth,scale,confirm")
