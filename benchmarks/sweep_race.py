@@ -113,11 +113,12 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
                                  tmp / "truth.json")
         exhaustive += wall
         fps = doc["ratios"]["fps"]
+        low, high = fps.get("low", fps.get("ci_low")), fps.get("high", fps.get("ci_high"))
         truth[key_of(point)] = fps["ratio"]
-        half = 100 * (fps["high"] - fps["low"]) / (2 * fps["ratio"])
+        half = 100 * (high - low) / (2 * fps["ratio"])
         widths.append(half)
-        print(f"  truth {kind}: {key_of(point)} {fps['ratio']:.3f} [{fps['low']:.3f}, "
-              f"{fps['high']:.3f}] (±{half:.1f} %, {wall:.0f} s)", flush=True)
+        print(f"  truth {kind}: {key_of(point)} {fps['ratio']:.3f} [{low:.3f}, {high:.3f}] "
+              f"(±{half:.1f} %, {wall:.0f} s)", flush=True)
     best = max(truth.values())
     good = {k for k, v in truth.items() if v >= best * (1 - MARGIN_PCT / 100)}
     print(f"ground truth {kind}: best {max(truth, key=truth.get)} ({best:.3f} × default); "
