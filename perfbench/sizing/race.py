@@ -246,6 +246,18 @@ def rounds_within_budget(count: int, left_s: float, round_s: float, start_s: flo
     return max(min(count, fits), MIN_LEVEL_ROUNDS)
 
 
+def block_within_budget(block_s: float, left_s: float, points: int, start_s: float,
+                        warmup_s: float, floor_s: float) -> float:
+    """The block length, shortened when even the fewest rounds an epoch level needs
+    (MIN_LEVEL_ROUNDS) over MIN_DECISION_EPOCHS epochs would overrun the budget: a probe
+    on a loaded machine asked for 6 s blocks, and a 75 s race took 151 s for one epoch.
+    A shorter block holds fewer requests and is noisier, which the interval counts; the
+    budget is the user's.  Never below ``floor_s``."""
+    share = left_s / MIN_DECISION_EPOCHS - start_s
+    fits = share / (MIN_LEVEL_ROUNDS * max(points, 1)) - warmup_s
+    return max(floor_s, min(block_s, fits))
+
+
 def resources(settings: dict) -> tuple:
     """What a point holds: streams × requests × batch (unset counts 1), for the tie rule."""
     def value(key: str) -> int:

@@ -32,6 +32,7 @@ from perfbench.sizing import capacity as memory
 from perfbench.sizing.race import (
     MIN_DECISION_EPOCHS,
     Race,
+    block_within_budget,
     RaceRules,
     end_of_budget,
     epoch_rounds,
@@ -114,6 +115,7 @@ class Epochs:
         try:
             if self.sweep.block_s is None and sides:
                 self._probe(sides, failed)
+                self._fit_block(len(sides), time.monotonic() - began)
             count = self._within_budget(rounds or epoch_rounds(
                 self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
                 SWITCH_WARMUP_S), len(sides), time.monotonic() - began)
@@ -135,6 +137,21 @@ class Epochs:
         round_s = points * ((self.sweep.block_s or MIN_BLOCK_S) + SWITCH_WARMUP_S)
         return rounds_within_budget(count, left, round_s, start_s,
                                     len(self.sweep.race.epochs))
+
+    def _fit_block(self, points: int, start_s: float) -> None:
+        """Shorter blocks when the probe's would not let the epochs an interval needs fit
+        the budget (:func:`block_within_budget`); said in the sweep's note."""
+        budget, probed = self.sweep.race_budget_s(), self.sweep.block_s
+        if budget is None or probed is None:
+            return
+        left = budget - (self.sweep.clock() - self.sweep.started)
+        fitted = block_within_budget(probed, left, points, start_s, SWITCH_WARMUP_S,
+                                     MIN_BLOCK_S)
+        if fitted < probed:
+            self.sweep.block_s = fitted
+            self.sweep.note = "; ".join(x for x in (self.sweep.note, (
+                f"blocks shortened to {fitted:.2f} s (the probe asked for {probed:.2f} s) "
+                "so that the epochs an interval needs fit the budget")) if x)
 
     def _start(self, order: list[str], failed: dict) -> dict[str, Side]:
         """Workers in the epoch's start order, at most ``compiling`` at once."""

@@ -187,3 +187,19 @@ def test_a_first_epoch_leaves_room_in_the_budget_for_the_epochs_an_interval_need
     # never fewer than an epoch level needs
     assert rounds_within_budget(8, left_s=1.0, round_s=round_s, start_s=4.0,
                                 epochs_done=1) == MIN_LEVEL_ROUNDS
+
+
+def test_blocks_are_shortened_when_the_fewest_epochs_would_overrun_the_budget():
+    """The loaded-machine A/A run: the probe asked for 6.26 s blocks over 7 points, so one
+    epoch of the 3 rounds a level needs took 150 s of a 75 s budget.  Three epochs of 3
+    rounds each, with 4 s of worker start each, fit 75 s at (75/3 − 4)/(3·7) − 0.03 s."""
+    from perfbench.sizing.race import block_within_budget
+    fitted = block_within_budget(6.26, left_s=75.0, points=7, start_s=4.0, warmup_s=0.03,
+                                 floor_s=0.1)
+    assert fitted == pytest.approx((75.0 / 3 - 4.0) / (3 * 7) - 0.03)
+    assert 3 * (3 * 7 * (fitted + 0.03) + 4.0) == pytest.approx(75.0)
+    # a block that already fits is left alone; never below the floor
+    assert block_within_budget(0.2, left_s=75.0, points=7, start_s=4.0, warmup_s=0.03,
+                               floor_s=0.1) == 0.2
+    assert block_within_budget(6.26, left_s=5.0, points=7, start_s=4.0, warmup_s=0.03,
+                               floor_s=0.1) == 0.1
