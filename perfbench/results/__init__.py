@@ -5,8 +5,8 @@ windows, latency summary, estimates, checks, system summary, layer times; the sh
 the fleet report and fleet run; the server-rate search), the one interval spelling
 (``interval.py``), the schema registry that recognises and upgrades every perfbench
 document (``registry.py``), the readers (:func:`load`, :func:`load_document`) and the
-headline metrics.  May import: ``errors``, ``files``.  Never OpenVINO, so a CI job that only compares or tracks results
-does not need the runtime.
+headline metrics.  May import: ``errors``, ``files``.  Never OpenVINO, so a CI job that
+only compares or tracks results does not need the runtime.
 """
 
 from perfbench.results.fleet import FleetReport, FleetRun
