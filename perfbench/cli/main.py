@@ -187,7 +187,8 @@ def cmd_peak(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from perfbench.cli.commands.sweep import server_search_command, sweep_command
+    from perfbench.cli.commands.server_search import server_search_command
+    from perfbench.cli.commands.sweep import sweep_command
     from perfbench.sizing.spec import SPEC_OPTIONS, build_spec
     grid_flags = {k: getattr(args, k) for k in GRID_KEYS if getattr(args, k) is not None}
     option_flags = {k: getattr(args, k) for k in SPEC_OPTIONS if getattr(args, k) is not None}

@@ -20,6 +20,8 @@ from typing import Any
 
 from perfbench.errors import UsageError
 from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
+from perfbench.results.server_search import ServerSearch
+from perfbench.results.server_search import upgrade_v1 as upgrade_server_search_v1
 from perfbench.results.shapes import ShapesResult
 from perfbench.results.types import BenchmarkResult, SchemaError
 
@@ -77,9 +79,9 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          "and sweep --resume read it, and each finished point's result is in "
          "points[].result", upgrades={1: upgrade_sweep_v1},
          shape={"status": str, "spec": dict, "points": [dict]}),
-    Kind("perfbench.server-search", 1, "a server rate search (perfbench sweep --scenario "
+    Kind("perfbench.server-search", 2, "a server rate search (perfbench sweep --scenario "
          "server --json); no command reads it back",
-         shape={"status": str, "trials": [dict]}),
+         upgrades={1: upgrade_server_search_v1}, read=ServerSearch.from_dict),
     Kind("perfbench.ab", 3, "an A/B run (perfbench ab --json); no command reads it back: "
          "ab --history DB records it for perfbench history", oldest=2,
          upgrades={2: upgrade_ab_v2},

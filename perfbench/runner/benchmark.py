@@ -38,7 +38,7 @@ from perfbench.model.quantize import quantized
 from perfbench.system.monitor import SystemMonitor
 from perfbench.measure.peak import PeakNotInPrecision, measure_peak, peak_for, store_peak
 from perfbench.measure.layers import profile_layers
-from perfbench.results.types import (BenchmarkResult, Check, LatencyStats, LayerTime,
+from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, LatencyStats, LayerTime,
                                     ModelInfo, Precision, Trial, Window, cpu_share,
                                     images_per_second)
 from perfbench.stats.support import unsupported_fields
@@ -151,8 +151,7 @@ def _fps_from_windows(runs: list[_TrialRun], batch: int) -> Estimate | None:
 def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
                config: BenchmarkConfig) -> Precision:
     unsupported = tuple(unsupported_fields(recorder.count))
-    latency_ci = {name: recorder.percentile_interval(p)
-                  for name, p in (("median", 50), ("p90", 90), ("p99", 99))
+    latency_ci = {name: recorder.percentile_interval(p) for name, p in PERCENTILES.items()
                   if name not in unsupported}
     stable = None
     if config.until_stable is not None:

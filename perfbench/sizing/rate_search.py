@@ -4,8 +4,10 @@ An offline run gives the ceiling; then bisection over the rate.  A machine that 
 fail or pass one probe by chance, so the search does not trust a single probe at the edge:
 the answer is re-probed once before it is reported, and a probe whose load generator fell
 behind its schedule (an *invalid* run, see ``runner.benchmark.generator_validity``) is
-probed again before it counts as a failure.  The answer is bracketed: ``rate`` passed (None
-when no probe did), ``failed_above`` was the lowest rate that failed (None when none did).
+probed again before it counts as a failure.  Each probe's percentile carries its interval,
+and the answer says how sure it is (``results.server_search``): the reported rate is one
+whose every probe met the bound with its whole interval; a higher one that met it only by
+its point estimate is named as probable, not taken.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from dataclasses import dataclass
 from typing import Callable
 
 from perfbench.errors import Interrupted, NothingCompleted
+from perfbench.results.server_search import RateTrial, ServerSearch
+from perfbench.results.types import BenchmarkResult
 from perfbench.runner import run
 from perfbench.runner.benchmark import log
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.stats.percentiles import field_for
 
-
 #: A probe in which no query completed (all were still in flight at the stop, and cut)
 #: failed any bound below this share of its time: every query issued before the last
 #: (1 − share) of it took longer than the bound, so more than 1 % of them did.
 NOTHING_DONE_FAILS = 0.99
+GENERATOR_BEHIND = "generator behind; probed again"
 
 
 @dataclass(frozen=True)
@@ -35,20 +39,44 @@ class Probe:
     valid: bool = True          # the generator kept to its schedule
     interrupted: bool = False   # stopped before it finished: counts neither way
     completed: bool = True      # some query completed (else latency_ms is None)
+    low_ms: float | None = None     # the percentile's ~95 % interval; None: unsupported
+    high_ms: float | None = None
+
+
+def judge(probe: Probe, sla_ms: float) -> str:
+    """pass: the whole interval within the bound; fail: the whole interval beyond it (or
+    nothing completed); uncertain: it straddles, or there is no interval to judge by."""
+    if not probe.completed:
+        return "fail"
+    if probe.low_ms is None or probe.high_ms is None:
+        return "uncertain"
+    if probe.high_ms <= sla_ms:
+        return "pass"
+    return "fail" if probe.low_ms > sla_ms else "uncertain"
+
+
+def probe_of(result: BenchmarkResult, percentile: float) -> Probe:
+    """A server run as a probe: the percentile and its interval, where the sample count
+    supports one (else no interval: the probe is uncertain)."""
+    field = field_for(percentile)
+    intervals = result.precision.latency_ci_ms if result.precision else {}
+    low, high = intervals.get(field, (None, None))
+    return Probe(getattr(result.latency, field), result.load["achieved_rate"],
+                 result.load.get("valid", True), result.status == "interrupted",
+                 low_ms=low, high_ms=high)
 
 
 def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point_time_s: float,
                   steps: int = 6, stop_event: threading.Event | None = None,
-                  on_point=None) -> dict:
+                  on_point=None, spec: dict | None = None) -> ServerSearch:
     stop_event = stop_event or threading.Event()
     try:
         offline = run(dataclasses.replace(base, scenario="offline", rate=None,
                                           time=point_time_s, iterations=None,
                                           until_stable=None), stop_event=stop_event)
     except Interrupted:
-        return {"status": "interrupted", "offline_fps": None, "sla_ms": sla_ms,
-                "percentile": percentile, "rate": None, "failed_above": None,
-                "precision_pct": None, "trials": []}
+        return ServerSearch("interrupted", spec or {}, None, sla_ms, percentile, None, None,
+                            None, None, ())
 
     def probe(rate: float) -> Probe:
         try:
@@ -62,19 +90,17 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
             if sla_ms / 1e3 >= NOTHING_DONE_FAILS * point_time_s:
                 raise       # queries issued in the last 1 % could have met it: undecided
             return Probe(None, 0.0, completed=False)
-        return Probe(getattr(result.latency, field_for(percentile)),
-                     result.load["achieved_rate"], result.load.get("valid", True),
-                     result.status == "interrupted")
+        return probe_of(result, percentile)
 
     found = search_rate(probe, offline.fps / offline.model.batch, sla_ms, steps, stop_event,
-                        on_point)
-    return {"offline_fps": offline.fps, "sla_ms": sla_ms, "percentile": percentile, **found}
+                        on_point, percentile)
+    return dataclasses.replace(found, spec=spec or {}, offline_fps=offline.fps)
 
 
 class _Search:
     def __init__(self, probe: Callable[[float], Probe], sla_ms: float, on_point, steps: int):
         self.probe, self.sla_ms, self.on_point, self.steps = probe, sla_ms, on_point, steps
-        self.trials: list[dict] = []      # every probe, the repeated ones too
+        self.trials: list[RateTrial] = []      # every probe, the repeated ones too
         self.interrupted = False
 
     def attempt(self, rate: float, note: str = "") -> bool | None:
@@ -84,7 +110,7 @@ class _Search:
             self.on_point(len(self.trials), self.steps, rate)
         result = self.probe(rate)
         if not result.interrupted and not result.valid:
-            self._record(rate, result, False, "generator behind; probed again")
+            self._record(rate, result, False, GENERATOR_BEHIND)
             result = self.probe(rate)
         if result.interrupted:
             self.interrupted = True
@@ -96,15 +122,23 @@ class _Search:
         return passed
 
     def _record(self, rate: float, result: Probe, passed: bool, note: str) -> None:
-        self.trials.append({"rate": rate, "latency_ms": result.latency_ms, "passed": passed,
-                            "valid": result.valid, "achieved_rate": result.achieved_rate,
-                            "note": note})
+        # a generator that fell behind twice is a failure, as before: the machine, driver
+        # included, did not sustain the rate
+        judged = judge(result, self.sla_ms) if result.valid else "fail"
+        self.trials.append(RateTrial(rate, result.latency_ms, result.low_ms, result.high_ms,
+                                     passed, judged, result.valid, result.achieved_rate,
+                                     note))
+
+    def counted(self) -> list[RateTrial]:
+        """The probes that count: not those the generator fell behind on."""
+        return [t for t in self.trials if t.note != GENERATOR_BEHIND]
 
 
 def search_rate(probe: Callable[[float], Probe], capacity: float, sla_ms: float, steps: int,
-                stop_event: threading.Event | None = None, on_point=None) -> dict:
+                stop_event: threading.Event | None = None, on_point=None,
+                percentile: float = 99.0) -> ServerSearch:
     """Bisect between 0 and 1.05 × the closed-loop ``capacity`` in ``steps`` probes, then
-    confirm the answer with one more."""
+    confirm the answer with one more; then say how sure the answer is."""
     search = _Search(probe, sla_ms, on_point, steps + 1)
     low, high = 0.0, capacity * 1.05
     for step in range(steps):
@@ -118,15 +152,24 @@ def search_rate(probe: Callable[[float], Probe], capacity: float, sla_ms: float,
         low, high = (rate, high) if passed else (low, rate)
     if low > 0 and not search.interrupted and search.attempt(low, "confirm") is False:
         high = low          # one lucky pass at the edge: fall back to the next one down
-        low = max((t["rate"] for t in search.trials if t["passed"] and t["rate"] < high),
+        low = max((t.rate for t in search.trials if t.passed and t.rate < high),
                   default=0.0)
-    failed = [t["rate"] for t in search.trials
-              if not t["passed"] and not t["note"].startswith("generator behind")]
-    failed_above = min((r for r in failed if r > low), default=None)
-    # rate None: no probe passed, so no rate is known to meet the bound (not "0/s")
-    return {"status": "interrupted" if search.interrupted else "complete",
-            "rate": low if low > 0 else None,
-            "failed_above": failed_above,
-            "precision_pct": (100 * (failed_above - low) / failed_above
-                              if failed_above and low > 0 else None),
-            "trials": search.trials}
+    return _answer(search, low, sla_ms, percentile)
+
+
+def _answer(search: _Search, low: float, sla_ms: float, percentile: float) -> ServerSearch:
+    """The rate known to meet the bound (every probe of it passed with its interval), at
+    or below where the bisection ended; the bisection's answer as probable when higher."""
+    counted = search.counted()
+    sure = [r for r in {t.rate for t in counted}
+            if r <= low and all(t.judged == "pass" for t in counted if t.rate == r)]
+    rate = max(sure, default=None) if low > 0 else None
+    failed = [t for t in counted if not t.passed and t.rate > low]
+    lowest_failed = min(failed, key=lambda t: t.rate, default=None)
+    return ServerSearch(
+        "interrupted" if search.interrupted else "complete", {}, None, sla_ms, percentile, rate,
+        low if low > 0 and (rate is None or low > rate) else None,
+        lowest_failed.rate if lowest_failed else None,
+        None if lowest_failed is None else all(
+            t.judged == "fail" for t in failed if t.rate == lowest_failed.rate),
+        tuple(search.trials))

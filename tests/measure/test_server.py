@@ -125,17 +125,18 @@ def test_max_rate_search_brackets_the_answer(slow_ir, capacity):
     base = BenchmarkConfig(model=slow_ir, requests=1, hint="latency")
     found = find_max_rate(base, sla_ms=40 * service_ms, percentile=99, point_time_s=1.0,
                           steps=4)
-    trials = found["trials"]
-    assert found["status"] == "complete" and len(trials) >= 4     # 4 bisections (+ checks)
-    assert all(t["passed"] == (t["valid"] and t["latency_ms"] <= 40 * service_ms)
+    trials = found.trials
+    assert found.status == "complete" and len(trials) >= 4     # 4 bisections (+ checks)
+    assert all(t.passed == (t.valid and t.latency_ms <= 40 * service_ms)
                for t in trials)
-    assert found["rate"] in [None] + [t["rate"] for t in trials if t["passed"]]
-    if found["failed_above"] is not None and found["rate"] is not None:
-        assert found["rate"] < found["failed_above"]
-        assert found["failed_above"] in [t["rate"] for t in trials if not t["passed"]]
+    assert found.rate in [None] + [t.rate for t in trials if t.passed]
+    assert all(t.judged == "pass" for t in trials if t.rate == found.rate)  # known, not luck
+    if found.failed_above is not None and found.rate is not None:
+        assert found.rate < found.failed_above
+        assert found.failed_above in [t.rate for t in trials if not t.passed]
     impossible = find_max_rate(base, sla_ms=service_ms / 100, percentile=99, point_time_s=0.5,
                                steps=2)
-    assert impossible["rate"] is None                      # no rate met the bound
+    assert impossible.rate is None                      # no rate met the bound
 
 
 def test_completed_requests_are_recorded_while_the_loop_waits(core, tiny_ir):

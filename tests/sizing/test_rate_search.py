@@ -24,10 +24,10 @@ def test_a_probe_that_completes_nothing_fails_a_bound_shorter_than_the_probe(
     _nothing_completes_when_served(monkeypatch)
     found = rate_search.find_max_rate(BenchmarkConfig(model=tiny_ir), sla_ms=10.0,
                                       percentile=99, point_time_s=0.3, steps=3)
-    assert found["status"] == "complete" and found["rate"] is None
-    assert found["trials"] and all(not t["passed"] and t["latency_ms"] is None
-                                   and "no query completed" in t["note"]
-                                   for t in found["trials"])
+    assert found.status == "complete" and found.rate is None
+    assert found.trials and all(not t.passed and t.latency_ms is None
+                                   and "no query completed" in t.note
+                                   for t in found.trials)
 
 
 def test_a_probe_that_completes_nothing_cannot_judge_a_bound_as_long_as_the_probe(
@@ -38,3 +38,88 @@ def test_a_probe_that_completes_nothing_cannot_judge_a_bound_as_long_as_the_prob
     with pytest.raises(NothingCompleted):
         rate_search.find_max_rate(BenchmarkConfig(model=tiny_ir), sla_ms=300.0,
                                   percentile=99, point_time_s=0.3, steps=3)
+
+
+def test_a_probe_is_judged_by_its_whole_interval():
+    from perfbench.sizing.rate_search import Probe, judge
+    assert judge(Probe(4.0, 100.0, low_ms=3.5, high_ms=4.9), sla_ms=5.0) == "pass"
+    assert judge(Probe(6.0, 100.0, low_ms=5.1, high_ms=7.0), sla_ms=5.0) == "fail"
+    assert judge(Probe(4.8, 100.0, low_ms=4.5, high_ms=5.2), sla_ms=5.0) == "uncertain"
+    assert judge(Probe(5.2, 100.0, low_ms=4.9, high_ms=5.6), sla_ms=5.0) == "uncertain"
+    # too few samples for the percentile: no interval, nothing to judge by
+    assert judge(Probe(1.0, 100.0), sla_ms=5.0) == "uncertain"
+    assert judge(Probe(None, 0.0, completed=False), sla_ms=5.0) == "fail"
+
+
+def _probes(table):
+    """A probe per rate from ``table``: rate → (p99, low, high), exact and known."""
+    from perfbench.sizing.rate_search import Probe
+
+    def probe(rate):
+        for edge in sorted(table):
+            if rate <= edge:
+                p99, low, high = table[edge]
+                return Probe(p99, rate, low_ms=low, high_ms=high)
+        return Probe(50.0, rate, low_ms=40.0, high_ms=60.0)
+    return probe
+
+
+def test_a_rate_met_by_its_point_estimate_only_is_probable_not_the_answer():
+    """Up to 500/s the p99 interval is under the 5 ms bound; up to 700/s only the estimate
+    is (the interval straddles); above, it fails.  The bisection ends in the straddling
+    band: the answer is the highest rate known to pass, the band's rate named probable."""
+    from perfbench.sizing.rate_search import search_rate
+    found = search_rate(_probes({500.0: (3.0, 2.5, 3.5), 700.0: (4.8, 4.4, 5.3)}),
+                        capacity=1000.0, sla_ms=5.0, steps=8)
+    assert found.rate is not None and found.rate <= 500.0
+    assert all(t.judged == "pass" for t in found.trials if t.rate == found.rate)
+    assert 500.0 < found.probable_rate <= 700.0
+    assert found.failed_above > 700.0 and found.failed_above_sure is True
+    assert found.precision_pct == pytest.approx(
+        100 * (found.failed_above - found.rate) / found.failed_above)
+    assert found.exit_status == 0
+
+
+def test_only_a_probable_rate_is_not_decided_exit_3():
+    from perfbench.sizing.rate_search import search_rate
+    found = search_rate(_probes({700.0: (4.8, 4.4, 5.3)}), capacity=1000.0, sla_ms=5.0,
+                        steps=6)
+    assert found.rate is None and found.probable_rate is not None
+    assert found.exit_status == 3
+    from perfbench.reporters.server_search_report import answer_line
+    assert "not decided" in answer_line(_with_offline(found))
+    assert "uncertain" in answer_line(_with_offline(found))
+
+
+def test_no_rate_met_exits_1_and_a_failure_that_straddles_is_named_uncertain():
+    from perfbench.sizing.rate_search import search_rate
+    none = search_rate(_probes({}), capacity=1000.0, sla_ms=5.0, steps=3)
+    assert none.rate is None and none.probable_rate is None and none.exit_status == 1
+    # the lowest failing rate above the answer straddles the bound: not a sure failure
+    found = search_rate(_probes({500.0: (3.0, 2.5, 3.5), 2000.0: (5.2, 4.9, 5.6)}),
+                        capacity=1000.0, sla_ms=5.0, steps=8)
+    assert found.failed_above is not None and found.failed_above_sure is False
+    from perfbench.reporters.server_search_report import answer_line
+    assert "(uncertain)" in answer_line(_with_offline(found))
+
+
+def _with_offline(found):
+    import dataclasses
+    return dataclasses.replace(found, offline_fps=1000.0)
+
+
+def test_the_document_round_trips_and_version_1_reads_without_certainty():
+    import json
+    from pathlib import Path
+    from perfbench.results import load_document
+    from perfbench.results.server_search import ServerSearch
+    data = Path(__file__).parents[1] / "data"
+    now = load_document(str(data / "server-search_v2.json"))
+    assert isinstance(now, ServerSearch) and now.certainty_known
+    assert ServerSearch.from_dict(now.to_dict()) == now
+    assert json.loads(json.dumps(now.to_dict())) == now.to_dict()
+    old = load_document(str(data / "server-search_v1.json"))
+    v1 = json.loads((data / "server-search_v1.json").read_text())
+    assert old.rate == v1["rate"] and old.failed_above == v1["failed_above"]
+    assert not old.certainty_known and all(t.judged is None for t in old.trials)
+    assert [t.rate for t in old.trials] == [t["rate"] for t in v1["trials"]]

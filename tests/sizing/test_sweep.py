@@ -155,8 +155,9 @@ def _queue_probe(capacity: float, noisy: dict | None = None):
         calls.append(rate)
         factor = (noisy or {}).get(len(calls), 1.0)
         if rate >= capacity:
-            return Probe(math.inf, capacity)
-        return Probe(factor * 1e3 * math.log(100) / (capacity - rate), rate)
+            return Probe(math.inf, capacity, low_ms=math.inf, high_ms=math.inf)
+        p99 = factor * 1e3 * math.log(100) / (capacity - rate)
+        return Probe(p99, rate, low_ms=p99, high_ms=p99)     # exact: no noise
     return probe
 
 
@@ -166,12 +167,12 @@ SLA_900 = 1e3 * 4.605170185988091 / 100     # M/M/1 at μ = 1000/s: p99 bound me
 def test_rate_search_finds_the_known_answer_of_a_queue():
     from perfbench.sizing.rate_search import search_rate
     found = search_rate(_queue_probe(1000.0), 1000.0, SLA_900, steps=12)
-    assert found["rate"] <= 900.0 < found["failed_above"]
-    assert found["failed_above"] - found["rate"] < 1050 / 2**10
-    assert found["trials"][0]["passed"] is False                       # 945/s is over
-    assert found["trials"][-1]["note"] == "confirm" and found["trials"][-1]["passed"]
+    assert found.rate <= 900.0 < found.failed_above
+    assert found.failed_above - found.rate < 1050 / 2**10
+    assert found.trials[0].passed is False                       # 945/s is over
+    assert found.trials[-1].note == "confirm" and found.trials[-1].passed
     impossible = search_rate(_queue_probe(1000.0), 1000.0, sla_ms=1.0, steps=5)
-    assert impossible["rate"] is None and impossible["status"] == "complete"
+    assert impossible.rate is None and impossible.status == "complete"
 
 
 def test_one_noisy_probe_at_the_edge_is_not_the_answer():
@@ -179,27 +180,29 @@ def test_one_noisy_probe_at_the_edge_is_not_the_answer():
     to the next lower rate that passed, and says where it failed."""
     from perfbench.sizing.rate_search import search_rate
     found = search_rate(_queue_probe(1000.0, noisy={13: 10.0}), 1000.0, SLA_900, steps=12)
-    confirm = found["trials"][-1]
-    assert confirm["note"] == "confirm" and not confirm["passed"]
-    assert found["failed_above"] == confirm["rate"] and found["rate"] < confirm["rate"]
-    assert found["rate"] == max(t["rate"] for t in found["trials"][:-1] if t["passed"]
-                                and t["rate"] < confirm["rate"])
+    confirm = found.trials[-1]
+    assert confirm.note == "confirm" and not confirm.passed
+    assert found.failed_above == confirm.rate and found.rate < confirm.rate
+    assert found.rate == max(t.rate for t in found.trials[:-1] if t.passed
+                                and t.rate < confirm.rate)
 
 
 def test_every_probe_passing_brackets_nothing_it_did_not_test():
     from perfbench.sizing.rate_search import search_rate
     found = search_rate(_queue_probe(1e9), 1000.0, SLA_900, steps=4)
-    assert found["failed_above"] is None and found["precision_pct"] is None
-    assert found["rate"] > 1000.0
+    assert found.failed_above is None and found.precision_pct is None
+    assert found.rate > 1000.0
 
 
 def test_a_probe_whose_generator_fell_behind_is_probed_again():
     from perfbench.sizing.rate_search import Probe, search_rate
-    answers = iter([Probe(1.0, 50.0, valid=False), Probe(1.0, 50.0), Probe(1.0, 50.0)])
+    sure = {"low_ms": 0.9, "high_ms": 1.1}
+    answers = iter([Probe(1.0, 50.0, valid=False, **sure), Probe(1.0, 50.0, **sure),
+                    Probe(1.0, 50.0, **sure)])
     found = search_rate(lambda rate: next(answers), 100.0, sla_ms=5.0, steps=1)
-    assert [t["note"] for t in found["trials"]] == ["generator behind; probed again", "",
+    assert [t.note for t in found.trials] == ["generator behind; probed again", "",
                                                      "confirm"]
-    assert found["rate"] == pytest.approx(94.5)
+    assert found.rate == pytest.approx(94.5)
 
 
 def test_a_stop_ends_the_search_with_what_it_found():
@@ -211,7 +214,7 @@ def test_a_stop_ends_the_search_with_what_it_found():
         stop.set()
         return Probe(0.0, 0.0, interrupted=True)
     found = search_rate(probe, 100.0, 5.0, steps=6, stop_event=stop)
-    assert found["status"] == "interrupted" and found["trials"] == [] and found["rate"] is None
+    assert found.status == "interrupted" and found.trials == () and found.rate is None
 
 
 def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp_path):

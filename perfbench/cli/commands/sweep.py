@@ -10,15 +10,12 @@ import time
 
 from rich.console import Console
 
-from perfbench.files import write_json
 from perfbench.cli.live import LiveDisplay
 from perfbench.cli.outputs import wrote
 from perfbench.reporters import sweep_report
-from perfbench.reporters.numbers import readable
 from perfbench.results.metrics import fps_estimate
 from perfbench.reporters.consoles import report_console
 from perfbench.sizing.spec import SweepSpec
-from perfbench.sizing.rate_search import find_max_rate
 from perfbench.errors import UsageError
 from perfbench.reporters import race_lines
 from perfbench.sizing.confirm import confirm
@@ -111,57 +108,3 @@ def _epoch_progress(live: LiveDisplay):
         if live.enabled:
             live.show(race_lines.live_line(sweep.document()))
     return show
-
-
-def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -> int:
-    """The rate search; a stop keeps every finished probe, and the file and the summary
-    say the answer is the best found so far, not final."""
-    err = Console(stderr=True)
-
-    def announce(step: int, steps: int, rate: float) -> None:
-        if not quiet and err.is_terminal:
-            err.print(f"[dim]probe {step + 1}/{steps}: {rate:,.2f} queries/s[/]")
-
-    with SignalStop() as stop:
-        found = run_in_worker(find_max_rate, spec.base, spec.sla_ms, spec.sla_percentile,
-                              spec.point_time_s, stop_event=stop.event, on_point=announce)
-    if stop.signum is not None:
-        found["status"] = "interrupted"
-    if json_path:
-        write_json(json_path, {"schema": "perfbench.server-search", "schema_version": 1,
-                               "spec": spec.to_dict(), **found})
-        wrote("--json", json_path)
-    _print_rate(found, spec, report_console(stderr=json_path == "-"))
-    # No rate met the bound: exit 1, as compare and ab do for a regression, so that a CI
-    # job gating on the bound fails rather than reading a printed "0/s" as a pass.
-    if stop.exit_code == 0 and found["status"] == "complete" and found["rate"] is None:
-        return 1
-    return stop.exit_code
-
-
-def _print_rate(found: dict, spec: SweepSpec, out: Console) -> None:
-    label = f"p{spec.sla_percentile:g}"
-    partial = found["status"] != "complete"
-    if found["offline_fps"] is None:
-        out.print("interrupted before the offline run finished: no rate found")
-        return
-    out.print(_rate_line(found, label, spec.sla_ms, partial))
-    for trial in found["trials"]:
-        verdict = "pass" if trial["passed"] else ("INVALID" if not trial["valid"] else "FAIL")
-        note = f" [{trial['note']}]" if trial["note"] else ""
-        out.print(f"  {trial['rate']:10,.2f}/s -> {label} {readable(trial['latency_ms']):>8} ms "
-                  f"{verdict} (achieved {trial['achieved_rate']:,.2f}/s){note}")
-
-
-def _rate_line(found: dict, label: str, sla_ms: float, partial: bool) -> str:
-    """The answer; when no probe passed, that no rate met the bound (never "0.00/s")."""
-    offline = f"offline maximum {found['offline_fps']:,.2f} FPS"
-    if found["rate"] is None:
-        lowest = min((t["rate"] for t in found["trials"]), default=None)
-        tried = f"the lowest rate tried, {lowest:,.2f}/s, failed; " if lowest else ""
-        return (f"{'INTERRUPTED: so far ' if partial else ''}[bold]no rate met {label} ≤ "
-                f"{sla_ms:g} ms[/] ({tried}{offline})")
-    bracket = ("no probe failed" if found["failed_above"] is None else
-               f"failed at {found['failed_above']:,.2f}/s: ±{found['precision_pct']:.1f} %")
-    return (f"{'INTERRUPTED, best so far: ' if partial else ''}highest rate with {label} ≤ "
-            f"{sla_ms:g} ms: [bold]{found['rate']:,.2f}/s[/] ({bracket}; {offline})")

@@ -1,0 +1,141 @@
+"""``perfbench.server-search``: the document of ``sweep --scenario server`` (the highest
+Poisson rate whose latency percentile stays within a bound), and how sure each part of its
+answer is.
+
+Each probe's percentile comes with its ~95 % interval (order statistics widened for the
+correlation between windows: ``LatencyRecorder.percentile_interval``), so a probe is judged
+``pass`` (the whole interval within the bound), ``fail`` (the whole interval beyond it, or
+no query completed in a probe longer than the bound) or ``uncertain`` (the interval
+straddles the bound, or the sample count cannot support the percentile).  The bisection
+steers by the point estimate, as before; the answer it reports is stricter:
+
+* ``rate``: the highest rate every probe of which *passed*, at or below where the
+  bisection ended: a rate known to meet the bound;
+* ``probable_rate``: the bisection's answer when it is above ``rate`` (its point estimate
+  met the bound, its interval did not): named, never silently taken;
+* ``failed_above``: the lowest rate above the answer whose point estimate failed, and
+  ``failed_above_sure`` whether its interval did too.
+
+Version 1 held no intervals and took the bisection's answer as ``rate``; it is read with
+every probe ``judged`` None and the answer as it was (``certainty_known`` False).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from perfbench.results.types import SchemaError, _number, _table
+
+SCHEMA = "perfbench.server-search"
+SCHEMA_VERSION = 2
+STATUSES = ("complete", "interrupted")
+JUDGEMENTS = ("pass", "fail", "uncertain")
+
+
+@dataclass(frozen=True)
+class RateTrial:
+    """One probe: the rate asked for, the percentile measured (None when no query
+    completed) with its interval, and how it was judged against the bound."""
+
+    rate: float
+    latency_ms: float | None
+    latency_low_ms: float | None
+    latency_high_ms: float | None
+    passed: bool                # the point estimate met the bound (steers the bisection)
+    judged: str | None          # pass / fail / uncertain; None in a version-1 document
+    valid: bool                 # the load generator kept to its schedule
+    achieved_rate: float
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"rate": self.rate, "latency_ms": self.latency_ms,
+                "latency_low_ms": self.latency_low_ms, "latency_high_ms": self.latency_high_ms,
+                "passed": self.passed, "judged": self.judged, "valid": self.valid,
+                "achieved_rate": self.achieved_rate, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "RateTrial":
+        data = _table(data, where)
+        judged = data.get("judged")
+        if judged is not None and judged not in JUDGEMENTS:
+            raise SchemaError(f"{where}.judged must be one of {', '.join(JUDGEMENTS)}")
+        return cls(float(_number(data, "rate", where)),
+                   _number(data, "latency_ms", where, optional=True),
+                   _number(data, "latency_low_ms", where, optional=True),
+                   _number(data, "latency_high_ms", where, optional=True),
+                   bool(data.get("passed")), judged, bool(data.get("valid", True)),
+                   float(_number(data, "achieved_rate", where)), str(data.get("note") or ""))
+
+
+@dataclass(frozen=True)
+class ServerSearch:
+    status: str
+    spec: dict                  # the sweep spec as SweepSpec.to_dict() wrote it
+    offline_fps: float | None   # None: stopped before the offline run finished
+    sla_ms: float
+    percentile: float
+    rate: float | None
+    probable_rate: float | None
+    failed_above: float | None
+    failed_above_sure: bool | None
+    trials: tuple[RateTrial, ...]
+    certainty_known: bool = True    # False for a version-1 document (no intervals)
+
+    schema = SCHEMA
+    schema_version = SCHEMA_VERSION
+
+    @property
+    def precision_pct(self) -> float | None:
+        """How far the answer is from the lowest failing rate above it, in % of that."""
+        if self.rate is None or self.failed_above is None:
+            return None
+        return 100 * (self.failed_above - self.rate) / self.failed_above
+
+    @property
+    def exit_status(self) -> int:
+        """0: a rate is known to meet the bound; 1: no probe met it; 3: not decided (a
+        rate probably meets it, but its interval straddles the bound).  A stop is the
+        caller's (its signal's status)."""
+        if self.rate is not None or self.status != "complete":
+            return 0
+        return 3 if self.probable_rate is not None else 1
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "spec": self.spec,
+                "status": self.status, "offline_fps": self.offline_fps,
+                "sla_ms": self.sla_ms, "percentile": self.percentile, "rate": self.rate,
+                "probable_rate": self.probable_rate, "failed_above": self.failed_above,
+                "failed_above_sure": self.failed_above_sure,
+                "precision_pct": self.precision_pct,
+                "certainty_known": self.certainty_known,
+                "trials": [t.to_dict() for t in self.trials]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "ServerSearch":
+        data = _table(data, "server-search")
+        if data.get("status") not in STATUSES:
+            raise SchemaError(f"status must be one of {', '.join(STATUSES)} "
+                              f"(got {data.get('status')!r:.40})")
+        trials = data.get("trials")
+        if not isinstance(trials, list):
+            raise SchemaError("trials must be a list of probes")
+        sure = data.get("failed_above_sure")
+        return cls(data["status"], dict(_table(data.get("spec") or {}, "spec")),
+                   _number(data, "offline_fps", "server-search", optional=True),
+                   float(_number(data, "sla_ms", "server-search")),
+                   float(_number(data, "percentile", "server-search")),
+                   _number(data, "rate", "server-search", optional=True),
+                   _number(data, "probable_rate", "server-search", optional=True),
+                   _number(data, "failed_above", "server-search", optional=True),
+                   None if sure is None else bool(sure),
+                   tuple(RateTrial.from_dict(t, f"trials[{i}]") for i, t in enumerate(trials)),
+                   bool(data.get("certainty_known", True)))
+
+
+def upgrade_v1(data: dict) -> dict:
+    """Version 1: no latency intervals, no judgement, the bisection's answer as ``rate``."""
+    trials = [dict(t, latency_low_ms=None, latency_high_ms=None, judged=None)
+              for t in data.get("trials") or [] if isinstance(t, dict)]
+    return {**data, "schema_version": 2, "trials": trials, "probable_rate": None,
+            "failed_above_sure": None, "certainty_known": False}
