@@ -167,11 +167,13 @@ def _stability_warning(precision: Precision, config: BenchmarkConfig) -> str:
             f"before --max-time {config.time_limit_s:g} s; treat the figures as imprecise")
 
 
-def _roofline(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
-              measure: bool) -> dict | None:
-    """Efficiency against a cached peak; the peak is measured only when asked (and not
-    after a stop).  A figure over 100 % means the peak was measured while the host was
-    slower: when measuring is allowed the peak is measured again (and kept if higher)."""
+def _peak_step(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
+               stopped: bool) -> dict | None:
+    """The roofline's peak, after the measurement: cached, measured only when asked (and
+    not after a stop).  A figure over 100 % means the peak was measured while the host was
+    slower: when measuring is allowed the peak is measured again (and kept if higher).
+    Returns the roofline block of the result (None: no ceiling in this precision)."""
+    measure = config.roofline and not stopped
     precision = expected_precision(config, result.resolved) or "f32"
     try:
         entry = peak_for(core, config.device, precision, measure=measure)
@@ -298,8 +300,20 @@ def _measure_session(core, config: BenchmarkConfig, prepared: PreparedModel, ses
     if not runs:
         raise Interrupted("interrupted before measuring started; nothing to report")
     interrupted = len(runs) < config.repeat or runs[-1].measured.stop_reason == "interrupted"
-    return _assemble(core, config, prepared, session, compile_ms, runs, system, interrupted,
-                     limits.stop_event.is_set())
+    stopped = limits.stop_event.is_set()
+    layers = _layer_pass(core, config, prepared, session, stopped)
+    result = _assemble(core, config, prepared, session, compile_ms, runs, system,
+                       interrupted, stopped, layers)
+    return _with_roofline(result, _peak_step(core, config, result, stopped))
+
+
+def _layer_pass(core, config: BenchmarkConfig, prepared: PreparedModel, session: Session,
+                stopped: bool) -> tuple[LayerTime, ...]:
+    """``--perf-counters``: a separate profiled pass after the measurement (profiling
+    changes timings, so it never is the measurement); none after a stop."""
+    if not config.perf_counters or stopped:
+        return ()
+    return tuple(profile_layers(core, prepared.model, config, session.tensors))
 
 
 def _run_trials(core, prepared, session, config, limits, hook, monitor):
@@ -321,7 +335,11 @@ def _run_trials(core, prepared, session, config, limits, hook, monitor):
 
 
 def _assemble(core, config, prepared, session, compile_ms, runs, system, interrupted: bool,
-              stop_requested: bool, in_blocks: bool = False) -> BenchmarkResult:
+              stop_requested: bool, layers: tuple[LayerTime, ...] = (),
+              in_blocks: bool = False) -> BenchmarkResult:
+    """The result from what was measured: it measures nothing itself (the layer pass and
+    the roofline peak are steps of the run, before and after it; ``core`` only names the
+    host's devices)."""
     batch = prepared.batch
     recorder = LatencyRecorder.pooled([r.measured.recorder for r in runs])
     if not recorder.count:
@@ -343,10 +361,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     checks.append(_idle_slots(config, session, recorder, duration, in_blocks))
     warnings = _warnings(checks, precision, load, session, config,
                          stop_requested and not interrupted)
-    layers: tuple[LayerTime, ...] = ()
-    if config.perf_counters and not stop_requested:
-        layers = tuple(profile_layers(core, prepared.model, config, session.tensors))
-    result = BenchmarkResult(
+    return BenchmarkResult(
         status="interrupted" if interrupted else "complete",
         model=_model_info(prepared, session.input_data), requested=config.to_dict(),
         resolved=session.compilation.resolved,
@@ -360,7 +375,6 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
         executed_precision=session.executed or None, quantization=prepared.quantization,
         host=describe_host(core.available_devices, ov.get_version(), config.label),
         driver_cpu_s=driver_cpu, latency_histogram=recorder.compact_histogram().to_dict())
-    return _with_roofline(core, config, result, measure=config.roofline and not stop_requested)
 
 
 def _driver_cpu(measured: list[Measurement]) -> float | None:
@@ -414,9 +428,7 @@ def _warnings(checks, precision: Precision, load: dict, session: Session,
     return warnings
 
 
-def _with_roofline(core, config: BenchmarkConfig, result: BenchmarkResult,
-                   measure: bool) -> BenchmarkResult:
-    roofline = _roofline(core, config, result, measure)
+def _with_roofline(result: BenchmarkResult, roofline: dict | None) -> BenchmarkResult:
     check = roofline_check(roofline)
     if check is None:
         return dataclasses.replace(result, roofline=roofline)
@@ -445,9 +457,11 @@ def result_of_blocks(core, config: BenchmarkConfig, prepared: PreparedModel, ses
                      measured: Measurement, first_ms: float, warmups: int, system,
                      interrupted: bool) -> BenchmarkResult:
     """The full result of a point measured in blocks, with the same checks as a run."""
-    return _assemble(core, config, prepared, session, session.compilation.compile_ms,
-                     [_TrialRun(measured, first_ms, warmups)], system, interrupted, interrupted,
-                     in_blocks=True)
+    layers = _layer_pass(core, config, prepared, session, interrupted)
+    result = _assemble(core, config, prepared, session, session.compilation.compile_ms,
+                       [_TrialRun(measured, first_ms, warmups)], system, interrupted,
+                       interrupted, layers, in_blocks=True)
+    return _with_roofline(result, _peak_step(core, config, result, interrupted))
 
 
 def expected_precision(config: BenchmarkConfig, resolved: dict) -> str | None:
