@@ -444,9 +444,13 @@ def merge_blocks(blocks: list[tuple[float, Measurement]], stop_reason: str) -> M
     t0 = blocks[0][0]
     windows = []
     for start, block in blocks:
-        latency = block.latency
+        # a block can complete nothing (a starved machine): a window of 0 completions with
+        # no latency, as the loop writes an empty window; it failed the point's whole
+        # result ("no latency samples") and dropped the point from its race
+        latency = block.latency if block.completed else None
         windows.append(Window(start - t0, start - t0 + block.duration_s, block.completed,
-                              latency.median, latency.p90, latency.p99))
+                              latency and latency.median, latency and latency.p90,
+                              latency and latency.p99))
     recorder = LatencyRecorder.pooled([block.recorder for _, block in blocks])
     return Measurement(sum(b.duration_s for _, b in blocks), sum(b.completed for _, b in blocks),
                        recorder, tuple(windows), stop_reason,

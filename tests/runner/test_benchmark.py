@@ -267,3 +267,24 @@ def test_idle_slots_are_not_judged_where_one_request_is_the_design(tiny_ir, sett
     result = run(BenchmarkConfig(model=tiny_ir, time=0.5, **settings))
     check = next(c for c in result.checks if c.name == "request_slots_idle")
     assert check.ok and check.value is None
+
+
+def test_a_block_that_completed_nothing_is_an_empty_window_not_a_failure():
+    """On a starved machine a 0.1 s race block completed nothing; merging the point's
+    blocks then raised "no latency samples" and the race dropped the point."""
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.measure.windows import Measurement
+    from perfbench.runner.benchmark import merge_blocks
+
+    def block(latencies):
+        recorder = LatencyRecorder()
+        recorder.pending.extend(latencies)
+        recorder.flush()
+        return Measurement(0.5, len(latencies), recorder, (), "time", driver_cpu_s=0.1)
+    merged = merge_blocks([(0.0, block([1.0, 2.0])), (1.0, block([])),
+                           (2.0, block([3.0]))], "time")
+    assert [w.completed for w in merged.windows] == [2, 0, 1]
+    empty = merged.windows[1]
+    assert (empty.latency_median_ms, empty.latency_p99_ms) == (None, None)
+    assert empty.rate() == 0.0 and (empty.start_s, empty.end_s) == (1.0, 1.5)
+    assert merged.completed == 3 and merged.latency.max == 3.0
