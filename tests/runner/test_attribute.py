@@ -100,3 +100,45 @@ def test_a_stop_before_the_first_round_gives_no_attribution(pair):
                             stop_event=stop)
     assert measured["status"] == "interrupted" and measured["rounds"] == []
     assert attribution(measured) is None
+
+
+def failing_python(directory, fail_from: int) -> str:
+    """An interpreter for the workers that starts them ``fail_from - 1`` times, then fails
+    to (a worker that dies: a real process failure, at the seam a side's python is)."""
+    script = directory / "python-that-fails"
+    count = directory / "starts"
+    script.write_text(f"""#!/bin/sh
+n=$(cat '{count}' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '{count}'
+if [ $n -ge {fail_from} ]; then echo "worker start $n refused (test)" >&2; exit 1; fi
+exec '{sys.executable}' "$@"
+""")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.slow
+def test_a_worker_failing_in_epoch_2_keeps_epoch_1_as_a_partial_attribution(pair, tmp_path):
+    """A review found that a failure in epoch k > 1 dropped every round profiled before
+    it: the pass raised and the attribution was ``failed``."""
+    new_python = failing_python(tmp_path, fail_from=2)
+    measured = profile_pass(_settings(pair[0]), _settings(pair[1]),
+                            (sys.executable, new_python), rounds=2, block_s=0.05, seed=3,
+                            epochs=3)
+    assert measured["status"] == "partial"
+    assert measured["error"].startswith("epoch 2 failed: ")
+    assert [r["epoch"] for r in measured["rounds"]] == [0, 0]
+    assert [e["index"] for e in measured["epochs"]] == [0]
+    result = attribution(measured)
+    assert result["status"] == "partial" and result["error"] == measured["error"]
+    assert (result["rounds"], result["epochs"]) == (2, 1)
+    assert any(r["type"] == "FullyConnected" and r["changes"] == ["only in NEW"]
+               for r in result["nodes"])
+
+
+def test_a_worker_failing_in_the_first_epoch_fails_the_pass(pair, tmp_path):
+    """Nothing completed to keep: the failure is the pass's (the caller says ``failed``)."""
+    from perfbench.errors import RunFailed
+    with pytest.raises(RunFailed):
+        profile_pass(_settings(pair[0]), _settings(pair[0]),
+                     (sys.executable, failing_python(tmp_path, fail_from=1)), rounds=1,
+                     block_s=0.05, epochs=2)
