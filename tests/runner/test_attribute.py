@@ -10,7 +10,7 @@ import pytest
 from perfbench.runner.attribute import attribution, profile_pass
 from perfbench.runner.side import Side
 from perfbench.settings.config import BenchmarkConfig
-from tests.models import save
+from tests.models import FakeClock, save
 
 
 def _model(extra: bool) -> ov.Model:
@@ -48,12 +48,66 @@ def test_a_profile_block_times_each_node_per_inference_on_one_streams_scale(pair
         side.close()
     assert "graph" in first and "graph" not in block and timed["completed"] > 0
     assert block["inferences"] >= 20
-    assert block["time_ms"] == pytest.approx(1e3 * block["wall_s"] * block["streams"]
-                                             / block["inferences"])
+    # the counters time parts of a stream's work: never more than its time per inference
+    assert 0 < sum(block["nodes_ms"].values()) <= block["time_ms"]
     assert 1 <= block["streams"] <= block["pool_size"]
     names = {n["name"] for n in first["graph"]}
     assert block["nodes_ms"] and set(block["nodes_ms"]) <= names
     assert any(n["type"] == "Convolution" and n["precision"] for n in first["graph"])
+
+
+@pytest.fixture
+def profiler(pair, monkeypatch):
+    """A side's profiler in this process (one stream, two requests) on a clock that
+    advances 0.25 s a read: a block of 0 s and 10 inferences reads it at its start, once
+    to check the deadline when the 10 are done, and at its end, so its wall is 0.5 s."""
+    from perfbench.runner import worker
+    clock = FakeClock(step=0.25)
+    monkeypatch.setattr(worker, "profile_clock", clock)
+    side = worker._Worker(_settings(pair[0], streams=1, requests=2, warmup=0.0))
+    return worker._Profiler(side), clock
+
+
+def test_a_profile_blocks_figures_are_known_answers_on_a_synthetic_profile(profiler,
+                                                                          monkeypatch):
+    """Every inference's counters are a synthetic profile (conv 0.3 ms, relu 0.1 ms, a
+    node not run 5 ms); 12 inferences (the 10 asked for, and the 2 in flight then,
+    drained) in 0.5 s on one stream: 41.667 ms each, 0.3 and 0.1 of it in the counters."""
+    import datetime
+
+    from perfbench.runner import worker
+    profile = []
+    for name, ms, status in (("conv", 0.3, "EXECUTED"), ("relu", 0.1, "EXECUTED"),
+                             ("skipped", 5.0, "NOT_RUN")):
+        info = ov.ProfilingInfo()
+        info.node_name, info.real_time = name, datetime.timedelta(milliseconds=ms)
+        info.status = getattr(ov.ProfilingInfo.Status, status)
+        profile.append(info)
+    monkeypatch.setattr(worker, "read_profile", lambda request: profile)
+    block = profiler[0].block(0.0, 10, graph=False)
+    assert (block["inferences"], block["streams"], block["pool_size"]) == (12, 1, 2)
+    assert block["wall_s"] == pytest.approx(0.5)
+    assert block["time_ms"] == pytest.approx(41.6667, abs=1e-4)
+    assert block["nodes_ms"] == pytest.approx({"conv": 0.3, "relu": 0.1})
+
+
+def test_the_per_node_sums_are_made_after_the_blocks_clock_stopped(profiler, monkeypatch):
+    """A review found the per-node Python work of every inference inside the wall it
+    splits (in "outside the counters"): the sums now start at the wall's end reading
+    (they would see an earlier one inside it), over one profile per inference."""
+    from perfbench.runner import worker
+    side, clock = profiler
+    seen: dict = {}
+    real = worker.node_times
+
+    def summed(profiles):
+        seen["clock_at"], seen["profiles"] = clock.now, len(profiles)
+        return real(profiles)
+    monkeypatch.setattr(worker, "node_times", summed)
+    block = side.block(0.0, 10, graph=False)
+    assert seen["clock_at"] == clock.now == pytest.approx(0.25 + block["wall_s"])
+    assert seen["profiles"] == block["inferences"] == 12
+    assert block["nodes_ms"] and all(ms > 0 for ms in block["nodes_ms"].values())
 
 
 @pytest.mark.slow
