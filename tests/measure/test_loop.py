@@ -233,7 +233,7 @@ def test_the_drain_does_not_wait_for_requests_queued_behind_the_stop(core, slow_
     monkeypatch.setattr("perfbench.measure.loop.drain_clock", lambda: next(readings, 1e9))
     seen = _spy_drain(monkeypatch)
     queue = _queued_pool(core, slow_ir, 32)
-    result = measure_async(queue, StopLimits(time_s=200, iterations=None))
+    result = measure_async(queue, StopLimits(time_s=80, iterations=None))
     completed, elapsed_s, pool, streams = seen["bound_args"]
     assert (pool, streams) == (32, 1)
     service_s = elapsed_s / completed
