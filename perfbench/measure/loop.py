@@ -40,18 +40,50 @@ if TYPE_CHECKING:      # a type only: measuring needs no input-data module
 #: CPU seconds of the calling thread: the measuring thread's own cost (tests replace it).
 thread_cpu = time.thread_time
 
-#: How long a run stopped by its time limit (or by a signal, or as stable) waits for the
-#: requests still in flight.  On a stalled host that wait was unbounded: ``--max-time 12``
-#: measured 14.15 s.  Those that complete within it count; the rest are left out of the
-#: figures (their work is not counted, so FPS can only be understated, by at most the
-#: share of the requests cut) and are waited for outside the measured window.  An
-#: iteration limit waits for every request: it asked for exactly that many.
+#: How long a run stopped by its time limit (or by a signal, or as stable) waits at least
+#: for the requests still in flight.  On a stalled host that wait was unbounded:
+#: ``--max-time 12`` measured 14.15 s.  Those that complete within the bound count (in the
+#: window they end in, which then ends at the last of them); the rest are left out of the
+#: figures and are waited for outside the measured window.  Cutting a request loses the
+#: work it had done, so FPS is understated by the share of the requests cut: the bound
+#: (:func:`drain_bound`) is long enough for every request executing at the stop to finish
+#: (a slow model's too), and no longer, so requests queued behind them are not waited for.
+#: An iteration limit waits for every request: it asked for exactly that many.
 DRAIN_LIMIT_S = WINDOW_S / 2
+#: The drain waits up to this many service times (the time one request takes on a stream,
+#: from the measured completion rate): one for the requests executing at the stop, one of
+#: room for a host slower during the drain than during the run.
+DRAIN_SERVICE_TIMES = 2.0
 #: Granularity of that wait (real milliseconds per poll of one request).
 DRAIN_POLL_MS = 5
 #: The drain's bound runs on real time, not on ``windows.clock``: a test's fake clock
 #: then sees one read for the drain however long the requests take on a loaded machine.
 drain_clock = time.perf_counter
+
+
+def drain_bound(completed: int, elapsed_s: float, pool: int, streams: int) -> float:
+    """How long the drain may wait: :data:`DRAIN_SERVICE_TIMES` service times, at least
+    :data:`DRAIN_LIMIT_S` and at most the measured time before the stop (the drain never
+    doubles a run).  ``completed`` requests in ``elapsed_s``, at most ``min(pool,
+    streams)`` executing at once: one service time is that many over the completion rate.
+    Not the latency (2 × the longest, say): latency includes the time queued behind other
+    requests, so with 32 requests on one stream it is 32 service times, and waiting it is
+    waiting for the whole queue.  Before any completion the service time is unknown (and
+    longer than ``elapsed_s``): the cap then."""
+    cap = max(DRAIN_LIMIT_S, elapsed_s)
+    if completed <= 0 or elapsed_s <= 0:
+        return cap
+    service_s = min(pool, streams) * elapsed_s / completed
+    return min(cap, max(DRAIN_LIMIT_S, DRAIN_SERVICE_TIMES * service_s))
+
+
+def streams_of(request: ov.InferRequest, pool: int) -> int:
+    """How many requests the device executes at once (its streams); the pool's size where
+    the device does not say (every request is then taken as executing)."""
+    try:
+        return max(1, int(request.get_compiled_model().get_property("NUM_STREAMS")))
+    except (RuntimeError, TypeError, ValueError):
+        return pool
 
 
 def make_pool(compiled: ov.CompiledModel, size: int,
@@ -149,22 +181,29 @@ def _measure_async(queue: ov.AsyncInferQueue, limits: StopLimits,
         in_flight[idle] = True
         start(no_inputs if take is None else take(idle), None)
         starts += 1
-    return _drain(queue, requests, in_flight, recorder, tracker, limits, starts, cpu0)
+    return _drain(queue, requests, in_flight, recorder, tracker, limits, starts, cpu0, now)
 
 
 def _drain(queue, requests, in_flight, recorder, tracker, limits, starts,
-           cpu0: float) -> Measurement:
+           cpu0: float, stopped_at: float) -> Measurement:
     """Wait for the requests still running; they count, in the window they end in, unless
-    the wait passes :data:`DRAIN_LIMIT_S` (then they are cut: see there).  The thread's CPU
-    time is read with the window's end, before the final bookkeeping."""
+    the wait passes :func:`drain_bound` (then they are cut: see :data:`DRAIN_LIMIT_S`).
+    The measured window ends at the last completion counted (``stopped_at``, the loop's
+    last reading, when none completes in the drain): a cut request's wait is no part of
+    it.  The thread's CPU time is read with the window's end, before the bookkeeping."""
     exact = limits.iterations is not None and starts >= limits.iterations \
         and tracker.stop_reason is None
     if exact:
         queue.wait_all()
         finished = [i for i, busy in enumerate(in_flight) if busy]
+        t_end = windows.clock()
     else:
-        finished = _wait_bounded(requests, in_flight, drain_clock() + DRAIN_LIMIT_S)
-    t_end, cpu_end = windows.clock(), thread_cpu()
+        completed = tracker.completed + len(recorder.pending)
+        bound = drain_bound(completed, stopped_at - tracker.t0, len(requests),
+                            streams_of(requests[0], len(requests)))
+        finished, last_seen = _wait_bounded(requests, in_flight, drain_clock() + bound)
+        t_end = stopped_at if last_seen is None else last_seen
+    cpu_end = thread_cpu()
     for idle in finished:
         recorder.pending.append(requests[idle].latency)
     tracker.close_window(t_end, final=True)
@@ -174,19 +213,26 @@ def _drain(queue, requests, in_flight, recorder, tracker, limits, starts,
     return dataclasses.replace(measured, driver_cpu_s=cpu_end - cpu0)
 
 
-def _wait_bounded(requests, in_flight: list[bool], cut_at: float) -> list[int]:
-    """The in-flight requests that complete before ``cut_at`` (on :data:`drain_clock`)."""
+def _wait_bounded(requests, in_flight: list[bool],
+                  cut_at: float) -> tuple[list[int], float | None]:
+    """The in-flight requests that complete before ``cut_at`` (on :data:`drain_clock`),
+    and when (on ``windows.clock``) the last of them was seen complete, None when none.
+    It always waits on a request still running, so the last completion is seen at once
+    (a timed-out poll can only delay seeing an earlier one)."""
     clock = drain_clock
     pending = [i for i, busy in enumerate(in_flight) if busy]
     finished: list[int] = []
+    last_seen = None
     while pending:
         done = [i for i in pending if requests[i].wait_for(0)]
-        finished += done
-        pending = [i for i in pending if i not in done]
+        if done:
+            finished += done
+            last_seen = windows.clock()
+            pending = [i for i in pending if i not in done]
         if not pending or clock() >= cut_at:
             break
         requests[pending[0]].wait_for(DRAIN_POLL_MS)
-    return finished
+    return finished, last_seen
 
 
 def measure_sync(request: ov.InferRequest, limits: StopLimits,

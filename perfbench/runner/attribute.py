@@ -47,10 +47,30 @@ def profile_pass(base: dict, new: dict, pythons: tuple[str, str], rounds: int = 
             measured["status"] = "interrupted"
             break
         order = first if epoch % 2 == 0 else ("new" if first == "base" else "base")
-        _profile_epoch(base, new, pythons, order, epoch, rounds, block_s, stop_event, rng,
-                       measured, clock)
+        try:
+            _profile_epoch(base, new, pythons, order, epoch, rounds, block_s, stop_event,
+                           rng, measured, clock)
+        except Exception as exc:
+            if not _keep_completed_epochs(measured, epoch, exc):
+                raise
+            break
     measured["wall_s"] = clock() - began
     return measured
+
+
+def _keep_completed_epochs(measured: dict, failed: int, exc: Exception) -> bool:
+    """After epoch ``failed`` failed (a worker died, say), keep the epochs before it as a
+    ``partial`` pass with the error; the failed epoch's own rounds go (their pair of
+    workers did not finish: not an epoch like the others).  False when no epoch had
+    completed: nothing to keep, the failure is the pass's."""
+    if failed == 0:
+        return False
+    measured["rounds"] = [r for r in measured["rounds"] if r["epoch"] < failed]
+    measured["epochs"] = [e for e in measured["epochs"] if e["index"] < failed]
+    first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+    measured["status"] = "partial"
+    measured["error"] = f"epoch {failed + 1} failed: {first_line}"
+    return True
 
 
 def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, block_s: float,
@@ -91,7 +111,8 @@ def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, bloc
 
 def attribution(measured: dict, level: float = 0.95) -> dict | None:
     """The ``attribution`` block of an A/B document from a pass's measurement; None when
-    the pass has no complete round."""
+    the pass has no complete round.  A ``partial`` pass (an epoch failed after others
+    completed) carries its ``error``."""
     if not measured.get("rounds"):
         return None
     graphs = {name: [Node.from_dict(n) for n in measured["graphs"][name]]
@@ -101,7 +122,9 @@ def attribution(measured: dict, level: float = 0.95) -> dict | None:
     result = attribute(match(graphs["base"], graphs["new"]), graphs["base"], graphs["new"],
                        blocks["base"], blocks["new"], level,
                        [r["epoch"] for r in measured["rounds"]])
-    return {"status": measured["status"], "separate_pass": True, "counters": "PERF_COUNT",
+    error = {"error": measured["error"]} if "error" in measured else {}
+    return {"status": measured["status"], **error, "separate_pass": True,
+            "counters": "PERF_COUNT",
             "block_s": measured["block_s"], "orders": [r["order"] for r in measured["rounds"]],
             "setup_s": sum(e["setup_s"] for e in measured["epochs"]),
             "wall_s": measured.get("wall_s"),

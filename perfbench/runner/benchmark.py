@@ -204,20 +204,42 @@ def roofline_check(roofline: dict | None) -> Check | None:
 
 def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
         stop_event: threading.Event | None = None) -> BenchmarkResult:
+    return timed_run(config, on_window, stop_event).result
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """A run's result with what was built for it, for work after the timed window that
+    must use the same model and compile (``--fidelity``)."""
+
+    core: ov.Core
+    original: PreparedModel         # the model before any quantization
+    session: Session                # the compiled model as measured
+    result: BenchmarkResult
+
+
+def timed_run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,
+              stop_event: threading.Event | None = None) -> TimedRun:
+    """:func:`run`, keeping the models and the session it measured."""
     core = ov.Core()
     check_device(core, config.device)  # before the model build, which takes a while
-    prepared = prepare(config, core)
+    original = prepare_model(config, core)
+    prepared = as_configured(original, config, core)
     session = Session(core, prepared, config)
     log.info("compiled in %.0f ms", session.compilation.compile_ms)
-    return _measure_session(core, config, prepared, session, on_window, stop_event)
+    return TimedRun(core, original, session,
+                    _measure_session(core, config, prepared, session, on_window, stop_event))
 
 
 def prepare(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
     """The model to measure: as configured, then quantized for ``--precision int8``."""
-    prepared = prepare_model(config, core)
-    if config.precision == "int8":
-        prepared = quantized(prepared, config, core)
-    return prepared
+    return as_configured(prepare_model(config, core), config, core)
+
+
+def as_configured(original: PreparedModel, config: BenchmarkConfig,
+                  core: ov.Core) -> PreparedModel:
+    """``original`` quantized for ``--precision int8``; else itself."""
+    return quantized(original, config, core) if config.precision == "int8" else original
 
 
 class ShapesFailed(RunFailed):

@@ -22,11 +22,10 @@ import numpy as np
 import openvino as ov
 
 from perfbench.errors import RunFailed, UsageError
-from perfbench.model.compile import check_device, compile_model
+from perfbench.model.compile import compile_model
 from perfbench.model.data import load_run_inputs, synthetic_seed
 from perfbench.model.inputs import filled_array
-from perfbench.model.prepare import PreparedModel, prepare_model
-from perfbench.model.quantize import quantized
+from perfbench.model.prepare import PreparedModel
 from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
 from perfbench.results.types import BenchmarkResult
 from perfbench.settings.config import BenchmarkConfig
@@ -57,15 +56,11 @@ def run_with_fidelity(config: BenchmarkConfig, on_window=None,
                       samples: int | None = None) -> BenchmarkResult:
     """:func:`perfbench.runner.benchmark.run`, then the fidelity of what it measured.  A
     stop during the timed run skips the comparison (the measured figures stand)."""
-    from perfbench.runner.benchmark import Session, _measure_session, log
+    from perfbench.runner.benchmark import log, timed_run
     check_fidelity(config, samples)
-    core = ov.Core()
-    check_device(core, config.device)
-    original = prepare_model(config, core)
-    prepared = quantized(original, config, core) if config.precision == "int8" else original
-    session = Session(core, prepared, config)
-    log.info("compiled in %.0f ms", session.compilation.compile_ms)
-    result = _measure_session(core, config, prepared, session, on_window, stop_event)
+    measured = timed_run(config, on_window, stop_event)
+    core, original, session, result = (measured.core, measured.original, measured.session,
+                                       measured.result)
     if stop_event is not None and stop_event.is_set():
         return _with_warning(result, "stopped before --fidelity: no fidelity figures (the "
                              "measured figures are complete)")

@@ -111,3 +111,28 @@ def test_a_failed_attribution_pass_keeps_the_verdict_and_exits_1(tiny_ir, tmp_pa
     assert doc["attribution"]["status"] == "failed" and doc["verdict"] != "regression"
     # 1 when the verdict was decided; an undecided one keeps its 3 (the larger status)
     assert code == doc["exit_status"] == (3 if doc["verdict"] == "inconclusive" else 1)
+
+
+@pytest.mark.slow
+def test_a_pass_failing_in_its_second_epoch_keeps_the_first_and_says_partial(
+        pair, tmp_path, monkeypatch, capsys):  # noqa: F811
+    """The rounds of the epochs completed before a worker failed are the attribution,
+    marked partial, said on stderr, and the command exits 1 (an asked-for output failed)."""
+    from perfbench.cli.commands import ab_attribute
+    from tests.runner.test_attribute import failing_python
+    new_python = failing_python(tmp_path, fail_from=2)
+    real_pass = ab_attribute.profile_pass
+
+    def new_side_dies_in_epoch_2(base, new, pythons, *args, **kwargs):
+        return real_pass(base, new, (pythons[0], new_python), *args, **kwargs)
+    monkeypatch.setattr(ab_attribute, "profile_pass", new_side_dies_in_epoch_2)
+    code = main(["ab", pair[0], pair[1], "--max-time", "3", "--epoch-s", "0.5",
+                 "--block-ms", "50", "--attribute", "--attribute-rounds", "1",
+                 "--attribute-epochs", "3", "--json", str(tmp_path / "ab.json"), "-q"])
+    doc = json.loads((tmp_path / "ab.json").read_text())
+    attributed = doc["attribution"]
+    assert attributed["status"] == "partial" and attributed["error"].startswith("epoch 2")
+    assert (attributed["rounds"], attributed["epochs"]) == (1, 1) and attributed["nodes"]
+    err = capsys.readouterr().err
+    assert "--attribute partial: epoch 2 failed" in err and "1 epoch(s) completed" in err
+    assert code == doc["exit_status"] >= 1

@@ -73,3 +73,40 @@ def test_a_fidelity_comparison_that_fails_keeps_the_measured_run(classifier_ir, 
     assert data["status"] == "complete" and data.get("fidelity") is None
     assert data["results"]["completed_requests"] == 20
     assert any("no fidelity figures" in w for w in data["warnings"])
+
+
+def _refuse_fidelity(monkeypatch):
+    from perfbench.stats.fidelity import FidelityError
+
+    def refuse(reference, candidate):
+        raise FidelityError("output 'logits': 3 non-finite values (NaN or inf) from the run: "
+                            "cannot compare")
+    monkeypatch.setattr("perfbench.runner.fidelity.compare_outputs", refuse)
+
+
+def test_a_failed_fidelity_says_where_the_figures_are_with_and_without_a_file(
+        classifier_ir, tmp_path, capsys, monkeypatch):
+    """A review found "the measured figures were written" printed when no file was asked
+    for: the line now says what is true in each case."""
+    _refuse_fidelity(monkeypatch)
+    argv = ["run", "-m", classifier_ir, "-n", "20", "-q", "--precision", "bf16",
+            "--fidelity", "5"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "written" not in err
+    assert "(the measured figures are in the table above; no output file was asked for)" in err
+    out = tmp_path / "r.json"
+    assert main([*argv, "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "(the measured figures were written: --json)" in err and out.exists()
+
+
+def test_where_kept_names_each_case():
+    from perfbench.cli.commands.run import where_kept
+    assert where_kept("-", None, {}, None, True) == (
+        "the measured figures are in the JSON on stdout and the table; no output file was "
+        "asked for")
+    assert where_kept("r.json", "h.db", {"csv": "x.csv"}, None, True) == (
+        "the measured figures were written: --json, --history, --export-csv")
+    assert where_kept("r.json", None, {}, None, False) == (
+        "the measured figures are in the fallback file named above")

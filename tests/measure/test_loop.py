@@ -159,25 +159,89 @@ def test_sync_loop_does_not_claim_a_driver_share(compiled):
     assert measure_sync(queue[0], StopLimits(None, 5)).driver_cpu_s is None
 
 
-def test_a_time_limit_is_kept_when_requests_queue_behind_the_stop(core, slow_ir, monkeypatch):
-    """Item 14 of issue 24: ``--max-time 12`` measured 14.15 s, the drain after the stop
-    waiting on a stalled host for every request in flight.  Here 32 requests queue on one
-    stream of a slow model, so waiting for them all takes 31 service times after the
-    limit, however fast the machine (a service time: duration / completed, one stream).
-    With the drain's bound at 0 the window ends within a few service times of the limit
-    (the last completion before the stop, one poll; 16 leaves room for a loaded host's
-    stalls), and what was cut counts nowhere."""
-    monkeypatch.setattr("perfbench.measure.loop.DRAIN_LIMIT_S", 0.0, raising=False)
+def test_the_drain_bound_is_service_times_not_latency():
+    """Known answers.  The reviewer's case: 3 s a request on 4 streams, 4 requests, ``-t
+    10``: 12 complete by the stop (at 3, 6, 9 s), the 4 started at 9 s end at 12 s.  The
+    bound (2 service times: 2 × 4 × 10 / 12 s) covers them, so 16 count over 12 s:
+    1.33 FPS, the true rate; a fixed 0.5 s cut them all (12 over 10.5 s: 1.14)."""
+    from perfbench.measure.loop import DRAIN_LIMIT_S, drain_bound
+    bound = drain_bound(12, 10.0, pool=4, streams=4)
+    assert bound == pytest.approx(2 * 4 * 10 / 12) and bound > 12 - 10
+    # 32 queued on one stream, 1 s each: 2 s, where the latency (and the whole queue) is 32
+    assert drain_bound(10, 10.0, pool=32, streams=1) == pytest.approx(2.0)
+    # a fast model: the floor; a long first request: never more than the run before it
+    assert drain_bound(10_000, 10.0, pool=4, streams=4) == DRAIN_LIMIT_S
+    assert drain_bound(1, 10.0, pool=4, streams=4) == 10.0
+    # nothing completed yet: no service time to go by, the cap (at least the floor)
+    assert drain_bound(0, 3.0, pool=4, streams=4) == 3.0
+    assert drain_bound(0, 0.2, pool=4, streams=4) == DRAIN_LIMIT_S
+
+
+def _queued_pool(core, slow_ir, size):
     compiled = core.compile_model(slow_ir, "CPU", {"PERFORMANCE_HINT": "LATENCY",
                                                    "NUM_STREAMS": "1"})
-    queue = make_pool(compiled, 32, make_tensors([InputSpec("x", "f32", (1, 32, 64, 64))],
-                                                 0, 32))
+    queue = make_pool(compiled, size, make_tensors([InputSpec("x", "f32", (1, 32, 64, 64))],
+                                                   0, size))
     warm_up(queue, 0)
-    limit = 0.3
-    result = measure_async(queue, StopLimits(time_s=limit, iterations=None))
-    service_s = result.duration_s / result.completed
-    assert result.duration_s - limit <= 16 * service_s       # unbounded: 31 (and up)
+    return queue
+
+
+def _spy_drain(monkeypatch):
+    """What the drain was asked to wait for and what it counted (a seam: the real wait)."""
+    from perfbench.measure import loop
+    seen: dict = {}
+    real_bound, real_wait = loop.drain_bound, loop._wait_bounded
+
+    def bound(*args, **kwargs):
+        seen["bound_args"], seen["bound"] = args, real_bound(*args, **kwargs)
+        return seen["bound"]
+
+    def wait(requests, in_flight, cut_at):
+        seen["in_flight"] = sum(in_flight)
+        finished, last_seen = real_wait(requests, in_flight, cut_at)
+        seen["finished"] = len(finished)
+        return finished, last_seen
+    monkeypatch.setattr(loop, "drain_bound", bound)
+    monkeypatch.setattr(loop, "_wait_bounded", wait)
+    return seen
+
+
+def test_requests_executing_at_the_stop_of_a_slow_model_all_count(core, slow_ir, monkeypatch):
+    """The run's clock makes a request take at least 0.5 s of the one stream (0.5 s a
+    read, a read per completion), so the drain may wait 1 s or more; the drain's clock
+    says 0.75 s have passed from its first poll on.  A fixed 0.5 s cut the 7 requests in
+    flight (their work lost: FPS low); now every one counts, however long they take."""
+    monkeypatch.setattr("perfbench.measure.windows.clock", FakeClock(step=0.5))
+    readings = iter([0.0])
+    monkeypatch.setattr("perfbench.measure.loop.drain_clock", lambda: next(readings, 0.75))
+    seen = _spy_drain(monkeypatch)
+    queue = _queued_pool(core, slow_ir, 8)
+    result = measure_async(queue, StopLimits(time_s=20, iterations=None))
+    assert seen["in_flight"] == 7 and seen["finished"] == 7
     assert result.completed == result.latency.count == sum(w.completed for w in result.windows)
+    assert result.stop_reason == "time"
+
+
+def test_the_drain_does_not_wait_for_requests_queued_behind_the_stop(core, slow_ir,
+                                                                    monkeypatch):
+    """Item 14 of issue 24: ``--max-time 12`` measured 14.15 s, the drain waiting on a
+    stalled host for every request in flight.  32 requests queue on one stream: the bound
+    is 2 service times (one request's time on the stream, from the completion rate on the
+    run's clock), where the queue needs 31 and the latency is 32."""
+    monkeypatch.setattr("perfbench.measure.windows.clock", FakeClock(step=1.0))
+    readings = iter([0.0])
+    monkeypatch.setattr("perfbench.measure.loop.drain_clock", lambda: next(readings, 1e9))
+    seen = _spy_drain(monkeypatch)
+    queue = _queued_pool(core, slow_ir, 32)
+    result = measure_async(queue, StopLimits(time_s=80, iterations=None))
+    completed, elapsed_s, pool, streams = seen["bound_args"]
+    assert (pool, streams) == (32, 1)
+    service_s = elapsed_s / completed
+    assert seen["bound"] == pytest.approx(2 * service_s) and seen["in_flight"] == 31
+    # past the bound at the first poll: what was still running is cut and counts nowhere
+    assert seen["finished"] < seen["in_flight"]
+    assert result.completed == result.latency.count == sum(w.completed for w in result.windows)
+    assert result.completed == completed + seen["finished"]
     # the pool is idle and usable again: the cut requests were waited for afterwards
     again = measure_async(queue, StopLimits(time_s=None, iterations=5))
     assert again.completed == 5

@@ -49,6 +49,25 @@ def test_contributions_and_the_time_outside_the_counters_sum_exactly_to_the_tota
         pytest.approx(100 * expected / statistics.fmean(b.time_ms for b in base))
 
 
+def test_a_synthetic_profile_gives_its_known_answers():
+    """Per-inference times known by construction, the same in every round: BASE 3.5 ms
+    (conv 2, pool 1, 0.5 outside the counters), NEW 4.6 ms (conv 2.5 with relu 0.2 as its
+    own node, pool 1, extra 0.3, 0.6 outside).  Change 1.1 ms, 31.43 % of BASE: the conv
+    group 0.7, extra 0.3, pool 0, outside 0.1; unattributed 0.4 (outside + unmatched)."""
+    base = [Block(100, 3.5, {"conv": 2.0, "pool": 1.0})] * 4
+    new = [Block(100, 4.6, {"conv": 2.5, "relu": 0.2, "pool": 1.0, "extra": 0.3})] * 4
+    result = attribute(match(BASE, NEW), BASE, NEW, base, new)
+    assert (result.total.base_ms, result.total.new_ms) == pytest.approx((3.5, 4.6))
+    assert result.total.delta_ms == pytest.approx(1.1)
+    assert result.outside.delta_ms == pytest.approx(0.1)
+    rows = {r.key: r.figure.delta_ms for r in result.rows}
+    assert rows == pytest.approx({"conv": 0.7, "extra": 0.3, "pool": 0.0})
+    assert result.unmatched.delta_ms == pytest.approx(0.3)
+    doc = result.to_dict()
+    assert doc["total"]["share_pct"] == pytest.approx(100 * 1.1 / 3.5)
+    assert doc["unattributed"]["outside_counters"]["share_pct"] == pytest.approx(100 * 0.1 / 3.5)
+
+
 def test_the_known_cause_ranks_first_with_what_changed_in_it():
     base, new = _pair()
     result = attribute(match(BASE, NEW), BASE, NEW, base, new)

@@ -3,7 +3,9 @@ table, and the reproducer a bug report needs.
 
 The pass can fail (a worker that dies while profiling) without costing the verdict: the
 document then says ``attribution: {"status": "failed", "error": ...}`` and the command
-exits 1, as for any asked-for output that failed.
+exits 1, as for any asked-for output that failed.  A failure after one or more epochs
+completed keeps them: the attribution is computed from their rounds, ``"status":
+"partial"`` with the ``error``, said on stderr, and the command exits 1 as well.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
         run.attribution = attribution(measured) or {
             "status": "interrupted" if measured["status"] == "interrupted" else "failed",
             "error": "no profiling round completed"}
+        if run.attribution["status"] == "partial":
+            err.print(f"perfbench ab: --attribute partial: {run.attribution['error']}; "
+                      f"attributed from the {run.attribution['rounds']} rounds of the "
+                      f"{run.attribution['epochs']} epoch(s) completed", highlight=False,
+                      soft_wrap=True)
         return measured
     except Exception as exc:        # the verdict stands; the pass is named as failed
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -57,7 +64,7 @@ def finish(doc: dict, measured: dict | None, options: dict) -> None:
     """The table, then the reproducer; a failure raises the exit status to 1."""
     attribution_report.render(doc.get("attribution"),
                               report_console(stderr=options["json"] == "-"))
-    failed = (doc.get("attribution") or {}).get("status") == "failed"
+    failed = (doc.get("attribution") or {}).get("status") in ("failed", "partial")
     if options.get("attribute_out") and measured is not None:
         try:
             write_reproducer(options["attribute_out"], doc, measured)

@@ -60,10 +60,26 @@ def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
     if json_path == "-":
         json_report.write(result, "-")
     if failed is not None:
-        print(f"perfbench: run failed: {failed} (the measured figures were written)",
-              file=sys.stderr)
+        kept = where_kept(json_path, history, exports or {}, html_path, delivered)
+        print(f"perfbench: run failed: {failed} ({kept})", file=sys.stderr)
         return stop.exit_code or 1
     return stop.exit_code or (0 if delivered else 1)
+
+
+def where_kept(json_path: str | None, history: str | None, exports: dict[str, str],
+               html_path: str | None, delivered: bool) -> str:
+    """Where the figures of a run whose ``--fidelity`` failed are, said truly: written
+    only where a file was asked for (and the writes went through), else on the screen."""
+    asked = [flag for flag, target in (("--json", None if json_path == "-" else json_path),
+                                       ("--history", history), ("--html", html_path),
+                                       *((f"--export-{o}", d) for o, d in exports.items()))
+             if target]
+    shown = "the JSON on stdout and the table" if json_path == "-" else "the table above"
+    if not asked:
+        return f"the measured figures are in {shown}; no output file was asked for"
+    if not delivered:
+        return "the measured figures are in the fallback file named above"
+    return f"the measured figures were written: {', '.join(asked)}"
 
 
 def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
