@@ -469,10 +469,10 @@ def merge_blocks(blocks: list[tuple[float, Measurement]], stop_reason: str) -> M
         # a block can complete nothing (a starved machine): a window of 0 completions with
         # no latency, as the loop writes an empty window; it failed the point's whole
         # result ("no latency samples") and dropped the point from its race
-        latency = block.latency if block.completed else None
+        figures = ((block.latency.median, block.latency.p90, block.latency.p99)
+                   if block.completed else (None, None, None))
         windows.append(Window(start - t0, start - t0 + block.duration_s, block.completed,
-                              latency and latency.median, latency and latency.p90,
-                              latency and latency.p99))
+                              *figures))
     recorder = LatencyRecorder.pooled([block.recorder for _, block in blocks])
     return Measurement(sum(b.duration_s for _, b in blocks), sum(b.completed for _, b in blocks),
                        recorder, tuple(windows), stop_reason,
