@@ -27,7 +27,7 @@ def _hist(rng: random.Random, centre: int) -> dict:
     for _ in range(60):
         index = centre + int(rng.gauss(0, 6))
         counts[index] = counts.get(index, 0) + 1
-    return {"growth": 1.01, "min_ms": 0.001, "counts": sorted(counts.items())}
+    return {"growth": 1.01, "min_ms": 0.001, "counts": [[i, n] for i, n in sorted(counts.items())]}
 
 
 def _block(rng: random.Random, fps: float, noise: float, server: bool) -> dict:
