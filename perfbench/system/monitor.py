@@ -68,6 +68,7 @@ class OtherLoad:
         self._processes = [psutil.Process()] + [psutil.Process(p) for p in pids]
         self._cores = psutil.cpu_count(logical=True) or 1
         self._start = self._snapshot()
+        self.seconds = 0.0
 
     def _snapshot(self) -> tuple[float, float, float]:
         own = 0.0
@@ -80,7 +81,7 @@ class OtherLoad:
 
     def share_pct(self) -> float | None:
         now = self._snapshot()
-        seconds = now[0] - self._start[0]
+        seconds = self.seconds = now[0] - self._start[0]     # the span it counted
         if seconds <= 0:
             return None
         return round(other_cpu_pct(now[1] - self._start[1], now[2] - self._start[2],
