@@ -71,8 +71,8 @@ def from_json(data: object, name: str, fleet_of: FleetOf | None = None) -> Input
                          "fleet reports and directories, suites and history databases")
     assert isinstance(data, dict)
     document = read_document(data, name)
-    version = document.schema_version if isinstance(document, (BenchmarkResult, ABResult)) \
-        else data.get("schema_version")
+    version = document.schema_version if isinstance(document, BenchmarkResult) else \
+        data.get("schema_version")
     return Input(VIEWS[schema], name, document, schema, version, provenance(document))
 
 

@@ -1,8 +1,9 @@
 """An interleaved A/B result as a table, a progress line, Markdown and BMF.
 
-Everything here reads the typed ``perfbench.ab`` document (``results.ab.ABResult``); every
-figure was computed once by the runner, and the verdict and the interval it was
-judged on were decided once by the runner and are only shown.
+Everything here reads attributes of the typed ``perfbench.ab`` document
+(``results.ab.ABResult``), and the progress line the runner's interval so far
+(``ABRun.running``): every figure, the verdict and the interval it was judged on were
+computed once by the runner and are only shown.
 """
 
 from __future__ import annotations

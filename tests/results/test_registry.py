@@ -228,6 +228,12 @@ def _sweep(**change):
     return dict(doc, **change)
 
 
+def _ab(edit):
+    doc = json.loads((DATA / "ab_v4.json").read_text())
+    edit(doc)
+    return doc
+
+
 def _fleet(edit):
     doc = json.loads((DATA / "fleet-report_v1-runs.json").read_text())
     edit(doc)
@@ -245,6 +251,11 @@ MALFORMED = [
      "entries must be a list"),
     ({"schema": "perfbench.ab", "schema_version": 2, "status": "complete", "epochs": {},
       "ratios": {}}, "epochs must be a list"),
+    (_ab(lambda d: d["ratios"]["median_ms"].update(low="low")),
+     r"invalid perfbench.ab document: A/B document.ratios.median_ms.low must be a finite"),
+    (_ab(lambda d: d["epochs"][0]["rounds"][0].update(base=[1])),
+     r"A/B document.epochs\[0\].rounds\[0\].base must be an object"),
+    (_ab(lambda d: d.pop("verdict")), "A/B document.verdict must be a string"),
     (_fleet(lambda d: d.update(classes="x")), "classes must be a list"),
     (_fleet(lambda d: d["classes"][0].update(fps="fast")),
      r"classes\[0\].fps.value must be a finite number"),

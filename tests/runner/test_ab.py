@@ -52,7 +52,10 @@ def _blocks_of(run):
 def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(tiny_ir):
     seen = []                        # worker pids during each epoch, oldest first
 
+    running = []                     # the runner's interval so far, after each round
+
     def note(ab):
+        running.append((len(ab.epochs), ab.running))
         pids = [w.pid for w in _workers()]
         if not seen or seen[-1][0] != len(ab.epochs):
             seen.append((len(ab.epochs), pids))
@@ -73,6 +76,10 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
     blocks = _blocks_of(run)
     assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))   # one side at a time
     assert min(r.base["duration_s"] for r in run.rounds) >= 0.1
+    # the progress line's interval is the runner's, after each round: none in the first
+    # epoch, and after the last round the run's own FPS ratio
+    assert all(r is None for epoch, r in running if epoch == 1)
+    assert running[-1][1] is not None and running[-1][1] == document(run, 0).ratios["fps"]
     doc = document(run, 0).to_dict()
     assert doc["sides"]["base"]["openvino"] and doc["sides"]["new"]["resolved"]
     assert doc["schema_version"] == 4 and doc["exit_status"] == 0
@@ -249,6 +256,8 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     code = main(argv)
     printed = " ".join(capsys.readouterr().out.split())
     data = json.loads(out.read_text())
+    typed = ABResult.from_dict(data)          # what a real run wrote reads back as itself
+    assert typed.to_dict() == data and ABResult.from_dict(typed.to_dict()) == typed
     figures = data["side_figures"]["new"]
     assert f"FPS {readable(figures['fps'])} · p50 {readable(figures['median_ms'])} ms" in printed
     expected = {"regression": 1, "inconclusive": 3}.get(data["verdict"], 0)

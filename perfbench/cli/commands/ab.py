@@ -68,14 +68,14 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     err = Console(stderr=True)
 
     def progress(ab: ABRun) -> None:
-        if not options["quiet"] and err.is_terminal:
-            err.print(ab_report.progress_line(ab), highlight=False)
+        err.print(ab_report.progress_line(ab), highlight=False)
+    shown = not options["quiet"] and err.is_terminal     # else no running interval is made
 
     failure = None
     with SignalStop() as stop:
         try:
             run_in_worker(run_ab, base_settings, new_settings, pythons, run,
-                          stop_event=stop.event, on_round=progress)
+                          stop_event=stop.event, on_round=progress if shown else None)
         except Exception as exc:    # a worker that failed, a model gone between epochs, …
             if not run.rounds:
                 raise
