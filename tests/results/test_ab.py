@@ -90,3 +90,23 @@ def test_a_malformed_ratio_is_named():
     data["ratios"]["fps"]["low"] = "low"
     with pytest.raises(SchemaError, match=r"ratios\.fps\.low must be a finite number"):
         ABResult.from_dict(data)
+
+
+@pytest.mark.parametrize("module", ["perfbench/reporters/ab_report.py",
+                                    "perfbench/report/ab_view.py",
+                                    "perfbench/cli/commands/ab.py", "perfbench/suite/ab.py"])
+def test_the_ab_readers_take_the_type_not_a_dict(module):
+    """Every reader of the A/B document is typed ``ABResult`` and reads attributes: no
+    ``doc: dict`` parameter, no string-keyed read of the document (``doc["…"]``)."""
+    import ast
+    root = Path(__file__).resolve().parent.parent.parent
+    tree = ast.parse((root / module).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.arg == "doc":
+            assert ast.unparse(node.annotation) == "ABResult", (module, node.lineno)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            assert node.value.id != "doc", (module, node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            assert not (isinstance(target, ast.Name) and target.id == "doc"
+                        and node.func.attr == "get"), (module, node.lineno)
