@@ -103,6 +103,13 @@ def perfbench_ab(base: str, new: str, extra: list[str], env: dict,
         return {"exit": done.returncode, "wall_s": wall, "doc": json.loads(out.read_text())}
 
 
+def _bound(interval: dict, key: str):
+    """``key`` (ratio, level, ci_low, ci_high) of an interval in any A/B version's spelling."""
+    spellings = [key] if not key.startswith("ci_") else \
+        [key.removeprefix("ci_"), key, key.replace("ci_", "ci95_")]
+    return next((interval[k] for k in spellings if k in interval), None)
+
+
 def summarize_run(kind: str, pair: str, outcome: dict) -> dict:
     doc = outcome["doc"]
     judged = doc.get("verdict_interval") or {}
@@ -110,9 +117,9 @@ def summarize_run(kind: str, pair: str, outcome: dict) -> dict:
     return {"kind": kind, "pair": pair, "exit": outcome["exit"], "wall_s": outcome["wall_s"],
             "verdict": doc["verdict"], "stop_reason": doc["stop_reason"],
             "schema_version": doc.get("schema_version"),
-            "judged": {k: judged.get(k) for k in ("ratio", "ci_low", "ci_high", "level")},
-            "ratio95": {k: fps.get(k, fps.get(k.replace("ci_", "ci95_")))
-                        for k in ("ratio", "ci_low", "ci_high")},
+            # ab v4 spells the bounds low/high (v3: ci_low/ci_high, older: ci95_low/...)
+            "judged": {k: _bound(judged, k) for k in ("ratio", "ci_low", "ci_high", "level")},
+            "ratio95": {k: _bound(fps, k) for k in ("ratio", "ci_low", "ci_high")},
             "epochs": len(doc.get("epochs", [])), "process_sd_pct": fps.get("process_sd_pct"),
             "round_sd_pct": fps.get("round_sd_pct"), "resolvable_pct":
             doc.get("smallest_resolvable_pct"), "reference_doc": doc if kind == "reference"

@@ -55,7 +55,8 @@ def ab(base: str, new: str, *extra: str) -> dict:
     code, doc, wall = perfbench("ab", base, new, *extra)
     fps = doc["ratios"]["fps"]
     return {"verdict": doc["verdict"], "exit": code, "ratio": fps["ratio"],
-            "low": fps["ci_low"], "high": fps["ci_high"],
+            # ab v4 spells the bounds low/high (v3 and before: ci_low/ci_high)
+            "low": fps.get("low", fps.get("ci_low")), "high": fps.get("high", fps.get("ci_high")),
             "rounds": sum(len(e["rounds"]) for e in doc["epochs"]),
             "wall_s": wall}
 

@@ -38,8 +38,9 @@ def perfbench(*args: str, env: dict) -> dict:
 def interval(ratio: dict | None) -> str:
     if not ratio:
         return "n/a"
-    low, high = ratio.get("ci_low", ratio.get("ci95_low")), ratio.get("ci_high",
-                                                                    ratio.get("ci95_high"))
+    # ab v4 spells the bounds low/high (v3: ci_low/ci_high, older: ci95_low/ci95_high)
+    low = ratio.get("low", ratio.get("ci_low", ratio.get("ci95_low")))
+    high = ratio.get("high", ratio.get("ci_high", ratio.get("ci95_high")))
     return f"{ratio['ratio']:.3f} [{low:.3f}, {high:.3f}]"
 
 

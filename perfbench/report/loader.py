@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from perfbench.errors import UsageError
+from perfbench.results.ab import ABResult
 from perfbench.results.fleet import FleetReport
 from perfbench.results.registry import read_document, read_json
 from perfbench.results.shapes import ShapesResult
@@ -95,6 +96,9 @@ def provenance(document: Any) -> dict:
         for result in document.results if isinstance(document, ShapesResult) else [document]:
             seen["openvino"].add(result.environment.get("openvino"))
             seen["hardware_class"].add((result.host or {}).get("hardware_class"))
+    elif isinstance(document, ABResult):
+        seen["openvino"] = {(side or {}).get("openvino") for side in document.sides.values()}
+        seen["hardware_class"].add((document.host or {}).get("hardware_class"))
     else:
         _dict_provenance(document, seen)
     return {k: sorted(v - {None}) for k, v in seen.items()}

@@ -31,6 +31,6 @@ def load(path: str) -> BenchmarkResult:
 def load_document(path: str) -> Any:
     """Any perfbench document in ``path``, upgraded to its current version and read:
     a ``BenchmarkResult``, ``ShapesResult``, ``FleetReport``, ``FleetRun`` or
-    ``ServerSearch``, or the checked dict of a kind not typed yet (A/B, sweep,
+    ``ServerSearch`` or ``ABResult``, or the checked dict of a kind not typed yet (sweep,
     comparison, suite)."""
     return read_document(read_json(path, "file"), path)

@@ -13,7 +13,8 @@ opposite to the last, measures about ``epoch_s`` of rounds and closes them.  The
 sample the process level the rounds cannot see; :mod:`perfbench.stats.two_level` combines
 rounds within epochs and epochs within the run, and :mod:`perfbench.stats.sequential`
 decides when to stop, looking once per epoch.  The decision is taken once, when the run
-stops, and stored (``ABRun.decision``); reporters only read it.
+stops, and stored (``ABRun.decision``); :func:`document` computes every other figure once
+and returns the typed :class:`perfbench.results.ab.ABResult`, which reporters only read.
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from perfbench.errors import UsageError
+from perfbench.results.ab import (SCHEMA, SCHEMA_VERSION, ABEpoch, ABRatio, ABResult, ABRound,
+                                  Load,
+                                  Look, PooledRatio, Prior, ServerTotals, SideFigures,
+                                  side_fps)
 from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
 from perfbench.stats import sequential
-from perfbench.stats.two_level import EpochVariance, TwoLevelRatio, epoch_variance
+from perfbench.stats.two_level import (EpochVariance, TwoLevelRatio, epoch_variance,
+                                       two_level_ratio)
+from perfbench.system.monitor import OtherLoad
 
-SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 3
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "ABRun", "Decision", "Epoch", "Round", "decide",
+           "document", "run_ab"]
 DEFAULT_MAX_TIME_S = 120.0
 DEFAULT_THRESHOLD_PCT = 2.0
 DEFAULT_TARGET_PCT = 1.0
@@ -46,20 +53,8 @@ DEFAULT_EPOCH_S = 10.0
 MIN_EPOCH_ROUNDS = 6
 
 
-@dataclass
-class Round:
-    order: str                      # "AB" or "BA"
-    base: dict
-    new: dict
-
-    def log_ratio(self, key: str) -> float:
-        """ln(NEW/BASE) of a block figure; "fps" is the worker's images per second."""
-        return math.log(self.new[key] / self.base[key])
-
-    @property
-    def usable(self) -> bool:
-        """Both blocks completed requests (an empty block has no figures to compare)."""
-        return self.base.get("completed", 0) > 0 and self.new.get("completed", 0) > 0
+#: A round as the document stores it (its ratio, log-ratio and usability defined there).
+Round = ABRound
 
 
 @dataclass
@@ -73,12 +68,9 @@ class Epoch:
     #: measured, % of the machine (None: not measured): the load that widens an interval.
     other_cpu_pct: float | None = None
 
-    def to_dict(self) -> dict:
-        return {"index": self.index, "started_first": self.started_first,
-                "setup_s": self.setup_s, "wall_s": self.wall_s,
-                "other_cpu_pct": self.other_cpu_pct,
-                "rounds": [{"order": r.order, "base": r.base, "new": r.new}
-                           for r in self.rounds]}
+    def frozen(self) -> ABEpoch:
+        return ABEpoch(self.index, self.started_first, self.setup_s, self.wall_s,
+                       self.other_cpu_pct, tuple(self.rounds))
 
 
 @dataclass(frozen=True)
@@ -111,7 +103,10 @@ class ABRun:
         timespec="seconds"))
     epochs: list[Epoch] = field(default_factory=list)
     #: One per epoch: its decision and the interim interval it read (the running estimate).
-    looks: list = field(default_factory=list)
+    looks: list[Look] = field(default_factory=list)
+    #: The 95 % interval so far, after the last round (the progress line's); None before
+    #: two epochs, or when nobody watches (no ``on_round``).
+    running: ABRatio | None = None
     sides: dict = field(default_factory=dict)
     #: The machine, as a run result records it (``system.host.describe_host``).
     host: dict | None = None
@@ -254,38 +249,6 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
                          f"NEW {shapes[1]}")
 
 
-class OtherLoad:
-    """CPU that processes other than this one and ``pids`` (the workers) used since it was
-    made, as % of the machine: the system's busy time less ours, as a run's monitor
-    counts it (:mod:`perfbench.system.monitor`), over the span of an epoch's rounds."""
-
-    def __init__(self, pids: list[int]) -> None:
-        import psutil
-        self._processes = [psutil.Process()] + [psutil.Process(p) for p in pids]
-        self._cores = psutil.cpu_count(logical=True) or 1
-        self._start = self._snapshot()
-
-    def _snapshot(self) -> tuple[float, float, float]:
-        import psutil
-        from perfbench.system.monitor import _busy
-        own = 0.0
-        for process in self._processes:
-            try:
-                times = process.cpu_times()
-                own += times.user + times.system
-            except psutil.Error:            # a worker that ended: its time is lost
-                pass
-        return time.monotonic(), _busy(psutil.cpu_times()), own
-
-    def share_pct(self) -> float | None:
-        now = self._snapshot()
-        seconds = now[0] - self._start[0]
-        if seconds <= 0:
-            return None
-        other = (now[1] - self._start[1]) - (now[2] - self._start[2])
-        return round(max(0.0, 100 * other / (seconds * self._cores)), 1)
-
-
 def epoch_rounds(run: ABRun) -> int:
     """Rounds per epoch: about ``epoch_s`` of measuring, at least MIN_EPOCH_ROUNDS."""
     round_s = 2 * (run.block_s + SWITCH_WARMUP_S)
@@ -307,6 +270,8 @@ def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_r
         epoch.rounds.append(Round(order, results["BASE"], results["NEW"]))
         log.info("ab epoch %d round %d", epoch.index + 1, len(epoch.rounds))
         if on_round is not None:
+            run.running = _ratio(two_level_ratio(run.log_ratios_by_epoch(), 0.95, run.prior,
+                                                 run.orders))
             on_round(run)
 
 
@@ -317,9 +282,8 @@ def _after_epoch(run: ABRun, clock, started: float) -> None:
     decision, estimate = sequential.look(run.log_ratios_by_epoch(), run.threshold_pct,
                                          run.target_pct, run.prior, run.metric == "fps",
                                          run.orders, run.family_size)
-    run.looks.append({"epoch": len(run.epochs), "decision": decision,
-                      "interval": _ratio_dict(estimate)})
-    decisions = [x["decision"] for x in run.looks]
+    run.looks.append(Look(len(run.epochs), decision, _ratio(estimate)))
+    decisions = [x.decision for x in run.looks]
     reason = sequential.stop_reason(decisions, len(run.epochs)) if run.early_stop else None
     elapsed = clock() - started
     if reason is None and (elapsed >= run.max_time_s or (
@@ -352,18 +316,15 @@ def _remember_process_level(run: ABRun) -> None:
         ab_cache.store(run.cache_key, estimate)
 
 
-def _ratio_dict(estimate: TwoLevelRatio | None) -> dict | None:
+def _ratio(estimate: TwoLevelRatio | None) -> ABRatio | None:
+    """The estimate as the document stores it (its change and half-width computed here)."""
     if estimate is None:
         return None
-    return {"ratio": estimate.ratio, "ci_low": estimate.low, "ci_high": estimate.high,
-            "level": estimate.level, "change_pct": estimate.change_pct,
-            "half_width_pct": estimate.half_width_pct, "dof": estimate.dof,
-            "epochs": estimate.epochs, "rounds": estimate.rounds,
-            "round_sd_pct": estimate.round_sd_pct,
-            "process_sd_pct": estimate.process_sd_pct if process_sd_estimable(estimate)
-            else None,
-            "order_effect_pct": estimate.order_effect_pct,
-            "process_level": estimate.source}
+    return ABRatio(estimate.ratio, estimate.low, estimate.high, estimate.level,
+                   estimate.change_pct, estimate.half_width_pct, estimate.dof,
+                   estimate.epochs, estimate.rounds, estimate.round_sd_pct,
+                   estimate.process_sd_pct if process_sd_estimable(estimate) else None,
+                   estimate.order_effect_pct, estimate.source)
 
 
 #: The process-level SD is a variance of epoch levels: with fewer degrees of freedom than
@@ -376,16 +337,14 @@ def process_sd_estimable(estimate: TwoLevelRatio) -> bool:
     return estimate.dof >= MIN_PROCESS_SD_DOF
 
 
-def _tail_dict(tail) -> dict | None:
+def _pooled(tail) -> PooledRatio | None:
     if tail is None:
         return None
-    return {"ratio": tail.ratio, "ci_low": tail.low, "ci_high": tail.high,
-            "level": tail.level, "change_pct": tail.change_pct,
-            "half_width_pct": tail.half_width_pct, "base_ms": tail.base_ms,
-            "new_ms": tail.new_ms, "method": tail.method}
+    return PooledRatio(tail.ratio, tail.low, tail.high, tail.level, tail.change_pct,
+                       tail.half_width_pct, tail.base_ms, tail.new_ms, tail.method)
 
 
-def _tails(run: ABRun) -> dict:
+def _tails(run: ABRun) -> dict[str, PooledRatio | None]:
     """Median and p99 ratios of each side's pooled latencies (not of per-block figures)."""
     from perfbench.stats.tails import tail_ratio
     rounds = [(e.index, r) for e in run.epochs for r in e.rounds if r.usable]
@@ -395,11 +354,11 @@ def _tails(run: ABRun) -> dict:
     base = [r.base["latency_hist"] for _, r in rounds]
     new = [r.new["latency_hist"] for _, r in rounds]
     epochs = [index for index, _ in rounds]
-    return {key: _tail_dict(tail_ratio(base, new, epochs, p))
+    return {key: _pooled(tail_ratio(base, new, epochs, p))
             for key, p in (("median_ms", 50.0), ("p99_ms", 99.0))}
 
 
-def _schedule(run: ABRun) -> dict | None:
+def _schedule(run: ABRun) -> dict[str, ServerTotals] | None:
     """Server blocks: what each side did with the same schedule (arrivals sent, never sent,
     over ``--sla-ms``, blocks whose generator fell behind its rate)."""
     if run.metric != "median_ms":
@@ -410,32 +369,28 @@ def _schedule(run: ABRun) -> dict | None:
         totals[side] = {key: sum(f.get(key) or 0 for f in figures)
                         for key in ("scheduled", "sent", "missed", "over_sla")}
         totals[side]["invalid_blocks"] = sum(f.get("valid") is False for f in figures)
-    return totals
+    return {side: ServerTotals(**counts) for side, counts in totals.items()}
 
 
-def side_figures(run: ABRun, ratios: dict) -> dict:
-    """Each side's own FPS (its images over its blocks' time) and pooled p50/p99 latency
-    (the tails' percentiles of its pooled histograms), beside the ratios."""
-    figures = {}
-    for side in ("base", "new"):
-        blocks = [getattr(r, side) for r in run.rounds if r.usable]
-        seconds = sum(b["duration_s"] for b in blocks)
-        images = sum(b["completed"] * b.get("batch", 1) for b in blocks)
-        figures[side] = {"fps": images / seconds if seconds > 0 else None,
-                         "median_ms": (ratios.get("median_ms") or {}).get(f"{side}_ms"),
-                         "p99_ms": (ratios.get("p99_ms") or {}).get(f"{side}_ms")}
-    return figures
+def side_figures(run: ABRun, tails: dict[str, PooledRatio | None]) -> dict[str, SideFigures]:
+    """Each side's own FPS (:func:`perfbench.results.ab.side_fps` over its usable blocks)
+    and pooled p50/p99 latency (the tails' percentiles of its pooled histograms)."""
+    def pooled(key: str, side: str) -> float | None:
+        tail = tails.get(key)
+        return None if tail is None else getattr(tail, f"{side}_ms")
+    return {side: SideFigures(side_fps([getattr(r, side) for r in run.rounds if r.usable]),
+                              pooled("median_ms", side), pooled("p99_ms", side))
+            for side in ("base", "new")}
 
 
-def load(run: ABRun) -> dict:
+def load(run: ABRun) -> Load:
     """Other processes' CPU over the epochs, against a run's check limit: a load above it
     is what widened the interval, and an undecided verdict names it."""
     from perfbench.system.checks import OTHER_CPU_PCT
     shares = [e.other_cpu_pct for e in run.epochs if e.other_cpu_pct is not None]
     mean = sum(shares) / len(shares) if shares else None
-    return {"other_processes_cpu_pct": None if mean is None else round(mean, 1),
-            "max_pct": max(shares) if shares else None, "limit_pct": OTHER_CPU_PCT,
-            "disturbed": mean is not None and mean > OTHER_CPU_PCT}
+    return Load(None if mean is None else round(mean, 1), max(shares) if shares else None,
+                OTHER_CPU_PCT, mean is not None and mean > OTHER_CPU_PCT)
 
 
 def _more_time(run: ABRun, decision: Decision) -> float | None:
@@ -448,40 +403,38 @@ def _more_time(run: ABRun, decision: Decision) -> float | None:
                                run.metric == "fps", sum(x.wall_s for x in run.epochs))
 
 
-def document(run: ABRun, exit_status: int | None = None) -> dict:
-    """The run as a ``perfbench.ab`` v3 document: the stored decision, the descriptive
-    figures (95 % intervals), every epoch's rounds, and ``attribution`` (v3)."""
-    from perfbench.stats.two_level import smallest_resolvable_pct, two_level_ratio
+def document(run: ABRun, exit_status: int | None = None) -> ABResult:
+    """The run as a ``perfbench.ab`` document: the stored decision, the descriptive figures
+    (95 % intervals), each side's own figures, every epoch's rounds, and ``attribution``;
+    each figure computed here, once."""
+    from perfbench.stats.two_level import smallest_resolvable_pct
     decision = run.decision or decide(run)
     prior = run.prior
     fps = two_level_ratio(run.log_ratios_by_epoch("fps"), 0.95,
                           prior if run.metric == "fps" else None, run.orders)
     judged = decision.estimate
-    ratios = {"fps": _ratio_dict(fps), **_tails(run)}
+    tails = _tails(run)
+    ratios: dict[str, ABRatio | PooledRatio | None] = {"fps": _ratio(fps), **tails}
     if run.metric != "fps":
-        ratios[run.metric + "_rounds"] = _ratio_dict(two_level_ratio(
+        ratios[run.metric + "_rounds"] = _ratio(two_level_ratio(
             run.log_ratios_by_epoch(), 0.95, prior, run.orders))
-    return {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": run.status,
-        "stop_reason": run.stop_reason, "exit_status": exit_status,
-        "verdict": decision.verdict, "judged_metric": decision.metric,
-        "judged_ratio": "fps" if run.metric == "fps" else run.metric + "_rounds",
-        "regression": decision.verdict == "regression",
-        "verdict_interval": _ratio_dict(judged), "judged_level": decision.level,
-        "family_size": run.family_size,
-        "interim_level": sequential.interim_level(run.family_size),
-        "final_level": sequential.final_level(run.family_size),
-        "threshold_pct": run.threshold_pct,
-        "smallest_resolvable_pct": None if judged is None else
+    return ABResult(
+        status=run.status, stop_reason=run.stop_reason, exit_status=exit_status,
+        verdict=decision.verdict, judged_metric=decision.metric,
+        judged_ratio="fps" if run.metric == "fps" else run.metric + "_rounds",
+        regression=decision.verdict == "regression", verdict_interval=_ratio(judged),
+        judged_level=decision.level, family_size=run.family_size,
+        interim_level=sequential.interim_level(run.family_size),
+        final_level=sequential.final_level(run.family_size),
+        threshold_pct=run.threshold_pct,
+        smallest_resolvable_pct=None if judged is None else
         smallest_resolvable_pct(judged, run.threshold_pct),
-        "epoch_variance_prior": None if prior is None else {
-            "epoch_sd_pct": 100 * math.sqrt(prior.variance), "dof": prior.dof,
-            "runs": prior.runs},
-        "target_pct": run.target_pct, "block_s": run.block_s, "epoch_s": run.epoch_s,
-        "started_first": run.started_first, "timestamp": run.timestamp,
-        "looks": run.looks, "ratios": ratios, "schedule": _schedule(run),
-        "side_figures": side_figures(run, ratios), "load": load(run),
-        "more_time_s": _more_time(run, decision),
-        "empty_rounds": sum(not r.usable for r in run.rounds),
-        "sides": run.sides, "settings": run.settings, "host": run.host,
-        "epochs": [e.to_dict() for e in run.epochs], "attribution": run.attribution}
+        epoch_variance_prior=None if prior is None else Prior(
+            100 * math.sqrt(prior.variance), prior.dof, prior.runs),
+        target_pct=run.target_pct, block_s=run.block_s, epoch_s=run.epoch_s,
+        started_first=run.started_first, timestamp=run.timestamp, looks=tuple(run.looks),
+        ratios=ratios, schedule=_schedule(run), side_figures=side_figures(run, tails),
+        load=load(run), more_time_s=_more_time(run, decision),
+        empty_rounds=sum(not r.usable for r in run.rounds), sides=run.sides,
+        settings=run.settings, host=run.host, epochs=tuple(e.frozen() for e in run.epochs),
+        attribution=run.attribution)

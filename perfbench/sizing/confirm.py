@@ -29,7 +29,7 @@ CONFIRM_MIN_BLOCK_S = 1.0
 def sustained_fps(run: ABRun, side: str) -> float | None:
     """A side's images per second over its A/B blocks (``side``: "base"/"new"): the A/B
     document's own figure (:func:`perfbench.runner.ab.side_figures`), not a second one."""
-    return side_figures(run, {})[side]["fps"]
+    return side_figures(run, {})[side].fps
 
 
 def block_fps(sweep: RaceSweep, key: str) -> float | None:

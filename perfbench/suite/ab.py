@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from perfbench.files import fallback_path, write_json
+from perfbench.results.ab import ABResult
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
 from perfbench.stats.geomean import (fixed_models, geomean_verdict, log_variance,
                                      random_models)
@@ -30,21 +31,25 @@ MIN_EPOCHS = 3
 EPOCH_SETUP_S = 5.0
 
 
-def entry_row(name: str, doc: dict) -> dict:
+def entry_row(name: str, doc: ABResult) -> dict:
     """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio, which the
     geomean combines), the verdict the A/B took once, when it stopped, and the interval and
     level that verdict was judged on (its family's, wider than 95 %), as the A/B stored
-    them."""
-    fps = (doc.get("ratios") or {}).get("fps") or {}
-    judged = doc.get("verdict_interval") or {}
-    return {"name": name, "verdict": doc["verdict"], "ratio": fps.get("ratio"),
-            "ci_low": fps.get("ci_low"), "ci_high": fps.get("ci_high"),
-            "dof": fps.get("dof"), "epochs": fps.get("epochs"),
-            "stop_reason": doc.get("stop_reason"), "judged_metric": doc.get("judged_metric"),
-            "judged_level": doc.get("judged_level"), "judged_ci_low": judged.get("ci_low"),
-            "judged_ci_high": judged.get("ci_high"), "family_size": doc.get("family_size"),
+    them (the suite document's own spelling of them, ``ci_low``/``ci_high``, is kept)."""
+    fps = doc.ratios.get("fps")
+    judged = doc.verdict_interval
+    return {"name": name, "verdict": doc.verdict,
+            "ratio": None if fps is None else fps.ratio,
+            "ci_low": None if fps is None else fps.low,
+            "ci_high": None if fps is None else fps.high,
+            "dof": getattr(fps, "dof", None), "epochs": getattr(fps, "epochs", None),
+            "stop_reason": doc.stop_reason, "judged_metric": doc.judged_metric,
+            "judged_level": doc.judged_level,
+            "judged_ci_low": None if judged is None else judged.low,
+            "judged_ci_high": None if judged is None else judged.high,
+            "family_size": doc.family_size,
             "openvino": {side: (info or {}).get("openvino")
-                         for side, info in (doc.get("sides") or {}).items()}}
+                         for side, info in doc.sides.items()}}
 
 
 def geomean_block(rows: list[dict], threshold_pct: float,
@@ -185,20 +190,20 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
     elif record["status"] != "failed":
         record.update(status="ok")
     record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
-                                                (doc.get("sides") or {}).values()} - {None})}
+                                                doc.sides.values()} - {None})}
     rows.append(dict(entry_row(entry.name, doc), status=record["status"]))
 
 
-def _write_entry(path: Path, doc: dict, record: dict) -> str | None:
+def _write_entry(path: Path, doc: ABResult, record: dict) -> str | None:
     """The entry's A/B document; on a full disk, in a fallback file that its record names
     (its epochs are kept, and the suite goes on).  Its file name in DIR, else None."""
     try:
-        write_json(str(path), doc)
+        write_json(str(path), doc.to_dict())
         return path.name
     except OSError as exc:
         fallback = fallback_path(f"suite-{path.stem}")
         try:
-            write_json(fallback, doc)
+            write_json(fallback, doc.to_dict())
             kept = f"it is saved in {fallback}"
         except OSError:
             kept = "nor in a fallback file"

@@ -53,6 +53,41 @@ def read_governors() -> list[str]:
     return sorted(governors)
 
 
+def other_cpu_pct(busy_s: float, own_s: float, capacity_s: float) -> float:
+    """CPU other processes used, % of the machine: the system's busy time less ours, over
+    the span's seconds × cores (the one definition a run's monitor and an A/B's epochs
+    use)."""
+    return max(100 * busy_s / capacity_s - 100 * own_s / capacity_s, 0.0)
+
+
+class OtherLoad:
+    """Other processes' CPU since it was made, as % of the machine, ``pids`` (an A/B's
+    two workers) counted as ours with this process: over an A/B epoch's rounds."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self._processes = [psutil.Process()] + [psutil.Process(p) for p in pids]
+        self._cores = psutil.cpu_count(logical=True) or 1
+        self._start = self._snapshot()
+        self.seconds = 0.0
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        own = 0.0
+        for process in self._processes:
+            try:
+                own += _own_cpu(process)
+            except psutil.Error:            # a worker that ended: its time is lost
+                pass
+        return time.monotonic(), _busy(psutil.cpu_times()), own
+
+    def share_pct(self) -> float | None:
+        now = self._snapshot()
+        seconds = self.seconds = now[0] - self._start[0]     # the span it counted
+        if seconds <= 0:
+            return None
+        return round(other_cpu_pct(now[1] - self._start[1], now[2] - self._start[2],
+                                   seconds * self._cores), 1)
+
+
 class SystemMonitor:
     """Accumulates what happened during the measured spans only (``begin``/``end`` around
     each trial's measured window): compile and warm-up are not the measured window.
@@ -115,7 +150,7 @@ class SystemMonitor:
         capacity = max(seconds * self.cores, 1e-9)
         s.cpu_total_pct = 100 * busy / capacity
         s.cpu_own_pct = 100 * own / capacity
-        s.cpu_other_pct = max(s.cpu_total_pct - s.cpu_own_pct, 0.0)
+        s.cpu_other_pct = other_cpu_pct(busy, own, capacity)
         s.cpu_steal_pct = 100 * steal / capacity
         s.per_core_pct = [100 * b / max(t, 1e-9) for b, t in per_core or []]
         s.swap_in_out_bytes = int(swap)

@@ -22,6 +22,7 @@ from perfbench.tracking.verdict import (DEFAULT_NOISE_FLOORS_PCT, Samples, diffe
                                         judge_change, ratio_interval)
 from perfbench.errors import UsageError
 from perfbench.results import from_document
+from perfbench.results.ab import ABResult
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, benchmark_name, value_of
 from perfbench.settings.identity import configuration_identity
@@ -201,12 +202,12 @@ def append(path: str, result: BenchmarkResult) -> int:
         conn.close()
 
 
-def append_ab(path: str, document: dict, pair: str) -> int:
+def append_ab(path: str, document: ABResult, pair: str) -> int:
     """One interleaved A/B run (schema perfbench.ab) with its VCS/CI context."""
     context = vcs_context()
     # The ratio the verdict was judged on: FPS, or a server A/B's latency at the rate.
-    fps = document["ratios"].get(document.get("judged_ratio", "fps")) or {}
-    sides = document["sides"]
+    judged = document.judged
+    sides = document.sides
     conn = connect(path)
     try:
         with conn:
@@ -214,22 +215,15 @@ def append_ab(path: str, document: dict, pair: str) -> int:
                 "INSERT INTO ab_runs (recorded_at, pair, verdict, ratio, ci95_low, ci95_high, "
                 "rounds, base_openvino, new_openvino, git_commit, git_branch, ci_run_id, "
                 "document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document["timestamp"], pair, document["verdict"], fps.get("ratio"),
-                 fps.get("ci_low", fps.get("ci95_low")),
-                 fps.get("ci_high", fps.get("ci95_high")), ab_rounds(document),
+                (document.timestamp, pair, document.verdict,
+                 *((None, None, None) if judged is None else
+                   (judged.ratio, judged.low, judged.high)), len(document.rounds),
                  sides["base"]["openvino"], sides["new"]["openvino"], context["git_commit"],
                  context["git_branch"], context["ci_run_id"],
-                 json.dumps(document, allow_nan=False)))
+                 json.dumps(document.to_dict(), allow_nan=False)))
             return int(cursor.lastrowid)
     finally:
         conn.close()
-
-
-def ab_rounds(document: dict) -> int:
-    """Rounds of a ``perfbench.ab`` document: v2 keeps them per epoch, v1 in one list."""
-    if "epochs" in document:
-        return sum(len(e["rounds"]) for e in document["epochs"])
-    return len(document.get("rounds", []))
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
                  "--block-ms", "50", "--attribute-rounds", "2", "--attribute-epochs", "2",
                  "--attribute-out", str(out),
                  "--json", str(tmp_path / "ab.json"), "-q"])
-    doc = load_document(str(tmp_path / "ab.json"))
-    assert code == doc["exit_status"] and doc["schema_version"] == 3
+    doc = load_document(str(tmp_path / "ab.json")).to_dict()
+    assert code == doc["exit_status"] and doc["schema_version"] == 4
     block = doc["attribution"]
     assert block["status"] == "complete" and block["rounds"] == 4 and block["epochs"] == 2
     assert block["interval_over"] == "epochs"
@@ -79,7 +79,7 @@ def test_bad_attribute_options_are_one_line_before_measuring(tmp_path, capsys, a
 
 
 def test_the_table_shows_the_documents_figures():
-    doc = load_document("tests/data/ab_v3.json")
+    doc = load_document("tests/data/ab_v3.json").to_dict()
     console = Console(file=io.StringIO(), width=200, color_system=None)
     attribution_report.render(doc["attribution"], console)
     text = console.file.getvalue()

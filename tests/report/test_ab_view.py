@@ -1,12 +1,14 @@
 """The A/B view on documents the runner itself writes (``runner.ab.document``) from rounds
 with chosen figures: a short, noisy run whose interim band reaches far beyond its rounds."""
 
+import dataclasses
 import json
 import math
 
 import pytest
 
 from perfbench.report import ab_view
+from perfbench.results.ab import ABResult, SideFigures
 from perfbench.runner.ab import ABRun, Epoch, Round, _after_epoch, decide, document
 from perfbench.results.metrics import images_per_second
 
@@ -16,7 +18,7 @@ def _block(fps, completed=None):
             "batch": 1, "median_ms": 1e3 / fps, "p99_ms": 2e3 / fps}
 
 
-def ab_document(epochs: list[list[float]]) -> dict:
+def ab_document(epochs: list[list[float]]) -> ABResult:
     """Each epoch's NEW/BASE per round (BASE at 100 FPS), looked at after each epoch as
     the runner looks, and written by the runner's own ``document``."""
     run = ABRun(settings={"base": {}, "new": {}}, max_time_s=1e9, early_stop=False)
@@ -27,7 +29,7 @@ def ab_document(epochs: list[list[float]]) -> dict:
         _after_epoch(run, lambda: 0.0, 0.0)
     run.status, run.stop_reason = "complete", "max_time"
     run.decision = decide(run)
-    return json.loads(json.dumps(document(run, 0)))
+    return ABResult.from_dict(json.loads(json.dumps(document(run, 0).to_dict())))
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +52,13 @@ def _figure(html: str) -> dict:
 
 def test_the_chart_draws_the_interval_the_verdict_was_judged_on(short):
     """Only the 99 % interim band was drawn, while the badge was judged at 95 %."""
-    judged = short["verdict_interval"]
+    judged = short.verdict_interval
     figure = _figure(ab_view.ratio_chart(short, "c"))
     trace = next(t for t in figure["data"] if t["name"].startswith("judged"))
     assert "95 %" in trace["name"]
-    assert trace["y"][0] == pytest.approx(judged["ratio"])
-    assert trace["y"][0] + trace["error_y"]["array"][0] == pytest.approx(judged["ci_high"])
-    assert trace["y"][0] - trace["error_y"]["arrayminus"][0] == pytest.approx(judged["ci_low"])
+    assert trace["y"][0] == pytest.approx(judged.ratio)
+    assert trace["y"][0] + trace["error_y"]["array"][0] == pytest.approx(judged.high)
+    assert trace["y"][0] - trace["error_y"]["arrayminus"][0] == pytest.approx(judged.low)
 
 
 def test_a_short_runs_ratios_are_readable_on_a_log_axis_with_the_band_clipped(short):
@@ -65,11 +67,11 @@ def test_a_short_runs_ratios_are_readable_on_a_log_axis_with_the_band_clipped(sh
     axis = figure["layout"]["yaxis"]
     assert axis["type"] == "log"
     low, high = (10 ** v for v in axis["range"])
-    interim = short["looks"][-1]["interval"]
-    assert interim["ci_high"] > 10 * high and interim["ci_low"] < low / 10
+    interim = short.looks[-1].interval
+    assert interim.high > 10 * high and interim.low < low / 10
     rounds = [r for _, _, r in ab_view.round_ratios(short)]
     assert low < min(rounds) and max(rounds) < high
-    assert low < short["verdict_interval"]["ci_low"] < short["verdict_interval"]["ci_high"] < high
+    assert low < short.verdict_interval.low < short.verdict_interval.high < high
     band = next(t for t in figure["data"] if t["name"].startswith("interim"))
     assert "clipped" in band["name"]
     assert all(low <= y <= high for y in band["y"])
@@ -97,7 +99,7 @@ def test_no_none_looks_and_no_process_sd_of_zero_from_two_epochs(short):
     html = ab_view._epochs(short) + ab_view._ratios(short)
     assert "None" not in html
     assert "measure on" in html
-    assert short["ratios"]["fps"]["process_sd_pct"] is None and short["ratios"]["fps"]["dof"] < 2
+    assert short.ratios["fps"].process_sd_pct is None and short.ratios["fps"].dof < 2
     row = html[html.index("<td>fps</td>"):].split("</tr>")[0]
     assert "<td>0</td>" not in row and "not estimable from 2 epochs" in row
 
@@ -105,23 +107,33 @@ def test_no_none_looks_and_no_process_sd_of_zero_from_two_epochs(short):
 def test_each_sides_fps_and_latency_are_on_the_page(short):
     text = "".join(ab_view.section(short, "ab.json", "ab-0").parts)
     assert "<th>FPS (all usable blocks)</th>" in text
-    blocks = [r["new"] for e in short["epochs"] for r in e["rounds"]]
+    blocks = [r.new for e in short.epochs for r in e.rounds]
     new_fps = images_per_second(sum(b["completed"] for b in blocks), 1,
                                 sum(b["duration_s"] for b in blocks))
-    assert ab_view.side_fps(short, "base") == pytest.approx(100.0)
-    assert ab_view.side_fps(short, "new") == pytest.approx(new_fps)
+    assert short.side_figures["base"].fps == pytest.approx(100.0)
+    assert short.side_figures["new"].fps == pytest.approx(new_fps)
     assert "<th>FPS (all usable blocks)</th>" in text and ab_view.num(new_fps) in text
     # the verdict comes before the chart
     assert text.index("Verdict") < text.index("FPS (all usable blocks)") < text.index("plotly")
+
+
+def test_the_side_figures_are_the_documents_not_the_views_own(short):
+    """The view shows the FPS and latencies the runner stored: change them in the
+    document and the page follows (the view used to recompute FPS from the blocks)."""
+    changed = dataclasses.replace(short, side_figures={
+        "base": SideFigures(4321.0, 1.25, 2.5), "new": SideFigures(8765.0, 0.75, 1.5)})
+    html = ab_view._side_figures(changed)
+    for value in (4321.0, 8765.0, 1.25, 2.5, 0.75, 1.5):
+        assert f"<td>{ab_view.num(value)}</td>" in html
 
 
 def test_both_sides_list_only_the_settings_that_apply():
     """As the run view's configuration (item 9): no calibration_size without quantization,
     no model_type, no repeat 1."""
     from perfbench.settings.config import BenchmarkConfig
-    doc = ab_document([[1.0, 0.99], [1.01, 1.0]])
-    doc["settings"] = {"base": BenchmarkConfig(model="a.xml").to_dict(),
-                       "new": BenchmarkConfig(model="b.xml", streams=2).to_dict()}
+    doc = dataclasses.replace(ab_document([[1.0, 0.99], [1.01, 1.0]]), settings={
+        "base": BenchmarkConfig(model="a.xml").to_dict(),
+        "new": BenchmarkConfig(model="b.xml", streams=2).to_dict()})
     html = ab_view._sides(doc)
     assert "model=a.xml" in html and "streams=2" in html
     for absent in ("calibration_size", "model_type", "repeat", "fill=", "seed="):

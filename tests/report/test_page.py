@@ -1,5 +1,6 @@
 """The page: what comes first (the answer), and the provenance header."""
 
+import dataclasses
 import json
 
 from perfbench.report.loader import from_json
@@ -29,11 +30,12 @@ def test_compare_html_opens_with_the_comparison_not_the_base_runs_view():
 
 def test_the_header_names_the_hardware_class_an_ab_document_records():
     """"hardware class: not recorded" on an A/B page, while runs record it."""
-    doc = ab_document([[1.0, 0.99], [1.01, 1.0]])
-    doc["host"] = describe_host([], "x")
-    page = build([from_json(json.loads(json.dumps(doc)), "ab.json")], ["report", "ab.json"])
+    doc = dataclasses.replace(ab_document([[1.0, 0.99], [1.01, 1.0]]),
+                              host=describe_host([], "x"))
+    page = build([from_json(json.loads(json.dumps(doc.to_dict())), "ab.json")],
+                 ["report", "ab.json"])
     header = page[page.index("<header>"):page.index("</header>")]
-    assert f"hardware class {doc['host']['hardware_class']}" in header
+    assert f"hardware class {doc.host['hardware_class']}" in header
     assert "<td>hardware class</td><td>not recorded</td>" not in header
 
 

@@ -20,8 +20,8 @@ from perfbench.cli.main import main
 from perfbench.errors import UsageError
 from perfbench.files import json_text
 from perfbench.reporters import fleet_report, shapes_report
-from perfbench.results import (BenchmarkResult, FleetReport, FleetRun, ShapesResult,
-                               load_document)
+from perfbench.results import (ABResult, BenchmarkResult, FleetReport, FleetRun,
+                               ShapesResult, load_document)
 from perfbench.results.registry import KINDS, READ_AS_IS, read_document
 from perfbench.results.server_search import ServerSearch
 from tests.results.fleet_inputs import run_report, write_inputs
@@ -29,13 +29,16 @@ from tests.results.fleet_inputs import run_report, write_inputs
 DATA = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
          "perfbench.fleet-report": FleetReport, "perfbench.fleet-run": FleetRun,
-         "perfbench.server-search": ServerSearch}
+         "perfbench.server-search": ServerSearch, "perfbench.ab": ABResult}
 
 
 def frozen_files() -> dict[Path, tuple[str, int]]:
-    """Each frozen document, by the kind and version its name says (``KIND_vN[-what]``)."""
+    """Each frozen document, by the kind and version its name says (``KIND_vN[-what]``);
+    ``KIND_now-what`` files are today's outputs of seeded inputs, not a version's."""
     found = {}
     for path in [*DATA.glob("*.json"), *DATA.glob("*_v*/suite.json")]:
+        if "_now-" in path.name:
+            continue
         stem = path.parent.name if path.name == "suite.json" else path.stem
         match = re.fullmatch(r"([a-z-]+)_v(\d+)(-[a-z]+)?", stem)
         assert match, f"{path.name}: frozen files are named KIND_vN[-what].json"
@@ -71,7 +74,8 @@ def test_every_frozen_file_loads(path):
 
 
 @pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
-                                  "fleet-run_v1.json", "server-search_v2.json"])
+                                  "fleet-run_v1.json", "server-search_v2.json",
+                                  "ab_v4.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
     """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
     shapes file's results were written as result version 2, which now writes back as 3:
@@ -177,19 +181,59 @@ def test_versions_it_cannot_read_are_named(document, message):
         read_document(document, "x.json")
 
 
-def test_an_ab_version_2_file_reads_as_version_3_without_an_attribution():
+def test_an_ab_version_2_file_reads_as_the_current_version_without_an_attribution():
     old = json.loads((DATA / "ab_v2.json").read_text())
     now = load_document(str(DATA / "ab_v2.json"))
-    assert "attribution" not in old and now["attribution"] is None
-    assert now["schema_version"] == 3 and now["epochs"] == old["epochs"]
+    assert "attribution" not in old and now.attribution is None
+    assert now.schema_version == 4
+    assert [e.to_dict()["rounds"] for e in now.epochs] == [e["rounds"] for e in old["epochs"]]
     current = load_document(str(DATA / "ab_v3.json"))
-    assert current["attribution"]["status"] == "complete"
-    assert current["attribution"]["nodes"] and current["attribution"]["types"]
+    assert current.attribution["status"] == "complete"
+    assert current.attribution["nodes"] and current.attribution["types"]
+
+
+@pytest.mark.parametrize("name", ["ab_v2.json", "ab_v3.json"])
+def test_an_older_ab_file_is_respelled_low_high_and_gets_its_side_figures(name):
+    """Version 4 spells every interval ``{ratio, low, high, level}``; the older files'
+    ``ci_low``/``ci_high`` are the same numbers.  Their side figures (written since) are
+    filled in by the producer's definition: each side's images over its blocks' time."""
+    old = json.loads((DATA / name).read_text())
+    now = load_document(str(DATA / name))
+    written = json.dumps(now.to_dict())
+    assert "ci_low" not in written and "ci_high" not in written
+    for key, ratio in old["ratios"].items():
+        typed = now.ratios[key]
+        assert (typed is None) == (ratio is None)
+        if ratio is not None:
+            assert (typed.ratio, typed.low, typed.high, typed.level) == (
+                ratio["ratio"], ratio["ci_low"], ratio["ci_high"], ratio["level"])
+    blocks = [r["base"] for e in old["epochs"] for r in e["rounds"]
+              if r["base"]["completed"] and r["new"]["completed"]]
+    images = sum(b["completed"] * b["batch"] for b in blocks)
+    assert now.side_figures["base"].fps == pytest.approx(
+        images / sum(b["duration_s"] for b in blocks))
+    assert now.side_figures["new"].median_ms == old["ratios"]["median_ms"]["new_ms"]
+
+
+def test_the_ab_document_of_a_real_run_round_trips():
+    """``from_dict(to_dict(x)) == x`` for the document ``perfbench ab`` wrote (two tiny
+    models, ``--attribute``), through its JSON text."""
+    document = load_document(str(DATA / "ab_v4.json"))
+    assert isinstance(document, ABResult) and document.verdict_interval is not None
+    again = ABResult.from_dict(json.loads(json_text(document.to_dict())))
+    assert again == document
+    assert again.attribution["status"] == "complete"
 
 
 def _sweep(**change):
     doc = json.loads((DATA / "sweep_v1.json").read_text())
     return dict(doc, **change)
+
+
+def _ab(edit):
+    doc = json.loads((DATA / "ab_v4.json").read_text())
+    edit(doc)
+    return doc
 
 
 def _fleet(edit):
@@ -209,6 +253,11 @@ MALFORMED = [
      "entries must be a list"),
     ({"schema": "perfbench.ab", "schema_version": 2, "status": "complete", "epochs": {},
       "ratios": {}}, "epochs must be a list"),
+    (_ab(lambda d: d["ratios"]["median_ms"].update(low="low")),
+     r"invalid perfbench.ab document: A/B document.ratios.median_ms.low must be a finite"),
+    (_ab(lambda d: d["epochs"][0]["rounds"][0].update(base=[1])),
+     r"A/B document.epochs\[0\].rounds\[0\].base must be an object"),
+    (_ab(lambda d: d.pop("verdict")), "A/B document.verdict must be a string"),
     (_fleet(lambda d: d.update(classes="x")), "classes must be a list"),
     (_fleet(lambda d: d["classes"][0].update(fps="fast")),
      r"classes\[0\].fps.value must be a finite number"),

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from perfbench.results import load_document
+from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, Load, Look, PooledRatio, Prior,
+                                  ServerTotals, SideFigures)
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
 from perfbench.results.registry import KINDS
@@ -43,7 +45,8 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 
 
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
-                                    "perfbench.fleet-run", "perfbench.result"])
+                                    "perfbench.fleet-run", "perfbench.result",
+                                    "perfbench.ab"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -55,7 +58,8 @@ def _names(*types) -> set[str]:
 @pytest.mark.parametrize("schema,file", [
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
-    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json")])
+    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
+    ("perfbench.ab", "ab_v4.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -69,6 +73,14 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.fleet-report", "models", (ModelBest, Interval)),
     ("perfbench.fleet-report", "mix", (MixClass,)),
     ("perfbench.fleet-run", "nodes", (NodeRecord,)),
+    ("perfbench.ab", "verdict_interval", (ABRatio,)),
+    ("perfbench.ab", "ratios", (PooledRatio,)),
+    ("perfbench.ab", "looks", (Look,)),
+    ("perfbench.ab", "epoch_variance_prior", (Prior,)),
+    ("perfbench.ab", "schedule", (ServerTotals,)),
+    ("perfbench.ab", "side_figures", (SideFigures,)),
+    ("perfbench.ab", "load", (Load,)),
+    ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))

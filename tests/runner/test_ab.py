@@ -1,5 +1,6 @@
 """Interleaved A/B with real worker processes on tiny models."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from perfbench.errors import RunFailed
 import math
 import statistics
 
+from perfbench.results.ab import ABResult
 from perfbench.runner.ab import ABRun, Decision, Epoch, Round, decide, document, run_ab
 from perfbench.settings.config import BenchmarkConfig
 from tests.models import FakeClock
@@ -50,7 +52,10 @@ def _blocks_of(run):
 def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(tiny_ir):
     seen = []                        # worker pids during each epoch, oldest first
 
+    running = []                     # the runner's interval so far, after each round
+
     def note(ab):
+        running.append((len(ab.epochs), ab.running))
         pids = [w.pid for w in _workers()]
         if not seen or seen[-1][0] != len(ab.epochs):
             seen.append((len(ab.epochs), pids))
@@ -71,9 +76,13 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
     blocks = _blocks_of(run)
     assert all(a[1] <= b[0] for a, b in zip(blocks, blocks[1:]))   # one side at a time
     assert min(r.base["duration_s"] for r in run.rounds) >= 0.1
-    doc = document(run, 0)
+    # the progress line's interval is the runner's, after each round: none in the first
+    # epoch, and after the last round the run's own FPS ratio
+    assert all(r is None for epoch, r in running if epoch == 1)
+    assert running[-1][1] is not None and running[-1][1] == document(run, 0).ratios["fps"]
+    doc = document(run, 0).to_dict()
     assert doc["sides"]["base"]["openvino"] and doc["sides"]["new"]["resolved"]
-    assert doc["schema_version"] == 3 and doc["exit_status"] == 0
+    assert doc["schema_version"] == 4 and doc["exit_status"] == 0
     assert doc["verdict"] == run.decision.verdict and doc["verdict_interval"]["level"] == 0.95
     def trimmed(values):                          # one round off each end from 5 rounds
         g = max(1, int(0.1 * len(values))) if len(values) >= 5 else 0
@@ -107,7 +116,7 @@ def test_the_decision_is_stored_once_and_only_read_by_the_document():
                                     for _ in range(6)]) for i in range(3)]
     run.decision = Decision("improvement", "fps", 0.99, None, True)
     doc = document(run, 0)
-    assert doc["verdict"] == "improvement" and doc["verdict_interval"] is None
+    assert doc.verdict == "improvement" and doc.verdict_interval is None
     assert decide(run).verdict != "improvement"          # what a recomputation would say
 
 
@@ -131,7 +140,7 @@ def test_a_stop_keeps_the_rounds_done_and_is_judged_at_the_interim_level(tiny_ir
     assert run.status == "interrupted" and len(run.epochs) == 2
     assert len(run.epochs[-1].rounds) == 2
     assert run.decision.level == 0.99 and run.decision.early
-    assert document(run, 130)["exit_status"] == 130 and _workers() == []
+    assert document(run, 130).exit_status == 130 and _workers() == []
 
 
 def test_a_worker_that_dies_fails_the_run_and_leaves_no_orphan(tiny_ir):
@@ -247,6 +256,8 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     code = main(argv)
     printed = " ".join(capsys.readouterr().out.split())
     data = json.loads(out.read_text())
+    typed = ABResult.from_dict(data)          # what a real run wrote reads back as itself
+    assert typed.to_dict() == data and ABResult.from_dict(typed.to_dict()) == typed
     figures = data["side_figures"]["new"]
     assert f"FPS {readable(figures['fps'])} · p50 {readable(figures['median_ms'])} ms" in printed
     expected = {"regression": 1, "inconclusive": 3}.get(data["verdict"], 0)
@@ -268,7 +279,7 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     # The number of epochs in 4 s depends on the machine: an FPS ratio needs two.
     assert [e["name"].split(" - ")[1] for e in bigger] == (["fps ratio"] if fps else [])
     if fps is not None:
-        assert bigger[0]["value"] == fps["ratio"] and f"{fps['ci_low']:.6g}" in \
+        assert bigger[0]["value"] == fps["ratio"] and f"{fps['low']:.6g}" in \
             bigger[0]["extra"]
     assert [e["name"].split(" - ")[1] for e in smaller] == ["p50 ratio", "p99 ratio"]
     assert smaller[0]["value"] == data["ratios"]["median_ms"]["ratio"]
@@ -279,7 +290,7 @@ def test_cli_ab_end_to_end_exit_code_matches_verdict(tiny_ir, tmp_path, capsys):
     assert "A/B runs" in listing
     from perfbench.reporters.ab_report import pair_name
     from perfbench.tracking.history import ab_series
-    rows = ab_series(str(db))[pair_name(data)]
+    rows = ab_series(str(db))[pair_name(ABResult.from_dict(data))]
     assert len(rows) == 2 and (fps is None or rows[0].ratio == pytest.approx(fps["ratio"]))
 
 
@@ -289,18 +300,20 @@ def test_outputs_that_fail_after_measuring_go_to_a_fallback_file(tmp_path, capsy
     from perfbench.cli.commands.ab import _write_outputs
     broken_db = tmp_path / "not-a-db"
     broken_db.write_text("this is not SQLite " * 100)
-    doc = document(ABRun(settings={"base": {}, "new": {}}, status="complete",
-                         stop_reason="max_time"), 0)
-    doc["sides"] = {"base": {"name": "m", "openvino": "x"}, "new": {"name": "m", "openvino": "x"}}
+    doc = dataclasses.replace(document(ABRun(settings={"base": {}, "new": {}},
+                                             status="complete", stop_reason="max_time"), 0),
+                              sides={"base": {"name": "m", "openvino": "x"},
+                                     "new": {"name": "m", "openvino": "x"}})
     (tmp_path / "a-file").write_text("")
     options = {"json": str(tmp_path / "a-file" / "ab.json"), "markdown": None,
                "export_bmf": None, "history": str(broken_db)}
-    assert _write_outputs(doc, options) is False
+    ended = _write_outputs(doc, options)
+    assert ended.exit_status == 1 and doc.exit_status == 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--json" in err and "--history" in err
     fallback = err.rsplit(" ", 1)[1].strip()
     saved = json.loads(open(fallback).read())
-    assert saved["schema"] == "perfbench.ab" and saved["exit_status"] == 1 == doc["exit_status"]
+    assert saved["schema"] == "perfbench.ab" and saved["exit_status"] == 1
 
 
 @pytest.fixture
@@ -331,11 +344,13 @@ def test_bad_input_is_one_line_before_measuring(tiny_ir, tmp_path, capsys, bare_
 
 def test_only_identical_sides_are_called_a_a():
     from perfbench.reporters.ab_report import is_a_a
+    from tests.results.ab_inputs import seeded_document
     side = {"name": "m", "python": "/py", "openvino": "2026.4"}
-    doc = {"sides": {"base": side, "new": dict(side)}, "settings": {"base": {"x": 1}, "new": {"x": 1}}}
+    doc = dataclasses.replace(seeded_document("short"), sides={"base": side, "new": dict(side)},
+                              settings={"base": {"x": 1}, "new": {"x": 1}})
     assert is_a_a(doc)
-    doc["sides"]["new"]["openvino"] = "2025.4"
-    assert not is_a_a(doc)
+    assert not is_a_a(dataclasses.replace(doc, sides={"base": side,
+                                                      "new": dict(side, openvino="2025.4")}))
 
 
 def test_the_verdict_states_the_level_it_was_judged_at():
@@ -356,9 +371,9 @@ def test_the_verdict_states_the_level_it_was_judged_at():
     doc = document(early, 0)
     logs = early.log_ratios_by_epoch()
     interim, final = two_level_ratio(logs, 0.99), two_level_ratio(logs, 0.95)
-    assert doc["verdict_interval"]["level"] == 0.99
-    assert doc["verdict_interval"]["ci_low"] == pytest.approx(interim.low)
-    assert interim.low < final.low and doc["ratios"]["fps"]["ci_low"] == pytest.approx(final.low)
+    assert doc.verdict_interval.level == 0.99
+    assert doc.verdict_interval.low == pytest.approx(interim.low)
+    assert interim.low < final.low and doc.ratios["fps"].low == pytest.approx(final.low)
     console = Console(record=True, width=200)
     render(doc, console)
     text = console.export_text()
@@ -367,7 +382,7 @@ def test_the_verdict_states_the_level_it_was_judged_at():
     assert "process SD" in text and "round SD" in text
     timed_out = ABRun(settings={"base": {}, "new": {}}, epochs=early.epochs,
                       stop_reason="max_time", status="complete")
-    assert document(timed_out)["verdict_interval"]["level"] == 0.95
+    assert document(timed_out).verdict_interval.level == 0.95
 
 
 @pytest.mark.parametrize("settings", [{"api": "sync"}, {"scenario": "single-stream"},
@@ -384,16 +399,16 @@ def test_run_options_for_the_api_and_scenario_apply_to_both_sides(tiny_ir, setti
     if settings.get("scenario") == "server":      # open loop: about rate × block time each
         assert all(r.new["completed"] < 200.0 * r.new["duration_s"] * 2 for r in run.rounds)
         doc = document(run, 0)                    # FPS is the schedule's: judge latency
-        assert doc["judged_metric"] == "median_ms" and run.decision.metric == "median_ms"
+        assert doc.judged_metric == "median_ms" and run.decision.metric == "median_ms"
         from perfbench.reporters.ab_report import bmf
         exported = next(iter(bmf(doc).values()))               # the judged ratio, not FPS
         assert list(exported) == ["p50-latency-ratio"]
-        assert exported["p50-latency-ratio"]["value"] == (doc["ratios"]["median_ms_rounds"] or
-                                                          {}).get("ratio")
-        assert set(doc["schedule"]) == {"base", "new"}
+        judged = doc.ratios["median_ms_rounds"]
+        assert exported["p50-latency-ratio"]["value"] == (judged and judged.ratio)
+        assert set(doc.schedule) == {"base", "new"}
         for side in ("base", "new"):
             blocks = [getattr(r, side)["server"] for r in run.rounds]
-            assert doc["schedule"][side]["sent"] == sum(b["sent"] for b in blocks) == \
+            assert doc.schedule[side].sent == sum(b["sent"] for b in blocks) == \
                 sum(getattr(r, side)["completed"] for r in run.rounds)
 
 
@@ -407,7 +422,7 @@ def test_a_round_with_an_empty_block_is_left_out_of_the_ratios():
     run = ABRun(settings={"base": {}, "new": {}}, epochs=[Epoch(0, "base", rounds)],
                 stop_reason="max_time", status="complete")
     assert run.log_ratios() == pytest.approx([math.log(0.98)] * 6)
-    assert document(run, 0)["empty_rounds"] == 1
+    assert document(run, 0).empty_rounds == 1
 
 
 def test_a_slow_first_epoch_does_not_end_the_run_alone():
@@ -434,18 +449,18 @@ def test_a_run_judged_in_a_family_records_its_size_and_levels():
     run.decision = decide(run)
     assert run.decision.level == sequential.final_level(9)
     doc = document(run, 0)
-    assert doc["family_size"] == 9 and doc["judged_level"] == sequential.final_level(9)
-    assert doc["interim_level"] == sequential.interim_level(9)
-    assert doc["final_level"] == sequential.final_level(9)
-    assert doc["verdict_interval"]["level"] == doc["judged_level"]
-    assert doc["ratios"]["fps"]["level"] == 0.95                # the descriptive interval
+    assert doc.family_size == 9 and doc.judged_level == sequential.final_level(9)
+    assert doc.interim_level == sequential.interim_level(9)
+    assert doc.final_level == sequential.final_level(9)
+    assert doc.verdict_interval.level == doc.judged_level
+    assert doc.ratios["fps"].level == 0.95                      # the descriptive interval
     console = Console(record=True, width=200)
     render(doc, console)
     assert "judged at 99.4444 %, at its planned length, one of a family of 9" in \
         console.export_text()
     alone = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, stop_reason="max_time",
                   status="complete")
-    assert document(alone)["family_size"] == 1 and decide(alone).level == 0.95
+    assert document(alone).family_size == 1 and decide(alone).level == 0.95
 
 
 def test_the_runner_looks_at_the_family_level():
@@ -460,7 +475,7 @@ def test_the_runner_looks_at_the_family_level():
         run = ABRun(settings={"base": {}, "new": {}}, epochs=epochs, family_size=size,
                     max_time_s=1e9, use_cache=False)
         _after_epoch(run, lambda: 0.0, 0.0)
-        levels[size] = run.looks[-1]["interval"]["level"]
+        levels[size] = run.looks[-1].interval.level
     assert levels == {1: sequential.INTERIM_LEVEL, 9: sequential.interim_level(9)}
 
 
@@ -518,16 +533,16 @@ def test_an_inconclusive_ab_exits_3_names_the_load_and_the_time_it_would_need():
         signum = None
     assert _exit_status(run, Stopped(), None) == 3
     doc = document(run, 3)
-    assert doc["load"] == {"other_processes_cpu_pct": 52.0, "max_pct": 61.0,
-                           "limit_pct": 10.0, "disturbed": True}
-    judged = doc["verdict_interval"]
-    assert doc["more_time_s"] == pytest.approx(more_time_to_decide(
-        judged["ratio"], judged["ci_low"], judged["ci_high"], 2.0, True, 60.0))
-    assert doc["more_time_s"] > 0
-    assert doc["ratios"]["fps"]["dof"] == 1 and doc["ratios"]["fps"]["process_sd_pct"] is None
-    assert doc["side_figures"]["base"]["fps"] == pytest.approx(100.0)
+    assert doc.to_dict()["load"] == {"other_processes_cpu_pct": 52.0, "max_pct": 61.0,
+                                     "limit_pct": 10.0, "disturbed": True}
+    judged = doc.verdict_interval
+    assert doc.more_time_s == pytest.approx(more_time_to_decide(
+        judged.ratio, judged.low, judged.high, 2.0, True, 60.0))
+    assert doc.more_time_s > 0
+    assert doc.ratios["fps"].dof == 1 and doc.ratios["fps"].process_sd_pct is None
+    assert doc.side_figures["base"].fps == pytest.approx(100.0)
     # its images over its time: 3 × (841 + 858 + 1049 + 1070) completions in 12 × 10 s
-    assert doc["side_figures"]["new"]["fps"] == pytest.approx(11454 / 120)
+    assert doc.side_figures["new"].fps == pytest.approx(11454 / 120)
     console = Console(record=True, width=250)
     render(doc, console)
     text = " ".join(console.export_text().split())

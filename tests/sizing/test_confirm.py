@@ -60,7 +60,7 @@ def test_sustained_fps_is_the_ab_documents_side_fps():
     run.decision = Decision("inconclusive", "fps", 0.99, None, True)
     found = summary(sweep, run)
     assert found.sustained_fps["base"] == pytest.approx(100.0)
-    assert found.sustained_fps["base"] == side_figures(run, {})["base"]["fps"]
+    assert found.sustained_fps["base"] == side_figures(run, {})["base"].fps
 
 
 def test_the_confirmation_is_skipped_when_asked_or_when_the_default_won():

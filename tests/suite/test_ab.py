@@ -1,6 +1,7 @@
 """The suite as an upgrade check: per-entry rows from each A/B document, the geomean over
 entries (fixed and random), the budget share, and a run end to end."""
 
+import dataclasses
 import json
 import math
 import os
@@ -9,14 +10,24 @@ import sys
 
 import pytest
 
+from perfbench.results.ab import ABRatio
 from perfbench.suite.ab import entry_row, entry_time, geomean_block
 from tests.processes import checkout_env
+from tests.results.ab_inputs import seeded_document
+
+#: A typed A/B document (interrupted in its first epoch) whose figures each test sets.
+SHORT = seeded_document("short")
 
 
-def _doc(ratio, half, verdict="no regression"):
-    return {"verdict": verdict, "stop_reason": "decided",
-            "ratios": {"fps": {"ratio": ratio, "ci_low": ratio * math.exp(-half),
-                               "ci_high": ratio * math.exp(half), "dof": None, "epochs": 4}}}
+def _ratio(ratio, low, high, dof=None):
+    return ABRatio(ratio, low, high, 0.95, 100 * (ratio - 1), 0.0, dof, 4, 24, 1.0, None,
+                   0.0, "this run")
+
+
+def _doc(ratio, half, verdict="no regression", dof=None, **change):
+    fps = _ratio(ratio, ratio * math.exp(-half), ratio * math.exp(half), dof)
+    return dataclasses.replace(SHORT, verdict=verdict, stop_reason="decided",
+                               ratios={"fps": fps}, **change)
 
 
 def test_geomean_of_entries_fixed_and_random():
@@ -33,7 +44,7 @@ def test_geomean_of_entries_fixed_and_random():
     assert g["verdict"] == "no significant change"
     slow = [entry_row(n, _doc(0.9, 0.01)) for n in "abc"]
     assert geomean_block(slow, 2.0)["verdict"] == "regression"
-    assert geomean_block([entry_row("x", {"verdict": "inconclusive", "ratios": {}})],
+    assert geomean_block([entry_row("x", dataclasses.replace(SHORT, ratios={}))],
                          2.0) is None
 
 
@@ -51,8 +62,7 @@ def test_geomean_uses_the_rows_degrees_of_freedom():
     """Each row's interval came from t(dof): its variance is recovered with that t, and
     the geomean's quantile is Satterthwaite's, for one row its own t(4)."""
     from perfbench.stats.intervals import t_critical
-    doc = _doc(0.9, t_critical(4) * 0.01)
-    doc["ratios"]["fps"]["dof"] = 4
+    doc = _doc(0.9, t_critical(4) * 0.01, dof=4)
     g = geomean_block([dict(entry_row("a", doc), status="ok")], 2.0)
     assert math.log(g["ci_high"] / 0.9) == pytest.approx(t_critical(4) * 0.01, rel=1e-6)
 
@@ -66,9 +76,8 @@ def test_budget_share_keeps_a_minimum_of_epochs():
 def test_an_entry_row_shows_the_interval_and_level_its_verdict_was_judged_on():
     """The row keeps the descriptive 95 % ratio and adds, from the A/B document's stored
     decision, the family-adjusted interval the verdict was judged on."""
-    doc = dict(_doc(0.97, 0.01, "regression"), judged_metric="fps", family_size=9,
-               judged_level=1 - 0.05 / 9,
-               verdict_interval={"ratio": 0.97, "ci_low": 0.95, "ci_high": 0.99})
+    doc = _doc(0.97, 0.01, "regression", judged_metric="fps", family_size=9,
+               judged_level=1 - 0.05 / 9, verdict_interval=_ratio(0.97, 0.95, 0.99))
     row = entry_row("a", doc)
     assert row["ci_low"] == pytest.approx(0.97 * math.exp(-0.01))          # 95 %
     assert (row["judged_level"], row["family_size"]) == (1 - 0.05 / 9, 9)
@@ -103,8 +112,8 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     assert ab["family_size"] == row["family_size"] == 2
     assert ab["final_level"] == pytest.approx(1 - 0.05 / 2)
     assert row["judged_level"] == ab["judged_level"] in (ab["interim_level"], ab["final_level"])
-    assert row["judged_ci_low"] == ab["verdict_interval"]["ci_low"]
-    assert row["judged_ci_high"] == ab["verdict_interval"]["ci_high"]
+    assert row["judged_ci_low"] == ab["verdict_interval"]["low"]
+    assert row["judged_ci_high"] == ab["verdict_interval"]["high"]
     level = f"{100 * row['judged_level']:.4g} %"
     assert f"judged at {level} (one of 2)" in (tmp_path / "suite.md").read_text()
 

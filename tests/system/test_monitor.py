@@ -108,3 +108,35 @@ def test_only_the_measured_spans_are_accounted():
     summary = monitor.summarize()
     assert burned > 0.1
     assert summary.cpu_own_pct * summary.seconds * monitor.cores / 100 < burned / 2
+
+
+def test_an_ab_epochs_other_load_is_the_monitors_definition():
+    """Other processes' CPU is defined once (``monitor.other_cpu_pct``: the machine's busy
+    time less ours, over seconds × cores): the A/B runner's per-epoch load is the monitor's
+    ``OtherLoad``, not a copy of its arithmetic."""
+    from perfbench.runner import ab
+    from perfbench.system import monitor
+    assert ab.OtherLoad is monitor.OtherLoad
+    assert monitor.other_cpu_pct(3.0, 1.0, 4.0) == 50.0
+    assert monitor.other_cpu_pct(1.0, 1.5, 4.0) == 0.0          # ours counted twice: none
+
+
+def test_other_load_counts_a_hog_that_is_not_ours():
+    """The load an A/B epoch records: a busy process that is not one of its workers shows
+    as other processes' CPU, at least the hog's own CPU time (10 ms ticks aside)."""
+    import psutil
+    from perfbench.system.monitor import OtherLoad
+    hog = subprocess.Popen([sys.executable, "-c", HOG])
+    try:
+        process = psutil.Process(hog.pid)
+        load = OtherLoad([])
+        first = sum(process.cpu_times()[:2])    # read inside the span the load counts
+        time.sleep(1.0)
+        hog_cpu_s = sum(process.cpu_times()[:2]) - first
+        share = load.share_pct()
+    finally:
+        hog.kill()
+        hog.wait()
+    assert share is not None and hog_cpu_s > 0 and load.seconds >= 1.0
+    other_cpu_s = share / 100 * summary_cores() * load.seconds
+    assert other_cpu_s >= 0.9 * hog_cpu_s - TICKS_S - 0.001 * summary_cores() * load.seconds

@@ -14,6 +14,7 @@ from perfbench.cli.outputs import write_all
 from perfbench.files import atomic_write, check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
+from perfbench.results.ab import ABResult
 from perfbench.runner.ab import ABRun, document, run_ab
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import build_config, coerce
@@ -67,14 +68,14 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     err = Console(stderr=True)
 
     def progress(ab: ABRun) -> None:
-        if not options["quiet"] and err.is_terminal:
-            err.print(ab_report.progress_line(ab), highlight=False)
+        err.print(ab_report.progress_line(ab), highlight=False)
+    shown = not options["quiet"] and err.is_terminal     # else no running interval is made
 
     failure = None
     with SignalStop() as stop:
         try:
             run_in_worker(run_ab, base_settings, new_settings, pythons, run,
-                          stop_event=stop.event, on_round=progress)
+                          stop_event=stop.event, on_round=progress if shown else None)
         except Exception as exc:    # a worker that failed, a model gone between epochs, …
             if not run.rounds:
                 raise
@@ -89,11 +90,11 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     if attributed is not None or getattr(run, "attribution", None) is not None:
         # a pass that failed (attributed None, run.attribution says so) raises the status too
         from perfbench.cli.commands.ab_attribute import finish
-        finish(doc, attributed, options)
-    _write_outputs(doc, options)
+        doc = finish(doc, attributed, options)
+    doc = _write_outputs(doc, options)
     if failure is not None:
         raise failure
-    return doc["exit_status"]
+    return doc.exit_status or 0
 
 
 def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int:
@@ -108,32 +109,35 @@ def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int
     return EXIT_NOT_DECIDED if verdict == "inconclusive" else 0
 
 
-def _write_outputs(doc: dict, options: dict) -> bool:
+def _write_outputs(doc: ABResult, options: dict) -> ABResult:
     """Every asked-for output; one that fails is named on one line and the document is
     saved to a fallback file, so nothing measured is lost, with the exit status raised to
-    1 (the command's own).  False when anything failed."""
-    steps = [("--json", options["json"], lambda: write_json(options["json"], doc)),
+    1 (the command's own).  The document as the command ends with it."""
+    steps = [("--json", options["json"], lambda: write_json(options["json"], doc.to_dict())),
              ("--markdown", options["markdown"],
               lambda: atomic_write(options["markdown"], ab_report.markdown(doc))),
              ("--export-bmf", options["export_bmf"],
               lambda: write_json(options["export_bmf"], ab_report.bmf(doc))),
              ("--export-gab", options.get("export_gab"), lambda: _export_gab(doc, options)),
-             ("--history", options.get("history") if doc["status"] == "complete" else None,
+             ("--history", options.get("history") if doc.status == "complete" else None,
               lambda: _append_history(doc, options["history"])),
              ("--html", options.get("html"),
-              lambda: write_html([(doc, "A/B")], options["html"]))]
+              lambda: write_html([(doc.to_dict(), "A/B")], options["html"]))]
+
+    ended = [doc]
 
     def save_fallback(path: str) -> None:
-        doc["exit_status"] = max(doc["exit_status"] or 0, 1)    # what the command returns
-        write_json(path, doc)
-    return write_all(steps, "ab", save_fallback, "the A/B result")
+        ended[0] = doc.raised(1)           # what the command returns
+        write_json(path, ended[0].to_dict())
+    write_all(steps, "ab", save_fallback, "the A/B result")
+    return ended[0]
 
 
-def _export_gab(doc: dict, options: dict) -> None:
+def _export_gab(doc: ABResult, options: dict) -> None:
     from perfbench.tracking.exporters import gab
     gab.export(ab_report.pair_name(doc), ab_report.metrics(doc), options["export_gab"])
 
 
-def _append_history(doc: dict, path: str) -> None:
+def _append_history(doc: ABResult, path: str) -> None:
     from perfbench.tracking.history import append_ab
     append_ab(path, doc, ab_report.pair_name(doc))

@@ -19,6 +19,7 @@ from perfbench.errors import UsageError
 from perfbench.files import check_directory_writable, write_json
 from perfbench.reporters import attribution_report
 from perfbench.reporters.consoles import report_console
+from perfbench.results.ab import ABResult
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
                                         attribution, profile_pass)
 
@@ -60,11 +61,12 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
         return None
 
 
-def finish(doc: dict, measured: dict | None, options: dict) -> None:
-    """The table, then the reproducer; a failure raises the exit status to 1."""
-    attribution_report.render(doc.get("attribution"),
+def finish(doc: ABResult, measured: dict | None, options: dict) -> ABResult:
+    """The table, then the reproducer; a failure raises the exit status to 1 (the
+    document returned)."""
+    attribution_report.render(doc.attribution,
                               report_console(stderr=options["json"] == "-"))
-    failed = (doc.get("attribution") or {}).get("status") in ("failed", "partial")
+    failed = (doc.attribution or {}).get("status") in ("failed", "partial")
     if options.get("attribute_out") and measured is not None:
         try:
             write_reproducer(options["attribute_out"], doc, measured)
@@ -72,11 +74,10 @@ def finish(doc: dict, measured: dict | None, options: dict) -> None:
             Console(stderr=True).print(f"perfbench ab: --attribute-out failed: {exc}",
                                        highlight=False)
             failed = True
-    if failed:
-        doc["exit_status"] = max(doc["exit_status"] or 0, 1)
+    return doc.raised(1) if failed else doc
 
 
-def write_reproducer(directory: str, doc: dict, measured: dict) -> None:
+def write_reproducer(directory: str, doc: ABResult, measured: dict) -> None:
     """DIR/reproducer.json (both versions, the machine, the settings, the attribution and
     what the subgraph is), DIR/base-profile.json and DIR/new-profile.json (each side's
     runtime graph and blocks), and DIR/top-node.xml (+ .bin) where it can be cut out."""
@@ -89,16 +90,17 @@ def write_reproducer(directory: str, doc: dict, measured: dict) -> None:
             "orders": [r["order"] for r in measured["rounds"]],
             "epoch_of_block": [r["epoch"] for r in measured["rounds"]],
             "epochs": measured["epochs"]})
-    attributed = doc["attribution"]
+    attributed = doc.attribution or {}
     subgraph = _top_subgraph(doc, measured, directory)
     write_json(os.path.join(directory, "reproducer.json"), {
         "what": "perfbench ab --attribute reproducer",
-        "openvino": {side: (doc["sides"].get(side) or {}).get("openvino")
+        "openvino": {side: (doc.sides.get(side) or {}).get("openvino")
                      for side in ("base", "new")},
-        "python": {side: (doc["sides"].get(side) or {}).get("python")
+        "python": {side: (doc.sides.get(side) or {}).get("python")
                    for side in ("base", "new")},
-        "host": doc.get("host"), "settings": doc.get("settings"),
-        "verdict": doc.get("verdict"), "verdict_interval": doc.get("verdict_interval"),
+        "host": doc.host, "settings": doc.settings, "verdict": doc.verdict,
+        "verdict_interval": None if doc.verdict_interval is None
+        else doc.verdict_interval.to_dict(),
         "top_node": attributed["nodes"][0] if attributed.get("nodes") else None,
         "top_node_type": attributed["types"][0] if attributed.get("types") else None,
         "subgraph": subgraph,
@@ -106,10 +108,10 @@ def write_reproducer(directory: str, doc: dict, measured: dict) -> None:
         "attribution": attributed})
 
 
-def _top_subgraph(doc: dict, measured: dict, directory: str) -> dict:
+def _top_subgraph(doc: ABResult, measured: dict, directory: str) -> dict:
     """The top node's original layers cut out of its side's model, compiled once to check
     it; or why not."""
-    attributed = doc["attribution"]
+    attributed = doc.attribution or {}
     if not attributed.get("nodes"):
         return {"written": False, "why": "no node was timed"}
     top = attributed["nodes"][0]
@@ -126,7 +128,7 @@ def _top_subgraph(doc: dict, measured: dict, directory: str) -> dict:
         from perfbench.model.subgraph import extract
         from perfbench.settings.config import BenchmarkConfig
         core = ov.Core()
-        settings = doc["settings"][side]
+        settings = doc.settings[side]
         model = prepare_model(BenchmarkConfig(**settings), core).model
         cut = extract(model, layers, f"top-node-{top['key']}")
         core.compile_model(cut, "CPU")

@@ -1,0 +1,112 @@
+"""The typed A/B document (``results.ab.ABResult``): the runner's document of seeded runs is
+the base code's byte for byte apart from the documented interval respelling, its tables
+are the base code's, and it reads back equal to itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from perfbench.files import json_text
+from perfbench.reporters import ab_report
+from perfbench.results.ab import ABRatio, ABResult, SideFigures, upgrade_ab_v3
+from tests.results.ab_inputs import VARIANTS, seeded_document, seeded_run
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _respelled(text: str) -> str:
+    """The base code's (version 3) JSON text with version 4's one rename applied: every
+    interval's ``ci_low``/``ci_high`` spelled ``low``/``high``."""
+    return (text.replace('"ci_low":', '"low":').replace('"ci_high":', '"high":')
+            .replace('"schema_version": 3,', '"schema_version": 4,', 1))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_document_is_the_base_codes_apart_from_the_interval_spelling(variant):
+    """tests/data/ab_now-VARIANT.json was written by the base code (1c02455, the dict
+    builder) from these seeded runs: no figure changed, only ``ci_low``/``ci_high``."""
+    frozen = (DATA / f"ab_now-{variant}.json").read_text()
+    written = json_text(seeded_document(variant).to_dict())
+    assert written == _respelled(frozen)
+    assert written == json_text(upgrade_ab_v3(json.loads(frozen)))   # the registry's step
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_table_and_markdown_are_the_base_codes(variant):
+    doc = seeded_document(variant)
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    ab_report.render(doc, console)
+    assert console.file.getvalue() == (DATA / f"ab_now-{variant}.txt").read_text()
+    assert ab_report.markdown(doc) == (DATA / f"ab_now-{variant}.md").read_text()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_from_dict_of_to_dict_is_the_document(variant):
+    doc = seeded_document(variant)
+    assert isinstance(doc, ABResult)
+    assert ABResult.from_dict(json.loads(json_text(doc.to_dict()))) == doc
+
+
+def test_the_seeded_runs_cover_what_the_document_can_hold():
+    docs = {v: seeded_document(v) for v in VARIANTS}
+    assert docs["fps"].verdict == "improvement" and docs["fps"].epoch_variance_prior
+    assert docs["server"].schedule and "median_ms_rounds" in docs["server"].ratios
+    assert docs["noisy"].load.disturbed and docs["noisy"].more_time_s > 0
+    assert docs["noisy"].empty_rounds == 1
+    assert docs["short"].verdict_interval is None and docs["short"].ratios["fps"] is None
+
+
+def test_the_terminal_shows_the_stored_side_figures_not_its_own():
+    """A reader shows what the producer stored: change the stored FPS and the table
+    follows (a reader that recomputed it from the blocks would not)."""
+    doc = seeded_document("fps")
+    side_figures = dict(doc.side_figures, base=SideFigures(123.0, 4.5, 6.75))
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    ab_report.render(dataclasses.replace(doc, side_figures=side_figures), console)
+    assert "FPS 123.0 · p50 4.50 ms · p99 6.75 ms" in console.file.getvalue()
+
+
+def test_the_progress_line_reads_the_runners_running_interval():
+    """The line shows ``run.running``, which the runner stores after each round: it does
+    not estimate the interval a third time."""
+    run = seeded_run("fps")
+    assert ab_report.progress_line(run).endswith("interval after the second epoch")
+    run.running = ABRatio(1.2345, 1.1, 1.3, 0.95, 23.45, 8.1, 4.0, 3, 24, 1.0, 0.5, 0.0,
+                          "this run")
+    assert ab_report.progress_line(run) == (
+        f"epoch {len(run.epochs)} round {len(run.epochs[-1].rounds)}: NEW/BASE FPS 1.2345 "
+        "[1.1000, 1.3000] (95 %)")
+
+
+def test_a_malformed_ratio_is_named():
+    from perfbench.results.types import SchemaError
+    data = seeded_document("fps").to_dict()
+    data["ratios"]["fps"]["low"] = "low"
+    with pytest.raises(SchemaError, match=r"ratios\.fps\.low must be a finite number"):
+        ABResult.from_dict(data)
+
+
+@pytest.mark.parametrize("module", ["perfbench/reporters/ab_report.py",
+                                    "perfbench/report/ab_view.py",
+                                    "perfbench/cli/commands/ab.py", "perfbench/suite/ab.py"])
+def test_the_ab_readers_take_the_type_not_a_dict(module):
+    """Every reader of the A/B document is typed ``ABResult`` and reads attributes: no
+    ``doc: dict`` parameter, no string-keyed read of the document (``doc["…"]``)."""
+    import ast
+    root = Path(__file__).resolve().parent.parent.parent
+    tree = ast.parse((root / module).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.arg == "doc":
+            assert ast.unparse(node.annotation) == "ABResult", (module, node.lineno)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            assert node.value.id != "doc", (module, node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            assert not (isinstance(target, ast.Name) and target.id == "doc"
+                        and node.func.attr == "get"), (module, node.lineno)
