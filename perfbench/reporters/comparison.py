@@ -1,4 +1,6 @@
-"""A comparison as a rich table (terminal) or Markdown (CI job summary)."""
+"""A comparison as a rich table (terminal) or Markdown (CI job summary): the typed
+document (``results.comparison``) as its producer decided it, each figure read, none
+recomputed."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from rich.table import Table
 
 from perfbench.reporters import fidelity_comparison
 from perfbench.reporters.numbers import readable, signed_pct
-from perfbench.tracking.verdict import Comparison, MetricChange
+from perfbench.results.comparison import Comparison, FidelityComparison, MetricChange
 
 _STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim",
           "inconclusive": "yellow"}
@@ -41,23 +43,24 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print(f"[yellow]warning:[/] {warning}")
     if comparison.fidelity is not None:
         _render_fidelity(comparison.fidelity, console)
-    console.print(_summary(comparison), soft_wrap=True, highlight=False)
+    console.print(summary_line(comparison), soft_wrap=True, highlight=False)
 
 
-def _render_fidelity(fidelity, console: Console) -> None:
+def _render_fidelity(fidelity: FidelityComparison, console: Console) -> None:
     if fidelity.changes:
         console.print(fidelity_comparison.table(fidelity))
     for warning in fidelity.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
 
 
-def _summary(comparison: Comparison) -> str:
-    """The outcome, its exit status, and the disturbed-machine checks of either side."""
-    found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
-    found += fidelity_comparison.summary(comparison.fidelity)
-    if found:
-        text = "REGRESSION: " + ", ".join(found)
-    elif comparison.undecided:
+def summary_line(comparison: Comparison) -> str:
+    """The stored outcome in words, with what decided it, its exit status, and the
+    disturbed-machine checks of either side."""
+    if comparison.outcome == "regression":
+        found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
+        text = "REGRESSION: " + ", ".join(
+            found + fidelity_comparison.summary(comparison.fidelity))
+    elif comparison.outcome == "inconclusive":
         text = "INCONCLUSIVE: " + ", ".join(
             f"{c.name} {signed_pct(c.change_pct)} {_ci(c)}" for c in comparison.undecided) + \
             " cannot exclude a regression beyond the threshold"
@@ -65,7 +68,7 @@ def _summary(comparison: Comparison) -> str:
         text = "no regression"
     if comparison.disturbed:
         text += "; disturbed machine: " + ", ".join(comparison.disturbed)
-    return f"{text} (exit {comparison.exit_code})"
+    return f"{text} (exit {comparison.exit_status})"
 
 
 def markdown(comparison: Comparison) -> str:
@@ -87,5 +90,5 @@ def markdown(comparison: Comparison) -> str:
     lines.extend(f"> warning: {w}" for w in comparison.warnings)
     if comparison.fidelity is not None:
         lines.extend(fidelity_comparison.markdown(comparison.fidelity))
-    lines.extend(["", f"**{_summary(comparison)}**", ""])
+    lines.extend(["", f"**{summary_line(comparison)}**", ""])
     return "\n".join(lines)

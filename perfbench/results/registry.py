@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfbench.errors import UsageError
+from perfbench.results.comparison import Comparison
+from perfbench.results.comparison import upgrade_v1 as upgrade_comparison_v1
 from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
 from perfbench.results.shapes import ShapesResult
 from perfbench.results.types import BenchmarkResult, SchemaError
@@ -84,9 +86,10 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          "ab --history DB records it for perfbench history", oldest=2,
          upgrades={2: upgrade_ab_v2},
          shape={"status": str, "epochs": [dict], "ratios": dict}),
-    Kind("perfbench.comparison", 1, "a comparison (perfbench compare --json); no command "
+    Kind("perfbench.comparison", 2, "a comparison (perfbench compare --json); no command "
          "reads it back: compare the result files it names",
-         shape={"baseline": list, "new": list, "metrics": [dict]}),
+         upgrades={1: upgrade_comparison_v1},
+         shape={"baseline": list, "new": list, "metrics": [dict]}, read=Comparison.from_dict),
     Kind("perfbench.fleet-report", 2, "a fleet report (perfbench fleet report --json); no "
          "command reads it back", upgrades={1: upgrade_report_v1},
          read=FleetReport.from_dict),

@@ -205,8 +205,9 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
         return statistics.fmean(w["fps"] for w in timeline[1:-1])
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
     assert fps["baseline"] == pytest.approx(steady_mean(a))
-    assert fps["change_pct"] == pytest.approx(100 * (steady_mean(b) / steady_mean(a) - 1))
-    assert fps["diff_ci_pct"] is not None         # even from one steady window a side
+    assert fps["change_pct"]["value"] == pytest.approx(100 * (steady_mean(b) / steady_mean(a)
+                                                              - 1))
+    assert fps["change_pct"]["low"] is not None   # even from one steady window a side
     assert "different config: threads auto vs 1" in data["warnings"]
     assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 
@@ -339,8 +340,8 @@ def test_a_big_drop_on_two_disturbed_machines_is_inconclusive_exit_3(tmp_path, c
     data = json.loads(out.read_text())
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
     # each side is the mean of its steady windows (first and last left out): 232 / 406
-    assert fps["change_pct"] == pytest.approx(100 * (232 / 406 - 1))     # −42.9 %
-    assert fps["diff_ci_pct"][0] < -60 and fps["diff_ci_pct"][1] > 0
+    assert fps["change_pct"]["value"] == pytest.approx(100 * (232 / 406 - 1))     # −42.9 %
+    assert fps["change_pct"]["low"] < -60 and fps["change_pct"]["high"] > 0
     assert fps["verdict"] == "inconclusive" and data["outcome"] == "inconclusive"
     assert data["exit_status"] == 3 and data["regression"] is False
     assert data["disturbed"] == ["baseline: other_processes_cpu 61.0 (limit 10.0)",

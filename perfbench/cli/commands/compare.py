@@ -11,6 +11,7 @@ from perfbench.files import atomic_write, write_json
 from perfbench.results.metrics import Metric, benchmark_name
 from perfbench.reporters import comparison as report
 from perfbench.results import load
+from perfbench.results.comparison import Comparison
 
 
 def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
@@ -40,10 +41,10 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     report.render(result, report_console(stderr=json_path == "-"))
     if json_path == "-":
         write_json(json_path, result.to_dict())
-    return result.exit_code or (0 if drawn else 1)
+    return result.exit_status or (0 if drawn else 1)
 
 
-def _html(files: list[str], result, path: str) -> bool:
+def _html(files: list[str], result: Comparison, path: str) -> bool:
     """The files and the command's own comparison, drawn; a page that cannot be written is
     one line (the other outputs are written already)."""
     import sys
