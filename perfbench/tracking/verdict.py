@@ -267,6 +267,20 @@ def judge_change(change_pct: float | None, interval: tuple[float, float] | None,
     return "no significant change"
 
 
+def geomean_verdict(geomean: dict, threshold_pct: float, noise_floor_pct: float = 0.0,
+                    floored_sides: int = 0) -> str:
+    """A suite's geomean FPS ratio (``ratio``, ``ci_low``, ``ci_high``) judged by the one
+    rule, :func:`judge_change`: an interval that can neither call nor exclude a regression
+    beyond the threshold is inconclusive (exit 3), never a pass.  ``noise_floor_pct`` and
+    ``floored_sides``: the resolution its interval is limited to.  The geomean of separate
+    single runs counts compare's run-level floor once, as one entry does (its interval is
+    never narrower than one entry's, however many there are), so it gets an entry's slack;
+    interleaved A/B entries measured their own noise and get none."""
+    change = 100 * (geomean["ratio"] - 1)
+    return judge_change(change, (geomean["ci_low"], geomean["ci_high"]), True, threshold_pct,
+                        noise_floor_pct, floored_sides=floored_sides)
+
+
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
                    threshold: float, noise_floor_pct: float,
                    level: float = 0.95) -> MetricChange:
