@@ -325,12 +325,12 @@ def _identity_differences(a: dict, b: dict) -> list[str]:
                                                         for k, x, y in model))
     for key in IDENTITY_KEYS:
         if a["settings"][key] != b["settings"][key]:
-            problems.append(f"different config: {key} {_shown(a['settings'][key])} vs "
-                            f"{_shown(b['settings'][key])}")
+            problems.append(f"different config: {key} {_requested_repr(a['settings'][key])} vs "
+                            f"{_requested_repr(b['settings'][key])}")
     return problems
 
 
-def _shown(value) -> str:
+def _requested_repr(value) -> str:
     """A requested setting as a user reads it: unset means the device chose."""
     return "auto" if value is None else repr(value)
 
