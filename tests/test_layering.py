@@ -110,11 +110,9 @@ def test_dependencies_point_down_the_layers():
 PRODUCERS = ("perfbench.runner", "perfbench.sizing", "perfbench.suite",
              "perfbench.tracking.verdict")
 PRESENTATION = ("perfbench.reporters", "perfbench.report")
-#: Readers of documents not typed yet (the comparison, the sweep), in files other work is
+#: Readers of documents not typed yet (the sweep), in files other work is
 #: changing: each goes when its document is a type in results/ (issue 25 item 1).
-NOT_YET_TYPED = {"perfbench.report.compare_view -> perfbench.tracking.verdict",
-                 "perfbench.reporters.comparison -> perfbench.tracking.verdict",
-                 "perfbench.reporters.sweep_report -> perfbench.sizing.sweep",
+NOT_YET_TYPED = {"perfbench.reporters.sweep_report -> perfbench.sizing.sweep",
                  # a type name only (TYPE_CHECKING), until the sweep is one typed document
                  "perfbench.reporters.sweep_report -> perfbench.sizing.race_sweep"}
 

@@ -125,7 +125,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             check_writable(path, option)
     _check_html(args)
     return compare_command(base, new, args.threshold, args.noise_floor, args.gate,
-                           args.strict, args.markdown, args.json, _exports(args), args.html)
+                           args.strict, args.markdown, args.json, _exports(args), args.html,
+                           args.attribute)
 
 
 def cmd_ab(args: argparse.Namespace) -> int:

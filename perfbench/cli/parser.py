@@ -265,6 +265,10 @@ def _add_compare(sub) -> None:
                       "p99=20%% (defaults: fps/p50/gflops 4, p90 5, p99 20)")
     comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
     comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
+    comp.add_argument("--attribute", action="store_true",
+                      help="per-layer attribution of the change, from files measured with "
+                      "--perf-counters (the tables of ab --attribute; no intervals: one "
+                      "profiling pass a side)")
     _add_html_option(comp)
     _add_exporter_options(comp)
 

@@ -1,6 +1,7 @@
-"""Several run files compared with ``perfbench compare``'s own statistics
-(``tracking.verdict.compare``): the command's own comparison for ``compare --html``, each
-run against the first at the defaults for ``perfbench report``.
+"""Several run files compared with ``perfbench compare``'s own statistics: the command's
+own comparison for ``compare --html``, each run against the first at the defaults for
+``perfbench report`` (``against_first``, the producer the command hands in).  The view
+draws the typed comparisons (``results.comparison``) as they were decided.
 
 The section opens with the answer: the verdict in the terminal's own words
 (``reporters.comparison``) and what makes either side untrustworthy; the table of
@@ -9,37 +10,42 @@ changes and the charts follow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note,
                                    num, require_plotly, table)
 from perfbench.report.run_view import caveat_box, caveats
-from perfbench.reporters.comparison import _summary as verdict_line
+from perfbench.reporters.comparison import summary_line as verdict_line
+from perfbench.results.comparison import Comparison
 from perfbench.results.metrics import fps_estimate
 from perfbench.results.types import BenchmarkResult
-from perfbench.tracking.verdict import (Comparison, compare, parse_noise_floors,
-                                        parse_thresholds)
+
+#: Each run against the first, compared (``tracking.verdict.against_first``).
+AgainstFirst = Callable[[list[tuple[str, BenchmarkResult]]], list[tuple[str, Comparison]]]
 
 
 def badge(comparisons: list[Comparison]) -> tuple[str, str]:
-    """The verdict word, coloured: a regression is bad, anything the gate could not
-    settle (an inconclusive change, a non-zero exit without a regression) a warning."""
-    lines = [verdict_line(c) for c in comparisons]
-    if any(c.regressions for c in comparisons):
+    """The stored outcome, coloured: a regression is bad, an inconclusive comparison
+    (the gate could not settle it: exit 3) a warning."""
+    outcomes = {c.outcome for c in comparisons}
+    if "regression" in outcomes:
         return "REGRESSION", "bad"
-    unsettled = [line for line in lines if "inconclusive" in line.lower()]
-    if unsettled or any(c.exit_code for c in comparisons):
-        return "INCONCLUSIVE" if unsettled else "NOT PASSED", "warn"
+    if "inconclusive" in outcomes:
+        return "INCONCLUSIVE", "warn"
     return "NO REGRESSION", "ok"
 
 
 def section(runs: list[tuple[str, BenchmarkResult]], anchor: str,
-            comparison: Comparison | None = None) -> Section:
+            comparison: Comparison | None = None,
+            against_first: AgainstFirst | None = None) -> Section:
     """``comparison``: the command's own (pooled sides, its thresholds, floors and gate),
-    drawn as it judged; without one, each run against the first at the defaults."""
+    drawn as it judged; without one, each run against the first at the defaults, as
+    ``against_first`` compares them."""
     base_name, base = runs[0]
     if comparison is None:      # `perfbench report a b …`: each against the first
-        pairs = [(name, compare([base], [result], [base_name], [name], parse_thresholds([]),
-                                noise_floors=parse_noise_floors([])))
-                 for name, result in runs[1:]]
+        if against_first is None:
+            raise ValueError("several runs and no comparison of them to draw")
+        pairs = against_first(runs)
         how = f"each run against {base_name}, at compare's default thresholds and floors"
     else:                       # `compare --html`: the command's own verdict, drawn
         pairs = [("NEW", comparison)]

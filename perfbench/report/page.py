@@ -12,7 +12,9 @@ from perfbench.files import atomic_write
 from perfbench.report import (ab_view, compare_view, fleet_view, history_view, run_view,
                               shapes_view, suite_view, sweep_view)
 from perfbench.report.html import Section, esc, require_plotly, table
+from perfbench.report.compare_view import AgainstFirst
 from perfbench.report.loader import FleetOf, Input, from_json, load_inputs
+from perfbench.results.comparison import Comparison
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 16px;color:#222}
@@ -31,13 +33,15 @@ VIEWS = {"run": run_view, "ab": ab_view, "sweep": sweep_view, "shapes": shapes_v
          "fleet": fleet_view, "suite": suite_view}
 
 
-def sections(items: list[Input], comparison=None) -> list[Section]:
-    """One section per input; several run files are also compared, and the comparison
-    (the answer ``compare --html`` is asked for) comes first, each run's view after it."""
+def sections(items: list[Input], comparison: Comparison | None = None,
+             against_first: AgainstFirst | None = None) -> list[Section]:
+    """One section per input; several run files are also compared (``comparison``, the
+    answer ``compare --html`` is asked for, or each against the first by
+    ``against_first``), and the comparison comes first, each run's view after it."""
     out = [_view(item, f"{item.kind}-{n}") for n, item in enumerate(items)]
     runs = [(item.name, item.data) for item in items if item.kind == "run"]
-    if len(runs) >= 2:
-        out.insert(0, compare_view.section(runs, "compare", comparison))
+    if len(runs) >= 2 and (comparison is not None or against_first is not None):
+        out.insert(0, compare_view.section(runs, "compare", comparison, against_first))
     return out
 
 
@@ -52,11 +56,12 @@ def _view(item: Input, anchor: str) -> Section:
                          f"({type(exc).__name__}: {exc})") from None
 
 
-def build(items: list[Input], argv: list[str], comparison=None) -> str:
+def build(items: list[Input], argv: list[str], comparison: Comparison | None = None,
+          against_first: AgainstFirst | None = None) -> str:
     """The whole page as text (``comparison``: compare's own, to draw as it judged)."""
     require_plotly()
     import plotly.offline
-    parts = sections(items, comparison)
+    parts = sections(items, comparison, against_first)
     nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in parts)
     body = "".join(_section_html(s) for s in parts)
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -101,9 +106,10 @@ def _section_html(s: Section) -> str:
             + "".join(s.parts) + "</section>")
 
 
-def write(items: list[Input], argv: list[str], path: str, comparison=None) -> int:
+def write(items: list[Input], argv: list[str], path: str, comparison: Comparison | None = None,
+          against_first: AgainstFirst | None = None) -> int:
     """Write the page atomically; its size in bytes."""
-    text = build(items, argv, comparison)
+    text = build(items, argv, comparison, against_first)
     atomic_write(path, text)
     return len(text.encode("utf-8"))
 
@@ -113,8 +119,10 @@ def write_documents(documents: list[tuple[dict, str]], argv: list[str], path: st
     return write([from_json(doc, name) for doc, name in documents], argv, path)
 
 
-def write_inputs(paths: list[str], argv: list[str], path: str, comparison=None,
-                 fleet_of: FleetOf | None = None) -> int:
+def write_inputs(paths: list[str], argv: list[str], path: str,
+                 comparison: Comparison | None = None, fleet_of: FleetOf | None = None,
+                 against_first: AgainstFirst | None = None) -> int:
     """``perfbench report`` and ``compare --html``: the files given, as a page
-    (``fleet_of``: how a fleet directory among them is merged)."""
-    return write(load_inputs(paths, fleet_of), argv, path, comparison)
+    (``fleet_of``: how a fleet directory among them is merged; ``against_first``: how
+    several runs among them are compared, without a command's own comparison)."""
+    return write(load_inputs(paths, fleet_of), argv, path, comparison, against_first)

@@ -134,7 +134,9 @@ def settings_that_apply(requested: dict) -> dict:
     return out
 
 
-def _shown(value) -> str:
+def _requested_text(value) -> str:
+    """A requested setting in the page's table: unset is what the device chose (auto), a
+    list its items joined (``tracking.verdict._requested_repr`` quotes them instead)."""
     return "auto" if value is None else ",".join(map(str, value)) if isinstance(value, list) \
         else str(value)
 
@@ -147,10 +149,12 @@ def config_rows(result: BenchmarkResult) -> list[list]:
         resolved = result.resolved.get(res_key)
         if label == "requests":
             resolved = f"{result.pool_size} (optimal {resolved})"
-        rows.append([label, _shown(result.requested.get(req_key)), _shown(resolved)])
-    rows.append(["batch", _shown(result.requested.get("batch")), str(result.model.batch)])
-    rows.append(["api", _shown(result.requested.get("api")), _shown(result.requested.get("api"))])
-    rows += [[key.replace("_", " "), _shown(value), ""]
+        rows.append([label, _requested_text(result.requested.get(req_key)),
+                     _requested_text(resolved)])
+    rows.append(["batch", _requested_text(result.requested.get("batch")), str(result.model.batch)])
+    api = _requested_text(result.requested.get("api"))
+    rows.append(["api", api, api])
+    rows += [[key.replace("_", " "), _requested_text(value), ""]
              for key, value in sorted(applicable_settings(result).items())]
     executed = result.executed_precision or {}
     rows.append(["executed precision", "", ", ".join(f"{k} {100 * v:.0f} %" for k, v in

@@ -1,4 +1,6 @@
-"""A comparison as a rich table (terminal) or Markdown (CI job summary)."""
+"""A comparison as a rich table (terminal) or Markdown (CI job summary): the typed
+document (``results.comparison``) as its producer decided it, each figure read, none
+recomputed."""
 
 from __future__ import annotations
 
@@ -6,8 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from perfbench.reporters import fidelity_comparison
+from perfbench.reporters.attribution_report import TOP
+from perfbench.reporters.attribution_report import _table as attribution_table
 from perfbench.reporters.numbers import readable, signed_pct
-from perfbench.tracking.verdict import Comparison, MetricChange
+from perfbench.results.comparison import Comparison, FidelityComparison, MetricChange
+from perfbench.stats.attribution import Attribution
 
 _STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim",
           "inconclusive": "yellow"}
@@ -41,23 +46,24 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print(f"[yellow]warning:[/] {warning}")
     if comparison.fidelity is not None:
         _render_fidelity(comparison.fidelity, console)
-    console.print(_summary(comparison), soft_wrap=True, highlight=False)
+    console.print(summary_line(comparison), soft_wrap=True, highlight=False)
 
 
-def _render_fidelity(fidelity, console: Console) -> None:
+def _render_fidelity(fidelity: FidelityComparison, console: Console) -> None:
     if fidelity.changes:
         console.print(fidelity_comparison.table(fidelity))
     for warning in fidelity.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
 
 
-def _summary(comparison: Comparison) -> str:
-    """The outcome, its exit status, and the disturbed-machine checks of either side."""
-    found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
-    found += fidelity_comparison.summary(comparison.fidelity)
-    if found:
-        text = "REGRESSION: " + ", ".join(found)
-    elif comparison.undecided:
+def summary_line(comparison: Comparison) -> str:
+    """The stored outcome in words, with what decided it, its exit status, and the
+    disturbed-machine checks of either side."""
+    if comparison.outcome == "regression":
+        found = [f"{c.name} {c.change_pct:+.1f} %" for c in comparison.regressions]
+        text = "REGRESSION: " + ", ".join(
+            found + fidelity_comparison.summary(comparison.fidelity))
+    elif comparison.outcome == "inconclusive":
         text = "INCONCLUSIVE: " + ", ".join(
             f"{c.name} {signed_pct(c.change_pct)} {_ci(c)}" for c in comparison.undecided) + \
             " cannot exclude a regression beyond the threshold"
@@ -65,7 +71,7 @@ def _summary(comparison: Comparison) -> str:
         text = "no regression"
     if comparison.disturbed:
         text += "; disturbed machine: " + ", ".join(comparison.disturbed)
-    return f"{text} (exit {comparison.exit_code})"
+    return f"{text} (exit {comparison.exit_status})"
 
 
 def markdown(comparison: Comparison) -> str:
@@ -87,5 +93,37 @@ def markdown(comparison: Comparison) -> str:
     lines.extend(f"> warning: {w}" for w in comparison.warnings)
     if comparison.fidelity is not None:
         lines.extend(fidelity_comparison.markdown(comparison.fidelity))
-    lines.extend(["", f"**{_summary(comparison)}**", ""])
+    lines.extend(["", f"**{summary_line(comparison)}**", ""])
     return "\n".join(lines)
+
+
+def render_attribution(attribution: Attribution, sides: tuple[int, int], console: Console,
+                       top: int = TOP) -> None:
+    """``compare --attribute``: the tables of ``ab --attribute`` (nodes, node types), and
+    what two result files can and cannot say (``tracking.layer_attribution``).
+    ``sides``: how many files each side pooled."""
+    data = attribution.to_dict()
+    console.print(attribution_table(
+        f"Top {min(top, len(data['nodes']))} nodes by contribution to the change of the "
+        "per-layer counters (ms per inference)", data["nodes"], True, top))
+    console.print(attribution_table("Node types", data["types"], False, top))
+    for line in attribution_lines(data, sides):
+        console.print(line, highlight=False)
+
+
+def attribution_lines(data: dict, sides: tuple[int, int]) -> list[str]:
+    total, unmatched = data["counted"], data["unattributed"]["unmatched"]
+    change = total["delta_ms"]["value"]
+    share = "" if total["share_pct"] is None else f" ({total['share_pct']:+.2f} % of BASE)"
+    ratio = "" if total["ratio"] is None else f", time ratio {total['ratio']['ratio']:.3f}"
+    pooled = "one file a side" if sides == (1, 1) else \
+        f"{sides[0]} and {sides[1]} files, each node's time their mean"
+    return [
+        f"per-layer counters (each file's --perf-counters pass, one stream): BASE "
+        f"{total['base_ms']:.4f} ms, NEW {total['new_ms']:.4f} ms per inference, change "
+        f"{change:+.4f} ms{share}{ratio}; of it, nodes on one side only "
+        f"{unmatched['delta_ms']['value']:+.4f} ms",
+        f"no intervals: {pooled}, one profiling pass each and not paired (ab --attribute "
+        "takes intervals over repeated interleaved passes); time outside the counters and "
+        "runtime precision are not stored in result files, so not compared",
+    ]

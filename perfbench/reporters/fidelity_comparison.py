@@ -7,7 +7,7 @@ import math
 
 from rich.table import Table
 
-from perfbench.tracking.fidelity_verdict import FidelityChange, FidelityComparison
+from perfbench.results.comparison import FidelityChange, FidelityComparison
 
 _LABELS = {"top1_agreement_pct": "top-1 agreement", "top5_agreement_pct": "top-5 agreement",
            "sqnr_db": "SQNR", "reference_sqnr_db": "f32 reference: NEW vs BASE SQNR",

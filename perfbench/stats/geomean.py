@@ -121,16 +121,6 @@ def random_models(log_ratios: list[float]) -> GeomeanRatio | None:
     return GeomeanRatio(ratio, low, high, "random: models like these", n, _pct(between))
 
 
-def geomean_verdict(g: dict, threshold_pct: float) -> str:
-    """A geomean's verdict: beyond the threshold, and its interval excluding 1."""
-    change = 100 * (g["ratio"] - 1)
-    if g["ci_high"] < 1 and change < -threshold_pct:
-        return "regression"
-    if g["ci_low"] > 1 and change > threshold_pct:
-        return "improvement"
-    return "no significant change"
-
-
 def log_variance(ci_low: float, ci_high: float, dof: float | None, level: float = 0.95) -> float:
     """The variance of a log-ratio, recovered from its (log-symmetric) interval."""
     known = dof is None or dof <= 0 or math.isinf(dof)

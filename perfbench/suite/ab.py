@@ -17,12 +17,12 @@ from typing import Callable
 from perfbench.files import fallback_path, write_json
 from perfbench.results.ab import ABResult
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
-from perfbench.stats.geomean import (fixed_models, geomean_verdict, log_variance,
-                                     random_models)
+from perfbench.stats.geomean import fixed_models, log_variance, random_models
 from perfbench.stats.sequential import final_level
 from perfbench.suite.document import document as suite_document
 from perfbench.suite.document import SuiteFile, pending_record
 from perfbench.suite.spec import Entry, SuiteSpec
+from perfbench.tracking.verdict import geomean_verdict
 
 #: An entry is given at least this many epochs' time (each: measuring plus about this much
 #: starting and compiling two workers), however tight the budget: the calibrated interval

@@ -14,12 +14,12 @@ import os
 
 from perfbench.results import BenchmarkResult
 from perfbench.results.io import load
-from perfbench.stats.geomean import geomean_verdict, satterthwaite, separate_runs
+from perfbench.stats.geomean import satterthwaite, separate_runs
 from perfbench.stats.intervals import family_level
 from perfbench.suite.document import FAILED
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,  # noqa: F401
                                         DEFAULT_THRESHOLD_PCT, DISTURBED, compare, disturbed,
-                                        like_with_like,
+                                        geomean_verdict, like_with_like,
                                         samples_for)
 
 
@@ -140,11 +140,16 @@ def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
         return rows, None
     geomean = estimate.to_dict()
     geomean["excluded"] = [r["name"] for r in rows if not r["in_geomean"]]
-    geomean["verdict"] = geomean_verdict(geomean, threshold_pct)
+    geomean["verdict"] = _geomean_verdict(geomean, threshold_pct)
     if geomean["verdict"] == "regression" and any(r["new_disturbed"] for r in rows):
         geomean["verdict"] = _confirmed_by_quiet_entries(rows, logs, variances, dofs,
                                                          threshold_pct)
     return rows, geomean
+
+
+def _geomean_verdict(geomean: dict, threshold_pct: float) -> str:
+    """compare's rule, at the resolution of single runs a side (the entries')."""
+    return geomean_verdict(geomean, threshold_pct, DEFAULT_NOISE_FLOORS_PCT["fps"], 2)
 
 
 def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> str:
@@ -155,7 +160,7 @@ def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> s
     estimate = separate_runs([logs[i] for i in quiet], [variances[i] for i in quiet],
                              [dofs[i] for i in quiet])
     if estimate is not None and \
-            geomean_verdict(estimate.to_dict(), threshold_pct) == "regression":
+            _geomean_verdict(estimate.to_dict(), threshold_pct) == "regression":
         return "regression"
     return UNCONFIRMED
 
@@ -274,6 +279,6 @@ def unconfirmed(baseline: dict) -> list[str]:
     change."""
     names = [r["name"] for r in baseline["entries"]
              if r["verdict"] in (UNCONFIRMED, "inconclusive")]
-    if (baseline["geomean"] or {}).get("verdict") == UNCONFIRMED:
+    if (baseline.get("geomean") or {}).get("verdict") in (UNCONFIRMED, "inconclusive"):
         names.append("geomean")
     return names

@@ -21,8 +21,9 @@ Nothing here imports OpenVINO.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from perfbench.results.comparison import FidelityChange, FidelityComparison
 from perfbench.results.fidelity import Fidelity, OutputFidelity
 from perfbench.results.types import BenchmarkResult
 from perfbench.stats.fidelity import FidelityError, compare_output, decode_stored
@@ -41,42 +42,6 @@ class FidelityThresholds:
     reference_sqnr_db: float = DEFAULT_REFERENCE_SQNR_DB
 
 
-@dataclass(frozen=True)
-class FidelityChange:
-    """One judged fidelity figure of one output.  SQNR values of None are infinite
-    (identical outputs); ``change`` is NEW − BASE in the figure's unit (pp or dB)."""
-
-    output: str
-    figure: str           # top1_agreement_pct, top5_agreement_pct, sqnr_db, reference_*
-    unit: str             # "pp" of agreement, or "dB"
-    baseline: float | None
-    new: float | None
-    change: float | None
-    threshold: float
-    verdict: str          # "regression", "improvement" or "within tolerance"
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        for key in ("baseline", "new", "change"):     # JSON has no infinity
-            if data[key] is not None and math.isinf(data[key]):
-                data[key] = None
-        return data
-
-
-@dataclass(frozen=True)
-class FidelityComparison:
-    changes: list[FidelityChange]
-    warnings: list[str]
-
-    @property
-    def regressions(self) -> list[FidelityChange]:
-        return [c for c in self.changes if c.verdict == "regression"]
-
-    def to_dict(self) -> dict:
-        return {"regression": bool(self.regressions),
-                "figures": [c.to_dict() for c in self.changes], "warnings": self.warnings}
-
-
 def compare_fidelity(base: list[BenchmarkResult], new: list[BenchmarkResult],
                      thresholds: FidelityThresholds = FidelityThresholds()
                      ) -> FidelityComparison:
@@ -85,11 +50,11 @@ def compare_fidelity(base: list[BenchmarkResult], new: list[BenchmarkResult],
     base_f = [r.fidelity for r in base if r.fidelity is not None]
     new_f = [r.fidelity for r in new if r.fidelity is not None]
     if not base_f and not new_f:
-        return FidelityComparison([], [])
+        return FidelityComparison((), ())
     if not base_f or not new_f:
         side = "baseline" if base_f else "new"
-        return FidelityComparison([], [f"fidelity measured on the {side} side only (run "
-                                       "--fidelity on both): not compared"])
+        return FidelityComparison((), (f"fidelity measured on the {side} side only (run "
+                                       "--fidelity on both): not compared",))
     warnings = _unlike(base_f, new_f)
     changes = []
     for name in dict.fromkeys(o.name for f in base_f for o in f.outputs):
@@ -106,7 +71,7 @@ def compare_fidelity(base: list[BenchmarkResult], new: list[BenchmarkResult],
         warnings.append("fidelity: the sides compared different inputs, so their reference "
                         "outputs are not compared (same --input or --fill/--seed and "
                         "--fidelity N on both)")
-    return FidelityComparison(changes, warnings)
+    return FidelityComparison(tuple(changes), tuple(warnings))
 
 
 def _unlike(base: list[Fidelity], new: list[Fidelity]) -> list[str]:

@@ -44,12 +44,14 @@ import dataclasses
 import functools
 import math
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from perfbench.errors import UsageError
+from perfbench.results.comparison import (EXIT_NOT_DECIDED, EXIT_REGRESSION,  # noqa: F401
+                                          Comparison, MetricChange)
 from perfbench.results.types import BenchmarkResult
 from perfbench.results.metrics import METRICS, unit_samples, value_of
-from perfbench.tracking.fidelity_verdict import (FidelityComparison, FidelityThresholds,
+from perfbench.tracking.fidelity_verdict import (FidelityThresholds,
                                                  compare_fidelity)
 from perfbench.settings.identity import IDENTITY_KEYS, configuration_identity
 from perfbench.stats.intervals import lag1_autocorrelation, t_critical, z_two_sided
@@ -61,13 +63,6 @@ DEFAULT_THRESHOLD_PCT = 5.0
 DEFAULT_GATE = ("fps", "p50", "p90", "gflops")
 #: Run-to-run CV assumed for a side with one run, per metric (measured, see above).
 DEFAULT_NOISE_FLOORS_PCT = {"fps": 4.0, "p50": 4.0, "p90": 5.0, "p99": 20.0, "gflops": 4.0}
-SCHEMA = "perfbench.comparison"
-SCHEMA_VERSION = 1
-#: Exit statuses of a verdict (docs/ci.md has the one table): a regression fails; a
-#: comparison that could not decide (inconclusive, or a suite's unconfirmed regression)
-#: is neither a pass nor a failure, so CI can re-run it rather than pass it.
-EXIT_REGRESSION = 1
-EXIT_NOT_DECIDED = 3
 #: Checks that say something outside the run took the machine while it measured (a
 #: change cannot trip them itself, as it can swapping or a clock's spread under turbo).
 DISTURBED = ("other_processes_cpu", "cpu_steal")
@@ -116,79 +111,6 @@ class Samples:
     @property
     def variance_of_mean(self) -> float:
         return max(self.measured_variance_of_mean, self.floor_variance)
-
-
-@dataclass(frozen=True)
-class MetricChange:
-    name: str
-    unit: str
-    bigger_is_better: bool
-    baseline: float
-    new: float
-    change_pct: float | None                  # None when the baseline is 0
-    diff_ci_pct: tuple[float, float] | None   # 95 % CI of the change, % of baseline
-    significant: bool
-    threshold_pct: float
-    samples: str
-    verdict: str   # "regression", "improvement", "no significant change" or "inconclusive"
-    gating: bool = True            # whether a regression here fails the comparison
-    level: float = 0.95            # confidence of diff_ci_pct (a suite judges at a stricter one)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["diff_ci_pct"] = list(self.diff_ci_pct) if self.diff_ci_pct else None
-        return data
-
-
-@dataclass(frozen=True)
-class Comparison:
-    baseline_files: list[str]
-    new_files: list[str]
-    changes: list[MetricChange]
-    warnings: list[str] = field(default_factory=list)
-    #: The noise checks (:data:`NOISY`) that failed on either side, as "side: check value
-    #: (limit L)": why an interval may be wide, or a change the machine's.
-    disturbed: list[str] = field(default_factory=list)
-    #: Fidelity judged apart from speed (``tracking.fidelity_verdict``); None when
-    #: neither side measured it.
-    fidelity: FidelityComparison | None = None
-
-    @property
-    def fidelity_regressions(self) -> list:
-        return self.fidelity.regressions if self.fidelity else []
-
-    @property
-    def undecided(self) -> list[MetricChange]:
-        """Gating metrics whose interval could neither call nor exclude a regression."""
-        return [c for c in self.changes if c.verdict == "inconclusive" and c.gating]
-
-    @property
-    def regressions(self) -> list[MetricChange]:
-        """Regressions that fail the gate (non-gating ones are only reported)."""
-        return [c for c in self.changes if c.verdict == "regression" and c.gating]
-
-    @property
-    def exit_code(self) -> int:
-        if self.regressions or self.fidelity_regressions:
-            return EXIT_REGRESSION
-        return EXIT_NOT_DECIDED if self.undecided else 0
-
-    @property
-    def outcome(self) -> str:
-        """The comparison's one word: regression, inconclusive or no regression."""
-        if self.regressions or self.fidelity_regressions:
-            return "regression"
-        return "inconclusive" if self.undecided else "no regression"
-
-    def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-                "baseline": self.baseline_files, "new": self.new_files,
-                "regression": bool(self.regressions or self.fidelity_regressions),
-                "outcome": self.outcome, "exit_status": self.exit_code,
-                "disturbed": self.disturbed,
-                "gate": [c.name for c in self.changes if c.gating],
-                "metrics": [c.to_dict() for c in self.changes], "warnings": self.warnings,
-                **({"fidelity": self.fidelity.to_dict()} if self.fidelity else {})}
 
 
 def parse_thresholds(specs: list[str]) -> dict[str, float]:
@@ -345,6 +267,20 @@ def judge_change(change_pct: float | None, interval: tuple[float, float] | None,
     return "no significant change"
 
 
+def geomean_verdict(geomean: dict, threshold_pct: float, noise_floor_pct: float = 0.0,
+                    floored_sides: int = 0) -> str:
+    """A suite's geomean FPS ratio (``ratio``, ``ci_low``, ``ci_high``) judged by the one
+    rule, :func:`judge_change`: an interval that can neither call nor exclude a regression
+    beyond the threshold is inconclusive (exit 3), never a pass.  ``noise_floor_pct`` and
+    ``floored_sides``: the resolution its interval is limited to.  The geomean of separate
+    single runs counts compare's run-level floor once, as one entry does (its interval is
+    never narrower than one entry's, however many there are), so it gets an entry's slack;
+    interleaved A/B entries measured their own noise and get none."""
+    change = 100 * (geomean["ratio"] - 1)
+    return judge_change(change, (geomean["ci_low"], geomean["ci_high"]), True, threshold_pct,
+                        noise_floor_pct, floored_sides=floored_sides)
+
+
 def compare_metric(name: str, base: list[BenchmarkResult], new: list[BenchmarkResult],
                    threshold: float, noise_floor_pct: float,
                    level: float = 0.95) -> MetricChange:
@@ -389,12 +325,12 @@ def _identity_differences(a: dict, b: dict) -> list[str]:
                                                         for k, x, y in model))
     for key in IDENTITY_KEYS:
         if a["settings"][key] != b["settings"][key]:
-            problems.append(f"different config: {key} {_shown(a['settings'][key])} vs "
-                            f"{_shown(b['settings'][key])}")
+            problems.append(f"different config: {key} {_requested_repr(a['settings'][key])} vs "
+                            f"{_requested_repr(b['settings'][key])}")
     return problems
 
 
-def _shown(value) -> str:
+def _requested_repr(value) -> str:
     """A requested setting as a user reads it: unset means the device chose."""
     return "auto" if value is None else repr(value)
 
@@ -436,8 +372,18 @@ def compare(base: list[BenchmarkResult], new: list[BenchmarkResult], base_files:
     noise = [remark for side, results in (("baseline", base), ("new", new))
              for result in results for remark in disturbed(result, side, NOISY)]
     fidelity = compare_fidelity(base, new, fidelity_thresholds)
-    return Comparison(base_files, new_files, changes, warnings, list(dict.fromkeys(noise)),
-                      fidelity if fidelity.changes or fidelity.warnings else None)
+    return Comparison.judged(base_files, new_files, changes, warnings, dict.fromkeys(noise),
+                             fidelity if fidelity.changes or fidelity.warnings else None,
+                             level)
+
+
+def against_first(runs: list[tuple[str, BenchmarkResult]]) -> list[tuple[str, Comparison]]:
+    """Each run after the first against the first, at compare's defaults (``perfbench
+    report a b …``: several runs and no command's own comparison)."""
+    base_name, base = runs[0]
+    return [(name, compare([base], [result], [base_name], [name], parse_thresholds([]),
+                           noise_floors=parse_noise_floors([])))
+            for name, result in runs[1:]]
 
 
 def _names(changes: list[MetricChange]) -> str:

@@ -46,7 +46,7 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
                                     "perfbench.fleet-run", "perfbench.result",
-                                    "perfbench.ab"])
+                                    "perfbench.ab", "perfbench.comparison"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -59,7 +59,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
-    ("perfbench.ab", "ab_v4.json")])
+    ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -85,3 +85,16 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))
     assert _names(*types) - named == set()
+
+
+def test_every_key_of_a_comparison_s_metrics_and_fidelity_figures_is_named_in_its_row():
+    """The comparison's nested records as it writes them (a metric's JSON keys are not its
+    fields: ``change_pct`` holds the interval)."""
+    written = load_document(str(DATA / "comparison_v2.json")).to_dict()
+    rows = _rows("perfbench.comparison")
+    for row, records in (("metrics", written["metrics"]),
+                         ("fidelity", [written["fidelity"], *written["fidelity"]["figures"]])):
+        named = set(re.findall(r"`([a-z_0-9]+)`", rows[row]))
+        assert {k for record in records for k in record} - named == set(), row
+    assert set(re.findall(r"`([a-z_0-9]+)`", rows["metrics"])) >= {"value", "low", "high",
+                                                                     "level"}

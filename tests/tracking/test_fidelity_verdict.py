@@ -39,7 +39,7 @@ def _verdicts(comparison):
 def test_the_same_fidelity_passes():
     same = _fidelity([r * 1.001 for r in REFERENCE])
     found = compare_fidelity([_result(same)], [_result(same)])
-    assert not found.regressions and found.warnings == []
+    assert not found.regressions and found.warnings == ()
     assert set(_verdicts(found)) == {"top1_agreement_pct", "top5_agreement_pct", "sqnr_db",
                                      "reference_sqnr_db", "reference_top1_agreement_pct"}
     reference = next(c for c in found.changes if c.figure == "reference_sqnr_db")
@@ -90,7 +90,7 @@ def test_different_inputs_are_not_compared_and_one_side_is_a_warning():
     assert "reference_sqnr_db" not in _verdicts(found)
     assert any("different inputs" in w for w in found.warnings)
     only = compare_fidelity([base], [synthetic_result([100.0])])
-    assert only.changes == [] and "on the baseline side only" in only.warnings[0]
+    assert only.changes == () and "on the baseline side only" in only.warnings[0]
     assert compare([synthetic_result([1.0])], [synthetic_result([1.0])], ["a"], ["b"],
                    parse_thresholds([])).fidelity is None
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 import statistics
 
 import numpy as np
@@ -205,8 +206,9 @@ def test_real_results_compare_cleanly(tiny_ir, tmp_path):
         return statistics.fmean(w["fps"] for w in timeline[1:-1])
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
     assert fps["baseline"] == pytest.approx(steady_mean(a))
-    assert fps["change_pct"] == pytest.approx(100 * (steady_mean(b) / steady_mean(a) - 1))
-    assert fps["diff_ci_pct"] is not None         # even from one steady window a side
+    assert fps["change_pct"]["value"] == pytest.approx(100 * (steady_mean(b) / steady_mean(a)
+                                                              - 1))
+    assert fps["change_pct"]["low"] is not None   # even from one steady window a side
     assert "different config: threads auto vs 1" in data["warnings"]
     assert {m["name"] for m in data["metrics"]} == {"fps", "p50", "p90", "p99", "gflops"}
 
@@ -339,8 +341,8 @@ def test_a_big_drop_on_two_disturbed_machines_is_inconclusive_exit_3(tmp_path, c
     data = json.loads(out.read_text())
     fps = next(m for m in data["metrics"] if m["name"] == "fps")
     # each side is the mean of its steady windows (first and last left out): 232 / 406
-    assert fps["change_pct"] == pytest.approx(100 * (232 / 406 - 1))     # −42.9 %
-    assert fps["diff_ci_pct"][0] < -60 and fps["diff_ci_pct"][1] > 0
+    assert fps["change_pct"]["value"] == pytest.approx(100 * (232 / 406 - 1))     # −42.9 %
+    assert fps["change_pct"]["low"] < -60 and fps["change_pct"]["high"] > 0
     assert fps["verdict"] == "inconclusive" and data["outcome"] == "inconclusive"
     assert data["exit_status"] == 3 and data["regression"] is False
     assert data["disturbed"] == ["baseline: other_processes_cpu 61.0 (limit 10.0)",
@@ -379,3 +381,73 @@ def test_an_inconclusive_metric_outside_the_gate_does_not_claim_exit_3():
     verdicts, result = _verdicts([base], [synthetic_result([90, 91, 89, 90, 90], p99=14)])
     assert result.exit_code == 3
     assert any(w.startswith("inconclusive (") and "exits 3" in w for w in result.warnings)
+
+
+def _geomean_verdict(g, threshold_pct=5.0):
+    """As ``suite --baseline`` judges its geomean: compare's floor on single runs a side."""
+    from perfbench.tracking.verdict import geomean_verdict
+    return geomean_verdict(g.to_dict(), threshold_pct, 4.0, 2)
+
+
+@pytest.mark.parametrize("n", [3, 8])
+def test_a_uniform_15_pct_geomean_drop_is_a_regression(n):
+    """compare's 4 % floor a side: v = 2·0.04² = 0.0032 (sd 5.66 %), known, so z, not
+    t(N−1): half 1.96·0.0566 = 0.111 < |ln 0.85| = 0.1625."""
+    from perfbench.stats.geomean import separate_runs
+    g = separate_runs([math.log(0.85)] * n, [0.0032] * n)
+    assert g.ci_high < 1 and _geomean_verdict(g) == "regression"
+
+
+def test_an_a_a_like_geomean_spread_is_no_change():
+    """ln ratios ±4 % around 0: the interval [0.892, 1.121] reaches below 0.95, but
+    within the resolution single runs allow (ln 0.95 − 1.96·√2·4 % = −0.162)."""
+    from perfbench.stats.geomean import separate_runs
+    g = separate_runs([0.03, -0.04, 0.01, -0.02, 0.02], [0.0032] * 5)
+    assert g.ci_low < 1 < g.ci_high and _geomean_verdict(g) == "no significant change"
+
+
+def test_a_geomean_whose_interval_straddles_the_threshold_is_inconclusive_not_a_pass():
+    """Every entry 10 % slower, one run a side: [0.805, 1.005] neither calls a regression
+    (it reaches 1) nor excludes one (ln 0.805 = −0.217 < −0.162): the rule each entry is
+    judged by (judge_change) says inconclusive; the geomean said "no significant change",
+    a pass, before.  Interleaved A/B entries (no floor) get the plain rule."""
+    from perfbench.stats.geomean import separate_runs
+    from perfbench.tracking.verdict import geomean_verdict, judge_change
+    g = separate_runs([math.log(0.90)] * 3, [0.0032] * 3)
+    assert g.ci_low == pytest.approx(0.9 * math.exp(-1.959964 * math.sqrt(0.0032)), rel=1e-6)
+    assert g.ci_low < 0.95 and g.ci_high > 1
+    assert _geomean_verdict(g) == "inconclusive"
+    assert _geomean_verdict(g) == judge_change(-10.0, (g.ci_low, g.ci_high), True, 5.0, 4.0,
+                                               floored_sides=2)
+    assert geomean_verdict({"ratio": 0.995, "ci_low": 0.985, "ci_high": 1.005}, 2.0) == \
+        "no significant change"
+    assert geomean_verdict({"ratio": 0.99, "ci_low": 0.93, "ci_high": 1.05}, 2.0) == \
+        "inconclusive"
+
+
+def _suite_doc(block: str, geomean_verdict: str) -> dict:
+    entry = {"name": "a", "verdict": "no significant change", "status": "ok"}
+    return {"status": "complete", "entries": [entry], "summary": {"failed": 0},
+            block: {"entries": [entry], "geomean": {"verdict": geomean_verdict},
+                    "new_failures": [], "failed": []}}
+
+
+@pytest.mark.parametrize("block", ["baseline", "ab"])
+def test_an_inconclusive_geomean_exits_3_as_the_ci_table_says(block):
+    """docs/ci.md: exit 3 is "not decided", never a pass (0)."""
+    from perfbench.cli.commands.suite import exit_status, gate
+    doc = _suite_doc(block, "inconclusive")
+    assert exit_status(doc, None) == 3
+    assert gate(doc, None)["outcome"].endswith("geomean (inconclusive)")
+    assert exit_status(_suite_doc(block, "no significant change"), None) == 0
+
+
+def test_suite_ab_judges_its_geomean_by_the_same_rule():
+    """Two A/B entries at 0.99 [0.90, 1.09]: the fixed geomean's interval, about
+    [0.93, 1.06], straddles the 2 % threshold: inconclusive, not "no significant change"."""
+    from perfbench.suite.ab import geomean_block
+    rows = [{"name": n, "status": "ok", "ratio": 0.99, "ci_low": 0.90, "ci_high": 1.09,
+             "dof": None, "judged_metric": "fps"} for n in ("a", "b")]
+    block = geomean_block(rows, 2.0)
+    assert block["judged_ci_low"] < 0.98 < 1 < block["judged_ci_high"]
+    assert block["verdict"] == "inconclusive"

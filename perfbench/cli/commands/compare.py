@@ -7,22 +7,25 @@ from perfbench.cli.outputs import wrote
 from perfbench.reporters.consoles import report_console
 from perfbench.tracking.verdict import compare, parse_gate, parse_noise_floors, parse_thresholds
 from perfbench.tracking.exporters import export_all
+from perfbench.tracking.layer_attribution import attribute_results
 from perfbench.files import atomic_write, write_json
 from perfbench.results.metrics import Metric, benchmark_name
 from perfbench.reporters import comparison as report
 from perfbench.results import load
+from perfbench.results.comparison import Comparison
 
 
 def compare_command(base_files: list[str], new_files: list[str], thresholds: list[str],
                     noise_floors: list[str], gate: str | None, strict: bool,
                     markdown_path: str | None,
                     json_path: str | None, exports: dict[str, str],
-                    html_path: str | None = None) -> int:
+                    html_path: str | None = None, attribute: bool = False) -> int:
     limits = parse_thresholds(thresholds)
     floors = parse_noise_floors(noise_floors)
     base = [load(path) for path in base_files]
     new = [load(path) for path in new_files]
     result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate))
+    layers = attribute_results(base, new, base_files, new_files) if attribute else None
     # Files first, then the terminal (a reader that closed the pipe must not cost them).
     if markdown_path:
         atomic_write(markdown_path, report.markdown(result))
@@ -37,13 +40,16 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     drawn = True
     if html_path:
         drawn = _html(base_files + new_files, result, html_path)
-    report.render(result, report_console(stderr=json_path == "-"))
+    console = report_console(stderr=json_path == "-")
+    report.render(result, console)
+    if layers is not None:
+        report.render_attribution(layers, (len(base), len(new)), console)
     if json_path == "-":
         write_json(json_path, result.to_dict())
-    return result.exit_code or (0 if drawn else 1)
+    return result.exit_status or (0 if drawn else 1)
 
 
-def _html(files: list[str], result, path: str) -> bool:
+def _html(files: list[str], result: Comparison, path: str) -> bool:
     """The files and the command's own comparison, drawn; a page that cannot be written is
     one line (the other outputs are written already)."""
     import sys

@@ -28,7 +28,9 @@ def report_command(inputs: list[str], output: str) -> int:
     check_html(output, "-o")
     from perfbench.report.page import write_inputs
     from perfbench.sizing.fleet import directory_report
-    size = write_inputs(inputs, argv(), output, fleet_of=directory_report)
+    from perfbench.tracking.verdict import against_first
+    size = write_inputs(inputs, argv(), output, fleet_of=directory_report,
+                        against_first=against_first)
     print(f"perfbench: wrote {output} ({size / 1e6:.2f} MB)", file=sys.stderr)
     return 0
 

@@ -206,6 +206,7 @@ def gate(doc: dict, signum: int | None) -> dict:
         outcome = "interrupted"
     elif code == EXIT_UNCONFIRMED:
         verdicts = {e["name"]: e.get("verdict") for e in block.get("entries", [])}
+        verdicts["geomean"] = (block.get("geomean") or {}).get("verdict")
         outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
             f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
             for name in judge.unconfirmed(block))

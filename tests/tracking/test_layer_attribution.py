@@ -1,0 +1,91 @@
+"""``compare --attribute`` on two real runs of tiny models with a known cause: NEW's model
+is BASE's with one more (heavier) convolution in the middle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+import openvino.opset15 as ops
+import pytest
+
+from perfbench.cli.main import main
+from perfbench.results import load
+from perfbench.tracking.layer_attribution import attribute_results
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _chain(extra: bool) -> ov.Model:
+    """Three named 3×3 conv + ReLU; with ``extra``, a 7×7 conv (5.4× the work of one 3×3)
+    after the second."""
+    x = ops.parameter([1, 16, 32, 32], np.float32, name="x")
+    rng = np.random.default_rng(0)
+    y = x
+    for i in range(3):
+        w = ops.constant((rng.standard_normal((16, 16, 3, 3)) / 10).astype(np.float32))
+        conv = ops.convolution(y, w, [1, 1], [1, 1], [1, 1], [1, 1])
+        conv.set_friendly_name(f"conv{i}")
+        y = ops.relu(conv)
+        y.set_friendly_name(f"relu{i}")
+        if extra and i == 1:
+            w7 = ops.constant((rng.standard_normal((16, 16, 7, 7)) / 50).astype(np.float32))
+            y = ops.convolution(y, w7, [1, 1], [3, 3], [3, 3], [1, 1])
+            y.set_friendly_name("extra_conv7x7")
+    return ov.Model([y], [x], "chain")
+
+
+@pytest.fixture(scope="module")
+def profiled(tmp_path_factory):
+    """Each model run once with the per-layer pass (--perf-counters)."""
+    root = tmp_path_factory.mktemp("attribute")
+    paths = []
+    for name, extra in (("base", False), ("new", True)):
+        model = root / f"{name}.xml"
+        ov.save_model(_chain(extra), str(model), compress_to_fp16=False)
+        out = root / f"{name}.json"
+        assert main(["run", "-m", str(model), "-t", "1", "-q", "--perf-counters",
+                     "--json", str(out)]) == 0
+        paths.append(str(out))
+    return paths
+
+
+def test_the_extra_node_is_named_first_and_the_rows_add_up(profiled):
+    base, new = profiled
+    found = attribute_results([load(base)], [load(new)], [base], [new])
+    top = found.rows[0]
+    assert top.key == "extra_conv7x7" and top.base_nodes == () and top.changes == (
+        "only in NEW",)
+    assert top.figure.delta_ms == pytest.approx(top.figure.new_ms) and top.figure.new_ms > 0
+    # every counted millisecond is in one row: the rows are the change of the counters' sum
+    assert sum(r.figure.delta_ms for r in found.rows) == pytest.approx(found.counted.delta_ms)
+    assert found.unmatched.delta_ms == pytest.approx(sum(
+        r.figure.delta_ms for r in found.rows if not r.matched))
+    counted_new = sum(layer.mean_ms for layer in load(new).layers)
+    assert found.counted.new_ms == pytest.approx(counted_new)
+    # the three 3×3 convolutions are matched by name, on both sides
+    assert {r.key for r in found.rows if r.matched and r.type == "Convolution"} == \
+        {"conv0", "conv1", "conv2"}
+    # one profiling pass a side: no interval is claimed
+    assert all(r.figure.low_ms is None and r.figure.ratio_low is None for r in found.rows)
+    kinds = {r.key: r for r in found.types}
+    assert kinds["Convolution"].changes == ("3 → 4 nodes",)
+
+
+def test_compare_attribute_prints_the_tables_and_says_there_is_no_interval(profiled, capsys):
+    base, new = profiled
+    code = main(["compare", base, new, "--attribute"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code in (0, 1, 3)
+    assert "nodes by contribution to the change of the per-layer counters" in out
+    rows = out[out.index("nodes by contribution"):]
+    assert rows.index("extra_conv7x7") < rows.index("conv0")
+    assert "only in NEW" in out and "no intervals: one file a side" in out
+
+
+def test_a_file_without_counters_is_one_line_and_exit_2(profiled, capsys):
+    plain = str(DATA / "result_v3-plainbase.json")
+    assert main(["compare", plain, profiled[1], "--attribute"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has no per-layer counters" in err and plain in err
