@@ -76,19 +76,26 @@ def aa(model: str, kind: str, args, tmp: Path) -> None:
     same = f"requests={requests},streams={streams}"
     grid = ["--streams", f"1,{streams}" if streams != 1 else "1,2",
             "--requests", ",".join(str(r) for r in sorted({1, requests, 2 * requests}))]
-    held = 0
+    held = given = 0
+    widths = []
     for i in range(args.sweeps):
         doc, wall, _ = perfbench(["sweep", "-m", model, *grid, "--budget", args.budget,
                                   "--no-confirm", "--seed", str(i)], tmp / f"aa{i}.json")
         versus = doc["vs_default"].get(same)
         holds = versus is not None and versus["low"] <= 1 <= versus["high"]
         held += holds
+        given += versus is not None
+        if versus:
+            widths.append(100 * (versus["high"] - versus["low"]) / 2)
         text = (f"{versus['ratio']:.3f} [{versus['low']:.3f}, {versus['high']:.3f}]"
-                if versus else "no interval")
-        print(f"  A/A {kind} {i + 1}: {same} vs default {text} "
-              f"({'holds 1' if holds else 'MISSES 1'}; {len(doc['points'])} points, "
-              f"{wall:.0f} s)", flush=True)
-    print(f"A/A {kind}: the identical point's interval held 1 in {held} of {args.sweeps}")
+                if versus else "no interval (the budget held fewer than 3 epochs)")
+        verdict = "holds 1" if holds else "MISSES 1" if versus else "not decided"
+        print(f"  A/A {kind} {i + 1}: {same} vs default {text} ({verdict}; "
+              f"{len(doc['points'])} points, {wall:.0f} s; {doc['race']['why'][:60]})",
+              flush=True)
+    spread = f"; half-widths {min(widths):.1f}–{max(widths):.1f} %" if widths else ""
+    print(f"A/A {kind}: an interval in {given} of {args.sweeps} sweeps; it held 1 in {held} "
+          f"of {given}{spread}")
 
 
 TRUTH_GRID = {"streams": ["1", "2"], "requests": ["1", "2", "4", "8"],
