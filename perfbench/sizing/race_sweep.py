@@ -10,9 +10,11 @@ never picked.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from perfbench.results.race import Confirmation, RaceResult
+from perfbench.results.sweep import SweepResult
 from perfbench.sizing import race as rules
 from perfbench.sizing.capacity import Capacity
 from perfbench.sizing.grid import PointSummary, pick_of
@@ -133,11 +135,9 @@ class RaceSweep(Sweep):
         pick["uncertain"] = uncertain
         return pick, uncertain
 
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        out["schema_version"] = RACE_SCHEMA_VERSION
-        out["race"] = self.document().to_dict()
-        return out
+    def result(self) -> SweepResult:
+        return dataclasses.replace(super().result(), race=self.document(),
+                                   schema_version=RACE_SCHEMA_VERSION)
 
 
 def _with_versus(pick: dict | None, versus: dict) -> dict | None:

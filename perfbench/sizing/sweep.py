@@ -24,6 +24,7 @@ from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import fallback_path, write_json
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
+from perfbench.results.sweep import SCHEMA, Pick, SweepPoint, SweepResult, VersusDefault
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
@@ -33,8 +34,6 @@ from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off
                     unpaired_ratio_low)
 from perfbench.tracking.verdict import disturbed
 
-SCHEMA = "perfbench.sweep"
-SCHEMA_VERSION = 2
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
 #: What a sweep says when it keeps the default: no point's FPS is better than the default's
@@ -57,9 +56,13 @@ class Point:
         return getattr(self.result.latency, field_for(percentile))
 
 
+    def record(self) -> SweepPoint:
+        """The point as the sweep document holds it."""
+        return SweepPoint(self.key, dict(self.settings), self.status, self.reason,
+                          self.time_cap_s, self.result)
+
     def to_dict(self) -> dict:
-        return dict(dataclasses.asdict(self),
-                    result=self.result.to_dict() if self.result is not None else None)
+        return self.record().to_dict()
 
 
 @dataclass
@@ -238,12 +241,24 @@ class Sweep:
                                beats_default=False, runner_up=pick["key"])
         return picks
 
+    def result(self) -> SweepResult:
+        """The sweep's typed document: every figure (ratios, picks, the front, whether a
+        pick beat the default) computed here, once; the reporters read it."""
+        found = self.conclusions()
+        return SweepResult(
+            self.status, self.mode, self.block_s, self.note, self.spec.to_dict(),
+            self.clock() - self.started, tuple(p.record() for p in self.points),
+            tuple(self.rounds), tuple(found["pareto"]),
+            {k: Pick.from_dict(v, f"sweep.recommendations.{k}")
+             for k, v in found["recommendations"].items()},
+            {k: VersusDefault.from_dict(v, f"sweep.vs_default.{k}")
+             for k, v in found["vs_default"].items()},
+            tuple(found["precision_gains"]), found["sizing"], found.get("withheld"),
+            found.get("disturbed"), tuple((found.get("race") or {}).get(
+                "uncertain_under_sla") or ()))
+
     def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
-                "mode": self.mode, "block_s": self.block_s, "note": self.note,
-                "spec": self.spec.to_dict(), "elapsed_s": self.clock() - self.started,
-                "points": [p.to_dict() for p in self.points], "rounds": self.rounds,
-                **self.conclusions()}
+        return self.result().to_dict()
 
 
 def _interval(estimate: PairedRatio | None) -> dict | None:

@@ -23,10 +23,12 @@ from perfbench.reporters import fleet_report, shapes_report
 from perfbench.results import (BenchmarkResult, FleetReport, FleetRun, ShapesResult,
                                load_document)
 from perfbench.results.registry import KINDS, READ_AS_IS, read_document
+from perfbench.results.sweep import SweepResult
 from tests.results.fleet_inputs import run_report, write_inputs
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
+         "perfbench.sweep": SweepResult,
          "perfbench.fleet-report": FleetReport, "perfbench.fleet-run": FleetRun}
 
 

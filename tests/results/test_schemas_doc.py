@@ -14,6 +14,7 @@ from perfbench.results import load_document
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
 from perfbench.results.registry import KINDS
+from perfbench.results.sweep import Pick, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -43,7 +44,8 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 
 
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
-                                    "perfbench.fleet-run", "perfbench.result"])
+                                    "perfbench.fleet-run", "perfbench.result",
+                                    "perfbench.sweep"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -55,7 +57,9 @@ def _names(*types) -> set[str]:
 @pytest.mark.parametrize("schema,file", [
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
-    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json")])
+    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
+    ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
+    ("perfbench.sweep", "sweep_v2-sequential.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -69,6 +73,8 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.fleet-report", "models", (ModelBest, Interval)),
     ("perfbench.fleet-report", "mix", (MixClass,)),
     ("perfbench.fleet-run", "nodes", (NodeRecord,)),
+    ("perfbench.sweep", "points", (SweepPoint,)),
+    ("perfbench.sweep", "recommendations", (Pick,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))

@@ -321,7 +321,7 @@ def test_no_point_that_cannot_be_told_from_the_default_is_recommended(capsys):
     assert conclusions["sizing"]["from"] == "default"
     assert conclusions["sizing"]["machines"] == 5
     console = Console(record=True, width=250)
-    render(sweep, console)
+    render(sweep.result(), console)
     text = " ".join(console.export_text().split())
     assert "best throughput: default" in text and NO_POINT_BEATS_DEFAULT in text
     assert "(from default); 5 machine(s) for 2,000 FPS" in text
@@ -347,7 +347,7 @@ def test_a_sizing_figure_from_a_disturbed_point_says_so():
     assert conclusions["sizing"]["disturbed"] == ["default: other_processes_cpu 69.0 (limit 10.0)"]
     assert set(conclusions["disturbed"]) == {"default", "requests=2"}
     console = Console(record=True, width=300)
-    render(sweep, console)
+    render(sweep.result(), console)
     text = " ".join(console.export_text().split())
     assert ("13 machine(s) for 2,000 FPS — measured on a disturbed machine (default: "
             "other_processes_cpu 69.0 (limit 10.0))") in text
@@ -365,7 +365,7 @@ def test_a_points_p99_from_too_few_samples_is_marked():
                          _point("requests=2", {"requests": 2}, 480.0, 470.0, 490.0, 9.0)],
                   status="complete")
     console = Console(record=True, width=300)
-    render(sweep, console)
+    render(sweep.result(), console)
     lines = console.export_text().splitlines()
     default_row = next(line for line in lines if "│ default" in line or " default " in line)
     assert "(not a p99: 23 samples)" in default_row and "(not a p90: 23 samples)" in default_row
