@@ -32,7 +32,8 @@ from perfbench.stats.percentiles import field_for
 from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off_reason,
                     expand, growing_key, line_of, pareto, point_key, recommend, sizing,
                     unpaired_ratio_low)
-from perfbench.tracking.verdict import disturbed
+from perfbench.tracking.verdict import (DEFAULT_NOISE_FLOORS_PCT, disturbed, ratio_interval,
+                                        samples_for)
 
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
@@ -203,25 +204,28 @@ class Sweep:
 
     def fps_vs_default_low(self, key: str) -> float | None:
         """The low end of the 95 % interval of FPS(key) / FPS(default): paired by round in
-        an interleaved sweep; else from the two points' own intervals, on the log scale
-        (half-widths added in quadrature).  None when either has no interval."""
+        an interleaved sweep; else as ``perfbench compare`` judges one run a side
+        (:func:`perfbench.tracking.verdict.ratio_interval` with the run-to-run noise floor
+        of :data:`~perfbench.tracking.verdict.DEFAULT_NOISE_FLOORS_PCT`): each point of a
+        sequential sweep is one run, whose windows see within-run noise only, while full
+        runs repeat 3.3-15.7 % apart (docs/sweep.md).  None when there is no interval."""
         if self.mode == "interleaved":
             estimate = self.paired(key, "default")
             return None if estimate is None else estimate.low
         points = {p.key: p for p in self.points if p.status == "done"}
         if key not in points or "default" not in points:
             return None
-        fps, low, high = fps_estimate(points[key].result)
-        base, base_low, base_high = fps_estimate(points["default"].result)
-        if None in (low, high, base_low, base_high) or min(fps, base, low, base_low) <= 0:
-            return None
-        spread = math.hypot(math.log(high / low) / 2, math.log(base_high / base_low) / 2)
-        return fps / base * math.exp(-spread)
+        floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
+        interval = ratio_interval(samples_for([points["default"].result], "fps", floor),
+                                  samples_for([points[key].result], "fps", floor))
+        return None if interval is None else interval[0]
 
     def _default_unless_beaten(self, picks: dict, baseline: PointSummary | None) -> dict:
         """A throughput pick stands only when its FPS beats the default's by its interval
-        (:meth:`fps_vs_default_low` above 1); else the default stays the pick, with
-        :data:`NO_POINT_BEATS_DEFAULT` and the point that came closest.  Under an SLA the
+        (:meth:`fps_vs_default_low` above 1: in a sequential sweep with the run-to-run
+        noise floor, so that "beats the default" says no more than the data); else the
+        default stays the pick, with :data:`NO_POINT_BEATS_DEFAULT` and the point that came
+        closest.  Under an SLA the
         rule holds where the default itself meets the SLA."""
         if baseline is None:
             return picks
@@ -235,7 +239,9 @@ class Sweep:
             if low is not None and low > 1:
                 continue
             closest = (f"{pick['key']} at {pick['fps_vs_default_pct']:+.1f} % FPS, its 95 % "
-                       f"low end {'unknown' if low is None else f'{100 * (low - 1):+.1f} %'}")
+                       f"low end {'unknown' if low is None else f'{100 * (low - 1):+.1f} %'}"
+                       + ("" if self.mode in ("interleaved", "race") else
+                          " with the run-to-run noise floor"))
             picks[name] = dict(_pick(baseline, baseline, f"{NO_POINT_BEATS_DEFAULT} "
                                                          f"(closest: {closest})"),
                                beats_default=False, runner_up=pick["key"])
