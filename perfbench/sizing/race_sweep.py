@@ -105,6 +105,7 @@ class RaceSweep(Sweep):
             picks["best_under_sla"], uncertain = self._under_sla(done, baseline, versus)
             out["race"]["uncertain_under_sla"] = uncertain
         out["recommendations"] = {k: _with_versus(v, versus) for k, v in picks.items()}
+        out["sizing"] = self.plan_for(out["recommendations"])      # on the race's picks
         return out
 
     def _race_why(self) -> str:

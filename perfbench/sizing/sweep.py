@@ -182,13 +182,19 @@ class Sweep:
         for pick in picks.values():
             if pick is not None and pick["key"] in versus:
                 pick["fps_vs_default_paired"] = versus[pick["key"]]
+        return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
+                "precision_gains": self.precision_gains(), "sizing": self.plan_for(picks),
+                "disturbed": self.disturbed_points()}
+
+    def plan_for(self, picks: dict) -> dict | None:
+        """The machines needed at the recommended point: best under the SLA, else best
+        throughput (the picks as the document states them, so the plan is built on the
+        point it names)."""
         choice = picks.get("best_under_sla") or picks["best_throughput"]
         plan = sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)
         if plan is not None:
             plan["disturbed"] = self.disturbed_points().get(plan["from"], [])
-        return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
-                "precision_gains": self.precision_gains(), "sizing": plan,
-                "disturbed": self.disturbed_points()}
+        return plan
 
     def disturbed_points(self) -> dict[str, list[str]]:
         """Each measured point whose machine was taken by others while it ran (other
