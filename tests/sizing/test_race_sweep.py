@@ -34,3 +34,25 @@ def test_the_sizing_line_is_built_on_the_races_pick():
     assert sweep.race.winner == "fast"
     assert document.recommendations["best_throughput"].key == "fast"
     assert document.sizing["from"] == "fast"
+
+
+def test_a_check_failed_in_any_epoch_stays_failed_in_the_pooled_result():
+    """A point whose first epoch's machine was busy is named disturbed, though its last
+    epoch was quiet (the sizing line says so when built on it)."""
+    from perfbench.results import from_document
+    from perfbench.sizing.race_sweep import pooled
+    from perfbench.stats.histogram import LogHistogram
+    from perfbench.tracking.verdict import disturbed
+    from tests.models import synthetic_document
+
+    def epoch(ok: bool):
+        document = synthetic_document([100.0])
+        histogram = LogHistogram()
+        histogram.add(np.full(100, 10.0))
+        document.update(schema_version=3, latency_histogram=histogram.to_dict(), checks=[
+            {"name": "other_processes_cpu", "ok": ok, "value": 5.0 if ok else 40.0,
+             "threshold": 10.0, "message": "" if ok else "busy"}])
+        return from_document(document, "epoch")
+    busy_then_quiet = pooled(epoch(False), epoch(True))
+    assert disturbed(busy_then_quiet, "p") and not disturbed(epoch(True), "p")
+    assert busy_then_quiet.completed_requests == 2 * epoch(True).completed_requests
