@@ -214,7 +214,7 @@ class Sweep:
         (:func:`perfbench.tracking.verdict.ratio_interval` with the run-to-run noise floor
         of :data:`~perfbench.tracking.verdict.DEFAULT_NOISE_FLOORS_PCT`): each point of a
         sequential sweep is one run, whose windows see within-run noise only, while full
-        runs repeat 3.3-15.7 % apart (docs/sweep.md).  None when there is no interval."""
+        runs repeat 3.3-15.7 % apart (issue 26).  None when there is no interval."""
         if self.mode == "interleaved":
             estimate = self.paired(key, "default")
             return None if estimate is None else estimate.low
