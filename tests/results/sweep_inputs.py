@@ -87,3 +87,33 @@ def race() -> RaceSweep:
 
 def sweeps() -> dict:
     return {"sequential": sequential(), "incomplete": incomplete(), "race": race()}
+
+
+def freeze(directory: str) -> None:
+    """Write the frozen outputs with the code on the path: ``sweep_v2-NAME.json``,
+    ``sweep_now-NAME.txt`` (the terminal table at :data:`WIDTH`) and ``.csv``.  Run on
+    purpose when a figure changes (``python -m tests.results.sweep_inputs tests/data``);
+    at 1c02455 they were written with that commit's code."""
+    import io
+    from unittest import mock
+
+    from rich.console import Console
+
+    from perfbench.files import json_text
+    from perfbench.reporters import sweep_report
+    with mock.patch("perfbench.sizing.sweep.psutil.cpu_count", lambda logical=True: CORES):
+        for name, sweep in sweeps().items():
+            document = sweep.result()
+            with open(f"{directory}/sweep_v2-{name}.json", "w", encoding="utf-8") as out:
+                out.write(json_text(document.to_dict()))
+            console = Console(file=io.StringIO(), width=WIDTH, color_system=None)
+            sweep_report.render(document, console)
+            with open(f"{directory}/sweep_now-{name}.txt", "w", encoding="utf-8") as out:
+                out.write(console.file.getvalue())
+            with open(f"{directory}/sweep_now-{name}.csv", "w", encoding="utf-8") as out:
+                out.write(sweep_report.csv_text(document))
+
+
+if __name__ == "__main__":
+    import sys
+    freeze(sys.argv[1])
