@@ -31,5 +31,5 @@ def load(path: str) -> BenchmarkResult:
 def load_document(path: str) -> Any:
     """Any perfbench document in ``path``, upgraded to its current version and read:
     a ``BenchmarkResult``, ``ShapesResult``, ``FleetReport`` or ``FleetRun``, or the
-    checked dict of a kind not typed yet (A/B, sweep, comparison, suite)."""
+    checked dict of a kind not typed yet (A/B, comparison, suite)."""
     return read_document(read_json(path, "file"), path)
