@@ -110,11 +110,9 @@ def test_dependencies_point_down_the_layers():
 PRODUCERS = ("perfbench.runner", "perfbench.sizing", "perfbench.suite",
              "perfbench.tracking.verdict")
 PRESENTATION = ("perfbench.reporters", "perfbench.report")
-#: Readers of documents not typed yet (the sweep), in files other work is
-#: changing: each goes when its document is a type in results/ (issue 25 item 1).
-NOT_YET_TYPED = {"perfbench.reporters.sweep_report -> perfbench.sizing.sweep",
-                 # a type name only (TYPE_CHECKING), until the sweep is one typed document
-                 "perfbench.reporters.sweep_report -> perfbench.sizing.race_sweep"}
+#: Readers of documents not typed yet: each goes when its document is a type in results/
+#: (issue 25 item 1).  None left.
+NOT_YET_TYPED: set[str] = set()
 
 
 def test_reporters_and_report_views_import_documents_not_producers():

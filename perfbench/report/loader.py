@@ -21,6 +21,7 @@ from perfbench.results.ab import ABResult
 from perfbench.results.fleet import FleetReport
 from perfbench.results.registry import read_document, read_json
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.sweep import SweepResult
 from perfbench.results.types import BenchmarkResult
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -92,8 +93,8 @@ def provenance(document: Any) -> dict:
     if isinstance(document, FleetReport):
         seen["hardware_class"] = {c.hardware_class for c in document.classes} | \
             {m.hardware_class for m in document.models or ()}
-    elif isinstance(document, (BenchmarkResult, ShapesResult)):
-        for result in document.results if isinstance(document, ShapesResult) else [document]:
+    elif isinstance(document, (BenchmarkResult, ShapesResult, SweepResult)):
+        for result in _results_of(document):
             seen["openvino"].add(result.environment.get("openvino"))
             seen["hardware_class"].add((result.host or {}).get("hardware_class"))
     elif isinstance(document, ABResult):
@@ -104,8 +105,17 @@ def provenance(document: Any) -> dict:
     return {k: sorted(v - {None}) for k, v in seen.items()}
 
 
+def _results_of(document: BenchmarkResult | ShapesResult | SweepResult) -> list:
+    """The results a typed document holds: its own, its shapes', its measured points'."""
+    if isinstance(document, ShapesResult):
+        return list(document.results)
+    if isinstance(document, SweepResult):
+        return [p.result for p in document.points if p.result is not None]
+    return [document]
+
+
 def _dict_provenance(data: dict, seen: dict[str, set]) -> None:
-    """An untyped document's (sweep, A/B, suite): its points' results, its sides, and
+    """An untyped document's (A/B, suite; a v1-shaped dict): its points' results, its sides, and
     what a suite.json records of its entries (``provenance``: lists by key)."""
     def block(doc: dict, key: str) -> dict:
         value = doc.get(key)

@@ -1,9 +1,10 @@
 """The sweep view: FPS against the SLA-percentile latency with FPS intervals, the Pareto
 front, the SLA line and the picks, and an interleaved sweep's paired ratios to the default.
 
-Every figure is the sweep document's own: each point's FPS through
-``results.metrics.fps_estimate`` (as the sweep's analysis uses), its latency at the sweep's
-SLA percentile, and the stored ``pareto``, ``recommendations`` and ``vs_default``.
+Every figure is the sweep document's own (:class:`perfbench.results.sweep.SweepResult`):
+each point's FPS through ``results.metrics.fps_estimate`` (as the sweep's analysis uses),
+its latency at the sweep's SLA percentile, and the stored ``pareto``, ``recommendations``
+and ``vs_default``.
 """
 
 from __future__ import annotations
@@ -12,59 +13,56 @@ import io
 
 from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.reporters.sweep_report import _print_conclusions
-from perfbench.results import from_document
-from perfbench.results.race import RaceResult
+from rich.console import Console
+
+from perfbench.reporters.sweep_report import print_conclusions
 from perfbench.results.metrics import fps_estimate
-from perfbench.stats.percentiles import field_for
+from perfbench.results.race import RaceResult
+from perfbench.results.sweep import SweepResult
 
 
-def points(doc: dict) -> list[dict]:
+def points(doc: SweepResult) -> list[dict]:
     """Finished points: key, settings, FPS with its interval, latency at the percentile."""
-    percentile = doc["spec"].get("sla_percentile") or 99.0
     out = []
-    for p in doc["points"]:
-        if p.get("status") != "done":
+    for p in doc.done():
+        if p.result is None:
             continue
-        result = from_document(p["result"], f"sweep point {p['key']}")
-        fps, low, high = fps_estimate(result)
-        out.append({"key": p["key"], "settings": p["settings"], "fps": fps, "low": low,
-                    "high": high, "model": result.model.name,
-                    "latency": getattr(result.latency, field_for(percentile))})
+        fps, low, high = fps_estimate(p.result)
+        out.append({"key": p.key, "settings": p.settings, "fps": fps, "low": low,
+                    "high": high, "model": p.result.model.name,
+                    "latency": p.latency_at(doc.sla_percentile)})
     return out
 
 
-def model_name(doc: dict, done: list[dict]) -> str:
+def model_name(doc: SweepResult, done: list[dict]) -> str:
     """The model swept, by the name its results give it (the file's stem otherwise)."""
     names = [p["model"] for p in done if p.get("model")]
     if names:
         return names[0]
-    model = str((doc["spec"].get("base") or {}).get("model") or "")
+    model = str((doc.spec.get("base") or {}).get("model") or "")
     return model.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "sweep"
 
 
-def conclusion_lines(doc: dict) -> list[str]:
+def conclusion_lines(doc: SweepResult) -> list[str]:
     """The terminal's own conclusion lines (best under SLA, best throughput, sizing …),
     written by ``reporters.sweep_report`` from the document, so the page says what the
     terminal said in the same words."""
-    from rich.console import Console
     console = Console(file=io.StringIO(), record=True, width=100_000, color_system=None,
                       highlight=False)
-    _print_conclusions(doc, f"p{doc['spec'].get('sla_percentile') or 99:g}", console)
+    print_conclusions(doc, console)
     return [line for line in console.export_text().splitlines() if line.strip()]
 
 
-def section(doc: dict, name: str, anchor: str) -> Section:
+def section(doc: SweepResult, name: str, anchor: str) -> Section:
     done = points(doc)
     part = Section(anchor, f"Sweep: {model_name(doc, done)}" + (
         f" ({name})" if name not in ("sweep", model_name(doc, done)) else ""),
-        badge=(doc["status"].upper(), "ok" if doc["status"] == "complete" else "warn"))
+        badge=(doc.status.upper(), "ok" if doc.status == "complete" else "warn"))
     part.add("".join(f'<p class="verdict">{esc(line)}</p>' for line in conclusion_lines(doc)))
     part.add(scatter(doc, done, f"{anchor}-scatter"), _points_table(doc, done))
-    if doc.get("race"):
-        part.add(race_chart(RaceResult.from_dict(doc["race"], "sweep race"),
-                            f"{anchor}-race"))
-    elif doc.get("vs_default"):
+    if doc.race is not None:
+        part.add(race_chart(doc.race, f"{anchor}-race"))
+    elif doc.vs_default:
         part.add(versus_default(doc, f"{anchor}-vs-default"))
     return part
 
@@ -121,9 +119,9 @@ def _confirmation(race: RaceResult) -> str:
               rows)
 
 
-def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
+def scatter(doc: SweepResult, done: list[dict], chart_id: str) -> str:
     go = require_plotly()
-    label = f"p{doc['spec'].get('sla_percentile') or 99:g}"
+    label = doc.label
     fig = go.Figure(go.Scatter(
         x=[p["latency"] for p in done], y=[p["fps"] for p in done], mode="markers+text",
         name="point (95 % FPS interval)", text=[p["key"] for p in done],
@@ -132,35 +130,34 @@ def scatter(doc: dict, done: list[dict], chart_id: str) -> str:
                            [p["high"] for p in done]),
         hovertemplate="%{text}<br>%{y:,.1f} images/s, " + label + " %{x:.4g} ms"))
     by_key = {p["key"]: p for p in done}
-    front = [by_key[k] for k in doc.get("pareto", []) if k in by_key]
+    front = [by_key[k] for k in doc.pareto if k in by_key]
     if front:
         fig.add_trace(go.Scatter(x=[p["latency"] for p in front], y=[p["fps"] for p in front],
                                  mode="lines", name="Pareto front", hoverinfo="skip",
                                  line={"color": "#dd8452", "dash": "dash"}))
-    picks = [(why, pick) for why, pick in (doc.get("recommendations") or {}).items() if pick]
+    picks = [(why, pick) for why, pick in doc.recommendations.items() if pick]
     if picks:
         fig.add_trace(go.Scatter(
-            x=[p["latency_ms"] for _, p in picks], y=[p["fps"] for _, p in picks],
+            x=[p.latency_ms for _, p in picks], y=[p.fps for _, p in picks],
             mode="markers", name="picks", marker={"symbol": "star", "size": 16,
                                                   "color": "#55a868"},
-            text=[f"{why.replace('_', ' ')}: {p['key']}" for why, p in picks],
+            text=[f"{why.replace('_', ' ')}: {p.key}" for why, p in picks],
             hovertemplate="%{text}"))
-    if doc["spec"].get("sla_ms"):
-        fig.add_vline(x=doc["spec"]["sla_ms"], line_dash="dot", line_color="#c44e52",
-                      annotation_text=f"SLA {label} ≤ {doc['spec']['sla_ms']:g} ms")
+    if doc.sla_ms:
+        fig.add_vline(x=doc.sla_ms, line_dash="dot", line_color="#c44e52",
+                      annotation_text=f"SLA {label} ≤ {doc.sla_ms:g} ms")
     return chart(fig, chart_id, f"Throughput against {label} latency",
                  f"latency {label} (ms)", "throughput (images/s)", height=460)
 
 
-def _points_table(doc: dict, done: list[dict]) -> str:
-    label = f"p{doc['spec'].get('sla_percentile') or 99:g}"
-    picked = {p["key"]: why for why, p in (doc.get("recommendations") or {}).items() if p}
-    front = set(doc.get("pareto", []))
+def _points_table(doc: SweepResult, done: list[dict]) -> str:
+    label = doc.label
+    picked = {p.key: why for why, p in doc.recommendations.items() if p}
+    front = set(doc.pareto)
     rows = [[p["key"], num(p["fps"]), interval(p["low"], p["high"]), num(p["latency"]),
              "yes" if p["key"] in front else "", picked.get(p["key"], "").replace("_", " ")]
             for p in done]
-    skipped = [[p["key"], p.get("status"), p.get("reason", "")] for p in doc["points"]
-               if p.get("status") != "done"]
+    skipped = [[p.key, p.status, p.reason] for p in doc.points if p.status != "done"]
     text = heading("Points") + table(["point", "FPS", "95 % interval", f"{label} ms",
                                       "Pareto", "pick"], rows)
     if skipped:
@@ -168,15 +165,14 @@ def _points_table(doc: dict, done: list[dict]) -> str:
     return text
 
 
-def versus_default(doc: dict, chart_id: str) -> str:
+def versus_default(doc: SweepResult, chart_id: str) -> str:
     go = require_plotly()
-    items = list(doc["vs_default"].items())
+    items = [(k, v.ratio) for k, v in doc.vs_default.items()]
     fig = go.Figure(go.Scatter(
-        x=[r["ratio"] for _, r in items], y=[k for k, _ in items], mode="markers",
+        x=[r.ratio for _, r in items], y=[k for k, _ in items], mode="markers",
         name="FPS / default (paired by round)",
-        error_x=error_bars([r["ratio"] for _, r in items],
-                           [r.get("low", r.get("ci95_low")) for _, r in items],
-                           [r.get("high", r.get("ci95_high")) for _, r in items]),
+        error_x=error_bars([r.ratio for _, r in items], [r.low for _, r in items],
+                           [r.high for _, r in items]),
         hovertemplate="%{y}: %{x:.4f}"))
     fig.add_vline(x=1.0, line_color="#888")
     return chart(fig, chart_id, "Interleaved: each point's FPS over the default's, paired by "
@@ -184,6 +180,5 @@ def versus_default(doc: dict, chart_id: str) -> str:
                  "ratio to default (95 % interval)", "point",
                  height=140 + 26 * len(items)) + \
         table(["point", "ratio", "95 % interval", "rounds"],
-              [[k, num(r["ratio"]), interval(r.get("low", r.get("ci95_low")),
-                                             r.get("high", r.get("ci95_high"))), r["rounds"]]
-               for k, r in items])
+              [[k, num(v.ratio.ratio), interval(v.ratio.low, v.ratio.high), v.rounds]
+               for k, v in doc.vs_default.items()])

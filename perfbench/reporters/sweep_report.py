@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, cast
-
 from rich.console import Console
 from rich.table import Table
 
@@ -17,10 +15,7 @@ from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
-from perfbench.sizing.sweep import Point, Sweep
-
-if TYPE_CHECKING:                 # a race's sweep; only its type is named here
-    from perfbench.sizing.race_sweep import RaceSweep
+from perfbench.results.sweep import Pick, SweepPoint, SweepResult, VersusDefault
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
@@ -32,7 +27,7 @@ CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch
 _SETTING_COLUMNS = ("device", "hint", "precision", "threads", "batch", "requests", "streams")
 
 
-def _measured(point: Point) -> dict:
+def _measured(point: SweepPoint) -> dict:
     """The figures of a measured point; empty cells for one that was not measured."""
     result = point.result
     if result is None:
@@ -46,31 +41,31 @@ def _measured(point: Point) -> dict:
             "cpu_pct": result.system.cpu_own_pct if result.system else ""}
 
 
-def _row(point: Point, sweep: Sweep, pareto: list[str]) -> dict:
-    spec = sweep.spec
+def _row(point: SweepPoint, sweep: SweepResult) -> dict:
     satisfies: bool | str = ""
-    if point.status == "done" and spec.sla_ms is not None:
-        satisfies = point.latency_at(spec.sla_percentile) <= spec.sla_ms
+    latency = point.latency_at(sweep.sla_percentile)
+    if point.status == "done" and sweep.sla_ms is not None and latency is not None:
+        satisfies = latency <= sweep.sla_ms
     row: dict = dict.fromkeys(CSV_COLUMNS, "")
     row.update({"key": point.key, "status": point.status,
                 **{k: point.settings.get(k, "") for k in _SETTING_COLUMNS},
-                "satisfies_constraints": satisfies, "on_pareto_frontier": point.key in pareto,
+                "satisfies_constraints": satisfies,
+                "on_pareto_frontier": point.key in sweep.pareto,
                 "reason": point.reason})
     row.update({k: ("" if v is None else v) for k, v in _measured(point).items()})
     return row
 
 
-def csv_text(sweep: Sweep) -> str:
-    pareto = sweep.conclusions()["pareto"]
+def csv_text(sweep: SweepResult) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for point in sweep.points:
-        writer.writerow(_row(point, sweep, pareto))
+        writer.writerow(_row(point, sweep))
     return buffer.getvalue()
 
 
-def write_csv(sweep: Sweep, path: str) -> None:
+def write_csv(sweep: SweepResult, path: str) -> None:
     atomic_write(path, csv_text(sweep))
 
 
@@ -87,16 +82,14 @@ def _fmt(value, spec: str) -> str:
     return "–" if value in ("", None) else format(value, spec)
 
 
-def render(sweep: Sweep, console: Console) -> None:
+def render(sweep: SweepResult, console: Console) -> None:
     """The table, then the sweep's note and a reason every row shares, once each, then the
     conclusions.  Latencies keep about four significant figures, in ms."""
-    spec, conclusions = sweep.spec, sweep.conclusions()
-    label = f"p{spec.sla_percentile:g}"
+    label = sweep.label
     paired = sweep.mode in ("interleaved", "race")
     title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
-    if sweep.mode == "race":
-        race = cast("RaceSweep", sweep).race
-        title += (f"; {len(race.epochs)} epochs of fresh workers, blocks of "
+    if sweep.race is not None:
+        title += (f"; {len(sweep.race.epochs)} epochs of fresh workers, blocks of "
                   f"{sweep.block_s or 0:.2f} s")
     elif paired:
         title += f"; {len(sweep.rounds)} rounds of {sweep.block_s or 0:.2f} s blocks"
@@ -109,38 +102,39 @@ def render(sweep: Sweep, console: Console) -> None:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
     shared = _shared_reason(sweep.points)
     for point in sweep.points:
-        table.add_row(*_table_row(point, sweep, conclusions, shared))
+        table.add_row(*_table_row(point, sweep, shared))
     console.print(table)
-    for note in (shared, "" if conclusions.get("withheld") else sweep.note):
+    for note in (shared, "" if sweep.withheld else sweep.note):
         if note:
             console.print(f"note: {note}", highlight=False)
-    if sweep.mode == "race":
+    if sweep.race is not None:
         _print_race(sweep, console)
-    _print_conclusions(conclusions, label, console)
+    print_conclusions(sweep, console)
 
 
-def _print_race(sweep: Sweep, console: Console) -> None:
+def _print_race(sweep: SweepResult, console: Console) -> None:
     """The race's answer, and the confirmation A/B with sustained and block FPS."""
-    document = cast("RaceSweep", sweep).document()
+    document = sweep.race
+    assert document is not None
     console.print("intervals: 95 %, paired, process level counted (epochs of fresh "
                   "workers)", highlight=False)
     console.print(race_lines.answer_line(document), highlight=False)
     for line in race_lines.confirmation_lines(document.confirmation):
         console.print(line, highlight=False)
-    uncertain = sweep.conclusions().get("race", {}).get("uncertain_under_sla")
-    if uncertain:
+    if sweep.uncertain_under_sla and sweep.sla_ms is not None:
         console.print(f"uncertain under the SLA (latency interval straddles "
-                      f"{sweep.spec.sla_ms:g} ms): {', '.join(uncertain)}", highlight=False)
+                      f"{sweep.sla_ms:g} ms): {', '.join(sweep.uncertain_under_sla)}",
+                      highlight=False)
 
 
-def _shared_reason(points: list[Point]) -> str:
+def _shared_reason(points: tuple[SweepPoint, ...]) -> str:
     """The reason every point gives (an interleaved sweep's rounds), said once, not per row."""
     reasons = {p.reason for p in points}
     return reasons.pop() if len(points) > 1 and len(reasons) == 1 else ""
 
 
-def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> list[str]:
-    row = _row(point, sweep, conclusions["pareto"])
+def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
+    row = _row(point, sweep)
     star = "★" if row["on_pareto_frontier"] else ""
     ci = ""
     if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
@@ -150,10 +144,10 @@ def _table_row(point: Point, sweep: Sweep, conclusions: dict, shared: str) -> li
             ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
     if row["satisfies_constraints"] is False:
-        note = f"over {sweep.spec.sla_ms:g} ms"
+        note = f"over {sweep.sla_ms:g} ms"
     reason = "" if point.reason == shared else point.reason.split(" (")[0]  # details: JSON/CSV
     note = ": ".join(x for x in (note, reason) if x)
-    paired = ([_versus_cell(conclusions["vs_default"].get(point.key), point.key)]
+    paired = ([_versus_cell(sweep.vs_default.get(point.key), point.key)]
               if sweep.mode in ("interleaved", "race") else [])
     count = point.result.latency.count if point.result is not None else 0
     latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
@@ -174,21 +168,14 @@ def _latency(value) -> str:
     return "–" if value in ("", None) else readable(value)
 
 
-def _versus_cell(ratio: dict | None, key: str) -> str:
+def _versus_cell(versus: VersusDefault | None, key: str) -> str:
     if key == "default":
         return "1 (reference)"
-    if ratio is None:
+    if versus is None or versus.ratio.ratio is None:
         return "–"
-    low, high = _bounds(ratio)
-    return (f"{100 * (ratio['ratio'] - 1):+.1f} % [{100 * (low - 1):+.1f}, "
-            f"{100 * (high - 1):+.1f}]")
-
-
-def _bounds(ratio: dict) -> tuple[float, float]:
-    """An interval's bounds: ``low``/``high`` (sweep v2), ``ci95_low``/``ci95_high`` (v1)."""
-    if "low" in ratio:
-        return ratio["low"], ratio["high"]
-    return ratio["ci95_low"], ratio["ci95_high"]
+    ratio = versus.ratio
+    return (f"{100 * (ratio.ratio - 1):+.1f} % [{100 * (ratio.low - 1):+.1f}, "
+            f"{100 * (ratio.high - 1):+.1f}]")
 
 
 def _settings_text(settings: dict) -> str:
@@ -196,42 +183,48 @@ def _settings_text(settings: dict) -> str:
 
 
 def _ratio_text(ratio: dict | None) -> str:
+    """A precision gain's stored ratio: ``{ratio, low, high, level}``, or ``{ratio}``."""
     if not ratio:
         return "–"
-    if "ci95_low" in ratio or "low" in ratio:
-        low, high = _bounds(ratio)
-        return f"{ratio['ratio']:.3f} [{low:.3f}, {high:.3f}]"
+    if ratio.get("low") is not None:
+        return f"{ratio['ratio']:.3f} [{ratio['low']:.3f}, {ratio['high']:.3f}]"
     return f"{ratio['ratio']:.3f} (no interval)"
 
 
-def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
-    if conclusions.get("withheld"):
-        console.print(f"[yellow]recommendations withheld[/]: {conclusions['withheld']}",
+def _pick_line(name: str, pick: Pick, label: str) -> str:
+    versus = ""
+    if pick.fps_vs_default_paired is not None:
+        versus = (f" ({_versus_cell(pick.fps_vs_default_paired, pick.key)} FPS "
+                  f"paired, {pick.latency_vs_default_pct:+.1f} % {label} vs the default "
+                  "throughput-hint run)")
+    elif pick.fps_vs_default_pct is not None:
+        versus = (f" ({pick.fps_vs_default_pct:+.1f} % FPS, "
+                  f"{pick.latency_vs_default_pct:+.1f} % {label} vs the default "
+                  "throughput-hint run)")
+    return (f"[bold]{name.replace('_', ' ')}[/]: {pick.key} — {pick.fps:,.1f} FPS, "
+            f"{label} {readable(pick.latency_ms)} ms{versus} [dim]({pick.why})[/]")
+
+
+def print_conclusions(sweep: SweepResult, console: Console) -> None:
+    """The picks, precision gains, sizing and disturbed points, as the document states
+    them (the HTML view prints these same lines)."""
+    label = sweep.label
+    if sweep.withheld:
+        console.print(f"[yellow]recommendations withheld[/]: {sweep.withheld}",
                       highlight=False)
-    for name, pick in conclusions["recommendations"].items():
-        if pick is None and conclusions.get("withheld"):
+    for name, pick in sweep.recommendations.items():
+        if pick is None and sweep.withheld:
             continue
         if pick is None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue
-        versus = ""
-        if "fps_vs_default_paired" in pick:
-            versus = (f" ({_versus_cell(pick['fps_vs_default_paired'], pick['key'])} FPS "
-                      f"paired, {pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
-                      "throughput-hint run)")
-        elif "fps_vs_default_pct" in pick:
-            versus = (f" ({pick['fps_vs_default_pct']:+.1f} % FPS, "
-                      f"{pick['latency_vs_default_pct']:+.1f} % {label} vs the default "
-                      "throughput-hint run)")
-        console.print(f"[bold]{name.replace('_', ' ')}[/]: {pick['key']} — "
-                      f"{pick['fps']:,.1f} FPS, {label} {readable(pick['latency_ms'])} ms{versus} "
-                      f"[dim]({pick['why']})[/]")
-    for gain in conclusions.get("precision_gains", []):
+        console.print(_pick_line(name, pick, label))
+    for gain in sweep.precision_gains:
         console.print(f"[bold]{gain['precision']} vs f32[/]"
                       f"{' at ' + _settings_text(gain['settings']) if gain['settings'] else ''}: "
                       f"FPS × {_ratio_text(gain['fps_ratio'])}, {label} × "
                       f"{_ratio_text(gain['p99_ratio'])}", highlight=False)
-    plan = conclusions.get("sizing")
+    plan = sweep.sizing
     if plan:
         line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
                 f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
@@ -242,7 +235,7 @@ def _print_conclusions(conclusions: dict, label: str, console: Console) -> None:
                      + ", ".join(plan["disturbed"]) + "): re-run on a quiet one before "
                      "buying on it")
         console.print(line, highlight=False, soft_wrap=True)
-    others = {k: v for k, v in conclusions.get("disturbed", {}).items()
+    others = {k: v for k, v in (sweep.disturbed or {}).items()
               if not plan or k != plan.get("from")}
     if others:
         console.print("[yellow]disturbed points[/] (their figures are the machine's as much "
@@ -261,16 +254,16 @@ def require_matplotlib():
     return plt
 
 
-def _error_bars(sweep: Sweep, done: list[Point], ys: list[float]) -> tuple[list, list]:
+def _error_bars(sweep: SweepResult, done: list[SweepPoint],
+                ys: list[float]) -> tuple[list, list]:
     """Distances below and above each point: its paired interval against the default in an
     interleaved sweep (the default itself: its own interval), else its own FPS interval."""
-    versus = sweep.versus_default()
     low, high = [], []
     for point, y in zip(done, ys):
-        ratio = versus.get(point.key)
-        if ratio is not None:
-            low_ratio, high_ratio = _bounds(ratio)
-            bounds = (y * low_ratio / ratio["ratio"], y * high_ratio / ratio["ratio"])
+        versus = sweep.vs_default.get(point.key)
+        ratio = versus.ratio if versus is not None else None
+        if ratio is not None and ratio.ratio:
+            bounds = (y * ratio.low / ratio.ratio, y * ratio.high / ratio.ratio)
         else:
             _, lo, hi = fps_estimate(point.result)
             bounds = (lo if lo is not None else y, hi if hi is not None else y)
@@ -279,21 +272,20 @@ def _error_bars(sweep: Sweep, done: list[Point], ys: list[float]) -> tuple[list,
     return low, high
 
 
-def plot(sweep: Sweep, path: str) -> None:
+def plot(sweep: SweepResult, path: str) -> None:
     """Throughput vs latency with the Pareto frontier and the SLA line, written to ``path``."""
     fig, _ = figure(sweep)
     fig.savefig(path, bbox_inches="tight")
     require_matplotlib().close(fig)
 
 
-def figure(sweep: Sweep):
+def figure(sweep: SweepResult):
     """(figure, axes) of the plot; the legend sits outside the axes, where it can cover
     no point (inside, "lower right" hid the slow long-tail points that land there)."""
     plt = require_matplotlib()
-    spec = sweep.spec
-    label = f"p{spec.sla_percentile:g}"
-    done = [p for p in sweep.points if p.status == "done"]
-    xs = [p.latency_at(spec.sla_percentile) for p in done]
+    label = sweep.label
+    done = sweep.done()
+    xs = [p.latency_at(sweep.sla_percentile) for p in done]
     ys = [fps_estimate(p.result)[0] for p in done]
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     low, high = _error_bars(sweep, done, ys)
@@ -306,12 +298,12 @@ def figure(sweep: Sweep):
         ax.annotate(short_label(point.key), (x, y), textcoords="offset points",
                     xytext=(5, 4), fontsize=7)
     front = [next(i for i, p in enumerate(done) if p.key == k)
-             for k in sweep.conclusions()["pareto"]]
+             for k in sweep.pareto]
     ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#dd8452", marker="*",
             markersize=11, zorder=4, label="Pareto frontier")
-    if spec.sla_ms is not None:
-        ax.axvline(spec.sla_ms, color="#c44e52", linestyle="--",
-                   label=f"SLA {label} ≤ {spec.sla_ms:g} ms")
+    if sweep.sla_ms is not None:
+        ax.axvline(sweep.sla_ms, color="#c44e52", linestyle="--",
+                   label=f"SLA {label} ≤ {sweep.sla_ms:g} ms")
     ax.margins(x=0.18, y=0.08)
     ax.set_xlabel(f"{label} latency (ms)")
     ax.set_ylabel("throughput (images/s)")

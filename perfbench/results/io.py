@@ -30,7 +30,7 @@ def load(path: str) -> BenchmarkResult:
 
 def load_document(path: str) -> Any:
     """Any perfbench document in ``path``, upgraded to its current version and read:
-    a ``BenchmarkResult``, ``ShapesResult``, ``FleetReport``, ``FleetRun`` or
-    ``ServerSearch`` or ``ABResult``, or the checked dict of a kind not typed yet (sweep,
-    comparison, suite)."""
+    a ``BenchmarkResult``, ``ShapesResult``, ``SweepResult``, ``FleetReport``, ``FleetRun``,
+    ``ServerSearch``, ``ABResult`` or ``Comparison``, or the checked dict of a kind not
+    typed yet (the suite)."""
     return read_document(read_json(path, "file"), path)

@@ -26,6 +26,7 @@ from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.server_search import upgrade_v1 as upgrade_server_search_v1
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.sweep import SweepResult
 from perfbench.results.types import BenchmarkResult, SchemaError
 
 #: An upgrade step that leaves the document as it is: its typed reader reads that version
@@ -81,7 +82,8 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.sweep", 2, "a sweep (perfbench sweep --json); perfbench fleet report "
          "and sweep --resume read it, and each finished point's result is in "
          "points[].result", upgrades={1: upgrade_sweep_v1},
-         shape={"status": str, "spec": dict, "points": [dict]}),
+         shape={"status": str, "spec": dict, "points": [dict]},
+         read=lambda d: SweepResult.from_dict(d, nested_result)),
     Kind("perfbench.server-search", 2, "a server rate search (perfbench sweep --scenario "
          "server --json); no command reads it back",
          upgrades={1: upgrade_server_search_v1}, read=ServerSearch.from_dict),

@@ -215,8 +215,9 @@ class Epochs:
         return out
 
     def _results(self, sides: dict[str, Side], failed: dict) -> dict[str, float]:
-        """Each worker's blocks as its point's result (the point's latest epoch), and each
-        point's latency at the SLA percentile in this epoch."""
+        """Each worker's blocks as this epoch's result of its point (pooled with the earlier
+        epochs', ``RaceSweep.measured``), and each point's latency at the SLA percentile
+        in this epoch."""
         percentile = field_for(self.sweep.spec.sla_percentile)
         latency = {}
         interrupted = self.stop.is_set()
@@ -228,7 +229,7 @@ class Epochs:
                     failed[key] = str(exc)
                 continue
             result = from_document(document, f"point {key}")
-            self.points[key].result = result
+            self.sweep.measured(key, result)        # pooled with its earlier epochs
             latency[key] = getattr(result.latency, percentile)
         return latency
 

@@ -10,15 +10,23 @@ never picked.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 from perfbench.results.race import Confirmation, RaceResult
+from perfbench.results.sweep import SweepResult
+from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, LatencyStats,
+                                     Precision, SystemSummary, Window, steady_windows)
 from perfbench.sizing import race as rules
 from perfbench.sizing.capacity import Capacity
 from perfbench.sizing.grid import PointSummary, pick_of
 from perfbench.sizing.race import REFERENCE, Race
 from perfbench.sizing.sweep import Sweep
+from perfbench.stats.histogram import LogHistogram
+from perfbench.stats.intervals import rate_ci
 from perfbench.stats.racing import contrast, pooled_variance
+from perfbench.stats.support import unsupported_fields
 
 RACE_SCHEMA_VERSION = 2
 #: What every interval of a race says of itself in the sweep's ``vs_default``.
@@ -33,6 +41,13 @@ class RaceSweep(Sweep):
     race: Race | None = None
     capacity: Capacity | None = None
     confirmation: Confirmation | None = None
+
+    def measured(self, key: str, result: BenchmarkResult) -> None:
+        """An epoch's result of a point: pooled with the epochs before (:func:`pooled`), so
+        the point's table figures (FPS and its interval, latency percentiles, CPU use)
+        cover every epoch's blocks, as its paired ratio to the default does."""
+        point = next(p for p in self.points if p.key == key)
+        point.result = pooled(point.result, result)
 
     def race_budget_s(self) -> float | None:
         """The budget left to the race: the confirmation A/B's cap is kept for it."""
@@ -103,6 +118,7 @@ class RaceSweep(Sweep):
             picks["best_under_sla"], uncertain = self._under_sla(done, baseline, versus)
             out["race"]["uncertain_under_sla"] = uncertain
         out["recommendations"] = {k: _with_versus(v, versus) for k, v in picks.items()}
+        out["sizing"] = self.plan_for(out["recommendations"])      # on the race's picks
         return out
 
     def _race_why(self) -> str:
@@ -133,11 +149,9 @@ class RaceSweep(Sweep):
         pick["uncertain"] = uncertain
         return pick, uncertain
 
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        out["schema_version"] = RACE_SCHEMA_VERSION
-        out["race"] = self.document().to_dict()
-        return out
+    def result(self) -> SweepResult:
+        return dataclasses.replace(super().result(), race=self.document(),
+                                   schema_version=RACE_SCHEMA_VERSION)
 
 
 def _with_versus(pick: dict | None, versus: dict) -> dict | None:
@@ -147,3 +161,100 @@ def _with_versus(pick: dict | None, versus: dict) -> dict | None:
         pick["fps_vs_default_paired"] = versus[pick["key"]]
         pick["fps_vs_default_pct"] = 100 * (versus[pick["key"]]["ratio"] - 1)
     return pick
+
+
+def pooled(before: BenchmarkResult | None, latest: BenchmarkResult) -> BenchmarkResult:
+    """A point's result over the epochs so far: ``latest`` (this epoch's blocks, one fresh
+    worker) added to ``before`` (the earlier epochs pooled).
+
+    Each epoch is one trial: its blocks are its windows, after the earlier epochs' on the
+    timeline; FPS is the images over the time of all of them, its interval from every
+    epoch's steady blocks (as a run's, ``rate_ci``); latency percentiles are those of the
+    pooled latency histograms (as ``ab`` pools its sides'), the moments pooled exactly;
+    CPU use is weighted by each epoch's seconds; a noise check failed in any epoch stays
+    failed.  Without a histogram on both (a file written before histograms), the latest
+    epoch stands alone."""
+    if before is None or before.latency_histogram is None or latest.latency_histogram is None:
+        return latest
+    histogram = LogHistogram.from_dict(before.latency_histogram).merge(
+        LogHistogram.from_dict(latest.latency_histogram))
+    windows = before.windows + _after(before.windows, latest.windows)
+    latency = _pooled_latency(before.latency, latest.latency, histogram)
+    return dataclasses.replace(
+        latest, duration_s=before.duration_s + latest.duration_s,
+        completed_requests=before.completed_requests + latest.completed_requests,
+        latency=latency, windows=windows, trials=before.trials + latest.trials,
+        precision=_pooled_precision(latest, windows, latency.count),
+        system=_pooled_system(before.system, latest.system),
+        checks=_pooled_checks(before.checks, latest.checks),
+        warmup_inferences=before.warmup_inferences + latest.warmup_inferences,
+        driver_cpu_s=None if None in (before.driver_cpu_s, latest.driver_cpu_s) else
+        (before.driver_cpu_s or 0.0) + (latest.driver_cpu_s or 0.0),
+        latency_histogram=histogram.to_dict())
+
+
+def _after(before: tuple[Window, ...], latest: tuple[Window, ...]) -> tuple[Window, ...]:
+    """``latest``'s windows as the next trial, placed after ``before``'s on the timeline."""
+    end = max((w.end_s for w in before), default=0.0)
+    trial = max((w.trial for w in before), default=-1) + 1
+    return tuple(dataclasses.replace(w, start_s=w.start_s + end, end_s=w.end_s + end,
+                                     trial=trial) for w in latest)
+
+
+def _pooled_latency(a: LatencyStats, b: LatencyStats, histogram: LogHistogram) -> LatencyStats:
+    count = a.count + b.count
+    if count == 0:
+        return b
+    mean = (a.count * a.mean + b.count * b.mean) / count
+    square = sum(max(s.count - 1, 0) * s.std ** 2 + s.count * (s.mean - mean) ** 2
+                 for s in (a, b))
+    low, high = min(a.min, b.min), max(a.max, b.max)
+    points = {name: min(max(histogram.percentile(p), low), high)
+              for name, p in PERCENTILES.items()}
+    return LatencyStats(count=count, min=low, mean=mean,
+                        std=math.sqrt(square / (count - 1)) if count > 1 else 0.0,
+                        max=high, exact=False, **points)
+
+
+def _pooled_precision(latest: BenchmarkResult, windows: tuple[Window, ...],
+                      count: int) -> Precision | None:
+    """FPS's interval from every epoch's steady windows (each epoch's first and last block
+    are its ramp-up and drain), in images; the percentile intervals of one epoch are not
+    the pool's, so none is stated."""
+    if latest.precision is None:
+        return None
+    trials = sorted({w.trial for w in windows})
+    steady = [w for t in trials for w in steady_windows([w for w in windows if w.trial == t])]
+    estimate = rate_ci(steady, correlated=True)
+    batch = latest.model.batch
+    fps = None if estimate is None else dataclasses.replace(
+        estimate, value=estimate.value * batch, low=estimate.low * batch,
+        high=estimate.high * batch)
+    return dataclasses.replace(latest.precision, fps_windows=fps, latency_ci_ms={},
+                               latency_unsupported=tuple(unsupported_fields(count)))
+
+
+def _pooled_system(a: SystemSummary | None, b: SystemSummary | None) -> SystemSummary | None:
+    """The monitor's shares weighted by each epoch's seconds; peaks the larger."""
+    if a is None or b is None or a.seconds + b.seconds <= 0:
+        return b if b is not None else a
+    total = a.seconds + b.seconds
+
+    def weighted(x: float | None, y: float | None) -> float | None:
+        return None if x is None or y is None else (x * a.seconds + y * b.seconds) / total
+    return dataclasses.replace(
+        b, seconds=total, cpu_total_pct=weighted(a.cpu_total_pct, b.cpu_total_pct),
+        cpu_own_pct=weighted(a.cpu_own_pct, b.cpu_own_pct),
+        cpu_other_pct=weighted(a.cpu_other_pct, b.cpu_other_pct),
+        cpu_steal_pct=weighted(a.cpu_steal_pct, b.cpu_steal_pct),
+        per_core_pct=[weighted(x, y) for x, y in zip(a.per_core_pct, b.per_core_pct)]
+        if len(a.per_core_pct) == len(b.per_core_pct) else b.per_core_pct,
+        rss_peak_bytes=max(a.rss_peak_bytes, b.rss_peak_bytes),
+        memory_used_pct_peak=max(a.memory_used_pct_peak, b.memory_used_pct_peak))
+
+
+def _pooled_checks(a: tuple[Check, ...], b: tuple[Check, ...]) -> tuple[Check, ...]:
+    """The latest epoch's checks, but one that failed in an earlier epoch stays failed."""
+    failed = {c.name: c for c in a if not c.ok}
+    return tuple(failed.get(c.name, c) if c.ok else c for c in b) + \
+        tuple(c for name, c in failed.items() if name not in {x.name for x in b})

@@ -24,6 +24,7 @@ from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import fallback_path, write_json
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
+from perfbench.results.sweep import SCHEMA, Pick, SweepPoint, SweepResult, VersusDefault
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
@@ -31,10 +32,9 @@ from perfbench.stats.percentiles import field_for
 from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off_reason,
                     expand, growing_key, line_of, pareto, point_key, recommend, sizing,
                     unpaired_ratio_low)
-from perfbench.tracking.verdict import disturbed
+from perfbench.tracking.verdict import (DEFAULT_NOISE_FLOORS_PCT, disturbed, ratio_interval,
+                                        samples_for)
 
-SCHEMA = "perfbench.sweep"
-SCHEMA_VERSION = 2
 MIN_POINT_S = 3.0
 BUDGET_EXHAUSTED = "budget exhausted"
 #: What a sweep says when it keeps the default: no point's FPS is better than the default's
@@ -57,9 +57,13 @@ class Point:
         return getattr(self.result.latency, field_for(percentile))
 
 
+    def record(self) -> SweepPoint:
+        """The point as the sweep document holds it."""
+        return SweepPoint(self.key, dict(self.settings), self.status, self.reason,
+                          self.time_cap_s, self.result)
+
     def to_dict(self) -> dict:
-        return dict(dataclasses.asdict(self),
-                    result=self.result.to_dict() if self.result is not None else None)
+        return self.record().to_dict()
 
 
 @dataclass
@@ -178,13 +182,19 @@ class Sweep:
         for pick in picks.values():
             if pick is not None and pick["key"] in versus:
                 pick["fps_vs_default_paired"] = versus[pick["key"]]
+        return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
+                "precision_gains": self.precision_gains(), "sizing": self.plan_for(picks),
+                "disturbed": self.disturbed_points()}
+
+    def plan_for(self, picks: dict) -> dict | None:
+        """The machines needed at the recommended point: best under the SLA, else best
+        throughput (the picks as the document states them, so the plan is built on the
+        point it names)."""
         choice = picks.get("best_under_sla") or picks["best_throughput"]
         plan = sizing(choice, self.spec.target_fps, psutil.cpu_count() or 1)
         if plan is not None:
             plan["disturbed"] = self.disturbed_points().get(plan["from"], [])
-        return {"pareto": pareto(done), "recommendations": picks, "vs_default": versus,
-                "precision_gains": self.precision_gains(), "sizing": plan,
-                "disturbed": self.disturbed_points()}
+        return plan
 
     def disturbed_points(self) -> dict[str, list[str]]:
         """Each measured point whose machine was taken by others while it ran (other
@@ -200,25 +210,28 @@ class Sweep:
 
     def fps_vs_default_low(self, key: str) -> float | None:
         """The low end of the 95 % interval of FPS(key) / FPS(default): paired by round in
-        an interleaved sweep; else from the two points' own intervals, on the log scale
-        (half-widths added in quadrature).  None when either has no interval."""
+        an interleaved sweep; else as ``perfbench compare`` judges one run a side
+        (:func:`perfbench.tracking.verdict.ratio_interval` with the run-to-run noise floor
+        of :data:`~perfbench.tracking.verdict.DEFAULT_NOISE_FLOORS_PCT`): each point of a
+        sequential sweep is one run, whose windows see within-run noise only, while full
+        runs repeat 3.3-15.7 % apart (issue 26).  None when there is no interval."""
         if self.mode == "interleaved":
             estimate = self.paired(key, "default")
             return None if estimate is None else estimate.low
         points = {p.key: p for p in self.points if p.status == "done"}
         if key not in points or "default" not in points:
             return None
-        fps, low, high = fps_estimate(points[key].result)
-        base, base_low, base_high = fps_estimate(points["default"].result)
-        if None in (low, high, base_low, base_high) or min(fps, base, low, base_low) <= 0:
-            return None
-        spread = math.hypot(math.log(high / low) / 2, math.log(base_high / base_low) / 2)
-        return fps / base * math.exp(-spread)
+        floor = DEFAULT_NOISE_FLOORS_PCT["fps"]
+        interval = ratio_interval(samples_for([points["default"].result], "fps", floor),
+                                  samples_for([points[key].result], "fps", floor))
+        return None if interval is None else interval[0]
 
     def _default_unless_beaten(self, picks: dict, baseline: PointSummary | None) -> dict:
         """A throughput pick stands only when its FPS beats the default's by its interval
-        (:meth:`fps_vs_default_low` above 1); else the default stays the pick, with
-        :data:`NO_POINT_BEATS_DEFAULT` and the point that came closest.  Under an SLA the
+        (:meth:`fps_vs_default_low` above 1: in a sequential sweep with the run-to-run
+        noise floor, so that "beats the default" says no more than the data); else the
+        default stays the pick, with :data:`NO_POINT_BEATS_DEFAULT` and the point that came
+        closest.  Under an SLA the
         rule holds where the default itself meets the SLA."""
         if baseline is None:
             return picks
@@ -232,18 +245,32 @@ class Sweep:
             if low is not None and low > 1:
                 continue
             closest = (f"{pick['key']} at {pick['fps_vs_default_pct']:+.1f} % FPS, its 95 % "
-                       f"low end {'unknown' if low is None else f'{100 * (low - 1):+.1f} %'}")
+                       f"low end {'unknown' if low is None else f'{100 * (low - 1):+.1f} %'}"
+                       + ("" if self.mode in ("interleaved", "race") else
+                          " with the run-to-run noise floor"))
             picks[name] = dict(_pick(baseline, baseline, f"{NO_POINT_BEATS_DEFAULT} "
                                                          f"(closest: {closest})"),
                                beats_default=False, runner_up=pick["key"])
         return picks
 
+    def result(self) -> SweepResult:
+        """The sweep's typed document: every figure (ratios, picks, the front, whether a
+        pick beat the default) computed here, once; the reporters read it."""
+        found = self.conclusions()
+        return SweepResult(
+            self.status, self.mode, self.block_s, self.note, self.spec.to_dict(),
+            self.clock() - self.started, tuple(p.record() for p in self.points),
+            tuple(self.rounds), tuple(found["pareto"]),
+            {k: Pick.from_dict(v, f"sweep.recommendations.{k}")
+             for k, v in found["recommendations"].items()},
+            {k: VersusDefault.from_dict(v, f"sweep.vs_default.{k}")
+             for k, v in found["vs_default"].items()},
+            tuple(found["precision_gains"]), found["sizing"], found.get("withheld"),
+            found.get("disturbed"), tuple((found.get("race") or {}).get(
+                "uncertain_under_sla") or ()))
+
     def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "status": self.status,
-                "mode": self.mode, "block_s": self.block_s, "note": self.note,
-                "spec": self.spec.to_dict(), "elapsed_s": self.clock() - self.started,
-                "points": [p.to_dict() for p in self.points], "rounds": self.rounds,
-                **self.conclusions()}
+        return self.result().to_dict()
 
 
 def _interval(estimate: PairedRatio | None) -> dict | None:

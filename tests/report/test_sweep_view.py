@@ -13,6 +13,7 @@ from perfbench.report.sweep_view import race_chart
 from perfbench.results.race import Confirmation, Interval
 from perfbench.sizing.race import REFERENCE, document
 from perfbench.reporters import sweep_report
+from perfbench.results.registry import read_document
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, Sweep
@@ -31,14 +32,19 @@ def _sweep() -> Sweep:
     return Sweep(spec, points, status="complete")
 
 
+def _read_back(sweep: Sweep):
+    """The sweep as ``perfbench report`` reads it from the file."""
+    return read_document(json.loads(json.dumps(sweep.to_dict())), "sweep.json")
+
+
 def test_the_page_carries_the_terminals_conclusions_and_sizing_line():
     """The terminal said "best under SLA: …" and "sizing: … machine(s) for 2,000 FPS"; the
     page said neither."""
     sweep = _sweep()
     console = Console(record=True, width=400)
-    sweep_report.render(sweep, console)
+    sweep_report.render(sweep.result(), console)
     terminal = console.export_text()
-    doc = json.loads(json.dumps(sweep.to_dict()))
+    doc = _read_back(sweep)
     html = "".join(sweep_view.section(doc, "sweep", "sweep-0").parts)
     assert "sizing:" in html and "best under sla" in html.lower()
     lines = sweep_view.conclusion_lines(doc)
@@ -52,7 +58,7 @@ def test_the_page_carries_the_terminals_conclusions_and_sizing_line():
 
 
 def test_points_are_labelled_and_the_title_is_the_models_name():
-    doc = json.loads(json.dumps(_sweep().to_dict()))
+    doc = _read_back(_sweep())
     part = sweep_view.section(doc, "sweep", "sweep-0")
     assert part.title == "Sweep: resnet-tiny"
     html = "".join(part.parts)

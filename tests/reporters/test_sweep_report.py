@@ -18,7 +18,7 @@ def _sweep(points: list[Point], **kwargs) -> Sweep:
 
 def _text(sweep: Sweep) -> str:
     console = Console(record=True, width=250)
-    sweep_report.render(sweep, console)
+    sweep_report.render(sweep.result(), console)
     return console.export_text()
 
 
@@ -55,7 +55,7 @@ def test_the_plot_legend_covers_no_point():
               Point("requests=4", {"requests": 4}, "done",
                     result=synthetic_result([20.0], p99=10.0))]
     sweep = _sweep(points)
-    fig, ax = sweep_report.figure(sweep)
+    fig, ax = sweep_report.figure(sweep.result())
     try:
         fig.canvas.draw()
         box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())

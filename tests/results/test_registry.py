@@ -25,13 +25,14 @@ from perfbench.results import (ABResult, BenchmarkResult, FleetReport, FleetRun,
 from perfbench.results.comparison import Comparison
 from perfbench.results.registry import KINDS, READ_AS_IS, read_document
 from perfbench.results.server_search import ServerSearch
+from perfbench.results.sweep import SweepResult
 from tests.results.fleet_inputs import run_report, write_inputs
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
          "perfbench.fleet-report": FleetReport, "perfbench.fleet-run": FleetRun,
          "perfbench.server-search": ServerSearch, "perfbench.ab": ABResult,
-         "perfbench.comparison": Comparison}
+         "perfbench.comparison": Comparison, "perfbench.sweep": SweepResult}
 
 
 def frozen_files() -> dict[Path, tuple[str, int]]:

@@ -16,6 +16,7 @@ from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, Load, Look, PooledR
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
 from perfbench.results.registry import KINDS
+from perfbench.results.sweep import Pick, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -46,7 +47,8 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
                                     "perfbench.fleet-run", "perfbench.result",
-                                    "perfbench.ab", "perfbench.comparison"])
+                                    "perfbench.ab", "perfbench.comparison",
+                                    "perfbench.sweep"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -59,7 +61,9 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
-    ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json")])
+    ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json"),
+    ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
+    ("perfbench.sweep", "sweep_v2-sequential.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -81,6 +85,8 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "side_figures", (SideFigures,)),
     ("perfbench.ab", "load", (Load,)),
     ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
+    ("perfbench.sweep", "points", (SweepPoint,)),
+    ("perfbench.sweep", "recommendations", (Pick,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))

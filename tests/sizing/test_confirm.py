@@ -8,7 +8,7 @@ import pytest
 from perfbench.runner.ab import ABRun, Decision, Epoch, Round
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.confirm import confirm, summary
-from perfbench.sizing.race import REFERENCE
+from perfbench.sizing.race import REFERENCE, RaceEpoch
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point
@@ -42,9 +42,38 @@ def test_sustained_fps_is_images_over_time_and_the_gap_is_against_the_race_block
     assert found.sustained_fps["new"] == pytest.approx(500 / 2.0)
     blocks = [r["fps"]["fast"] for e in sweep.race.epochs for r in e.rounds
               if "fast" in r["fps"]]
-    assert found.block_fps["new"] == pytest.approx(float(np.exp(np.mean(np.log(blocks)))))
+    # simulated rounds keep no block record: blocks of equal length, images over time
+    assert found.block_fps["new"] == pytest.approx(float(np.mean(blocks)))
     assert found.gap_pct["new"] == pytest.approx(100 * (found.block_fps["new"] / 250 - 1))
     assert (found.ratio.ratio, found.ratio.low, found.ratio.level) == (1.3, 1.25, 0.99)
+
+
+def _race_of_blocks(blocks: list[tuple[float, float]]) -> RaceSweep:
+    """A race whose point ``fast`` ran blocks of (FPS, seconds), the default 100 FPS."""
+    race = race_model.race_of({REFERENCE: 1.0, "fast": 1.0})
+    rounds = [{"order": [REFERENCE, "fast"], "fps": {REFERENCE: 100.0, "fast": fps},
+               "blocks": [{"key": "fast", "t_start": 10.0, "t_end": 10.0 + seconds,
+                           "fps": fps}]} for fps, seconds in blocks]
+    race.epochs.append(RaceEpoch(0, [REFERENCE, "fast"], [REFERENCE, "fast"], rounds, 1.0))
+    race.winner = "fast"
+    return RaceSweep(SweepSpec(BenchmarkConfig(), {}), [Point(k, {}) for k in race.keys],
+                     mode="race", race=race)
+
+
+def test_the_gap_compares_images_over_time_with_images_over_time():
+    """Issue 25 (B3): blocks of 100 and 400 FPS, 0.1 s each, are 25 images in 0.2 s: 250
+    FPS, as a sustained A/B at 250 FPS reads; the geometric mean (200) made a -20 % gap of
+    an estimator.  A longer block weighs more: 0.1 s at 100 and 0.3 s at 400 is 325 FPS."""
+    run = ABRun(settings={})
+    run.block_s, run.stop_reason, run.status = 1.0, "no change", "complete"
+    run.epochs = [Epoch(0, "base", [Round("AB", _block(100, 1.0), _block(250, 1.0))])]
+    run.decision = Decision("inconclusive", "fps", 0.99, None, True)
+    found = summary(_race_of_blocks([(100.0, 0.1), (400.0, 0.1)]), run)
+    assert found.block_fps["new"] == pytest.approx(250.0)
+    assert found.gap_pct["new"] == pytest.approx(0.0, abs=1e-9)
+    assert found.block_fps["base"] == pytest.approx(100.0)
+    weighted = summary(_race_of_blocks([(100.0, 0.1), (400.0, 0.3)]), run)
+    assert weighted.block_fps["new"] == pytest.approx(325.0)
 
 
 def test_sustained_fps_is_the_ab_documents_side_fps():

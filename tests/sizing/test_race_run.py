@@ -95,3 +95,37 @@ def test_a_stop_mid_race_keeps_the_rounds_and_resume_goes_on(tiny_ir, tmp_path):
     assert resumed["epochs"][:2] == kept and len(resumed["epochs"]) == 3
     assert again.race.status in ("won", "tied", "budget") and again.status == "complete"
     assert _workers() == []
+
+
+def test_a_points_table_figures_cover_every_epoch_it_ran_in(tiny_ir, tmp_path):
+    """Issue 25 (B1): the point's result was its last epoch's worker's alone, so its
+    latency percentiles and CPU use were one epoch's, beside a paired ratio over all of
+    them.  Now it is every epoch's blocks pooled: the requests and latencies of each
+    epoch's worker summed, CPU use weighted by each epoch's seconds, and the p99 the pooled
+    histogram's (within its 1 % bucket)."""
+    from perfbench.results import from_document
+    from perfbench.stats.histogram import LogHistogram
+    epochs: dict[str, list] = {}
+
+    class Recorded(Side):
+        def result(self, interrupted):
+            document = super().result(interrupted)
+            epochs.setdefault(self.label, []).append(from_document(document, self.label))
+            return document
+    sweep = run_race(_spec(tiny_ir), save_to(str(tmp_path / "race.json")), side=Recorded)
+    point = next(p for p in sweep.points if p.key == "requests=1")
+    seen = epochs["requests=1"]
+    assert len(seen) == 3 and point.result is not None
+    result = point.result
+    assert result.completed_requests == sum(r.completed_requests for r in seen)
+    assert result.latency.count == sum(r.latency.count for r in seen)
+    assert result.duration_s == sum(r.duration_s for r in seen)
+    seconds = [r.system.seconds for r in seen]
+    assert result.system.cpu_own_pct == \
+        sum(r.system.cpu_own_pct * s for r, s in zip(seen, seconds)) / sum(seconds)
+    pool = LogHistogram()
+    for r in seen:
+        pool.merge(LogHistogram.from_dict(r.latency_histogram))
+    assert result.latency.p99 == min(max(pool.percentile(99.0), result.latency.min),
+                                     result.latency.max)
+    assert sorted({w.trial for w in result.windows}) == [0, 1, 2]

@@ -314,9 +314,9 @@ def test_no_point_that_cannot_be_told_from_the_default_is_recommended(capsys):
     close = _point("requests=4", {"requests": 4}, 493.0, 460.0, 526.0, 16.0)
     slow = _point("requests=2", {"requests": 2}, 400.0, 390.0, 410.0, 9.0)
     sweep = Sweep(spec, [default, slow, close], status="complete")
-    # ln-scale half-widths ln(526/460)/2 and ln(510/450)/2 in quadrature: the low end
+    # one run a side: each side's variance the 4 % run-to-run floor, z = 1.96
     assert sweep.fps_vs_default_low("requests=4") == pytest.approx(
-        493 / 480 * math.exp(-math.hypot(math.log(526 / 460) / 2, math.log(510 / 450) / 2)))
+        493 / 480 * math.exp(-1.959964 * math.sqrt(2) * 0.04), rel=1e-5)
     conclusions = sweep.conclusions()
     pick = conclusions["recommendations"]["best_throughput"]
     assert pick["key"] == "default" and pick["why"].startswith(NO_POINT_BEATS_DEFAULT)
@@ -324,7 +324,7 @@ def test_no_point_that_cannot_be_told_from_the_default_is_recommended(capsys):
     assert conclusions["sizing"]["from"] == "default"
     assert conclusions["sizing"]["machines"] == 5
     console = Console(record=True, width=250)
-    render(sweep, console)
+    render(sweep.result(), console)
     text = " ".join(console.export_text().split())
     assert "best throughput: default" in text and NO_POINT_BEATS_DEFAULT in text
     assert "(from default); 5 machine(s) for 2,000 FPS" in text
@@ -332,6 +332,25 @@ def test_no_point_that_cannot_be_told_from_the_default_is_recommended(capsys):
     beaten = Sweep(spec, [default, slow, fast], status="complete").conclusions()
     assert beaten["recommendations"]["best_throughput"]["key"] == "requests=4"
     assert beaten["sizing"]["from"] == "requests=4" and beaten["sizing"]["machines"] == 3
+
+
+def test_a_sequential_sweep_does_not_claim_a_gain_within_run_to_run_noise():
+    """Issue 25 (B2): +5 % with ±1 % window intervals on both sides "beat the default"
+    (low end +3.5 %), yet full runs repeat 3.3-15.7 % apart.  With the compare verdict's
+    run-to-run floor (4 % a side) the low end is below 1: the default stays the pick, and
+    says why; a +30 % point still beats it."""
+    from perfbench.sizing.sweep import NO_POINT_BEATS_DEFAULT, Sweep
+    spec = SweepSpec(BenchmarkConfig(), {"requests": [2, 4]})
+    default = _point("default", {}, 100.0, 99.0, 101.0, 10.0)
+    close = _point("requests=4", {"requests": 4}, 105.0, 103.95, 106.05, 10.0)
+    pick = Sweep(spec, [default, close], status="complete").result() \
+        .recommendations["best_throughput"]
+    assert pick.key == "default" and pick.beats_default is False
+    assert pick.why.startswith(NO_POINT_BEATS_DEFAULT)
+    assert "with the run-to-run noise floor" in pick.why and "low end -6.0 %" in pick.why
+    fast = _point("requests=4", {"requests": 4}, 130.0, 128.7, 131.3, 10.0)
+    won = Sweep(spec, [default, fast], status="complete").result()
+    assert won.recommendations["best_throughput"].key == "requests=4"
 
 
 def test_a_sizing_figure_from_a_disturbed_point_says_so():
@@ -350,7 +369,7 @@ def test_a_sizing_figure_from_a_disturbed_point_says_so():
     assert conclusions["sizing"]["disturbed"] == ["default: other_processes_cpu 69.0 (limit 10.0)"]
     assert set(conclusions["disturbed"]) == {"default", "requests=2"}
     console = Console(record=True, width=300)
-    render(sweep, console)
+    render(sweep.result(), console)
     text = " ".join(console.export_text().split())
     assert ("13 machine(s) for 2,000 FPS — measured on a disturbed machine (default: "
             "other_processes_cpu 69.0 (limit 10.0))") in text
@@ -368,7 +387,7 @@ def test_a_points_p99_from_too_few_samples_is_marked():
                          _point("requests=2", {"requests": 2}, 480.0, 470.0, 490.0, 9.0)],
                   status="complete")
     console = Console(record=True, width=300)
-    render(sweep, console)
+    render(sweep.result(), console)
     lines = console.export_text().splitlines()
     default_row = next(line for line in lines if "│ default" in line or " default " in line)
     assert "(not a p99: 23 samples)" in default_row and "(not a p90: 23 samples)" in default_row

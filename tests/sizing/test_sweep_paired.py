@@ -70,7 +70,8 @@ def test_error_bars_are_the_paired_interval_in_an_interleaved_sweep():
                                       "requests=1": [1.03 * w * d for w, d in zip(wobble, drift)],
                                       "requests=4": [1.04 * d for d in drift]}))
     ratio = sweep.versus_default()["requests=1"]
-    low, high = _error_bars(sweep, sweep.points[1:2], [200.0])
+    document = sweep.result()
+    low, high = _error_bars(document, list(document.points[1:2]), [200.0])
     assert low[0] == pytest.approx(200.0 * (1 - ratio["low"] / ratio["ratio"]))
     assert high[0] == pytest.approx(200.0 * (ratio["high"] / ratio["ratio"] - 1))
     assert low[0] > 0 and high[0] > 0

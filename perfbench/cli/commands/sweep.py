@@ -48,17 +48,18 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
         else:
             sweep = run_in_worker(run_sweep, spec, saved, previous,
                                   _point_header(live), live.update, stop.event)
-    sweep_report.render(sweep, report_console(stderr=json_path == "-"))
+    document = sweep.result()           # every figure, computed once; the outputs read it
+    sweep_report.render(document, report_console(stderr=json_path == "-"))
     if csv_path:
-        sweep_report.write_csv(sweep, csv_path)
+        sweep_report.write_csv(document, csv_path)
         wrote("--csv", csv_path)
-    if plot_path and any(p.status == "done" for p in sweep.points):
-        sweep_report.plot(sweep, plot_path)
+    if plot_path and document.done():
+        sweep_report.plot(document, plot_path)
         wrote("--plot", plot_path)
     if json_path:
         wrote("--json" if not saved.moved else "fallback", saved.path)
     from perfbench.cli.commands.report import html_of
-    drawn = html_of([(sweep.to_dict(), "sweep")], html_path)
+    drawn = html_of([(document.to_dict(), "sweep")], html_path)
     if stop.signum is not None and json_path:
         hint = (f"its {len(sweep.race.epochs)} epochs are saved in {saved.path}; continue "
                 f"the race with --resume --json {saved.path}" if interleaved else

@@ -1,0 +1,237 @@
+"""The sweep document (``perfbench.sweep``): every grid point with its status and full
+result, each point's paired ratio to the default, the Pareto front, the picks (and whether
+a pick beat the default), precision gains, the machines needed, and a race's own document.
+
+A frozen type owning its ``to_dict``/``from_dict`` as :mod:`perfbench.results.types` does.
+Every figure in it was computed once, by the sweep that measured it
+(:mod:`perfbench.sizing.sweep`, :mod:`perfbench.sizing.race_sweep`), and is stored here;
+the terminal table, the CSV, the plot and the HTML view read these attributes and never
+recompute a ratio, a pick or the front.  Every ratio's interval is spelled
+``{ratio, low, high, level}``; version 1 files (``ci95_low``/``ci95_high``) are respelled by
+the registry's upgrade before they reach :meth:`SweepResult.from_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfbench.results.race import Interval, RaceResult
+from perfbench.results.types import PERCENTILES, BenchmarkResult, SchemaError
+
+SCHEMA = "perfbench.sweep"
+SCHEMA_VERSION = 2
+#: Reads a point's nested ``perfbench.result`` (the registry's, which upgrades it).
+ResultReader = Callable[[Any, str], BenchmarkResult]
+
+
+def _get(data: Any, key: str, where: str):
+    if not isinstance(data, dict) or key not in data:
+        raise SchemaError(f"{where}.{key} is missing")
+    return data[key]
+
+
+def _percentile_field(percentile: float) -> str:
+    """The LatencyStats field of a percentile, from the one table of them."""
+    return next(name for name, value in PERCENTILES.items() if value == percentile)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One grid point: ``key`` is ``default`` or e.g. ``streams=2``; ``status`` done,
+    interrupted, failed, skipped or pending; ``result`` the full result once measured."""
+
+    key: str
+    settings: dict
+    status: str = "pending"
+    reason: str = ""
+    time_cap_s: float | None = None
+    result: BenchmarkResult | None = None
+
+    def latency_at(self, percentile: float) -> float | None:
+        if self.result is None:
+            return None
+        return getattr(self.result.latency, _percentile_field(percentile))
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "settings": self.settings, "status": self.status,
+                "reason": self.reason, "time_cap_s": self.time_cap_s,
+                "result": self.result.to_dict() if self.result is not None else None}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, read: ResultReader) -> SweepPoint:
+        result = data.get("result") if isinstance(data, dict) else None
+        return cls(_get(data, "key", where), dict(data.get("settings") or {}),
+                   data.get("status", "pending"), data.get("reason", ""),
+                   data.get("time_cap_s"),
+                   read(result, f"{where}.result") if result is not None else None)
+
+
+@dataclass(frozen=True)
+class VersusDefault:
+    """FPS(point) / FPS(default) with its interval, and how it was paired (``paired``,
+    written as ``interval``): a race's counts the process level; a v1 interleaved file's
+    was round-level only (``rounds``)."""
+
+    ratio: Interval
+    paired: str
+    rounds: int | None = None
+
+    def to_dict(self) -> dict:
+        out = self.ratio.to_dict()
+        if self.rounds is not None:
+            out["rounds"] = self.rounds
+        out["interval"] = self.paired
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> VersusDefault:
+        ratio = Interval.from_dict(data, where)
+        assert ratio is not None
+        return cls(ratio, data.get("interval", ""), data.get("rounds"))
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A recommendation: the point, its FPS and latency at the SLA percentile, why, its
+    change against the default (the paired ratio where the sweep has one), and, for a
+    throughput pick that did not beat the default, ``beats_default`` false with the
+    ``runner_up`` it would have been; under an SLA in a race, the latency interval it
+    was judged on and the faster points whose interval straddles the SLA."""
+
+    key: str
+    settings: dict
+    fps: float
+    latency_ms: float
+    why: str
+    fps_vs_default_pct: float | None = None
+    latency_vs_default_pct: float | None = None
+    beats_default: bool | None = None
+    runner_up: str | None = None
+    fps_vs_default_paired: VersusDefault | None = None
+    latency_interval: Interval | None = None
+    uncertain: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"key": self.key, "settings": self.settings, "fps": self.fps,
+                               "latency_ms": self.latency_ms, "why": self.why}
+        if self.fps_vs_default_pct is not None:
+            out.update(fps_vs_default_pct=self.fps_vs_default_pct,
+                       latency_vs_default_pct=self.latency_vs_default_pct)
+        if self.beats_default is not None:
+            out.update(beats_default=self.beats_default, runner_up=self.runner_up)
+        if self.fps_vs_default_paired is not None:
+            out["fps_vs_default_paired"] = self.fps_vs_default_paired.to_dict()
+        if self.latency_interval is not None:
+            out["latency_interval"] = self.latency_interval.to_dict()
+        if self.uncertain is not None:
+            out["uncertain"] = list(self.uncertain)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> Pick | None:
+        if data is None:
+            return None
+        paired = data.get("fps_vs_default_paired")
+        uncertain = data.get("uncertain")
+        return cls(_get(data, "key", where), dict(data.get("settings") or {}),
+                   float(_get(data, "fps", where)), float(_get(data, "latency_ms", where)),
+                   data.get("why", ""), data.get("fps_vs_default_pct"),
+                   data.get("latency_vs_default_pct"), data.get("beats_default"),
+                   data.get("runner_up"),
+                   VersusDefault.from_dict(paired, where + ".fps_vs_default_paired")
+                   if paired is not None else None,
+                   Interval.from_dict(data.get("latency_interval"),
+                                      where + ".latency_interval"),
+                   tuple(uncertain) if uncertain is not None else None)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A sweep as it was measured and concluded.  ``withheld``: why an incomplete sweep
+    recommends nothing (then ``disturbed`` is None: it is not written).  ``precision_gains``
+    and ``sizing`` are stored as the sweep wrote them (each precision against f32; the
+    machines needed at the recommended point)."""
+
+    status: str
+    mode: str                      # sequential, race, or interleaved (a v1 file's)
+    block_s: float | None
+    note: str
+    spec: dict
+    elapsed_s: float
+    points: tuple[SweepPoint, ...]
+    rounds: tuple[dict, ...]
+    pareto: tuple[str, ...]
+    recommendations: dict[str, Pick | None]
+    vs_default: dict[str, VersusDefault]
+    precision_gains: tuple[dict, ...] = ()
+    sizing: dict | None = None
+    withheld: str | None = None
+    disturbed: dict[str, list[str]] | None = None
+    uncertain_under_sla: tuple[str, ...] = ()
+    race: RaceResult | None = None
+    schema_version: int = SCHEMA_VERSION
+    schema: str = field(default=SCHEMA, init=False)
+
+    @property
+    def sla_ms(self) -> float | None:
+        return self.spec.get("sla_ms")
+
+    @property
+    def sla_percentile(self) -> float:
+        return self.spec.get("sla_percentile") or 99.0
+
+    @property
+    def label(self) -> str:
+        """The latency the sweep judges on, as its tables name it (``p99``)."""
+        return f"p{self.sla_percentile:g}"
+
+    def done(self) -> list[SweepPoint]:
+        return [p for p in self.points if p.status == "done"]
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {
+            "schema": SCHEMA, "schema_version": self.schema_version, "status": self.status,
+            "mode": self.mode, "block_s": self.block_s, "note": self.note, "spec": self.spec,
+            "elapsed_s": self.elapsed_s, "points": [p.to_dict() for p in self.points],
+            "rounds": list(self.rounds), "pareto": list(self.pareto),
+            "recommendations": {k: v.to_dict() if v is not None else None
+                                for k, v in self.recommendations.items()}}
+        if self.withheld is not None:
+            out["withheld"] = self.withheld
+        out.update(vs_default={k: v.to_dict() for k, v in self.vs_default.items()},
+                   precision_gains=list(self.precision_gains), sizing=self.sizing)
+        if self.disturbed is not None:
+            out["disturbed"] = self.disturbed
+        if self.uncertain_under_sla:
+            out["uncertain_under_sla"] = list(self.uncertain_under_sla)
+        if self.race is not None:
+            out["race"] = self.race.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, read: ResultReader) -> SweepResult:
+        """A current-version document (the registry upgrades older ones first); ``read``
+        reads each point's result (the registry's ``nested_result``, which upgrades it)."""
+        if not isinstance(data, dict):
+            raise SchemaError("sweep must be an object")
+        where = "sweep"
+        points = _get(data, "points", where)
+        race = data.get("race")
+        return cls(
+            _get(data, "status", where), data.get("mode", "sequential"), data.get("block_s"),
+            data.get("note", ""), dict(_get(data, "spec", where)),
+            float(data.get("elapsed_s") or 0.0),
+            tuple(SweepPoint.from_dict(p, f"{where}.points[{i}]", read)
+                  for i, p in enumerate(points)),
+            tuple(data.get("rounds") or ()), tuple(data.get("pareto") or ()),
+            {k: Pick.from_dict(v, f"{where}.recommendations.{k}")
+             for k, v in (data.get("recommendations") or {}).items()},
+            {k: VersusDefault.from_dict(v, f"{where}.vs_default.{k}")
+             for k, v in (data.get("vs_default") or {}).items()},
+            tuple(data.get("precision_gains") or ()), data.get("sizing"),
+            data.get("withheld"), data.get("disturbed"),
+            tuple(data.get("uncertain_under_sla") or ()),
+            RaceResult.from_dict(race, where + ".race") if race else None,
+            int(data.get("schema_version", SCHEMA_VERSION)))
