@@ -376,7 +376,7 @@ def agreement_chart(result: BenchmarkResult, chart_id: str) -> str:
                                             zip(values, shown)],
             textposition="inside", insidetextanchor="end",
             hovertemplate="%{y}: %{text}<extra>" + label + "</extra>"))
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", showlegend=True)      # top-1 named when alone
     fig.update_xaxes(range=[0, 100])
     fig.update_yaxes(autorange="reversed")          # the table's order, top down
     return chart(fig, chart_id, "Answers kept: agreement with the f32 reference",
