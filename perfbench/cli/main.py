@@ -124,9 +124,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if path is not None:
             check_writable(path, option)
     _check_html(args)
+    from perfbench.tracking.fidelity_tolerances import thresholds_from
+    fidelity = thresholds_from(args)
     return compare_command(base, new, args.threshold, args.noise_floor, args.gate,
                            args.strict, args.markdown, args.json, _exports(args), args.html,
-                           args.attribute)
+                           args.attribute, fidelity_thresholds=fidelity)
 
 
 def cmd_ab(args: argparse.Namespace) -> int:
@@ -158,8 +160,10 @@ def cmd_ab(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from perfbench.cli.commands.history import history_command
+    from perfbench.tracking.fidelity_tolerances import thresholds_from
     threshold = validate(args.threshold.rstrip("%"), positive_float, "threshold", "--threshold")
-    return history_command(args.database, args.metric, args.config_match, threshold)
+    return history_command(args.database, args.metric, args.config_match, threshold,
+                           thresholds_from(args))
 
 
 def cmd_export(args: argparse.Namespace) -> int:

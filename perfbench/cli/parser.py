@@ -9,6 +9,7 @@ from perfbench import __version__
 from perfbench.cli.options import add_setting_options
 from perfbench.errors import UsageError
 from perfbench.settings.config import PRECISIONS
+from perfbench.tracking.fidelity_tolerances import add_options as add_fidelity_tolerances
 
 
 class _Parser(argparse.ArgumentParser):
@@ -263,6 +264,7 @@ def _add_compare(sub) -> None:
     comp.add_argument("--noise-floor", action="append", default=[], metavar="PCT",
                       help="run-to-run CV assumed for a side with one run, e.g. 4%% or "
                       "p99=20%% (defaults: fps/p50/gflops 4, p90 5, p99 20)")
+    add_fidelity_tolerances(comp)
     comp.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
     comp.add_argument("--json", metavar="PATH", help="write the comparison as JSON (- stdout)")
     comp.add_argument("--attribute", action="store_true",
@@ -301,6 +303,7 @@ def _add_history(sub) -> None:
     hist.add_argument("--config-match", metavar="TEXT",
                       help="only configurations whose key or name contains TEXT")
     hist.add_argument("--threshold", default="5", help="step-change threshold in %% (default 5)")
+    add_fidelity_tolerances(hist)
 
 
 def _add_report(sub) -> None:

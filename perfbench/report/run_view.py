@@ -1,5 +1,6 @@
 """The run view: headline figures with intervals and a badge, the configuration, the
-timeline, the latency distribution, the top layers and the checks with their remedies.
+timeline, the latency distribution, the output fidelity (``--fidelity``), the top layers
+and the checks with their remedies.
 
 Figures come from the result itself (``results.metrics.headline``, its windows, checks and
 stored histogram); drift is marked with the live view's own rule (``stats.drift``).
@@ -12,7 +13,8 @@ from dataclasses import fields
 
 from perfbench.report.html import (Raw, Section, chart, esc, heading, interval, log_ticks,
                                    note, num, require_plotly, table)
-from perfbench.reporters.table import (STEADY_FPS, WHOLE_RUN_FPS, WHOLE_RUN_GFLOPS)
+from perfbench.reporters.table import (STEADY_FPS, WHOLE_RUN_FPS, WHOLE_RUN_GFLOPS,
+                                       sqnr_text)
 from perfbench.reporters.table import _CONFIG_ROWS as CONFIG_ROWS
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.results.metrics import headline
@@ -55,6 +57,8 @@ def section(result: BenchmarkResult, name: str, anchor: str) -> Section:
     part.add(timeline_chart(result, f"{anchor}-timeline"),
              latency_timeline_chart(result, f"{anchor}-latency"))
     part.add(distribution(result, f"{anchor}-distribution"))
+    if result.fidelity is not None:
+        part.add(fidelity_part(result, f"{anchor}-fidelity"))
     if result.layers:
         part.add(layers_chart(result, f"{anchor}-layers"))
     part.add(_checks(result))
@@ -305,6 +309,119 @@ def layers_chart(result: BenchmarkResult, chart_id: str) -> str:
         table(["layer", "type", "executed as", "ms per inference", "share %"],
               [[x.name, x.type, x.exec_type, num(x.mean_ms), num(x.share_pct)]
                for x in reversed(top)])
+
+
+def fidelity_title(result: BenchmarkResult) -> str:
+    """The terminal's title of its Fidelity table, word for word."""
+    f = result.fidelity
+    assert f is not None
+    seed = f", seed {f.seed}" if f.seed is not None else ""
+    return (f"Fidelity: {f.configured} vs {f.reference} reference, {f.label} "
+            f"({f.samples} sample{'s' if f.samples != 1 else ''}{seed})")
+
+
+def fidelity_rows(result: BenchmarkResult) -> list[list]:
+    """One row per output, the terminal's columns and figures (stored, never recomputed)."""
+    assert result.fidelity is not None
+    rows = []
+    for o in result.fidelity.outputs:
+        rows.append([f"{o.name} [{','.join(map(str, o.shape))}]",
+                     _agreement(o.top1_agreement_pct, o.rows),
+                     _agreement(o.top5_agreement_pct, o.rows), sqnr_text(o),
+                     _fixed(o.cosine_similarity, ".6f"), _fixed(o.max_abs_error, ".3g"),
+                     _fixed(o.mean_abs_error, ".3g"), _fixed(o.max_rel_error, ".3g"),
+                     _fixed(o.mean_rel_error, ".3g")])
+    return rows
+
+
+def _agreement(value: float | None, rows: int | None) -> str:
+    return "–" if value is None else f"{value:.1f} % of {rows}"
+
+
+def _fixed(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def fidelity_part(result: BenchmarkResult, chart_id: str) -> str:
+    """How far the run's answers are from f32's: the agreement of classifier outputs and
+    every output's SQNR, drawn, then the table of every figure."""
+    f = result.fidelity
+    assert f is not None
+    parts = [heading(fidelity_title(result))]
+    if f.inputs == "synthetic":
+        parts.append(note("Made-up inputs: these figures are numerical fidelity, not an "
+                          "accuracy cost; with a real model and real inputs (--input), "
+                          "top-1 agreement is a direct proxy for it.", "warn"))
+    if any(o.classifier for o in f.outputs):
+        parts.append(agreement_chart(result, f"{chart_id}-agreement"))
+    parts.append(sqnr_chart(result, f"{chart_id}-sqnr"))
+    parts.append(table(["output", "top-1 agree", "top-5 agree", "SQNR", "cosine",
+                        "max |err|", "mean |err|", "max rel", "mean rel"],
+                       fidelity_rows(result)))
+    return "".join(parts)
+
+
+def agreement_chart(result: BenchmarkResult, chart_id: str) -> str:
+    """Top-1 and top-5 agreement per classifier output, on a 0–100 % axis: a bar short of
+    100 is answers that changed."""
+    go = require_plotly()
+    assert result.fidelity is not None
+    outputs = [o for o in result.fidelity.outputs if o.classifier]
+    fig = go.Figure()
+    for key, label, colour in (("top1_agreement_pct", "top-1 agreement", "#4c72b0"),
+                               ("top5_agreement_pct", "top-5 agreement", "#8fb0d8")):
+        shown = [o for o in outputs if getattr(o, key) is not None]
+        if not shown:
+            continue
+        values = [getattr(o, key) for o in shown]
+        fig.add_trace(go.Bar(
+            x=values, y=[o.name for o in shown], orientation="h", name=label,
+            marker={"color": colour}, text=[_agreement(v, o.rows) for v, o in
+                                            zip(values, shown)],
+            textposition="inside", insidetextanchor="end",
+            hovertemplate="%{y}: %{text}<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="group", showlegend=True)      # top-1 named when alone
+    fig.update_xaxes(range=[0, 100])
+    fig.update_yaxes(autorange="reversed")          # the table's order, top down
+    return chart(fig, chart_id, "Answers kept: agreement with the f32 reference",
+                 "rows whose answer is the reference's (%)", "output",
+                 height=_bar_height(len(outputs) * 2))
+
+
+def sqnr_chart(result: BenchmarkResult, chart_id: str) -> str:
+    """Every output's SQNR in dB (each 10 dB is ten times less noise energy); identical
+    outputs have no finite bar and are named under the chart."""
+    go = require_plotly()
+    assert result.fidelity is not None
+    outputs = result.fidelity.outputs
+    finite = [o for o in outputs if o.sqnr_db is not None]
+    identical = [o.name for o in outputs if o.identical]
+    undefined = [o.name for o in outputs if o.sqnr_db is None and not o.identical]
+    words = []
+    if identical:
+        words.append(f"Identical to the reference (SQNR ∞, no bar): {', '.join(identical)}.")
+    if undefined:
+        words.append(f"No SQNR (the reference is all zeros): {', '.join(undefined)}.")
+    told = note(" ".join(words)) if words else ""
+    if not finite:
+        return told
+    fig = go.Figure(go.Bar(
+        x=[o.sqnr_db for o in finite], y=[o.name for o in finite], orientation="h",
+        name="SQNR (dB)", marker={"color": "#55a868"},
+        text=[f"{o.sqnr_db:.1f} dB" for o in finite], textposition="inside",
+        insidetextanchor="end",
+        customdata=[_fixed(o.cosine_similarity, ".6f") for o in finite],
+        hovertemplate="%{y}: %{x:.2f} dB, cosine %{customdata}<extra></extra>"))
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_yaxes(autorange="reversed")
+    drawn = chart(fig, chart_id, "Signal to quantization noise: SQNR against the f32 "
+                  "reference", "SQNR (dB; +10 dB = 10× less noise energy)", "output",
+                  height=_bar_height(len(finite)))
+    return drawn + told
+
+
+def _bar_height(bars: int) -> int:
+    return max(220, 140 + 30 * bars)
 
 
 def _checks(result: BenchmarkResult) -> str:

@@ -12,6 +12,7 @@ from perfbench.results import from_document
 from perfbench.results.metrics import benchmark_name
 from perfbench.results.types import BenchmarkResult
 from perfbench.tracking.fidelity_verdict import FidelityComparison, compare_fidelity
+from perfbench.tracking.fidelity_tolerances import DEFAULT_THRESHOLDS, FidelityThresholds
 from perfbench.tracking.history import _check_is_history, _open_read_only, config_key
 
 
@@ -28,7 +29,8 @@ class FidelityStep:
     judged: FidelityComparison
 
 
-def fidelity_steps(path: str) -> list[FidelityStep]:
+def fidelity_steps(path: str, thresholds: FidelityThresholds = DEFAULT_THRESHOLDS
+                   ) -> list[FidelityStep]:
     """One step per configuration with at least two fidelity runs, oldest key first."""
     _check_is_history(path, "history")
     conn = _open_read_only(path, "history")
@@ -51,5 +53,5 @@ def fidelity_steps(path: str) -> list[FidelityStep]:
             continue
         (before_id, before), (last_id, last) = runs[-2], runs[-1]
         steps.append(FidelityStep(key, name, len(runs), before_id, last_id, last,
-                                  compare_fidelity([before], [last])))
+                                  compare_fidelity([before], [last], thresholds)))
     return steps

@@ -11,7 +11,10 @@ Two questions, each a judged item apart from the speed metrics:
   outputs on the same inputs (same digest), those are compared with each other: a model
   whose weights changed, or a release that changed f32 answers, gives other reference
   outputs.  Their SQNR below :data:`DEFAULT_REFERENCE_SQNR_DB`, or their top-1 agreement
-  more than the agreement threshold below 100 %, is a regression.
+  below :data:`DEFAULT_REFERENCE_TOP1_PCT`, is a regression.
+
+Each tolerance is an option of ``compare`` and ``history`` (:mod:`.fidelity_tolerances`,
+where every default is defined).
 
 Fidelity on the same inputs, model and release is deterministic, so there is no noise
 model: the thresholds are tolerances.  A side with several files is judged by its worst.
@@ -21,29 +24,18 @@ Nothing here imports OpenVINO.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from perfbench.results.comparison import FidelityChange, FidelityComparison
 from perfbench.results.fidelity import Fidelity, OutputFidelity
 from perfbench.results.types import BenchmarkResult
 from perfbench.stats.fidelity import FidelityError, compare_output, decode_stored
-
-DEFAULT_AGREEMENT_DROP_PP = 1.0
-DEFAULT_SQNR_DROP_DB = 3.0
-#: f32 against f32 on the same inputs: float32 rounding alone is ~140 dB, a reordered
-#: reduction ~100 dB; a perturbed weight or a changed kernel falls far below this.
-DEFAULT_REFERENCE_SQNR_DB = 60.0
-
-
-@dataclass(frozen=True)
-class FidelityThresholds:
-    agreement_drop_pp: float = DEFAULT_AGREEMENT_DROP_PP
-    sqnr_drop_db: float = DEFAULT_SQNR_DROP_DB
-    reference_sqnr_db: float = DEFAULT_REFERENCE_SQNR_DB
+from perfbench.tracking.fidelity_tolerances import (  # noqa: F401 (the defaults, re-exported)
+    DEFAULT_AGREEMENT_DROP_PP, DEFAULT_REFERENCE_SQNR_DB, DEFAULT_REFERENCE_TOP1_PCT,
+    DEFAULT_SQNR_DROP_DB, DEFAULT_THRESHOLDS, FidelityThresholds)
 
 
 def compare_fidelity(base: list[BenchmarkResult], new: list[BenchmarkResult],
-                     thresholds: FidelityThresholds = FidelityThresholds()
+                     thresholds: FidelityThresholds = DEFAULT_THRESHOLDS
                      ) -> FidelityComparison:
     """Every output's fidelity figures, BASE against NEW; nothing when neither side
     measured fidelity, a warning when only one did."""
@@ -133,7 +125,7 @@ def _reference_changes(base: Fidelity, new: Fidelity, t: FidelityThresholds,
                                   t.reference_sqnr_db))
         if item.top1_agreement_pct is not None:
             changes.append(_floor(name, "reference_top1_agreement_pct", "pp",
-                                  item.top1_agreement_pct, 100.0 - t.agreement_drop_pp))
+                                  item.top1_agreement_pct, t.reference_top1_pct))
     if not changes and (stored_b or stored_n):
         warnings.append("fidelity: no reference output stored on both sides: whether the "
                         "f32 answers changed is not compared")

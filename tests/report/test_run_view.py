@@ -109,3 +109,96 @@ def test_histogram_labels_are_readable_numbers_on_rows_of_their_own(measured):
     assert [label for label, _ in labels] == ["p50", "p90", "p99 = p99.9"]
     figure = run_view.distribution(measured, "d")
     assert "e+0" not in figure and "ticktext" in figure
+
+
+def _fidelity_document(inputs: str = "synthetic") -> dict:
+    """A result holding a known fidelity block: a classifier whose answer changed on one
+    of its 4 rows, a feature map with 1 % noise (exactly 40 dB), and an identical output."""
+    import numpy as np
+    from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
+    from perfbench.stats.fidelity import compare_output
+    rng = np.random.default_rng(0)
+    logits = [rng.standard_normal((1, 10)) for _ in range(4)]
+    moved = [x.copy() for x in logits]
+    moved[0][0, np.argsort(moved[0][0])[-2]] = moved[0].max() + 1   # runner-up now first
+    features = [rng.standard_normal((1, 4, 2, 2)) for _ in range(4)]
+    same = [rng.standard_normal((1, 3)) for _ in range(4)]
+    outputs = (compare_output("logits", logits, moved),
+               compare_output("features", features, [x * 1.01 for x in features]),
+               compare_output("boxes", same, same))
+    label = SYNTHETIC_LABEL if inputs == "synthetic" else REAL_LABEL
+    fidelity = Fidelity("int8", "f32", 4, inputs, label, "d", outputs,
+                        0 if inputs == "synthetic" else None)
+    doc = synthetic_document([100.0])
+    doc["schema_version"] = 3
+    doc["latency_histogram"] = {"growth": 1.01, "min_ms": 0.001, "counts": [[700, 10]]}
+    doc["fidelity"] = fidelity.to_dict()
+    return doc
+
+
+def test_the_run_view_shows_fidelity_with_the_terminals_title_and_figures():
+    """The page had no fidelity at all: a --fidelity run's answers were only in the
+    terminal and the JSON."""
+    result = from_document(_fidelity_document(), "f")
+    html = "".join(run_view.section(result, "f", "run-0").parts)
+    console = Console(record=True, width=300)
+    console.print(terminal.fidelity_table(result))
+    assert run_view.fidelity_title(result) in console.export_text()
+    assert run_view.fidelity_title(result) in html
+    rows = {row[0]: row for row in run_view.fidelity_rows(result)}
+    assert rows["logits [1,10]"][1:4] == ["75.0 % of 4", "100.0 % of 4",
+                                          f"{result.fidelity.outputs[0].sqnr_db:.1f} dB"]
+    assert rows["features [1,4,2,2]"][1:4] == ["–", "–", "40.0 dB"]
+    assert rows["boxes [1,3]"][3] == "∞ (identical)"
+    assert "numerical fidelity, not an accuracy cost" in html
+    assert "Identical to the reference (SQNR ∞, no bar): boxes." in html
+    assert 'id="run-0-fidelity-agreement"' in html and 'id="run-0-fidelity-sqnr"' in html
+    real = from_document(_fidelity_document("--input"), "r")
+    assert "not an accuracy cost" not in run_view.fidelity_part(real, "x")
+    plain = from_document(synthetic_document([100.0]), "p")
+    assert "Fidelity" not in "".join(run_view.section(plain, "p", "run-0").parts)
+
+
+def test_fidelity_is_drawn_in_a_real_browser_with_the_stored_figures(tmp_path):
+    """Headless Chromium: the agreement and SQNR bars hold exactly the stored figures (the
+    identical output has no bar), nothing fails, and a screenshot is kept
+    (build/report-shots/run-fidelity.png)."""
+    from perfbench.report.page import write_documents
+    from tests.report.test_browser import CHROMIUM, SHOTS, _browser
+    sync_playwright = _browser()
+    doc = _fidelity_document()
+    out = tmp_path / "f.html"
+    write_documents([(doc, "f.json")], ["report", "f.json"], str(out))
+    errors = []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(out.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg')"
+                               ".length >= document.querySelectorAll('.chart').length")
+        charts = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+            '.js-plotly-plot')].filter(el => el.id.includes('fidelity')).map(el => [el.id,
+            {traces: el.data.map(t => ({name: t.name, x: t.x, y: t.y})),
+             bars: el.querySelectorAll('g.trace path').length}]))""")
+        page.locator("#run-0-fidelity-agreement").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "run-fidelity.png"))
+        browser.close()
+    assert errors == []
+    result = from_document(doc, "f")
+    logits, features, _ = result.fidelity.outputs
+    agreement = {t["name"]: t for t in charts["run-0-fidelity-agreement"]["traces"]}
+    # boxes [1,3] is classifier-shaped (identical: 100 %); three classes have no top-5,
+    # and the feature map no agreement at all
+    assert agreement["top-1 agreement"]["y"] == ["logits", "boxes"]
+    assert agreement["top-1 agreement"]["x"] == [75.0, 100.0]
+    assert agreement["top-5 agreement"]["y"] == ["logits"]
+    assert agreement["top-5 agreement"]["x"] == [100.0]
+    sqnr = charts["run-0-fidelity-sqnr"]["traces"][0]
+    assert sqnr["y"] == ["logits", "features"] and \
+        sqnr["x"] == [logits.sqnr_db, features.sqnr_db]
+    assert features.sqnr_db == pytest.approx(40.0, abs=1e-9)
+    assert charts["run-0-fidelity-agreement"]["bars"] == 3
+    assert charts["run-0-fidelity-sqnr"]["bars"] == 2

@@ -8,6 +8,7 @@ from perfbench.reporters.consoles import report_console
 from perfbench.tracking.verdict import compare, parse_gate, parse_noise_floors, parse_thresholds
 from perfbench.tracking.exporters import export_all
 from perfbench.tracking.layer_attribution import attribute_results
+from perfbench.tracking.fidelity_tolerances import DEFAULT_THRESHOLDS, FidelityThresholds
 from perfbench.files import atomic_write, write_json
 from perfbench.results.metrics import Metric, benchmark_name
 from perfbench.reporters import comparison as report
@@ -19,12 +20,14 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
                     noise_floors: list[str], gate: str | None, strict: bool,
                     markdown_path: str | None,
                     json_path: str | None, exports: dict[str, str],
-                    html_path: str | None = None, attribute: bool = False) -> int:
+                    html_path: str | None = None, attribute: bool = False,
+                    fidelity_thresholds: FidelityThresholds = DEFAULT_THRESHOLDS) -> int:
     limits = parse_thresholds(thresholds)
     floors = parse_noise_floors(noise_floors)
     base = [load(path) for path in base_files]
     new = [load(path) for path in new_files]
-    result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate))
+    result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate),
+                     fidelity_thresholds=fidelity_thresholds)
     layers = attribute_results(base, new, base_files, new_files) if attribute else None
     # Files first, then the terminal (a reader that closed the pipe must not cost them).
     if markdown_path:

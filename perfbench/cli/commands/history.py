@@ -9,6 +9,7 @@ from perfbench.reporters.sparkline import sparkline
 from rich.table import Table
 
 from perfbench.results.metrics import METRICS
+from perfbench.tracking.fidelity_tolerances import DEFAULT_THRESHOLDS, FidelityThresholds
 from perfbench.tracking.history import (ABRow, LastRun, Point, ab_series, last_run_verdict,
                                         series, trend, version_changes)
 
@@ -16,7 +17,8 @@ MAX_POINTS = 40
 
 
 def history_command(path: str, metric: str, config_match: str | None,
-                    threshold_pct: float) -> int:
+                    threshold_pct: float,
+                    fidelity: FidelityThresholds = DEFAULT_THRESHOLDS) -> int:
     groups = series(path, metric)
     if config_match:
         groups = {k: v for k, v in groups.items()
@@ -48,16 +50,17 @@ def history_command(path: str, metric: str, config_match: str | None,
         console.print(_ab_table(pairs))
     if not groups and not pairs:
         Console(stderr=True).print("no complete runs match")
-    return _fidelity(path, config_match, console)
+    return _fidelity(path, config_match, console, fidelity)
 
 
-def _fidelity(path: str, config_match: str | None, console) -> int:
+def _fidelity(path: str, config_match: str | None, console,
+              thresholds: FidelityThresholds) -> int:
     """Each configuration's last --fidelity run against its previous one; exit 1 when
     its answers regressed (the rules of compare)."""
     from perfbench.reporters.fidelity_comparison import summary
     from perfbench.tracking.fidelity_history import fidelity_steps
-    steps = [s for s in fidelity_steps(path) if not config_match or config_match in s.config
-             or config_match.lower() in s.benchmark.lower()]
+    steps = [s for s in fidelity_steps(path, thresholds) if not config_match
+             or config_match in s.config or config_match.lower() in s.benchmark.lower()]
     if not steps:
         return 0
     table = Table(title="Fidelity: each configuration's last --fidelity run against the one "
