@@ -11,12 +11,15 @@ the user learns where ``--json``, ``--html`` and the rest went, for every comman
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import sys
+from dataclasses import dataclass
 from typing import Callable
 
+from perfbench.cli import formats
 from perfbench.errors import UsageError
-from perfbench.files import fallback_path
+from perfbench.files import fallback_path, write_json
 
 #: (flag, target or None when not asked for, how to write it)
 Step = tuple[str, "str | None", Callable[[], None]]
@@ -67,3 +70,47 @@ def write_all(steps: list[Step], kind: str, save_fallback: Callable[[str], None]
         print(f"perfbench: could not write {'; '.join(failed)}; {what} is saved in "
               f"{fallback}", file=sys.stderr)
     return not failed
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a command's document goes, one field per output option (None: not asked).
+    ``json`` "-" is stdout: the command writes it after its terminal report, so it is not
+    a file here.  ``exports``: every ``--export-FORMAT`` asked for, format → destination."""
+
+    json: str | None = None
+    markdown: str | None = None
+    csv: str | None = None
+    plot: str | None = None
+    html: str | None = None
+    history: str | None = None
+    exports: tuple[tuple[str, str], ...] = ()
+
+    def asked(self) -> list[tuple[str, str, object]]:
+        """(flag, writer, target) of every output asked for, in the order they are
+        written: the document first, the page last (the slowest, the least needed).  Each
+        ``--export-FORMAT`` is a step of its own, by the document's one export writer."""
+        files = [("--json", None if self.json == "-" else self.json),
+                 ("--markdown", self.markdown), ("--csv", self.csv), ("--plot", self.plot),
+                 ("--history", self.history)]
+        steps: list[tuple[str, str, object]] = [(f, f, t) for f, t in files if t is not None]
+        steps += [(f"--export-{fmt}", "--export", {fmt: dest}) for fmt, dest in self.exports]
+        if self.html is not None:
+            steps.append(("--html", "--html", self.html))
+        return steps
+
+
+def write_outputs(document, outputs: Outputs, what: str,
+                  save_fallback: Callable[[str], None] | None = None) -> bool:
+    """The one door out of every command: each output asked for, by the document's own
+    writer (:data:`perfbench.cli.formats.FORMATS`).  One that fails is named on one line
+    and the document is saved to a fallback file the line names, so nothing measured is
+    lost (``save_fallback``: how, when the command saves something other than the
+    document as it is).  False when any failed."""
+    writers = formats.writers_for(document)
+    steps: list[Step] = []
+    for flag, key, target in outputs.asked():
+        shown = ", ".join(target.values()) if isinstance(target, dict) else str(target)
+        steps.append((flag, shown, functools.partial(writers[key], document, target)))
+    fallback = save_fallback or (lambda path: write_json(path, document.to_dict()))
+    return write_all(steps, formats.KIND[type(document)], fallback, what)

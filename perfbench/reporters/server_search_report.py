@@ -61,7 +61,8 @@ def answer_line(search: ServerSearch) -> str:
                f"±{search.precision_pct:.1f} %")
     sure = " (every probe of it within the bound with its interval)" \
         if search.certainty_known else ""
-    return (f"{partial}highest rate with {label} ≤ {bound}: [bold]{search.rate:,.2f}/s[/]"
+    best = "INTERRUPTED, best so far: " if partial else ""
+    return (f"{best}highest rate with {label} ≤ {bound}: [bold]{search.rate:,.2f}/s[/]"
             f"{sure}; {bracket}{'; ' + probable if probable else ''}; {offline}")
 
 

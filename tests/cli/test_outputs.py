@@ -41,7 +41,7 @@ def test_compare_says_where_it_wrote_its_files(tmp_path, capsys):
     out, md = tmp_path / "cmp.json", tmp_path / "cmp.md"
     main(["compare", str(base), str(new), "--json", str(out), "--markdown", str(md)])
     err = capsys.readouterr().err.splitlines()
-    assert err[-1] == f"perfbench: wrote --markdown {md}, --json {out}"
+    assert err[-1] == f"perfbench: wrote --json {out}, --markdown {md}"   # the door's order
     assert out.is_file() and md.is_file()
 
 

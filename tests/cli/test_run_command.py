@@ -150,7 +150,9 @@ def test_interrupted_server_search_keeps_its_probes_and_says_so(slow_ir, tmp_pat
     data = json.loads(out.read_text())
     assert data["status"] == "interrupted" and data["offline_fps"] > 0
     # Stopped during the first probes: either a rate already passed, or none did yet.
-    assert "INTERRUPTED, best so far" in stdout or "INTERRUPTED: so far no rate met" in stdout
+    # (or one passed by its point estimate only: not decided)
+    assert any(text in stdout for text in ("INTERRUPTED, best so far", "INTERRUPTED: so far "
+                                           "no rate met", "INTERRUPTED: so far not decided"))
 
 
 def test_an_early_signal_is_remembered_and_taken_over_by_the_run(monkeypatch):

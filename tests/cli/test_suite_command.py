@@ -381,9 +381,12 @@ def test_an_ab_entry_that_cannot_be_written_keeps_its_epochs(tmp_path, monkeypat
     from perfbench.suite.ab import _write_entry
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     (tmp_path / "e.json").symlink_to("/dev/full")
+    from pathlib import Path
+    from perfbench.results import load_document
+    doc = load_document(str(Path(__file__).parents[1] / "data" / "ab_v4.json"))
     record = {}
-    assert _write_entry(tmp_path / "e.json", {"epochs": [1, 2, 3]}, record) is None
-    assert json.loads(open(record["fallback"]).read()) == {"epochs": [1, 2, 3]}
+    assert _write_entry(tmp_path / "e.json", doc, record) is None
+    assert json.loads(open(record["fallback"]).read()) == doc.to_dict()
     assert "No space left on device" in record["message"]
     assert capsys.readouterr().err.count("\n") == 1
 

@@ -9,31 +9,16 @@ from rich.console import Console
 
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
-from perfbench.cli.commands.report import write_html
-from perfbench.cli.outputs import write_all
-from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.cli.outputs import Outputs, write_outputs
+from perfbench.files import check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
 from perfbench.runner.ab import ABRun, document, run_ab
 from perfbench.runner.side import check_interpreter, needs_nncf
-from perfbench.settings.config import build_config, coerce
+from perfbench.settings.sides import side_settings
 
 from perfbench.tracking.verdict import EXIT_NOT_DECIDED, EXIT_REGRESSION
-
-
-def side_settings(model: str, common: dict, overrides: list[str], flag: str) -> dict:
-    """One side's settings, validated here (before any process starts) as a config."""
-    settings = dict(common, model=None if model == "builtin" else model)
-    for spec in overrides:
-        key, sep, value = spec.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{flag}: expected KEY=VALUE, got {spec!r:.40}")
-        key = key.strip().replace("-", "_")
-        if key == "model":
-            raise UsageError(f"{flag}: the model is BASE or NEW itself")
-        settings[key] = coerce(key, value, flag)
-    return build_config(settings).to_dict()
 
 
 def _check_outputs(options: dict) -> None:
@@ -110,34 +95,20 @@ def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int
 
 
 def _write_outputs(doc: ABResult, options: dict) -> ABResult:
-    """Every asked-for output; one that fails is named on one line and the document is
-    saved to a fallback file, so nothing measured is lost, with the exit status raised to
-    1 (the command's own).  The document as the command ends with it."""
-    steps = [("--json", options["json"], lambda: write_json(options["json"], doc.to_dict())),
-             ("--markdown", options["markdown"],
-              lambda: atomic_write(options["markdown"], ab_report.markdown(doc))),
-             ("--export-bmf", options["export_bmf"],
-              lambda: write_json(options["export_bmf"], ab_report.bmf(doc))),
-             ("--export-gab", options.get("export_gab"), lambda: _export_gab(doc, options)),
-             ("--history", options.get("history") if doc.status == "complete" else None,
-              lambda: _append_history(doc, options["history"])),
-             ("--html", options.get("html"),
-              lambda: write_html([(doc.to_dict(), "A/B")], options["html"]))]
-
+    """Every asked-for output, through the one door; one that fails is named on one line
+    and the document saved to a fallback file, so nothing measured is lost, with the exit
+    status raised to 1 (the command's own).  The document as the command ends with it.
+    Only a complete run is recorded in ``--history``."""
+    exports = tuple((fmt, options[f"export_{fmt}"]) for fmt in ("bmf", "gab")
+                    if options.get(f"export_{fmt}"))
+    outputs = Outputs(json=options["json"], markdown=options["markdown"],
+                      history=options.get("history") if doc.status == "complete" else None,
+                      html=options.get("html"), exports=exports)
     ended = [doc]
 
     def save_fallback(path: str) -> None:
         ended[0] = doc.raised(1)           # what the command returns
         write_json(path, ended[0].to_dict())
-    write_all(steps, "ab", save_fallback, "the A/B result")
+    write_outputs(doc, outputs, "the A/B result", save_fallback)
     return ended[0]
 
-
-def _export_gab(doc: ABResult, options: dict) -> None:
-    from perfbench.tracking.exporters import gab
-    gab.export(ab_report.pair_name(doc), ab_report.metrics(doc), options["export_gab"])
-
-
-def _append_history(doc: ABResult, path: str) -> None:
-    from perfbench.tracking.history import append_ab
-    append_ab(path, doc, ab_report.pair_name(doc))

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from perfbench.cli.signals import SignalStop
+from perfbench.cli.outputs import Outputs, write_outputs
 from perfbench.errors import UsageError
-from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.files import check_writable, write_json
 from perfbench.reporters import fleet_report
 from perfbench.reporters.consoles import report_console
 from perfbench.settings.config import validate
@@ -86,19 +87,12 @@ def report_command(inputs: list[str], options: dict) -> int:
     document = report(measured, options["target_fps"], options["sla_ms"], options["headroom"],
                       prices, mix)
     fleet_report.render(document, report_console(stderr=options["json"] == "-"))
-    if options["json"]:
-        write_json(options["json"], document.to_dict())
-    if options["csv"]:
-        atomic_write(options["csv"], fleet_report.csv_text(document))
-    if options["markdown"]:
-        atomic_write(options["markdown"], fleet_report.markdown(document))
-    if options["plot"]:
-        fleet_report.plot(document, options["plot"])
-    from perfbench.cli.outputs import wrote
-    for flag in ("json", "csv", "markdown", "plot"):
-        wrote(f"--{flag}", options[flag])
-    from perfbench.cli.commands.report import html_of
-    return 0 if html_of([(document.to_dict(), "fleet report")], options.get("html")) else 1
+    outputs = Outputs(json=options["json"], csv=options["csv"], markdown=options["markdown"],
+                      plot=options["plot"], html=options.get("html"))
+    written = write_outputs(document, outputs, "the fleet report")
+    if options["json"] == "-":
+        write_json("-", document.to_dict())
+    return 0 if written else 1
 
 
 def run_command(address: str, out_dir: str, command: list[str], selectors: list[str],

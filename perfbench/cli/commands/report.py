@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from perfbench.cli.formats import argv
 from perfbench.files import check_writable
 
 
@@ -20,10 +21,6 @@ def check_html(path: str | None, flag: str = "--html") -> None:
     require_plotly()
 
 
-def argv() -> list[str]:
-    return sys.argv[1:]
-
-
 def report_command(inputs: list[str], output: str) -> int:
     check_html(output, "-o")
     from perfbench.report.page import write_inputs
@@ -33,25 +30,3 @@ def report_command(inputs: list[str], output: str) -> int:
                         against_first=against_first)
     print(f"perfbench: wrote {output} ({size / 1e6:.2f} MB)", file=sys.stderr)
     return 0
-
-
-def write_html(documents: list[tuple[dict, str]], path: str) -> None:
-    """The page of a command's own documents (named); an OSError is the caller's to name."""
-    from perfbench.report.page import write_documents
-    write_documents(documents, argv(), path)
-
-
-def html_of(documents: list[tuple[dict, str]], path: str | None) -> bool:
-    """A command's page after its other outputs; a failure to write it is named on one
-    line (the measured figures are already saved).  False when it failed."""
-    if path is None:
-        return True
-    try:
-        write_html(documents, path)
-    except OSError as exc:
-        print(f"perfbench: could not write --html {path}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return False
-    from perfbench.cli.outputs import wrote
-    wrote("--html", path)
-    return True

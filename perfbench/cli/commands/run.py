@@ -11,8 +11,7 @@ from perfbench.reporters.consoles import report_console
 
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import Interrupted, RunFailed
-from perfbench.cli.commands.report import write_html
-from perfbench.cli.outputs import write_all
+from perfbench.cli.outputs import Outputs, write_outputs
 from perfbench.results.types import BenchmarkResult
 from perfbench.cli.live import LiveDisplay
 from perfbench.cli.signals import SignalStop, run_in_worker
@@ -84,27 +83,10 @@ def where_kept(json_path: str | None, history: str | None, exports: dict[str, st
 
 def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
             exports: dict[str, str], html_path: str | None = None) -> bool:
-    """Write the result everywhere it was asked for.  Every path was checked before
-    measuring, but a disk can fill or a database lock up meanwhile: whatever fails is
-    named on one line, and a result not written where asked is saved to a fallback file
-    that the message names, so nothing measured is lost.  False when anything failed."""
-    steps = [("--json", json_path, lambda: json_report.write(result, json_path)),
-             ("--history", history, lambda: _append_history(history, result)),
-             *[(f"--export-{option}", destination,
-                lambda option=option, destination=destination:
-                _export(result, {option: destination})) for option, destination in exports.items()],
-             ("--html", html_path,
-              lambda: write_html([(result.to_dict(), result.model.name)], html_path))]
-    return write_all(steps, "result", lambda path: json_report.write(result, path),
-                     "the result")
+    """Write the result everywhere it was asked for (the one door out: whatever fails is
+    named on one line and the result saved to a fallback file).  False when anything
+    failed."""
+    return write_outputs(result, Outputs(json=json_path, history=history, html=html_path,
+                                         exports=tuple(exports.items())), "the result")
 
 
-def _append_history(path: str, result: BenchmarkResult) -> None:
-    from perfbench.tracking.history import append
-    append(path, result)
-
-
-def _export(result: BenchmarkResult, exports: dict[str, str]) -> None:
-    from perfbench.results.metrics import benchmark_name, headline
-    from perfbench.tracking.exporters import export_all
-    export_all(benchmark_name(result), headline(result), exports)

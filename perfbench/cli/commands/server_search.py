@@ -8,7 +8,7 @@ import dataclasses
 
 from rich.console import Console
 
-from perfbench.cli.outputs import wrote
+from perfbench.cli.outputs import Outputs, write_outputs
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.files import write_json
 from perfbench.reporters import server_search_report
@@ -30,11 +30,11 @@ def server_search_command(spec: SweepSpec, json_path: str | None, quiet: bool) -
                               spec=spec.to_dict())
     if stop.signum is not None:
         found = dataclasses.replace(found, status="interrupted")
-    if json_path:
-        write_json(json_path, found.to_dict())
-        wrote("--json", json_path)
+    written = write_outputs(found, Outputs(json=json_path), "the rate search")
     server_search_report.render(found, report_console(stderr=json_path == "-"))
+    if json_path == "-":
+        write_json("-", found.to_dict())
     # No rate met the bound: exit 1, as compare and ab do for a regression, so that a CI
     # job gating on the bound fails rather than reading a printed "0/s" as a pass; a rate
     # met only by its point estimate is not decided: 3 (docs/ci.md).
-    return stop.exit_code or found.exit_status
+    return stop.exit_code or found.exit_status or (0 if written else 1)

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from perfbench.cli.live import LiveDisplay
 from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.cli.outputs import Outputs, write_outputs
 from perfbench.files import write_json
 from perfbench.reporters import shapes_report, table
 from perfbench.reporters.consoles import report_console
@@ -36,12 +37,10 @@ def shapes_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
         table.render(result, out)
     document = ShapesResult.measured(results, expected, error)
     shapes_report.render(document, out)
-    if json_path:
-        write_json(json_path, document.to_dict())
-        from perfbench.cli.outputs import wrote
-        wrote("--json", json_path)
-    from perfbench.cli.commands.report import html_of
-    drawn = html_of([(document.to_dict(), "data shapes")], html_path if results else None)
+    drawn = write_outputs(document, Outputs(json=json_path, html=html_path if results else None),
+                          "the shapes measured")
+    if json_path == "-":
+        write_json("-", document.to_dict())
     if error:
         print(f"perfbench: run failed: {error}", file=sys.stderr)
         return 1

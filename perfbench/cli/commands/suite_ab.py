@@ -10,7 +10,7 @@ import time
 
 from rich.console import Console
 
-from perfbench.cli.commands.ab import side_settings
+from perfbench.settings.sides import side_settings
 from perfbench.cli.parser import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.runner.side import check_interpreter, needs_nncf

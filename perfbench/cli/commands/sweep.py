@@ -11,7 +11,7 @@ import time
 from rich.console import Console
 
 from perfbench.cli.live import LiveDisplay
-from perfbench.cli.outputs import wrote
+from perfbench.cli.outputs import Outputs, wrote, write_outputs
 from perfbench.reporters import sweep_report
 from perfbench.results.metrics import fps_estimate
 from perfbench.reporters.consoles import report_console
@@ -50,16 +50,11 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
                                   _point_header(live), live.update, stop.event)
     document = sweep.result()           # every figure, computed once; the outputs read it
     sweep_report.render(document, report_console(stderr=json_path == "-"))
-    if csv_path:
-        sweep_report.write_csv(document, csv_path)
-        wrote("--csv", csv_path)
-    if plot_path and document.done():
-        sweep_report.plot(document, plot_path)
-        wrote("--plot", plot_path)
-    if json_path:
+    if json_path:           # saved after every point and epoch (save_to), not here
         wrote("--json" if not saved.moved else "fallback", saved.path)
-    from perfbench.cli.commands.report import html_of
-    drawn = html_of([(document.to_dict(), "sweep")], html_path)
+    outputs = Outputs(csv=csv_path, plot=plot_path if document.done() else None,
+                      html=html_path)
+    drawn = write_outputs(document, outputs, "the sweep")
     if stop.signum is not None and json_path:
         hint = (f"its {len(sweep.race.epochs)} epochs are saved in {saved.path}; continue "
                 f"the race with --resume --json {saved.path}" if interleaved else
