@@ -29,7 +29,7 @@ def tiny_conv_ir(directory: Path) -> str:
 
 def builtin_ir(directory: Path) -> str:
     path = directory / "inception_resnet_v2.xml"
-    subprocess.run([sys.executable, "-m", "perfbench", "export", str(path)], check=True,
+    subprocess.run([sys.executable, "-m", "perfbench", "save-model", str(path)], check=True,
                    capture_output=True)
     return str(path)
 

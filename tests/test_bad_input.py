@@ -224,7 +224,7 @@ def test_nothing_evaluates_code_from_files():
     ["run", "--shape", "[1,2"], ["run", "--time", "1e400"], ["run", "--batch", "１"],
     ["run", "--requests", "99999999999999999999"], ["run", "--profile", ""],
     ["run", "--cache-dir", " "], ["info", "--json", "/proc/perfbench/x.json"],
-    ["peak", "--precision", "int4"], ["peak", "--time", "-1"], ["export"],
+    ["peak", "--precision", "int4"], ["peak", "--time", "-1"], ["save-model"],
 ])
 def test_specific_bad_invocations(argv, capsys):
     assert main(argv) == 2

@@ -166,9 +166,9 @@ def cmd_history(args: argparse.Namespace) -> int:
                            thresholds_from(args))
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from perfbench.cli.commands.export import export_command
-    return export_command(args.output, coerce("batch", args.batch, "--batch"),
+def cmd_save_model(args: argparse.Namespace) -> int:
+    from perfbench.cli.commands.save_model import save_model_command
+    return save_model_command(args.output, coerce("batch", args.batch, "--batch"),
                           coerce("seed", args.seed, "--seed"))
 
 
@@ -313,7 +313,8 @@ def _check_inner_command(command: list[str]) -> list[str]:
 #: Commands that handle signals themselves (cli.signals.SignalStop); the others get the
 #: default behaviour back once the program has started.
 SIGNAL_AWARE = ("run", "sweep", "ab", "fleet", "suite", "benchmark-app")
-COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "export": cmd_export,
+COMMANDS = {"ab": cmd_ab, "run": cmd_run, "sweep": cmd_sweep, "save-model": cmd_save_model,
+            "export": cmd_save_model,
             "info": cmd_info, "profiles": cmd_profiles,
             "peak": cmd_peak, "compare": cmd_compare, "history": cmd_history,
             "fleet": cmd_fleet, "report": cmd_report, "suite": cmd_suite,

@@ -60,7 +60,7 @@ def make_parser() -> argparse.ArgumentParser:
                      "OpenVINO inference.")
     parser.add_argument("--version", action="version", version=f"perfbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_run, _add_ab, _add_export, _add_info, _add_profiles, _add_compare,
+    for add in (_add_run, _add_ab, _add_save_model, _add_info, _add_profiles, _add_compare,
                 _add_sweep, _add_history, _add_peak, _add_fleet, _add_report, _add_suite):
         add(sub)
     from perfbench.cli.commands.benchmark_app import add_parser as _add_benchmark_app
@@ -227,11 +227,12 @@ def _add_fleet(sub) -> None:
                      "-- run -m model.xml -t 20")
 
 
-def _add_export(sub) -> None:
-    export = sub.add_parser("export", help="write the built-in model as OpenVINO IR")
-    export.add_argument("output", help="path of the .xml file (the .bin goes beside it)")
-    export.add_argument("-b", "--batch", default="1")
-    export.add_argument("--seed", default="0")
+def _add_save_model(sub) -> None:
+    save = sub.add_parser("save-model", aliases=["export"],
+                          help="write the built-in model as OpenVINO IR (old name: export)")
+    save.add_argument("output", help="path of the .xml file (the .bin goes beside it)")
+    save.add_argument("-b", "--batch", default="1")
+    save.add_argument("--seed", default="0")
 
 
 def _add_info(sub) -> None:

@@ -72,7 +72,7 @@ BAD_INVOCATIONS = [
     (["run", "--json", "/proc/r.json"], "--json: cannot write in /proc"),
     (["run", "--bogus"], "unrecognized arguments"),
     (["frobnicate"], "invalid choice"),
-    (["export", "model.onnx"], "must end in .xml"),
+    (["save-model", "model.onnx"], "must end in .xml"),
     (["run", "--requests", "1000000"], "'requests' is above 1024"),
     (["sweep", "--time", "3"], "sweep: --time does not apply to a sweep"),
     (["sweep", "-n", "3"], "sweep: -n does not apply to a sweep"),

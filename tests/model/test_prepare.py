@@ -125,7 +125,7 @@ def test_the_exported_builtin_model_has_the_builtin_cost_and_name(core, tmp_path
     from perfbench.cli.main import main
     from perfbench.model import builtin
     xml = str(tmp_path / "irv2.xml")
-    assert main(["export", xml]) == 0
+    assert main(["save-model", xml]) == 0
     exported = prepare_model(BenchmarkConfig(model=xml, batch=2), core)
     native = prepare_model(BenchmarkConfig(batch=2), core)
     assert (exported.name, exported.gflops_per_image, exported.gflops_source) == \
