@@ -49,16 +49,21 @@ def answer_line(search: ServerSearch) -> str:
     offline = f"offline maximum {search.offline_fps:,.2f} FPS"
     probable = _probable(search)
     if search.rate is None:
+        lowest = min((t.rate for t in search.trials), default=None)
         if probable:
             return (f"{partial}[bold yellow]not decided[/]: no rate is known to meet {label}"
                     f" ≤ {bound}; {probable} ({offline})")
-        lowest = min((t.rate for t in search.trials), default=None)
-        tried = f"the lowest rate tried, {lowest:,.2f}/s, failed; " if lowest else ""
-        return f"{partial}[bold]no rate met {label} ≤ {bound}[/] ({tried}{offline})"
+        if search.none_met or lowest is None:
+            tried = f"the lowest rate tried, {lowest:,.2f}/s, failed; " if lowest else ""
+            return f"{partial}[bold]no rate met {label} ≤ {bound}[/] ({tried}{offline})"
+        return (f"{partial}[bold yellow]not decided[/]: no rate is known to meet {label} ≤ "
+                f"{bound}; the lowest rate tried, {lowest:,.2f}/s, was uncertain (its "
+                f"interval straddles the bound, or no query arrived) ({offline})")
     bracket = ("no probe failed" if search.failed_above is None else
                f"failed at {search.failed_above:,.2f}/s"
                f"{'' if search.failed_above_sure in (True, None) else ' (uncertain)'}: "
-               f"±{search.precision_pct:.1f} %")
+               f"the highest rate that meets it lies between the two, "
+               f"{search.precision_pct:.1f} % of the failing rate apart")
     sure = " (every probe of it within the bound with its interval)" \
         if search.certainty_known else ""
     best = "INTERRUPTED, best so far: " if partial else ""

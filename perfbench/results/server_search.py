@@ -93,13 +93,25 @@ class ServerSearch:
         return 100 * (self.failed_above - self.rate) / self.failed_above
 
     @property
+    def none_met(self) -> bool:
+        """No rate meets the bound, surely: even the lowest rate probed failed, judged by
+        its whole interval (or, in a version-1 document, by its point estimate)."""
+        if self.rate is not None or self.probable_rate is not None or not self.trials:
+            return False
+        lowest = min(t.rate for t in self.trials)
+        at_lowest = [t for t in self.trials if t.rate == lowest]
+        return all(not t.passed if t.judged is None else t.judged == "fail"
+                   for t in at_lowest[-1:])
+
+    @property
     def exit_status(self) -> int:
-        """0: a rate is known to meet the bound; 1: no probe met it; 3: not decided (a
-        rate probably meets it, but its interval straddles the bound).  A stop is the
-        caller's (its signal's status)."""
+        """0: a rate is known to meet the bound; 1: no rate meets it (the lowest probed
+        failed with its whole interval); 3: not decided (a rate met it by its point
+        estimate only, or the lowest probe's interval straddled the bound, or it issued
+        nothing).  A stop is the caller's (its signal's status)."""
         if self.rate is not None or self.status != "complete":
             return 0
-        return 3 if self.probable_rate is not None else 1
+        return 1 if self.none_met else 3
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "spec": self.spec,

@@ -350,6 +350,9 @@ def _run_trials(core, prepared, session, config, limits, hook, monitor):
         trial = _run_trial(session, config, limits, hook, monitor)
         if trial is None:
             break
+        if runs and not trial.measured.completed:
+            break       # a later trial that completed nothing (a stop in it): the earlier
+            # trials stand and the run is short of its --repeat, so interrupted
         runs.append(trial)
         if trial.measured.stop_reason == "interrupted":
             break
@@ -367,7 +370,7 @@ def _assemble(core, config, prepared, session, compile_ms, runs, system, interru
     if not recorder.count:
         measured_s = sum(r.measured.duration_s for r in runs)
         raise NothingCompleted(f"no inference completed in the {measured_s:.3g} s measured "
-                               "(those in flight at the stop were cut): measure longer (-t)")
+                               "(those in flight at the stop were cut): measure for longer")
     latency = recorder.summary()
     trials = [_trial_summary(r, batch) for r in runs]
     windows = tuple(dataclasses.replace(w, trial=i)

@@ -25,10 +25,9 @@ from perfbench.runner.benchmark import log
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.stats.percentiles import field_for
 
-#: A probe in which no query completed (all were still in flight at the stop, and cut)
-#: failed any bound below this share of its time: every query issued before the last
-#: (1 − share) of it took longer than the bound, so more than 1 % of them did.
-NOTHING_DONE_FAILS = 0.99
+#: The server loop waits for every query it issued, so a probe that completed none
+#: issued none: its rate was too low for a query to arrive in the probe's time.
+NOTHING_ISSUED = "no query arrived in the probe's time (too low a rate for it): not measured"
 GENERATOR_BEHIND = "generator behind; probed again"
 
 
@@ -38,16 +37,16 @@ class Probe:
     achieved_rate: float
     valid: bool = True          # the generator kept to its schedule
     interrupted: bool = False   # stopped before it finished: counts neither way
-    completed: bool = True      # some query completed (else latency_ms is None)
+    completed: bool = True      # some query was issued and completed (else latency None)
     low_ms: float | None = None     # the percentile's ~95 % interval; None: unsupported
     high_ms: float | None = None
 
 
 def judge(probe: Probe, sla_ms: float) -> str:
-    """pass: the whole interval within the bound; fail: the whole interval beyond it (or
-    nothing completed); uncertain: it straddles, or there is no interval to judge by."""
+    """pass: the whole interval within the bound; fail: the whole interval beyond it;
+    uncertain: it straddles, or there is nothing to judge by (no interval, no query)."""
     if not probe.completed:
-        return "fail"
+        return "uncertain"
     if probe.low_ms is None or probe.high_ms is None:
         return "uncertain"
     if probe.high_ms <= sla_ms:
@@ -87,8 +86,6 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
         except Interrupted:
             return Probe(0.0, 0.0, interrupted=True)
         except NothingCompleted:
-            if sla_ms / 1e3 >= NOTHING_DONE_FAILS * point_time_s:
-                raise       # queries issued in the last 1 % could have met it: undecided
             return Probe(None, 0.0, completed=False)
         return probe_of(result, percentile)
 
@@ -117,7 +114,7 @@ class _Search:
             return None
         passed = result.valid and result.completed and result.latency_ms <= self.sla_ms
         if not result.completed:
-            note = "no query completed within the probe's time, so none within the bound"
+            note = NOTHING_ISSUED
         self._record(rate, result, passed, note)
         return passed
 
@@ -170,6 +167,6 @@ def _answer(search: _Search, low: float, sla_ms: float, percentile: float) -> Se
         "interrupted" if search.interrupted else "complete", {}, None, sla_ms, percentile, rate,
         low if low > 0 and (rate is None or low > rate) else None,
         lowest_failed.rate if lowest_failed else None,
-        None if lowest_failed is None else all(
-            t.judged == "fail" for t in failed if t.rate == lowest_failed.rate),
+        None if lowest_failed is None else all(      # every probe of it, passes too
+            t.judged == "fail" for t in counted if t.rate == lowest_failed.rate),
         tuple(search.trials))
