@@ -288,3 +288,28 @@ def test_a_block_that_completed_nothing_is_an_empty_window_not_a_failure():
     assert (empty.latency_median_ms, empty.latency_p99_ms) == (None, None)
     assert empty.rate() == 0.0 and (empty.start_s, empty.end_s) == (1.0, 1.5)
     assert merged.completed == 3 and merged.latency.max == 3.0
+
+
+def test_a_later_trial_that_completed_nothing_leaves_the_earlier_ones_standing(
+        tiny_ir, monkeypatch):
+    """A stop early in trial 2 of --repeat 2, with its in-flight requests cut: its empty
+    summary raised "no latency samples" and trial 1's figures were lost (review)."""
+    import dataclasses
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.runner import benchmark
+    real, calls = benchmark._run_trial, []
+
+    def second_empty(session, config, limits, hook, monitor):
+        trial = real(session, config, limits, hook, monitor)
+        calls.append(trial)
+        if len(calls) == 2:
+            empty = dataclasses.replace(trial.measured, completed=0,
+                                        recorder=LatencyRecorder(), windows=(),
+                                        stop_reason="interrupted")
+            return dataclasses.replace(trial, measured=empty)
+        return trial
+    monkeypatch.setattr(benchmark, "_run_trial", second_empty)
+    result = benchmark.run(BenchmarkConfig(model=tiny_ir, time=0.2, repeat=2))
+    assert len(calls) == 2 and result.status == "interrupted"
+    assert len(result.trials) == 1
+    assert result.completed_requests == calls[0].measured.completed > 0
