@@ -27,7 +27,8 @@ from perfbench.model.prepare import prepare_model
 from perfbench.results import from_document
 from perfbench.results.race import RaceResult
 from perfbench.runner.benchmark import log
-from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
+from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
+                                   block_length)
 from perfbench.sizing import capacity as memory
 from perfbench.sizing.race import (
     MIN_DECISION_EPOCHS,
@@ -101,6 +102,10 @@ def fit(spec: SweepSpec, points: list[Point], weights_mb: float, input_mb: float
     return memory.capacity(prints, available, cores)
 
 
+#: The fewest requests of the slowest point a block shortened for the budget still holds.
+MIN_BLOCK_COMPLETIONS = 5
+
+
 class Epochs:
     """Measures one epoch with real workers; the race's ``measure`` for play_epoch."""
 
@@ -145,13 +150,20 @@ class Epochs:
         if budget is None or probed is None:
             return
         left = budget - (self.sweep.clock() - self.sweep.started)
-        fitted = block_within_budget(probed, left, points, start_s, SWITCH_WARMUP_S,
-                                     MIN_BLOCK_S)
+        # never below the time the slowest point takes for MIN_BLOCK_COMPLETIONS requests
+        # (the probe's block holds BLOCK_REQUESTS of them): a block of less completes
+        # nothing, or a request per stream
+        floor = max(MIN_BLOCK_S, probed * MIN_BLOCK_COMPLETIONS / BLOCK_REQUESTS)
+        fitted = block_within_budget(probed, left, points, start_s, SWITCH_WARMUP_S, floor)
         if fitted < probed:
             self.sweep.block_s = fitted
+            short = (" — still too long: the budget is too small for this many points of "
+                     "this model, and the race may end before an interval"
+                     if fitted > block_within_budget(probed, left, points, start_s,
+                                                     SWITCH_WARMUP_S, 0.0) else "")
             self.sweep.note = "; ".join(x for x in (self.sweep.note, (
                 f"blocks shortened to {fitted:.2f} s (the probe asked for {probed:.2f} s) "
-                "so that the epochs an interval needs fit the budget")) if x)
+                f"so that the epochs an interval needs fit the budget{short}")) if x)
 
     def _start(self, order: list[str], failed: dict) -> dict[str, Side]:
         """Workers in the epoch's start order, at most ``compiling`` at once."""
