@@ -67,7 +67,7 @@ def main() -> None:
             began = time.monotonic()
             result = attribution(profile_pass(base, new, (sys.executable, sys.executable),
                                               args.rounds, args.block_s, seed=args.seed + run,
-                                              epochs=args.epochs))
+                                              epochs=args.epochs)).to_dict()
             wall = time.monotonic() - began
             top = result["nodes"][0]
             total = result["total"]["delta_ms"]

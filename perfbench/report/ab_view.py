@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import math
 
-from perfbench.report.html import (Section, chart, esc, heading, interval, log_ticks,
-                                   num, require_plotly, table)
+from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval,
+                                   log_ticks, note, num, require_plotly, table)
 from perfbench.report.run_view import settings_that_apply
 from perfbench.results.ab import ABRatio, ABResult, Look
+from perfbench.results.attribution import Attribution, Step
+
+#: Rows the waterfall draws one by one (the terminal's top 10); the rest are grouped.
+WATERFALL_TOP = 10
+_STEP_COLOUR = {"node": "#c44e52", "unmatched": "#8172b3", "rest": "#bbbbbb",
+                "outside": "#937860", "total": "#222222"}
 
 _BADGE = {"regression": "bad", "improvement": "ok", "no change": "ok",
           "no regression": "ok", "inconclusive": "warn"}
@@ -48,9 +54,108 @@ def running_estimates(doc: ABResult) -> list[ABRatio | None]:
 def section(doc: ABResult, name: str, anchor: str) -> Section:
     verdict = doc.verdict
     part = Section(anchor, f"A/B: {name}", badge=(verdict.upper(), _BADGE.get(verdict, "warn")))
-    part.add(_verdict(doc), _side_figures(doc), ratio_chart(doc, f"{anchor}-rounds"),
-             _ratios(doc), _epochs(doc), _sides(doc))
+    part.add(_verdict(doc), _side_figures(doc))
+    if doc.attribution is not None:
+        part.add(attribution_part(doc.attribution, f"{anchor}-waterfall"))
+    part.add(ratio_chart(doc, f"{anchor}-rounds"), _ratios(doc), _epochs(doc), _sides(doc))
     return part
+
+
+def attribution_notice(attribution: Attribution) -> str | None:
+    """What a reader must know before reading the waterfall: a pass that failed (nothing
+    to draw), was interrupted, or kept only the epochs before a failure."""
+    if attribution.table is None:
+        return (f"Attribution {attribution.status}: {attribution.error}. No waterfall: "
+                "no profiling round completed.")
+    if attribution.status == "partial":
+        return (f"Attribution partial: {attribution.error}. The waterfall is from the "
+                f"{attribution.table.rounds} round(s) of the {attribution.table.epochs} "
+                "epoch(s) completed before it.")
+    if attribution.status == "interrupted":
+        return (f"Attribution interrupted: the waterfall is from the "
+                f"{attribution.table.rounds} round(s) profiled before the stop.")
+    return None
+
+
+def attribution_part(attribution: Attribution, chart_id: str) -> str:
+    """The per-node attribution under the verdict: its notice (if any), then the
+    waterfall (none for a pass that attributed nothing)."""
+    notice = attribution_notice(attribution)
+    out = heading("Which nodes the change comes from (ab --attribute)")
+    if notice is not None:
+        out += note(notice, "caveat")
+    if attribution.table is not None:
+        out += waterfall_chart(attribution, chart_id)
+    return out
+
+
+def _label(step: Step) -> str:
+    """A bar's axis label: its node (shortened) and, under it, what changed."""
+    name = step.label if len(step.label) <= 40 else step.label[:39] + "…"
+    if step.kind in ("node", "unmatched") and len(step.rows) == 1:
+        row = step.rows[0]
+        what = "; ".join(row.changes) or "no change in implementation"
+        what = what if len(what) <= 72 else what[:71] + "…"
+        return f"{esc(name)} ({esc(row.type)})<br><i>{esc(what)}</i>"
+    return esc(name)
+
+
+def waterfall_bars(attribution: Attribution) -> list[dict]:
+    """The chart's data, one dict a bar: its label, where it starts and ends (ms per
+    inference; each step starts where the previous ended, the total from 0), its change
+    with the interval the producer computed (None for a sum of rows), and what changed."""
+    assert attribution.table is not None
+    bars, at = [], 0.0
+    for step in attribution.table.waterfall(WATERFALL_TOP):
+        start = 0.0 if step.kind == "total" else at
+        end = start + step.delta.value
+        bars.append({"label": _label(step), "kind": step.kind, "start": start, "end": end,
+                     "delta": step.delta.value, "low": step.delta.low,
+                     "high": step.delta.high, "level": step.delta.level,
+                     "changes": "; ".join(dict.fromkeys(step.changes)) or "–",
+                     "nodes": ", ".join(r.name for r in step.rows[:6]) +
+                     (" …" if len(step.rows) > 6 else "")})
+        at = end
+    return bars
+
+
+def waterfall_chart(attribution: Attribution, chart_id: str) -> str:
+    """The total change per inference split into the top nodes' contributions, the rest
+    grouped, and the parts no matched node explains, ending at the measured total: each
+    bar with its interval where one was computed for exactly it."""
+    go = require_plotly()
+    table = attribution.table
+    assert table is not None
+    bars = waterfall_bars(attribution)
+    labels = [b["label"] for b in bars]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=[b["delta"] for b in bars], base=[b["start"] for b in bars],
+        orientation="h", name="contribution (ms per inference)",
+        marker={"color": [_STEP_COLOUR[b["kind"]] for b in bars]},
+        customdata=[[b["changes"], b["nodes"], interval(b["low"], b["high"])] for b in bars],
+        hovertemplate="%{x:+.4f} ms %{customdata[2]}<br>what changed: %{customdata[0]}"
+        "<br>nodes: %{customdata[1]}<extra></extra>"))
+    ends = [b["end"] for b in bars]
+    fig.add_trace(go.Scatter(
+        y=labels, x=ends, mode="markers", marker={"size": 4, "color": "#222"},
+        name=f"interval (family level {100 * (table.row_family.level or 0):.2f} %; "
+        f"total {100 * table.level:g} %)",
+        error_x=error_bars([b["delta"] for b in bars], [b["low"] for b in bars],
+                           [b["high"] for b in bars]),
+        hoverinfo="skip"))
+    fig.add_vline(x=0, line_width=1, line_color="#888")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    title = ("Contributions to the change in time per inference (a separate profiling "
+             "pass with perf counters, not the verdict's)")
+    if attribution.status != "complete":
+        title += f" — {attribution.status.upper()}"
+    return chart(fig, chart_id, title, "change, ms per inference (NEW − BASE)", "part",
+                 height=max(380, 140 + 46 * len(bars))) + note(
+        f"The bars add up to the total change {table.total.delta.value:+.4f} ms per "
+        f"inference; unattributed (outside the counters and nodes with no match): "
+        f"{table.unattributed_ms:+.4f} ms. A grouped bar has no interval: its rows' "
+        "intervals do not add.")
 
 
 def _verdict(doc: ABResult) -> str:

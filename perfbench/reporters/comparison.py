@@ -9,10 +9,10 @@ from rich.table import Table
 
 from perfbench.reporters import fidelity_comparison
 from perfbench.reporters.attribution_report import TOP
-from perfbench.reporters.attribution_report import _table as attribution_table
+from perfbench.reporters.attribution_report import table as attribution_table
 from perfbench.reporters.numbers import readable, signed_pct
+from perfbench.results.attribution import AttributionTable
 from perfbench.results.comparison import Comparison, FidelityComparison, MetricChange
-from perfbench.stats.attribution import Attribution
 
 _STYLE = {"regression": "bold red", "improvement": "green", "no significant change": "dim",
           "inconclusive": "yellow"}
@@ -97,32 +97,31 @@ def markdown(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def render_attribution(attribution: Attribution, sides: tuple[int, int], console: Console,
-                       top: int = TOP) -> None:
+def render_attribution(attribution: AttributionTable, sides: tuple[int, int],
+                       console: Console, top: int = TOP) -> None:
     """``compare --attribute``: the tables of ``ab --attribute`` (nodes, node types), and
     what two result files can and cannot say (``tracking.layer_attribution``).
     ``sides``: how many files each side pooled."""
-    data = attribution.to_dict()
     console.print(attribution_table(
-        f"Top {min(top, len(data['nodes']))} nodes by contribution to the change of the "
-        "per-layer counters (ms per inference)", data["nodes"], True, top))
-    console.print(attribution_table("Node types", data["types"], False, top))
-    for line in attribution_lines(data, sides):
+        f"Top {min(top, len(attribution.nodes))} nodes by contribution to the change of the "
+        "per-layer counters (ms per inference)", attribution.nodes, True, top))
+    console.print(attribution_table("Node types", attribution.types, False, top))
+    for line in attribution_lines(attribution, sides):
         console.print(line, highlight=False)
 
 
-def attribution_lines(data: dict, sides: tuple[int, int]) -> list[str]:
-    total, unmatched = data["counted"], data["unattributed"]["unmatched"]
-    change = total["delta_ms"]["value"]
-    share = "" if total["share_pct"] is None else f" ({total['share_pct']:+.2f} % of BASE)"
-    ratio = "" if total["ratio"] is None else f", time ratio {total['ratio']['ratio']:.3f}"
+def attribution_lines(attribution: AttributionTable, sides: tuple[int, int]) -> list[str]:
+    total, unmatched = attribution.counted, attribution.unmatched
+    change = total.delta.value
+    share = "" if total.share_pct is None else f" ({total.share_pct:+.2f} % of BASE)"
+    ratio = "" if total.ratio is None else f", time ratio {total.ratio.value:.3f}"
     pooled = "one file a side" if sides == (1, 1) else \
         f"{sides[0]} and {sides[1]} files, each node's time their mean"
     return [
         f"per-layer counters (each file's --perf-counters pass, one stream): BASE "
-        f"{total['base_ms']:.4f} ms, NEW {total['new_ms']:.4f} ms per inference, change "
+        f"{total.base_ms:.4f} ms, NEW {total.new_ms:.4f} ms per inference, change "
         f"{change:+.4f} ms{share}{ratio}; of it, nodes on one side only "
-        f"{unmatched['delta_ms']['value']:+.4f} ms",
+        f"{unmatched.delta.value:+.4f} ms",
         f"no intervals: {pooled}, one profiling pass each and not paired (ab --attribute "
         "takes intervals over repeated interleaved passes); time outside the counters and "
         "runtime precision are not stored in result files, so not compared",

@@ -8,9 +8,9 @@ history and the HTML view read these attributes and compute nothing again.
 Version 4 spells every interval ``{ratio, low, high, level}`` (version 3 and before:
 ``ci_low``/``ci_high``); :func:`upgrade_ab_v3` respells an older file on load, and fills
 in the side figures a file written before them lacks, by the producer's own definition
-(:func:`side_fps`).  The ``attribution`` block (``ab --attribute``) is kept as the dict
-``runner.attribute`` builds (its intervals already spelled ``{value|ratio, low, high,
-level}``); it is not typed yet.
+(:func:`side_fps`).  The ``attribution`` block (``ab --attribute``) is
+:class:`perfbench.results.attribution.Attribution` (its intervals spelled ``{value|ratio,
+low, high, level}`` since it was added: no respelling).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from perfbench.results.attribution import Attribution
 from perfbench.results.types import SchemaError, _number, _table
 
 SCHEMA = "perfbench.ab"
@@ -338,8 +339,8 @@ class ABResult:
     settings: dict                  # common, base, new
     host: dict | None
     epochs: tuple[ABEpoch, ...]
-    #: ``ab --attribute``: the profiling pass's block as ``runner.attribute`` built it.
-    attribution: dict | None = None
+    #: ``ab --attribute``: the profiling pass, attributed (``runner.attribute``).
+    attribution: Attribution | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -443,7 +444,8 @@ def _read_measurement(data: dict, where: str) -> dict:
             "host": _object(data, "host", where, optional=True),
             "epochs": tuple(ABEpoch.from_dict(e, f"{where}.epochs[{i}]")
                             for i, e in enumerate(_list(data, "epochs", where))),
-            "attribution": _object(data, "attribution", where, optional=True)}
+            "attribution": None if data.get("attribution") is None else
+            Attribution.from_dict(data["attribution"], f"{where}.attribution")}
 
 
 def _respell(interval: Any) -> Any:

@@ -32,6 +32,7 @@ from perfbench.results.ab import (SCHEMA, SCHEMA_VERSION, ABEpoch, ABRatio, ABRe
                                   Load,
                                   Look, PooledRatio, Prior, ServerTotals, SideFigures,
                                   side_fps)
+from perfbench.results.attribution import Attribution
 from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
@@ -117,7 +118,7 @@ class ABRun:
     decision: Decision | None = None
     #: ``--attribute``: the separate profiling pass after the verdict, attributed
     #: (:mod:`perfbench.runner.attribute`); None when not asked.
-    attribution: dict | None = None
+    attribution: Attribution | None = None
 
     @property
     def rounds(self) -> list[Round]:

@@ -15,6 +15,7 @@ import random
 import threading
 import time
 
+from perfbench.results.attribution import Attribution, AttributionTable, ProfilingPass
 from perfbench.runner.benchmark import log
 from perfbench.stats.matching import Node, match
 from perfbench.runner.side import Side
@@ -109,7 +110,7 @@ def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, bloc
             side.close()
 
 
-def attribution(measured: dict, level: float = 0.95) -> dict | None:
+def attribution(measured: dict, level: float = 0.95) -> Attribution | None:
     """The ``attribution`` block of an A/B document from a pass's measurement; None when
     the pass has no complete round.  A ``partial`` pass (an epoch failed after others
     completed) carries its ``error``."""
@@ -122,11 +123,11 @@ def attribution(measured: dict, level: float = 0.95) -> dict | None:
     result = attribute(match(graphs["base"], graphs["new"]), graphs["base"], graphs["new"],
                        blocks["base"], blocks["new"], level,
                        [r["epoch"] for r in measured["rounds"]])
-    error = {"error": measured["error"]} if "error" in measured else {}
-    return {"status": measured["status"], **error, "separate_pass": True,
-            "counters": "PERF_COUNT",
-            "block_s": measured["block_s"], "orders": [r["order"] for r in measured["rounds"]],
-            "setup_s": sum(e["setup_s"] for e in measured["epochs"]),
-            "wall_s": measured.get("wall_s"),
-            "inferences": {name: sum(b.inferences for b in blocks[name]) for name in blocks},
-            **result.to_dict()}
+    profiling = ProfilingPass(
+        separate_pass=True, counters="PERF_COUNT", block_s=measured["block_s"],
+        orders=tuple(r["order"] for r in measured["rounds"]),
+        setup_s=sum(e["setup_s"] for e in measured["epochs"]),
+        wall_s=measured.get("wall_s"),
+        inferences={name: sum(b.inferences for b in blocks[name]) for name in blocks})
+    return Attribution(measured["status"], measured.get("error"), profiling,
+                       AttributionTable.from_dict(result.to_dict(), "attribution"))

@@ -5,7 +5,9 @@ Each file measured with ``--perf-counters`` holds its per-layer pass
 time per inference).  The nodes of the two sides are grouped by the matching ``ab
 --attribute`` uses (:func:`perfbench.stats.matching.match`) and each group's change is
 a row of :func:`perfbench.stats.attribution.attribute`, the same arithmetic: the rows
-add up to the change of the counters' sum exactly.
+add up to the change of the counters' sum exactly.  The result is the A/B block's typed
+table (:class:`perfbench.results.attribution.AttributionTable`), so one table builder
+prints both.
 
 What a result file cannot give, and so is not stated:
 
@@ -26,8 +28,9 @@ What a result file cannot give, and so is not stated:
 from __future__ import annotations
 
 from perfbench.errors import UsageError
+from perfbench.results.attribution import AttributionTable
 from perfbench.results.types import BenchmarkResult
-from perfbench.stats.attribution import Attribution, Block, attribute
+from perfbench.stats.attribution import Block, attribute
 from perfbench.stats.matching import Node, match
 
 
@@ -52,7 +55,7 @@ def _block(times: dict[str, float], results: list[BenchmarkResult]) -> Block:
 
 def attribute_results(base: list[BenchmarkResult], new: list[BenchmarkResult],
                       base_files: list[str], new_files: list[str],
-                      level: float = 0.95) -> Attribution:
+                      level: float = 0.95) -> AttributionTable:
     """The per-layer attribution of NEW against BASE; a file without counters is bad
     input, named."""
     for path, result in zip(base_files + new_files, base + new):
@@ -61,5 +64,6 @@ def attribute_results(base: list[BenchmarkResult], new: list[BenchmarkResult],
                              "with perfbench run --perf-counters)")
     base_graph, base_times = _side_nodes(base)
     new_graph, new_times = _side_nodes(new)
-    return attribute(match(base_graph, new_graph), base_graph, new_graph,
-                     [_block(base_times, base)], [_block(new_times, new)], level)
+    found = attribute(match(base_graph, new_graph), base_graph, new_graph,
+                      [_block(base_times, base)], [_block(new_times, new)], level)
+    return AttributionTable.from_dict(found.to_dict(), "attribution")

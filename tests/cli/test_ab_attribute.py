@@ -79,16 +79,20 @@ def test_bad_attribute_options_are_one_line_before_measuring(tmp_path, capsys, a
 
 
 def test_the_table_shows_the_documents_figures():
-    doc = load_document("tests/data/ab_v3.json").to_dict()
+    doc = load_document("tests/data/ab_v3.json")
     console = Console(file=io.StringIO(), width=200, color_system=None)
-    attribution_report.render(doc["attribution"], console)
+    attribution_report.render(doc.attribution, console)
     text = console.file.getvalue()
-    top = doc["attribution"]["nodes"][0]
+    block = doc.to_dict()["attribution"]
+    top = block["nodes"][0]
     assert top["type"] in text and f"{top['base_ms']:.4f}" in text
     assert f"{top['new_ms']:.4f}" in text
-    family = doc["attribution"]["row_family"]
+    family = block["row_family"]
     assert f"{100 * family['level']:.2f} %" in text and f"over {family['size']} rows" in text
-    assert f"BASE {doc['attribution']['total']['base_ms']:.4f} ms" in text
+    assert f"BASE {block['total']['base_ms']:.4f} ms" in text
+    unattributed = (block["unattributed"]["outside_counters"]["delta_ms"]["value"]
+                    + block["unattributed"]["unmatched"]["delta_ms"]["value"])
+    assert f"unattributed {unattributed:+.4f} ms" in text
 
 
 @pytest.mark.slow

@@ -138,3 +138,63 @@ def test_both_sides_list_only_the_settings_that_apply():
     assert "model=a.xml" in html and "streams=2" in html
     for absent in ("calibration_size", "model_type", "repeat", "fill=", "seed="):
         assert absent not in html
+
+
+# --- the attribution's waterfall (ab --attribute) ---
+
+def _attributed(status: str = "complete", error: str | None = None) -> ABResult:
+    """The document a real ``ab --attribute`` of two tiny models wrote (one node on one
+    side only), with its attribution's status as given."""
+    from perfbench.results import load_document
+    doc = load_document("tests/data/ab_v3.json")
+    return dataclasses.replace(doc, attribution=dataclasses.replace(
+        doc.attribution, status=status, error=error))
+
+
+def test_the_waterfalls_bars_add_up_to_the_measured_total():
+    doc = _attributed()
+    bars = ab_view.waterfall_bars(doc.attribution)
+    total = doc.attribution.table.total.delta
+    assert bars[-1]["kind"] == "total" and bars[-1]["start"] == 0
+    assert bars[-1]["end"] == total.value and bars[-1]["low"] == total.low
+    # each bar starts where the previous ended; the last part ends at the total
+    for before, after in zip(bars[:-2], bars[1:-1]):
+        assert after["start"] == before["end"]
+    assert bars[-2]["end"] == pytest.approx(total.value, abs=1e-12)
+    assert sum(b["delta"] for b in bars[:-1]) == pytest.approx(total.value, abs=1e-12)
+    top = doc.attribution.table.nodes[0]
+    assert top.key in bars[0]["label"] and bars[0]["low"] == top.change.delta.low
+    assert [b["kind"] for b in bars[-2:]] == ["outside", "total"]
+
+
+def test_a_top_nodes_bar_says_what_changed():
+    doc = _attributed()
+    table = doc.attribution.table
+    odd = next(r for r in table.nodes if not r.matched)
+    bars = ab_view.waterfall_bars(doc.attribution)
+    bar = next(b for b in bars if odd.key[:30] in b["label"])
+    assert odd.changes[0] in bar["label"] and bar["changes"] == "; ".join(odd.changes)
+    conv = next(b for b in bars if b["label"].startswith(table.nodes[0].key))
+    assert "precision bf16 → f32" in conv["label"]          # implementation and precision
+
+
+def test_the_waterfall_is_under_the_verdict():
+    html = "".join(ab_view.section(_attributed(), "ab", "ab-0").parts)
+    assert html.index('class="verdict"') < html.index("ab-0-waterfall") < html.index(
+        "ab-0-rounds")
+
+
+def test_a_partial_attribution_says_so_above_its_chart():
+    html = "".join(ab_view.section(_attributed("partial", "epoch 2 failed: worker died"),
+                                   "ab", "ab-0").parts)
+    assert "Attribution partial: epoch 2 failed: worker died" in html
+    assert html.index("Attribution partial") < html.index("ab-0-waterfall")
+    assert "PARTIAL" in html
+
+
+def test_a_failed_attribution_is_a_notice_and_no_chart():
+    from perfbench.results.attribution import Attribution
+    doc = dataclasses.replace(_attributed(), attribution=Attribution.failed("worker exited"))
+    html = "".join(ab_view.section(doc, "ab", "ab-0").parts)
+    assert "Attribution failed: worker exited. No waterfall" in html
+    assert "ab-0-waterfall" not in html

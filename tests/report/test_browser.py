@@ -219,3 +219,65 @@ def test_no_chart_labels_overlap(first_screens):
     for name, shown in first_screens.items():
         for chart_id, hits in shown["overlaps"].items():
             assert hits == [], (name, chart_id)
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def waterfalls(tmp_path_factory):
+    """The A/B page of a real ``ab --attribute`` (two tiny models, tests/data/ab_v3.json)
+    and the same document with its attribution marked partial, each drawn in Chromium:
+    the waterfall's bars as the browser holds them, its axis labels as drawn, and the
+    page's notice."""
+    sync_playwright = _browser()
+    d = tmp_path_factory.mktemp("waterfall")
+    doc = json.loads((DATA / "ab_v3.json").read_text())
+    partial = dict(doc, attribution=dict(doc["attribution"], status="partial",
+                                         error="epoch 2 failed: worker exited"))
+    (d / "partial.json").write_text(json.dumps(partial))
+    pages = {"complete": (DATA / "ab_v3.json", d / "complete.html"),
+             "partial": (d / "partial.json", d / "partial.html")}
+    out = {}
+    for name, (source, page_path) in pages.items():
+        assert main(["report", str(source), "-o", str(page_path)]) == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for name, (_, page_path) in pages.items():
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(page_path.as_uri())
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg')"
+                                   ".length >= document.querySelectorAll('.chart').length")
+            out[name] = page.evaluate("""() => {
+              const el = document.querySelector('[id$="-waterfall"]');
+              const bars = el.data[0];
+              return {x: bars.x, base: bars.base,
+                      ticks: [...el.querySelectorAll('.ytick text')].map(t => t.textContent),
+                      drawn: el.querySelectorAll('g.trace path').length,
+                      caveat: [...document.querySelectorAll('.caveat')].map(c => c.innerText)};
+            }""")
+            out[name]["errors"] = errors
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator('[id$="-waterfall"]').screenshot(
+                path=str(SHOTS / f"waterfall-{name}.png"))
+        browser.close()
+    return out, doc["attribution"]
+
+
+def test_the_waterfall_draws_the_top_node_and_its_bars_add_up_to_the_total(waterfalls):
+    shown, block = waterfalls
+    drawn = shown["complete"]
+    assert drawn["errors"] == [] and drawn["drawn"] >= len(drawn["x"]) >= 3
+    assert any(block["nodes"][0]["key"] in tick for tick in drawn["ticks"])
+    total = block["total"]["delta_ms"]["value"]
+    assert drawn["x"][-1] == total and drawn["base"][-1] == 0
+    assert sum(drawn["x"][:-1]) == pytest.approx(total, abs=1e-12)
+    assert drawn["caveat"] == []
+
+
+def test_a_partial_attribution_shows_its_notice(waterfalls):
+    shown, _ = waterfalls
+    assert any("Attribution partial: epoch 2 failed: worker exited" in c
+               for c in shown["partial"]["caveat"])

@@ -2,22 +2,24 @@
 the first): said so in words, not a TypeError after the verdict (which lost exit 130)."""
 
 from perfbench.reporters.attribution_report import summary_lines
+from perfbench.results.attribution import (Attribution, AttributionTable, Family,
+                                           ProfilingPass, TimeChange)
+from perfbench.results.interval import Interval
 
 
-def _figure(value: float, level: float | None) -> dict:
-    bounds = (None, None) if level is None else (value - 0.01, value + 0.01)
-    return {"base_ms": 1.0, "new_ms": 1.0 + value, "share_pct": 100 * value,
-            "delta_ms": {"value": value, "low": bounds[0], "high": bounds[1], "level": level},
-            "ratio": None}
+def _figure(value: float, level: float | None) -> TimeChange:
+    delta = Interval(value) if level is None else Interval(value, value - 0.01,
+                                                           value + 0.01, level)
+    return TimeChange(1.0, 1.0 + value, delta, 100 * value, None, False)
 
 
-def _attribution(level: float | None) -> dict:
-    return {"total": _figure(0.1, level), "counted": _figure(0.08, level),
-            "unattributed": {"outside_counters": _figure(0.02, level),
-                             "unmatched": _figure(0.0, level)},
-            "row_family": {"size": 5, "level": level},
-            "type_family": {"size": 3, "level": level},
-            "rounds": 2, "epochs": 1, "interval_over": "epochs", "wall_s": 1.5}
+def _attribution(level: float | None, wall_s: float | None = 1.5) -> Attribution:
+    table = AttributionTable(2, 1, "epochs", 0.95, "bonferroni", Family(5, level),
+                             Family(3, level), _figure(0.1, level), _figure(0.08, level),
+                             _figure(0.02, level), _figure(0.0, level), (), ())
+    return Attribution("complete", None, ProfilingPass(True, "PERF_COUNT", 0.2, ("AB",),
+                                                       1.0, wall_s, {"base": 10, "new": 10}),
+                       table)
 
 
 def test_a_pass_without_an_interval_says_so():
@@ -30,3 +32,12 @@ def test_a_pass_with_intervals_names_their_levels():
     lines = summary_lines(_attribution(0.99))
     assert "99 %" in lines[0] and "family level 99.00 %" in lines[2]
     assert "[+0.0900, +0.1100]" in lines[0]
+
+
+def test_the_unattributed_part_is_the_documents_outside_plus_unmatched():
+    lines = summary_lines(_attribution(0.99))
+    assert "unattributed +0.0200 ms" in lines[1]
+
+
+def test_a_pass_with_no_wall_time_recorded_still_prints():
+    assert "perf counters on, not the verdict's" in summary_lines(_attribution(0.99, None))[2]

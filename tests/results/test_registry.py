@@ -191,8 +191,8 @@ def test_an_ab_version_2_file_reads_as_the_current_version_without_an_attributio
     assert now.schema_version == 4
     assert [e.to_dict()["rounds"] for e in now.epochs] == [e["rounds"] for e in old["epochs"]]
     current = load_document(str(DATA / "ab_v3.json"))
-    assert current.attribution["status"] == "complete"
-    assert current.attribution["nodes"] and current.attribution["types"]
+    assert current.attribution.status == "complete"
+    assert current.attribution.table.nodes and current.attribution.table.types
 
 
 @pytest.mark.parametrize("name", ["ab_v2.json", "ab_v3.json"])
@@ -225,7 +225,7 @@ def test_the_ab_document_of_a_real_run_round_trips():
     assert isinstance(document, ABResult) and document.verdict_interval is not None
     again = ABResult.from_dict(json.loads(json_text(document.to_dict())))
     assert again == document
-    assert again.attribution["status"] == "complete"
+    assert again.attribution.status == "complete"
 
 
 def _sweep(**change):

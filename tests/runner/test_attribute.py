@@ -1,5 +1,6 @@
 """The --attribute pass with real workers on tiny models whose difference is known."""
 
+import json
 import sys
 
 import numpy as np
@@ -7,6 +8,7 @@ import openvino as ov
 import openvino.opset15 as ops
 import pytest
 
+from perfbench.results.attribution import Attribution
 from perfbench.runner.attribute import attribution, profile_pass
 from perfbench.runner.side import Side
 from perfbench.settings.config import BenchmarkConfig
@@ -119,17 +121,21 @@ def test_an_extra_node_on_one_side_is_named_first_and_the_sum_is_the_total(pair)
     assert [e["started_first"] for e in measured["epochs"]] == (
         [measured["started_first"], "new" if measured["started_first"] == "base" else "base"])
     result = attribution(measured)
-    top = result["nodes"][0]
-    assert top["type"] == "FullyConnected" and not top["matched"]
-    assert top["changes"] == ["only in NEW"]
-    assert top["delta_ms"]["value"] > 0
-    rows = sum(r["delta_ms"]["value"] for r in result["nodes"])
-    outside = result["unattributed"]["outside_counters"]["delta_ms"]["value"]
-    assert rows + outside == pytest.approx(result["total"]["delta_ms"]["value"], rel=1e-9)
-    assert result["unattributed"]["unmatched"]["delta_ms"]["value"] == pytest.approx(
-        sum(r["delta_ms"]["value"] for r in result["nodes"] if not r["matched"]))
-    assert result["types"][0]["key"] == "FullyConnected"
-    assert result["status"] == "complete" and result["separate_pass"] is True
+    assert isinstance(result, Attribution) and result.table is not None
+    assert result.status == "complete" and result.profiling.separate_pass is True
+    table = result.table
+    top = table.nodes[0]
+    assert top.type == "FullyConnected" and not top.matched
+    assert top.changes == ("only in NEW",)
+    assert top.change.delta.value > 0
+    rows = sum(r.change.delta.value for r in table.nodes)
+    outside = table.outside_counters.delta.value
+    assert rows + outside == pytest.approx(table.total.delta.value, rel=1e-9)
+    assert table.unmatched.delta.value == pytest.approx(
+        sum(r.change.delta.value for r in table.nodes if not r.matched))
+    assert table.types[0].key == "FullyConnected"
+    # the typed block is the dict it always was: it reads back as itself
+    assert Attribution.from_dict(json.loads(json.dumps(result.to_dict()))) == result
 
 
 @pytest.mark.slow
@@ -141,8 +147,8 @@ def test_a_precision_forced_on_one_side_is_named_in_what_changed(pair):
                             _settings(pair[0], precision="f32"),
                             (sys.executable, sys.executable), rounds=2, block_s=0.05, seed=1,
                             epochs=1)
-    conv = next(r for r in attribution(measured)["nodes"] if r["type"] == "Convolution")
-    assert "precision bf16 → f32" in conv["changes"]
+    conv = next(r for r in attribution(measured).table.nodes if r.type == "Convolution")
+    assert "precision bf16 → f32" in conv.changes
 
 
 def test_a_stop_before_the_first_round_gives_no_attribution(pair):
@@ -183,10 +189,10 @@ def test_a_worker_failing_in_epoch_2_keeps_epoch_1_as_a_partial_attribution(pair
     assert [r["epoch"] for r in measured["rounds"]] == [0, 0]
     assert [e["index"] for e in measured["epochs"]] == [0]
     result = attribution(measured)
-    assert result["status"] == "partial" and result["error"] == measured["error"]
-    assert (result["rounds"], result["epochs"]) == (2, 1)
-    assert any(r["type"] == "FullyConnected" and r["changes"] == ["only in NEW"]
-               for r in result["nodes"])
+    assert result.status == "partial" and result.error == measured["error"]
+    assert (result.table.rounds, result.table.epochs) == (2, 1)
+    assert any(r.type == "FullyConnected" and r.changes == ("only in NEW",)
+               for r in result.table.nodes)
 
 
 def test_a_worker_failing_in_the_first_epoch_fails_the_pass(pair, tmp_path):

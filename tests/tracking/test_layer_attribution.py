@@ -54,21 +54,24 @@ def profiled(tmp_path_factory):
 def test_the_extra_node_is_named_first_and_the_rows_add_up(profiled):
     base, new = profiled
     found = attribute_results([load(base)], [load(new)], [base], [new])
-    top = found.rows[0]
+    top = found.nodes[0]
     assert top.key == "extra_conv7x7" and top.base_nodes == () and top.changes == (
         "only in NEW",)
-    assert top.figure.delta_ms == pytest.approx(top.figure.new_ms) and top.figure.new_ms > 0
+    assert top.change.delta.value == pytest.approx(top.change.new_ms) and top.change.new_ms > 0
     # every counted millisecond is in one row: the rows are the change of the counters' sum
-    assert sum(r.figure.delta_ms for r in found.rows) == pytest.approx(found.counted.delta_ms)
-    assert found.unmatched.delta_ms == pytest.approx(sum(
-        r.figure.delta_ms for r in found.rows if not r.matched))
+    assert sum(r.change.delta.value for r in found.nodes) == pytest.approx(
+        found.counted.delta.value)
+    assert found.unmatched.delta.value == pytest.approx(sum(
+        r.change.delta.value for r in found.nodes if not r.matched))
     counted_new = sum(layer.mean_ms for layer in load(new).layers)
     assert found.counted.new_ms == pytest.approx(counted_new)
     # the three 3×3 convolutions are matched by name, on both sides
-    assert {r.key for r in found.rows if r.matched and r.type == "Convolution"} == \
+    assert {r.key for r in found.nodes if r.matched and r.type == "Convolution"} == \
         {"conv0", "conv1", "conv2"}
     # one profiling pass a side: no interval is claimed
-    assert all(r.figure.low_ms is None and r.figure.ratio_low is None for r in found.rows)
+    assert all(r.change.delta.low is None and (r.change.ratio is None or
+                                               r.change.ratio.low is None)
+               for r in found.nodes)
     kinds = {r.key: r for r in found.types}
     assert kinds["Convolution"].changes == ("3 → 4 nodes",)
 

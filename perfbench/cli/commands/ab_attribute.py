@@ -2,7 +2,8 @@
 table, and the reproducer a bug report needs.
 
 The pass can fail (a worker that dies while profiling) without costing the verdict: the
-document then says ``attribution: {"status": "failed", "error": ...}`` and the command
+document then says ``attribution: {"status": "failed", "error": ...}``
+(:class:`perfbench.results.attribution.Attribution`) and the command
 exits 1, as for any asked-for output that failed.  A failure after one or more epochs
 completed keeps them: the attribution is computed from their rounds, ``"status":
 "partial"`` with the ``error``, said on stderr, and the command exits 1 as well.
@@ -20,6 +21,7 @@ from perfbench.files import check_directory_writable, write_json
 from perfbench.reporters import attribution_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
+from perfbench.results.attribution import Attribution
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
                                         attribution, profile_pass)
 
@@ -45,18 +47,19 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
                                  options.get("attribute_rounds") or DEFAULT_ROUNDS,
                                  max(run.block_s or 0.0, MIN_PROFILE_S), stop.event,
                                  epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
-        run.attribution = attribution(measured) or {
-            "status": "interrupted" if measured["status"] == "interrupted" else "failed",
-            "error": "no profiling round completed"}
-        if run.attribution["status"] == "partial":
-            err.print(f"perfbench ab: --attribute partial: {run.attribution['error']}; "
-                      f"attributed from the {run.attribution['rounds']} rounds of the "
-                      f"{run.attribution['epochs']} epoch(s) completed", highlight=False,
+        attributed = attribution(measured) or Attribution.failed(
+            "no profiling round completed",
+            "interrupted" if measured["status"] == "interrupted" else "failed")
+        run.attribution = attributed
+        if attributed.status == "partial" and attributed.table is not None:
+            err.print(f"perfbench ab: --attribute partial: {attributed.error}; "
+                      f"attributed from the {attributed.table.rounds} rounds of the "
+                      f"{attributed.table.epochs} epoch(s) completed", highlight=False,
                       soft_wrap=True)
         return measured
     except Exception as exc:        # the verdict stands; the pass is named as failed
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        run.attribution = {"status": "failed", "error": first[:300]}
+        run.attribution = Attribution.failed(first[:300])
         err.print(f"perfbench ab: --attribute failed: {first[:300]}", highlight=False)
         return None
 
@@ -66,7 +69,7 @@ def finish(doc: ABResult, measured: dict | None, options: dict) -> ABResult:
     document returned)."""
     attribution_report.render(doc.attribution,
                               report_console(stderr=options["json"] == "-"))
-    failed = (doc.attribution or {}).get("status") in ("failed", "partial")
+    failed = doc.attribution is not None and doc.attribution.status in ("failed", "partial")
     if options.get("attribute_out") and measured is not None:
         try:
             write_reproducer(options["attribute_out"], doc, measured)
@@ -90,7 +93,7 @@ def write_reproducer(directory: str, doc: ABResult, measured: dict) -> None:
             "orders": [r["order"] for r in measured["rounds"]],
             "epoch_of_block": [r["epoch"] for r in measured["rounds"]],
             "epochs": measured["epochs"]})
-    attributed = doc.attribution or {}
+    table = None if doc.attribution is None else doc.attribution.table
     subgraph = _top_subgraph(doc, measured, directory)
     write_json(os.path.join(directory, "reproducer.json"), {
         "what": "perfbench ab --attribute reproducer",
@@ -101,25 +104,26 @@ def write_reproducer(directory: str, doc: ABResult, measured: dict) -> None:
         "host": doc.host, "settings": doc.settings, "verdict": doc.verdict,
         "verdict_interval": None if doc.verdict_interval is None
         else doc.verdict_interval.to_dict(),
-        "top_node": attributed["nodes"][0] if attributed.get("nodes") else None,
-        "top_node_type": attributed["types"][0] if attributed.get("types") else None,
+        "top_node": table.nodes[0].to_dict() if table and table.nodes else None,
+        "top_node_type": table.types[0].to_dict() if table and table.types else None,
         "subgraph": subgraph,
         "measurements": {"base": "base-profile.json", "new": "new-profile.json"},
-        "attribution": attributed})
+        "attribution": {} if doc.attribution is None else doc.attribution.to_dict()})
 
 
 def _top_subgraph(doc: ABResult, measured: dict, directory: str) -> dict:
     """The top node's original layers cut out of its side's model, compiled once to check
     it; or why not."""
-    attributed = doc.attribution or {}
-    if not attributed.get("nodes"):
+    table = None if doc.attribution is None else doc.attribution.table
+    if table is None or not table.nodes:
         return {"written": False, "why": "no node was timed"}
-    top = attributed["nodes"][0]
-    side = "base" if top["base_nodes"] else "new"
+    top = table.nodes[0]
+    side = "base" if top.base_nodes else "new"
     graph = {n["name"]: n for n in measured["graphs"][side]}
-    layers = [o for name in top[f"{side}_nodes"] for o in graph.get(name, {}).get("originals", [])]
+    nodes = top.base_nodes if side == "base" else top.new_nodes
+    layers = [o for name in nodes for o in graph.get(name, {}).get("originals", [])]
     if not layers:
-        return {"written": False, "side": side, "why": f"{top['key']} has no original layers "
+        return {"written": False, "side": side, "why": f"{top.key} has no original layers "
                 "(a node the plugin inserted, e.g. a Reorder): nothing to cut out"}
     try:
         import openvino as ov
@@ -130,7 +134,7 @@ def _top_subgraph(doc: ABResult, measured: dict, directory: str) -> dict:
         core = ov.Core()
         settings = doc.settings[side]
         model = prepare_model(BenchmarkConfig(**settings), core).model
-        cut = extract(model, layers, f"top-node-{top['key']}")
+        cut = extract(model, layers, f"top-node-{top.key}")
         core.compile_model(cut, "CPU")
         path = os.path.join(directory, "top-node.xml")
         ov.save_model(cut, path, compress_to_fp16=False)
