@@ -20,6 +20,7 @@ from perfbench.errors import UsageError
 from perfbench.results.fleet import FleetReport
 from perfbench.results.registry import read_document, read_json
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.suite import SuiteDocument
 from perfbench.results.types import BenchmarkResult
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -95,6 +96,10 @@ def provenance(document: Any) -> dict:
         for result in document.results if isinstance(document, ShapesResult) else [document]:
             seen["openvino"].add(result.environment.get("openvino"))
             seen["hardware_class"].add((result.host or {}).get("hardware_class"))
+    elif isinstance(document, SuiteDocument):       # what its entries' results named
+        for key, values in (document.provenance or {}).items():
+            if key in seen and isinstance(values, list):
+                seen[key].update(v for v in values if isinstance(v, str))
     else:
         _dict_provenance(document, seen)
     return {k: sorted(v - {None}) for k, v in seen.items()}

@@ -2,7 +2,7 @@
 
 Owns the frozen document dataclasses (the run's result and the plain data types it holds:
 windows, latency summary, estimates, checks, system summary, layer times; the shapes run;
-the fleet report and fleet run), the one interval spelling (``interval.py``), the schema
+the fleet report and fleet run; the suite), the one interval spelling (``interval.py``), the schema
 registry that recognises and upgrades every perfbench document (``registry.py``), the
 readers (:func:`load`, :func:`load_document`) and the headline metrics.  May import:
 ``errors``, ``files``.  Never OpenVINO, so a CI job that only compares or tracks results
@@ -12,7 +12,8 @@ does not need the runtime.
 from perfbench.results.fleet import FleetReport, FleetRun
 from perfbench.results.io import from_document, load, load_document
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.suite import SuiteDocument
 from perfbench.results.types import BenchmarkResult
 
-__all__ = ["BenchmarkResult", "FleetReport", "FleetRun", "ShapesResult", "from_document",
-           "load", "load_document"]
+__all__ = ["BenchmarkResult", "FleetReport", "FleetRun", "ShapesResult", "SuiteDocument",
+           "from_document", "load", "load_document"]

@@ -1,6 +1,7 @@
 """The suite view on a hand-written ``perfbench.suite`` v1 document (the suites issue's
 shape): status table, FPS with intervals, ratio charts with the geomean."""
 
+import dataclasses
 import json
 
 import pytest
@@ -118,10 +119,11 @@ def _judged_suite(tmp_path, new_fps: dict, statuses: dict | None = None):
     base_fps = {name: [100, 100] for name in new_fps}
     base = directory(tmp_path / "base", base_fps, {})
     new = directory(tmp_path / "new", new_fps, statuses or {})
-    results = {r["name"]: load(str(tmp_path / "base" / r["file"])) for r in base["entries"]}
-    new["baseline"] = against_suite(new, str(tmp_path / "new"), base, results, "base")
-    new["gate"] = gate(new, None)
-    (tmp_path / "new" / "suite.json").write_text(json.dumps(new))
+    results = {r.name: load(str(tmp_path / "base" / r.file)) for r in base.entries}
+    new = dataclasses.replace(new, baseline=against_suite(new, str(tmp_path / "new"), base,
+                                                          results, "base"))
+    new = dataclasses.replace(new, gate=gate(new, None))
+    (tmp_path / "new" / "suite.json").write_text(json.dumps(new.to_dict()))
     page = build([load_input(str(tmp_path / "new"))], ["report", str(tmp_path / "new")])
     return page, exit_status(new, None), new
 
@@ -136,18 +138,18 @@ def test_the_badge_states_the_gates_outcome_in_its_colour(tmp_path, new_fps, sta
     """"4/4 ok" in green with a regression, "1/2 ok" with a timeout, both exit 1 (issue 30,
     item 11): the badge is the gate's, and its colour follows the exit status."""
     page, exit_code, doc = _judged_suite(tmp_path, new_fps, statuses)
-    assert exit_code == code == doc["gate"]["exit_status"]
-    assert f'class="badge {colour}">{doc["gate"]["outcome"]} (exit {code})' in page
+    assert exit_code == code == doc.gate.exit_status
+    assert f'class="badge {colour}">{doc.gate.outcome} (exit {code})' in page
     section = page[page.index('<section id="suite-0"'):]
     assert section.index("Gate: ") < section.index("<th>entry</th>")   # the outcome first
     if code == 1 and not statuses:
-        assert "regression in b" in doc["gate"]["outcome"]
+        assert "regression in b" in doc.gate.outcome
 
 
 def test_the_ratio_table_shows_both_sides_and_the_provenance(tmp_path):
     page, _, doc = _judged_suite(tmp_path, {"a": [100, 100], "b": [50, 50]})
-    row = next(r for r in doc["baseline"]["entries"] if r["name"] == "b")
-    assert (row["base_fps"], row["new_fps"]) == (pytest.approx(100), pytest.approx(50))
+    row = next(r for r in doc.baseline.entries if r.name == "b")
+    assert (row.base_fps, row.new_fps) == (pytest.approx(100), pytest.approx(50))
     flat = page.replace(" ", "")
     assert "<th>BASEFPS</th><th>NEWFPS</th><th>BASEp50ms</th><th>NEWp50ms</th>" in flat
     assert "<td>b</td><td>100.0</td><td>50.00</td><td>10.00</td><td>20.00</td>" in flat

@@ -13,6 +13,9 @@ import pytest
 from perfbench.results import load_document
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
+from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
+                                     EntryRecord, Gate, Geomean, Headline, Judged,
+                                     MetricChange, NotComparable, Summary)
 from perfbench.results.registry import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -43,7 +46,8 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 
 
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
-                                    "perfbench.fleet-run", "perfbench.result"])
+                                    "perfbench.fleet-run", "perfbench.result",
+                                    "perfbench.suite"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -55,7 +59,8 @@ def _names(*types) -> set[str]:
 @pytest.mark.parametrize("schema,file", [
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
-    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json")])
+    ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
+    ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -69,6 +74,13 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.fleet-report", "models", (ModelBest, Interval)),
     ("perfbench.fleet-report", "mix", (MixClass,)),
     ("perfbench.fleet-run", "nodes", (NodeRecord,)),
+    ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
+    ("perfbench.suite", "summary", (Summary,)),
+    ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
+                                     Geomean, NotComparable, Interval)),
+    # an A/B row's intervals are all ratios: Interval's value is spelled `ratio` there
+    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean)),
+    ("perfbench.suite", "gate", (Gate,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))

@@ -13,6 +13,7 @@ from rich.console import Console
 from perfbench.cli.commands.ab import side_settings
 from perfbench.cli.parser import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.results.suite import SuiteDocument
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float
@@ -43,8 +44,8 @@ def ab_mode(args: argparse.Namespace) -> dict:
 
 
 def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None, previous: dict | None = None
-                     ) -> tuple[dict, SignalStop, SuiteFile]:
+                     budget: float | None, previous: SuiteDocument | None = None
+                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
     """The suite document, the signal state and its suite.json writer; the caller writes
     and reports them.  ``previous``: the directory's suite.json, resumed."""
     sides = _sides(spec, selected, args)
