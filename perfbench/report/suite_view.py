@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.reporters.suite_report import (disturbed_lines, judged_text, standing,
-                                              unconfirmed_lines)
+from perfbench.reporters.suite_report import (cause_text, disturbed_lines, judged_text,
+                                              standing, unconfirmed_lines)
 from perfbench.results.suite import ABBlock, ABSummary, BaselineBlock, SuiteDocument
 
 _STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
@@ -34,7 +34,7 @@ def section(doc: SuiteDocument, name: str, anchor: str) -> Section:
         part.add(ratio_chart(doc.baseline, "against the baseline", f"{anchor}-baseline"))
     if doc.ab is not None:
         part.add(_ab_sides(doc.ab), ratio_chart(doc.ab, "A/B (upgrade check)",
-                                                f"{anchor}-ab"))
+                                                f"{anchor}-ab"), _top_causes(doc.ab))
     if doc.baseline is not None:
         for field, names in standing(doc.baseline):
             if field != "no history":
@@ -64,6 +64,29 @@ def _ab_sides(block: ABBlock) -> str:
              " ".join(sides[side].get("set") or []) or "–",
              ", ".join(versions[side]) or "not recorded"] for side in ("base", "new")]
     return heading("Sides") + table(["side", "python", "settings", "OpenVINO"], rows)
+
+
+def _top_causes(block: ABBlock) -> str:
+    """Each entry's top cause (``--attribute``), as its attribution stated it; nothing
+    when the suite was run without it."""
+    rows = []
+    for e in block.entries:
+        cause = e.top_cause
+        if e.attribution is None:
+            continue
+        if cause is None:
+            rows.append([e.name, "–", "–", "–", "–", "–", cause_text(e)])
+            continue
+        c = cause.contribution_ms
+        rows.append([e.name, cause.node, cause.type, num(c.value), interval(c.low, c.high),
+                     "–" if cause.share_pct is None else f"{cause.share_pct:+.1f} %",
+                     ("; ".join(cause.changes) or "–") +
+                     ("" if cause.beyond_level else " (interval holds 0)")])
+    if not rows:
+        return ""
+    return heading("Top cause per entry (--attribute, a separate profiling pass)") + table(
+        ["entry", "node", "type", "contribution ms / inference", "interval (rows' level)",
+         "share of BASE", "what changed"], rows)
 
 
 def _status_table(doc: SuiteDocument) -> str:

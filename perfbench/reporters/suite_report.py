@@ -125,6 +125,8 @@ def _block_lines(title: str, block: BaselineBlock | ABBlock) -> list[str]:
               e.ratio.low is not None and e.ratio.high is not None else "")
         lines.append(f"{title}: {e.name}: {ratio}{ci} {e.verdict}{judged_text(e)}")
         lines += disturbed_lines(title, e)
+        if isinstance(e, ABSummary) and e.attribution is not None:
+            lines.append(f"{title}: {e.name}: {cause_text(e)}")
     geomean = block.geomean
     for g in (geomean, geomean.random if geomean is not None else None):
         if g is not None:
@@ -135,6 +137,25 @@ def _block_lines(title: str, block: BaselineBlock | ABBlock) -> list[str]:
         lines += [f"{item.name}: not judged, the baseline measured something else "
                   f"({'; '.join(item.differences)})" for item in block.not_comparable or ()]
     return lines + unconfirmed_lines(block)
+
+
+def cause_text(row: ABSummary) -> str:
+    """An entry's top cause (``--attribute``) in one line: the node and its type, its
+    contribution with its interval and level, its share of BASE's time per inference,
+    and what changed in it; or what became of the attribution pass."""
+    cause = row.top_cause
+    if cause is None:
+        why = f": {row.attribution_error}" if row.attribution_error else ": no node was timed"
+        return f"attribution {row.attribution}{why}"
+    c = cause.contribution_ms
+    interval = ("" if c.low is None or c.high is None or c.level is None else
+                f" [{c.low:+.4f}, {c.high:+.4f}] at {level_text(c.level)}")
+    share = "" if cause.share_pct is None else f", {cause.share_pct:+.1f} % of BASE"
+    changed = "; ".join(cause.changes) or "no change in implementation, precision or fusion"
+    noise = "" if cause.beyond_level else "; its interval holds 0: no node stands out"
+    partial = "" if row.attribution == "complete" else f" (attribution {row.attribution})"
+    return (f"top cause {cause.node} ({cause.type}): {c.value:+.4f} ms per inference"
+            f"{interval}{share}; {changed}{noise}{partial}")
 
 
 def geomean_text(g: Geomean) -> str:

@@ -367,11 +367,47 @@ class BaselineBlock:
 
 
 @dataclass(frozen=True)
+class TopCause:
+    """An entry's top cause (``suite --ab --attribute``): the first node of its A/B's
+    attribution (ranked by contribution), as the attribution stated it: its name (BASE →
+    NEW where renamed), node type, contribution (NEW − BASE ms per inference, with its
+    interval at the attribution's rows' family level), that as a share of BASE's time per
+    inference, what changed in it (implementation, precision, fusion, a node on one
+    side only), and whether its interval excludes 0 (``beyond_level``: else no node's
+    change stands out of the noise, as in an A/A)."""
+
+    node: str
+    type: str
+    contribution_ms: Interval
+    share_pct: float | None
+    changes: tuple[str, ...]
+    beyond_level: bool
+
+    def to_dict(self) -> dict:
+        return {"node": self.node, "type": self.type,
+                "contribution_ms": self.contribution_ms.to_dict(),
+                "share_pct": self.share_pct, "changes": list(self.changes),
+                "beyond_level": self.beyond_level}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "TopCause":
+        data = _table(data, where)
+        return cls(str(_text(data, "node", where, optional=False)),
+                   str(_text(data, "type", where, optional=False)),
+                   Interval.from_dict(data.get("contribution_ms"), f"{where}.contribution_ms"),
+                   _num(data, "share_pct", where), _names(data, "changes", where) or (),
+                   bool(data.get("beyond_level")))
+
+
+@dataclass(frozen=True)
 class ABSummary:
     """What the suite shows of one entry's A/B (its full document is DIR/ENTRY.json):
     the FPS ratio NEW/BASE with its 95 % interval, the verdict the A/B took once, the
     metric and interval it was judged on, its epochs, why it stopped, each side's
-    OpenVINO, and the entry's status.  Built from the A/B document by ``suite.ab``."""
+    OpenVINO, and the entry's status.  Built from the A/B document by ``suite.ab``.
+    With ``--attribute``: the attribution pass's status (``complete``, ``interrupted``,
+    ``failed``, with its error), and the entry's top cause where a node was timed; the
+    three keys are written only then."""
 
     name: str
     verdict: str
@@ -384,6 +420,9 @@ class ABSummary:
     family_size: int | None = None
     openvino: dict | None = None
     status: str = "ok"
+    attribution: str | None = None
+    attribution_error: str | None = None
+    top_cause: TopCause | None = None
 
     #: An A/B row has no per-metric regressions or noise checks of its own (its epochs
     #: are interleaved); the views read these as a baseline row's.
@@ -399,7 +438,10 @@ class ABSummary:
                 "judged_metric": self.judged_metric,
                 "judged": None if self.judged is None else self.judged.to_dict(),
                 "family_size": self.family_size, "openvino": self.openvino,
-                "status": self.status}
+                "status": self.status, **({} if self.attribution is None else {
+                    "attribution": self.attribution,
+                    "attribution_error": self.attribution_error,
+                    "top_cause": None if self.top_cause is None else self.top_cause.to_dict()})}
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ABSummary":
@@ -413,7 +455,10 @@ class ABSummary:
                    None if data.get("judged") is None else
                    Judged.from_dict(data["judged"], f"{where}.judged"),
                    None if size is None else int(size), _object(data, "openvino", where),
-                   _text(data, "status", where) or "ok")
+                   _text(data, "status", where) or "ok", _text(data, "attribution", where),
+                   _text(data, "attribution_error", where),
+                   None if data.get("top_cause") is None else
+                   TopCause.from_dict(data["top_cause"], f"{where}.top_cause"))
 
 
 @dataclass(frozen=True)

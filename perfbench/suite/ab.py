@@ -16,8 +16,11 @@ from typing import Callable
 
 from perfbench.files import fallback_path, write_json
 from perfbench.results.interval import Interval
-from perfbench.results.suite import ABBlock, ABSummary, Geomean, Judged, SuiteDocument
+from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteDocument,
+                                     TopCause)
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
+from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
+                                        attribution, profile_pass)
 from perfbench.stats.geomean import (fixed_models, geomean_verdict, log_variance,
                                      random_models)
 from perfbench.stats.sequential import final_level
@@ -50,7 +53,45 @@ def entry_row(name: str, doc: dict, status: str = "ok") -> ABSummary:
                                           judged.get("ci_high"), level),
         doc.get("family_size"),
         {side: (info or {}).get("openvino") for side, info in (doc.get("sides") or {}).items()},
-        status)
+        status, *_attributed(doc.get("attribution")))
+
+
+def _attributed(block: dict | None) -> tuple[str | None, str | None, TopCause | None]:
+    """The attribution pass's status, its error, and its first node (ranked by
+    contribution) as the entry's top cause; all None when it was not asked for."""
+    if not isinstance(block, dict):
+        return None, None, None
+    nodes = block.get("nodes") or []
+    top = None
+    if nodes:
+        first = nodes[0]
+        names = [", ".join(first[k]) for k in ("base_nodes", "new_nodes") if first[k]]
+        delta = first["delta_ms"]
+        top = TopCause(" → ".join(dict.fromkeys(names)), first["type"],
+                       Interval.of(delta["value"], delta["low"], delta["high"],
+                                   delta["level"] or 0.95),
+                       first.get("share_pct"), tuple(first.get("changes") or ()),
+                       bool(first.get("beyond_level")))
+    return block.get("status"), block.get("error"), top
+
+
+def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
+              stop_event: threading.Event) -> dict:
+    """``--attribute``: both sides profiled after the verdict, in their own workers and
+    interleaved (:mod:`perfbench.runner.attribute`), a separate pass that is never part of
+    the verdict; the A/B document's ``attribution`` block.  A pass that fails is said in
+    the block (status ``failed`` and its error); the entry's verdict stands."""
+    try:
+        measured = profile_pass(base, new, pythons,
+                                options.get("attribute_rounds") or DEFAULT_ROUNDS,
+                                max(run.block_s or 0.0, MIN_PROFILE_S), stop_event,
+                                epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
+    except Exception as exc:        # a worker that died while profiling
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return {"status": "failed", "error": first[:300]}
+    return attribution(measured) or {
+        "status": "interrupted" if measured["status"] == "interrupted" else "failed",
+        "error": "no profiling round completed"}
 
 
 def _usable(row: ABSummary) -> bool:
@@ -191,6 +232,9 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
                       message=(lines[-1] if lines else type(exc).__name__)[:300])
         if not run.rounds:
             return
+    if options.get("attribute") and run.rounds and record["status"] != "failed" and \
+            run.status != "interrupted" and not stop_event.is_set():
+        run.attribution = attribute(run, base, new, pythons, options, stop_event)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)

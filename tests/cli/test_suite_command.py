@@ -201,6 +201,26 @@ def test_exit_codes():
                                         "failed": []}), None) == 1
 
 
+def test_attribute_without_ab_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--attribute")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--attribute" in done.stderr and "--ab" in done.stderr
+    assert not (out / "suite.json").exists()
+
+
+def test_a_failed_attribution_pass_exits_1_and_says_so_in_the_gate():
+    """As for `ab --attribute`: the verdicts stand, the output asked for is missing."""
+    from perfbench.cli.commands.suite import gate
+    ab = {"entries": [{"name": "a", "verdict": "no regression", "attribution": "failed",
+                       "attribution_error": "died"}], "failed": []}
+    assert exit_status(_doc(["ok"], ab=ab), None) == 1
+    assert gate(_doc(["ok"], ab=ab), None).outcome == "failed: attribution failed for a"
+    ab["entries"][0]["attribution"] = "complete"
+    assert exit_status(_doc(["ok"], ab=ab), None) == 0
+
+
 def test_exit_code_on_an_ab_geomean_regression():
     calm = {"entries": [{"name": "a", "verdict": "no regression"}], "failed": []}
     assert exit_status(_doc(["ok"], ab=dict(calm, geomean=_geomean("no significant "

@@ -174,3 +174,26 @@ def test_an_ab_block_shows_its_sides_and_excluded_entries(tmp_path):
     assert "<td>NEW</td><td>/new/python</td><td>–</td><td>2026.4.1</td>" in page
     assert "not in the geomean: mlp-int8" in page and "(random: models like these)" in page
     assert "<td>6</td><td>decided</td>" in page
+
+
+def test_the_top_cause_of_each_entry_is_a_table_beside_the_ab(tmp_path):
+    """`suite --ab --attribute`: the document's top cause per entry, in its own table."""
+    cause = {"node": "conv1", "type": "Convolution",
+             "contribution_ms": {"value": 0.0123, "low": 0.01, "high": 0.0146, "level": 0.99},
+             "share_pct": 4.56, "changes": ["precision bf16 → f32"], "beyond_level": True}
+    ab = {"entries": [{"name": "conv-bf16", "verdict": "regression",
+                       "ratio": {"ratio": 0.95, "low": 0.94, "high": 0.96, "level": 0.95},
+                       "attribution": "complete", "attribution_error": None,
+                       "top_cause": cause},
+                      {"name": "mlp-int8", "verdict": "no regression",
+                       "attribution": "failed", "attribution_error": "the worker died",
+                       "top_cause": None}],
+          "geomean": None, "failed": []}
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, schema_version=2,
+                                                         entries=[], baseline=None, ab=ab)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    flat = page.replace(" ", "")
+    assert "Topcauseperentry" in flat
+    assert "<td>conv-bf16</td><td>conv1</td><td>Convolution</td><td>0.0123</td>" in flat
+    assert "<td>+4.6%</td><td>precisionbf16→f32</td>" in flat
+    assert "attribution failed: the worker died" in page

@@ -148,3 +148,32 @@ def test_a_row_whose_fps_interval_says_nothing_is_not_measured():
     row = suite_report.rows(typed(doc))[0]
     assert row[3] == "not measured (interval wider than ×e either way)"
     assert suite_report.rows(typed(_doc()))[0][3] == "[1,200, 1,269]"
+
+
+def _attributed(top_cause, status="complete", error=None):
+    row = {"name": "conv", "verdict": "regression",
+           "ratio": {"ratio": 0.95, "low": 0.94, "high": 0.96, "level": 0.95},
+           "judged_metric": "fps", "family_size": 1, "status": "ok",
+           "attribution": status, "attribution_error": error, "top_cause": top_cause}
+    return SuiteDocument.from_dict({"suite": "zoo", "status": "complete", "entries": [],
+                                    "ab": {"entries": [row], "geomean": None, "failed": []}})
+
+
+def test_an_entrys_top_cause_is_one_line_with_its_interval_and_what_changed():
+    """`suite --ab --attribute`: the attribution's first node, as it stated it."""
+    cause = {"node": "conv1", "type": "Convolution",
+             "contribution_ms": {"value": 0.0123, "low": 0.01, "high": 0.0146, "level": 0.99},
+             "share_pct": 4.56, "changes": ["execType brgconv_avx512_bf16 → jit_avx2",
+                                            "precision bf16 → f32"], "beyond_level": True}
+    lines = comparison_lines(_attributed(cause))
+    assert "A/B NEW/BASE: conv: top cause conv1 (Convolution): +0.0123 ms per inference " \
+           "[+0.0100, +0.0146] at 99 %, +4.6 % of BASE; execType brgconv_avx512_bf16 → " \
+           "jit_avx2; precision bf16 → f32" in lines
+    noise = dict(cause, beyond_level=False, changes=[])
+    assert comparison_lines(_attributed(noise, "interrupted"))[2].endswith(
+        "no change in implementation, precision or fusion; its interval holds 0: no node "
+        "stands out (attribution interrupted)")
+    failed = comparison_lines(_attributed(None, "failed", "the worker died"))
+    assert "A/B NEW/BASE: conv: attribution failed: the worker died" in failed
+    plain = comparison_lines(_attributed(None, None))
+    assert not any("attribution" in line or "top cause" in line for line in plain)

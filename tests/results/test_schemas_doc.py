@@ -15,7 +15,7 @@ from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecor
 from perfbench.results.interval import Interval
 from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
                                      EntryRecord, Gate, Geomean, Headline, Judged,
-                                     MetricChange, NotComparable, Summary)
+                                     MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -79,7 +79,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
                                      Geomean, NotComparable, Interval)),
     # an A/B row's intervals are all ratios: Interval's value is spelled `ratio` there
-    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean)),
+    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean, TopCause)),
     ("perfbench.suite", "gate", (Gate,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):

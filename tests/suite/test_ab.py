@@ -11,6 +11,7 @@ import pytest
 
 from perfbench.suite.ab import entry_row, entry_time, geomean_block
 from tests.processes import checkout_env
+from tests.runner.test_attribute import pair  # noqa: F401  (the fixture)
 
 
 def _doc(ratio, half, verdict="no regression"):
@@ -139,3 +140,51 @@ def test_a_server_entry_stays_out_of_the_fps_geomean():
     block = geomean_block([offline, server], 2.0)
     assert block.ratio.value == pytest.approx(0.9) and block.excluded == ("conv.server",)
     assert geomean_block([server], 2.0) is None
+
+
+@pytest.mark.slow
+def test_attribute_names_each_entrys_top_cause_from_its_ab_document(tmp_path, pair):  # noqa: F811
+    """`suite --ab --attribute` on a constructed cause: NEW's model has one node more
+    (tests.runner.test_attribute's pair).  The entry's top cause is the first node of its
+    own A/B document's attribution, "only in NEW", shown in every summary."""
+    import io
+    import threading
+
+    from rich.console import Console
+
+    from perfbench.report.suite_view import section
+    from perfbench.reporters.suite_report import markdown, render
+    from perfbench.results import SuiteDocument, load_document
+    from perfbench.settings.config import BenchmarkConfig
+    from perfbench.suite.ab import run_suite_ab
+    from perfbench.suite.spec import load_suite
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{pair[0]}"\nname = "net"\n')
+    spec = load_suite(str(toml))
+    sides = {"net": tuple(BenchmarkConfig(model=m, threads=1).to_dict() for m in pair)}
+    options = {"threshold": 2.0, "epoch_s": 0.5, "budget_s": 1.0, "attribute": True,
+               "attribute_rounds": 2, "attribute_epochs": 2}
+    doc = run_suite_ab(spec, str(tmp_path / "out"), {"net"}, sides,
+                       (sys.executable, sys.executable), options, threading.Event())
+    (row,) = doc.ab.entries
+    ab = json.loads((tmp_path / "out" / "net.json").read_text())
+    first = ab["attribution"]["nodes"][0]
+    assert row.attribution == "complete" == ab["attribution"]["status"]
+    cause = row.top_cause
+    assert cause.changes == ("only in NEW",) == tuple(first["changes"])
+    assert (cause.node, cause.type) == (", ".join(first["new_nodes"]), first["type"])
+    delta = first["delta_ms"]
+    assert (cause.contribution_ms.value, cause.contribution_ms.low,
+            cause.contribution_ms.high, cause.contribution_ms.level) == (
+        delta["value"], delta["low"], delta["high"], delta["level"])
+    assert cause.share_pct == first["share_pct"]
+    written = load_document(str(tmp_path / "out" / "suite.json"))
+    assert written == doc and SuiteDocument.from_dict(doc.to_dict()) == doc
+    console = Console(file=io.StringIO(), width=400, color_system=None)
+    render(doc, console)
+    line = f"A/B NEW/BASE: net: top cause {cause.node} ({cause.type}): " \
+           f"{delta['value']:+.4f} ms per inference"
+    assert line in console.file.getvalue() and "only in NEW" in console.file.getvalue()
+    assert f"- {line}" in markdown(doc)
+    page = "".join(section(doc, "s", "suite-0").parts)
+    assert "Top cause per entry" in page and "<td>only in NEW" in page

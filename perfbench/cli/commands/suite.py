@@ -43,6 +43,8 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
     ab_flags = args.base_set or args.new_set or args.base_python or args.new_python
     if ab_flags and not args.ab:
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
+    if getattr(args, "attribute", False) and not args.ab:
+        raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")
     if args.ab and not ab_flags:
@@ -207,6 +209,7 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
         block.geomean.verdict == "regression" else [])
     failures = list(doc.baseline.new_failures if doc.baseline is not None else
                     doc.ab.failed if doc.ab is not None else ())
+    unattributed = _attribution_failed(doc)
     if code == 0:
         outcome = "passed"
     elif code >= 128:
@@ -216,10 +219,12 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
         outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
             f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
             for name in judge.unconfirmed(block))
-    elif regressed or failures:
+    elif regressed or failures or unattributed:
         outcome = "failed: " + "; ".join(
             part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
-                              f"failed {', '.join(failures)}" if failures else "") if part)
+                              f"failed {', '.join(failures)}" if failures else "",
+                              f"attribution failed for {', '.join(unattributed)}"
+                              if unattributed else "") if part)
     else:
         outcome = "failed: " + ", ".join(e.name for e in doc.entries if e.status in FAILED)
     return Gate(code, outcome)
@@ -235,10 +240,19 @@ def exit_status(doc: SuiteDocument, signum: int | None) -> int:
     if doc.ab is not None:
         geomean = doc.ab.geomean
         if any(e.verdict == "regression" for e in doc.ab.entries) or doc.ab.failed or \
-                (geomean is not None and geomean.verdict == "regression"):
+                (geomean is not None and geomean.verdict == "regression") or \
+                _attribution_failed(doc):
             return 1
         return EXIT_UNCONFIRMED if judge.unconfirmed(doc.ab) else 0
     return 1 if doc.summary.failed else 0
+
+
+def _attribution_failed(doc: SuiteDocument) -> list[str]:
+    """The A/B entries whose ``--attribute`` pass failed: an output asked for and not
+    given, which makes the exit status 1 (as ``ab --attribute``'s does); their verdicts
+    stand."""
+    return [e.name for e in (doc.ab.entries if doc.ab is not None else ())
+            if e.attribution == "failed"]
 
 
 def live_view(quiet: bool, budget: float | None):
