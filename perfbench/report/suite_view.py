@@ -145,6 +145,15 @@ def ratio_chart(block: BaselineBlock | ABBlock, label: str, chart_id: str) -> st
         fig.add_vline(x=geo.ratio.value, line_color="#dd8452",
                       annotation_text=f"geomean {geo.ratio.value:.4f} ({geo.scope})")
     fig.add_vline(x=1.0, line_color="#888")
+    return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
+                 "entry", height=160 + 26 * len(entries)) + \
+        table(["entry", "BASE FPS", "NEW FPS", "BASE p50 ms", "NEW p50 ms", "ratio",
+               "95 % interval", "epochs", "stop reason", "verdict / scope"],
+              _ratio_rows(block)) + \
+        "".join(note(line, "warn") for line in _ratio_warnings(block))
+
+
+def _ratio_rows(block: BaselineBlock | ABBlock) -> list[list]:
     rows = [[e.name, num(e.base_fps), num(e.new_fps), num(e.base_p50_ms), num(e.new_p50_ms),
              num(None if e.ratio is None else e.ratio.value),
              interval(*((None, None) if e.ratio is None else (e.ratio.low, e.ratio.high))),
@@ -152,19 +161,20 @@ def ratio_chart(block: BaselineBlock | ABBlock, label: str, chart_id: str) -> st
              (e.stop_reason if isinstance(e, ABSummary) else None) or "–",
              e.verdict + judged_text(e)]
             for e in block.entries]
+    geo = block.geomean
     for g in (geo, geo.random if geo is not None else None):
         if g is not None:
             rows.append(["geomean", "", "", "", "", num(g.ratio.value),
                          interval(g.ratio.low, g.ratio.high), "", "",
                          f"{g.verdict or ''} ({g.scope})"])
+    return rows
+
+
+def _ratio_warnings(block: BaselineBlock | ABBlock) -> list[str]:
     warnings = [line for e in block.entries for line in disturbed_lines("", e)]
     warnings += unconfirmed_lines(block)
     if block.no_history:
         warnings.append(f"no history for: {', '.join(block.no_history)}")
-    if geo is not None and geo.excluded:
-        warnings.append(f"not in the geomean: {', '.join(geo.excluded)}")
-    return chart(fig, chart_id, f"Per-entry FPS ratio {label}", "ratio NEW / BASE",
-                 "entry", height=160 + 26 * len(entries)) + \
-        table(["entry", "BASE FPS", "NEW FPS", "BASE p50 ms", "NEW p50 ms", "ratio",
-               "95 % interval", "epochs", "stop reason", "verdict / scope"], rows) + \
-        "".join(note(line, "warn") for line in warnings)
+    if block.geomean is not None and block.geomean.excluded:
+        warnings.append(f"not in the geomean: {', '.join(block.geomean.excluded)}")
+    return warnings
