@@ -17,10 +17,10 @@ import time
 
 from rich.console import Console
 
-from perfbench.cli.outputs import write_all
+from perfbench.cli.outputs import Outputs, write_all, write_outputs, wrote
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
-from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.files import check_writable, write_json
 from perfbench.reporters import suite_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.suite import Gate, SuiteDocument
@@ -179,16 +179,10 @@ def _finish(args: argparse.Namespace, doc: SuiteDocument, stop: SignalStop,
     is in DIR/suite.json already, and a fallback file).  ``file``: the suite.json writer,
     whose failure (a full disk) makes the exit status 1 at least."""
     doc = dataclasses.replace(doc, gate=gate(doc, stop.signum))
-    steps = [("--markdown", args.markdown,
-              lambda: atomic_write(args.markdown, suite_report.markdown(doc))),
-             ("--csv", args.csv, lambda: atomic_write(args.csv, suite_report.csv_text(doc))),
-             ("--json", args.json if args.json != "-" else None,
-              lambda: write_json(args.json, doc.to_dict()))]
     if file is not None:
         file.write(doc)                       # the gate's outcome, for the HTML report
-    written = write_all(steps, "suite", lambda path: write_json(path, doc.to_dict()),
-                        "the suite summary")
-    from perfbench.cli.outputs import wrote
+    written = write_outputs(doc, Outputs(json=args.json, markdown=args.markdown,
+                                         csv=args.csv), "the suite summary")
     if getattr(args, "out", None):
         wrote("--out", os.path.join(args.out, "suite.json"))
     suite_report.render(doc, report_console(stderr=args.json == "-"))
