@@ -165,6 +165,8 @@ def suites(count: int, entries: int = 9) -> dict:
     judged at a plain 95 % (as before) and at the family's level (after)."""
     from perfbench.stats import sequential
     from perfbench.stats.two_level import two_level_ratio
+    from perfbench.results.interval import Interval
+    from perfbench.results.suite import ABSummary
     from perfbench.suite.ab import geomean_block
     ab_model = _model()
     rng = np.random.default_rng(4242)
@@ -185,11 +187,11 @@ def suites(count: int, entries: int = 9) -> dict:
                     break
             any_entry |= verdict == "regression"
             fps = two_level_ratio(epochs, 0.95, orders=order[:k])
-            rows.append({"name": "e", "ratio": fps.ratio, "ci_low": fps.low,
-                         "ci_high": fps.high, "dof": fps.dof, "status": "ok"})
+            rows.append(ABSummary("e", verdict, Interval(fps.ratio, fps.low, fps.high, 0.95),
+                                  fps.dof))
         failed["entries"] += any_entry
-        failed["plain"] += any_entry or geomean_block(rows, 0.0)["verdict"] == "regression"
-        failed["family"] += any_entry or geomean_block(rows, 0.0, entries)["verdict"] == \
+        failed["plain"] += any_entry or geomean_block(rows, 0.0).verdict == "regression"
+        failed["family"] += any_entry or geomean_block(rows, 0.0, entries).verdict == \
             "regression"
     return {k: v / count for k, v in failed.items()} | {"suites": count}
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from perfbench.files import atomic_write, write_json
-from perfbench.reporters import ab_report, comparison, fleet_report, sweep_report
+from perfbench.reporters import ab_report, comparison, fleet_report, suite_report, sweep_report
 from perfbench.results.ab import ABResult
 from perfbench.results.comparison import Comparison
 from perfbench.results.fleet import FleetReport
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.suite import SuiteDocument
 from perfbench.results.sweep import SweepResult
 from perfbench.results.io import load
 from perfbench.results.metrics import Metric, benchmark_name, headline
@@ -110,6 +111,14 @@ def _sweep_plot(document: SweepResult, path: str) -> None:
     sweep_report.plot(document, path)
 
 
+def _suite_markdown(document: SuiteDocument, path: str) -> None:
+    atomic_write(path, suite_report.markdown(document))
+
+
+def _suite_csv(document: SuiteDocument, path: str) -> None:
+    atomic_write(path, suite_report.csv_text(document))
+
+
 #: Document type → {flag: writer}.  A flag a command offers for a document must be here.
 FORMATS: dict[type, dict[str, Writer]] = {
     BenchmarkResult: {"--json": _json, "--history": _run_history, "--export": _run_exports,
@@ -124,12 +133,13 @@ FORMATS: dict[type, dict[str, Writer]] = {
     SweepResult: {"--json": _json, "--csv": _sweep_csv, "--plot": _sweep_plot,
                   "--html": _page(lambda d: "sweep")},
     ServerSearch: {"--json": _json},
+    SuiteDocument: {"--json": _json, "--markdown": _suite_markdown, "--csv": _suite_csv},
 }
 
 #: The fallback file's kind (its name) per document type.
 KIND = {BenchmarkResult: "result", ShapesResult: "shapes", ABResult: "ab",
         Comparison: "comparison", FleetReport: "fleet-report", SweepResult: "sweep",
-        ServerSearch: "server-search"}
+        ServerSearch: "server-search", SuiteDocument: "suite"}
 
 
 def writers_for(document) -> dict[str, Writer]:

@@ -177,6 +177,12 @@ def _add_suite(sub) -> None:
                     help="A/B: a regression must be larger than this %% (default 2)")
     ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
                     "one epoch of freshly started workers (default 10)")
+    ab.add_argument("--attribute", action="store_true", help="A/B: after each entry's "
+                    "verdict, profile both sides (a separate pass) and name its top cause")
+    ab.add_argument("--attribute-epochs", default="4", metavar="K", help="--attribute: "
+                    "fresh pairs of workers per entry (default 4)")
+    ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
+                    "profiling rounds per epoch (default 3)")
     out = suite.add_argument_group("output")
     out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")

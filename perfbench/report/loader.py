@@ -21,6 +21,7 @@ from perfbench.results.ab import ABResult
 from perfbench.results.fleet import FleetReport
 from perfbench.results.registry import read_document, read_json
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.suite import SuiteDocument
 from perfbench.results.sweep import SweepResult
 from perfbench.results.types import BenchmarkResult
 
@@ -100,6 +101,10 @@ def provenance(document: Any) -> dict:
     elif isinstance(document, ABResult):
         seen["openvino"] = {(side or {}).get("openvino") for side in document.sides.values()}
         seen["hardware_class"].add((document.host or {}).get("hardware_class"))
+    elif isinstance(document, SuiteDocument):       # what its entries' results named
+        for key, values in (document.provenance or {}).items():
+            if key in seen and isinstance(values, list):
+                seen[key].update(v for v in values if isinstance(v, str))
     else:
         _dict_provenance(document, seen)
     return {k: sorted(v - {None}) for k, v in seen.items()}

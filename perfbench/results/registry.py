@@ -26,6 +26,7 @@ from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.server_search import upgrade_v1 as upgrade_server_search_v1
 from perfbench.results.shapes import ShapesResult
+from perfbench.results.suite import SuiteDocument, upgrade_suite_v1
 from perfbench.results.sweep import SweepResult
 from perfbench.results.types import BenchmarkResult, SchemaError
 
@@ -101,8 +102,9 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          read=FleetReport.from_dict),
     Kind("perfbench.fleet-run", 1, "the index perfbench fleet run writes; perfbench fleet "
          "report reads the directory it is in", read=FleetRun.from_dict),
-    Kind("perfbench.suite", 1, "a suite's index (perfbench suite --out DIR); each entry's "
+    Kind("perfbench.suite", 2, "a suite's index (perfbench suite --out DIR); each entry's "
          "result is DIR/ENTRY.json, and fleet report reads the directory",
+         upgrades={1: upgrade_suite_v1}, read=SuiteDocument.from_dict,
          shape={"entries": [dict]}),
     Kind("perfbench.fleet-suite", 1, "a fleet node's suite directory in transit (fleet run "
          "-- suite); the driver writes it back as a suite directory",

@@ -16,11 +16,16 @@ from typing import Callable
 
 from perfbench.files import fallback_path, write_json
 from perfbench.results.ab import ABResult
+from perfbench.results.interval import Interval
+from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteDocument,
+                                     TopCause)
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
+from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
+                                        attribution, profile_pass)
 from perfbench.stats.geomean import fixed_models, log_variance, random_models
 from perfbench.stats.sequential import final_level
 from perfbench.suite.document import document as suite_document
-from perfbench.suite.document import SuiteFile, pending_record
+from perfbench.suite.document import SuiteFile, geomean_figure, pending_record
 from perfbench.suite.spec import Entry, SuiteSpec
 from perfbench.tracking.verdict import geomean_verdict
 
@@ -31,29 +36,72 @@ MIN_EPOCHS = 3
 EPOCH_SETUP_S = 5.0
 
 
-def entry_row(name: str, doc: ABResult) -> dict:
+def entry_row(name: str, doc: ABResult, status: str = "ok") -> ABSummary:
     """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio, which the
     geomean combines), the verdict the A/B took once, when it stopped, and the interval and
     level that verdict was judged on (its family's, wider than 95 %), as the A/B stored
-    them (the suite document's own spelling of them, ``ci_low``/``ci_high``, is kept)."""
+    them: read here, once, from the entry's A/B document."""
     fps = doc.ratios.get("fps")
     judged = doc.verdict_interval
-    return {"name": name, "verdict": doc.verdict,
-            "ratio": None if fps is None else fps.ratio,
-            "ci_low": None if fps is None else fps.low,
-            "ci_high": None if fps is None else fps.high,
-            "dof": getattr(fps, "dof", None), "epochs": getattr(fps, "epochs", None),
-            "stop_reason": doc.stop_reason, "judged_metric": doc.judged_metric,
-            "judged_level": doc.judged_level,
-            "judged_ci_low": None if judged is None else judged.low,
-            "judged_ci_high": None if judged is None else judged.high,
-            "family_size": doc.family_size,
-            "openvino": {side: (info or {}).get("openvino")
-                         for side, info in doc.sides.items()}}
+    return ABSummary(
+        name, doc.verdict,
+        None if fps is None else Interval.of(fps.ratio, fps.low, fps.high, fps.level or 0.95),
+        getattr(fps, "dof", None), getattr(fps, "epochs", None), doc.stop_reason,
+        doc.judged_metric,
+        None if doc.judged_level is None else
+        Judged(None if judged is None else judged.ratio, None if judged is None else judged.low,
+               None if judged is None else judged.high, doc.judged_level),
+        doc.family_size,
+        {side: (info or {}).get("openvino") for side, info in doc.sides.items()},
+        status, *_attributed(doc.attribution))
 
 
-def geomean_block(rows: list[dict], threshold_pct: float,
-                  family_size: int = 1) -> dict | None:
+def _attributed(block: dict | None) -> tuple[str | None, str | None, TopCause | None]:
+    """The attribution pass's status, its error, and its first node (ranked by
+    contribution) as the entry's top cause; all None when it was not asked for."""
+    if not isinstance(block, dict):
+        return None, None, None
+    nodes = block.get("nodes") or []
+    top = None
+    if nodes:
+        first = nodes[0]
+        names = [", ".join(first[k]) for k in ("base_nodes", "new_nodes") if first[k]]
+        delta = first["delta_ms"]
+        top = TopCause(" → ".join(dict.fromkeys(names)), first["type"],
+                       Interval.of(delta["value"], delta["low"], delta["high"],
+                                   delta["level"] or 0.95),
+                       first.get("share_pct"), tuple(first.get("changes") or ()),
+                       bool(first.get("beyond_level")))
+    return block.get("status"), block.get("error"), top
+
+
+def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
+              stop_event: threading.Event) -> dict:
+    """``--attribute``: both sides profiled after the verdict, in their own workers and
+    interleaved (:mod:`perfbench.runner.attribute`), a separate pass that is never part of
+    the verdict; the A/B document's ``attribution`` block.  A pass that fails is said in
+    the block (status ``failed`` and its error); the entry's verdict stands."""
+    try:
+        measured = profile_pass(base, new, pythons,
+                                options.get("attribute_rounds") or DEFAULT_ROUNDS,
+                                max(run.block_s or 0.0, MIN_PROFILE_S), stop_event,
+                                epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
+    except Exception as exc:        # a worker that died while profiling
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return {"status": "failed", "error": first[:300]}
+    return attribution(measured) or {
+        "status": "interrupted" if measured["status"] == "interrupted" else "failed",
+        "error": "no profiling round completed"}
+
+
+def _usable(row: ABSummary) -> bool:
+    ratio = row.ratio
+    return row.status == "ok" and ratio is not None and bool(ratio.value) and \
+        bool(ratio.low) and bool(ratio.high) and row.judged_metric in (None, "fps")
+
+
+def geomean_block(rows: list[ABSummary], threshold_pct: float,
+                  family_size: int = 1) -> Geomean | None:
     """The geomean over the entries that finished (status ok) and were judged on FPS: a
     failed or interrupted entry's partial ratio is no answer about its model, and a server
     entry's FPS ratio is its schedule's (about 1 whatever the speed; judged on latency);
@@ -64,24 +112,23 @@ def geomean_block(rows: list[dict], threshold_pct: float,
     plain 95 %: at 95 %, 5.2 % of 500 simulated A/A suites of nine exited 1 at threshold
     0.  The gate's rate is then at most (m + 1)/m × 5 % (Bonferroni), and measured in
     ``benchmarks/ab_review.py``.  The block's own interval stays the descriptive 95 %."""
-    usable = [r for r in rows if r.get("status", "ok") == "ok" and r.get("ratio")
-              and r.get("ci_low") and r.get("ci_high")
-              and r.get("judged_metric", "fps") in (None, "fps")]
-    excluded = [r["name"] for r in rows if r not in usable]
+    usable = [r for r in rows if _usable(r)]
+    excluded = tuple(r.name for r in rows if r not in usable)
     if not usable:
         return None
-    logs = [math.log(r["ratio"]) for r in usable]
-    variances = [log_variance(r["ci_low"], r["ci_high"], r.get("dof")) for r in usable]
-    fixed = fixed_models(logs, variances, [r.get("dof") for r in usable]).to_dict()
-    fixed["excluded"] = excluded
+    ratios = [r.ratio for r in usable if r.ratio is not None]
+    logs = [math.log(r.value) for r in ratios]
+    variances = [log_variance(r.low, r.high, row.dof) for r, row in zip(ratios, usable)]
+    dofs = [r.dof for r in usable]
     rand = random_models(logs)
-    fixed["random"] = rand.to_dict() if rand else None
     level = final_level(family_size)
-    judged = fixed_models(logs, variances, [r.get("dof") for r in usable], level).to_dict()
-    fixed.update(judged_level=level, judged_ci_low=judged["ci_low"],
-                 judged_ci_high=judged["ci_high"])
-    fixed["verdict"] = geomean_verdict(judged, threshold_pct)
-    return fixed
+    fixed, judged = (fixed_models(logs, variances, dofs),
+                      fixed_models(logs, variances, dofs, level))
+    assert fixed is not None and judged is not None          # usable is not empty
+    return geomean_figure(fixed, excluded=excluded,
+                          verdict=geomean_verdict(judged.to_dict(), threshold_pct),
+                          random=geomean_figure(rand) if rand else None,
+                          judged=Judged(judged.ratio, judged.ci_low, judged.ci_high, level))
 
 
 #: Epochs an entry needs before being one of a family costs little power: in
@@ -122,7 +169,8 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
                  options: dict, stop_event: threading.Event,
                  on_entry: Callable[[int, int, Entry, float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 previous: dict | None = None, file: SuiteFile | None = None) -> dict:
+                 previous: SuiteDocument | None = None,
+                 file: SuiteFile | None = None) -> SuiteDocument:
     """Each selected entry's A/B, one after the other.  The suite fails if any of them
     says regression, so they are judged as one family (its size: the entries selected).
     ``previous`` (``--ab --resume``): its finished entries are kept, with their rows."""
@@ -149,13 +197,15 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
     return _save(spec, records, rows, options, file, stop_event.is_set())
 
 
-def _kept(spec: SuiteSpec, out: Path, previous: dict | None) -> tuple[dict, list[dict]]:
+def _kept(spec: SuiteSpec, out: Path, previous: SuiteDocument | None
+          ) -> tuple[dict, list[ABSummary]]:
     """Pending records for every entry, but for a resumed directory's finished ones (same
     settings, their A/B document still there), which keep their record and row."""
-    old = {r["name"]: r for r in (previous or {}).get("entries", [])}
-    old_rows = {r.get("name"): r for r in ((previous or {}).get("ab") or {}).get("entries", [])
-                if isinstance(r, dict)}
-    records, rows = {}, []
+    old = {r.name: r.record() for r in (previous.entries if previous else ())}
+    old_rows = {r.name: r for r in (previous.ab.entries if previous and previous.ab
+                                    else ())}
+    records: dict[str, dict] = {}
+    rows: list[ABSummary] = []
     for entry in spec.entries:
         record = old.get(entry.name)
         keep = record is not None and record["status"] == "ok" and \
@@ -168,7 +218,7 @@ def _kept(spec: SuiteSpec, out: Path, previous: dict | None) -> tuple[dict, list
 
 
 def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: dict,
-         stop_event, out: Path, record: dict, rows: list[dict]) -> None:
+         stop_event, out: Path, record: dict, rows: list[ABSummary]) -> None:
     base, new = side
     run = ABRun(settings={"common": entry.settings, "base": base, "new": new},
                 threshold_pct=options["threshold"], max_time_s=share,
@@ -182,6 +232,9 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
                       message=(lines[-1] if lines else type(exc).__name__)[:300])
         if not run.rounds:
             return
+    if options.get("attribute") and run.rounds and record["status"] != "failed" and \
+            run.status != "interrupted" and not stop_event.is_set():
+        run.attribution = attribute(run, base, new, pythons, options, stop_event)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)
@@ -191,7 +244,7 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         record.update(status="ok")
     record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
                                                 doc.sides.values()} - {None})}
-    rows.append(dict(entry_row(entry.name, doc), status=record["status"]))
+    rows.append(entry_row(entry.name, doc, record["status"]))
 
 
 def _write_entry(path: Path, doc: ABResult, record: dict) -> str | None:
@@ -214,13 +267,12 @@ def _write_entry(path: Path, doc: ABResult, record: dict) -> str | None:
         return None
 
 
-def _save(spec, records, rows, options, file: SuiteFile, interrupted: bool) -> dict:
-    ab = {"entries": rows,
-          "geomean": geomean_block(rows, options["threshold"], options["family_size"]),
-          "failed": [n for n, r in records.items() if r["status"] == "failed"],
-          "threshold_pct": options["threshold"], "base": options.get("base"),
-          "new": options.get("new"), "budget_s": options.get("budget_s"),
-          "family_size": options["family_size"]}
+def _save(spec, records, rows, options, file: SuiteFile, interrupted: bool) -> SuiteDocument:
+    ab = ABBlock(tuple(rows), geomean_block(rows, options["threshold"],
+                                            options["family_size"]),
+                 tuple(n for n, r in records.items() if r["status"] == "failed"),
+                 options["threshold"], options.get("base"), options.get("new"),
+                 options.get("budget_s"), options["family_size"])
     mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new")}
     doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab,
                          mode=mode)

@@ -9,14 +9,19 @@ the geomean of the per-entry FPS ratios with the interval of
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 
 from perfbench.results import BenchmarkResult
+from perfbench.results.interval import Interval
 from perfbench.results.io import load
+from perfbench.results.suite import (ABBlock, BaselineBlock, BaselineRow, EntryRecord,
+                                     Geomean, Judged, MetricChange, NotComparable,
+                                     SuiteDocument)
 from perfbench.stats.geomean import satterthwaite, separate_runs
 from perfbench.stats.intervals import family_level
-from perfbench.suite.document import FAILED
+from perfbench.suite.document import FAILED, geomean_figure
 from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT,  # noqa: F401
                                         DEFAULT_THRESHOLD_PCT, DISTURBED, compare, disturbed,
                                         geomean_verdict, like_with_like,
@@ -52,7 +57,7 @@ def _compare(base: BenchmarkResult, new: BenchmarkResult, threshold_pct: float,
 
 def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
                   threshold_pct: float = DEFAULT_THRESHOLD_PCT,
-                  family_size: int = 1) -> tuple[dict, float, float]:
+                  family_size: int = 1) -> tuple[BaselineRow, float, float]:
     """(entry row, log FPS ratio, its variance): regression when any gating metric
     regresses at the entry's share of the family's level, else the FPS verdict.  The row
     keeps compare's own 95 % FPS interval (what ``perfbench compare`` prints for these two
@@ -68,15 +73,17 @@ def entry_verdict(name: str, base: BenchmarkResult, new: BenchmarkResult,
     if verdict == "regression" and new_noise:
         verdict = UNCONFIRMED
     ratio = fps.new / fps.baseline if fps.baseline else None
-    row = {"name": name, "verdict": verdict, "ratio": ratio,
-           **_interval_fields("", _fps(_compare(base, new, threshold_pct, 0.95))),
-           **_interval_fields("judged_", fps), "judged_level": level,
-           "family_size": family_size, "regressed": [c.name for c in judged.regressions],
-           "regressions": [_change(c) for c in judged.regressions],
-           "disturbed": disturbed(base, "baseline") + new_noise,
-           "new_disturbed": bool(new_noise), **_sides(judged)}
     variance, dof = _log_variance(base, new)
-    row["log_dof"] = None if math.isinf(dof) else dof    # None: compare's known floor
+    row = BaselineRow(
+        name, verdict,
+        None if ratio is None else
+        Interval.of(ratio, *_bounds(_fps(_compare(base, new, threshold_pct, 0.95)))),
+        Judged(ratio, *_bounds(fps), level), family_size,
+        tuple(c.name for c in judged.regressions),
+        tuple(_change(c, level) for c in judged.regressions),
+        tuple(disturbed(base, "baseline") + new_noise), bool(new_noise), **_sides(judged),
+        log_dof=None if math.isinf(dof) else dof,    # None: compare's known floor
+        in_geomean=bool(ratio) and not _server(new))
     return row, math.log(ratio) if ratio else 0.0, variance
 
 
@@ -98,11 +105,10 @@ def _fps(comparison):
     return next(c for c in comparison.changes if c.name == "fps")
 
 
-def _change(change) -> dict:
+def _change(change, level: float) -> MetricChange:
     """A regressed metric as the row keeps it: its change and judged interval, in %."""
     low, high = change.diff_ci_pct or (None, None)
-    return {"name": change.name, "change_pct": change.change_pct, "ci_low_pct": low,
-            "ci_high_pct": high}
+    return MetricChange(change.name, Interval.of(change.change_pct, low, high, level))
 
 
 def _log_variance(base: BenchmarkResult, new: BenchmarkResult) -> tuple[float, float]:
@@ -114,37 +120,38 @@ def _log_variance(base: BenchmarkResult, new: BenchmarkResult) -> tuple[float, f
     return sum(v for v, _ in parts), satterthwaite(parts)
 
 
-def _interval_fields(prefix: str, change) -> dict:
+def _bounds(change) -> tuple[float | None, float | None]:
     """A change's interval as NEW/BASE ratio bounds (None when it has none)."""
-    low, high = ((1 + change.diff_ci_pct[0] / 100, 1 + change.diff_ci_pct[1] / 100)
-                 if change.diff_ci_pct else (None, None))
-    return {f"{prefix}ci_low": low, f"{prefix}ci_high": high}
+    return ((1 + change.diff_ci_pct[0] / 100, 1 + change.diff_ci_pct[1] / 100)
+            if change.diff_ci_pct else (None, None))
 
 
 def judge(pairs: dict[str, tuple[BenchmarkResult, BenchmarkResult]],
-          threshold_pct: float = DEFAULT_THRESHOLD_PCT) -> tuple[list[dict], dict | None]:
+          threshold_pct: float = DEFAULT_THRESHOLD_PCT
+          ) -> tuple[list[BaselineRow], Geomean | None]:
     """Per-entry rows, judged together (:data:`FAMILY_LEVEL`), and the geomean of FPS
     ratios over the entries with both results, but for server-scenario ones: their FPS is
     the schedule's rate (a ratio of about 1 whatever the speed)."""
-    rows, logs, variances, dofs = [], [], [], []
+    rows: list[BaselineRow] = []
+    logs: list[float] = []
+    variances: list[float] = []
+    dofs: list[float | None] = []
     for name, (base, new) in pairs.items():
         row, log_ratio, variance = entry_verdict(name, base, new, threshold_pct, len(pairs))
-        row["in_geomean"] = bool(row["ratio"]) and not _server(new)
         rows.append(row)
-        if row["in_geomean"]:
+        if row.in_geomean:
             logs.append(log_ratio)
             variances.append(variance)
-            dofs.append(row["log_dof"])
+            dofs.append(row.log_dof)
     estimate = separate_runs(logs, variances, dofs)
     if estimate is None:
         return rows, None
-    geomean = estimate.to_dict()
-    geomean["excluded"] = [r["name"] for r in rows if not r["in_geomean"]]
-    geomean["verdict"] = _geomean_verdict(geomean, threshold_pct)
-    if geomean["verdict"] == "regression" and any(r["new_disturbed"] for r in rows):
-        geomean["verdict"] = _confirmed_by_quiet_entries(rows, logs, variances, dofs,
-                                                         threshold_pct)
-    return rows, geomean
+    verdict = _geomean_verdict(estimate.to_dict(), threshold_pct)
+    if verdict == "regression" and any(r.new_disturbed for r in rows):
+        verdict = _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct)
+    return rows, geomean_figure(estimate, excluded=tuple(r.name for r in rows
+                                                         if not r.in_geomean),
+                                verdict=verdict)
 
 
 def _geomean_verdict(geomean: dict, threshold_pct: float) -> str:
@@ -155,8 +162,8 @@ def _geomean_verdict(geomean: dict, threshold_pct: float) -> str:
 def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> str:
     """A geomean regression stands when the entries measured on a quiet machine show it
     by themselves; otherwise it may be the disturbance's."""
-    quiet = [i for i, r in enumerate([r for r in rows if r["in_geomean"]])
-             if not r["new_disturbed"]]
+    quiet = [i for i, r in enumerate([r for r in rows if r.in_geomean])
+             if not r.new_disturbed]
     estimate = separate_runs([logs[i] for i in quiet], [variances[i] for i in quiet],
                              [dofs[i] for i in quiet])
     if estimate is not None and \
@@ -165,14 +172,14 @@ def _confirmed_by_quiet_entries(rows, logs, variances, dofs, threshold_pct) -> s
     return UNCONFIRMED
 
 
-def read_baseline(directory: str) -> tuple[dict, dict[str, BenchmarkResult]]:
+def read_baseline(directory: str) -> tuple[SuiteDocument, dict[str, BenchmarkResult]]:
     """The baseline suite and every result it lists as ok, read once before the run: the
     run is judged from this copy, whatever happens to the directory meanwhile, and a
     result that is gone or unreadable is bad input now, not a lost judgement later."""
     from perfbench.suite.document import read_suite
     doc = read_suite(directory, "--baseline")
-    results = {r["name"]: load(os.path.join(directory, r["file"])) for r in doc["entries"]
-               if r["status"] == "ok" and r.get("file")}
+    results = {r.name: load(os.path.join(directory, r.file)) for r in doc.entries
+               if r.status == "ok" and r.file}
     return doc, results
 
 
@@ -201,34 +208,38 @@ def pair_by_identity(new: dict[str, BenchmarkResult], base: dict[str, BenchmarkR
     return pairs, renamed, unlike
 
 
-def against_suite(new_doc: dict, new_dir: str, base_doc: dict,
-                  base_results: dict[str, BenchmarkResult], source: str) -> dict:
+def _status(records: dict[str, EntryRecord], name: str) -> str | None:
+    record = records.get(name)
+    return None if record is None else record.status
+
+
+def against_suite(new_doc: SuiteDocument, new_dir: str, base_doc: SuiteDocument,
+                  base_results: dict[str, BenchmarkResult], source: str) -> BaselineBlock:
     """The run against the baseline suite read before it (:func:`read_baseline`)."""
-    base = {r["name"]: r for r in base_doc["entries"]}
-    new = {r["name"]: r for r in new_doc["entries"]}
-    results = {n: load(os.path.join(new_dir, r["file"])) for n, r in new.items()
-               if r["status"] == "ok" and r.get("file")}
+    base = {r.name: r for r in base_doc.entries}
+    new = {r.name: r for r in new_doc.entries}
+    results = {n: load(os.path.join(new_dir, r.file)) for n, r in new.items()
+               if r.status == "ok" and r.file}
     pairs, renamed, unlike = pair_by_identity(results, base_results)
     rows, geomean = judge(pairs)
-    for row in rows:
-        row["like_for_like_warnings"] = like_with_like([pairs[row["name"]][0]],
-                                                       [pairs[row["name"]][1]])
-        if row["name"] in renamed:
-            row["baseline_entry"] = renamed[row["name"]]
-    ran = {n for n, r in new.items() if r["status"] not in ("skipped", "pending")}
+    rows = [dataclasses.replace(row, like_for_like_warnings=tuple(like_with_like(
+        [pairs[row.name][0]], [pairs[row.name][1]])), baseline_entry=renamed.get(row.name))
+        for row in rows]
+    ran = {n for n, r in new.items() if r.status not in ("skipped", "pending")}
     used = {renamed.get(n, n) for n in pairs}
-    return {"source": source, "entries": rows, "geomean": geomean,
-            "new_failures": sorted(n for n, r in new.items() if r["status"] in FAILED
-                                   and base.get(n, {}).get("status") not in FAILED),
-            "fixed_failures": sorted(n for n, r in new.items() if r["status"] == "ok"
-                                     and base.get(n, {}).get("status") in FAILED),
-            "missing": sorted(n for n in base if n not in ran and n not in used),
-            "not_comparable": [{"name": n, "differences": d} for n, d in unlike.items()],
-            "no_baseline": sorted(n for n in results if n not in pairs and n not in unlike
-                                  and base.get(n, {}).get("status") not in FAILED)}
+    return BaselineBlock(
+        source, tuple(rows), geomean,
+        new_failures=tuple(sorted(n for n, r in new.items() if r.status in FAILED
+                                  and _status(base, n) not in FAILED)),
+        fixed_failures=tuple(sorted(n for n, r in new.items() if r.status == "ok"
+                                    and _status(base, n) in FAILED)),
+        missing=tuple(sorted(n for n in base if n not in ran and n not in used)),
+        not_comparable=tuple(NotComparable(n, tuple(d)) for n, d in unlike.items()),
+        no_baseline=tuple(sorted(n for n in results if n not in pairs and n not in unlike
+                                 and _status(base, n) not in FAILED)))
 
 
-def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
+def against_history(new_doc: SuiteDocument, new_dir: str, database: str) -> BaselineBlock:
     """Each ok entry against the last complete run of its configuration in ``database``
     (keys of :func:`perfbench.tracking.history.config_key`), but for an entry this run
     appended already (an interrupted run resumed: ``history`` in its record): against the
@@ -237,48 +248,49 @@ def against_history(new_doc: dict, new_dir: str, database: str) -> dict:
     from perfbench.tracking.history import last_run
     pairs, missing = {}, []
     started = os.path.isfile(database) and os.path.getsize(database) > 0   # else: 1st run
-    for record in new_doc["entries"]:
-        if record["status"] != "ok":
+    for record in new_doc.entries:
+        if record.status != "ok" or record.file is None:
             continue
-        result = load(os.path.join(new_dir, record["file"]))
-        previous = last_run(database, result, before_id=appended_id(record, database)) \
+        result = load(os.path.join(new_dir, record.file))
+        previous = last_run(database, result,
+                            before_id=appended_id(record.history, database)) \
             if started else None
         if previous is None:
-            missing.append(record["name"])
+            missing.append(record.name)
         else:
-            pairs[record["name"]] = (previous, result)
+            pairs[record.name] = (previous, result)
     rows, geomean = judge(pairs)
-    return {"source": f"history {database}", "entries": rows, "geomean": geomean,
-            "new_failures": sorted(r["name"] for r in new_doc["entries"]
-                                   if r["status"] in FAILED),
-            "fixed_failures": [], "missing": [],
-            "no_history": missing}
+    return BaselineBlock(f"history {database}", tuple(rows), geomean,
+                         new_failures=tuple(sorted(r.name for r in new_doc.entries
+                                                   if r.status in FAILED)),
+                         no_history=tuple(missing))
 
 
-def appended_id(record: dict, database: str) -> int | None:
-    """The history row this entry's result became, when it was appended to ``database``
-    (by an earlier, interrupted, run of this directory)."""
-    mark = record.get("history") or {}
+def appended_id(history: dict | None, database: str) -> int | None:
+    """The history row this entry's result became (its record's ``history``), when it
+    was appended to ``database`` (by an earlier, interrupted, run of this directory)."""
+    mark = history or {}
     if isinstance(mark, dict) and mark.get("database") == os.path.realpath(database) and \
             isinstance(mark.get("run_id"), int):
         return mark["run_id"]
     return None
 
 
-def regressed(baseline: dict) -> bool:
+def regressed(baseline: BaselineBlock) -> bool:
     """A regression in an entry or the geomean, or a new failure: exit 1."""
-    return bool(baseline["new_failures"]) or \
-        any(r["verdict"] == "regression" for r in baseline["entries"]) or \
-        (baseline["geomean"] or {}).get("verdict") == "regression"
+    return bool(baseline.new_failures) or \
+        any(r.verdict == "regression" for r in baseline.entries) or \
+        (baseline.geomean is not None and baseline.geomean.verdict == "regression")
 
 
-def unconfirmed(baseline: dict) -> list[str]:
+def unconfirmed(baseline: BaselineBlock | ABBlock) -> list[str]:
     """Entries (and "geomean") whose regression was measured on a disturbed machine, or
     whose interval could not exclude one (inconclusive): exit 3
     when nothing else failed, so CI can re-run on a quiet machine rather than blame the
     change."""
-    names = [r["name"] for r in baseline["entries"]
-             if r["verdict"] in (UNCONFIRMED, "inconclusive")]
-    if (baseline.get("geomean") or {}).get("verdict") in (UNCONFIRMED, "inconclusive"):
+    names = [r.name for r in baseline.entries
+             if r.verdict in (UNCONFIRMED, "inconclusive")]
+    if baseline.geomean is not None and \
+            baseline.geomean.verdict in (UNCONFIRMED, "inconclusive"):
         names.append("geomean")
     return names

@@ -1,6 +1,9 @@
-"""``suite.json`` (schema ``perfbench.suite`` v1): every entry's status, file and headline
-figures, and the summary.  Headline figures come from each entry's result through
-:mod:`perfbench.results.metrics`, the one definition of every figure."""
+"""``suite.json`` (:class:`perfbench.results.suite.SuiteDocument`): every entry's status,
+file and headline figures, and the summary, computed here once.  Headline figures come
+from each entry's result through :mod:`perfbench.results.metrics`, the one definition of
+every figure.  While a suite runs, each entry's record is a working dict of
+:class:`EntryRecord`'s fields (the runners update it in place); :func:`document` freezes
+them into the typed document."""
 
 from __future__ import annotations
 
@@ -8,27 +11,29 @@ import math
 import os
 
 from perfbench.results import BenchmarkResult
+from perfbench.results.interval import Interval
 from perfbench.results.metrics import executed_precision, fps_estimate, value_of
+from perfbench.results.suite import (SCHEMA, SCHEMA_VERSION, ABBlock, BaselineBlock,
+                                     EntryRecord, Geomean, Headline, Summary, SuiteDocument)
+from perfbench.stats.geomean import GeomeanRatio
 from perfbench.suite.spec import Entry
-
-SCHEMA = "perfbench.suite"
-SCHEMA_VERSION = 1
 FAILED = ("failed", "timeout", "oom")
 FINAL = ("ok", *FAILED)
 
 
 def pending_record(entry: Entry) -> dict:
+    """A working record (:class:`EntryRecord`'s fields) of an entry not run yet."""
     return {"name": entry.name, "model": entry.model_name,
             "model_path": entry.model or "builtin", "settings": entry.settings,
             "time_limit_s": entry.time_limit_s, "status": "pending", "file": None,
             "message": None, "headline": None, "wall_s": None}
 
 
-def headline(result: BenchmarkResult, peak_rss_mb: float | None) -> dict:
+def headline(result: BenchmarkResult, peak_rss_mb: float | None) -> Headline:
     fps, low, high = fps_estimate(result)
-    return {"fps": fps, "fps_low": low, "fps_high": high, "p50_ms": value_of(result, "p50"),
-            "p99_ms": value_of(result, "p99"), "compile_ms": result.compile_ms,
-            "peak_rss_mb": peak_rss_mb, "precision": executed_precision(result)}
+    return Headline(Interval.of(fps, low, high), value_of(result, "p50"),
+                    value_of(result, "p99"), result.compile_ms, peak_rss_mb,
+                    executed_precision(result))
 
 
 def geometric_mean(values: list[float]) -> float | None:
@@ -38,17 +43,25 @@ def geometric_mean(values: list[float]) -> float | None:
     return math.exp(sum(math.log(v) for v in positive) / len(positive))
 
 
-def summary(records: list[dict]) -> dict:
+def geomean_figure(estimate: GeomeanRatio, **judgement) -> Geomean:
+    """A geomean estimate (``stats.geomean``) as the document holds it, its 95 % interval
+    one object, with its judgement (excluded entries, verdict; an A/B's random-models
+    estimate and judged interval)."""
+    return Geomean(Interval.of(estimate.ratio, estimate.ci_low, estimate.ci_high),
+                   estimate.scope, estimate.entries, estimate.between_sd_pct,
+                   estimate.run_sd_pct, **judgement)
+
+
+def summary(records: list[EntryRecord]) -> Summary:
     """Counts, and the geomean of the ok entries' FPS (a descriptive figure of this run;
     comparisons use the geomean of per-entry ratios, never of raw FPS).  A/B entries have
-no headline of their own: their figures are ratios, in the ``ab`` block."""
-    ok = [r for r in records if r["status"] == "ok"]
-    measured = [r["headline"]["fps"] for r in ok if r.get("headline")]
-    return {"entries": len(records), "ok": len(ok),
-            "failed": sum(r["status"] in FAILED for r in records),
-            "skipped": sum(r["status"] == "skipped" for r in records),
-            "pending": sum(r["status"] == "pending" for r in records),
-            "geomean_fps": geometric_mean(measured) if measured else None}
+    no headline of their own: their figures are ratios, in the ``ab`` block."""
+    ok = [r for r in records if r.status == "ok"]
+    measured = [r.headline.fps.value for r in ok if r.headline is not None]
+    return Summary(len(records), len(ok), sum(r.status in FAILED for r in records),
+                   sum(r.status == "skipped" for r in records),
+                   sum(r.status == "pending" for r in records),
+                   geometric_mean(measured) if measured else None)
 
 
 def suite_status(records: list[dict], interrupted: bool) -> str:
@@ -60,12 +73,14 @@ def suite_status(records: list[dict], interrupted: bool) -> str:
 
 
 def document(name: str, records: list[dict], interrupted: bool = False,
-             baseline: dict | None = None, ab: dict | None = None,
-             mode: dict | None = None) -> dict:
-    return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "suite": name,
-            "status": suite_status(records, interrupted), "entries": records,
-            "summary": summary(records), "baseline": baseline, "ab": ab,
-            "mode": mode or PLAIN, "provenance": provenance(records)}
+             baseline: BaselineBlock | None = None, ab: ABBlock | None = None,
+             mode: dict | None = None) -> SuiteDocument:
+    """The typed document of the working ``records`` (each :class:`EntryRecord`'s
+    fields), with its status, counts and provenance computed here, once."""
+    entries = tuple(EntryRecord(**record) for record in records)
+    return SuiteDocument(name, suite_status(records, interrupted), entries,
+                         summary(list(entries)), baseline, ab, mode or PLAIN,
+                         provenance(records))
 
 
 #: How the entries were measured: each a ``perfbench run`` (plain), or each an A/B of two
@@ -73,12 +88,11 @@ def document(name: str, records: list[dict], interrupted: bool = False,
 PLAIN = {"kind": "plain"}
 
 
-def mode_of(doc: dict) -> dict:
+def mode_of(doc: SuiteDocument) -> dict:
     """A suite.json's mode; one written before the mode was recorded is told by its block."""
-    mode = doc.get("mode")
-    if isinstance(mode, dict) and mode.get("kind") in ("plain", "ab"):
-        return mode
-    return {"kind": "ab"} if doc.get("ab") else PLAIN
+    if isinstance(doc.mode, dict) and doc.mode.get("kind") in ("plain", "ab"):
+        return doc.mode
+    return {"kind": "ab"} if doc.ab else PLAIN
 
 
 def provenance(records: list[dict]) -> dict:
@@ -109,9 +123,10 @@ class SuiteFile:
         self.fallback: str | None = None
         self.failed = False
 
-    def write(self, doc: dict) -> bool:
+    def write(self, document: SuiteDocument) -> bool:
         import sys
         from perfbench.files import fallback_path, write_json
+        doc = document.to_dict()
         try:
             write_json(self.path, doc)
             return True
@@ -130,10 +145,12 @@ class SuiteFile:
             return False
 
 
-def read_suite(directory: str, flag: str) -> dict:
-    """A suite directory's ``suite.json``, checked; one line if it is not one."""
+def read_suite(directory: str, flag: str) -> SuiteDocument:
+    """A suite directory's ``suite.json``, checked and upgraded (``results.registry``);
+    one line if it is not one."""
     from perfbench.errors import UsageError
     from perfbench.results.io import read_json
+    from perfbench.results.registry import read_document
     path = os.path.join(directory, "suite.json")
     if not os.path.isdir(directory):
         raise UsageError(f"{flag} {directory}: no such suite directory")
@@ -141,14 +158,16 @@ def read_suite(directory: str, flag: str) -> dict:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or \
             not isinstance(data.get("entries"), list):
         raise UsageError(f"{flag} {directory}: suite.json is not a perfbench suite file")
-    if data.get("schema_version") != SCHEMA_VERSION:
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or \
+            not 1 <= version <= SCHEMA_VERSION:
         raise UsageError(f"{flag} {directory}: unsupported suite schema version "
-                         f"{data.get('schema_version')!r}")
+                         f"{version!r}")
     for index, record in enumerate(data["entries"]):
         problem = record_problem(record)
         if problem:
             raise UsageError(f"{flag} {directory}: suite.json entry #{index + 1} {problem}")
-    return data
+    return read_document(data, f"{flag} {directory}: suite.json", SCHEMA)
 
 
 #: What each entry of a suite.json read back must hold, and of which type.

@@ -17,6 +17,7 @@ from typing import Callable
 
 from perfbench.errors import UsageError
 from perfbench.results.io import load
+from perfbench.results.suite import SuiteDocument
 from perfbench.suite import process
 from perfbench.suite.document import (FINAL, SuiteFile, document, headline, pending_record,
                                       result_provenance)
@@ -44,11 +45,11 @@ class SuiteRun:
     kept: set[str] = field(default_factory=set)     # records kept from an earlier run
     file: SuiteFile | None = None
 
-    def document(self, **extra) -> dict:
+    def document(self, **extra) -> SuiteDocument:
         return document(self.spec.name, [self.records[n] for n in self.spec.names()],
                         self.interrupted, **extra)
 
-    def save(self, **extra) -> dict:
+    def save(self, **extra) -> SuiteDocument:
         """The document, written to suite.json (or, on a full disk, to a fallback)."""
         doc = self.document(**extra)
         if self.file is None:
@@ -57,14 +58,14 @@ class SuiteRun:
         return doc
 
 
-def start(spec: SuiteSpec, out_dir: str, previous: dict | None,
+def start(spec: SuiteSpec, out_dir: str, previous: SuiteDocument | None,
           budget_s: float | None = None, selected: set[str] | None = None,
           resume: bool = True) -> SuiteRun:
     """Records for every entry: pending, or kept from ``previous``.  A selected entry is
     kept only on ``--resume`` (its result complete); an entry ``--select`` leaves out keeps
     its earlier record (a re-run of one entry leaves the others' records as they were)."""
     selected = set(spec.names()) if selected is None else selected
-    old = {r["name"]: r for r in (previous or {}).get("entries", [])}
+    old = {r.name: r.record() for r in (previous.entries if previous else ())}
     records, kept = {}, set()
     for entry in spec.entries:
         record = old.get(entry.name)
@@ -88,9 +89,9 @@ def _same(record: dict, entry: Entry) -> bool:
         record.get("model_path") == (entry.model or "builtin")
 
 
-def resume_notes(spec: SuiteSpec, previous: dict, out_dir: str) -> list[str]:
+def resume_notes(spec: SuiteSpec, previous: SuiteDocument, out_dir: str) -> list[str]:
     """What --resume keeps, drops and must re-run, as a sweep names a changed grid."""
-    old = {r.get("name"): r for r in previous.get("entries", [])}
+    old = {r.name: r.record() for r in previous.entries}
     names = set(spec.names())
     dropped = sorted(n for n in old if n not in names)
     changed = sorted(e.name for e in spec.entries if e.name in old and
@@ -105,7 +106,7 @@ def resume_notes(spec: SuiteSpec, previous: dict, out_dir: str) -> list[str]:
     return notes
 
 
-def load_previous(out_dir: str) -> dict:
+def load_previous(out_dir: str) -> SuiteDocument:
     from perfbench.suite.document import read_suite
     if not os.path.isfile(os.path.join(out_dir, "suite.json")):
         raise UsageError(f"--resume: {out_dir} has no suite.json; nothing to resume")

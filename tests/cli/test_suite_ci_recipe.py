@@ -94,7 +94,7 @@ def test_the_ci_recipe_end_to_end(tmp_path):
     code, err = _suite("run2", db)
     doc = _doc(tmp_path / "run2")
     net = _rows(doc)["net"]
-    assert net["ratio"] < 0.5, net
+    assert net["ratio"]["ratio"] < 0.5, net
     assert (code, net["verdict"]) == (1, "regression"), err
     _gate_agrees(code, doc)
     appended = _history_rows(db)
@@ -118,14 +118,14 @@ def test_the_ci_recipe_end_to_end(tmp_path):
     assert proc.returncode == 130, err
     interrupted = _doc(out)
     assert interrupted["status"] == "interrupted"
-    before = _rows(interrupted)["net"]["ratio"]
+    before = _rows(interrupted)["net"]["ratio"]["ratio"]
     assert before > 2, interrupted["baseline"]            # against the slow run 2
     code, err = _suite("run3", db, "--resume")
     doc = _doc(out)
     # 1 or 3 only if other's noise (a loaded machine's windows) reads as a regression or
     # leaves its interval too wide: the gate's words must agree with it either way
     assert code in (0, 1, 3), err
-    assert doc["status"] == "complete" and _rows(doc)["net"]["ratio"] == before
+    assert doc["status"] == "complete" and _rows(doc)["net"]["ratio"]["ratio"] == before
     assert _rows(doc)["net"]["verdict"] == "improvement"
     assert "other" in _rows(doc) and _history_rows(db) == appended + 2   # net once, other
     _gate_agrees(code, doc)
@@ -137,5 +137,5 @@ def test_the_ci_recipe_end_to_end(tmp_path):
     assert code in (0, 1, 3), err
     assert [e["status"] for e in doc["entries"]] == ["ok", "ok"]
     assert {r["family_size"] for r in _rows(doc).values()} == {2}
-    assert _rows(doc)["net"]["ratio"] == before and _history_rows(db) == appended + 3
+    assert _rows(doc)["net"]["ratio"]["ratio"] == before and _history_rows(db) == appended + 3
     _gate_agrees(code, doc)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from perfbench.cli.commands.suite import exit_status
+from perfbench.results.suite import ABBlock, BaselineBlock, Summary, SuiteDocument
 from tests.processes import checkout_env
 
 
@@ -70,8 +71,21 @@ def test_a_crash_and_a_hang_fail_only_their_entries(crashing):
     assert entries["hang"]["message"].startswith("timed out after 2 s")
     assert doc["summary"] == {"entries": 4, "ok": 2, "failed": 2, "skipped": 0, "pending": 0,
                               "geomean_fps": pytest.approx(
-                                  (entries["first"]["headline"]["fps"] *
-                                   entries["last"]["headline"]["fps"]) ** 0.5)}
+                                  (entries["first"]["headline"]["fps"]["value"] *
+                                   entries["last"]["headline"]["fps"]["value"]) ** 0.5)}
+
+
+def test_the_suite_json_reads_back_as_the_typed_document_it_was(crashing):
+    """Issue 25: the document a real suite wrote is a SuiteDocument; what it reads is
+    what it writes, byte for byte."""
+    from perfbench.files import json_text
+    from perfbench.results import load_document
+    _, out, _, _ = crashing
+    path = os.path.join(out, "suite.json")
+    doc = load_document(path)
+    assert isinstance(doc, SuiteDocument) and SuiteDocument.from_dict(doc.to_dict()) == doc
+    assert json_text(doc.to_dict()) == open(path).read()
+    assert doc.entry("first").headline.fps.value > 0 and doc.gate.exit_status == 1
 
 
 def test_headline_comes_from_the_entrys_result(crashing):
@@ -81,7 +95,7 @@ def test_headline_comes_from_the_entrys_result(crashing):
     _, entries = _entries(out)
     result = load(os.path.join(out, entries["first"]["file"]))
     h = entries["first"]["headline"]
-    assert (h["fps"], h["fps_low"], h["fps_high"]) == fps_estimate(result)
+    assert (h["fps"]["value"], h["fps"]["low"], h["fps"]["high"]) == fps_estimate(result)
     assert h["p99_ms"] == value_of(result, "p99") and h["compile_ms"] == result.compile_ms
     assert h["peak_rss_mb"] > 10 and h["precision"] in ("f32", "bf16", "f16")
 
@@ -156,38 +170,69 @@ def test_bad_input_is_one_line_exit_2_before_anything_runs(tmp_path, body, args,
 
 
 def _doc(statuses, baseline=None, ab=None):
-    return {"status": "complete", "summary": {"failed": sum(s != "ok" for s in statuses)},
-            "baseline": baseline, "ab": ab}
+    """A suite document with these entry statuses and judged blocks (version 2's
+    spelling, as the registry reads it)."""
+    failed = sum(s != "ok" for s in statuses)
+    return SuiteDocument(
+        "s", "complete", (), Summary(len(statuses), len(statuses) - failed, failed),
+        baseline=BaselineBlock.from_dict(baseline, "baseline") if isinstance(baseline, dict)
+        else baseline, ab=None if ab is None else ABBlock.from_dict(ab, "ab"))
+
+
+def _geomean(verdict):
+    return {"ratio": {"ratio": 1.0, "low": 0.9, "high": 1.1, "level": 0.95},
+            "scope": "fixed", "verdict": verdict}
 
 
 def test_exit_codes():
     assert exit_status(_doc(["ok", "ok"]), None) == 0
     assert exit_status(_doc(["ok", "failed"]), None) == 1
     assert exit_status(_doc(["ok"]), 15) == 143
-    calm = {"entries": [{"verdict": "no significant change"}], "new_failures": [],
-            "geomean": {"verdict": "no significant change"}}
+    calm = {"entries": [{"name": "a", "verdict": "no significant change"}],
+            "new_failures": [], "geomean": _geomean("no significant change")}
     # a failure that was failing already is not new: no regression, exit 0
     assert exit_status(_doc(["ok", "failed"], baseline=calm), None) == 0
     assert exit_status(_doc(["ok"], baseline=dict(calm, new_failures=["b"])), None) == 1
-    worse = dict(calm, entries=[{"verdict": "regression"}])
+    worse = dict(calm, entries=[{"name": "a", "verdict": "regression"}])
     assert exit_status(_doc(["ok"], baseline=worse), None) == 1
-    slower = dict(calm, geomean={"verdict": "regression"})
+    slower = dict(calm, geomean=_geomean("regression"))
     assert exit_status(_doc(["ok"], baseline=slower), None) == 1
-    assert exit_status(_doc(["ok"], ab={"entries": [{"verdict": "regression"}],
+    assert exit_status(_doc(["ok"], ab={"entries": [{"name": "a", "verdict": "regression"}],
                                         "failed": []}), None) == 1
 
 
+def test_attribute_without_ab_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--attribute")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--attribute" in done.stderr and "--ab" in done.stderr
+    assert not (out / "suite.json").exists()
+
+
+def test_a_failed_attribution_pass_exits_1_and_says_so_in_the_gate():
+    """As for `ab --attribute`: the verdicts stand, the output asked for is missing."""
+    from perfbench.cli.commands.suite import gate
+    ab = {"entries": [{"name": "a", "verdict": "no regression", "attribution": "failed",
+                       "attribution_error": "died"}], "failed": []}
+    assert exit_status(_doc(["ok"], ab=ab), None) == 1
+    assert gate(_doc(["ok"], ab=ab), None).outcome == "failed: attribution failed for a"
+    ab["entries"][0]["attribution"] = "complete"
+    assert exit_status(_doc(["ok"], ab=ab), None) == 0
+
+
 def test_exit_code_on_an_ab_geomean_regression():
-    calm = {"entries": [{"verdict": "no regression"}], "failed": []}
-    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "no significant "
-                                                                      "change"})), None) == 0
-    assert exit_status(_doc(["ok"], ab=dict(calm, geomean={"verdict": "regression"})),
+    calm = {"entries": [{"name": "a", "verdict": "no regression"}], "failed": []}
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean=_geomean("no significant "
+                                                                   "change"))), None) == 0
+    assert exit_status(_doc(["ok"], ab=dict(calm, geomean=_geomean("regression"))),
                        None) == 1
 
 
 def test_exit_code_with_history_counts_a_failed_entry(tmp_path):
     from perfbench.suite.baseline import against_history
-    new = {"entries": [{"name": "a", "status": "failed", "file": None}]}
+    new = SuiteDocument.from_dict({"suite": "s", "status": "complete", "entries": [
+        {"name": "a", "status": "failed", "file": None}]})
     block = against_history(new, str(tmp_path), str(tmp_path / "h.db"))
     assert exit_status(_doc(["failed"], baseline=block), None) == 1
 
@@ -208,11 +253,12 @@ def test_a_result_measured_on_a_disturbed_machine_is_not_anyones_baseline(tmp_pa
     (tmp_path / "a.json").write_text(json.dumps(busy))
     quiet = synthetic_document([100, 100], model="b")
     (tmp_path / "b.json").write_text(json.dumps(quiet))
-    doc = {"entries": [{"name": "a", "status": "ok", "file": "a.json"},
-                       {"name": "b", "status": "ok", "file": "b.json"}]}
+    doc = SuiteDocument.from_dict({"suite": "s", "status": "complete", "entries": [
+        {"name": "a", "status": "ok", "file": "a.json"},
+        {"name": "b", "status": "ok", "file": "b.json"}]})
     block = against_history(doc, str(tmp_path), db)
-    assert block["entries"][0]["verdict"] == "unconfirmed regression"
-    _append_history(SimpleNamespace(records={r["name"]: r for r in doc["entries"]}),
+    assert block.entries[0].verdict == "unconfirmed regression"
+    _append_history(SimpleNamespace(records={r.name: r.record() for r in doc.entries}),
                     str(tmp_path), db)
     assert "a: not added to" in capsys.readouterr().err
     assert last_run(db, load(str(tmp_path / "a.json"))).fps == pytest.approx(100)
@@ -244,8 +290,7 @@ def test_a_summary_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path
     from perfbench.cli.signals import SignalStop
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
-    doc = {"suite": "s", "status": "complete", "entries": [], "baseline": None, "ab": None,
-           "summary": {"entries": 0, "ok": 0, "failed": 0}}
+    doc = SuiteDocument("s", "complete", (), Summary(0, 0, 0))
     args = argparse.Namespace(markdown="/proc/x.md", csv=str(tmp_path / "s.csv"),
                               json=None)
     assert _finish(args, doc, SignalStop()) == 1
@@ -350,7 +395,7 @@ def test_a_resume_across_modes_is_refused(tmp_path):
     other = dict(ab, new={"python": "/c/python", "set": None})
     with pytest.raises(UsageError, match="this run is an --ab suite"):
         previous_run(args, other)
-    assert previous_run(args, ab)["mode"] == ab
+    assert previous_run(args, ab).mode == ab
     plain = _suite_json(tmp_path / "plain", [])          # written before the mode was
     with pytest.raises(UsageError, match="a plain suite"):
         previous_run(argparse.Namespace(resume=True, select=[], out=plain), ab)
@@ -363,15 +408,17 @@ def test_an_ab_resume_keeps_the_finished_entries_with_their_rows(tmp_path):
     spec = load_suite(_suite(tmp_path, '[matrix]\nhint = ["throughput", "latency"]\n'
                                        '[[models]]\nmodel = "builtin"'))
     (tmp_path / "builtin.throughput.json").write_text("{}")
-    previous = {"entries": [dict(pending_record(spec.entries[0]), status="ok",
-                                 file="builtin.throughput.json"),
-                            pending_record(spec.entries[1])],
-                "ab": {"entries": [{"name": "builtin.throughput", "verdict": "regression",
-                                    "ratio": 0.8}]}}
+    previous = SuiteDocument.from_dict({
+        "suite": "s", "status": "partial",
+        "entries": [dict(pending_record(spec.entries[0]), status="ok",
+                         file="builtin.throughput.json"), pending_record(spec.entries[1])],
+        "ab": {"entries": [{"name": "builtin.throughput", "verdict": "regression",
+                            "ratio": {"ratio": 0.8, "low": None, "high": None,
+                                      "level": None}}]}})
     records, rows = _kept(spec, tmp_path, previous)
     assert records["builtin.throughput"]["status"] == "ok"
     assert records["builtin.latency"]["status"] == "pending"
-    assert rows == previous["ab"]["entries"]
+    assert rows == list(previous.ab.entries)
 
 
 def test_an_ab_entry_that_cannot_be_written_keeps_its_epochs(tmp_path, monkeypatch, capsys):

@@ -1,6 +1,7 @@
 """The suite view on a hand-written ``perfbench.suite`` v1 document (the suites issue's
 shape): status table, FPS with intervals, ratio charts with the geomean."""
 
+import dataclasses
 import json
 
 import pytest
@@ -118,10 +119,11 @@ def _judged_suite(tmp_path, new_fps: dict, statuses: dict | None = None):
     base_fps = {name: [100, 100] for name in new_fps}
     base = directory(tmp_path / "base", base_fps, {})
     new = directory(tmp_path / "new", new_fps, statuses or {})
-    results = {r["name"]: load(str(tmp_path / "base" / r["file"])) for r in base["entries"]}
-    new["baseline"] = against_suite(new, str(tmp_path / "new"), base, results, "base")
-    new["gate"] = gate(new, None)
-    (tmp_path / "new" / "suite.json").write_text(json.dumps(new))
+    results = {r.name: load(str(tmp_path / "base" / r.file)) for r in base.entries}
+    new = dataclasses.replace(new, baseline=against_suite(new, str(tmp_path / "new"), base,
+                                                          results, "base"))
+    new = dataclasses.replace(new, gate=gate(new, None))
+    (tmp_path / "new" / "suite.json").write_text(json.dumps(new.to_dict()))
     page = build([load_input(str(tmp_path / "new"))], ["report", str(tmp_path / "new")])
     return page, exit_status(new, None), new
 
@@ -136,18 +138,18 @@ def test_the_badge_states_the_gates_outcome_in_its_colour(tmp_path, new_fps, sta
     """"4/4 ok" in green with a regression, "1/2 ok" with a timeout, both exit 1 (issue 30,
     item 11): the badge is the gate's, and its colour follows the exit status."""
     page, exit_code, doc = _judged_suite(tmp_path, new_fps, statuses)
-    assert exit_code == code == doc["gate"]["exit_status"]
-    assert f'class="badge {colour}">{doc["gate"]["outcome"]} (exit {code})' in page
+    assert exit_code == code == doc.gate.exit_status
+    assert f'class="badge {colour}">{doc.gate.outcome} (exit {code})' in page
     section = page[page.index('<section id="suite-0"'):]
     assert section.index("Gate: ") < section.index("<th>entry</th>")   # the outcome first
     if code == 1 and not statuses:
-        assert "regression in b" in doc["gate"]["outcome"]
+        assert "regression in b" in doc.gate.outcome
 
 
 def test_the_ratio_table_shows_both_sides_and_the_provenance(tmp_path):
     page, _, doc = _judged_suite(tmp_path, {"a": [100, 100], "b": [50, 50]})
-    row = next(r for r in doc["baseline"]["entries"] if r["name"] == "b")
-    assert (row["base_fps"], row["new_fps"]) == (pytest.approx(100), pytest.approx(50))
+    row = next(r for r in doc.baseline.entries if r.name == "b")
+    assert (row.base_fps, row.new_fps) == (pytest.approx(100), pytest.approx(50))
     flat = page.replace(" ", "")
     assert "<th>BASEFPS</th><th>NEWFPS</th><th>BASEp50ms</th><th>NEWp50ms</th>" in flat
     assert "<td>b</td><td>100.0</td><td>50.00</td><td>10.00</td><td>20.00</td>" in flat
@@ -172,3 +174,26 @@ def test_an_ab_block_shows_its_sides_and_excluded_entries(tmp_path):
     assert "<td>NEW</td><td>/new/python</td><td>–</td><td>2026.4.1</td>" in page
     assert "not in the geomean: mlp-int8" in page and "(random: models like these)" in page
     assert "<td>6</td><td>decided</td>" in page
+
+
+def test_the_top_cause_of_each_entry_is_a_table_beside_the_ab(tmp_path):
+    """`suite --ab --attribute`: the document's top cause per entry, in its own table."""
+    cause = {"node": "conv1", "type": "Convolution",
+             "contribution_ms": {"value": 0.0123, "low": 0.01, "high": 0.0146, "level": 0.99},
+             "share_pct": 4.56, "changes": ["precision bf16 → f32"], "beyond_level": True}
+    ab = {"entries": [{"name": "conv-bf16", "verdict": "regression",
+                       "ratio": {"ratio": 0.95, "low": 0.94, "high": 0.96, "level": 0.95},
+                       "attribution": "complete", "attribution_error": None,
+                       "top_cause": cause},
+                      {"name": "mlp-int8", "verdict": "no regression",
+                       "attribution": "failed", "attribution_error": "the worker died",
+                       "top_cause": None}],
+          "geomean": None, "failed": []}
+    (tmp_path / "suite.json").write_text(json.dumps(dict(SUITE, schema_version=2,
+                                                         entries=[], baseline=None, ab=ab)))
+    page = build([load_input(str(tmp_path))], ["report", str(tmp_path)])
+    flat = page.replace(" ", "")
+    assert "Topcauseperentry" in flat
+    assert "<td>conv-bf16</td><td>conv1</td><td>Convolution</td><td>0.0123</td>" in flat
+    assert "<td>+4.6%</td><td>precisionbf16→f32</td>" in flat
+    assert "attribution failed: the worker died" in page

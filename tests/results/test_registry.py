@@ -21,7 +21,7 @@ from perfbench.errors import UsageError
 from perfbench.files import json_text
 from perfbench.reporters import fleet_report, shapes_report
 from perfbench.results import (ABResult, BenchmarkResult, FleetReport, FleetRun,
-                               ShapesResult, load_document)
+                               ShapesResult, SuiteDocument, load_document)
 from perfbench.results.comparison import Comparison
 from perfbench.results.registry import KINDS, READ_AS_IS, read_document
 from perfbench.results.server_search import ServerSearch
@@ -32,7 +32,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
          "perfbench.fleet-report": FleetReport, "perfbench.fleet-run": FleetRun,
          "perfbench.server-search": ServerSearch, "perfbench.ab": ABResult,
-         "perfbench.comparison": Comparison, "perfbench.sweep": SweepResult}
+         "perfbench.comparison": Comparison, "perfbench.sweep": SweepResult,
+         "perfbench.suite": SuiteDocument}
 
 
 def frozen_files() -> dict[Path, tuple[str, int]]:
@@ -78,7 +79,7 @@ def test_every_frozen_file_loads(path):
 
 @pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
                                   "fleet-run_v1.json", "server-search_v2.json",
-                                  "ab_v4.json", "comparison_v2.json"])
+                                  "ab_v4.json", "comparison_v2.json", "suite_v2/suite.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
     """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
     shapes file's results were written as result version 2, which now writes back as 3:

@@ -15,6 +15,9 @@ from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, Load, Look, PooledR
                                   ServerTotals, SideFigures)
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
+from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
+                                     EntryRecord, Gate, Geomean, Headline, Judged,
+                                     MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
 from perfbench.results.sweep import Pick, SweepPoint
 
@@ -48,7 +51,7 @@ def test_the_summary_table_states_each_schema_at_its_registry_version():
 @pytest.mark.parametrize("schema", ["perfbench.shapes", "perfbench.fleet-report",
                                     "perfbench.fleet-run", "perfbench.result",
                                     "perfbench.ab", "perfbench.comparison",
-                                    "perfbench.sweep"])
+                                    "perfbench.sweep", "perfbench.suite"])
 def test_each_typed_document_has_a_section_at_its_version(schema):
     _section(schema)
 
@@ -63,7 +66,8 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
     ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
-    ("perfbench.sweep", "sweep_v2-sequential.json")])
+    ("perfbench.sweep", "sweep_v2-sequential.json"),
+    ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
     rows = _rows(schema)
@@ -87,6 +91,13 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
+    ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
+    ("perfbench.suite", "summary", (Summary,)),
+    ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
+                                     Geomean, NotComparable, Interval)),
+    # an A/B row's intervals are all ratios: Interval's value is spelled `ratio` there
+    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean, TopCause)),
+    ("perfbench.suite", "gate", (Gate,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))

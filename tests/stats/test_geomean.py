@@ -75,15 +75,17 @@ def test_fixed_models_uses_the_entries_degrees_of_freedom():
 def test_a_suites_geomean_is_judged_at_its_familys_level():
     """Nine A/A entries whose geomean's 95 % interval just excludes 1: at a plain 95 % a
     gate of nine would fail on it; as one of the family (1 − 5 %/9) it does not."""
+    from perfbench.results.interval import Interval
+    from perfbench.results.suite import ABSummary
     from perfbench.suite.ab import geomean_block
     half = 0.0125 * 1.96                                   # each entry: SE 1.25 % (log)
-    rows = [{"name": f"e{i}", "ratio": math.exp(-0.01), "ci_low": math.exp(-0.01 - half),
-             "ci_high": math.exp(-0.01 + half), "dof": None, "status": "ok"}
-            for i in range(9)]
+    rows = [ABSummary(f"e{i}", "no regression", Interval(
+        math.exp(-0.01), math.exp(-0.01 - half), math.exp(-0.01 + half), 0.95))
+        for i in range(9)]
     alone = geomean_block(rows, 0.0)
     member = geomean_block(rows, 0.0, family_size=9)
     # as one of nine it is no regression; at threshold 0 nothing short of an interval above 1
     # excludes one, so it is not a pass either (judge_change's rule): inconclusive, exit 3
-    assert alone["verdict"] == "regression" and member["verdict"] == "inconclusive"
-    assert member["judged_level"] == pytest.approx(1 - 0.05 / 9)
-    assert member["judged_ci_high"] > 1 > member["ci_high"]
+    assert alone.verdict == "regression" and member.verdict == "inconclusive"
+    assert member.judged.level == pytest.approx(1 - 0.05 / 9)
+    assert member.judged.high > 1 > member.ratio.high

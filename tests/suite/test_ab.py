@@ -14,6 +14,7 @@ from perfbench.results.ab import ABRatio
 from perfbench.suite.ab import entry_row, entry_time, geomean_block
 from tests.processes import checkout_env
 from tests.results.ab_inputs import seeded_document
+from tests.runner.test_attribute import pair  # noqa: F401  (the fixture)
 
 #: A typed A/B document (interrupted in its first epoch) whose figures each test sets.
 SHORT = seeded_document("short")
@@ -34,28 +35,28 @@ def test_geomean_of_entries_fixed_and_random():
     z = 1.959964
     rows = [entry_row("a", _doc(math.exp(0.02), z * 0.01)),
             entry_row("b", _doc(math.exp(-0.02), z * 0.01))]
-    assert rows[0]["ratio"] == pytest.approx(math.exp(0.02))
+    assert rows[0].ratio.value == pytest.approx(math.exp(0.02))
     g = geomean_block(rows, 2.0)
     # fixed: sqrt(0.0001 + 0.0001) / 2 = 0.0070711; random: s = 0.028284, t(1)·s/√2
-    assert g["ratio"] == pytest.approx(1.0) and g["scope"] == "fixed: these models"
-    assert g["ci_high"] == pytest.approx(math.exp(z * 0.0070711), rel=1e-5)
-    assert g["random"]["ci_high"] == pytest.approx(math.exp(12.7062 * 0.02), rel=1e-4)
-    assert g["between_sd_pct"] == pytest.approx(2.8284, rel=1e-4)
-    assert g["verdict"] == "no significant change"
+    assert g.ratio.value == pytest.approx(1.0) and g.scope == "fixed: these models"
+    assert g.ratio.high == pytest.approx(math.exp(z * 0.0070711), rel=1e-5)
+    assert g.random.ratio.high == pytest.approx(math.exp(12.7062 * 0.02), rel=1e-4)
+    assert g.between_sd_pct == pytest.approx(2.8284, rel=1e-4)
+    assert g.verdict == "no significant change"
     slow = [entry_row(n, _doc(0.9, 0.01)) for n in "abc"]
-    assert geomean_block(slow, 2.0)["verdict"] == "regression"
+    assert geomean_block(slow, 2.0).verdict == "regression"
     assert geomean_block([entry_row("x", dataclasses.replace(SHORT, ratios={}))],
                          2.0) is None
 
 
 def test_geomean_only_from_finished_entries():
     """A failed or interrupted entry's partial ratio stays out of the geomean, listed."""
-    rows = [dict(entry_row("a", _doc(1.0, 0.01)), status="ok"),
-            dict(entry_row("b", _doc(0.5, 0.01)), status="failed"),
-            dict(entry_row("c", _doc(0.6, 0.01)), status="pending")]
+    rows = [entry_row("a", _doc(1.0, 0.01), "ok"),
+            entry_row("b", _doc(0.5, 0.01), "failed"),
+            entry_row("c", _doc(0.6, 0.01), "pending")]
     g = geomean_block(rows, 2.0)
-    assert g["ratio"] == pytest.approx(1.0) and g["entries"] == 1
-    assert g["excluded"] == ["b", "c"]
+    assert g.ratio.value == pytest.approx(1.0) and g.entries == 1
+    assert g.excluded == ("b", "c")
 
 
 def test_geomean_uses_the_rows_degrees_of_freedom():
@@ -63,8 +64,8 @@ def test_geomean_uses_the_rows_degrees_of_freedom():
     the geomean's quantile is Satterthwaite's, for one row its own t(4)."""
     from perfbench.stats.intervals import t_critical
     doc = _doc(0.9, t_critical(4) * 0.01, dof=4)
-    g = geomean_block([dict(entry_row("a", doc), status="ok")], 2.0)
-    assert math.log(g["ci_high"] / 0.9) == pytest.approx(t_critical(4) * 0.01, rel=1e-6)
+    g = geomean_block([entry_row("a", doc)], 2.0)
+    assert math.log(g.ratio.high / 0.9) == pytest.approx(t_critical(4) * 0.01, rel=1e-6)
 
 
 def test_budget_share_keeps_a_minimum_of_epochs():
@@ -79,10 +80,10 @@ def test_an_entry_row_shows_the_interval_and_level_its_verdict_was_judged_on():
     doc = _doc(0.97, 0.01, "regression", judged_metric="fps", family_size=9,
                judged_level=1 - 0.05 / 9, verdict_interval=_ratio(0.97, 0.95, 0.99))
     row = entry_row("a", doc)
-    assert row["ci_low"] == pytest.approx(0.97 * math.exp(-0.01))          # 95 %
-    assert (row["judged_level"], row["family_size"]) == (1 - 0.05 / 9, 9)
-    assert (row["judged_ci_low"], row["judged_ci_high"]) == (0.95, 0.99)
-    assert row["judged_metric"] == "fps"
+    assert row.ratio.low == pytest.approx(0.97 * math.exp(-0.01))          # 95 %
+    assert (row.ratio.level, row.judged.level, row.family_size) == (0.95, 1 - 0.05 / 9, 9)
+    assert (row.judged.ratio, row.judged.low, row.judged.high) == (0.97, 0.95, 0.99)
+    assert row.judged_metric == "fps"
 
 
 def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
@@ -111,10 +112,16 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     row = doc["ab"]["entries"][0]
     assert ab["family_size"] == row["family_size"] == 2
     assert ab["final_level"] == pytest.approx(1 - 0.05 / 2)
-    assert row["judged_level"] == ab["judged_level"] in (ab["interim_level"], ab["final_level"])
-    assert row["judged_ci_low"] == ab["verdict_interval"]["low"]
-    assert row["judged_ci_high"] == ab["verdict_interval"]["high"]
-    level = f"{100 * row['judged_level']:.4g} %"
+    judged = row["judged"]
+    assert judged["level"] == ab["judged_level"] in (ab["interim_level"], ab["final_level"])
+    assert judged["low"] == ab["verdict_interval"]["low"]
+    assert judged["high"] == ab["verdict_interval"]["high"]
+    assert judged["ratio"] == ab["verdict_interval"]["ratio"]
+    assert row["ratio"]["ratio"] == ab["ratios"]["fps"]["ratio"]
+    from perfbench.results import SuiteDocument, load_document
+    typed = load_document(str(out / "suite.json"))
+    assert SuiteDocument.from_dict(typed.to_dict()) == typed and typed.to_dict() == doc
+    level = f"{100 * judged['level']:.4g} %"
     assert f"judged at {level} (one of 2)" in (tmp_path / "suite.md").read_text()
 
 
@@ -133,10 +140,60 @@ def test_a_server_entry_stays_out_of_the_fps_geomean():
     """Its FPS ratio is the schedule's (≈ 1 whatever the speed): three latency regressions
     averaged as 1.000 [0.9995, 1.0005] "no significant change"."""
     from perfbench.suite.ab import geomean_block
-    offline = {"name": "conv", "verdict": "regression", "ratio": 0.9, "ci_low": 0.85,
-               "ci_high": 0.95, "dof": 4.0, "judged_metric": "fps", "status": "ok"}
-    server = dict(offline, name="conv.server", ratio=1.0, ci_low=0.9995, ci_high=1.0005,
-                  judged_metric="median_ms")
+    from perfbench.results.interval import Interval
+    from perfbench.results.suite import ABSummary
+    offline = ABSummary("conv", "regression", Interval(0.9, 0.85, 0.95, 0.95), 4.0,
+                        judged_metric="fps")
+    server = ABSummary("conv.server", "regression", Interval(1.0, 0.9995, 1.0005, 0.95),
+                       4.0, judged_metric="median_ms")
     block = geomean_block([offline, server], 2.0)
-    assert block["ratio"] == pytest.approx(0.9) and block["excluded"] == ["conv.server"]
+    assert block.ratio.value == pytest.approx(0.9) and block.excluded == ("conv.server",)
     assert geomean_block([server], 2.0) is None
+
+
+@pytest.mark.slow
+def test_attribute_names_each_entrys_top_cause_from_its_ab_document(tmp_path, pair):  # noqa: F811
+    """`suite --ab --attribute` on a constructed cause: NEW's model has one node more
+    (tests.runner.test_attribute's pair).  The entry's top cause is the first node of its
+    own A/B document's attribution, "only in NEW", shown in every summary."""
+    import io
+    import threading
+
+    from rich.console import Console
+
+    from perfbench.report.suite_view import section
+    from perfbench.reporters.suite_report import markdown, render
+    from perfbench.results import SuiteDocument, load_document
+    from perfbench.settings.config import BenchmarkConfig
+    from perfbench.suite.ab import run_suite_ab
+    from perfbench.suite.spec import load_suite
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{pair[0]}"\nname = "net"\n')
+    spec = load_suite(str(toml))
+    sides = {"net": tuple(BenchmarkConfig(model=m, threads=1).to_dict() for m in pair)}
+    options = {"threshold": 2.0, "epoch_s": 0.5, "budget_s": 1.0, "attribute": True,
+               "attribute_rounds": 2, "attribute_epochs": 2}
+    doc = run_suite_ab(spec, str(tmp_path / "out"), {"net"}, sides,
+                       (sys.executable, sys.executable), options, threading.Event())
+    (row,) = doc.ab.entries
+    ab = json.loads((tmp_path / "out" / "net.json").read_text())
+    first = ab["attribution"]["nodes"][0]
+    assert row.attribution == "complete" == ab["attribution"]["status"]
+    cause = row.top_cause
+    assert cause.changes == ("only in NEW",) == tuple(first["changes"])
+    assert (cause.node, cause.type) == (", ".join(first["new_nodes"]), first["type"])
+    delta = first["delta_ms"]
+    assert (cause.contribution_ms.value, cause.contribution_ms.low,
+            cause.contribution_ms.high, cause.contribution_ms.level) == (
+        delta["value"], delta["low"], delta["high"], delta["level"])
+    assert cause.share_pct == first["share_pct"]
+    written = load_document(str(tmp_path / "out" / "suite.json"))
+    assert written == doc and SuiteDocument.from_dict(doc.to_dict()) == doc
+    console = Console(file=io.StringIO(), width=400, color_system=None)
+    render(doc, console)
+    line = f"A/B NEW/BASE: net: top cause {cause.node} ({cause.type}): " \
+           f"{delta['value']:+.4f} ms per inference"
+    assert line in console.file.getvalue() and "only in NEW" in console.file.getvalue()
+    assert f"- {line}" in markdown(doc)
+    page = "".join(section(doc, "s", "suite-0").parts)
+    assert "Top cause per entry" in page and "<td>only in NEW" in page

@@ -49,13 +49,13 @@ def test_select_in_a_used_directory_keeps_the_records_it_leaves_out(tmp_path):
     """`--select NAME` in the same --out, as the summary advises, dropped the others from
     suite.json (their files still there): the family was judged with one entry (issue 30,
     item 9).  A selected entry runs again; one left out keeps its record, failed or ok."""
-    from perfbench.suite.document import pending_record
+    from perfbench.suite.document import document, pending_record
     from perfbench.suite.runner import start
     spec = _spec(tmp_path)
     (tmp_path / "builtin.throughput.json").write_text("{}")
-    previous = {"entries": [
+    previous = document("s", [
         dict(pending_record(spec.entries[0]), status="ok", file="builtin.throughput.json"),
-        dict(pending_record(spec.entries[1]), status="failed", message="broke")]}
+        dict(pending_record(spec.entries[1]), status="failed", message="broke")])
     run = start(spec, str(tmp_path), previous, selected={"builtin.latency"}, resume=False)
     assert run.kept == {"builtin.throughput"}
     assert run.records["builtin.throughput"]["status"] == "ok"
@@ -63,7 +63,7 @@ def test_select_in_a_used_directory_keeps_the_records_it_leaves_out(tmp_path):
     run = start(spec, str(tmp_path), previous, selected={"builtin.throughput"}, resume=False)
     assert run.kept == {"builtin.latency"}
     assert run.records["builtin.latency"]["message"] == "broke"
-    changed = {"entries": [dict(previous["entries"][0], settings={"iterations": 99})]}
+    changed = document("s", [dict(previous.entries[0].record(), settings={"iterations": 99})])
     run = start(spec, str(tmp_path), changed, selected={"builtin.latency"}, resume=False)
     assert run.kept == set()                      # its settings changed: not its record
 

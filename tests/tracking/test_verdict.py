@@ -425,11 +425,16 @@ def test_a_geomean_whose_interval_straddles_the_threshold_is_inconclusive_not_a_
         "inconclusive"
 
 
-def _suite_doc(block: str, geomean_verdict: str) -> dict:
-    entry = {"name": "a", "verdict": "no significant change", "status": "ok"}
-    return {"status": "complete", "entries": [entry], "summary": {"failed": 0},
-            block: {"entries": [entry], "geomean": {"verdict": geomean_verdict},
-                    "new_failures": [], "failed": []}}
+def _suite_doc(block: str, geomean_verdict: str):
+    from perfbench.results.interval import Interval
+    from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
+                                         Geomean, Summary, SuiteDocument)
+    geomean = Geomean(Interval(1.0, 0.9, 1.1, 0.95), "fixed: these models",
+                      verdict=geomean_verdict)
+    verdict = "no significant change"
+    blocks = {"baseline": BaselineBlock("s", (BaselineRow("a", verdict),), geomean)} \
+        if block == "baseline" else {"ab": ABBlock((ABSummary("a", verdict),), geomean)}
+    return SuiteDocument("s", "complete", (), Summary(1, 1, 0), **blocks)
 
 
 @pytest.mark.parametrize("block", ["baseline", "ab"])
@@ -438,16 +443,18 @@ def test_an_inconclusive_geomean_exits_3_as_the_ci_table_says(block):
     from perfbench.cli.commands.suite import exit_status, gate
     doc = _suite_doc(block, "inconclusive")
     assert exit_status(doc, None) == 3
-    assert gate(doc, None)["outcome"].endswith("geomean (inconclusive)")
+    assert gate(doc, None).outcome.endswith("geomean (inconclusive)")
     assert exit_status(_suite_doc(block, "no significant change"), None) == 0
 
 
 def test_suite_ab_judges_its_geomean_by_the_same_rule():
     """Two A/B entries at 0.99 [0.90, 1.09]: the fixed geomean's interval, about
     [0.93, 1.06], straddles the 2 % threshold: inconclusive, not "no significant change"."""
+    from perfbench.results.interval import Interval
+    from perfbench.results.suite import ABSummary
     from perfbench.suite.ab import geomean_block
-    rows = [{"name": n, "status": "ok", "ratio": 0.99, "ci_low": 0.90, "ci_high": 1.09,
-             "dof": None, "judged_metric": "fps"} for n in ("a", "b")]
+    rows = [ABSummary(n, "no significant change", Interval(0.99, 0.90, 1.09, 0.95),
+                      judged_metric="fps") for n in ("a", "b")]
     block = geomean_block(rows, 2.0)
-    assert block["judged_ci_low"] < 0.98 < 1 < block["judged_ci_high"]
-    assert block["verdict"] == "inconclusive"
+    assert block.judged.low < 0.98 < 1 < block.judged.high
+    assert block.verdict == "inconclusive"

@@ -10,18 +10,20 @@ regressions were measured on a disturbed machine (unconfirmed: re-run them on a 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
 
 from rich.console import Console
 
-from perfbench.cli.outputs import write_all
+from perfbench.cli.outputs import Outputs, write_all, write_outputs, wrote
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
-from perfbench.files import atomic_write, check_writable, write_json
+from perfbench.files import check_writable, write_json
 from perfbench.reporters import suite_report
 from perfbench.reporters.consoles import report_console
+from perfbench.results.suite import Gate, SuiteDocument
 from perfbench.settings.config import validate
 from perfbench.settings.values import duration
 from perfbench.suite import baseline as judge
@@ -41,6 +43,8 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
     ab_flags = args.base_set or args.new_set or args.base_python or args.new_python
     if ab_flags and not args.ab:
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
+    if getattr(args, "attribute", False) and not args.ab:
+        raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")
     if args.ab and not ab_flags:
@@ -73,7 +77,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     check_writable(os.path.join(args.out, "suite.json"), "--out")
 
 
-def previous_run(args: argparse.Namespace, mode: dict) -> dict | None:
+def previous_run(args: argparse.Namespace, mode: dict) -> SuiteDocument | None:
     """The --out directory's suite.json: required by --resume (in the same mode, with the
     same sides); without it, the records a --select re-run leaves untouched (when it is a
     readable suite of the same mode; else the directory starts afresh)."""
@@ -130,7 +134,7 @@ def suite_command(args: argparse.Namespace) -> int:
     return _finish(args, doc, stop, run.file)
 
 
-def _compare(args: argparse.Namespace, run, base) -> dict:
+def _compare(args: argparse.Namespace, run, base) -> SuiteDocument:
     doc = run.document()
     block = None
     if base is not None:
@@ -141,7 +145,8 @@ def _compare(args: argparse.Namespace, run, base) -> dict:
     if args.history:
         written = write_all([("--history", args.history,
                               lambda: _append_history(run, args.out, args.history))],
-                            "suite", lambda path: write_json(path, saved), "the suite summary")
+                            "suite", lambda path: write_json(path, saved.to_dict()),
+                            "the suite summary")
         saved = run.save(baseline=block)      # which results the history now holds
         if not written:
             run.file.failed = True
@@ -156,7 +161,8 @@ def _append_history(run, out: str, database: str) -> None:
     from perfbench.results.io import load
     from perfbench.tracking.history import append
     for record in run.records.values():
-        if record["status"] != "ok" or judge.appended_id(record, database) is not None:
+        if record["status"] != "ok" or \
+                judge.appended_id(record.get("history"), database) is not None:
             continue
         result = load(os.path.join(out, record["file"]))
         if judge.disturbed(result, "new"):
@@ -167,73 +173,81 @@ def _append_history(run, out: str, database: str) -> None:
                              "run_id": append(database, result)}
 
 
-def _finish(args: argparse.Namespace, doc: dict, stop: SignalStop, file=None) -> int:
+def _finish(args: argparse.Namespace, doc: SuiteDocument, stop: SignalStop,
+            file=None) -> int:
     """The summary's outputs: one that cannot be written is named on one line (the summary
     is in DIR/suite.json already, and a fallback file).  ``file``: the suite.json writer,
     whose failure (a full disk) makes the exit status 1 at least."""
-    steps = [("--markdown", args.markdown,
-              lambda: atomic_write(args.markdown, suite_report.markdown(doc))),
-             ("--csv", args.csv, lambda: atomic_write(args.csv, suite_report.csv_text(doc))),
-             ("--json", args.json if args.json != "-" else None,
-              lambda: write_json(args.json, doc))]
-    doc["gate"] = gate(doc, stop.signum)
+    doc = dataclasses.replace(doc, gate=gate(doc, stop.signum))
     if file is not None:
         file.write(doc)                       # the gate's outcome, for the HTML report
-    written = write_all(steps, "suite", lambda path: write_json(path, doc),
-                        "the suite summary")
-    from perfbench.cli.outputs import wrote
+    written = write_outputs(doc, Outputs(json=args.json, markdown=args.markdown,
+                                         csv=args.csv), "the suite summary")
     if getattr(args, "out", None):
         wrote("--out", os.path.join(args.out, "suite.json"))
     suite_report.render(doc, report_console(stderr=args.json == "-"))
     if args.json == "-":
-        write_json("-", doc)
+        write_json("-", doc.to_dict())
     return exit_status(doc, stop.signum) or \
         (0 if written and not (file is not None and file.failed) else 1)
 
 
-def gate(doc: dict, signum: int | None) -> dict:
+def gate(doc: SuiteDocument, signum: int | None) -> Gate:
     """The gate's outcome as the exit status gives it, in words, for the page and the
     summary (computed here once; readers show it)."""
     code = exit_status(doc, signum)
-    block = doc.get("baseline") or doc.get("ab") or {}
-    regressed = [e["name"] for e in block.get("entries", []) if e.get("verdict") ==
-                 "regression"] + (["geomean"] if (block.get("geomean") or {}).get("verdict")
-                                  == "regression" else [])
-    failures = block.get("new_failures") or block.get("failed") or []
+    block = doc.baseline or doc.ab
+    entries = block.entries if block is not None else ()
+    regressed = [e.name for e in entries if e.verdict == "regression"] + (
+        ["geomean"] if block is not None and block.geomean is not None and
+        block.geomean.verdict == "regression" else [])
+    failures = list(doc.baseline.new_failures if doc.baseline is not None else
+                    doc.ab.failed if doc.ab is not None else ())
+    unattributed = _attribution_failed(doc)
     if code == 0:
         outcome = "passed"
     elif code >= 128:
         outcome = "interrupted"
-    elif code == EXIT_UNCONFIRMED:
-        verdicts = {e["name"]: e.get("verdict") for e in block.get("entries", [])}
-        verdicts["geomean"] = (block.get("geomean") or {}).get("verdict")
+    elif code == EXIT_UNCONFIRMED and block is not None:
+        verdicts = {e.name: e.verdict for e in entries}
+        verdicts["geomean"] = block.geomean.verdict if block.geomean is not None else None
         outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
             f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
             for name in judge.unconfirmed(block))
-    elif regressed or failures:
+    elif regressed or failures or unattributed:
         outcome = "failed: " + "; ".join(
             part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
-                              f"failed {', '.join(failures)}" if failures else "") if part)
+                              f"failed {', '.join(failures)}" if failures else "",
+                              f"attribution failed for {', '.join(unattributed)}"
+                              if unattributed else "") if part)
     else:
-        outcome = "failed: " + ", ".join(e["name"] for e in doc["entries"]
-                                         if e["status"] in FAILED)
-    return {"exit_status": code, "outcome": outcome}
+        outcome = "failed: " + ", ".join(e.name for e in doc.entries if e.status in FAILED)
+    return Gate(code, outcome)
 
 
-def exit_status(doc: dict, signum: int | None) -> int:
-    if signum is not None or doc["status"] == "interrupted":
+def exit_status(doc: SuiteDocument, signum: int | None) -> int:
+    if signum is not None or doc.status == "interrupted":
         return 128 + (signum or 2)
-    if doc.get("baseline"):
-        if judge.regressed(doc["baseline"]):
+    if doc.baseline is not None:
+        if judge.regressed(doc.baseline):
             return 1
-        return EXIT_UNCONFIRMED if judge.unconfirmed(doc["baseline"]) else 0
-    if doc.get("ab"):
-        geomean = doc["ab"].get("geomean") or {}
-        if any(e["verdict"] == "regression" for e in doc["ab"]["entries"]) or \
-                doc["ab"]["failed"] or geomean.get("verdict") == "regression":
+        return EXIT_UNCONFIRMED if judge.unconfirmed(doc.baseline) else 0
+    if doc.ab is not None:
+        geomean = doc.ab.geomean
+        if any(e.verdict == "regression" for e in doc.ab.entries) or doc.ab.failed or \
+                (geomean is not None and geomean.verdict == "regression") or \
+                _attribution_failed(doc):
             return 1
-        return EXIT_UNCONFIRMED if judge.unconfirmed(doc["ab"]) else 0
-    return 1 if doc["summary"]["failed"] else 0
+        return EXIT_UNCONFIRMED if judge.unconfirmed(doc.ab) else 0
+    return 1 if doc.summary.failed else 0
+
+
+def _attribution_failed(doc: SuiteDocument) -> list[str]:
+    """The A/B entries whose ``--attribute`` pass failed: an output asked for and not
+    given, which makes the exit status 1 (as ``ab --attribute``'s does); their verdicts
+    stand."""
+    return [e.name for e in (doc.ab.entries if doc.ab is not None else ())
+            if e.attribution == "failed"]
 
 
 def live_view(quiet: bool, budget: float | None):

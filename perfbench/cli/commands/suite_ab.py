@@ -13,9 +13,10 @@ from rich.console import Console
 from perfbench.settings.sides import side_settings
 from perfbench.cli.parser import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
+from perfbench.results.suite import SuiteDocument
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
-from perfbench.settings.values import positive_float
+from perfbench.settings.values import positive_float, positive_int
 from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.document import SuiteFile
 from perfbench.suite.spec import SuiteSpec
@@ -43,8 +44,8 @@ def ab_mode(args: argparse.Namespace) -> dict:
 
 
 def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None, previous: dict | None = None
-                     ) -> tuple[dict, SignalStop, SuiteFile]:
+                     budget: float | None, previous: SuiteDocument | None = None
+                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
     """The suite document, the signal state and its suite.json writer; the caller writes
     and reports them.  ``previous``: the directory's suite.json, resumed."""
     sides = _sides(spec, selected, args)
@@ -56,7 +57,12 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                "budget_s": budget,
                "epoch_s": validate(args.epoch_s, positive_float, "epoch_s", "--epoch-s"),
                "base": {"python": pythons[0], "set": args.base_set},
-               "new": {"python": pythons[1], "set": args.new_set}}
+               "new": {"python": pythons[1], "set": args.new_set},
+               "attribute": args.attribute,
+               "attribute_rounds": validate(args.attribute_rounds, positive_int,
+                                            "attribute_rounds", "--attribute-rounds"),
+               "attribute_epochs": validate(args.attribute_epochs, positive_int,
+                                            "attribute_epochs", "--attribute-epochs")}
     err = Console(stderr=True)
     note = budget_note(budget, len(sides), options["epoch_s"])
     if note:
