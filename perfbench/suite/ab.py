@@ -16,6 +16,7 @@ from typing import Callable
 
 from perfbench.files import fallback_path, write_json
 from perfbench.results.ab import ABResult
+from perfbench.results.attribution import Attribution
 from perfbench.results.interval import Interval
 from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteDocument,
                                      TopCause)
@@ -56,27 +57,26 @@ def entry_row(name: str, doc: ABResult, status: str = "ok") -> ABSummary:
         status, *_attributed(doc.attribution))
 
 
-def _attributed(block: dict | None) -> tuple[str | None, str | None, TopCause | None]:
+def _attributed(block: Attribution | None
+                ) -> tuple[str | None, str | None, TopCause | None]:
     """The attribution pass's status, its error, and its first node (ranked by
     contribution) as the entry's top cause; all None when it was not asked for."""
-    if not isinstance(block, dict):
+    if block is None:
         return None, None, None
-    nodes = block.get("nodes") or []
+    nodes = block.table.nodes if block.table is not None else ()
     top = None
     if nodes:
         first = nodes[0]
-        names = [", ".join(first[k]) for k in ("base_nodes", "new_nodes") if first[k]]
-        delta = first["delta_ms"]
-        top = TopCause(" → ".join(dict.fromkeys(names)), first["type"],
-                       Interval.of(delta["value"], delta["low"], delta["high"],
-                                   delta["level"] or 0.95),
-                       first.get("share_pct"), tuple(first.get("changes") or ()),
-                       bool(first.get("beyond_level")))
-    return block.get("status"), block.get("error"), top
+        delta = first.change.delta
+        top = TopCause(first.name, first.type,
+                       Interval.of(delta.value, delta.low, delta.high, delta.level or 0.95),
+                       first.change.share_pct, tuple(first.changes),
+                       first.change.beyond_level)
+    return block.status, block.error, top
 
 
 def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
-              stop_event: threading.Event) -> dict:
+              stop_event: threading.Event) -> Attribution:
     """``--attribute``: both sides profiled after the verdict, in their own workers and
     interleaved (:mod:`perfbench.runner.attribute`), a separate pass that is never part of
     the verdict; the A/B document's ``attribution`` block.  A pass that fails is said in
@@ -88,10 +88,10 @@ def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
                                 epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
     except Exception as exc:        # a worker that died while profiling
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        return {"status": "failed", "error": first[:300]}
-    return attribution(measured) or {
-        "status": "interrupted" if measured["status"] == "interrupted" else "failed",
-        "error": "no profiling round completed"}
+        return Attribution.failed(first[:300])
+    return attribution(measured) or Attribution.failed(
+        "no profiling round completed",
+        "interrupted" if measured["status"] == "interrupted" else "failed")
 
 
 def _usable(row: ABSummary) -> bool:
