@@ -18,7 +18,6 @@ other work takes the cores say so (``disturbed``), and their regressions are unc
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -56,25 +55,29 @@ def suite(*args: str) -> tuple[int, float]:
 
 
 def show(out: Path, key: str, wall_s: float, code: int) -> None:
-    doc = json.loads((out / "suite.json").read_text())
-    block = doc[key] or {}
-    print(f"\n{key} over {doc['summary']['entries']} entries: exit {code}, wall {wall_s:.0f} s")
-    for row in block.get("entries", []):
-        ci = (f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row.get("ci_low") else "")
-        ratio = f"{row['ratio']:.3f}" if row.get("ratio") else "-"
-        judged = (f"judged [{row['judged_ci_low']:.3f}, {row['judged_ci_high']:.3f}]"
-                  if row.get("judged_ci_low") else "")
-        busy = " (disturbed)" if row.get("disturbed") else ""
-        print(f"  {row['name']:<18} {ratio:>7} {ci:<18} {judged:<26} {row['verdict']}{busy}")
-    for g in (block.get("geomean"), (block.get("geomean") or {}).get("random")):
+    """The suite's typed document (suite.json, any version perfbench reads), by attribute."""
+    from perfbench.results import load_document
+    doc = load_document(str(out / "suite.json"))
+    block = getattr(doc, key)
+    print(f"\n{key} over {doc.summary.entries} entries: exit {code}, wall {wall_s:.0f} s")
+    for row in (block.entries if block else ()):
+        ratio = row.ratio
+        text = f"{ratio.value:.3f}" if ratio and ratio.value else "-"
+        ci = f"[{ratio.low:.3f}, {ratio.high:.3f}]" if ratio and ratio.low else ""
+        judged = (f"judged [{row.judged.low:.3f}, {row.judged.high:.3f}]"
+                  if row.judged and row.judged.low else "")
+        busy = " (disturbed)" if getattr(row, "disturbed", ()) else ""
+        print(f"  {row.name:<18} {text:>7} {ci:<18} {judged:<26} {row.verdict}{busy}")
+    geomean = block.geomean if block else None
+    for g in (geomean, geomean.random if geomean else None):
         if g:
-            spread = g.get("between_sd_pct")
-            print(f"  geomean {g['ratio']:.3f} [{g['ci_low']:.3f}, {g['ci_high']:.3f}] "
-                  f"{g.get('verdict', '')} ({g['scope']}; between models "
+            spread = g.between_sd_pct
+            print(f"  geomean {g.ratio.value:.3f} [{g.ratio.low:.3f}, {g.ratio.high:.3f}] "
+                  f"{g.verdict or ''} ({g.scope}; between models "
                   f"{'-' if spread is None else f'{spread:.1f} %'})")
     for name in ("new_failures", "fixed_failures", "missing", "failed"):
-        if block.get(name):
-            print(f"  {name}: {block[name]}")
+        if getattr(block, name, None):
+            print(f"  {name}: {list(getattr(block, name))}")
 
 
 def upgrade(args) -> None:

@@ -65,7 +65,12 @@ def write_all(steps: list[Step], kind: str, save_fallback: Callable[[str], None]
             wrote(flag, target)
     if failed:
         fallback = fallback_path(kind)
-        save_fallback(fallback)
+        try:
+            save_fallback(fallback)
+        except OSError as exc:          # the fallback's disk is full too: still one line
+            print(f"perfbench: could not write {'; '.join(failed)}; nor the fallback "
+                  f"{fallback}: {exc.strerror or exc}", file=sys.stderr)
+            return False
         wrote("fallback", fallback)
         print(f"perfbench: could not write {'; '.join(failed)}; {what} is saved in "
               f"{fallback}", file=sys.stderr)

@@ -246,6 +246,18 @@ def rounds_within_budget(count: int, left_s: float, round_s: float, start_s: flo
     return max(min(count, fits), MIN_LEVEL_ROUNDS)
 
 
+#: The fewest requests of the slowest point a block shortened for the budget still holds.
+MIN_BLOCK_COMPLETIONS = 5
+
+
+def block_floor(probed_s: float, probe_requests: int, floor_s: float) -> float:
+    """The shortest block a budget may ask for: the time the slowest point takes for
+    MIN_BLOCK_COMPLETIONS requests (the probe's block was sized for ``probe_requests`` of
+    them), at least ``floor_s``.  Shorter, a block completes nothing, or a request per
+    stream (0.1 s blocks of a 0.3 s model, the review found)."""
+    return max(floor_s, probed_s * MIN_BLOCK_COMPLETIONS / probe_requests)
+
+
 def block_within_budget(block_s: float, left_s: float, points: int, start_s: float,
                         warmup_s: float, floor_s: float) -> float:
     """The block length, shortened when even the fewest rounds an epoch level needs

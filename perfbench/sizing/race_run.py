@@ -33,6 +33,7 @@ from perfbench.sizing import capacity as memory
 from perfbench.sizing.race import (
     MIN_DECISION_EPOCHS,
     Race,
+    block_floor,
     block_within_budget,
     RaceRules,
     end_of_budget,
@@ -102,9 +103,6 @@ def fit(spec: SweepSpec, points: list[Point], weights_mb: float, input_mb: float
     return memory.capacity(prints, available, cores)
 
 
-#: The fewest requests of the slowest point a block shortened for the budget still holds.
-MIN_BLOCK_COMPLETIONS = 5
-
 
 class Epochs:
     """Measures one epoch with real workers; the race's ``measure`` for play_epoch."""
@@ -150,10 +148,7 @@ class Epochs:
         if budget is None or probed is None:
             return
         left = budget - (self.sweep.clock() - self.sweep.started)
-        # never below the time the slowest point takes for MIN_BLOCK_COMPLETIONS requests
-        # (the probe's block holds BLOCK_REQUESTS of them): a block of less completes
-        # nothing, or a request per stream
-        floor = max(MIN_BLOCK_S, probed * MIN_BLOCK_COMPLETIONS / BLOCK_REQUESTS)
+        floor = block_floor(probed, BLOCK_REQUESTS, MIN_BLOCK_S)
         fitted = block_within_budget(probed, left, points, start_s, SWITCH_WARMUP_S, floor)
         if fitted < probed:
             self.sweep.block_s = fitted

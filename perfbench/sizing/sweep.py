@@ -453,11 +453,12 @@ def _budget_cap(sweep: Sweep, point: Point, index: int) -> bool:
 
 
 class SweepFile:
-    """Writes the sweep after every point to a file; to stdout (``-``) only once it has
-    ended, so that stdout holds exactly one JSON document.  A write that fails (a full
-    disk, a removed directory) is named on one line and the sweep goes on being saved to a
-    fallback file instead: no measured point is lost to it, and ``moved`` tells the
-    command (whose exit status it raises to 1) where it went."""
+    """Writes the sweep after every point to a file; never to stdout (``-``): the command
+    writes that once, after the race's confirmation, so stdout holds exactly one document
+    (a race saved itself at its end and again after the confirmation: two documents).  A
+    write that fails (a full disk, a removed directory) is named on one line and the sweep
+    goes on being saved to a fallback file instead: no measured point is lost to it, and
+    ``moved`` tells the command (whose exit status it raises to 1) where it went."""
 
     def __init__(self, path: str | None):
         self.asked = self.path = path
@@ -467,8 +468,8 @@ class SweepFile:
         return self.path != self.asked
 
     def __call__(self, sweep: Sweep) -> None:
-        if not self.path or (self.path == "-" and sweep.status == "running"):
-            return
+        if not self.path or self.path == "-":
+            return          # stdout: the command writes it once, when the sweep has ended
         try:
             write_json(self.path, sweep.to_dict())
         except OSError as exc:

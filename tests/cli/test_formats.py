@@ -82,3 +82,12 @@ def test_no_command_imports_another():
              for path in COMMANDS.glob("*.py")
              for module in _imports(path) if module.startswith(prefix)}
     assert found - OWN_PARTS == set()
+
+
+def test_ab_json_to_stdout_is_one_document(tiny_ir, capsys):
+    """The door leaves stdout to the command; ab forgot it and wrote nothing (review)."""
+    from perfbench.cli.main import main
+    main(["ab", tiny_ir, tiny_ir, "--max-time", "3", "--epoch-s", "0.5", "--block-ms", "100",
+          "-q", "--json", "-"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema"] == "perfbench.ab"

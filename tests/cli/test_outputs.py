@@ -52,3 +52,21 @@ def test_a_command_names_only_its_own_files(tmp_path, capsys):
     assert main(["info", "--json", str(tmp_path / "info.json")]) == 0
     assert capsys.readouterr().err.splitlines()[-1] == \
         f"perfbench: wrote --json {tmp_path / 'info.json'}"
+
+
+def test_a_fallback_that_cannot_be_written_either_is_one_line(tmp_path, monkeypatch, capsys):
+    """$TMPDIR on the same full disk: the fallback's OSError was a traceback (review)."""
+    from perfbench.cli import outputs
+    (tmp_path / "full.json").symlink_to("/dev/full")
+    monkeypatch.setattr(outputs, "fallback_path", lambda kind: str(tmp_path / "full.json"))
+
+    def fail():
+        raise OSError(28, "No space left on device")
+
+    def save(path):
+        with open(path, "w") as handle:
+            handle.write("{}")
+            handle.flush()
+    assert not outputs.write_all([("--json", "x.json", fail)], "result", save, "the result")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nor the fallback" in err

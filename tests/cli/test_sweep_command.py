@@ -136,3 +136,12 @@ def test_a_race_whose_every_worker_failed_exits_1(tiny_ir, tmp_path, capsys, mon
     assert "perfbench: sweep failed: every point's worker failed" in capsys.readouterr().err
     data = json.loads(out.read_text())
     assert data["status"] == "failed" and data["race"]["status"] == "failed"
+
+
+def test_json_to_stdout_of_a_race_is_one_document(tiny_ir, capsys):
+    """A race saved itself to stdout at its end and again after the confirmation: two
+    documents, "Extra data" for any reader (review)."""
+    main(["sweep", "-m", tiny_ir, "--streams", "1,2", "--budget", "20s", "--no-confirm",
+          "-q", "--json", "-"])
+    document = json.loads(capsys.readouterr().out)     # exactly one JSON document
+    assert document["schema"] == "perfbench.sweep" and document["mode"] == "race"

@@ -203,3 +203,14 @@ def test_blocks_are_shortened_when_the_fewest_epochs_would_overrun_the_budget():
                                floor_s=0.1) == 0.2
     assert block_within_budget(6.26, left_s=5.0, points=7, start_s=4.0, warmup_s=0.03,
                                floor_s=0.1) == 0.1
+
+
+def test_a_shortened_block_still_holds_five_requests_of_the_slowest_point():
+    """A probe of 6 s for 20 requests: blocks no shorter than 1.5 s; a fast model's 0.1 s
+    probe keeps the 0.1 s floor."""
+    from perfbench.sizing.race import block_floor, block_within_budget
+    assert block_floor(6.0, 20, 0.1) == pytest.approx(1.5)
+    assert block_floor(0.1, 20, 0.1) == 0.1
+    # the loaded A/A case: the budget alone would ask for 0.97 s; the floor holds 1.57 s
+    floor = block_floor(6.26, 20, 0.1)
+    assert block_within_budget(6.26, 75.0, 7, 4.0, 0.03, floor) == pytest.approx(1.565)

@@ -77,6 +77,8 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
         from perfbench.cli.commands.ab_attribute import finish
         doc = finish(doc, attributed, options)
     doc = _write_outputs(doc, options)
+    if options["json"] == "-":          # one document on stdout, the report on stderr
+        write_json("-", doc.to_dict())
     if failure is not None:
         raise failure
     return doc.exit_status or 0

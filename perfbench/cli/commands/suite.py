@@ -243,11 +243,11 @@ def exit_status(doc: SuiteDocument, signum: int | None) -> int:
 
 
 def _attribution_failed(doc: SuiteDocument) -> list[str]:
-    """The A/B entries whose ``--attribute`` pass failed: an output asked for and not
-    given, which makes the exit status 1 (as ``ab --attribute``'s does); their verdicts
-    stand."""
+    """The A/B entries whose ``--attribute`` pass failed, in whole or in part (an epoch
+    lost: ``partial``): an output asked for and not given in full, which makes the exit
+    status 1 (as ``ab --attribute``'s does); their verdicts stand."""
     return [e.name for e in (doc.ab.entries if doc.ab is not None else ())
-            if e.attribution == "failed"]
+            if e.attribution in ("failed", "partial")]
 
 
 def live_view(quiet: bool, budget: float | None):

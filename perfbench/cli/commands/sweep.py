@@ -11,6 +11,7 @@ import time
 from rich.console import Console
 
 from perfbench.cli.live import LiveDisplay
+from perfbench.files import write_json
 from perfbench.cli.outputs import Outputs, wrote, write_outputs
 from perfbench.reporters import sweep_report
 from perfbench.results.metrics import fps_estimate
@@ -55,6 +56,8 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
     outputs = Outputs(csv=csv_path, plot=plot_path if document.done() else None,
                       html=html_path)
     drawn = write_outputs(document, outputs, "the sweep")
+    if json_path == "-":                # once, the sweep ended; the table went to stderr
+        write_json("-", document.to_dict())
     if stop.signum is not None and json_path:
         hint = (f"its {len(sweep.race.epochs)} epochs are saved in {saved.path}; continue "
                 f"the race with --resume --json {saved.path}" if interleaved else
