@@ -91,7 +91,9 @@ def attribution_part(attribution: Attribution, chart_id: str) -> str:
 
 def _label(step: Step) -> str:
     """A bar's axis label: its node (shortened) and, under it, what changed."""
-    name = step.label if len(step.label) <= 40 else step.label[:39] + "…"
+    # shortened in the middle: long names often share a 40-character prefix, and two bars
+    # with one label would be drawn on one row of the categorical axis
+    name = step.label if len(step.label) <= 40 else step.label[:30] + "…" + step.label[-9:]
     if step.kind in ("node", "unmatched") and len(step.rows) == 1:
         row = step.rows[0]
         what = "; ".join(row.changes) or "no change in implementation"
@@ -109,7 +111,10 @@ def waterfall_bars(attribution: Attribution) -> list[dict]:
     for step in attribution.table.waterfall(WATERFALL_TOP):
         start = 0.0 if step.kind == "total" else at
         end = start + step.delta.value
-        bars.append({"label": _label(step), "kind": step.kind, "start": start, "end": end,
+        label = _label(step)
+        while label in {b["label"] for b in bars}:      # one row per bar on the axis
+            label += "\u200b"
+        bars.append({"label": label, "kind": step.kind, "start": start, "end": end,
                      "delta": step.delta.value, "low": step.delta.low,
                      "high": step.delta.high, "level": step.delta.level,
                      "changes": "; ".join(dict.fromkeys(step.changes)) or "–",

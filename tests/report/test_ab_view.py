@@ -198,3 +198,25 @@ def test_a_failed_attribution_is_a_notice_and_no_chart():
     html = "".join(ab_view.section(doc, "ab", "ab-0").parts)
     assert "Attribution failed: worker exited. No waterfall" in html
     assert "ab-0-waterfall" not in html
+
+
+def test_two_long_node_names_with_one_prefix_get_two_rows():
+    """Two bars with one label are drawn on one row of plotly's categorical axis: BERT's
+    query and key convolutions shared their first 40 characters (review)."""
+    import dataclasses
+    from perfbench.report.ab_view import waterfall_bars
+    from perfbench.results import load_document
+    from pathlib import Path
+    doc = load_document(str(Path(__file__).parents[1] / "data" / "ab_v3.json"))
+    table = doc.attribution.table
+    prefix = "__module.bert.encoder.layer.0.attention.self."
+    nodes = tuple(dataclasses.replace(row, key=prefix + tail, base_nodes=(prefix + tail,),
+                                      new_nodes=(prefix + tail,),
+                                      type="MatMul", changes=("execType brgemm → jit",))
+                  for row, tail in zip(table.nodes, ("query/aten::linear/MatMul",
+                                                     "key/aten::linear/MatMul")))
+    nodes += table.nodes[2:]
+    attribution = dataclasses.replace(doc.attribution,
+                                      table=dataclasses.replace(table, nodes=nodes))
+    labels = [bar["label"] for bar in waterfall_bars(attribution)]
+    assert len(labels) == len(set(labels))
