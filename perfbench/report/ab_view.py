@@ -107,7 +107,8 @@ def waterfall_bars(attribution: Attribution) -> list[dict]:
     inference; each step starts where the previous ended, the total from 0), its change
     with the interval the producer computed (None for a sum of rows), and what changed."""
     assert attribution.table is not None
-    bars, at = [], 0.0
+    bars: list[dict] = []
+    at = 0.0
     for step in attribution.table.waterfall(WATERFALL_TOP):
         start = 0.0 if step.kind == "total" else at
         end = start + step.delta.value

@@ -20,27 +20,11 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from perfbench.results.attribution import Attribution
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import SchemaError, _list, _number, _table, _text
 
 SCHEMA = "perfbench.ab"
 SCHEMA_VERSION = 4
 SIDES = ("base", "new")
-
-
-def _text(data: dict, key: str, where: str, optional: bool = False) -> Any:
-    value = data.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
-
-
-def _list(data: dict, key: str, where: str) -> list:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise SchemaError(f"{where}.{key} must be a list (got {type(value).__name__})")
-    return value
 
 
 def _object(data: dict, key: str, where: str, optional: bool = False) -> Any:

@@ -17,19 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfbench.results.interval import Interval
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import SchemaError, _number, _table, _text
 
 #: ``complete``; ``interrupted`` (a Ctrl-C: the rounds done, or none and an ``error``);
 #: ``partial`` (an epoch failed after others completed: their rounds, and the ``error``);
 #: ``failed`` (nothing attributed: the ``error`` only).
 STATUSES = ("complete", "interrupted", "partial", "failed")
-
-
-def _text(data: dict, key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
 
 
 def _names(data: dict, key: str, where: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from perfbench.results.interval import Interval
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import SchemaError, _flag, _list, _number, _table, _text
 
 SCHEMA = "perfbench.comparison"
 SCHEMA_VERSION = 2
@@ -306,27 +306,6 @@ def upgrade_v1(data: dict) -> dict:
         out["exit_status"] = EXIT_STATUS[out["outcome"]]
     out.setdefault("disturbed", [])
     return {**out, "schema_version": 2, "level": level, "metrics": respelled}
-
-
-def _text(data: dict, key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
-
-
-def _flag(data: dict, key: str, where: str) -> bool:
-    value = data.get(key)
-    if not isinstance(value, bool):
-        raise SchemaError(f"{where}.{key} must be true or false (got {value!r:.40})")
-    return value
-
-
-def _list(data: dict, key: str, where: str) -> list:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise SchemaError(f"{where}.{key} must be a list (got {value!r:.40})")
-    return value
 
 
 def _texts(data: dict, key: str, where: str) -> tuple[str, ...]:

@@ -13,19 +13,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from perfbench.results.interval import Interval
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import _list, _number, _table, _text
 
 REPORT_SCHEMA = "perfbench.fleet-report"
 REPORT_SCHEMA_VERSION = 2
 RUN_SCHEMA = "perfbench.fleet-run"
 RUN_SCHEMA_VERSION = 1
-
-
-def _list(data: dict, key: str, where: str) -> list:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise SchemaError(f"{where}.{key} must be a list (got {type(value).__name__})")
-    return value
 
 
 def _num(data: dict, key: str, where: str) -> float:
@@ -36,22 +29,6 @@ def _num(data: dict, key: str, where: str) -> float:
 
 def _int(data: dict, key: str, where: str) -> int:
     return int(_num(data, key, where))
-
-
-def _str(data: dict, key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
-
-
-def _text(data: dict, key: str, where: str, optional: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
 
 
 def _count(data: dict, key: str, where: str, optional: bool = False) -> int | None:
@@ -121,8 +98,8 @@ class ClassSummary:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ClassSummary":
         data = _table(data, where)
-        return cls(_str(data, "hardware_class", where),
-                   _str(data, "configuration", where),
+        return cls(_text(data, "hardware_class", where),
+                   _text(data, "configuration", where),
                    Interval.from_dict(data.get("fps"), f"{where}.fps"),
                    _num(data, "p99_ms", where),
                    _int(data, "machines_measured", where),
@@ -153,9 +130,9 @@ class ModelBest:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ModelBest":
         data = _table(data, where)
-        return cls(_str(data, "hardware_class", where),
-                   _str(data, "model", where),
-                   _str(data, "configuration", where),
+        return cls(_text(data, "hardware_class", where),
+                   _text(data, "model", where),
+                   _text(data, "configuration", where),
                    Interval.from_dict(data.get("fps"), f"{where}.fps"),
                    _num(data, "p99_ms", where), bool(data.get("meets_sla")),
                    _int(data, "machines_measured", where))
@@ -183,7 +160,7 @@ class MixClass:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "MixClass":
         data = _table(data, where)
-        return cls(_str(data, "hardware_class", where), _num(data, "load", where),
+        return cls(_text(data, "hardware_class", where), _num(data, "load", where),
                    tuple(str(m) for m in _list(data, "missing", where)),
                    _count(data, "machines", where, optional=True),
                    _number(data, "cost_per_hour", where, optional=True))
@@ -330,7 +307,7 @@ class FleetRun:
     def from_dict(cls, data: Any) -> "FleetRun":
         data = _table(data, "fleet run")
         command = _list(data, "command", "fleet run")
-        return cls(_str(data, "status", "fleet run"),
+        return cls(_text(data, "status", "fleet run"),
                    tuple(str(c) for c in command),
                    _num(data, "timeout_s", "fleet run"),
                    tuple(NodeRecord.from_dict(n, f"nodes[{i}]")

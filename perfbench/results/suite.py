@@ -14,37 +14,27 @@ key in place, so a version-1 file reads as it was written."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from perfbench.results.interval import LEVEL_95, Interval
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import _number, _table
+from perfbench.results.types import _list as _list_field
+from perfbench.results.types import _text as _text_field
 
 SCHEMA = "perfbench.suite"
 SCHEMA_VERSION = 2
 
 
-def _list(data: dict, key: str, where: str) -> list:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise SchemaError(f"{where}.{key} must be a list (got {type(value).__name__})")
-    return value
+#: the suite's optional fields: a missing text reads None, a missing list empty
+_text = functools.partial(_text_field, optional=True)
+_list = functools.partial(_list_field, optional=True)
 
 
 def _names(data: dict, key: str, where: str) -> tuple[str, ...] | None:
     """An optional list of names (None: the key is absent, and is not written)."""
     return None if data.get(key) is None else tuple(str(n) for n in _list(data, key, where))
-
-
-def _text(data: dict, key: str, where: str, optional: bool = True) -> str | None:
-    value = data.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
-    return value
 
 
 def _num(data: dict, key: str, where: str) -> float | None:

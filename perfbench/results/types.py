@@ -49,6 +49,32 @@ def _number(data: dict, key: str, where: str, optional: bool = False) -> float |
     return value
 
 
+def _text(data: dict, key: str, where: str, optional: bool = False) -> Any:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
+    return value
+
+
+def _list(data: dict, key: str, where: str, optional: bool = False) -> list:
+    """``optional``: a missing list reads as empty."""
+    value = data.get(key)
+    if value is None and optional:
+        return []
+    if not isinstance(value, list):
+        raise SchemaError(f"{where}.{key} must be a list (got {type(value).__name__})")
+    return value
+
+
+def _flag(data: dict, key: str, where: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise SchemaError(f"{where}.{key} must be true or false (got {value!r:.40})")
+    return value
+
+
 def _table(data: Any, where: str) -> dict:
     if not isinstance(data, dict):
         raise SchemaError(f"{where} must be an object (got {type(data).__name__})")
