@@ -484,3 +484,25 @@ def test_a_killed_or_hung_up_suite_leaves_no_entry_measuring(tiny_ir, tmp_path, 
     if signum == 1:
         doc, entries = _entries(str(tmp_path / "out"))
         assert doc["status"] == "interrupted" and entries["long"]["status"] == "pending"
+
+
+def test_a_summary_output_that_fails_says_exit_1_in_the_documents_too(tmp_path, monkeypatch,
+                                                                       capsys):
+    """The gate was recorded before the outputs: a --markdown that failed exited 1 while
+    the fallback and stdout JSON said "passed (exit 0)" (review)."""
+    import argparse
+    from pathlib import Path
+    from perfbench.cli import outputs
+    from perfbench.cli.commands.suite import _finish
+    from perfbench.cli.signals import SignalStop
+    from perfbench.results import load_document
+    doc = load_document(str(Path(__file__).parents[1] / "data" / "suite_v2" / "suite.json"))
+    fallback = tmp_path / "fallback.json"
+    monkeypatch.setattr(outputs, "fallback_path", lambda kind: str(fallback))
+    args = argparse.Namespace(json="-", markdown=str(tmp_path), csv=None, out=None)
+    with SignalStop() as stop:
+        code = _finish(args, doc, stop)
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert printed["gate"]["exit_status"] == 1 == json.loads(fallback.read_text())["gate"][
+        "exit_status"]

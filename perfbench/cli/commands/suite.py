@@ -179,17 +179,37 @@ def _finish(args: argparse.Namespace, doc: SuiteDocument, stop: SignalStop,
     is in DIR/suite.json already, and a fallback file).  ``file``: the suite.json writer,
     whose failure (a full disk) makes the exit status 1 at least."""
     doc = dataclasses.replace(doc, gate=gate(doc, stop.signum))
+    if file is not None and file.failed:      # a write that already failed (history)
+        doc = _output_failed(doc)
     if file is not None:
         file.write(doc)                       # the gate's outcome, for the HTML report
-    written = write_outputs(doc, Outputs(json=args.json, markdown=args.markdown,
-                                         csv=args.csv), "the suite summary")
+        if file.failed:                       # suite.json itself (in its fallback now)
+            doc = _output_failed(doc)
+    ended = [doc]
+
+    def save_fallback(path: str) -> None:     # the summary as the command ends with it
+        ended[0] = _output_failed(doc)
+        write_json(path, ended[0].to_dict())
+    write_outputs(doc, Outputs(json=args.json, markdown=args.markdown, csv=args.csv),
+                  "the suite summary", save_fallback)
+    doc = ended[0]
     if getattr(args, "out", None):
         wrote("--out", os.path.join(args.out, "suite.json"))
     suite_report.render(doc, report_console(stderr=args.json == "-"))
     if args.json == "-":
         write_json("-", doc.to_dict())
-    return exit_status(doc, stop.signum) or \
-        (0 if written and not (file is not None and file.failed) else 1)
+    return doc.gate.exit_status if doc.gate is not None else 1
+
+
+def _output_failed(doc: SuiteDocument) -> SuiteDocument:
+    """An output asked for and not written: the status at least 1, as docs/suite.md says
+    of a full disk; a regression's 1 or a stop's 128+N stand, a 0 or a 3 does not (the
+    documents then carry the status the command exits with)."""
+    assert doc.gate is not None
+    if doc.gate.exit_status not in (0, EXIT_UNCONFIRMED):
+        return doc
+    return dataclasses.replace(doc, gate=Gate(1, f"failed: an output could not be written "
+                                                 f"(the gate alone: {doc.gate.outcome})"))
 
 
 def gate(doc: SuiteDocument, signum: int | None) -> Gate:
