@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfbench.results.race import Interval, RaceResult
-from perfbench.results.types import PERCENTILES, BenchmarkResult, SchemaError
+from perfbench.results.types import BenchmarkResult, SchemaError, field_for
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 2
@@ -30,11 +30,6 @@ def _get(data: Any, key: str, where: str):
     if not isinstance(data, dict) or key not in data:
         raise SchemaError(f"{where}.{key} is missing")
     return data[key]
-
-
-def _percentile_field(percentile: float) -> str:
-    """The LatencyStats field of a percentile, from the one table of them."""
-    return next(name for name, value in PERCENTILES.items() if value == percentile)
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class SweepPoint:
     def latency_at(self, percentile: float) -> float | None:
         if self.result is None:
             return None
-        return getattr(self.result.latency, _percentile_field(percentile))
+        return getattr(self.result.latency, field_for(percentile))
 
     def to_dict(self) -> dict:
         return {"key": self.key, "settings": self.settings, "status": self.status,

@@ -36,6 +36,15 @@ STATUSES = ("complete", "interrupted", "failed")
 PERCENTILES = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
 
 
+def field_for(p: float) -> str:
+    """The LatencyStats field holding percentile ``p`` (one of :data:`PERCENTILES`)."""
+    for name, value in PERCENTILES.items():
+        if value == p:
+            return name
+    raise ValueError(f"percentile {p:g} is not reported; use one of "
+                     f"{', '.join(f'{v:g}' for v in PERCENTILES.values())}")
+
+
 class SchemaError(ValueError):
     """A result document that does not hold what the schema says; the message names where."""
 

@@ -28,7 +28,6 @@ from perfbench.results.sweep import SCHEMA, Pick, SweepPoint, SweepResult, Versu
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
-from perfbench.stats.percentiles import field_for
 from perfbench.sizing.grid import (LATENCY_GROWING, PointSummary, _pick, cut_off_reason,
                     expand, growing_key, line_of, pareto, point_key, recommend, sizing,
                     unpaired_ratio_low)
@@ -52,10 +51,7 @@ class Point:
     result: BenchmarkResult | None = None
 
     def latency_at(self, percentile: float) -> float | None:
-        if self.result is None:
-            return None
-        return getattr(self.result.latency, field_for(percentile))
-
+        return self.record().latency_at(percentile)
 
     def record(self) -> SweepPoint:
         """The point as the sweep document holds it."""

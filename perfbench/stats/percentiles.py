@@ -20,17 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfbench.results.types import PERCENTILES, LatencyStats
+from perfbench.results.types import PERCENTILES, LatencyStats, field_for  # noqa: F401 (re-exported)
 
-
-
-def field_for(p: float) -> str:
-    """The LatencyStats field holding percentile ``p`` (one of :data:`PERCENTILES`)."""
-    for name, value in PERCENTILES.items():
-        if value == p:
-            return name
-    raise ValueError(f"percentile {p:g} is not reported; use one of "
-                     f"{', '.join(f'{v:g}' for v in PERCENTILES.values())}")
 
 
 def nearest_rank(n: int, p: float) -> int:
