@@ -323,8 +323,11 @@ def _measure_session(core, config: BenchmarkConfig, prepared: PreparedModel, ses
         raise Interrupted("interrupted before measuring started; nothing to report")
     interrupted = len(runs) < config.repeat or runs[-1].measured.stop_reason == "interrupted"
     stopped = limits.stop_event.is_set()
+    # a trial that completed nothing (a stop early in it, a stalled host) has no figures:
+    # the others stand; all empty, and _assemble says nothing completed
+    counted = [r for r in runs if r.measured.completed] or runs
     layers = _layer_pass(core, config, prepared, session, stopped)
-    result = _assemble(core, config, prepared, session, compile_ms, runs, system,
+    result = _assemble(core, config, prepared, session, compile_ms, counted, system,
                        interrupted, stopped, layers)
     return _with_roofline(result, _peak_step(core, config, result, stopped))
 
@@ -350,9 +353,6 @@ def _run_trials(core, prepared, session, config, limits, hook, monitor):
         trial = _run_trial(session, config, limits, hook, monitor)
         if trial is None:
             break
-        if runs and not trial.measured.completed:
-            break       # a later trial that completed nothing (a stop in it): the earlier
-            # trials stand and the run is short of its --repeat, so interrupted
         runs.append(trial)
         if trial.measured.stop_reason == "interrupted":
             break

@@ -161,7 +161,8 @@ def _answer(search: _Search, low: float, sla_ms: float, percentile: float) -> Se
     sure = [r for r in {t.rate for t in counted}
             if r <= low and all(t.judged == "pass" for t in counted if t.rate == r)]
     rate = max(sure, default=None) if low > 0 else None
-    failed = [t for t in counted if not t.passed and t.rate > low]
+    failed = [t for t in counted if not t.passed and t.rate > low
+              and t.note != NOTHING_ISSUED]      # not measured: no failure to bracket by
     lowest_failed = min(failed, key=lambda t: t.rate, default=None)
     return ServerSearch(
         "interrupted" if search.interrupted else "complete", {}, None, sla_ms, percentile, rate,

@@ -313,3 +313,26 @@ def test_a_later_trial_that_completed_nothing_leaves_the_earlier_ones_standing(
     assert len(calls) == 2 and result.status == "interrupted"
     assert len(result.trials) == 1
     assert result.completed_requests == calls[0].measured.completed > 0
+
+
+def test_a_first_trial_that_completed_nothing_leaves_the_later_ones_standing(
+        tiny_ir, monkeypatch):
+    """The first of --repeat 2 completed nothing (a stalled host): its summary raised
+    "no latency samples" and the second trial was lost (final review)."""
+    import dataclasses
+    from perfbench.measure.recorder import LatencyRecorder
+    from perfbench.runner import benchmark
+    real, calls = benchmark._run_trial, []
+
+    def first_empty(session, config, limits, hook, monitor):
+        trial = real(session, config, limits, hook, monitor)
+        calls.append(trial)
+        if len(calls) == 1:
+            empty = dataclasses.replace(trial.measured, completed=0,
+                                        recorder=LatencyRecorder(), windows=())
+            return dataclasses.replace(trial, measured=empty)
+        return trial
+    monkeypatch.setattr(benchmark, "_run_trial", first_empty)
+    result = benchmark.run(BenchmarkConfig(model=tiny_ir, time=0.2, repeat=2))
+    assert len(result.trials) == 1
+    assert result.completed_requests == calls[1].measured.completed > 0

@@ -147,3 +147,18 @@ def test_no_rate_met_needs_the_lowest_probe_to_fail_with_its_interval():
     assert found.exit_status == 3
     line = answer_line(_with_offline(found))
     assert "not decided" in line and "no rate met" not in line
+
+
+def test_a_rate_no_query_arrived_at_is_no_failure_to_bracket_by():
+    """Only the first, highest probe issued nothing: it is not the lowest failure above
+    the answer (final review: failed_above named an unmeasured rate)."""
+    from perfbench.sizing.rate_search import Probe, search_rate
+    calls = []
+
+    def probe(rate):
+        calls.append(rate)
+        if len(calls) == 1:
+            return Probe(None, 0.0, completed=False)
+        return Probe(3.0, rate, low_ms=2.5, high_ms=3.5)
+    found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=4)
+    assert calls[0] not in (found.failed_above,)
