@@ -112,7 +112,7 @@ def key_of(point: dict) -> str:
 
 
 def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
-    exhaustive, truth, widths = 0.0, {"default": 1.0}, []
+    exhaustive, truth, widths, disturbed = 0.0, {"default": 1.0}, [], 0
     for point in truth_points():
         sets = [x for k, v in point.items() for x in ("--new-set", f"{k}={v}")]
         doc, wall, _ = perfbench(["ab", model, model, *sets, "--max-time",
@@ -124,8 +124,12 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
         truth[key_of(point)] = fps["ratio"]
         half = 100 * (high - low) / (2 * fps["ratio"])
         widths.append(half)
+        load = doc.get("load") or {}
+        disturbed += bool(load.get("disturbed"))
         print(f"  truth {kind}: {key_of(point)} {fps['ratio']:.3f} [{low:.3f}, {high:.3f}] "
-              f"(±{half:.1f} %, {wall:.0f} s)", flush=True)
+              f"(±{half:.1f} %, {wall:.0f} s; other processes "
+              f"{load.get('other_processes_cpu_pct', 0):.0f} % CPU"
+              f"{', DISTURBED' if load.get('disturbed') else ''})", flush=True)
     best = max(truth.values())
     good = {k for k, v in truth.items() if v >= best * (1 - MARGIN_PCT / 100)}
     print(f"ground truth {kind}: best {max(truth, key=truth.get)} ({best:.3f} × default); "
@@ -133,6 +137,10 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
           f"exhaustive {exhaustive:.0f} s; the truth's own half-widths "
           f"{min(widths):.1f}–{max(widths):.1f} % (median "
           f"{sorted(widths)[len(widths) // 2]:.1f} %)")
+    if disturbed:
+        print(f"  WARNING: {disturbed} of the truth's A/Bs ran beside other work (their "
+              "'load' block says disturbed): the ranking answers for that load, not for a "
+              "quiet machine; rerun it quiet before comparing races with it")
     grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
     budget = args.budget if args.budget != "third" else f"{exhaustive / 3:.0f}"
     print(f"  races and sequential sweeps with --budget {budget}", flush=True)
