@@ -57,6 +57,18 @@ def _block_length(found: dict, key: str) -> float:
     return max(block["t_end"] - block["t_start"], 0.0)
 
 
+def _default_note(race) -> str:
+    """Why the default is not confirmed, as far as the race got: it won (the last point
+    left, or the tie rule's pick), or it only led when the budget or the planned epochs
+    ran out, which says nothing of the points still in the race."""
+    if race.status in ("won", "tied"):
+        return f"the default won the race ({race.why}): nothing to confirm"
+    left = len(race.live()) - 1
+    return (f"the default led when the race stopped ({race.why}), with {left} other "
+            f"point{'s' if left != 1 else ''} still in it: no pick to confirm, and no "
+            "sign that they are not better")
+
+
 def skipped(sweep: RaceSweep, note: str) -> Confirmation:
     return Confirmation(REFERENCE, sweep.race.winner or "", "skipped", note=note)
 
@@ -71,14 +83,15 @@ def confirm(sweep: RaceSweep, stop_event: threading.Event | None = None,
     if race.status in ("interrupted", "failed") or race.winner is None:
         return skipped(sweep, f"the race did not finish ({race.status})")
     if race.winner == REFERENCE:
-        return skipped(sweep, "the default won the race: nothing to confirm")
+        return skipped(sweep, _default_note(race))
     points = {p.key: p for p in sweep.points}
     base = worker_settings(spec, points[REFERENCE])
     new = worker_settings(spec, points[race.winner])
     block = max(CONFIRM_MIN_BLOCK_S, CONFIRM_BLOCK_FACTOR * (sweep.block_s or 0.1))
+    seconds = sweep.confirm_budget_s()
     run = ABRun(settings={"common": {}, "base": base, "new": new},
-                max_time_s=spec.confirm_time_s, block_s=block,
-                epoch_s=min(10.0, max(spec.confirm_time_s / 5, 2 * block)), use_cache=False)
+                max_time_s=seconds, block_s=block,
+                epoch_s=min(10.0, max(seconds / 5, 2 * block)), use_cache=False)
     try:
         ab(base, new, (sys.executable, sys.executable), run, stop_event=stop_event,
            on_round=on_round)

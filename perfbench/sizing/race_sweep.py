@@ -36,6 +36,10 @@ _SWEEP_STATUS = {"won": "complete", "tied": "complete", "budget": "complete",
                  "interrupted": "interrupted", "failed": "failed", "running": "running"}
 
 
+#: The confirmation A/B takes at most 1/CONFIRM_BUDGET_SHARE of a --budget.
+CONFIRM_BUDGET_SHARE = 3
+
+
 @dataclass
 class RaceSweep(Sweep):
     race: Race | None = None
@@ -50,11 +54,20 @@ class RaceSweep(Sweep):
         point.result = pooled(point.result, result)
 
     def race_budget_s(self) -> float | None:
-        """The budget left to the race: the confirmation A/B's cap is kept for it."""
+        """The budget left to the race: the confirmation A/B's share is kept for it."""
         if self.spec.budget_s is None:
             return None
-        keep = self.spec.confirm_time_s if self.spec.confirm else 0.0
-        return max(self.spec.budget_s - keep, 0.0)
+        return max(self.spec.budget_s - self.confirm_budget_s(), 0.0)
+
+    def confirm_budget_s(self) -> float:
+        """The confirmation A/B's time: ``--confirm-time``, but never more than a third of
+        a budget.  Its full 60 s of a 90 s budget left the race 30 s, one epoch of a
+        17-point grid, and a race of one epoch has no interval and no pick to confirm."""
+        if not self.spec.confirm:
+            return 0.0
+        if self.spec.budget_s is None:
+            return self.spec.confirm_time_s
+        return min(self.spec.confirm_time_s, self.spec.budget_s / CONFIRM_BUDGET_SHARE)
 
     def finish(self) -> None:
         """The sweep's status and each point's reason, from the race."""

@@ -112,3 +112,33 @@ def test_the_winner_and_the_default_are_measured_as_ab_does():
     found = confirm(sweep, ab=ab)
     assert seen["run"].max_time_s == 20.0 and seen["run"].block_s >= 1.0
     assert found.new == "fast" and found.base == REFERENCE and found.status == "complete"
+
+
+def test_a_default_that_only_led_at_the_budget_is_not_said_to_have_won():
+    """The 90 s conv race of 2026-12-07: one epoch, 17 points still in, the default
+    leading; the note said "the default won the race"."""
+    sweep = _sweep({REFERENCE: 1.0, "same": 1.0, "other": 1.0})
+    from perfbench.sizing.race import end_of_budget
+    sweep.race.status, sweep.race.exits = "running", []
+    end_of_budget(sweep.race, "budget reached")
+    sweep.race.winner = REFERENCE
+    note = confirm(sweep, ab=lambda *a, **k: pytest.fail("no A/B of the default")).note
+    assert "won" not in note and "2 other points still in it" in note
+
+
+def test_the_confirmation_takes_at_most_a_third_of_a_budget_and_runs_within_it():
+    """--budget 90s with the 60 s confirmation left the race 30 s (one epoch); now the
+    race has 60 s and the A/B 30 s, and the A/B is capped at its share."""
+    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3}, budget_s=90.0)
+    assert (sweep.race_budget_s(), sweep.confirm_budget_s()) == (60.0, 30.0)
+    assert _sweep({REFERENCE: 1.0}, budget_s=600.0).confirm_budget_s() == 60.0
+    assert _sweep({REFERENCE: 1.0}).confirm_budget_s() == 60.0        # no budget
+    assert _sweep({REFERENCE: 1.0}, budget_s=90.0, confirm=False).race_budget_s() == 90.0
+    seen = {}
+
+    def ab(base, new, pythons, run, stop_event=None, on_round=None):
+        seen["max_time_s"] = run.max_time_s
+        run.status, run.stop_reason = "complete", "max_time"
+        return run
+    confirm(sweep, ab=ab)
+    assert seen["max_time_s"] == 30.0
