@@ -162,3 +162,26 @@ def test_a_rate_no_query_arrived_at_is_no_failure_to_bracket_by():
         return Probe(3.0, rate, low_ms=2.5, high_ms=3.5)
     found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=4)
     assert calls[0] not in (found.failed_above,)
+
+
+def test_an_interrupted_search_has_the_stops_status_in_its_document():
+    """Stopped after a probe that passed: the answer so far is partial, and the document
+    says so with the status the command exits with (it said 0: a reader of the file saw
+    the interrupted search as a success while the command exited 130)."""
+    import threading
+    from perfbench.results.server_search import ServerSearch
+    from perfbench.sizing.rate_search import Probe, search_rate
+    stop = threading.Event()
+
+    def probe(rate):
+        stop.set()                      # a Ctrl-C during the first probe
+        return Probe(1.0, rate, low_ms=0.9, high_ms=1.1)
+    found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=6, stop_event=stop)
+    assert found.status == "interrupted" and found.rate is not None
+    assert found.exit_status == 130 and found.to_dict()["exit_status"] == 130
+    import dataclasses
+    terminated = dataclasses.replace(found, stop_status=143)       # SIGTERM
+    again = ServerSearch.from_dict(terminated.to_dict())
+    assert again == terminated and again.exit_status == 143
+    complete = dataclasses.replace(found, status="complete")
+    assert complete.exit_status == 0 and complete.to_dict()["exit_status"] == 0
