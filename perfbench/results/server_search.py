@@ -14,7 +14,10 @@ steers by the point estimate, as before; the answer it reports is stricter:
 * ``probable_rate``: the bisection's answer when it is above ``rate`` (its point estimate
   met the bound, its interval did not): named, never silently taken;
 * ``failed_above``: the lowest rate above the answer whose point estimate failed, and
-  ``failed_above_sure`` whether its interval did too.
+  ``failed_above_sure`` whether its interval did too;
+* ``unmeasured_rate``: where the bisection stopped because no query arrived even in a
+  longer probe (not measured: neither direction is known, so the search is uncertain
+  from there).
 
 Version 1 held no intervals and took the bisection's answer as ``rate``; it is read with
 every probe ``judged`` None and the answer as it was (``certainty_known`` False).
@@ -87,6 +90,10 @@ class ServerSearch:
     #: An interrupted search's exit status, set by the command that stopped it (128 + the
     #: signal); None: EXIT_INTERRUPTED.
     stop_status: int | None = None
+    #: Where the bisection stopped because no query arrived, even in a probe
+    #: ``LONGER_PROBE`` times as long: not measured, so it could not steer either way and
+    #: the search is uncertain from there (None: it never happened).
+    unmeasured_rate: float | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -131,7 +138,7 @@ class ServerSearch:
                 "failed_above_sure": self.failed_above_sure,
                 "precision_pct": self.precision_pct,
                 "certainty_known": self.certainty_known,
-                "exit_status": self.exit_status,
+                "exit_status": self.exit_status, "unmeasured_rate": self.unmeasured_rate,
                 "trials": [t.to_dict() for t in self.trials]}
 
     @classmethod
@@ -153,7 +160,8 @@ class ServerSearch:
                    _number(data, "failed_above", "server-search", optional=True),
                    None if sure is None else bool(sure),
                    tuple(RateTrial.from_dict(t, f"trials[{i}]") for i, t in enumerate(trials)),
-                   bool(data.get("certainty_known", True)), _stop_status(data))
+                   bool(data.get("certainty_known", True)), _stop_status(data),
+                   _number(data, "unmeasured_rate", "server-search", optional=True))
 
 
 def _stop_status(data: dict) -> int | None:
