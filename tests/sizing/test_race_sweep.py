@@ -3,6 +3,8 @@ sizing built on them, and each point's figures over every epoch it ran in."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -105,8 +107,12 @@ def test_the_interval_between_trials_pools_every_epoch():
     point = _pool(_epoch(100.0), _epoch(110.0), _epoch(120.0))
     trials = point.precision.fps_trials
     assert trials is not None and trials.n == 3
+    # mean 110, SD 10 over 3 epochs: t(0.975, 2) = 4.3027 on the log scale (a rate's
+    # interval): 110 · exp(±4.3027 · (10/√3) / 110)
+    spread = 4.302653 * (10 / 3 ** 0.5) / 110
     assert trials.value == pytest.approx(110.0)
-    assert trials.low < 110.0 < trials.high
+    assert (trials.low, trials.high) == pytest.approx((110 * math.exp(-spread),
+                                                       110 * math.exp(spread)), rel=1e-5)
     assert [t.fps for t in point.trials] == [100.0, 110.0, 120.0]
     # one figure in the document: it reads back as the producer computed it
     from perfbench.results import from_document
