@@ -169,8 +169,7 @@ def search_rate(probe: ProbeRate, capacity: float, sla_ms: float, steps: int,
         if passed is None:
             break
         low, high = (rate, high) if passed else (low, rate)
-    if low > 0 and not search.interrupted and search.unmeasured_rate is None and \
-            search.attempt(low, "confirm") is False:
+    if low > 0 and not search.interrupted and search.attempt(low, "confirm") is False:
         high = low          # one lucky pass at the edge: fall back to the next one down
         low = max((t.rate for t in search.trials if t.passed and t.rate < high),
                   default=0.0)
