@@ -237,3 +237,23 @@ def test_a_rate_still_unmeasured_stops_the_search_uncertain_there():
     assert f"stopped at {first:,.2f}/s, uncertain" in answer_line(_with_offline(found))
     from perfbench.results.server_search import ServerSearch
     assert ServerSearch.from_dict(found.to_dict()) == found
+
+
+def test_a_search_stopped_at_an_unmeasured_rate_keeps_its_confirmed_answer():
+    """The first probe passed; at the next, higher rate no query arrived, twice (a
+    starved generator): the search stops there, confirms what passed, and names where it
+    is uncertain beside the answer."""
+    from perfbench.reporters.server_search_report import answer_line
+    from perfbench.sizing.rate_search import NOTHING_ISSUED, Probe, search_rate
+    first = []
+
+    def probe(rate, longer=1.0):
+        first.append(rate)
+        if rate == first[0]:
+            return Probe(1.0, rate, low_ms=0.9, high_ms=1.1)
+        return Probe(None, 0.0, completed=False)
+    found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=6)
+    assert [t.note for t in found.trials][-2:] == [NOTHING_ISSUED, "confirm"]
+    assert found.rate == first[0] and found.unmeasured_rate == first[1] > first[0]
+    assert found.failed_above is None and found.exit_status == 0
+    assert "stopped at" in answer_line(_with_offline(found))
