@@ -47,7 +47,7 @@ def answer_line(search: ServerSearch) -> str:
     label, bound = _label(search), f"{search.sla_ms:g} ms"
     partial = "INTERRUPTED: so far " if search.status != "complete" else ""
     offline = f"offline maximum {search.offline_fps:,.2f} FPS"
-    probable = _probable(search)
+    probable = "; ".join(x for x in (_probable(search), _unmeasured(search)) if x)
     if search.rate is None:
         lowest = min((t.rate for t in search.trials), default=None)
         if probable:
@@ -69,6 +69,14 @@ def answer_line(search: ServerSearch) -> str:
     best = "INTERRUPTED, best so far: " if partial else ""
     return (f"{best}highest rate with {label} ≤ {bound}: [bold]{search.rate:,.2f}/s[/]"
             f"{sure}; {bracket}{'; ' + probable if probable else ''}; {offline}")
+
+
+def _unmeasured(search: ServerSearch) -> str:
+    if search.unmeasured_rate is None:
+        return ""
+    return (f"the search stopped at {search.unmeasured_rate:,.2f}/s, uncertain: no query "
+            "arrived there even in a longer probe (not measured, so neither direction is "
+            "known; a longer --point-time measures it)")
 
 
 def _probable(search: ServerSearch) -> str:

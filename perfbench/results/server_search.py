@@ -14,7 +14,10 @@ steers by the point estimate, as before; the answer it reports is stricter:
 * ``probable_rate``: the bisection's answer when it is above ``rate`` (its point estimate
   met the bound, its interval did not): named, never silently taken;
 * ``failed_above``: the lowest rate above the answer whose point estimate failed, and
-  ``failed_above_sure`` whether its interval did too.
+  ``failed_above_sure`` whether its interval did too;
+* ``unmeasured_rate``: where the bisection stopped because no query arrived even in a
+  longer probe (not measured: neither direction is known, so the search is uncertain
+  from there).
 
 Version 1 held no intervals and took the bisection's answer as ``rate``; it is read with
 every probe ``judged`` None and the answer as it was (``certainty_known`` False).
@@ -30,6 +33,9 @@ from perfbench.results.types import SchemaError, _number, _table
 SCHEMA = "perfbench.server-search"
 SCHEMA_VERSION = 2
 STATUSES = ("complete", "interrupted")
+#: An interrupted search's exit status when no signal is known (a stop asked for through
+#: a library's stop event): that of SIGINT, 128 + 2, as a Ctrl-C gives.
+EXIT_INTERRUPTED = 130
 JUDGEMENTS = ("pass", "fail", "uncertain")
 
 
@@ -81,6 +87,13 @@ class ServerSearch:
     failed_above_sure: bool | None
     trials: tuple[RateTrial, ...]
     certainty_known: bool = True    # False for a version-1 document (no intervals)
+    #: An interrupted search's exit status, set by the command that stopped it (128 + the
+    #: signal); None: EXIT_INTERRUPTED.
+    stop_status: int | None = None
+    #: Where the bisection stopped because no query arrived, even in a probe
+    #: ``LONGER_PROBE`` times as long: not measured, so it could not steer either way and
+    #: the search is uncertain from there (None: it never happened).
+    unmeasured_rate: float | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -108,8 +121,12 @@ class ServerSearch:
         """0: a rate is known to meet the bound; 1: no rate meets it (the lowest probed
         failed with its whole interval); 3: not decided (a rate met it by its point
         estimate only, or the lowest probe's interval straddled the bound, or it issued
-        nothing).  A stop is the caller's (its signal's status)."""
-        if self.rate is not None or self.status != "complete":
+        nothing); an interrupted search, the stop's status (128 + its signal), whatever
+        it found so far: its answer is partial (it was 0, so a reader of the document saw
+        an interrupted search as a success while the command exited 130)."""
+        if self.status == "interrupted":
+            return self.stop_status or EXIT_INTERRUPTED
+        if self.rate is not None:
             return 0
         return 1 if self.none_met else 3
 
@@ -121,6 +138,7 @@ class ServerSearch:
                 "failed_above_sure": self.failed_above_sure,
                 "precision_pct": self.precision_pct,
                 "certainty_known": self.certainty_known,
+                "exit_status": self.exit_status, "unmeasured_rate": self.unmeasured_rate,
                 "trials": [t.to_dict() for t in self.trials]}
 
     @classmethod
@@ -142,7 +160,14 @@ class ServerSearch:
                    _number(data, "failed_above", "server-search", optional=True),
                    None if sure is None else bool(sure),
                    tuple(RateTrial.from_dict(t, f"trials[{i}]") for i, t in enumerate(trials)),
-                   bool(data.get("certainty_known", True)))
+                   bool(data.get("certainty_known", True)), _stop_status(data),
+                   _number(data, "unmeasured_rate", "server-search", optional=True))
+
+
+def _stop_status(data: dict) -> int | None:
+    """The stored status of an interrupted search (files before it was stored: None)."""
+    status = _number(data, "exit_status", "server-search", optional=True)
+    return int(status) if status is not None and data["status"] == "interrupted" else None
 
 
 def upgrade_v1(data: dict) -> dict:

@@ -35,7 +35,7 @@ from perfbench.results.ab import (SCHEMA, SCHEMA_VERSION, ABEpoch, ABRatio, ABRe
 from perfbench.results.attribution import Attribution
 from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
-from perfbench.runner.side import MIN_BLOCK_S, SWITCH_WARMUP_S, Side, block_length
+from perfbench.runner.side import SWITCH_WARMUP_S, Side, block_length, probe_block
 from perfbench.stats import sequential
 from perfbench.stats.two_level import (EpochVariance, TwoLevelRatio, epoch_variance,
                                        two_level_ratio)
@@ -219,8 +219,8 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
     _check_comparable(sides, base, new)
     run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
     if run.block_s is None:
-        run.block_s = ab_cache.snap_block_s(max(
-            block_length(s.block(MIN_BLOCK_S, SWITCH_WARMUP_S, record=False)) for s in sides))
+        run.block_s = ab_cache.snap_block_s(max(   # probes that complete a few requests
+            block_length(probe_block(s, SWITCH_WARMUP_S)) for s in sides))
     design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
     run.host = _host(run)
     run.cache_key = ab_cache.cache_key(_machine(), run.sides, {"base": base, "new": new},

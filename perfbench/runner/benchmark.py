@@ -20,7 +20,8 @@ import openvino as ov
 
 from perfbench.system import environment
 from perfbench.system.host import describe_host
-from perfbench.system.checks import blame_overload, idle_slots, overload_check, run_checks
+from perfbench.system.checks import (blame_overload, idle_slots, overload_check, roofline_check,
+                                     roofline_efficiency, run_checks)
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.settings.shapes import shape_label
 from perfbench.model.compile import Compilation, check_device, compile_model, overrides
@@ -42,8 +43,8 @@ from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, Latenc
                                     ModelInfo, Precision, Trial, Window, cpu_share,
                                     images_per_second)
 from perfbench.stats.support import unsupported_fields
-from perfbench.stats.intervals import (Estimate, StabilityRule, rate_ci, rate_mean_ci, steady_rate,
-                                      steady_windows)
+from perfbench.stats.intervals import (Estimate, StabilityRule, rate_ci, steady_rate,
+                                      steady_windows, trials_fps_ci)
 
 ProgressCallback = Callable[[Progress], None]
 #: Phase messages ("warming up", "measuring"): shown with ``-v``; tests wait for them.
@@ -156,7 +157,7 @@ def _precision(runs: list[_TrialRun], trials: list[Trial], recorder, batch: int,
     stable = None
     if config.until_stable is not None:
         stable = all(t.stop_reason == "stable" for t in trials)
-    return Precision(_fps_from_windows(runs, batch), rate_mean_ci([t.fps for t in trials]),
+    return Precision(_fps_from_windows(runs, batch), trials_fps_ci(trials),
                      latency_ci, config.until_stable, stable, unsupported)
 
 
@@ -184,22 +185,10 @@ def _peak_step(core: ov.Core, config: BenchmarkConfig, result: BenchmarkResult,
         return None
     if entry is None:
         return None
-    return {"precision": precision, "peak_gflops": entry["gflops"],
-            "efficiency": result.effective_gflops / entry["gflops"],
-            "peak_method": entry["method"],
-            "peak_measured_at": entry["measured_at"]}
-
-
-def roofline_check(roofline: dict | None) -> Check | None:
-    """An efficiency over 100 % is never printed as if it were true: a failed check."""
-    if roofline is None:
-        return None
-    ok = roofline["efficiency"] <= 1.0
-    return Check("roofline_efficiency", ok, round(100 * roofline["efficiency"], 1), 100.0,
-                 "" if ok else f"efficiency {100 * roofline['efficiency']:.0f} % exceeds the "
-                 f"cached {roofline['precision']} peak ({roofline['peak_gflops']:,.0f} GFLOP/s), "
-                 "measured while the host was slower: run `perfbench peak` again on a quiet "
-                 "machine, or add --roofline to re-measure it now")
+    return roofline_efficiency({"precision": precision, "peak_gflops": entry["gflops"],
+                                "peak_method": entry["method"],
+                                "peak_measured_at": entry["measured_at"]},
+                               result.effective_gflops)
 
 
 def run(config: BenchmarkConfig, on_window: ProgressCallback | None = None,

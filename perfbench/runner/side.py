@@ -287,10 +287,38 @@ def _probe(python: str, flag: str, needs_nncf: bool) -> dict:
                          f"({done.stdout.strip()[-80:]!r})") from None
 
 
+#: The probe of a side's speed (for the block length) grows PROBE_GROWTH times a try, up
+#: to PROBE_TRIES blocks from MIN_BLOCK_S, until it completes PROBE_COMPLETIONS requests.
+#: A single 0.1 s probe of a 0.3 s model on a loaded machine, or of a server side at a few
+#: queries a second, completed none or one: the block length was a guess (1 s, whatever
+#: the model), and the race's block floor, "5 requests of the slowest point", was computed
+#: from that guess (0.25 s blocks of a 0.3 s model).
+PROBE_COMPLETIONS = 5
+PROBE_GROWTH = 4.0
+PROBE_TRIES = 3
+
+
+def probe_block(side: "Side", warmup: float) -> dict:
+    """An unrecorded block long enough to say the side's speed: from MIN_BLOCK_S, longer
+    until it completes PROBE_COMPLETIONS requests (at most PROBE_TRIES blocks: 0.1, 0.4
+    and 1.6 s), so the block length follows the measured service time."""
+    seconds = MIN_BLOCK_S
+    for _ in range(PROBE_TRIES):
+        probe = side.block(seconds, warmup, record=False)
+        if probe["completed"] >= PROBE_COMPLETIONS:
+            break
+        seconds *= PROBE_GROWTH
+    return probe
+
+
 def block_length(probe: dict) -> float:
-    """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S."""
+    """Long enough for BLOCK_REQUESTS requests of the slower side, at least MIN_BLOCK_S;
+    after a probe that completed nothing at all, longer than that probe by PROBE_GROWTH
+    (at least 1 s): its speed is unknown, only that a request takes longer."""
     rate = probe["completed"] / probe["duration_s"] if probe["duration_s"] > 0 else 0.0
-    return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate if rate > 0 else 1.0)
+    if rate > 0:
+        return max(MIN_BLOCK_S, BLOCK_REQUESTS / rate)
+    return max(1.0, PROBE_GROWTH * probe["duration_s"])
 
 
 

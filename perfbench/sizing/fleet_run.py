@@ -22,9 +22,12 @@ from typing import Any, Protocol
 from perfbench.files import write_json
 from perfbench.results import fleet as documents
 from perfbench.sizing.fleet_suite_dir import SUITE_SCHEMA, suite_done, write_suite_directory
-from perfbench.sizing.fleet_task import DEFAULT_TIMEOUT_S
+from perfbench.sizing.fleet_task import DEFAULT_TIMEOUT_S, STOP_GRACE_S
 
 INDEX_EVERY_S = 1.0
+#: After a stop, how long the driver waits for the cancelled tasks' partial results: each
+#: node stops its benchmark within STOP_GRACE_S, and sends back what it wrote.
+CANCEL_WAIT_S = STOP_GRACE_S + 15.0
 SCHEMA = documents.RUN_SCHEMA
 
 
@@ -81,7 +84,8 @@ class Executor(Protocol):
 def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: threading.Event,
               label_key: str | None = None, save: bool = True) -> FleetRun:
     """Submit one task per node (skipping nodes already done when resuming), save each
-    result as it arrives, and cancel what is left when stopped."""
+    result as it arrives, and cancel what is left when stopped, keeping the partial
+    results the cancelled nodes send back (:func:`_collect_cancelled`)."""
     pending = {}
     for node in fleet.nodes:
         path = fleet.out_dir / (f"{node.name}/suite.json" if fleet.command[0] == "suite"
@@ -107,6 +111,7 @@ def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: thr
     for handle, node in pending.items():
         executor.cancel(handle)
         node.status = "cancelled"
+    _collect_cancelled(executor, pending, fleet, save)
     fleet.status = "interrupted" if pending else (
         "complete" if all(n.status in ("done", "resumed") for n in fleet.nodes) else "failed")
     if save:
@@ -114,11 +119,27 @@ def run_fleet(executor: Executor, fleet: FleetRun, resume: bool, stop_event: thr
     return fleet
 
 
-def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: bool) -> None:
+def _collect_cancelled(executor: Executor, cancelled: dict, fleet: FleetRun, save: bool,
+                       wait_s: float = CANCEL_WAIT_S) -> None:
+    """A cancelled node stops its benchmark with SIGINT, which writes what it measured,
+    and sends that back: each is saved as it arrives, for at most ``wait_s`` (they were
+    left unread, so a measured partial result was lost).  A node whose task ended with
+    the cancel (nothing measured yet) stays cancelled."""
+    left = dict(cancelled)
+    deadline = time.monotonic() + wait_s
+    while left and time.monotonic() < deadline:
+        for handle in executor.wait(list(left), timeout=min(0.5, wait_s)):
+            # one that finished before its cancel came is done (or failed) as it says
+            _collect(executor, handle, left.pop(handle), fleet, save, cancelled=True)
+
+
+def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: bool,
+             cancelled: bool = False) -> None:
     try:
         document = executor.get(handle)
     except Exception as exc:        # a task error, a dead worker or node: the node failed
-        node.status, node.error = "failed", _short(exc)
+        if not cancelled:           # (a cancelled task's error is its cancel)
+            node.status, node.error = "failed", _short(exc)
         return
     node.received_at = time.time()
     stamps = document.get("fleet") or {}
@@ -136,7 +157,10 @@ def _collect(executor: Executor, handle, node: NodeRun, fleet: FleetRun, save: b
         node.status = "failed"      # every entry failed, a regression, or the suite crashed
         node.error = (f"the suite exited with status {stamps.get('exit_status')}; its "
                       f"directory is kept in {path}")
-    if stamps.get("timed_out") or document.get("status") == "interrupted":
+    if stamps.get("cancelled"):
+        node.status = "cancelled"   # stopped by this run: what it measured is kept
+        node.error = f"cancelled; its partial result is kept in {path}"
+    elif stamps.get("timed_out") or document.get("status") == "interrupted":
         node.status = "failed"      # what it measured is kept, but the node did not finish
         node.error = (f"timed out (fleet run --timeout); its partial result is kept in "
                       f"{path}" if stamps.get("timed_out") else

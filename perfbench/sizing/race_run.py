@@ -28,7 +28,7 @@ from perfbench.results import from_document
 from perfbench.results.race import RaceResult
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
-                                   block_length)
+                                   block_length, probe_block)
 from perfbench.sizing import capacity as memory
 from perfbench.sizing.race import (
     MIN_DECISION_EPOCHS,
@@ -183,13 +183,13 @@ class Epochs:
         return sides
 
     def _probe(self, sides: dict[str, Side], failed: dict) -> None:
-        """The block length that suits the slowest point (as ``ab`` and the old
-        interleaved sweep chose it), from one unrecorded block of each."""
+        """The block length that suits the slowest point (as ``ab`` chooses it), from an
+        unrecorded probe of each long enough to complete a few requests (``probe_block``):
+        the budget's block floor, 5 requests of the slowest point, follows from it."""
         lengths = []
         for key in list(sides):
             try:
-                lengths.append(block_length(sides[key].block(MIN_BLOCK_S, SWITCH_WARMUP_S,
-                                                             record=False)))
+                lengths.append(block_length(probe_block(sides[key], SWITCH_WARMUP_S)))
             except (RunFailed, UsageError) as exc:
                 failed[key] = str(exc)
                 sides.pop(key).close()

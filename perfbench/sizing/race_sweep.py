@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from perfbench.results.race import Confirmation, RaceResult
 from perfbench.results.sweep import SweepResult
 from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, LatencyStats,
-                                     Precision, SystemSummary, Window, steady_windows)
+                                     Precision, SystemSummary, Trial, Window,
+                                     steady_windows)
 from perfbench.sizing import race as rules
 from perfbench.sizing.capacity import Capacity
 from perfbench.sizing.grid import PointSummary, pick_of
 from perfbench.sizing.race import REFERENCE, Race
 from perfbench.sizing.sweep import Sweep
 from perfbench.stats.histogram import LogHistogram
-from perfbench.stats.intervals import rate_ci
+from perfbench.stats.intervals import rate_ci, trials_fps_ci
 from perfbench.stats.racing import contrast, pooled_variance
 from perfbench.stats.support import unsupported_fields
+from perfbench.system.checks import roofline_check, roofline_efficiency
 
 RACE_SCHEMA_VERSION = 2
 #: What every interval of a race says of itself in the sweep's ``vs_default``.
@@ -182,28 +184,94 @@ def pooled(before: BenchmarkResult | None, latest: BenchmarkResult) -> Benchmark
 
     Each epoch is one trial: its blocks are its windows, after the earlier epochs' on the
     timeline; FPS is the images over the time of all of them, its interval from every
-    epoch's steady blocks (as a run's, ``rate_ci``); latency percentiles are those of the
-    pooled latency histograms (as ``ab`` pools its sides'), the moments pooled exactly;
-    CPU use is weighted by each epoch's seconds; a noise check failed in any epoch stays
-    failed.  Without a histogram on both (a file written before histograms), the latest
-    epoch stands alone."""
+    epoch's steady blocks (as a run's, ``rate_ci``), and its interval between trials from
+    every epoch's FPS (``trials_fps_ci``: the process level); latency percentiles are
+    those of the pooled latency histograms (as ``ab`` pools its sides'), the moments
+    pooled exactly; the load's achieved rate and requests over the SLA from the pooled
+    counts; the roofline efficiency that of the pooled FPS; compile and first-inference
+    times the mean over the epochs' fresh workers; CPU use is weighted by each epoch's
+    seconds; a noise check failed in any epoch stays failed.  What cannot be pooled (the
+    perf counters' layer pass) is the latest epoch's, and the result says so
+    (:data:`LAST_EPOCH_ONLY`).  Without a histogram on both (a file written before
+    histograms), the latest epoch stands alone."""
     if before is None or before.latency_histogram is None or latest.latency_histogram is None:
         return latest
     histogram = LogHistogram.from_dict(before.latency_histogram).merge(
         LogHistogram.from_dict(latest.latency_histogram))
     windows = before.windows + _after(before.windows, latest.windows)
     latency = _pooled_latency(before.latency, latest.latency, histogram)
-    return dataclasses.replace(
+    trials = before.trials + latest.trials
+    epochs = (max(len(before.trials), 1), max(len(latest.trials), 1))
+    result = dataclasses.replace(
         latest, duration_s=before.duration_s + latest.duration_s,
         completed_requests=before.completed_requests + latest.completed_requests,
-        latency=latency, windows=windows, trials=before.trials + latest.trials,
-        precision=_pooled_precision(latest, windows, latency.count),
+        compile_ms=_mean_over_epochs(before.compile_ms, latest.compile_ms, epochs),
+        first_inference_ms=_mean_over_epochs(before.first_inference_ms,
+                                             latest.first_inference_ms, epochs),
+        latency=latency, windows=windows, trials=trials,
+        precision=_pooled_precision(latest, windows, trials, latency.count),
         system=_pooled_system(before.system, latest.system),
         checks=_pooled_checks(before.checks, latest.checks),
+        warnings=_pooled_warnings(before, latest),
         warmup_inferences=before.warmup_inferences + latest.warmup_inferences,
         driver_cpu_s=None if None in (before.driver_cpu_s, latest.driver_cpu_s) else
         (before.driver_cpu_s or 0.0) + (latest.driver_cpu_s or 0.0),
         latency_histogram=histogram.to_dict())
+    return _pooled_roofline(dataclasses.replace(result, load=_pooled_load(
+        before.load, latest.load, result)))
+
+
+#: Said by a pooled result that holds a figure of its latest epoch only: the perf
+#: counters' layer pass runs once per worker and its counts are not the blocks'.
+LAST_EPOCH_ONLY = ("perf counters (layer times) are the last epoch's layer pass only; "
+                   "every other figure is pooled over the point's epochs")
+
+
+def _mean_over_epochs(before: float, latest: float, epochs: tuple[int, int]) -> float:
+    """A per-worker figure (compile, first inference) as the mean over every epoch's
+    fresh worker: ``before`` is already the mean of ``epochs[0]`` of them."""
+    return (before * epochs[0] + latest * epochs[1]) / (epochs[0] + epochs[1])
+
+
+def _pooled_warnings(before: BenchmarkResult, latest: BenchmarkResult) -> tuple[str, ...]:
+    """Every epoch's warnings, once each (a failed check's message with its check, which
+    stays failed), the roofline's left to :func:`_pooled_roofline` (its figure is the
+    pool's), and the last-epoch note when perf counters were taken."""
+    roofline = {c.message for c in before.checks + latest.checks
+                if c.name == "roofline_efficiency" and c.message}
+    kept = [w for w in before.warnings + latest.warnings
+            if w not in roofline and w != LAST_EPOCH_ONLY]
+    if latest.layers:
+        kept.append(LAST_EPOCH_ONLY)
+    return tuple(dict.fromkeys(kept))
+
+
+def _pooled_load(before: dict | None, latest: dict | None, result: BenchmarkResult
+                 ) -> dict | None:
+    """The achieved rate over the pooled time and the requests over the SLA summed (a
+    race measures the offline scenario: the load generator's own figures, from the
+    server scenario, are left as the latest epoch's)."""
+    if before is None or latest is None:
+        return latest
+    load = dict(latest, achieved_rate=result.completed_requests / result.duration_s
+                if result.duration_s else 0.0)
+    if before.get("missed_sla") is not None and latest.get("missed_sla") is not None:
+        missed = before["missed_sla"] + latest["missed_sla"]
+        load.update(missed_sla=missed, missed_sla_pct=100 * missed / result.latency.count
+                    if result.latency.count else None)
+    return load
+
+
+def _pooled_roofline(result: BenchmarkResult) -> BenchmarkResult:
+    """The roofline efficiency of the pooled FPS (against the latest epoch's peak, the
+    cache's now), and its check and warning judged on that figure, not on an epoch's."""
+    if result.roofline is None:
+        return result
+    roofline = roofline_efficiency(result.roofline, result.effective_gflops)
+    check = roofline_check(roofline)
+    checks = tuple(c for c in result.checks if c.name != check.name) + (check,)
+    warnings = result.warnings + ((check.message,) if not check.ok else ())
+    return dataclasses.replace(result, roofline=roofline, checks=checks, warnings=warnings)
 
 
 def _after(before: tuple[Window, ...], latest: tuple[Window, ...]) -> tuple[Window, ...]:
@@ -230,20 +298,21 @@ def _pooled_latency(a: LatencyStats, b: LatencyStats, histogram: LogHistogram) -
 
 
 def _pooled_precision(latest: BenchmarkResult, windows: tuple[Window, ...],
-                      count: int) -> Precision | None:
+                      trials: tuple[Trial, ...], count: int) -> Precision | None:
     """FPS's interval from every epoch's steady windows (each epoch's first and last block
-    are its ramp-up and drain), in images; the percentile intervals of one epoch are not
-    the pool's, so none is stated."""
+    are its ramp-up and drain), in images, and between the epochs' FPS; the percentile
+    intervals of one epoch are not the pool's, so none is stated."""
     if latest.precision is None:
         return None
-    trials = sorted({w.trial for w in windows})
-    steady = [w for t in trials for w in steady_windows([w for w in windows if w.trial == t])]
+    numbers = sorted({w.trial for w in windows})
+    steady = [w for t in numbers for w in steady_windows([w for w in windows if w.trial == t])]
     estimate = rate_ci(steady, correlated=True)
     batch = latest.model.batch
     fps = None if estimate is None else dataclasses.replace(
         estimate, value=estimate.value * batch, low=estimate.low * batch,
         high=estimate.high * batch)
-    return dataclasses.replace(latest.precision, fps_windows=fps, latency_ci_ms={},
+    return dataclasses.replace(latest.precision, fps_windows=fps,
+                               fps_trials=trials_fps_ci(trials), latency_ci_ms={},
                                latency_unsupported=tuple(unsupported_fields(count)))
 
 

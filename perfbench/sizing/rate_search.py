@@ -28,7 +28,13 @@ from perfbench.stats.percentiles import field_for
 #: The server loop waits for every query it issued, so a probe that completed none
 #: issued none: its rate was too low for a query to arrive in the probe's time.
 NOTHING_ISSUED = "no query arrived in the probe's time (too low a rate for it): not measured"
+NOTHING_YET = "no query arrived in the probe's time; probed again for longer"
 GENERATOR_BEHIND = "generator behind; probed again"
+#: A probe in which no query arrived is probed again this many times longer (once): at
+#: ``rate`` queries/s a probe of T seconds draws none with probability exp(-rate·T), so
+#: the longer probe misses with that probability to the 4th power.  Still nothing, and the
+#: search stops there, uncertain: not measured, neither direction is known.
+LONGER_PROBE = 4.0
 
 
 @dataclass(frozen=True)
@@ -77,10 +83,10 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
         return ServerSearch("interrupted", spec or {}, None, sla_ms, percentile, None, None,
                             None, None, ())
 
-    def probe(rate: float) -> Probe:
+    def probe(rate: float, longer: float = 1.0) -> Probe:
         try:
             result = run(dataclasses.replace(base, scenario="server", rate=rate,
-                                             time=point_time_s, iterations=None,
+                                             time=point_time_s * longer, iterations=None,
                                              until_stable=None, sla_ms=sla_ms),
                          stop_event=stop_event)
         except Interrupted:
@@ -94,14 +100,22 @@ def find_max_rate(base: BenchmarkConfig, sla_ms: float, percentile: float, point
     return dataclasses.replace(found, spec=spec or {}, offline_fps=offline.fps)
 
 
+#: Probes a rate: ``probe(rate)``, or ``probe(rate, longer)`` for a probe ``longer`` times
+#: the usual time (:data:`LONGER_PROBE`, after one in which no query arrived).
+ProbeRate = Callable[..., Probe]
+
+
 class _Search:
-    def __init__(self, probe: Callable[[float], Probe], sla_ms: float, on_point, steps: int):
+    def __init__(self, probe: ProbeRate, sla_ms: float, on_point, steps: int):
         self.probe, self.sla_ms, self.on_point, self.steps = probe, sla_ms, on_point, steps
         self.trials: list[RateTrial] = []      # every probe, the repeated ones too
         self.interrupted = False
+        self.unmeasured_rate: float | None = None   # where the search stopped, uncertain
 
     def attempt(self, rate: float, note: str = "") -> bool | None:
-        """Probe ``rate`` (once more if the generator fell behind); None if stopped."""
+        """Probe ``rate`` (once more if the generator fell behind, once longer if no query
+        arrived); None when it gives no direction: stopped, or still no query arrived
+        (then the search stops there, uncertain: ``unmeasured_rate``)."""
         log.info("probe %d/%d: %.2f queries/s", len(self.trials) + 1, self.steps, rate)
         if self.on_point is not None:
             self.on_point(len(self.trials), self.steps, rate)
@@ -109,12 +123,17 @@ class _Search:
         if not result.interrupted and not result.valid:
             self._record(rate, result, False, GENERATOR_BEHIND)
             result = self.probe(rate)
+        if not result.interrupted and not result.completed:
+            self._record(rate, result, False, NOTHING_YET)
+            result = self.probe(rate, LONGER_PROBE)
         if result.interrupted:
             self.interrupted = True
             return None
-        passed = result.valid and result.completed and result.latency_ms <= self.sla_ms
-        if not result.completed:
-            note = NOTHING_ISSUED
+        if not result.completed:        # not measured: below is no more known than above
+            self._record(rate, result, False, NOTHING_ISSUED)
+            self.unmeasured_rate = rate
+            return None
+        passed = result.valid and result.latency_ms <= self.sla_ms
         self._record(rate, result, passed, note)
         return passed
 
@@ -127,15 +146,18 @@ class _Search:
                                      note))
 
     def counted(self) -> list[RateTrial]:
-        """The probes that count: not those the generator fell behind on."""
-        return [t for t in self.trials if t.note != GENERATOR_BEHIND]
+        """The probes that count: not those probed again (the generator fell behind, or no
+        query arrived in the usual time)."""
+        return [t for t in self.trials if t.note not in (GENERATOR_BEHIND, NOTHING_YET)]
 
 
-def search_rate(probe: Callable[[float], Probe], capacity: float, sla_ms: float, steps: int,
+def search_rate(probe: ProbeRate, capacity: float, sla_ms: float, steps: int,
                 stop_event: threading.Event | None = None, on_point=None,
                 percentile: float = 99.0) -> ServerSearch:
     """Bisect between 0 and 1.05 × the closed-loop ``capacity`` in ``steps`` probes, then
-    confirm the answer with one more; then say how sure the answer is."""
+    confirm the answer with one more; then say how sure the answer is.  A rate at which
+    no query arrived, even in a longer probe, ends the bisection there: not measured, it
+    cannot steer (it steered below as if failed; a lower rate only draws fewer queries)."""
     search = _Search(probe, sla_ms, on_point, steps + 1)
     low, high = 0.0, capacity * 1.05
     for step in range(steps):
@@ -170,4 +192,4 @@ def _answer(search: _Search, low: float, sla_ms: float, percentile: float) -> Se
         lowest_failed.rate if lowest_failed else None,
         None if lowest_failed is None else all(      # every probe of it, passes too
             t.judged == "fail" for t in counted if t.rate == lowest_failed.rate),
-        tuple(search.trials))
+        tuple(search.trials), unmeasured_rate=search.unmeasured_rate)

@@ -86,6 +86,13 @@ def rate_mean_ci(rates, correlated: bool = False) -> Estimate | None:
     return mean_ci(rates, correlated, rate=True)
 
 
+def trials_fps_ci(trials) -> Estimate | None:
+    """FPS between trials (``Precision.fps_trials``, run-to-run noise): the mean of the
+    trials' FPS with its interval.  The one definition: a run's ``--repeat`` trials, and a
+    raced point's epochs (each a trial of a fresh worker, so the process level counts)."""
+    return rate_mean_ci([t.fps for t in trials])
+
+
 def rate_interval(value: float, standard_error: float, critical: float) -> tuple[float, float]:
     """A rate's interval: value·exp(±critical·SE/value), the delta method on ln(rate), so
     it stays in (0, ∞) however noisy the windows; a zero rate has none but itself."""

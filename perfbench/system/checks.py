@@ -183,3 +183,23 @@ def blame_overload(checks: list[Check]) -> list[Check]:
                   "was overloaded (see the overload warning); fix the overload before "
                   "judging noise") if c.name == "window_cv" and not c.ok else c
             for c in checks]
+
+
+def roofline_efficiency(roofline: dict, effective_gflops: float) -> dict:
+    """The roofline block with its efficiency for ``effective_gflops``: the result's
+    effective GFLOP/s over the block's peak.  The one definition: a run's block, and a
+    raced point's over all its epochs (whose FPS is pooled, against the latest epoch's
+    peak, the cache's now)."""
+    return dict(roofline, efficiency=effective_gflops / roofline["peak_gflops"])
+
+
+def roofline_check(roofline: dict | None) -> Check | None:
+    """An efficiency over 100 % is never printed as if it were true: a failed check."""
+    if roofline is None:
+        return None
+    ok = roofline["efficiency"] <= 1.0
+    return Check("roofline_efficiency", ok, round(100 * roofline["efficiency"], 1), 100.0,
+                 "" if ok else f"efficiency {100 * roofline['efficiency']:.0f} % exceeds the "
+                 f"cached {roofline['precision']} peak ({roofline['peak_gflops']:,.0f} GFLOP/s), "
+                 "measured while the host was slower: run `perfbench peak` again on a quiet "
+                 "machine, or add --roofline to re-measure it now")

@@ -187,3 +187,44 @@ def test_kill_live_workers_kills_the_open_sides_and_leaves_the_closed_ones(tiny_
         finally:
             live.close()
     assert within(DEADLINE_S, talk) == (0, -signal.SIGKILL)
+
+
+class _Simulated:
+    """A side whose requests each take ``service_s`` on one stream, exactly: a block of S
+    seconds completes S // service_s of them (the probe's question, without a clock)."""
+
+    def __init__(self, service_s: float):
+        self.service_s, self.asked = service_s, []
+
+    def block(self, seconds, warmup, record=True):
+        assert record is False                      # a probe is never recorded
+        self.asked.append(seconds)
+        completed = int(seconds // self.service_s + 1e-9)
+        return {"completed": completed, "duration_s": seconds}
+
+
+def test_a_probe_grows_until_it_completes_a_few_requests():
+    """A 0.3 s model: the single 0.1 s probe completed nothing, and its block length was
+    the 1 s guess (about 3 requests; the race's floor of 5 requests of the slowest point
+    came out at 0.25 s, under one request).  The probe grows (0.1, 0.4, 1.6 s) until it
+    completes 5, and both follow the measured service time."""
+    from perfbench.runner.side import BLOCK_REQUESTS, probe_block, block_length
+    from perfbench.sizing.race import MIN_BLOCK_COMPLETIONS, block_floor
+    slow = _Simulated(0.3)
+    probe = probe_block(slow, 0.03)
+    assert slow.asked == pytest.approx([0.1, 0.4, 1.6]) and probe["completed"] == 5
+    block = block_length(probe)
+    assert block == pytest.approx(BLOCK_REQUESTS * 1.6 / 5)     # 20 requests at 5 / 1.6 s
+    floor = block_floor(block, BLOCK_REQUESTS, 0.1)
+    assert floor >= MIN_BLOCK_COMPLETIONS * 0.3 - 1e-9
+    fast = _Simulated(0.001)
+    assert block_length(probe_block(fast, 0.03)) == pytest.approx(0.1)
+    assert fast.asked == [0.1]                      # a fast side is probed once, as before
+
+
+def test_a_probe_that_completes_nothing_gives_a_block_longer_than_it():
+    from perfbench.runner.side import block_length, probe_block
+    stalled = _Simulated(100.0)
+    probe = probe_block(stalled, 0.03)
+    assert len(stalled.asked) == 3 and probe["completed"] == 0
+    assert block_length(probe) > stalled.asked[-1]

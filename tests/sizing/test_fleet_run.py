@@ -397,3 +397,51 @@ def test_a_suite_with_only_unselected_entries_skipped_is_done_on_resume(tmp_path
     again = SuiteExecutor(entries=budget)
     _fleet(again, tmp_path, command, resume=True)
     assert again.submitted == ["n1", "n2"]
+
+
+class CancelledExecutor(FakeExecutor):
+    """Ctrl-C while both nodes measure: the stop comes in the first wait; after the cancel,
+    node ``a`` sends back the partial result its benchmark wrote on SIGINT (stamped
+    cancelled), and ``b``'s task ends with the cancel (nothing measured yet)."""
+
+    def __init__(self, stop):
+        super().__init__(("a", "b"))
+        self.stop, self.cancelled = stop, []
+
+    def wait(self, handles, timeout):
+        if not self.cancelled:
+            self.stop.set()
+            return []
+        return handles[:1]
+
+    def cancel(self, handle):
+        self.cancelled.append(handle[0])
+
+    def get(self, handle):
+        if handle[0] == "b":
+            raise RuntimeError("TaskCancelledError")
+        doc = super().get(handle)
+        doc["status"] = "interrupted"
+        doc["fleet"].update(cancelled=True, exit_status=130)
+        return doc
+
+
+def test_a_cancelled_nodes_partial_result_is_kept(tmp_path):
+    """The driver cancelled what was left and never read it: a node's measured partial
+    result was lost.  Now it is saved, the node cancelled with where it is kept."""
+    import threading
+    from perfbench.sizing.fleet_nodes import measuring_nodes
+    from perfbench.sizing.fleet_run import FleetRun, run_fleet
+    stop = threading.Event()
+    executor = CancelledExecutor(stop)
+    fleet = FleetRun(["run", "-t", "60"], tmp_path, measuring_nodes(executor, {}))
+    run_fleet(executor, fleet, False, stop, "hardware")
+    nodes = {n.node_id: n for n in fleet.nodes}
+    assert sorted(executor.cancelled) == ["a", "b"] and fleet.status == "interrupted"
+    assert nodes["a"].status == "cancelled" and "partial result is kept" in nodes["a"].error
+    from pathlib import Path
+    assert json.loads(Path(nodes["a"].file).read_text())["status"] == "interrupted"
+    assert nodes["b"].status == "cancelled" and not nodes["b"].file
+    index = json.loads((tmp_path / "fleet-run.json").read_text())
+    assert {n["node_id"]: n["status"] for n in index["nodes"]} == {"a": "cancelled",
+                                                                  "b": "cancelled"}

@@ -53,8 +53,14 @@ def test_a_cancelled_node_task_stops_its_benchmark_and_removes_its_directory(
         _thread.interrupt_main()
 
     threading.Thread(target=interrupt_when_measuring, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=600.0)
+    # stopped before it measured, the cancel stands; once it measures, what it wrote on
+    # SIGINT comes back (test_a_cancelled_node_task_sends_back_its_partial_result)
+    try:
+        document = node_task(["run", "-m", tiny_ir, "-t", "120"], None, timeout_s=600.0)
+    except KeyboardInterrupt:
+        pass
+    else:
+        assert document["fleet"]["cancelled"] and document["status"] == "interrupted"
     assert sessions[:1] == [True]
     assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []
 
@@ -103,3 +109,91 @@ def test_a_stopped_node_gives_a_suite_time_to_stop_its_entry_and_kills_what_is_l
     finally:
         if not _exited(child):                  # a failing test leaves no sleeper behind
             os.kill(child, signal.SIGKILL)
+
+
+def test_a_second_cancel_during_the_grace_still_kills_the_benchmark(tmp_path, monkeypatch):
+    """Ray's cancel is a KeyboardInterrupt in the task; a second one arriving while the
+    stop waited out its grace escaped the wait and skipped the kill: the benchmark (here
+    one that ignores SIGINT, with a child in a session of its own) went on running.  The
+    second cancel is injected into that wait, deterministically."""
+    import signal
+    import subprocess
+    import sys
+    from perfbench.sizing import fleet_task
+    from tests.suite.test_process import _exited, _wait_for
+    monkeypatch.setattr(fleet_task, "STOP_GRACE_S", 0.2)
+    pid_file = tmp_path / "pid"
+    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
+            " time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    child = int(pid_file.read_text())
+    real, cancels = proc.communicate, []
+
+    def communicate(*args, **kwargs):
+        if not cancels:                 # the second cancel, in the grace wait
+            cancels.append(kwargs.get("timeout", args[1] if len(args) > 1 else None))
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+    proc.communicate = communicate
+    try:
+        try:
+            fleet_task._stop_session(proc)
+        except KeyboardInterrupt:
+            pytest.fail("the second cancel escaped the grace wait and skipped the kill")
+        assert cancels and cancels[0] is not None        # it came during the grace
+        assert proc.returncode == -signal.SIGKILL
+        _wait_for(lambda: _exited(child))
+    finally:
+        for pid in (proc.pid, child):                # a failing test leaves no sleeper
+            if not _exited(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+#: A stand-in for the benchmark that node_task starts: it says it is measuring, and on
+#: SIGINT writes its partial result (as perfbench does, marked interrupted) and exits 130.
+_PARTIAL = """
+import json, signal, sys, time
+args = sys.argv[1:]
+out = args[args.index("--json") + 1]
+def stop(signum, frame):
+    with open(out, "w") as handle:
+        json.dump({"schema": "perfbench.result", "status": "interrupted"}, handle)
+    sys.exit(130)
+signal.signal(signal.SIGINT, stop)
+open(out + ".measuring", "w").close()
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_a_cancelled_node_task_sends_back_its_partial_result(tmp_path, monkeypatch):
+    """A cancel once the benchmark measures: its partial result (written on SIGINT) was
+    deleted with the task's directory, and the cancel raised; it comes back now, stamped
+    cancelled, and the directory still goes."""
+    import _thread
+    import sys
+    import tempfile
+    import threading
+    from perfbench.sizing import fleet_task
+    from tests.suite.test_process import _wait_for
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(fleet_task, "perfbench_command",
+                        lambda *args: [sys.executable, "-c", _PARTIAL, *args])
+
+    def cancel_when_measuring():
+        _wait_for(lambda: list(tmp_path.glob("*/result.json.measuring")))
+        _thread.interrupt_main()
+
+    threading.Thread(target=cancel_when_measuring, daemon=True).start()
+    try:
+        document = fleet_task.node_task(["run", "-t", "120"], None, timeout_s=600.0)
+    except KeyboardInterrupt:
+        pytest.fail("the cancel raised, and the partial result went with the directory")
+    assert document["status"] == "interrupted"
+    assert document["fleet"]["cancelled"] and document["fleet"]["exit_status"] == 130
+    assert not document["fleet"]["timed_out"]
+    assert list(tmp_path.iterdir()) == [] and _our_benchmarks(tmp_path) == []

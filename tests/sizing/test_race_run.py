@@ -6,6 +6,7 @@ import os
 import threading
 
 import psutil
+import pytest
 
 from perfbench.runner.side import Side
 from perfbench.settings.config import BenchmarkConfig
@@ -129,3 +130,9 @@ def test_a_points_table_figures_cover_every_epoch_it_ran_in(tiny_ir, tmp_path):
     assert result.latency.p99 == min(max(pool.percentile(99.0), result.latency.min),
                                      result.latency.max)
     assert sorted({w.trial for w in result.windows}) == [0, 1, 2]
+    # every epoch's worker a trial: the interval between them is over all three (it was
+    # the last epoch's, of one trial: none); compile time the mean of the three compiles
+    from perfbench.stats.intervals import rate_mean_ci
+    assert [t.fps for t in result.trials] == [r.trials[0].fps for r in seen]
+    assert result.precision.fps_trials == rate_mean_ci([r.fps for r in seen])
+    assert result.compile_ms == pytest.approx(sum(r.compile_ms for r in seen) / 3)

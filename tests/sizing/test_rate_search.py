@@ -155,10 +155,105 @@ def test_a_rate_no_query_arrived_at_is_no_failure_to_bracket_by():
     from perfbench.sizing.rate_search import Probe, search_rate
     calls = []
 
-    def probe(rate):
+    def probe(rate, longer=1.0):
         calls.append(rate)
         if len(calls) == 1:
             return Probe(None, 0.0, completed=False)
         return Probe(3.0, rate, low_ms=2.5, high_ms=3.5)
     found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=4)
     assert calls[0] not in (found.failed_above,)
+
+
+def test_an_interrupted_search_has_the_stops_status_in_its_document():
+    """Stopped after a probe that passed: the answer so far is partial, and the document
+    says so with the status the command exits with (it said 0: a reader of the file saw
+    the interrupted search as a success while the command exited 130)."""
+    import threading
+    from perfbench.results.server_search import ServerSearch
+    from perfbench.sizing.rate_search import Probe, search_rate
+    stop = threading.Event()
+
+    def probe(rate):
+        stop.set()                      # a Ctrl-C during the first probe
+        return Probe(1.0, rate, low_ms=0.9, high_ms=1.1)
+    found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=6, stop_event=stop)
+    assert found.status == "interrupted" and found.rate is not None
+    assert found.exit_status == 130 and found.to_dict()["exit_status"] == 130
+    import dataclasses
+    terminated = dataclasses.replace(found, stop_status=143)       # SIGTERM
+    again = ServerSearch.from_dict(terminated.to_dict())
+    assert again == terminated and again.exit_status == 143
+    complete = dataclasses.replace(found, status="complete")
+    assert complete.exit_status == 0 and complete.to_dict()["exit_status"] == 0
+
+
+def _sparse_server(probe_s: float, calls: list):
+    """A synthetic server whose arrivals are exactly rate × time: a probe of ``probe_s``
+    (times ``longer``) draws a query only when that makes one or more; every query it
+    draws meets a 5 ms bound with its whole interval."""
+    from perfbench.sizing.rate_search import Probe
+
+    def probe(rate, longer=1.0):
+        calls.append((rate, longer))
+        if rate * probe_s * longer < 1:
+            return Probe(None, 0.0, completed=False)
+        return Probe(1.0, rate, low_ms=0.9, high_ms=1.1)
+    return probe
+
+
+def test_a_rate_at_which_no_query_arrived_is_probed_again_for_longer():
+    """At 0.1 s probes of about 5 queries/s no query arrives (half a query a probe); the
+    bisection took that as a failure and steered below, where fewer arrive, and found
+    nothing.  Probed 4 times longer, the rate is measured and the search steers by it."""
+    from perfbench.sizing.rate_search import LONGER_PROBE, NOTHING_ISSUED, NOTHING_YET
+    from perfbench.sizing.rate_search import search_rate
+    calls = []
+    found = search_rate(_sparse_server(0.1, calls), capacity=5.0, sla_ms=5.0, steps=4)
+    assert found.rate is not None and found.rate >= 0.9 * 1.05 * 5.0
+    assert found.unmeasured_rate is None and found.exit_status == 0
+    assert any(t.note == NOTHING_YET for t in found.trials)
+    assert not any(t.note == NOTHING_ISSUED for t in found.trials)
+    assert all(longer in (1.0, LONGER_PROBE) for _, longer in calls)
+    # each re-probe is of the rate that drew nothing, and only once (bounded)
+    for (rate, longer), (again, next_longer) in zip(calls, calls[1:]):
+        if longer == LONGER_PROBE:
+            assert next_longer == 1.0
+        if rate * 0.1 * longer < 1 and longer == 1.0:
+            assert (again, next_longer) == (rate, LONGER_PROBE)
+
+
+def test_a_rate_still_unmeasured_stops_the_search_uncertain_there():
+    """No query arrives at about 1 query/s even in a 0.4 s probe: the bisection stopped
+    steering (it went below, as if the rate had failed, where nothing is known either),
+    and the search says where it is uncertain: not decided, exit 3."""
+    from perfbench.sizing.rate_search import NOTHING_ISSUED, search_rate
+    from perfbench.reporters.server_search_report import answer_line
+    calls = []
+    found = search_rate(_sparse_server(0.1, calls), capacity=1.0, sla_ms=5.0, steps=6)
+    first = calls[0][0]
+    assert all(rate == first for rate, _ in calls) and len(calls) == 2
+    assert found.unmeasured_rate == first and found.trials[-1].note == NOTHING_ISSUED
+    assert found.rate is None and not found.none_met and found.exit_status == 3
+    assert f"stopped at {first:,.2f}/s, uncertain" in answer_line(_with_offline(found))
+    from perfbench.results.server_search import ServerSearch
+    assert ServerSearch.from_dict(found.to_dict()) == found
+
+
+def test_a_search_stopped_at_an_unmeasured_rate_keeps_its_confirmed_answer():
+    """The first probe passed; at the next, higher rate no query arrived, twice (a
+    starved generator): the search stops there, confirms what passed, and names where it
+    is uncertain beside the answer."""
+    from perfbench.reporters.server_search_report import answer_line
+    from perfbench.sizing.rate_search import NOTHING_ISSUED, Probe, search_rate
+    first = []
+
+    def probe(rate, longer=1.0):
+        first.append(rate)
+        if rate == first[0]:
+            return Probe(1.0, rate, low_ms=0.9, high_ms=1.1)
+        return Probe(None, 0.0, completed=False)
+    found = search_rate(probe, capacity=1000.0, sla_ms=5.0, steps=6)
+    assert [t.note for t in found.trials][-2:] == [NOTHING_ISSUED, "confirm"]
+    assert found.rate == first[0] and found.unmeasured_rate == first[1] > first[0]
+    assert found.failed_above is None and found.exit_status == 0
+    assert "stopped at" in answer_line(_with_offline(found))
