@@ -201,6 +201,12 @@ class Side:
         return self.ask({"profile": seconds, "min_inferences": min_inferences,
                          "graph": graph}, timeout)
 
+    def outputs(self, samples: int | None) -> dict:
+        """The side's outputs on its fidelity inputs, as measured and in f32 (the worker's
+        ``outputs`` message: an A/B's ``--fidelity`` pass, never a timed block).  Its
+        timeout is a compile's: the f32 reference is compiled then."""
+        return self.ask({"outputs": samples}, READY_TIMEOUT_S)
+
     def result(self, interrupted: bool) -> dict:
         """Every block measured so far, as one ``perfbench.result`` document."""
         return self.ask({"result": True, "interrupted": interrupted})["result"]

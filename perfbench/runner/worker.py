@@ -35,6 +35,13 @@ that speaks another):
   ``time_ms`` is wall time × busy streams / inferences: what one stream spends per
   inference, the counters' own scale; ``nodes_ms`` each executed node's counter time per
   inference.
+* ``{"outputs": N}`` → the side's outputs on its fidelity inputs (an A/B's ``--fidelity``
+  pass, never part of its verdict; :mod:`perfbench.runner.side_outputs`): N synthetic
+  samples (null: the default 8) or every ``--input`` sample, cut to a bounded size, inferred
+  one at a time by the model as measured and by its f32 reference → ``{"configured",
+  "samples", "inputs", "seed", "label", "inputs_digest", "outputs": {"f32": {name: encoded},
+  "configured": {name: encoded} or null}}`` (null when the measured model is f32 with
+  nothing quantized: its own reference).
 * ``{"quit": true}`` → exit.
 
 A worker whose parent is gone (killed, or exited at once on a second Ctrl-C) exits at once,
@@ -60,7 +67,7 @@ from perfbench.errors import RunFailed, UsageError
 
 #: The message format below; bump it whenever a message changes, so that a parent never
 #: talks to a worker (another interpreter's perfbench) that reads or answers differently.
-PROTOCOL = 3
+PROTOCOL = 4
 
 
 def _reply(channel, message: dict) -> None:
@@ -125,13 +132,15 @@ class _Worker:
 
         from perfbench.measure.loop import warm_up
         from perfbench.model.compile import check_device
-        from perfbench.runner.benchmark import Session, prepare
+        from perfbench.model.prepare import prepare_model
+        from perfbench.runner.benchmark import Session, as_configured
         from perfbench.settings.config import BenchmarkConfig
         from perfbench.system.monitor import SystemMonitor
         self.config = BenchmarkConfig(**settings)
         self.core = ov.Core()
         check_device(self.core, self.config.device)
-        self.prepared = prepare(self.config, self.core)
+        self.original = prepare_model(self.config, self.core)    # before any quantization
+        self.prepared = as_configured(self.original, self.config, self.core)
         self.session = Session(self.core, self.prepared, self.config)
         self.first_ms, self.warmups = warm_up(self.session.queue, self.config.warmup)
         self.monitor = SystemMonitor()
@@ -184,6 +193,11 @@ class _Worker:
         if self.config.scenario == "server":
             reply["server"] = server_figures(self.config, measured, seconds)
         return reply
+
+    def outputs(self, samples: int | None) -> dict:
+        """The ``outputs`` message: after every timed block, on one request at a time."""
+        from perfbench.runner.side_outputs import side_outputs
+        return side_outputs(self.core, self.config, self.original, self.session, samples)
 
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at
@@ -280,6 +294,9 @@ def serve(channel, lines=sys.stdin) -> int:
                 _reply(channel, profiler.block(float(message["profile"]),
                                                int(message.get("min_inferences", 10)),
                                                bool(message.get("graph"))))
+            elif "outputs" in message:
+                samples = message["outputs"]
+                _reply(channel, worker.outputs(None if samples is None else int(samples)))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:
