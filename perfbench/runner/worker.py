@@ -132,15 +132,13 @@ class _Worker:
 
         from perfbench.measure.loop import warm_up
         from perfbench.model.compile import check_device
-        from perfbench.model.prepare import prepare_model
-        from perfbench.runner.benchmark import Session, as_configured
+        from perfbench.runner.benchmark import Session, prepare
         from perfbench.settings.config import BenchmarkConfig
         from perfbench.system.monitor import SystemMonitor
         self.config = BenchmarkConfig(**settings)
         self.core = ov.Core()
         check_device(self.core, self.config.device)
-        self.original = prepare_model(self.config, self.core)    # before any quantization
-        self.prepared = as_configured(self.original, self.config, self.core)
+        self.prepared = prepare(self.config, self.core)
         self.session = Session(self.core, self.prepared, self.config)
         self.first_ms, self.warmups = warm_up(self.session.queue, self.config.warmup)
         self.monitor = SystemMonitor()
@@ -195,9 +193,15 @@ class _Worker:
         return reply
 
     def outputs(self, samples: int | None) -> dict:
-        """The ``outputs`` message: after every timed block, on one request at a time."""
+        """The ``outputs`` message: after every timed block, on one request at a time.  An
+        int8 side's model before quantization is built again here, not kept through the
+        timed blocks (:func:`perfbench.runner.benchmark.as_configured` quantizes int8 only:
+        any other side's prepared model is its original)."""
+        from perfbench.model.prepare import prepare_model
         from perfbench.runner.side_outputs import side_outputs
-        return side_outputs(self.core, self.config, self.original, self.session, samples)
+        original = prepare_model(self.config, self.core) if self.config.precision == "int8" \
+            else self.prepared
+        return side_outputs(self.core, self.config, original, self.session, samples)
 
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at

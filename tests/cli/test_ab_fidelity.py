@@ -76,7 +76,7 @@ def test_outputs_whose_shapes_differ_are_one_line_and_the_verdict_is_kept(models
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--fidelity", "0"], "--fidelity"),
+    (["--fidelity", "0"], "--fidelity: 'N' must be a positive whole number (got '0')"),
     (["--fidelity-sqnr-drop", "3"], "--fidelity-sqnr-drop is a tolerance of --fidelity"),
     (["--fidelity", "--fidelity-reference-sqnr", "-1"], "--fidelity-reference-sqnr '-1'"),
     (["--fidelity", "4", "--input", "INPUT"], "--fidelity 4 sets the number of synthetic"),

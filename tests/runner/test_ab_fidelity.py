@@ -82,6 +82,23 @@ def test_a_perturbed_weight_is_a_fidelity_regression_with_its_computed_sqnr(mode
     assert reference.top1_agreement_pct == 100.0
 
 
+def test_an_int8_side_is_judged_against_its_own_f32_from_before_quantization(models):
+    """Both sides int8 (NNCF, the same calibration): their int8 outputs agree exactly, and
+    each one's f32 reference is the model before quantization (its int8 outputs are not
+    identical to it: a finite SQNR), itself identical across the sides."""
+    int8 = {"precision": "int8", "calibration_size": 8}
+    block = fidelity_pass(_settings(models["base"], **int8), _settings(models["base"], **int8),
+                          PYTHONS, 2)
+    assert block.verdict == "within tolerance"
+    assert block.configured == {"base": "int8", "new": "int8"}
+    assert block.reference[0].identical and block.precision[0].identical
+    for side in ("base", "new"):
+        (own,) = block.sides[side]
+        assert not own.identical and own.sqnr_db is not None and own.rows == 4
+    judged_figures = {c.figure for c in block.judged.changes}
+    assert {"top1_agreement_pct", "top5_agreement_pct", "sqnr_db"} <= judged_figures
+
+
 def test_outputs_whose_shapes_differ_are_one_line_and_the_pass_failed(models):
     block = fidelity_pass(_settings(models["base"]), _settings(models["wide"]), PYTHONS, 2)
     assert block.status == "failed" and block.verdict == "failed" and block.failed
