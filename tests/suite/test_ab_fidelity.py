@@ -98,6 +98,18 @@ def test_suite_ab_fidelity_from_the_command_line_exits_1_on_changed_answers(tmp_
     assert reference["top1_agreement_pct"] == 100.0
     assert "net: FIDELITY REGRESSION" in done.stdout + done.stderr
 
+    same = tmp_path / "same"                # the same settings on both sides: unchanged
+    done = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(toml), "--out",
+                           str(same), "--ab", "--base-set", "threads=1", "--new-set",
+                           "threads=1", "--threshold", "99", "--epoch-s", "0.3", "--budget",
+                           "8", "--fidelity", "2", "-q"], capture_output=True, text=True,
+                          timeout=600, env=checkout_env())
+    suite = json.loads((same / "suite.json").read_text())
+    (row,) = suite["ab"]["entries"]
+    assert row["fidelity"] == "within tolerance" and row["fidelity_regressions"] == []
+    assert done.returncode == suite["gate"]["exit_status"] == \
+        {"regression": 1, "inconclusive": 3}.get(row["verdict"], 0) != 1, done.stderr
+
 
 def test_fidelity_in_a_suite_needs_ab_and_its_tolerances_need_it(tmp_path, capsys):
     from perfbench.cli.main import main
