@@ -154,7 +154,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
                                             "attribute_rounds", "--attribute-rounds"),
                "attribute_epochs": validate(args.attribute_epochs, positive_int,
                                             "attribute_epochs", "--attribute-epochs")}
-    from perfbench.cli.commands.ab_fidelity import fidelity_options
+    from perfbench.cli.ab_fidelity import fidelity_options
     options.update(fidelity_options(args))
     _check_html(args)
     return ab_command(args.base, args.new, common, options)

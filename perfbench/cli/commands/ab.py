@@ -42,7 +42,7 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     base_settings = side_settings(base, common, options["base_set"], "--base-set")
     new_settings = side_settings(new, common, options["new_set"], "--new-set")
     if options.get("fidelity"):
-        from perfbench.cli.commands.ab_fidelity import check_sides
+        from perfbench.cli.ab_fidelity import check_sides
         check_sides(options, [(base_settings, new_settings)])
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
     for python, flag, settings in zip(pythons, ("--base-python", "--new-python"),
@@ -74,7 +74,7 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             attributed = attribute_run(run, base_settings, new_settings, pythons, stop,
                                        options)
         if options.get("fidelity") and failure is None and stop.signum is None and run.rounds:
-            from perfbench.cli.commands.ab_fidelity import fidelity_run
+            from perfbench.cli.ab_fidelity import fidelity_run
             fidelity_run(run, base_settings, new_settings, pythons, stop, options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))

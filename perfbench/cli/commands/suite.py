@@ -47,7 +47,7 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
     if getattr(args, "fidelity", None) is not None and not args.ab:
         raise UsageError("--fidelity compares each entry's two sides' outputs: it needs --ab")
-    from perfbench.cli.commands.ab_fidelity import fidelity_options
+    from perfbench.cli.ab_fidelity import fidelity_options
     fidelity_options(args)              # a bad count or a stray tolerance: one line, now
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")

@@ -1,5 +1,6 @@
 """``ab --fidelity`` / ``suite --ab --fidelity``: its options, checked before anything is
-measured, and the pass after the verdict under the command's Ctrl-C stop."""
+measured, and ``ab``'s pass after the verdict under the command's Ctrl-C stop.  Shared by
+both commands, so it lives beside them, not among them (no command imports another)."""
 
 from __future__ import annotations
 
