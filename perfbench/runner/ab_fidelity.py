@@ -37,25 +37,32 @@ def fidelity_pass(base: dict, new: dict, pythons: tuple[str, str], samples: int 
                   stop_event: threading.Event | None = None) -> ABFidelity:
     """Both sides' outputs, compared and judged; a failure or a stop is said in the block
     (the verdict before it stands)."""
+    stop_event = stop_event or threading.Event()
     settings = {"base": (pythons[0], base), "new": (pythons[1], new)}
     replies = {}
     try:
         for name, label in SIDES:
-            if stop_event is not None and stop_event.is_set():
+            if stop_event.is_set():
                 return ABFidelity.not_measured("interrupted")
             log.info("ab fidelity: %s's outputs", label)
-            python, side_settings = settings[name]
-            side = Side(label, python, side_settings)
-            try:
-                replies[name] = side.outputs(samples)
-            finally:
-                side.close()
+            replies[name] = _outputs(label, *settings[name], samples)
+        if stop_event.is_set():
+            return ABFidelity.not_measured("interrupted")
         return judged(replies, thresholds)
     except FidelityError as exc:
         return ABFidelity.not_measured("failed", f"outputs not compared: {exc}")
     except Exception as exc:        # a side that could not give its outputs
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         return ABFidelity.not_measured("failed", f"no outputs: {first[:300]}")
+
+
+def _outputs(label: str, python: str, settings: dict, samples: int | None) -> dict:
+    """One side's ``outputs`` reply, from a worker started for it alone."""
+    side = Side(label, python, settings)
+    try:
+        return side.outputs(samples)
+    finally:
+        side.close()
 
 
 def judged(replies: dict[str, dict], t: FidelityThresholds = DEFAULT_THRESHOLDS

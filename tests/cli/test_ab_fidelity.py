@@ -5,6 +5,9 @@ bad input is one line."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -12,6 +15,7 @@ from perfbench.cli.main import main
 from perfbench.results import load_document
 from tests.classifier_models import classifier_model
 from tests.models import save
+from tests.processes import checkout_env, wait_for_marker
 
 #: Speed is left out of the gate's outcome (a 99 % threshold: no speed regression this
 #: machine's load could make), so the answers decide it; short epochs keep the run short.
@@ -73,6 +77,22 @@ def test_outputs_whose_shapes_differ_are_one_line_and_the_verdict_is_kept(models
     doc = load_document(str(out))
     assert code == doc.exit_status == 1
     assert doc.fidelity.status == "failed" and doc.epochs and doc.verdict   # kept
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_fidelity_pass_keeps_the_verdict_and_says_interrupted(models, tmp_path):
+    out = tmp_path / "ab.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", models["base"],
+                             models["base"], *SPEED_OFF, "-v", "--fidelity", "--json",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab fidelity: BASE's outputs")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["exit_status"] == 130 and data["verdict"] and data["epochs"]
+    assert data["fidelity"]["status"] == "interrupted"
 
 
 @pytest.mark.parametrize("argv,message", [
