@@ -64,14 +64,14 @@ def section(doc: ABResult, name: str, anchor: str) -> Section:
 
 
 def fidelity_part(doc: ABResult) -> str:
-    """``--fidelity``: the answers' verdict in one line (a warning when they changed or
+    """``--fidelity``: the answers' verdict in one line (red when they changed or
     were not compared), every comparison per output, and the judged figures."""
     from perfbench.reporters import ab_fidelity_report, fidelity_comparison
     block = doc.fidelity
     assert block is not None
     line = ab_fidelity_report.verdict_line(block)
     out = heading("Fidelity: both sides' outputs on the same inputs") + note(
-        line, "warning" if block.regression or block.failed else "note")
+        line, "bad" if block.regression or block.failed else "ok")
     if block.status != "complete":
         return out
     out += table(["comparison", "output", "top-1 / top-5 agreement", "SQNR", "cosine",
@@ -88,7 +88,7 @@ def fidelity_part(doc: ABResult) -> str:
                        fidelity_comparison.value_text(c.new, c.unit),
                        fidelity_comparison.threshold_text(c), c.verdict]
                       for c in judged.changes])
-    return out + "".join(note(w, "warning") for w in (judged.warnings if judged else ()))
+    return out + "".join(note(f"warning: {w}", "warn") for w in (judged.warnings if judged else ()))
 
 
 def attribution_notice(attribution: Attribution) -> str | None:

@@ -154,11 +154,11 @@ def ratio_chart(block: BaselineBlock | ABBlock, label: str, chart_id: str) -> st
 
 
 def _answers(block: BaselineBlock | ABBlock) -> str:
-    """``--ab --fidelity``: each entry's answers, beside its speed verdict (a warning when
-    they changed or could not be compared)."""
+    """``--ab --fidelity``: each entry's answers, beside its speed verdict (red when they
+    changed or could not be compared)."""
     from perfbench.reporters.suite_report import answers_text
     return "".join(note(f"{e.name}: {answers_text(e)}",
-                        "note" if e.fidelity == "within tolerance" else "warn")
+                        "ok" if e.fidelity == "within tolerance" else "bad")
                    for e in block.entries
                    if isinstance(e, ABSummary) and e.fidelity is not None)
 

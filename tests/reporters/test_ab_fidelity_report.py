@@ -45,7 +45,7 @@ def test_the_answers_verdict_is_the_line_under_the_speed_verdict(moved):
     assert text.index(REGRESSION_LINE) < text.index("| metric | NEW / BASE |")
     assert "| NEW f32 vs BASE f32 | y | 100.0 % / 100.0 % | 40.0 dB |" in text
     page = "".join(ab_view.section(doc, "ab", "ab-0").parts)
-    assert f'<p class="warning">{REGRESSION_LINE}</p>' in page
+    assert f'<p class="bad">{REGRESSION_LINE}</p>' in page
     assert page.index("Fidelity: both sides") < page.index('id="ab-0-rounds"')
 
 
