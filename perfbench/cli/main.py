@@ -154,6 +154,8 @@ def cmd_ab(args: argparse.Namespace) -> int:
                                             "attribute_rounds", "--attribute-rounds"),
                "attribute_epochs": validate(args.attribute_epochs, positive_int,
                                             "attribute_epochs", "--attribute-epochs")}
+    from perfbench.cli.ab_fidelity import fidelity_options
+    options.update(fidelity_options(args))
     _check_html(args)
     return ab_command(args.base, args.new, common, options)
 

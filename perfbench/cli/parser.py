@@ -118,6 +118,7 @@ def _add_ab(sub) -> None:
                      "earlier runs' on this machine and model (auto), or from this run's "
                      "epochs alone (this-run)")
     _add_attribute_options(ab)
+    _add_ab_fidelity_options(ab)
     out = ab.add_argument_group("output")
     out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
@@ -129,6 +130,18 @@ def _add_ab(sub) -> None:
     _add_html_option(out)
     out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
     out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
+
+
+def _add_ab_fidelity_options(parser, prefix: str = "") -> None:
+    """``ab --fidelity`` (and ``suite --ab --fidelity``): both sides' outputs compared after
+    the verdict, judged with ``compare``'s fidelity tolerances."""
+    group = parser.add_argument_group("fidelity (after the verdict, never part of it)")
+    group.add_argument("--fidelity", nargs="?", const="default", metavar="N",
+                       help=f"{prefix}after the verdict, compare both sides' outputs on the "
+                       "same inputs (f32 against f32, and each side's precision against the "
+                       "other's): every --input sample, else N synthetic ones (default 8); "
+                       "changed answers exit 1")
+    add_fidelity_tolerances(parser)
 
 
 def _add_attribute_options(ab) -> None:
@@ -183,6 +196,7 @@ def _add_suite(sub) -> None:
                     "fresh pairs of workers per entry (default 4)")
     ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
                     "profiling rounds per epoch (default 3)")
+    _add_ab_fidelity_options(suite, "A/B: ")
     out = suite.add_argument_group("output")
     out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")

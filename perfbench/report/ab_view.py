@@ -55,10 +55,40 @@ def section(doc: ABResult, name: str, anchor: str) -> Section:
     verdict = doc.verdict
     part = Section(anchor, f"A/B: {name}", badge=(verdict.upper(), _BADGE.get(verdict, "warn")))
     part.add(_verdict(doc), _side_figures(doc))
+    if doc.fidelity is not None:            # the answers, next to the speed verdict
+        part.add(fidelity_part(doc))
     if doc.attribution is not None:
         part.add(attribution_part(doc.attribution, f"{anchor}-waterfall"))
     part.add(ratio_chart(doc, f"{anchor}-rounds"), _ratios(doc), _epochs(doc), _sides(doc))
     return part
+
+
+def fidelity_part(doc: ABResult) -> str:
+    """``--fidelity``: the answers' verdict in one line (red when they changed or
+    were not compared), every comparison per output, and the judged figures."""
+    from perfbench.reporters import ab_fidelity_report, fidelity_comparison
+    block = doc.fidelity
+    assert block is not None
+    line = ab_fidelity_report.verdict_line(block)
+    out = heading("Fidelity: both sides' outputs on the same inputs") + note(
+        line, "bad" if block.regression or block.failed else "ok")
+    if block.status != "complete":
+        return out
+    out += table(["comparison", "output", "top-1 / top-5 agreement", "SQNR", "cosine",
+                  "max abs error"],
+                 [[what, name, ab_fidelity_report.agreement_text(item),
+                   ab_fidelity_report.sqnr_text(item), num(item.cosine_similarity, 6),
+                   num(item.max_abs_error)]
+                  for what, name, item in ab_fidelity_report.rows(block)])
+    judged = block.judged
+    if judged is not None and judged.changes:
+        out += table(["output", "judged figure", "baseline", "new", "tolerance", "verdict"],
+                     [[c.output, fidelity_comparison.figure_label(c.figure),
+                       fidelity_comparison.value_text(c.baseline, c.unit),
+                       fidelity_comparison.value_text(c.new, c.unit),
+                       fidelity_comparison.threshold_text(c), c.verdict]
+                      for c in judged.changes])
+    return out + "".join(note(f"warning: {w}", "warn") for w in (judged.warnings if judged else ()))
 
 
 def attribution_notice(attribution: Attribution) -> str | None:

@@ -150,7 +150,17 @@ def ratio_chart(block: BaselineBlock | ABBlock, label: str, chart_id: str) -> st
         table(["entry", "BASE FPS", "NEW FPS", "BASE p50 ms", "NEW p50 ms", "ratio",
                "95 % interval", "epochs", "stop reason", "verdict / scope"],
               _ratio_rows(block)) + \
-        "".join(note(line, "warn") for line in _ratio_warnings(block))
+        "".join(note(line, "warn") for line in _ratio_warnings(block)) + _answers(block)
+
+
+def _answers(block: BaselineBlock | ABBlock) -> str:
+    """``--ab --fidelity``: each entry's answers, beside its speed verdict (red when they
+    changed or could not be compared)."""
+    from perfbench.reporters.suite_report import answers_text
+    return "".join(note(f"{e.name}: {answers_text(e)}",
+                        "ok" if e.fidelity == "within tolerance" else "bad")
+                   for e in block.entries
+                   if isinstance(e, ABSummary) and e.fidelity is not None)
 
 
 def _ratio_rows(block: BaselineBlock | ABBlock) -> list[list]:

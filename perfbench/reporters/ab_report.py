@@ -80,6 +80,9 @@ def render(doc: ABResult, console: Console) -> None:
                   f"exit {_exit_text(doc)})")
     for line in undecided_lines(doc):
         console.print(line, highlight=False, soft_wrap=True)
+    if doc.fidelity is not None:            # the answers, next to the speed verdict
+        from perfbench.reporters import ab_fidelity_report
+        ab_fidelity_report.render(doc.fidelity, console)
     if is_a_a(doc) and doc.smallest_resolvable_pct is not None \
             and doc.verdict_interval is not None:
         console.print(f"A/A: the smallest change this run resolves with 90 % power, the "
@@ -167,11 +170,20 @@ def markdown(doc: ABResult) -> str:
              f"**{doc.verdict}** ({_judged_text(doc)}; {len(doc.epochs)} epochs, stopped: "
              f"{doc.stop_reason}, exit {_exit_text(doc)})", "",
              *[f"> {line}\n" for line in undecided_lines(doc)],
+             *_fidelity_markdown(doc),
              "| metric | NEW / BASE | 95 % CI | noise |", "|---|---:|---|---|"]
     for key, ratio in doc.ratios.items():
         value, interval = _ratio_text(ratio)
         lines.append(f"| {_LABELS.get(key, key)} | {value} | {interval} | {_noise_text(ratio)} |")
     return "\n".join(lines) + "\n"
+
+
+def _fidelity_markdown(doc: ABResult) -> list[str]:
+    """``--fidelity``: the answers' verdict and tables, under the speed verdict."""
+    if doc.fidelity is None:
+        return []
+    from perfbench.reporters import ab_fidelity_report
+    return ab_fidelity_report.markdown(doc.fidelity)[1:] + [""]
 
 
 def pair_name(doc: ABResult) -> str:

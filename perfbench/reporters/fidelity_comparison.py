@@ -38,6 +38,20 @@ def _threshold_text(change: FidelityChange) -> str:
     return f"drop ≤ {change.threshold:g} {change.unit}"
 
 
+def figure_label(figure: str) -> str:
+    return _LABELS[figure]
+
+
+def threshold_text(change: FidelityChange) -> str:
+    return _threshold_text(change)
+
+
+def regression_text(change: FidelityChange) -> str:
+    """A judged figure in one phrase: output, figure, NEW's value and its tolerance."""
+    return (f"{change.output} {_LABELS[change.figure]} {value_text(change.new, change.unit)} "
+            f"({_threshold_text(change)})")
+
+
 def table(fidelity: FidelityComparison) -> Table:
     out = Table(title="fidelity (outputs against each side's f32 reference, and the "
                 "references against each other)", title_justify="left")

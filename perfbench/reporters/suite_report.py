@@ -127,6 +127,8 @@ def _block_lines(title: str, block: BaselineBlock | ABBlock) -> list[str]:
         lines += disturbed_lines(title, e)
         if isinstance(e, ABSummary) and e.attribution is not None:
             lines.append(f"{title}: {e.name}: {cause_text(e)}")
+        if isinstance(e, ABSummary) and e.fidelity is not None:
+            lines.append(f"{title}: {e.name}: {answers_text(e)}")
     geomean = block.geomean
     for g in (geomean, geomean.random if geomean is not None else None):
         if g is not None:
@@ -137,6 +139,18 @@ def _block_lines(title: str, block: BaselineBlock | ABBlock) -> list[str]:
         lines += [f"{item.name}: not judged, the baseline measured something else "
                   f"({'; '.join(item.differences)})" for item in block.not_comparable or ()]
     return lines + unconfirmed_lines(block)
+
+
+def answers_text(row: ABSummary) -> str:
+    """An entry's fidelity (``--fidelity``) in one line, beside its speed verdict."""
+    from perfbench.reporters.fidelity_comparison import regression_text
+    if row.fidelity == "regression":
+        return "FIDELITY REGRESSION: " + "; ".join(regression_text(c)
+                                                  for c in row.fidelity_regressions)
+    if row.fidelity in ("failed", "interrupted"):
+        why = f": {row.fidelity_error}" if row.fidelity_error else ""
+        return f"fidelity {row.fidelity}{why}"
+    return f"fidelity {row.fidelity}"
 
 
 def cause_text(row: ABSummary) -> str:

@@ -10,7 +10,9 @@ Version 4 spells every interval ``{ratio, low, high, level}`` (version 3 and bef
 in the side figures a file written before them lacks, by the producer's own definition
 (:func:`side_fps`).  The ``attribution`` block (``ab --attribute``) is
 :class:`perfbench.results.attribution.Attribution` (its intervals spelled ``{value|ratio,
-low, high, level}`` since it was added: no respelling).
+low, high, level}`` since it was added: no respelling).  Version 5 adds ``fidelity``
+(``ab --fidelity``: :class:`perfbench.results.ab_fidelity.ABFidelity`, did NEW give other
+answers than BASE), null in an older file (:func:`upgrade_ab_v4`) and when not asked.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.results.attribution import Attribution
 from perfbench.results.types import SchemaError, _list, _number, _table, _text
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SIDES = ("base", "new")
 
 
@@ -325,6 +328,9 @@ class ABResult:
     epochs: tuple[ABEpoch, ...]
     #: ``ab --attribute``: the profiling pass, attributed (``runner.attribute``).
     attribution: Attribution | None = None
+    #: ``ab --fidelity``: both sides' outputs compared after the verdict
+    #: (``runner.ab_fidelity``); None when not asked.
+    fidelity: ABFidelity | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -429,7 +435,9 @@ def _read_measurement(data: dict, where: str) -> dict:
             "epochs": tuple(ABEpoch.from_dict(e, f"{where}.epochs[{i}]")
                             for i, e in enumerate(_list(data, "epochs", where))),
             "attribution": None if data.get("attribution") is None else
-            Attribution.from_dict(data["attribution"], f"{where}.attribution")}
+            Attribution.from_dict(data["attribution"], f"{where}.attribution"),
+            "fidelity": None if data.get("fidelity") is None else
+            ABFidelity.from_dict(data["fidelity"], f"{where}.fidelity")}
 
 
 def _respell(interval: Any) -> Any:
@@ -477,3 +485,9 @@ def _old_side_figures(data: dict) -> dict | None:
         figures[side] = {"fps": fps, "median_ms": tails[0].get(f"{side}_ms"),
                          "p99_ms": tails[1].get(f"{side}_ms")}
     return figures
+
+
+def upgrade_ab_v4(data: dict) -> dict:
+    """Version 5 adds ``fidelity`` (``ab --fidelity``): null in a version-4 file, which
+    never compared outputs."""
+    return {**data, "schema_version": 5, "fidelity": None}

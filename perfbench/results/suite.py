@@ -18,6 +18,7 @@ import functools
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from perfbench.results.comparison import FidelityChange
 from perfbench.results.interval import LEVEL_95, Interval
 from perfbench.results.types import _number, _table
 from perfbench.results.types import _list as _list_field
@@ -397,7 +398,10 @@ class ABSummary:
     OpenVINO, and the entry's status.  Built from the A/B document by ``suite.ab``.
     With ``--attribute``: the attribution pass's status (``complete``, ``interrupted``,
     ``failed``, with its error), and the entry's top cause where a node was timed; the
-    three keys are written only then."""
+    three keys are written only then.  With ``--fidelity``: the answers' verdict
+    (``regression``, ``within tolerance``, ``failed`` or ``interrupted``, as the entry's A/B
+    document stored it in ``fidelity.verdict``), the pass's error, and the regressed
+    figures (``compare``'s); written only then."""
 
     name: str
     verdict: str
@@ -413,6 +417,9 @@ class ABSummary:
     attribution: str | None = None
     attribution_error: str | None = None
     top_cause: TopCause | None = None
+    fidelity: str | None = None
+    fidelity_error: str | None = None
+    fidelity_regressions: tuple[FidelityChange, ...] = ()
 
     #: An A/B row has no per-metric regressions or noise checks of its own (its epochs
     #: are interleaved); the views read these as a baseline row's.
@@ -431,7 +438,10 @@ class ABSummary:
                 "status": self.status, **({} if self.attribution is None else {
                     "attribution": self.attribution,
                     "attribution_error": self.attribution_error,
-                    "top_cause": None if self.top_cause is None else self.top_cause.to_dict()})}
+                    "top_cause": None if self.top_cause is None else self.top_cause.to_dict()}),
+                **({} if self.fidelity is None else {
+                    "fidelity": self.fidelity, "fidelity_error": self.fidelity_error,
+                    "fidelity_regressions": [c.to_dict() for c in self.fidelity_regressions]})}
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ABSummary":
@@ -448,7 +458,10 @@ class ABSummary:
                    _text(data, "status", where) or "ok", _text(data, "attribution", where),
                    _text(data, "attribution_error", where),
                    None if data.get("top_cause") is None else
-                   TopCause.from_dict(data["top_cause"], f"{where}.top_cause"))
+                   TopCause.from_dict(data["top_cause"], f"{where}.top_cause"),
+                   _text(data, "fidelity", where), _text(data, "fidelity_error", where),
+                   tuple(FidelityChange.from_dict(c, f"{where}.fidelity_regressions[{i}]")
+                         for i, c in enumerate(_list(data, "fidelity_regressions", where))))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from perfbench.results.ab import (SCHEMA, SCHEMA_VERSION, ABEpoch, ABRatio, ABRe
                                   Load,
                                   Look, PooledRatio, Prior, ServerTotals, SideFigures,
                                   side_fps)
+from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.results.attribution import Attribution
 from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
@@ -119,6 +120,9 @@ class ABRun:
     #: ``--attribute``: the separate profiling pass after the verdict, attributed
     #: (:mod:`perfbench.runner.attribute`); None when not asked.
     attribution: Attribution | None = None
+    #: ``--fidelity``: both sides' outputs compared after the verdict
+    #: (:mod:`perfbench.runner.ab_fidelity`); None when not asked.
+    fidelity: ABFidelity | None = None
 
     @property
     def rounds(self) -> list[Round]:
@@ -438,4 +442,4 @@ def document(run: ABRun, exit_status: int | None = None) -> ABResult:
         load=load(run), more_time_s=_more_time(run, decision),
         empty_rounds=sum(not r.usable for r in run.rounds), sides=run.sides,
         settings=run.settings, host=run.host, epochs=tuple(e.frozen() for e in run.epochs),
-        attribution=run.attribution)
+        attribution=run.attribution, fidelity=run.fidelity)

@@ -117,7 +117,7 @@ class Side:
     def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
         self.label, self.python = label, python
         self.process, self._replies = _start_worker(python)
-        self._pending = b""
+        self._pending = bytearray()
         self._stderr = _StderrTail(self.process.stderr)
         self.ready: dict = {}
         self._send({"config": settings})
@@ -165,9 +165,13 @@ class Side:
         return reply
 
     def _read_line(self, timeout_s: float) -> str | None:
-        """One line from the reply pipe: "" at its end, None when ``timeout_s`` passed."""
+        """One line from the reply pipe: "" at its end, None when ``timeout_s`` passed.  A
+        long reply (a side's outputs, tens of MB) is gathered in linear time: the buffer
+        grows in place and only what arrived is searched for the newline."""
         deadline = time.monotonic() + timeout_s
-        while b"\n" not in self._pending:
+        scanned = 0
+        while (end := self._pending.find(b"\n", scanned)) < 0:
+            scanned = len(self._pending)
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
@@ -179,7 +183,8 @@ class Side:
             if chunk == b"":
                 return ""
             self._pending += chunk or b""
-        line, self._pending = self._pending.split(b"\n", 1)
+        line = bytes(self._pending[:end])
+        del self._pending[:end + 1]
         return line.decode("utf-8", errors="replace")
 
     def _last_words(self) -> str:
@@ -200,6 +205,12 @@ class Side:
                       BLOCK_TIMEOUT_FACTOR * seconds)
         return self.ask({"profile": seconds, "min_inferences": min_inferences,
                          "graph": graph}, timeout)
+
+    def outputs(self, samples: int | None) -> dict:
+        """The side's outputs on its fidelity inputs, as measured and in f32 (the worker's
+        ``outputs`` message: an A/B's ``--fidelity`` pass, never a timed block).  Its
+        timeout is a compile's: the f32 reference is compiled then."""
+        return self.ask({"outputs": samples}, READY_TIMEOUT_S)
 
     def result(self, interrupted: bool) -> dict:
         """Every block measured so far, as one ``perfbench.result`` document."""

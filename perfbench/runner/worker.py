@@ -35,6 +35,13 @@ that speaks another):
   ``time_ms`` is wall time × busy streams / inferences: what one stream spends per
   inference, the counters' own scale; ``nodes_ms`` each executed node's counter time per
   inference.
+* ``{"outputs": N}`` → the side's outputs on its fidelity inputs (an A/B's ``--fidelity``
+  pass, never part of its verdict; :mod:`perfbench.runner.side_outputs`): N synthetic
+  samples (null: the default 8) or every ``--input`` sample, cut to a bounded size, inferred
+  one at a time by the model as measured and by its f32 reference → ``{"configured",
+  "samples", "inputs", "seed", "label", "inputs_digest", "outputs": {"f32": {name: encoded},
+  "configured": {name: encoded} or null}}`` (null when the measured model is f32 with
+  nothing quantized: its own reference).
 * ``{"quit": true}`` → exit.
 
 A worker whose parent is gone (killed, or exited at once on a second Ctrl-C) exits at once,
@@ -60,7 +67,7 @@ from perfbench.errors import RunFailed, UsageError
 
 #: The message format below; bump it whenever a message changes, so that a parent never
 #: talks to a worker (another interpreter's perfbench) that reads or answers differently.
-PROTOCOL = 3
+PROTOCOL = 4
 
 
 def _reply(channel, message: dict) -> None:
@@ -185,6 +192,17 @@ class _Worker:
             reply["server"] = server_figures(self.config, measured, seconds)
         return reply
 
+    def outputs(self, samples: int | None) -> dict:
+        """The ``outputs`` message: after every timed block, on one request at a time.  An
+        int8 side's model before quantization is built again here, not kept through the
+        timed blocks (:func:`perfbench.runner.benchmark.as_configured` quantizes int8 only:
+        any other side's prepared model is its original)."""
+        from perfbench.model.prepare import prepare_model
+        from perfbench.runner.side_outputs import side_outputs
+        original = prepare_model(self.config, self.core) if self.config.precision == "int8" \
+            else self.prepared
+        return side_outputs(self.core, self.config, original, self.session, samples)
+
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at
         its time since the first block), latencies pooled, CPU use over the blocks only."""
@@ -280,6 +298,9 @@ def serve(channel, lines=sys.stdin) -> int:
                 _reply(channel, profiler.block(float(message["profile"]),
                                                int(message.get("min_inferences", 10)),
                                                bool(message.get("graph"))))
+            elif "outputs" in message:
+                samples = message["outputs"]
+                _reply(channel, worker.outputs(None if samples is None else int(samples)))
             elif message.get("quit"):
                 return 0
         except UsageError as exc:

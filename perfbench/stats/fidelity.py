@@ -133,13 +133,17 @@ def compare_outputs(reference: Mapping[str, Sequence[np.ndarray]],
 def stored_outputs(outputs: dict[str, list[np.ndarray]]) -> dict | None:
     """The reference outputs small enough to keep, as little-endian float32 in base64;
     None when none is."""
-    kept = {}
-    for name, values in outputs.items():
-        stacked = np.stack(values).astype("<f4")
-        if stacked.size <= MAX_STORED_VALUES:
-            kept[name] = {"shape": list(stacked.shape), "dtype": "float32-le",
-                          "data": base64.b64encode(stacked.tobytes()).decode("ascii")}
+    kept = {name: encoded(values) for name, values in outputs.items()
+            if sum(int(np.size(v)) for v in values) <= MAX_STORED_VALUES}
     return kept or None
+
+
+def encoded(values: Sequence[np.ndarray]) -> dict:
+    """One output's samples, stacked, as little-endian float32 in base64 (what
+    :func:`decode_stored` reads back)."""
+    stacked = np.stack(values).astype("<f4")
+    return {"shape": list(stacked.shape), "dtype": "float32-le",
+            "data": base64.b64encode(stacked.tobytes()).decode("ascii")}
 
 
 def decode_stored(entry: dict) -> np.ndarray:

@@ -16,6 +16,7 @@ from typing import Callable
 
 from perfbench.files import fallback_path, write_json
 from perfbench.results.ab import ABResult
+from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.results.attribution import Attribution
 from perfbench.results.interval import Interval
 from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteDocument,
@@ -54,7 +55,16 @@ def entry_row(name: str, doc: ABResult, status: str = "ok") -> ABSummary:
                None if judged is None else judged.high, doc.judged_level),
         doc.family_size,
         {side: (info or {}).get("openvino") for side, info in doc.sides.items()},
-        status, *_attributed(doc.attribution))
+        status, *_attributed(doc.attribution), *_answers(doc.fidelity))
+
+
+def _answers(block: ABFidelity | None) -> tuple[str | None, str | None, tuple]:
+    """``--fidelity``: the answers' verdict, the pass's error and the regressed figures,
+    as the entry's A/B document stored them; None (and none) when not asked for."""
+    if block is None:
+        return None, None, ()
+    return (block.verdict, block.error,
+            tuple(block.judged.regressions) if block.judged is not None else ())
 
 
 def _attributed(block: Attribution | None
@@ -235,6 +245,11 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
     if options.get("attribute") and run.rounds and record["status"] != "failed" and \
             run.status != "interrupted" and not stop_event.is_set():
         run.attribution = attribute(run, base, new, pythons, options, stop_event)
+    if options.get("fidelity") and run.rounds and record["status"] != "failed" and \
+            run.status != "interrupted" and not stop_event.is_set():
+        from perfbench.runner.ab_fidelity import fidelity_pass
+        run.fidelity = fidelity_pass(base, new, pythons, options.get("fidelity_samples"),
+                                     options["fidelity_thresholds"], stop_event)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)

@@ -119,13 +119,7 @@ def _reference_changes(base: Fidelity, new: Fidelity, t: FidelityThresholds,
         except FidelityError as exc:
             warnings.append(f"fidelity: reference outputs not compared: {exc}")
             continue
-        sqnr = _sqnr(item)
-        if sqnr is not None:
-            changes.append(_floor(name, "reference_sqnr_db", "dB", sqnr,
-                                  t.reference_sqnr_db))
-        if item.top1_agreement_pct is not None:
-            changes.append(_floor(name, "reference_top1_agreement_pct", "pp",
-                                  item.top1_agreement_pct, t.reference_top1_pct))
+        changes += judge_reference((item,), t)
     if not changes and (stored_b or stored_n):
         warnings.append("fidelity: no reference output stored on both sides: whether the "
                         "f32 answers changed is not compared")
@@ -138,3 +132,30 @@ def _floor(name: str, figure: str, unit: str, value: float, floor: float) -> Fid
     ideal = math.inf if unit == "dB" else 100.0
     verdict = "regression" if value < floor else "within tolerance"
     return FidelityChange(name, figure, unit, ideal, value, None, floor, verdict)
+
+
+def judge_reference(items: tuple[OutputFidelity, ...], t: FidelityThresholds = DEFAULT_THRESHOLDS
+                    ) -> list[FidelityChange]:
+    """NEW's f32 reference outputs against BASE's (BASE the reference), each output's SQNR
+    and top-1 agreement against their floors: what ``compare`` judges of two stored
+    references, and ``ab --fidelity`` of the two sides' f32 outputs."""
+    changes = []
+    for item in items:
+        sqnr = _sqnr(item)
+        if sqnr is not None:
+            changes.append(_floor(item.name, "reference_sqnr_db", "dB", sqnr,
+                                  t.reference_sqnr_db))
+        if item.top1_agreement_pct is not None:
+            changes.append(_floor(item.name, "reference_top1_agreement_pct", "pp",
+                                  item.top1_agreement_pct, t.reference_top1_pct))
+    return changes
+
+
+def judge_sides(base: tuple[OutputFidelity, ...], new: tuple[OutputFidelity, ...],
+                t: FidelityThresholds = DEFAULT_THRESHOLDS) -> list[FidelityChange]:
+    """Each side's configured outputs against its own f32, NEW's figures against BASE's
+    (agreement and SQNR drops), output by output: ``compare``'s judgement of one result
+    per side."""
+    theirs = {o.name: o for o in new}
+    return [change for o in base if o.name in theirs
+            for change in _figures(o.name, [o], [theirs[o.name]], t)]

@@ -14,7 +14,8 @@ from rich.console import Console
 
 from perfbench.files import json_text
 from perfbench.reporters import ab_report
-from perfbench.results.ab import ABRatio, ABResult, SideFigures, upgrade_ab_v3
+from perfbench.results.ab import (ABRatio, ABResult, SideFigures, upgrade_ab_v3,
+                                  upgrade_ab_v4)
 from tests.results.ab_inputs import VARIANTS, seeded_document, seeded_run
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -22,9 +23,13 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def _respelled(text: str) -> str:
     """The base code's (version 3) JSON text with version 4's one rename applied: every
-    interval's ``ci_low``/``ci_high`` spelled ``low``/``high``."""
+    interval's ``ci_low``/``ci_high`` spelled ``low``/``high``; and version 5's one
+    addition, ``fidelity``, null (none of these runs compared outputs)."""
+    assert text.endswith('\n  "attribution": null\n}\n')
     return (text.replace('"ci_low":', '"low":').replace('"ci_high":', '"high":')
-            .replace('"schema_version": 3,', '"schema_version": 4,', 1))
+            .replace('"schema_version": 3,', '"schema_version": 5,', 1)
+            .replace('\n  "attribution": null\n}\n',
+                     '\n  "attribution": null,\n  "fidelity": null\n}\n'))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -34,7 +39,7 @@ def test_the_document_is_the_base_codes_apart_from_the_interval_spelling(variant
     frozen = (DATA / f"ab_now-{variant}.json").read_text()
     written = json_text(seeded_document(variant).to_dict())
     assert written == _respelled(frozen)
-    assert written == json_text(upgrade_ab_v3(json.loads(frozen)))   # the registry's step
+    assert written == json_text(upgrade_ab_v4(upgrade_ab_v3(json.loads(frozen))))  # registry
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -13,6 +13,9 @@ import pytest
 from perfbench.results import load_document
 from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, Load, Look, PooledRatio, Prior,
                                   ServerTotals, SideFigures)
+from perfbench.results.ab_fidelity import ABFidelity
+from perfbench.results.comparison import FidelityChange
+from perfbench.results.fidelity import OutputFidelity
 from perfbench.results.fleet import ClassSummary, MixClass, ModelBest, NodeRecord, Plan
 from perfbench.results.interval import Interval
 from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
@@ -64,7 +67,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
-    ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json"),
+    ("perfbench.ab", "ab_v5.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
     ("perfbench.sweep", "sweep_v2-sequential.json"),
     ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
@@ -89,6 +92,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "side_figures", (SideFigures,)),
     ("perfbench.ab", "load", (Load,)),
     ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
+    ("perfbench.ab", "fidelity", (ABFidelity, OutputFidelity, FidelityChange)),
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
     ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
@@ -96,7 +100,8 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
                                      Geomean, NotComparable, Interval)),
     # an A/B row's intervals are all ratios: Interval's value is spelled `ratio` there
-    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean, TopCause)),
+    ("perfbench.suite", "ab", (ABBlock, ABSummary, Judged, Geomean, TopCause,
+                               FidelityChange)),
     ("perfbench.suite", "gate", (Gate,)),
 ])
 def test_every_nested_field_is_named_in_its_row(schema, row, types):

@@ -12,6 +12,7 @@ import pytest
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.runner.side import Side, check_interpreter, kill_live_workers, needs_nncf
+from perfbench.runner.worker import PROTOCOL
 from perfbench.settings.config import BenchmarkConfig
 from tests.processes import CHECKOUT, MARKER_TIMEOUT_S
 
@@ -136,7 +137,7 @@ def test_an_interpreter_is_checked_before_anything_runs(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"^--base-python /nonexistent/python: cannot run it"):
         check_interpreter("/nonexistent/python", "--base-python", needs_nncf=False)
     with pytest.raises(UsageError, match=r"^--new-python \S+: its perfbench speaks worker "
-                                         r"protocol 1, this one speaks 3"):
+                                         rf"protocol 1, this one speaks {PROTOCOL}"):
         check_interpreter(old, "--new-python", needs_nncf=False)
     check_interpreter(no_nncf, "--new-python", needs_nncf=False)
     with pytest.raises(UsageError, match=r"^--new-python \S+: has no NNCF, needed for an "

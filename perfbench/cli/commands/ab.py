@@ -41,6 +41,9 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     _check_outputs(options)
     base_settings = side_settings(base, common, options["base_set"], "--base-set")
     new_settings = side_settings(new, common, options["new_set"], "--new-set")
+    if options.get("fidelity"):
+        from perfbench.cli.ab_fidelity import check_sides
+        check_sides(options, [(base_settings, new_settings)])
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
     for python, flag, settings in zip(pythons, ("--base-python", "--new-python"),
                                       (base_settings, new_settings)):
@@ -70,6 +73,9 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             from perfbench.cli.commands.ab_attribute import attribute_run
             attributed = attribute_run(run, base_settings, new_settings, pythons, stop,
                                        options)
+        if options.get("fidelity") and failure is None and stop.signum is None and run.rounds:
+            from perfbench.cli.ab_fidelity import fidelity_run
+            fidelity_run(run, base_settings, new_settings, pythons, stop, options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
     if attributed is not None or getattr(run, "attribution", None) is not None:
@@ -91,7 +97,9 @@ def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int
     if failure is not None:
         return 2 if isinstance(failure, UsageError) else 1
     verdict = run.decision.verdict
-    if verdict == "regression":
+    answers = run.fidelity                  # --fidelity: changed answers fail the gate too
+    if verdict == "regression" or (answers is not None and (answers.regression or
+                                                           answers.failed)):
         return EXIT_REGRESSION
     return EXIT_NOT_DECIDED if verdict == "inconclusive" else 0
 

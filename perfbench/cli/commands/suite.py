@@ -45,6 +45,10 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
     if getattr(args, "attribute", False) and not args.ab:
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
+    if getattr(args, "fidelity", None) is not None and not args.ab:
+        raise UsageError("--fidelity compares each entry's two sides' outputs: it needs --ab")
+    from perfbench.cli.ab_fidelity import fidelity_options
+    fidelity_options(args)              # a bad count or a stray tolerance: one line, now
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")
     if args.ab and not ab_flags:
@@ -224,6 +228,7 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
     failures = list(doc.baseline.new_failures if doc.baseline is not None else
                     doc.ab.failed if doc.ab is not None else ())
     unattributed = _attribution_failed(doc)
+    answers = _answers_changed(doc)
     if code == 0:
         outcome = "passed"
     elif code >= 128:
@@ -234,12 +239,13 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
         outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
             f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
             for name in judge.unconfirmed(block))
-    elif regressed or failures or unattributed:
+    elif regressed or failures or unattributed or answers:
         outcome = "failed: " + "; ".join(
             part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
                               f"failed {', '.join(failures)}" if failures else "",
                               f"attribution failed for {', '.join(unattributed)}"
-                              if unattributed else "") if part)
+                              if unattributed else "",
+                              f"fidelity {', '.join(answers)}" if answers else "") if part)
     else:
         outcome = "failed: " + ", ".join(e.name for e in doc.entries if e.status in FAILED)
     return Gate(code, outcome)
@@ -256,10 +262,18 @@ def exit_status(doc: SuiteDocument, signum: int | None) -> int:
         geomean = doc.ab.geomean
         if any(e.verdict == "regression" for e in doc.ab.entries) or doc.ab.failed or \
                 (geomean is not None and geomean.verdict == "regression") or \
-                _attribution_failed(doc):
+                _attribution_failed(doc) or _answers_changed(doc):
             return 1
         return EXIT_UNCONFIRMED if judge.unconfirmed(doc.ab) else 0
     return 1 if doc.summary.failed else 0
+
+
+def _answers_changed(doc: SuiteDocument) -> list[str]:
+    """``--fidelity``: each entry whose answers changed (``regression in NAME``) or could
+    not be compared (``failed for NAME``): the gate fails as on a speed regression."""
+    return [f"{e.fidelity} {'in' if e.fidelity == 'regression' else 'for'} {e.name}"
+            for e in (doc.ab.entries if doc.ab is not None else ())
+            if e.fidelity in ("regression", "failed")]
 
 
 def _attribution_failed(doc: SuiteDocument) -> list[str]:

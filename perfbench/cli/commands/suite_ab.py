@@ -63,6 +63,9 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                                             "attribute_rounds", "--attribute-rounds"),
                "attribute_epochs": validate(args.attribute_epochs, positive_int,
                                             "attribute_epochs", "--attribute-epochs")}
+    from perfbench.cli.ab_fidelity import check_sides, fidelity_options
+    options.update(fidelity_options(args))
+    check_sides(options, list(sides.values()))
     err = Console(stderr=True)
     note = budget_note(budget, len(sides), options["epoch_s"])
     if note:

@@ -1,0 +1,124 @@
+"""``suite --ab --fidelity``: each entry's answers judged beside its speed verdict, from its
+own A/B document; an entry whose answers changed fails the gate (exit 1), an unchanged
+one passes.  Real workers on the real CPU plugin."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import subprocess
+import sys
+import threading
+
+import pytest
+from rich.console import Console
+
+from perfbench.cli.commands.suite import exit_status, gate
+from perfbench.report.suite_view import section
+from perfbench.reporters.suite_report import markdown, render
+from perfbench.results import SuiteDocument, load_document
+from perfbench.settings.config import BenchmarkConfig
+from perfbench.suite.ab import run_suite_ab
+from perfbench.suite.spec import load_suite
+from perfbench.tracking.fidelity_verdict import DEFAULT_THRESHOLDS
+from tests.classifier_models import classifier_model
+from tests.models import save
+from tests.processes import checkout_env
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("suite-fidelity")
+    return {"base": save(classifier_model(), root / "base.xml"),
+            "moved": save(classifier_model(perturb=0.05), root / "moved.xml")}
+
+
+@pytest.mark.slow
+def test_an_entry_with_a_perturbed_weight_fails_the_gate_and_the_unchanged_one_passes(
+        tmp_path, models):
+    """Two entries, one A/B each: ``same`` (the model on both sides) and ``moved`` (NEW a
+    weight 5 % larger in one class column).  Speed is left out (a 99 % threshold)."""
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{models["base"]}"\nname = "same"\n'
+                    f'[[models]]\nmodel = "{models["base"]}"\nname = "moved"\n')
+    spec = load_suite(str(toml))
+    config = {name: BenchmarkConfig(model=path, warmup=0.0).to_dict()
+              for name, path in models.items()}
+    sides = {"same": (config["base"], config["base"]), "moved": (config["base"],
+                                                                config["moved"])}
+    options = {"threshold": 99.0, "epoch_s": 0.3, "budget_s": 8.0, "fidelity": True,
+               "fidelity_samples": 2, "fidelity_thresholds": DEFAULT_THRESHOLDS}
+    doc = run_suite_ab(spec, str(tmp_path / "out"), {"same", "moved"}, sides,
+                       (sys.executable, sys.executable), options, threading.Event())
+    rows = {row.name: row for row in doc.ab.entries}
+    assert rows["same"].fidelity == "within tolerance" and not rows["same"].fidelity_regressions
+    assert rows["moved"].fidelity == "regression"
+    (regressed,) = rows["moved"].fidelity_regressions
+    ab = load_document(str(tmp_path / "out" / "moved.json"))
+    assert regressed == ab.fidelity.judged.regressions[0]          # read from its document
+    assert regressed.figure == "reference_sqnr_db" and regressed.new < 60
+    assert exit_status(doc, None) == 1
+    outcome = gate(doc, None).outcome
+    assert "fidelity regression in moved" in outcome and "same" not in outcome
+    written = load_document(str(tmp_path / "out" / "suite.json"))
+    assert written == doc and SuiteDocument.from_dict(doc.to_dict()) == doc
+    console = Console(file=io.StringIO(), width=400, color_system=None)
+    render(doc, console)
+    shown = console.file.getvalue()
+    assert "A/B NEW/BASE: moved: FIDELITY REGRESSION: logits f32 reference: NEW vs BASE " \
+           "SQNR" in shown
+    assert "A/B NEW/BASE: same: fidelity within tolerance" in shown
+    assert "moved: FIDELITY REGRESSION" in markdown(doc)
+    page = "".join(section(doc, "s", "suite-0").parts)
+    assert "moved: FIDELITY REGRESSION" in page
+
+
+@pytest.mark.slow
+def test_suite_ab_fidelity_from_the_command_line_exits_1_on_changed_answers(tmp_path, models):
+    """NEW's side scales its input by 1/1.05 (``--new-set scale_values=[1.05]``, built into
+    its model): the classifier has no bias and ReLU is positive-homogeneous, so every logit
+    is BASE's / 1.05, an SQNR of −20·log10(1 − 1/1.05) = 26.44 dB with the same top-1."""
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{models["base"]}"\nname = "net"\n')
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(toml), "--out",
+                           str(out), "--ab", "--new-set", "scale_values=[1.05]", "--threshold",
+                           "99", "--epoch-s", "0.3", "--budget", "8", "--fidelity", "2",
+                           "-q"], capture_output=True, text=True, timeout=600,
+                          env=checkout_env())
+    assert done.returncode == 1, done.stderr
+    suite = json.loads((out / "suite.json").read_text())
+    (row,) = suite["ab"]["entries"]
+    assert row["fidelity"] == "regression" and "fidelity regression in net" in \
+        suite["gate"]["outcome"]
+    ab = json.loads((out / "net.json").read_text())
+    (reference,) = ab["fidelity"]["reference"]
+    assert reference["sqnr_db"] == pytest.approx(-20 * math.log10(1 - 1 / 1.05), abs=0.01)
+    assert reference["top1_agreement_pct"] == 100.0
+    assert "net: FIDELITY REGRESSION" in done.stdout + done.stderr
+
+    same = tmp_path / "same"                # the same settings on both sides: unchanged
+    done = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(toml), "--out",
+                           str(same), "--ab", "--base-set", "threads=1", "--new-set",
+                           "threads=1", "--threshold", "99", "--epoch-s", "0.3", "--budget",
+                           "8", "--fidelity", "2", "-q"], capture_output=True, text=True,
+                          timeout=600, env=checkout_env())
+    suite = json.loads((same / "suite.json").read_text())
+    (row,) = suite["ab"]["entries"]
+    assert row["fidelity"] == "within tolerance" and row["fidelity_regressions"] == []
+    assert done.returncode == suite["gate"]["exit_status"] == \
+        {"regression": 1, "inconclusive": 3}.get(row["verdict"], 0) != 1, done.stderr
+
+
+def test_fidelity_in_a_suite_needs_ab_and_its_tolerances_need_it(tmp_path, capsys):
+    from perfbench.cli.main import main
+    toml = tmp_path / "s.toml"
+    toml.write_text('[[models]]\nmodel = "builtin"\n')
+    assert main(["suite", str(toml), "--out", str(tmp_path / "o"), "--fidelity"]) == 2
+    assert "--fidelity compares each entry's two sides' outputs: it needs --ab" in \
+        capsys.readouterr().err
+    assert main(["suite", str(toml), "--out", str(tmp_path / "o"), "--ab", "--new-set",
+                 "threads=1", "--fidelity-agreement-drop", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a tolerance of --fidelity" in err
