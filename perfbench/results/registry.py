@@ -25,6 +25,7 @@ from perfbench.results.comparison import upgrade_v1 as upgrade_comparison_v1
 from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.server_search import upgrade_v1 as upgrade_server_search_v1
+from perfbench.results.server_search import upgrade_v2 as upgrade_server_search_v2
 from perfbench.results.shapes import ShapesResult
 from perfbench.results.suite import SuiteDocument, upgrade_suite_v1
 from perfbench.results.sweep import SweepResult
@@ -85,9 +86,10 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          "points[].result", upgrades={1: upgrade_sweep_v1},
          shape={"status": str, "spec": dict, "points": [dict]},
          read=lambda d: SweepResult.from_dict(d, nested_result)),
-    Kind("perfbench.server-search", 2, "a server rate search (perfbench sweep --scenario "
+    Kind("perfbench.server-search", 3, "a server rate search (perfbench sweep --scenario "
          "server --json); no command reads it back",
-         upgrades={1: upgrade_server_search_v1}, read=ServerSearch.from_dict),
+         upgrades={1: upgrade_server_search_v1, 2: upgrade_server_search_v2},
+         read=ServerSearch.from_dict),
     Kind("perfbench.ab", 5, "an A/B run (perfbench ab --json); no command reads it back: "
          "ab --history DB records it for perfbench history", oldest=2,
          upgrades={2: upgrade_ab_v2, 3: upgrade_ab_v3, 4: upgrade_ab_v4},

@@ -21,6 +21,8 @@ steers by the point estimate, as before; the answer it reports is stricter:
 
 Version 1 held no intervals and took the bisection's answer as ``rate``; it is read with
 every probe ``judged`` None and the answer as it was (``certainty_known`` False).
+Version 3 adds ``exit_status`` (an interrupted search's stop status) and
+``unmeasured_rate``; a version-2 file reads with neither (None).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from perfbench.results.types import SchemaError, _number, _table
 
 SCHEMA = "perfbench.server-search"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("complete", "interrupted")
 #: An interrupted search's exit status when no signal is known (a stop asked for through
 #: a library's stop event): that of SIGINT, 128 + 2, as a Ctrl-C gives.
@@ -176,3 +178,8 @@ def upgrade_v1(data: dict) -> dict:
               for t in data.get("trials") or [] if isinstance(t, dict)]
     return {**data, "schema_version": 2, "trials": trials, "probable_rate": None,
             "failed_above_sure": None, "certainty_known": False}
+
+
+def upgrade_v2(data: dict) -> dict:
+    """Version 2: no ``exit_status`` or ``unmeasured_rate`` (neither was known)."""
+    return {**data, "schema_version": 3, "unmeasured_rate": None}

@@ -17,7 +17,7 @@ COMMANDS = Path(__file__).parents[2] / "perfbench" / "cli" / "commands"
 
 @pytest.mark.parametrize("name", ["result_v3.json", "ab_v4.json", "comparison_v2.json",
                                   "shapes_v1.json", "sweep_v2-race.json",
-                                  "server-search_v2.json", "fleet-report_v2-runs.json",
+                                  "server-search_v3.json", "fleet-report_v2-runs.json",
                                   "suite_v2/suite.json"])
 def test_every_typed_document_goes_out_as_its_own_json(name, tmp_path):
     document = load_document(str(DATA / name))

@@ -101,14 +101,16 @@ def _with_offline(found):
     return dataclasses.replace(found, offline_fps=1000.0)
 
 
-def test_the_document_round_trips_and_version_1_reads_without_certainty():
+def test_the_document_round_trips_and_older_versions_read():
     import json
     from pathlib import Path
     from perfbench.results import load_document
     from perfbench.results.server_search import ServerSearch
     data = Path(__file__).parents[1] / "data"
-    now = load_document(str(data / "server-search_v2.json"))
+    now = load_document(str(data / "server-search_v3.json"))
     assert isinstance(now, ServerSearch) and now.certainty_known
+    v2 = load_document(str(data / "server-search_v2.json"))
+    assert v2.unmeasured_rate is None and v2.stop_status is None and v2.rate == now.rate
     assert ServerSearch.from_dict(now.to_dict()) == now
     assert json.loads(json.dumps(now.to_dict())) == now.to_dict()
     old = load_document(str(data / "server-search_v1.json"))
