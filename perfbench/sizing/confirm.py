@@ -60,13 +60,12 @@ def _block_length(found: dict, key: str) -> float:
 def _default_note(race) -> str:
     """Why the default is not confirmed, as far as the race got: it won (the last point
     left, or the tie rule's pick), or it only led when the budget or the planned epochs
-    ran out, which says nothing of the points still in the race."""
+    ran out (``race.why`` says how many points were still in), which says nothing of
+    the points still in the race."""
     if race.status in ("won", "tied"):
         return f"the default won the race ({race.why}): nothing to confirm"
-    left = len(race.live()) - 1
-    return (f"the default led when the race stopped ({race.why}), with {left} other "
-            f"point{'s' if left != 1 else ''} still in it: no pick to confirm, and no "
-            "sign that they are not better")
+    return (f"the default only led when the race stopped ({race.why}): no pick to "
+            "confirm, and no sign that the points still in it are not better")
 
 
 def skipped(sweep: RaceSweep, note: str) -> Confirmation:

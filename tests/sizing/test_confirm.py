@@ -8,7 +8,7 @@ import pytest
 from perfbench.runner.ab import ABRun, Decision, Epoch, Round
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.confirm import confirm, summary
-from perfbench.sizing.race import REFERENCE, RaceEpoch
+from perfbench.sizing.race import REFERENCE, RaceEpoch, end_of_budget
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point
@@ -118,12 +118,12 @@ def test_a_default_that_only_led_at_the_budget_is_not_said_to_have_won():
     """The 90 s conv race of 2026-12-07: one epoch, 17 points still in, the default
     leading; the note said "the default won the race"."""
     sweep = _sweep({REFERENCE: 1.0, "same": 1.0, "other": 1.0})
-    from perfbench.sizing.race import end_of_budget
     sweep.race.status, sweep.race.exits = "running", []
     end_of_budget(sweep.race, "budget reached")
     sweep.race.winner = REFERENCE
     note = confirm(sweep, ab=lambda *a, **k: pytest.fail("no A/B of the default")).note
-    assert "won" not in note and "2 other points still in it" in note
+    assert "won" not in note and "only led" in note
+    assert "3 points still in the race" in note         # the race's own count, once
 
 
 def test_the_confirmation_takes_at_most_a_third_of_a_budget_and_runs_within_it():
