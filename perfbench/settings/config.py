@@ -311,7 +311,7 @@ SWEEP_OPTIONS: dict[str, SweepOption] = {
                               "fresh workers (default 10)"),
     "confirm_time": SweepOption(values.positive_float, "race: cap in seconds of the "
                                 "confirmation A/B of the winner against the default "
-                                "(default 60)"),
+                                "(default 60; within --budget, at most a third of it)"),
 }
 
 

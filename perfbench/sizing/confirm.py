@@ -11,6 +11,7 @@ compares like with like (:func:`block_fps`).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 
@@ -18,11 +19,8 @@ from perfbench.results.race import Confirmation, Interval
 from perfbench.runner.ab import ABRun, run_ab, side_figures
 from perfbench.sizing.race import REFERENCE
 from perfbench.sizing.race_run import worker_settings
-from perfbench.sizing.race_sweep import RaceSweep
+from perfbench.sizing.race_sweep import RaceSweep, confirm_block_s, confirm_floor_s
 
-#: Confirmation blocks: this many times the race's, and at least CONFIRM_MIN_BLOCK_S.
-CONFIRM_BLOCK_FACTOR = 10.0
-CONFIRM_MIN_BLOCK_S = 1.0
 
 
 def sustained_fps(run: ABRun, side: str) -> float | None:
@@ -59,14 +57,15 @@ def _block_length(found: dict, key: str) -> float:
 
 def _default_note(race) -> str:
     """Why the default is not confirmed, as far as the race got: it won (the last point
-    left, or the tie rule's pick), or it only led when the budget or the planned epochs
-    ran out, which says nothing of the points still in the race."""
-    if race.status in ("won", "tied"):
+    left), it is among the points tied within the margin, or it only led when the
+    budget or the planned epochs ran out (``race.why`` says how many were still in),
+    which says nothing of the points still in the race."""
+    if race.status == "won":
         return f"the default won the race ({race.why}): nothing to confirm"
-    left = len(race.live()) - 1
-    return (f"the default led when the race stopped ({race.why}), with {left} other "
-            f"point{'s' if left != 1 else ''} still in it: no pick to confirm, and no "
-            "sign that they are not better")
+    if race.status == "tied":
+        return f"the default is among the points tied within the margin ({race.why})"
+    return (f"the default only led when the race stopped ({race.why}): no pick to "
+            "confirm, and no sign that the points still in it are not better")
 
 
 def skipped(sweep: RaceSweep, note: str) -> Confirmation:
@@ -87,8 +86,12 @@ def confirm(sweep: RaceSweep, stop_event: threading.Event | None = None,
     points = {p.key: p for p in sweep.points}
     base = worker_settings(spec, points[REFERENCE])
     new = worker_settings(spec, points[race.winner])
-    block = max(CONFIRM_MIN_BLOCK_S, CONFIRM_BLOCK_FACTOR * (sweep.block_s or 0.1))
-    seconds = sweep.confirm_budget_s()
+    block = confirm_block_s(sweep.block_s)
+    seconds, floor = sweep.confirm_time_left_s(), confirm_floor_s(sweep.block_s)
+    if seconds < min(floor, spec.confirm_time_s):      # the budget, not the user, cut it
+        return skipped(sweep, f"{seconds:.0f} s of the budget left; a confirmation needs "
+                       f"at least {floor:.0f} s ({block:.1f} s blocks) to give an "
+                       "interval: a larger --budget, or --no-confirm to say so")
     run = ABRun(settings={"common": {}, "base": base, "new": new},
                 max_time_s=seconds, block_s=block,
                 epoch_s=min(10.0, max(seconds / 5, 2 * block)), use_cache=False)
@@ -98,7 +101,12 @@ def confirm(sweep: RaceSweep, stop_event: threading.Event | None = None,
     except Exception as exc:        # the race's answer stands; the A/B says why it failed
         return Confirmation(REFERENCE, race.winner, "failed", note=str(exc)[:300],
                             epochs=len(run.epochs))
-    return summary(sweep, run)
+    found = summary(sweep, run)
+    if seconds < spec.confirm_time_s:
+        found = dataclasses.replace(found, note=f"{found.note}; --confirm-time "
+                                    f"{spec.confirm_time_s:g} s cut to the {seconds:.0f} s "
+                                    "the budget left")
+    return found
 
 
 def summary(sweep: RaceSweep, run: ABRun) -> Confirmation:

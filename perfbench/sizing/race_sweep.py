@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from perfbench.results.race import Confirmation, RaceResult
 from perfbench.results.sweep import SweepResult
+from perfbench.runner.ab import MIN_EPOCH_ROUNDS
+from perfbench.runner.side import SWITCH_WARMUP_S
 from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, LatencyStats,
                                      Precision, SystemSummary, Trial, Window,
                                      steady_windows)
@@ -26,7 +28,7 @@ from perfbench.sizing.race import REFERENCE, Race
 from perfbench.sizing.sweep import Sweep
 from perfbench.stats.histogram import LogHistogram
 from perfbench.stats.intervals import rate_ci, trials_fps_ci
-from perfbench.stats.racing import contrast, pooled_variance
+from perfbench.stats.racing import MIN_DECISION_EPOCHS, contrast, pooled_variance
 from perfbench.stats.support import unsupported_fields
 from perfbench.system.checks import roofline_check, roofline_efficiency
 
@@ -40,6 +42,23 @@ _SWEEP_STATUS = {"won": "complete", "tied": "complete", "budget": "complete",
 
 #: The confirmation A/B takes at most 1/CONFIRM_BUDGET_SHARE of a --budget.
 CONFIRM_BUDGET_SHARE = 3
+#: Confirmation blocks: this many times the race's, and at least CONFIRM_MIN_BLOCK_S.
+CONFIRM_BLOCK_FACTOR = 10.0
+CONFIRM_MIN_BLOCK_S = 1.0
+
+
+def confirm_block_s(race_block_s: float | None) -> float:
+    """The confirmation A/B's block length: ten times the race's, at least 1 s, so that
+    its FPS is each side's sustained speed."""
+    return max(CONFIRM_MIN_BLOCK_S, CONFIRM_BLOCK_FACTOR * (race_block_s or 0.1))
+
+
+def confirm_floor_s(race_block_s: float | None) -> float:
+    """The least measuring time of a confirmation that can give an interval: the
+    MIN_DECISION_EPOCHS epochs a two-level interval needs, each of the A/B's
+    MIN_EPOCH_ROUNDS rounds of two blocks (workers' start not counted: a lower bound)."""
+    block = confirm_block_s(race_block_s)
+    return MIN_DECISION_EPOCHS * MIN_EPOCH_ROUNDS * 2 * (block + SWITCH_WARMUP_S)
 
 
 @dataclass
@@ -62,14 +81,28 @@ class RaceSweep(Sweep):
         return max(self.spec.budget_s - self.confirm_budget_s(), 0.0)
 
     def confirm_budget_s(self) -> float:
-        """The confirmation A/B's time: ``--confirm-time``, but never more than a third of
-        a budget.  Its full 60 s of a 90 s budget left the race 30 s, one epoch of a
-        17-point grid, and a race of one epoch has no interval and no pick to confirm."""
+        """The time kept for the confirmation A/B while the race plans: ``--confirm-time``,
+        but never more than a third of a budget (its full 60 s of a 90 s budget left a
+        17-point race one epoch), and none when that third is too short for the A/B to
+        give an interval (:func:`confirm_floor_s`): the race then has the whole budget.
+        A ``--confirm-time`` asked below that floor is the user's, and is kept.
+        The floor only grows once the race's block is known, so the race only gains."""
         if not self.spec.confirm:
             return 0.0
         if self.spec.budget_s is None:
             return self.spec.confirm_time_s
-        return min(self.spec.confirm_time_s, self.spec.budget_s / CONFIRM_BUDGET_SHARE)
+        asked = self.spec.confirm_time_s
+        share = min(asked, self.spec.budget_s / CONFIRM_BUDGET_SHARE)
+        return 0.0 if share < min(asked, confirm_floor_s(self.block_s)) else share
+
+    def confirm_time_left_s(self) -> float:
+        """The confirmation's time when the race has ended: ``--confirm-time``, within what
+        is left of the budget (a race that ended early leaves more, one that overran its
+        share less; a resumed race's earlier time counts, as ``started`` holds it)."""
+        if self.spec.budget_s is None:
+            return self.spec.confirm_time_s
+        left = self.spec.budget_s - (self.clock() - self.started)
+        return max(min(self.spec.confirm_time_s, left), 0.0)
 
     def finish(self) -> None:
         """The sweep's status and each point's reason, from the race."""

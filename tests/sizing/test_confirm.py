@@ -8,8 +8,8 @@ import pytest
 from perfbench.runner.ab import ABRun, Decision, Epoch, Round
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.confirm import confirm, summary
-from perfbench.sizing.race import REFERENCE, RaceEpoch
-from perfbench.sizing.race_sweep import RaceSweep
+from perfbench.sizing.race import REFERENCE, RaceEpoch, end_of_budget
+from perfbench.sizing.race_sweep import RaceSweep, confirm_floor_s
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point
 from perfbench.stats.two_level import TwoLevelRatio
@@ -116,29 +116,65 @@ def test_the_winner_and_the_default_are_measured_as_ab_does():
 
 def test_a_default_that_only_led_at_the_budget_is_not_said_to_have_won():
     """The 90 s conv race of 2026-12-07: one epoch, 17 points still in, the default
-    leading; the note said "the default won the race"."""
-    sweep = _sweep({REFERENCE: 1.0, "same": 1.0, "other": 1.0})
-    from perfbench.sizing.race import end_of_budget
-    sweep.race.status, sweep.race.exits = "running", []
-    end_of_budget(sweep.race, "budget reached")
-    sweep.race.winner = REFERENCE
+    leading; the note said "the default won the race".  Here a race stopped after two
+    epochs (before any look may decide) with the default ahead."""
+    from perfbench.sizing.race import play_epoch
+    truth = {REFERENCE: 1.3, "same": 1.0, "other": 1.0}
+    race, measure = race_model.race_of(truth), race_model.measurer(truth)
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        play_epoch(race, measure, 10, rng, 8)
+    end_of_budget(race, "budget reached")
+    assert race.winner == REFERENCE and race.status == "budget"
+    sweep = RaceSweep(SweepSpec(BenchmarkConfig(), {}), [Point(k, {}) for k in race.keys],
+                      mode="race", race=race)
     note = confirm(sweep, ab=lambda *a, **k: pytest.fail("no A/B of the default")).note
-    assert "won" not in note and "2 other points still in it" in note
+    assert "won" not in note and "only led" in note and "default leads" in note
+    assert note.count("still in the race") == 1
 
 
-def test_the_confirmation_takes_at_most_a_third_of_a_budget_and_runs_within_it():
-    """--budget 90s with the 60 s confirmation left the race 30 s (one epoch); now the
-    race has 60 s and the A/B 30 s, and the A/B is capped at its share."""
-    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3}, budget_s=90.0)
-    assert (sweep.race_budget_s(), sweep.confirm_budget_s()) == (60.0, 30.0)
-    assert _sweep({REFERENCE: 1.0}, budget_s=600.0).confirm_budget_s() == 60.0
-    assert _sweep({REFERENCE: 1.0}).confirm_budget_s() == 60.0        # no budget
-    assert _sweep({REFERENCE: 1.0}, budget_s=90.0, confirm=False).race_budget_s() == 90.0
-    seen = {}
+def _timed(budget_s, elapsed_s, race_block_s=None, **spec):
+    """A race won by "fast" that has used ``elapsed_s`` of ``budget_s``."""
+    sweep = _sweep({REFERENCE: 1.0, "fast": 1.3}, budget_s=budget_s, **spec)
+    sweep.clock, sweep.started, sweep.block_s = (lambda: elapsed_s), 0.0, race_block_s
+    return sweep
 
+
+def _recording_ab(seen):
     def ab(base, new, pythons, run, stop_event=None, on_round=None):
         seen["max_time_s"] = run.max_time_s
         run.status, run.stop_reason = "complete", "max_time"
         return run
-    confirm(sweep, ab=ab)
-    assert seen["max_time_s"] == 30.0
+    return ab
+
+
+def test_a_budget_too_small_for_a_confirmation_gives_the_race_all_of_it():
+    """--budget 90s: a third (30 s) cannot hold the 3 epochs of 6 ABBA rounds of 1 s
+    blocks an interval needs (about 37 s), so nothing is kept from the race, and the
+    race's end finds too little left: skipped, saying why, no A/B run."""
+    floor = confirm_floor_s(None)
+    assert 30.0 < floor < 45.0
+    sweep = _timed(90.0, 88.0)
+    assert (sweep.confirm_budget_s(), sweep.race_budget_s()) == (0.0, 90.0)
+    found = confirm(sweep, ab=lambda *a, **k: pytest.fail("no A/B without the time"))
+    assert found.status == "skipped" and "2 s of the budget left" in found.note
+    # longer race blocks make longer confirmation blocks: 150 s is then too small too
+    assert _timed(150.0, 0.0, race_block_s=0.3).confirm_budget_s() == 0.0
+
+
+def test_the_confirmation_has_what_the_race_left_of_the_budget_up_to_confirm_time():
+    """150 s: a third (50 s) is kept while the race plans.  A race that ended at 40 s
+    leaves 110 s: the A/B gets its full --confirm-time (60 s); one that overran to 105 s
+    leaves 45 s, and the A/B is cut to that, the note saying so."""
+    sweep = _timed(150.0, 40.0)
+    assert (sweep.confirm_budget_s(), sweep.race_budget_s()) == (50.0, 100.0)
+    seen = {}
+    assert "cut" not in confirm(sweep, ab=_recording_ab(seen)).note
+    assert seen["max_time_s"] == 60.0
+    late = confirm(_timed(150.0, 105.0), ab=_recording_ab(seen))
+    assert seen["max_time_s"] == pytest.approx(45.0)
+    assert "--confirm-time 60 s cut to the 45 s the budget left" in late.note
+    assert _sweep({REFERENCE: 1.0}).confirm_budget_s() == 60.0        # no budget
+    assert _timed(150.0, 0.0, confirm=False).race_budget_s() == 150.0
+    # a --confirm-time asked below the floor is the user's: kept, and run
+    assert _timed(600.0, 0.0, confirm_time_s=20.0).confirm_budget_s() == 20.0
