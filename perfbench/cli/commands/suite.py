@@ -111,11 +111,12 @@ def suite_command(args: argparse.Namespace) -> int:
     spec = load_suite(args.suite_file)
     selected, budget = _check(args, spec)
     if args.ab:
-        from perfbench.cli.commands.suite_ab import ab_mode, suite_ab_command
+        from perfbench.cli.commands.suite_ab import ab_mode, ab_plan, suite_ab_command
+        plan = ab_plan(args, spec, selected, budget)
         mode = ab_mode(args)
         previous = previous_run(args, mode)
         _check_outputs(args)
-        return _finish(args, *suite_ab_command(args, spec, selected, budget, previous))
+        return _finish(args, *suite_ab_command(args, spec, selected, plan, previous))
     previous = previous_run(args, PLAIN)
     base = judge.read_baseline(args.baseline) if args.baseline else None
     _check_outputs(args)

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 from rich.console import Console
 
@@ -20,6 +21,15 @@ from perfbench.settings.values import positive_float, positive_int
 from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.document import SuiteFile
 from perfbench.suite.spec import SuiteSpec
+
+
+@dataclass(frozen=True)
+class ABPlan:
+    """The --ab inputs, checked: each entry's two sides, the interpreters and the A/B's
+    options."""
+    sides: dict[str, tuple[dict, dict]]
+    pythons: tuple[str, str]
+    options: dict
 
 
 def _sides(spec: SuiteSpec, selected: set[str], args) -> dict[str, tuple[dict, dict]]:
@@ -43,11 +53,10 @@ def ab_mode(args: argparse.Namespace) -> dict:
             "new": {"python": pythons[1], "set": args.new_set}}
 
 
-def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None, previous: SuiteDocument | None = None
-                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
-    """The suite document, the signal state and its suite.json writer; the caller writes
-    and reports them.  ``previous``: the directory's suite.json, resumed."""
+def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
+            budget: float | None) -> ABPlan:
+    """Every --ab input, checked before anything is created (the --out directory and the
+    outputs' directories): a typo is one line and leaves nothing behind."""
     sides = _sides(spec, selected, args)
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
     for index, (python, flag) in enumerate(zip(pythons, ("--base-python", "--new-python"))):
@@ -63,6 +72,16 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                                             "attribute_rounds", "--attribute-rounds"),
                "attribute_epochs": validate(args.attribute_epochs, positive_int,
                                             "attribute_epochs", "--attribute-epochs")}
+    return ABPlan(sides, pythons, options)
+
+
+def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
+                     plan: ABPlan, previous: SuiteDocument | None = None
+                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
+    """The suite document, the signal state and its suite.json writer; the caller writes
+    and reports them.  ``previous``: the directory's suite.json, resumed."""
+    sides, pythons, options = plan.sides, plan.pythons, plan.options
+    budget = options["budget_s"]
     err = Console(stderr=True)
     note = budget_note(budget, len(sides), options["epoch_s"])
     if note:
