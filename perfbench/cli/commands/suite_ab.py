@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from perfbench.settings.sides import side_settings
-from perfbench.cli.parser import AB_SKIPS
+from perfbench.cli.arguments import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.results.suite import SuiteDocument
 from perfbench.runner.side import check_interpreter, needs_nncf
@@ -20,6 +20,7 @@ from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float, positive_int
 from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.document import SuiteFile
+from perfbench.suite.process import hangup_stops
 from perfbench.suite.spec import SuiteSpec
 
 
@@ -95,7 +96,6 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                       f"{share:.0f} s{left})", highlight=False)
 
     file = SuiteFile(os.path.join(args.out, "suite.json"))
-    from perfbench.suite.process import hangup_stops
     with SignalStop() as stop, hangup_stops(stop):
         doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
                             stop.event, show, previous=previous if args.resume else None,
