@@ -19,9 +19,8 @@ from perfbench.results.sweep import Pick, SweepPoint, SweepResult, VersusDefault
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
-               "on_pareto_frontier", "throughput_fps", "throughput_ci95_low",
-               "throughput_ci95_high", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
-               "effective_gflops", "cpu_pct", "reason")
+               "on_pareto_frontier", "fps", "fps_low", "fps_high", "latency_p50_ms",
+               "latency_p90_ms", "latency_p99_ms", "effective_gflops", "cpu_pct", "reason")
 
 
 _SETTING_COLUMNS = ("device", "hint", "precision", "threads", "batch", "requests", "streams")
@@ -34,8 +33,8 @@ def _measured(point: SweepPoint) -> dict:
         return {}
     fps, low, high = fps_estimate(result)
     return {"resolved_streams": result.resolved.get("streams", ""),
-            "resolved_requests": result.pool_size, "throughput_fps": fps,
-            "throughput_ci95_low": low, "throughput_ci95_high": high,
+            "resolved_requests": result.pool_size, "fps": fps, "fps_low": low,
+            "fps_high": high,
             "latency_p50_ms": result.latency.median, "latency_p90_ms": result.latency.p90,
             "latency_p99_ms": result.latency.p99, "effective_gflops": result.effective_gflops,
             "cpu_pct": result.system.cpu_own_pct if result.system else ""}
@@ -137,10 +136,9 @@ def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
     row = _row(point, sweep)
     star = "★" if row["on_pareto_frontier"] else ""
     ci = ""
-    if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
-        ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
-        if not rate_measured(row["throughput_fps"], row["throughput_ci95_low"],
-                             row["throughput_ci95_high"]):
+    if row["fps_high"] not in ("", None) and row["fps"]:
+        ci = f" ± {100 * (row['fps_high'] / row['fps'] - 1):.1f}%"
+        if not rate_measured(row["fps"], row["fps_low"], row["fps_high"]):
             ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
     if row["satisfies_constraints"] is False:
@@ -152,7 +150,7 @@ def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
     count = point.result.latency.count if point.result is not None else 0
     latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
                  (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
-    return [star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci, *paired,
+    return [star, short_label(point.key), _fmt(row["fps"], ",.1f") + ci, *paired,
             *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
             note]
 
