@@ -1,12 +1,12 @@
 """What the command line shows of itself, as data: every command's ``--help`` text, the
 option each declares (hidden ones too), and the error and exit status of a bad option.
 
-``tests/data/cli_surface.json`` holds it as the code before the commands got a module each
+``tests/data/cli_now-surface.json`` holds it as the code before the commands got a module each
 (issue 25 item 6) wrote it; ``test_parser.py`` compares the code of now with it.  After an
 option is added or changed on purpose, write it again from the commit before the change
 and the change itself checked:
 
-    PYTHONPATH=$PWD python -m tests.cli.cli_surface > tests/data/cli_surface.json
+    PYTHONPATH=$PWD python -m tests.cli.cli_surface > tests/data/cli_now-surface.json
 """
 
 from __future__ import annotations

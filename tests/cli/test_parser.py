@@ -14,11 +14,11 @@ import pytest
 from tests.cli import cli_surface
 from tests.processes import CHECKOUT
 
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "cli_surface.json"
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "cli_now-surface.json"
 
 
 def test_every_help_option_error_and_exit_status_reads_as_before(monkeypatch):
-    """``tests/data/cli_surface.json`` was written by the code of 9f56079, where the
+    """``tests/data/cli_now-surface.json`` was written by the code of 9f56079, where the
     options were declared in cli/parser.py and the commands dispatched from cli/main.py."""
     monkeypatch.setenv("COLUMNS", cli_surface.COLUMNS)
     before = json.loads(GOLDEN.read_text(encoding="utf-8"))
