@@ -15,7 +15,7 @@ from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
-from perfbench.results.sweep import Pick, SweepPoint, SweepResult, VersusDefault
+from perfbench.results.sweep import GainRatio, Pick, SweepPoint, SweepResult, VersusDefault
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
@@ -180,13 +180,13 @@ def _settings_text(settings: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in settings.items())
 
 
-def _ratio_text(ratio: dict | None) -> str:
-    """A precision gain's stored ratio: ``{ratio, low, high, level}``, or ``{ratio}``."""
-    if not ratio:
+def _ratio_text(ratio: GainRatio | None) -> str:
+    """A precision gain's stored ratio, with its interval where it has one."""
+    if ratio is None:
         return "–"
-    if ratio.get("low") is not None:
-        return f"{ratio['ratio']:.3f} [{ratio['low']:.3f}, {ratio['high']:.3f}]"
-    return f"{ratio['ratio']:.3f} (no interval)"
+    if ratio.low is not None:
+        return f"{ratio.ratio:.3f} [{ratio.low:.3f}, {ratio.high:.3f}]"
+    return f"{ratio.ratio:.3f} (no interval)"
 
 
 def _pick_line(name: str, pick: Pick, label: str) -> str:
@@ -218,23 +218,23 @@ def print_conclusions(sweep: SweepResult, console: Console) -> None:
             continue
         console.print(_pick_line(name, pick, label))
     for gain in sweep.precision_gains:
-        console.print(f"[bold]{gain['precision']} vs f32[/]"
-                      f"{' at ' + _settings_text(gain['settings']) if gain['settings'] else ''}: "
-                      f"FPS × {_ratio_text(gain['fps_ratio'])}, {label} × "
-                      f"{_ratio_text(gain['p99_ratio'])}", highlight=False)
+        console.print(f"[bold]{gain.precision} vs f32[/]"
+                      f"{' at ' + _settings_text(gain.settings) if gain.settings else ''}: "
+                      f"FPS × {_ratio_text(gain.fps_ratio)}, {label} × "
+                      f"{_ratio_text(gain.p99_ratio)}", highlight=False)
     plan = sweep.sizing
     if plan:
-        line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
-                f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
-        if plan.get("machines") is not None:
-            line += f"; {plan['machines']} machine(s) for {plan['target_fps']:,.0f} FPS"
-        if plan.get("disturbed"):
+        line = (f"sizing: {plan.fps_per_machine:,.1f} FPS per machine, "
+                f"{plan.fps_per_core:,.1f} per core (from {plan.point})")
+        if plan.machines is not None and plan.target_fps is not None:
+            line += f"; {plan.machines} machine(s) for {plan.target_fps:,.0f} FPS"
+        if plan.disturbed:
             line += (" [bold yellow]— measured on a disturbed machine[/] ("
-                     + ", ".join(plan["disturbed"]) + "): re-run on a quiet one before "
+                     + ", ".join(plan.disturbed) + "): re-run on a quiet one before "
                      "buying on it")
         console.print(line, highlight=False, soft_wrap=True)
     others = {k: v for k, v in (sweep.disturbed or {}).items()
-              if not plan or k != plan.get("from")}
+              if not plan or k != plan.point}
     if others:
         console.print("[yellow]disturbed points[/] (their figures are the machine's as much "
                       "as the setting's): " + "; ".join(", ".join(v) for v in others.values()),
