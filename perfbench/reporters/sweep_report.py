@@ -244,11 +244,11 @@ def print_conclusions(sweep: SweepResult, console: Console) -> None:
 def require_matplotlib():
     """Checked before a sweep starts, so a missing extra never costs a finished sweep."""
     try:
-        import matplotlib
+        import matplotlib     # inside: matplotlib is the optional extra perfbench[plot]
     except ImportError:
         raise UsageError("--plot needs matplotlib: pip install 'perfbench[plot]'") from None
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt     # after use("Agg"): no display needed
     return plt
 
 
