@@ -57,3 +57,28 @@ def test_only_the_chosen_commands_module_is_imported():
     assert parser.chosen(["export", "m.xml"]) == list(commands.COMMANDS)     # an alias
     assert parser.chosen(["--help"]) == list(commands.COMMANDS)
     assert parser.chosen(["bogus"]) == list(commands.COMMANDS)
+
+
+@pytest.mark.parametrize("argv, released", [
+    (["profiles"], True), (["history", "no-such.db", "--threshold", "x"], True),
+    (["fleet", "report", "no-such.json"], True),
+    (["sweep", "--resume"], False), (["ab", "a.xml", "b.xml", "--threshold", "x"], False),
+    (["suite", "no-such.toml", "--out", "o"], False),
+    (["fleet", "run", "--ray", "auto", "--out", "o", "--", "compare"], False)])
+def test_only_the_commands_that_stop_on_a_signal_themselves_keep_it(argv, released,
+                                                                    tmp_path, monkeypatch):
+    """The others get Ctrl-C's default behaviour back once the program has started; a
+    command that stops on a signal itself (keeping what it measured) keeps the start-up
+    handler until it installs its own (fleet report reads files: it gives it back)."""
+    import signal
+    from perfbench import startup
+    from perfbench.cli.main import main
+    monkeypatch.chdir(tmp_path)
+    saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        startup.take_signals()
+        main(argv)
+        assert (signal.getsignal(signal.SIGINT) is signal.default_int_handler) == released
+    finally:
+        signal.signal(signal.SIGINT, saved[0])
+        signal.signal(signal.SIGTERM, saved[1])
