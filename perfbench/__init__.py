@@ -5,6 +5,8 @@ is imported on first use, so that ``perfbench`` itself imports in milliseconds: 
 line installs its signal handling before OpenVINO loads, and a Ctrl-C during start-up exits cleanly.
 """
 
+import importlib
+
 __version__ = "0.1.0"
 
 _API = {"BenchmarkConfig": ("perfbench.settings.config", "BenchmarkConfig"),
@@ -20,7 +22,6 @@ assert set(__all__) == {*_API, "__version__"}
 def __getattr__(name: str):
     if name not in _API:
         raise AttributeError(f"module 'perfbench' has no attribute {name!r}")
-    import importlib
     module, attribute = _API[name]
     value = getattr(importlib.import_module(module), attribute)
     globals()[name] = value

@@ -10,6 +10,7 @@ from perfbench import startup
 
 def main(argv: list[str] | None = None) -> int:
     startup.take_signals()
+    # inside, after the signals are taken: OpenVINO and numpy load below (perfbench.startup)
     from perfbench.cli.main import main as cli_main
     return cli_main(argv)
 

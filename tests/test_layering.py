@@ -123,3 +123,33 @@ def test_reporters_and_report_views_import_documents_not_producers():
              if dep.startswith(PRODUCERS)}
     assert found - NOT_YET_TYPED == set(), "a reporter or view imports a producer"
     assert NOT_YET_TYPED - found == set(), "typed now: take it off NOT_YET_TYPED"
+
+
+def _function_imports_without_a_reason(path: Path) -> list[str]:
+    """Imports inside functions with no comment on their line, or just above their run of
+    imports (a ``try:`` included), saying why they are there."""
+    lines = path.read_text().splitlines()
+    found = set()
+    for function in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            first = node.lineno - 1
+            while first > 0 and lines[first - 1].strip().startswith(("import ", "from ",
+                                                                     "try:")):
+                first -= 1
+            if not any("#" in line for line in lines[max(first - 1, 0):node.end_lineno]):
+                found.add(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    return sorted(found)
+
+
+def test_an_import_inside_a_function_says_why():
+    """Imports sit at the top, where a module's dependencies show (issue 25, item 4); one
+    inside a function keeps an optional extra optional, or loads OpenVINO only once the
+    worker's fd 1 is stderr, or the CLI's modules after the signals are taken, and says
+    so beside it.  (The CLI imports each command's module when it is the one given:
+    ``cli/parser.py``, through importlib.)"""
+    assert [f for p in sorted(PACKAGE.rglob("*.py"))
+            for f in _function_imports_without_a_reason(p)] == []

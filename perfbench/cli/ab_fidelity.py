@@ -10,15 +10,29 @@ from rich.console import Console
 
 from perfbench.cli.signals import run_in_worker
 from perfbench.errors import UsageError
+from perfbench.runner.ab_fidelity import fidelity_pass
+from perfbench.settings.config import validate
+from perfbench.settings.values import positive_int
 from perfbench.tracking.fidelity_tolerances import OPTIONS, thresholds_from
+from perfbench.tracking.fidelity_tolerances import add_options as add_fidelity_tolerances
+
+
+def add_fidelity_options(parser, prefix: str = "") -> None:
+    """``ab --fidelity`` (and ``suite --ab --fidelity``): both sides' outputs compared after
+    the verdict, judged with ``compare``'s fidelity tolerances."""
+    group = parser.add_argument_group("fidelity (after the verdict, never part of it)")
+    group.add_argument("--fidelity", nargs="?", const="default", metavar="N",
+                       help=f"{prefix}after the verdict, compare both sides' outputs on the "
+                       "same inputs (f32 against f32, and each side's precision against the "
+                       "other's): every --input sample, else N synthetic ones (default 8); "
+                       "changed answers exit 1")
+    add_fidelity_tolerances(parser)
 
 
 def fidelity_options(args: argparse.Namespace) -> dict:
     """``fidelity`` (asked or not), ``fidelity_samples`` (None: the default count) and
     ``fidelity_thresholds``; a count that is not a positive integer, or a tolerance with
     nothing to judge, is one line."""
-    from perfbench.settings.config import validate
-    from perfbench.settings.values import positive_int
     given = getattr(args, "fidelity", None)
     if given is None:
         stray = [o.flag for o in OPTIONS if getattr(args, o.dest, None) is not None]
@@ -44,7 +58,6 @@ def check_sides(options: dict, sides: list[tuple[dict, dict]]) -> None:
 def fidelity_run(run, base: dict, new: dict, pythons, stop, options: dict) -> None:
     """Both sides' outputs compared, stored in ``run.fidelity``; a failure is the block's
     (its one line also on stderr), the verdict before it stands."""
-    from perfbench.runner.ab_fidelity import fidelity_pass
     err = Console(stderr=True)
     if not options.get("quiet"):
         err.print("fidelity: both sides' outputs on the same inputs (a separate pass)",

@@ -4,8 +4,8 @@ writer of each output flag (``--json``, ``--markdown``, ``--csv``, ``--plot``, `
 format.  :func:`perfbench.cli.outputs.write_outputs` is the one door that uses it; a
 figure a writer prints is the document's own, computed by its producer.
 
-The page writers import the report package inside them: plotly is the optional extra
-``perfbench[report]`` (the plot writers' matplotlib is imported inside the reporters).
+The optional extras are imported where they are used: plotly by ``perfbench.report``
+(``perfbench[report]``), the plot writers' matplotlib by the reporters.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfbench.files import atomic_write, write_json
+from perfbench.report.page import write_documents, write_inputs
 from perfbench.reporters import ab_report, comparison, fleet_report, suite_report, sweep_report
 from perfbench.results.ab import ABResult
 from perfbench.results.comparison import Comparison
@@ -45,15 +46,12 @@ def _json(document, path: str) -> None:
 
 def _page(name: Callable[[Any], str]) -> Writer:
     def write(document, path: str) -> None:
-        # inside: plotly is the optional extra perfbench[report]
-        from perfbench.report.page import write_documents
         write_documents([(document.to_dict(), name(document))], argv(), path)
     return write
 
 
 def _comparison_page(document: Comparison, path: str) -> None:
     """The files compared, and the command's own comparison of them."""
-    from perfbench.report.page import write_inputs
     files = list(dict.fromkeys(document.baseline_files + document.new_files))
     write_inputs(files, argv(), path, document)
 

@@ -116,7 +116,7 @@ def load_image_samples(path: str, spec, options: ImageOptions, metadata: dict | 
 
 def _require_pillow():
     try:
-        from PIL import Image
+        from PIL import Image     # inside: Pillow is the optional extra perfbench[images]
     except ImportError:
         raise UsageError("--input DIR of images needs Pillow: pip install "
                          "'perfbench[images]'") from None

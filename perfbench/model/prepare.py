@@ -7,6 +7,7 @@ naming the input and the dimension, not a guess.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from perfbench.model.quiet import runtime_output_captured
 from perfbench.errors import UsageError, runtime_message
 from perfbench.model.flops import declared_cost, graph_flops
 from perfbench.settings.shapes import UNNAMED, parse_data_shapes, parse_shapes, shape_label
+from perfbench.model.preprocess import apply
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,6 @@ def _read(path: str, core: ov.Core) -> ov.Model:
 
 
 def _is_perfbench_document(path: str) -> bool:
-    import json
     try:
         with open(path, encoding="utf-8") as file:
             schema = json.load(file).get("schema", "")
@@ -121,7 +122,6 @@ def _prepare_file(config: BenchmarkConfig, core: ov.Core) -> PreparedModel:
 
 
 def _preprocessed(model: ov.Model, config: BenchmarkConfig) -> ov.Model:
-    from perfbench.model.preprocess import apply
     return apply(model, config.mean_values, config.scale_values, config.layout)
 
 

@@ -14,6 +14,7 @@ import openvino as ov
 from openvino.preprocess import PrePostProcessor
 
 from perfbench.errors import UsageError
+from perfbench.errors import runtime_message
 
 UNNAMED = ""
 #: ``name[v1,v2,...]`` or ``[v1,...]``, the entries separated by commas.
@@ -100,7 +101,6 @@ def apply(model: ov.Model, mean: str | None, scale: str | None,
     try:
         return ppp.build()
     except RuntimeError as exc:
-        from perfbench.errors import runtime_message
         raise UsageError(f"--mean-values/--scale-values/--layout: {runtime_message(exc)}") \
             from None
 

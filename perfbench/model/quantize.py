@@ -42,7 +42,7 @@ def cache_dir() -> Path:
 def require_nncf():
     """Checked before anything else runs: a missing extra is one line, naming it."""
     try:
-        import nncf
+        import nncf       # inside: NNCF is the optional extra perfbench[int8]
     except ImportError:
         raise UsageError("--quantize int8 needs NNCF: pip install 'perfbench[int8]'") from None
     return nncf

@@ -20,7 +20,7 @@ def require_plotly():
     """plotly.graph_objects, or one line naming the extra to install (checked before
     anything is measured, so a missing library never costs a run)."""
     try:
-        import plotly.graph_objects as go
+        import plotly.graph_objects as go  # inside: the optional extra perfbench[report]
     except ImportError:
         raise UsageError(EXTRA_MESSAGE) from None
     return go

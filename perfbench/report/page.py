@@ -60,7 +60,7 @@ def build(items: list[Input], argv: list[str], comparison: Comparison | None = N
           against_first: AgainstFirst | None = None) -> str:
     """The whole page as text (``comparison``: compare's own, to draw as it judged)."""
     require_plotly()
-    import plotly.offline
+    import plotly.offline      # inside: plotly is the optional extra perfbench[report]
     parts = sections(items, comparison, against_first)
     nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in parts)
     body = "".join(_section_html(s) for s in parts)

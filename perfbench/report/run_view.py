@@ -21,6 +21,9 @@ from perfbench.results.metrics import headline
 from perfbench.results.types import BenchmarkResult
 from perfbench.stats.drift import drift_pct
 from perfbench.stats.histogram import LogHistogram, bucket_centre
+from perfbench.results.metrics import LATENCY_FIELDS
+from perfbench.results.types import PERCENTILES
+from perfbench.stats.support import supported, unsupported_note
 
 TOP_LAYERS = 15
 #: The headline GFLOP/s: the headline (steady) FPS times the model's cost.
@@ -171,9 +174,6 @@ def config_rows(result: BenchmarkResult) -> list[list]:
 def _headline_value(result: BenchmarkResult, metric) -> list[str]:
     """The value and its interval; a percentile too few samples support is marked in
     words (perfbench.stats.support) and given no interval."""
-    from perfbench.results.metrics import LATENCY_FIELDS
-    from perfbench.results.types import PERCENTILES
-    from perfbench.stats.support import supported, unsupported_note
     field = LATENCY_FIELDS.get(metric.name)
     count = result.latency.count
     if field is not None and not supported(count, PERCENTILES[field]):

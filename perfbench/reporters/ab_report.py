@@ -13,6 +13,7 @@ from rich.table import Table
 
 from perfbench.reporters.numbers import readable
 from perfbench.results.ab import ABRatio, ABResult, Ratio
+from perfbench.results.metrics import Metric
 
 _LABELS = {"fps": "throughput (FPS)", "median_ms": "latency p50 (pooled)",
            "p99_ms": "latency p99 (pooled)", "median_ms_rounds": "latency p50 (per round)"}
@@ -203,7 +204,6 @@ def bmf(doc: ABResult) -> dict:
 def metrics(doc: ABResult) -> list:
     """The three ratios as exporter metrics: the FPS ratio is better bigger, the latency
     ratios smaller."""
-    from perfbench.results.metrics import Metric
     out = []
     for key, name, bigger in (("fps", "fps ratio", True), ("median_ms", "p50 ratio", False),
                               ("p99_ms", "p99 ratio", False)):

@@ -18,6 +18,7 @@ from rich.table import Table
 from perfbench.reporters.md_table import cell, table as md_table
 from perfbench.results.fleet import FleetReport, FleetRun
 from perfbench.stats.intervals import NOT_MEASURED, rate_measured
+from perfbench.reporters.sweep_report import require_matplotlib
 
 COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
            "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
@@ -218,7 +219,6 @@ def _markdown_mix(doc: FleetReport) -> list[str]:
 
 
 def plot(doc: FleetReport, path: str) -> None:
-    from perfbench.reporters.sweep_report import require_matplotlib
     plt = require_matplotlib()
     fig = figure(doc, plt)
     fig.savefig(path)

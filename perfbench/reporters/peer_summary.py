@@ -12,6 +12,8 @@ median unless ``-latency_percentile`` says otherwise).
 from __future__ import annotations
 
 from perfbench.results.types import PERCENTILES, BenchmarkResult
+from perfbench.stats.histogram import LogHistogram
+from perfbench.results.metrics import fps_estimate
 
 PREFIX = "[ INFO ] "
 
@@ -25,7 +27,6 @@ def percentile_ms(result: BenchmarkResult, p: float) -> tuple[float, bool]:
     if result.latency_histogram is None:
         raise ValueError(f"percentile {p:g}: this result has no latency histogram; use one of "
                          f"{', '.join(f'{v:g}' for v in PERCENTILES.values())}")
-    from perfbench.stats.histogram import LogHistogram
     return LogHistogram.from_dict(result.latency_histogram).percentile(p), False
 
 
@@ -47,7 +48,6 @@ def lines(result: BenchmarkResult, percentile: float = 50.0) -> list[str]:
 
 def headline_note(result: BenchmarkResult) -> str:
     """benchmark_app's Throughput is the whole window; perfbench's headline is named."""
-    from perfbench.results.metrics import fps_estimate
     value, low, high = fps_estimate(result)
     if result.steady_fps is None and low is None:
         return (f"perfbench: headline FPS {value:,.2f}, the whole window (too short for a "

@@ -15,13 +15,12 @@ from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
-from perfbench.results.sweep import Pick, SweepPoint, SweepResult, VersusDefault
+from perfbench.results.sweep import GainRatio, Pick, SweepPoint, SweepResult, VersusDefault
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
-               "on_pareto_frontier", "throughput_fps", "throughput_ci95_low",
-               "throughput_ci95_high", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
-               "effective_gflops", "cpu_pct", "reason")
+               "on_pareto_frontier", "fps", "fps_low", "fps_high", "latency_p50_ms",
+               "latency_p90_ms", "latency_p99_ms", "effective_gflops", "cpu_pct", "reason")
 
 
 _SETTING_COLUMNS = ("device", "hint", "precision", "threads", "batch", "requests", "streams")
@@ -34,8 +33,8 @@ def _measured(point: SweepPoint) -> dict:
         return {}
     fps, low, high = fps_estimate(result)
     return {"resolved_streams": result.resolved.get("streams", ""),
-            "resolved_requests": result.pool_size, "throughput_fps": fps,
-            "throughput_ci95_low": low, "throughput_ci95_high": high,
+            "resolved_requests": result.pool_size, "fps": fps, "fps_low": low,
+            "fps_high": high,
             "latency_p50_ms": result.latency.median, "latency_p90_ms": result.latency.p90,
             "latency_p99_ms": result.latency.p99, "effective_gflops": result.effective_gflops,
             "cpu_pct": result.system.cpu_own_pct if result.system else ""}
@@ -137,10 +136,9 @@ def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
     row = _row(point, sweep)
     star = "★" if row["on_pareto_frontier"] else ""
     ci = ""
-    if row["throughput_ci95_high"] not in ("", None) and row["throughput_fps"]:
-        ci = f" ± {100 * (row['throughput_ci95_high'] / row['throughput_fps'] - 1):.1f}%"
-        if not rate_measured(row["throughput_fps"], row["throughput_ci95_low"],
-                             row["throughput_ci95_high"]):
+    if row["fps_high"] not in ("", None) and row["fps"]:
+        ci = f" ± {100 * (row['fps_high'] / row['fps'] - 1):.1f}%"
+        if not rate_measured(row["fps"], row["fps_low"], row["fps_high"]):
             ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
     if row["satisfies_constraints"] is False:
@@ -152,7 +150,7 @@ def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
     count = point.result.latency.count if point.result is not None else 0
     latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
                  (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
-    return [star, short_label(point.key), _fmt(row["throughput_fps"], ",.1f") + ci, *paired,
+    return [star, short_label(point.key), _fmt(row["fps"], ",.1f") + ci, *paired,
             *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
             note]
 
@@ -182,13 +180,13 @@ def _settings_text(settings: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in settings.items())
 
 
-def _ratio_text(ratio: dict | None) -> str:
-    """A precision gain's stored ratio: ``{ratio, low, high, level}``, or ``{ratio}``."""
-    if not ratio:
+def _ratio_text(ratio: GainRatio | None) -> str:
+    """A precision gain's stored ratio, with its interval where it has one."""
+    if ratio is None:
         return "–"
-    if ratio.get("low") is not None:
-        return f"{ratio['ratio']:.3f} [{ratio['low']:.3f}, {ratio['high']:.3f}]"
-    return f"{ratio['ratio']:.3f} (no interval)"
+    if ratio.low is not None:
+        return f"{ratio.ratio:.3f} [{ratio.low:.3f}, {ratio.high:.3f}]"
+    return f"{ratio.ratio:.3f} (no interval)"
 
 
 def _pick_line(name: str, pick: Pick, label: str) -> str:
@@ -220,23 +218,23 @@ def print_conclusions(sweep: SweepResult, console: Console) -> None:
             continue
         console.print(_pick_line(name, pick, label))
     for gain in sweep.precision_gains:
-        console.print(f"[bold]{gain['precision']} vs f32[/]"
-                      f"{' at ' + _settings_text(gain['settings']) if gain['settings'] else ''}: "
-                      f"FPS × {_ratio_text(gain['fps_ratio'])}, {label} × "
-                      f"{_ratio_text(gain['p99_ratio'])}", highlight=False)
+        console.print(f"[bold]{gain.precision} vs f32[/]"
+                      f"{' at ' + _settings_text(gain.settings) if gain.settings else ''}: "
+                      f"FPS × {_ratio_text(gain.fps_ratio)}, {label} × "
+                      f"{_ratio_text(gain.p99_ratio)}", highlight=False)
     plan = sweep.sizing
     if plan:
-        line = (f"sizing: {plan['fps_per_machine']:,.1f} FPS per machine, "
-                f"{plan['fps_per_core']:,.1f} per core (from {plan['from']})")
-        if plan.get("machines") is not None:
-            line += f"; {plan['machines']} machine(s) for {plan['target_fps']:,.0f} FPS"
-        if plan.get("disturbed"):
+        line = (f"sizing: {plan.fps_per_machine:,.1f} FPS per machine, "
+                f"{plan.fps_per_core:,.1f} per core (from {plan.point})")
+        if plan.machines is not None and plan.target_fps is not None:
+            line += f"; {plan.machines} machine(s) for {plan.target_fps:,.0f} FPS"
+        if plan.disturbed:
             line += (" [bold yellow]— measured on a disturbed machine[/] ("
-                     + ", ".join(plan["disturbed"]) + "): re-run on a quiet one before "
+                     + ", ".join(plan.disturbed) + "): re-run on a quiet one before "
                      "buying on it")
         console.print(line, highlight=False, soft_wrap=True)
     others = {k: v for k, v in (sweep.disturbed or {}).items()
-              if not plan or k != plan.get("from")}
+              if not plan or k != plan.point}
     if others:
         console.print("[yellow]disturbed points[/] (their figures are the machine's as much "
                       "as the setting's): " + "; ".join(", ".join(v) for v in others.values()),
@@ -246,11 +244,11 @@ def print_conclusions(sweep: SweepResult, console: Console) -> None:
 def require_matplotlib():
     """Checked before a sweep starts, so a missing extra never costs a finished sweep."""
     try:
-        import matplotlib
+        import matplotlib     # inside: matplotlib is the optional extra perfbench[plot]
     except ImportError:
         raise UsageError("--plot needs matplotlib: pip install 'perfbench[plot]'") from None
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt     # after use("Agg"): no display needed
     return plt
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfbench.results.race import Interval, RaceResult
-from perfbench.results.types import BenchmarkResult, SchemaError, field_for
+from perfbench.results.types import BenchmarkResult, SchemaError, _number, _table, _text, field_for
 
 SCHEMA = "perfbench.sweep"
 SCHEMA_VERSION = 2
@@ -143,11 +143,114 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class GainRatio:
+    """A precision gain's ratio, as the sweep that measured it states it: paired with its
+    interval (by rounds, or by epochs in a race: ``epochs``, ``through``), from the two
+    points' own intervals, or (points without one) the ratio alone, written ``{ratio}``."""
+
+    ratio: float
+    low: float | None = None
+    high: float | None = None
+    level: float | None = None
+    epochs: int | None = None
+    through: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"ratio": self.ratio}
+        if self.low is not None:
+            out.update(low=self.low, high=self.high, level=self.level)
+        if self.epochs is not None:
+            out["epochs"] = self.epochs
+        if self.through is not None:
+            out["through"] = self.through
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> GainRatio | None:
+        if data is None:
+            return None
+        data = _table(data, where)
+        bounds = [_number(data, k, where, optional=True) for k in ("low", "high", "level")]
+        if len({b is None for b in bounds}) > 1:
+            raise SchemaError(f"{where}: low, high and level are given together or not at all")
+        epochs = _number(data, "epochs", where, optional=True)
+        return cls(_number(data, "ratio", where), *bounds,
+                   None if epochs is None else int(epochs),
+                   _text(data, "through", where, optional=True))
+
+
+@dataclass(frozen=True)
+class PrecisionGain:
+    """One precision against ``versus`` (f32) at the same other ``settings``: FPS and
+    latency-percentile ratios (None where the sweep had none to state)."""
+
+    precision: str
+    versus: str
+    settings: dict
+    fps_ratio: GainRatio | None
+    p99_ratio: GainRatio | None
+
+    def to_dict(self) -> dict:
+        return {"precision": self.precision, "versus": self.versus, "settings": self.settings,
+                "fps_ratio": self.fps_ratio.to_dict() if self.fps_ratio else None,
+                "p99_ratio": self.p99_ratio.to_dict() if self.p99_ratio else None}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> PrecisionGain:
+        data = _table(data, where)
+        return cls(_text(data, "precision", where), _text(data, "versus", where),
+                   dict(_table(data.get("settings") or {}, where + ".settings")),
+                   GainRatio.from_dict(data.get("fps_ratio"), where + ".fps_ratio"),
+                   GainRatio.from_dict(data.get("p99_ratio"), where + ".p99_ratio"))
+
+
+@dataclass(frozen=True)
+class SizingPlan:
+    """The machines needed at the recommended point (``point``, written ``from``): its FPS
+    per machine and per core, and with a ``target_fps`` the ``machines`` it takes;
+    ``disturbed``, the failed checks of that point's machine (None in a v1 file, which did
+    not write them)."""
+
+    fps_per_machine: float
+    fps_per_core: float
+    cores_per_machine: int
+    point: str
+    target_fps: float | None = None
+    machines: int | None = None
+    disturbed: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"fps_per_machine": self.fps_per_machine,
+                               "fps_per_core": self.fps_per_core,
+                               "cores_per_machine": self.cores_per_machine,
+                               "from": self.point, "target_fps": self.target_fps}
+        if self.machines is not None:
+            out["machines"] = self.machines
+        if self.disturbed is not None:
+            out["disturbed"] = list(self.disturbed)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> SizingPlan | None:
+        if data is None:
+            return None
+        data = _table(data, where)
+        machines = _number(data, "machines", where, optional=True)
+        disturbed = data.get("disturbed")
+        if disturbed is not None and not isinstance(disturbed, list):
+            raise SchemaError(f"{where}.disturbed must be a list (got {disturbed!r:.40})")
+        return cls(_number(data, "fps_per_machine", where), _number(data, "fps_per_core", where),
+                   int(_number(data, "cores_per_machine", where)), _text(data, "from", where),
+                   _number(data, "target_fps", where, optional=True),
+                   None if machines is None else int(machines),
+                   None if disturbed is None else tuple(disturbed))
+
+
+@dataclass(frozen=True)
 class SweepResult:
     """A sweep as it was measured and concluded.  ``withheld``: why an incomplete sweep
-    recommends nothing (then ``disturbed`` is None: it is not written).  ``precision_gains``
-    and ``sizing`` are stored as the sweep wrote them (each precision against f32; the
-    machines needed at the recommended point)."""
+    recommends nothing (then ``disturbed`` is None: it is not written); ``sizing`` is None
+    then, and when no point could carry a plan."""
 
     status: str
     mode: str                      # sequential, race, or interleaved (a v1 file's)
@@ -160,8 +263,8 @@ class SweepResult:
     pareto: tuple[str, ...]
     recommendations: dict[str, Pick | None]
     vs_default: dict[str, VersusDefault]
-    precision_gains: tuple[dict, ...] = ()
-    sizing: dict | None = None
+    precision_gains: tuple[PrecisionGain, ...] = ()
+    sizing: SizingPlan | None = None
     withheld: str | None = None
     disturbed: dict[str, list[str]] | None = None
     uncertain_under_sla: tuple[str, ...] = ()
@@ -196,7 +299,8 @@ class SweepResult:
         if self.withheld is not None:
             out["withheld"] = self.withheld
         out.update(vs_default={k: v.to_dict() for k, v in self.vs_default.items()},
-                   precision_gains=list(self.precision_gains), sizing=self.sizing)
+                   precision_gains=[g.to_dict() for g in self.precision_gains],
+                   sizing=self.sizing.to_dict() if self.sizing is not None else None)
         if self.disturbed is not None:
             out["disturbed"] = self.disturbed
         if self.uncertain_under_sla:
@@ -225,7 +329,9 @@ class SweepResult:
              for k, v in (data.get("recommendations") or {}).items()},
             {k: VersusDefault.from_dict(v, f"{where}.vs_default.{k}")
              for k, v in (data.get("vs_default") or {}).items()},
-            tuple(data.get("precision_gains") or ()), data.get("sizing"),
+            tuple(PrecisionGain.from_dict(g, f"{where}.precision_gains[{i}]")
+                  for i, g in enumerate(data.get("precision_gains") or ())),
+            SizingPlan.from_dict(data.get("sizing"), where + ".sizing"),
             data.get("withheld"), data.get("disturbed"),
             tuple(data.get("uncertain_under_sla") or ()),
             RaceResult.from_dict(race, where + ".race") if race else None,

@@ -41,6 +41,11 @@ from perfbench.stats import sequential
 from perfbench.stats.two_level import (EpochVariance, TwoLevelRatio, epoch_variance,
                                        two_level_ratio)
 from perfbench.system.monitor import OtherLoad
+from perfbench.system.host import describe_host
+from perfbench.stats.tails import tail_ratio
+from perfbench.system.checks import OTHER_CPU_PCT
+from perfbench.stats.remaining import more_time_to_decide
+from perfbench.stats.two_level import smallest_resolvable_pct
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "ABRun", "Decision", "Epoch", "Round", "decide",
            "document", "run_ab"]
@@ -234,13 +239,11 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
 
 
 def _host(run: ABRun) -> dict:
-    from perfbench.system.host import describe_host
     return describe_host([], (run.sides.get("base") or {}).get("openvino", ""),
                          (run.settings.get("base") or {}).get("label"))
 
 
 def _machine() -> str:
-    from perfbench.system.host import describe_host
     host = describe_host([], "")
     return ab_cache.machine_identity(f"{host['hostname']}/{host['derived_class']}",
                                      f"{host['cpu']} (family {host['cpu_family']}, "
@@ -351,7 +354,6 @@ def _pooled(tail) -> PooledRatio | None:
 
 def _tails(run: ABRun) -> dict[str, PooledRatio | None]:
     """Median and p99 ratios of each side's pooled latencies (not of per-block figures)."""
-    from perfbench.stats.tails import tail_ratio
     rounds = [(e.index, r) for e in run.epochs for r in e.rounds if r.usable]
     if not rounds or any("latency_hist" not in r.base or "latency_hist" not in r.new
                          for _, r in rounds):
@@ -391,7 +393,6 @@ def side_figures(run: ABRun, tails: dict[str, PooledRatio | None]) -> dict[str, 
 def load(run: ABRun) -> Load:
     """Other processes' CPU over the epochs, against a run's check limit: a load above it
     is what widened the interval, and an undecided verdict names it."""
-    from perfbench.system.checks import OTHER_CPU_PCT
     shares = [e.other_cpu_pct for e in run.epochs if e.other_cpu_pct is not None]
     mean = sum(shares) / len(shares) if shares else None
     return Load(None if mean is None else round(mean, 1), max(shares) if shares else None,
@@ -400,7 +401,6 @@ def load(run: ABRun) -> Load:
 
 def _more_time(run: ABRun, decision: Decision) -> float | None:
     """An undecided run: how much longer it would need at the noise it measured."""
-    from perfbench.stats.remaining import more_time_to_decide
     if decision.verdict != "inconclusive" or decision.estimate is None:
         return None
     e = decision.estimate
@@ -412,7 +412,6 @@ def document(run: ABRun, exit_status: int | None = None) -> ABResult:
     """The run as a ``perfbench.ab`` document: the stored decision, the descriptive figures
     (95 % intervals), each side's own figures, every epoch's rounds, and ``attribution``;
     each figure computed here, once."""
-    from perfbench.stats.two_level import smallest_resolvable_pct
     decision = run.decision or decide(run)
     prior = run.prior
     fps = two_level_ratio(run.log_ratios_by_epoch("fps"), 0.95,

@@ -30,6 +30,8 @@ from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
 from perfbench.results.types import BenchmarkResult
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.stats.fidelity import FidelityError, compare_outputs, stored_outputs
+from perfbench.runner.benchmark import log, timed_run
+from perfbench.errors import runtime_message
 
 #: Synthetic samples compared when ``--fidelity`` gives no count.
 DEFAULT_SAMPLES = 8
@@ -56,7 +58,6 @@ def run_with_fidelity(config: BenchmarkConfig, on_window=None,
                       samples: int | None = None) -> BenchmarkResult:
     """:func:`perfbench.runner.benchmark.run`, then the fidelity of what it measured.  A
     stop during the timed run skips the comparison (the measured figures stand)."""
-    from perfbench.runner.benchmark import log, timed_run
     check_fidelity(config, samples)
     measured = timed_run(config, on_window, stop_event)
     core, original, session, result = (measured.core, measured.original, measured.session,
@@ -167,7 +168,6 @@ def infer_all(compiled: ov.CompiledModel, inputs: list[dict[str, np.ndarray]],
         try:
             request.infer(sample)
         except RuntimeError as exc:
-            from perfbench.errors import runtime_message
             raise RunFailed(f"--fidelity: inference failed: {runtime_message(exc)}") from None
         for port, name in zip(compiled.outputs, names):
             found[name].append(np.array(request.get_tensor(port).data, copy=True))

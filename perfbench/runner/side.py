@@ -18,6 +18,7 @@ import threading
 from collections import deque
 
 from perfbench.errors import RunFailed, UsageError
+from perfbench.runner.worker import PROTOCOL
 
 #: A block holds at least this many requests (fewer: too coarse to time), and lasts at
 #: least MIN_BLOCK_S; on the probe machine 0.1 s blocks paired better than 0.5 s ones.
@@ -258,7 +259,6 @@ def check_interpreter(python: str, flag: str, needs_nncf: bool) -> None:
     """Before anything runs: the interpreter exists, has perfbench and OpenVINO, speaks this
     perfbench's worker protocol, and has NNCF when its side is int8.  This interpreter is
     this perfbench: only its NNCF is looked up, in-process."""
-    from perfbench.runner.worker import PROTOCOL
     if python == sys.executable:
         if needs_nncf and not _findable("nncf"):
             raise UsageError(f"{flag} {python}: has no NNCF, needed for an int8 side "

@@ -6,7 +6,8 @@ Started as ``python -m perfbench.runner.worker --reply-fd N`` by
 answers one JSON line per message on descriptor N, a pipe of its own, and nowhere else.
 At start it points fd 1 and ``sys.stdout`` at stderr, so what libraries print (NNCF while
 quantizing, OpenVINO's C++ code) goes to stderr, which the parent drains all along and keeps
-the last lines of as the worker's last words.  Protocol version :data:`PROTOCOL` (bump it
+the last lines of as the worker's last words.  That is why whatever loads OpenVINO is imported
+inside the functions here, never at the top.  Protocol version :data:`PROTOCOL` (bump it
 when a message changes; :func:`perfbench.runner.side.check_interpreter` refuses a worker
 that speaks another):
 
@@ -55,14 +56,19 @@ that is how one side runs another OpenVINO release.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import select
+import signal
 import sys
 import threading
 import time
 
+from perfbench import __version__
 from perfbench.errors import RunFailed, UsageError
+from perfbench.measure.windows import StopLimits
+from perfbench.results.metrics import images_per_second
 
 
 #: The message format below; bump it whenever a message changes, so that a parent never
@@ -95,6 +101,7 @@ def latency_histogram(recorder):
 def scheduled_arrivals(rate: float, seed: int, seconds: float) -> int:
     """How many arrivals the open loop schedules in a block of ``seconds``: by its own rule,
     every arrival of its seeded schedule before the time limit."""
+    # inside: OpenVINO loads after reply_channel made fd 1 stderr
     from perfbench.measure.server import arrivals
     count = 0
     for offset in arrivals(rate, seed):
@@ -110,6 +117,7 @@ def server_figures(config, measured, seconds: float) -> dict:
     the time limit), over ``--sla-ms``, and the generator's own lateness with whether the
     block is valid for its rate.  Latencies of the server scenario run from the scheduled
     arrival (queueing included), so the block's percentiles and histogram are those."""
+    # inside: OpenVINO loads after reply_channel made fd 1 stderr
     from perfbench.runner.benchmark import generator_validity
     scheduled = scheduled_arrivals(config.rate, config.seed, seconds)
     sent = measured.completed
@@ -128,8 +136,8 @@ class _Worker:
     """A compiled model, its request pool, and every block measured so far."""
 
     def __init__(self, settings: dict):
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr (module docstring)
         import openvino as ov
-
         from perfbench.measure.loop import warm_up
         from perfbench.model.compile import check_device
         from perfbench.runner.benchmark import Session, prepare
@@ -145,9 +153,8 @@ class _Worker:
         self.blocks: list = []          # (monotonic start, Measurement) of each block
 
     def ready(self) -> dict:
-        import openvino as ov
+        import openvino as ov       # inside: OpenVINO loads after reply_channel made fd 1 stderr
 
-        from perfbench import __version__
         prepared, compilation = self.prepared, self.session.compilation
         return {"ready": True, "name": prepared.name, "batch": prepared.batch,
                 "gflops_per_image": prepared.gflops_per_image,
@@ -159,7 +166,7 @@ class _Worker:
                 "protocol": PROTOCOL}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        from perfbench.measure.windows import StopLimits
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.runner.benchmark import measure_once
         if warmup > 0:
             self.warmups += measure_once(self.session, self.config,
@@ -176,7 +183,6 @@ class _Worker:
 
     def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
         """The block message of the protocol (module docstring)."""
-        from perfbench.results.metrics import images_per_second
         batch = self.prepared.batch
         # A block can complete nothing (a server block whose first arrival came after its
         # time limit on a starved machine): no latency figures then, and the parent leaves
@@ -206,6 +212,7 @@ class _Worker:
     def result(self, interrupted: bool) -> dict:
         """Every block so far as one benchmark result: each block is one window (placed at
         its time since the first block), latencies pooled, CPU use over the blocks only."""
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.runner.benchmark import merge_blocks, result_of_blocks
         if not self.blocks:
             raise RunFailed("no block was measured")
@@ -220,6 +227,7 @@ class _Profiler:
     """The side's model compiled with counters on, and its own request pool."""
 
     def __init__(self, worker: "_Worker"):
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.measure.loop import make_pool, run_each
         from perfbench.model.compile import compile_model
         self.compilation = compile_model(worker.core, worker.prepared.model, worker.config,
@@ -238,6 +246,7 @@ class _Profiler:
         sums: those are added up after the clock stopped.  Summed inside the wall, they
         cost about 1 % of it on the built-in model (more on tiny ones), all of it landing
         in the attribution's "outside the counters"."""
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.measure.loop import run_each
         profiles: list = []
         keep = profiles.append
@@ -252,6 +261,7 @@ class _Profiler:
                  "pool_size": self.pool_size, "time_ms": 1e3 * wall * self.streams / done,
                  "nodes_ms": {name: ms / done for name, ms in totals.items()}}
         if graph:
+            # inside: OpenVINO loads after reply_channel made fd 1 stderr
             from perfbench.model.runtime_nodes import nodes_of_runtime_model
             reply["graph"] = [n.to_dict() for n in
                               nodes_of_runtime_model(self.compilation.model.get_runtime_model())]
@@ -334,8 +344,6 @@ def exit_when_orphaned(fd: int, parent: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m perfbench.runner.worker --reply-fd N``: set up the channel, then serve."""
-    import argparse
-    import signal
     parser = argparse.ArgumentParser(prog="python -m perfbench.runner.worker")
     parser.add_argument("--reply-fd", type=int, required=True,
                         help="descriptor of the pipe the replies go to")

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from perfbench.errors import UsageError
 from perfbench.results.types import PERCENTILES
 from perfbench.settings import values
+from perfbench.settings.shapes import parse_data_shapes, parse_shapes
 
 HINTS = ("throughput", "latency", "cumulative_throughput", "none")
 SCENARIOS = ("offline", "single-stream", "server")
@@ -246,7 +247,6 @@ class BenchmarkConfig:
     def _check_batch_in_shape(self) -> None:
         """--batch sets dimension 0 of every input, so a --shape saying otherwise would be
         overridden."""
-        from perfbench.settings.shapes import parse_shapes
         for name, dims in parse_shapes(self.shape).items():
             if dims and dims[0] != self.batch:
                 target = f"input {name!r}" if name else "the input"
@@ -255,7 +255,6 @@ class BenchmarkConfig:
                                  "them agree")
 
     def _check_data_shape(self) -> None:
-        from perfbench.settings.shapes import parse_data_shapes
         parse_data_shapes(self.data_shape)
         if self.model is None:
             raise UsageError("--data-shape applies to --model files with dynamic dimensions; "

@@ -18,6 +18,7 @@ import glob
 import math
 import os
 import statistics
+import tomllib
 from dataclasses import dataclass, field
 
 from perfbench.errors import UsageError
@@ -30,6 +31,7 @@ from perfbench.settings.identity import DEFAULTS as _DEFAULTS
 from perfbench.settings.identity import configuration_identity, configuration_key
 from perfbench.stats.intervals import rate_mean_ci
 from perfbench.system.host import hardware_class
+from perfbench.tracking.verdict import disturbed
 
 DEFAULT_HEADROOM = 0.2
 #: Between machines of one class, FPS that varies more than this marks the class unstable.
@@ -166,7 +168,6 @@ def _measured(result: BenchmarkResult, where: str) -> Measured:
     fps, low, high = fps_estimate(result)
     noisy = any(not check.ok for check in result.checks)
     host = (result.host or {}).get("hostname") or result.environment.get("hostname") or where
-    from perfbench.tracking.verdict import disturbed
     return Measured(hardware_class_of(result), configuration_of(result), host, fps, low, high,
                     result.latency.p99, noisy, where, configuration_key(result),
                     disturbed=tuple(disturbed(result, where)))
@@ -281,7 +282,6 @@ def cheapest(summaries: list[ClassSummary]) -> str | None:
 
 def read_prices(text: str, where: str) -> dict[str, float]:
     """``[prices]`` table of hardware class (or label) = price per machine-hour."""
-    import tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -24,7 +24,8 @@ from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import fallback_path, write_json
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
-from perfbench.results.sweep import SCHEMA, Pick, SweepPoint, SweepResult, VersusDefault
+from perfbench.results.sweep import (SCHEMA, Pick, PrecisionGain, SizingPlan, SweepPoint,
+                                     SweepResult, VersusDefault)
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
@@ -261,7 +262,9 @@ class Sweep:
              for k, v in found["recommendations"].items()},
             {k: VersusDefault.from_dict(v, f"sweep.vs_default.{k}")
              for k, v in found["vs_default"].items()},
-            tuple(found["precision_gains"]), found["sizing"], found.get("withheld"),
+            tuple(PrecisionGain.from_dict(g, f"sweep.precision_gains[{i}]")
+                  for i, g in enumerate(found["precision_gains"])),
+            SizingPlan.from_dict(found["sizing"], "sweep.sizing"), found.get("withheld"),
             found.get("disturbed"), tuple((found.get("race") or {}).get(
                 "uncertain_under_sla") or ()))
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -273,7 +274,6 @@ def regression_power(change_log: float, se: float, dof: float, level: float,
     """P(a run of this design calls a true slowdown of ``change_log`` (log scale) a
     regression), the SE itself estimated on ``dof`` degrees of freedom: the verdict needs
     the log-mean below −max(c·ŜE, ln(1/(1 − threshold))), ŜE = SE·√(χ²_dof/dof)."""
-    from statistics import NormalDist
     critical = t_critical(dof, level)
     floor = -math.log(1 - threshold_pct / 100)
     u, weights = _chi2_grid(dof) if dof < 1e5 else (np.ones(1), np.ones(1))

@@ -26,6 +26,8 @@ from perfbench.tracking.verdict import (DEFAULT_GATE, DEFAULT_NOISE_FLOORS_PCT, 
                                         DEFAULT_THRESHOLD_PCT, DISTURBED, compare, disturbed,
                                         geomean_verdict, like_with_like,
                                         samples_for)
+from perfbench.suite.document import read_suite
+from perfbench.tracking.history import last_run
 
 
 #: The confidence the entries hold *together*: the gate fails when any entry regresses, so
@@ -176,7 +178,6 @@ def read_baseline(directory: str) -> tuple[SuiteDocument, dict[str, BenchmarkRes
     """The baseline suite and every result it lists as ok, read once before the run: the
     run is judged from this copy, whatever happens to the directory meanwhile, and a
     result that is gone or unreadable is bad input now, not a lost judgement later."""
-    from perfbench.suite.document import read_suite
     doc = read_suite(directory, "--baseline")
     results = {r.name: load(os.path.join(directory, r.file)) for r in doc.entries
                if r.status == "ok" and r.file}
@@ -245,7 +246,6 @@ def against_history(new_doc: SuiteDocument, new_dir: str, database: str) -> Base
     appended already (an interrupted run resumed: ``history`` in its record): against the
     run before its own, never against itself.  History keeps only complete runs, so every
     failed entry counts as a new failure (exit 1)."""
-    from perfbench.tracking.history import last_run
     pairs, missing = {}, []
     started = os.path.isfile(database) and os.path.getsize(database) > 0   # else: 1st run
     for record in new_doc.entries:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 
 from perfbench.results import BenchmarkResult
 from perfbench.results.interval import Interval
@@ -17,6 +18,10 @@ from perfbench.results.suite import (SCHEMA, SCHEMA_VERSION, ABBlock, BaselineBl
                                      EntryRecord, Geomean, Headline, Summary, SuiteDocument)
 from perfbench.stats.geomean import GeomeanRatio
 from perfbench.suite.spec import Entry
+from perfbench.files import fallback_path, write_json
+from perfbench.errors import UsageError
+from perfbench.results.io import read_json
+from perfbench.results.registry import read_document
 FAILED = ("failed", "timeout", "oom")
 FINAL = ("ok", *FAILED)
 
@@ -124,8 +129,6 @@ class SuiteFile:
         self.failed = False
 
     def write(self, document: SuiteDocument) -> bool:
-        import sys
-        from perfbench.files import fallback_path, write_json
         doc = document.to_dict()
         try:
             write_json(self.path, doc)
@@ -148,9 +151,6 @@ class SuiteFile:
 def read_suite(directory: str, flag: str) -> SuiteDocument:
     """A suite directory's ``suite.json``, checked and upgraded (``results.registry``);
     one line if it is not one."""
-    from perfbench.errors import UsageError
-    from perfbench.results.io import read_json
-    from perfbench.results.registry import read_document
     path = os.path.join(directory, "suite.json")
     if not os.path.isdir(directory):
         raise UsageError(f"{flag} {directory}: no such suite directory")

@@ -9,6 +9,7 @@ perfbench did not send (the kernel's log is not readable by everyone, the exit i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psutil
+
+from perfbench.files import atomic_write
 
 #: Seconds an interrupted entry gets to write its partial result before it is killed.
 STOP_GRACE_S = 30.0
@@ -81,13 +84,11 @@ def run_command(settings_path: str, out_path: str) -> list[str]:
 
 def write_profile(settings: dict, path: str) -> None:
     """A flat TOML table of run settings (what ``--profile`` reads)."""
-    from perfbench.files import atomic_write
     lines = [f"{key} = {_toml(value)}" for key, value in settings.items() if value is not None]
     atomic_write(path, "\n".join(lines) + "\n")
 
 
 def _toml(value) -> str:
-    import json
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):

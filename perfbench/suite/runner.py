@@ -22,6 +22,7 @@ from perfbench.suite import process
 from perfbench.suite.document import (FINAL, SuiteFile, document, headline, pending_record,
                                       result_provenance)
 from perfbench.suite.spec import Entry, SuiteSpec
+from perfbench.suite.document import read_suite
 
 #: Start-up, compile and write per entry, assumed until an entry has shown its own.
 DEFAULT_OVERHEAD_S = 15.0
@@ -107,7 +108,6 @@ def resume_notes(spec: SuiteSpec, previous: SuiteDocument, out_dir: str) -> list
 
 
 def load_previous(out_dir: str) -> SuiteDocument:
-    from perfbench.suite.document import read_suite
     if not os.path.isfile(os.path.join(out_dir, "suite.json")):
         raise UsageError(f"--resume: {out_dir} has no suite.json; nothing to resume")
     return read_suite(out_dir, "--resume")

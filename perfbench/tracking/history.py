@@ -384,7 +384,6 @@ def last_run_verdict(points: list[Point], metric: str, threshold_pct: float = 5.
     noise floor, and :func:`perfbench.tracking.verdict.judge_change` decides, so a run
     whose interval cannot exclude a regression is inconclusive here too.  None with fewer
     than two runs before it."""
-    from perfbench.results.metrics import METRICS
     values = [p.value for p in points]
     steps = step_changes(values, threshold_pct)
     start = steps[-1][0] if steps and steps[-1][0] < len(values) - 1 else 0

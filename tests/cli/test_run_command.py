@@ -95,7 +95,7 @@ def test_a_result_that_cannot_be_written_where_asked_is_saved_elsewhere(tmp_path
                                                                        monkeypatch):
     """Paths are checked before measuring, but a disk can fail afterwards: the measured
     result must then land in a fallback file that the one-line message names."""
-    from perfbench.cli.commands.run import deliver
+    from perfbench.cli.commands.single_run import deliver
     from perfbench.results import load
     from tests.results.test_io import V1_FILE
     monkeypatch.setenv("TMPDIR", str(tmp_path))

@@ -102,7 +102,7 @@ def test_a_failed_fidelity_says_where_the_figures_are_with_and_without_a_file(
 
 
 def test_where_kept_names_each_case():
-    from perfbench.cli.commands.run import where_kept
+    from perfbench.cli.commands.single_run import where_kept
     assert where_kept("-", None, {}, None, True) == (
         "the measured figures are in the JSON on stdout and the table; no output file was "
         "asked for")

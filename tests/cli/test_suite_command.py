@@ -506,3 +506,25 @@ def test_a_summary_output_that_fails_says_exit_1_in_the_documents_too(tmp_path, 
     assert code == 1
     assert printed["gate"]["exit_status"] == 1 == json.loads(fallback.read_text())["gate"][
         "exit_status"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--threshold", "x"], "--threshold"),
+    (["--epoch-s", "0"], "--epoch-s"),
+    (["--attribute", "--attribute-rounds", "0"], "--attribute-rounds"),
+    (["--attribute", "--attribute-epochs", "many"], "--attribute-epochs"),
+    (["--base-set", "threads"], "--base-set"),
+    (["--base-python", "/nonexistent/python"], "--base-python"),
+])
+def test_a_bad_ab_option_is_one_line_exit_2_and_creates_nothing(tmp_path, capsys, args,
+                                                                words):
+    """The --ab options were checked after --out (and --markdown's directory) had been
+    created (issue 25): a typo left an empty suite directory behind."""
+    from perfbench.cli.main import main
+    out, markdown = tmp_path / "out", tmp_path / "md" / "s.md"
+    assert main(["suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                 str(out), "--markdown", str(markdown), "--ab", "--new-set", "threads=1",
+                 *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+    assert not out.exists() and not markdown.parent.exists()

@@ -8,7 +8,7 @@ from perfbench.results.metrics import fps_estimate
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, Sweep
-from tests.models import synthetic_result
+from tests.models import synthetic_document, synthetic_result
 
 
 def _sweep(points: list[Point], **kwargs) -> Sweep:
@@ -30,6 +30,23 @@ def test_sub_millisecond_latencies_keep_their_digits_and_unit():
     assert "p50 (ms)" in text and "p99 (ms)" in text
     row = next(line for line in text.splitlines() if "default" in line)
     assert "0.0500" in row and "0.0050" in row
+
+
+def test_the_csv_spells_the_fps_interval_as_every_document_does():
+    """``fps``, ``fps_low``, ``fps_high`` (issue 25: it wrote ``throughput_ci95_low``/
+    ``_high``, a third spelling of an interval's bounds): the point's own figures."""
+    import csv
+    import io
+    from perfbench.results import from_document
+    doc = synthetic_document([100.0])
+    doc["precision"] = {"fps_windows": {"value": 100.5, "ci95_low": 97.25, "ci95_high": 103.75,
+                                        "n": 6, "cv_pct": 5.0}}
+    result = from_document(doc, "synthetic")
+    sweep = _sweep([Point("default", {}, "done", result=result)])
+    (row,) = csv.DictReader(io.StringIO(sweep_report.csv_text(sweep.result())))
+    assert not [column for column in row if "ci95" in column or "throughput" in column]
+    assert fps_estimate(sweep.result().points[0].result) == (100.5, 97.25, 103.75)
+    assert (row["fps"], row["fps_low"], row["fps_high"]) == ("100.5", "97.25", "103.75")
 
 
 def test_a_note_shared_by_every_row_is_printed_once():
@@ -65,3 +82,11 @@ def test_the_plot_legend_covers_no_point():
     finally:
         import matplotlib.pyplot as plt
         plt.close(fig)
+
+
+def test_docs_schemas_lists_the_csv_columns_in_order():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "schemas.md").read_text()
+    paragraph = text.split("The sweep's `--csv` has one row per point:")[1].split("Renamed")[0]
+    assert tuple(re.findall(r"`([a-z0-9_]+)`", paragraph)) == sweep_report.CSV_COLUMNS

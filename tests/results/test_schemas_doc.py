@@ -22,7 +22,7 @@ from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, Baseline
                                      EntryRecord, Gate, Geomean, Headline, Judged,
                                      MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
-from perfbench.results.sweep import Pick, SweepPoint
+from perfbench.results.sweep import GainRatio, Pick, PrecisionGain, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -95,6 +95,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "fidelity", (ABFidelity, OutputFidelity, FidelityChange)),
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
+    ("perfbench.sweep", "precision_gains", (PrecisionGain, GainRatio)),
     ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
     ("perfbench.suite", "summary", (Summary,)),
     ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
@@ -107,6 +108,14 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
 def test_every_nested_field_is_named_in_its_row(schema, row, types):
     named = set(re.findall(r"`([a-z_0-9]+)`", _rows(schema)[row]))
     assert _names(*types) - named == set()
+
+
+@pytest.mark.parametrize("file", ["sweep_v2-sequential.json", "sweep_v1.json"])
+def test_every_key_of_a_sweeps_sizing_plan_is_named_in_its_row(file):
+    """Its JSON keys, not its fields: the point it is built on is written ``from``."""
+    plan = load_document(str(DATA / file)).sizing
+    named = set(re.findall(r"`([a-z_0-9]+)`", _rows("perfbench.sweep")["sizing"]))
+    assert set(plan.to_dict()) - named == set()
 
 
 def test_every_key_of_a_comparison_s_metrics_and_fidelity_figures_is_named_in_its_row():

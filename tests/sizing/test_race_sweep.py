@@ -36,7 +36,7 @@ def test_the_sizing_line_is_built_on_the_races_pick():
     document = sweep.result()
     assert sweep.race.winner == "fast"
     assert document.recommendations["best_throughput"].key == "fast"
-    assert document.sizing["from"] == "fast"
+    assert document.sizing.point == "fast"
 
 
 def test_a_check_failed_in_any_epoch_stays_failed_in_the_pooled_result():

@@ -3,10 +3,16 @@ inconclusive (docs/ci.md, "Exit statuses")."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from rich.console import Console
 
+from perfbench.cli.ab_fidelity import (add_fidelity_options, check_sides, fidelity_options,
+                                      fidelity_run)
+from perfbench.cli.arguments import AB_SKIPS, add_html_option, check_html, run_settings
+from perfbench.cli.commands.ab_attribute import attribute_run, check_out, finish
+from perfbench.cli.options import add_setting_options
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
 from perfbench.cli.outputs import Outputs, write_outputs
@@ -16,9 +22,104 @@ from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
 from perfbench.runner.ab import ABRun, document, run_ab
 from perfbench.runner.side import check_interpreter, needs_nncf
+from perfbench.settings.config import validate
 from perfbench.settings.sides import side_settings
-
+from perfbench.settings.values import positive_float, positive_int
+from perfbench.tracking.history import check_target
 from perfbench.tracking.verdict import EXIT_NOT_DECIDED, EXIT_REGRESSION
+
+#: It stops on a signal itself, keeping the epochs measured (``cli.signals``).
+HANDLES_SIGNALS = True
+
+
+def add_parser(sub) -> None:
+    ab = sub.add_parser("ab", help="interleaved A/B: is NEW slower than BASE, beyond noise?")
+    ab.add_argument("base", metavar="BASE", help="model path, or builtin")
+    ab.add_argument("new", metavar="NEW", help="model path, or builtin")
+    add_setting_options(ab, skip=AB_SKIPS)
+    own = ab.add_argument_group("A/B")
+    own.add_argument("--base-set", action="append", default=[], metavar="KEY=VALUE",
+                     help="a setting for BASE only (repeatable), e.g. threads=1")
+    own.add_argument("--new-set", action="append", default=[], metavar="KEY=VALUE",
+                     help="a setting for NEW only (repeatable)")
+    own.add_argument("--base-python", metavar="PATH", help="interpreter for BASE (another "
+                     "OpenVINO installed there); default: this one")
+    own.add_argument("--new-python", metavar="PATH", help="interpreter for NEW")
+    own.add_argument("--threshold", default="2", metavar="PCT",
+                     help="a regression must be larger than this %% (default 2)")
+    own.add_argument("--target-pct", default="1", metavar="PCT",
+                     help="stop once the ratio's interim interval half-width is within PCT "
+                     "(default 1)")
+    own.add_argument("--max-time", dest="ab_max_time", default="120", metavar="S",
+                     help="measure at most this long (default 120)")
+    own.add_argument("--no-early-stop", action="store_true",
+                     help="measure for the whole --max-time (e.g. to establish a true ratio)")
+    own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
+                     "model's speed, at least 100 ms and 20 requests)")
+    own.add_argument("--epoch-s", default="10", metavar="S", help="measuring time of one "
+                     "epoch of freshly started workers (default 10)")
+    own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
+                     help="count the process level from this run's epochs pooled with "
+                     "earlier runs' on this machine and model (auto), or from this run's "
+                     "epochs alone (this-run)")
+    _add_attribute_options(ab)
+    add_fidelity_options(ab)
+    out = ab.add_argument_group("output")
+    out.add_argument("--json", help="the A/B result as JSON (- for stdout)")
+    out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
+    out.add_argument("--export-bmf", metavar="PATH", help="Bencher Metric Format: the ratio")
+    out.add_argument("--export-gab", metavar="PREFIX", help="github-action-benchmark JSON: "
+                     "PREFIX-bigger.json (FPS ratio) and PREFIX-smaller.json (latency ratios)")
+    out.add_argument("--history", metavar="DB", help="append the A/B run to this history "
+                     "database (`perfbench history DB` lists A/B runs per pair)")
+    add_html_option(out)
+    out.add_argument("-q", "--quiet", action="store_true", help="no per-round progress")
+    out.add_argument("-v", "--verbose", action="store_true", help="print each phase")
+
+
+def _add_attribute_options(ab) -> None:
+    """``ab --attribute``: which nodes the change comes from (a separate pass)."""
+    attrib = ab.add_argument_group("attribution (after the verdict, never part of it)")
+    attrib.add_argument("--attribute", action="store_true", help="after the verdict, "
+                        "profile both sides (perf counters on, interleaved rounds) and rank "
+                        "the nodes and node types by their contribution to the change")
+    attrib.add_argument("--attribute-epochs", default="4", metavar="K", help="fresh pairs "
+                        "of workers the pass runs in, the intervals' units (default 4)")
+    attrib.add_argument("--attribute-rounds", default="3", metavar="N", help="profiling "
+                        "rounds per epoch, one block per side each (default 3)")
+    attrib.add_argument("--attribute-out", metavar="DIR", help="write a reproducer there: "
+                        "both versions and the machine, both measurements, the top node's "
+                        "subgraph as a model file (implies --attribute)")
+
+
+def run(args: argparse.Namespace) -> int:
+    common = run_settings(args, skip=AB_SKIPS)
+    options = _options(args)
+    check_html(args.html)
+    return ab_command(args.base, args.new, common, options)
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The A/B's own options, each parsed and checked."""
+    pct = lambda text, flag: validate(text.rstrip("%"), positive_float, flag[2:], flag)  # noqa
+    return {"json": args.json, "markdown": args.markdown, "export_bmf": args.export_bmf,
+            "export_gab": args.export_gab, "history": args.history,
+            "base_set": args.base_set, "new_set": args.new_set,
+            "base_python": args.base_python, "new_python": args.new_python,
+            "threshold": pct(args.threshold, "--threshold"),
+            "target": pct(args.target_pct, "--target-pct"),
+            "max_time": pct(args.ab_max_time, "--max-time"),
+            "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
+            "epoch_s": pct(args.epoch_s, "--epoch-s"),
+            "use_cache": args.process_level == "auto",
+            "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,
+            "attribute": args.attribute or args.attribute_out is not None,
+            "attribute_out": args.attribute_out,
+            "attribute_rounds": validate(args.attribute_rounds, positive_int,
+                                         "attribute_rounds", "--attribute-rounds"),
+            "attribute_epochs": validate(args.attribute_epochs, positive_int,
+                                         "attribute_epochs", "--attribute-epochs"),
+            **fidelity_options(args)}
 
 
 def _check_outputs(options: dict) -> None:
@@ -30,10 +131,8 @@ def _check_outputs(options: dict) -> None:
         for suffix in ("bigger", "smaller"):
             check_writable(f"{options['export_gab']}-{suffix}.json", "--export-gab")
     if options.get("attribute_out"):
-        from perfbench.cli.commands.ab_attribute import check_out
         check_out(options["attribute_out"])
     if options.get("history"):
-        from perfbench.tracking.history import check_target
         check_target(options["history"])
 
 
@@ -42,7 +141,6 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     base_settings = side_settings(base, common, options["base_set"], "--base-set")
     new_settings = side_settings(new, common, options["new_set"], "--new-set")
     if options.get("fidelity"):
-        from perfbench.cli.ab_fidelity import check_sides
         check_sides(options, [(base_settings, new_settings)])
     pythons = (options["base_python"] or sys.executable, options["new_python"] or sys.executable)
     for python, flag, settings in zip(pythons, ("--base-python", "--new-python"),
@@ -70,17 +168,14 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
             failure = exc           # keep what was measured: written below, marked failed
         attributed = None           # the pass after the verdict, under the same Ctrl-C stop
         if options.get("attribute") and failure is None and stop.signum is None and run.rounds:
-            from perfbench.cli.commands.ab_attribute import attribute_run
             attributed = attribute_run(run, base_settings, new_settings, pythons, stop,
                                        options)
         if options.get("fidelity") and failure is None and stop.signum is None and run.rounds:
-            from perfbench.cli.ab_fidelity import fidelity_run
             fidelity_run(run, base_settings, new_settings, pythons, stop, options)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
     if attributed is not None or getattr(run, "attribution", None) is not None:
         # a pass that failed (attributed None, run.attribution says so) raises the status too
-        from perfbench.cli.commands.ab_attribute import finish
         doc = finish(doc, attributed, options)
     doc = _write_outputs(doc, options)
     if options["json"] == "-":          # one document on stdout, the report on stderr

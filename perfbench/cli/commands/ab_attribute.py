@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import os
 
+import openvino as ov
 from rich.console import Console
 
 from perfbench.cli.signals import run_in_worker
 from perfbench.errors import UsageError
 from perfbench.files import check_directory_writable, write_json
+from perfbench.model.prepare import prepare_model
+from perfbench.model.subgraph import extract
 from perfbench.reporters import attribution_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
 from perfbench.results.attribution import Attribution
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
                                         attribution, profile_pass)
+from perfbench.settings.config import BenchmarkConfig
 
 
 def check_out(path: str) -> None:
@@ -126,11 +130,6 @@ def _top_subgraph(doc: ABResult, measured: dict, directory: str) -> dict:
         return {"written": False, "side": side, "why": f"{top.key} has no original layers "
                 "(a node the plugin inserted, e.g. a Reorder): nothing to cut out"}
     try:
-        import openvino as ov
-
-        from perfbench.model.prepare import prepare_model
-        from perfbench.model.subgraph import extract
-        from perfbench.settings.config import BenchmarkConfig
         core = ov.Core()
         settings = doc.settings[side]
         model = prepare_model(BenchmarkConfig(**settings), core).model

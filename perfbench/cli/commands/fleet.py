@@ -1,23 +1,124 @@
-"""``perfbench fleet report``: results of many machines merged per hardware class."""
+"""``perfbench fleet report``: results of many machines merged per hardware class;
+``perfbench fleet run``: the same run, sweep or suite on every node of a Ray cluster."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 from pathlib import Path
 
+from perfbench import startup
+from perfbench.cli.arguments import Parser, add_html_option, check_html
+from perfbench.cli.parser import make_parser
 from perfbench.cli.signals import SignalStop
 from perfbench.cli.outputs import Outputs, write_outputs
 from perfbench.errors import UsageError
 from perfbench.files import check_writable, write_json
 from perfbench.reporters import fleet_report
+from perfbench.reporters.sweep_report import require_matplotlib
 from perfbench.reporters.consoles import report_console
 from perfbench.settings.config import validate
-from perfbench.settings.values import positive_float
-from perfbench.sizing.fleet import check_prices, measured_from, parse_mix, read_prices, report
+from perfbench.settings.values import non_negative_float, positive_float
+from perfbench.sizing.fleet import (check_prices, measured_from, parse_mix, read_prices, report,
+                                    suite_directory_measured)
 from perfbench.sizing.fleet_nodes import measuring_nodes
 from perfbench.sizing.fleet_ray import RayExecutor
 from perfbench.sizing.fleet_run import FleetRun, run_fleet
 from perfbench.sizing.fleet_task import DEFAULT_TIMEOUT_S
+
+#: fleet run stops on a signal itself, cancelling the remote tasks (fleet report does not:
+#: it gives the default behaviour back, see :func:`run`).
+HANDLES_SIGNALS = True
+#: Options a fleet node sets itself (its own file, no live view, no local side effects).
+FLEET_OWNED = ("--json", "-q", "--quiet", "--history", "--export-gab", "--export-bmf",
+               "--export-csv", "--csv", "--plot", "--resume", "--html", "--out", "--markdown",
+               "--baseline")
+
+
+def add_parser(sub) -> None:
+    fleet = sub.add_parser("fleet", help="sizing across machines: merge results per hardware "
+                           "class (report), or run on every node of a Ray cluster (run)")
+    actions = fleet.add_subparsers(dest="fleet_command", required=True, parser_class=Parser)
+    report = actions.add_parser("report", help="best configuration, machines and cost per "
+                                "hardware class, from result files")
+    report.add_argument("inputs", nargs="+", metavar="RESULT_OR_DIR",
+                        help="perfbench run/sweep JSON files, directories of them, or "
+                        "suite directories (or a fleet run's directory of them)")
+    report.add_argument("--prices", metavar="TOML", help="[prices] class = price per hour")
+    report.add_argument("--target-fps", metavar="N", help="throughput to serve")
+    report.add_argument("--sla-ms", metavar="X", help="p99 latency bound per machine")
+    report.add_argument("--headroom", metavar="F", default="0.2",
+                        help="spare capacity per machine, 0..0.9 (default 0.2)")
+    report.add_argument("--mix", metavar="NAME=FPS,…", help="suite directories: the FPS "
+                        "each model must serve; machines per class shared across models")
+    report.add_argument("--json", metavar="PATH", help="the report as JSON (- for stdout)")
+    report.add_argument("--csv", metavar="PATH", help="one row per class, per suite model "
+                        "and class, and per class for the --mix (column row)")
+    report.add_argument("--markdown", metavar="PATH", help="Markdown tables")
+    report.add_argument("--plot", metavar="PATH", help="cost per 1,000 FPS and p99 per class; "
+                        "for suites, each model's FPS and the mix's machines per class "
+                        "(.png/.svg, needs perfbench[plot])")
+    add_html_option(report)
+    run = actions.add_parser("run", help="the same perfbench run or sweep on every Ray node "
+                             "offering the resource 'perfbench' (needs perfbench[ray])")
+    run.add_argument("--ray", required=True, metavar="ADDRESS",
+                     help="the cluster: auto, HOST:PORT, or ray://HOST:10001")
+    run.add_argument("--out", required=True, metavar="DIR",
+                     help="one JSON file per node is saved here as it arrives")
+    run.add_argument("--nodes", action="append", default=[], metavar="LABEL=VALUE",
+                     help="only nodes with this Ray label (repeatable)")
+    run.add_argument("--label-from", metavar="LABEL", help="use this node label as each "
+                     "result's hardware class (--label)")
+    run.add_argument("--resume", action="store_true", help="run only nodes without a "
+                     "complete result of this command in --out")
+    run.add_argument("--timeout", metavar="S", help="stop a node's benchmark after S seconds "
+                     "and report the node failed (default 14400)")
+    run.add_argument("perfbench_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                     help="after --: the perfbench run or sweep to execute, e.g. "
+                     "-- run -m model.xml -t 20")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.fleet_command == "run":
+        command = [a for a in args.perfbench_command if a != "--"] \
+            if args.perfbench_command[:1] == ["--"] else list(args.perfbench_command)
+        command = _check_inner_command(command)
+        return run_command(args.ray, args.out, command, args.nodes, args.label_from,
+                           args.resume, args.timeout)
+    startup.release_signals()       # a report reads files: Ctrl-C just stops it
+    number = lambda text, flag: validate(text, positive_float, flag[2:], flag)  # noqa
+    options = {"prices": args.prices, "json": args.json, "csv": args.csv, "mix": args.mix,
+               "markdown": args.markdown, "plot": args.plot, "html": args.html,
+               "target_fps": number(args.target_fps, "--target-fps") if args.target_fps else None,
+               "sla_ms": number(args.sla_ms, "--sla-ms") if args.sla_ms else None,
+               "headroom": validate(args.headroom, non_negative_float, "headroom", "--headroom")}
+    check_html(args.html)
+    if options["headroom"] >= 0.9:
+        raise UsageError("--headroom must be below 0.9 (a share of each machine kept spare)")
+    return report_command(args.inputs, options)
+
+
+def _check_inner_command(command: list[str]) -> list[str]:
+    """The node command is checked here, as the CLI would, before any task starts; a suite
+    file is named by its absolute path (the nodes do not share the driver's directory)."""
+    if not command or command[0] not in ("run", "sweep", "suite"):
+        raise UsageError("fleet run: give the perfbench command after --, e.g. "
+                         "-- run -m model.xml -t 20 (run, sweep or suite)")
+    owned = [a for a in command if a.split("=")[0] in FLEET_OWNED]
+    if owned:
+        raise UsageError(f"fleet run: {owned[0]} is set by fleet run itself (each node's "
+                         "result goes to --out)")
+    argv = command + ["--out", "-"] if command[0] == "suite" else command
+    inner = make_parser(argv).parse_args(argv)
+    inner.command_module.check_settings(inner)
+    if inner.command == "suite":
+        if inner.ab:
+            raise UsageError("fleet run: -- suite --ab is not supported; run the A/B on one "
+                             "machine")
+        where = command.index(inner.suite_file)
+        return command[:where] + [os.path.abspath(inner.suite_file)] + command[where + 1:]
+    return command
 
 
 def suite_directories(path: Path) -> list[Path]:
@@ -26,11 +127,6 @@ def suite_directories(path: Path) -> list[Path]:
     if (path / "suite.json").is_file():
         return [path]
     return sorted(p.parent for p in path.glob("*/suite.json"))
-
-
-def _suite_measured(directory: Path) -> list:
-    from perfbench.sizing.fleet import suite_directory_measured
-    return suite_directory_measured(str(directory))
 
 
 def result_files(inputs: list[str]) -> list[Path]:
@@ -67,12 +163,11 @@ def report_command(inputs: list[str], options: dict) -> int:
     if options["plot"]:
         if not options["plot"].endswith((".png", ".svg")):
             raise UsageError("--plot: the file must end in .png or .svg")
-        from perfbench.reporters.sweep_report import require_matplotlib
         require_matplotlib()
     measured = [m for path in result_files(inputs) for m in measured_from(_load(path), str(path))]
     measured += [m for item in inputs if Path(item).is_dir()
                  for directory in suite_directories(Path(item))
-                 for m in _suite_measured(directory)]
+                 for m in suite_directory_measured(str(directory))]
     if not measured:
         raise UsageError("no complete result in the files given")
     prices = None

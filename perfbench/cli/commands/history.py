@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
+
 from rich.console import Console
 
 from perfbench.reporters.consoles import report_console
 from perfbench.reporters.sparkline import sparkline
 from rich.table import Table
 
+from perfbench.reporters.fidelity_comparison import summary
 from perfbench.results.metrics import METRICS
-from perfbench.tracking.fidelity_tolerances import DEFAULT_THRESHOLDS, FidelityThresholds
+from perfbench.settings.config import validate
+from perfbench.settings.values import positive_float
+from perfbench.tracking.fidelity_history import fidelity_steps
+from perfbench.tracking.fidelity_tolerances import (DEFAULT_THRESHOLDS, FidelityThresholds,
+                                                    thresholds_from)
+from perfbench.tracking.fidelity_tolerances import add_options as add_fidelity_tolerances
 from perfbench.tracking.history import (ABRow, LastRun, Point, ab_series, last_run_verdict,
                                         series, trend, version_changes)
 
 MAX_POINTS = 40
+HANDLES_SIGNALS = False
+
+
+def add_parser(sub) -> None:
+    hist = sub.add_parser("history", help="trend per configuration from a history database")
+    hist.add_argument("database")
+    hist.add_argument("--metric", default="fps", help="fps, p50, p90, p99 or gflops")
+    hist.add_argument("--config-match", metavar="TEXT",
+                      help="only configurations whose key or name contains TEXT")
+    hist.add_argument("--threshold", default="5", help="step-change threshold in %% (default 5)")
+    add_fidelity_tolerances(hist)
+
+
+def run(args: argparse.Namespace) -> int:
+    threshold = validate(args.threshold.rstrip("%"), positive_float, "threshold", "--threshold")
+    return history_command(args.database, args.metric, args.config_match, threshold,
+                           thresholds_from(args))
 
 
 def history_command(path: str, metric: str, config_match: str | None,
@@ -57,8 +82,6 @@ def _fidelity(path: str, config_match: str | None, console,
               thresholds: FidelityThresholds) -> int:
     """Each configuration's last --fidelity run against its previous one; exit 1 when
     its answers regressed (the rules of compare)."""
-    from perfbench.reporters.fidelity_comparison import summary
-    from perfbench.tracking.fidelity_history import fidelity_steps
     steps = [s for s in fidelity_steps(path, thresholds) if not config_match
              or config_match in s.config or config_match.lower() in s.benchmark.lower()]
     if not steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 
 import openvino as ov
 from perfbench.reporters.consoles import report_console
@@ -9,11 +10,25 @@ from rich.table import Table
 
 from perfbench.system import environment
 from perfbench.model.compile import plain_value
+from perfbench.cli.arguments import check_writable_all
+from perfbench.cli.outputs import wrote
 from perfbench.files import write_json
+
+HANDLES_SIGNALS = False
 
 DEVICE_PROPERTIES = ("FULL_DEVICE_NAME", "OPTIMIZATION_CAPABILITIES", "RANGE_FOR_STREAMS",
                      "RANGE_FOR_ASYNC_INFER_REQUESTS", "INFERENCE_PRECISION_HINT",
                      "PERFORMANCE_HINT", "NUM_STREAMS", "INFERENCE_NUM_THREADS")
+
+
+def add_parser(sub) -> None:
+    info = sub.add_parser("info", help="devices, CPU and OpenVINO version")
+    info.add_argument("--json", help="also write the information as JSON (- for stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    check_writable_all((args.json, "--json"))
+    return info_command(args.json)
 
 
 def device_info(core: ov.Core) -> dict[str, dict]:
@@ -44,7 +59,6 @@ def info_command(json_path: str | None) -> int:
         console.print(table)
     if json_path:
         write_json(json_path, data)
-        from perfbench.cli.outputs import wrote
         wrote("--json", json_path)
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import openvino as ov
 from rich.console import Console
 from rich.table import Table
@@ -9,6 +11,25 @@ from rich.table import Table
 from perfbench.model.compile import plain_value, check_device
 from perfbench.measure.peak import (METHOD, PeakNotInPrecision, cache_path, measure_peak,
                                     store_peak)
+from perfbench.settings.config import PRECISIONS, coerce
+
+HANDLES_SIGNALS = False
+
+
+def add_parser(sub) -> None:
+    peak = sub.add_parser("peak", help="measure the device's practical compute peak (cached)")
+    peak.add_argument("-d", "--device", default="CPU")
+    peak.add_argument("--precision", action="append",
+                      help=f"{', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}; repeat for "
+                      "several (default: f32, the device's default precision, and int8 "
+                      "where the device has INT8 kernels)")
+    peak.add_argument("-t", "--time", default="2", help="seconds per kernel (default 2)")
+
+
+def run(args: argparse.Namespace) -> int:
+    precisions = [coerce("precision", p, "--precision") for p in args.precision or []]
+    return peak_command(coerce("device", args.device, "--device"), precisions,
+                        coerce("time", args.time, "--time"))
 
 
 def default_precisions(core: ov.Core, device: str) -> list[str]:

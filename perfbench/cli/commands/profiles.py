@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+
 from perfbench.reporters.consoles import report_console
 from rich.table import Table
 
 from perfbench.settings.profiles import builtin_names, kind_of, load_profile, read_profile
 from perfbench.sizing.spec import load_sweep_profile
+
+HANDLES_SIGNALS = False
+
+
+def add_parser(sub) -> None:
+    sub.add_parser("profiles", help="list built-in profiles")
+
+
+def run(args: argparse.Namespace) -> int:
+    return profiles_command()
 
 
 def profiles_command() -> int:

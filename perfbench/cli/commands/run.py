@@ -1,92 +1,87 @@
-"""``perfbench run``: one benchmark, shown live, then reported (signals: ``cli.signals``)."""
+"""``perfbench run``: one benchmark of a model, its options and their checks; the measuring
+and reporting are :mod:`perfbench.cli.commands.single_run`'s (one shape) and
+:mod:`perfbench.cli.commands.shapes`' (``--data-shape``)."""
 
 from __future__ import annotations
 
-import functools
-import sys
+import argparse
 
-from rich.console import Console
+from perfbench.cli.arguments import (add_output_options, check_html, check_writable_all,
+                                     exports, run_settings)
+from perfbench.cli.commands.shapes import shapes_command
+from perfbench.cli.commands.single_run import run_command
+from perfbench.cli.options import add_setting_options, flag
+from perfbench.cli.peer_flags import MAPPED, REFUSED
+from perfbench.errors import UsageError
+from perfbench.runner.fidelity import check_fidelity
+from perfbench.settings.config import BenchmarkConfig, build_config, validate
+from perfbench.settings.profiles import load_profile
+from perfbench.settings.values import positive_int
+from perfbench.tracking.history import check_target
 
-from perfbench.reporters.consoles import report_console
-
-from perfbench.settings.config import BenchmarkConfig
-from perfbench.errors import Interrupted, RunFailed
-from perfbench.cli.outputs import Outputs, write_outputs
-from perfbench.results.types import BenchmarkResult
-from perfbench.cli.live import LiveDisplay
-from perfbench.cli.signals import SignalStop, run_in_worker
-from perfbench.reporters import json_report, table
-from perfbench.runner.benchmark import run
-
-def run_command(config: BenchmarkConfig, json_path: str | None, quiet: bool,
-                history: str | None = None, exports: dict[str, str] | None = None,
-                html_path: str | None = None, fidelity: int | None = None,
-                style: str = "table", percentile: float = 50.0) -> int:
-    """``fidelity``: None for no comparison, 0 for the default sample count, else N.
-    ``style`` "benchmark_app" adds its summary lines after the table (on the same
-    stream), with ``percentile`` on the first latency line."""
-    measure = run
-    if fidelity is not None:
-        from perfbench.runner.fidelity import check_fidelity, run_with_fidelity
-        samples = fidelity or None
-        check_fidelity(config, samples)          # one line, before anything is built
-        measure = functools.partial(run_with_fidelity, samples=samples)
-    # With JSON on stdout, the human-readable table moves to stderr to keep stdout parseable.
-    out = report_console(stderr=json_path == "-")
-    progress = Console(stderr=True)
-    with SignalStop() as stop, LiveDisplay(progress, enabled=not quiet,
-                                           target_pct=config.until_stable) as live:
-        failed = None
-        try:
-            result = run_in_worker(measure, config, on_window=live.update, stop_event=stop.event)
-        except Interrupted as exc:
-            print(f"perfbench: {exc}", file=sys.stderr)
-            return stop.exit_code
-        except RunFailed as exc:
-            kept = getattr(exc, "result", None)     # --fidelity failed after the timed run
-            if kept is None:
-                raise
-            result, failed = kept, exc              # its figures stand: written below
-    # Files first, then the terminal: nothing that happens to the screen or a pipe (a
-    # reader that closed it, a rendering fault) can cost a result that was asked for.
-    delivered = deliver(result, None if json_path == "-" else json_path, history,
-                        exports or {}, html_path)
-    table.render(result, out)
-    if style == "benchmark_app":
-        from perfbench.reporters.peer_summary import lines
-        for line in lines(result, percentile):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
-    if json_path == "-":
-        json_report.write(result, "-")
-    if failed is not None:
-        kept = where_kept(json_path, history, exports or {}, html_path, delivered)
-        print(f"perfbench: run failed: {failed} ({kept})", file=sys.stderr)
-        return stop.exit_code or 1
-    return stop.exit_code or (0 if delivered else 1)
+#: It stops on a signal itself, keeping what was measured (``cli.signals``).
+HANDLES_SIGNALS = True
 
 
-def where_kept(json_path: str | None, history: str | None, exports: dict[str, str],
-               html_path: str | None, delivered: bool) -> str:
-    """Where the figures of a run whose ``--fidelity`` failed are, said truly: written
-    only where a file was asked for (and the writes went through), else on the screen."""
-    asked = [flag for flag, target in (("--json", None if json_path == "-" else json_path),
-                                       ("--history", history), ("--html", html_path),
-                                       *((f"--export-{o}", d) for o, d in exports.items()))
-             if target]
-    shown = "the JSON on stdout and the table" if json_path == "-" else "the table above"
-    if not asked:
-        return f"the measured figures are in {shown}; no output file was asked for"
-    if not delivered:
-        return "the measured figures are in the fallback file named above"
-    return f"the measured figures were written: {', '.join(asked)}"
+def add_parser(sub) -> None:
+    run = sub.add_parser("run", help="benchmark a model")
+    add_setting_options(run)
+    add_output_options(run)
+    run.add_argument("--fidelity", nargs="?", const="default", metavar="N",
+                     help="after timing, compare the outputs with the f32 reference's "
+                     "(unquantized) on the run's inputs: every --input sample, else N "
+                     "synthetic ones (default 8)")
+    run.add_argument("--style", choices=("table", "benchmark_app"), default="table",
+                     help="terminal output: perfbench's table (default), or it followed by "
+                     "benchmark_app's summary lines (Count, Duration, Latency, Throughput)")
 
 
-def deliver(result: BenchmarkResult, json_path: str | None, history: str | None,
-            exports: dict[str, str], html_path: str | None = None) -> bool:
-    """Write the result everywhere it was asked for (the one door out: whatever fails is
-    named on one line and the result saved to a fallback file).  False when anything
-    failed."""
-    return write_outputs(result, Outputs(json=json_path, history=history, html=html_path,
-                                         exports=tuple(exports.items())), "the result")
+def check_argv(argv: list[str]) -> None:
+    """Before parsing: benchmark_app's single-dash flags given to run (``-hint`` would read
+    as ``-h int``, ``-nstreams 2`` as ``-n streams``): say which option, or command, means
+    it."""
+    if argv[:1] != ["run"]:
+        return
+    peer = {**{f: s for f, (s, _, _) in MAPPED.items()}, "-pc": "perf_counters",
+            "-i": "input"}
+    for token in argv[1:]:
+        name = token.split("=")[0]
+        if len(name) > 2 and not name.startswith("--") and (name in peer or name in REFUSED):
+            instead = f"use {flag(peer[name])}, or " if name in peer else ""
+            raise UsageError(f"run: {name} is benchmark_app's spelling; {instead}run "
+                             f"`perfbench benchmark-app {name} …`, which takes its flags")
 
 
+def check_settings(args: argparse.Namespace) -> None:
+    """The settings checked as :func:`run` checks them (fleet run's driver, before any
+    node starts)."""
+    build_config(run_settings(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    profile_settings = {} if args.profile is None else load_profile(args.profile).settings
+    config = build_config(profile_settings, run_settings(args))  # validates across fields
+    fidelity = _fidelity_samples(args.fidelity, config)
+    check_writable_all((args.json, "--json"), (args.history, "--history"))
+    check_html(args.html)
+    if args.history is not None:
+        check_target(args.history)
+    if config.data_shape is not None:
+        if args.history is not None or exports(args):
+            raise UsageError("--data-shape writes one result per shape (--json); --history "
+                             "and --export-* take a single run: run each shape with --shape")
+        return shapes_command(config, json_path=args.json, quiet=args.quiet,
+                              html_path=args.html)
+    return run_command(config, json_path=args.json, quiet=args.quiet,
+                       history=args.history, exports=exports(args), html_path=args.html,
+                       fidelity=fidelity, style=args.style)
+
+
+def _fidelity_samples(given: str | None, config: BenchmarkConfig) -> int | None:
+    """``--fidelity [N]``: None when absent, 0 for the default count; checked before
+    anything is built."""
+    if given is None:
+        return None
+    samples = None if given == "default" else validate(given, positive_int, "N", "--fidelity")
+    check_fidelity(config, samples)
+    return samples or 0

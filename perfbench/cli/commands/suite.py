@@ -17,23 +17,92 @@ import time
 
 from rich.console import Console
 
+from perfbench.cli.ab_fidelity import add_fidelity_options, fidelity_options
+from perfbench.cli.arguments import Parser
+from perfbench.cli.commands.suite_ab import ab_mode, ab_plan, suite_ab_command
 from perfbench.cli.outputs import Outputs, write_all, write_outputs, wrote
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.errors import UsageError
 from perfbench.files import check_writable, write_json
 from perfbench.reporters import suite_report
 from perfbench.reporters.consoles import report_console
+from perfbench.results.io import load
 from perfbench.results.suite import Gate, SuiteDocument
 from perfbench.settings.config import validate
 from perfbench.settings.values import duration
 from perfbench.suite import baseline as judge
 from perfbench.suite.document import FAILED, PLAIN, mode_of, read_suite
+from perfbench.suite.process import hangup_stops, kill_live_groups
 from perfbench.suite.runner import load_previous, resume_notes, run_suite, start
 from perfbench.suite.spec import SuiteSpec, load_suite, select
+from perfbench.tracking.history import append, check_target
 
 #: Nothing regressed on a quiet machine, but some entry (or the geomean) did on a disturbed
 #: one: not the change's fault until a quiet re-run says so.
 EXIT_UNCONFIRMED = 3
+#: It stops on a signal itself, its entries' process groups with it (``cli.signals``).
+HANDLES_SIGNALS = True
+
+
+def add_parser(sub) -> None:
+    suite = sub.add_parser("suite", help="many models × settings, each entry in its own "
+                           "process; one summary; against a baseline or A/B across releases",
+                           epilog="exit status: 0 fine; 1 a regression or a new failure (an "
+                           "entry failed, without a baseline); 2 bad input; 3 the only "
+                           "regressions were measured on a disturbed machine (unconfirmed: "
+                           "re-run them on a quiet one); 128+N stopped by signal N")
+    suite.add_argument("suite_file", metavar="SUITE.toml", help="the suite: models, defaults, "
+                       "matrix")
+    suite.add_argument("--out", required=True, metavar="DIR", help="DIR/ENTRY.json per entry "
+                       "and DIR/suite.json, written as each entry finishes")
+    suite.add_argument("--resume", action="store_true", help="run only entries without a "
+                       "complete result in --out (changed entries are re-run)")
+    suite.add_argument("--select", nargs="+", default=[], metavar="NAME",
+                       help="run only these entries")
+    suite.add_argument("--budget", metavar="TIME", help="spread this time over the entries: "
+                       "300, 90s, 10m, 1h")
+    comp = suite.add_argument_group("comparison").add_mutually_exclusive_group()
+    comp.add_argument("--baseline", metavar="DIR", help="an earlier suite directory")
+    comp.add_argument("--history", metavar="DB", help="the last run of each entry's "
+                      "configuration in this history; this suite's results are appended")
+    _add_ab_options(suite)
+    out = suite.add_argument_group("output")
+    out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
+    out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")
+    out.add_argument("--csv", metavar="PATH", help="one row per entry")
+    out.add_argument("-q", "--quiet", action="store_true", help="no live view")
+
+
+def _add_ab_options(suite: Parser) -> None:
+    ab = suite.add_argument_group("A/B across releases or settings")
+    ab.add_argument("--ab", action="store_true", help="every entry an interleaved A/B")
+    ab.add_argument("--base-set", action="append", default=[], metavar="KEY=VALUE")
+    ab.add_argument("--new-set", action="append", default=[], metavar="KEY=VALUE")
+    ab.add_argument("--base-python", metavar="PATH")
+    ab.add_argument("--new-python", metavar="PATH")
+    ab.add_argument("--threshold", default="2", metavar="PCT",
+                    help="A/B: a regression must be larger than this %% (default 2)")
+    ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
+                    "one epoch of freshly started workers (default 10)")
+    ab.add_argument("--attribute", action="store_true", help="A/B: after each entry's "
+                    "verdict, profile both sides (a separate pass) and name its top cause")
+    ab.add_argument("--attribute-epochs", default="4", metavar="K", help="--attribute: "
+                    "fresh pairs of workers per entry (default 4)")
+    ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
+                    "profiling rounds per epoch (default 3)")
+    add_fidelity_options(suite, "A/B: ")
+
+
+def check_settings(args: argparse.Namespace) -> None:
+    """The suite file, the selection and the budget, checked as :func:`run` checks them
+    (fleet run's driver, before any node starts: the nodes read the same paths)."""
+    select(load_suite(args.suite_file), args.select)
+    if args.budget:
+        validate(args.budget, duration, "budget", "--budget")
+
+
+def run(args: argparse.Namespace) -> int:
+    return suite_command(args)
 
 
 def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float | None]:
@@ -47,7 +116,6 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
     if getattr(args, "fidelity", None) is not None and not args.ab:
         raise UsageError("--fidelity compares each entry's two sides' outputs: it needs --ab")
-    from perfbench.cli.ab_fidelity import fidelity_options
     fidelity_options(args)              # a bad count or a stray tolerance: one line, now
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")
@@ -58,7 +126,6 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError(f"--baseline {args.baseline} is the --out directory: the run would "
                          "overwrite its own baseline; give another --out")
     if args.history:
-        from perfbench.tracking.history import check_target
         check_target(args.history)
     return selected, budget
 
@@ -115,11 +182,11 @@ def suite_command(args: argparse.Namespace) -> int:
     spec = load_suite(args.suite_file)
     selected, budget = _check(args, spec)
     if args.ab:
-        from perfbench.cli.commands.suite_ab import ab_mode, suite_ab_command
+        plan = ab_plan(args, spec, selected, budget)
         mode = ab_mode(args)
         previous = previous_run(args, mode)
         _check_outputs(args)
-        return _finish(args, *suite_ab_command(args, spec, selected, budget, previous))
+        return _finish(args, *suite_ab_command(args, spec, selected, plan, previous))
     previous = previous_run(args, PLAIN)
     base = judge.read_baseline(args.baseline) if args.baseline else None
     _check_outputs(args)
@@ -131,7 +198,6 @@ def suite_command(args: argparse.Namespace) -> int:
         print(f"perfbench: {args.out}: kept the earlier records of {len(run.kept)} entries "
               "--select leaves out", file=sys.stderr)
     run.save()
-    from perfbench.suite.process import hangup_stops, kill_live_groups
     with SignalStop(on_hard_exit=[kill_live_groups]) as stop, hangup_stops(stop):
         run_in_worker(run_suite, run, selected, stop.event, live_view(args.quiet, budget))
     doc = _compare(args, run, base)
@@ -162,8 +228,6 @@ def _append_history(run, out: str, database: str) -> None:
     disturbed machine: the quiet re-run an unconfirmed regression asks for would otherwise
     be compared with the disturbed result, and pass.  One appended already (kept by a
     resume) is not appended again; each appended one's row is noted in its record."""
-    from perfbench.results.io import load
-    from perfbench.tracking.history import append
     for record in run.records.values():
         if record["status"] != "ok" or \
                 judge.appended_id(record.get("history"), database) is not None:

@@ -7,11 +7,13 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 from rich.console import Console
 
 from perfbench.settings.sides import side_settings
-from perfbench.cli.parser import AB_SKIPS
+from perfbench.cli.ab_fidelity import check_sides, fidelity_options
+from perfbench.cli.arguments import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
 from perfbench.results.suite import SuiteDocument
 from perfbench.runner.side import check_interpreter, needs_nncf
@@ -19,7 +21,17 @@ from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float, positive_int
 from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.document import SuiteFile
+from perfbench.suite.process import hangup_stops
 from perfbench.suite.spec import SuiteSpec
+
+
+@dataclass(frozen=True)
+class ABPlan:
+    """The --ab inputs, checked: each entry's two sides, the interpreters and the A/B's
+    options."""
+    sides: dict[str, tuple[dict, dict]]
+    pythons: tuple[str, str]
+    options: dict
 
 
 def _sides(spec: SuiteSpec, selected: set[str], args) -> dict[str, tuple[dict, dict]]:
@@ -43,11 +55,10 @@ def ab_mode(args: argparse.Namespace) -> dict:
             "new": {"python": pythons[1], "set": args.new_set}}
 
 
-def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
-                     budget: float | None, previous: SuiteDocument | None = None
-                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
-    """The suite document, the signal state and its suite.json writer; the caller writes
-    and reports them.  ``previous``: the directory's suite.json, resumed."""
+def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
+            budget: float | None) -> ABPlan:
+    """Every --ab input, checked before anything is created (the --out directory and the
+    outputs' directories): a typo is one line and leaves nothing behind."""
     sides = _sides(spec, selected, args)
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
     for index, (python, flag) in enumerate(zip(pythons, ("--base-python", "--new-python"))):
@@ -63,9 +74,18 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                                             "attribute_rounds", "--attribute-rounds"),
                "attribute_epochs": validate(args.attribute_epochs, positive_int,
                                             "attribute_epochs", "--attribute-epochs")}
-    from perfbench.cli.ab_fidelity import check_sides, fidelity_options
     options.update(fidelity_options(args))
     check_sides(options, list(sides.values()))
+    return ABPlan(sides, pythons, options)
+
+
+def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
+                     plan: ABPlan, previous: SuiteDocument | None = None
+                     ) -> tuple[SuiteDocument, SignalStop, SuiteFile]:
+    """The suite document, the signal state and its suite.json writer; the caller writes
+    and reports them.  ``previous``: the directory's suite.json, resumed."""
+    sides, pythons, options = plan.sides, plan.pythons, plan.options
+    budget = options["budget_s"]
     err = Console(stderr=True)
     note = budget_note(budget, len(sides), options["epoch_s"])
     if note:
@@ -79,7 +99,6 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
                       f"{share:.0f} s{left})", highlight=False)
 
     file = SuiteFile(os.path.join(args.out, "suite.json"))
-    from perfbench.suite.process import hangup_stops
     with SignalStop() as stop, hangup_stops(stop):
         doc = run_in_worker(run_suite_ab, spec, args.out, selected, sides, pythons, options,
                             stop.event, show, previous=previous if args.resume else None,

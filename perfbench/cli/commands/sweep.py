@@ -4,25 +4,94 @@ the current point and saves the sweep (resume it with --resume), a second exits 
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import sys
-
 import time
 
 from rich.console import Console
 
+from perfbench.cli.arguments import (add_output_options, check_html, check_writable_all,
+                                     run_settings)
+from perfbench.cli.commands.server_search import server_search_command
 from perfbench.cli.live import LiveDisplay
+from perfbench.cli.options import add_setting_options
 from perfbench.files import write_json
 from perfbench.cli.outputs import Outputs, wrote, write_outputs
 from perfbench.reporters import sweep_report
 from perfbench.results.metrics import fps_estimate
 from perfbench.reporters.consoles import report_console
-from perfbench.sizing.spec import SweepSpec
+from perfbench.settings.config import GRID_KEYS
+from perfbench.sizing.spec import SPEC_OPTIONS, SweepSpec, build_spec
 from perfbench.errors import UsageError
 from perfbench.reporters import race_lines
 from perfbench.sizing.confirm import confirm
 from perfbench.sizing.race_run import model_size, run_race
 from perfbench.sizing.sweep import check_resumable, load_previous, run_sweep, save_to
 from perfbench.cli.signals import SignalStop, run_in_worker
+
+#: It stops on a signal itself, saving the sweep to resume (``cli.signals``).
+HANDLES_SIGNALS = True
+
+
+def add_parser(sub) -> None:
+    sweep = sub.add_parser("sweep", help="sizing study over a grid of settings")
+    add_setting_options(sweep, sweep=True)
+    add_output_options(sweep, tracking=False)
+    grid = sweep.add_argument_group("sweep output")
+    grid.add_argument("--csv", metavar="PATH", help="one row per point")
+    grid.add_argument("--plot", metavar="PATH", help="throughput vs latency, .png or .svg "
+                      "(needs perfbench[plot])")
+    grid.add_argument("--resume", action="store_true",
+                      help="continue the sweep saved in --json, re-running missing points")
+    order = sweep.add_argument_group("order of measuring").add_mutually_exclusive_group()
+    order.add_argument("--interleave", dest="order", action="store_const", const="interleave",
+                       help="a race (the default, any grid size): rounds over the points "
+                       "still in it, epochs of fresh workers, eliminations")
+    order.add_argument("--sequential", dest="order", action="store_const", const="sequential",
+                       help="one full run per point, one after another")
+    sweep.add_argument("--no-confirm", dest="confirm", action="store_false",
+                       help="skip the confirmation A/B of the race's winner against the "
+                       "default")
+
+
+def check_settings(args: argparse.Namespace) -> tuple[SweepSpec, bool]:
+    """The sweep's spec, checked as :func:`run` checks it (fleet run's driver calls this
+    before any node starts), and whether it is a server-scenario rate search."""
+    grid = {k: getattr(args, k) for k in GRID_KEYS if getattr(args, k) is not None}
+    options = {k: getattr(args, k) for k in SPEC_OPTIONS if getattr(args, k) is not None}
+    settings = run_settings(args, skip=GRID_KEYS + tuple(SPEC_OPTIONS) + ("scenario",))
+    return build_spec(args.profile, grid, options, settings, args.scenario)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec, server = check_settings(args)
+    if not args.confirm:
+        spec = dataclasses.replace(spec, confirm=False)
+    if server and (args.csv or args.plot):
+        raise UsageError(f"{'--csv' if args.csv else '--plot'}: a server-scenario rate search "
+                         "has no grid of points to write; use --json")
+    check_writable_all((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot"))
+    check_html(args.html)
+    if args.resume and not args.json:
+        raise UsageError("--resume needs --json PATH (the sweep file to continue)")
+    if args.plot is not None:
+        if not args.plot.endswith((".png", ".svg")):
+            raise UsageError("--plot: the file must end in .png or .svg")
+        sweep_report.require_matplotlib()
+    if server:
+        if args.order == "interleave":
+            raise UsageError("--interleave: the server-scenario rate search probes one rate "
+                             "after another; drop --interleave")
+        if args.html:
+            raise UsageError("--html: a server-scenario rate search has no report view; "
+                             "use --json")
+        return server_search_command(spec, args.json, args.quiet)
+    # --interleave (a race) or --sequential as asked; None: a race of any size, or with
+    # --resume whatever the saved sweep was (decided once the file is read)
+    interleaved = None if args.order is None else args.order == "interleave"
+    return sweep_command(spec, args.json, args.csv, args.plot, args.resume, args.quiet,
+                         interleaved, args.html)
 
 
 def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
