@@ -1,4 +1,4 @@
-"""A sweep measured as a race: the sweep document (``perfbench.sweep`` version 2) with the
+"""A sweep measured as a race: the sweep document (``perfbench.sweep`` version 3) with the
 race's typed document under ``race``, and conclusions taken from the race.
 
 Every paired interval it prints or stores is the race's (:mod:`perfbench.stats.racing`):
@@ -28,7 +28,7 @@ from perfbench.stats.intervals import rate_ci
 from perfbench.stats.racing import contrast, pooled_variance
 from perfbench.stats.support import unsupported_fields
 
-RACE_SCHEMA_VERSION = 2
+RACE_SCHEMA_VERSION = 3
 #: What every interval of a race says of itself in the sweep's ``vs_default``.
 INTERVAL_KIND = "two-level: epochs of fresh workers, process level counted"
 #: The race's status → the sweep's.
