@@ -176,6 +176,10 @@ def _server_spec(spec: SweepSpec) -> SweepSpec:
         raise UsageError(f"sweep --scenario server searches request rates at fixed settings; "
                          f"a grid ({', '.join(swept)}) does not apply: give one value each, "
                          "or sweep the grid offline")
+    if spec.fidelity_constraints:
+        raise UsageError("sweep --scenario server searches rates at one precision; a "
+                         "fidelity constraint (--min-top1-agreement, --min-sqnr) judges "
+                         "precisions: sweep them offline, or check one with run --fidelity")
     if spec.sla_ms is None:
         raise UsageError("sweep --scenario server searches for the highest rate under "
                          "--sla-ms; give --sla-ms")
