@@ -19,7 +19,7 @@ from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, Baseline
                                      EntryRecord, Gate, Geomean, Headline, Judged,
                                      MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
-from perfbench.results.sweep import Pick, SweepPoint
+from perfbench.results.sweep import Pick, PrecisionFidelity, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -66,7 +66,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
     ("perfbench.ab", "ab_v4.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
-    ("perfbench.sweep", "sweep_v2-sequential.json"),
+    ("perfbench.sweep", "sweep_v2-sequential.json"), ("perfbench.sweep", "sweep_v3-fidelity.json"),
     ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
@@ -91,6 +91,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
+    ("perfbench.sweep", "fidelity", (PrecisionFidelity,)),
     ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
     ("perfbench.suite", "summary", (Summary,)),
     ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,
