@@ -26,8 +26,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.classifier_models import margin_classifier  # noqa: E402
-from tests.models import save  # noqa: E402
+from tests.classifier_models import margin_classifier
+from tests.models import save
 
 MODELS = {"tied (margin 1e-4)": 1e-4, "clear (margin 1)": 1.0}
 
