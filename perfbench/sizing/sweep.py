@@ -271,6 +271,12 @@ class Sweep:
         """The sweep's typed document: every figure (ratios, picks, the front, whether a
         pick beat the default) computed here, once; the reporters read it."""
         found = self.conclusions()
+        excluded = self.excluded()
+        if excluded:        # a pick is the best of the admitted points: its why says so
+            for pick in found["recommendations"].values():
+                if pick is not None:
+                    pick["why"] += (f"; among the points that meet the fidelity constraint "
+                                    f"({len(excluded)} excluded: {', '.join(excluded)})")
         return SweepResult(
             self.status, self.mode, self.block_s, self.note, self.spec.to_dict(),
             self.clock() - self.started, tuple(p.record() for p in self.points),
@@ -282,7 +288,7 @@ class Sweep:
             tuple(found["precision_gains"]), found["sizing"], found.get("withheld"),
             found.get("disturbed"), tuple((found.get("race") or {}).get(
                 "uncertain_under_sla") or ()), fidelity=self.fidelity,
-            excluded=self.excluded())
+            excluded=excluded)
 
     def to_dict(self) -> dict:
         return self.result().to_dict()
