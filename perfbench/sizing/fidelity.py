@@ -10,6 +10,11 @@ quantized, from NNCF's cache when the points have made it) and compared output b
 (:mod:`perfbench.stats.fidelity`).  It is measured at the sweep's fixed settings (its batch
 and shape); a batch in the grid does not change what a precision does to the answers.
 
+A precision whose model cannot be made or compiled (NNCF missing, a precision the device
+refuses) is not measured; the sweep goes on (its points fail on their own, as they did
+before fidelity), and under a constraint its points are excluded, the error named: a
+constraint that cannot be judged is never passed.
+
 A precision fails a constraint when its lowest top-1 agreement over the model's
 classifier-shaped outputs is below ``--min-top1-agreement``, or its lowest SQNR over its
 outputs is below ``--min-sqnr`` (identical outputs: infinite).  ``--min-top1-agreement``
@@ -52,15 +57,18 @@ def wanted(spec: SweepSpec, found: Sequence[str | None]) -> bool:
     return len(found) > 1 or spec.fidelity_constraints
 
 
+#: Each precision's fidelity, and the error of each precision that could not be measured.
+Measured = tuple[tuple[PrecisionFidelity, ...], dict]
+
+
 def for_sweep(spec: SweepSpec, settings: Sequence[dict], previous: dict | None = None,
               stop_event: threading.Event | None = None,
-              on_precision: Callable[[str], None] | None = None
-              ) -> tuple[PrecisionFidelity, ...] | None:
-    """The fidelity of every precision the points (their ``settings``) run at; empty when
-    the sweep neither varies precision nor has a constraint; None when stopped."""
+              on_precision: Callable[[str], None] | None = None) -> Measured | None:
+    """The fidelity of every precision the points (their ``settings``) run at; nothing
+    when the sweep neither varies precision nor has a constraint; None when stopped."""
     found = precisions(spec, settings)
     if not wanted(spec, found):
-        return ()
+        return (), {}
     return measure(spec, found, previous, stop_event, on_precision)
 
 
@@ -96,15 +104,20 @@ def failure(found: PrecisionFidelity, spec: SweepSpec) -> str | None:
 
 
 def exclusions(spec: SweepSpec, fidelity: Sequence[PrecisionFidelity],
-               points: Sequence[tuple[str, dict]]) -> dict[str, str]:
+               points: Sequence[tuple[str, dict]],
+               errors: dict | None = None) -> dict[str, str]:
     """Point key → why it is kept out of the picks, for every (key, settings) whose
-    precision fails a constraint."""
+    precision fails a constraint, or could not be measured (``errors``) under one."""
     where = {"base": spec.base.to_dict()}
     by_precision = {f.precision: f for f in fidelity}
     out = {}
     for key, settings in points:
-        found = by_precision.get(point_precision(settings, where))
+        precision = point_precision(settings, where)
+        found = by_precision.get(precision)
         reason = failure(found, spec) if found is not None else None
+        if found is None and spec.fidelity_constraints and precision in (errors or {}):
+            reason = (f"{EXCLUDED}: the fidelity of {precision or 'the default'} could "
+                      f"not be measured ({errors[precision]})")
         if reason:
             out[key] = reason
     return out
@@ -137,10 +150,9 @@ def reuse(previous: dict | None) -> dict[str | None, PrecisionFidelity]:
 
 def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
             previous: dict | None = None, stop_event: threading.Event | None = None,
-            on_precision: Callable[[str], None] | None = None
-            ) -> tuple[PrecisionFidelity, ...] | None:
-    """Each precision's fidelity, in order; None when stopped meanwhile.  Reads and
-    compiles the model (OpenVINO), so it is imported by the sweep only when wanted."""
+            on_precision: Callable[[str], None] | None = None) -> Measured | None:
+    """Each precision's fidelity, in order, and the errors of those that could not be
+    measured; None when stopped meanwhile.  Reads and compiles the model (OpenVINO)."""
     import openvino as ov
 
     from perfbench.model.compile import check_device, compile_model
@@ -151,7 +163,7 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
     known = reuse(previous)
     todo = [p for p in wanted_precisions if p not in known]
     if not todo:
-        return tuple(known[p] for p in wanted_precisions)
+        return tuple(known[p] for p in wanted_precisions), {}
     base = spec.base
     if base.data_shape is not None:
         raise UsageError("fidelity in a sweep compares one shape; drop --data-shape (or "
@@ -168,6 +180,7 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
     if ref_out is None:
         return None
     check_top1_defined(spec, ref_out)
+    errors = {}
     for precision in todo:
         if on_precision is not None:
             on_precision(precision or "the device's default")
@@ -176,8 +189,13 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
         if precision == "f32":
             out, configured = ref_out, "f32"
         else:
-            prepared = as_configured(original, config, core)
-            compiled = compile_model(core, prepared.model, config)
+            try:
+                prepared = as_configured(original, config, core)
+                compiled = compile_model(core, prepared.model, config)
+            except (RunFailed, UsageError) as exc:
+                log.warning("fidelity: %s not measured: %s", precision or "default", exc)
+                errors[precision] = str(exc)
+                continue
             configured = configured_precision(config, compiled.resolved)
             log.info("fidelity: %s (%s) against f32", precision or "default", configured)
             out = infer_all(compiled.model, inputs, stop_event)
@@ -191,7 +209,7 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
             configured=configured, reference="f32", samples=len(inputs), inputs=kind,
             label=SYNTHETIC_LABEL if kind == "synthetic" else REAL_LABEL,
             inputs_digest=inputs_digest(inputs), outputs=outputs, seed=seed))
-    return tuple(known[p] for p in wanted_precisions)
+    return tuple(known[p] for p in wanted_precisions if p in known), errors
 
 
 def check_top1_defined(spec: SweepSpec, reference: dict) -> None:

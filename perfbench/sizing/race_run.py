@@ -262,20 +262,21 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     reached, or a stop; the sweep is saved after every epoch and whatever happens."""
     stop_event = stop_event or threading.Event()
     began = clock()
-    fidelity = fidelity_rules.for_sweep(spec, [p.settings for p in plan(spec)], previous,
+    measured = fidelity_rules.for_sweep(spec, [p.settings for p in plan(spec)], previous,
                                         stop_event, on_fidelity)
-    excluded = fidelity_rules.exclusions(spec, fidelity or (),
-                                         [(p.key, p.settings) for p in plan(spec)])
+    fidelity, errors = measured if measured is not None else ((), {})
+    excluded = fidelity_rules.exclusions(spec, fidelity,
+                                         [(p.key, p.settings) for p in plan(spec)], errors)
     race, points = new_race(spec, previous, excluded)
     raced = [p for p in points if p.key in race.keys]
     room = fit(spec, raced, weights_mb, input_mb, available_mb)
     sweep = RaceSweep(spec, points, clock=clock, mode="race", race=race, capacity=room,
-                      fidelity=fidelity or ())
+                      fidelity=fidelity, fidelity_errors=errors)
     sweep.started -= clock() - began        # the budget covers measuring fidelity too
     if previous:
         sweep.started -= float(previous.get("elapsed_s") or 0.0)
         sweep.block_s = (previous.get("race") or {}).get("block_s")
-    sweep.note = room.note(len(raced))      # fidelity None: stopped, the loop sees it
+    sweep.note = room.note(len(raced))      # measured None: stopped, the loop sees it
     epochs = Epochs(sweep, stop_event, side, sys.executable)
     rng = np.random.default_rng([spec.base.seed, len(race.epochs)])
     try:

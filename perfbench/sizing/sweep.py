@@ -78,6 +78,9 @@ class Sweep:
     note: str = ""
     #: Each precision's fidelity against f32, measured once (:mod:`perfbench.sizing.fidelity`).
     fidelity: tuple[PrecisionFidelity, ...] = ()
+    #: precision → why its fidelity could not be measured (its points, under a
+    #: constraint, are excluded with it).
+    fidelity_errors: dict = field(default_factory=dict)
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +98,8 @@ class Sweep:
     def excluded(self) -> dict[str, str]:
         """Point key → why its precision's fidelity keeps it out of the picks."""
         return fidelity_rules.exclusions(self.spec, self.fidelity,
-                                         [(p.key, p.settings) for p in self.points])
+                                         [(p.key, p.settings) for p in self.points],
+                                         self.fidelity_errors)
 
     def admitted(self, done: list[PointSummary]) -> list[PointSummary]:
         excluded = self.excluded()
@@ -424,7 +428,7 @@ def measure_fidelity(sweep: Sweep, previous: dict | None, stop_event: threading.
                                         previous, stop_event, on_precision)
     if measured is None:
         return False
-    sweep.fidelity = measured
+    sweep.fidelity, sweep.fidelity_errors = measured
     return True
 
 

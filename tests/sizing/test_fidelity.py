@@ -136,7 +136,7 @@ def test_a_resumed_sweep_reuses_the_fidelity_it_measured(monkeypatch):
     previous = {"fidelity": [f.to_dict() for f in saved]}
     again = rules.for_sweep(_spec(), [{}, {"precision": "f32"}, {"precision": "int8"}],
                             previous)
-    assert again == tuple(saved)
+    assert again == (tuple(saved), {})
 
 
 @pytest.mark.parametrize("flag,value,message", [
@@ -239,8 +239,8 @@ def test_fidelity_is_measured_once_per_precision_not_per_point(tied_ir, monkeypa
                      {"precision": ["f32", "int8"], "streams": [1, 2]})
     settings = [{}] + [{"precision": p, "streams": s} for p in ("f32", "int8")
                        for s in (1, 2)]
-    found = rules.for_sweep(spec, settings)
-    assert [f.precision for f in found] == [None, "f32", "int8"]
+    found, errors = rules.for_sweep(spec, settings)
+    assert [f.precision for f in found] == [None, "f32", "int8"] and errors == {}
     assert calls == [8, 8, 8]       # the reference, the default, int8: 8 samples each
 
 
@@ -267,3 +267,31 @@ def test_the_sqnr_constraint_works_on_a_feature_map(tiny_ir, tmp_path):
     assert "precision=int8" in document.excluded
     assert "precision=f32" not in document.excluded
     assert json.loads(json.dumps(document.to_dict()))["spec"]["min_sqnr_db"] == 200.0
+
+
+def test_a_precision_that_cannot_be_made_is_named_and_excluded_under_a_constraint(
+        tied_ir, monkeypatch):
+    """int8 cannot be made here (as without NNCF: the quantizer's one line); the other
+    precisions are still measured, the sweep goes on, and under a constraint int8's
+    points are excluded with that line, never passed unjudged."""
+    import perfbench.runner.benchmark as benchmark
+    real = benchmark.as_configured
+
+    def no_int8(original, config, core):
+        if config.precision == "int8":
+            raise UsageError("--quantize int8 needs NNCF: pip install 'perfbench[int8]'")
+        return real(original, config, core)
+    monkeypatch.setattr(benchmark, "as_configured", no_int8)
+    spec = SweepSpec(BenchmarkConfig(model=tied_ir), {"precision": ["f32", "int8"]},
+                     min_sqnr_db=10.0)
+    settings = [{}, {"precision": "f32"}, {"precision": "int8"}]
+    found, errors = rules.for_sweep(spec, settings)
+    assert [f.precision for f in found] == [None, "f32"]
+    assert errors == {"int8": "--quantize int8 needs NNCF: pip install 'perfbench[int8]'"}
+    excluded = rules.exclusions(spec, found, [("precision=int8", {"precision": "int8"})],
+                                errors)
+    assert excluded == {"precision=int8": (
+        "excluded by the fidelity constraint: the fidelity of int8 could not be measured "
+        "(--quantize int8 needs NNCF: pip install 'perfbench[int8]')")}
+    assert rules.exclusions(dataclasses.replace(spec, min_sqnr_db=None), found,
+                            [("precision=int8", {"precision": "int8"})], errors) == {}
