@@ -87,9 +87,12 @@ class Sweep:
         self.started = self.clock()
 
     def summaries(self) -> list[PointSummary]:
-        return [PointSummary(p.key, p.settings, *_fps_then_latency(p, self.spec.sla_percentile),
-                             fidelity=fidelity_rules.vector(self.fidelity_of(p.settings)))
-                for p in self.points if p.status == "done"]
+        return [self._summary(p) for p in self.points if p.status == "done"]
+
+    def _summary(self, point: Point) -> PointSummary:
+        fps, latency, low, high = _fps_then_latency(point, self.spec.sla_percentile)
+        return PointSummary(point.key, point.settings, fps, latency, low, high,
+                            fidelity_rules.vector(self.fidelity_of(point.settings)))
 
     def fidelity_of(self, settings: dict) -> PrecisionFidelity | None:
         precision = point_precision(settings, {"base": self.spec.base.to_dict()})
