@@ -78,8 +78,11 @@ def new_race(spec: SweepSpec, previous: dict | None,
     if saved:
         race = restore(RaceResult.from_dict(saved, "--resume: race"), settings)
         if list(race.keys) != [p.key for p in points]:
-            raise UsageError("--resume: the saved race has other points than this grid; "
-                             "resume it with the same grid, or start a new --json file")
+            why = (f" (the fidelity constraint now leaves out "
+                   f"{', '.join(p.key for p in left_out)})" if left_out else "")
+            raise UsageError("--resume: the saved race has other points than this grid"
+                             f"{why}; resume it with the same grid and constraints, or "
+                             "start a new --json file")
         done = {p["key"]: p for p in previous.get("points", []) if p.get("result")}
         for point in points:
             if point.key in done:
