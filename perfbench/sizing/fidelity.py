@@ -8,7 +8,9 @@ points: the f32 reference compiled and run once on the sweep's inputs (the run's
 ``--input``, or the seeded synthetic fill), then each other precision compiled (int8
 quantized, from NNCF's cache when the points have made it) and compared output by output
 (:mod:`perfbench.stats.fidelity`).  It is measured at the sweep's fixed settings (its batch
-and shape); a batch in the grid does not change what a precision does to the answers.
+and shape); the points of another batch in the grid carry those figures, though their int8
+model is calibrated at their own shape and could answer slightly otherwise: the figures
+say what the precision costs, measured once.
 
 A precision whose model cannot be made or compiled (NNCF missing, a precision the device
 refuses) is not measured; the sweep goes on (its points fail on their own, as they did
