@@ -1,10 +1,12 @@
 """The sweep view: FPS against the SLA-percentile latency with FPS intervals, the Pareto
-front, the SLA line and the picks, and an interleaved sweep's paired ratios to the default.
+front, the SLA line and the picks, FPS against fidelity where the sweep measured it, and an
+interleaved sweep's paired ratios to the default.
 
 Every figure is the sweep document's own (:class:`perfbench.results.sweep.SweepResult`):
 each point's FPS through ``results.metrics.fps_estimate`` (as the sweep's analysis uses),
 its latency at the sweep's SLA percentile, and the stored ``pareto``, ``recommendations``
-and ``vs_default``.
+and ``vs_default``; each precision's fidelity and the points it excludes are the stored
+``fidelity`` and ``excluded``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def points(doc: SweepResult) -> list[dict]:
         fps, low, high = fps_estimate(p.result)
         out.append({"key": p.key, "settings": p.settings, "fps": fps, "low": low,
                     "high": high, "model": p.result.model.name,
-                    "latency": p.latency_at(doc.sla_percentile)})
+                    "latency": p.latency_at(doc.sla_percentile),
+                    "fidelity": doc.fidelity_of(p)})
     return out
 
 
@@ -60,11 +63,52 @@ def section(doc: SweepResult, name: str, anchor: str) -> Section:
         badge=(doc.status.upper(), "ok" if doc.status == "complete" else "warn"))
     part.add("".join(f'<p class="verdict">{esc(line)}</p>' for line in conclusion_lines(doc)))
     part.add(scatter(doc, done, f"{anchor}-scatter"), _points_table(doc, done))
+    if doc.fidelity:
+        part.add(fidelity_chart(doc, done, f"{anchor}-fidelity"))
     if doc.race is not None:
         part.add(race_chart(doc.race, f"{anchor}-race"))
     elif doc.vs_default:
         part.add(versus_default(doc, f"{anchor}-vs-default"))
     return part
+
+
+def fidelity_chart(doc: SweepResult, done: list[dict], chart_id: str) -> str:
+    """FPS against each point's precision's SQNR against f32 (identical outputs, an
+    infinite SQNR, drawn at the right end, labelled ∞), its top-1 agreement in the hover;
+    excluded points drawn as crosses."""
+    go = require_plotly()
+    finite = [p["fidelity"].sqnr_db for p in done
+              if p["fidelity"] is not None and p["fidelity"].sqnr_db is not None]
+    right = (max(finite) if finite else 0.0) + 10.0
+    fig = go.Figure()
+    for excluded in (False, True):
+        group = [p for p in done if p["fidelity"] is not None
+                 and (p["key"] in doc.excluded) == excluded]
+        if not group:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[right if p["fidelity"].identical else p["fidelity"].sqnr_db for p in group],
+            y=[p["fps"] for p in group], mode="markers+text",
+            name="excluded by the fidelity constraint" if excluded else "point",
+            text=[p["key"] for p in group], textposition="top right",
+            marker={"symbol": "x" if excluded else "circle", "size": 11,
+                    "color": "#c44e52" if excluded else "#4c72b0"},
+            customdata=[_fidelity_hover(p["fidelity"]) for p in group],
+            hovertemplate="%{text}<br>%{y:,.1f} images/s<br>%{customdata}"))
+    finite_ticks = sorted({round(x) for x in finite})
+    fig.update_xaxes(tickvals=finite_ticks + [right],
+                     ticktext=[f"{x:g}" for x in finite_ticks] + ["∞ (identical)"])
+    return chart(fig, chart_id, "Throughput against fidelity (each precision's SQNR "
+                 "against f32, measured once per precision)", "SQNR against f32 (dB)",
+                 "throughput (images/s)", height=420)
+
+
+def _fidelity_hover(found) -> str:
+    sqnr = "∞ (identical)" if found.identical else (
+        "undefined" if found.sqnr_db is None else f"{found.sqnr_db:.1f} dB")
+    top1 = ("" if found.top1_agreement_pct is None
+            else f", top-1 agreement {found.top1_agreement_pct:.1f} %")
+    return f"{found.label}: SQNR {sqnr}{top1}"
 
 
 def race_chart(race: RaceResult, chart_id: str) -> str:
@@ -155,14 +199,25 @@ def _points_table(doc: SweepResult, done: list[dict]) -> str:
     picked = {p.key: why for why, p in doc.recommendations.items() if p}
     front = set(doc.pareto)
     rows = [[p["key"], num(p["fps"]), interval(p["low"], p["high"]), num(p["latency"]),
-             "yes" if p["key"] in front else "", picked.get(p["key"], "").replace("_", " ")]
+             *(_fidelity_cells(p["fidelity"]) if doc.fidelity else []),
+             "yes" if p["key"] in front else "",
+             picked.get(p["key"], "").replace("_", " ") or doc.excluded.get(p["key"], "")]
             for p in done]
     skipped = [[p.key, p.status, p.reason] for p in doc.points if p.status != "done"]
-    text = heading("Points") + table(["point", "FPS", "95 % interval", f"{label} ms",
-                                      "Pareto", "pick"], rows)
+    text = heading("Points") + table(
+        ["point", "FPS", "95 % interval", f"{label} ms",
+         *(["top-1 agreement %", "SQNR dB"] if doc.fidelity else []), "Pareto", "pick"],
+        rows)
     if skipped:
         text += table(["point not measured", "status", "reason"], skipped)
     return text
+
+
+def _fidelity_cells(found) -> list[str]:
+    if found is None:
+        return ["", ""]
+    return [num(found.top1_agreement_pct),
+            "∞ (identical)" if found.identical else num(found.sqnr_db)]
 
 
 def versus_default(doc: SweepResult, chart_id: str) -> str:

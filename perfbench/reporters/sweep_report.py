@@ -21,6 +21,10 @@ CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
                "on_pareto_frontier", "fps", "fps_low", "fps_high", "latency_p50_ms",
                "latency_p90_ms", "latency_p99_ms", "effective_gflops", "cpu_pct", "reason")
+#: Added after ``reason`` when the sweep measured fidelity: the point's precision's, and
+#: why a fidelity constraint keeps it out of the picks.
+FIDELITY_COLUMNS = ("fidelity_precision", "top1_agreement_pct", "sqnr_db",
+                    "outputs_identical", "excluded")
 
 
 _SETTING_COLUMNS = ("device", "hint", "precision", "threads", "batch", "requests", "streams")
@@ -40,24 +44,45 @@ def _measured(point: SweepPoint) -> dict:
             "cpu_pct": result.system.cpu_own_pct if result.system else ""}
 
 
+def _columns(sweep: SweepResult) -> tuple[str, ...]:
+    return CSV_COLUMNS + (FIDELITY_COLUMNS if sweep.fidelity else ())
+
+
 def _row(point: SweepPoint, sweep: SweepResult) -> dict:
     satisfies: bool | str = ""
     latency = point.latency_at(sweep.sla_percentile)
     if point.status == "done" and sweep.sla_ms is not None and latency is not None:
         satisfies = latency <= sweep.sla_ms
-    row: dict = dict.fromkeys(CSV_COLUMNS, "")
+    if point.status == "done" and _constrained(sweep):      # the fidelity constraint too
+        satisfies = satisfies is not False and point.key not in sweep.excluded
+    row: dict = dict.fromkeys(_columns(sweep), "")
     row.update({"key": point.key, "status": point.status,
                 **{k: point.settings.get(k, "") for k in _SETTING_COLUMNS},
                 "satisfies_constraints": satisfies,
                 "on_pareto_frontier": point.key in sweep.pareto,
                 "reason": point.reason})
     row.update({k: ("" if v is None else v) for k, v in _measured(point).items()})
+    found = sweep.fidelity_of(point) if sweep.fidelity else None
+    if found is not None:
+        row.update(fidelity_precision=found.label, outputs_identical=found.identical,
+                   top1_agreement_pct=_blank(found.top1_agreement_pct),
+                   sqnr_db="inf" if found.identical else _blank(found.sqnr_db),
+                   excluded=sweep.excluded.get(point.key, ""))
     return row
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def _constrained(sweep: SweepResult) -> bool:
+    return any(sweep.spec.get(k) is not None
+               for k in ("min_top1_agreement_pct", "min_sqnr_db"))
 
 
 def csv_text(sweep: SweepResult) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, _columns(sweep), lineterminator="\n")
     writer.writeheader()
     for point in sweep.points:
         writer.writerow(_row(point, sweep))
@@ -87,6 +112,8 @@ def render(sweep: SweepResult, console: Console) -> None:
     label = sweep.label
     paired = sweep.mode in ("interleaved", "race")
     title = f"Sweep ({sweep.status}, {sweep.mode}): ★ = Pareto frontier of FPS vs {label}"
+    if sweep.fidelity:
+        title += " and fidelity (top-1 agreement, SQNR against f32)"
     if sweep.race is not None:
         title += (f"; {len(sweep.race.epochs)} epochs of fresh workers, blocks of "
                   f"{sweep.block_s or 0:.2f} s")
@@ -96,6 +123,7 @@ def render(sweep: SweepResult, console: Console) -> None:
     versus = ("vs default (paired 95 %, process level counted)" if sweep.mode == "race"
               else "vs default (paired 95 %, round-level only)")
     columns = ["", "point", "FPS ± CI"] + ([versus] if paired else []) + \
+        (["top-1 %", "SQNR dB"] if sweep.fidelity else []) + \
         ["p50 (ms)", "p90 (ms)", "p99 (ms)", "GFLOP/s", "CPU %", "note"]
     for column in columns:
         table.add_column(column, justify="left" if column in ("point", "note") else "right")
@@ -141,18 +169,65 @@ def _table_row(point: SweepPoint, sweep: SweepResult, shared: str) -> list[str]:
         if not rate_measured(row["fps"], row["fps_low"], row["fps_high"]):
             ci = " (± not measured)"
     note = point.status if point.status != "done" else ""
-    if row["satisfies_constraints"] is False:
+    latency = point.latency_at(sweep.sla_percentile)
+    if sweep.sla_ms is not None and latency is not None and latency > sweep.sla_ms and \
+            point.status == "done":
         note = f"over {sweep.sla_ms:g} ms"
+    if point.key in sweep.excluded:
+        note = ", ".join(x for x in (note, "excluded: fidelity") if x)
     reason = "" if point.reason == shared else point.reason.split(" (")[0]  # details: JSON/CSV
+    if point.key in sweep.excluded:         # why: in the fidelity lines below the table
+        reason = "" if point.reason == sweep.excluded[point.key] else reason
     note = ": ".join(x for x in (note, reason) if x)
     paired = ([_versus_cell(sweep.vs_default.get(point.key), point.key)]
               if sweep.mode in ("interleaved", "race") else [])
     count = point.result.latency.count if point.result is not None else 0
     latencies = [_latency(row[k]) + _unsupported_mark(count, p) for k, p in
                  (("latency_p50_ms", 50.0), ("latency_p90_ms", 90.0), ("latency_p99_ms", 99.0))]
+    fidelity = _fidelity_cells(sweep, point) if sweep.fidelity else []
     return [star, short_label(point.key), _fmt(row["fps"], ",.1f") + ci, *paired,
-            *latencies, _fmt(row["effective_gflops"], ",.0f"), _fmt(row["cpu_pct"], ".0f"),
-            note]
+            *fidelity, *latencies, _fmt(row["effective_gflops"], ",.0f"),
+            _fmt(row["cpu_pct"], ".0f"), note]
+
+
+def _fidelity_cells(sweep: SweepResult, point: SweepPoint) -> list[str]:
+    """The point's precision's top-1 agreement and SQNR against f32 (∞: identical)."""
+    found = sweep.fidelity_of(point)
+    if found is None:
+        return ["–", "–"]
+    sqnr = "∞" if found.identical else _fmt(found.sqnr_db, ".1f")
+    return [_fmt(found.top1_agreement_pct, ".1f"), sqnr]
+
+
+def fidelity_lines(sweep: SweepResult) -> list[str]:
+    """Each precision's fidelity (measured once, for all its points), the constraints and
+    what they exclude, as the document states them."""
+    if not sweep.fidelity:
+        return []
+    first = sweep.fidelity[0].fidelity
+    lines = [f"fidelity against f32, once per precision ({first.label}, {first.samples} "
+             f"inputs): " + "; ".join(_fidelity_text(f) for f in sweep.fidelity)]
+    limits = [text for key, text in (("min_top1_agreement_pct", "top-1 agreement ≥ {:g} %"),
+                                     ("min_sqnr_db", "SQNR ≥ {:g} dB"))
+              if sweep.spec.get(key) is not None
+              for text in [text.format(sweep.spec[key])]]
+    if limits:
+        lines.append(f"fidelity constraint: {' and '.join(limits)}; "
+                     + ("excluded from the picks: " + "; ".join(
+                         f"{key} ({why.split(': ', 1)[-1]})"
+                         for key, why in sweep.excluded.items())
+                        if sweep.excluded else "every point meets it"))
+    return lines
+
+
+def _fidelity_text(found) -> str:
+    if found.identical:
+        return f"{found.label}: identical (SQNR ∞)"
+    parts = []
+    if found.top1_agreement_pct is not None:
+        parts.append(f"top-1 {found.top1_agreement_pct:.1f} %")
+    parts.append("SQNR undefined" if found.sqnr_db is None else f"SQNR {found.sqnr_db:.1f} dB")
+    return f"{found.label}: {', '.join(parts)}"
 
 
 def _unsupported_mark(count: int, p: float) -> str:
@@ -217,6 +292,8 @@ def print_conclusions(sweep: SweepResult, console: Console) -> None:
             console.print(f"{name.replace('_', ' ')}: [yellow]none[/] (no point qualifies)")
             continue
         console.print(_pick_line(name, pick, label))
+    for line in fidelity_lines(sweep):
+        console.print(line, highlight=False, soft_wrap=True)
     for gain in sweep.precision_gains:
         console.print(f"[bold]{gain.precision} vs f32[/]"
                       f"{' at ' + _settings_text(gain.settings) if gain.settings else ''}: "

@@ -68,6 +68,12 @@ def upgrade_sweep_v1(data: dict) -> dict:
     return {**respell(data), "schema_version": 2}
 
 
+def upgrade_sweep_v2(data: dict) -> dict:
+    """Sweep version 3 adds ``fidelity`` and ``excluded`` (sizing with fidelity), written
+    only when a sweep has them: a version-2 sweep had neither."""
+    return {**data, "schema_version": 3}
+
+
 def upgrade_ab_v2(data: dict) -> dict:
     """A/B version 3 adds ``attribution`` (``ab --attribute``): null in a version-2 file,
     which never had it."""
@@ -81,9 +87,9 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
          "each shape's result is in its results list",
          read=lambda d: ShapesResult.from_dict(d, nested_result)),
-    Kind("perfbench.sweep", 2, "a sweep (perfbench sweep --json); perfbench fleet report "
+    Kind("perfbench.sweep", 3, "a sweep (perfbench sweep --json); perfbench fleet report "
          "and sweep --resume read it, and each finished point's result is in "
-         "points[].result", upgrades={1: upgrade_sweep_v1},
+         "points[].result", upgrades={1: upgrade_sweep_v1, 2: upgrade_sweep_v2},
          shape={"status": str, "spec": dict, "points": [dict]},
          read=lambda d: SweepResult.from_dict(d, nested_result)),
     Kind("perfbench.server-search", 3, "a server rate search (perfbench sweep --scenario "

@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfbench.results.fidelity import Fidelity, FidelityFormatError
 from perfbench.results.race import Interval, RaceResult
 from perfbench.results.types import BenchmarkResult, SchemaError, _number, _table, _text, field_for
 
 SCHEMA = "perfbench.sweep"
-SCHEMA_VERSION = 2
+#: 3: ``fidelity`` (each precision's outputs against f32) and ``excluded`` (points a
+#: fidelity constraint keeps out of the picks), both written only when there are any.
+SCHEMA_VERSION = 3
 #: Reads a point's nested ``perfbench.result`` (the registry's, which upgrades it).
 ResultReader = Callable[[Any, str], BenchmarkResult]
 
@@ -142,6 +145,57 @@ class Pick:
                    tuple(uncertain) if uncertain is not None else None)
 
 
+def point_precision(settings: dict, spec: dict) -> str | None:
+    """The precision a point runs at: its own grid value, else the sweep's fixed one
+    (``--precision``, or int8 from ``--quantize``); None: the device's default."""
+    if "precision" in settings:
+        return settings["precision"]
+    base = spec.get("base") if isinstance(spec, dict) else None
+    return (base or {}).get("precision")
+
+
+@dataclass(frozen=True)
+class PrecisionFidelity:
+    """One precision of a sweep against the f32 reference, measured once for all the
+    points that run at it (``precision`` None: the device's default), on the sweep's
+    inputs, at the sweep's fixed settings (its batch and shape).
+
+    ``configured``: what the outputs were made in (the device may resolve its default to
+    f32 or bf16).  ``top1_agreement_pct``: the lowest top-1 agreement over the model's
+    classifier-shaped outputs (None: it has none).  ``sqnr_db``: the lowest SQNR over its
+    outputs, an identical output counting as infinite; None with ``identical`` when every
+    output is identical (infinite), None without it when no output has a defined SQNR
+    (a reference that is all zeros).  ``fidelity``: every output's figures."""
+
+    precision: str | None
+    configured: str
+    identical: bool
+    top1_agreement_pct: float | None
+    sqnr_db: float | None
+    fidelity: Fidelity
+
+    @property
+    def label(self) -> str:
+        return self.precision if self.precision is not None else f"default ({self.configured})"
+
+    def to_dict(self) -> dict:
+        return {"precision": self.precision, "configured": self.configured,
+                "identical": self.identical, "top1_agreement_pct": self.top1_agreement_pct,
+                "sqnr_db": self.sqnr_db, "fidelity": self.fidelity.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> PrecisionFidelity:
+        if not isinstance(data, dict):
+            raise SchemaError(f"{where} must be an object")
+        try:
+            fidelity = Fidelity.from_dict(_get(data, "fidelity", where))
+        except FidelityFormatError as exc:
+            raise SchemaError(f"{where}.fidelity: {exc}") from None
+        return cls(data.get("precision"), str(_get(data, "configured", where)),
+                   bool(_get(data, "identical", where)), data.get("top1_agreement_pct"),
+                   data.get("sqnr_db"), fidelity)
+
+
 @dataclass(frozen=True)
 class GainRatio:
     """A precision gain's ratio, as the sweep that measured it states it: paired with its
@@ -250,7 +304,9 @@ class SizingPlan:
 class SweepResult:
     """A sweep as it was measured and concluded.  ``withheld``: why an incomplete sweep
     recommends nothing (then ``disturbed`` is None: it is not written); ``sizing`` is None
-    then, and when no point could carry a plan."""
+    then, and when no point could carry a plan.  ``fidelity``: each precision's outputs
+    against f32, measured once per precision (:mod:`perfbench.sizing.fidelity`);
+    ``excluded``: point key → why a fidelity constraint keeps it out of the picks."""
 
     status: str
     mode: str                      # sequential, race, or interleaved (a v1 file's)
@@ -269,6 +325,8 @@ class SweepResult:
     disturbed: dict[str, list[str]] | None = None
     uncertain_under_sla: tuple[str, ...] = ()
     race: RaceResult | None = None
+    fidelity: tuple[PrecisionFidelity, ...] = ()
+    excluded: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     schema: str = field(default=SCHEMA, init=False)
 
@@ -287,6 +345,11 @@ class SweepResult:
 
     def done(self) -> list[SweepPoint]:
         return [p for p in self.points if p.status == "done"]
+
+    def fidelity_of(self, point: SweepPoint) -> PrecisionFidelity | None:
+        """The fidelity of the precision ``point`` runs at, where the sweep measured it."""
+        precision = point_precision(point.settings, self.spec)
+        return next((f for f in self.fidelity if f.precision == precision), None)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {
@@ -307,6 +370,10 @@ class SweepResult:
             out["uncertain_under_sla"] = list(self.uncertain_under_sla)
         if self.race is not None:
             out["race"] = self.race.to_dict()
+        if self.fidelity:
+            out["fidelity"] = [f.to_dict() for f in self.fidelity]
+        if self.excluded:
+            out["excluded"] = self.excluded
         return out
 
     @classmethod
@@ -335,4 +402,7 @@ class SweepResult:
             data.get("withheld"), data.get("disturbed"),
             tuple(data.get("uncertain_under_sla") or ()),
             RaceResult.from_dict(race, where + ".race") if race else None,
+            tuple(PrecisionFidelity.from_dict(f, f"{where}.fidelity[{i}]")
+                  for i, f in enumerate(data.get("fidelity") or ())),
+            dict(data.get("excluded") or {}),
             int(data.get("schema_version", SCHEMA_VERSION)))

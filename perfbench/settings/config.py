@@ -300,6 +300,12 @@ SWEEP_OPTIONS: dict[str, SweepOption] = {
                               "cap per point in seconds (default 20)"),
     "sla_percentile": SweepOption(values.one_of_numbers(tuple(PERCENTILES.values())),
                                   "percentile of the latency bound (default 99)"),
+    "min_top1_agreement": SweepOption(values.share_pct, "fidelity constraint: points whose "
+                                      "precision agrees with f32 on fewer top-1 answers "
+                                      "(%%) are not picked; classifier outputs only"),
+    "min_sqnr": SweepOption(values.positive_float, "fidelity constraint: points whose "
+                            "precision's outputs have a lower SQNR against f32 (dB) are "
+                            "not picked"),
     "target_fps": SweepOption(values.positive_float,
                               "sizing: machines needed for this many images/s"),
     "gain_cutoff": SweepOption(values.positive_float, "stop growing a dimension when gains "

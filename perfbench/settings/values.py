@@ -75,6 +75,14 @@ def percentage(value: Any) -> float:
     return pct
 
 
+def share_pct(value: Any) -> float:
+    """A share of all cases, in % (an agreement): above 0, at most 100."""
+    pct = positive_float(value)
+    if pct > 100:
+        raise ValueError("must be a percentage in (0, 100]")
+    return pct
+
+
 def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value.strip().lower() not in options:

@@ -76,6 +76,10 @@ class PointSummary:
     latency_ms: float          # at the SLA percentile (p99 unless told otherwise)
     fps_low: float | None = None    # 95 % CI of FPS, where the run had one
     fps_high: float | None = None
+    #: Its precision's fidelity against f32, higher is better in each dimension (top-1
+    #: agreement where the model is a classifier, SQNR with identical as infinite:
+    #: :func:`perfbench.sizing.fidelity.vector`); empty when the sweep measured none.
+    fidelity: tuple[float, ...] = ()
 
     @property
     def has_interval(self) -> bool:
@@ -100,14 +104,23 @@ def ties(point: PointSummary, top: PointSummary, ratio_low: RatioLow) -> bool:
     return low is not None and low >= 1 - TIE_PCT / 100
 
 
+def dominates(q: PointSummary, p: PointSummary) -> bool:
+    """``q`` is at least as good as ``p`` in every dimension (FPS, latency, and each
+    fidelity dimension where both have them) and better in one."""
+    mine, theirs = ((q.fidelity, p.fidelity) if len(q.fidelity) == len(p.fidelity)
+                    else ((), ()))
+    better_or_equal = (q.fps >= p.fps and q.latency_ms <= p.latency_ms and
+                       all(a >= b for a, b in zip(mine, theirs)))
+    strictly = (q.fps > p.fps or q.latency_ms < p.latency_ms or
+                any(a > b for a, b in zip(mine, theirs)))
+    return better_or_equal and strictly
+
+
 def pareto(points: list[PointSummary]) -> list[str]:
-    """Keys not dominated in (higher FPS, lower latency), ordered by latency."""
-    front = []
-    for p in points:
-        dominated = any(q.fps >= p.fps and q.latency_ms <= p.latency_ms and
-                        (q.fps > p.fps or q.latency_ms < p.latency_ms) for q in points)
-        if not dominated:
-            front.append(p)
+    """Keys not dominated in (higher FPS, lower latency, higher fidelity where measured),
+    ordered by latency: with fidelity, a slower f32 point stays on the front beside a
+    faster int8 one that changes answers."""
+    front = [p for p in points if not any(dominates(q, p) for q in points)]
     return [p.key for p in sorted(front, key=lambda p: (p.latency_ms, -p.fps))]
 
 

@@ -30,7 +30,9 @@ from perfbench.runner.benchmark import log
 from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
                                    block_length, probe_block)
 from perfbench.sizing import capacity as memory
+from perfbench.sizing import fidelity as fidelity_rules
 from perfbench.sizing.race import (
+    REFERENCE,
     MIN_DECISION_EPOCHS,
     Race,
     block_floor,
@@ -59,27 +61,38 @@ def worker_settings(spec: SweepSpec, point: Point) -> dict:
     return dataclasses.replace(base, **point.settings).to_dict()
 
 
-def new_race(spec: SweepSpec, previous: dict | None) -> tuple[Race, list[Point]]:
+def new_race(spec: SweepSpec, previous: dict | None,
+             excluded: dict[str, str] | None = None) -> tuple[Race, list[Point]]:
     """The race of this grid, or the one saved in ``previous`` (``--resume``), and the
-    sweep's points (those measured before keep their results)."""
-    points = plan(spec)
+    sweep's points (those measured before keep their results).  A point in ``excluded``
+    (its precision fails a fidelity constraint) is not raced: it could never be picked;
+    it stays in the sweep's points, skipped with the reason.  The default always races:
+    every ratio is to it."""
+    every = plan(spec)
+    left_out = [p for p in every if p.key in (excluded or {}) and p.key != REFERENCE]
+    for point in left_out:
+        point.status, point.reason = "skipped", (excluded or {})[point.key]
+    points = [p for p in every if p not in left_out]
     settings = {p.key: p.settings for p in points}
     saved = (previous or {}).get("race")
     if saved:
         race = restore(RaceResult.from_dict(saved, "--resume: race"), settings)
         if list(race.keys) != [p.key for p in points]:
-            raise UsageError("--resume: the saved race has other points than this grid; "
-                             "resume it with the same grid, or start a new --json file")
+            why = (f" (the fidelity constraint now leaves out "
+                   f"{', '.join(p.key for p in left_out)})" if left_out else "")
+            raise UsageError("--resume: the saved race has other points than this grid"
+                             f"{why}; resume it with the same grid and constraints, or "
+                             "start a new --json file")
         done = {p["key"]: p for p in previous.get("points", []) if p.get("result")}
         for point in points:
             if point.key in done:
                 point.result = from_document(done[point.key]["result"],
                                              f"--resume: point {point.key}")
                 point.status = done[point.key].get("status", "done")
-        return race, points
+        return race, points + left_out
     rules = RaceRules(margin_pct=spec.tie_margin_pct, epoch_s=spec.epoch_s,
                       max_epochs=spec.max_epochs or RaceRules().max_epochs)
-    return Race([p.key for p in points], settings, rules, spec.base.seed), points
+    return Race([p.key for p in points], settings, rules, spec.base.seed), points + left_out
 
 
 def model_size(config) -> tuple[float, float]:
@@ -246,17 +259,27 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
              stop_event: threading.Event | None = None,
              clock: Callable[[], float] = time.monotonic,
              side: Callable[..., Side] = Side, weights_mb: float = 0.0,
-             input_mb: float = 0.0, available_mb: float | None = None) -> RaceSweep:
+             input_mb: float = 0.0, available_mb: float | None = None,
+             on_fidelity: Callable[[str], None] | None = None) -> RaceSweep:
     """Race the grid until it is decided, the planned epochs are spent, the budget is
     reached, or a stop; the sweep is saved after every epoch and whatever happens."""
     stop_event = stop_event or threading.Event()
-    race, points = new_race(spec, previous)
-    room = fit(spec, points, weights_mb, input_mb, available_mb)
-    sweep = RaceSweep(spec, points, clock=clock, mode="race", race=race, capacity=room)
+    began = clock()
+    measured = fidelity_rules.for_sweep(spec, [p.settings for p in plan(spec)], previous,
+                                        stop_event, on_fidelity)
+    fidelity, errors = measured if measured is not None else ((), {})
+    excluded = fidelity_rules.exclusions(spec, fidelity,
+                                         [(p.key, p.settings) for p in plan(spec)], errors)
+    race, points = new_race(spec, previous, excluded)
+    raced = [p for p in points if p.key in race.keys]
+    room = fit(spec, raced, weights_mb, input_mb, available_mb)
+    sweep = RaceSweep(spec, points, clock=clock, mode="race", race=race, capacity=room,
+                      fidelity=fidelity, fidelity_errors=errors)
+    sweep.started -= clock() - began        # the budget covers measuring fidelity too
     if previous:
         sweep.started -= float(previous.get("elapsed_s") or 0.0)
         sweep.block_s = (previous.get("race") or {}).get("block_s")
-    sweep.note = room.note(len(points))
+    sweep.note = room.note(len(raced))      # measured None: stopped, the loop sees it
     epochs = Epochs(sweep, stop_event, side, sys.executable)
     rng = np.random.default_rng([spec.base.seed, len(race.epochs)])
     try:

@@ -1,4 +1,4 @@
-"""A sweep measured as a race: the sweep document (``perfbench.sweep`` version 2) with the
+"""A sweep measured as a race: the sweep document (``perfbench.sweep`` version 3) with the
 race's typed document under ``race``, and conclusions taken from the race.
 
 Every paired interval it prints or stores is the race's (:mod:`perfbench.stats.racing`):
@@ -32,7 +32,7 @@ from perfbench.stats.racing import MIN_DECISION_EPOCHS, contrast, pooled_varianc
 from perfbench.stats.support import unsupported_fields
 from perfbench.system.checks import roofline_check, roofline_efficiency
 
-RACE_SCHEMA_VERSION = 2
+RACE_SCHEMA_VERSION = 3
 #: What every interval of a race says of itself in the sweep's ``vs_default``.
 INTERVAL_KIND = "two-level: epochs of fresh workers, process level counted"
 #: The race's status → the sweep's.
@@ -110,8 +110,8 @@ class RaceSweep(Sweep):
         exits = {x.key: x for x in self.race.exits}
         epochs = {k: sum(k in e.points for e in self.race.epochs) for k in self.race.keys}
         for point in self.points:
-            if point.status == "failed":
-                continue
+            if point.status == "failed" or point.key not in self.race.keys:
+                continue        # failed, or not raced (excluded by a fidelity constraint)
             if point.result is None:
                 point.status, point.reason = "interrupted", "no epoch measured it"
                 continue
@@ -156,10 +156,13 @@ class RaceSweep(Sweep):
         baseline = done.get(REFERENCE)
         versus = self.versus_default()
         picks = dict(out["recommendations"])
+        excluded = self.excluded()
         winner = done.get(self.race.winner or "")
-        if winner is not None:
+        if winner is not None and winner.key not in excluded:
             picks["best_throughput"] = _with_versus(
                 pick_of(winner, baseline, self._race_why()), versus)
+        elif winner is not None:        # the default: it races while excluded, as the
+            picks["best_throughput"] = None     # reference; ``excluded`` says why
         out["race"] = {"status": self.race.status, "winner": self.race.winner,
                        "why": self.race.why}
         if self.spec.sla_ms is not None:
@@ -181,10 +184,12 @@ class RaceSweep(Sweep):
         judged = {j.key: j for j in rules.latency_judgements(self.race, self.spec.sla_ms)}
         speed = {k: (versus[k]["ratio"] if k in versus else 1.0 if k == REFERENCE else 0.0)
                  for k in done}
-        within = [k for k in done if judged.get(k) and judged[k].verdict == "within"]
+        excluded = self.excluded()
+        within = [k for k in done if judged.get(k) and judged[k].verdict == "within"
+                  and k not in excluded]
         best = max(within, key=lambda k: speed[k], default=None)
         uncertain = [k for k in done if judged.get(k) and judged[k].verdict == "uncertain"
-                     and (best is None or speed[k] > speed[best])]
+                     and k not in excluded and (best is None or speed[k] > speed[best])]
         if best is None:
             return None, uncertain
         interval = judged[best].interval

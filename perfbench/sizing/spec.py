@@ -121,10 +121,23 @@ class SweepSpec:
     confirm: bool = True
     confirm_time_s: float = 60.0
     max_epochs: int | None = None
+    #: Fidelity constraints (:mod:`perfbench.sizing.fidelity`): the least top-1 agreement
+    #: with f32 (%) and the least SQNR against f32 (dB) a point's precision must have.
+    min_top1_agreement_pct: float | None = None
+    min_sqnr_db: float | None = None
+
+    @property
+    def fidelity_constraints(self) -> bool:
+        return self.min_top1_agreement_pct is not None or self.min_sqnr_db is not None
 
     def to_dict(self) -> dict:
+        """The constraints are written only when given (a sweep without them reads as
+        every sweep before them did)."""
         data = dataclasses.asdict(self)
         data["base"] = self.base.to_dict()
+        for key in ("min_top1_agreement_pct", "min_sqnr_db"):
+            if data[key] is None:
+                del data[key]
         return data
 
 
@@ -133,7 +146,8 @@ _SPEC_FIELDS = {"budget": "budget_s", "point_time": "point_time_s",
                 "until_stable": "until_stable_pct", "sla_ms": "sla_ms",
                 "sla_percentile": "sla_percentile", "target_fps": "target_fps",
                 "gain_cutoff": "gain_cutoff_pct", "tie_margin": "tie_margin_pct",
-                "epoch_time": "epoch_s", "confirm_time": "confirm_time_s"}
+                "epoch_time": "epoch_s", "confirm_time": "confirm_time_s",
+                "min_top1_agreement": "min_top1_agreement_pct", "min_sqnr": "min_sqnr_db"}
 
 
 def build_spec(profile: str | None, grid_flags: dict[str, str], option_flags: dict[str, Any],
@@ -162,6 +176,10 @@ def _server_spec(spec: SweepSpec) -> SweepSpec:
         raise UsageError(f"sweep --scenario server searches request rates at fixed settings; "
                          f"a grid ({', '.join(swept)}) does not apply: give one value each, "
                          "or sweep the grid offline")
+    if spec.fidelity_constraints:
+        raise UsageError("sweep --scenario server searches rates at one precision; a "
+                         "fidelity constraint (--min-top1-agreement, --min-sqnr) judges "
+                         "precisions: sweep them offline, or check one with run --fidelity")
     if spec.sla_ms is None:
         raise UsageError("sweep --scenario server searches for the highest rate under "
                          "--sla-ms; give --sla-ms")

@@ -24,8 +24,10 @@ from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import fallback_path, write_json
 from perfbench.results import BenchmarkResult, from_document
 from perfbench.results.metrics import fps_estimate
-from perfbench.results.sweep import (SCHEMA, Pick, PrecisionGain, SizingPlan, SweepPoint,
-                                     SweepResult, VersusDefault)
+from perfbench.results.sweep import (SCHEMA, Pick, PrecisionFidelity, PrecisionGain,
+                                     SizingPlan, SweepPoint, SweepResult, VersusDefault,
+                                     point_precision)
+from perfbench.sizing import fidelity as fidelity_rules
 from perfbench.sizing.spec import SweepSpec
 from perfbench.runner.benchmark import log, run
 from perfbench.stats.paired import PairedRatio, paired_ratio
@@ -75,14 +77,37 @@ class Sweep:
     rounds: list[dict] = field(default_factory=list)
     block_s: float | None = None
     note: str = ""
+    #: Each precision's fidelity against f32, measured once (:mod:`perfbench.sizing.fidelity`).
+    fidelity: tuple[PrecisionFidelity, ...] = ()
+    #: precision → why its fidelity could not be measured (its points, under a
+    #: constraint, are excluded with it).
+    fidelity_errors: dict = field(default_factory=dict)
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
 
     def summaries(self) -> list[PointSummary]:
-        return [PointSummary(p.key, p.settings, *_fps_then_latency(p, self.spec.sla_percentile))
-                for p in self.points if p.status == "done"]
+        return [self._summary(p) for p in self.points if p.status == "done"]
+
+    def _summary(self, point: Point) -> PointSummary:
+        fps, latency, low, high = _fps_then_latency(point, self.spec.sla_percentile)
+        return PointSummary(point.key, point.settings, fps, latency, low, high,
+                            fidelity_rules.vector(self.fidelity_of(point.settings)))
+
+    def fidelity_of(self, settings: dict) -> PrecisionFidelity | None:
+        precision = point_precision(settings, {"base": self.spec.base.to_dict()})
+        return next((f for f in self.fidelity if f.precision == precision), None)
+
+    def excluded(self) -> dict[str, str]:
+        """Point key → why its precision's fidelity keeps it out of the picks."""
+        return fidelity_rules.exclusions(self.spec, self.fidelity,
+                                         [(p.key, p.settings) for p in self.points],
+                                         self.fidelity_errors)
+
+    def admitted(self, done: list[PointSummary]) -> list[PointSummary]:
+        excluded = self.excluded()
+        return [s for s in done if s.key not in excluded]
 
     def paired(self, key: str, other: str) -> PairedRatio | None:
         """FPS(key) / FPS(other) paired by round (interleaved sweeps only)."""
@@ -167,8 +192,8 @@ class Sweep:
         done = self.summaries()
         baseline = next((s for s in done if s.key == "default"), None)
         ratio_low = self._ratio_low if self.mode == "interleaved" else unpaired_ratio_low
-        picks = recommend(done, baseline, self.spec.sla_ms, self.spec.sla_percentile,
-                          ratio_low)
+        picks = recommend(self.admitted(done), baseline, self.spec.sla_ms,
+                          self.spec.sla_percentile, ratio_low)
         if self.status == "incomplete":
             return {"pareto": pareto(done), "recommendations": dict.fromkeys(picks),
                     "withheld": f"sweep incomplete: {self.note}", "vs_default":
@@ -230,8 +255,8 @@ class Sweep:
         default stays the pick, with :data:`NO_POINT_BEATS_DEFAULT` and the point that came
         closest.  Under an SLA the
         rule holds where the default itself meets the SLA."""
-        if baseline is None:
-            return picks
+        if baseline is None or baseline.key in self.excluded():
+            return picks        # an excluded default is no fallback: the admitted pick stands
         for name in ("best_throughput", "best_under_sla"):
             pick = picks.get(name)
             if pick is None or pick["key"] == "default":
@@ -254,6 +279,12 @@ class Sweep:
         """The sweep's typed document: every figure (ratios, picks, the front, whether a
         pick beat the default) computed here, once; the reporters read it."""
         found = self.conclusions()
+        excluded = self.excluded()
+        if excluded:        # a pick is the best of the admitted points: its why says so
+            for pick in found["recommendations"].values():
+                if pick is not None:
+                    pick["why"] += (f"; among the points that meet the fidelity constraint "
+                                    f"({len(excluded)} excluded: {', '.join(excluded)})")
         return SweepResult(
             self.status, self.mode, self.block_s, self.note, self.spec.to_dict(),
             self.clock() - self.started, tuple(p.record() for p in self.points),
@@ -266,7 +297,8 @@ class Sweep:
                   for i, g in enumerate(found["precision_gains"])),
             SizingPlan.from_dict(found["sizing"], "sweep.sizing"), found.get("withheld"),
             found.get("disturbed"), tuple((found.get("race") or {}).get(
-                "uncertain_under_sla") or ()))
+                "uncertain_under_sla") or ()), fidelity=self.fidelity,
+            excluded=excluded)
 
     def to_dict(self) -> dict:
         return self.result().to_dict()
@@ -363,13 +395,18 @@ def time_cap(point_time_s: float, budget_s: float | None, elapsed_s: float,
 def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | None = None,
               on_point: Callable[[int, int, Point, "Sweep"], None] | None = None,
               on_window=None, stop_event: threading.Event | None = None,
-              clock: Callable[[], float] = time.monotonic) -> Sweep:
+              clock: Callable[[], float] = time.monotonic,
+              on_fidelity: Callable[[str], None] | None = None) -> Sweep:
     sweep = Sweep(spec, plan(spec, previous), clock=clock)
     if previous:       # the budget covers the whole sweep, the part before the stop too
         sweep.started -= float(previous.get("elapsed_s") or 0.0)
     grow = growing_key(spec.grid)
     lines: dict[str, list[tuple[float, float | None]]] = {}
     stop_event = stop_event or threading.Event()
+    if not measure_fidelity(sweep, previous, stop_event, on_fidelity):
+        sweep.status = "interrupted"
+        save(sweep)
+        return sweep
     for index, point in enumerate(sweep.points):
         line = line_of(point.settings, grow) if point.key != "default" else "default"
         if point.status != "done":
@@ -386,6 +423,19 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
         sweep.status = _finished_status(sweep)
     save(sweep)
     return sweep
+
+
+def measure_fidelity(sweep: Sweep, previous: dict | None, stop_event: threading.Event,
+                     on_precision: Callable[[str], None] | None = None) -> bool:
+    """Each precision's fidelity, once, before the points (within the budget: the sweep's
+    clock runs); False when a stop came meanwhile.  Nothing when the sweep neither varies
+    precision nor has a fidelity constraint."""
+    measured = fidelity_rules.for_sweep(sweep.spec, [p.settings for p in sweep.points],
+                                        previous, stop_event, on_precision)
+    if measured is None:
+        return False
+    sweep.fidelity, sweep.fidelity_errors = measured
+    return True
 
 
 def _finished_status(sweep: Sweep) -> str:

@@ -81,3 +81,24 @@ def test_the_race_chart_draws_every_look_marks_exits_and_shows_the_confirmation(
     assert "left the race" in html and "slow" in html and "worse than the leader" in html
     assert "Confirmation A/B: fast against default: improvement" in html
     assert "block vs sustained" in html and "-4.4" in html
+
+
+def test_a_sweep_with_fidelity_draws_fps_against_it_and_names_what_it_excludes():
+    """The fidelity sweep of known logits: the chart places each point at its precision's
+    SQNR (f32, identical, at the ∞ tick), int8 as an excluded cross; the points table has
+    each precision's top-1 and SQNR; the page says the constraint's lines as the terminal
+    does."""
+    from tests.results.sweep_inputs import fidelity
+    doc = _read_back(fidelity())
+    part = sweep_view.section(doc, "sweep", "sweep-0")
+    html = "".join(part.parts)
+    assert 'id="sweep-0-fidelity"' in html
+    assert "∞ (identical)" in html or "\\u221e (identical)" in html
+    assert "excluded by the fidelity constraint" in html
+    assert "<th>top-1 agreement %</th>" in html and "<th>SQNR dB</th>" in html
+    lines = sweep_view.conclusion_lines(doc)
+    assert any(line.startswith("fidelity constraint: top-1 agreement ≥ 90 %; excluded "
+                               "from the picks: precision=int8") for line in lines), lines
+    chart_html = sweep_view.fidelity_chart(doc, sweep_view.points(doc), "f")
+    int8 = next(f for f in doc.fidelity if f.precision == "int8")
+    assert json.dumps(int8.sqnr_db)[:8] in chart_html

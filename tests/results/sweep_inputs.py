@@ -85,12 +85,44 @@ def race() -> RaceSweep:
     return sweep
 
 
+def fidelity() -> Sweep:
+    """Sizing with fidelity (schema 3 on): precisions f32 and int8 with
+    ``--min-top1-agreement 90``.  Each precision's fidelity comes from
+    :func:`perfbench.stats.fidelity.compare_outputs` on known logits (4 rows of 3 classes):
+    the device's default (bf16) moves every logit by 1 % and keeps every answer, f32 is the
+    reference itself, int8 flips two of the four answers (top-1 50 %), so the fastest
+    point, int8, is excluded from the picks."""
+    from perfbench.results.fidelity import SYNTHETIC_LABEL, Fidelity
+    from perfbench.sizing.fidelity import summary
+    from perfbench.stats.fidelity import compare_outputs
+
+    reference = [np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 1.0]]),
+                 np.array([[1.0, 0.0, 2.0], [2.5, 2.0, 0.0]])]
+    flipped = [np.array([[1.0, 3.0, 0.0], [0.0, 2.0, 1.0]]),
+               np.array([[1.0, 0.0, 2.0], [2.0, 2.5, 0.0]])]
+    made = {"bf16": [r * 1.01 for r in reference], "f32": reference, "int8": flipped}
+    found = tuple(summary(None if name == "bf16" else name, Fidelity(
+        name, "f32", 2, "synthetic", SYNTHETIC_LABEL, "ab" * 32,
+        compare_outputs({"logits": reference}, {"logits": made[name]}), seed=7))
+        for name in ("bf16", "f32", "int8"))
+    points = [Point(key, settings, "done", result=_result(fps, p99))
+              for key, settings, fps, p99 in (
+                  ("default", {}, 100.0, 10.0),
+                  ("precision=f32", {"precision": "f32"}, 70.0, 14.0),
+                  ("precision=int8", {"precision": "int8"}, 180.0, 6.0))]
+    spec = SweepSpec(BenchmarkConfig(model="models/resnet-tiny.xml"),
+                     {"precision": ["f32", "int8"]}, min_top1_agreement_pct=90.0)
+    return Sweep(spec, points, status="complete", clock=lambda: 0.0, fidelity=found)
+
+
 def sweeps() -> dict:
-    return {"sequential": sequential(), "incomplete": incomplete(), "race": race()}
+    return {"sequential": sequential(), "incomplete": incomplete(), "race": race(),
+            "fidelity": fidelity()}
 
 
 def freeze(directory: str) -> None:
-    """Write the frozen outputs with the code on the path: ``sweep_v2-NAME.json``,
+    """Write the frozen outputs with the code on the path: ``sweep_vN-NAME.json`` (N: the
+    version written today; the ``sweep_v2-*`` files were 1c02455's),
     ``sweep_now-NAME.txt`` (the terminal table at :data:`WIDTH`) and ``.csv``.  Run on
     purpose when a figure changes (``python -m tests.results.sweep_inputs tests/data``);
     at 1c02455 they were written with that commit's code."""
@@ -101,10 +133,12 @@ def freeze(directory: str) -> None:
 
     from perfbench.files import json_text
     from perfbench.reporters import sweep_report
+    from perfbench.results.sweep import SCHEMA_VERSION
     with mock.patch("perfbench.sizing.sweep.psutil.cpu_count", lambda logical=True: CORES):
         for name, sweep in sweeps().items():
             document = sweep.result()
-            with open(f"{directory}/sweep_v2-{name}.json", "w", encoding="utf-8") as out:
+            with open(f"{directory}/sweep_v{SCHEMA_VERSION}-{name}.json", "w",
+                      encoding="utf-8") as out:
                 out.write(json_text(document.to_dict()))
             console = Console(file=io.StringIO(), width=WIDTH, color_system=None)
             sweep_report.render(document, console)

@@ -22,7 +22,7 @@ from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, Baseline
                                      EntryRecord, Gate, Geomean, Headline, Judged,
                                      MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
-from perfbench.results.sweep import GainRatio, Pick, PrecisionGain, SweepPoint
+from perfbench.results.sweep import GainRatio, Pick, PrecisionFidelity, PrecisionGain, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -69,7 +69,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
     ("perfbench.ab", "ab_v5.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
-    ("perfbench.sweep", "sweep_v2-sequential.json"),
+    ("perfbench.sweep", "sweep_v2-sequential.json"), ("perfbench.sweep", "sweep_v3-fidelity.json"),
     ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
 def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     written = set(load_document(str(DATA / file)).to_dict())
@@ -96,6 +96,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
     ("perfbench.sweep", "precision_gains", (PrecisionGain, GainRatio)),
+    ("perfbench.sweep", "fidelity", (PrecisionFidelity,)),
     ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
     ("perfbench.suite", "summary", (Summary,)),
     ("perfbench.suite", "baseline", (BaselineBlock, BaselineRow, MetricChange, Judged,

@@ -1,5 +1,6 @@
 """The typed sweep document: it writes what main wrote on the same hand-made inputs
-(``tests/data/sweep_v2-*.json``, ``sweep_now-*.txt``/``.csv``, frozen from 1c02455 by ``tests/results/sweep_inputs.py``),
+(``tests/data/sweep_v2-*.json``, ``sweep_now-*.txt``/``.csv``, frozen from 1c02455 by ``tests/results/sweep_inputs.py``;
+``sweep_v3-*.json``: today's, the same but for the version, and a sweep with fidelity),
 reads back to itself, and is what the registry returns for every sweep file."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,9 @@ from perfbench.results.sweep import SweepResult
 from tests.results import sweep_inputs
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-NAMES = ("sequential", "incomplete", "race")
+NAMES = ("sequential", "incomplete", "race", "fidelity")
+#: The sweeps main wrote as version 2 (the fidelity sweep is new in version 3).
+MAINS = NAMES[:3]
 
 
 @pytest.fixture
@@ -32,8 +36,16 @@ def documents(monkeypatch):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_json_is_mains_byte_for_byte(documents, name):
-    assert json_text(documents[name].to_dict()) == (DATA / f"sweep_v2-{name}.json").read_text()
+def test_the_json_is_the_frozen_files_byte_for_byte(documents, name):
+    assert json_text(documents[name].to_dict()) == (DATA / f"sweep_v3-{name}.json").read_text()
+
+
+@pytest.mark.parametrize("name", MAINS)
+def test_version_3_changed_nothing_but_the_version_of_a_sweep_without_fidelity(name):
+    """Main's version-2 files and today's version-3 ones differ in that one number."""
+    old = (DATA / f"sweep_v2-{name}.json").read_text()
+    assert old.replace('"schema_version": 2,', '"schema_version": 3,', 1) == \
+        (DATA / f"sweep_v3-{name}.json").read_text()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -50,13 +62,15 @@ def test_a_sweep_reads_back_to_itself(documents, name):
     document = documents[name]
     assert SweepResult.from_dict(json.loads(json_text(document.to_dict())),
                                  nested_result) == document
-    assert load_document(str(DATA / f"sweep_v2-{name}.json")) == document
+    assert load_document(str(DATA / f"sweep_v3-{name}.json")) == document
+    if name in MAINS:
+        assert load_document(str(DATA / f"sweep_v2-{name}.json")) == document
 
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_every_frozen_sweep_loads_as_the_type_and_writes_intervals_one_way(version):
     document = load_document(str(DATA / f"sweep_v{version}.json"))
-    assert isinstance(document, SweepResult) and document.schema_version == 2
+    assert isinstance(document, SweepResult) and document.schema_version == 3
     text = json_text(document.to_dict())
     assert "ci95_low" not in text.split('"points"')[0] + text.split('"pareto"')[-1]
     for versus in document.vs_default.values():
@@ -154,3 +168,25 @@ def test_a_malformed_gain_ratio_is_named(bad, message):
     from perfbench.results.types import SchemaError
     with pytest.raises(SchemaError, match=message):
         GainRatio.from_dict(bad, "gain")
+
+
+def test_the_fidelity_sweep_states_each_precisions_figures_and_what_it_excludes(documents):
+    """The known logits of ``sweep_inputs.fidelity``: bf16 moved every logit by 1 % (SQNR
+    exactly 40 dB, every answer kept), int8 flipped two of four answers (top-1 50 %, SQNR
+    10·log10(30.25 / 8.5)); int8, the fastest, is excluded, and no pick names it."""
+    document = documents["fidelity"]
+    by_precision = {f.precision: f for f in document.fidelity}
+    assert by_precision[None].sqnr_db == pytest.approx(40.0, abs=1e-9)
+    assert by_precision[None].top1_agreement_pct == 100.0
+    assert by_precision["int8"].top1_agreement_pct == 50.0
+    assert by_precision["int8"].sqnr_db == pytest.approx(10 * math.log10(30.25 / 8.5))
+    assert by_precision["f32"].identical and by_precision["f32"].sqnr_db is None
+    assert list(document.excluded) == ["precision=int8"]
+    assert {p.key for p in document.recommendations.values()} == {"default"}
+    assert set(document.pareto) == {"default", "precision=f32", "precision=int8"}
+    rows = {row.split(",")[0]: row for row in
+            sweep_report.csv_text(document).splitlines()[1:]}
+    assert rows["precision=int8"].endswith(
+        "False,excluded by the fidelity constraint: top-1 agreement 50.0 % < 90 % "
+        "(int8 vs f32)")
+    assert ",True,True,70.0," in rows["precision=f32"] and ",inf,True," in rows["precision=f32"]

@@ -39,6 +39,36 @@ def _p(key, fps, lat):
     return PointSummary(key, {"k": key}, fps, lat)
 
 
+def _f(key, fps, lat, *fidelity):
+    return PointSummary(key, {"k": key}, fps, lat, fidelity=tuple(fidelity))
+
+
+def test_the_pareto_front_keeps_a_slower_point_that_answers_better():
+    """int8 is faster at the same latency as f32; without fidelity f32 is dominated, with
+    it (top-1 agreement, SQNR) f32 stays on the front; a point worse in every dimension,
+    fidelity included, is still dominated."""
+    inf = float("inf")
+    plain = [_p("f32", 100, 10), _p("int8", 180, 10), _p("bf16", 150, 10)]
+    assert pareto(plain) == ["int8"]
+    points = [_f("f32", 100, 10, 100.0, inf), _f("int8", 180, 10, 62.5, 14.0),
+              _f("bf16", 150, 10, 100.0, 30.0), _f("int8-slow", 170, 12, 62.5, 14.0)]
+    assert pareto(points) == ["int8", "bf16", "f32"]     # by latency, then higher FPS
+    # equal in FPS and latency, better in one fidelity dimension only: dominates
+    assert pareto([_f("a", 100, 10, 90.0, 20.0), _f("b", 100, 10, 90.0, 25.0)]) == ["b"]
+    # better top-1, worse SQNR: neither dominates
+    assert sorted(pareto([_f("a", 100, 10, 95.0, 20.0), _f("b", 100, 10, 90.0, 25.0)])) == \
+        ["a", "b"]
+    # a model without classifier outputs: SQNR alone is the fidelity dimension
+    assert pareto([_f("f32", 100, 10, inf), _f("int8", 100, 10, 20.0)]) == ["f32"]
+
+
+def test_points_without_fidelity_are_judged_on_speed_alone():
+    """A point whose fidelity was not measured (no fidelity dimensions) is compared on
+    FPS and latency only, as before fidelity."""
+    points = [_f("a", 100, 10, 100.0, 30.0), _p("b", 120, 10)]
+    assert pareto(points) == ["b"]
+
+
 def test_pareto_frontier():
     points = [_p("a", 100, 10), _p("b", 150, 20), _p("c", 120, 25), _p("d", 90, 8),
               _p("e", 150, 30)]

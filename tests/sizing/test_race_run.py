@@ -136,3 +136,25 @@ def test_a_points_table_figures_cover_every_epoch_it_ran_in(tiny_ir, tmp_path):
     assert [t.fps for t in result.trials] == [r.trials[0].fps for r in seen]
     assert result.precision.fps_trials == rate_mean_ci([r.fps for r in seen])
     assert result.compile_ms == pytest.approx(sum(r.compile_ms for r in seen) / 3)
+
+
+def test_a_race_resumed_under_a_constraint_that_now_leaves_a_point_out_says_so():
+    """The saved race raced int8; a constraint that now excludes int8 leaves the grid's
+    raced points other than the saved ones: one line naming the point left out, not the
+    bare "other points" that would send the user looking at the grid."""
+    import numpy as np
+    import pytest
+
+    from perfbench.errors import UsageError
+    from perfbench.sizing import race as rules
+    from perfbench.sizing.race_run import new_race
+    from tests.sizing import race_model
+    keys = {"default": 1.0, "precision=f32": 0.9, "precision=int8": 1.3}
+    saved = rules.document(race_model.play(np.random.default_rng(1), keys), 0.1)
+    spec = SweepSpec(BenchmarkConfig(model="m.xml"), {"precision": ["f32", "int8"]})
+    previous = {"race": saved.to_dict(), "points": []}
+    race, points = new_race(spec, previous)             # as saved: resumes
+    assert list(race.keys) == list(keys)
+    with pytest.raises(UsageError, match=r"the fidelity constraint now leaves out "
+                                         r"precision=int8\)"):
+        new_race(spec, previous, {"precision=int8": "excluded by the fidelity constraint"})

@@ -157,3 +157,22 @@ def test_perf_counters_of_the_last_epoch_only_are_labelled_so():
                   _epoch(120.0, layers=True))
     assert point.layers and point.warnings.count(LAST_EPOCH_ONLY) == 1
     assert LAST_EPOCH_ONLY not in _pool(_epoch(100.0), _epoch(110.0)).warnings
+
+
+def test_a_race_won_by_an_excluded_default_makes_no_throughput_pick(monkeypatch):
+    """The default (bf16 here, SQNR 40 dB) races as the reference even when
+    ``--min-sqnr 50`` excludes it; it wins, and no throughput pick names it: the pick is
+    none (``excluded`` says why), the other picks are among the admitted points."""
+    from tests.results.sweep_inputs import fidelity
+    monkeypatch.setattr("perfbench.sizing.sweep.psutil.cpu_count", lambda logical=True: 2)
+    race = race_model.play(np.random.default_rng(3), {REFERENCE: 1.3, "precision=f32": 1.0})
+    points = [Point(k, {} if k == REFERENCE else {"precision": "f32"},
+                    result=synthetic_result([100.0])) for k in race.keys]
+    sweep = RaceSweep(SweepSpec(BenchmarkConfig(), {"precision": ["f32"]}, min_sqnr_db=50.0),
+                      points, mode="race", race=race, clock=lambda: 0.0,
+                      fidelity=fidelity().fidelity)
+    sweep.finish()
+    document = sweep.result()
+    assert race.winner == REFERENCE and list(document.excluded) == [REFERENCE]
+    assert document.recommendations["best_throughput"] is None
+    assert document.recommendations["best_latency"].key == "precision=f32"

@@ -393,3 +393,25 @@ def test_a_points_p99_from_too_few_samples_is_marked():
     assert "(not a p99: 23 samples)" in default_row and "(not a p90: 23 samples)" in default_row
     other = next(line for line in lines if "requests=2" in line and "│" in line)
     assert "not a p" not in other
+
+
+def test_an_excluded_default_is_no_fallback_and_every_pick_says_what_was_excluded(
+        monkeypatch):
+    """The fidelity sweep of known logits with ``--min-sqnr 50``: the default (bf16, SQNR
+    40 dB) and int8 (5.5 dB) fail it, f32 (identical) meets it.  f32 is slower than the
+    default, which would normally keep the throughput pick ("no point beats the default");
+    an excluded default cannot, so every pick is f32, and each why names the exclusions."""
+    import dataclasses
+    from tests.results.sweep_inputs import fidelity
+    monkeypatch.setattr("perfbench.sizing.sweep.psutil.cpu_count", lambda logical=True: 2)
+    sweep = fidelity()
+    sweep.spec = dataclasses.replace(sweep.spec, min_top1_agreement_pct=None,
+                                     min_sqnr_db=50.0)
+    document = sweep.result()
+    assert list(document.excluded) == ["default", "precision=int8"]
+    assert "SQNR 40.0 dB < 50 dB (default (bf16) vs f32)" in document.excluded["default"]
+    for name, pick in document.recommendations.items():
+        assert pick.key == "precision=f32", name
+        assert pick.why.endswith("; among the points that meet the fidelity constraint "
+                                 "(2 excluded: default, precision=int8)")
+    assert document.sizing["from"] == "precision=f32"

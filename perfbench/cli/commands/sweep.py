@@ -110,14 +110,16 @@ def sweep_command(spec: SweepSpec, json_path: str | None, csv_path: str | None,
         if interleaved:
             weights, inputs = model_size(spec.base)
             sweep = run_in_worker(run_race, spec, saved, previous, _epoch_progress(live),
-                                  stop.event, weights_mb=weights, input_mb=inputs)
+                                  stop.event, weights_mb=weights, input_mb=inputs,
+                                  on_fidelity=_fidelity_progress(live))
             if stop.signum is None:
                 live.show("confirming the race's pick against the default (A/B)")
                 sweep.confirmation = run_in_worker(confirm, sweep, stop.event)
                 saved(sweep)
         else:
             sweep = run_in_worker(run_sweep, spec, saved, previous,
-                                  _point_header(live), live.update, stop.event)
+                                  _point_header(live), live.update, stop.event,
+                                  on_fidelity=_fidelity_progress(live))
     document = sweep.result()           # every figure, computed once; the outputs read it
     sweep_report.render(document, report_console(stderr=json_path == "-"))
     if json_path:           # saved after every point and epoch (save_to), not here
@@ -156,6 +158,14 @@ def _point_header(live: LiveDisplay):
         live.header = (f"sweep point {index + 1}/{total}: {point.key}; about "
                        f"{pace * pending:.0f} s left{lead}")
     return announce
+
+
+def _fidelity_progress(live: LiveDisplay):
+    """Before the points: which precision's outputs are being compared with f32."""
+    def show(precision: str) -> None:
+        live.show(f"fidelity: comparing {precision} with f32 on the sweep's inputs "
+                  "(once per precision, before the points)")
+    return show
 
 
 def _raced(previous: dict | None, asked: bool | None, path: str | None) -> bool:
