@@ -134,6 +134,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_ab(args: argparse.Namespace) -> int:
     from perfbench.cli.commands.ab import ab_command
     from perfbench.cli.parser import AB_SKIPS
+    from perfbench.runner.controls import parse_controls
     from perfbench.settings.values import positive_int
     common = _run_settings(args, skip=AB_SKIPS)
     pct = lambda text, flag: validate(text.rstrip("%"), positive_float, flag[2:], flag)  # noqa
@@ -145,7 +146,9 @@ def cmd_ab(args: argparse.Namespace) -> int:
                "target": pct(args.target_pct, "--target-pct"),
                "max_time": pct(args.ab_max_time, "--max-time"),
                "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
-               "epoch_s": pct(args.epoch_s, "--epoch-s"),
+               "epoch_s": pct(args.epoch_s, "--epoch-s") if args.epoch_s else 10.0,
+               "dimension": args.epoch_s is None,
+               "controls": parse_controls(args.control),
                "use_cache": args.process_level == "auto",
                "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,
                "attribute": args.attribute or args.attribute_out is not None,

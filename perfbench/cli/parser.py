@@ -111,8 +111,12 @@ def _add_ab(sub) -> None:
                      help="measure for the whole --max-time (e.g. to establish a true ratio)")
     own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
                      "model's speed, at least 100 ms and 20 requests)")
-    own.add_argument("--epoch-s", default="10", metavar="S", help="measuring time of one "
-                     "epoch of freshly started workers (default 10)")
+    own.add_argument("--epoch-s", default=None, metavar="S", help="measuring time of one "
+                     "epoch of freshly started workers (default: sized from earlier runs' "
+                     "noise on this machine and model once enough is known, else 10)")
+    own.add_argument("--control", action="append", default=[], metavar="NAME[=VALUE]",
+                     help="a noise control for both workers (repeatable): thp-off, "
+                     "prefault, arena=N, evict, layout, warmup=S, pin[=CPUS] (docs/ab.md)")
     own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
                      help="count the process level from this run's epochs pooled with "
                      "earlier runs' on this machine and model (auto), or from this run's "

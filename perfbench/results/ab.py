@@ -8,7 +8,12 @@ history and the HTML view read these attributes and compute nothing again.
 Version 4 spells every interval ``{ratio, low, high, level}`` (version 3 and before:
 ``ci_low``/``ci_high``); :func:`upgrade_ab_v3` respells an older file on load, and fills
 in the side figures a file written before them lacks, by the producer's own definition
-(:func:`side_fps`).  The ``attribution`` block (``ab --attribute``) is
+(:func:`side_fps`).
+
+Version 5 adds ``controls`` (the ``--control`` noise controls in force, spelled as the
+option takes them; an older file had none: ``[]``) and ``design`` (:class:`EpochDesign`:
+the rounds per epoch and why; null in an older file, which did not say):
+:func:`upgrade_ab_v4`.  The ``attribution`` block (``ab --attribute``) is
 :class:`perfbench.results.attribution.Attribution` (its intervals spelled ``{value|ratio,
 low, high, level}`` since it was added: no respelling).
 """
@@ -23,7 +28,7 @@ from perfbench.results.attribution import Attribution
 from perfbench.results.types import SchemaError, _list, _number, _table, _text
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SIDES = ("base", "new")
 
 
@@ -278,6 +283,43 @@ class ABEpoch:
                          for i, r in enumerate(_list(data, "rounds", where))))
 
 
+@dataclass(frozen=True)
+class EpochDesign:
+    """How the run's epochs were sized (``stats.dimensioning``): its rounds per epoch,
+    ``chosen_by`` "defaults" (nothing known yet), "dimensioned" (from earlier runs'
+    components) or "--epoch-s" (the user's), ``reason`` in words; when dimensioned, the
+    components it was chosen from (round SD and process SD in %, each epoch's setup and
+    each round's cost in s, over ``runs`` earlier runs), the budget, and the 95 %
+    half-width expected of the chosen design and of the default one at those components."""
+
+    rounds_per_epoch: int
+    chosen_by: str
+    reason: str
+    budget_s: float
+    runs: int | None = None
+    round_sd_pct: float | None = None
+    process_sd_pct: float | None = None
+    setup_s: float | None = None
+    round_s: float | None = None
+    expected_epochs: int | None = None
+    expected_half_width_pct: float | None = None
+    default_half_width_pct: float | None = None
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "EpochDesign":
+        optional = tuple(f.name for f in fields(cls)
+                         if f.name not in ("rounds_per_epoch", "chosen_by", "reason",
+                                           "budget_s"))
+        design = _numbers(cls, data, where, text=("chosen_by", "reason"), optional=optional)
+        whole = {k: int(getattr(design, k)) for k in ("rounds_per_epoch", "runs",
+                                                      "expected_epochs")
+                 if getattr(design, k) is not None}
+        return replace(design, **whole)
+
+
 def side_fps(blocks: list[dict]) -> float | None:
     """A side's FPS: its images (requests × batch) over its blocks' time; the one
     definition the producer stores and the upgrade of an older file fills in."""
@@ -325,6 +367,10 @@ class ABResult:
     epochs: tuple[ABEpoch, ...]
     #: ``ab --attribute``: the profiling pass, attributed (``runner.attribute``).
     attribution: Attribution | None = None
+    #: ``--control``: the noise controls in force (``runner.controls``), () for none.
+    controls: tuple[str, ...] = ()
+    #: How the epochs were sized, and why; None where the run did not say (seeded runs).
+    design: EpochDesign | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -367,7 +413,7 @@ class ABResult:
 
 def _written(value: Any) -> Any:
     if isinstance(value, tuple):
-        return [v.to_dict() for v in value]
+        return [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
     if isinstance(value, dict) and any(hasattr(v, "to_dict") for v in value.values()):
         return {k: _record(v) for k, v in value.items()}
     return value.to_dict() if hasattr(value, "to_dict") else value
@@ -429,7 +475,17 @@ def _read_measurement(data: dict, where: str) -> dict:
             "epochs": tuple(ABEpoch.from_dict(e, f"{where}.epochs[{i}]")
                             for i, e in enumerate(_list(data, "epochs", where))),
             "attribution": None if data.get("attribution") is None else
-            Attribution.from_dict(data["attribution"], f"{where}.attribution")}
+            Attribution.from_dict(data["attribution"], f"{where}.attribution"),
+            "controls": _controls(data, where),
+            "design": None if data.get("design") is None else
+            EpochDesign.from_dict(data["design"], f"{where}.design")}
+
+
+def _controls(data: dict, where: str) -> tuple[str, ...]:
+    controls = _list(data, "controls", where)
+    if not all(isinstance(c, str) for c in controls):
+        raise SchemaError(f"{where}.controls: a list of control names")
+    return tuple(controls)
 
 
 def _respell(interval: Any) -> Any:
@@ -458,6 +514,12 @@ def upgrade_ab_v3(data: dict) -> dict:
     if out.get("side_figures") is None and isinstance(out.get("ratios"), dict):
         out["side_figures"] = _old_side_figures(out)
     return out
+
+
+def upgrade_ab_v4(data: dict) -> dict:
+    """Version 5 records the noise controls in force (a version-4 run had none: ``[]``)
+    and how its epochs were sized (not recorded then: null)."""
+    return {**data, "schema_version": 5, "controls": [], "design": None}
 
 
 def _old_side_figures(data: dict) -> dict | None:

@@ -49,7 +49,10 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                 threshold_pct=options["threshold"], target_pct=options["target"],
                 max_time_s=options["max_time"], block_s=options["block_s"],
                 epoch_s=options.get("epoch_s", 10.0), use_cache=options.get("use_cache", True),
-                early_stop=options.get("early_stop", True))
+                early_stop=options.get("early_stop", True),
+                dimension=options.get("dimension", False))
+    if options.get("controls"):
+        run.controls = options["controls"]
     err = Console(stderr=True)
 
     def progress(ab: ABRun) -> None:
