@@ -649,3 +649,35 @@ def test_the_controls_are_in_force_in_every_worker_and_recorded(tiny_ir):
     assert doc.controls == ("arena=2", "warmup=0.06")
     assert doc.design.chosen_by == "fixed" and doc.design.rounds_per_epoch == 6
     assert _workers() == []
+
+
+@pytest.mark.slow
+def test_a_run_sizes_its_epochs_from_the_cached_components_and_stores_its_own(tiny_ir,
+                                                                              monkeypatch):
+    """The wiring in a real run: without --epoch-s the run reads the components cached
+    under its models and block length, measures every epoch at the design chosen from
+    them (not the default 39 rounds), says so in the document, and caches its own."""
+    from perfbench.runner import ab_cache
+    from perfbench.stats import dimensioning
+    known = _dimensioning(round_var=0.04 ** 2 * 3, process_var=0.02 ** 2, setup_s=0.5,
+                          round_s=0.25, last=8)
+    keys = []
+    real_load = ab_cache.load_components
+
+    def cached(key, now=None):
+        keys.append(key)
+        return known
+    monkeypatch.setattr(ab_cache, "load_components", cached)
+    run = ABRun(settings={}, max_time_s=120.0, block_s=0.1, early_stop=False,
+                dimension=True)
+    # 10 s a clock read (4 an epoch): three epochs fill the 120 s budget
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+           clock=FakeClock(10.0))
+    assert run.status == "complete" and len(run.epochs) == 3
+    chosen = dimensioning.choose_design(known.components, 120.0, 0.95, 6, 8)
+    assert keys == [run.components_key] and chosen.rounds != 39
+    assert [len(e.rounds) for e in run.epochs] == [chosen.rounds] * len(run.epochs)
+    doc = document(run, 0)
+    assert doc.design.chosen_by == "dimensioned" and doc.design.rounds_per_epoch == chosen.rounds
+    stored = real_load(run.components_key)
+    assert stored.runs == 1 and stored.last_rounds == chosen.rounds
