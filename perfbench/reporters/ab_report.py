@@ -87,7 +87,15 @@ def render(doc: ABResult, console: Console) -> None:
         console.print(f"A/A: the smallest change this run resolves with 90 % power, the "
                       f"process level included, is {doc.smallest_resolvable_pct:.2f} % "
                       f"(judged at {100 * doc.verdict_interval.level:g} %, "
-                      f"{len(epochs)} epochs of {doc.epoch_s or 0:g} s)")
+                      f"{len(epochs)} epochs of {_epoch_text(doc)})")
+
+
+def _epoch_text(doc: ABResult) -> str:
+    """An epoch's length as the run set it: its dimensioned rounds, else ``--epoch-s``."""
+    design = doc.design
+    if design is not None and design.chosen_by == "dimensioned":
+        return f"{design.rounds_per_epoch} rounds"
+    return f"{doc.epoch_s or 0:g} s"
 
 
 def setup_lines(doc: ABResult) -> list[str]:

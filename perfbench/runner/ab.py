@@ -241,10 +241,14 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
         run.block_s = ab_cache.snap_block_s(max(
             block_length(s.block(MIN_BLOCK_S, run.warmup_s, record=False)) for s in sides))
     machine, settings = _machine(), {"base": base, "new": new}
-    run.components_key = ab_cache.components_key(machine, run.sides, settings, run.block_s)
+    # controls change the noise they are meant to measure: a run under them is another
+    # design (no key changes for a run without any)
+    controls = {"controls": list(run.controls.names())} if run.controls else {}
+    run.components_key = ab_cache.components_key(machine, run.sides, settings, run.block_s,
+                                                 controls)
     size_epochs(run, ab_cache.load_components(run.components_key)
                 if run.dimension and run.use_cache else None)
-    design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
+    design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run), **controls}
     run.host = _host(run)
     run.cache_key = ab_cache.cache_key(machine, run.sides, settings, design)
     if run.use_cache:

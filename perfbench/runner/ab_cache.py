@@ -159,11 +159,13 @@ class Dimensioning:
     last_rounds: int
 
 
-def components_key(machine: str, sides: dict, settings: dict, block_s: float) -> str:
+def components_key(machine: str, sides: dict, settings: dict, block_s: float,
+                   extra: dict | None = None) -> str:
     """As :func:`cache_key`, but not of one epoch length: the components do not depend
-    on the rounds per epoch (the round noise on the block length, which is kept)."""
+    on the rounds per epoch (the round noise on the block length, which is kept);
+    ``extra``: more of the design (the noise controls in force)."""
     return cache_key(machine, sides, settings, {"block_s": round(block_s, 4),
-                                                "components": True})
+                                                "components": True, **(extra or {})})
 
 
 def store_components(key: str, measured: VarianceComponents, setup_s: float, round_s: float,

@@ -242,6 +242,7 @@ def observed(spec: dict) -> dict:
     seen: dict = {}
     if spec.get("thp_off"):
         seen["thp_disable"] = _libc().prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0)
+        seen["thp_system"] = thp_system_mode()
     if spec.get("arena") is not None:
         seen["malloc_arena_max"] = os.environ.get("MALLOC_ARENA_MAX")
     if spec.get("pin") is not None:
@@ -255,6 +256,22 @@ def observed(spec: dict) -> dict:
     if spec.get("prefault"):
         seen["prefault"] = True
     return seen
+
+
+THP_ENABLED = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+
+def thp_system_mode(path: str = THP_ENABLED) -> str | None:
+    """The machine's THP mode (``always``, ``madvise``, ``never``: the bracketed one), which
+    says what ``thp-off`` can change: under ``never`` nothing, under ``madvise`` only the
+    regions a library asked huge pages for."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    start, end = text.find("["), text.find("]")
+    return text[start + 1:end] if 0 <= start < end else None
 
 
 def check_observed(label: str, spec: dict, seen: dict | None) -> None:

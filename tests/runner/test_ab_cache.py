@@ -153,3 +153,11 @@ def test_the_components_key_is_the_models_and_block_length_not_the_epoch_length(
     assert key != ab_cache.components_key("m", sides, settings, 0.125)
     assert key != ab_cache.cache_key("m", sides, settings, {"block_s": 0.1,
                                                             "epoch_rounds": 39})
+
+
+def test_controls_in_force_are_another_design():
+    sides, settings = {"base": {"name": "a"}, "new": {"name": "b"}}, {"base": {}, "new": {}}
+    plain = ab_cache.components_key("m", sides, settings, 0.1)
+    assert plain == ab_cache.components_key("m", sides, settings, 0.1, {})
+    assert plain != ab_cache.components_key("m", sides, settings, 0.1,
+                                            {"controls": ["thp-off"]})

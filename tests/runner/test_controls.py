@@ -150,3 +150,11 @@ def test_a_worker_that_cannot_apply_a_control_fails_with_one_line(tiny_ir):
         within(DEADLINE_S, lambda: Side("BASE", sys.executable,
                                         BenchmarkConfig(model=tiny_ir).to_dict(),
                                         controls=parts).close())
+
+
+def test_the_systems_thp_mode_is_the_bracketed_one(tmp_path):
+    """What thp-off can change depends on it (recorded beside PR_GET_THP_DISABLE)."""
+    path = tmp_path / "enabled"
+    path.write_text("always [madvise] never\n")
+    assert ctl.thp_system_mode(str(path)) == "madvise"
+    assert ctl.thp_system_mode(str(tmp_path / "absent")) is None
