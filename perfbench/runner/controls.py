@@ -246,7 +246,7 @@ def observed(spec: dict) -> dict:
     if spec.get("arena") is not None:
         seen["malloc_arena_max"] = os.environ.get("MALLOC_ARENA_MAX")
     if spec.get("pin") is not None:
-        seen["affinity"] = sorted(os.sched_getaffinity(0))
+        seen["affinity"] = threads_affinity()
     if spec.get("layout"):
         seen["layout"] = {"env_bytes": len(os.environ.get(LAYOUT_ENV_VAR, "")),
                           "heap_offset": int(spec.get("heap_offset") or 0)}
@@ -272,6 +272,23 @@ def thp_system_mode(path: str = THP_ENABLED) -> str | None:
         return None
     start, end = text.find("["), text.find("]")
     return text[start + 1:end] if 0 <= start < end else None
+
+
+def threads_affinity() -> list[int]:
+    """The CPUs any thread of this process may run on (the union over /proc/self/task,
+    read after the model compiled: OpenVINO's own threads and their pinning included),
+    or the calling thread's where /proc does not say."""
+    cpus: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        tasks = []
+    for task in tasks:
+        try:
+            cpus |= os.sched_getaffinity(int(task))
+        except OSError:
+            continue                # a thread that ended meanwhile
+    return sorted(cpus or os.sched_getaffinity(0))
 
 
 def check_observed(label: str, spec: dict, seen: dict | None) -> None:

@@ -5,6 +5,7 @@ affinity, the environment), not from what the parent asked."""
 import os
 import random
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,7 +110,8 @@ def _talk(settings: dict, controls: Controls, warmup: float = 0.0):
 @linux
 def test_every_control_is_in_force_in_the_worker(tiny_ir):
     """One worker with every control: it reports PR_GET_THP_DISABLE = 1, the arena limit
-    in its environment, its affinity the pinned CPU, the layout's environment size and
+    in its environment, every thread's affinity (OpenVINO's too, after compiling) within the
+    pinned CPU, the layout's environment size and
     heap offset as drawn; its block was preceded by an eviction pass of twice the
     last-level cache and a prefault of each request, and a warm-up of the asked length."""
     cpu = min(os.sched_getaffinity(0))
@@ -158,3 +160,21 @@ def test_the_systems_thp_mode_is_the_bracketed_one(tmp_path):
     path.write_text("always [madvise] never\n")
     assert ctl.thp_system_mode(str(path)) == "madvise"
     assert ctl.thp_system_mode(str(tmp_path / "absent")) is None
+
+
+def test_the_worker_starts_without_openvino_so_its_controls_come_first():
+    """``python -m perfbench.runner.worker`` imports the runner package and the worker
+    module before ``main`` applies the controls: neither may load OpenVINO (whose import
+    starts a thread, which kept both CPUs under pin=0), nor start any thread."""
+    import subprocess
+    script = ("import os, sys\n"
+              "import perfbench.runner.worker, perfbench.runner.controls\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('openvino', 'numpy')), len(os.listdir('/proc/self/task')) "
+              "if os.path.isdir('/proc/self/task') else 1)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "1"]
+    from perfbench.runner import run              # the API's name still resolves
+    assert callable(run)
