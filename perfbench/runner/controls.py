@@ -133,7 +133,22 @@ def _span(run: list[int]) -> str:
     return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
 
 
+#: The largest CPU number a list may name where the system does not say which it has.
+MAX_CPU = 1 << 16
+#: The longest warm-up a block may be given, and the most malloc arenas one may ask for.
+MAX_WARMUP_S = 60.0
+MAX_ARENAS = 4096
+
+
+def _shown(text: str) -> str:
+    """User text in a one-line message (quoted where it is not printable)."""
+    return text if text.isprintable() else repr(text)
+
+
 def parse_cpu_list(text: str, flag: str) -> tuple[int, ...]:
+    shown = _shown(text)
+    allowed = _allowed_cpus()
+    top = max(allowed) if allowed else MAX_CPU
     cpus: set[int] = set()
     try:
         for part in text.split(","):
@@ -141,12 +156,14 @@ def parse_cpu_list(text: str, flag: str) -> tuple[int, ...]:
             first, last = int(low), int(high or low)
             if first < 0 or last < first:
                 raise ValueError
+            if last > top:
+                raise UsageError(f"{flag} pin={shown}: this process may only use CPUs "
+                                 f"{cpu_list(tuple(allowed)) if allowed else f'0-{top}'}")
             cpus.update(range(first, last + 1))
     except ValueError:
-        raise UsageError(f"{flag} pin={text}: not a CPU list (e.g. 0-3 or 0,2)") from None
-    allowed = _allowed_cpus()
+        raise UsageError(f"{flag} pin={shown}: not a CPU list (e.g. 0-3 or 0,2)") from None
     if allowed is not None and not cpus <= allowed:
-        raise UsageError(f"{flag} pin={text}: this process may only use CPUs "
+        raise UsageError(f"{flag} pin={shown}: this process may only use CPUs "
                          f"{cpu_list(tuple(allowed))}")
     return tuple(sorted(cpus))
 
@@ -156,14 +173,14 @@ def _allowed_cpus() -> set[int] | None:
     return set(getter(0)) if getter else None
 
 
-def _positive(value: str, kind, name: str, flag: str):
+def _positive(value: str, kind, name: str, flag: str, most: float):
     try:
         number = kind(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         number = None
-    if number is None or not number > 0:
-        raise UsageError(f"{flag} {name}={value}: needs a positive "
-                         f"{'whole number' if kind is int else 'number'}")
+    if number is None or not 0 < number <= most:
+        raise UsageError(f"{flag} {name}={_shown(value)}: needs a positive "
+                         f"{'whole number' if kind is int else 'number'} up to {most:g}")
     return number
 
 
@@ -175,11 +192,12 @@ def parse_controls(specs: list[str], flag: str = "--control",
     for spec in specs:
         name, has_value, value = spec.strip().partition("=")
         if name not in NAMES:
-            raise UsageError(f"{flag} {spec}: unknown control (one of {', '.join(NAMES)})")
+            raise UsageError(f"{flag} {_shown(spec)}: unknown control (one of "
+                             f"{', '.join(NAMES)})")
         if name in values:
             raise UsageError(f"{flag} {name}: given twice")
         if name in ("thp-off", "prefault", "evict", "layout") and has_value:
-            raise UsageError(f"{flag} {spec}: {name} takes no value")
+            raise UsageError(f"{flag} {_shown(spec)}: {name} takes no value")
         if name in ("arena", "warmup") and not has_value:
             raise UsageError(f"{flag} {name}: needs a value ({name}=N)")
         values[name] = value if has_value else True
@@ -200,10 +218,10 @@ def _controls(values: dict, flag: str) -> Controls:
     return Controls(
         thp_off="thp-off" in values, prefault="prefault" in values,
         arena=None if "arena" not in values else _positive(values["arena"], int, "arena",
-                                                           flag),
+                                                           flag, MAX_ARENAS),
         evict=evict, layout="layout" in values,
         warmup_s=None if "warmup" not in values else
-        _positive(values["warmup"], float, "warmup", flag),
+        _positive(values["warmup"], float, "warmup", flag, MAX_WARMUP_S),
         pin=None if pin is None else
         (tuple(sorted(_allowed_cpus() or ())) if pin is True else parse_cpu_list(pin, flag)))
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perfbench.errors import RunFailed, UsageError
 from perfbench.runner import controls as ctl
@@ -36,6 +38,9 @@ def test_controls_are_off_unless_asked_and_spelled_as_the_option_takes_them():
     (["arena"], "arena: needs a value"),
     (["arena=0"], "arena=0: needs a positive whole number"),
     (["warmup=soon"], "warmup=soon: needs a positive number"),
+    (["warmup=inf"], "warmup=inf: needs a positive number up to 60"),
+    (["warmup=nan"], "warmup=nan: needs a positive number"),
+    (["pin=0-99999999999999"], "pin=0-99999999999999: this process may only use CPUs"),
     (["pin=a-b"], "pin=a-b: not a CPU list"),
     (["pin=3-1"], "pin=3-1: not a CPU list"),
 ])
@@ -178,3 +183,16 @@ def test_the_worker_starts_without_openvino_so_its_controls_come_first():
     assert done.stdout.split() == ["[]", "1"]
     from perfbench.runner import run              # the API's name still resolves
     assert callable(run)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.text(max_size=20), st.sampled_from(
+    ["pin=", "pin=0-", "pin=-1", "pin=1e9", "arena=1e309", "warmup=1e309", "warmup=-0",
+     "arena=99999999999999999999", "pin=0-9999999999", "layout=", "evict"])), max_size=3))
+def test_any_control_text_is_controls_or_one_line(specs):
+    try:
+        parsed = parse_controls(specs, platform="linux")
+    except UsageError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert isinstance(parsed, Controls)
