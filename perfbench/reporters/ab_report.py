@@ -193,6 +193,7 @@ def markdown(doc: ABResult) -> str:
              f"**{doc.verdict}** ({_judged_text(doc)}; {len(doc.epochs)} epochs, stopped: "
              f"{doc.stop_reason}, exit {_exit_text(doc)})", "",
              *[f"> {line}\n" for line in undecided_lines(doc)],
+             *[f"{line}\n" for line in setup_lines(doc)],
              "| metric | NEW / BASE | 95 % CI | noise |", "|---|---:|---|---|"]
     for key, ratio in doc.ratios.items():
         value, interval = _ratio_text(ratio)

@@ -136,6 +136,9 @@ def test_the_controls_and_the_design_are_recorded_and_read_back():
     assert "controls in force: thp-off, arena=2" in text
     assert "epochs of 16 rounds, dimensioned" in text and "±1.25 %" in text
     assert "the default design ±1.75 %" in text
+    summary = ab_report.markdown(doc)
+    assert "controls in force: thp-off, arena=2\n" in summary
+    assert "epochs of 16 rounds, dimensioned" in summary
 
 
 def test_a_version_4_file_reads_as_no_controls_and_no_design():
