@@ -228,7 +228,7 @@ def _controls(values: dict, flag: str) -> Controls:
 
 # -- in the worker ------------------------------------------------------------------------
 
-_held: list = []                # the layout's heap offset, held for the worker's life
+_held: list[int] = []           # the layout's heap offset (bytes held for the worker's life)
 
 
 def _libc():
@@ -251,7 +251,9 @@ def apply_at_start(spec: dict) -> None:
     if spec.get("heap_offset"):
         libc = _libc()
         libc.malloc.restype = ctypes.c_void_p
-        _held.append(libc.malloc(int(spec["heap_offset"])))
+        size = int(spec["heap_offset"])
+        if libc.malloc(size):       # held, never freed: what follows sits after it
+            _held.append(size)
 
 
 def observed(spec: dict) -> dict:
@@ -267,7 +269,7 @@ def observed(spec: dict) -> dict:
         seen["affinity"] = threads_affinity()
     if spec.get("layout"):
         seen["layout"] = {"env_bytes": len(os.environ.get(LAYOUT_ENV_VAR, "")),
-                          "heap_offset": int(spec.get("heap_offset") or 0)}
+                          "heap_offset": sum(_held)}
     if spec.get("evict"):
         from perfbench.system.caches import last_level_cache_bytes
         seen["evict_bytes"] = EVICT_CACHES * (last_level_cache_bytes() or 0)
