@@ -298,7 +298,8 @@ def size_epochs(run: ABRun, known: "ab_cache.Dimensioning | None") -> None:
     def keep(chosen_by: str, reason: str) -> None:
         run.design = EpochDesign(default, chosen_by, reason, budget)
     if not run.dimension:
-        return keep("fixed", f"epochs of about {run.epoch_s:g} s of rounds, as asked")
+        return keep("fixed", f"--epoch-s {run.epoch_s:g}: epochs of about that many "
+                    "seconds of rounds")
     if not run.use_cache:
         return keep("defaults", "--process-level this-run: nothing is read from the cache")
     if known is None:

@@ -595,7 +595,7 @@ def test_the_epochs_are_sized_from_earlier_runs_components_when_enough_is_known(
     (None, {}, "no earlier run of this model"),
     (_dimensioning(dof=2.0), {}, "rests on 2 degrees of freedom, fewer than 4"),
     (_dimensioning(), {"use_cache": False}, "--process-level this-run"),
-    (_dimensioning(), {"dimension": False}, "as asked"),
+    (_dimensioning(), {"dimension": False}, "--epoch-s 10: epochs of about"),
 ])
 def test_without_enough_known_the_defaults_are_used_and_said(known, run, reason):
     from perfbench.runner.ab import default_rounds, epoch_rounds
