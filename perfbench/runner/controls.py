@@ -236,6 +236,14 @@ def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
+def _prctl(option: int, arg2: int = 0) -> int:
+    """prctl with every argument a full unsigned long (the kernel refuses stray bits in
+    the unused ones: ctypes would pass plain ints as 32-bit)."""
+    import ctypes
+    args = [ctypes.c_ulong(a) for a in (arg2, 0, 0, 0)]
+    return _libc().prctl(ctypes.c_int(option), *args)
+
+
 def apply_at_start(spec: dict) -> None:
     """First thing in the worker, before OpenVINO is imported: what must hold for the
     whole process (threads inherit the affinity; THP and the heap offset must come before
@@ -243,7 +251,7 @@ def apply_at_start(spec: dict) -> None:
     silent no-op."""
     import ctypes
     if spec.get("thp_off"):
-        if _libc().prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0:
+        if _prctl(PR_SET_THP_DISABLE, 1) != 0:
             raise RunFailed(f"thp-off: prctl(PR_SET_THP_DISABLE) failed "
                             f"({os.strerror(ctypes.get_errno())})")
     if spec.get("pin") is not None:
@@ -261,7 +269,7 @@ def observed(spec: dict) -> dict:
     ``"controls"``), read back from the system, not from the request."""
     seen: dict = {}
     if spec.get("thp_off"):
-        seen["thp_disable"] = _libc().prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0)
+        seen["thp_disable"] = _prctl(PR_GET_THP_DISABLE)
         seen["thp_system"] = thp_system_mode()
     if spec.get("arena") is not None:
         seen["malloc_arena_max"] = os.environ.get("MALLOC_ARENA_MAX")
