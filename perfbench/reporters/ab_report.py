@@ -76,6 +76,8 @@ def render(doc: ABResult, console: Console) -> None:
                           f"{side['pool_size']} · {side['python']}"
                           f"{_figures_text(doc, name)}", highlight=False)
     _render_schedule(doc, console)
+    for line in setup_lines(doc):
+        console.print(line, highlight=False, soft_wrap=True)
     verdict = doc.verdict
     console.print(f"[{_STYLE[verdict]}]{verdict.upper()}[/] ({_judged_text(doc)}; "
                   f"exit {_exit_text(doc)})")
@@ -89,7 +91,31 @@ def render(doc: ABResult, console: Console) -> None:
         console.print(f"A/A: the smallest change this run resolves with 90 % power, the "
                       f"process level included, is {doc.smallest_resolvable_pct:.2f} % "
                       f"(judged at {100 * doc.verdict_interval.level:g} %, "
-                      f"{len(epochs)} epochs of {doc.epoch_s or 0:g} s)")
+                      f"{len(epochs)} epochs of {_epoch_text(doc)})")
+
+
+def _epoch_text(doc: ABResult) -> str:
+    """An epoch's length as the run set it: its dimensioned rounds, else ``--epoch-s``."""
+    design = doc.design
+    if design is not None and design.chosen_by == "dimensioned":
+        return f"{design.rounds_per_epoch} rounds"
+    return f"{doc.epoch_s or 0:g} s"
+
+
+def setup_lines(doc: ABResult) -> list[str]:
+    """The noise controls in force and a dimensioned design, as the document holds them
+    (nothing for a run at the defaults without controls)."""
+    lines = []
+    if doc.controls:
+        lines.append(f"controls in force: {', '.join(doc.controls)}")
+    design = doc.design
+    if design is not None and design.chosen_by == "dimensioned":
+        default = ("" if design.default_half_width_pct is None else
+                   f", the default design ±{design.default_half_width_pct:.2f} %")
+        lines.append(f"epochs of {design.rounds_per_epoch} rounds, dimensioned "
+                     f"({design.reason}); expected ±{design.expected_half_width_pct:.2f} % "
+                     f"at 95 % in {design.expected_epochs} epochs{default}")
+    return lines
 
 
 def _figures_text(doc: ABResult, side: str) -> str:
@@ -172,6 +198,7 @@ def markdown(doc: ABResult) -> str:
              f"{doc.stop_reason}, exit {_exit_text(doc)})", "",
              *[f"> {line}\n" for line in undecided_lines(doc)],
              *_fidelity_markdown(doc),
+             *[f"{line}\n" for line in setup_lines(doc)],
              "| metric | NEW / BASE | 95 % CI | noise |", "|---|---:|---|---|"]
     for key, ratio in doc.ratios.items():
         value, interval = _ratio_text(ratio)

@@ -8,11 +8,17 @@ history and the HTML view read these attributes and compute nothing again.
 Version 4 spells every interval ``{ratio, low, high, level}`` (version 3 and before:
 ``ci_low``/``ci_high``); :func:`upgrade_ab_v3` respells an older file on load, and fills
 in the side figures a file written before them lacks, by the producer's own definition
-(:func:`side_fps`).  The ``attribution`` block (``ab --attribute``) is
+(:func:`side_fps`).
+
+The ``attribution`` block (``ab --attribute``) is
 :class:`perfbench.results.attribution.Attribution` (its intervals spelled ``{value|ratio,
 low, high, level}`` since it was added: no respelling).  Version 5 adds ``fidelity``
 (``ab --fidelity``: :class:`perfbench.results.ab_fidelity.ABFidelity`, did NEW give other
 answers than BASE), null in an older file (:func:`upgrade_ab_v4`) and when not asked.
+Version 6 adds ``controls`` (the ``--control`` noise controls in force, spelled as the
+option takes them; an older file had none: ``[]``) and ``design`` (:class:`EpochDesign`:
+the rounds per epoch and why; null in an older file, which did not say):
+:func:`upgrade_ab_v5`.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from perfbench.results.attribution import Attribution
 from perfbench.results.types import SchemaError, _list, _number, _table, _text
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SIDES = ("base", "new")
 
 
@@ -281,6 +287,43 @@ class ABEpoch:
                          for i, r in enumerate(_list(data, "rounds", where))))
 
 
+@dataclass(frozen=True)
+class EpochDesign:
+    """How the run's epochs were sized (``stats.dimensioning``): its rounds per epoch,
+    ``chosen_by`` "defaults" (nothing known yet), "dimensioned" (from earlier runs'
+    components) or "--epoch-s" (the user's), ``reason`` in words; when dimensioned, the
+    components it was chosen from (round SD and process SD in %, each epoch's setup and
+    each round's cost in s, over ``runs`` earlier runs), the budget, and the 95 %
+    half-width expected of the chosen design and of the default one at those components."""
+
+    rounds_per_epoch: int
+    chosen_by: str
+    reason: str
+    budget_s: float
+    runs: int | None = None
+    round_sd_pct: float | None = None
+    process_sd_pct: float | None = None
+    setup_s: float | None = None
+    round_s: float | None = None
+    expected_epochs: int | None = None
+    expected_half_width_pct: float | None = None
+    default_half_width_pct: float | None = None
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "EpochDesign":
+        optional = tuple(f.name for f in fields(cls)
+                         if f.name not in ("rounds_per_epoch", "chosen_by", "reason",
+                                           "budget_s"))
+        design = _numbers(cls, data, where, text=("chosen_by", "reason"), optional=optional)
+        whole = {k: int(getattr(design, k)) for k in ("rounds_per_epoch", "runs",
+                                                      "expected_epochs")
+                 if getattr(design, k) is not None}
+        return replace(design, **whole)
+
+
 def side_fps(blocks: list[dict]) -> float | None:
     """A side's FPS: its images (requests × batch) over its blocks' time; the one
     definition the producer stores and the upgrade of an older file fills in."""
@@ -331,6 +374,10 @@ class ABResult:
     #: ``ab --fidelity``: both sides' outputs compared after the verdict
     #: (``runner.ab_fidelity``); None when not asked.
     fidelity: ABFidelity | None = None
+    #: ``--control``: the noise controls in force (``runner.controls``), () for none.
+    controls: tuple[str, ...] = ()
+    #: How the epochs were sized, and why; None where the run did not say (seeded runs).
+    design: EpochDesign | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -373,7 +420,7 @@ class ABResult:
 
 def _written(value: Any) -> Any:
     if isinstance(value, tuple):
-        return [v.to_dict() for v in value]
+        return [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
     if isinstance(value, dict) and any(hasattr(v, "to_dict") for v in value.values()):
         return {k: _record(v) for k, v in value.items()}
     return value.to_dict() if hasattr(value, "to_dict") else value
@@ -437,7 +484,17 @@ def _read_measurement(data: dict, where: str) -> dict:
             "attribution": None if data.get("attribution") is None else
             Attribution.from_dict(data["attribution"], f"{where}.attribution"),
             "fidelity": None if data.get("fidelity") is None else
-            ABFidelity.from_dict(data["fidelity"], f"{where}.fidelity")}
+            ABFidelity.from_dict(data["fidelity"], f"{where}.fidelity"),
+            "controls": _controls(data, where),
+            "design": None if data.get("design") is None else
+            EpochDesign.from_dict(data["design"], f"{where}.design")}
+
+
+def _controls(data: dict, where: str) -> tuple[str, ...]:
+    controls = _list(data, "controls", where)
+    if not all(isinstance(c, str) for c in controls):
+        raise SchemaError(f"{where}.controls: a list of control names")
+    return tuple(controls)
 
 
 def _respell(interval: Any) -> Any:
@@ -491,3 +548,9 @@ def upgrade_ab_v4(data: dict) -> dict:
     """Version 5 adds ``fidelity`` (``ab --fidelity``): null in a version-4 file, which
     never compared outputs."""
     return {**data, "schema_version": 5, "fidelity": None}
+
+
+def upgrade_ab_v5(data: dict) -> dict:
+    """Version 6 records the noise controls in force (a version-5 run had none: ``[]``)
+    and how its epochs were sized (not recorded then: null)."""
+    return {**data, "schema_version": 6, "controls": [], "design": None}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfbench.errors import UsageError
-from perfbench.results.ab import ABResult, upgrade_ab_v3, upgrade_ab_v4
+from perfbench.results.ab import ABResult, upgrade_ab_v3, upgrade_ab_v4, upgrade_ab_v5
 from perfbench.results.comparison import Comparison
 from perfbench.results.comparison import upgrade_v1 as upgrade_comparison_v1
 from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
@@ -96,9 +96,9 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          "server --json); no command reads it back",
          upgrades={1: upgrade_server_search_v1, 2: upgrade_server_search_v2},
          read=ServerSearch.from_dict),
-    Kind("perfbench.ab", 5, "an A/B run (perfbench ab --json); no command reads it back: "
+    Kind("perfbench.ab", 6, "an A/B run (perfbench ab --json); no command reads it back: "
          "ab --history DB records it for perfbench history", oldest=2,
-         upgrades={2: upgrade_ab_v2, 3: upgrade_ab_v3, 4: upgrade_ab_v4},
+         upgrades={2: upgrade_ab_v2, 3: upgrade_ab_v3, 4: upgrade_ab_v4, 5: upgrade_ab_v5},
          read=lambda d: ABResult.from_dict(d, "A/B document"),
          shape={"status": str, "epochs": [dict], "ratios": dict}),
     Kind("perfbench.comparison", 2, "a comparison (perfbench compare --json); no command "

@@ -2,6 +2,16 @@
 
 config → model → compiled pool → warm-up → measured trials → statistics → result.
 May import: ``settings``, ``model``, ``measure``, ``stats``, ``system``, ``results``.
+
+``run`` is imported on first use: an A/B worker (``python -m perfbench.runner.worker``)
+imports this package first, and must apply its noise controls (affinity, THP) before
+OpenVINO loads and starts its first thread (:mod:`perfbench.runner.controls`).
 """
 
-from perfbench.runner.benchmark import run  # noqa: F401
+
+def __getattr__(name: str):
+    if name != "run":
+        raise AttributeError(f"module 'perfbench.runner' has no attribute {name!r}")
+    from perfbench.runner.benchmark import run
+    globals()["run"] = run
+    return run

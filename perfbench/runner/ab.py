@@ -29,17 +29,18 @@ from typing import Callable
 
 from perfbench.errors import UsageError
 from perfbench.results.ab import (SCHEMA, SCHEMA_VERSION, ABEpoch, ABRatio, ABResult, ABRound,
-                                  Load,
+                                  EpochDesign, Load,
                                   Look, PooledRatio, Prior, ServerTotals, SideFigures,
                                   side_fps)
 from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.results.attribution import Attribution
 from perfbench.runner import ab_cache
 from perfbench.runner.benchmark import log
+from perfbench.runner.controls import Controls
 from perfbench.runner.side import SWITCH_WARMUP_S, Side, block_length, probe_block
-from perfbench.stats import sequential
+from perfbench.stats import dimensioning, sequential
 from perfbench.stats.two_level import (EpochVariance, TwoLevelRatio, epoch_variance,
-                                       two_level_ratio)
+                                       two_level_ratio, variance_components)
 from perfbench.system.monitor import OtherLoad
 from perfbench.system.host import describe_host
 from perfbench.stats.tails import tail_ratio
@@ -128,6 +129,23 @@ class ABRun:
     #: ``--fidelity``: both sides' outputs compared after the verdict
     #: (:mod:`perfbench.runner.ab_fidelity`); None when not asked.
     fidelity: ABFidelity | None = None
+    #: ``--control``: noise controls for both workers (:mod:`perfbench.runner.controls`).
+    controls: Controls = field(default_factory=Controls)
+    #: Size the epochs from earlier runs' components when enough is cached
+    #: (:mod:`perfbench.stats.dimensioning`); False: ``epoch_s`` as given.
+    dimension: bool = False
+    #: The rounds per epoch the design chose (None: from ``epoch_s``), and the design as
+    #: the document records it; set once the block length is known.
+    rounds_per_epoch: int | None = None
+    design: EpochDesign | None = None
+    components_key: str | None = None
+    layout_rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def warmup_s(self) -> float:
+        """The unmeasured warm-up before each block (``--control warmup=S``)."""
+        return self.controls.warmup_s if self.controls.warmup_s is not None \
+            else SWITCH_WARMUP_S
 
     @property
     def rounds(self) -> list[Round]:
@@ -191,7 +209,8 @@ def _start_sides(base, new, pythons, run: ABRun, first: str) -> list[Side]:
     sides: list[Side] = []
     try:
         for name in order:
-            sides.append(Side(*specs[name]))
+            controls = run.controls.for_worker(run.layout_rng) if run.controls else None
+            sides.append(Side(*specs[name], controls=controls))
     except BaseException:
         for side in sides:
             side.close()
@@ -229,11 +248,18 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
     run.sides = {s.label.lower(): dict(s.ready, python=s.python) for s in sides}
     if run.block_s is None:
         run.block_s = ab_cache.snap_block_s(max(   # probes that complete a few requests
-            block_length(probe_block(s, SWITCH_WARMUP_S)) for s in sides))
-    design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run)}
+            block_length(probe_block(s, run.warmup_s)) for s in sides))
+    machine, settings = _machine(), {"base": base, "new": new}
+    # controls change the noise they are meant to measure: a run under them is another
+    # design (no key changes for a run without any)
+    controls = {"controls": list(run.controls.names())} if run.controls else {}
+    run.components_key = ab_cache.components_key(machine, run.sides, settings, run.block_s,
+                                                 controls)
+    size_epochs(run, ab_cache.load_components(run.components_key)
+                if run.dimension and run.use_cache else None)
+    design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run), **controls}
     run.host = _host(run)
-    run.cache_key = ab_cache.cache_key(_machine(), run.sides, {"base": base, "new": new},
-                                       design)
+    run.cache_key = ab_cache.cache_key(machine, run.sides, settings, design)
     if run.use_cache:
         run.prior = ab_cache.load(run.cache_key)
 
@@ -258,9 +284,56 @@ def _check_comparable(sides: list[Side], base: dict, new: dict) -> None:
 
 
 def epoch_rounds(run: ABRun) -> int:
-    """Rounds per epoch: about ``epoch_s`` of measuring, at least MIN_EPOCH_ROUNDS."""
-    round_s = 2 * (run.block_s + SWITCH_WARMUP_S)
+    """Rounds per epoch: as the design chose them, else about ``epoch_s`` of measuring, at
+    least MIN_EPOCH_ROUNDS."""
+    return run.rounds_per_epoch or default_rounds(run)
+
+
+def default_rounds(run: ABRun) -> int:
+    round_s = 2 * (run.block_s + run.warmup_s)
     return max(MIN_EPOCH_ROUNDS, math.ceil(run.epoch_s / round_s))
+
+
+def size_epochs(run: ABRun, known: "ab_cache.Dimensioning | None") -> None:
+    """Choose the rounds per epoch (Kalibera & Jones, :mod:`perfbench.stats.dimensioning`)
+    from earlier runs' components when enough is known, else keep the default; record
+    which, and why, as the document's ``design``.  Chosen before this run measures, from
+    earlier runs only: it moves the interval's width, never what it covers."""
+    default = default_rounds(run)
+    budget = run.max_time_s
+
+    def keep(chosen_by: str, reason: str) -> None:
+        run.design = EpochDesign(default, chosen_by, reason, budget)
+    if not run.dimension:
+        return keep("fixed", f"--epoch-s {run.epoch_s:g}: epochs of about that many "
+                    "seconds of rounds")
+    if not run.use_cache:
+        return keep("defaults", "--process-level this-run: nothing is read from the cache")
+    if known is None:
+        return keep("defaults", "no earlier run of this model and block length on this "
+                    "boot of this machine")
+    if known.dof < ab_cache.MIN_DESIGN_DOF:
+        return keep("defaults", f"earlier runs' process level rests on {known.dof:g} "
+                    f"degrees of freedom, fewer than {ab_cache.MIN_DESIGN_DOF:g}")
+    c = known.components
+    chosen = dimensioning.choose_design(c, budget, 0.95, MIN_EPOCH_ROUNDS, known.last_rounds)
+    default_epochs = dimensioning.epochs_within(c, default, budget)
+    default_half = (100 * _expected_half(c, default, default_epochs)
+                    if default_epochs >= 3 else None)
+    run.rounds_per_epoch = chosen.rounds
+    optimum = dimensioning.optimal_rounds(c)
+    source = f"from {known.runs} earlier run{'s' if known.runs != 1 else ''}: "
+    run.design = EpochDesign(
+        chosen.rounds, "dimensioned", source + (
+            f"Kalibera & Jones' optimum {optimum:.1f} rounds per epoch" if math.isfinite(optimum)
+            else "no process level measured beyond the rounds'") +
+        f"; the grid design expected narrowest in {budget:g} s",
+        budget, known.runs, 100 * math.sqrt(c.round_var), 100 * math.sqrt(c.process_var),
+        c.setup_s, c.round_s, chosen.epochs, 100 * chosen.half_width, default_half)
+
+
+def _expected_half(c: dimensioning.Components, rounds: int, epochs: int) -> float:
+    return dimensioning.expected_half_width(c, rounds, epochs, 0.95)
 
 
 def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_round,
@@ -272,8 +345,8 @@ def _measure_epoch(sides: list[Side], run: ABRun, epoch: Epoch, stop_event, on_r
             return
         order = "AB" if len(run.rounds) % 2 == 0 else "BA"
         first, second = (base, new) if order == "AB" else (new, base)
-        a = first.block(run.block_s, SWITCH_WARMUP_S)
-        b = second.block(run.block_s, SWITCH_WARMUP_S)
+        a = first.block(run.block_s, run.warmup_s)
+        b = second.block(run.block_s, run.warmup_s)
         results = {first.label: a, second.label: b}
         epoch.rounds.append(Round(order, results["BASE"], results["NEW"]))
         log.info("ab epoch %d round %d", epoch.index + 1, len(epoch.rounds))
@@ -322,6 +395,23 @@ def _remember_process_level(run: ABRun) -> None:
     estimate = epoch_variance(run.log_ratios_by_epoch(), run.orders)
     if estimate is not None:
         ab_cache.store(run.cache_key, estimate)
+    _remember_components(run)
+
+
+def _remember_components(run: ABRun) -> None:
+    """The run's components and costs, for sizing later runs' epochs: the round cost is
+    the epochs' time after their setup per round, the setup cost the mean setup of the
+    epochs after the first (whose setup held one-off work: the block-length probe, a cold
+    compile)."""
+    measured = variance_components(run.log_ratios_by_epoch(), run.orders)
+    rounds = sum(len(e.rounds) for e in run.epochs)
+    if measured is None or run.components_key is None or not rounds:
+        return
+    round_s = sum(max(e.wall_s - e.setup_s, 0.0) for e in run.epochs) / rounds
+    later = [e.setup_s for e in run.epochs[1:]] or [run.epochs[0].setup_s]
+    if round_s > 0:
+        ab_cache.store_components(run.components_key, measured, sum(later) / len(later),
+                                  round_s, epoch_rounds(run))
 
 
 def _ratio(estimate: TwoLevelRatio | None) -> ABRatio | None:
@@ -441,4 +531,5 @@ def document(run: ABRun, exit_status: int | None = None) -> ABResult:
         load=load(run), more_time_s=_more_time(run, decision),
         empty_rounds=sum(not r.usable for r in run.rounds), sides=run.sides,
         settings=run.settings, host=run.host, epochs=tuple(e.frozen() for e in run.epochs),
-        attribution=run.attribution, fidelity=run.fidelity)
+        attribution=run.attribution, fidelity=run.fidelity, controls=run.controls.names(),
+        design=run.design)

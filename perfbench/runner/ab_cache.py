@@ -26,10 +26,12 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass
 
 from perfbench.files import atomic_write
 from perfbench.model.cache import cache_root
-from perfbench.stats.two_level import EpochVariance
+from perfbench.stats.dimensioning import Components
+from perfbench.stats.two_level import EpochVariance, VarianceComponents
 
 MIN_EPOCHS = 3
 MAX_AGE_HOURS = 6
@@ -72,20 +74,23 @@ def _read() -> dict:
         return {}                   # no cache, or an unreadable one: measure afresh
 
 
-def _fresh(entries, now: float) -> list:
+_VARIANCE_FIELDS = ("time", "dof", "variance")
+
+
+def _fresh(entries, now: float, numbers: tuple[str, ...] = _VARIANCE_FIELDS) -> list:
     """The entries young enough to use and well formed (a hand-edited or foreign file must
     not end a run: a missing dof gave a KeyError, a negative variance a math error)."""
-    recent = [e for e in entries if _well_formed(e)
+    recent = [e for e in entries if _well_formed(e, numbers)
               and 0 <= now - e["time"] <= MAX_AGE_HOURS * 3600] if isinstance(entries, list) else []
     return recent[-MAX_ENTRIES:]
 
 
-def _well_formed(entry) -> bool:
+def _well_formed(entry, numbers: tuple[str, ...] = _VARIANCE_FIELDS) -> bool:
     if not isinstance(entry, dict):
         return False
-    values = [entry.get(k) for k in ("time", "dof", "variance")]
+    values = [entry.get(k) for k in numbers]
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for v in values) and entry["dof"] > 0 and entry["variance"] >= 0
+               for v in values) and entry["dof"] > 0 and all(v >= 0 for v in values)
 
 
 def load(key: str, now: float | None = None) -> EpochVariance | None:
@@ -131,9 +136,71 @@ def store(key: str, estimate: EpochVariance, now: float | None = None) -> None:
     """Append one run's epoch-level variance; a cache that cannot be written is skipped
     (the run's result does not depend on it)."""
     now = time.time() if now is None else now
+    _append(key, {"variance": estimate.variance, "dof": estimate.dof, "time": now}, now)
+
+
+# -- the components a design is chosen from (stats.dimensioning) ----------------------------
+
+_COMPONENT_FIELDS = ("time", "dof", "round_var", "process_var", "setup_s", "round_s", "rounds")
+#: A design is chosen from the cache once its process level rests on this many degrees of
+#: freedom (one run of 6 epochs, or two of 4); before that a run uses the defaults.
+MIN_DESIGN_DOF = 4.0
+
+
+@dataclass(frozen=True)
+class Dimensioning:
+    """Earlier runs' components, pooled: what :func:`perfbench.stats.dimensioning.
+    choose_design` needs, the degrees of freedom of the process level, how many runs, and
+    the rounds per epoch the last of them used (the incumbent design)."""
+
+    components: Components
+    dof: float
+    runs: int
+    last_rounds: int
+
+
+def components_key(machine: str, sides: dict, settings: dict, block_s: float,
+                   extra: dict | None = None) -> str:
+    """As :func:`cache_key`, but not of one epoch length: the components do not depend
+    on the rounds per epoch (the round noise on the block length, which is kept);
+    ``extra``: more of the design (the noise controls in force)."""
+    return cache_key(machine, sides, settings, {"block_s": round(block_s, 4),
+                                                "components": True, **(extra or {})})
+
+
+def store_components(key: str, measured: VarianceComponents, setup_s: float, round_s: float,
+                     rounds: int, now: float | None = None) -> None:
+    """Append one run's components and costs (unwritable: skipped, like :func:`store`)."""
+    now = time.time() if now is None else now
+    _append(key, {"round_var": measured.round_var, "process_var": measured.process_var,
+                  "dof": measured.dof, "setup_s": setup_s, "round_s": round_s,
+                  "rounds": rounds, "time": now}, now, _COMPONENT_FIELDS)
+
+
+def load_components(key: str, now: float | None = None) -> Dimensioning | None:
+    """The components of earlier runs under ``key``, variances pooled by degrees of
+    freedom, costs averaged; None when none is cached."""
+    entries = _fresh(_read().get(key, []), time.time() if now is None else now,
+                     _COMPONENT_FIELDS)
+    dof = sum(e["dof"] for e in entries)
+    if not entries or dof <= 0 or not all(e["round_s"] > 0 for e in entries):
+        return None
+
+    def pooled(name: str) -> float:
+        return sum(e["dof"] * e[name] for e in entries) / dof
+
+    def mean(name: str) -> float:
+        return sum(e[name] for e in entries) / len(entries)
+    return Dimensioning(Components(pooled("round_var"), pooled("process_var"),
+                                   mean("setup_s"), mean("round_s")),
+                        float(dof), len(entries), int(entries[-1]["rounds"]))
+
+
+def _append(key: str, entry: dict, now: float,
+            numbers: tuple[str, ...] = _VARIANCE_FIELDS) -> None:
     data = _read()
-    entries = _fresh(data.get(key, []), now)
-    entries.append({"variance": estimate.variance, "dof": estimate.dof, "time": now})
+    entries = _fresh(data.get(key, []), now, numbers)
+    entries.append(entry)
     data[key] = entries
     try:
         os.makedirs(os.path.dirname(cache_path()), exist_ok=True)

@@ -90,15 +90,18 @@ def kill_live_workers() -> None:
             pass
 
 
-def _start_worker(python: str) -> tuple[subprocess.Popen, int]:
+def _start_worker(python: str, controls=None) -> tuple[subprocess.Popen, int]:
     """The worker process and the read end of its reply pipe.  Replies travel on a pipe of
     their own (its descriptor passed by number), so nothing the worker's libraries print can
-    reach them; the worker's stdout goes nowhere (it points fd 1 at stderr anyway)."""
+    reach them; the worker's stdout goes nowhere (it points fd 1 at stderr anyway).
+    ``controls`` (:class:`perfbench.runner.controls.WorkerControls`): its environment
+    variables and ``--controls``."""
     read_fd, write_fd = os.pipe()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(controls.env if controls else {}))
+    extra = controls.argv() if controls and controls.spec else []
     try:
         process = subprocess.Popen(
-            [python, "-m", "perfbench.runner.worker", "--reply-fd", str(write_fd)],
+            [python, "-m", "perfbench.runner.worker", "--reply-fd", str(write_fd), *extra],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             pass_fds=(write_fd,), env=env, encoding="utf-8", errors="replace")
     except BaseException:
@@ -115,9 +118,11 @@ class Side:
     """A worker process and the way to talk to it.  With ``wait=False`` the worker compiles
     while the caller starts others; :meth:`wait_ready` collects its answer."""
 
-    def __init__(self, label: str, python: str, settings: dict, wait: bool = True):
+    def __init__(self, label: str, python: str, settings: dict, wait: bool = True,
+                 controls=None):
         self.label, self.python = label, python
-        self.process, self._replies = _start_worker(python)
+        self.controls = controls
+        self.process, self._replies = _start_worker(python, controls)
         self._pending = bytearray()
         self._stderr = _StderrTail(self.process.stderr)
         self.ready: dict = {}
@@ -130,7 +135,11 @@ class Side:
                 raise
 
     def wait_ready(self) -> dict:
+        """The ready reply; with controls, checked for each (one not in force fails)."""
         self.ready = self._receive(READY_TIMEOUT_S)
+        if self.controls is not None and self.controls.spec:
+            from perfbench.runner.controls import check_observed
+            check_observed(self.label, self.controls.spec, self.ready.get("controls"))
         return self.ready
 
     def ask(self, message: dict, timeout_s: float = RESULT_TIMEOUT_S) -> dict:

@@ -45,6 +45,13 @@ that speaks another):
   nothing quantized: its own reference).
 * ``{"quit": true}`` → exit.
 
+Started with ``--controls JSON`` (``perfbench ab --control``, :mod:`perfbench.runner.controls`)
+the worker applies the process-wide ones before anything else, its ready reply adds
+``"controls"`` (what the process sees of each: THP flag, affinity, environment, …) and each
+block reply ``"controls"`` (eviction, prefault, the warm-up's measured length).  Without
+it every message is as above, so a parent without controls talks to any worker of this
+protocol, and a parent with them checks the ready reply for each.
+
 A worker whose parent is gone (killed, or exited at once on a second Ctrl-C) exits at once,
 whatever it was doing: :func:`exit_when_orphaned`.
 
@@ -135,7 +142,7 @@ def server_figures(config, measured, seconds: float) -> dict:
 class _Worker:
     """A compiled model, its request pool, and every block measured so far."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, controls: dict | None = None):
         # inside: OpenVINO loads after reply_channel made fd 1 stderr (module docstring)
         import openvino as ov
         from perfbench.measure.loop import warm_up
@@ -151,6 +158,9 @@ class _Worker:
         self.first_ms, self.warmups = warm_up(self.session.queue, self.config.warmup)
         self.monitor = SystemMonitor()
         self.blocks: list = []          # (monotonic start, Measurement) of each block
+        from perfbench.runner.controls import BlockControls
+        self.controls = controls or {}
+        self.block_controls = BlockControls(self.controls)
 
     def ready(self) -> dict:
         import openvino as ov       # inside: OpenVINO loads after reply_channel made fd 1 stderr
@@ -163,14 +173,26 @@ class _Worker:
                 "resolved": compilation.resolved, "pool_size": self.session.pool_size,
                 "compile_ms": compilation.compile_ms, "openvino": ov.get_version(),
                 "perfbench": __version__, "python": sys.version.split()[0],
-                "protocol": PROTOCOL}
+                "protocol": PROTOCOL, **self._observed_controls()}
+
+    def _observed_controls(self) -> dict:
+        """``--control``: what this process sees of each (none asked: no key at all)."""
+        if not self.controls:
+            return {}
+        from perfbench.runner.controls import observed
+        return {"controls": observed(self.controls)}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
         # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.runner.benchmark import measure_once
+        done = (self.block_controls.before_block(self.session.queue)
+                if self.block_controls else None)
+        warmed_s = 0.0
         if warmup > 0:
-            self.warmups += measure_once(self.session, self.config,
-                                         StopLimits(time_s=warmup, iterations=None)).completed
+            warm = measure_once(self.session, self.config,
+                                StopLimits(time_s=warmup, iterations=None))
+            self.warmups += warm.completed
+            warmed_s = warm.duration_s
         self.monitor.begin()
         t_start = time.monotonic()
         measured = measure_once(self.session, self.config,
@@ -179,7 +201,10 @@ class _Worker:
         self.monitor.end()
         if record:
             self.blocks.append((t_start, measured))
-        return self._block_reply(measured, seconds, t_start, t_end)
+        reply = self._block_reply(measured, seconds, t_start, t_end)
+        if self.controls:               # --control: what ran before this block, untimed
+            reply["controls"] = {**(done or {}), "warmup_s": warmed_s}
+        return reply
 
     def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
         """The block message of the protocol (module docstring)."""
@@ -288,15 +313,17 @@ def node_times(profiles: list) -> dict[str, float]:
     return totals
 
 
-def serve(channel, lines=sys.stdin) -> int:
-    """Answer each message on ``channel`` until told to quit or the parent goes away."""
+def serve(channel, lines=sys.stdin, controls: dict | None = None) -> int:
+    """Answer each message on ``channel`` until told to quit or the parent goes away;
+    ``controls``: the ``--controls`` the worker was started with (already applied to the
+    process by :func:`main`)."""
     worker = None
     profiler = None
     for line in lines:
         message = json.loads(line)
         try:
             if "config" in message:
-                worker = _Worker(message["config"])
+                worker = _Worker(message["config"], controls)
                 _reply(channel, worker.ready())
             elif "block" in message:
                 _reply(channel, worker.block(float(message["block"]), float(message["warmup"]),
@@ -347,12 +374,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m perfbench.runner.worker")
     parser.add_argument("--reply-fd", type=int, required=True,
                         help="descriptor of the pipe the replies go to")
+    parser.add_argument("--controls", type=json.loads, default=None,
+                        help="noise controls (perfbench.runner.controls), as JSON")
     args = parser.parse_args(argv)
     # The parent decides when to stop (a terminal's Ctrl-C reaches the whole group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    failed = _apply_controls(args.controls)    # before any thread starts: they inherit it
     threading.Thread(target=exit_when_orphaned, args=(sys.stdin.fileno(), os.getppid()),
                      daemon=True, name="orphan-watch").start()
-    return serve(reply_channel(args.reply_fd))
+    channel = reply_channel(args.reply_fd)
+    if failed:
+        _reply(channel, {"error": failed, "usage": False})
+        return 1
+    return serve(channel, controls=args.controls)
+
+
+def _apply_controls(controls: dict | None) -> str | None:
+    """Apply the process-wide controls; the reason, in one line, when one cannot be."""
+    if not controls:
+        return None
+    from perfbench.runner.controls import apply_at_start
+    try:
+        apply_at_start(controls)
+    except Exception as exc:
+        return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+    return None
 
 
 if __name__ == "__main__":

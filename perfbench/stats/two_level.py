@@ -309,3 +309,31 @@ def smallest_resolvable_pct(estimate: TwoLevelRatio, threshold_pct: float,
     not 90 %, at 4 epochs judged at 99 %."""
     return resolvable_change_pct(estimate.se, estimate.dof, estimate.level, threshold_pct,
                                  power)
+
+
+@dataclass(frozen=True)
+class VarianceComponents:
+    """This run's two levels apart, for sizing later runs (:mod:`perfbench.stats.dimensioning`):
+    σ_w² (n × the variance of an n-round epoch mean: lag-1 and trimming counted), σ_b²
+    (an epoch level's variance beyond it, start order taken out, clamped at 0), and the
+    degrees of freedom of the epoch variance they split."""
+
+    round_var: float
+    process_var: float
+    dof: float
+
+
+def variance_components(epochs: list[list[float]],
+                        orders: list[str] | None = None) -> VarianceComponents | None:
+    """The components the interval of this run rests on; None without a degree of
+    freedom at the epoch level."""
+    epochs, orders = usable_epochs(epochs, orders)
+    summaries = summarize_epochs(epochs)
+    if not summaries:
+        return None
+    reduced = _levels(np.array([s.mean for s in summaries]), orders)
+    if reduced.dof < 1:
+        return None
+    within = float(np.mean([s.within_var for s in summaries]))
+    round_var = float(np.mean([s.within_var * s.rounds for s in summaries]))
+    return VarianceComponents(round_var, max(reduced.residual - within, 0.0), reduced.dof)

@@ -14,8 +14,8 @@ from rich.console import Console
 
 from perfbench.files import json_text
 from perfbench.reporters import ab_report
-from perfbench.results.ab import (ABRatio, ABResult, SideFigures, upgrade_ab_v3,
-                                  upgrade_ab_v4)
+from perfbench.results.ab import (ABRatio, ABResult, EpochDesign, SideFigures, upgrade_ab_v3,
+                                  upgrade_ab_v4, upgrade_ab_v5)
 from tests.results.ab_inputs import VARIANTS, seeded_document, seeded_run
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -23,23 +23,27 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def _respelled(text: str) -> str:
     """The base code's (version 3) JSON text with version 4's one rename applied: every
-    interval's ``ci_low``/``ci_high`` spelled ``low``/``high``; and version 5's one
-    addition, ``fidelity``, null (none of these runs compared outputs)."""
+    interval's ``ci_low``/``ci_high`` spelled ``low``/``high``; version 5's addition,
+    ``fidelity``, null (none of these runs compared outputs), and version 6's two, no
+    controls and no design (the seeded runs state none)."""
     assert text.endswith('\n  "attribution": null\n}\n')
     return (text.replace('"ci_low":', '"low":').replace('"ci_high":', '"high":')
-            .replace('"schema_version": 3,', '"schema_version": 5,', 1)
+            .replace('"schema_version": 3,', '"schema_version": 6,', 1)
             .replace('\n  "attribution": null\n}\n',
-                     '\n  "attribution": null,\n  "fidelity": null\n}\n'))
+                     '\n  "attribution": null,\n  "fidelity": null,\n  "controls": [],\n'
+                     '  "design": null\n}\n'))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_the_document_is_the_base_codes_apart_from_the_interval_spelling(variant):
     """tests/data/ab_now-VARIANT.json was written by the base code (1c02455, the dict
-    builder) from these seeded runs: no figure changed, only ``ci_low``/``ci_high``."""
+    builder) from these seeded runs: no figure changed, only ``ci_low``/``ci_high``, and
+    version 5's null ``fidelity``, version 6's empty ``controls`` and null ``design``."""
     frozen = (DATA / f"ab_now-{variant}.json").read_text()
     written = json_text(seeded_document(variant).to_dict())
     assert written == _respelled(frozen)
-    assert written == json_text(upgrade_ab_v4(upgrade_ab_v3(json.loads(frozen))))  # registry
+    upgraded = upgrade_ab_v5(upgrade_ab_v4(upgrade_ab_v3(json.loads(frozen))))  # registry
+    assert written == json_text(upgraded)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -115,3 +119,41 @@ def test_the_ab_readers_take_the_type_not_a_dict(module):
             target = node.func.value
             assert not (isinstance(target, ast.Name) and target.id == "doc"
                         and node.func.attr == "get"), (module, node.lineno)
+
+
+def test_the_controls_and_the_design_are_recorded_and_read_back():
+    """Version 5: the controls in force and the design, written and read back as they
+    were; the terminal says both (a dimensioned design with its expected widths)."""
+    design = EpochDesign(16, "dimensioned", "from 2 earlier runs: Kalibera & Jones' "
+                         "optimum 13.9 rounds per epoch", 120.0, 2, 5.0, 1.0, 2.0, 0.26, 17,
+                         1.25, 1.75)
+    doc = dataclasses.replace(seeded_document("fps"), controls=("thp-off", "arena=2"),
+                              design=design)
+    data = json.loads(json_text(doc.to_dict()))
+    assert data["schema_version"] == 5 and data["controls"] == ["thp-off", "arena=2"]
+    assert data["design"]["rounds_per_epoch"] == 16 and data["design"]["runs"] == 2
+    assert ABResult.from_dict(data) == doc
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    ab_report.render(doc, console)
+    text = console.file.getvalue()
+    assert "controls in force: thp-off, arena=2" in text
+    assert "epochs of 16 rounds, dimensioned" in text and "±1.25 %" in text
+    assert "the default design ±1.75 %" in text
+    summary = ab_report.markdown(doc)
+    assert "controls in force: thp-off, arena=2\n" in summary
+    assert "epochs of 16 rounds, dimensioned" in summary
+
+
+@pytest.mark.parametrize("name", ["ab_v4.json", "ab_v5.json"])
+def test_an_older_file_reads_as_no_controls_and_no_design(name):
+    from perfbench.results import load_document
+    doc = load_document(str(DATA / name))
+    assert doc.schema_version == 6 and doc.controls == () and doc.design is None
+
+
+def test_malformed_controls_are_named():
+    from perfbench.results.types import SchemaError
+    data = seeded_document("fps").to_dict()
+    data["controls"] = [1]
+    with pytest.raises(SchemaError, match=r"controls: a list of control names"):
+        ABResult.from_dict(data)

@@ -79,7 +79,7 @@ def test_every_frozen_file_loads(path):
 
 @pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
                                   "fleet-run_v1.json", "server-search_v3.json",
-                                  "ab_v5.json", "comparison_v2.json", "suite_v2/suite.json"])
+                                  "ab_v6.json", "comparison_v2.json", "suite_v2/suite.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
     """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
     shapes file's results were written as result version 2, which now writes back as 3:
@@ -189,7 +189,7 @@ def test_an_ab_version_2_file_reads_as_the_current_version_without_an_attributio
     old = json.loads((DATA / "ab_v2.json").read_text())
     now = load_document(str(DATA / "ab_v2.json"))
     assert "attribution" not in old and now.attribution is None
-    assert now.schema_version == 5 and now.fidelity is None
+    assert now.schema_version == 6 and now.fidelity is None and now.controls == ()
     assert [e.to_dict()["rounds"] for e in now.epochs] == [e["rounds"] for e in old["epochs"]]
     current = load_document(str(DATA / "ab_v3.json"))
     assert current.attribution.status == "complete"
@@ -219,11 +219,11 @@ def test_an_older_ab_file_is_respelled_low_high_and_gets_its_side_figures(name):
     assert now.side_figures["new"].median_ms == old["ratios"]["median_ms"]["new_ms"]
 
 
-@pytest.mark.parametrize("name", ["ab_v4.json", "ab_v5.json"])
+@pytest.mark.parametrize("name", ["ab_v4.json", "ab_v5.json", "ab_v6.json"])
 def test_the_ab_document_of_a_real_run_round_trips(name):
     """``from_dict(to_dict(x)) == x`` for the document ``perfbench ab`` wrote (two tiny
-    models, ``--attribute``; version 5 also ``--fidelity``, NEW a perturbed weight),
-    through its JSON text."""
+    models, ``--attribute``; version 5 also ``--fidelity``, NEW a perturbed weight;
+    version 6 also ``--control thp-off``), through its JSON text."""
     document = load_document(str(DATA / name))
     assert isinstance(document, ABResult) and document.verdict_interval is not None
     again = ABResult.from_dict(json.loads(json_text(document.to_dict())))
@@ -234,6 +234,10 @@ def test_the_ab_document_of_a_real_run_round_trips(name):
     else:
         assert again.fidelity.regression and again.exit_status == 1
         assert again.fidelity.reference[0].sqnr_db < 60
+    if name == "ab_v6.json":
+        assert again.controls == ("thp-off",) and again.design.chosen_by == "fixed"
+    else:                                   # upgraded: no controls were recorded then
+        assert again.controls == () and again.design is None
 
 
 def _sweep(**change):

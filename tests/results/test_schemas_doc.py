@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from perfbench.results import load_document
-from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, Load, Look, PooledRatio, Prior,
+from perfbench.results.ab import (ABEpoch, ABRatio, ABRound, EpochDesign, Load, Look,
+                                  PooledRatio, Prior,
                                   ServerTotals, SideFigures)
 from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.results.comparison import FidelityChange
@@ -67,7 +68,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
-    ("perfbench.ab", "ab_v5.json"), ("perfbench.comparison", "comparison_v2.json"),
+    ("perfbench.ab", "ab_v6.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
     ("perfbench.sweep", "sweep_v2-sequential.json"), ("perfbench.sweep", "sweep_v3-fidelity.json"),
     ("perfbench.suite", "suite_v2/suite.json"), ("perfbench.suite", "suite_v1-ab.json")])
@@ -91,6 +92,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "schedule", (ServerTotals,)),
     ("perfbench.ab", "side_figures", (SideFigures,)),
     ("perfbench.ab", "load", (Load,)),
+    ("perfbench.ab", "design", (EpochDesign,)),
     ("perfbench.ab", "epochs", (ABEpoch, ABRound)),
     ("perfbench.ab", "fidelity", (ABFidelity, OutputFidelity, FidelityChange)),
     ("perfbench.sweep", "points", (SweepPoint,)),

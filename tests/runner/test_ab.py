@@ -16,6 +16,7 @@ from perfbench.cli.main import main
 from perfbench.reporters.numbers import readable
 from perfbench.errors import RunFailed
 import math
+import random
 import statistics
 
 from perfbench.results.ab import ABResult
@@ -334,6 +335,8 @@ def test_bad_input_is_one_line_before_measuring(tiny_ir, tmp_path, capsys, bare_
         (["ab", tiny_ir, tiny_ir, "--base-set", "shape=[1,32,32,3]", "--new-set",
           "shape=[1,16,16,3]"], "different inputs"),
         (["ab", tiny_ir, tiny_ir, "--time", "3"], "unrecognized arguments: --time"),
+        (["ab", tiny_ir, tiny_ir, "--control", "spin"], "--control spin: unknown control"),
+        (["ab", tiny_ir, tiny_ir, "--control", "arena=0"], "needs a positive whole number"),
     ]
     for argv, message in cases:
         assert main(argv) == 2, argv
@@ -551,3 +554,138 @@ def test_an_inconclusive_ab_exits_3_names_the_load_and_the_time_it_would_need():
     assert "it would need about" in text
     assert "process SD not measured" in text and "process SD 0.00" not in text
     assert "other processes' CPU: 52 %" in markdown(doc)
+
+
+def _dimensioning(dof=8.0, runs=2, last=39, **components):
+    from perfbench.runner.ab_cache import Dimensioning
+    from perfbench.stats.dimensioning import Components
+    values = {"round_var": 0.04 ** 2 * 3, "process_var": 0.01 ** 2, "setup_s": 1.0,
+              "round_s": 0.26, **components}
+    return Dimensioning(Components(**values), dof, runs, last)
+
+
+def _sized(known, **run):
+    from perfbench.runner.ab import size_epochs
+    ab = ABRun(settings={}, block_s=0.1, max_time_s=120.0, **{"dimension": True, **run})
+    size_epochs(ab, known)
+    return ab
+
+
+def test_the_epochs_are_sized_from_earlier_runs_components_when_enough_is_known():
+    """Cheap epochs and a 1 % process level: shorter epochs than the default's 39 rounds,
+    chosen by stats.dimensioning, and the document says so, with why, from what, and the
+    widths expected of the chosen and of the default design."""
+    from perfbench.stats import dimensioning
+    known = _dimensioning()
+    run = _sized(known)
+    chosen = dimensioning.choose_design(known.components, 120.0, 0.95, 6, 39)
+    assert run.rounds_per_epoch == chosen.rounds < 39
+    design = run.design
+    assert (design.chosen_by, design.rounds_per_epoch, design.runs) == ("dimensioned",
+                                                                        chosen.rounds, 2)
+    assert "Kalibera & Jones' optimum 13.6 rounds per epoch" in design.reason
+    assert design.expected_half_width_pct == pytest.approx(100 * chosen.half_width)
+    assert design.expected_half_width_pct < design.default_half_width_pct
+    assert design.process_sd_pct == pytest.approx(1.0)
+    from perfbench.runner.ab import epoch_rounds
+    assert epoch_rounds(run) == chosen.rounds
+
+
+@pytest.mark.parametrize("known, run, reason", [
+    (None, {}, "no earlier run of this model"),
+    (_dimensioning(dof=2.0), {}, "rests on 2 degrees of freedom, fewer than 4"),
+    (_dimensioning(), {"use_cache": False}, "--process-level this-run"),
+    (_dimensioning(), {"dimension": False}, "--epoch-s 10: epochs of about"),
+])
+def test_without_enough_known_the_defaults_are_used_and_said(known, run, reason):
+    from perfbench.runner.ab import default_rounds, epoch_rounds
+    sized = _sized(known, **run)
+    assert sized.rounds_per_epoch is None
+    assert epoch_rounds(sized) == default_rounds(sized) == 39
+    assert sized.design.chosen_by in ("defaults", "fixed") and reason in sized.design.reason
+
+
+def test_a_finished_run_caches_its_components_for_the_next(monkeypatch, tmp_path):
+    """What _remember_process_level stores is the run's variance_components and costs:
+    the round cost its measuring time per round, the setup the later epochs' mean."""
+    from perfbench.runner import ab_cache
+    from perfbench.runner.ab import _remember_process_level
+    from perfbench.stats.two_level import variance_components
+    rng = random.Random(2)
+    run = ABRun(settings={"base": {}, "new": {}}, block_s=0.1, status="complete",
+                stop_reason="max_time")
+    run.cache_key, run.components_key = "v", "c"
+    for i in range(6):
+        rounds = [Round("AB", _block(100.0), _block(100.0 * math.exp(rng.gauss(0, 0.03))))
+                  for _ in range(8)]
+        run.epochs.append(Epoch(i, "base" if i % 2 == 0 else "new", rounds,
+                                setup_s=5.0 if i == 0 else 1.0 + i / 10, wall_s=9.0 + i))
+    _remember_process_level(run)
+    known = ab_cache.load_components("c")
+    measured = variance_components(run.log_ratios_by_epoch(), run.orders)
+    assert known.components.round_var == pytest.approx(measured.round_var)
+    assert known.components.process_var == pytest.approx(measured.process_var)
+    assert known.dof == measured.dof == 4
+    assert known.components.setup_s == pytest.approx(sum(1.0 + i / 10 for i in range(1, 6)) / 5)
+    measuring = sum(9.0 + i - (5.0 if i == 0 else 1.0 + i / 10) for i in range(6))
+    assert known.components.round_s == pytest.approx(measuring / 48)
+    assert known.last_rounds == 39
+
+
+@pytest.mark.slow
+def test_the_controls_are_in_force_in_every_worker_and_recorded(tiny_ir):
+    """``--control``: every epoch's fresh workers confirm them (the run would fail
+    otherwise), each block ran its asked warm-up, and the document records them."""
+    from perfbench.runner.controls import parse_controls
+    run = ABRun(settings={}, max_time_s=5.0, block_s=0.1, epoch_s=0.5, early_stop=False,
+                use_cache=False, controls=parse_controls(["arena=2", "warmup=0.06"]))
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+           clock=FakeClock(1.0))
+    assert run.status == "complete" and len(run.epochs) == 2
+    assert run.sides["base"]["controls"] == {"malloc_arena_max": "2"}
+    blocks = [b for r in run.rounds for b in (r.base, r.new)]
+    assert all(b["controls"]["warmup_s"] >= 0.06 for b in blocks)
+    doc = document(run, 0)
+    assert doc.controls == ("arena=2", "warmup=0.06")
+    assert doc.design.chosen_by == "fixed" and doc.design.rounds_per_epoch == 6
+    # a run under controls pools its epoch variance only with runs under the same ones
+    from perfbench.runner import ab_cache
+    from perfbench.runner.ab import _machine
+    settings = {"base": _settings(tiny_ir), "new": _settings(tiny_ir)}
+    design = {"block_s": 0.1, "epoch_rounds": 6}
+    assert run.cache_key == ab_cache.cache_key(_machine(), run.sides, settings, dict(
+        design, controls=["arena=2", "warmup=0.06"]))
+    assert run.cache_key != ab_cache.cache_key(_machine(), run.sides, settings, design)
+    assert _workers() == []
+
+
+@pytest.mark.slow
+def test_a_run_sizes_its_epochs_from_the_cached_components_and_stores_its_own(tiny_ir,
+                                                                              monkeypatch):
+    """The wiring in a real run: without --epoch-s the run reads the components cached
+    under its models and block length, measures every epoch at the design chosen from
+    them (not the default 39 rounds), says so in the document, and caches its own."""
+    from perfbench.runner import ab_cache
+    from perfbench.stats import dimensioning
+    known = _dimensioning(round_var=0.04 ** 2 * 3, process_var=0.02 ** 2, setup_s=0.5,
+                          round_s=0.25, last=8)
+    keys = []
+    real_load = ab_cache.load_components
+
+    def cached(key, now=None):
+        keys.append(key)
+        return known
+    monkeypatch.setattr(ab_cache, "load_components", cached)
+    run = ABRun(settings={}, max_time_s=120.0, block_s=0.1, early_stop=False,
+                dimension=True)
+    # 10 s a clock read (4 an epoch): three epochs fill the 120 s budget
+    run_ab(_settings(tiny_ir), _settings(tiny_ir), (sys.executable, sys.executable), run,
+           clock=FakeClock(10.0))
+    assert run.status == "complete" and len(run.epochs) == 3
+    chosen = dimensioning.choose_design(known.components, 120.0, 0.95, 6, 8)
+    assert keys == [run.components_key] and chosen.rounds != 39
+    assert [len(e.rounds) for e in run.epochs] == [chosen.rounds] * len(run.epochs)
+    doc = document(run, 0)
+    assert doc.design.chosen_by == "dimensioned" and doc.design.rounds_per_epoch == chosen.rounds
+    stored = real_load(run.components_key)
+    assert stored.runs == 1 and stored.last_rounds == chosen.rounds

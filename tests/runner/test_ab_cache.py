@@ -112,3 +112,52 @@ def test_block_lengths_snap_to_a_grid_so_the_key_matches_again():
                                {"block_s": ab_cache.snap_block_s(x), "epoch_rounds": 6})
             for x in (0.1281, 0.1309, 0.14)}
     assert len(keys) == 1
+
+
+def test_components_pool_by_degrees_of_freedom_and_keep_the_last_design(cache_dir):
+    """The dimensioning components: variances pooled by dof, costs averaged, the last
+    run's rounds per epoch as the incumbent; kept apart from the epoch variances."""
+    from perfbench.stats.two_level import VarianceComponents
+    ab_cache.store_components("d", VarianceComponents(4e-3, 1e-4, 2.0), 2.0, 0.3, 39,
+                              now=1000.0)
+    ab_cache.store_components("d", VarianceComponents(1e-3, 4e-4, 6.0), 4.0, 0.5, 16,
+                              now=1001.0)
+    known = ab_cache.load_components("d", now=1002.0)
+    assert known.components.round_var == pytest.approx((2 * 4e-3 + 6 * 1e-3) / 8)
+    assert known.components.process_var == pytest.approx((2 * 1e-4 + 6 * 4e-4) / 8)
+    assert (known.components.setup_s, known.components.round_s) == (3.0, 0.4)
+    assert (known.dof, known.runs, known.last_rounds) == (8.0, 2, 16)
+    assert ab_cache.load("d", now=1002.0) is None          # not an epoch variance
+    hour = 3600.0
+    assert ab_cache.load_components("d", now=1000.0 + (ab_cache.MAX_AGE_HOURS + 1) * hour) \
+        is None
+
+
+@pytest.mark.parametrize("entry", [{"time": 1.0}, {"time": 1.0, "dof": 2, "round_var": -1,
+                                                    "process_var": 0, "setup_s": 1,
+                                                    "round_s": 0.1, "rounds": 6},
+                                   {"time": 1.0, "dof": 2, "round_var": 1e-3,
+                                    "process_var": 0, "setup_s": 1, "round_s": 0,
+                                    "rounds": 6}])
+def test_malformed_components_are_ignored(cache_dir, entry):
+    import json
+    (cache_dir / "ab-epoch-variance.json").write_text(json.dumps({"d": [entry]}))
+    assert ab_cache.load_components("d", now=2.0) is None
+
+
+def test_the_components_key_is_the_models_and_block_length_not_the_epoch_length():
+    sides = {"base": {"name": "a"}, "new": {"name": "b"}}
+    settings = {"base": {}, "new": {}}
+    key = ab_cache.components_key("m", sides, settings, 0.1)
+    assert key == ab_cache.components_key("m", sides, settings, 0.1)
+    assert key != ab_cache.components_key("m", sides, settings, 0.125)
+    assert key != ab_cache.cache_key("m", sides, settings, {"block_s": 0.1,
+                                                            "epoch_rounds": 39})
+
+
+def test_controls_in_force_are_another_design():
+    sides, settings = {"base": {"name": "a"}, "new": {"name": "b"}}, {"base": {}, "new": {}}
+    plain = ab_cache.components_key("m", sides, settings, 0.1)
+    assert plain == ab_cache.components_key("m", sides, settings, 0.1, {})
+    assert plain != ab_cache.components_key("m", sides, settings, 0.1,
+                                            {"controls": ["thp-off"]})

@@ -21,6 +21,7 @@ from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
 from perfbench.runner.ab import ABRun, document, run_ab
+from perfbench.runner.controls import parse_controls
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.sides import side_settings
@@ -56,8 +57,12 @@ def add_parser(sub) -> None:
                      help="measure for the whole --max-time (e.g. to establish a true ratio)")
     own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
                      "model's speed, at least 100 ms and 20 requests)")
-    own.add_argument("--epoch-s", default="10", metavar="S", help="measuring time of one "
-                     "epoch of freshly started workers (default 10)")
+    own.add_argument("--epoch-s", default=None, metavar="S", help="measuring time of one "
+                     "epoch of freshly started workers (default: sized from earlier runs' "
+                     "noise on this machine and model once enough is known, else 10)")
+    own.add_argument("--control", action="append", default=[], metavar="NAME[=VALUE]",
+                     help="a noise control for both workers (repeatable): thp-off, "
+                     "prefault, arena=N, evict, layout, warmup=S, pin[=CPUS] (docs/ab.md)")
     own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
                      help="count the process level from this run's epochs pooled with "
                      "earlier runs' on this machine and model (auto), or from this run's "
@@ -110,7 +115,9 @@ def _options(args: argparse.Namespace) -> dict:
             "target": pct(args.target_pct, "--target-pct"),
             "max_time": pct(args.ab_max_time, "--max-time"),
             "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
-            "epoch_s": pct(args.epoch_s, "--epoch-s"),
+            "epoch_s": pct(args.epoch_s, "--epoch-s") if args.epoch_s else 10.0,
+            "dimension": args.epoch_s is None,
+            "controls": parse_controls(args.control),
             "use_cache": args.process_level == "auto",
             "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,
             "attribute": args.attribute or args.attribute_out is not None,
@@ -150,7 +157,10 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                 threshold_pct=options["threshold"], target_pct=options["target"],
                 max_time_s=options["max_time"], block_s=options["block_s"],
                 epoch_s=options.get("epoch_s", 10.0), use_cache=options.get("use_cache", True),
-                early_stop=options.get("early_stop", True))
+                early_stop=options.get("early_stop", True),
+                dimension=options.get("dimension", False))
+    if options.get("controls"):
+        run.controls = options["controls"]
     err = Console(stderr=True)
 
     def progress(ab: ABRun) -> None:

@@ -1,0 +1,144 @@
+"""Which noise controls cut the A/B process noise?  Controlled A/A runs, per control, on the
+cache-sensitive MatMul pair and the compute-bound conv pair of ``ab_calibration.py``.
+
+For each pair, repeat and control (``--controls``, ``perfbench ab --control`` values),
+two A/A runs of the pair's BASE model against itself, one after the other: one with the
+control and one without it (the baseline, measured in the same session, next to it; which
+of the two goes first alternates by repeat, so a drift over the session cancels).  Each
+run is ``--no-early-stop`` for ``--minutes`` with the process level from that run alone
+(``--process-level this-run``) and a fixed epoch length (``--epoch-s``), so every cell has
+the same design.  Each run's components (``ratios.fps`` of its document: process SD,
+start-order effect, round SD, 95 % half-width) are saved as one JSON line the moment it
+finishes (``--out``; a stopped hunt resumes where it was), and the table compares each
+control with its own baselines: the mean over the repeats, and their SD, so that a change
+can be told from the runs' own spread (docs/ab.md, "Noise controls").
+
+Run it on a quiet machine, from the repository root:
+``python benchmarks/ab_noise_hunt.py --out hunt.jsonl --minutes 5 --repeats 3``
+(7 controls × 2 pairs × 3 repeats × 2 runs × 5 min: about 7 hours).  ``--summary``
+prints the table from the saved file without measuring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ab_calibration import PAIRS, load, perfbench_ab
+
+DEFAULT_CONTROLS = ["thp-off", "prefault", "arena=1", "evict", "layout", "warmup=0.2", "pin"]
+BASELINE = "none"
+FIGURES = ("process_sd_pct", "order_effect_pct", "round_sd_pct", "half_width_pct")
+
+
+def plan(pairs: list[str], controls: list[str], repeats: int) -> list[tuple[str, str, str, int]]:
+    """(pair, control measured, the control it is the baseline of or itself, repeat), in
+    measuring order: each control next to its own baseline, the first of the two
+    alternating by repeat."""
+    steps = []
+    for repeat in range(repeats):
+        for pair in pairs:
+            for control in controls:
+                two = [(pair, BASELINE, control, repeat), (pair, control, control, repeat)]
+                steps += two if repeat % 2 == 0 else two[::-1]
+    return steps
+
+
+def arguments(control: str, minutes: float, epoch_s: float) -> list[str]:
+    extra = ["--no-early-stop", "--max-time", f"{60 * minutes:g}", "--epoch-s", f"{epoch_s:g}",
+             "--process-level", "this-run"]
+    return extra + ([] if control == BASELINE else ["--control", control])
+
+
+def record(pair: str, control: str, cell: str, repeat: int, outcome: dict) -> dict:
+    doc = outcome["doc"]
+    fps = doc["ratios"].get("fps") or {}
+    return {"pair": pair, "control": control, "cell": cell, "repeat": repeat,
+            "controls_in_force": doc.get("controls"), "epochs": len(doc.get("epochs", [])),
+            "wall_s": outcome["wall_s"], "exit": outcome["exit"],
+            **{key: fps.get(key) for key in FIGURES}}
+
+
+def measure(args, models: dict, env: dict) -> None:
+    done = {(r["pair"], r["control"], r["cell"], r["repeat"]) for r in load(args.out)}
+    for pair, control, cell, repeat in plan(args.pairs, args.controls, args.repeats):
+        if (pair, control, cell, repeat) in done:
+            continue
+        base, _ = models[pair]
+        outcome = perfbench_ab(base, base, arguments(control, args.minutes, args.epoch_s), env)
+        row = record(pair, control, cell, repeat, outcome)
+        with args.out.open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        print(f"{pair} {control} (cell {cell}, repeat {repeat}): process SD "
+              f"{_number(row['process_sd_pct'])} %, start order "
+              f"{_number(row['order_effect_pct'])} %, {row['epochs']} epochs in "
+              f"{row['wall_s']:.0f} s", flush=True)
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _mean_sd(rows: list[dict], key: str) -> str:
+    """Mean over the repeats (± their SD from two on); the start-order effect by its size,
+    its sign being whichever side started second."""
+    values = [abs(r[key]) if key == "order_effect_pct" else r[key] for r in rows
+              if r.get(key) is not None]
+    if not values:
+        return "n/a"
+    text = f"{statistics.fmean(values):.2f}"
+    return text + (f" ± {statistics.stdev(values):.2f}" if len(values) > 1 else "")
+
+
+def table(records: list[dict]) -> list[str]:
+    """One line per (control, pair): each figure with the control / without it (its own
+    baselines), mean ± SD over the repeats."""
+    header = ("control", "pair", "runs", "process SD %", "|start order| %", "round SD %",
+              "half-width %")
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    cells = sorted({(r["cell"], r["pair"]) for r in records})
+    for cell, pair in cells:
+        rows = [r for r in records if r["cell"] == cell and r["pair"] == pair]
+        treated = [r for r in rows if r["control"] == cell]
+        baseline = [r for r in rows if r["control"] == BASELINE]
+        figures = [f"{_mean_sd(treated, k)} / {_mean_sd(baseline, k)}" for k in FIGURES]
+        lines.append(" | ".join([cell, pair, f"{len(treated)} / {len(baseline)}", *figures]))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("ab_noise_hunt.jsonl"))
+    parser.add_argument("--pairs", type=lambda s: s.split(","), default=["matmul", "conv"])
+    parser.add_argument("--controls", type=lambda s: s.split(","), default=DEFAULT_CONTROLS,
+                        help="comma-separated --control values (pin=CPUS takes no commas "
+                        "here: use a range, pin=0-3)")
+    parser.add_argument("--minutes", type=float, default=5.0,
+                        help="each A/A run's length, with and without (default 5)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epoch-s", type=float, default=10.0)
+    parser.add_argument("--summary", action="store_true", help="print, do not measure")
+    args = parser.parse_args()
+    unknown = [p for p in args.pairs if p not in PAIRS]
+    if unknown:
+        raise SystemExit(f"--pairs: unknown {', '.join(unknown)} (one of {', '.join(PAIRS)})")
+    if not args.summary:
+        models_dir = args.out.parent / (args.out.stem + "-models")
+        models_dir.mkdir(parents=True, exist_ok=True)
+        models = {name: PAIRS[name](models_dir) for name in args.pairs}
+        env = dict(os.environ, PERFBENCH_CACHE_DIR=str(args.out.parent /
+                                                        (args.out.stem + "-cache")))
+        measure(args, models, env)
+    print("\n".join(table(load(args.out))))
+    print("each figure: with the control / without it (its own baselines, measured next to "
+          "it), mean ± SD over the repeats; the start-order effect by its size")
+
+
+if __name__ == "__main__":
+    main()
