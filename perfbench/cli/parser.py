@@ -183,6 +183,8 @@ def _add_suite(sub) -> None:
                     "fresh pairs of workers per entry (default 4)")
     ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
                     "profiling rounds per epoch (default 3)")
+    ab.add_argument("--attribute-out", action="store_true", help="A/B: write each entry's "
+                    "reproducer in OUT/ENTRY.reproducer/ (implies --attribute)")
     out = suite.add_argument_group("output")
     out.add_argument("--json", metavar="PATH", help="also write suite.json here (- stdout)")
     out.add_argument("--markdown", metavar="PATH", help="Markdown summary (CI job summary)")

@@ -506,3 +506,12 @@ def test_a_summary_output_that_fails_says_exit_1_in_the_documents_too(tmp_path, 
     assert code == 1
     assert printed["gate"]["exit_status"] == 1 == json.loads(fallback.read_text())["gate"][
         "exit_status"]
+
+
+def test_attribute_out_without_ab_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--attribute-out")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--attribute-out" in done.stderr and "--ab" in done.stderr
+    assert not (out / "suite.json").exists()

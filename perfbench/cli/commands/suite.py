@@ -45,6 +45,8 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
     if getattr(args, "attribute", False) and not args.ab:
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
+    if getattr(args, "attribute_out", False) and not args.ab:
+        raise UsageError("--attribute-out profiles each entry's two sides: it needs --ab")
     if args.ab and (args.baseline or args.history):
         raise UsageError("--ab compares two sides itself; drop --baseline/--history")
     if args.ab and not ab_flags:
