@@ -28,8 +28,10 @@ import io
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -162,6 +164,11 @@ def report(out: Path, code: int, wall_s: float) -> None:
             print(f"  {rank}{star} {row.name} ({row.type}): "
                   f"{_interval(delta.value, delta.low, delta.high)} ms ({share} of BASE); "
                   f"changed: {'; '.join(row.changes) or 'nothing in implementation'}")
+        beyond = [r for r in table.nodes if r.change.beyond_level]
+        print(f"  {len(beyond)} of {len(table.nodes)} rows beyond the family level"
+              + (": " + ", ".join(f"{r.name} ({r.change.delta.value:+.4f} ms; "
+                                  f"{'; '.join(r.changes) or '-'})" for r in beyond[:6])
+                 if beyond else ""))
         for row in table.types[:TOP]:
             delta = row.change.delta
             print(f"  type {row.key}: {_interval(delta.value, delta.low, delta.high)} ms; "
@@ -174,6 +181,21 @@ def report(out: Path, code: int, wall_s: float) -> None:
         print(f"--attribute overhead: {attribute_total:.0f} s of profiling after "
               f"{ab_total:.0f} s of A/B measuring ({100 * attribute_total / ab_total:.0f} %)")
     print("* = the contribution's interval excludes 0 at the family level")
+
+
+def run_within(command: list[str], limit_s: float) -> tuple[int, str]:
+    """The suite, stopped as a Ctrl-C stops it (SIGINT: the entries finished are written,
+    the rest pending) if it runs past ``limit_s``; its exit status and stderr."""
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=_env(), stdout=subprocess.DEVNULL, stderr=err,
+                                text=True)
+        try:
+            code = proc.wait(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=300)
+        err.seek(0)
+        return code, err.read()
 
 
 def main() -> None:
@@ -190,6 +212,8 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/perfbench-upgrade-attribution")
     parser.add_argument("--conditions", default="loaded by other helpers (2 cores shared)")
     parser.add_argument("--save", metavar="PATH", help="also write the output here")
+    parser.add_argument("--max-wall", default="14m", help="stop the suite (as Ctrl-C does: "
+                        "finished entries kept) if it runs longer (default 14m)")
     parser.add_argument("--dry-run", action="store_true",
                         help="build the zoo and print the command and estimate only")
     args = parser.parse_args()
@@ -216,12 +240,15 @@ def main() -> None:
     if args.dry_run:
         return
     began = time.monotonic()
-    done = subprocess.run(command, env=_env(), capture_output=True, text=True)
+    code, stderr = run_within(command, _seconds(args.max_wall))
     wall = time.monotonic() - began
     buffer = io.StringIO()
     with redirect_stdout(buffer):
-        report(out, done.returncode, wall)
-        tail = [line for line in done.stderr.splitlines() if line.strip()][-5:]
+        if code == 130:
+            print(f"\nstopped with Ctrl-C after --max-wall {args.max_wall}: the entries "
+                  "finished by then are below, the rest pending")
+        report(out, code, wall)
+        tail = [line for line in stderr.splitlines() if line.strip()][-5:]
         if tail:
             print("\nsuite's stderr (last lines):\n  " + "\n  ".join(tail))
     print(buffer.getvalue(), end="")
