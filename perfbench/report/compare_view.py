@@ -18,7 +18,7 @@ from perfbench.report.ab_view import WATERFALL_TOP, waterfall_chart
 from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note,
                                    num, require_plotly, table)
 from perfbench.report.run_view import caveat_box, caveats
-from perfbench.reporters.attribution_report import COLUMNS, row_cells
+from perfbench.reporters.attribution_report import headers, row_cells
 from perfbench.reporters.comparison import attribution_lines
 from perfbench.reporters.comparison import summary_line as verdict_line
 from perfbench.results.comparison import Comparison
@@ -86,7 +86,7 @@ def attribution_part(comparison: Comparison, chart_id: str) -> str:
             + waterfall_chart(shown, chart_id, "Contributions to the change of the "
                               "per-layer counters, ms per inference (NEW − BASE)",
                               COMPARE_CAVEAT)
-            + table(["#", "node", "type", *COLUMNS], rows)
+            + table(headers(True), rows)
             + "".join(note(line) for line in attribution_lines(shown, sides)))
 
 

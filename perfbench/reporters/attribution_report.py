@@ -53,7 +53,7 @@ COLUMNS = ("BASE ms", "NEW ms", "change ms [interval]", "of BASE time",
            "time ratio [interval]", "what changed")
 
 
-def _headers(named: bool) -> list[str]:
+def headers(named: bool) -> list[str]:
     return ["#", "node" if named else "node type", *(["type"] if named else []), *COLUMNS]
 
 
@@ -72,7 +72,7 @@ def table(title: str, rows: Sequence[AttributionRow], named: bool, top: int) -> 
     """The ranked rows (nodes, or node types when not ``named``): ``ab --attribute``'s and
     ``compare --attribute``'s table."""
     out = Table(title=title, title_justify="left")
-    for header in _headers(named):
+    for header in headers(named):
         wide = header in ("node", "node type", "what changed")
         out.add_column(header, justify="left" if wide or header == "type" else "right",
                        overflow="fold" if wide else "ellipsis",
@@ -85,7 +85,7 @@ def table(title: str, rows: Sequence[AttributionRow], named: bool, top: int) -> 
 def markdown(rows: Sequence[AttributionRow], named: bool, top: int) -> list[str]:
     """The same ranked rows as a Markdown table (a CI job summary), names escaped."""
     right = (0,) + tuple(range(3 if named else 2, (3 if named else 2) + 5))
-    return md_table([cell(h) for h in _headers(named)],
+    return md_table([cell(h) for h in headers(named)],
                     [[cell(c) for c in row_cells(rank, row, named)]
                      for rank, row in enumerate(rows[:top], 1)], right)
 
