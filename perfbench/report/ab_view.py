@@ -16,7 +16,7 @@ from perfbench.report.html import (Section, chart, error_bars, esc, heading, int
                                    log_ticks, note, num, require_plotly, table)
 from perfbench.report.run_view import settings_that_apply
 from perfbench.results.ab import ABRatio, ABResult, Look
-from perfbench.results.attribution import Attribution, Step
+from perfbench.results.attribution import Attribution, AttributionTable, Step
 
 #: Rows the waterfall draws one by one (the terminal's top 10); the rest are grouped.
 WATERFALL_TOP = 10
@@ -115,7 +115,10 @@ def attribution_part(attribution: Attribution, chart_id: str) -> str:
     if notice is not None:
         out += note(notice, "caveat")
     if attribution.table is not None:
-        out += waterfall_chart(attribution, chart_id)
+        title = AB_WATERFALL_TITLE
+        if attribution.status != "complete":
+            title += f" — {attribution.status.upper()}"
+        out += waterfall_chart(attribution.table, chart_id, title)
     return out
 
 
@@ -132,14 +135,13 @@ def _label(step: Step) -> str:
     return esc(name)
 
 
-def waterfall_bars(attribution: Attribution) -> list[dict]:
+def waterfall_bars(table: AttributionTable) -> list[dict]:
     """The chart's data, one dict a bar: its label, where it starts and ends (ms per
     inference; each step starts where the previous ended, the total from 0), its change
     with the interval the producer computed (None for a sum of rows), and what changed."""
-    assert attribution.table is not None
     bars: list[dict] = []
     at = 0.0
-    for step in attribution.table.waterfall(WATERFALL_TOP):
+    for step in table.waterfall(WATERFALL_TOP):
         start = 0.0 if step.kind == "total" else at
         end = start + step.delta.value
         label = _label(step)
@@ -155,14 +157,18 @@ def waterfall_bars(attribution: Attribution) -> list[dict]:
     return bars
 
 
-def waterfall_chart(attribution: Attribution, chart_id: str) -> str:
+AB_WATERFALL_TITLE = ("Contributions to the change in time per inference (a separate "
+                      "profiling pass with perf counters, not the verdict's)")
+
+
+def waterfall_chart(table: AttributionTable, chart_id: str, title: str,
+                    caveat: str = "") -> str:
     """The total change per inference split into the top nodes' contributions, the rest
     grouped, and the parts no matched node explains, ending at the measured total: each
-    bar with its interval where one was computed for exactly it."""
+    bar with its interval where one was computed for exactly it.  ``ab --attribute``'s
+    view and ``compare --attribute``'s draw it; ``caveat``: what the table cannot say."""
     go = require_plotly()
-    table = attribution.table
-    assert table is not None
-    bars = waterfall_bars(attribution)
+    bars = waterfall_bars(table)
     labels = [b["label"] for b in bars]
     fig = go.Figure()
     fig.add_trace(go.Bar(
@@ -175,23 +181,20 @@ def waterfall_chart(attribution: Attribution, chart_id: str) -> str:
     ends = [b["end"] for b in bars]
     fig.add_trace(go.Scatter(
         y=labels, x=ends, mode="markers", marker={"size": 4, "color": "#222"},
-        name=f"interval (family level {100 * (table.row_family.level or 0):.2f} %; "
+        name="end of each bar (no intervals)" if all(b["low"] is None for b in bars) else
+        f"interval (family level {100 * table.row_family.level:.2f} %; "
         f"total {100 * table.level:g} %)",
         error_x=error_bars([b["delta"] for b in bars], [b["low"] for b in bars],
                            [b["high"] for b in bars]),
         hoverinfo="skip"))
     fig.add_vline(x=0, line_width=1, line_color="#888")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    title = ("Contributions to the change in time per inference (a separate profiling "
-             "pass with perf counters, not the verdict's)")
-    if attribution.status != "complete":
-        title += f" — {attribution.status.upper()}"
     return chart(fig, chart_id, title, "change, ms per inference (NEW − BASE)", "part",
                  height=max(380, 140 + 46 * len(bars))) + note(
         f"The bars add up to the total change {table.total.delta.value:+.4f} ms per "
         f"inference; unattributed (outside the counters and nodes with no match): "
         f"{table.unattributed_ms:+.4f} ms. A grouped bar has no interval: its rows' "
-        "intervals do not add.")
+        "intervals do not add." + (f" {caveat}" if caveat else ""))
 
 
 def _verdict(doc: ABResult) -> str:

@@ -5,16 +5,21 @@ draws the typed comparisons (``results.comparison``) as they were decided.
 
 The section opens with the answer: the verdict in the terminal's own words
 (``reporters.comparison``) and what makes either side untrustworthy; the table of
-changes and the charts follow.
+changes and the charts follow.  ``compare --attribute``: the comparison's per-layer table
+as the A/B view's waterfall (``ab_view.waterfall_chart``, one renderer for both) and its
+top rows in the terminal's cells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from perfbench.report.ab_view import WATERFALL_TOP, waterfall_chart
 from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval, note,
                                    num, require_plotly, table)
 from perfbench.report.run_view import caveat_box, caveats
+from perfbench.reporters.attribution_report import headers, row_cells
+from perfbench.reporters.comparison import attribution_lines
 from perfbench.reporters.comparison import summary_line as verdict_line
 from perfbench.results.comparison import Comparison
 from perfbench.results.metrics import fps_estimate
@@ -56,8 +61,33 @@ def section(runs: list[tuple[str, BenchmarkResult]], anchor: str,
              else f"Compared with {base_name}")
     part = Section(anchor, title, badge=badge([c for _, c in pairs]))
     part.add(answer(pairs, runs), _changes_table(pairs))
+    if comparison is not None and comparison.attribution is not None:
+        part.add(attribution_part(comparison, f"{anchor}-waterfall"))
     part.add(*charts(runs, pairs, anchor, how))
     return part
+
+
+#: What two result files' counters cannot give (``tracking.layer_attribution``).
+COMPARE_CAVEAT = ("From the stored per-layer counters of each side's result files: one "
+                  "profiling pass a side, not paired, so no intervals; the files store no "
+                  "time outside the counters (that bar is 0: the total is the change of "
+                  "the counters' sum) and no runtime precision.")
+
+
+def attribution_part(comparison: Comparison, chart_id: str) -> str:
+    """``compare --attribute``: the waterfall of the A/B view, then the top node rows and
+    the lines the terminal prints under its tables."""
+    shown = comparison.attribution
+    assert shown is not None
+    sides = (len(comparison.baseline_files), len(comparison.new_files))
+    rows = [row_cells(rank, row, True) for rank, row in
+            enumerate(shown.nodes[:WATERFALL_TOP], 1)]
+    return (heading("Which nodes the change comes from (compare --attribute)")
+            + waterfall_chart(shown, chart_id, "Contributions to the change of the "
+                              "per-layer counters, ms per inference (NEW − BASE)",
+                              COMPARE_CAVEAT)
+            + table(headers(True), rows)
+            + "".join(note(line) for line in attribution_lines(shown, sides)))
 
 
 def answer(pairs: list[tuple[str, Comparison]], runs: list[tuple[str, BenchmarkResult]]) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters.md_table import cell
+from perfbench.reporters.md_table import table as md_table
 from perfbench.results.attribution import Attribution, AttributionRow, TimeChange
 from perfbench.results.interval import Interval
 
@@ -47,30 +49,45 @@ def _share(change: TimeChange) -> str:
     return "–" if change.share_pct is None else f"{change.share_pct:+.2f} %"
 
 
+COLUMNS = ("BASE ms", "NEW ms", "change ms [interval]", "of BASE time",
+           "time ratio [interval]", "what changed")
+
+
+def headers(named: bool) -> list[str]:
+    return ["#", "node" if named else "node type", *(["type"] if named else []), *COLUMNS]
+
+
+def row_cells(rank: int, row: AttributionRow, named: bool) -> list[str]:
+    """One ranked row's cells, as both the terminal and Markdown tables write them
+    (``*``: its interval excludes 0)."""
+    change = row.change
+    cells = [f"{rank}{'*' if change.beyond_level else ''}", row.name if named else row.key]
+    if named:
+        cells.append(row.type)
+    return cells + [f"{change.base_ms:.4f}", f"{change.new_ms:.4f}", _delta(change),
+                    _share(change), _ratio(change.ratio), "; ".join(row.changes) or "–"]
+
+
 def table(title: str, rows: Sequence[AttributionRow], named: bool, top: int) -> Table:
     """The ranked rows (nodes, or node types when not ``named``): ``ab --attribute``'s and
     ``compare --attribute``'s table."""
     out = Table(title=title, title_justify="left")
-    out.add_column("#", justify="right")
-    out.add_column("node" if named else "node type", overflow="fold", max_width=48)
-    if named:
-        out.add_column("type")
-    out.add_column("BASE ms", justify="right")
-    out.add_column("NEW ms", justify="right")
-    out.add_column("change ms [interval]", justify="right")
-    out.add_column("of BASE time", justify="right")
-    out.add_column("time ratio [interval]", justify="right")
-    out.add_column("what changed", overflow="fold", max_width=44)
+    for header in headers(named):
+        wide = header in ("node", "node type", "what changed")
+        out.add_column(header, justify="left" if wide or header == "type" else "right",
+                       overflow="fold" if wide else "ellipsis",
+                       max_width={"node": 48, "node type": 48, "what changed": 44}.get(header))
     for rank, row in enumerate(rows[:top], 1):
-        change = row.change
-        cells = [f"{rank}{'*' if change.beyond_level else ''}",
-                 row.name if named else row.key]
-        if named:
-            cells.append(row.type)
-        cells += [f"{change.base_ms:.4f}", f"{change.new_ms:.4f}", _delta(change),
-                  _share(change), _ratio(change.ratio), "; ".join(row.changes) or "–"]
-        out.add_row(*cells)
+        out.add_row(*row_cells(rank, row, named))
     return out
+
+
+def markdown(rows: Sequence[AttributionRow], named: bool, top: int) -> list[str]:
+    """The same ranked rows as a Markdown table (a CI job summary), names escaped."""
+    right = (0,) + tuple(range(3 if named else 2, (3 if named else 2) + 5))
+    return md_table([cell(h) for h in headers(named)],
+                    [[cell(c) for c in row_cells(rank, row, named)]
+                     for rank, row in enumerate(rows[:top], 1)], right)
 
 
 def summary_lines(attribution: Attribution) -> list[str]:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from perfbench.reporters import fidelity_comparison
 from perfbench.reporters.attribution_report import TOP
+from perfbench.reporters.attribution_report import markdown as attribution_markdown
 from perfbench.reporters.attribution_report import table as attribution_table
 from perfbench.reporters.numbers import readable, signed_pct
 from perfbench.results.attribution import AttributionTable
@@ -93,8 +94,23 @@ def markdown(comparison: Comparison) -> str:
     lines.extend(f"> warning: {w}" for w in comparison.warnings)
     if comparison.fidelity is not None:
         lines.extend(fidelity_comparison.markdown(comparison.fidelity))
+    if comparison.attribution is not None:
+        lines.extend(markdown_attribution(comparison))
     lines.extend(["", f"**{summary_line(comparison)}**", ""])
     return "\n".join(lines)
+
+
+def markdown_attribution(comparison: Comparison, top: int = TOP) -> list[str]:
+    """``compare --attribute`` in the job summary: the terminal's two tables and its
+    lines on what two result files can and cannot say."""
+    shown = comparison.attribution
+    assert shown is not None
+    sides = (len(comparison.baseline_files), len(comparison.new_files))
+    return ["", f"### Top {min(top, len(shown.nodes))} nodes by contribution to the change "
+            "of the per-layer counters (ms per inference)", "",
+            *attribution_markdown(shown.nodes, True, top), "", "### Node types", "",
+            *attribution_markdown(shown.types, False, top), "",
+            *(part for line in attribution_lines(shown, sides) for part in (line, ""))][:-1]
 
 
 def render_attribution(attribution: AttributionTable, sides: tuple[int, int],

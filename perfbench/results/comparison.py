@@ -11,6 +11,12 @@ interval once more at the top (``level``), so that a change without an interval 
 samples) still says at what confidence it was judged.  Version 1 wrote ``change_pct`` (a
 number), ``diff_ci_pct`` (``[low, high]``) and ``level`` side by side; :func:`upgrade_v1`
 reads it.
+
+Version 3 adds ``attribution`` (``compare --attribute``, only then): the per-layer table
+of the two sides' stored counters (:class:`perfbench.results.attribution.AttributionTable`,
+the A/B block's table, made by ``tracking.layer_attribution``), so that ``--json``,
+``--markdown`` and ``--html`` carry what the terminal prints.  A version-2 file never had
+it and reads as version 3 without one (:func:`upgrade_v2`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from perfbench.results.attribution import AttributionTable
 from perfbench.results.interval import Interval
 from perfbench.results.types import SchemaError, _flag, _list, _number, _table, _text
 
 SCHEMA = "perfbench.comparison"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERDICTS = ("regression", "improvement", "no significant change", "inconclusive")
 #: Exit statuses of a verdict (docs/ci.md has the one table): a regression fails; a
 #: comparison that could not decide (inconclusive, or a suite's unconfirmed regression)
@@ -180,7 +187,9 @@ class Comparison:
     regression; ``exit_status`` the status it gives (:data:`EXIT_STATUS`).  Both decided
     once by :meth:`judged`.  ``disturbed``: the noise checks that failed on either side,
     as "side: check value (limit L)"; ``fidelity``: None when neither side measured it;
-    ``level``: the confidence of every interval and verdict (a suite judges stricter)."""
+    ``level``: the confidence of every interval and verdict (a suite judges stricter);
+    ``attribution``: ``compare --attribute``'s per-layer table, None when not asked (it
+    decides nothing: the outcome is the metrics' and fidelity's)."""
 
     baseline_files: tuple[str, ...]
     new_files: tuple[str, ...]
@@ -191,6 +200,7 @@ class Comparison:
     disturbed: tuple[str, ...] = ()
     fidelity: FidelityComparison | None = None
     level: float = 0.95
+    attribution: AttributionTable | None = None
 
     schema = SCHEMA
     schema_version = SCHEMA_VERSION
@@ -202,13 +212,15 @@ class Comparison:
     def judged(cls, baseline_files: Iterable[str], new_files: Iterable[str],
                changes: Iterable[MetricChange], warnings: Iterable[str] = (),
                disturbed: Iterable[str] = (), fidelity: FidelityComparison | None = None,
-               level: float = 0.95) -> "Comparison":
+               level: float = 0.95, attribution: AttributionTable | None = None
+               ) -> "Comparison":
         """The comparison with its one word and exit status decided, from the verdicts."""
         changes = tuple(changes)
         outcome = outcome_of([(c.verdict, c.gating) for c in changes],
                              bool(fidelity and fidelity.regressions))
         return cls(tuple(baseline_files), tuple(new_files), changes, outcome,
-                   EXIT_STATUS[outcome], tuple(warnings), tuple(disturbed), fidelity, level)
+                   EXIT_STATUS[outcome], tuple(warnings), tuple(disturbed), fidelity, level,
+                   attribution)
 
     @property
     def fidelity_regressions(self) -> list[FidelityChange]:
@@ -241,7 +253,8 @@ class Comparison:
                 "disturbed": list(self.disturbed), "gate": self.gate, "level": self.level,
                 "metrics": [c.to_dict() for c in self.changes],
                 "warnings": list(self.warnings),
-                **({"fidelity": self.fidelity.to_dict()} if self.fidelity else {})}
+                **({"fidelity": self.fidelity.to_dict()} if self.fidelity else {}),
+                **({"attribution": self.attribution.to_dict()} if self.attribution else {})}
 
     @classmethod
     def from_dict(cls, data: Any) -> "Comparison":
@@ -263,10 +276,12 @@ class Comparison:
                               f"gating flags give {gate!r}")
         fidelity = None if data.get("fidelity") is None else \
             FidelityComparison.from_dict(data["fidelity"])
+        attribution = None if data.get("attribution") is None else \
+            AttributionTable.from_dict(data["attribution"], f"{where}.attribution")
         return cls(_texts(data, "baseline", where), _texts(data, "new", where), changes,
                    outcome, int(_number(data, "exit_status", where)),
                    _texts(data, "warnings", where), _texts(data, "disturbed", where),
-                   fidelity, level)
+                   fidelity, level, attribution)
 
 
 def outcome_of(verdicts: list[tuple[str, bool]], fidelity_regressed: bool) -> str:
@@ -306,6 +321,12 @@ def upgrade_v1(data: dict) -> dict:
         out["exit_status"] = EXIT_STATUS[out["outcome"]]
     out.setdefault("disturbed", [])
     return {**out, "schema_version": 2, "level": level, "metrics": respelled}
+
+
+def upgrade_v2(data: dict) -> dict:
+    """Version 2 to 3: version 3 adds the optional ``attribution`` (``compare
+    --attribute``), which no version-2 file has; nothing else changed."""
+    return {**data, "schema_version": 3}
 
 
 def _texts(data: dict, key: str, where: str) -> tuple[str, ...]:

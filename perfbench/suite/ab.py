@@ -24,6 +24,8 @@ from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteD
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
                                         attribution, profile_pass)
+from perfbench.runner.ab_fidelity import fidelity_pass
+from perfbench.runner.reproducer import write_reproducer
 from perfbench.stats.geomean import fixed_models, log_variance, random_models
 from perfbench.stats.sequential import final_level
 from perfbench.suite.document import document as suite_document
@@ -86,11 +88,12 @@ def _attributed(block: Attribution | None
 
 
 def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
-              stop_event: threading.Event) -> Attribution:
+              stop_event: threading.Event) -> tuple[Attribution, dict | None]:
     """``--attribute``: both sides profiled after the verdict, in their own workers and
     interleaved (:mod:`perfbench.runner.attribute`), a separate pass that is never part of
-    the verdict; the A/B document's ``attribution`` block.  A pass that fails is said in
-    the block (status ``failed`` and its error); the entry's verdict stands."""
+    the verdict; the A/B document's ``attribution`` block, and the pass's measurement (for
+    the reproducer; None when it failed).  A pass that fails is said in the block (status
+    ``failed`` and its error); the entry's verdict stands."""
     try:
         measured = profile_pass(base, new, pythons,
                                 options.get("attribute_rounds") or DEFAULT_ROUNDS,
@@ -98,10 +101,26 @@ def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
                                 epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
     except Exception as exc:        # a worker that died while profiling
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        return Attribution.failed(first[:300])
+        return Attribution.failed(first[:300]), None
     return attribution(measured) or Attribution.failed(
         "no profiling round completed",
-        "interrupted" if measured["status"] == "interrupted" else "failed")
+        "interrupted" if measured["status"] == "interrupted" else "failed"), measured
+
+
+def reproducer_dir(out: Path, entry: str) -> Path:
+    """``--attribute-out``: where an entry's reproducer goes, beside its A/B document."""
+    return out / f"{entry}.reproducer"
+
+
+def _reproduce(out: Path, name: str, doc: ABResult, measured: dict, record: dict) -> None:
+    """The entry's reproducer, as ``ab --attribute-out`` writes one; a failure is said on
+    stderr and in the entry's record, and costs neither its verdict nor the suite."""
+    try:
+        write_reproducer(str(reproducer_dir(out, name)), doc, measured,
+                         f"perfbench suite --ab --attribute-out reproducer of entry {name}")
+    except (OSError, RuntimeError, ValueError) as exc:
+        print(f"perfbench: --attribute-out failed for {name}: {exc}", file=sys.stderr)
+        record["message"] = f"reproducer not written: {exc}"[:300]
 
 
 def _usable(row: ABSummary) -> bool:
@@ -242,17 +261,19 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
                       message=(lines[-1] if lines else type(exc).__name__)[:300])
         if not run.rounds:
             return
+    measured = None
     if options.get("attribute") and run.rounds and record["status"] != "failed" and \
             run.status != "interrupted" and not stop_event.is_set():
-        run.attribution = attribute(run, base, new, pythons, options, stop_event)
+        run.attribution, measured = attribute(run, base, new, pythons, options, stop_event)
     if options.get("fidelity") and run.rounds and record["status"] != "failed" and \
             run.status != "interrupted" and not stop_event.is_set():
-        from perfbench.runner.ab_fidelity import fidelity_pass
         run.fidelity = fidelity_pass(base, new, pythons, options.get("fidelity_samples"),
                                      options["fidelity_thresholds"], stop_event)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)
+    if options.get("attribute_out") and measured is not None:
+        _reproduce(out, entry.name, doc, measured, record)
     if run.status == "interrupted":
         record.update(status="pending", message="interrupted")
     elif record["status"] != "failed":

@@ -528,3 +528,12 @@ def test_a_bad_ab_option_is_one_line_exit_2_and_creates_nothing(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
     assert not out.exists() and not markdown.parent.exists()
+
+
+def test_attribute_out_without_ab_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "out"
+    done = _perfbench("suite", _suite(tmp_path, '[[models]]\nmodel = "builtin"'), "--out",
+                      str(out), "--attribute-out")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--attribute-out" in done.stderr and "--ab" in done.stderr
+    assert not (out / "suite.json").exists()

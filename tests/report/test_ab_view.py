@@ -153,7 +153,7 @@ def _attributed(status: str = "complete", error: str | None = None) -> ABResult:
 
 def test_the_waterfalls_bars_add_up_to_the_measured_total():
     doc = _attributed()
-    bars = ab_view.waterfall_bars(doc.attribution)
+    bars = ab_view.waterfall_bars(doc.attribution.table)
     total = doc.attribution.table.total.delta
     assert bars[-1]["kind"] == "total" and bars[-1]["start"] == 0
     assert bars[-1]["end"] == total.value and bars[-1]["low"] == total.low
@@ -171,7 +171,7 @@ def test_a_top_nodes_bar_says_what_changed():
     doc = _attributed()
     table = doc.attribution.table
     odd = next(r for r in table.nodes if not r.matched)
-    bars = ab_view.waterfall_bars(doc.attribution)
+    bars = ab_view.waterfall_bars(doc.attribution.table)
     bar = next(b for b in bars if odd.key[:30] in b["label"])
     assert odd.changes[0] in bar["label"] and bar["changes"] == "; ".join(odd.changes)
     conv = next(b for b in bars if b["label"].startswith(table.nodes[0].key))
@@ -218,5 +218,5 @@ def test_two_long_node_names_with_one_prefix_get_two_rows():
     nodes += table.nodes[2:]
     attribution = dataclasses.replace(doc.attribution,
                                       table=dataclasses.replace(table, nodes=nodes))
-    labels = [bar["label"] for bar in waterfall_bars(attribution)]
+    labels = [bar["label"] for bar in waterfall_bars(attribution.table)]
     assert len(labels) == len(set(labels))

@@ -41,3 +41,18 @@ def test_the_unattributed_part_is_the_documents_outside_plus_unmatched():
 
 def test_a_pass_with_no_wall_time_recorded_still_prints():
     assert "perf counters on, not the verdict's" in summary_lines(_attribution(0.99, None))[2]
+
+
+def test_the_markdown_table_has_the_terminal_s_cells_with_names_escaped():
+    """``compare --attribute --markdown``: one row a node, its cells the terminal's, a
+    ``|`` in a node's name escaped so it cannot end the cell."""
+    from perfbench.reporters.attribution_report import markdown, row_cells
+    from perfbench.results.attribution import AttributionRow
+    row = AttributionRow("a|b", "Convolution", ("a|b",), ("a|b",), True,
+                         ("execType jit_avx2 → brgemm",), _figure(0.05, 0.99))
+    lines = markdown([row, row], True, 1)
+    assert len(lines) == 3 and lines[1].startswith("|---:|---|---|---:|")
+    assert lines[2].startswith("| 1 | a\\|b | Convolution | 1.0000 | 1.0500 | ")
+    assert " | +0.0500 [+0.0400, +0.0600] | " in lines[2]
+    assert lines[2].endswith(" | execType jit_avx2 → brgemm |")
+    assert row_cells(1, row, True)[1] == "a|b"

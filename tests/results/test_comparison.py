@@ -107,7 +107,7 @@ def test_a_version_1_file_from_before_the_outcome_reads_with_the_outcome_its_ver
     """tests/data/comparison_v1.json predates ``outcome``, ``exit_status`` and
     ``disturbed``: improvements, and a p99 change outside the gate."""
     document = load_document(str(DATA / "comparison_v1.json"))
-    assert isinstance(document, Comparison) and document.schema_version == 2
+    assert isinstance(document, Comparison) and document.schema_version == 3
     assert (document.outcome, document.exit_status, document.disturbed) == \
         ("no regression", 0, ())
     fps = document.changes[0]

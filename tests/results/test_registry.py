@@ -79,7 +79,7 @@ def test_every_frozen_file_loads(path):
 
 @pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
                                   "fleet-run_v1.json", "server-search_v3.json",
-                                  "ab_v6.json", "comparison_v2.json", "suite_v2/suite.json"])
+                                  "ab_v6.json", "comparison_v3.json", "suite_v2/suite.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
     """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
     shapes file's results were written as result version 2, which now writes back as 3:

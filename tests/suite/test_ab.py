@@ -197,3 +197,56 @@ def test_attribute_names_each_entrys_top_cause_from_its_ab_document(tmp_path, pa
     assert f"- {line}" in markdown(doc)
     page = "".join(section(doc, "s", "suite-0").parts)
     assert "Top cause per entry" in page and "<td>only in NEW" in page
+
+
+@pytest.mark.slow
+def test_attribute_out_writes_each_entrys_reproducer_in_its_own_directory(tmp_path,
+                                                                          pair):  # noqa: F811
+    """`suite --ab --attribute-out`: every entry gets the reproducer `ab --attribute-out`
+    writes, in OUT/ENTRY.reproducer/, from its own A/B document and profiling pass: both
+    versions and the machine, its top node and that node's subgraph as a model file, and
+    both sides' measurements (the blocks its attribution was computed from).  One that
+    cannot be written (a file in its place) is said in its entry's record, and costs
+    neither its verdict nor the next entry's reproducer."""
+    import threading
+
+    import openvino as ov
+
+    from perfbench.settings.config import BenchmarkConfig
+    from perfbench.suite.ab import reproducer_dir, run_suite_ab
+    from perfbench.suite.spec import load_suite
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{pair[0]}"\nname = "net"\n'
+                    f'[[models]]\nmodel = "{pair[0]}"\nname = "net2"\n')
+    spec = load_suite(str(toml))
+    sides = {name: tuple(BenchmarkConfig(model=m, threads=1).to_dict() for m in pair)
+             for name in ("net", "net2")}
+    options = {"threshold": 2.0, "epoch_s": 0.5, "budget_s": 1.0, "attribute": True,
+               "attribute_out": True, "attribute_rounds": 2, "attribute_epochs": 2}
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "net.reproducer").write_text("in the way")
+    doc = run_suite_ab(spec, str(out), {"net", "net2"}, sides,
+                       (sys.executable, sys.executable), options, threading.Event())
+    assert [r.attribution for r in doc.ab.entries] == ["complete", "complete"]
+    records = {r.name: r for r in doc.entries}
+    assert records["net"].status == "ok" and records["net"].file == "net.json"
+    assert records["net"].message.startswith("reproducer not written")
+    assert records["net2"].message is None
+    for name in ("net2",):
+        ab = json.loads((out / f"{name}.json").read_text())
+        where = reproducer_dir(out, name)
+        assert where.parent == out and where.is_dir()
+        reproducer = json.loads((where / "reproducer.json").read_text())
+        assert name in reproducer["what"]
+        assert reproducer["openvino"] == {s: ab["sides"][s]["openvino"] for s in ("base", "new")}
+        assert reproducer["host"] == ab["host"] and reproducer["verdict"] == ab["verdict"]
+        assert reproducer["top_node"] == ab["attribution"]["nodes"][0]
+        assert reproducer["attribution"] == ab["attribution"]
+        assert reproducer["subgraph"]["written"] is True, reproducer["subgraph"]
+        assert reproducer["subgraph"]["side"] == "new"          # the node only NEW has
+        cut = ov.Core().read_model(str(where / "top-node.xml"))
+        assert {op.get_type_name() for op in cut.get_ops()} >= {"MatMul", "Parameter"}
+        for side in ("base", "new"):
+            profile = json.loads((where / f"{side}-profile.json").read_text())
+            assert len(profile["blocks"]) == ab["attribution"]["rounds"] and profile["graph"]

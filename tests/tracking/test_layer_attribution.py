@@ -3,6 +3,8 @@ is BASE's with one more (heavier) convolution in the middle."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,8 @@ import openvino.opset15 as ops
 import pytest
 
 from perfbench.cli.main import main
-from perfbench.results import load
+from perfbench.results import load, load_document
+from perfbench.results.comparison import Comparison
 from perfbench.tracking.layer_attribution import attribute_results
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -92,3 +95,45 @@ def test_a_file_without_counters_is_one_line_and_exit_2(profiled, capsys):
     assert main(["compare", plain, profiled[1], "--attribute"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "has no per-layer counters" in err and plain in err
+
+
+def test_compare_attribute_s_table_is_in_the_json_markdown_and_html(profiled, tmp_path):
+    """The comparison document carries the producer's table (schema 3), the Markdown
+    prints both tables ranked as the producer ranked them, and the HTML compare view
+    draws the A/B view's waterfall of it, ending at the counters' total change."""
+    base, new = profiled
+    js, md, page = tmp_path / "c.json", tmp_path / "c.md", tmp_path / "c.html"
+    outputs = ["--json", str(js), "--markdown", str(md)]
+    if importlib.util.find_spec("plotly") is not None:
+        outputs += ["--html", str(page)]
+    assert main(["compare", base, new, "--attribute", *outputs]) in (0, 1, 3)
+    document = load_document(str(js))
+    assert isinstance(document, Comparison) and document.schema_version == 3
+    made = attribute_results([load(base)], [load(new)], [base], [new])
+    assert document.attribution == made
+    assert Comparison.from_dict(json.loads(js.read_text())) == document
+    text = md.read_text()
+    nodes = text[text.index("nodes by contribution to the change of the per-layer"):
+                 text.index("### Node types")]
+    ranked = [line.split(" | ")[1] for line in nodes.splitlines() if line.startswith("| ")]
+    assert ranked[1:] == [r.name for r in made.nodes[:len(ranked) - 1]]   # [0]: header
+    assert ranked[1] == "extra_conv7x7" and "| only in NEW |" in nodes
+    assert "no intervals: one file a side" in text
+    if page.exists():
+        from perfbench.report.ab_view import waterfall_bars
+        html = page.read_text()
+        assert 'id="compare-waterfall"' in html and "extra_conv7x7" in html
+        bars = waterfall_bars(document.attribution)
+        assert bars[0]["label"].startswith("extra_conv7x7")
+        assert bars[-1]["kind"] == "total" and bars[-1]["end"] == pytest.approx(
+            made.total.delta.value)
+        assert bars[-2]["end"] == pytest.approx(bars[-1]["end"])    # the steps add up
+
+
+def test_a_comparison_without_attribute_writes_none():
+    """Not asked: no ``attribution`` key (a version-2 file upgrades to the same)."""
+    plain = load_document(str(DATA / "comparison_v2.json"))
+    assert plain.attribution is None and "attribution" not in plain.to_dict()
+    stored = load_document(str(DATA / "comparison_v3.json"))
+    assert stored.attribution is not None
+    assert stored.attribution.nodes[0].key == "extra_conv7x7"

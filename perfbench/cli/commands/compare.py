@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from perfbench.cli.arguments import (add_exporter_options, add_html_option, check_html,
                                      check_writable_all, exports)
@@ -81,15 +82,17 @@ def compare_command(base_files: list[str], new_files: list[str], thresholds: lis
     new = [load(path) for path in new_files]
     result = compare(base, new, base_files, new_files, limits, strict, floors, parse_gate(gate),
                      fidelity_thresholds=fidelity_thresholds)
-    layers = attribute_results(base, new, base_files, new_files) if attribute else None
+    if attribute:     # into the document, so --json, --markdown and --html carry it too
+        result = dataclasses.replace(result, attribution=attribute_results(
+            base, new, base_files, new_files))
     # Files first, then the terminal (a reader that closed the pipe must not cost them).
     written = write_outputs(result, Outputs(json=json_path, markdown=markdown_path,
                                             html=html_path, exports=tuple(exports.items())),
                             "the comparison")
     console = report_console(stderr=json_path == "-")
     report.render(result, console)
-    if layers is not None:
-        report.render_attribution(layers, (len(base), len(new)), console)
+    if result.attribution is not None:
+        report.render_attribution(result.attribution, (len(base), len(new)), console)
     if json_path == "-":
         write_json(json_path, result.to_dict())
     return result.exit_status or (0 if written else 1)

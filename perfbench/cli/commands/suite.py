@@ -90,6 +90,8 @@ def _add_ab_options(suite: Parser) -> None:
                     "fresh pairs of workers per entry (default 4)")
     ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
                     "profiling rounds per epoch (default 3)")
+    ab.add_argument("--attribute-out", action="store_true", help="A/B: write each entry's "
+                    "reproducer in OUT/ENTRY.reproducer/ (implies --attribute)")
     add_fidelity_options(suite, "A/B: ")
 
 
@@ -114,6 +116,8 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--base-set/--new-set/--base-python/--new-python need --ab")
     if getattr(args, "attribute", False) and not args.ab:
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
+    if getattr(args, "attribute_out", False) and not args.ab:
+        raise UsageError("--attribute-out profiles each entry's two sides: it needs --ab")
     if getattr(args, "fidelity", None) is not None and not args.ab:
         raise UsageError("--fidelity compares each entry's two sides' outputs: it needs --ab")
     fidelity_options(args)              # a bad count or a stray tolerance: one line, now
