@@ -4,10 +4,12 @@ compute-bound conv stack and a cache-sized MatMul stack, as ab_calibration.py bu
 * A/A: a grid of 6+ points, one of them identical in effect to the default (the streams
   and requests the default resolves to): how often its interval against the default
   holds 1, over --sweeps races per model kind.
-* Ground truth: a 16-point grid; every point measured by ``perfbench ab`` against the
-  default for --truth-time seconds (the exhaustive ranking); then --races races and as
-  many sequential sweeps: how often each pick is within the tie margin of the true best,
-  and each one's wall time against the exhaustive time.
+* Ground truth: a 16-point grid; every point (and the default) measured by ``perfbench
+  ab`` against one reference point (--truth-against, the default unless given) for
+  --truth-time seconds (the exhaustive ranking); then --races races and as many
+  sequential sweeps (or those saved by an earlier run, --sweeps-from): how often each pick
+  is within the tie margin of the true best by the truth's intervals, and each one's wall
+  time against the exhaustive time.
 * Scale: a 96-point grid on the tiny model and a 32-point grid on the built-in model
   under --budget, with the peak RSS of all workers together.
 * Confirmation: each race's confirmation A/B (ratio, interval) and the gap between block
@@ -133,33 +135,58 @@ def judged(pick: str, best: str, bounds: dict, family: int) -> str:
     return "outside" if centre + spread < floor else "undetermined"
 
 
+def sets_of(side: str, key: str) -> list[str]:
+    """A grid key as ``--base-set``/``--new-set`` options ("default": none)."""
+    return [] if key == "default" else \
+        [x for kv in key.split(",") for x in (f"--{side}-set", kv)]
+
+
+def versus(model: str, reference: str, key: str, seconds: float, args,
+           tmp: Path) -> tuple[dict, float]:
+    """``perfbench ab`` of ``key`` (NEW) against ``reference`` (BASE) for ``seconds``; with
+    --reuse, a document already in --keep is read instead (its wall time: its epochs')."""
+    path = tmp / f"truth-{reference}-vs-{key}.json".replace(",", "_")
+    if args.reuse and path.exists():
+        doc = json.loads(path.read_text())
+        return doc, sum(e["setup_s"] + e["wall_s"] for e in doc["epochs"])
+    doc, wall, _ = perfbench(["ab", model, model, *sets_of("base", reference),
+                              *sets_of("new", key), "--max-time", str(seconds),
+                              "--no-early-stop"], path)
+    return doc, wall
+
+
 def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
-    exhaustive, truth, widths, disturbed = 0.0, {"default": 1.0}, [], 0
-    bounds = {"default": (1.0, 1.0, 1.0)}       # the reference: exact by definition
-    for point in truth_points():
-        sets = [x for k, v in point.items() for x in ("--new-set", f"{k}={v}")]
-        doc, wall, _ = perfbench(["ab", model, model, *sets, "--max-time",
-                                  str(args.truth_time), "--no-early-stop"],
-                                 tmp / f"truth-{key_of(point).replace(',', '_')}.json")
+    """Every point by a long A/B against one reference point (--truth-against; the
+    default by default).  Against a reference close to the best, the pairing cancels more
+    of the machine's drift: on the conv pair, streams=2 requests=4 against requests=8 read
+    ±0.4 % in 240 s where each against the default read ±7-11 % in 60 s."""
+    reference = args.truth_against
+    exhaustive, truth, widths, disturbed = 0.0, {reference: 1.0}, [], 0
+    bounds = {reference: (1.0, 1.0, 1.0)}       # the reference: exact by definition
+    for key in ["default", *map(key_of, truth_points())]:
+        if key == reference:
+            continue
+        doc, wall = versus(model, reference, key, args.truth_time, args, tmp)
         exhaustive += wall
         fps = doc["ratios"]["fps"]
         low, high = fps.get("low", fps.get("ci_low")), fps.get("high", fps.get("ci_high"))
-        truth[key_of(point)] = fps["ratio"]
-        bounds[key_of(point)] = (fps["ratio"], low, high)
+        truth[key] = fps["ratio"]
+        bounds[key] = (fps["ratio"], low, high)
         half = 100 * (high - low) / (2 * fps["ratio"])
         widths.append(half)
         load = doc.get("load") or {}
         disturbed += bool(load.get("disturbed"))
-        print(f"  truth {kind}: {key_of(point)} {fps['ratio']:.3f} [{low:.3f}, {high:.3f}] "
+        print(f"  truth {kind}: {key} {fps['ratio']:.3f} [{low:.3f}, {high:.3f}] "
               f"(±{half:.1f} %, {wall:.0f} s; other processes "
               f"{load.get('other_processes_cpu_pct') or 0:.0f} % CPU"
               f"{', DISTURBED' if load.get('disturbed') else ''})", flush=True)
     best = max(truth, key=truth.get)
     good = {k for k, v in truth.items() if v >= truth[best] * (1 - MARGIN_PCT / 100)}
-    print(f"ground truth {kind}: best {best} ({truth[best]:.3f} × default); "
-          f"within {MARGIN_PCT:g} %: {len(good)} points ({', '.join(sorted(good))}); "
-          f"exhaustive {exhaustive:.0f} s; the truth's own half-widths "
-          f"{min(widths):.1f}–{max(widths):.1f} % (median {statistics.median(widths):.1f} %)")
+    print(f"ground truth {kind} (each point / {reference}): best {best} "
+          f"({truth[best]:.3f} × the reference); within {MARGIN_PCT:g} % by point estimate: "
+          f"{len(good)} points ({', '.join(sorted(good))}); exhaustive {exhaustive:.0f} s; "
+          f"the truth's own half-widths {min(widths):.1f}–{max(widths):.1f} % (median "
+          f"{statistics.median(widths):.1f} %)")
     if max(widths) >= MARGIN_PCT:
         print(f"  the truth is wider than the {MARGIN_PCT:g} % margin at some points: each "
               "pick is judged by its own interval against the best (below), the count "
@@ -168,18 +195,30 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
         print(f"  WARNING: {disturbed} of the truth's A/Bs ran beside other work (their "
               "'load' block says disturbed): the ranking answers for that load, not for a "
               "quiet machine; rerun it quiet before comparing races with it")
+    judge_sweeps(model, kind, args, tmp, (best, bounds, len(truth) - 1), exhaustive)
+
+
+def judge_sweeps(model: str, kind: str, args, tmp: Path, truth: tuple,
+                 exhaustive: float) -> None:
+    """--races races and as many sequential sweeps, each pick judged against the truth;
+    with --sweeps-from, the sweeps saved there (an earlier run's) are judged instead."""
+    best, bounds, family = truth
     grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
     budget = args.budget if args.budget != "third" else f"{exhaustive / 3:.0f}"
-    print(f"  races and sequential sweeps with --budget {budget}", flush=True)
+    source = f"saved in {args.sweeps_from}" if args.sweeps_from else f"--budget {budget}"
+    print(f"  races and sequential sweeps ({source})", flush=True)
     for mode in ("interleave", "sequential"):
         counts, walls = {"within": 0, "outside": 0, "undetermined": 0}, []
         for i in range(args.races):
-            doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget",
-                                      budget, "--no-confirm", "--seed", str(i)],
-                                     tmp / f"{mode}{i}.json")
+            if args.sweeps_from:
+                doc = json.loads((Path(args.sweeps_from) / f"{mode}{i}.json").read_text())
+                wall = doc["elapsed_s"]
+            else:
+                doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}",
+                                          "--budget", budget, "--no-confirm", "--seed",
+                                          str(i)], tmp / f"{mode}{i}.json")
             pick = (doc["recommendations"].get("best_throughput") or {}).get("key")
-            verdict = judged(pick, best, bounds, len(truth) - 1) if pick in bounds else \
-                "outside"
+            verdict = judged(pick, best, bounds, family) if pick in bounds else "outside"
             counts[verdict] += 1
             walls.append(wall)
             why = (doc.get("recommendations", {}).get("best_throughput") or {}).get("why", "")
@@ -242,6 +281,14 @@ def main() -> None:
     parser.add_argument("--scale-budget", default="10m")
     parser.add_argument("--kinds", default="conv,matmul")
     parser.add_argument("--only", default="aa,truth,scale,confirm")
+    parser.add_argument("--truth-against", default="default", metavar="KEY",
+                        help="the truth's reference point (a grid key such as "
+                        "hint=throughput,requests=8,streams=2, or default)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="read the truth's A/B documents already in --keep")
+    parser.add_argument("--sweeps-from", metavar="DIR",
+                        help="judge the races and sequential sweeps saved in DIR "
+                        "(INTERLEAVEi.json, SEQUENTIALi.json) instead of running them")
     parser.add_argument("--keep", help="directory for the models and documents")
     args = parser.parse_args()
     tmp = Path(args.keep or tempfile.mkdtemp())
