@@ -15,6 +15,7 @@ import math
 from perfbench.report.html import (Section, chart, error_bars, esc, heading, interval,
                                    log_ticks, note, num, require_plotly, table)
 from perfbench.report.run_view import settings_that_apply
+from perfbench.reporters import ab_fidelity_report, fidelity_comparison
 from perfbench.results.ab import ABRatio, ABResult, Look
 from perfbench.results.attribution import Attribution, AttributionTable, Step
 
@@ -66,7 +67,6 @@ def section(doc: ABResult, name: str, anchor: str) -> Section:
 def fidelity_part(doc: ABResult) -> str:
     """``--fidelity``: the answers' verdict in one line (red when they changed or
     were not compared), every comparison per output, and the judged figures."""
-    from perfbench.reporters import ab_fidelity_report, fidelity_comparison
     block = doc.fidelity
     assert block is not None
     line = ab_fidelity_report.verdict_line(block)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from perfbench.report.html import (Section, chart, error_bars, heading, interval, note, num,
                                    require_plotly, table)
-from perfbench.reporters.suite_report import (cause_text, disturbed_lines, judged_text,
-                                              standing, unconfirmed_lines)
+from perfbench.reporters.suite_report import (answers_text, cause_text, disturbed_lines,
+                                              judged_text, standing, unconfirmed_lines)
 from perfbench.results.suite import ABBlock, ABSummary, BaselineBlock, SuiteDocument
 
 _STATUS = {"complete": "ok", "partial": "warn", "interrupted": "warn"}
@@ -156,7 +156,6 @@ def ratio_chart(block: BaselineBlock | ABBlock, label: str, chart_id: str) -> st
 def _answers(block: BaselineBlock | ABBlock) -> str:
     """``--ab --fidelity``: each entry's answers, beside its speed verdict (red when they
     changed or could not be compared)."""
-    from perfbench.reporters.suite_report import answers_text
     return "".join(note(f"{e.name}: {answers_text(e)}",
                         "ok" if e.fidelity == "within tolerance" else "bad")
                    for e in block.entries

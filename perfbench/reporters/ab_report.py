@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters import ab_fidelity_report
 from perfbench.reporters.numbers import readable
 from perfbench.results.ab import ABRatio, ABResult, Ratio
 from perfbench.results.metrics import Metric
@@ -210,7 +211,6 @@ def _fidelity_markdown(doc: ABResult) -> list[str]:
     """``--fidelity``: the answers' verdict and tables, under the speed verdict."""
     if doc.fidelity is None:
         return []
-    from perfbench.reporters import ab_fidelity_report
     return ab_fidelity_report.markdown(doc.fidelity)[1:] + [""]
 
 

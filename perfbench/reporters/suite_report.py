@@ -10,6 +10,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from perfbench.reporters.fidelity_comparison import regression_text
 from perfbench.reporters.md_table import cell, table as md_table
 from perfbench.reporters.numbers import readable
 from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, BaselineRow,
@@ -143,7 +144,6 @@ def _block_lines(title: str, block: BaselineBlock | ABBlock) -> list[str]:
 
 def answers_text(row: ABSummary) -> str:
     """An entry's fidelity (``--fidelity``) in one line, beside its speed verdict."""
-    from perfbench.reporters.fidelity_comparison import regression_text
     if row.fidelity == "regression":
         return "FIDELITY REGRESSION: " + "; ".join(regression_text(c)
                                                   for c in row.fidelity_regressions)

@@ -12,6 +12,8 @@ OpenVINO loads and starts its first thread (:mod:`perfbench.runner.controls`).
 def __getattr__(name: str):
     if name != "run":
         raise AttributeError(f"module 'perfbench.runner' has no attribute {name!r}")
+    # inside: on first use, so a worker imports OpenVINO (with the runner package) only
+    # after its controls are applied (module docstring)
     from perfbench.runner.benchmark import run
     globals()["run"] = run
     return run

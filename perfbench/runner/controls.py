@@ -39,6 +39,7 @@ already (``--pin``, ``--streams``, ``--base-set``/``--new-set``).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import random
@@ -46,6 +47,7 @@ import sys
 from dataclasses import dataclass, field
 
 from perfbench.errors import RunFailed, UsageError
+from perfbench.system.caches import last_level_cache_bytes
 
 NAMES = ("thp-off", "prefault", "arena", "evict", "layout", "warmup", "pin")
 #: prctl options (linux/prctl.h).
@@ -210,7 +212,6 @@ def parse_controls(specs: list[str], flag: str = "--control",
 def _controls(values: dict, flag: str) -> Controls:
     evict = "evict" in values
     if evict:
-        from perfbench.system.caches import last_level_cache_bytes
         if last_level_cache_bytes() is None:
             raise UsageError(f"{flag} evict: the kernel does not say how large this "
                              "machine's last-level cache is (sysfs), so no pass can be sized")
@@ -232,14 +233,12 @@ _held: list[int] = []           # the layout's heap offset (bytes held for the w
 
 
 def _libc():
-    import ctypes
     return ctypes.CDLL(None, use_errno=True)
 
 
 def _prctl(option: int, arg2: int = 0) -> int:
     """prctl with every argument a full unsigned long (the kernel refuses stray bits in
     the unused ones: ctypes would pass plain ints as 32-bit)."""
-    import ctypes
     args = [ctypes.c_ulong(a) for a in (arg2, 0, 0, 0)]
     return _libc().prctl(ctypes.c_int(option), *args)
 
@@ -249,7 +248,6 @@ def apply_at_start(spec: dict) -> None:
     whole process (threads inherit the affinity; THP and the heap offset must come before
     the model's allocations).  A control that cannot be applied is a failure, not a
     silent no-op."""
-    import ctypes
     if spec.get("thp_off"):
         if _prctl(PR_SET_THP_DISABLE, 1) != 0:
             raise RunFailed(f"thp-off: prctl(PR_SET_THP_DISABLE) failed "
@@ -279,7 +277,6 @@ def observed(spec: dict) -> dict:
         seen["layout"] = {"env_bytes": len(os.environ.get(LAYOUT_ENV_VAR, "")),
                           "heap_offset": sum(_held)}
     if spec.get("evict"):
-        from perfbench.system.caches import last_level_cache_bytes
         seen["evict_bytes"] = EVICT_CACHES * (last_level_cache_bytes() or 0)
     if spec.get("prefault"):
         seen["prefault"] = True
@@ -347,9 +344,8 @@ class BlockControls:
         self.prefault = bool(spec.get("prefault"))
         self.buffer = None
         if spec.get("evict"):
+            # inside: numpy (its OpenBLAS threads) loads after the controls are applied
             import numpy as np
-
-            from perfbench.system.caches import last_level_cache_bytes
             self.buffer = np.zeros(EVICT_CACHES * (last_level_cache_bytes() or 0), np.uint8)
 
     def __bool__(self) -> bool:

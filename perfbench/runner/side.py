@@ -18,6 +18,7 @@ import threading
 from collections import deque
 
 from perfbench.errors import RunFailed, UsageError
+from perfbench.runner.controls import check_observed
 from perfbench.runner.worker import PROTOCOL
 
 #: A block holds at least this many requests (fewer: too coarse to time), and lasts at
@@ -138,7 +139,6 @@ class Side:
         """The ready reply; with controls, checked for each (one not in force fails)."""
         self.ready = self._receive(READY_TIMEOUT_S)
         if self.controls is not None and self.controls.spec:
-            from perfbench.runner.controls import check_observed
             check_observed(self.label, self.controls.spec, self.ready.get("controls"))
         return self.ready
 

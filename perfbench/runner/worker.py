@@ -74,8 +74,6 @@ import time
 
 from perfbench import __version__
 from perfbench.errors import RunFailed, UsageError
-from perfbench.measure.windows import StopLimits
-from perfbench.results.metrics import images_per_second
 
 
 #: The message format below; bump it whenever a message changes, so that a parent never
@@ -179,11 +177,14 @@ class _Worker:
         """``--control``: what this process sees of each (none asked: no key at all)."""
         if not self.controls:
             return {}
+        # inside: the worker module loads nothing before its controls are applied
         from perfbench.runner.controls import observed
         return {"controls": observed(self.controls)}
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
-        # inside: OpenVINO loads after reply_channel made fd 1 stderr
+        # inside: OpenVINO and numpy load after reply_channel made fd 1 stderr and after
+        # the controls are applied (numpy's OpenBLAS starts threads that pin would miss)
+        from perfbench.measure.windows import StopLimits
         from perfbench.runner.benchmark import measure_once
         done = (self.block_controls.before_block(self.session.queue)
                 if self.block_controls else None)
@@ -208,6 +209,8 @@ class _Worker:
 
     def _block_reply(self, measured, seconds: float, t_start: float, t_end: float) -> dict:
         """The block message of the protocol (module docstring)."""
+        # inside: numpy loads after the controls are applied (see block)
+        from perfbench.results.metrics import images_per_second
         batch = self.prepared.batch
         # A block can complete nothing (a server block whose first arrival came after its
         # time limit on a starved machine): no latency figures then, and the parent leaves
@@ -228,6 +231,7 @@ class _Worker:
         int8 side's model before quantization is built again here, not kept through the
         timed blocks (:func:`perfbench.runner.benchmark.as_configured` quantizes int8 only:
         any other side's prepared model is its original)."""
+        # inside: OpenVINO loads after reply_channel made fd 1 stderr
         from perfbench.model.prepare import prepare_model
         from perfbench.runner.side_outputs import side_outputs
         original = prepare_model(self.config, self.core) if self.config.precision == "int8" \
@@ -393,6 +397,7 @@ def _apply_controls(controls: dict | None) -> str | None:
     """Apply the process-wide controls; the reason, in one line, when one cannot be."""
     if not controls:
         return None
+    # inside: the worker module loads nothing before its controls are applied
     from perfbench.runner.controls import apply_at_start
     try:
         apply_at_start(controls)

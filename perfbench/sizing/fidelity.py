@@ -32,9 +32,17 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 
+import openvino as ov
+
 from perfbench.errors import RunFailed, UsageError
+from perfbench.model.compile import check_device, compile_model
+from perfbench.model.prepare import prepare_model
 from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
 from perfbench.results.sweep import PrecisionFidelity, point_precision
+from perfbench.results.types import SchemaError
+from perfbench.runner.benchmark import as_configured, log
+from perfbench.runner.fidelity import (configured_precision, fidelity_inputs, infer_all,
+                                       inputs_digest)
 from perfbench.sizing.spec import SweepSpec
 from perfbench.stats.fidelity import FidelityError, classifier_classes, compare_outputs
 
@@ -139,7 +147,6 @@ def vector(found: PrecisionFidelity | None) -> tuple[float, ...]:
 def reuse(previous: dict | None) -> dict[str | None, PrecisionFidelity]:
     """A resumed sweep's fidelity, measured before the stop (the settings that decide it
     are checked to be the same): not measured again."""
-    from perfbench.results.types import SchemaError
     found = {}
     for index, data in enumerate((previous or {}).get("fidelity") or ()):
         try:
@@ -155,13 +162,6 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
             on_precision: Callable[[str], None] | None = None) -> Measured | None:
     """Each precision's fidelity, in order, and the errors of those that could not be
     measured; None when stopped meanwhile.  Reads and compiles the model (OpenVINO)."""
-    import openvino as ov
-
-    from perfbench.model.compile import check_device, compile_model
-    from perfbench.model.prepare import prepare_model
-    from perfbench.runner.benchmark import as_configured, log
-    from perfbench.runner.fidelity import (configured_precision, fidelity_inputs, infer_all,
-                                           inputs_digest)
     known = reuse(previous)
     todo = [p for p in wanted_precisions if p not in known]
     if not todo:
