@@ -552,5 +552,7 @@ def upgrade_ab_v4(data: dict) -> dict:
 
 def upgrade_ab_v5(data: dict) -> dict:
     """Version 6 records the noise controls in force (a version-5 run had none: ``[]``)
-    and how its epochs were sized (not recorded then: null)."""
-    return {**data, "schema_version": 6, "controls": [], "design": None}
+    and how its epochs were sized (not recorded then: null); a development file that
+    already held them keeps them."""
+    return {**data, "schema_version": 6, "controls": data.get("controls") or [],
+            "design": data.get("design")}

@@ -130,7 +130,7 @@ def test_the_controls_and_the_design_are_recorded_and_read_back():
     doc = dataclasses.replace(seeded_document("fps"), controls=("thp-off", "arena=2"),
                               design=design)
     data = json.loads(json_text(doc.to_dict()))
-    assert data["schema_version"] == 5 and data["controls"] == ["thp-off", "arena=2"]
+    assert data["schema_version"] == 6 and data["controls"] == ["thp-off", "arena=2"]
     assert data["design"]["rounds_per_epoch"] == 16 and data["design"]["runs"] == 2
     assert ABResult.from_dict(data) == doc
     console = Console(file=io.StringIO(), width=200, color_system=None)
