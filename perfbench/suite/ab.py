@@ -120,7 +120,9 @@ def _reproduce(out: Path, name: str, doc: ABResult, measured: dict, record: dict
                          f"perfbench suite --ab --attribute-out reproducer of entry {name}")
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"perfbench: --attribute-out failed for {name}: {exc}", file=sys.stderr)
-        record["message"] = f"reproducer not written: {exc}"[:300]
+        said = f"reproducer not written: {exc}"
+        record["message"] = (f"{record['message']}; {said}" if record.get("message")
+                             else said)[:300]       # a fallback file's line stays first
 
 
 def _usable(row: ABSummary) -> bool:
@@ -205,7 +207,7 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
     ``previous`` (``--ab --resume``): its finished entries are kept, with their rows."""
     out = Path(out_dir)
     file = file or SuiteFile(str(out / "suite.json"))
-    records, rows = _kept(spec, out, previous)
+    records, rows = _kept(spec, out, previous, bool(options.get("fidelity")))
     started = clock()
     family = [e for e in spec.entries if e.name in selected]
     todo = [e for e in family if records[e.name]["status"] != "ok"]
@@ -226,10 +228,12 @@ def run_suite_ab(spec: SuiteSpec, out_dir: str, selected: set[str],
     return _save(spec, records, rows, options, file, stop_event.is_set())
 
 
-def _kept(spec: SuiteSpec, out: Path, previous: SuiteDocument | None
-          ) -> tuple[dict, list[ABSummary]]:
+def _kept(spec: SuiteSpec, out: Path, previous: SuiteDocument | None,
+          fidelity: bool = False) -> tuple[dict, list[ABSummary]]:
     """Pending records for every entry, but for a resumed directory's finished ones (same
-    settings, their A/B document still there), which keep their record and row."""
+    settings, their A/B document still there, and, with ``--fidelity``, their answers
+    compared), which keep their record and row: an entry measured without the pass would
+    otherwise pass the gate with its answers never compared."""
     old = {r.name: r.record() for r in (previous.entries if previous else ())}
     old_rows = {r.name: r for r in (previous.ab.entries if previous and previous.ab
                                     else ())}
@@ -239,7 +243,8 @@ def _kept(spec: SuiteSpec, out: Path, previous: SuiteDocument | None
         record = old.get(entry.name)
         keep = record is not None and record["status"] == "ok" and \
             record.get("settings") == entry.settings and entry.name in old_rows and \
-            bool(record.get("file")) and (out / record["file"]).is_file()
+            bool(record.get("file")) and (out / record["file"]).is_file() and \
+            (not fidelity or old_rows[entry.name].fidelity is not None)
         records[entry.name] = record if keep else pending_record(entry)
         if keep:
             rows.append(old_rows[entry.name])
@@ -274,7 +279,8 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
                   wall_s=time.monotonic() - began)
     if options.get("attribute_out") and measured is not None:
         _reproduce(out, entry.name, doc, measured, record)
-    if run.status == "interrupted":
+    if run.status == "interrupted" or (run.fidelity is not None and
+                                       run.fidelity.status == "interrupted"):
         record.update(status="pending", message="interrupted")
     elif record["status"] != "failed":
         record.update(status="ok")

@@ -122,3 +122,27 @@ def test_fidelity_in_a_suite_needs_ab_and_its_tolerances_need_it(tmp_path, capsy
                  "threads=1", "--fidelity-agreement-drop", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a tolerance of --fidelity" in err
+
+
+@pytest.mark.slow
+def test_a_resumed_suite_asked_for_fidelity_reruns_an_entry_measured_without_it(tmp_path,
+                                                                                 models):
+    """The first run measured ``same`` without --fidelity and finished it; resumed with
+    --fidelity, keeping it would pass the gate with its answers never compared: it is
+    measured again, and its row has the answers' verdict."""
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{models["base"]}"\nname = "same"\n')
+    spec = load_suite(str(toml))
+    config = BenchmarkConfig(model=models["base"], warmup=0.0).to_dict()
+    options = {"threshold": 99.0, "epoch_s": 0.3, "budget_s": 4.0}
+    out, pythons = str(tmp_path / "out"), (sys.executable, sys.executable)
+    first = run_suite_ab(spec, out, {"same"}, {"same": (config, config)}, pythons, options,
+                         threading.Event())
+    (row,) = first.ab.entries
+    assert row.status == "ok" and row.fidelity is None
+    asked = dict(options, fidelity=True, fidelity_samples=2,
+                 fidelity_thresholds=DEFAULT_THRESHOLDS)
+    again = run_suite_ab(spec, out, {"same"}, {"same": (config, config)}, pythons, asked,
+                         threading.Event(), previous=first)
+    (row,) = again.ab.entries
+    assert row.status == "ok" and row.fidelity == "within tolerance"
