@@ -89,4 +89,5 @@ def test_docs_schemas_lists_the_csv_columns_in_order():
     from pathlib import Path
     text = (Path(__file__).resolve().parents[2] / "docs" / "schemas.md").read_text()
     paragraph = text.split("The sweep's `--csv` has one row per point:")[1].split("Renamed")[0]
-    assert tuple(re.findall(r"`([a-z0-9_]+)`", paragraph)) == sweep_report.CSV_COLUMNS
+    assert tuple(re.findall(r"`([a-z0-9_]+)`", paragraph)) == (
+        sweep_report.CSV_COLUMNS + sweep_report.FIDELITY_COLUMNS)
