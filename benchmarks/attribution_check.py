@@ -125,13 +125,14 @@ def named_first(case: str, top: dict) -> bool:
 
 
 def sums(result: dict) -> tuple[float, bool]:
-    """The rows' contributions plus the time outside the counters against the measured
-    total: the difference (0 up to rounding: means are linear), and whether that sum lies
-    within the total's interval."""
+    """Whether the counters account for the measured change: the rows' contributions
+    alone (without the time outside the counters) against the total's interval.  Rows
+    plus outside equal the total by definition (the producer's identity; its rounding
+    error is the first figure returned), so only the rows alone can miss it."""
     total = result["total"]["delta_ms"]
-    added = sum(r["delta_ms"]["value"] for r in result["nodes"]) + \
-        result["unattributed"]["outside_counters"]["delta_ms"]["value"]
-    inside = total["low"] is None or total["low"] <= added <= total["high"]
+    counted = sum(r["delta_ms"]["value"] for r in result["nodes"])
+    added = counted + result["unattributed"]["outside_counters"]["delta_ms"]["value"]
+    inside = total["low"] is not None and total["low"] <= counted <= total["high"]
     return added - total["value"], inside
 
 
@@ -175,7 +176,7 @@ def one_run(args, base: dict, new: dict, run: int, block: float) -> tuple[str, d
             f"{'; '.join(top['changes']) or '-'} | total {_fmt(result['total']['delta_ms'])}"
             f" = rows {sum(r['delta_ms']['value'] for r in result['nodes']):+.4f} + outside "
             f"{outside['delta_ms']['value']:+.4f} (sum error {error:.1e}, "
-            f"{'within' if inside else 'OUTSIDE'} the total's interval) | beyond the "
+            f"rows {'within' if inside else 'OUTSIDE'} the total's interval) | beyond the "
             f"{100 * result['row_family']['level']:.2f} % family level: {len(beyond)} "
             f"{beyond[:3]}; types {len(types)} {types[:3]} | pass {wall:.1f} s")
     return line, {"named": named_first(args.case, top), "inside": inside,
@@ -188,8 +189,8 @@ def summary(case: str, runs: list[dict]) -> list[str]:
     walls = [r["wall"] for r in runs]
     lines = [f"{case}: runs {n}; pass wall {min(walls):.0f}–{max(walls):.0f} s "
              f"(mean {sum(walls) / n:.0f} s)",
-             f"  contributions + outside sum to the total within its interval in "
-             f"{sum(r['inside'] for r in runs)}/{n}",
+             f"  the counters' rows alone (without the time outside them) within the "
+             f"total change's interval in {sum(r['inside'] for r in runs)}/{n}",
              f"  runs with a row beyond the family level: {sum(r['beyond'] for r in runs)}/{n}"
              f" (node types: {sum(r['types_beyond'] for r in runs)}/{n})"]
     if not case.endswith("aa"):
