@@ -28,8 +28,10 @@ def _label(search: ServerSearch) -> str:
 
 
 def _interval(trial: RateTrial) -> str:
-    if trial.latency_low_ms is None or trial.latency_high_ms is None:
+    if trial.latency_low_ms is None:
         return ""
+    if trial.latency_high_ms is None:       # too few queries for a high end: the fastest
+        return f" [≥ {readable(trial.latency_low_ms)}]"
     return f" [{readable(trial.latency_low_ms)}, {readable(trial.latency_high_ms)}]"
 
 

@@ -238,7 +238,7 @@ def test_a_constraint_applies_to_a_sweep_that_does_not_vary_precision(tied_ir, c
 def test_fidelity_is_measured_once_per_precision_not_per_point(tied_ir, monkeypatch):
     """Two precisions over two streams: the reference and each non-f32 precision infer
     once (the default's, int8's), whatever the number of points."""
-    import perfbench.runner.fidelity as runner
+    import perfbench.sizing.fidelity as runner      # where the sweep's fidelity calls it
     calls = []
     real = runner.infer_all
 
@@ -285,7 +285,7 @@ def test_a_precision_that_cannot_be_made_is_named_and_excluded_under_a_constrain
     """int8 cannot be made here (as without NNCF: the quantizer's one line); the other
     precisions are still measured, the sweep goes on, and under a constraint int8's
     points are excluded with that line, never passed unjudged."""
-    import perfbench.runner.benchmark as benchmark
+    import perfbench.sizing.fidelity as benchmark   # where the sweep's fidelity calls it
     real = benchmark.as_configured
 
     def no_int8(original, config, core):

@@ -41,6 +41,9 @@ def test_a_probe_is_judged_by_its_whole_interval():
     assert judge(Probe(5.2, 100.0, low_ms=4.9, high_ms=5.6), sla_ms=5.0) == "uncertain"
     # too few samples for the percentile: no interval, nothing to judge by
     assert judge(Probe(1.0, 100.0), sla_ms=5.0) == "uncertain"
+    # a low end alone (the fastest query, see probe_of) can fail a probe, never pass it
+    assert judge(Probe(6.0, 100.0, low_ms=5.5), sla_ms=5.0) == "fail"
+    assert judge(Probe(4.0, 100.0, low_ms=3.0), sla_ms=5.0) == "uncertain"
     assert judge(Probe(None, 0.0, completed=False), sla_ms=5.0) == "uncertain"
 
 
@@ -259,3 +262,24 @@ def test_a_search_stopped_at_an_unmeasured_rate_keeps_its_confirmed_answer():
     assert found.rate == first[0] and found.unmeasured_rate == first[1] > first[0]
     assert found.failed_above is None and found.exit_status == 0
     assert "stopped at" in answer_line(_with_offline(found))
+
+
+def test_too_few_queries_for_an_interval_still_give_the_fastest_as_a_low_end():
+    """The p-th percentile is below the fastest of n queries only if all n fell above it:
+    probability (1 − p)^n.  For p99 one query is enough (0.01 ≤ 0.025); for the median
+    five are not (0.031), six are (0.016)."""
+    from perfbench.results import from_document
+    from perfbench.sizing.rate_search import probe_of
+    from tests.models import synthetic_document
+
+    def probe(count, percentile):
+        doc = synthetic_document([100.0], p99=9.0)
+        doc["results"]["latency_ms"].update(count=count, min=7.0)
+        doc["precision"] = {"fps_windows": None, "fps_trials": None, "latency_ci95_ms": {},
+                            "until_stable_target_pct": None, "stable": None}
+        doc["load"] = {"scenario": "server", "target_rate": 100.0, "achieved_rate": 100.0,
+                       "sla_ms": 5.0, "missed_sla": count, "missed_sla_pct": 100.0}
+        return probe_of(from_document(doc, "probe"), percentile)
+    assert probe(1, 99.0).low_ms == 7.0 and probe(1, 99.0).high_ms is None
+    assert probe(5, 50.0).low_ms is None          # 0.5 ** 5 = 0.031 > 0.025
+    assert probe(6, 50.0).low_ms == 7.0

@@ -414,4 +414,4 @@ def test_an_excluded_default_is_no_fallback_and_every_pick_says_what_was_exclude
         assert pick.key == "precision=f32", name
         assert pick.why.endswith("; among the points that meet the fidelity constraint "
                                  "(2 excluded: default, precision=int8)")
-    assert document.sizing["from"] == "precision=f32"
+    assert document.sizing.point == "precision=f32"
