@@ -24,6 +24,7 @@ Short version for a quick look (minutes, not hours):
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
 import statistics
@@ -161,6 +162,8 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
     of the machine's drift: on the conv pair, streams=2 requests=4 against requests=8 read
     ±0.4 % in 240 s where each against the default read ±7-11 % in 60 s."""
     reference = args.truth_against
+    if reference == "leader":
+        reference = leader(model, kind, args, tmp)
     exhaustive, truth, widths, disturbed = 0.0, {reference: 1.0}, [], 0
     bounds = {reference: (1.0, 1.0, 1.0)}       # the reference: exact by definition
     for key in ["default", *map(key_of, truth_points())]:
@@ -198,25 +201,48 @@ def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
     judge_sweeps(model, kind, args, tmp, (best, bounds, len(truth) - 1), exhaustive)
 
 
+def leader(model: str, kind: str, args, tmp: Path) -> str:
+    """--truth-against leader: the races first (kept in --keep, judged after the truth),
+    and the point they picked most often as the truth's reference."""
+    if args.budget == "third":
+        raise SystemExit("--truth-against leader runs the races before the truth: give "
+                         "--budget a duration, not 'third'")
+    picks = [(sweep_doc(model, "interleave", i, args, tmp, args.budget)[0]
+              ["recommendations"].get("best_throughput") or {}).get("key") or "default"
+             for i in range(args.races)]
+    found, times = collections.Counter(picks).most_common(1)[0]
+    print(f"  the races' most frequent pick on {kind}: {found} ({times} of {len(picks)}); "
+          "the truth is measured against it", flush=True)
+    return found
+
+
+def sweep_doc(model: str, mode: str, i: int, args, tmp: Path,
+              budget: str) -> tuple[dict, float]:
+    """Race or sequential sweep ``i`` (seed i): read from --sweeps-from, or from --keep
+    with --reuse (or when --truth-against leader ran it first), else run."""
+    path = Path(args.sweeps_from or tmp) / f"{mode}{i}.json"
+    if args.sweeps_from or ((args.reuse or args.truth_against == "leader")
+                            and path.exists()):
+        doc = json.loads(path.read_text())
+        return doc, doc["elapsed_s"]
+    grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
+    doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget", budget,
+                              "--no-confirm", "--seed", str(i)], path)
+    return doc, wall
+
+
 def judge_sweeps(model: str, kind: str, args, tmp: Path, truth: tuple,
                  exhaustive: float) -> None:
     """--races races and as many sequential sweeps, each pick judged against the truth;
     with --sweeps-from, the sweeps saved there (an earlier run's) are judged instead."""
     best, bounds, family = truth
-    grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
     budget = args.budget if args.budget != "third" else f"{exhaustive / 3:.0f}"
     source = f"saved in {args.sweeps_from}" if args.sweeps_from else f"--budget {budget}"
     print(f"  races and sequential sweeps ({source})", flush=True)
     for mode in ("interleave", "sequential"):
         counts, walls = {"within": 0, "outside": 0, "undetermined": 0}, []
         for i in range(args.races):
-            if args.sweeps_from:
-                doc = json.loads((Path(args.sweeps_from) / f"{mode}{i}.json").read_text())
-                wall = doc["elapsed_s"]
-            else:
-                doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}",
-                                          "--budget", budget, "--no-confirm", "--seed",
-                                          str(i)], tmp / f"{mode}{i}.json")
+            doc, wall = sweep_doc(model, mode, i, args, tmp, budget)
             pick = (doc["recommendations"].get("best_throughput") or {}).get("key")
             verdict = judged(pick, best, bounds, family) if pick in bounds else "outside"
             counts[verdict] += 1
@@ -283,7 +309,8 @@ def main() -> None:
     parser.add_argument("--only", default="aa,truth,scale,confirm")
     parser.add_argument("--truth-against", default="default", metavar="KEY",
                         help="the truth's reference point (a grid key such as "
-                        "hint=throughput,requests=8,streams=2, or default)")
+                        "hint=throughput,requests=8,streams=2, default, or leader: the "
+                        "races' most frequent pick, the races run first)")
     parser.add_argument("--reuse", action="store_true",
                         help="read the truth's A/B documents already in --keep")
     parser.add_argument("--sweeps-from", metavar="DIR",
