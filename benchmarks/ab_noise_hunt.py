@@ -32,7 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ab_calibration import PAIRS, load, perfbench_ab
 
-DEFAULT_CONTROLS = ["thp-off", "prefault", "arena=1", "evict", "layout", "warmup=0.2", "pin"]
+#: No bare ``pin`` here: it restricts the workers to the CPUs they may already use, a
+#: no-op whose "no effect" would say nothing of pinning; give ``pin=CPUS``, a subset
+#: (e.g. ``pin=0-7`` on a 16-core machine), with --controls.
+DEFAULT_CONTROLS = ["thp-off", "prefault", "arena=1", "evict", "layout", "warmup=0.2"]
 BASELINE = "none"
 FIGURES = ("process_sd_pct", "order_effect_pct", "round_sd_pct", "half_width_pct")
 
@@ -128,6 +131,9 @@ def main() -> None:
     unknown = [p for p in args.pairs if p not in PAIRS]
     if unknown:
         raise SystemExit(f"--pairs: unknown {', '.join(unknown)} (one of {', '.join(PAIRS)})")
+    if "pin" in args.controls:
+        raise SystemExit("--controls pin: bare pin keeps the CPUs the workers may already "
+                         "use (a no-op); give a subset, pin=CPUS")
     if not args.summary:
         models_dir = args.out.parent / (args.out.stem + "-models")
         models_dir.mkdir(parents=True, exist_ok=True)
