@@ -224,11 +224,12 @@ class GainRatio:
         if data is None:
             return None
         data = _table(data, where)
-        bounds = [_number(data, k, where, optional=True) for k in ("low", "high", "level")]
-        if len({b is None for b in bounds}) > 1:
+        low, high, level = (_number(data, k, where, optional=True)
+                            for k in ("low", "high", "level"))
+        if len({b is None for b in (low, high, level)}) > 1:
             raise SchemaError(f"{where}: low, high and level are given together or not at all")
         epochs = _number(data, "epochs", where, optional=True)
-        return cls(_number(data, "ratio", where), *bounds,
+        return cls(_number(data, "ratio", where), low, high, level,
                    None if epochs is None else int(epochs),
                    _text(data, "through", where, optional=True))
 

@@ -118,7 +118,8 @@ class WorkerControls:
 
 def cpu_list(cpus: tuple[int, ...]) -> str:
     """0,1,2,5 → "0-2,5"."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for cpu in sorted(cpus):
         if run and cpu == run[-1] + 1:
             run.append(cpu)
