@@ -145,15 +145,16 @@ def sets_of(side: str, key: str) -> list[str]:
 def versus(model: str, reference: str, key: str, seconds: float, args,
            tmp: Path) -> tuple[dict, float]:
     """``perfbench ab`` of ``key`` (NEW) against ``reference`` (BASE) for ``seconds``; with
-    --reuse, a document already in --keep is read instead (its wall time: its epochs')."""
+    --reuse, a document already in --keep is read instead.  Its time is the document's
+    own (its epochs' setup and measuring), read or run, so one table has one definition."""
     path = tmp / f"truth-{reference}-vs-{key}.json".replace(",", "_")
     if args.reuse and path.exists():
         doc = json.loads(path.read_text())
-        return doc, sum(e["setup_s"] + e["wall_s"] for e in doc["epochs"])
-    doc, wall, _ = perfbench(["ab", model, model, *sets_of("base", reference),
-                              *sets_of("new", key), "--max-time", str(seconds),
-                              "--no-early-stop"], path)
-    return doc, wall
+    else:
+        doc = perfbench(["ab", model, model, *sets_of("base", reference),
+                         *sets_of("new", key), "--max-time", str(seconds),
+                         "--no-early-stop"], path)[0]
+    return doc, sum(e["setup_s"] + e["wall_s"] for e in doc["epochs"])
 
 
 def ground_truth(model: str, kind: str, args, tmp: Path) -> None:
@@ -219,16 +220,20 @@ def leader(model: str, kind: str, args, tmp: Path) -> str:
 def sweep_doc(model: str, mode: str, i: int, args, tmp: Path,
               budget: str) -> tuple[dict, float]:
     """Race or sequential sweep ``i`` (seed i): read from --sweeps-from, or from --keep
-    with --reuse (or when --truth-against leader ran it first), else run."""
+    with --reuse (or when --truth-against leader ran it first), else run.  Its time is the
+    sweep's own ``elapsed_s``, read or run."""
     path = Path(args.sweeps_from or tmp) / f"{mode}{i}.json"
+    if args.sweeps_from and not path.is_file():
+        raise SystemExit(f"--sweeps-from: {path} is not there (it needs interleaveI.json "
+                         f"and sequentialI.json for I below --races)")
     if args.sweeps_from or ((args.reuse or args.truth_against == "leader")
                             and path.exists()):
         doc = json.loads(path.read_text())
-        return doc, doc["elapsed_s"]
-    grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
-    doc, wall, _ = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget", budget,
-                              "--no-confirm", "--seed", str(i)], path)
-    return doc, wall
+    else:
+        grid = [x for k, v in TRUTH_GRID.items() for x in (f"--{k}", ",".join(v))]
+        doc = perfbench(["sweep", "-m", model, *grid, f"--{mode}", "--budget", budget,
+                         "--no-confirm", "--seed", str(i)], path)[0]
+    return doc, doc["elapsed_s"]
 
 
 def judge_sweeps(model: str, kind: str, args, tmp: Path, truth: tuple,
@@ -322,6 +327,11 @@ def main() -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     makers = {"conv": conv_pair, "matmul": matmul_pair}
     only = set(args.only.split(","))
+    if len(args.kinds.split(",")) > 1 and (args.reuse or args.sweeps_from or
+                                           args.truth_against == "leader"):
+        raise SystemExit("--reuse, --sweeps-from and --truth-against leader read saved "
+                         "documents by name, one model kind's: give one --kinds (and its "
+                         "own --keep)")
     print(f"machine: {psutil.cpu_count(logical=False)} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB", flush=True)
     for kind in args.kinds.split(","):
