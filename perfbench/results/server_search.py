@@ -181,5 +181,6 @@ def upgrade_v1(data: dict) -> dict:
 
 
 def upgrade_v2(data: dict) -> dict:
-    """Version 2: no ``exit_status`` or ``unmeasured_rate`` (neither was known)."""
-    return {**data, "schema_version": 3, "unmeasured_rate": None}
+    """Version 2: no ``exit_status`` or ``unmeasured_rate`` (neither was known; a
+    development file that held them keeps them)."""
+    return {**data, "schema_version": 3, "unmeasured_rate": data.get("unmeasured_rate")}

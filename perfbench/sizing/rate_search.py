@@ -70,8 +70,8 @@ def probe_of(result: BenchmarkResult, percentile: float) -> Probe:
     supports one.  Where it does not, the fastest query is still a low end: the q-th
     percentile lies below the fastest of n queries only if all n fell above it, which has
     probability at most (1 − q)^n; at most LOW_END_TAIL, it is a low end as sure as the
-    interval's (one query for p99, 5 for the median), with no high end (the probe can fail
-    by it, never pass)."""
+    interval's (one query for p99, six for the median; independent queries assumed, as
+    (1 − q)^n does), with no high end (the probe can fail by it, never pass)."""
     field = field_for(percentile)
     intervals = result.precision.latency_ci_ms if result.precision else {}
     low, high = intervals.get(field, (None, None))

@@ -244,7 +244,7 @@ def _kept(spec: SuiteSpec, out: Path, previous: SuiteDocument | None,
         keep = record is not None and record["status"] == "ok" and \
             record.get("settings") == entry.settings and entry.name in old_rows and \
             bool(record.get("file")) and (out / record["file"]).is_file() and \
-            (not fidelity or old_rows[entry.name].fidelity is not None)
+            (not fidelity or old_rows[entry.name].fidelity not in (None, "interrupted"))
         records[entry.name] = record if keep else pending_record(entry)
         if keep:
             rows.append(old_rows[entry.name])
@@ -279,9 +279,12 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
                   wall_s=time.monotonic() - began)
     if options.get("attribute_out") and measured is not None:
         _reproduce(out, entry.name, doc, measured, record)
-    if run.status == "interrupted" or (run.fidelity is not None and
-                                       run.fidelity.status == "interrupted"):
-        record.update(status="pending", message="interrupted")
+    unanswered = options.get("fidelity") and record["status"] != "failed" and (
+        run.fidelity is None or run.fidelity.status == "interrupted")
+    if run.status == "interrupted" or unanswered:       # resumed, never passed unasked
+        said = record.get("message")
+        record.update(status="pending",
+                      message=f"interrupted; {said}" if said else "interrupted")
     elif record["status"] != "failed":
         record.update(status="ok")
     record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
