@@ -124,16 +124,19 @@ def named_first(case: str, top: dict) -> bool:
     return False
 
 
-def sums(result: dict) -> tuple[float, bool]:
-    """Whether the counters account for the measured change: the rows' contributions
-    alone (without the time outside the counters) against the total's interval.  Rows
-    plus outside equal the total by definition (the producer's identity; its rounding
-    error is the first figure returned), so only the rows alone can miss it."""
-    total = result["total"]["delta_ms"]
-    counted = sum(r["delta_ms"]["value"] for r in result["nodes"])
-    added = counted + result["unattributed"]["outside_counters"]["delta_ms"]["value"]
-    inside = total["low"] is not None and total["low"] <= counted <= total["high"]
-    return added - total["value"], inside
+def sums(result: dict) -> tuple[float, bool | None]:
+    """Whether the counters account for the measured change.  Rows plus the time
+    outside the counters equal the total by definition (the producer's identity; its
+    rounding error is the first figure returned), so the question is whether the
+    residual, the time outside the counters, differs from 0: its own paired interval,
+    stored by the producer, holds 0 or not.  None where it has no interval (a third
+    state, counted apart from both)."""
+    total = result["total"]["delta_ms"]["value"]
+    counted = result["counted"]["delta_ms"]["value"]
+    outside = result["unattributed"]["outside_counters"]["delta_ms"]
+    if outside["low"] is None:
+        return counted + outside["value"] - total, None
+    return counted + outside["value"] - total, outside["low"] <= 0 <= outside["high"]
 
 
 def cause_explains_total(result: dict) -> bool:
@@ -141,6 +144,10 @@ def cause_explains_total(result: dict) -> bool:
     change's interval (the rest of the graph sums to nothing distinguishable from 0)."""
     total, top = result["total"]["delta_ms"], result["nodes"][0]["delta_ms"]
     return total["low"] is not None and total["low"] <= top["value"] <= total["high"]
+
+
+def _held(inside: bool | None) -> str:
+    return {True: "holds 0", False: "EXCLUDES 0", None: "without an interval"}[inside]
 
 
 def _fmt(delta: dict) -> str:
@@ -176,7 +183,7 @@ def one_run(args, base: dict, new: dict, run: int, block: float) -> tuple[str, d
             f"{'; '.join(top['changes']) or '-'} | total {_fmt(result['total']['delta_ms'])}"
             f" = rows {sum(r['delta_ms']['value'] for r in result['nodes']):+.4f} + outside "
             f"{outside['delta_ms']['value']:+.4f} (sum error {error:.1e}, "
-            f"rows {'within' if inside else 'OUTSIDE'} the total's interval) | beyond the "
+            f"outside the counters {_held(inside)}) | beyond the "
             f"{100 * result['row_family']['level']:.2f} % family level: {len(beyond)} "
             f"{beyond[:3]}; types {len(types)} {types[:3]} | pass {wall:.1f} s")
     return line, {"named": named_first(args.case, top), "inside": inside,
@@ -189,8 +196,9 @@ def summary(case: str, runs: list[dict]) -> list[str]:
     walls = [r["wall"] for r in runs]
     lines = [f"{case}: runs {n}; pass wall {min(walls):.0f}–{max(walls):.0f} s "
              f"(mean {sum(walls) / n:.0f} s)",
-             f"  the counters' rows alone (without the time outside them) within the "
-             f"total change's interval in {sum(r['inside'] for r in runs)}/{n}",
+             f"  the time outside the counters' interval holds 0 (the rows sum to the total "
+             f"within their intervals) in {sum(r['inside'] is True for r in runs)}/{n}"
+             f"; without an interval in {sum(r['inside'] is None for r in runs)}",
              f"  runs with a row beyond the family level: {sum(r['beyond'] for r in runs)}/{n}"
              f" (node types: {sum(r['types_beyond'] for r in runs)}/{n})"]
     if not case.endswith("aa"):
