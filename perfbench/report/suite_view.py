@@ -81,7 +81,8 @@ def _top_causes(block: ABBlock) -> str:
         rows.append([e.name, cause.node, cause.type, num(c.value), interval(c.low, c.high),
                      "–" if cause.share_pct is None else f"{cause.share_pct:+.1f} %",
                      ("; ".join(cause.changes) or "–") +
-                     ("" if cause.beyond_level else " (interval holds 0)")])
+                     {True: "", False: " (interval holds 0)",
+                      None: " (no interval)"}[cause.beyond_level]])
     if not rows:
         return ""
     return heading("Top cause per entry (--attribute, a separate profiling pass)") + table(

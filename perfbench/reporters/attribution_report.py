@@ -15,7 +15,7 @@ from rich.table import Table
 
 from perfbench.reporters.md_table import cell
 from perfbench.reporters.md_table import table as md_table
-from perfbench.results.attribution import Attribution, AttributionRow, TimeChange
+from perfbench.results.attribution import Attribution, AttributionRow, AttributionTable, TimeChange
 from perfbench.results.interval import Interval
 
 TOP = 10
@@ -95,7 +95,6 @@ def summary_lines(attribution: Attribution) -> list[str]:
     shown, profiling = attribution.table, attribution.profiling
     assert shown is not None and profiling is not None
     total, outside, unmatched = shown.total, shown.outside_counters, shown.unmatched
-    rows, types = shown.row_family, shown.type_family
     wall = "" if profiling.wall_s is None else f" ({profiling.wall_s:.1f} s)"
     return [
         f"time per inference (profiled, one stream): BASE {total.base_ms:.4f} ms, NEW "
@@ -105,12 +104,23 @@ def summary_lines(attribution: Attribution) -> list[str]:
         f"(of which unmatched nodes {_ms(unmatched.delta.value)} ms) "
         f"+ outside the counters {_delta(outside)} ms ({_share(outside)}): unattributed "
         f"{_ms(shown.unattributed_ms)} ms",
-        f"intervals at the family level {_level(rows.level, 2)} (Bonferroni over "
-        f"{rows.size} rows; node types {_level(types.level, 2)} over {types.size}); "
-        f"* = excludes 0; {shown.rounds} paired rounds in {shown.epochs} pair(s) of "
-        f"workers (intervals over the {shown.interval_over}); a separate pass with perf "
-        f"counters on{wall}, not the verdict's",
+        _intervals(shown) + f"; {shown.rounds} paired rounds in {shown.epochs} pair(s) "
+        f"of workers{_over(shown)}; a separate pass with perf counters on{wall}, not the "
+        f"verdict's",
     ]
+
+
+def _intervals(shown: AttributionTable) -> str:
+    rows, types = shown.row_family, shown.type_family
+    if rows.level is None:
+        return "no intervals (one round: nothing to take one over), so nothing judged"
+    return (f"intervals at the family level {_level(rows.level, 2)} (Bonferroni over "
+            f"{rows.size} rows; node types {_level(types.level, 2)} over {types.size}); "
+            f"* = excludes 0")
+
+
+def _over(shown: AttributionTable) -> str:
+    return "" if shown.interval_over is None else f" (intervals over the {shown.interval_over})"
 
 
 def render(attribution: Attribution | None, console: Console, top: int = TOP) -> None:

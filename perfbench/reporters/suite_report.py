@@ -166,7 +166,8 @@ def cause_text(row: ABSummary) -> str:
                 f" [{c.low:+.4f}, {c.high:+.4f}] at {level_text(c.level)}")
     share = "" if cause.share_pct is None else f", {cause.share_pct:+.1f} % of BASE"
     changed = "; ".join(cause.changes) or "no change in implementation, precision or fusion"
-    noise = "" if cause.beyond_level else "; its interval holds 0: no node stands out"
+    noise = {True: "", False: "; its interval holds 0: no node stands out",
+             None: "; no interval (one round): not judged"}[cause.beyond_level]
     partial = "" if row.attribution == "complete" else f" (attribution {row.attribution})"
     return (f"top cause {cause.node} ({cause.type}): {c.value:+.4f} ms per inference"
             f"{interval}{share}; {changed}{noise}{partial}")

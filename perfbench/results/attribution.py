@@ -43,14 +43,15 @@ class TimeChange:
     """One quantity's time per inference on both sides (ms, each the mean over the
     rounds' units), its change NEW − BASE with its interval (``delta``), that change as a
     share of BASE's whole time per inference, the NEW/BASE time ratio with its interval
-    (None where a side has no time), and whether the change's interval excludes 0."""
+    (None where a side has no time), and whether the change's interval excludes 0 (None
+    where there is no interval: nothing was judged)."""
 
     base_ms: float
     new_ms: float
     delta: Interval                 # ``delta_ms``: {value, low, high, level}
     share_pct: float | None
     ratio: Interval | None          # {ratio, low, high, level}
-    beyond_level: bool
+    beyond_level: bool | None
 
     def to_dict(self) -> dict:
         return {"base_ms": self.base_ms, "new_ms": self.new_ms,
@@ -68,7 +69,11 @@ class TimeChange:
                    _number(data, "share_pct", where, optional=True),
                    None if ratio is None else Interval.from_dict(ratio, f"{where}.ratio",
                                                                  "ratio"),
-                   bool(data.get("beyond_level")))
+                   _judged(data.get("beyond_level")))
+
+
+def _judged(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,8 @@ class AttributionTable:
 
     rounds: int
     epochs: int
-    interval_over: str              # "epochs", or "rounds" from one pair of workers
-    level: float
+    interval_over: str | None       # "epochs", "rounds" from one pair of workers, None
+    level: float | None             # None with the rest: one unit, so no interval at all
     method: str
     row_family: Family
     type_family: Family
@@ -204,8 +209,11 @@ class AttributionTable:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "AttributionTable":
         data = _table(data, where)
-        level = _number(data, "level", where)
-        assert level is not None
+        level = _number(data, "level", where, optional=True)
+        over = data.get("interval_over")
+        if over is not None and not isinstance(over, str):
+            raise SchemaError(f"{where}.interval_over must be a string or null "
+                              f"(got {over!r:.40})")
         parts = _table(data.get("unattributed"), f"{where}.unattributed")
 
         def rows(key: str) -> tuple[AttributionRow, ...]:
@@ -215,7 +223,7 @@ class AttributionTable:
             return tuple(AttributionRow.from_dict(r, f"{where}.{key}[{i}]")
                          for i, r in enumerate(value))
         return cls(_count(data, "rounds", where), _count(data, "epochs", where),
-                   _text(data, "interval_over", where), level, _text(data, "method", where),
+                   over, level, _text(data, "method", where),
                    Family.from_dict(data.get("row_family"), f"{where}.row_family"),
                    Family.from_dict(data.get("type_family"), f"{where}.type_family"),
                    TimeChange.from_dict(data.get("total"), f"{where}.total"),

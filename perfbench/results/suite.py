@@ -365,14 +365,14 @@ class TopCause:
     interval at the attribution's rows' family level), that as a share of BASE's time per
     inference, what changed in it (implementation, precision, fusion, a node on one
     side only), and whether its interval excludes 0 (``beyond_level``: else no node's
-    change stands out of the noise, as in an A/A)."""
+    change stands out of the noise, as in an A/A; None where there is no interval)."""
 
     node: str
     type: str
     contribution_ms: Interval
     share_pct: float | None
     changes: tuple[str, ...]
-    beyond_level: bool
+    beyond_level: bool | None
 
     def to_dict(self) -> dict:
         return {"node": self.node, "type": self.type,
@@ -387,7 +387,7 @@ class TopCause:
                    str(_text(data, "type", where, optional=False)),
                    Interval.from_dict(data.get("contribution_ms"), f"{where}.contribution_ms"),
                    _num(data, "share_pct", where), _names(data, "changes", where) or (),
-                   bool(data.get("beyond_level")))
+                   None if data.get("beyond_level") is None else bool(data["beyond_level"]))
 
 
 @dataclass(frozen=True)
@@ -401,7 +401,9 @@ class ABSummary:
     three keys are written only then.  With ``--fidelity``: the answers' verdict
     (``regression``, ``within tolerance``, ``failed`` or ``interrupted``, as the entry's A/B
     document stored it in ``fidelity.verdict``), the pass's error, and the regressed
-    figures (``compare``'s); written only then."""
+    figures (``compare``'s); written only then.  With ``--attribute-out``: the
+    reproducer's fate, ``written`` or ``not written: …`` (a failure fails the gate);
+    written only then."""
 
     name: str
     verdict: str
@@ -420,6 +422,7 @@ class ABSummary:
     fidelity: str | None = None
     fidelity_error: str | None = None
     fidelity_regressions: tuple[FidelityChange, ...] = ()
+    reproducer: str | None = None
 
     #: An A/B row has no per-metric regressions or noise checks of its own (its epochs
     #: are interleaved); the views read these as a baseline row's.
@@ -441,7 +444,8 @@ class ABSummary:
                     "top_cause": None if self.top_cause is None else self.top_cause.to_dict()}),
                 **({} if self.fidelity is None else {
                     "fidelity": self.fidelity, "fidelity_error": self.fidelity_error,
-                    "fidelity_regressions": [c.to_dict() for c in self.fidelity_regressions]})}
+                    "fidelity_regressions": [c.to_dict() for c in self.fidelity_regressions]}),
+                **({} if self.reproducer is None else {"reproducer": self.reproducer})}
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ABSummary":
@@ -461,7 +465,8 @@ class ABSummary:
                    TopCause.from_dict(data["top_cause"], f"{where}.top_cause"),
                    _text(data, "fidelity", where), _text(data, "fidelity_error", where),
                    tuple(FidelityChange.from_dict(c, f"{where}.fidelity_regressions[{i}]")
-                         for i, c in enumerate(_list(data, "fidelity_regressions", where))))
+                         for i, c in enumerate(_list(data, "fidelity_regressions", where))),
+                   _text(data, "reproducer", where))
 
 
 @dataclass(frozen=True)

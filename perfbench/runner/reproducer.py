@@ -22,6 +22,8 @@ def write_reproducer(directory: str, doc: ABResult, measured: dict,
     """DIR/reproducer.json (both versions, the machine, the settings, the attribution and
     what the subgraph is), DIR/base-profile.json and DIR/new-profile.json (each side's
     runtime graph and blocks), and DIR/top-node.xml (+ .bin) where it can be cut out."""
+    if not measured.get("rounds") or "sides" not in measured or "graphs" not in measured:
+        raise ValueError("no profiling round completed: nothing to reproduce")
     os.makedirs(directory, exist_ok=True)
     for side in ("base", "new"):
         write_json(os.path.join(directory, f"{side}-profile.json"), {

@@ -94,7 +94,8 @@ class Figure:
                 "ratio": None if self.ratio is None else {
                     "ratio": self.ratio, "low": self.ratio_low, "high": self.ratio_high,
                     "level": None if self.ratio_low is None else self.level},
-                "beyond_level": self.beyond}
+                # no interval, no judgement: None, not "within the level"
+                "beyond_level": None if self.low_ms is None else self.beyond}
 
 
 def _units(values: list[float], epochs: list[int] | None) -> list[float]:
@@ -184,12 +185,18 @@ class Attribution:
             return {"key": r.key, "type": r.type, "base_nodes": list(r.base_nodes),
                     "new_nodes": list(r.new_nodes), "matched": r.matched,
                     "changes": list(r.changes), **r.figure.to_dict(base)}
+        # one unit (one round of one pair of workers, or compare --attribute's one
+        # pass a side): no interval anywhere, so no level or family level is claimed
+        judged = self.total.low_ms is not None
         return {"rounds": self.rounds, "epochs": self.epochs,
-                "interval_over": "epochs" if self.epochs >= 2 else "rounds",
-                "level": self.level, "method": METHOD,
+                "interval_over": ("epochs" if self.epochs >= 2 else "rounds") if judged
+                else None,
+                "level": self.level if judged else None, "method": METHOD,
                 # each family: its rows and the time outside the counters
-                "row_family": {"size": len(self.rows) + 1, "level": self.row_level},
-                "type_family": {"size": len(self.types) + 1, "level": self.type_level},
+                "row_family": {"size": len(self.rows) + 1,
+                               "level": self.row_level if judged else None},
+                "type_family": {"size": len(self.types) + 1,
+                                "level": self.type_level if judged else None},
                 "total": self.total.to_dict(base), "counted": self.counted.to_dict(base),
                 "unattributed": {"outside_counters": self.outside.to_dict(base),
                                  "unmatched": self.unmatched.to_dict(base)},

@@ -40,7 +40,8 @@ MIN_EPOCHS = 3
 EPOCH_SETUP_S = 5.0
 
 
-def entry_row(name: str, doc: ABResult, status: str = "ok") -> ABSummary:
+def entry_row(name: str, doc: ABResult, status: str = "ok",
+              reproducer: str | None = None) -> ABSummary:
     """The entry's ratio with its 95 % interval (the run's descriptive FPS ratio, which the
     geomean combines), the verdict the A/B took once, when it stopped, and the interval and
     level that verdict was judged on (its family's, wider than 95 %), as the A/B stored
@@ -57,7 +58,7 @@ def entry_row(name: str, doc: ABResult, status: str = "ok") -> ABSummary:
                None if judged is None else judged.high, doc.judged_level),
         doc.family_size,
         {side: (info or {}).get("openvino") for side, info in doc.sides.items()},
-        status, *_attributed(doc.attribution), *_answers(doc.fidelity))
+        status, *_attributed(doc.attribution), *_answers(doc.fidelity), reproducer)
 
 
 def _answers(block: ABFidelity | None) -> tuple[str | None, str | None, tuple]:
@@ -102,9 +103,12 @@ def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
     except Exception as exc:        # a worker that died while profiling
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         return Attribution.failed(first[:300]), None
-    return attribution(measured) or Attribution.failed(
-        "no profiling round completed",
-        "interrupted" if measured["status"] == "interrupted" else "failed"), measured
+    found = attribution(measured)
+    if found is None or found.table is None:    # nothing timed: no reproducer to write
+        return found or Attribution.failed(
+            "no profiling round completed",
+            "interrupted" if measured["status"] == "interrupted" else "failed"), None
+    return found, measured
 
 
 def reproducer_dir(out: Path, entry: str) -> Path:
@@ -112,17 +116,21 @@ def reproducer_dir(out: Path, entry: str) -> Path:
     return out / f"{entry}.reproducer"
 
 
-def _reproduce(out: Path, name: str, doc: ABResult, measured: dict, record: dict) -> None:
-    """The entry's reproducer, as ``ab --attribute-out`` writes one; a failure is said on
-    stderr and in the entry's record, and costs neither its verdict nor the suite."""
+def _reproduce(out: Path, name: str, doc: ABResult, measured: dict | None) -> str:
+    """The entry's reproducer, as ``ab --attribute-out`` writes one: ``written``, or
+    ``not written: …`` (said on stderr too; the entry's summary keeps it and the gate
+    fails, as ``ab``'s exit status does).  It costs neither the verdict nor the suite:
+    any error is kept, since the entries after this one must still run."""
+    if measured is None:
+        return "not written: no profiling round completed"
     try:
         write_reproducer(str(reproducer_dir(out, name)), doc, measured,
                          f"perfbench suite --ab --attribute-out reproducer of entry {name}")
-    except (OSError, RuntimeError, ValueError) as exc:
-        print(f"perfbench: --attribute-out failed for {name}: {exc}", file=sys.stderr)
-        said = f"reproducer not written: {exc}"
-        record["message"] = (f"{record['message']}; {said}" if record.get("message")
-                             else said)[:300]       # a fallback file's line stays first
+    except Exception as exc:        # a full disk, a graph the runtime cannot cut, …
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"perfbench: --attribute-out failed for {name}: {first}", file=sys.stderr)
+        return f"not written: {first}"[:300]
+    return "written"
 
 
 def _usable(row: ABSummary) -> bool:
@@ -277,8 +285,8 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)
-    if options.get("attribute_out") and measured is not None:
-        _reproduce(out, entry.name, doc, measured, record)
+    reproducer = (_reproduce(out, entry.name, doc, measured)
+                  if options.get("attribute_out") and run.attribution is not None else None)
     unanswered = options.get("fidelity") and record["status"] != "failed" and (
         run.fidelity is None or run.fidelity.status == "interrupted")
     if run.status == "interrupted" or unanswered:       # resumed, never passed unasked
@@ -289,7 +297,7 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         record.update(status="ok")
     record["provenance"] = {"openvino": sorted({(s or {}).get("openvino") for s in
                                                 doc.sides.values()} - {None})}
-    rows.append(entry_row(entry.name, doc, record["status"]))
+    rows.append(entry_row(entry.name, doc, record["status"], reproducer))
 
 
 def _write_entry(path: Path, doc: ABResult, record: dict) -> str | None:

@@ -10,11 +10,14 @@ from perfbench.results.interval import Interval
 def _figure(value: float, level: float | None) -> TimeChange:
     delta = Interval(value) if level is None else Interval(value, value - 0.01,
                                                            value + 0.01, level)
-    return TimeChange(1.0, 1.0 + value, delta, 100 * value, None, False)
+    return TimeChange(1.0, 1.0 + value, delta, 100 * value, None,
+                      None if level is None else False)
 
 
 def _attribution(level: float | None, wall_s: float | None = 1.5) -> Attribution:
-    table = AttributionTable(2, 1, "epochs", 0.95, "bonferroni", Family(5, level),
+    judged = level is not None          # no interval: no level or family level claimed
+    table = AttributionTable(2, 1, "epochs" if judged else None, 0.95 if judged else None,
+                             "bonferroni", Family(5, level),
                              Family(3, level), _figure(0.1, level), _figure(0.08, level),
                              _figure(0.02, level), _figure(0.0, level), (), ())
     return Attribution("complete", None, ProfilingPass(True, "PERF_COUNT", 0.2, ("AB",),
@@ -24,8 +27,10 @@ def _attribution(level: float | None, wall_s: float | None = 1.5) -> Attribution
 
 def test_a_pass_without_an_interval_says_so():
     lines = summary_lines(_attribution(None))
-    assert "no interval" in lines[0] and "family level no interval" in lines[2]
-    assert "+0.1000 ms" in lines[0]
+    assert "no interval" in lines[0] and "+0.1000 ms" in lines[0]
+    assert lines[2].startswith("no intervals (one round: nothing to take one over), so "
+                               "nothing judged;")
+    assert "intervals over" not in lines[2] and "family level" not in lines[2]
 
 
 def test_a_pass_with_intervals_names_their_levels():

@@ -144,6 +144,7 @@ def test_one_round_gives_figures_without_intervals():
     one = figure([1.0], [2.0], 0.95)
     assert one.delta_ms == 1.0 and one.low_ms is None and not one.beyond
     assert one.to_dict(1.0)["delta_ms"]["level"] is None and one.ratio == 2.0
+    assert one.to_dict(1.0)["beyond_level"] is None     # not judged, not "within"
 
 
 def test_a_simulated_a_a_flags_a_node_in_at_most_about_five_percent_of_runs():

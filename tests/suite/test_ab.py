@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from perfbench.results.ab import ABRatio
+from perfbench.results.suite import SuiteDocument
 from perfbench.suite.ab import entry_row, entry_time, geomean_block
 from tests.processes import checkout_env
 from tests.results.ab_inputs import seeded_document
@@ -206,8 +207,8 @@ def test_attribute_out_writes_each_entrys_reproducer_in_its_own_directory(tmp_pa
     writes, in OUT/ENTRY.reproducer/, from its own A/B document and profiling pass: both
     versions and the machine, its top node and that node's subgraph as a model file, and
     both sides' measurements (the blocks its attribution was computed from).  One that
-    cannot be written (a file in its place) is said in its entry's record, and costs
-    neither its verdict nor the next entry's reproducer."""
+    cannot be written (a file in its place) is said in its entry's summary and fails the
+    gate, and costs neither its verdict nor the next entry's reproducer."""
     import threading
 
     import openvino as ov
@@ -231,8 +232,22 @@ def test_attribute_out_writes_each_entrys_reproducer_in_its_own_directory(tmp_pa
     assert [r.attribution for r in doc.ab.entries] == ["complete", "complete"]
     records = {r.name: r for r in doc.entries}
     assert records["net"].status == "ok" and records["net"].file == "net.json"
-    assert records["net"].message.startswith("reproducer not written")
-    assert records["net2"].message is None
+    summaries = {r.name: r for r in doc.ab.entries}
+    assert summaries["net"].reproducer.startswith("not written: ")
+    assert summaries["net2"].reproducer == "written" and records["net2"].message is None
+    # an output asked for and not given fails the gate, as ab --attribute-out's exit 1
+    from perfbench.cli.commands.suite import exit_status, gate
+
+    def passing(reproducer_of_net: str):     # every verdict a pass: only the output fails
+        return dataclasses.replace(doc, ab=dataclasses.replace(doc.ab, geomean=None, failed=(),
+            entries=tuple(dataclasses.replace(e, verdict="no regression", reproducer=(
+                reproducer_of_net if e.name == "net" else e.reproducer))
+                for e in doc.ab.entries)))
+    failing = passing(summaries["net"].reproducer)
+    assert exit_status(failing, None) == 1
+    assert "reproducer not written for net" in gate(failing, None).outcome
+    assert exit_status(passing("written"), None) == 0
+    assert SuiteDocument.from_dict(doc.to_dict()) == doc        # the key round-trips
     for name in ("net2",):
         ab = json.loads((out / f"{name}.json").read_text())
         where = reproducer_dir(out, name)

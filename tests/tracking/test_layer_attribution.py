@@ -75,6 +75,12 @@ def test_the_extra_node_is_named_first_and_the_rows_add_up(profiled):
     assert all(r.change.delta.low is None and (r.change.ratio is None or
                                                r.change.ratio.low is None)
                for r in found.nodes)
+    # ... and no level, family level or judgement either (the metadata said 95 %,
+    # Bonferroni and "within the level" on every row before)
+    assert (found.interval_over, found.level) == (None, None)
+    assert (found.row_family.level, found.type_family.level) == (None, None)
+    assert {r.change.beyond_level for r in (*found.nodes, *found.types)} == {None}
+    assert found.total.beyond_level is None and found.outside_counters.beyond_level is None
     kinds = {r.key: r for r in found.types}
     assert kinds["Convolution"].changes == ("3 → 4 nodes",)
 

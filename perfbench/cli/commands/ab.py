@@ -8,6 +8,7 @@ import sys
 
 from rich.console import Console
 
+from perfbench.cli.ab_attribute_options import add_attribute_options
 from perfbench.cli.ab_fidelity import (add_fidelity_options, check_sides, fidelity_options,
                                       fidelity_run)
 from perfbench.cli.arguments import AB_SKIPS, add_html_option, check_html, run_settings
@@ -85,13 +86,8 @@ def add_parser(sub) -> None:
 def _add_attribute_options(ab) -> None:
     """``ab --attribute``: which nodes the change comes from (a separate pass)."""
     attrib = ab.add_argument_group("attribution (after the verdict, never part of it)")
-    attrib.add_argument("--attribute", action="store_true", help="after the verdict, "
-                        "profile both sides (perf counters on, interleaved rounds) and rank "
-                        "the nodes and node types by their contribution to the change")
-    attrib.add_argument("--attribute-epochs", default="4", metavar="K", help="fresh pairs "
-                        "of workers the pass runs in, the intervals' units (default 4)")
-    attrib.add_argument("--attribute-rounds", default="3", metavar="N", help="profiling "
-                        "rounds per epoch, one block per side each (default 3)")
+    add_attribute_options(attrib, "rank the nodes and node types by their contribution to "
+                          "the change")
     attrib.add_argument("--attribute-out", metavar="DIR", help="write a reproducer there: "
                         "both versions and the machine, both measurements, the top node's "
                         "subgraph as a model file (implies --attribute)")

@@ -57,7 +57,7 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
                       f"attributed from the {attributed.table.rounds} rounds of the "
                       f"{attributed.table.epochs} epoch(s) completed", highlight=False,
                       soft_wrap=True)
-        return measured
+        return measured if attributed.table is not None else None   # nothing to reproduce
     except Exception as exc:        # the verdict stands; the pass is named as failed
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         run.attribution = Attribution.failed(first[:300])

@@ -17,6 +17,7 @@ import time
 
 from rich.console import Console
 
+from perfbench.cli.ab_attribute_options import add_attribute_options
 from perfbench.cli.ab_fidelity import add_fidelity_options, fidelity_options
 from perfbench.cli.arguments import Parser
 from perfbench.cli.commands.suite_ab import ab_mode, ab_plan, suite_ab_command
@@ -84,12 +85,7 @@ def _add_ab_options(suite: Parser) -> None:
                     help="A/B: a regression must be larger than this %% (default 2)")
     ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
                     "one epoch of freshly started workers (default 10)")
-    ab.add_argument("--attribute", action="store_true", help="A/B: after each entry's "
-                    "verdict, profile both sides (a separate pass) and name its top cause")
-    ab.add_argument("--attribute-epochs", default="4", metavar="K", help="--attribute: "
-                    "fresh pairs of workers per entry (default 4)")
-    ab.add_argument("--attribute-rounds", default="3", metavar="N", help="--attribute: "
-                    "profiling rounds per epoch (default 3)")
+    add_attribute_options(ab, "name each entry's top cause", "A/B: ")
     ab.add_argument("--attribute-out", action="store_true", help="A/B: write each entry's "
                     "reproducer in OUT/ENTRY.reproducer/ (implies --attribute)")
     add_fidelity_options(suite, "A/B: ")
@@ -297,6 +293,7 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
                     doc.ab.failed if doc.ab is not None else ())
     unattributed = _attribution_failed(doc)
     answers = _answers_changed(doc)
+    unreproduced = _unreproduced(doc)
     if code == 0:
         outcome = "passed"
     elif code >= 128:
@@ -307,13 +304,15 @@ def gate(doc: SuiteDocument, signum: int | None) -> Gate:
         outcome = "not decided (re-run on a quiet machine, or longer): " + ", ".join(
             f"{name} ({verdicts.get(name) or 'unconfirmed regression'})"
             for name in judge.unconfirmed(block))
-    elif regressed or failures or unattributed or answers:
+    elif regressed or failures or unattributed or answers or unreproduced:
         outcome = "failed: " + "; ".join(
             part for part in (f"regression in {', '.join(regressed)}" if regressed else "",
                               f"failed {', '.join(failures)}" if failures else "",
                               f"attribution failed for {', '.join(unattributed)}"
                               if unattributed else "",
-                              f"fidelity {', '.join(answers)}" if answers else "") if part)
+                              f"fidelity {', '.join(answers)}" if answers else "",
+                              f"reproducer not written for {', '.join(unreproduced)}"
+                              if unreproduced else "") if part)
     else:
         outcome = "failed: " + ", ".join(e.name for e in doc.entries if e.status in FAILED)
     return Gate(code, outcome)
@@ -330,7 +329,7 @@ def exit_status(doc: SuiteDocument, signum: int | None) -> int:
         geomean = doc.ab.geomean
         if any(e.verdict == "regression" for e in doc.ab.entries) or doc.ab.failed or \
                 (geomean is not None and geomean.verdict == "regression") or \
-                _attribution_failed(doc) or _answers_changed(doc):
+                _attribution_failed(doc) or _answers_changed(doc) or _unreproduced(doc):
             return 1
         return EXIT_UNCONFIRMED if judge.unconfirmed(doc.ab) else 0
     return 1 if doc.summary.failed else 0
@@ -342,6 +341,13 @@ def _answers_changed(doc: SuiteDocument) -> list[str]:
     return [f"{e.fidelity} {'in' if e.fidelity == 'regression' else 'for'} {e.name}"
             for e in (doc.ab.entries if doc.ab is not None else ())
             if e.fidelity in ("regression", "failed")]
+
+
+def _unreproduced(doc: SuiteDocument) -> list[str]:
+    """``--attribute-out``: the A/B entries whose reproducer could not be written, an
+    output asked for and not given (exit status 1, as ``ab --attribute-out``'s)."""
+    return [e.name for e in (doc.ab.entries if doc.ab is not None else ())
+            if e.reproducer is not None and e.reproducer != "written"]
 
 
 def _attribution_failed(doc: SuiteDocument) -> list[str]:
