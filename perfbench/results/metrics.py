@@ -39,7 +39,16 @@ def fps_estimate(result: BenchmarkResult) -> tuple[float, float | None, float | 
     interval from two steady windows on; the whole-window figure only for a run too short
     for a steady window.  One definition, so a short sweep point and a long one are not
     compared on two.  Exporters, compare and sweeps all use this, so a value never falls
-    outside its own bounds."""
+    outside its own bounds.
+
+    With two or more trials (``--repeat``, or a raced point's epochs, each a fresh
+    worker), the FPS is the mean of the trials' steady FPS with the interval between
+    them (``fps_trials``): the windows of one process cannot see how another would run,
+    so only that interval counts the run-to-run (process) level; ``compare`` takes the
+    trials as its units then too (:func:`unit_samples`)."""
+    trials = result.precision.fps_trials if result.precision else None
+    if trials is not None and len(result.trials) >= 2:
+        return trials.value, trials.low, trials.high
     estimate = result.precision.fps_windows if result.precision else None
     if estimate is not None:
         return estimate.value, estimate.low, estimate.high

@@ -75,8 +75,10 @@ def new_race(spec: SweepSpec, previous: dict | None,
     points = [p for p in every if p not in left_out]
     settings = {p.key: p.settings for p in points}
     saved = (previous or {}).get("race")
-    if saved:
-        race = restore(RaceResult.from_dict(saved, "--resume: race"), settings)
+    race = restore(RaceResult.from_dict(saved, "--resume: race"), settings) if saved else None
+    # a race stopped before its first epoch (while measuring fidelity) has nothing to
+    # resume: it starts again, on the points this grid and its constraints admit
+    if race is not None and race.epochs:
         if list(race.keys) != [p.key for p in points]:
             why = (f" (the fidelity constraint now leaves out "
                    f"{', '.join(p.key for p in left_out)})" if left_out else "")

@@ -88,8 +88,14 @@ def rate_mean_ci(rates, correlated: bool = False) -> Estimate | None:
 
 def trials_fps_ci(trials) -> Estimate | None:
     """FPS between trials (``Precision.fps_trials``, run-to-run noise): the mean of the
-    trials' FPS with its interval.  The one definition: a run's ``--repeat`` trials, and a
-    raced point's epochs (each a trial of a fresh worker, so the process level counts)."""
+    trials' steady FPS (each trial's own, where every trial has one; else their whole-trial
+    FPS) with its interval.  The one definition: a run's ``--repeat`` trials, and a raced
+    point's epochs (each a trial of a fresh worker, so the process level counts).  Steady,
+    as a one-trial run's FPS is, so a run's figure does not change definition with its
+    number of trials."""
+    steady = [t.steady_fps for t in trials]
+    if all(s is not None and s > 0 for s in steady):
+        return rate_mean_ci(steady)
     return rate_mean_ci([t.fps for t in trials])
 
 

@@ -1,9 +1,13 @@
 """Headline metrics: one FPS definition whatever the run's length."""
 
+import dataclasses
+import math
+
 import pytest
 
 from perfbench import BenchmarkConfig, run
 from perfbench.results.metrics import fps_estimate
+from perfbench.stats.intervals import trials_fps_ci
 from tests.models import FakeClock
 
 
@@ -48,3 +52,19 @@ def test_fps_has_one_definition():
     assert found == []
     assert types.images_per_second(10, 4, 2.0) == 20.0
     assert types.images_per_second(10, 4, 0.0) == 0.0 == types.images_per_second(0, 4, 2.0)
+
+
+def test_with_two_trials_the_fps_is_their_steady_mean_with_the_interval_between_them(
+        tiny_ir, fake_clock):
+    """Two trials whose steady FPS are 100 and 120 (made so on a real run's result): the
+    FPS is 110, its interval t(0.975, 1) = 12.706 on the log scale around it, SE 10:
+    110·exp(±12.706·10/110); the windows' interval (one process's view) is not used."""
+    result = run(BenchmarkConfig(model=tiny_ir, time=3.2))
+    trials = tuple(dataclasses.replace(result.trials[0], steady_fps=s) for s in (100.0, 120.0))
+    made = dataclasses.replace(result, trials=trials, precision=dataclasses.replace(
+        result.precision, fps_trials=trials_fps_ci(trials)))
+    value, low, high = fps_estimate(made)
+    spread = 12.706205 * 10 / 110
+    assert value == pytest.approx(110.0)
+    assert (low, high) == pytest.approx((110 * math.exp(-spread), 110 * math.exp(spread)),
+                                        rel=1e-6)

@@ -59,13 +59,19 @@ def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
     assert result.latency.count == result.completed_requests
     assert result.duration_s == pytest.approx(sum(t.duration_s for t in result.trials))
     spread = result.precision.fps_trials
-    fps = [t.completed_requests / t.duration_s for t in result.trials]
+    # each trial's steady FPS (as a one-trial run's figure), whole-trial where one has none
+    steady = [t.steady_fps for t in result.trials]
+    fps = steady if all(steady) else [t.completed_requests / t.duration_s
+                                      for t in result.trials]
     half = 4.302653 * statistics.stdev(fps) / 3 ** 0.5    # t(0.975, 2 dof), from tables
     assert spread.n == 3 and spread.value == pytest.approx(statistics.fmean(fps))
     # a rate: its interval is on the log scale, value·exp(±t·SE/value)
     assert (spread.low, spread.high) == pytest.approx(
         (spread.value * math.exp(-half / spread.value), spread.value * math.exp(half / spread.value)))
     assert {w.trial for w in result.windows} == {0, 1, 2}
+    # the run's FPS is that interval: the only one that counts run-to-run noise
+    from perfbench.results.metrics import fps_estimate
+    assert fps_estimate(result) == (spread.value, spread.low, spread.high)
 
 
 def test_until_stable_stops_when_precise(tiny_ir, fake_clock):

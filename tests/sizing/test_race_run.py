@@ -134,7 +134,14 @@ def test_a_points_table_figures_cover_every_epoch_it_ran_in(tiny_ir, tmp_path):
     # the last epoch's, of one trial: none); compile time the mean of the three compiles
     from perfbench.stats.intervals import rate_mean_ci
     assert [t.fps for t in result.trials] == [r.trials[0].fps for r in seen]
-    assert result.precision.fps_trials == rate_mean_ci([r.fps for r in seen])
+    steady = [r.trials[0].steady_fps for r in seen]
+    assert result.precision.fps_trials == rate_mean_ci(
+        steady if all(steady) else [r.trials[0].fps for r in seen])
+    # the point's FPS, as the sweep's table, CSV and plot print it: between the epochs
+    from perfbench.results.metrics import fps_estimate
+    assert fps_estimate(result) == (result.precision.fps_trials.value,
+                                    result.precision.fps_trials.low,
+                                    result.precision.fps_trials.high)
     assert result.compile_ms == pytest.approx(sum(r.compile_ms for r in seen) / 3)
 
 
@@ -158,3 +165,20 @@ def test_a_race_resumed_under_a_constraint_that_now_leaves_a_point_out_says_so()
     with pytest.raises(UsageError, match=r"the fidelity constraint now leaves out "
                                          r"precision=int8\)"):
         new_race(spec, previous, {"precision=int8": "excluded by the fidelity constraint"})
+
+
+def test_a_race_stopped_before_its_first_epoch_starts_again_on_resume():
+    """A Ctrl-C while the race measured fidelity saves a race of every point and no epoch;
+    resumed under the constraint that now excludes int8, it starts again on the points
+    admitted (it was refused: "the saved race has other points")."""
+    from perfbench.sizing import race as rules
+    from perfbench.sizing.race import Race, RaceRules
+    from perfbench.sizing.race_run import new_race
+    spec = SweepSpec(BenchmarkConfig(model="m.xml"), {"precision": ["f32", "int8"]})
+    keys = ["default", "precision=f32", "precision=int8"]
+    unstarted = Race(keys, {k: {} for k in keys}, RaceRules(), 0)
+    previous = {"race": rules.document(unstarted, 0.1).to_dict(), "points": []}
+    race, points = new_race(spec, previous,
+                            {"precision=int8": "excluded by the fidelity constraint"})
+    assert list(race.keys) == ["default", "precision=f32"] and not race.epochs
+    assert {p.key: p.status for p in points}["precision=int8"] == "skipped"
