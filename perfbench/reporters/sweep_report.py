@@ -15,7 +15,8 @@ from perfbench.reporters.numbers import readable
 from perfbench.stats.intervals import rate_measured
 from perfbench.stats.support import supported
 from perfbench.results.metrics import fps_estimate
-from perfbench.results.sweep import GainRatio, Pick, SweepPoint, SweepResult, VersusDefault
+from perfbench.results.race import Interval
+from perfbench.results.sweep import Pick, SweepPoint, SweepResult, VersusDefault
 
 CSV_COLUMNS = ("key", "status", "device", "hint", "precision", "threads", "batch", "requests",
                "streams", "resolved_streams", "resolved_requests", "satisfies_constraints",
@@ -255,7 +256,7 @@ def _settings_text(settings: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in settings.items())
 
 
-def _ratio_text(ratio: GainRatio | None) -> str:
+def _ratio_text(ratio: Interval | None) -> str:
     """A precision gain's stored ratio, with its interval where it has one."""
     if ratio is None:
         return "–"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfbench.results.types import SchemaError
+from perfbench.results.types import SchemaError, _number, _table, _text
 
 RACE_VERSION = 1
 #: The race's reference point: the device's default, measured in every epoch.
@@ -28,12 +28,16 @@ def _get(data: Any, key: str, where: str):
 
 @dataclass(frozen=True)
 class Interval:
-    """A ratio (or a value, for a latency) with its interval at ``level``."""
+    """A ratio (or a value, for a latency) with its interval at ``level``, and how it was
+    paired (``epochs``, ``through``); ``low``, ``high`` and ``level`` are None together
+    where the figure has none (a sequential sweep's precision gain between points without
+    an interval of their own), and then written null, as every document writes it.  The
+    race's intervals and a sweep's precision gains are this one type."""
 
     ratio: float | None
-    low: float
-    high: float
-    level: float
+    low: float | None
+    high: float | None
+    level: float | None
     epochs: int | None = None
     through: str | None = None        # "epochs", "reference" (a ratio) or None
     value: float | None = None        # a latency's estimate (then ratio is None)
@@ -52,11 +56,21 @@ class Interval:
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> Interval | None:
+        """An older sweep's gain without an interval wrote ``{ratio}`` alone: read as
+        bounds None (written null from now on)."""
         if data is None:
             return None
-        return cls(data.get("ratio"), float(_get(data, "low", where)),
-                   float(_get(data, "high", where)), float(_get(data, "level", where)),
-                   data.get("epochs"), data.get("through"), data.get("value"))
+        data = _table(data, where)
+        ratio, value = (_number(data, k, where, optional=True) for k in ("ratio", "value"))
+        if (ratio is None) == (value is None):
+            raise SchemaError(f"{where}: one of ratio and value is given")
+        low, high, level = (_number(data, k, where, optional=True)
+                            for k in ("low", "high", "level"))
+        if len({b is None for b in (low, high, level)}) > 1:
+            raise SchemaError(f"{where}: low, high and level are given together or not at all")
+        epochs = _number(data, "epochs", where, optional=True)
+        return cls(ratio, low, high, level, None if epochs is None else int(epochs),
+                   _text(data, "through", where, optional=True), value)
 
 
 @dataclass(frozen=True)

@@ -197,44 +197,6 @@ class PrecisionFidelity:
 
 
 @dataclass(frozen=True)
-class GainRatio:
-    """A precision gain's ratio, as the sweep that measured it states it: paired with its
-    interval (by rounds, or by epochs in a race: ``epochs``, ``through``), from the two
-    points' own intervals, or (points without one) the ratio alone, written ``{ratio}``."""
-
-    ratio: float
-    low: float | None = None
-    high: float | None = None
-    level: float | None = None
-    epochs: int | None = None
-    through: str | None = None
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {"ratio": self.ratio}
-        if self.low is not None:
-            out.update(low=self.low, high=self.high, level=self.level)
-        if self.epochs is not None:
-            out["epochs"] = self.epochs
-        if self.through is not None:
-            out["through"] = self.through
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> GainRatio | None:
-        if data is None:
-            return None
-        data = _table(data, where)
-        low, high, level = (_number(data, k, where, optional=True)
-                            for k in ("low", "high", "level"))
-        if len({b is None for b in (low, high, level)}) > 1:
-            raise SchemaError(f"{where}: low, high and level are given together or not at all")
-        epochs = _number(data, "epochs", where, optional=True)
-        return cls(_number(data, "ratio", where), low, high, level,
-                   None if epochs is None else int(epochs),
-                   _text(data, "through", where, optional=True))
-
-
-@dataclass(frozen=True)
 class PrecisionGain:
     """One precision against ``versus`` (f32) at the same other ``settings``: FPS and
     latency-percentile ratios (None where the sweep had none to state)."""
@@ -242,8 +204,8 @@ class PrecisionGain:
     precision: str
     versus: str
     settings: dict
-    fps_ratio: GainRatio | None
-    p99_ratio: GainRatio | None
+    fps_ratio: Interval | None      # paired (by rounds, or epochs in a race), or from
+    p99_ratio: Interval | None      # the points' own intervals, or the ratio alone
 
     def to_dict(self) -> dict:
         return {"precision": self.precision, "versus": self.versus, "settings": self.settings,
@@ -255,8 +217,8 @@ class PrecisionGain:
         data = _table(data, where)
         return cls(_text(data, "precision", where), _text(data, "versus", where),
                    dict(_table(data.get("settings") or {}, where + ".settings")),
-                   GainRatio.from_dict(data.get("fps_ratio"), where + ".fps_ratio"),
-                   GainRatio.from_dict(data.get("p99_ratio"), where + ".p99_ratio"))
+                   Interval.from_dict(data.get("fps_ratio"), where + ".fps_ratio"),
+                   Interval.from_dict(data.get("p99_ratio"), where + ".p99_ratio"))
 
 
 @dataclass(frozen=True)

@@ -179,8 +179,8 @@ class Sweep:
             spread = math.hypot(math.log(high / fps), math.log(base_high / base_fps))
             interval = {"ratio": ratio, "low": ratio * math.exp(-spread),
                         "high": ratio * math.exp(spread), "level": 0.95}
-        gain["fps_ratio"] = interval or ({"ratio": ratio} if ratio else None)
-        gain["p99_ratio"] = {"ratio": point.result.latency.p99 / base.result.latency.p99}
+        gain["fps_ratio"] = interval or (_no_interval(ratio) if ratio else None)
+        gain["p99_ratio"] = _no_interval(point.result.latency.p99 / base.result.latency.p99)
         return gain
 
     def conclusions(self) -> dict:
@@ -302,6 +302,12 @@ class Sweep:
 
     def to_dict(self) -> dict:
         return self.result().to_dict()
+
+
+def _no_interval(ratio: float) -> dict:
+    """A ratio between two points without intervals of their own: the interval's spelling
+    with its bounds null, as every document writes a figure without one."""
+    return {"ratio": ratio, "low": None, "high": None, "level": None}
 
 
 def _interval(estimate: PairedRatio | None) -> dict | None:

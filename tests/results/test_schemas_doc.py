@@ -23,7 +23,8 @@ from perfbench.results.suite import (ABBlock, ABSummary, BaselineBlock, Baseline
                                      EntryRecord, Gate, Geomean, Headline, Judged,
                                      MetricChange, NotComparable, Summary, TopCause)
 from perfbench.results.registry import KINDS
-from perfbench.results.sweep import GainRatio, Pick, PrecisionFidelity, PrecisionGain, SweepPoint
+from perfbench.results.race import Interval as RaceInterval
+from perfbench.results.sweep import Pick, PrecisionFidelity, PrecisionGain, SweepPoint
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -98,7 +99,7 @@ def test_every_key_a_typed_document_writes_is_in_its_table(schema, file):
     ("perfbench.ab", "fidelity", (ABFidelity, OutputFidelity, FidelityChange)),
     ("perfbench.sweep", "points", (SweepPoint,)),
     ("perfbench.sweep", "recommendations", (Pick,)),
-    ("perfbench.sweep", "precision_gains", (PrecisionGain, GainRatio)),
+    ("perfbench.sweep", "precision_gains", (PrecisionGain, RaceInterval)),
     ("perfbench.sweep", "fidelity", (PrecisionFidelity,)),
     ("perfbench.suite", "entries", (EntryRecord, Headline, Interval)),
     ("perfbench.suite", "summary", (Summary,)),

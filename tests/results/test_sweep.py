@@ -1,12 +1,12 @@
 """The typed sweep document: it writes what main wrote on the same hand-made inputs
-(``tests/data/sweep_v2-*.json``, ``sweep_now-*.txt``/``.csv``, frozen from 1c02455 by ``tests/results/sweep_inputs.py``;
+(``tests/data/sweep_v2-*.json``, ``sweep_now-*.txt``/``.csv``, frozen from 1c02455 by
+``tests/results/sweep_inputs.py``;
 ``sweep_v3-*.json``: today's, the same but for the version, and a sweep with fidelity),
 reads back to itself, and is what the registry returns for every sweep file."""
 
 from __future__ import annotations
 
 import io
-import math
 import json
 import math
 from pathlib import Path
@@ -35,9 +35,25 @@ def documents(monkeypatch):
     return {name: sweep.result() for name, sweep in sweep_inputs.sweeps().items()}
 
 
+def _gains_spelled_whole(data: dict) -> dict:
+    """The one documented change since the version-3 files were frozen: a precision gain
+    without an interval wrote ``{ratio}`` alone, now ``{ratio, low, high, level}`` with
+    null bounds (``results.race.Interval``, the spelling of every interval)."""
+    for gain in data.get("precision_gains") or ():
+        for key in ("fps_ratio", "p99_ratio"):
+            ratio = gain.get(key)
+            if ratio is not None and "low" not in ratio:
+                gain[key] = {"ratio": ratio["ratio"], "low": None, "high": None,
+                             "level": None, **{k: v for k, v in ratio.items() if k != "ratio"}}
+    return data
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_the_json_is_the_frozen_files_byte_for_byte(documents, name):
-    assert json_text(documents[name].to_dict()) == (DATA / f"sweep_v3-{name}.json").read_text()
+    """Apart from the gains' spelling (:func:`_gains_spelled_whole`; only the fidelity
+    sweep has a gain without an interval)."""
+    frozen = json.loads((DATA / f"sweep_v3-{name}.json").read_text())
+    assert json_text(documents[name].to_dict()) == json_text(_gains_spelled_whole(frozen))
 
 
 @pytest.mark.parametrize("name", MAINS)
@@ -132,7 +148,8 @@ def _gain_sweeps():
 def test_precision_gains_and_the_sizing_plan_are_typed_and_write_the_sweeps_bytes(monkeypatch):
     """The gains and the plan were dicts inside the typed sweep (issue 25): now records;
     the JSON is what the producer stated, key for key, so no file changes."""
-    from perfbench.results.sweep import GainRatio, PrecisionGain, SizingPlan
+    from perfbench.results.race import Interval
+    from perfbench.results.sweep import PrecisionGain, SizingPlan
     monkeypatch.setattr("perfbench.sizing.sweep.psutil.cpu_count",
                         lambda logical=True: sweep_inputs.CORES)
     forms = set()
@@ -140,34 +157,44 @@ def test_precision_gains_and_the_sizing_plan_are_typed_and_write_the_sweeps_byte
         stated = sweep.conclusions()
         document = sweep.result()
         (gain,) = document.precision_gains
-        assert isinstance(gain, PrecisionGain) and isinstance(gain.fps_ratio, GainRatio)
+        assert isinstance(gain, PrecisionGain) and isinstance(gain.fps_ratio, Interval)
         assert gain.precision == "bf16" and gain.fps_ratio.ratio == pytest.approx(2.5)
         written = json.loads(json_text(document.to_dict()))
         assert written["precision_gains"] == stated["precision_gains"]
         assert written["sizing"] == stated["sizing"]
         assert SweepResult.from_dict(written, nested_result) == document
-        forms.add(tuple(stated["precision_gains"][0]["fps_ratio"]))
+        forms.add(tuple(v is None for v in stated["precision_gains"][0]["fps_ratio"].values()))
         plan = document.sizing
         assert isinstance(plan, SizingPlan) and plan.point == "precision=bf16"
         assert plan.machines == math.ceil(1000.0 / plan.fps_per_machine) == 4
-    assert forms == {("ratio", "low", "high", "level"), ("ratio",)}
+    # one spelling, with and without an interval: {ratio, low, high, level}, null bounds
+    assert forms == {(False, False, False, False), (False, True, True, True)}
 
 
 def test_a_races_gain_keeps_its_epochs_and_pairing():
-    from perfbench.results.sweep import GainRatio
+    from perfbench.results.race import Interval
     from perfbench.stats.racing import Contrast
     stated = Contrast(2.5, 2.4, 2.6, 0.95, 4, "epochs").to_dict()
-    assert GainRatio.from_dict(stated, "gain").to_dict() == stated
+    assert Interval.from_dict(stated, "gain").to_dict() == stated
+
+
+def test_an_older_gain_without_an_interval_reads_as_null_bounds():
+    """Files written before the gains took the race's interval type wrote ``{ratio}``
+    alone; it reads as that ratio without an interval, and writes the one spelling."""
+    from perfbench.results.race import Interval
+    gain = Interval.from_dict({"ratio": 2.5}, "gain")
+    assert (gain.ratio, gain.low, gain.high, gain.level) == (2.5, None, None, None)
+    assert gain.to_dict() == {"ratio": 2.5, "low": None, "high": None, "level": None}
 
 
 @pytest.mark.parametrize("bad, message", [
     ({"ratio": 1.1, "low": 1.0}, "low, high and level are given together"),
     ({"ratio": "fast"}, r"gain\.ratio must be a finite number")])
 def test_a_malformed_gain_ratio_is_named(bad, message):
-    from perfbench.results.sweep import GainRatio
+    from perfbench.results.race import Interval
     from perfbench.results.types import SchemaError
     with pytest.raises(SchemaError, match=message):
-        GainRatio.from_dict(bad, "gain")
+        Interval.from_dict(bad, "gain")
 
 
 def test_the_fidelity_sweep_states_each_precisions_figures_and_what_it_excludes(documents):
