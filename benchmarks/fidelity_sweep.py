@@ -52,9 +52,11 @@ def summary(document: dict) -> list[str]:
     lines = []
     for found in document.get("fidelity", []):
         name = found["precision"] or f"default ({found['configured']})"
-        sqnr = "inf (identical)" if found["identical"] else f"{found['sqnr_db']:.1f} dB"
-        lines.append(f"  {name:16} top-1 agreement {found['top1_agreement_pct']:6.1f} %, "
-                     f"SQNR {sqnr}")
+        sqnr = ("inf (identical)" if found["identical"] else
+                "undefined" if found["sqnr_db"] is None else f"{found['sqnr_db']:.1f} dB")
+        top1 = found["top1_agreement_pct"]
+        agreement = "not defined" if top1 is None else f"{top1:6.1f} %"
+        lines.append(f"  {name:16} top-1 agreement {agreement}, SQNR {sqnr}")
     for key, why in (document.get("excluded") or {}).items():
         lines.append(f"  excluded {key}: {why}")
     lines.append("  picks: " + ", ".join(f"{k} = {v}" for k, v in picks.items()))
@@ -67,20 +69,40 @@ def main() -> int:
     parser.add_argument("--precisions", default="f32,int8")
     parser.add_argument("--min-top1", type=float, default=90.0)
     parser.add_argument("--race", action="store_true", help="race instead of --sequential")
+    parser.add_argument("--save", metavar="PATH", help="also write the output there, with "
+                        "the machine and the commit")
     args = parser.parse_args()
     worst = 0
+    lines: list[str] = header()
     with tempfile.TemporaryDirectory() as tmp:
         for name, margin in MODELS.items():
             model = save(margin_classifier(margin), Path(tmp) / f"m{margin:g}.xml")
             code, text, document = sweep(model, args, Path(tmp) / f"s{margin:g}.json")
-            print(f"== {name}: perfbench sweep --precision {args.precisions} "
-                  f"--min-top1-agreement {args.min_top1:g} (exit {code})")
-            print("\n".join(line for line in text.splitlines()
-                            if "Statistics collection" not in line and line.strip()))
-            print("\n".join(summary(document)))
-            print()
+            lines += [f"== {name}: perfbench sweep --precision {args.precisions} "
+                      f"--min-top1-agreement {args.min_top1:g} (exit {code})"]
+            lines += [line for line in text.splitlines()
+                      if "Statistics collection" not in line and line.strip()]
+            lines += summary(document) + [""]
             worst = max(worst, code)
+    print("\n".join(lines))
+    if args.save:
+        Path(args.save).write_text("\n".join(lines) + "\n")
     return worst
+
+
+def header() -> list[str]:
+    """What a saved output needs to be read later: the command, the commit, the machine."""
+    import datetime
+    import platform
+
+    import openvino as ov
+    root = Path(__file__).resolve().parent.parent
+    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [f"# python benchmarks/fidelity_sweep.py {' '.join(sys.argv[1:])}",
+            f"# commit {commit}; {now}; {platform.machine()}, {os.cpu_count()} logical "
+            f"cores; OpenVINO {ov.__version__}", ""]
 
 
 if __name__ == "__main__":

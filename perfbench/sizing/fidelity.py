@@ -31,6 +31,7 @@ import dataclasses
 import math
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import openvino as ov
 
@@ -41,6 +42,7 @@ from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
 from perfbench.results.sweep import PrecisionFidelity, point_precision
 from perfbench.results.types import SchemaError
 from perfbench.runner.benchmark import as_configured, log
+from perfbench.settings.config import BenchmarkConfig
 from perfbench.runner.fidelity import (configured_precision, fidelity_inputs, infer_all,
                                        inputs_digest)
 from perfbench.sizing.spec import SweepSpec
@@ -164,54 +166,111 @@ def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
     measured; None when stopped meanwhile.  Reads and compiles the model (OpenVINO)."""
     known = reuse(previous)
     todo = [p for p in wanted_precisions if p not in known]
-    if not todo:
+    if not todo:            # all reused on --resume: the constraint is checked all the same
+        check_top1_stored(spec, known.values())
         return tuple(known[p] for p in wanted_precisions), {}
     base = spec.base
     if base.data_shape is not None:
         raise UsageError("fidelity in a sweep compares one shape; drop --data-shape (or "
                          "use --shape)")
+    reference = _reference(spec, stop_event)
+    if reference is None:
+        return None
+    if isinstance(reference, str):          # no constraint: the sweep goes on without
+        return (tuple(known[p] for p in wanted_precisions if p in known),
+                {p: reference for p in todo})
+    check_top1_defined(spec, reference.outputs)
+    errors = {}
+    for precision in todo:
+        if on_precision is not None:
+            on_precision(precision or "the device's default")
+        try:
+            found = reference.against(precision, spec.base, stop_event)
+        except (RunFailed, UsageError, FidelityError) as exc:
+            # a model that cannot be made, an inference that fails, outputs that cannot be
+            # compared (non-finite, another shape): this precision is not measured, and
+            # the sweep goes on (its points are excluded only under a constraint)
+            log.warning("fidelity: %s not measured: %s", precision or "default", exc)
+            errors[precision] = str(exc)
+            continue
+        if found is None:
+            return None
+        known[precision] = found
+    return tuple(known[p] for p in wanted_precisions if p in known), errors
+
+
+def _reference(spec: SweepSpec, stop_event: threading.Event | None
+               ) -> "_Reference | str | None":
+    """The f32 reference on the sweep's inputs; None when stopped meanwhile.  When it
+    fails: under a constraint the sweep fails (a constraint that cannot be judged is not
+    passed), else the error, returned, stands for every precision's."""
+    base = spec.base
     core = ov.Core()
     check_device(core, base.device)
     plain = dataclasses.replace(base, precision=None, quantize=None)
     original = prepare_model(plain, core)
     inputs, kind, seed = fidelity_inputs(original, base, None)
-    reference_config = dataclasses.replace(plain, precision="f32")
     log.info("fidelity: the f32 reference on %d %s inputs", len(inputs), kind)
-    reference = compile_model(core, original.model, reference_config)
-    ref_out = infer_all(reference.model, inputs, stop_event)
-    if ref_out is None:
+    try:
+        compiled = compile_model(core, original.model, dataclasses.replace(plain, precision="f32"))
+        outputs = infer_all(compiled.model, inputs, stop_event)
+    except (RunFailed, UsageError) as exc:
+        if spec.fidelity_constraints:
+            raise RunFailed(f"sweep fidelity: the f32 reference failed: {exc}") from None
+        log.warning("fidelity: the f32 reference failed, so no precision's fidelity is "
+                    "measured: %s", exc)
+        return f"the f32 reference failed: {exc}"
+    if outputs is None:
         return None
-    check_top1_defined(spec, ref_out)
-    errors = {}
-    for precision in todo:
-        if on_precision is not None:
-            on_precision(precision or "the device's default")
-        config = dataclasses.replace(plain, precision=precision,
+    return _Reference(core, original, plain, inputs, kind, seed, outputs)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reference:
+    """The f32 reference's outputs on the sweep's inputs, and what it takes to measure
+    another precision against them."""
+
+    core: ov.Core
+    original: Any                   # the prepared model (model.prepare)
+    plain: BenchmarkConfig          # the sweep's settings without precision or quantize
+    inputs: list
+    kind: str
+    seed: int | None
+    outputs: dict
+
+    def against(self, precision: str | None, base: BenchmarkConfig,
+                stop_event: threading.Event | None) -> PrecisionFidelity | None:
+        """One precision's fidelity; None when stopped meanwhile."""
+        config = dataclasses.replace(self.plain, precision=precision,
                                      quantize=base.quantize if precision == "int8" else None)
         if precision == "f32":
-            out, configured = ref_out, "f32"
+            out, configured = self.outputs, "f32"
         else:
-            try:
-                prepared = as_configured(original, config, core)
-                compiled = compile_model(core, prepared.model, config)
-            except (RunFailed, UsageError) as exc:
-                log.warning("fidelity: %s not measured: %s", precision or "default", exc)
-                errors[precision] = str(exc)
-                continue
+            prepared = as_configured(self.original, config, self.core)
+            compiled = compile_model(self.core, prepared.model, config)
             configured = configured_precision(config, compiled.resolved)
             log.info("fidelity: %s (%s) against f32", precision or "default", configured)
-            out = infer_all(compiled.model, inputs, stop_event)
+            out = infer_all(compiled.model, self.inputs, stop_event)
             if out is None:
                 return None
-        try:
-            outputs = compare_outputs(ref_out, out)
-        except FidelityError as exc:
-            raise RunFailed(f"sweep fidelity: {exc}") from None
-        known[precision] = summary(precision, Fidelity(
-            configured=configured, reference="f32", samples=len(inputs), inputs=kind,
-            label=SYNTHETIC_LABEL if kind == "synthetic" else REAL_LABEL,
-            inputs_digest=inputs_digest(inputs), outputs=outputs, seed=seed))
-    return tuple(known[p] for p in wanted_precisions if p in known), errors
+        return summary(precision, Fidelity(
+            configured=configured, reference="f32", samples=len(self.inputs),
+            inputs=self.kind, label=SYNTHETIC_LABEL if self.kind == "synthetic" else REAL_LABEL,
+            inputs_digest=inputs_digest(self.inputs), outputs=compare_outputs(self.outputs, out),
+            seed=self.seed))
+
+
+def check_top1_stored(spec: SweepSpec, found) -> None:
+    """:func:`check_top1_defined` on figures measured before (a resumed sweep's): a
+    constraint that cannot be judged is one line, not passed because nothing is left to
+    measure."""
+    if spec.min_top1_agreement_pct is None:
+        return
+    if any(f.top1_agreement_pct is not None for f in found):
+        return
+    raise UsageError("--min-top1-agreement: the model has no classifier-shaped output "
+                     "(N × C scores), so top-1 agreement is not defined (the resumed "
+                     "sweep's fidelity has none); constrain its SQNR with --min-sqnr instead")
 
 
 def check_top1_defined(spec: SweepSpec, reference: dict) -> None:

@@ -106,9 +106,13 @@ def ties(point: PointSummary, top: PointSummary, ratio_low: RatioLow) -> bool:
 
 def dominates(q: PointSummary, p: PointSummary) -> bool:
     """``q`` is at least as good as ``p`` in every dimension (FPS, latency, and each
-    fidelity dimension where both have them) and better in one."""
-    mine, theirs = ((q.fidelity, p.fidelity) if len(q.fidelity) == len(p.fidelity)
-                    else ((), ()))
+    fidelity dimension) and better in one.  Where one has fidelity figures and the other
+    none (its precision could not be measured), they are not comparable: a faster point
+    whose answers are unknown does not push the reference's off the front, nor the
+    other way round."""
+    if len(q.fidelity) != len(p.fidelity):
+        return False
+    mine, theirs = q.fidelity, p.fidelity
     better_or_equal = (q.fps >= p.fps and q.latency_ms <= p.latency_ms and
                        all(a >= b for a, b in zip(mine, theirs)))
     strictly = (q.fps > p.fps or q.latency_ms < p.latency_ms or

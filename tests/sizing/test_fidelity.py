@@ -306,3 +306,51 @@ def test_a_precision_that_cannot_be_made_is_named_and_excluded_under_a_constrain
         "(--quantize int8 needs NNCF: pip install 'perfbench[int8]')")}
     assert rules.exclusions(dataclasses.replace(spec, min_sqnr_db=None), found,
                             [("precision=int8", {"precision": "int8"})], errors) == {}
+
+
+def test_outputs_that_cannot_be_compared_leave_that_precision_unmeasured_not_the_sweep(
+        tied_ir, monkeypatch):
+    """int8's outputs come back non-finite (as a bf16 overflow would): that precision is
+    not measured, its error kept; the others are, and a sweep without a constraint goes
+    on (it stopped before any point)."""
+    import perfbench.sizing.fidelity as sweep_fidelity
+    real = sweep_fidelity.infer_all
+    calls = []
+
+    def overflowing(compiled, inputs, stop_event=None):
+        calls.append(1)
+        out = real(compiled, inputs, stop_event)
+        if len(calls) == 3:             # the reference, the default, then int8
+            out = {name: [np.full_like(v, np.inf) for v in values]
+                   for name, values in out.items()}
+        return out
+    monkeypatch.setattr(sweep_fidelity, "infer_all", overflowing)
+    spec = SweepSpec(BenchmarkConfig(model=tied_ir, calibration_size=8),
+                     {"precision": ["f32", "int8"]})
+    found, errors = rules.for_sweep(spec, [{}, {"precision": "f32"}, {"precision": "int8"}])
+    assert [f.precision for f in found] == [None, "f32"]
+    assert set(errors) == {"int8"} and "finite" in errors["int8"]
+    # unconstrained, nothing is excluded; under a constraint, int8 is, with its error
+    points = [("precision=int8", {"precision": "int8"}), ("precision=f32", {"precision": "f32"})]
+    assert rules.exclusions(spec, found, points, errors) == {}
+    constrained = dataclasses.replace(spec, min_sqnr_db=10.0)
+    assert "could not be measured" in rules.exclusions(constrained, found, points,
+                                                       errors)["precision=int8"]
+
+
+def test_top1_on_a_resumed_sweep_of_feature_maps_is_still_one_line():
+    """Every precision reused from the saved sweep (nothing left to measure), none with a
+    classifier output: --min-top1-agreement cannot be judged, so it is refused, not passed."""
+    saved = [_found(None, None, True, None), _found(None, None, True, "f32"),
+             _found(None, 30.0)]
+    previous = {"fidelity": [f.to_dict() for f in saved]}
+    with pytest.raises(UsageError, match="no classifier-shaped output"):
+        rules.for_sweep(_spec(min_top1_agreement_pct=99.0),
+                        [{}, {"precision": "f32"}, {"precision": "int8"}], previous)
+    # with a classifier output among them, reuse is as before
+    classified = [_found(100.0, None, True, None), _found(100.0, None, True, "f32"),
+                  _found(40.0, 9.0)]
+    again = rules.for_sweep(_spec(min_top1_agreement_pct=99.0),
+                            [{}, {"precision": "f32"}, {"precision": "int8"}],
+                            {"fidelity": [f.to_dict() for f in classified]})
+    assert again == (tuple(classified), {})

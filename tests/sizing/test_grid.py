@@ -62,11 +62,15 @@ def test_the_pareto_front_keeps_a_slower_point_that_answers_better():
     assert pareto([_f("f32", 100, 10, inf), _f("int8", 100, 10, 20.0)]) == ["f32"]
 
 
-def test_points_without_fidelity_are_judged_on_speed_alone():
-    """A point whose fidelity was not measured (no fidelity dimensions) is compared on
-    FPS and latency only, as before fidelity."""
+def test_a_point_whose_fidelity_is_unknown_neither_dominates_nor_is_dominated():
+    """A point whose precision's fidelity could not be measured (no fidelity dimensions)
+    beside measured ones: not comparable, so a faster point with unknown answers does not
+    push the reference's off the front (it did: compared on speed alone), nor a measured
+    one it off; among themselves unmeasured points are compared on speed, as before."""
     points = [_f("a", 100, 10, 100.0, 30.0), _p("b", 120, 10)]
-    assert pareto(points) == ["b"]
+    assert sorted(pareto(points)) == ["a", "b"]
+    assert sorted(pareto([_f("a", 130, 5, 100.0, 30.0), _p("b", 120, 10)])) == ["a", "b"]
+    assert pareto([_p("b", 120, 10), _p("c", 100, 12)]) == ["b"]
 
 
 def test_pareto_frontier():
