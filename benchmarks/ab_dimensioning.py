@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfbench.stats import dimensioning, sequential  # noqa: E402
+from perfbench.stats import dimensioning  # noqa: E402
 from perfbench.stats.two_level import two_level_ratio  # noqa: E402
 
 
@@ -53,21 +53,8 @@ def sequential_runs(rng, args, rounds: int, epochs: int, truth: float, threshold
     model = {"round_sd": args.round_sd, "rho": args.rho, "process_sd": args.process_sd,
              "order_effect": args.order_effect}
     data, orders = AB_MODEL.runs(rng, args.runs, truth, epochs, rounds=rounds, **model)
-    verdicts, stops = [], []
-    for i in range(args.runs):
-        looks, stopped = [], None
-        for k in range(1, epochs + 1):
-            decision, _ = sequential.look([list(e) for e in data[i, :k]], threshold, 0.0,
-                                          None, True, orders[i][:k])
-            looks.append(decision)
-            if sequential.stop_reason(looks, k) is not None:
-                stopped = k
-                break
-        k = stopped or epochs
-        verdict, _ = sequential.judge([list(e) for e in data[i, :k]], threshold,
-                                      stopped is not None, None, True, orders[i][:k])
-        verdicts.append(verdict)
-        stops.append(k)
+    judged = [AB_MODEL.under_the_rule(data[i], orders[i], threshold) for i in range(args.runs)]
+    verdicts, stops = [v for v, _ in judged], [k for _, k in judged]
     regression = float(np.mean([v == "regression" for v in verdicts]))
     improvement = float(np.mean([v == "improvement" for v in verdicts]))
     return regression, improvement, float(np.mean(stops))

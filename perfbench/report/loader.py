@@ -105,8 +105,7 @@ def provenance(document: Any) -> dict:
         for key, values in (document.provenance or {}).items():
             if key in seen and isinstance(values, list):
                 seen[key].update(v for v in values if isinstance(v, str))
-    else:
-        _dict_provenance(document, seen)
+    # every kind the report draws is one of the types above (VIEWS): none is a dict
     return {k: sorted(v - {None}) for k, v in seen.items()}
 
 
@@ -117,24 +116,3 @@ def _results_of(document: BenchmarkResult | ShapesResult | SweepResult) -> list:
     if isinstance(document, SweepResult):
         return [p.result for p in document.points if p.result is not None]
     return [document]
-
-
-def _dict_provenance(data: dict, seen: dict[str, set]) -> None:
-    """An untyped document's (A/B, suite; a v1-shaped dict): its points' results, its sides, and
-    what a suite.json records of its entries (``provenance``: lists by key)."""
-    def block(doc: dict, key: str) -> dict:
-        value = doc.get(key)
-        return value if isinstance(value, dict) else {}
-    for key, values in block(data, "provenance").items():
-        if key in seen and isinstance(values, list):
-            seen[key].update(v for v in values if isinstance(v, str))
-    seen["hardware_class"].add(block(data, "host").get("hardware_class"))   # an A/B's
-    for point in data.get("points") or []:
-        doc = point.get("result")
-        if isinstance(doc, dict):
-            seen["openvino"].add(block(doc, "environment").get("openvino"))
-            seen["hardware_class"].add(block(doc, "host").get("hardware_class"))
-    sides = data.get("sides")
-    for side in (sides.values() if isinstance(sides, dict) else []):
-        if isinstance(side, dict):
-            seen["openvino"].add(side.get("openvino"))

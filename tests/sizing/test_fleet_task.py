@@ -15,6 +15,24 @@ def _our_benchmarks(tmp):
     return found
 
 
+def _stubborn_benchmark(tmp_path):
+    """A benchmark that ignores SIGINT, with a child in a session of its own (as a suite's
+    entry is): the process, started in its own session, and its child's pid, once the
+    child has said it is there (a marker file, not a sleep)."""
+    import subprocess
+    import sys
+    from tests.suite.test_process import _wait_for
+    pid_file = tmp_path / "pid"
+    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
+            " time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    return proc, int(pid_file.read_text())
+
+
 def test_a_node_task_times_out_stops_its_benchmark_and_removes_its_directory(
         tiny_ir, tmp_path, monkeypatch):
     import tempfile
@@ -86,22 +104,12 @@ def test_a_stopped_node_gives_a_suite_time_to_stop_its_entry_and_kills_what_is_l
     them, and the fleet's grace equalled the suite's, so an entry still stopping was
     orphaned.  Here the benchmark ignores SIGINT and leaves a child in its own session."""
     import signal
-    import subprocess
-    import sys
     from perfbench.sizing import fleet_task
     from perfbench.suite import process
     from tests.suite.test_process import _exited, _wait_for
     assert fleet_task.STOP_GRACE_S > process.STOP_GRACE_S
     monkeypatch.setattr(fleet_task, "STOP_GRACE_S", 0.2)
-    pid_file = tmp_path / "pid"
-    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
-            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
-            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
-            " time.sleep(600)")
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
-    child = int(pid_file.read_text())
+    proc, child = _stubborn_benchmark(tmp_path)
     try:
         fleet_task._stop_session(proc)
         assert proc.returncode == -signal.SIGKILL
@@ -117,20 +125,10 @@ def test_a_second_cancel_during_the_grace_still_kills_the_benchmark(tmp_path, mo
     one that ignores SIGINT, with a child in a session of its own) went on running.  The
     second cancel is injected into that wait, deterministically."""
     import signal
-    import subprocess
-    import sys
     from perfbench.sizing import fleet_task
     from tests.suite.test_process import _exited, _wait_for
     monkeypatch.setattr(fleet_task, "STOP_GRACE_S", 0.2)
-    pid_file = tmp_path / "pid"
-    code = ("import signal, subprocess, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
-            " p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
-            f" start_new_session=True); open({str(pid_file)!r}, 'w').write(str(p.pid));"
-            " time.sleep(600)")
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
-    child = int(pid_file.read_text())
+    proc, child = _stubborn_benchmark(tmp_path)
     real, cancels = proc.communicate, []
 
     def communicate(*args, **kwargs):

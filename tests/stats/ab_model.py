@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from perfbench.stats import sequential
+
 ROUND_SD = 0.04
 RHO = 0.5
 PROCESS_SD = 0.0075
@@ -63,3 +65,23 @@ def runs(rng, n_runs: int, true_ratio: float, epochs: int, rounds: int = EPOCH_R
     shift = math.log(true_ratio) + rng.normal(0, process_sd, shape) - starts * order_effect
     orders = [["new" if s > 0 else "base" for s in row] for row in starts]
     return noise + shift[..., None], orders
+
+
+def under_the_rule(run_data: np.ndarray, orders: list[str], threshold: float
+                   ) -> tuple[str, int]:
+    """One simulated run judged as ``perfbench ab`` judges it (a look per epoch, the
+    stopping rule, the judged level by how it stopped): its verdict and the epochs it
+    took.  ``run_data`` is one run of :func:`runs` (epoch, round), ``orders`` its starts."""
+    epochs = len(run_data)
+    looks, stopped = [], None
+    for k in range(1, epochs + 1):
+        decision, _ = sequential.look([list(e) for e in run_data[:k]], threshold, 0.0,
+                                      None, True, orders[:k])
+        looks.append(decision)
+        if sequential.stop_reason(looks, k) is not None:
+            stopped = k
+            break
+    k = stopped or epochs
+    verdict, _ = sequential.judge([list(e) for e in run_data[:k]], threshold,
+                                  stopped is not None, None, True, orders[:k])
+    return verdict, k

@@ -199,22 +199,9 @@ def test_t_on_few_epochs_is_what_keeps_a_zero_process_level_from_one_long_epoch(
 def _false_decisions(rng, runs: int, rounds: int, epochs: int, threshold: float) -> float:
     """A/A runs under the real stopping rule (a look per epoch, two agreeing looks from
     4 epochs, the judged level by how it stopped): the share decided either way."""
-    from perfbench.stats import sequential
     data, orders = ab_model.runs(rng, runs, 1.0, epochs, rounds=rounds, **MODEL)
-    false = 0
-    for i in range(runs):
-        looks, stopped = [], None
-        for k in range(1, epochs + 1):
-            decision, _ = sequential.look([list(e) for e in data[i, :k]], threshold, 0.0,
-                                          None, True, orders[i][:k])
-            looks.append(decision)
-            if sequential.stop_reason(looks, k) is not None:
-                stopped = k
-                break
-        k = stopped or epochs
-        verdict, _ = sequential.judge([list(e) for e in data[i, :k]], threshold,
-                                      stopped is not None, None, True, orders[i][:k])
-        false += verdict in ("regression", "improvement")
+    false = sum(ab_model.under_the_rule(data[i], orders[i], threshold)[0] in
+                ("regression", "improvement") for i in range(runs))
     return false / runs
 
 
