@@ -23,7 +23,9 @@ def test_every_help_option_error_and_exit_status_reads_as_before(monkeypatch):
     and written again after the merges that added options on purpose, its diff checked
     to be those only: ab --control (and --epoch-s's default None), ab and suite
     --fidelity with its four tolerances, suite --attribute-out, sweep --min-top1-agreement
-    and --min-sqnr."""
+    and --min-sqnr; written again when ab's and suite's --attribute options were stated
+    once for both (cli/ab_attribute_options.py): its diff is those three options' help
+    words in the two commands' help, nothing declared changed."""
     monkeypatch.setenv("COLUMNS", cli_surface.COLUMNS)
     before = json.loads(GOLDEN.read_text(encoding="utf-8"))
     now = json.loads(json.dumps(cli_surface.surface()))
