@@ -14,23 +14,30 @@ control with its own baselines: the mean over the repeats, and their SD, so that
 can be told from the runs' own spread (docs/ab.md, "Noise controls").
 
 Run it on a quiet machine, from the repository root:
-``python benchmarks/ab_noise_hunt.py --out hunt.jsonl --minutes 5 --repeats 3``
-(7 controls × 2 pairs × 3 repeats × 2 runs × 5 min: about 7 hours).  ``--summary``
-prints the table from the saved file without measuring.
+``python benchmarks/ab_noise_hunt.py --out hunt.jsonl --minutes 5 --repeats 4``
+(the 6 default controls × 2 pairs × 4 repeats × 2 runs × 5 min: 8 hours; an even number
+of repeats balances which of the two runs goes first).  ``--summary`` prints the table
+from the saved file without measuring.  The table gives each control's change in the
+process SD and the start-order effect, with − without paired by repeat, with its 95 %
+t-interval over the repeats.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ab_calibration import PAIRS, load, perfbench_ab
+
+from perfbench.stats.tdist import t_critical
 
 #: No bare ``pin`` here: it restricts the workers to the CPUs they may already use, a
 #: no-op whose "no effect" would say nothing of pinning; give ``pin=CPUS``, a subset
@@ -89,29 +96,49 @@ def _number(value: float | None) -> str:
 
 
 def _mean_sd(rows: list[dict], key: str) -> str:
-    """Mean over the repeats (± their SD from two on); the start-order effect by its size,
-    its sign being whichever side started second."""
-    values = [abs(r[key]) if key == "order_effect_pct" else r[key] for r in rows
-              if r.get(key) is not None]
+    """Mean over the repeats (± their SD from two on).  The start-order effect signed
+    (how much faster the process started first ran): averaging its size would bias it
+    upward, since a noisy estimate of 0 has a positive size."""
+    values = [r[key] for r in rows if r.get(key) is not None]
     if not values:
         return "n/a"
     text = f"{statistics.fmean(values):.2f}"
     return text + (f" ± {statistics.stdev(values):.2f}" if len(values) > 1 else "")
 
 
+def difference(treated: list[dict], baseline: list[dict], key: str) -> str:
+    """The control's effect on a figure: with − without, paired by repeat (the two runs of
+    a repeat are measured next to each other), the mean with its 95 % t-interval over
+    the repeats; "n/a" with fewer than two pairs, where no interval can be had."""
+    without = {r["repeat"]: r[key] for r in baseline if r.get(key) is not None}
+    pairs = [r[key] - without[r["repeat"]] for r in treated
+             if r.get(key) is not None and r["repeat"] in without]
+    if len(pairs) < 2:
+        return "n/a"
+    mean = statistics.fmean(pairs)
+    half = t_critical(len(pairs) - 1) * statistics.stdev(pairs) / math.sqrt(len(pairs))
+    return f"{mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+
+
 def table(records: list[dict]) -> list[str]:
     """One line per (control, pair): each figure with the control / without it (its own
-    baselines), mean ± SD over the repeats."""
-    header = ("control", "pair", "runs", "process SD %", "|start order| %", "round SD %",
-              "half-width %")
+    baselines), mean ± SD over the repeats, and the change in the process SD and the
+    start-order effect with its interval: a control helps where that interval is below
+    0 (the SD) or nearer 0 (the effect), beyond the runs' own spread."""
+    header = ("control", "pair", "runs", "process SD %", "Δ process SD (95 %)",
+              "start order %", "Δ start order (95 %)", "round SD %", "half-width %")
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
     cells = sorted({(r["cell"], r["pair"]) for r in records})
     for cell, pair in cells:
         rows = [r for r in records if r["cell"] == cell and r["pair"] == pair]
         treated = [r for r in rows if r["control"] == cell]
         baseline = [r for r in rows if r["control"] == BASELINE]
-        figures = [f"{_mean_sd(treated, k)} / {_mean_sd(baseline, k)}" for k in FIGURES]
-        lines.append(" | ".join([cell, pair, f"{len(treated)} / {len(baseline)}", *figures]))
+        both = {k: f"{_mean_sd(treated, k)} / {_mean_sd(baseline, k)}" for k in FIGURES}
+        lines.append(" | ".join([
+            cell, pair, f"{len(treated)} / {len(baseline)}", both["process_sd_pct"],
+            difference(treated, baseline, "process_sd_pct"), both["order_effect_pct"],
+            difference(treated, baseline, "order_effect_pct"), both["round_sd_pct"],
+            both["half_width_pct"]]))
     return lines
 
 
@@ -124,7 +151,9 @@ def main() -> None:
                         "here: use a range, pin=0-3)")
     parser.add_argument("--minutes", type=float, default=5.0,
                         help="each A/A run's length, with and without (default 5)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=4,
+                        help="pairs of runs per control (default 4: even, so which of the "
+                        "two goes first is balanced)")
     parser.add_argument("--epoch-s", type=float, default=10.0)
     parser.add_argument("--summary", action="store_true", help="print, do not measure")
     args = parser.parse_args()
@@ -143,7 +172,9 @@ def main() -> None:
         measure(args, models, env)
     print("\n".join(table(load(args.out))))
     print("each figure: with the control / without it (its own baselines, measured next to "
-          "it), mean ± SD over the repeats; the start-order effect by its size")
+          "it), mean ± SD over the repeats; the start-order effect signed (how much faster "
+          "the process started first ran); Δ: with − without, paired by repeat, with its "
+          "95 % t-interval over the repeats")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,11 @@ def test_the_table_compares_a_control_with_its_own_baselines():
     cells = evict.split(" | ")
     assert cells[2] == "2 / 2"
     assert cells[3] == "3.00 ± 1.41 / 7.00 ± 1.41"         # not the pin cell's baseline
-    assert cells[4] == "1.00 ± 0.00 / 6.00 ± 1.41"         # |start order|
-    assert cells[6] == "n/a / n/a"
+    # with − without, paired by repeat: −6 and −2; mean −4, SD 2√2, t(0.975, 1) = 12.706
+    # over √2: ±25.41
+    assert cells[4] == "-4.00 [-29.41, +21.41]"
+    assert cells[5] == "0.00 ± 1.41 / -6.00 ± 1.41"        # signed, not its size
+    assert cells[6] == "+6.00 [+6.00, +6.00]"              # +6 in both repeats
+    assert cells[8] == "n/a / n/a"
     pin = next(line for line in lines if line.startswith("pin"))
-    assert pin.split(" | ")[2] == "0 / 1"
+    assert pin.split(" | ")[2] == "0 / 1" and pin.split(" | ")[4] == "n/a"   # no pair
