@@ -120,7 +120,9 @@ def fit(spec: SweepSpec, points: list[Point], weights_mb: float, input_mb: float
 
 
 class Epochs:
-    """Measures one epoch with real workers; the race's ``measure`` for play_epoch."""
+    """Measures one epoch with real workers; the race's ``measure`` for play_epoch.  Its
+    time is the sweep's clock (the budget's), so the epoch's wall time and the budget's
+    checks read one clock, and a test can run the race on a simulated one."""
 
     def __init__(self, sweep: RaceSweep, stop_event: threading.Event,
                  side: Callable[..., Side], python: str):
@@ -128,21 +130,21 @@ class Epochs:
         self.points = {p.key: p for p in sweep.points}
 
     def __call__(self, keys, order, rounds, rng, failed) -> tuple[list[dict], float]:
-        began = time.monotonic()
+        began = self.sweep.clock()
         sides = self._start(order, failed)
         try:
             if self.sweep.block_s is None and sides:
                 self._probe(sides, failed)
-                self._fit_block(len(sides), time.monotonic() - began)
+                self._fit_block(len(sides), self.sweep.clock() - began)
             count = self._within_budget(rounds or epoch_rounds(
                 self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
-                SWITCH_WARMUP_S), len(sides), time.monotonic() - began)
+                SWITCH_WARMUP_S), len(sides), self.sweep.clock() - began)
             measured = self._rounds(sides, count, rng, failed)
             self.latest = self._results(sides, failed)
         finally:
             for worker in sides.values():
                 worker.close()
-        return measured, time.monotonic() - began
+        return measured, self.sweep.clock() - began
 
     def _within_budget(self, count: int, points: int, start_s: float) -> int:
         """Fewer rounds when the epochs an interval needs would overrun the race's budget
