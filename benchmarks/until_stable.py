@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 
 from _common import builtin_ir, run_benchmark_app, run_perfbench
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from perfbench.results import from_document  # noqa: E402
 
 
 def main() -> None:
@@ -37,15 +41,16 @@ def main() -> None:
                 else:
                     peer = run_benchmark_app(["-m", model, "-d", "CPU", "-hint", "throughput",
                                               "-t", str(args.peer_time)])
-            est = data["precision"]["fps_windows"]
-            took = data["results"]["duration_s"]
+            result = from_document(data, "perfbench run")
+            est = result.precision.fps_windows
+            took = result.duration_s
             times.append(took)
-            agrees = est["ci95_low"] <= peer["fps"] <= est["ci95_high"]
+            agrees = est.low <= peer["fps"] <= est.high
             inside += agrees
-            print(f"round {round_no + 1}: perfbench {data['stop_reason']} after {took:.1f} s: "
-                  f"steady {est['value']:.2f} FPS [{est['ci95_low']:.2f}, {est['ci95_high']:.2f}]"
-                  f" (±{est['ci95_half_width_pct']:.2f} %), whole-window "
-                  f"{data['results']['fps']:.2f}; benchmark_app {args.peer_time} s: "
+            print(f"round {round_no + 1}: perfbench {result.stop_reason} after {took:.1f} s: "
+                  f"steady {est.value:.2f} FPS [{est.low:.2f}, {est.high:.2f}]"
+                  f" (±{est.half_width_pct:.2f} %), whole-window "
+                  f"{result.fps:.2f}; benchmark_app {args.peer_time} s: "
                   f"{peer['fps']:.2f} FPS -> {'inside' if agrees else 'OUTSIDE'} the interval",
                   flush=True)
         median = statistics.median(times)

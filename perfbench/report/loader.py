@@ -72,10 +72,9 @@ def from_json(data: object, name: str, fleet_of: FleetOf | None = None) -> Input
                          f"{schema!r:.40}); it reads results, shapes, sweeps, A/B runs, "
                          "fleet reports and directories, suites and history databases")
     assert isinstance(data, dict)
-    document = read_document(data, name)
-    version = document.schema_version if isinstance(document, BenchmarkResult) else \
-        data.get("schema_version")
-    return Input(VIEWS[schema], name, document, schema, version, provenance(document))
+    document = read_document(data, name)      # upgraded; the page names the file's version
+    return Input(VIEWS[schema], name, document, schema, data.get("schema_version"),
+                 provenance(document))
 
 
 def _directory(path: Path, fleet_of: FleetOf | None) -> Input:

@@ -20,8 +20,8 @@ from perfbench.results.fleet import FleetReport, FleetRun
 from perfbench.stats.intervals import NOT_MEASURED, rate_measured
 from perfbench.reporters.sweep_report import require_matplotlib
 
-COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_ci95_low",
-           "fps_ci95_high", "p99_ms", "machines_measured", "results", "machines",
+COLUMNS = ("hardware_class", "configuration", "fps_per_machine", "fps_low",
+           "fps_high", "p99_ms", "machines_measured", "results", "machines",
            "machines_conservative", "price_per_hour", "cost_per_hour",
            "cost_per_1000_fps_hour", "flags",
            # last, so that readers of the class columns by position keep working: which
@@ -37,8 +37,8 @@ def rows(doc: FleetReport) -> list[dict]:
         plan = c.plan
         out.append({"row": "class", "hardware_class": c.hardware_class,
                     "configuration": c.configuration,
-                    "fps_per_machine": c.fps.value, "fps_ci95_low": c.fps.low,
-                    "fps_ci95_high": c.fps.high, "p99_ms": c.p99_ms,
+                    "fps_per_machine": c.fps.value, "fps_low": c.fps.low,
+                    "fps_high": c.fps.high, "p99_ms": c.p99_ms,
                     "machines_measured": c.machines_measured, "results": c.results,
                     "machines": plan.machines,
                     "machines_conservative": plan.machines_conservative,
@@ -54,7 +54,7 @@ def model_rows(doc: FleetReport) -> list[dict]:
     """Suite inputs: each model's best configuration per class, in :data:`COLUMNS` terms."""
     return [{"row": "model", "hardware_class": m.hardware_class, "model": m.model,
              "configuration": m.configuration, "fps_per_machine": m.fps.value,
-             "fps_ci95_low": m.fps.low, "fps_ci95_high": m.fps.high,
+             "fps_low": m.fps.low, "fps_high": m.fps.high,
              "p99_ms": m.p99_ms, "machines_measured": m.machines_measured,
              "meets_sla": m.meets_sla} for m in doc.models or ()]
 
@@ -81,11 +81,11 @@ def _fmt(value, spec: str) -> str:
 
 def _interval(r: dict) -> str:
     """A row's 95 % FPS interval, "–" where it has none (one run without windows)."""
-    if r["fps_ci95_low"] is None:
+    if r["fps_low"] is None:
         return "–"
-    if not rate_measured(r["fps_per_machine"], r["fps_ci95_low"], r["fps_ci95_high"]):
+    if not rate_measured(r["fps_per_machine"], r["fps_low"], r["fps_high"]):
         return f"({NOT_MEASURED})"
-    return f"[{r['fps_ci95_low']:,.1f}, {r['fps_ci95_high']:,.1f}]"
+    return f"[{r['fps_low']:,.1f}, {r['fps_high']:,.1f}]"
 
 
 def _fps(r: dict) -> str:
@@ -271,11 +271,11 @@ def _models_panel(doc: FleetReport, ax) -> None:
     models = sorted({m["model"] for m in data})
     ax.barh(range(len(data)), [m["fps_per_machine"] for m in data],
             color=[f"C{models.index(m['model']) % 10}" for m in data])
-    ranged = [(i, m) for i, m in enumerate(data) if m["fps_ci95_low"] is not None]
+    ranged = [(i, m) for i, m in enumerate(data) if m["fps_low"] is not None]
     if ranged:
         ax.errorbar([m["fps_per_machine"] for _, m in ranged], [i for i, _ in ranged],
-                    xerr=[[m["fps_per_machine"] - m["fps_ci95_low"] for _, m in ranged],
-                          [m["fps_ci95_high"] - m["fps_per_machine"] for _, m in ranged]],
+                    xerr=[[m["fps_per_machine"] - m["fps_low"] for _, m in ranged],
+                          [m["fps_high"] - m["fps_per_machine"] for _, m in ranged]],
                     fmt="none", ecolor="black", capsize=3)
     ax.set_yticks(range(len(data)), [_label(f"{m['model']} on {m['hardware_class']}")
                                      for m in data])

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from perfbench.results.types import SchemaError, _number, _table
+from perfbench.results.types import LEVEL, SchemaError, _number, _table
 
 #: The confidence of every interval a fleet report states (a t-interval across machines,
-#: or a run's own steady-window interval, both 95 %).
-LEVEL_95 = 0.95
+#: or a run's own steady-window interval, both 95 %): a result's.
+LEVEL_95 = LEVEL
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,9 @@ from perfbench.results.shapes import ShapesResult
 from perfbench.results.suite import SuiteDocument, upgrade_suite_v1
 from perfbench.results.sweep import SweepResult
 from perfbench.results.types import BenchmarkResult, SchemaError
-
-#: An upgrade step that leaves the document as it is: its typed reader reads that version
-#: itself (a version-1 result has no latency histogram and writes back as version 1).
-READ_AS_IS: Callable[[dict], dict] = dict
+from perfbench.results.types import upgrade_v1 as upgrade_result_v1
+from perfbench.results.types import upgrade_v2 as upgrade_result_v2
+from perfbench.results.types import upgrade_v3 as upgrade_result_v3
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,8 @@ def upgrade_ab_v2(data: dict) -> dict:
 
 
 KINDS: dict[str, Kind] = {k.schema: k for k in (
-    Kind("perfbench.result", 3, "a single run's result (perfbench run --json)",
-         upgrades={1: READ_AS_IS, 2: lambda d: {**d, "schema_version": 3}},
+    Kind("perfbench.result", 4, "a single run's result (perfbench run --json)",
+         upgrades={1: upgrade_result_v1, 2: upgrade_result_v2, 3: upgrade_result_v3},
          read=BenchmarkResult.from_dict),
     Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
          "each shape's result is in its results list",
@@ -157,7 +156,11 @@ def read_document(data: object, where: str, expect: str | None = None) -> Any:
                          f"(no \"schema\": \"{expect}\"; another tool's file?)")
     kind = kind_of(data, where)
     assert isinstance(data, dict)
-    data = upgrade(kind, data, where)
+    noun = "result" if kind.schema == "perfbench.result" else f"{kind.schema} document"
+    try:
+        data = upgrade(kind, data, where)
+    except SchemaError as exc:           # an older file that lacks what its version had
+        raise UsageError(f"{where}: invalid {noun}: {exc}") from None
     problem = shape_problem(data, kind.shape)
     if problem:
         raise UsageError(f"{where}: not a complete {kind.schema} document ({problem})")
@@ -166,7 +169,6 @@ def read_document(data: object, where: str, expect: str | None = None) -> Any:
     try:
         return kind.read(data)
     except SchemaError as exc:
-        noun = "result" if kind.schema == "perfbench.result" else f"{kind.schema} document"
         raise UsageError(f"{where}: invalid {noun}: {exc}") from None
 
 
@@ -185,14 +187,11 @@ def version_of(kind: Kind, data: dict, where: str) -> int:
 
 
 def upgrade(kind: Kind, data: dict, where: str) -> dict:
-    """``data`` at the current version of its kind, one step at a time; a step that
-    reads as is ends the chain (its typed reader takes that version)."""
+    """``data`` at the current version of its kind, one step at a time (a step may raise
+    :class:`SchemaError` for an older file that lacks what its version held)."""
     version = version_of(kind, data, where)
     while version < kind.version:
-        step = kind.upgrades[version]
-        if step is READ_AS_IS:
-            break
-        data = step(data)
+        data = kind.upgrades[version](data)
         version += 1
     return data
 

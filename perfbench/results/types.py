@@ -5,16 +5,25 @@ trackers consume.
 reads it back into the same frozen objects, so a result loaded from a file behaves like one
 just measured.  Numbers are numbers (never pre-rounded strings); times are in milliseconds
 unless the key says ``_s``.  Bump ``SCHEMA_VERSION`` on any change that renames or removes
-a key, and keep ``from_dict`` reading the older versions.
+a key, with an upgrade from the version before (``upgrade_vN`` below, in the registry's
+table): ``from_dict`` reads the current version only.
 
 Version 2 adds ``latency_histogram``: every latency in 1 %-wide log buckets
 (``stats.histogram.LogHistogram.to_dict``, at most a few thousand ``[index, count]`` pairs
 whatever the run's length), so a distribution can be drawn and merged; percentiles alone
-cannot.  A result without one (read from a version-1 file) writes back as version 1.
+cannot.  A result without one (read from a version-1 file) writes none.
 
 Version 3 adds ``fidelity`` (``run --fidelity``: the outputs against the f32 reference's,
-:mod:`perfbench.results.fidelity`), written only when measured; versions 1 and 2 are still
-read (a version-2 document is a version-3 one without ``fidelity``, and writes back as 3).
+:mod:`perfbench.results.fidelity`), written only when measured.
+
+Version 4 spells every interval of ``precision`` as every other document does (issue 25,
+:mod:`perfbench.results.interval`): ``fps_windows`` and ``fps_trials`` are ``{value, low,
+high, level, half_width_pct, n, cv_pct}`` (were ``ci95_low``, ``ci95_high``,
+``ci95_half_width_pct``), and each latency percentile's interval is ``precision.latency_ms``
+``{median: {value, low, high, level}, …}`` (was ``latency_ci95_ms`` ``{median: [lo, hi]}``),
+its ``value`` the percentile of ``results.latency_ms``.  :func:`upgrade_v3` respells an
+older file; the registry upgrades versions 1 to 3 to it, so every result writes version 4
+(one read from a version-1 file has no ``latency_histogram``, and writes none).
 
 Nothing here imports OpenVINO, so reading and comparing results needs no runtime.
 """
@@ -28,8 +37,10 @@ from typing import Any
 from perfbench.results.fidelity import Fidelity, FidelityFormatError
 
 SCHEMA = "perfbench.result"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("complete", "interrupted", "failed")
+#: The confidence of every interval a result states (``precision``'s).
+LEVEL = 0.95
 
 
 #: Percentiles every result reports, by LatencyStats field name.
@@ -65,6 +76,13 @@ def _text(data: dict, key: str, where: str, optional: bool = False) -> Any:
     if not isinstance(value, str):
         raise SchemaError(f"{where}.{key} must be a string (got {value!r:.40})")
     return value
+
+
+def _level(data: dict, where: str) -> None:
+    """A result's intervals are all 95 %: another ``level`` is not a file this wrote."""
+    if _number(data, "level", where) != LEVEL:
+        raise SchemaError(f"{where}.level is {data['level']!r}, not {LEVEL} (every interval "
+                          "of a result is 95 %)")
 
 
 def _list(data: dict, key: str, where: str, optional: bool = False) -> list:
@@ -180,16 +198,19 @@ class Estimate:
         return 100 * (self.high - self.value) / self.value if self.value else math.inf
 
     def to_dict(self) -> dict:
-        return {"value": self.value, "ci95_low": self.low, "ci95_high": self.high,
-                "ci95_half_width_pct": self.half_width_pct, "n": self.n, "cv_pct": self.cv_pct}
+        """The interval's one spelling first (``level`` 0.95), then what it was built on;
+        ``half_width_pct`` is derived, written for readers and not read back."""
+        return {"value": self.value, "low": self.low, "high": self.high, "level": LEVEL,
+                "half_width_pct": self.half_width_pct, "n": self.n, "cv_pct": self.cv_pct}
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "Estimate | None":
         if data is None:
             return None
         data = _table(data, where)
-        return cls(_number(data, "value", where), _number(data, "ci95_low", where),
-                   _number(data, "ci95_high", where), int(_number(data, "n", where)),
+        _level(data, where)
+        return cls(_number(data, "value", where), _number(data, "low", where),
+                   _number(data, "high", where), int(_number(data, "n", where)),
                    _number(data, "cv_pct", where))
 
 
@@ -284,29 +305,46 @@ class Precision:
     #: no interval.
     latency_unsupported: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self, latency: LatencyStats) -> dict:
+        """``latency``: the percentiles the latency intervals are of (each interval's
+        ``value``, as ``results.latency_ms`` states it)."""
         data = {
             "fps_windows": self.fps_windows.to_dict() if self.fps_windows else None,
             "fps_trials": self.fps_trials.to_dict() if self.fps_trials else None,
-            "latency_ci95_ms": {k: list(v) for k, v in self.latency_ci_ms.items()},
+            "latency_ms": {k: {"value": getattr(latency, k), "low": low, "high": high,
+                               "level": LEVEL} for k, (low, high) in self.latency_ci_ms.items()},
             "until_stable_target_pct": self.stable_target_pct,
             "stable": self.stable,
         }
-        if self.latency_unsupported:     # absent when every percentile is supported, so a
-            data["latency_unsupported"] = list(self.latency_unsupported)   # v1 file reads back
+        if self.latency_unsupported:     # absent when every percentile is supported, as
+            data["latency_unsupported"] = list(self.latency_unsupported)   # v1 files were
         return data
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Precision | None":
+    def from_dict(cls, data: Any, latency: LatencyStats) -> "Precision | None":
+        """Each latency interval's ``value`` must be the percentile ``latency`` holds."""
         if data is None:
             return None
         data = _table(data, "precision")
-        intervals = _table(data.get("latency_ci95_ms") or {}, "precision.latency_ci95_ms")
+        intervals = _table(data.get("latency_ms") or {}, "precision.latency_ms")
         return cls(Estimate.from_dict(data.get("fps_windows"), "precision.fps_windows"),
                    Estimate.from_dict(data.get("fps_trials"), "precision.fps_trials"),
-                   {k: tuple(v) for k, v in intervals.items()},
+                   {k: _latency_interval(v, k, latency) for k, v in intervals.items()},
                    data.get("until_stable_target_pct"), data.get("stable"),
                    tuple(data.get("latency_unsupported") or ()))
+
+
+def _latency_interval(data: Any, name: str, latency: LatencyStats) -> tuple[float, float]:
+    where = f"precision.latency_ms.{name}"
+    if name not in PERCENTILES:
+        raise SchemaError(f"{where}: not a reported percentile ({', '.join(PERCENTILES)})")
+    data = _table(data, where)
+    _level(data, where)
+    value = _number(data, "value", where)
+    if not math.isclose(value, getattr(latency, name), rel_tol=1e-9, abs_tol=1e-12):
+        raise SchemaError(f"{where}.value is {value!r:.20} but results.latency_ms.{name} is "
+                          f"{getattr(latency, name)!r:.20}; edited by hand?")
+    return _number(data, "low", where), _number(data, "high", where)
 
 
 @dataclass(frozen=True)
@@ -351,10 +389,9 @@ class BenchmarkResult:
 
     @property
     def schema_version(self) -> int:
-        """The current version with a latency histogram (version 3 only adds the optional
-        ``fidelity``, so a version-2 file writes back as 3); a result read from a version-1
-        file stays 1."""
-        return SCHEMA_VERSION if self.latency_histogram is not None else 1
+        """Always the current version: a result read from an older file is upgraded on
+        load and writes today's spelling (one from a version-1 file without a histogram)."""
+        return SCHEMA_VERSION
 
     @property
     def images(self) -> int:
@@ -417,7 +454,7 @@ class BenchmarkResult:
                 "latency_ms": self.latency.to_dict(),
                 **self._driver_dict(),
             },
-            "precision": self.precision.to_dict() if self.precision else None,
+            "precision": self.precision.to_dict(self.latency) if self.precision else None,
             "trials": [asdict(t) for t in self.trials],
             "timeline": [dict(asdict(w), fps=fps)
                          for w, fps in zip(self.windows, self.timeline_fps())],
@@ -455,7 +492,8 @@ class BenchmarkResult:
 
     @classmethod
     def from_dict(cls, data: Any) -> "BenchmarkResult":
-        """The typed result of a version-1 document; :class:`SchemaError` names what is
+        """The typed result of a current-version document (the registry upgrades older
+        ones first); :class:`SchemaError` names what is
         wrong.  The derived figures (FPS, images, GFLOP/s) are recomputed, and must agree
         with the stored ones: a file edited by hand or by another tool is refused."""
         data = _table(data, "result")
@@ -481,7 +519,7 @@ class BenchmarkResult:
             completed_requests=int(_number(results, "completed_requests", "results")),
             stop_reason=str(data.get("stop_reason") or "time"), latency=latency,
             environment=_table(data.get("environment"), "environment"),
-            precision=Precision.from_dict(data.get("precision")),
+            precision=Precision.from_dict(data.get("precision"), latency),
             system=_simple(SystemSummary, data["system"], "system")
             if data.get("system") is not None else None,
             roofline=data.get("roofline"), load=data.get("load"),
@@ -505,10 +543,11 @@ HISTOGRAM_MAX_INDEX = int(math.floor(math.log(HISTOGRAM_MAX_MS / HISTOGRAM_MIN_M
 
 
 def _histogram(data: dict) -> dict | None:
-    """The version-2 latency histogram, checked as ``stats.histogram`` will read it (its
-    bucket design, sorted ``[index, count]`` pairs of indices in range and positive
-    counts); None in a version-1 document."""
-    if data.get("schema_version", 1) < 2:
+    """The latency histogram, checked as ``stats.histogram`` will read it (its bucket
+    design, sorted ``[index, count]`` pairs of indices in range and positive counts); None
+    where there is none (a result upgraded from a version-1 file: :func:`upgrade_v3`
+    refuses a version-2 or 3 file that lost its own)."""
+    if data.get("latency_histogram") is None:
         return None
     hist = _table(data.get("latency_histogram"), "latency_histogram")
     for key, expected in (("growth", HISTOGRAM_GROWTH), ("min_ms", HISTOGRAM_MIN_MS)):
@@ -558,3 +597,59 @@ def _check_derived(result: BenchmarkResult, stored: dict) -> None:
         if not math.isclose(kept, value, rel_tol=1e-6, abs_tol=1e-9):
             raise SchemaError(f"results.{key} is {kept!r:.20} but the file's own counts give "
                               f"{value:.6g}; edited by hand?")
+
+
+#: Version 3's names of an estimate's interval keys, by version 4's.
+_ESTIMATE_NAMES = {"ci95_low": "low", "ci95_high": "high", "ci95_half_width_pct": "half_width_pct"}
+_ESTIMATE_ORDER = ("value", "low", "high", "level", "half_width_pct", "n", "cv_pct")
+
+
+def upgrade_v1(data: dict) -> dict:
+    """Version 2 adds ``latency_histogram``: a version-1 file has none (null here, so that
+    :func:`upgrade_v3` tells it from a later file that lost its own; written back absent)."""
+    return {**data, "schema_version": 2, "latency_histogram": data.get("latency_histogram")}
+
+
+def upgrade_v2(data: dict) -> dict:
+    """Version 3 adds the optional ``fidelity`` (a version-2 run never measured one)."""
+    return {**data, "schema_version": 3}
+
+
+def upgrade_v3(data: dict) -> dict:
+    """Version 4's one spelling of an interval in ``precision``, the same numbers: each FPS
+    estimate's ``ci95_low``/``ci95_high``/``ci95_half_width_pct`` become ``low``/``high``/
+    ``half_width_pct`` with ``level`` 0.95; ``latency_ci95_ms`` ``{p: [lo, hi]}`` becomes
+    ``latency_ms`` ``{p: {value, low, high, level}}``, ``value`` the file's own
+    ``results.latency_ms`` percentile.  A version-2 or 3 file without its latency histogram
+    is refused here (from version 4 on, none means one read from a version-1 file)."""
+    if "latency_histogram" not in data:
+        raise SchemaError("latency_histogram must be an object (got nothing, in a "
+                          f"version-{data.get('schema_version')} result)")
+    out = dict(data, schema_version=4)
+    precision = data.get("precision")
+    if isinstance(precision, dict):
+        results = data.get("results")
+        latency = results.get("latency_ms") if isinstance(results, dict) else None
+        out["precision"] = _respelled_precision(
+            precision, latency if isinstance(latency, dict) else {})
+    return out
+
+
+def _respelled_precision(precision: dict, latency: dict) -> dict:
+    out = {}
+    for key, value in precision.items():          # the keys' order kept
+        if key in ("fps_windows", "fps_trials") and isinstance(value, dict):
+            value = _respelled_estimate(value)
+        elif key == "latency_ci95_ms" and isinstance(value, dict):
+            key = "latency_ms"
+            value = {p: {"value": latency.get(p), "low": b[0], "high": b[1], "level": LEVEL}
+                     if isinstance(b, list) and len(b) == 2 else b for p, b in value.items()}
+        out[key] = value
+    return out
+
+
+def _respelled_estimate(estimate: dict) -> dict:
+    renamed = {_ESTIMATE_NAMES.get(k, k): v for k, v in estimate.items()}
+    renamed.setdefault("level", LEVEL)
+    return {**{k: renamed[k] for k in _ESTIMATE_ORDER if k in renamed},
+            **{k: v for k, v in renamed.items() if k not in _ESTIMATE_ORDER}}

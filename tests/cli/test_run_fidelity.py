@@ -22,7 +22,7 @@ def test_run_fidelity_writes_the_figures_and_shows_a_block(classifier_ir, tmp_pa
                  "--fidelity", "5", "--json", str(out)]) == 0
     shown = capsys.readouterr().out
     data = json.loads(out.read_text())
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     fidelity = data["fidelity"]
     assert fidelity["samples"] == 5 and fidelity["configured"] == "bf16"
     assert fidelity["label"] == "numerical fidelity on synthetic inputs"
@@ -38,7 +38,7 @@ def test_without_fidelity_nothing_changes(classifier_ir, tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["run", "-m", classifier_ir, "-n", "10", "-q", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert "fidelity" not in data and data["schema_version"] == 3
+    assert "fidelity" not in data and data["schema_version"] == 4
     assert "Fidelity" not in capsys.readouterr().out
 
 

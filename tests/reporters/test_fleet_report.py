@@ -111,8 +111,8 @@ def test_csv_has_a_row_per_model_and_class_and_per_class_for_the_mix(exported):
     for key, (fps, low, high) in MODELS.items():
         r = models[key]
         assert float(r["fps_per_machine"]) == pytest.approx(fps)
-        assert (r["fps_ci95_low"], r["fps_ci95_high"]) == ("", "") if low is None else \
-            (float(r["fps_ci95_low"]), float(r["fps_ci95_high"])) == pytest.approx((low, high))
+        assert (r["fps_low"], r["fps_high"]) == ("", "") if low is None else \
+            (float(r["fps_low"]), float(r["fps_high"])) == pytest.approx((low, high))
         assert "threads=1" in r["configuration"]
     mix = {r["hardware_class"]: r for r in table if r["row"] == "mix"}
     assert set(mix) == set(MIX)
@@ -230,3 +230,11 @@ def test_machines_built_on_a_disturbed_measurement_say_so():
         f"({remark})" in said
     assert f"disturbed: {remark}" in fleet_report.markdown(fleet)
     assert remark in fleet_report.csv_text(fleet)
+
+
+def test_docs_schemas_lists_the_csv_columns_in_order():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "schemas.md").read_text()
+    paragraph = text.split("The `--csv` has one row per class, model or mix:")[1]
+    paragraph = re.sub(r"\([^)]*\)", "", paragraph.split(". Renamed")[0])  # not the asides
+    assert tuple(re.findall(r"`([a-z0-9_]+)`", paragraph)) == fleet_report.COLUMNS

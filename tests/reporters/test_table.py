@@ -42,7 +42,7 @@ def test_percentiles_too_few_samples_support_are_marked_not_shown_as_figures(tin
     doc = json.loads(out.read_text())
     assert doc["results"]["latency_ms"]["count"] == 23
     assert doc["precision"]["latency_unsupported"] == ["p90", "p95", "p99", "p99_9"]
-    assert set(doc["precision"]["latency_ci95_ms"]) == {"median"}
+    assert set(from_document(doc, "run").precision.latency_ci_ms) == {"median"}
     text = _render(doc)
     assert "p99 from 23 samples is not a p99 (needs 1,000)" in text
     assert "p99.9 from 23 samples is not a p99.9 (needs 10,000)" in text

@@ -7,23 +7,38 @@ import pytest
 
 from perfbench.errors import UsageError
 from perfbench.reporters import json_report
-from perfbench.results import BenchmarkResult, load
+from perfbench.results import BenchmarkResult, from_document, load
 
 #: Written by perfbench 0.1.0 before the typed reader existed (`perfbench run --repeat 2`
 #: on the tiny conv model): what users' baselines and histories hold today.
 V1_FILE = Path(__file__).resolve().parent.parent / "data" / "result_v1.json"
 
 
-def test_version_1_file_loads_typed_and_writes_back_identically():
+def test_a_version_1_file_loads_typed_and_writes_the_current_version():
+    """Read, a version-1 file is the current version (4): the same figures, its intervals
+    in the one spelling (the only difference, with the version number), no histogram."""
     result = load(str(V1_FILE))
-    assert isinstance(result, BenchmarkResult)
-    assert json_report.render(result) == V1_FILE.read_text()      # byte for byte
+    assert isinstance(result, BenchmarkResult) and result.schema_version == 4
     original = json.loads(V1_FILE.read_text())
+    written = json.loads(json_report.render(result))
+    assert written["schema_version"] == 4 and "latency_histogram" not in written
+    assert {k: v for k, v in written.items() if k not in ("schema_version", "precision")} == \
+        {k: v for k, v in original.items() if k not in ("schema_version", "precision")}
+    old, new = original["precision"], written["precision"]
+    for name in ("fps_windows", "fps_trials"):
+        assert new[name] == {"value": old[name]["value"], "low": old[name]["ci95_low"],
+                             "high": old[name]["ci95_high"], "level": 0.95,
+                             "half_width_pct": old[name]["ci95_half_width_pct"],
+                             "n": old[name]["n"], "cv_pct": old[name]["cv_pct"]}
+    assert new["latency_ms"] == {
+        p: {"value": original["results"]["latency_ms"][p], "low": lo, "high": hi,
+            "level": 0.95} for p, (lo, hi) in old["latency_ci95_ms"].items()}
     assert result.fps == original["results"]["fps"]
     assert result.latency.p99 == original["results"]["latency_ms"]["p99"]
     assert len(result.trials) == 2 and len(result.windows) == len(original["timeline"])
-    assert result.precision.fps_windows.high == \
-        original["precision"]["fps_windows"]["ci95_high"]
+    assert result.precision.fps_windows.high == old["fps_windows"]["ci95_high"]
+    again = from_document(written, "written")     # what it writes reads back as written
+    assert again == result and json_report.render(again) == json_report.render(result)
 
 
 def test_a_fresh_result_round_trips(tiny_ir, tmp_path):
@@ -104,7 +119,7 @@ def test_a_fresh_result_is_the_current_version_with_its_latency_histogram(tiny_i
     from perfbench.stats.histogram import LogHistogram
     result = run(BenchmarkConfig(model=tiny_ir, iterations=200))
     document = json.loads(json_report.render(result))
-    assert document["schema_version"] == 3        # version 2 + the optional fidelity block
+    assert document["schema_version"] == 4
     histogram = LogHistogram.from_dict(document["latency_histogram"])
     assert histogram.count == result.latency.count == 200
     assert histogram.percentile(50) == pytest.approx(result.latency.median, rel=0.005)
@@ -113,7 +128,10 @@ def test_a_fresh_result_is_the_current_version_with_its_latency_histogram(tiny_i
 
 
 @pytest.mark.parametrize("edit,message", [
-    (lambda d: d.pop("latency_histogram"), "latency_histogram must be an object"),
+    # absent, it is a result read from a version-1 file: not in a version-2 or 3 file
+    (lambda d: (d.pop("latency_histogram"), d.update(schema_version=3)),
+     "latency_histogram must be an object"),
+    (lambda d: d.update(latency_histogram=[]), "latency_histogram must be an object"),
     (lambda d: d["latency_histogram"]["counts"].append([0, 1]), "latency_histogram.counts"),
     # a bucket design other than this version's: the report view raised a ValueError
     (lambda d: d["latency_histogram"].update(growth=1.02), "growth is 1.02, not this"),
@@ -132,6 +150,6 @@ def test_a_version_2_file_without_a_sound_histogram_is_refused(tiny_ir, tmp_path
         load(str(path))
 
 
-def test_a_version_1_file_has_no_histogram_and_stays_version_1():
+def test_a_version_1_file_has_no_histogram_and_writes_the_current_version():
     result = load(str(V1_FILE))
-    assert result.latency_histogram is None and result.schema_version == 1
+    assert result.latency_histogram is None and result.schema_version == 4

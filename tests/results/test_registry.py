@@ -23,10 +23,11 @@ from perfbench.reporters import fleet_report, shapes_report
 from perfbench.results import (ABResult, BenchmarkResult, FleetReport, FleetRun,
                                ShapesResult, SuiteDocument, load_document)
 from perfbench.results.comparison import Comparison
-from perfbench.results.registry import KINDS, READ_AS_IS, read_document
+from perfbench.results.registry import KINDS, read_document, upgrade
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.sweep import SweepResult
 from tests.results.fleet_inputs import run_report, write_inputs
+from tests.results.nested import gains_spelled_whole, nested_results_upgraded
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"perfbench.result": BenchmarkResult, "perfbench.shapes": ShapesResult,
@@ -67,8 +68,7 @@ def test_every_frozen_file_loads(path):
     """Every file an earlier release wrote still loads, upgraded to today's version."""
     schema, version = frozen_files()[path]
     document = load_document(str(path))
-    upgraded = (version if KINDS[schema].upgrades.get(version) is READ_AS_IS
-                else KINDS[schema].version)
+    upgraded = KINDS[schema].version
     if schema in TYPES:
         assert isinstance(document, TYPES[schema])
         assert document.schema_version == upgraded
@@ -77,26 +77,97 @@ def test_every_frozen_file_loads(path):
                                                                                    None)
 
 
-@pytest.mark.parametrize("name", ["result_v1.json", "result_v3.json", "shapes_v1.json",
-                                  "fleet-run_v1.json", "server-search_v3.json",
-                                  "ab_v6.json", "comparison_v3.json", "suite_v2/suite.json"])
+@pytest.mark.parametrize("name", ["result_v4.json", "shapes_v1.json", "fleet-run_v1.json",
+                                  "server-search_v3.json", "ab_v6.json", "comparison_v3.json",
+                                  "suite_v2/suite.json", "sweep_v3-sequential.json",
+                                  "sweep_v3-race.json", "sweep_v3-incomplete.json",
+                                  "sweep_v3-fidelity.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
-    """``to_dict`` of what ``from_dict`` read is the file as the command wrote it (the
-    shapes file's results were written as result version 2, which now writes back as 3:
-    version 3 only adds the optional ``fidelity``; that one number is the difference)."""
+    """``to_dict`` of what ``from_dict`` read is the file as the command wrote it.  The
+    results a container holds (a shape's, a sweep point's) carry their own version and
+    were written at an older one: they write back upgraded, and the expected text is the
+    file with exactly that upgrade applied to them (version 4's respelling of their
+    intervals, pinned by ``test_a_version_3_result_is_respelled_with_the_same_numbers``);
+    every other byte is the file's."""
     text = (DATA / name).read_text()
-    if name.startswith("shapes"):
-        text = text.replace('"schema": "perfbench.result",\n      "schema_version": 2',
-                            '"schema": "perfbench.result",\n      "schema_version": 3')
     document = load_document(str(DATA / name))
-    assert json_text(document.to_dict()) == text
+    expected = nested_results_upgraded(text)
+    if isinstance(document, SweepResult):       # and the gains' one respelling since v3
+        expected = gains_spelled_whole(expected)
+    assert json_text(document.to_dict()) == expected
     assert type(document).from_dict(document.to_dict(), *(
-        [_nested] if isinstance(document, ShapesResult) else [])) == document
+        [_nested] if isinstance(document, (ShapesResult, SweepResult)) else [])) == document
 
 
 def _nested(data, where):
     from perfbench.results.registry import nested_result
     return nested_result(data, where)
+
+
+def test_a_version_3_result_is_respelled_with_the_same_numbers():
+    """Result version 4 (issue 25 item 3): a precision block's FPS estimates were
+    ``{value, ci95_low, ci95_high, ci95_half_width_pct, n, cv_pct}`` and its latency
+    intervals ``latency_ci95_ms: {p: [lo, hi]}``; they are the one interval spelling now,
+    the same numbers, ``level`` 0.95, a latency interval's ``value`` the file's percentile."""
+    old = json.loads((DATA / "result_v3.json").read_text())
+    old["precision"]["fps_windows"] = {"value": 100.0, "ci95_low": 97.5, "ci95_high": 102.5,
+                                       "ci95_half_width_pct": 2.5, "n": 8, "cv_pct": 2.0}
+    new = upgrade(KINDS["perfbench.result"], json.loads(json.dumps(old)), "x.json")
+    assert new["schema_version"] == 4
+    assert new["precision"]["fps_windows"] == {"value": 100.0, "low": 97.5, "high": 102.5,
+                                               "level": 0.95, "half_width_pct": 2.5, "n": 8,
+                                               "cv_pct": 2.0}
+    assert list(new["precision"]["fps_windows"])[:4] == ["value", "low", "high", "level"]
+    assert "latency_ci95_ms" not in new["precision"]
+    latency = old["results"]["latency_ms"]
+    assert new["precision"]["latency_ms"] == {
+        p: {"value": latency[p], "low": lo, "high": hi, "level": 0.95}
+        for p, (lo, hi) in old["precision"]["latency_ci95_ms"].items()}
+    assert {k: v for k, v in new.items() if k not in ("precision", "schema_version")} == {
+        k: v for k, v in old.items() if k not in ("precision", "schema_version")}
+    typed = read_document(old, "x.json")
+    assert (typed.precision.fps_windows.value, typed.precision.fps_windows.low,
+            typed.precision.fps_windows.high) == (100.0, 97.5, 102.5)
+    assert typed.precision.latency_ci_ms == {
+        p: tuple(b) for p, b in old["precision"]["latency_ci95_ms"].items()}
+    assert typed.to_dict()["precision"]["fps_windows"]["level"] == 0.95
+
+
+def test_the_version_4_file_a_real_run_wrote_round_trips():
+    """``perfbench run --repeat 2`` on the tiny conv model (tests/models.py) wrote
+    result_v4.json: both FPS estimates and the latency intervals in the new spelling."""
+    document = load_document(str(DATA / "result_v4.json"))
+    assert BenchmarkResult.from_dict(document.to_dict()) == document
+    assert BenchmarkResult.from_dict(json.loads(json_text(document.to_dict()))) == document
+    written = json.loads((DATA / "result_v4.json").read_text())["precision"]
+    assert written["fps_windows"]["level"] == written["fps_trials"]["level"] == 0.95
+    assert document.precision.fps_windows.low == written["fps_windows"]["low"]
+    assert all(set(i) == {"value", "low", "high", "level"}
+               for i in written["latency_ms"].values())
+    assert "ci95" not in (DATA / "result_v4.json").read_text()
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d["precision"]["fps_windows"].update(level=0.9), "fps_windows.level is 0.9"),
+    (lambda d: d["precision"]["latency_ms"]["median"].update(value=1e6),
+     "latency_ms.median.value is 1000000.0 but results.latency_ms.median"),
+    (lambda d: d["precision"]["latency_ms"].update(p42=d["precision"]["latency_ms"]["median"]),
+     "p42: not a reported percentile"),
+    (lambda d: (d.pop("latency_histogram"), d.update(schema_version=3)),
+     "latency_histogram must be an object"),
+])
+def test_a_version_4_result_with_an_interval_that_is_not_its_own_is_refused(edit, message):
+    document = json.loads((DATA / "result_v4.json").read_text())
+    edit(document)
+    with pytest.raises(UsageError, match=message):
+        read_document(document, "x.json")
+
+
+def test_a_version_4_result_without_a_histogram_is_one_read_from_version_1():
+    document = json.loads((DATA / "result_v4.json").read_text())
+    del document["latency_histogram"]
+    typed = read_document(document, "x.json")
+    assert typed.latency_histogram is None and "latency_histogram" not in typed.to_dict()
 
 
 @pytest.fixture(scope="module")

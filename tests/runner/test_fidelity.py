@@ -96,7 +96,7 @@ def test_run_with_fidelity_bf16_records_figures_in_the_result(classifier_ir):
     assert item.rows == 12 and item.shape == (2, 10)
     assert not item.identical and 20 < item.sqnr_db < 80      # bf16 keeps ~8 bits
     document = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     assert from_document(document, "x").fidelity == fidelity
 
 

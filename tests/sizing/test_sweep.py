@@ -10,6 +10,7 @@ import sys
 
 
 from perfbench.cli.main import main
+from perfbench.results import from_document
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.grid import PointSummary, recommend
 from perfbench.sizing.spec import SweepSpec
@@ -37,11 +38,12 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
     # FPS is the steady estimate (its interval's centre), as compare and exporters use it;
     # a point too short for two steady windows has the headline FPS and no interval
     def steady(p):
-        return p["result"]["precision"]["fps_windows"] or {
-            "value": p["result"]["results"]["fps"], "ci95_low": None, "ci95_high": None}
-    summaries = [PointSummary(p["key"], p["settings"], steady(p)["value"],
-                              p["result"]["results"]["latency_ms"]["p99"],
-                              steady(p)["ci95_low"], steady(p)["ci95_high"])
+        result = from_document(p["result"], p["key"])
+        estimate = result.precision.fps_windows
+        return (estimate.value, estimate.low, estimate.high) if estimate else (
+            result.fps, None, None)
+    summaries = [PointSummary(p["key"], p["settings"], steady(p)[0],
+                              p["result"]["results"]["latency_ms"]["p99"], *steady(p)[1:])
                  for p in data["points"]]
     expected = recommend(summaries, summaries[0], 100.0, 99.0)
     for name, pick in data["recommendations"].items():
@@ -290,7 +292,6 @@ def test_a_save_that_fails_goes_on_in_a_fallback_file(tmp_path, capsys, monkeypa
 def _point(key, settings, fps, low, high, p99, other_cpu=None):
     """A finished point with a chosen steady FPS, interval and tail (and, given
     ``other_cpu``, a failed other-processes check)."""
-    from perfbench.results import from_document
     from perfbench.sizing.sweep import Point
     doc = synthetic_document([fps], p99=p99)
     if other_cpu is not None:

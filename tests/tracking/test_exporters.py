@@ -66,7 +66,9 @@ def test_csv(result, tmp_path):
     assert tuple(rows[0]) == csv_export.COLUMNS
     assert [r["metric"] for r in rows] == ["fps", "p50", "p90", "p99", "gflops"]
     assert float(rows[0]["value"]) == pytest.approx(100)
-    assert rows[2]["ci95_low"] == ""          # no interval known for p90 here
+    assert rows[2]["low"] == rows[2]["level"] == ""    # no interval known for p90 here
+    assert (float(rows[0]["low"]), float(rows[0]["high"]), rows[0]["level"]) == (
+        pytest.approx(97.0), pytest.approx(103.0), "0.95")       # the one interval spelling
 
 
 def test_run_writes_every_export(tiny_ir, tmp_path):
@@ -85,3 +87,12 @@ def test_run_writes_every_export(tiny_ir, tmp_path):
         assert measures["throughput"]["lower_value"] <= fps <= measures["throughput"]["upper_value"]
     assert (tmp_path / "c.csv").read_text().startswith("benchmark,metric")
     assert main(["run", "-m", tiny_ir, "--export-bmf", "/proc/perfbench/b.json"]) == 2
+
+
+def test_docs_schemas_lists_the_export_csv_columns_in_order():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "schemas.md").read_text()
+    paragraph = text.split("`run --export-csv PATH` writes one row per headline metric:")[1]
+    paragraph = paragraph.split("(the metric's")[0]
+    assert tuple(re.findall(r"`([a-z0-9_]+)`", paragraph)) == csv_export.COLUMNS
