@@ -89,18 +89,23 @@ def _run_benchmark(args: list[str], timeout_s: float
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        while True:
-            try:
-                _, stderr = proc.communicate(timeout=min(0.5, max(deadline - time.monotonic(),
-                                                                  0.01)))
-                return proc.returncode, stderr, False, None
-            except subprocess.TimeoutExpired:
+        # the cancel is caught around the whole loop: caught beside TimeoutExpired, one
+        # arriving while that handler ran escaped, and the partial result went with the
+        # directory (a test under load saw it)
+        try:
+            while True:
+                try:
+                    _, stderr = proc.communicate(timeout=min(
+                        0.5, max(deadline - time.monotonic(), 0.01)))
+                    return proc.returncode, stderr, False, None
+                except subprocess.TimeoutExpired:
+                    pass
                 if time.monotonic() >= deadline:
                     stderr = _stop_session(proc)
                     return proc.returncode, stderr, True, None
-            except KeyboardInterrupt as cancel:
-                stderr = _stop_session(proc)
-                return proc.returncode, stderr, False, cancel
+        except KeyboardInterrupt as cancel:
+            stderr = _stop_session(proc)
+            return proc.returncode, stderr, False, cancel
     finally:
         if proc.returncode is None:
             _stop_session(proc)
