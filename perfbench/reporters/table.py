@@ -3,11 +3,14 @@ latency, system utilisation, roofline, top layers and warnings."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
 from perfbench.reporters.numbers import gflops_text
+from perfbench.results.metrics import fps_estimate
 from perfbench.results.types import BenchmarkResult, Estimate
 from perfbench.stats.intervals import NOT_MEASURED, rate_measured
 from perfbench.results.types import PERCENTILES
@@ -75,7 +78,13 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     # use): the steady-state FPS when the run has a steady window; it is named as such.
     precision = result.precision
     est = precision.fps_windows if precision else None
-    if est is not None:
+    trials = precision.fps_trials if precision and len(result.trials) >= 2 else None
+    if trials is not None:          # several trials: their mean, the interval between them
+        value, low, high = fps_estimate(result)
+        shown = dataclasses.replace(trials, value=value, low=low, high=high)
+        rows = [(STEADY_FPS, f"[bold]{value:,.2f}[/] FPS {_rate_precision(shown, 'trials')} "
+                 f"[dim](the mean of {len(result.trials)} trials' steady FPS)[/]")]
+    elif est is not None:
         rows = [(STEADY_FPS, f"[bold]{result.steady_fps or est.value:,.2f}[/] FPS "
                  f"{_rate_precision(est, 'windows')}")]
     elif result.steady_fps is not None:
@@ -92,9 +101,10 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
         rows.append(("FPS interval", f"none [dim]({len(result.windows)} window"
                      f"{'s' if len(result.windows) != 1 else ''}; it "
                      "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
-    if precision and precision.fps_trials:
-        est = precision.fps_trials
-        rows.append(("between trials", f"{est.value:,.2f} {_rate_precision(est, 'trials')}"))
+    if trials is not None and est is not None:      # one process's view, not the headline's
+        rows.append(("within trials", f"{result.steady_fps or est.value:,.2f} "
+                     f"{_rate_precision(est, 'windows')} [dim](the windows of each trial: "
+                     "no run-to-run noise in it)[/]"))
     if precision and precision.stable is not None:
         verdict = "[green]stable[/]" if precision.stable else "[bold red]NOT STABLE[/]"
         rows.append(("stability", f"{verdict} [dim](target ±{precision.stable_target_pct:g} %)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfbench.results.types import BenchmarkResult, Trial, Window, steady_windows
+from perfbench.results.types import BenchmarkResult, Window, steady_windows, trials_fps
 from perfbench.results.types import images_per_second  # noqa: F401 (re-export)
 
 #: name -> (unit, bigger_is_better)
@@ -42,18 +42,31 @@ def fps_estimate(result: BenchmarkResult) -> tuple[float, float | None, float | 
     outside its own bounds.
 
     With two or more trials (``--repeat``, or a raced point's epochs, each a fresh
-    worker), the FPS is the mean of the trials' steady FPS with the interval between
-    them (``fps_trials``): the windows of one process cannot see how another would run,
-    so only that interval counts the run-to-run (process) level; ``compare`` takes the
-    trials as its units then too (:func:`unit_samples`)."""
-    trials = result.precision.fps_trials if result.precision else None
-    if trials is not None and len(result.trials) >= 2:
-        return trials.value, trials.low, trials.high
+    worker), the FPS is the mean of the trials' FPS (``types.trials_fps``: steady where
+    every trial has it) with the interval between them (``fps_trials``): the windows of
+    one process cannot see how another would run, so only that interval counts the
+    run-to-run (process) level; ``compare`` takes the same trial figures as its units
+    (:func:`unit_samples`).  A file written before 2026-12-07 stored that interval around
+    the trials' whole-trial FPS: its relative bounds are kept around today's value.  A
+    document that states no interval between its trials (every run of two or more
+    trials has one; a hand-made document may not) is read as a one-trial run's."""
+    if len(result.trials) >= 2 and result.precision and result.precision.fps_trials:
+        return _between_trials(result)
     estimate = result.precision.fps_windows if result.precision else None
     if estimate is not None:
         return estimate.value, estimate.low, estimate.high
     steady = result.steady_fps
     return (steady if steady is not None else result.fps), None, None
+
+
+def _between_trials(result: BenchmarkResult) -> tuple[float, float | None, float | None]:
+    values = trials_fps(result.trials)
+    value = sum(values) / len(values)
+    stored = result.precision.fps_trials if result.precision else None
+    if stored is None or not stored.value:
+        return value, None, None
+    scale = value / stored.value            # 1 for a file of today's definition
+    return value, stored.low * scale, stored.high * scale
 
 
 def value_of(result: BenchmarkResult, name: str) -> float:
@@ -67,19 +80,15 @@ def unit_samples(result: BenchmarkResult, name: str) -> tuple[list[float], str]:
     """Repeated measurements of a metric inside one result, and what they are: trial
     values when there are several trials (run-to-run noise), else steady window values."""
     if len(result.trials) >= 2:
-        return [_from_trial(t, name, result.model.gflops_per_image) for t in result.trials], \
-            "trials"
+        if name in ("fps", "gflops"):
+            cost = result.model.gflops_per_image if name == "gflops" else 1.0
+            return [f * cost for f in trials_fps(result.trials)], "trials"
+        return [getattr(t, _UNIT_FIELDS[name]) for t in result.trials], "trials"
     trials = sorted({w.trial for w in result.windows})
     steady = [w for t in trials for w in steady_windows([w for w in result.windows
                                                           if w.trial == t])]
     values = [_from_window(w, name, result) for w in steady]
     return [v for v in values if v is not None], "windows"
-
-
-def _from_trial(trial: Trial, name: str, cost: float) -> float:
-    if name in ("fps", "gflops"):
-        return trial.fps * (cost if name == "gflops" else 1.0)
-    return getattr(trial, _UNIT_FIELDS[name])
 
 
 def _from_window(window: Window, name: str, result: BenchmarkResult) -> float | None:

@@ -155,6 +155,18 @@ def steady_windows(windows) -> list:
     return list(windows[1:-1])
 
 
+def trials_fps(trials) -> list[float]:
+    """Each trial's FPS as a run's FPS is defined: its steady FPS (without ramp-up and
+    drain), where every trial has one; else every trial's whole-trial FPS, so that one
+    figure is never a mix of the two.  The one rule, for the interval between trials
+    (``stats.intervals.trials_fps_ci``), a run's FPS (``results.metrics.fps_estimate``)
+    and compare's trial units."""
+    steady = [t.steady_fps for t in trials]
+    if all(s is not None and s > 0 for s in steady):
+        return steady
+    return [t.fps for t in trials]
+
+
 def cpu_share(cpu_s: float | None, wall_s: float) -> float | None:
     """CPU time over wall time, in cores (1.0: one core busy all the time); None when not
     measured or the window has no length.  The driver-bound check's one definition."""

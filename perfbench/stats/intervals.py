@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # Estimate, steady_windows and t_critical are also re-exported: callers import them here.
-from perfbench.results.types import Estimate, steady_windows
+from perfbench.results.types import Estimate, steady_windows, trials_fps
 from perfbench.stats.tdist import t_critical
 
 Z_95 = 1.959964
@@ -93,10 +93,7 @@ def trials_fps_ci(trials) -> Estimate | None:
     point's epochs (each a trial of a fresh worker, so the process level counts).  Steady,
     as a one-trial run's FPS is, so a run's figure does not change definition with its
     number of trials."""
-    steady = [t.steady_fps for t in trials]
-    if all(s is not None and s > 0 for s in steady):
-        return rate_mean_ci(steady)
-    return rate_mean_ci([t.fps for t in trials])
+    return rate_mean_ci(trials_fps(trials))
 
 
 def rate_interval(value: float, standard_error: float, critical: float) -> tuple[float, float]:

@@ -56,3 +56,18 @@ def test_the_html_headline_marks_an_unsupported_percentile():
     page = _headline(from_document(doc, "synthetic"))
     assert "(not a p99)" in page and "p99 from 23 samples is not a p99 (needs 1,000)" in page
     assert "(not a p50)" not in page
+
+
+def test_a_run_of_several_trials_headlines_their_mean_with_the_interval_between_them():
+    """Three trials of 100, 102 and 98 FPS (steady as whole, in the synthetic document):
+    the headline is their mean, 100, with the interval between the trials [97, 103]; the
+    windows' narrower one ([99.5, 100.5], one process's view) is named as within trials."""
+    doc = synthetic_document([100.0, 102.0, 98.0])
+    doc["precision"] = {"fps_windows": {"value": 100.0, "ci95_low": 99.5, "ci95_high": 100.5,
+                                        "n": 12, "cv_pct": 1.0},
+                        "fps_trials": {"value": 100.0, "ci95_low": 97.0, "ci95_high": 103.0,
+                                       "n": 3, "cv_pct": 2.0}}
+    text = _render(doc)
+    assert ("100.00 FPS ± 3.00 % (95 % CI [97.00, 103.00]: +3.00/−3.00 %, 3 trials, CV 2.0 %) "
+            "(the mean of 3 trials' steady FPS)") in text
+    assert "within trials │ 100.00 ± 0.50 % (95 % CI [99.50, 100.50]" in text

@@ -68,3 +68,25 @@ def test_with_two_trials_the_fps_is_their_steady_mean_with_the_interval_between_
     assert value == pytest.approx(110.0)
     assert (low, high) == pytest.approx((110 * math.exp(-spread), 110 * math.exp(spread)),
                                         rel=1e-6)
+
+
+def test_an_older_files_trials_read_at_todays_definition():
+    """``result_v1.json`` (two trials) stored its interval between trials around their
+    whole-trial FPS (ramp-up and drain in): the FPS read from it is the mean of the
+    trials' steady FPS, today's definition, with that interval's relative bounds around
+    it; compare's trial units are the same figures, so its mean is that FPS."""
+    from pathlib import Path
+
+    from perfbench.results import load
+    from perfbench.results.metrics import unit_samples
+    result = load(str(Path(__file__).resolve().parent.parent / "data" / "result_v1.json"))
+    steady = [t.steady_fps for t in result.trials]
+    assert len(steady) == 2 and all(steady)
+    stored = result.precision.fps_trials
+    assert stored.value == pytest.approx(sum(t.fps for t in result.trials) / 2)  # whole
+    value, low, high = fps_estimate(result)
+    assert value == pytest.approx(sum(steady) / 2) and value != pytest.approx(stored.value)
+    assert (low / value, high / value) == pytest.approx((stored.low / stored.value,
+                                                         stored.high / stored.value))
+    samples, units = unit_samples(result, "fps")
+    assert units == "trials" and samples == steady

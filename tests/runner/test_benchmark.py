@@ -71,7 +71,7 @@ def test_repeat_pools_trials_and_reports_their_spread(tiny_ir):
     assert {w.trial for w in result.windows} == {0, 1, 2}
     # the run's FPS is that interval: the only one that counts run-to-run noise
     from perfbench.results.metrics import fps_estimate
-    assert fps_estimate(result) == (spread.value, spread.low, spread.high)
+    assert fps_estimate(result) == pytest.approx((spread.value, spread.low, spread.high))
 
 
 def test_until_stable_stops_when_precise(tiny_ir, fake_clock):

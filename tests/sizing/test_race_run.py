@@ -12,7 +12,8 @@ from perfbench.runner.side import Side
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.sizing.race_run import run_race
 from perfbench.sizing.spec import SweepSpec
-from perfbench.sizing.sweep import save_to
+from perfbench.sizing.sweep import load_previous, save_to
+from tests.sizing.previous import resumed
 
 
 def _workers() -> list[psutil.Process]:
@@ -91,7 +92,7 @@ def test_a_stop_mid_race_keeps_the_rounds_and_resume_goes_on(tiny_ir, tmp_path):
     kept = saved["race"]["epochs"]
     assert len(kept[0]["rounds"]) == 8 and 1 <= len(kept[1]["rounds"]) < 8
     assert _workers() == []
-    again = run_race(_spec(tiny_ir), save_to(path), previous=saved)
+    again = run_race(_spec(tiny_ir), save_to(path), previous=load_previous(path))
     resumed = json.loads(open(path).read())["race"]
     assert resumed["epochs"][:2] == kept and len(resumed["epochs"]) == 3
     assert again.race.status in ("won", "tied", "budget") and again.status == "complete"
@@ -139,9 +140,9 @@ def test_a_points_table_figures_cover_every_epoch_it_ran_in(tiny_ir, tmp_path):
         steady if all(steady) else [r.trials[0].fps for r in seen])
     # the point's FPS, as the sweep's table, CSV and plot print it: between the epochs
     from perfbench.results.metrics import fps_estimate
-    assert fps_estimate(result) == (result.precision.fps_trials.value,
-                                    result.precision.fps_trials.low,
-                                    result.precision.fps_trials.high)
+    assert fps_estimate(result) == pytest.approx((result.precision.fps_trials.value,
+                                                  result.precision.fps_trials.low,
+                                                  result.precision.fps_trials.high))
     assert result.compile_ms == pytest.approx(sum(r.compile_ms for r in seen) / 3)
 
 
@@ -159,7 +160,7 @@ def test_a_race_resumed_under_a_constraint_that_now_leaves_a_point_out_says_so()
     keys = {"default": 1.0, "precision=f32": 0.9, "precision=int8": 1.3}
     saved = rules.document(race_model.play(np.random.default_rng(1), keys), 0.1)
     spec = SweepSpec(BenchmarkConfig(model="m.xml"), {"precision": ["f32", "int8"]})
-    previous = {"race": saved.to_dict(), "points": []}
+    previous = resumed(race=saved)
     race, points = new_race(spec, previous)             # as saved: resumes
     assert list(race.keys) == list(keys)
     with pytest.raises(UsageError, match=r"the fidelity constraint now leaves out "
@@ -177,7 +178,7 @@ def test_a_race_stopped_before_its_first_epoch_starts_again_on_resume():
     spec = SweepSpec(BenchmarkConfig(model="m.xml"), {"precision": ["f32", "int8"]})
     keys = ["default", "precision=f32", "precision=int8"]
     unstarted = Race(keys, {k: {} for k in keys}, RaceRules(), 0)
-    previous = {"race": rules.document(unstarted, 0.1).to_dict(), "points": []}
+    previous = resumed(race=rules.document(unstarted, 0.1))
     race, points = new_race(spec, previous,
                             {"precision=int8": "excluded by the fidelity constraint"})
     assert list(race.keys) == ["default", "precision=f32"] and not race.epochs

@@ -14,8 +14,11 @@ from tests.models import synthetic_document, synthetic_result
 @pytest.fixture
 def result():
     document = synthetic_document([100, 102, 98])
-    document["precision"] = {"fps_windows": {"value": 100.0, "ci95_low": 97.0,
-                                             "ci95_high": 103.0, "n": 8, "cv_pct": 2.0},
+    # three trials: their interval (fps_trials) is the run's FPS interval
+    document["precision"] = {"fps_windows": {"value": 100.0, "ci95_low": 99.0,
+                                             "ci95_high": 101.0, "n": 8, "cv_pct": 1.0},
+                             "fps_trials": {"value": 100.0, "ci95_low": 97.0,
+                                            "ci95_high": 103.0, "n": 3, "cv_pct": 2.0},
                              "latency_ci95_ms": {"median": [9.0, 11.0], "p99": [9.5, 12.0]}}
     return from_document(document, "test")
 
