@@ -31,7 +31,7 @@ from perfbench.results.interval import Interval
 from perfbench.results.types import SchemaError, _flag, _list, _number, _table, _text
 
 SCHEMA = "perfbench.comparison"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VERDICTS = ("regression", "improvement", "no significant change", "inconclusive")
 #: Exit statuses of a verdict (docs/ci.md has the one table): a regression fails; a
 #: comparison that could not decide (inconclusive, or a suite's unconfirmed regression)
@@ -327,6 +327,37 @@ def upgrade_v2(data: dict) -> dict:
     """Version 2 to 3: version 3 adds the optional ``attribution`` (``compare
     --attribute``), which no version-2 file has; nothing else changed."""
     return {**data, "schema_version": 3}
+
+
+def upgrade_v3(data: dict) -> dict:
+    """Version 3 to 4: a table without an interval (``compare --attribute``'s one pass a
+    side) claims no level.  Version 3 wrote ``interval_over: "rounds"``, level 0.95, the
+    families' Bonferroni levels and ``beyond_level: false`` with no interval behind them;
+    version 4 writes them null (``beyond_level`` null: not judged)."""
+    table = data.get("attribution")
+    if isinstance(table, dict) and not _has_interval(table.get("total")):
+        table = {**table, "interval_over": None, "level": None,
+                 **{f: {**table[f], "level": None} for f in ("row_family", "type_family")
+                    if isinstance(table.get(f), dict)}}
+        for key in ("total", "counted"):
+            table[key] = _unjudged(table.get(key))
+        parts = table.get("unattributed")
+        if isinstance(parts, dict):
+            table["unattributed"] = {k: _unjudged(v) for k, v in parts.items()}
+        for key in ("nodes", "types"):
+            if isinstance(table.get(key), list):
+                table[key] = [_unjudged(r) for r in table[key]]
+        data = {**data, "attribution": table}
+    return {**data, "schema_version": 4}
+
+
+def _has_interval(figure: Any) -> bool:
+    delta = figure.get("delta_ms") if isinstance(figure, dict) else None
+    return isinstance(delta, dict) and delta.get("low") is not None
+
+
+def _unjudged(figure: Any) -> Any:
+    return {**figure, "beyond_level": None} if isinstance(figure, dict) else figure
 
 
 def _texts(data: dict, key: str, where: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from perfbench.results.ab import ABResult, upgrade_ab_v3, upgrade_ab_v4, upgrade
 from perfbench.results.comparison import Comparison
 from perfbench.results.comparison import upgrade_v1 as upgrade_comparison_v1
 from perfbench.results.comparison import upgrade_v2 as upgrade_comparison_v2
+from perfbench.results.comparison import upgrade_v3 as upgrade_comparison_v3
 from perfbench.results.fleet import FleetReport, FleetRun, upgrade_report_v1
 from perfbench.results.server_search import ServerSearch
 from perfbench.results.server_search import upgrade_v1 as upgrade_server_search_v1
@@ -101,9 +102,10 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
          upgrades={2: upgrade_ab_v2, 3: upgrade_ab_v3, 4: upgrade_ab_v4, 5: upgrade_ab_v5},
          read=lambda d: ABResult.from_dict(d, "A/B document"),
          shape={"status": str, "epochs": [dict], "ratios": dict}),
-    Kind("perfbench.comparison", 3, "a comparison (perfbench compare --json); no command "
+    Kind("perfbench.comparison", 4, "a comparison (perfbench compare --json); no command "
          "reads it back: compare the result files it names",
-         upgrades={1: upgrade_comparison_v1, 2: upgrade_comparison_v2},
+         upgrades={1: upgrade_comparison_v1, 2: upgrade_comparison_v2,
+                   3: upgrade_comparison_v3},
          shape={"baseline": list, "new": list, "metrics": [dict]}, read=Comparison.from_dict),
     Kind("perfbench.fleet-report", 2, "a fleet report (perfbench fleet report --json); no "
          "command reads it back", upgrades={1: upgrade_report_v1},

@@ -1,7 +1,7 @@
 """The compare view with ``compare --attribute``: the comparison's own per-layer table
 drawn as the A/B view's waterfall, its top rows, and what two files cannot say.
 
-``tests/data/comparison_v3.json`` is ``perfbench compare --attribute`` of the two real
+``tests/data/comparison_v4.json`` is ``perfbench compare --attribute`` of the two real
 ``--perf-counters`` runs beside it (``result_v3-layers{base,new}.json``: the tiny conv
 chain, NEW with one 7×7 convolution more)."""
 
@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture(scope="module")
 def stored():
-    comparison = load_document(str(DATA / "comparison_v3.json"))
+    comparison = load_document(str(DATA / "comparison_v4.json"))
     runs = [(name, load(str(DATA / name))) for name in
             (*comparison.baseline_files, *comparison.new_files)]
     return comparison, runs

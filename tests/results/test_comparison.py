@@ -107,7 +107,7 @@ def test_a_version_1_file_from_before_the_outcome_reads_with_the_outcome_its_ver
     """tests/data/comparison_v1.json predates ``outcome``, ``exit_status`` and
     ``disturbed``: improvements, and a p99 change outside the gate."""
     document = load_document(str(DATA / "comparison_v1.json"))
-    assert isinstance(document, Comparison) and document.schema_version == 3
+    assert isinstance(document, Comparison) and document.schema_version == 4
     assert (document.outcome, document.exit_status, document.disturbed) == \
         ("no regression", 0, ())
     fps = document.changes[0]
@@ -142,3 +142,21 @@ def test_a_malformed_comparison_is_one_line(edit, message):
     with pytest.raises(UsageError, match=message) as caught:
         read_document(data, "cmp.json")
     assert "\n" not in str(caught.value) and str(caught.value).startswith("cmp.json: ")
+
+
+def test_a_version_3_table_without_intervals_upgrades_to_claim_no_level():
+    """``comparison_v3.json`` (``compare --attribute`` of one file a side, as version 3
+    wrote it) said level 0.95, Bonferroni family levels and ``beyond_level: false`` with
+    no interval behind them: read today, it claims none, exactly as version 4 writes the
+    same comparison (``comparison_v4.json``, the same command)."""
+    import json
+    from pathlib import Path
+
+    from perfbench.results import load_document
+    data = Path(__file__).resolve().parent.parent / "data"
+    old = json.loads((data / "comparison_v3.json").read_text())["attribution"]
+    assert old["level"] == 0.95 and old["nodes"][0]["beyond_level"] is False
+    upgraded = load_document(str(data / "comparison_v3.json")).attribution
+    assert (upgraded.interval_over, upgraded.level, upgraded.row_family.level) == (None,) * 3
+    assert {r.change.beyond_level for r in upgraded.nodes} == {None}
+    assert upgraded == load_document(str(data / "comparison_v4.json")).attribution

@@ -78,7 +78,7 @@ def test_every_frozen_file_loads(path):
 
 
 @pytest.mark.parametrize("name", ["result_v4.json", "shapes_v1.json", "fleet-run_v1.json",
-                                  "server-search_v3.json", "ab_v6.json", "comparison_v3.json",
+                                  "server-search_v3.json", "ab_v6.json", "comparison_v4.json",
                                   "suite_v2/suite.json", "sweep_v3-sequential.json",
                                   "sweep_v3-race.json", "sweep_v3-incomplete.json",
                                   "sweep_v3-fidelity.json"])

@@ -114,7 +114,7 @@ def test_compare_attribute_s_table_is_in_the_json_markdown_and_html(profiled, tm
         outputs += ["--html", str(page)]
     assert main(["compare", base, new, "--attribute", *outputs]) in (0, 1, 3)
     document = load_document(str(js))
-    assert isinstance(document, Comparison) and document.schema_version == 3
+    assert isinstance(document, Comparison) and document.schema_version == 4
     made = attribute_results([load(base)], [load(new)], [base], [new])
     assert document.attribution == made
     assert Comparison.from_dict(json.loads(js.read_text())) == document
