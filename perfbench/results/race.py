@@ -55,9 +55,11 @@ class Interval:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> Interval | None:
-        """An older sweep's gain without an interval wrote ``{ratio}`` alone: read as
-        bounds None (written null from now on)."""
+    def from_dict(cls, data: Any, where: str, bounds_optional: bool = False
+                  ) -> Interval | None:
+        """A race's interval has its bounds; a sweep's precision gain may not
+        (``bounds_optional``): an older sweep's gain without one wrote ``{ratio}`` alone,
+        read as bounds None (written null from now on)."""
         if data is None:
             return None
         data = _table(data, where)
@@ -68,6 +70,8 @@ class Interval:
                             for k in ("low", "high", "level"))
         if len({b is None for b in (low, high, level)}) > 1:
             raise SchemaError(f"{where}: low, high and level are given together or not at all")
+        if low is None and not bounds_optional:
+            raise SchemaError(f"{where}.low is missing")
         epochs = _number(data, "epochs", where, optional=True)
         return cls(ratio, low, high, level, None if epochs is None else int(epochs),
                    _text(data, "through", where, optional=True), value)

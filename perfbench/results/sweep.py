@@ -217,8 +217,8 @@ class PrecisionGain:
         data = _table(data, where)
         return cls(_text(data, "precision", where), _text(data, "versus", where),
                    dict(_table(data.get("settings") or {}, where + ".settings")),
-                   Interval.from_dict(data.get("fps_ratio"), where + ".fps_ratio"),
-                   Interval.from_dict(data.get("p99_ratio"), where + ".p99_ratio"))
+                   Interval.from_dict(data.get("fps_ratio"), where + ".fps_ratio", True),
+                   Interval.from_dict(data.get("p99_ratio"), where + ".p99_ratio", True))
 
 
 @dataclass(frozen=True)

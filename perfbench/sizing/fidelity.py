@@ -39,8 +39,8 @@ from perfbench.errors import RunFailed, UsageError
 from perfbench.model.compile import check_device, compile_model
 from perfbench.model.prepare import prepare_model
 from perfbench.results.fidelity import REAL_LABEL, SYNTHETIC_LABEL, Fidelity
-from perfbench.results.sweep import PrecisionFidelity, point_precision
-from perfbench.results.types import SchemaError
+from perfbench.results.sweep import PrecisionFidelity, SweepResult, point_precision
+
 from perfbench.runner.benchmark import as_configured, log
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.runner.fidelity import (configured_precision, fidelity_inputs, infer_all,
@@ -73,7 +73,7 @@ def wanted(spec: SweepSpec, found: Sequence[str | None]) -> bool:
 Measured = tuple[tuple[PrecisionFidelity, ...], dict]
 
 
-def for_sweep(spec: SweepSpec, settings: Sequence[dict], previous: dict | None = None,
+def for_sweep(spec: SweepSpec, settings: Sequence[dict], previous: SweepResult | None = None,
               stop_event: threading.Event | None = None,
               on_precision: Callable[[str], None] | None = None) -> Measured | None:
     """The fidelity of every precision the points (their ``settings``) run at; nothing
@@ -146,21 +146,14 @@ def vector(found: PrecisionFidelity | None) -> tuple[float, ...]:
     return top1 + (sqnr,)
 
 
-def reuse(previous: dict | None) -> dict[str | None, PrecisionFidelity]:
+def reuse(previous: SweepResult | None) -> dict[str | None, PrecisionFidelity]:
     """A resumed sweep's fidelity, measured before the stop (the settings that decide it
     are checked to be the same): not measured again."""
-    found = {}
-    for index, data in enumerate((previous or {}).get("fidelity") or ()):
-        try:
-            item = PrecisionFidelity.from_dict(data, f"--resume: fidelity[{index}]")
-        except SchemaError as exc:
-            raise UsageError(str(exc)) from None
-        found[item.precision] = item
-    return found
+    return {} if previous is None else {f.precision: f for f in previous.fidelity}
 
 
 def measure(spec: SweepSpec, wanted_precisions: Sequence[str | None],
-            previous: dict | None = None, stop_event: threading.Event | None = None,
+            previous: SweepResult | None = None, stop_event: threading.Event | None = None,
             on_precision: Callable[[str], None] | None = None) -> Measured | None:
     """Each precision's fidelity, in order, and the errors of those that could not be
     measured; None when stopped meanwhile.  Reads and compiles the model (OpenVINO)."""

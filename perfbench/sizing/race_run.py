@@ -25,7 +25,7 @@ import psutil
 from perfbench.errors import RunFailed, UsageError
 from perfbench.model.prepare import prepare_model
 from perfbench.results import from_document
-from perfbench.results.race import RaceResult
+from perfbench.results.sweep import SweepResult
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
                                    block_length, probe_block)
@@ -61,7 +61,7 @@ def worker_settings(spec: SweepSpec, point: Point) -> dict:
     return dataclasses.replace(base, **point.settings).to_dict()
 
 
-def new_race(spec: SweepSpec, previous: dict | None,
+def new_race(spec: SweepSpec, previous: SweepResult | None,
              excluded: dict[str, str] | None = None) -> tuple[Race, list[Point]]:
     """The race of this grid, or the one saved in ``previous`` (``--resume``), and the
     sweep's points (those measured before keep their results).  A point in ``excluded``
@@ -74,8 +74,8 @@ def new_race(spec: SweepSpec, previous: dict | None,
         point.status, point.reason = "skipped", (excluded or {})[point.key]
     points = [p for p in every if p not in left_out]
     settings = {p.key: p.settings for p in points}
-    saved = (previous or {}).get("race")
-    race = restore(RaceResult.from_dict(saved, "--resume: race"), settings) if saved else None
+    saved = previous.race if previous is not None else None
+    race = restore(saved, settings) if saved is not None else None
     # a race stopped before its first epoch (while measuring fidelity) has nothing to
     # resume: it starts again, on the points this grid and its constraints admit
     if race is not None and race.epochs:
@@ -85,12 +85,10 @@ def new_race(spec: SweepSpec, previous: dict | None,
             raise UsageError("--resume: the saved race has other points than this grid"
                              f"{why}; resume it with the same grid and constraints, or "
                              "start a new --json file")
-        done = {p["key"]: p for p in previous.get("points", []) if p.get("result")}
+        done = {p.key: p for p in previous.points if p.result is not None}
         for point in points:
             if point.key in done:
-                point.result = from_document(done[point.key]["result"],
-                                             f"--resume: point {point.key}")
-                point.status = done[point.key].get("status", "done")
+                point.result, point.status = done[point.key].result, done[point.key].status
         return race, points + left_out
     rules = RaceRules(margin_pct=spec.tie_margin_pct, epoch_s=spec.epoch_s,
                       max_epochs=spec.max_epochs or RaceRules().max_epochs)
@@ -259,7 +257,7 @@ class Epochs:
 
 
 def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
-             previous: dict | None = None, on_epoch: EpochCallback | None = None,
+             previous: SweepResult | None = None, on_epoch: EpochCallback | None = None,
              stop_event: threading.Event | None = None,
              clock: Callable[[], float] = time.monotonic,
              side: Callable[..., Side] = Side, weights_mb: float = 0.0,
@@ -280,9 +278,9 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     sweep = RaceSweep(spec, points, clock=clock, mode="race", race=race, capacity=room,
                       fidelity=fidelity, fidelity_errors=errors)
     sweep.started -= clock() - began        # the budget covers measuring fidelity too
-    if previous:
-        sweep.started -= float(previous.get("elapsed_s") or 0.0)
-        sweep.block_s = (previous.get("race") or {}).get("block_s")
+    if previous is not None:
+        sweep.started -= previous.elapsed_s
+        sweep.block_s = previous.race.block_s if previous.race is not None else None
     sweep.note = room.note(len(raced))      # measured None: stopped, the loop sees it
     epochs = Epochs(sweep, stop_event, side, sys.executable)
     rng = np.random.default_rng([spec.base.seed, len(race.epochs)])

@@ -22,7 +22,8 @@ import psutil
 from perfbench.settings.config import BenchmarkConfig
 from perfbench.errors import Interrupted, RunFailed, UsageError
 from perfbench.files import fallback_path, write_json
-from perfbench.results import BenchmarkResult, from_document
+from perfbench.results import BenchmarkResult
+from perfbench.results.registry import read_document
 from perfbench.results.metrics import fps_estimate
 from perfbench.results.sweep import (SCHEMA, Pick, PrecisionFidelity, PrecisionGain,
                                      SizingPlan, SweepPoint, SweepResult, VersusDefault,
@@ -323,23 +324,24 @@ def _fps_then_latency(point: Point, percentile: float) -> tuple:
     return fps, point.latency_at(percentile), low, high
 
 
-def plan(spec: SweepSpec, previous: dict | None = None) -> list[Point]:
+def plan(spec: SweepSpec, previous: SweepResult | None = None) -> list[Point]:
     """The default throughput-hint point first (every pick is compared with it), then the
     grid; points already done in ``previous`` are kept, not re-run."""
     points = [Point("default", {})] + [Point(point_key(s), s) for s in expand(spec.grid)]
     unique = list({p.key: p for p in points}.values())
-    if previous:
-        done = {p["key"]: p for p in previous.get("points", []) if p.get("status") == "done"}
+    if previous is not None:
+        done = {p.key: p for p in previous.points
+                if p.status == "done" and p.result is not None}
         for point in unique:
             if point.key in done:
-                point.status = "done"
-                point.result = from_document(done[point.key]["result"],
-                                             f"--resume: point {point.key}")
+                point.status, point.result = "done", done[point.key].result
                 point.reason = "resumed"
     return unique
 
 
-def load_previous(path: str) -> dict:
+def load_previous(path: str) -> SweepResult:
+    """The sweep file to resume, read through the registry (an older version upgraded, as
+    every reader gets it), typed; bad input is one line."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -349,7 +351,10 @@ def load_previous(path: str) -> dict:
         raise UsageError(f"--resume: cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise UsageError(f"--resume: {path} is not a perfbench sweep file")
-    return data
+    try:
+        return read_document(data, f"--resume: {path}", SCHEMA)
+    except (ValueError, TypeError, KeyError) as exc:     # a value of the wrong kind
+        raise UsageError(f"--resume: {path} is not a readable sweep file: {exc}") from None
 
 
 #: Settings of the base config that change what a point measures; a resumed sweep must
@@ -358,17 +363,17 @@ _RUN_FIELDS_THAT_DO_NOT_MATTER = ("time", "iterations", "max_time", "until_stabl
                                   "recompile", "roofline", "perf_counters", "cache_dir")
 
 
-def check_resumable(spec: SweepSpec, previous: dict, path: str) -> list[str]:
+def check_resumable(spec: SweepSpec, previous: SweepResult, path: str) -> list[str]:
     """Refuse to resume a sweep of another model, device or fixed setting; return notes on
     grid points that the new grid drops (kept in the file, not re-run) or adds."""
-    before = (previous.get("spec") or {}).get("base") or {}
+    before = (previous.spec or {}).get("base") or {}
     now = spec.base.to_dict()
     for key, value in now.items():
         if key not in _RUN_FIELDS_THAT_DO_NOT_MATTER and key in before and before[key] != value:
             raise UsageError(f"--resume: {path} is a sweep with {key}={before[key]!r}, not "
                              f"{value!r}; resume it with the same settings, or start a new "
                              "--json file")
-    old_keys = {p.get("key") for p in previous.get("points", [])}
+    old_keys = {p.key for p in previous.points}
     new_keys = {p.key for p in plan(spec)}
     notes = []
     if old_keys - new_keys:
@@ -398,14 +403,15 @@ def time_cap(point_time_s: float, budget_s: float | None, elapsed_s: float,
     return cap if cap >= min(MIN_POINT_S, point_time_s) else None
 
 
-def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | None = None,
+def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None],
+              previous: SweepResult | None = None,
               on_point: Callable[[int, int, Point, "Sweep"], None] | None = None,
               on_window=None, stop_event: threading.Event | None = None,
               clock: Callable[[], float] = time.monotonic,
               on_fidelity: Callable[[str], None] | None = None) -> Sweep:
     sweep = Sweep(spec, plan(spec, previous), clock=clock)
     if previous:       # the budget covers the whole sweep, the part before the stop too
-        sweep.started -= float(previous.get("elapsed_s") or 0.0)
+        sweep.started -= previous.elapsed_s
     grow = growing_key(spec.grid)
     lines: dict[str, list[tuple[float, float | None]]] = {}
     stop_event = stop_event or threading.Event()
@@ -431,7 +437,7 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None], previous: dict | N
     return sweep
 
 
-def measure_fidelity(sweep: Sweep, previous: dict | None, stop_event: threading.Event,
+def measure_fidelity(sweep: Sweep, previous: SweepResult | None, stop_event: threading.Event,
                      on_precision: Callable[[str], None] | None = None) -> bool:
     """Each precision's fidelity, once, before the points (within the budget: the sweep's
     clock runs); False when a stop came meanwhile.  Nothing when the sweep neither varies

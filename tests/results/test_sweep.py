@@ -172,9 +172,13 @@ def test_an_older_gain_without_an_interval_reads_as_null_bounds():
     """Files written before the gains took the race's interval type wrote ``{ratio}``
     alone; it reads as that ratio without an interval, and writes the one spelling."""
     from perfbench.results.race import Interval
-    gain = Interval.from_dict({"ratio": 2.5}, "gain")
+    gain = Interval.from_dict({"ratio": 2.5}, "gain", bounds_optional=True)
     assert (gain.ratio, gain.low, gain.high, gain.level) == (2.5, None, None, None)
     assert gain.to_dict() == {"ratio": 2.5, "low": None, "high": None, "level": None}
+    # a race's interval always has its bounds: one without is a malformed file, named
+    from perfbench.results.types import SchemaError
+    with pytest.raises(SchemaError, match=r"race\.low is missing"):
+        Interval.from_dict({"ratio": 2.5}, "race")
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -23,6 +23,7 @@ from perfbench.sizing.spec import SweepSpec, build_spec
 from perfbench.stats.fidelity import compare_outputs
 from tests.classifier_models import margin_classifier
 from tests.models import save
+from tests.sizing.previous import resumed
 
 #: Short points: these tests check which points are picked, not how fast they are.
 SHORT = ["--point-time", "0.5", "--until-stable", "20", "--calibration-size", "8"]
@@ -133,9 +134,8 @@ def test_a_resumed_sweep_reuses_the_fidelity_it_measured(monkeypatch):
     monkeypatch.setattr(runner, "infer_all", lambda *a, **k: pytest.fail("re-measured"))
     saved = [_found(100.0, None, True, None), _found(100.0, None, True, "f32"),
              _found(40.0, 9.0)]
-    previous = {"fidelity": [f.to_dict() for f in saved]}
     again = rules.for_sweep(_spec(), [{}, {"precision": "f32"}, {"precision": "int8"}],
-                            previous)
+                            resumed(fidelity=saved))
     assert again == (tuple(saved), {})
 
 
@@ -343,14 +343,14 @@ def test_top1_on_a_resumed_sweep_of_feature_maps_is_still_one_line():
     classifier output: --min-top1-agreement cannot be judged, so it is refused, not passed."""
     saved = [_found(None, None, True, None), _found(None, None, True, "f32"),
              _found(None, 30.0)]
-    previous = {"fidelity": [f.to_dict() for f in saved]}
     with pytest.raises(UsageError, match="no classifier-shaped output"):
         rules.for_sweep(_spec(min_top1_agreement_pct=99.0),
-                        [{}, {"precision": "f32"}, {"precision": "int8"}], previous)
+                        [{}, {"precision": "f32"}, {"precision": "int8"}],
+                        resumed(fidelity=saved))
     # with a classifier output among them, reuse is as before
     classified = [_found(100.0, None, True, None), _found(100.0, None, True, "f32"),
                   _found(40.0, 9.0)]
     again = rules.for_sweep(_spec(min_top1_agreement_pct=99.0),
                             [{}, {"precision": "f32"}, {"precision": "int8"}],
-                            {"fidelity": [f.to_dict() for f in classified]})
+                            resumed(fidelity=classified))
     assert again == (tuple(classified), {})

@@ -6,7 +6,7 @@ is known: one point is 25 % faster than the default, the rest at most 10 %.
 
 What the budget promises, measured here: at a steady pace the race ends within it; on a
 machine that slows in mid-race (workers starting 6× slower after 40 s) it overruns by at
-most the slow epoch's extra start time (98.6 s of 90 here): an epoch already started runs
+most the slow epoch's extra start time (98.6 s of 90 on the first of three seeds): an epoch already started runs
 its workers' starts and the fewest rounds an epoch level needs (docs/sweep.md)."""
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from perfbench.sizing.spec import SweepSpec
 from tests.models import synthetic_document
 
 BUDGET_S = 90.0
-START_S = 0.4              # a worker's start and compile, on the simulated clock ...
-SLOWER_START_S = 4.0       # ... and after SLOWS_AT_S: the machine got busier, so the epochs
-SLOWS_AT_S = 40.0          # planned at the first one's pace would overrun the budget
+START_S = 0.4              # a worker's start and compile, on the simulated clock
+SLOWS_AT_S = 40.0          # when the machine gets busier, in the slowing-machine test
 BEST = "requests=4,streams=2"
 DEFAULT_FPS = 1000.0
 PROCESS_SD = 0.04          # each worker's draw (log), and each block's noise beyond it: noisy

@@ -17,6 +17,7 @@ from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import plan, run_sweep, save_to, time_cap
 from tests.models import synthetic_document
 from tests.processes import checkout_env, wait_for_marker
+from tests.sizing.previous import point, resumed
 
 
 def _spec(tiny_ir, **kwargs):
@@ -61,9 +62,9 @@ def test_sweep_runs_every_point_and_recommends(tiny_ir, tmp_path):
 
 def test_resume_skips_finished_points(tiny_ir, tmp_path):
     spec = _spec(tiny_ir)
-    previous = {"schema": "perfbench.sweep", "points": [
-        {"key": "default", "status": "done", "result": synthetic_document([1.0])},
-        {"key": "requests=1,streams=1", "status": "interrupted", "result": None}]}
+    previous = resumed(points=[point("default", "done", synthetic_document([1.0])),
+                               point("requests=1,streams=1", "interrupted")],
+                       mode="sequential")
     points = plan(spec, previous)
     assert [p.status for p in points] == ["done", "pending", "pending", "pending", "pending"]
     ran = []
@@ -225,11 +226,9 @@ def test_resume_refuses_another_model_and_keeps_the_budget(tiny_ir, slow_ir, tmp
     from perfbench.sizing.sweep import check_resumable
     from perfbench.errors import UsageError
     spec = _spec(tiny_ir)
-    previous = {"schema": "perfbench.sweep", "spec": spec.to_dict(), "elapsed_s": 25.0,
-                "points": [{"key": "default", "status": "done",
-                            "result": synthetic_document([1.0])},
-                           {"key": "requests=3,streams=1", "status": "done",
-                            "result": synthetic_document([1.0])}]}
+    previous = resumed(spec, [point("default", "done", synthetic_document([1.0])),
+                              point("requests=3,streams=1", "done", synthetic_document([1.0]))],
+                       elapsed_s=25.0, mode="sequential")
     with pytest.raises(UsageError, match="is a sweep with model="):
         check_resumable(_spec(slow_ir), previous, "s.json")
     notes = check_resumable(spec, previous, "s.json")
@@ -416,3 +415,26 @@ def test_an_excluded_default_is_no_fallback_and_every_pick_says_what_was_exclude
         assert pick.why.endswith("; among the points that meet the fidelity constraint "
                                  "(2 excluded: default, precision=int8)")
     assert document.sizing.point == "precision=f32"
+
+
+def test_resuming_a_sweep_file_of_another_version_or_a_malformed_one(tmp_path):
+    """--resume reads the saved sweep through the registry: a version-1 file (frozen) is
+    upgraded and typed; a value of the wrong kind is one line, not a traceback."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from perfbench.errors import UsageError
+    from perfbench.results.sweep import SweepResult
+    from perfbench.sizing.sweep import load_previous
+    frozen = Path(__file__).resolve().parent.parent / "data" / "sweep_v1.json"
+    old = tmp_path / "old.json"
+    shutil.copy(frozen, old)
+    resumed_sweep = load_previous(str(old))
+    assert isinstance(resumed_sweep, SweepResult) and resumed_sweep.schema_version == 3
+    bad = json.loads(frozen.read_text())
+    bad["elapsed_s"] = "ten"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(UsageError, match=r"^--resume: .*bad\.json") as raised:
+        load_previous(str(tmp_path / "bad.json"))
+    assert "\n" not in str(raised.value)

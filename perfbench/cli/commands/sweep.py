@@ -20,6 +20,7 @@ from perfbench.files import write_json
 from perfbench.cli.outputs import Outputs, wrote, write_outputs
 from perfbench.reporters import sweep_report
 from perfbench.results.metrics import fps_estimate
+from perfbench.results.sweep import SweepResult
 from perfbench.reporters.consoles import report_console
 from perfbench.settings.config import GRID_KEYS
 from perfbench.sizing.spec import SPEC_OPTIONS, SweepSpec, build_spec
@@ -168,11 +169,11 @@ def _fidelity_progress(live: LiveDisplay):
     return show
 
 
-def _raced(previous: dict | None, asked: bool | None, path: str | None) -> bool:
+def _raced(previous: SweepResult | None, asked: bool | None, path: str | None) -> bool:
     """Race unless --sequential; a resumed sweep goes on as it was measured."""
     if previous is None:
         return asked is not False
-    raced = previous.get("mode") == "race"
+    raced = previous.mode == "race"
     if asked is not None and asked != raced:
         kind = "race (interleaved)" if raced else "sequential sweep"
         raise UsageError(f"--resume: {path} is a {kind}; resume it without "
