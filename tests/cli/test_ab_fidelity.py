@@ -95,6 +95,25 @@ def test_ctrl_c_in_the_fidelity_pass_keeps_the_verdict_and_says_interrupted(mode
     assert data["fidelity"]["status"] == "interrupted"
 
 
+@pytest.mark.slow
+def test_ctrl_c_before_the_fidelity_pass_says_it_was_asked_and_not_run(models, tmp_path):
+    """A stop in the timed part: the pass never runs, and the document says so
+    (``interrupted``, with why), not ``fidelity: null`` as if it was never asked."""
+    out = tmp_path / "ab.json"
+    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", models["base"],
+                             models["base"], *SPEED_OFF, "-v", "--fidelity", "--json",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=checkout_env())
+    wait_for_marker(proc, "perfbench: ab epoch 1 round 1")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    data = json.loads(out.read_text())
+    assert data["exit_status"] == 130 and data["epochs"]
+    assert data["fidelity"]["status"] == data["fidelity"]["verdict"] == "interrupted"
+    assert data["fidelity"]["error"] == "stopped before the fidelity pass"
+
+
 @pytest.mark.parametrize("argv,message", [
     (["--fidelity", "0"], "--fidelity: 'N' must be a positive whole number (got '0')"),
     (["--fidelity-sqnr-drop", "3"], "--fidelity-sqnr-drop is a tolerance of --fidelity"),

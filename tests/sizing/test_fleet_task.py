@@ -199,35 +199,25 @@ def test_a_cancelled_node_task_sends_back_its_partial_result(tmp_path, monkeypat
 
 def test_a_cancel_arriving_between_two_waits_still_keeps_the_partial_result(
         tmp_path, monkeypatch):
-    """Ray's cancel can land at any instant; one landing just after a wait timed out (the
-    deadline check, inside the timeout's handler) escaped the cancel's handler, and the
-    partial result went with the directory.  Injected there, deterministically: the clock
-    read that checks the deadline raises the cancel once the benchmark measures."""
+    """Ray's cancel can land at any instant; one landing just after a wait timed out (at
+    the deadline check, which sat inside the timeout's handler) escaped the cancel's
+    handler, and the partial result went with the directory.  Injected there,
+    deterministically: the deadline check raises the cancel once the benchmark measures."""
     import sys
     import tempfile
-    import time as real_time
     from perfbench.sizing import fleet_task
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(fleet_task, "perfbench_command",
                         lambda *args: [sys.executable, "-c", _PARTIAL, *args])
-    reads, cancelled = [], []
+    cancelled = []
+    real = fleet_task._deadline_passed
 
-    def monotonic() -> float:
-        reads.append(1)
-        # reads: the task's start, the deadline, then per wait its timeout (odd) and the
-        # deadline check after it timed out (even)
-        if len(reads) > 2 and len(reads) % 2 == 0 and not cancelled and \
-                list(tmp_path.glob("*/result.json.measuring")):
+    def deadline_passed(deadline: float) -> bool:
+        if not cancelled and list(tmp_path.glob("*/result.json.measuring")):
             cancelled.append(1)
             raise KeyboardInterrupt
-        return real_time.monotonic()
-
-    class Clock:            # fleet_task's time module, with the injected clock read
-        def __getattr__(self, name):
-            return getattr(real_time, name)
-    clock = Clock()
-    clock.monotonic = monotonic
-    monkeypatch.setattr(fleet_task, "time", clock)
+        return real(deadline)
+    monkeypatch.setattr(fleet_task, "_deadline_passed", deadline_passed)
     try:
         document = fleet_task.node_task(["run", "-t", "120"], None, timeout_s=600.0)
     except KeyboardInterrupt:

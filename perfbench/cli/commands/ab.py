@@ -21,6 +21,7 @@ from perfbench.files import check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
+from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.runner.ab import ABRun, document, run_ab
 from perfbench.runner.controls import parse_controls
 from perfbench.runner.side import check_interpreter, needs_nncf
@@ -178,6 +179,8 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
                                        options)
         if options.get("fidelity") and failure is None and stop.signum is None and run.rounds:
             fidelity_run(run, base_settings, new_settings, pythons, stop, options)
+        elif options.get("fidelity") and run.rounds:     # asked, and skipped: said so, not
+            run.fidelity = skipped_fidelity(stop, failure)   # null as if never asked
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
     if attributed is not None or getattr(run, "attribution", None) is not None:
@@ -189,6 +192,15 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     if failure is not None:
         raise failure
     return doc.exit_status or 0
+
+
+def skipped_fidelity(stop: SignalStop, failure: Exception | None) -> ABFidelity:
+    """``--fidelity`` asked for and never run: the A/B was stopped, or failed after rounds
+    were kept; the exit status says so already (128+N, or 1)."""
+    if stop.signum is not None:
+        return ABFidelity.not_measured("interrupted", "stopped before the fidelity pass")
+    first = (str(failure).splitlines() or [type(failure).__name__])[0]
+    return ABFidelity.not_measured("failed", f"the A/B failed before the pass: {first}"[:300])
 
 
 def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int:
