@@ -84,6 +84,14 @@ def for_sweep(spec: SweepSpec, settings: Sequence[dict], previous: SweepResult |
     return measure(spec, found, previous, stop_event, on_precision)
 
 
+def unmeasured_note(errors: dict) -> str:
+    """What the sweep's document says of each precision whose fidelity could not be
+    measured (its ``note``): without a constraint nothing else would, since such a
+    precision is absent from ``fidelity`` and its points are not excluded."""
+    return "; ".join(f"fidelity of {precision or 'the default'} not measured: {error}"
+                     for precision, error in errors.items())
+
+
 def summary(precision: str | None, fidelity: Fidelity) -> PrecisionFidelity:
     """The figures a constraint and the Pareto front judge a precision on: its worst
     output (lowest top-1 agreement among classifier outputs, lowest SQNR)."""

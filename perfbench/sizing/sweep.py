@@ -447,6 +447,9 @@ def measure_fidelity(sweep: Sweep, previous: SweepResult | None, stop_event: thr
     if measured is None:
         return False
     sweep.fidelity, sweep.fidelity_errors = measured
+    sweep.note = "; ".join(x for x in (sweep.note,
+                                       fidelity_rules.unmeasured_note(sweep.fidelity_errors))
+                           if x)
     return True
 
 
@@ -456,7 +459,9 @@ def _finished_status(sweep: Sweep) -> str:
     were skipped on purpose and do not count)."""
     skipped = sum(p.reason == BUDGET_EXHAUSTED for p in sweep.points)
     if skipped:
-        sweep.note = f"{BUDGET_EXHAUSTED}: {skipped} of {len(sweep.points)} points skipped"
+        sweep.note = "; ".join(x for x in (
+            f"{BUDGET_EXHAUSTED}: {skipped} of {len(sweep.points)} points skipped",
+            sweep.note) if x)
         return "incomplete"
     return "complete"
 

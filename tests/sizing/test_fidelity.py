@@ -354,3 +354,24 @@ def test_top1_on_a_resumed_sweep_of_feature_maps_is_still_one_line():
                             [{}, {"precision": "f32"}, {"precision": "int8"}],
                             resumed(fidelity=classified))
     assert again == (tuple(classified), {})
+
+
+def test_a_sweep_says_in_its_document_which_precision_it_could_not_measure(
+        tied_ir, tmp_path, monkeypatch):
+    """int8's outputs come back non-finite: without a constraint the sweep goes on (exit
+    0) and its document's note names the precision and why; int8 is absent from the
+    fidelity it states, its points measured for speed."""
+    import perfbench.sizing.fidelity as sweep_fidelity
+    real, calls = sweep_fidelity.infer_all, []
+
+    def overflowing(compiled, inputs, stop_event=None):
+        calls.append(1)
+        out = real(compiled, inputs, stop_event)
+        return ({n: [np.full_like(v, np.inf) for v in vs] for n, vs in out.items()}
+                if len(calls) == 3 else out)
+    monkeypatch.setattr(sweep_fidelity, "infer_all", overflowing)
+    code, document = _sweep(tied_ir, tmp_path, "--precision", "f32,int8", "--sequential")
+    assert code == 0
+    assert "fidelity of int8 not measured: " in document.note and "finite" in document.note
+    assert "int8" not in {f.precision for f in document.fidelity}
+    assert {p.key: p.status for p in document.points}["precision=int8"] == "done"
