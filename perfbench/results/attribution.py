@@ -65,11 +65,13 @@ class TimeChange:
         base, new = _number(data, "base_ms", where), _number(data, "new_ms", where)
         assert base is not None and new is not None
         ratio = data.get("ratio")
-        return cls(base, new, Interval.from_dict(data.get("delta_ms"), f"{where}.delta_ms"),
-                   _number(data, "share_pct", where, optional=True),
+        delta = Interval.from_dict(data.get("delta_ms"), f"{where}.delta_ms")
+        # no interval, no judgement, whatever an older file (A/B v6, comparison v3) said
+        judged = None if delta.low is None else _judged(data.get("beyond_level"))
+        return cls(base, new, delta, _number(data, "share_pct", where, optional=True),
                    None if ratio is None else Interval.from_dict(ratio, f"{where}.ratio",
                                                                  "ratio"),
-                   _judged(data.get("beyond_level")))
+                   judged)
 
 
 def _judged(value: Any) -> bool | None:
@@ -222,11 +224,16 @@ class AttributionTable:
                 raise SchemaError(f"{where}.{key} must be a list (got {value!r:.40})")
             return tuple(AttributionRow.from_dict(r, f"{where}.{key}[{i}]")
                          for i, r in enumerate(value))
+        total = TimeChange.from_dict(data.get("total"), f"{where}.total")
+        rows_family = Family.from_dict(data.get("row_family"), f"{where}.row_family")
+        types_family = Family.from_dict(data.get("type_family"), f"{where}.type_family")
+        if total.delta.low is None:     # no interval: no level claimed, whatever the version
+            over, level = None, None
+            rows_family, types_family = Family(rows_family.size, None), \
+                Family(types_family.size, None)
         return cls(_count(data, "rounds", where), _count(data, "epochs", where),
-                   over, level, _text(data, "method", where),
-                   Family.from_dict(data.get("row_family"), f"{where}.row_family"),
-                   Family.from_dict(data.get("type_family"), f"{where}.type_family"),
-                   TimeChange.from_dict(data.get("total"), f"{where}.total"),
+                   over, level, _text(data, "method", where), rows_family, types_family,
+                   total,
                    TimeChange.from_dict(data.get("counted"), f"{where}.counted"),
                    TimeChange.from_dict(parts.get("outside_counters"),
                                         f"{where}.unattributed.outside_counters"),

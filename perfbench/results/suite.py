@@ -383,11 +383,13 @@ class TopCause:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "TopCause":
         data = _table(data, where)
+        contribution = Interval.from_dict(data.get("contribution_ms"),
+                                          f"{where}.contribution_ms")
+        judged = data.get("beyond_level")        # no interval: not judged, whatever was said
         return cls(str(_text(data, "node", where, optional=False)),
-                   str(_text(data, "type", where, optional=False)),
-                   Interval.from_dict(data.get("contribution_ms"), f"{where}.contribution_ms"),
+                   str(_text(data, "type", where, optional=False)), contribution,
                    _num(data, "share_pct", where), _names(data, "changes", where) or (),
-                   None if data.get("beyond_level") is None else bool(data["beyond_level"]))
+                   None if judged is None or contribution.low is None else bool(judged))
 
 
 @dataclass(frozen=True)

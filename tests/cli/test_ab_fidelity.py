@@ -79,37 +79,34 @@ def test_outputs_whose_shapes_differ_are_one_line_and_the_verdict_is_kept(models
     assert doc.fidelity.status == "failed" and doc.epochs and doc.verdict   # kept
 
 
-@pytest.mark.slow
-def test_ctrl_c_in_the_fidelity_pass_keeps_the_verdict_and_says_interrupted(models, tmp_path):
+def _interrupted_at(models, tmp_path, marker: str) -> dict:
+    """``ab --fidelity`` of BASE against itself, Ctrl-C once ``marker`` is on stderr (a
+    marker, not a sleep): exit 130, and the document it wrote."""
     out = tmp_path / "ab.json"
     proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", models["base"],
                              models["base"], *SPEED_OFF, "-v", "--fidelity", "--json",
                              str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=checkout_env())
-    wait_for_marker(proc, "perfbench: ab fidelity: BASE's outputs")
+    wait_for_marker(proc, marker)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stderr
     data = json.loads(out.read_text())
-    assert data["exit_status"] == 130 and data["verdict"] and data["epochs"]
-    assert data["fidelity"]["status"] == "interrupted"
+    assert data["exit_status"] == 130 and data["epochs"]
+    return data
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_fidelity_pass_keeps_the_verdict_and_says_interrupted(models, tmp_path):
+    data = _interrupted_at(models, tmp_path, "perfbench: ab fidelity: BASE's outputs")
+    assert data["verdict"] and data["fidelity"]["status"] == "interrupted"
 
 
 @pytest.mark.slow
 def test_ctrl_c_before_the_fidelity_pass_says_it_was_asked_and_not_run(models, tmp_path):
     """A stop in the timed part: the pass never runs, and the document says so
     (``interrupted``, with why), not ``fidelity: null`` as if it was never asked."""
-    out = tmp_path / "ab.json"
-    proc = subprocess.Popen([sys.executable, "-m", "perfbench", "ab", models["base"],
-                             models["base"], *SPEED_OFF, "-v", "--fidelity", "--json",
-                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=checkout_env())
-    wait_for_marker(proc, "perfbench: ab epoch 1 round 1")
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=300)
-    assert proc.returncode == 130, stderr
-    data = json.loads(out.read_text())
-    assert data["exit_status"] == 130 and data["epochs"]
+    data = _interrupted_at(models, tmp_path, "perfbench: ab epoch 1 round 1")
     assert data["fidelity"]["status"] == data["fidelity"]["verdict"] == "interrupted"
     assert data["fidelity"]["error"] == "stopped before the fidelity pass"
 

@@ -160,3 +160,19 @@ def test_a_version_3_table_without_intervals_upgrades_to_claim_no_level():
     assert (upgraded.interval_over, upgraded.level, upgraded.row_family.level) == (None,) * 3
     assert {r.change.beyond_level for r in upgraded.nodes} == {None}
     assert upgraded == load_document(str(data / "comparison_v4.json")).attribution
+
+
+def test_any_table_without_an_interval_reads_as_claiming_no_level():
+    """Whatever the version (an A/B v6 file of a one-round pass was written with level
+    0.95 and ``beyond_level: false``, as comparison v3 was): a table whose total has no
+    interval reads with no level, no family level and nothing judged."""
+    import json
+    from pathlib import Path
+
+    from perfbench.results.attribution import AttributionTable
+    data = Path(__file__).resolve().parent.parent / "data"
+    said = json.loads((data / "comparison_v3.json").read_text())["attribution"]
+    assert said["level"] == 0.95 and said["row_family"]["level"] is not None
+    table = AttributionTable.from_dict(said, "attribution")
+    assert (table.level, table.interval_over, table.type_family.level) == (None, None, None)
+    assert {r.change.beyond_level for r in (*table.nodes, *table.types)} == {None}
