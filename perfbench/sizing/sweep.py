@@ -353,7 +353,7 @@ def load_previous(path: str) -> SweepResult:
         raise UsageError(f"--resume: {path} is not a perfbench sweep file")
     try:
         return read_document(data, f"--resume: {path}", SCHEMA)
-    except (ValueError, TypeError, KeyError) as exc:     # a value of the wrong kind
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:   # a wrong kind of value
         raise UsageError(f"--resume: {path} is not a readable sweep file: {exc}") from None
 
 
