@@ -333,31 +333,10 @@ def upgrade_v3(data: dict) -> dict:
     """Version 3 to 4: a table without an interval (``compare --attribute``'s one pass a
     side) claims no level.  Version 3 wrote ``interval_over: "rounds"``, level 0.95, the
     families' Bonferroni levels and ``beyond_level: false`` with no interval behind them;
-    version 4 writes them null (``beyond_level`` null: not judged)."""
-    table = data.get("attribution")
-    if isinstance(table, dict) and not _has_interval(table.get("total")):
-        table = {**table, "interval_over": None, "level": None,
-                 **{f: {**table[f], "level": None} for f in ("row_family", "type_family")
-                    if isinstance(table.get(f), dict)}}
-        for key in ("total", "counted"):
-            table[key] = _unjudged(table.get(key))
-        parts = table.get("unattributed")
-        if isinstance(parts, dict):
-            table["unattributed"] = {k: _unjudged(v) for k, v in parts.items()}
-        for key in ("nodes", "types"):
-            if isinstance(table.get(key), list):
-                table[key] = [_unjudged(r) for r in table[key]]
-        data = {**data, "attribution": table}
+    version 4 writes them null.  The reader drops such claims from any table whose total
+    has no interval, whatever the version (``AttributionTable.from_dict``: an A/B v6 file
+    of a one-round pass holds the same), so the upgrade is the version alone."""
     return {**data, "schema_version": 4}
-
-
-def _has_interval(figure: Any) -> bool:
-    delta = figure.get("delta_ms") if isinstance(figure, dict) else None
-    return isinstance(delta, dict) and delta.get("low") is not None
-
-
-def _unjudged(figure: Any) -> Any:
-    return {**figure, "beyond_level": None} if isinstance(figure, dict) else figure
 
 
 def _texts(data: dict, key: str, where: str) -> tuple[str, ...]:

@@ -60,12 +60,13 @@ def fps_estimate(result: BenchmarkResult) -> tuple[float, float | None, float | 
 
 
 def _between_trials(result: BenchmarkResult) -> tuple[float, float | None, float | None]:
+    """The trials' mean, with the stored interval between them (the caller checked there
+    is one) around it: its bounds as stored for a file of today's definition (scale 1)."""
     values = trials_fps(result.trials)
     value = sum(values) / len(values)
-    stored = result.precision.fps_trials if result.precision else None
-    if stored is None or not stored.value:
-        return value, None, None
-    scale = value / stored.value            # 1 for a file of today's definition
+    assert result.precision is not None and result.precision.fps_trials is not None
+    stored = result.precision.fps_trials
+    scale = value / stored.value if stored.value else 1.0
     return value, stored.low * scale, stored.high * scale
 
 

@@ -281,8 +281,9 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     if previous is not None:
         sweep.started -= previous.elapsed_s
         sweep.block_s = previous.race.block_s if previous.race is not None else None
-    sweep.note = "; ".join(x for x in (room.note(len(raced)),   # measured None: stopped,
-                                       fidelity_rules.unmeasured_note(errors)) if x)  # seen
+    # (fidelity measured None: a stop, which the loop below sees)
+    sweep.note = "; ".join(x for x in (room.note(len(raced)),
+                                       fidelity_rules.unmeasured_note(errors)) if x)
     epochs = Epochs(sweep, stop_event, side, sys.executable)
     rng = np.random.default_rng([spec.base.seed, len(race.epochs)])
     try:
