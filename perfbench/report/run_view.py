@@ -90,7 +90,8 @@ def headline_rows(result: BenchmarkResult) -> list[list]:
     first = ("steady windows (between ramp-up and drain); compare, history and sweeps read "
              "this one" if steady else "too short for a steady window: the whole run")
     if len(result.trials) >= 2 and result.precision and result.precision.fps_trials:
-        first = (f"the mean of the {len(result.trials)} trials' steady FPS, with the interval "
+        kind = "steady" if all(t.steady_fps for t in result.trials) else "whole-trial"
+        first = (f"the mean of the {len(result.trials)} trials' {kind} FPS, with the interval "
                  "between them; compare, history and sweeps read this one")
     rows = [[STEADY_FPS if steady else WHOLE_RUN_FPS + " (headline)", num(fps.value),
              interval(fps.lower, fps.upper), "images/s", "higher", first]]

@@ -82,8 +82,9 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
     if trials is not None:          # several trials: their mean, the interval between them
         value, low, high = fps_estimate(result)
         shown = dataclasses.replace(trials, value=value, low=low, high=high)
+        kind = "steady" if all(t.steady_fps for t in result.trials) else "whole-trial"
         rows = [(STEADY_FPS, f"[bold]{value:,.2f}[/] FPS {_rate_precision(shown, 'trials')} "
-                 f"[dim](the mean of {len(result.trials)} trials' steady FPS)[/]")]
+                 f"[dim](the mean of {len(result.trials)} trials' {kind} FPS)[/]")]
     elif est is not None:
         rows = [(STEADY_FPS, f"[bold]{result.steady_fps or est.value:,.2f}[/] FPS "
                  f"{_rate_precision(est, 'windows')}")]
@@ -102,7 +103,7 @@ def _throughput_rows(result: BenchmarkResult) -> list[tuple[str, str]]:
                      f"{'s' if len(result.windows) != 1 else ''}; it "
                      "needs 2 between ramp-up and drain: measure 4 s or more)[/]"))
     if trials is not None and est is not None:      # one process's view, not the headline's
-        rows.append(("within trials", f"{result.steady_fps or est.value:,.2f} "
+        rows.append(("within trials", f"{est.value:,.2f} "
                      f"{_rate_precision(est, 'windows')} [dim](the windows of each trial: "
                      "no run-to-run noise in it)[/]"))
     if precision and precision.stable is not None:

@@ -65,7 +65,7 @@ class Interval:
         data = _table(data, where)
         ratio, value = (_number(data, k, where, optional=True) for k in ("ratio", "value"))
         if (ratio is None) == (value is None):
-            raise SchemaError(f"{where}: one of ratio and value is given")
+            raise SchemaError(f"{where}: needs exactly one of ratio and value")
         low, high, level = (_number(data, k, where, optional=True)
                             for k in ("low", "high", "level"))
         if len({b is None for b in (low, high, level)}) > 1:

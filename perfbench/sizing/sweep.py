@@ -410,7 +410,7 @@ def run_sweep(spec: SweepSpec, save: Callable[[Sweep], None],
               clock: Callable[[], float] = time.monotonic,
               on_fidelity: Callable[[str], None] | None = None) -> Sweep:
     sweep = Sweep(spec, plan(spec, previous), clock=clock)
-    if previous:       # the budget covers the whole sweep, the part before the stop too
+    if previous is not None:    # the budget covers the whole sweep, before the stop too
         sweep.started -= previous.elapsed_s
     grow = growing_key(spec.grid)
     lines: dict[str, list[tuple[float, float | None]]] = {}

@@ -29,7 +29,11 @@ def _stubborn_benchmark(tmp_path):
             " time.sleep(600)")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    try:
+        _wait_for(lambda: pid_file.exists() and pid_file.read_text())
+    except BaseException:               # no marker: leave no SIGINT-ignoring sleeper
+        os.killpg(proc.pid, 9)
+        raise
     return proc, int(pid_file.read_text())
 
 
