@@ -40,11 +40,16 @@ class Interval:
     @classmethod
     def from_dict(cls, data: Any, where: str, key: str = "value") -> "Interval":
         data = _table(data, where)
-        value = _number(data, key, where)
-        bounds = [_number(data, k, where, optional=True) for k in ("low", "high", "level")]
-        if len({b is None for b in bounds}) > 1:
-            raise SchemaError(f"{where}: low, high and level are given together or not at all")
-        low, high, level = bounds
-        if level is not None and not 0 < level < 1:
-            raise SchemaError(f"{where}.level must be between 0 and 1 (got {level!r})")
-        return cls(value, low, high, level)
+        return cls(_number(data, key, where), *read_bounds(data, where))
+
+
+def read_bounds(data: dict, where: str) -> tuple[float | None, float | None, float | None]:
+    """An interval's ``low``, ``high`` and ``level``, all three or none: the rule of
+    every interval type's reader (this one's and the race's), stated once."""
+    bounds = [_number(data, k, where, optional=True) for k in ("low", "high", "level")]
+    if len({b is None for b in bounds}) > 1:
+        raise SchemaError(f"{where}: low, high and level are given together or not at all")
+    low, high, level = bounds
+    if level is not None and not 0 < level < 1:
+        raise SchemaError(f"{where}.level must be between 0 and 1 (got {level!r})")
+    return low, high, level

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfbench.results.interval import read_bounds
 from perfbench.results.types import SchemaError, _number, _table, _text
 
 RACE_VERSION = 1
@@ -66,10 +67,7 @@ class Interval:
         ratio, value = (_number(data, k, where, optional=True) for k in ("ratio", "value"))
         if (ratio is None) == (value is None):
             raise SchemaError(f"{where}: needs exactly one of ratio and value")
-        low, high, level = (_number(data, k, where, optional=True)
-                            for k in ("low", "high", "level"))
-        if len({b is None for b in (low, high, level)}) > 1:
-            raise SchemaError(f"{where}: low, high and level are given together or not at all")
+        low, high, level = read_bounds(data, where)
         if low is None and not bounds_optional:
             raise SchemaError(f"{where}.low is missing")
         epochs = _number(data, "epochs", where, optional=True)

@@ -351,10 +351,7 @@ def load_previous(path: str) -> SweepResult:
         raise UsageError(f"--resume: cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise UsageError(f"--resume: {path} is not a perfbench sweep file")
-    try:
-        return read_document(data, f"--resume: {path}", SCHEMA)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:   # a wrong kind of value
-        raise UsageError(f"--resume: {path} is not a readable sweep file: {exc}") from None
+    return read_document(data, f"--resume: {path}", SCHEMA)
 
 
 #: Settings of the base config that change what a point measures; a resumed sweep must
