@@ -75,7 +75,10 @@ def test_compare_writes_and_prints_what_main_did_apart_from_the_interval_spellin
 def test_a_real_compare_reads_back_as_the_comparison_it_wrote(tiny_ir, tmp_path, monkeypatch):
     """Two real runs of a tiny model, compared by the command: the file loads as a
     ``Comparison`` equal to the producer's object, writes back byte for byte, and
-    ``from_dict(to_dict(x)) == x``."""
+    ``from_dict(to_dict(x)) == x``.  Where the device ran the model below f32 (bf16 on
+    AVX-512 BF16 and AMX machines) both runs measured their fidelity and the comparison
+    holds its changes; where it ran f32 (an AVX2 machine) there was nothing to compare,
+    and the comparison says none (the machine decides, not the test)."""
     monkeypatch.chdir(tmp_path)
     assert main(["run", "-m", tiny_ir, "-t", "3.2", "-q", "--json", "a.json",
                  "--fidelity", "1"]) == 0
@@ -89,7 +92,8 @@ def test_a_real_compare_reads_back_as_the_comparison_it_wrote(tiny_ir, tmp_path,
     assert document == made
     assert Comparison.from_dict(document.to_dict()) == document
     assert json_text(document.to_dict()) == Path("cmp.json").read_text()
-    assert document.fidelity is not None and document.fidelity.changes
+    below_f32 = load("a.json").resolved.get("precision") not in (None, "f32")
+    assert (document.fidelity is not None and bool(document.fidelity.changes)) == below_f32
 
 
 def test_the_stored_outcome_is_what_the_verdicts_give():
