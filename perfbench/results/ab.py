@@ -32,7 +32,7 @@ from perfbench.results.attribution import Attribution
 from perfbench.results.types import SchemaError, _list, _number, _table, _text
 
 SCHEMA = "perfbench.ab"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SIDES = ("base", "new")
 
 
@@ -267,12 +267,16 @@ class ABEpoch:
     wall_s: float
     other_cpu_pct: float | None
     rounds: tuple[ABRound, ...]
+    #: With controls (version 7): what each of the epoch's workers reported in force,
+    #: ``{"base": {...}, "new": {...}}``; the key is absent in a run without controls.
+    controls: dict | None = None
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "started_first": self.started_first,
-                "setup_s": self.setup_s, "wall_s": self.wall_s,
-                "other_cpu_pct": self.other_cpu_pct,
-                "rounds": [r.to_dict() for r in self.rounds]}
+        out = {"index": self.index, "started_first": self.started_first,
+               "setup_s": self.setup_s, "wall_s": self.wall_s,
+               "other_cpu_pct": self.other_cpu_pct,
+               "rounds": [r.to_dict() for r in self.rounds]}
+        return out if self.controls is None else {**out, "controls": self.controls}
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "ABEpoch":
@@ -284,7 +288,18 @@ class ABEpoch:
                    _number(data, "wall_s", where, optional=True) or 0.0,
                    _number(data, "other_cpu_pct", where, optional=True),
                    tuple(ABRound.from_dict(r, f"{where}.rounds[{i}]")
-                         for i, r in enumerate(_list(data, "rounds", where))))
+                         for i, r in enumerate(_list(data, "rounds", where))),
+                   _epoch_controls(data.get("controls"), f"{where}.controls"))
+
+
+def _epoch_controls(data: Any, where: str) -> dict | None:
+    """An epoch's workers' controls: a table of the two sides' tables, or absent."""
+    if data is None:
+        return None
+    sides = _table(data, where)
+    for side, seen in sides.items():
+        _table(seen, f"{where}.{side}")
+    return sides
 
 
 @dataclass(frozen=True)
@@ -556,3 +571,14 @@ def upgrade_ab_v5(data: dict) -> dict:
     already held them keeps them."""
     return {**data, "schema_version": 6, "controls": data.get("controls") or [],
             "design": data.get("design")}
+
+
+def upgrade_ab_v6(data: dict) -> dict:
+    """Version 7 adds each epoch's workers' controls (``epochs[].controls``, in a run
+    with controls; a version-6 file recorded the first epoch's only, in ``sides``).  It
+    is also the first version every reader of which takes an attribution table without an
+    interval (a pass of one round) as claiming no level: since 97d62aa a version-6 file
+    may hold such a table's nulls, which a reader of that version before it refused;
+    today's reader applies the rule to every version.  So the upgrade is the version
+    alone."""
+    return {**data, "schema_version": 7}

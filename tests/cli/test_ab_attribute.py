@@ -26,7 +26,7 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
                  "--attribute-out", str(out),
                  "--json", str(tmp_path / "ab.json"), "-q"])
     doc = load_document(str(tmp_path / "ab.json")).to_dict()
-    assert code == doc["exit_status"] and doc["schema_version"] == 6
+    assert code == doc["exit_status"] and doc["schema_version"] == 7
     block = doc["attribution"]
     assert block["status"] == "complete" and block["rounds"] == 4 and block["epochs"] == 2
     assert block["interval_over"] == "epochs"

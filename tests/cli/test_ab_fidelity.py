@@ -61,7 +61,7 @@ def test_a_perturbed_weight_fails_ab_and_the_unchanged_model_passes(models, tmp_
     assert "**FIDELITY REGRESSION: logits f32 reference: NEW vs BASE SQNR" in text
     assert "| NEW f32 vs BASE f32 | logits |" in text
     data = json.loads(out["moved"].read_text())
-    assert data["schema_version"] == 6 and data["fidelity"]["regression"] is True
+    assert data["schema_version"] == 7 and data["fidelity"]["regression"] is True
 
 
 @pytest.mark.slow

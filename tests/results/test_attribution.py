@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def test_a_current_document_round_trips_byte_for_byte_through_the_type():
-    text = (DATA / "ab_v6.json").read_text()
+    text = (DATA / "ab_v7.json").read_text()
     doc = ABResult.from_dict(json.loads(text))
     assert isinstance(doc.attribution, Attribution) and doc.attribution.table is not None
     assert json_text(doc.to_dict()) == json_text(json.loads(text))

@@ -22,6 +22,7 @@ from perfbench.files import json_text
 from perfbench.reporters import fleet_report, shapes_report
 from perfbench.results import (ABResult, BenchmarkResult, FleetReport, FleetRun,
                                ShapesResult, SuiteDocument, load_document)
+from perfbench.results.ab import SCHEMA_VERSION
 from perfbench.results.comparison import Comparison
 from perfbench.results.registry import KINDS, read_document, upgrade
 from perfbench.results.server_search import ServerSearch
@@ -78,7 +79,7 @@ def test_every_frozen_file_loads(path):
 
 
 @pytest.mark.parametrize("name", ["result_v4.json", "shapes_v1.json", "fleet-run_v1.json",
-                                  "server-search_v3.json", "ab_v6.json", "comparison_v4.json",
+                                  "server-search_v3.json", "ab_v7.json", "comparison_v4.json",
                                   "suite_v2/suite.json", "sweep_v3-sequential.json",
                                   "sweep_v3-race.json", "sweep_v3-incomplete.json",
                                   "sweep_v3-fidelity.json"])
@@ -260,7 +261,8 @@ def test_an_ab_version_2_file_reads_as_the_current_version_without_an_attributio
     old = json.loads((DATA / "ab_v2.json").read_text())
     now = load_document(str(DATA / "ab_v2.json"))
     assert "attribution" not in old and now.attribution is None
-    assert now.schema_version == 6 and now.fidelity is None and now.controls == ()
+    assert now.schema_version == SCHEMA_VERSION and now.fidelity is None
+    assert now.controls == ()
     assert [e.to_dict()["rounds"] for e in now.epochs] == [e["rounds"] for e in old["epochs"]]
     current = load_document(str(DATA / "ab_v3.json"))
     assert current.attribution.status == "complete"
@@ -290,11 +292,12 @@ def test_an_older_ab_file_is_respelled_low_high_and_gets_its_side_figures(name):
     assert now.side_figures["new"].median_ms == old["ratios"]["median_ms"]["new_ms"]
 
 
-@pytest.mark.parametrize("name", ["ab_v4.json", "ab_v5.json", "ab_v6.json"])
+@pytest.mark.parametrize("name", ["ab_v4.json", "ab_v5.json", "ab_v6.json", "ab_v7.json"])
 def test_the_ab_document_of_a_real_run_round_trips(name):
     """``from_dict(to_dict(x)) == x`` for the document ``perfbench ab`` wrote (two tiny
     models, ``--attribute``; version 5 also ``--fidelity``, NEW a perturbed weight;
-    version 6 also ``--control thp-off``), through its JSON text."""
+    version 6 and 7 also ``--control thp-off``, which version 7 records per epoch),
+    through its JSON text."""
     document = load_document(str(DATA / name))
     assert isinstance(document, ABResult) and document.verdict_interval is not None
     again = ABResult.from_dict(json.loads(json_text(document.to_dict())))
@@ -305,7 +308,7 @@ def test_the_ab_document_of_a_real_run_round_trips(name):
     else:
         assert again.fidelity.regression and again.exit_status == 1
         assert again.fidelity.reference[0].sqnr_db < 60
-    if name == "ab_v6.json":
+    if name in ("ab_v6.json", "ab_v7.json"):
         assert again.controls == ("thp-off",) and again.design.chosen_by == "fixed"
     else:                                   # upgraded: no controls were recorded then
         assert again.controls == () and again.design is None
@@ -366,3 +369,87 @@ def test_perfbench_report_on_a_malformed_document_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert str(path) in err and re.search(message, err), err
+
+
+
+def _places(document, path=(), depth=4):
+    """Every place in a JSON document down to ``depth`` (the path to it): its structure
+    and the figures in it, not the leaves of a latency histogram."""
+    if path:
+        yield path
+    if len(path) >= depth:
+        return
+    items = document.items() if isinstance(document, dict) else (
+        enumerate(document) if isinstance(document, list) else ())
+    for key, value in items:
+        yield from _places(value, (*path, key), depth)
+
+
+_DELETE = object()
+#: What a hand-edited or truncated file holds where a reader expects something else.
+WRONG = ("x", {"x": [1]}, None, 1e999, _DELETE)
+
+
+def _with(document, path, value):
+    """A copy of ``document`` with ``value`` at ``path`` (deleted for ``_DELETE``)."""
+    copy = json.loads(json.dumps(document))
+    *above, last = path
+    holder = copy
+    for key in above:
+        holder = holder[key]
+    if value is _DELETE:
+        del holder[last]
+    else:
+        holder[last] = value
+    return copy
+
+
+#: One frozen file of every kind at today's version (the fleet report's with runs).
+CURRENT = ["result_v4.json", "shapes_v1.json", "fleet-run_v1.json", "server-search_v3.json",
+           "ab_v7.json", "comparison_v4.json", "suite_v2/suite.json",
+           "sweep_v3-race.json", "sweep_v3-fidelity.json", "fleet-report_v2-runs.json"]
+
+
+@pytest.mark.parametrize("name", CURRENT)
+def test_a_malformed_value_anywhere_is_read_or_one_usage_error(name):
+    """Issue 25: a malformed sweep drew a traceback.  At 40 seeded places of a real
+    document, each of five wrong values (a string, a table, null, a number too large for
+    a float, the key deleted): the registry reads the document (a value no reader needs)
+    or refuses it with one line naming it, never another exception."""
+    import random
+    document = json.loads((DATA / name).read_text())
+    places = [p for p in _places(document) if p[0] != "schema"]
+    refused = 0
+    for place in random.Random(name).sample(places, min(40, len(places))):
+        for value in WRONG:
+            try:
+                read_document(_with(document, place, value), "bad.json")
+            except UsageError as exc:
+                refused += 1
+                assert "\n" not in str(exc) and str(exc).startswith("bad.json"), (place, exc)
+    assert refused > 0          # the sample reached values a reader needs
+
+
+#: The frozen files ``perfbench report`` draws, one of each kind it draws.
+DRAWN = ["sweep_v3-race.json", "ab_v7.json", "result_v4.json", "fleet-report_v2-runs.json",
+         "shapes_v1.json", "suite_v2/suite.json"]
+
+
+@pytest.mark.parametrize("name", DRAWN)
+def test_perfbench_report_on_a_value_of_the_wrong_kind_draws_or_says_one_line(
+        tmp_path, capsys, name):
+    """What the registry reads, the page draws: at 6 seeded places a value of another
+    kind, and ``perfbench report`` either draws the file or says in one line, exit 2,
+    what is wrong; it never raises."""
+    pytest.importorskip("plotly")
+    import random
+    document = json.loads((DATA / name).read_text())
+    places = [p for p in _places(document) if p[0] != "schema"]
+    path = tmp_path / "bad.json"
+    for place in random.Random(name).sample(places, min(6, len(places))):
+        path.write_text(json.dumps(_with(document, place, "x")))
+        status = main(["report", str(path), "-o", str(tmp_path / "r.html")])
+        err = capsys.readouterr().err
+        assert status in (0, 2), (place, err)
+        if status == 2:
+            assert err.count("\n") == 1 and str(path) in err, (place, err)

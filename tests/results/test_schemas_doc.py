@@ -69,7 +69,7 @@ def _names(*types) -> set[str]:
     ("perfbench.fleet-report", "fleet-report_v2-suites.json"),
     ("perfbench.fleet-report", "fleet-report_v2-runs.json"),
     ("perfbench.fleet-run", "fleet-run_v1.json"), ("perfbench.shapes", "shapes_v1.json"),
-    ("perfbench.ab", "ab_v6.json"), ("perfbench.comparison", "comparison_v2.json"),
+    ("perfbench.ab", "ab_v7.json"), ("perfbench.comparison", "comparison_v2.json"),
     ("perfbench.comparison", "comparison_v4.json"),
     ("perfbench.sweep", "sweep_v2-race.json"), ("perfbench.sweep", "sweep_v2-incomplete.json"),
     ("perfbench.sweep", "sweep_v2-sequential.json"), ("perfbench.sweep", "sweep_v3-fidelity.json"),

@@ -83,7 +83,7 @@ def test_epochs_restart_workers_in_alternating_order_and_blocks_never_overlap(ti
     assert running[-1][1] is not None and running[-1][1] == document(run, 0).ratios["fps"]
     doc = document(run, 0).to_dict()
     assert doc["sides"]["base"]["openvino"] and doc["sides"]["new"]["resolved"]
-    assert doc["schema_version"] == 6 and doc["exit_status"] == 0
+    assert doc["schema_version"] == 7 and doc["exit_status"] == 0
     assert doc["verdict"] == run.decision.verdict and doc["verdict_interval"]["level"] == 0.95
     def trimmed(values):                          # one round off each end from 5 rounds
         g = max(1, int(0.1 * len(values))) if len(values) >= 5 else 0
