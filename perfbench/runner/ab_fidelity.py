@@ -32,6 +32,16 @@ from perfbench.tracking.fidelity_verdict import (DEFAULT_THRESHOLDS, FidelityThr
 SIDES = (("base", "BASE"), ("new", "NEW"))
 
 
+def skipped_fidelity(stopped: bool, failure: BaseException | None) -> ABFidelity:
+    """``--fidelity`` asked for and never run, as ``ab`` and every ``suite --ab`` entry
+    say it (not null, as if never asked): the A/B was stopped, or failed after rounds were
+    kept; the exit status says so already (128+N, or 1)."""
+    if stopped or failure is None:
+        return ABFidelity.not_measured("interrupted", "stopped before the fidelity pass")
+    first = (str(failure).splitlines() or [type(failure).__name__])[0]
+    return ABFidelity.not_measured("failed", f"the A/B failed before the pass: {first}"[:300])
+
+
 def fidelity_pass(base: dict, new: dict, pythons: tuple[str, str], samples: int | None = None,
                   thresholds: FidelityThresholds = DEFAULT_THRESHOLDS,
                   stop_event: threading.Event | None = None) -> ABFidelity:

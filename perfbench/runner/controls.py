@@ -95,13 +95,15 @@ class Controls:
         env = {}
         if self.arena is not None:
             env["MALLOC_ARENA_MAX"] = str(self.arena)
-        heap = 0
+        heap = pad = 0
         if self.layout:
-            env[LAYOUT_ENV_VAR] = "x" * rng.randrange(LAYOUT_ENV_MAX + 1)
+            pad = rng.randrange(LAYOUT_ENV_MAX + 1)
+            env[LAYOUT_ENV_VAR] = "x" * pad
             heap = rng.randrange(LAYOUT_HEAP_MAX + 1)
         return WorkerControls(env, {"thp_off": self.thp_off, "prefault": self.prefault,
                                     "evict": self.evict, "layout": self.layout,
-                                    "heap_offset": heap, "arena": self.arena,
+                                    "heap_offset": heap, "env_bytes": pad,
+                                    "arena": self.arena,
                                     "pin": list(self.pin) if self.pin is not None else None})
 
 
@@ -328,13 +330,30 @@ def check_observed(label: str, spec: dict, seen: dict | None) -> None:
         wrong.append(f"arena (MALLOC_ARENA_MAX = {seen.get('malloc_arena_max')!r})")
     if spec.get("pin") is not None and seen.get("affinity") != sorted(spec["pin"]):
         wrong.append(f"pin (affinity {seen.get('affinity')})")
-    for name, key in (("layout", "layout"), ("evict", "evict_bytes"),
-                      ("prefault", "prefault")):
+    drawn = {"env_bytes": spec.get("env_bytes", 0), "heap_offset": spec.get("heap_offset")}
+    if spec.get("layout") and seen.get("layout") != drawn:
+        wrong.append(f"layout (the worker sees {seen.get('layout')}, drawn {drawn})")
+    for name, key in (("evict", "evict_bytes"), ("prefault", "prefault")):
         if spec.get(name) and not seen.get(key):
             wrong.append(name)
     if wrong:
         raise RunFailed(f"{label} worker: control not in force: {', '.join(wrong)} (its "
                         "perfbench may predate --control)")
+
+
+def check_block(label: str, spec: dict, done: dict | None) -> None:
+    """A block's reply against the per-block controls asked for: the eviction pass and
+    the prefault are said to be ready when the worker starts, and done before every
+    block; a block they did not run before fails the run, so no block is counted as
+    measured under a control it was not measured under."""
+    done = done or {}
+    wrong = []
+    if spec.get("evict") and not done.get("evicted_bytes"):
+        wrong.append("evict (no eviction pass before the block)")
+    if spec.get("prefault") and not done.get("prefaulted"):
+        wrong.append("prefault (no request prefaulted before the block)")
+    if wrong:
+        raise RunFailed(f"{label} worker: control not in force: {', '.join(wrong)}")
 
 
 class BlockControls:

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 
 from perfbench.errors import RunFailed, UsageError
-from perfbench.runner.controls import check_observed
+from perfbench.runner.controls import check_block, check_observed
 from perfbench.runner.worker import PROTOCOL
 
 #: A block holds at least this many requests (fewer: too coarse to time), and lasts at
@@ -206,7 +206,10 @@ class Side:
 
     def block(self, seconds: float, warmup: float, record: bool = True) -> dict:
         timeout = max(BLOCK_TIMEOUT_MIN_S, BLOCK_TIMEOUT_FACTOR * (seconds + warmup))
-        return self.ask({"block": seconds, "warmup": warmup, "record": record}, timeout)
+        reply = self.ask({"block": seconds, "warmup": warmup, "record": record}, timeout)
+        if self.controls is not None and self.controls.spec:
+            check_block(self.label, self.controls.spec, reply.get("controls"))
+        return reply
 
     def profile(self, seconds: float, min_inferences: int = 10, graph: bool = False) -> dict:
         """A profiling block (counters on, another compile of the model): the worker's

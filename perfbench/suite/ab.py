@@ -24,7 +24,7 @@ from perfbench.results.suite import (ABBlock, ABSummary, Geomean, Judged, SuiteD
 from perfbench.runner.ab import DEFAULT_MAX_TIME_S, ABRun, document, run_ab
 from perfbench.runner.attribute import (DEFAULT_EPOCHS, DEFAULT_ROUNDS, MIN_PROFILE_S,
                                         attribution, profile_pass)
-from perfbench.runner.ab_fidelity import fidelity_pass
+from perfbench.runner.ab_fidelity import fidelity_pass, skipped_fidelity
 from perfbench.runner.reproducer import write_reproducer
 from perfbench.stats.geomean import fixed_models, log_variance, random_models
 from perfbench.stats.sequential import final_level
@@ -264,11 +264,16 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
     base, new = side
     run = ABRun(settings={"common": entry.settings, "base": base, "new": new},
                 threshold_pct=options["threshold"], max_time_s=share,
-                epoch_s=options["epoch_s"], family_size=options["family_size"])
+                epoch_s=options["epoch_s"], family_size=options["family_size"],
+                dimension=options.get("dimension", False))
+    if options.get("controls"):
+        run.controls = options["controls"]
     began = time.monotonic()
+    failure = None
     try:
         run_ab(base, new, pythons, run, stop_event=stop_event)
     except Exception as exc:       # a worker that died, a model the runtime refused
+        failure = exc
         lines = [line for line in str(exc).strip().splitlines() if line.strip()]
         record.update(status="failed", wall_s=time.monotonic() - began,
                       message=(lines[-1] if lines else type(exc).__name__)[:300])
@@ -282,6 +287,8 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
             run.status != "interrupted" and not stop_event.is_set():
         run.fidelity = fidelity_pass(base, new, pythons, options.get("fidelity_samples"),
                                      options["fidelity_thresholds"], stop_event)
+    elif options.get("fidelity") and run.rounds:      # asked, and skipped: said so, as ab
+        run.fidelity = skipped_fidelity(stop_event.is_set() or failure is None, failure)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)
@@ -326,8 +333,15 @@ def _save(spec, records, rows, options, file: SuiteFile, interrupted: bool) -> S
                  tuple(n for n, r in records.items() if r["status"] == "failed"),
                  options["threshold"], options.get("base"), options.get("new"),
                  options.get("budget_s"), options["family_size"])
-    mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new")}
     doc = suite_document(spec.name, [records[n] for n in spec.names()], interrupted, ab=ab,
-                         mode=mode)
+                         mode=ab_mode(options))
     file.write(doc)
     return doc
+
+
+def ab_mode(options: dict) -> dict:
+    """How an --ab directory's entries are measured (``suite.json``'s ``mode``): both
+    sides, and the noise controls where there are some; a resume must be of the same."""
+    mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new")}
+    controls = options["controls"].names() if options.get("controls") else ()
+    return {**mode, "controls": list(controls)} if controls else mode

@@ -160,6 +160,10 @@ def test_select_runs_a_subset_and_marks_the_rest_skipped(tiny_ir, tmp_path):
     ('[[models]]\nmodel = "builtin"', ["--baseline", "/nonexistent"], "no such suite"),
     ('[[models]]\nmodel = "builtin"', ["--ab"], "--ab needs two sides"),
     ('[[models]]\nmodel = "builtin"', ["--new-set", "threads=1"], "need --ab"),
+    ('[[models]]\nmodel = "builtin"', ["--control", "thp-off"], "--control applies to an "
+     "A/B's workers: it needs --ab"),
+    ('[[models]]\nmodel = "builtin"', ["--ab", "--new-set", "threads=1", "--control",
+                                       "arena"], "--control arena: needs a value"),
 ])
 def test_bad_input_is_one_line_exit_2_before_anything_runs(tmp_path, body, args, words):
     out = tmp_path / "out"

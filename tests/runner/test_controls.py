@@ -101,6 +101,31 @@ def test_a_control_the_worker_does_not_confirm_fails_the_run():
     ctl.check_observed("BASE", spec, {"thp_disable": 1, "malloc_arena_max": "2"})
 
 
+def test_a_layout_the_worker_did_not_get_as_drawn_fails_the_run():
+    """The check compares what the worker sees with this epoch's draw, not with "asked"
+    (review: the layout, evict and prefault checks echoed the request)."""
+    part = Controls(layout=True).for_worker(random.Random(5))
+    drawn = {"env_bytes": len(part.env[ctl.LAYOUT_ENV_VAR]),
+             "heap_offset": part.spec["heap_offset"]}
+    assert drawn["env_bytes"] > 0 and drawn["heap_offset"] > 0
+    ctl.check_observed("NEW", part.spec, {"layout": drawn})
+    for wrong in ({"env_bytes": 0, "heap_offset": drawn["heap_offset"]},
+                  {"env_bytes": drawn["env_bytes"], "heap_offset": 0}, None):
+        with pytest.raises(RunFailed, match=r"NEW worker: control not in force: layout"):
+            ctl.check_observed("NEW", part.spec, {"layout": wrong})
+
+
+def test_a_block_not_preceded_by_its_eviction_pass_or_prefault_fails_the_run():
+    spec = Controls(evict=True, prefault=True).for_worker(random.Random(0)).spec
+    ctl.check_block("BASE", spec, {"evicted_bytes": 64 << 20, "prefaulted": 2,
+                                   "warmup_s": 0.03})
+    with pytest.raises(RunFailed, match=r"evict .*prefault"):
+        ctl.check_block("BASE", spec, {"warmup_s": 0.03})       # a worker that skipped them
+    with pytest.raises(RunFailed, match=r"prefault"):
+        ctl.check_block("BASE", spec, {"evicted_bytes": 64 << 20, "prefaulted": 0})
+    ctl.check_block("BASE", Controls(thp_off=True).for_worker(random.Random(0)).spec, None)
+
+
 def _talk(settings: dict, controls: Controls, warmup: float = 0.0):
     def talk():
         side = Side("BASE", sys.executable, settings,

@@ -88,7 +88,9 @@ def test_an_entry_row_shows_the_interval_and_level_its_verdict_was_judged_on():
 
 
 def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
-    """Two of three entries selected: the two are judged as one family of two."""
+    """Two of three entries selected: the two are judged as one family of two.  Under a
+    noise control (issue 29): each entry's A/B runs under it, every epoch's workers
+    report it, and the directory resumes under the same controls only."""
     suite = tmp_path / "s.toml"
     suite.write_text(f'[[models]]\nmodel = "{tiny_ir}"\n[[models]]\nmodel = "{failing_ir}"\n'
                      f'[[models]]\nmodel = "{tiny_ir}"\nname = "spare"\n')
@@ -97,7 +99,7 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
                            str(out), "--ab", "--base-set", "threads=1", "--new-set",
                            "threads=1", "--epoch-s", "1", "--budget", "20", "-q",
                            "--markdown", str(tmp_path / "suite.md"), "--select", "tiny",
-                           "fails"],
+                           "fails", "--control", "arena=2"],
                           capture_output=True, text=True, timeout=600, env=checkout_env())
     assert done.returncode == 1, done.stderr             # an entry failed
     doc = json.loads((out / "suite.json").read_text())
@@ -106,6 +108,10 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     assert "Reshape" in entries["fails"]["message"]
     ab = json.loads((out / "tiny.json").read_text())
     assert ab["schema"] == "perfbench.ab"
+    assert ab["controls"] == ["arena=2"] == doc["mode"]["controls"]
+    assert ab["epochs"] and all(e["controls"]["base"]["malloc_arena_max"] ==
+                                e["controls"]["new"]["malloc_arena_max"] == "2"
+                                for e in ab["epochs"])
     assert doc["ab"]["failed"] == ["fails"] and [r["name"] for r in doc["ab"]["entries"]] == \
         ["tiny"]
     assert doc["ab"]["entries"][0]["verdict"] == ab["verdict"]
@@ -124,6 +130,12 @@ def test_suite_ab_end_to_end(tmp_path, tiny_ir, failing_ir):
     assert SuiteDocument.from_dict(typed.to_dict()) == typed and typed.to_dict() == doc
     level = f"{100 * judged['level']:.4g} %"
     assert f"judged at {level} (one of 2)" in (tmp_path / "suite.md").read_text()
+    resumed = subprocess.run([sys.executable, "-m", "perfbench", "suite", str(suite),
+                              "--out", str(out), "--ab", "--base-set", "threads=1",
+                              "--new-set", "threads=1", "--resume", "-q"],
+                             capture_output=True, text=True, timeout=600, env=checkout_env())
+    assert resumed.returncode == 2 and "--control arena=2" in resumed.stderr, resumed.stderr
+    assert resumed.stderr.count("\n") == 1
 
 
 def test_a_budget_too_tight_for_a_family_says_so_and_what_would_do():

@@ -146,3 +146,38 @@ def test_a_resumed_suite_asked_for_fidelity_reruns_an_entry_measured_without_it(
                          threading.Event(), previous=first)
     (row,) = again.ab.entries
     assert row.status == "ok" and row.fidelity == "within tolerance"
+
+
+def test_an_entry_stopped_before_its_fidelity_pass_says_so_and_stays_pending(
+        tmp_path, models, monkeypatch):
+    """Asked for and never run (the A/B was stopped after some rounds): the entry's own
+    document says ``interrupted``, as ``ab``'s does (``runner.ab_fidelity.
+    skipped_fidelity``: it wrote null, as if never asked), and the entry stays pending
+    for ``--resume``.  The stopped A/B is a seeded one (tests/results/ab_inputs); no pass
+    may start after the stop."""
+    from tests.results.ab_inputs import seeded_run
+    stopped = seeded_run("short")
+    stop = threading.Event()
+
+    def a_stopped_ab(base, new, pythons, run, stop_event=None):
+        run.epochs, run.sides = stopped.epochs, stopped.sides
+        run.status, run.stop_reason = "interrupted", "interrupted"
+        stop.set()
+
+    def no_pass(*args, **kwargs):
+        raise AssertionError("a fidelity pass after the stop")
+    monkeypatch.setattr("perfbench.suite.ab.run_ab", a_stopped_ab)
+    monkeypatch.setattr("perfbench.suite.ab.fidelity_pass", no_pass)
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'[[models]]\nmodel = "{models["base"]}"\nname = "same"\n')
+    config = BenchmarkConfig(model=models["base"]).to_dict()
+    options = {"threshold": 99.0, "epoch_s": 0.3, "budget_s": 4.0, "fidelity": True,
+               "fidelity_samples": 2, "fidelity_thresholds": DEFAULT_THRESHOLDS}
+    doc = run_suite_ab(load_suite(str(toml)), str(tmp_path / "out"), {"same"},
+                       {"same": (config, config)}, (sys.executable, sys.executable),
+                       options, stop)
+    (entry,) = doc.entries
+    written = json.loads((tmp_path / "out" / "same.json").read_text())
+    assert written["fidelity"]["status"] == "interrupted"
+    assert written["fidelity"]["error"] == "stopped before the fidelity pass"
+    assert entry.status == "pending"

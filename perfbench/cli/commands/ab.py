@@ -9,6 +9,7 @@ import sys
 from rich.console import Console
 
 from perfbench.cli.ab_attribute_options import add_attribute_options
+from perfbench.cli.ab_control_option import add_control_option, controls_of
 from perfbench.cli.ab_fidelity import (add_fidelity_options, check_sides, fidelity_options,
                                       fidelity_run)
 from perfbench.cli.arguments import AB_SKIPS, add_html_option, check_html, run_settings
@@ -21,9 +22,8 @@ from perfbench.files import check_writable, write_json
 from perfbench.reporters import ab_report
 from perfbench.reporters.consoles import report_console
 from perfbench.results.ab import ABResult
-from perfbench.results.ab_fidelity import ABFidelity
 from perfbench.runner.ab import ABRun, document, run_ab
-from perfbench.runner.controls import parse_controls
+from perfbench.runner.ab_fidelity import skipped_fidelity
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.sides import side_settings
@@ -62,9 +62,7 @@ def add_parser(sub) -> None:
     own.add_argument("--epoch-s", default=None, metavar="S", help="measuring time of one "
                      "epoch of freshly started workers (default: sized from earlier runs' "
                      "noise on this machine and model once enough is known, else 10)")
-    own.add_argument("--control", action="append", default=[], metavar="NAME[=VALUE]",
-                     help="a noise control for both workers (repeatable): thp-off, "
-                     "prefault, arena=N, evict, layout, warmup=S, pin[=CPUS] (docs/ab.md)")
+    add_control_option(own)
     own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
                      help="count the process level from this run's epochs pooled with "
                      "earlier runs' on this machine and model (auto), or from this run's "
@@ -114,7 +112,7 @@ def _options(args: argparse.Namespace) -> dict:
             "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
             "epoch_s": pct(args.epoch_s, "--epoch-s") if args.epoch_s else 10.0,
             "dimension": args.epoch_s is None,
-            "controls": parse_controls(args.control),
+            "controls": controls_of(args),
             "use_cache": args.process_level == "auto",
             "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,
             "attribute": args.attribute or args.attribute_out is not None,
@@ -180,7 +178,7 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
         if options.get("fidelity") and failure is None and stop.signum is None and run.rounds:
             fidelity_run(run, base_settings, new_settings, pythons, stop, options)
         elif options.get("fidelity") and run.rounds:     # asked, and skipped: said so, not
-            run.fidelity = skipped_fidelity(stop, failure)   # null as if never asked
+            run.fidelity = skipped_fidelity(stop.signum is not None, failure)
     doc = document(run, _exit_status(run, stop, failure))
     ab_report.render(doc, report_console(stderr=options["json"] == "-"))
     if attributed is not None or getattr(run, "attribution", None) is not None:
@@ -192,15 +190,6 @@ def ab_command(base: str, new: str, common: dict, options: dict) -> int:
     if failure is not None:
         raise failure
     return doc.exit_status or 0
-
-
-def skipped_fidelity(stop: SignalStop, failure: Exception | None) -> ABFidelity:
-    """``--fidelity`` asked for and never run: the A/B was stopped, or failed after rounds
-    were kept; the exit status says so already (128+N, or 1)."""
-    if stop.signum is not None:
-        return ABFidelity.not_measured("interrupted", "stopped before the fidelity pass")
-    first = (str(failure).splitlines() or [type(failure).__name__])[0]
-    return ABFidelity.not_measured("failed", f"the A/B failed before the pass: {first}"[:300])
 
 
 def _exit_status(run: ABRun, stop: SignalStop, failure: Exception | None) -> int:

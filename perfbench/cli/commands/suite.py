@@ -18,6 +18,7 @@ import time
 from rich.console import Console
 
 from perfbench.cli.ab_attribute_options import add_attribute_options
+from perfbench.cli.ab_control_option import add_control_option
 from perfbench.cli.ab_fidelity import add_fidelity_options, fidelity_options
 from perfbench.cli.arguments import Parser
 from perfbench.cli.commands.suite_ab import ab_mode, ab_plan, suite_ab_command
@@ -83,8 +84,11 @@ def _add_ab_options(suite: Parser) -> None:
     ab.add_argument("--new-python", metavar="PATH")
     ab.add_argument("--threshold", default="2", metavar="PCT",
                     help="A/B: a regression must be larger than this %% (default 2)")
-    ab.add_argument("--epoch-s", default="10", metavar="S", help="A/B: measuring time of "
-                    "one epoch of freshly started workers (default 10)")
+    ab.add_argument("--epoch-s", default=None, metavar="S", help="A/B: measuring time of "
+                    "one epoch of freshly started workers (default: sized per entry from "
+                    "earlier runs' noise on this machine and model once enough is known, "
+                    "else 10, as ab's)")
+    add_control_option(ab, "A/B: ")
     add_attribute_options(ab, "name each entry's top cause", "A/B: ")
     ab.add_argument("--attribute-out", action="store_true", help="A/B: write each entry's "
                     "reproducer in OUT/ENTRY.reproducer/ (implies --attribute)")
@@ -114,6 +118,8 @@ def _check(args: argparse.Namespace, spec: SuiteSpec) -> tuple[set[str], float |
         raise UsageError("--attribute profiles each entry's two sides: it needs --ab")
     if getattr(args, "attribute_out", False) and not args.ab:
         raise UsageError("--attribute-out profiles each entry's two sides: it needs --ab")
+    if getattr(args, "control", None) and not args.ab:
+        raise UsageError("--control applies to an A/B's workers: it needs --ab")
     if getattr(args, "fidelity", None) is not None and not args.ab:
         raise UsageError("--fidelity compares each entry's two sides' outputs: it needs --ab")
     fidelity_options(args)              # a bad count or a stray tolerance: one line, now
@@ -175,7 +181,8 @@ def _mode_text(mode: dict) -> str:
         return "a plain suite (no --ab)"
     sides = " vs ".join(f"{s.get('python')} {' '.join(s.get('set') or [])}".strip()
                         for s in (mode.get("base") or {}, mode.get("new") or {}))
-    return f"an --ab suite ({sides})" if "base" in mode else "an --ab suite"
+    controls = f", --control {' '.join(mode['controls'])}" if mode.get("controls") else ""
+    return f"an --ab suite ({sides}{controls})" if "base" in mode else "an --ab suite"
 
 
 def suite_command(args: argparse.Namespace) -> int:

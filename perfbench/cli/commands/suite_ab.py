@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from perfbench.settings.sides import side_settings
+from perfbench.cli.ab_control_option import controls_of
 from perfbench.cli.ab_fidelity import check_sides, fidelity_options
 from perfbench.cli.arguments import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
@@ -19,6 +20,7 @@ from perfbench.results.suite import SuiteDocument
 from perfbench.runner.side import check_interpreter, needs_nncf
 from perfbench.settings.config import validate
 from perfbench.settings.values import positive_float, positive_int
+from perfbench.suite.ab import ab_mode as suite_ab_mode
 from perfbench.suite.ab import budget_note, run_suite_ab
 from perfbench.suite.document import SuiteFile
 from perfbench.suite.process import hangup_stops
@@ -51,8 +53,9 @@ def ab_mode(args: argparse.Namespace) -> dict:
     """The two sides, as ``suite.json`` records them (its ``mode``): a resume must be of
     the same two."""
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
-    return {"kind": "ab", "base": {"python": pythons[0], "set": args.base_set},
-            "new": {"python": pythons[1], "set": args.new_set}}
+    return suite_ab_mode({"base": {"python": pythons[0], "set": args.base_set},
+                          "new": {"python": pythons[1], "set": args.new_set},
+                          "controls": controls_of(args)})
 
 
 def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
@@ -66,7 +69,10 @@ def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
     options = {"threshold": validate(args.threshold.rstrip("%"), positive_float, "threshold",
                                      "--threshold"),
                "budget_s": budget,
-               "epoch_s": validate(args.epoch_s, positive_float, "epoch_s", "--epoch-s"),
+               "epoch_s": (validate(args.epoch_s, positive_float, "epoch_s", "--epoch-s")
+                           if args.epoch_s is not None else 10.0),
+               "dimension": args.epoch_s is None,
+               "controls": controls_of(args),
                "base": {"python": pythons[0], "set": args.base_set},
                "new": {"python": pythons[1], "set": args.new_set},
                "attribute": args.attribute or args.attribute_out,
