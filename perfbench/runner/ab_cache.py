@@ -90,7 +90,8 @@ def _well_formed(entry, numbers: tuple[str, ...] = _VARIANCE_FIELDS) -> bool:
         return False
     values = [entry.get(k) for k in numbers]
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for v in values) and entry["dof"] > 0 and all(v >= 0 for v in values)
+               for v in values) and entry["dof"] > 0 and \
+        all(entry[k] >= 0 for k in numbers if k not in SIGNED_FIELDS)
 
 
 def load(key: str, now: float | None = None) -> EpochVariance | None:
@@ -142,6 +143,10 @@ def store(key: str, estimate: EpochVariance, now: float | None = None) -> None:
 # -- the components a design is chosen from (stats.dimensioning) ----------------------------
 
 _COMPONENT_FIELDS = ("time", "dof", "round_var", "process_var", "setup_s", "round_s", "rounds")
+#: A run's process variance is stored before its clamp at 0 (``VarianceComponents.
+#: process_excess``), so it may be negative: the pool averages signed figures and clamps
+#: once, after pooling (a pool of clamped figures overstates σ_b², and the design with it).
+SIGNED_FIELDS = ("process_var",)
 #: A design is chosen from the cache once its process level rests on this many degrees of
 #: freedom (one run of 6 epochs, or two of 4); before that a run uses the defaults.
 MIN_DESIGN_DOF = 4.0
@@ -172,7 +177,9 @@ def store_components(key: str, measured: VarianceComponents, setup_s: float, rou
                      rounds: int, now: float | None = None) -> None:
     """Append one run's components and costs (unwritable: skipped, like :func:`store`)."""
     now = time.time() if now is None else now
-    _append(key, {"round_var": measured.round_var, "process_var": measured.process_var,
+    process = (measured.process_excess if measured.process_excess is not None
+               else measured.process_var)
+    _append(key, {"round_var": measured.round_var, "process_var": process,
                   "dof": measured.dof, "setup_s": setup_s, "round_s": round_s,
                   "rounds": rounds, "time": now}, now, _COMPONENT_FIELDS)
 
@@ -191,7 +198,7 @@ def load_components(key: str, now: float | None = None) -> Dimensioning | None:
 
     def mean(name: str) -> float:
         return sum(e[name] for e in entries) / len(entries)
-    return Dimensioning(Components(pooled("round_var"), pooled("process_var"),
+    return Dimensioning(Components(pooled("round_var"), max(pooled("process_var"), 0.0),
                                    mean("setup_s"), mean("round_s")),
                         float(dof), len(entries), int(entries[-1]["rounds"]))
 

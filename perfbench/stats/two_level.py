@@ -316,11 +316,15 @@ class VarianceComponents:
     """This run's two levels apart, for sizing later runs (:mod:`perfbench.stats.dimensioning`):
     σ_w² (n × the variance of an n-round epoch mean: lag-1 and trimming counted), σ_b²
     (an epoch level's variance beyond it, start order taken out, clamped at 0), and the
-    degrees of freedom of the epoch variance they split."""
+    degrees of freedom of the epoch variance they split.  ``process_excess`` is σ_b²
+    before the clamp (negative where the epochs agreed better than their rounds predict):
+    what a pool of runs must average, since a mean of clamped figures is biased upward,
+    the more so the fewer epochs each run has."""
 
     round_var: float
     process_var: float
     dof: float
+    process_excess: float | None = None
 
 
 def variance_components(epochs: list[list[float]],
@@ -336,4 +340,5 @@ def variance_components(epochs: list[list[float]],
         return None
     within = float(np.mean([s.within_var for s in summaries]))
     round_var = float(np.mean([s.within_var * s.rounds for s in summaries]))
-    return VarianceComponents(round_var, max(reduced.residual - within, 0.0), reduced.dof)
+    excess = reduced.residual - within
+    return VarianceComponents(round_var, max(excess, 0.0), reduced.dof, excess)

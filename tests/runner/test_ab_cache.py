@@ -133,6 +133,33 @@ def test_components_pool_by_degrees_of_freedom_and_keep_the_last_design(cache_di
         is None
 
 
+def test_the_process_variance_is_pooled_before_it_is_clamped(cache_dir):
+    """Review (issue 29): each run's σ_b² clamped at 0 and then pooled overstates the
+    process level (a mean of max(X, 0) exceeds max(mean X, 0)), and every design chosen
+    from it.  Runs store their signed excess; the pool clamps once.  Known answers: +3e-4
+    and −1e-4 at 2 dof each pool to 1e-4, where clamped first they gave 1.5e-4; a pool
+    whose signed mean is below 0 reads 0."""
+    from perfbench.stats.two_level import VarianceComponents
+    for excess, now in ((3e-4, 1000.0), (-1e-4, 1001.0)):
+        ab_cache.store_components("d", VarianceComponents(1e-3, max(excess, 0.0), 2.0,
+                                                          excess), 1.0, 0.3, 10, now=now)
+    assert ab_cache.load_components("d", now=1002.0).components.process_var == \
+        pytest.approx(1e-4)
+    for excess in (-3e-4, 1e-4):
+        ab_cache.store_components("e", VarianceComponents(1e-3, max(excess, 0.0), 2.0,
+                                                          excess), 1.0, 0.3, 10, now=1000.0)
+    assert ab_cache.load_components("e", now=1002.0).components.process_var == 0.0
+
+
+def test_a_run_hands_on_its_process_variance_before_the_clamp():
+    """Epochs that agree better than their rounds predict: the clamped figure is 0, the
+    excess it stores for the pool is negative (the same split, before the clamp)."""
+    from perfbench.stats.two_level import variance_components
+    base = [0.01 * ((-1) ** r) for r in range(10)]       # rounds spread ±1 %
+    measured = variance_components([base, base, base, base], ["base", "new"] * 2)
+    assert measured.process_var == 0.0 and measured.process_excess < 0
+
+
 @pytest.mark.parametrize("entry", [{"time": 1.0}, {"time": 1.0, "dof": 2, "round_var": -1,
                                                     "process_var": 0, "setup_s": 1,
                                                     "round_s": 0.1, "rounds": 6},

@@ -141,3 +141,39 @@ def test_a_suite_of_nine_a_a_entries_rarely_raises_any_false_regression():
           f"family control, {alone}/{suites} without")
     assert controlled / suites <= 0.05
     assert alone > controlled
+
+
+
+@pytest.mark.slow
+def test_the_cache_pools_away_the_low_variance_that_early_stopping_selects(
+        tmp_path, monkeypatch):
+    """Issue 29 (review): a run stops sooner when its epochs happen to agree, so the
+    variance of the epochs it took is selected low; is the cache, which later runs'
+    intervals and designs read, biased by it?  300 A/A runs under the real rule (default
+    threshold, up to 16 epochs, the start order alternating), in 30 caches of 10 runs
+    (MAX_ENTRIES), pooled by the cache itself (``runner.ab_cache``: weighted by dof).
+    Against the same runs' variance had none stopped (all 16 epochs): one run's figure is
+    12-15 % low on average, but the pool is within 10 %, the runs that stopped early
+    bringing few dof (Wald's identity).  A pool that weighed runs alike would be low."""
+    from perfbench.runner import ab_cache
+    from perfbench.stats.two_level import epoch_variance
+    monkeypatch.setenv("PERFBENCH_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(29)
+    data, orders = ab_model.runs(rng, 300, 1.0, 16)
+    took, unstopped, early = [], [], 0
+    for run, order in zip(data, orders):
+        _, k = ab_model.under_the_rule(run, order, 2.0)
+        early += k < 16
+        took.append(epoch_variance([list(e) for e in run[:k]], order[:k]))
+        unstopped.append(epoch_variance([list(e) for e in run], order))
+    assert early > 250 and None not in took + unstopped     # most stopped at a look
+    per_run = np.mean([t.variance for t in took]) / np.mean([u.variance for u in unstopped])
+    assert per_run < 0.92                                    # one run's figure: selected low
+    ratios = []
+    for group in range(30):
+        for name, estimates in (("took", took), ("unstopped", unstopped)):
+            for estimate in estimates[10 * group:10 * group + 10]:
+                ab_cache.store(f"{name}-{group}", estimate, now=1000.0)
+        ratios.append(ab_cache.load(f"took-{group}", now=1000.0).variance /
+                      ab_cache.load(f"unstopped-{group}", now=1000.0).variance)
+    assert abs(float(np.mean(ratios)) - 1) < 0.1
