@@ -41,6 +41,7 @@ import openvino.opset15 as ops
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfbench.results.registry import read_document  # noqa: E402
 from perfbench.stats.two_level import smallest_resolvable_pct, two_level_ratio  # noqa: E402
 
 
@@ -103,23 +104,23 @@ def perfbench_ab(base: str, new: str, extra: list[str], env: dict,
         return {"exit": done.returncode, "wall_s": wall, "doc": json.loads(out.read_text())}
 
 
-def _bound(interval: dict, key: str):
-    """``key`` (ratio, level, ci_low, ci_high) of an interval in any A/B version's spelling."""
-    spellings = [key] if not key.startswith("ci_") else \
-        [key.removeprefix("ci_"), key, key.replace("ci_", "ci95_")]
-    return next((interval[k] for k in spellings if k in interval), None)
+def _record(interval: dict, keys: tuple[str, ...]) -> dict:
+    """An interval as this script's records hold it since 2026-11-30 (``ci_low``/
+    ``ci_high``: the saved files keep their keys), from a document in today's spelling."""
+    names = {"ci_low": "low", "ci_high": "high"}
+    return {k: interval.get(names.get(k, k)) for k in keys}
 
 
 def summarize_run(kind: str, pair: str, outcome: dict) -> dict:
-    doc = outcome["doc"]
+    # through the registry: an older perfbench's document (--old) in today's spelling
+    doc = read_document(outcome["doc"], f"{kind} A/B").to_dict()
     judged = doc.get("verdict_interval") or {}
     fps = doc["ratios"]["fps"] or {}
     return {"kind": kind, "pair": pair, "exit": outcome["exit"], "wall_s": outcome["wall_s"],
             "verdict": doc["verdict"], "stop_reason": doc["stop_reason"],
-            "schema_version": doc.get("schema_version"),
-            # ab v4 spells the bounds low/high (v3: ci_low/ci_high, older: ci95_low/...)
-            "judged": {k: _bound(judged, k) for k in ("ratio", "ci_low", "ci_high", "level")},
-            "ratio95": {k: _bound(fps, k) for k in ("ratio", "ci_low", "ci_high")},
+            "schema_version": outcome["doc"].get("schema_version"),   # as written
+            "judged": _record(judged, ("ratio", "ci_low", "ci_high", "level")),
+            "ratio95": _record(fps, ("ratio", "ci_low", "ci_high")),
             "epochs": len(doc.get("epochs", [])), "process_sd_pct": fps.get("process_sd_pct"),
             "round_sd_pct": fps.get("round_sd_pct"), "resolvable_pct":
             doc.get("smallest_resolvable_pct"), "reference_doc": doc if kind == "reference"

@@ -38,10 +38,7 @@ def perfbench(*args: str, env: dict) -> dict:
 def interval(ratio: dict | None) -> str:
     if not ratio:
         return "n/a"
-    # ab v4 spells the bounds low/high (v3: ci_low/ci_high, older: ci95_low/ci95_high)
-    low = ratio.get("low", ratio.get("ci_low", ratio.get("ci95_low")))
-    high = ratio.get("high", ratio.get("ci_high", ratio.get("ci95_high")))
-    return f"{ratio['ratio']:.3f} [{low:.3f}, {high:.3f}]"
+    return f"{ratio['ratio']:.3f} [{ratio['low']:.3f}, {ratio['high']:.3f}]"
 
 
 def study(name: str, model: list[str], extra: list[str], max_time: str, env: dict) -> None:

@@ -37,9 +37,7 @@ def sweep(model: str, mode: str, point_time: str, out: Path) -> dict:
 def describe(data: dict) -> str:
     pick = data["recommendations"]["best_throughput"]
     paired = pick.get("fps_vs_default_paired")
-    # sweep v2 spells an interval low/high, v1 ci95_low/ci95_high
-    low = paired and paired.get("low", paired.get("ci95_low"))
-    high = paired and paired.get("high", paired.get("ci95_high"))
+    low, high = (paired["low"], paired["high"]) if paired else (None, None)
     versus = (f"{100 * (paired['ratio'] - 1):+.1f} % [{100 * (low - 1):+.1f}, "
               f"{100 * (high - 1):+.1f}] vs default (paired)" if paired else
               f"{pick.get('fps_vs_default_pct', 0):+.1f} % vs default (unpaired)")
