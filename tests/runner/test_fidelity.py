@@ -87,8 +87,15 @@ def test_the_same_model_in_f32_is_identical(core, classifier_ir):
 
 
 def test_run_with_fidelity_bf16_records_figures_in_the_result(classifier_ir):
+    """bf16 where the device runs it (AVX-512 BF16, AMX); where it resolves f32 (an AVX2
+    machine) the run's outputs are the reference's, and the result says there was
+    nothing to compare instead of figures (the machine decides which, not the test)."""
     result = run_with_fidelity(BenchmarkConfig(model=classifier_ir, precision="bf16",
                                                iterations=20), samples=6)
+    if result.resolved.get("precision") == "f32":
+        assert result.fidelity is None
+        assert any("resolved f32" in w and "nothing to compare" in w for w in result.warnings)
+        return
     fidelity = result.fidelity
     assert fidelity.configured == "bf16" and fidelity.reference == "f32"
     assert fidelity.samples == 6 and fidelity.inputs == "synthetic"
@@ -131,8 +138,8 @@ def test_a_stop_during_the_run_skips_fidelity_and_keeps_the_result(classifier_ir
 def test_input_files_are_every_sample_compared_and_labelled_as_such(classifier_ir, tmp_path):
     data = np.random.default_rng(5).uniform(0, 255, (3, 2, 3, 16, 16)).astype(np.float32)
     np.save(tmp_path / "image.npy", data)
-    result = run_with_fidelity(BenchmarkConfig(model=classifier_ir, precision="bf16",
-                                               iterations=10,
+    result = run_with_fidelity(BenchmarkConfig(model=classifier_ir, precision="int8",
+                                               calibration_size=4, iterations=10,
                                                input=(str(tmp_path / "image.npy"),)))
     fidelity = result.fidelity
     assert fidelity.samples == 3 and fidelity.inputs == "--input" and fidelity.seed is None
