@@ -95,11 +95,12 @@ def provenance(document: Any) -> dict:
             {m.hardware_class for m in document.models or ()}
     elif isinstance(document, (BenchmarkResult, ShapesResult, SweepResult)):
         for result in _results_of(document):
-            seen["openvino"].add(result.environment.get("openvino"))
-            seen["hardware_class"].add((result.host or {}).get("hardware_class"))
+            seen["openvino"].add(_named(result.environment.get("openvino")))
+            seen["hardware_class"].add(_named((result.host or {}).get("hardware_class")))
     elif isinstance(document, ABResult):
-        seen["openvino"] = {(side or {}).get("openvino") for side in document.sides.values()}
-        seen["hardware_class"].add((document.host or {}).get("hardware_class"))
+        seen["openvino"] = {_named((side or {}).get("openvino"))
+                            for side in document.sides.values()}
+        seen["hardware_class"].add(_named((document.host or {}).get("hardware_class")))
     elif isinstance(document, SuiteDocument):       # what its entries' results named
         for key, values in (document.provenance or {}).items():
             if key in seen and isinstance(values, list):
@@ -115,3 +116,9 @@ def _results_of(document: BenchmarkResult | ShapesResult | SweepResult) -> list:
     if isinstance(document, SweepResult):
         return [p.result for p in document.points if p.result is not None]
     return [document]
+
+
+def _named(value: object) -> str | None:
+    """A provenance name as the page shows it: a hand-edited file's list or table where a
+    name belongs is no name (the page is drawn, not refused, for a label)."""
+    return value if isinstance(value, str) else None

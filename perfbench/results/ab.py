@@ -489,9 +489,19 @@ def _read_figures(data: dict, where: str) -> dict:
             "more_time_s": _number(data, "more_time_s", where, optional=True)}
 
 
+def _sides(data: dict, where: str) -> dict:
+    """What each side's worker reported: a table per side (its readers take figures such
+    as ``openvino`` from it), null for a side that never became ready."""
+    sides = _object(data, "sides", where)
+    for name, side in sides.items():
+        if side is not None:
+            _table(side, f"{where}.sides.{name}")
+    return sides
+
+
 def _read_measurement(data: dict, where: str) -> dict:
     empty = _number(data, "empty_rounds", where, optional=True)
-    return {"empty_rounds": int(empty or 0), "sides": _object(data, "sides", where),
+    return {"empty_rounds": int(empty or 0), "sides": _sides(data, where),
             "settings": _object(data, "settings", where),
             "host": _object(data, "host", where, optional=True),
             "epochs": tuple(ABEpoch.from_dict(e, f"{where}.epochs[{i}]")

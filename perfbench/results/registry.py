@@ -135,6 +135,8 @@ def read_json(path: str, what: str = "result file") -> object:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: corrupt JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply to be a perfbench document") from None
 
 
 def kind_of(data: object, where: str) -> Kind:

@@ -403,7 +403,7 @@ def _remember_process_level(run: ABRun) -> None:
     low; the cache pools runs weighted by their degrees of freedom, and there the
     selection cancels (the runs that stopped early, low, bring few dof): measured on
     simulated runs under the real rule, the pool is within a few per cent of the
-    unstopped runs' while the plain mean of runs is 12-15 % low
+    unstopped runs' (3 % low) while the plain mean of runs is 15 % low
     (tests/stats/test_sequential.py)."""
     if run.status != "complete" or run.cache_key is None:
         return

@@ -149,6 +149,15 @@ def test_select_runs_a_subset_and_marks_the_rest_skipped(tiny_ir, tmp_path):
     assert entries["tiny.latency"]["status"] == "ok" and doc["status"] == "partial"
 
 
+def test_a_saved_mode_with_odd_values_is_named_in_one_line():
+    """Review 2 (M1): a hand-edited suite.json's mode is named in the resume's refusal,
+    whatever its values hold."""
+    from perfbench.cli.commands.suite import _mode_text
+    text = _mode_text({"kind": "ab", "base": "x", "new": {"python": "p", "set": "a=1"},
+                       "controls": {"evict": True}})
+    assert text.startswith("an --ab suite (x vs p a=1, --control {") and "\n" not in text
+
+
 @pytest.mark.parametrize("body, args, words", [
     ('[[models]]\nmodel = "missing.xml"', [], "model file not found"),
     ('[matrix]\n[[models]]\nmodel = "builtin"', [], "[matrix] is empty"),

@@ -453,3 +453,32 @@ def test_perfbench_report_on_a_value_of_the_wrong_kind_draws_or_says_one_line(
         assert status in (0, 2), (place, err)
         if status == 2:
             assert err.count("\n") == 1 and str(path) in err, (place, err)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d["sides"].update(base="x"),                  # a side that is no table
+    lambda d: d.update(host={"hardware_class": ["a"]}),     # a name that is a list
+    lambda d: d["sides"]["new"].update(openvino={"v": 1}),
+])
+def test_perfbench_report_on_an_ab_file_with_odd_inner_values(tmp_path, capsys, edit):
+    """Review 2 (M1): values inside ``sides`` and ``host`` were read after the registry's
+    checks, by the page's provenance line: a traceback.  Each is now refused in one line
+    or drawn with no name."""
+    pytest.importorskip("plotly")
+    document = json.loads((DATA / "ab_v7.json").read_text())
+    edit(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    status = main(["report", str(path), "-o", str(tmp_path / "r.html")])
+    err = capsys.readouterr().err
+    assert status in (0, 2) and "Traceback" not in err
+    if status == 2:
+        assert err.count("\n") == 1 and str(path) in err
+
+
+def test_json_nested_too_deeply_is_one_line(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    from perfbench.results.registry import read_json
+    with pytest.raises(UsageError, match="nested too deeply"):
+        read_json(str(path))

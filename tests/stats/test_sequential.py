@@ -153,8 +153,11 @@ def test_the_cache_pools_away_the_low_variance_that_early_stopping_selects(
     threshold, up to 16 epochs, the start order alternating), in 30 caches of 10 runs
     (MAX_ENTRIES), pooled by the cache itself (``runner.ab_cache``: weighted by dof).
     Against the same runs' variance had none stopped (all 16 epochs): one run's figure is
-    12-15 % low on average, but the pool is within 10 %, the runs that stopped early
-    bringing few dof (Wald's identity).  A pool that weighed runs alike would be low."""
+    15 % low on average (0.847: bounded below 0.88), but the pools are within 5 % (0.968),
+    the runs that stopped early bringing few dof (Wald's identity).  A pool that weighed
+    runs alike would be 15 % low and fail.  (The rule simulated stops on a verdict; a
+    ``--target-pct`` stop, which the simulation leaves out, selects on the interval's
+    width as well.)"""
     from perfbench.runner import ab_cache
     from perfbench.stats.two_level import epoch_variance
     monkeypatch.setenv("PERFBENCH_CACHE_DIR", str(tmp_path))
@@ -168,7 +171,7 @@ def test_the_cache_pools_away_the_low_variance_that_early_stopping_selects(
         unstopped.append(epoch_variance([list(e) for e in run], order))
     assert early > 250 and None not in took + unstopped     # most stopped at a look
     per_run = np.mean([t.variance for t in took]) / np.mean([u.variance for u in unstopped])
-    assert per_run < 0.92                                    # one run's figure: selected low
+    assert per_run < 0.88                                    # one run's figure: selected low
     ratios = []
     for group in range(30):
         for name, estimates in (("took", took), ("unstopped", unstopped)):
@@ -176,4 +179,4 @@ def test_the_cache_pools_away_the_low_variance_that_early_stopping_selects(
                 ab_cache.store(f"{name}-{group}", estimate, now=1000.0)
         ratios.append(ab_cache.load(f"took-{group}", now=1000.0).variance /
                       ab_cache.load(f"unstopped-{group}", now=1000.0).variance)
-    assert abs(float(np.mean(ratios)) - 1) < 0.1
+    assert abs(float(np.mean(ratios)) - 1) < 0.05

@@ -179,10 +179,21 @@ def previous_run(args: argparse.Namespace, mode: dict) -> SuiteDocument | None:
 def _mode_text(mode: dict) -> str:
     if mode["kind"] != "ab":
         return "a plain suite (no --ab)"
-    sides = " vs ".join(f"{s.get('python')} {' '.join(s.get('set') or [])}".strip()
-                        for s in (mode.get("base") or {}, mode.get("new") or {}))
-    controls = f", --control {' '.join(mode['controls'])}" if mode.get("controls") else ""
+    sides = " vs ".join(_side_text(s) for s in (mode.get("base") or {}, mode.get("new") or {}))
+    controls = f", --control {_words(mode['controls'])}" if mode.get("controls") else ""
     return f"an --ab suite ({sides}{controls})" if "base" in mode else "an --ab suite"
+
+
+def _side_text(side: object) -> str:
+    """One side of a saved mode in words; a hand-edited file's odd value is shown as it
+    is, in the one-line refusal, never a traceback."""
+    if not isinstance(side, dict):
+        return str(side)[:60]
+    return f"{side.get('python')} {_words(side.get('set') or [])}".strip()
+
+
+def _words(values: object) -> str:
+    return " ".join(map(str, values)) if isinstance(values, list) else str(values)[:60]
 
 
 def suite_command(args: argparse.Namespace) -> int:
