@@ -4,7 +4,7 @@ Beside the commands, not among them: no command imports another."""
 
 from __future__ import annotations
 
-from perfbench.runner.controls import NAMES, Controls, parse_controls
+from perfbench.runner.controls import Controls, parse_controls
 
 
 def add_control_option(group, prefix: str = "") -> None:
@@ -18,5 +18,3 @@ def controls_of(args) -> Controls:
     """The ``--control`` values, parsed (a one-line error for an unknown one)."""
     return parse_controls(getattr(args, "control", None) or [])
 
-
-__all__ = ["NAMES", "add_control_option", "controls_of"]
