@@ -330,7 +330,7 @@ def check_observed(label: str, spec: dict, seen: dict | None) -> None:
         wrong.append(f"arena (MALLOC_ARENA_MAX = {seen.get('malloc_arena_max')!r})")
     if spec.get("pin") is not None and seen.get("affinity") != sorted(spec["pin"]):
         wrong.append(f"pin (affinity {seen.get('affinity')})")
-    drawn = {"env_bytes": spec.get("env_bytes", 0), "heap_offset": spec.get("heap_offset")}
+    drawn = {"env_bytes": spec.get("env_bytes"), "heap_offset": spec.get("heap_offset")}
     if spec.get("layout") and seen.get("layout") != drawn:
         wrong.append(f"layout (the worker sees {seen.get('layout')}, drawn {drawn})")
     for name, key in (("evict", "evict_bytes"), ("prefault", "prefault")):

@@ -288,7 +288,7 @@ def _one(entry: Entry, side: tuple[dict, dict], pythons, share: float, options: 
         run.fidelity = fidelity_pass(base, new, pythons, options.get("fidelity_samples"),
                                      options["fidelity_thresholds"], stop_event)
     elif options.get("fidelity") and run.rounds:      # asked, and skipped: said so, as ab
-        run.fidelity = skipped_fidelity(stop_event.is_set() or failure is None, failure)
+        run.fidelity = skipped_fidelity(stop_event.is_set(), failure)
     doc = document(run)
     record.update(file=_write_entry(out / f"{entry.name}.json", doc, record),
                   wall_s=time.monotonic() - began)
