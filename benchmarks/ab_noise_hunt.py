@@ -44,6 +44,8 @@ from perfbench.stats.tdist import t_critical
 #: (e.g. ``pin=0-7`` on a 16-core machine), with --controls.
 DEFAULT_CONTROLS = ["thp-off", "prefault", "arena=1", "evict", "layout", "warmup=0.2"]
 BASELINE = "none"
+#: The cell of a baseline that serves every control of its pair and repeat (--shared-baseline).
+SHARED = "shared"
 FIGURES = ("process_sd_pct", "order_effect_pct", "round_sd_pct", "half_width_pct")
 
 
@@ -57,6 +59,23 @@ def plan(pairs: list[str], controls: list[str], repeats: int) -> list[tuple[str,
             for control in controls:
                 two = [(pair, BASELINE, control, repeat), (pair, control, control, repeat)]
                 steps += two if repeat % 2 == 0 else two[::-1]
+    return steps
+
+
+def shared_plan(pairs: list[str], controls: list[str],
+                repeats: int) -> list[tuple[str, str, str, int]]:
+    """The same steps with one baseline per pair and repeat, shared by its controls: k + 1
+    runs a repeat instead of 2k.  The order is rotated by one each repeat (a Latin square
+    over k + 1 repeats), so that no control, nor the baseline, always runs at the same
+    point of a repeat, and a drift over the session does not pile up on one of them."""
+    steps = []
+    for repeat in range(repeats):
+        for pair in pairs:
+            cells = [(pair, BASELINE, SHARED, repeat)] + [
+                (pair, control, control, repeat) for control in controls]
+            shift = repeat % len(cells)
+            cells = cells[shift:] + cells[:shift]
+            steps += cells
     return steps
 
 
@@ -77,7 +96,9 @@ def record(pair: str, control: str, cell: str, repeat: int, outcome: dict) -> di
 
 def measure(args, models: dict, env: dict) -> None:
     done = {(r["pair"], r["control"], r["cell"], r["repeat"]) for r in load(args.out)}
-    for pair, control, cell, repeat in plan(args.pairs, args.controls, args.repeats):
+    steps = (shared_plan if args.shared_baseline else plan)(args.pairs, args.controls,
+                                                             args.repeats)
+    for pair, control, cell, repeat in steps:
         if (pair, control, cell, repeat) in done:
             continue
         base, _ = models[pair]
@@ -124,15 +145,17 @@ def table(records: list[dict]) -> list[str]:
     """One line per (control, pair): each figure with the control / without it (its own
     baselines), mean ± SD over the repeats, and the change in the process SD and the
     start-order effect with its interval: a control helps where that interval is below
-    0 (the SD) or nearer 0 (the effect), beyond the runs' own spread."""
+    0 (the SD) or nearer 0 (the effect), beyond the runs' own spread.  A cell without
+    baselines of its own takes its pair's shared ones (``--shared-baseline``)."""
     header = ("control", "pair", "runs", "process SD %", "Δ process SD (95 %)",
               "start order %", "Δ start order (95 %)", "round SD %", "half-width %")
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
-    cells = sorted({(r["cell"], r["pair"]) for r in records})
+    cells = sorted({(r["cell"], r["pair"]) for r in records if r["cell"] != SHARED})
     for cell, pair in cells:
         rows = [r for r in records if r["cell"] == cell and r["pair"] == pair]
         treated = [r for r in rows if r["control"] == cell]
-        baseline = [r for r in rows if r["control"] == BASELINE]
+        baseline = [r for r in rows if r["control"] == BASELINE] or [
+            r for r in records if r["cell"] == SHARED and r["pair"] == pair]
         both = {k: f"{_mean_sd(treated, k)} / {_mean_sd(baseline, k)}" for k in FIGURES}
         lines.append(" | ".join([
             cell, pair, f"{len(treated)} / {len(baseline)}", both["process_sd_pct"],
@@ -155,6 +178,9 @@ def main() -> None:
                         help="pairs of runs per control (default 4: even, so which of the "
                         "two goes first is balanced)")
     parser.add_argument("--epoch-s", type=float, default=10.0)
+    parser.add_argument("--shared-baseline", action="store_true",
+                        help="one baseline per pair and repeat for all its controls (k + 1 "
+                        "runs a repeat, not 2k); the order rotates by repeat")
     parser.add_argument("--summary", action="store_true", help="print, do not measure")
     args = parser.parse_args()
     unknown = [p for p in args.pairs if p not in PAIRS]

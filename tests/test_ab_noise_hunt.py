@@ -45,3 +45,18 @@ def test_the_table_compares_a_control_with_its_own_baselines():
     assert cells[8] == "n/a / n/a"
     pin = next(line for line in lines if line.startswith("pin"))
     assert pin.split(" | ")[2] == "0 / 1" and pin.split(" | ")[4] == "n/a"   # no pair
+
+
+def test_a_shared_baseline_serves_every_control_in_a_rotating_order():
+    steps = hunt.shared_plan(["matmul"], ["thp-off", "layout"], repeats=3)
+    runs = [(control, repeat) for _, control, _, repeat in steps]
+    assert runs == [("none", 0), ("thp-off", 0), ("layout", 0),
+                    ("thp-off", 1), ("layout", 1), ("none", 1),       # rotated by 1
+                    ("layout", 2), ("none", 2), ("thp-off", 2)]       # rotated by 2
+    assert {cell for _, control, cell, _ in steps if control == "none"} == {hunt.SHARED}
+    records = [_row("none", hunt.SHARED, 0, 8.0, -7.0), _row("none", hunt.SHARED, 1, 6.0, -5.0),
+               _row("layout", "layout", 0, 2.0, -1.0), _row("layout", "layout", 1, 4.0, 1.0)]
+    lines = hunt.table(records)
+    assert not any(line.startswith(hunt.SHARED) for line in lines)
+    cells = next(line for line in lines if line.startswith("layout")).split(" | ")
+    assert cells[2] == "2 / 2" and cells[4] == "-4.00 [-29.41, +21.41]"
