@@ -142,11 +142,17 @@ def store(key: str, estimate: EpochVariance, now: float | None = None) -> None:
 
 # -- the components a design is chosen from (stats.dimensioning) ----------------------------
 
-_COMPONENT_FIELDS = ("time", "dof", "round_var", "process_var", "setup_s", "round_s", "rounds")
+_COMPONENT_FIELDS = ("time", "dof", "round_var", "process_excess", "setup_s", "round_s",
+                     "rounds")
 #: A run's process variance is stored before its clamp at 0 (``VarianceComponents.
 #: process_excess``), so it may be negative: the pool averages signed figures and clamps
 #: once, after pooling (a pool of clamped figures overstates σ_b², and the design with it).
-SIGNED_FIELDS = ("process_var",)
+#: Its field is not the ``process_var`` of releases before 2026-12-07, which stored the
+#: clamped figure: an entry of theirs lacks ``process_excess`` and is not pooled with the
+#: signed ones (it would bias the pool up), and one of ours lacks ``process_var``, so an
+#: earlier release sharing the file drops it as malformed rather than reading a negative
+#: variance.  Old entries expire within MAX_AGE_HOURS.
+SIGNED_FIELDS = ("process_excess",)
 #: A design is chosen from the cache once its process level rests on this many degrees of
 #: freedom (one run of 6 epochs, or two of 4); before that a run uses the defaults.
 MIN_DESIGN_DOF = 4.0
@@ -177,9 +183,7 @@ def store_components(key: str, measured: VarianceComponents, setup_s: float, rou
                      rounds: int, now: float | None = None) -> None:
     """Append one run's components and costs (unwritable: skipped, like :func:`store`)."""
     now = time.time() if now is None else now
-    process = (measured.process_excess if measured.process_excess is not None
-               else measured.process_var)
-    _append(key, {"round_var": measured.round_var, "process_var": process,
+    _append(key, {"round_var": measured.round_var, "process_excess": measured.process_excess,
                   "dof": measured.dof, "setup_s": setup_s, "round_s": round_s,
                   "rounds": rounds, "time": now}, now, _COMPONENT_FIELDS)
 
@@ -198,7 +202,7 @@ def load_components(key: str, now: float | None = None) -> Dimensioning | None:
 
     def mean(name: str) -> float:
         return sum(e[name] for e in entries) / len(entries)
-    return Dimensioning(Components(pooled("round_var"), max(pooled("process_var"), 0.0),
+    return Dimensioning(Components(pooled("round_var"), max(pooled("process_excess"), 0.0),
                                    mean("setup_s"), mean("round_s")),
                         float(dof), len(entries), int(entries[-1]["rounds"]))
 

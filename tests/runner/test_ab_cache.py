@@ -118,9 +118,9 @@ def test_components_pool_by_degrees_of_freedom_and_keep_the_last_design(cache_di
     """The dimensioning components: variances pooled by dof, costs averaged, the last
     run's rounds per epoch as the incumbent; kept apart from the epoch variances."""
     from perfbench.stats.two_level import VarianceComponents
-    ab_cache.store_components("d", VarianceComponents(4e-3, 1e-4, 2.0), 2.0, 0.3, 39,
+    ab_cache.store_components("d", VarianceComponents(4e-3, 1e-4, 2.0, 1e-4), 2.0, 0.3, 39,
                               now=1000.0)
-    ab_cache.store_components("d", VarianceComponents(1e-3, 4e-4, 6.0), 4.0, 0.5, 16,
+    ab_cache.store_components("d", VarianceComponents(1e-3, 4e-4, 6.0, 4e-4), 4.0, 0.5, 16,
                               now=1001.0)
     known = ab_cache.load_components("d", now=1002.0)
     assert known.components.round_var == pytest.approx((2 * 4e-3 + 6 * 1e-3) / 8)
@@ -161,10 +161,10 @@ def test_a_run_hands_on_its_process_variance_before_the_clamp():
 
 
 @pytest.mark.parametrize("entry", [{"time": 1.0}, {"time": 1.0, "dof": 2, "round_var": -1,
-                                                    "process_var": 0, "setup_s": 1,
+                                                    "process_excess": 0, "setup_s": 1,
                                                     "round_s": 0.1, "rounds": 6},
                                    {"time": 1.0, "dof": 2, "round_var": 1e-3,
-                                    "process_var": 0, "setup_s": 1, "round_s": 0,
+                                    "process_excess": 0, "setup_s": 1, "round_s": 0,
                                     "rounds": 6}])
 def test_malformed_components_are_ignored(cache_dir, entry):
     import json
@@ -188,3 +188,20 @@ def test_controls_in_force_are_another_design():
     assert plain == ab_cache.components_key("m", sides, settings, 0.1, {})
     assert plain != ab_cache.components_key("m", sides, settings, 0.1,
                                             {"controls": ["thp-off"]})
+
+
+def test_entries_of_releases_that_stored_the_clamped_figure_are_not_pooled(cache_dir):
+    """Before 2026-12-07 a run stored σ_b² clamped at 0 as ``process_var``; pooled with
+    the signed excesses it would bias the pool up.  Such an entry is passed over, and an
+    entry of ours holds no ``process_var`` for an earlier release to misread."""
+    import json
+    from perfbench.stats.two_level import VarianceComponents
+    old = {"time": 1000.0, "dof": 2, "round_var": 1e-3, "process_var": 9e-4, "setup_s": 1,
+           "round_s": 0.3, "rounds": 10}
+    (cache_dir / "ab-epoch-variance.json").write_text(json.dumps({"d": [old]}))
+    assert ab_cache.load_components("d", now=1002.0) is None
+    ab_cache.store_components("d", VarianceComponents(1e-3, 0.0, 2.0, -1e-4), 1.0, 0.3, 10,
+                              now=1001.0)
+    assert ab_cache.load_components("d", now=1002.0).components.process_var == 0.0
+    stored = json.loads((cache_dir / "ab-epoch-variance.json").read_text())["d"]
+    assert [sorted(e) for e in stored] == [sorted(ab_cache._COMPONENT_FIELDS)]
