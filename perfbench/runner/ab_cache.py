@@ -147,11 +147,12 @@ _COMPONENT_FIELDS = ("time", "dof", "round_var", "process_excess", "setup_s", "r
 #: A run's process variance is stored before its clamp at 0 (``VarianceComponents.
 #: process_excess``), so it may be negative: the pool averages signed figures and clamps
 #: once, after pooling (a pool of clamped figures overstates σ_b², and the design with it).
-#: Its field is not the ``process_var`` of releases before 2026-12-07, which stored the
-#: clamped figure: an entry of theirs lacks ``process_excess`` and is not pooled with the
-#: signed ones (it would bias the pool up), and one of ours lacks ``process_var``, so an
-#: earlier release sharing the file drops it as malformed rather than reading a negative
-#: variance.  Old entries expire within MAX_AGE_HOURS.
+#: Its field is not ``process_var``, which releases before c796657 (2026-12-07) filled
+#: with the clamped figure and c796657 with the signed one: an entry with only
+#: ``process_var`` is passed over (clamped, it would bias the pool up), and one of ours
+#: has no ``process_var``, so an earlier release sharing the file drops it as malformed
+#: rather than reading a negative variance.  Each release, writing a key, keeps only the
+#: entries it reads; all expire within MAX_AGE_HOURS.
 SIGNED_FIELDS = ("process_excess",)
 #: A design is chosen from the cache once its process level rests on this many degrees of
 #: freedom (one run of 6 epochs, or two of 4); before that a run uses the defaults.

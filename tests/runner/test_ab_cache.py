@@ -191,7 +191,7 @@ def test_controls_in_force_are_another_design():
 
 
 def test_entries_of_releases_that_stored_the_clamped_figure_are_not_pooled(cache_dir):
-    """Before 2026-12-07 a run stored σ_b² clamped at 0 as ``process_var``; pooled with
+    """Before c796657 a run stored σ_b² clamped at 0 as ``process_var``; pooled with
     the signed excesses it would bias the pool up.  Such an entry is passed over, and an
     entry of ours holds no ``process_var`` for an earlier release to misread."""
     import json
