@@ -319,12 +319,15 @@ class VarianceComponents:
     degrees of freedom of the epoch variance they split.  ``process_excess`` is σ_b²
     before the clamp (negative where the epochs agreed better than their rounds predict):
     what a pool of runs must average, since a mean of clamped figures is biased upward,
-    the more so the fewer epochs each run has."""
+    the more so the fewer epochs each run has; the clamped figure is derived from it."""
 
     round_var: float
-    process_var: float
     dof: float
-    process_excess: float | None = None
+    process_excess: float
+
+    @property
+    def process_var(self) -> float:
+        return max(self.process_excess, 0.0)
 
 
 def variance_components(epochs: list[list[float]],
@@ -341,4 +344,4 @@ def variance_components(epochs: list[list[float]],
     within = float(np.mean([s.within_var for s in summaries]))
     round_var = float(np.mean([s.within_var * s.rounds for s in summaries]))
     excess = reduced.residual - within
-    return VarianceComponents(round_var, max(excess, 0.0), reduced.dof, excess)
+    return VarianceComponents(round_var, reduced.dof, excess)

@@ -118,9 +118,9 @@ def test_components_pool_by_degrees_of_freedom_and_keep_the_last_design(cache_di
     """The dimensioning components: variances pooled by dof, costs averaged, the last
     run's rounds per epoch as the incumbent; kept apart from the epoch variances."""
     from perfbench.stats.two_level import VarianceComponents
-    ab_cache.store_components("d", VarianceComponents(4e-3, 1e-4, 2.0, 1e-4), 2.0, 0.3, 39,
+    ab_cache.store_components("d", VarianceComponents(4e-3, 2.0, 1e-4), 2.0, 0.3, 39,
                               now=1000.0)
-    ab_cache.store_components("d", VarianceComponents(1e-3, 4e-4, 6.0, 4e-4), 4.0, 0.5, 16,
+    ab_cache.store_components("d", VarianceComponents(1e-3, 6.0, 4e-4), 4.0, 0.5, 16,
                               now=1001.0)
     known = ab_cache.load_components("d", now=1002.0)
     assert known.components.round_var == pytest.approx((2 * 4e-3 + 6 * 1e-3) / 8)
@@ -141,13 +141,13 @@ def test_the_process_variance_is_pooled_before_it_is_clamped(cache_dir):
     whose signed mean is below 0 reads 0."""
     from perfbench.stats.two_level import VarianceComponents
     for excess, now in ((3e-4, 1000.0), (-1e-4, 1001.0)):
-        ab_cache.store_components("d", VarianceComponents(1e-3, max(excess, 0.0), 2.0,
-                                                          excess), 1.0, 0.3, 10, now=now)
+        ab_cache.store_components("d", VarianceComponents(1e-3, 2.0, excess), 1.0, 0.3, 10,
+                                  now=now)
     assert ab_cache.load_components("d", now=1002.0).components.process_var == \
         pytest.approx(1e-4)
     for excess in (-3e-4, 1e-4):
-        ab_cache.store_components("e", VarianceComponents(1e-3, max(excess, 0.0), 2.0,
-                                                          excess), 1.0, 0.3, 10, now=1000.0)
+        ab_cache.store_components("e", VarianceComponents(1e-3, 2.0, excess), 1.0, 0.3, 10,
+                                  now=1000.0)
     assert ab_cache.load_components("e", now=1002.0).components.process_var == 0.0
 
 
@@ -200,7 +200,7 @@ def test_entries_of_releases_that_stored_the_clamped_figure_are_not_pooled(cache
            "round_s": 0.3, "rounds": 10}
     (cache_dir / "ab-epoch-variance.json").write_text(json.dumps({"d": [old]}))
     assert ab_cache.load_components("d", now=1002.0) is None
-    ab_cache.store_components("d", VarianceComponents(1e-3, 0.0, 2.0, -1e-4), 1.0, 0.3, 10,
+    ab_cache.store_components("d", VarianceComponents(1e-3, 2.0, -1e-4), 1.0, 0.3, 10,
                               now=1001.0)
     assert ab_cache.load_components("d", now=1002.0).components.process_var == 0.0
     stored = json.loads((cache_dir / "ab-epoch-variance.json").read_text())["d"]
