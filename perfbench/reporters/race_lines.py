@@ -53,6 +53,9 @@ def answer_line(race: RaceResult) -> str:
             f"{race.rules.get('margin_pct'):g} %)")
     if failed:
         line += f"; {failed} dropped (worker failed)"
+    design = race.design
+    if design is not None and design.chosen_by == "dimensioned":
+        line += f"; epochs of {design.rounds_per_epoch} rounds, dimensioned ({design.reason})"
     return line + (f": {race.why}" if race.why else "")
 
 

@@ -13,12 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfbench.results.ab import EpochDesign
 from perfbench.results.interval import read_bounds
 from perfbench.results.types import SchemaError, _number, _table, _text
 
-RACE_VERSION = 1
+RACE_VERSION = 2
 #: The race's reference point: the device's default, measured in every epoch.
 REFERENCE = "default"
+
+
+def _version(data: dict, where: str) -> int:
+    """The race block's version as read: a version 1 block (before the epochs were
+    dimensioned) is a version 2 one whose ``design`` is null, and is upgraded to it."""
+    version = int(data.get("version", RACE_VERSION))
+    if not 1 <= version <= RACE_VERSION:
+        raise SchemaError(f"{where}.version {version} is not one this release reads "
+                          f"(1-{RACE_VERSION})")
+    return RACE_VERSION
 
 
 def _get(data: Any, key: str, where: str):
@@ -224,6 +235,9 @@ class RaceResult:
     latency: tuple[LatencyJudgement, ...] = ()
     confirmation: Confirmation | None = None
     version: int = RACE_VERSION
+    #: How the epochs were sized (version 2 on; None in a version 1 race, whose epochs
+    #: were about ``rules.epoch_s`` of rounds, and before the first probe).
+    design: EpochDesign | None = None
 
     def to_dict(self) -> dict:
         return {"version": self.version, "rules": self.rules, "status": self.status,
@@ -234,7 +248,8 @@ class RaceResult:
                 "looks": [x.to_dict() for x in self.looks],
                 "versus_default": _dump(self.versus_default),
                 "latency": [x.to_dict() for x in self.latency],
-                "confirmation": self.confirmation.to_dict() if self.confirmation else None}
+                "confirmation": self.confirmation.to_dict() if self.confirmation else None,
+                "design": self.design.to_dict() if self.design else None}
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "race") -> RaceResult:
@@ -253,4 +268,6 @@ class RaceResult:
                    tuple(LatencyJudgement.from_dict(x, f"{where}.latency[{i}]")
                          for i, x in enumerate(data.get("latency", []))),
                    Confirmation.from_dict(data.get("confirmation"), where + ".confirmation"),
-                   int(data.get("version", RACE_VERSION)))
+                   _version(data, where),
+                   EpochDesign.from_dict(data["design"], where + ".design")
+                   if data.get("design") is not None else None)

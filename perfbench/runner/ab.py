@@ -259,17 +259,17 @@ def _first_epoch_setup(sides: list[Side], base: dict, new: dict, run: ABRun) -> 
     if run.block_s is None:
         run.block_s = ab_cache.snap_block_s(max(   # probes that complete a few requests
             block_length(probe_block(s, run.warmup_s)) for s in sides))
-    machine, settings = _machine(), {"base": base, "new": new}
+    here, settings = machine(), {"base": base, "new": new}
     # controls change the noise they are meant to measure: a run under them is another
     # design (no key changes for a run without any)
     controls = {"controls": list(run.controls.names())} if run.controls else {}
-    run.components_key = ab_cache.components_key(machine, run.sides, settings, run.block_s,
+    run.components_key = ab_cache.components_key(here, run.sides, settings, run.block_s,
                                                  controls)
     size_epochs(run, ab_cache.load_components(run.components_key)
                 if run.dimension and run.use_cache else None)
     design = {"block_s": round(run.block_s, 4), "epoch_rounds": epoch_rounds(run), **controls}
     run.host = _host(run)
-    run.cache_key = ab_cache.cache_key(machine, run.sides, settings, design)
+    run.cache_key = ab_cache.cache_key(here, run.sides, settings, design)
     if run.use_cache:
         run.prior = ab_cache.load(run.cache_key)
 
@@ -279,7 +279,8 @@ def _host(run: ABRun) -> dict:
                          (run.settings.get("base") or {}).get("label"))
 
 
-def _machine() -> str:
+def machine() -> str:
+    """This machine as the caches key it (host, CPU model, boot)."""
     host = describe_host([], "")
     return ab_cache.machine_identity(f"{host['hostname']}/{host['derived_class']}",
                                      f"{host['cpu']} (family {host['cpu_family']}, "

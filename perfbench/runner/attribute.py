@@ -7,6 +7,12 @@ model compiled a second time with ``PERF_COUNT`` on.  Like the A/B, only one sid
 a time: each round profiles one block per side, in an order drawn at random per round
 (recorded), so a drift over the pass falls on both sides alike.  The first block of each
 side also reads its runtime graph and is not kept (the counters' own warm-up).
+
+Under ``--control`` the pass's workers start under the same controls as the verdict's
+(each epoch its own layout draw), so the nodes are timed in the process the verdict timed:
+``pin`` above all, which sets how many threads a node runs on.  The controls that act
+before each timed block (prefault, evict, warmup) are the verdict's only: a profiling block
+has its own probe as warm-up.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 
 from perfbench.results.attribution import Attribution, AttributionTable, ProfilingPass
 from perfbench.runner.benchmark import log
+from perfbench.runner.controls import Controls
 from perfbench.stats.matching import Node, match
 from perfbench.runner.side import Side
 from perfbench.stats.attribution import Block, attribute
@@ -33,11 +40,12 @@ MIN_INFERENCES = 10
 def profile_pass(base: dict, new: dict, pythons: tuple[str, str], rounds: int = DEFAULT_ROUNDS,
                  block_s: float = MIN_PROFILE_S, stop_event: threading.Event | None = None,
                  seed: int | None = None, epochs: int = DEFAULT_EPOCHS,
-                 clock=time.monotonic) -> dict:
+                 clock=time.monotonic, controls: Controls | None = None) -> dict:
     """Both sides' profiling blocks, paired by round, ``rounds`` in each of ``epochs``
-    fresh pairs of workers (started in alternating order): the measurement the
-    attribution is computed from (and the reproducer writes)."""
+    fresh pairs of workers (started in alternating order, under ``controls``): the
+    measurement the attribution is computed from (and the reproducer writes)."""
     rng = random.Random(seed)
+    layout_rng = random.Random(None if seed is None else seed + 1)
     stop_event = stop_event or threading.Event()
     began = clock()
     first = rng.choice(("base", "new"))
@@ -50,7 +58,7 @@ def profile_pass(base: dict, new: dict, pythons: tuple[str, str], rounds: int = 
         order = first if epoch % 2 == 0 else ("new" if first == "base" else "base")
         try:
             _profile_epoch(base, new, pythons, order, epoch, rounds, block_s, stop_event,
-                           rng, measured, clock)
+                           rng, measured, clock, _workers(controls, layout_rng))
         except Exception as exc:
             if not _keep_completed_epochs(measured, epoch, exc):
                 raise
@@ -74,8 +82,15 @@ def _keep_completed_epochs(measured: dict, failed: int, exc: Exception) -> bool:
     return True
 
 
+def _workers(controls: Controls | None, rng: random.Random) -> dict:
+    """Each side's part of the controls for one epoch (no part without controls)."""
+    if not controls:
+        return {"base": None, "new": None}
+    return {name: controls.for_worker(rng) for name in ("base", "new")}
+
+
 def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, block_s: float,
-                   stop_event, rng, measured: dict, clock) -> None:
+                   stop_event, rng, measured: dict, clock, workers: dict) -> None:
     """One pair of workers: a probe block each (the counters' warm-up, and the runtime
     graph, kept from the first epoch), then the rounds."""
     specs = {"base": ("BASE", pythons[0], base), "new": ("NEW", pythons[1], new)}
@@ -83,7 +98,7 @@ def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, bloc
     sides: dict[str, Side] = {}
     try:
         for name in (first, "new" if first == "base" else "base"):
-            sides[name] = Side(*specs[name])
+            sides[name] = Side(*specs[name], controls=workers[name])
         probe = {name: side.profile(block_s, MIN_INFERENCES, graph=True)
                  for name, side in sides.items()}
         measured.setdefault("graphs", {name: probe[name]["graph"] for name in ("base", "new")})
@@ -92,6 +107,9 @@ def _profile_epoch(base, new, pythons, first: str, epoch: int, rounds: int, bloc
                                              "python": side.python}
                                       for name, side in sides.items()})
         record = {"index": epoch, "started_first": first, "setup_s": clock() - began}
+        if workers["base"] is not None:         # each worker's own report of its controls
+            record["controls"] = {name: sides[name].ready.get("controls") or {}
+                                  for name in ("base", "new")}
         measured["epochs"].append(record)
         for _ in range(rounds):
             if stop_event.is_set():

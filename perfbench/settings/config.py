@@ -313,7 +313,8 @@ SWEEP_OPTIONS: dict[str, SweepOption] = {
     "tie_margin": SweepOption(values.positive_float, "race: points within this %% of the "
                               "leader tie; worse by more, they leave (default 3)"),
     "epoch_time": SweepOption(values.positive_float, "race: seconds of rounds per epoch of "
-                              "fresh workers (default 10)"),
+                              "fresh workers (default: sized from earlier races of the grid "
+                              "on this machine once enough is known, else 10)"),
     "confirm_time": SweepOption(values.positive_float, "race: cap in seconds of the "
                                 "confirmation A/B of the winner against the default "
                                 "(default 60; within --budget, at most a third of it)"),

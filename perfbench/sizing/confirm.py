@@ -92,9 +92,11 @@ def confirm(sweep: RaceSweep, stop_event: threading.Event | None = None,
         return skipped(sweep, f"{seconds:.0f} s of the budget left; a confirmation needs "
                        f"at least {floor:.0f} s ({block:.1f} s blocks) to give an "
                        "interval: a larger --budget, or --no-confirm to say so")
+    # its epochs sized as ab's are, from earlier A/Bs of this pair (the default length
+    # until enough is known: short enough for five epochs in the time given)
     run = ABRun(settings={"common": {}, "base": base, "new": new},
                 max_time_s=seconds, block_s=block,
-                epoch_s=min(10.0, max(seconds / 5, 2 * block)), use_cache=False)
+                epoch_s=min(10.0, max(seconds / 5, 2 * block)), dimension=True)
     try:
         ab(base, new, (sys.executable, sys.executable), run, stop_event=stop_event,
            on_round=on_round)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from perfbench.results.ab import EpochDesign
 from perfbench.results.race import (
     REFERENCE,
     Confirmation,
@@ -63,6 +64,8 @@ DEFAULT_MAX_EPOCHS = 12
 #: MIN_EPOCH_ROUNDS rounds.
 DEFAULT_EPOCH_S = 10.0
 MIN_EPOCH_ROUNDS = 8
+#: Planned epochs are never fewer than the first decision needs, nor more than this.
+MAX_PLANNED_EPOCHS = 40
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class RaceRules:
     margin_pct: float = DEFAULT_MARGIN_PCT
     max_epochs: int = DEFAULT_MAX_EPOCHS
     epoch_s: float = DEFAULT_EPOCH_S
+    #: Rounds per epoch as the dimensioning chose them (:mod:`perfbench.sizing.
+    #: race_design`); None: about ``epoch_s`` of rounds.
+    rounds: int | None = None
 
     @property
     def margin(self) -> float:
@@ -91,8 +97,9 @@ class RaceRules:
         return elimination_level(self.alpha, self.tests(points))
 
     def to_dict(self) -> dict:
-        return {"alpha": self.alpha, "margin_pct": self.margin_pct,
-                "max_epochs": self.max_epochs, "epoch_s": self.epoch_s}
+        rules = {"alpha": self.alpha, "margin_pct": self.margin_pct,
+                 "max_epochs": self.max_epochs, "epoch_s": self.epoch_s}
+        return rules if self.rounds is None else {**rules, "rounds": self.rounds}
 
 
 @dataclass
@@ -141,6 +148,9 @@ class Race:
     status: str = "running"     # running, won, tied, budget, interrupted, failed
     winner: str | None = None
     why: str = ""
+    #: How the epochs were sized (:mod:`perfbench.sizing.race_design`); None until the
+    #: first epoch's probe has set the block length.
+    design: EpochDesign | None = None
     _levels: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -226,8 +236,11 @@ def round_order(rng: np.random.Generator, points: list[str]) -> list[str]:
 
 
 def epoch_rounds(rules: RaceRules, points: int, block_s: float, warmup_s: float) -> int:
-    """Rounds per epoch: about ``epoch_s`` of measuring, at least MIN_EPOCH_ROUNDS; as
-    points leave, rounds get shorter and each epoch holds more of them."""
+    """Rounds per epoch: as the dimensioning chose them (for the whole race), else about
+    ``epoch_s`` of measuring, at least MIN_EPOCH_ROUNDS (as points leave, rounds get
+    shorter and each epoch holds more of them)."""
+    if rules.rounds is not None:
+        return rules.rounds
     round_s = max(points, 1) * (block_s + warmup_s)
     return max(MIN_EPOCH_ROUNDS, math.ceil(rules.epoch_s / round_s))
 
@@ -396,7 +409,7 @@ def document(race: Race, block_s: float | None, waves_note: str = "",
                        {k: _interval(v) for k, v in x["versus_default"].items()},
                        tuple(x["eliminated"])) for x in race.looks),
         {k: _interval(c.to_dict()) for k, c in versus_default(race).items()},
-        latency, confirmation)
+        latency, confirmation, design=race.design)
 
 
 def restore(result: RaceResult, settings: dict[str, dict]) -> Race:
@@ -408,7 +421,7 @@ def restore(result: RaceResult, settings: dict[str, dict]) -> Race:
                            e.wall_s, dict(e.latency_ms)) for e in result.epochs],
                 [Exit(x.key, x.epoch, x.reason, x.leader,
                       x.interval.to_dict() if x.interval else None) for x in result.exits],
-                [x.to_dict() for x in result.looks])
+                [x.to_dict() for x in result.looks], design=result.design)
     if result.status not in ("interrupted", "running"):
         race.status, race.winner, race.why = result.status, result.winner, result.why
     return race

@@ -29,9 +29,13 @@ from perfbench.results.sweep import SweepResult
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
                                    block_length, probe_block)
+from perfbench.runner.ab_cache import snap_block_s
 from perfbench.sizing import capacity as memory
+from perfbench.sizing import race_design
 from perfbench.sizing import fidelity as fidelity_rules
 from perfbench.sizing.race import (
+    DEFAULT_EPOCH_S,
+    MAX_PLANNED_EPOCHS,
     REFERENCE,
     MIN_DECISION_EPOCHS,
     Race,
@@ -44,6 +48,7 @@ from perfbench.sizing.race import (
     restore,
     round_order,
     rounds_within_budget,
+    waves_needed,
 )
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
@@ -51,14 +56,18 @@ from perfbench.sizing.sweep import Point, plan
 from perfbench.stats.percentiles import field_for
 
 EpochCallback = Callable[[RaceSweep], None]
-#: Planned epochs are never fewer than the first decision needs, nor more than this.
-MAX_PLANNED_EPOCHS = 40
 
 
 def worker_settings(spec: SweepSpec, point: Point) -> dict:
     base = dataclasses.replace(spec.base, time=None, iterations=None, repeat=1,
                                until_stable=None)
     return dataclasses.replace(base, **point.settings).to_dict()
+
+
+def raced_settings(sweep: RaceSweep) -> dict[str, dict]:
+    """Each raced point's settings as its worker runs them: what keys the race's design."""
+    points = {p.key: p for p in sweep.points}
+    return {key: worker_settings(sweep.spec, points[key]) for key in sweep.race.keys}
 
 
 def new_race(spec: SweepSpec, previous: SweepResult | None,
@@ -90,7 +99,8 @@ def new_race(spec: SweepSpec, previous: SweepResult | None,
             if point.key in done:
                 point.result, point.status = done[point.key].result, done[point.key].status
         return race, points + left_out
-    rules = RaceRules(margin_pct=spec.tie_margin_pct, epoch_s=spec.epoch_s,
+    rules = RaceRules(margin_pct=spec.tie_margin_pct,
+                      epoch_s=spec.epoch_s if spec.epoch_s is not None else DEFAULT_EPOCH_S,
                       max_epochs=spec.max_epochs or RaceRules().max_epochs)
     return Race([p.key for p in points], settings, rules, spec.base.seed), points + left_out
 
@@ -134,6 +144,11 @@ class Epochs:
             if self.sweep.block_s is None and sides:
                 self._probe(sides, failed)
                 self._fit_block(len(sides), self.sweep.clock() - began)
+            if not self.sweep.race.epochs and self.sweep.block_s is not None and sides:
+                race_design.choose(self.sweep.race, raced_settings(self.sweep), len(sides),
+                                   waves_needed(self.sweep.race, self.sweep.capacity.workers),
+                                   self.sweep.block_s, SWITCH_WARMUP_S,
+                                   self.sweep.spec.point_time_s, self.sweep.spec.epoch_s is None)
             count = self._within_budget(rounds or epoch_rounds(
                 self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
                 SWITCH_WARMUP_S), len(sides), self.sweep.clock() - began)
@@ -208,7 +223,12 @@ class Epochs:
             except (RunFailed, UsageError) as exc:
                 failed[key] = str(exc)
                 sides.pop(key).close()
-        self.sweep.block_s = max(lengths, default=None)
+        longest = max(lengths, default=None)
+        # a dimensioned race's on the A/B cache's grid, so the next race of its grid finds
+        # its components (a fixed --epoch-time keeps the probe's own)
+        if longest is not None and self.sweep.spec.epoch_s is None:
+            longest = snap_block_s(longest)
+        self.sweep.block_s = longest
 
     def _rounds(self, sides: dict[str, Side], count: int, rng, failed: dict) -> list[dict]:
         out = []
@@ -285,6 +305,7 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     sweep.note = "; ".join(x for x in (room.note(len(raced)),
                                        fidelity_rules.unmeasured_note(errors)) if x)
     epochs = Epochs(sweep, stop_event, side, sys.executable)
+    played_before = len(race.epochs)        # a resumed race's are stored once, when it ended
     rng = np.random.default_rng([spec.base.seed, len(race.epochs)])
     try:
         while race.status == "running" and not stop_event.is_set():
@@ -306,7 +327,18 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     finally:
         sweep.finish()
         save(sweep)
+    if race.status in ("won", "tied", "budget") and len(race.epochs) > played_before:
+        _remember(sweep)
     return sweep
+
+
+def _remember(sweep: RaceSweep) -> None:
+    """The finished race's components for the next race of its grid; never the race's
+    answer's cost (its document is saved): a failure is a warning."""
+    try:
+        race_design.store(sweep.race, raced_settings(sweep), sweep.block_s, SWITCH_WARMUP_S)
+    except Exception as exc:
+        log.warning("race: its components were not stored for the next race (%s)", exc)
 
 
 def _play(sweep: RaceSweep, epochs: Epochs, rng) -> None:
@@ -337,13 +369,18 @@ def _out_of_budget(sweep: RaceSweep, clock) -> bool:
 def _plan_epochs(sweep: RaceSweep, clock) -> None:
     """After the first epoch, before any look can decide, the planned epochs are fixed
     (the family's looks with them): enough for a point that stays in the race to get
-    about ``--point-time`` of blocks, and no more than the budget fits at the first
-    epoch's pace (which holds every point, so later epochs are no slower)."""
+    about ``--point-time`` of blocks (a dimensioned race: as many as fit the default
+    design's wall time, :mod:`perfbench.sizing.race_design`), and no more than the
+    budget fits at the first epoch's pace (which holds every point, so later epochs are
+    no slower)."""
     race, budget, spec = sweep.race, sweep.race_budget_s(), sweep.spec
     if len(race.epochs) != 1 or spec.max_epochs is not None or not race.epochs[0].rounds:
         return
     per_epoch = len(race.epochs[0].rounds) * (sweep.block_s or MIN_BLOCK_S)
     planned = math.ceil(spec.point_time_s / per_epoch)
+    design = race.design
+    if design is not None and design.chosen_by == "dimensioned" and design.expected_epochs:
+        planned = design.expected_epochs     # the default design's wall time (race_design)
     if budget is not None:
         pace = max(race.epochs[0].wall_s, 1e-3)
         planned = min(planned, int((budget - (clock() - sweep.started)) // pace) + 1)

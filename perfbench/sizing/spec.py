@@ -114,10 +114,11 @@ class SweepSpec:
     sla_percentile: float = 99.0
     target_fps: float | None = None
     gain_cutoff_pct: float = DEFAULT_GAIN_CUTOFF_PCT
-    #: The race (interleaved sweeps): tie margin, epoch length, the confirmation A/B,
-    #: and its planned epochs (None: from the budget, else 12).
+    #: The race (interleaved sweeps): tie margin, epoch length (None: dimensioned from
+    #: earlier races of the grid, :mod:`perfbench.sizing.race_design`, else 10 s), the
+    #: confirmation A/B, and its planned epochs (None: from the budget, else 12).
     tie_margin_pct: float = 3.0
-    epoch_s: float = 10.0
+    epoch_s: float | None = None
     confirm: bool = True
     confirm_time_s: float = 60.0
     max_epochs: int | None = None

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from perfbench.stats.tdist import t_critical
-from perfbench.stats.two_level import trim_count
+from perfbench.stats.two_level import VarianceComponents, trim_count
 
 #: A race takes no decision before this many epochs: fewer samples the process level too
 #: thinly for an elimination to rest on (ab waits for 4 epochs before its estimate).
@@ -96,6 +96,58 @@ def pooled_variance(levels: np.ndarray) -> Pooled | None:
         epoch_effect = updated
     residual = np.where(seen, y - epoch_effect[:, None] - point_effect[None, :], 0.0)
     return Pooled(float((residual ** 2).sum() / dof), float(dof))
+
+
+def variance_components(levels: np.ndarray,
+                        rounds: list[np.ndarray]) -> VarianceComponents | None:
+    """The race's two levels apart, for sizing later races of this grid (Kalibera &
+    Jones, :mod:`perfbench.stats.dimensioning`).  ``levels``: epochs × points (NaN:
+    absent); ``rounds[e]``: epoch e's rounds × points of ln FPS.
+
+    The round noise is measured by splitting each epoch in two, its first rounds and its
+    last: the two halves' levels (computed as a level is, median-centred and trimmed)
+    share the worker's process draw and differ only by their rounds, so the pooled
+    two-way residual of their difference, scaled by √n / 2, is σ_w², what one round adds
+    to a cell's level.  Computed from the levels' own estimator, it carries what the
+    centring on the round median does to the noise (a median that is one of the points,
+    or shared by two), which a variance of the centred rounds themselves does not: that
+    read 0.5 to 2 times σ_w²/n depending on the grid.  σ_b² is what the pooled cell
+    variance σ² holds beyond σ_w²/n over the same cells, signed (a pool of races averages
+    it and clamps once).  None without a residual degree of freedom in either fit."""
+    pooled = pooled_variance(levels)
+    split = pooled_variance(_half_differences(levels, rounds))
+    if pooled is None or split is None:
+        return None
+    counts = [len(_complete_rows(m, levels[e])) for e, m in enumerate(rounds)]
+    per_cell = [1 / counts[e] for e in range(len(rounds)) if counts[e]
+                for _ in range(int((~np.isnan(levels[e])).sum()))]
+    if not per_cell:
+        return None
+    within = split.variance * float(np.mean(per_cell))
+    excess = pooled.variance - within
+    return VarianceComponents(split.variance, pooled.dof, excess)
+
+
+def _complete_rows(matrix: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The epoch's rounds with a block of every point that has a level."""
+    rows = matrix[:, np.flatnonzero(~np.isnan(levels))]
+    return rows[~np.isnan(rows).any(axis=1)]
+
+
+def _half_differences(levels: np.ndarray, rounds: list[np.ndarray]) -> np.ndarray:
+    """Epochs × points: (level of the first half − level of the second) × √n / 2, whose
+    variance is σ_w² (a level of n/2 rounds has 2σ_w²/n of round noise, the difference
+    of two 4σ_w²/n); NaN where the epoch's halves hold too few rounds for a level."""
+    out = np.full(levels.shape, np.nan)
+    for e, matrix in enumerate(rounds):
+        present = np.flatnonzero(~np.isnan(levels[e]))
+        rows = _complete_rows(matrix, levels[e])
+        half = len(rows) // 2
+        if len(present) < 2 or half < MIN_LEVEL_ROUNDS:
+            continue
+        difference = epoch_levels(rows[:half]) - epoch_levels(rows[half:2 * half])
+        out[e, present] = difference * math.sqrt(2 * half) / 2
+    return out
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ def attribute(run: ABRun, base: dict, new: dict, pythons, options: dict,
         measured = profile_pass(base, new, pythons,
                                 options.get("attribute_rounds") or DEFAULT_ROUNDS,
                                 max(run.block_s or 0.0, MIN_PROFILE_S), stop_event,
-                                epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
+                                epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS,
+                                controls=run.controls)
     except Exception as exc:        # a worker that died while profiling
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         return Attribution.failed(first[:300]), None
@@ -176,19 +177,24 @@ def geomean_block(rows: list[ABSummary], threshold_pct: float,
 FULL_POWER_EPOCHS = 8
 
 
-def budget_note(budget_s: float | None, entries: int, epoch_s: float) -> str | None:
+def budget_note(budget_s: float | None, entries: int, epoch_s: float,
+                dimensioned: bool = False) -> str | None:
     """A warning when the budget leaves each entry too few epochs to decide a small change
-    as one of ``entries`` (the family's stricter levels need more of them)."""
+    as one of ``entries`` (the family's stricter levels need more of them).  Dimensioned
+    epochs are sized per entry as it starts, so the count is at the default length, and
+    says so."""
     if budget_s is None or entries <= 1:
         return None
     epochs = budget_s / entries / (epoch_s + EPOCH_SETUP_S)
     if epochs >= FULL_POWER_EPOCHS:
         return None
     enough = _minutes(entries * FULL_POWER_EPOCHS * (epoch_s + EPOCH_SETUP_S))
-    return (f"the budget leaves each of the {entries} entries about {epochs:.1f} epochs; "
-            f"judged as one of {entries}, an entry needs about {FULL_POWER_EPOCHS} to catch a "
-            f"3 % change reliably (--budget {enough} or more, or fewer entries with "
-            "--select): small changes may end inconclusive")
+    length = (f"at the default {epoch_s:g} s each; an entry whose noise is known sizes "
+              "its own" if dimensioned else f"at {epoch_s:g} s each")
+    return (f"the budget leaves each of the {entries} entries about {epochs:.1f} epochs "
+            f"({length}); judged as one of {entries}, an entry needs about "
+            f"{FULL_POWER_EPOCHS} to catch a 3 % change reliably (--budget {enough} or more, "
+            "or fewer entries with --select): small changes may end inconclusive")
 
 
 def _minutes(seconds: float) -> str:
@@ -341,7 +347,11 @@ def _save(spec, records, rows, options, file: SuiteFile, interrupted: bool) -> S
 
 def ab_mode(options: dict) -> dict:
     """How an --ab directory's entries are measured (``suite.json``'s ``mode``): both
-    sides, and the noise controls where there are some; a resume must be of the same."""
-    mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new")}
+    sides, the epochs' length (``epoch_s``; null: dimensioned per entry), and the noise
+    controls where there are some; a resume must be of the same, or its entries would be
+    measured by another design than the ones kept."""
+    mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new"),
+            "epoch_s": None if options.get("dimension") else options.get("epoch_s")}
     controls = options["controls"].names() if options.get("controls") else ()
     return {**mode, "controls": list(controls)} if controls else mode
+

@@ -93,9 +93,17 @@ def document(name: str, records: list[dict], interrupted: bool = False,
 PLAIN = {"kind": "plain"}
 
 
+#: The epochs of an --ab directory whose mode does not say: fixed at 10 s, as every --ab
+#: suite's were before 2026-12-07 (the first release that dimensions them and says so).
+EPOCH_S_UNRECORDED = 10.0
+
+
 def mode_of(doc: SuiteDocument) -> dict:
-    """A suite.json's mode; one written before the mode was recorded is told by its block."""
+    """A suite.json's mode, spelled as this release writes it; one written before the mode
+    was recorded is told by its block, one before the epochs were, by their old default."""
     if isinstance(doc.mode, dict) and doc.mode.get("kind") in ("plain", "ab"):
+        if doc.mode["kind"] == "ab" and "base" in doc.mode and "epoch_s" not in doc.mode:
+            return {**doc.mode, "epoch_s": EPOCH_S_UNRECORDED}
         return doc.mode
     return {"kind": "ab"} if doc.ab else PLAIN
 

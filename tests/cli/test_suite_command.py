@@ -408,10 +408,36 @@ def test_a_resume_across_modes_is_refused(tmp_path):
     other = dict(ab, new={"python": "/c/python", "set": None})
     with pytest.raises(UsageError, match="this run is an --ab suite"):
         previous_run(args, other)
-    assert previous_run(args, ab).mode == ab
+    assert previous_run(args, dict(ab, epoch_s=10.0)).mode == ab
     plain = _suite_json(tmp_path / "plain", [])          # written before the mode was
     with pytest.raises(UsageError, match="a plain suite"):
         previous_run(argparse.Namespace(resume=True, select=[], out=plain), ab)
+
+
+def test_an_ab_resume_must_keep_the_epoch_design_and_the_controls(tmp_path):
+    """Review (issue 29, L8): the mode did not record the epochs, so a directory measured
+    at fixed 10 s epochs resumed with its remaining entries dimensioned.  The mode now
+    says ``epoch_s`` (null: dimensioned); one written before it was recorded had 10 s
+    epochs.  The same design and the same controls resume; another is refused, named."""
+    import argparse
+    from perfbench.cli.commands.suite import previous_run
+    from perfbench.errors import UsageError
+    sides = {"kind": "ab", "base": {"python": "/a/python", "set": None},
+             "new": {"python": "/a/python", "set": None}}
+    old = _suite_json(tmp_path / "old", [], mode=sides, ab={"entries": []})
+    args = argparse.Namespace(resume=True, select=[], out=old)
+    assert previous_run(args, dict(sides, epoch_s=10.0)) is not None
+    with pytest.raises(UsageError, match="holds an --ab suite .*--epoch-s 10\\).*this run "
+                                         "is an --ab suite .*epochs dimensioned"):
+        previous_run(args, dict(sides, epoch_s=None))
+    dimensioned = dict(sides, epoch_s=None, controls=["arena=2"])
+    new = _suite_json(tmp_path / "new", [], mode=dimensioned, ab={"entries": []})
+    args = argparse.Namespace(resume=True, select=[], out=new)
+    assert previous_run(args, dict(dimensioned)).mode == dimensioned
+    for other in (dict(dimensioned, epoch_s=2.0), dict(dimensioned, controls=["evict"]),
+                  {k: v for k, v in dimensioned.items() if k != "controls"}):
+        with pytest.raises(UsageError, match="it holds an --ab suite"):
+            previous_run(args, other)
 
 
 def test_an_ab_resume_keeps_the_finished_entries_with_their_rows(tmp_path):

@@ -32,3 +32,14 @@ def test_the_confirmation_says_ratio_interval_and_the_block_gap():
     assert "sustained 114.0 FPS" in new and "109.0" in new
     skipped = Confirmation(REFERENCE, "fast", "skipped", note="--no-confirm")
     assert confirmation_lines(skipped) == ["confirmation A/B: skipped: --no-confirm"]
+
+
+def test_the_answer_says_a_dimensioned_design_and_nothing_of_the_defaults():
+    from perfbench.results.ab import EpochDesign
+    race = race_model.play(np.random.default_rng(1), {REFERENCE: 1.0, "fast": 1.15})
+    race.design = EpochDesign(12, "defaults", "no earlier race", 20.0)
+    assert "rounds" not in answer_line(document(race, 0.1))
+    race.design = EpochDesign(16, "dimensioned", "from 2 earlier races: …", 20.0)
+    line = answer_line(document(race, 0.1))
+    assert "; epochs of 16 rounds, dimensioned (from 2 earlier races: …)" in line
+    assert "\n" not in line

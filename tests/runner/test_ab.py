@@ -650,12 +650,12 @@ def test_the_controls_are_in_force_in_every_worker_and_recorded(tiny_ir):
     assert doc.design.chosen_by == "fixed" and doc.design.rounds_per_epoch == 6
     # a run under controls pools its epoch variance only with runs under the same ones
     from perfbench.runner import ab_cache
-    from perfbench.runner.ab import _machine
+    from perfbench.runner.ab import machine
     settings = {"base": _settings(tiny_ir), "new": _settings(tiny_ir)}
     design = {"block_s": 0.1, "epoch_rounds": 6}
-    assert run.cache_key == ab_cache.cache_key(_machine(), run.sides, settings, dict(
+    assert run.cache_key == ab_cache.cache_key(machine(), run.sides, settings, dict(
         design, controls=["arena=2", "warmup=0.06"]))
-    assert run.cache_key != ab_cache.cache_key(_machine(), run.sides, settings, design)
+    assert run.cache_key != ab_cache.cache_key(machine(), run.sides, settings, design)
     assert _workers() == []
 
 

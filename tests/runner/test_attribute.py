@@ -151,6 +151,25 @@ def test_a_precision_forced_on_one_side_is_named_in_what_changed(pair):
     assert "precision bf16 → f32" in conv.changes
 
 
+def test_the_pass_runs_under_the_verdicts_controls(pair):
+    """Review (issue 29): the pass started its workers without the A/B's controls, so
+    under ``pin`` its nodes ran on other CPUs, with other thread counts, than the verdict
+    timed.  Each epoch's two workers now start under them, each with its own layout draw,
+    and report what they see."""
+    from perfbench.runner.controls import parse_controls
+    controls = parse_controls(["arena=2", "layout"])
+    measured = profile_pass(_settings(pair[0]), _settings(pair[0]),
+                            (sys.executable, sys.executable), rounds=1, block_s=0.05, seed=5,
+                            epochs=2, controls=controls)
+    assert measured["status"] == "complete" and len(measured["epochs"]) == 2
+    seen = [e["controls"][side] for e in measured["epochs"] for side in ("base", "new")]
+    assert all(s["malloc_arena_max"] == "2" for s in seen)
+    assert len({s["layout"]["env_bytes"] for s in seen}) > 1    # four draws, not one
+    plain = profile_pass(_settings(pair[0]), _settings(pair[0]),
+                         (sys.executable, sys.executable), rounds=1, block_s=0.05, epochs=1)
+    assert "controls" not in plain["epochs"][0]
+
+
 def test_a_stop_before_the_first_round_gives_no_attribution(pair):
     import threading
     stop = threading.Event()

@@ -215,3 +215,20 @@ def test_the_stopping_rule_keeps_its_false_decisions_on_a_dimensioned_design():
     rng = np.random.default_rng(3)
     assert _false_decisions(rng, 200, chosen.rounds, chosen.epochs, 2.0) <= 0.02
     assert _false_decisions(rng, 200, chosen.rounds, chosen.epochs, 0.0) <= 0.11
+
+
+def test_a_race_takes_the_grid_point_of_least_variance_per_second():
+    """Kalibera & Jones' n*, on the grid: σ_w²/σ_b² = 9, c_s/c_r = 16 → n* = 12, a grid
+    point; the least (σ_b² + σ_w²/n)(c_s + n·c_r) is there.  Bounds bind: at most 10
+    rounds gives 10, a range without a grid point its least, and an incumbent within 5 %
+    of the best width stays."""
+    from perfbench.stats.dimensioning import Components, optimal_rounds, rounds_for_rate
+    c = Components(round_var=9e-4, process_var=1e-4, setup_s=1.6, round_s=0.1)
+    assert optimal_rounds(c) == pytest.approx(12.0)
+    assert rounds_for_rate(c, 8, 512) == 12
+    assert rounds_for_rate(c, 8, 10) == 10
+    assert rounds_for_rate(c, 8, 7) == 8
+    assert rounds_for_rate(c, 8, 512, incumbent=16) == 16          # 1.0 % wider: kept
+    assert rounds_for_rate(c, 8, 512, incumbent=48) == 12          # 25 % wider: replaced
+    quiet = Components(round_var=9e-4, process_var=0.0, setup_s=1.6, round_s=0.1)
+    assert rounds_for_rate(quiet, 8, 40) == 40                     # no process level to buy

@@ -147,6 +147,10 @@ def test_a_budget_too_tight_for_a_family_says_so_and_what_would_do():
     assert "--budget 18m or more" in note
     assert budget_note(18 * 60.0, 9, 10.0) is None          # 8 epochs each
     assert budget_note(None, 9, 10.0) is None and budget_note(60.0, 1, 10.0) is None
+    dimensioned = budget_note(480.0, 9, 10.0, dimensioned=True)
+    assert "about 3.6 epochs (at the default 10 s each; an entry whose noise is known " \
+           "sizes its own)" in dimensioned
+    assert "about 3.6 epochs (at 10 s each)" in note
 
 
 def test_a_server_entry_stays_out_of_the_fps_geomean():

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from perfbench.cli.ab_attribute_options import add_attribute_options
 from perfbench.cli.ab_control_option import add_control_option, controls_of
+from perfbench.cli.ab_epoch_option import add_epoch_option, epoch_options
 from perfbench.cli.ab_fidelity import (add_fidelity_options, check_sides, fidelity_options,
                                       fidelity_run)
 from perfbench.cli.arguments import AB_SKIPS, add_html_option, check_html, run_settings
@@ -59,9 +60,7 @@ def add_parser(sub) -> None:
                      help="measure for the whole --max-time (e.g. to establish a true ratio)")
     own.add_argument("--block-ms", metavar="MS", help="block length (default: from the "
                      "model's speed, at least 100 ms and 20 requests)")
-    own.add_argument("--epoch-s", default=None, metavar="S", help="measuring time of one "
-                     "epoch of freshly started workers (default: sized from earlier runs' "
-                     "noise on this machine and model once enough is known, else 10)")
+    add_epoch_option(own)
     add_control_option(own)
     own.add_argument("--process-level", choices=("auto", "this-run"), default="auto",
                      help="count the process level from this run's epochs pooled with "
@@ -110,8 +109,7 @@ def _options(args: argparse.Namespace) -> dict:
             "target": pct(args.target_pct, "--target-pct"),
             "max_time": pct(args.ab_max_time, "--max-time"),
             "block_s": pct(args.block_ms, "--block-ms") / 1e3 if args.block_ms else None,
-            "epoch_s": pct(args.epoch_s, "--epoch-s") if args.epoch_s else 10.0,
-            "dimension": args.epoch_s is None,
+            **epoch_options(args),
             "controls": controls_of(args),
             "use_cache": args.process_level == "auto",
             "quiet": args.quiet, "early_stop": not args.no_early_stop, "html": args.html,

@@ -47,7 +47,8 @@ def attribute_run(run, base: dict, new: dict, pythons, stop, options: dict) -> d
         measured = run_in_worker(profile_pass, base, new, pythons,
                                  options.get("attribute_rounds") or DEFAULT_ROUNDS,
                                  max(run.block_s or 0.0, MIN_PROFILE_S), stop.event,
-                                 epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS)
+                                 epochs=options.get("attribute_epochs") or DEFAULT_EPOCHS,
+                                 controls=run.controls)
         attributed = attribution(measured) or Attribution.failed(
             "no profiling round completed",
             "interrupted" if measured["status"] == "interrupted" else "failed")

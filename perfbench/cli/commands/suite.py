@@ -19,6 +19,7 @@ from rich.console import Console
 
 from perfbench.cli.ab_attribute_options import add_attribute_options
 from perfbench.cli.ab_control_option import add_control_option
+from perfbench.cli.ab_epoch_option import add_epoch_option
 from perfbench.cli.ab_fidelity import add_fidelity_options, fidelity_options
 from perfbench.cli.arguments import Parser
 from perfbench.cli.commands.suite_ab import ab_mode, ab_plan, suite_ab_command
@@ -84,10 +85,7 @@ def _add_ab_options(suite: Parser) -> None:
     ab.add_argument("--new-python", metavar="PATH")
     ab.add_argument("--threshold", default="2", metavar="PCT",
                     help="A/B: a regression must be larger than this %% (default 2)")
-    ab.add_argument("--epoch-s", default=None, metavar="S", help="A/B: measuring time of "
-                    "one epoch of freshly started workers (default: sized per entry from "
-                    "earlier runs' noise on this machine and model once enough is known, "
-                    "else 10, as ab's)")
+    add_epoch_option(ab, "A/B: ", " per entry")
     add_control_option(ab, "A/B: ")
     add_attribute_options(ab, "name each entry's top cause", "A/B: ")
     ab.add_argument("--attribute-out", action="store_true", help="A/B: write each entry's "
@@ -181,7 +179,15 @@ def _mode_text(mode: dict) -> str:
         return "a plain suite (no --ab)"
     sides = " vs ".join(_side_text(s) for s in (mode.get("base") or {}, mode.get("new") or {}))
     controls = f", --control {_words(mode['controls'])}" if mode.get("controls") else ""
-    return f"an --ab suite ({sides}{controls})" if "base" in mode else "an --ab suite"
+    epochs = _epochs_text(mode.get("epoch_s"))
+    return f"an --ab suite ({sides}{epochs}{controls})" if "base" in mode else "an --ab suite"
+
+
+def _epochs_text(epoch_s: object) -> str:
+    if epoch_s is None:
+        return ", epochs dimensioned"
+    return f", --epoch-s {epoch_s:g}" if isinstance(epoch_s, (int, float)) else \
+        f", --epoch-s {str(epoch_s)[:20]}"
 
 
 def _side_text(side: object) -> str:

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from perfbench.settings.sides import side_settings
 from perfbench.cli.ab_control_option import controls_of
+from perfbench.cli.ab_epoch_option import epoch_options
 from perfbench.cli.ab_fidelity import check_sides, fidelity_options
 from perfbench.cli.arguments import AB_SKIPS
 from perfbench.cli.signals import SignalStop, run_in_worker
@@ -55,7 +56,7 @@ def ab_mode(args: argparse.Namespace) -> dict:
     pythons = (args.base_python or sys.executable, args.new_python or sys.executable)
     return suite_ab_mode({"base": {"python": pythons[0], "set": args.base_set},
                           "new": {"python": pythons[1], "set": args.new_set},
-                          "controls": controls_of(args)})
+                          "controls": controls_of(args), **epoch_options(args)})
 
 
 def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
@@ -69,9 +70,7 @@ def ab_plan(args: argparse.Namespace, spec: SuiteSpec, selected: set[str],
     options = {"threshold": validate(args.threshold.rstrip("%"), positive_float, "threshold",
                                      "--threshold"),
                "budget_s": budget,
-               "epoch_s": (validate(args.epoch_s, positive_float, "epoch_s", "--epoch-s")
-                           if args.epoch_s is not None else 10.0),
-               "dimension": args.epoch_s is None,
+               **epoch_options(args),
                "controls": controls_of(args),
                "base": {"python": pythons[0], "set": args.base_set},
                "new": {"python": pythons[1], "set": args.new_set},
@@ -94,7 +93,7 @@ def suite_ab_command(args: argparse.Namespace, spec: SuiteSpec, selected: set[st
     sides, pythons, options = plan.sides, plan.pythons, plan.options
     budget = options["budget_s"]
     err = Console(stderr=True)
-    note = budget_note(budget, len(sides), options["epoch_s"])
+    note = budget_note(budget, len(sides), options["epoch_s"], options["dimension"])
     if note:
         print(f"perfbench: warning: {note}", file=sys.stderr)
     began = time.monotonic()

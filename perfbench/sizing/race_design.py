@@ -1,0 +1,138 @@
+"""How many rounds a race's epochs hold, and how many epochs it plans: sized from earlier
+races of the same grid on this machine (Kalibera & Jones' dimensioning, as ``perfbench
+ab`` sizes its epochs), unless ``--epoch-time`` fixes them.
+
+An epoch costs each point a worker start (c_s) and each round a block with its warm-up
+(c_r); a cell's level has variance σ_b² + σ_w²/n.  What is held fixed is the wall time
+the default design would take per point (its ~``epoch_s`` of rounds, its epochs planned
+from ``--point-time``), W = K₀(c_s + n₀c_r).  Within it, K = W/(c_s + n·c_r) epochs of n
+rounds give a contrast variance ∝ (σ_b² + σ_w²/n)(c_s + n·c_r)/W, least at Kalibera &
+Jones' n* (:func:`perfbench.stats.dimensioning.rounds_for_rate` takes the grid point),
+so the race is as long as before and its intervals narrower.  n is capped so that a point
+still gets six epochs (looks) in each of its waves, and a pool that measured no process
+level at all gives the defaults: "none measured" is not a licence for one long epoch.
+
+The components come from the race's own epochs once it ends
+(:func:`perfbench.stats.racing.variance_components`), stored in the A/B cache under a
+key of this machine, the grid and the block length; a later race of the grid pools them
+(by degrees of freedom, the process level clamped once, after pooling).  The design is
+chosen before the race measures a round, from earlier races only: it moves the
+intervals' width, never what they cover.  Races that ended on a decision stopped on data
+that looked decisive, so their variance is if anything low (the A/B's early stop: 3 % in
+a pool); the design, not an interval, is all it sets.  The count is chosen for the first
+epoch's points and kept: workers start up to ``compiling`` at a time, so with fewer
+points a start costs each a little more.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import openvino as ov
+
+from perfbench.results.ab import EpochDesign
+from perfbench.runner import ab_cache
+from perfbench.runner.ab import machine
+from perfbench.sizing.race import MAX_PLANNED_EPOCHS, MIN_EPOCH_ROUNDS, Race, epoch_rounds
+from perfbench.stats import dimensioning
+from perfbench.stats.racing import MIN_DECISION_EPOCHS, variance_components
+
+#: Epochs (looks) each wave of points keeps at the most rounds a design may choose.
+MIN_LOOKS = 6
+
+
+def grid_key(settings: dict[str, dict], block_s: float) -> str:
+    """``settings``: each point's whole settings, as its worker runs them (the model, the
+    fixed settings and the point's own)."""
+    return ab_cache.race_components_key(machine(), settings, ov.get_version(), block_s)
+
+
+def default_epochs(rounds: int, block_s: float, point_time_s: float) -> int:
+    """The epochs an undimensioned race plans: about ``--point-time`` of blocks."""
+    planned = math.ceil(point_time_s / (rounds * block_s))
+    return int(min(max(planned, MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
+
+
+def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block_s: float,
+           warmup_s: float, point_time_s: float, dimension: bool) -> None:
+    """Set the race's rounds per epoch and its ``design``, once its block length is
+    known (the first epoch's probe, over ``points`` workers in ``waves`` waves); a
+    resumed race keeps the design it had.  Undimensioned, the design records the first
+    epoch's rounds (later epochs, with fewer points, hold more)."""
+    if race.design is not None:
+        return
+    default = epoch_rounds(race.rules, points, block_s, warmup_s)
+
+    def keep(chosen_by: str, reason: str) -> None:
+        race.design = EpochDesign(default, chosen_by, reason, point_time_s)
+    if not dimension:
+        return keep("fixed", f"--epoch-time {race.rules.epoch_s:g}: epochs of about that "
+                    "many seconds of rounds")
+    known = ab_cache.load_components(grid_key(settings, block_s))
+    if known is None:
+        return keep("defaults", "no earlier race of this grid and block length on this "
+                    "boot of this machine")
+    if known.dof < ab_cache.MIN_DESIGN_DOF:
+        return keep("defaults", f"earlier races' process level rests on {known.dof:g} "
+                    f"degrees of freedom, fewer than {ab_cache.MIN_DESIGN_DOF:g}")
+    c = known.components
+    if c.process_var <= 0:
+        return keep("defaults", "earlier races measured no process level beyond the "
+                    "rounds' noise: nothing to size the epochs from")
+    wall = default_epochs(default, block_s, point_time_s) * (c.setup_s + default * c.round_s)
+    most = math.floor((wall / (MIN_LOOKS * max(waves, 1)) - c.setup_s) / c.round_s)
+    rounds = dimensioning.rounds_for_rate(c, MIN_EPOCH_ROUNDS, most, known.last_rounds)
+    epochs = int(min(max(math.ceil(wall / (c.setup_s + rounds * c.round_s)),
+                         MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
+    race.rules = replace(race.rules, rounds=rounds)
+    race.design = EpochDesign(
+        rounds, "dimensioned",
+        f"from {known.runs} earlier race{'s' if known.runs != 1 else ''}: Kalibera & "
+        f"Jones' optimum {dimensioning.optimal_rounds(c):.1f} rounds per epoch; on the "
+        f"grid, {MIN_EPOCH_ROUNDS} to {max(most, MIN_EPOCH_ROUNDS)} rounds ({MIN_LOOKS} "
+        f"epochs a wave), the least variance in the default design's {wall:.0f} s a point",
+        point_time_s, runs=known.runs, round_sd_pct=_pct(c.round_var),
+        process_sd_pct=_pct(c.process_var), setup_s=c.setup_s, round_s=c.round_s,
+        expected_epochs=epochs)
+
+
+def _pct(variance: float) -> float:
+    return 100 * math.sqrt(max(variance, 0.0))
+
+
+def costs(race: Race, block_s: float, warmup_s: float) -> tuple[float, float] | None:
+    """Per point: a worker's start and a round's block, from the epochs after the first
+    (whose time holds the block-length probe).  Where the rounds say when their blocks
+    ran, a round is their span over the blocks (warm-ups and the replies between blocks
+    counted) and a start is the rest of the epoch; else a round is its block and warm-up."""
+    epochs = [e for e in race.epochs if e.points and e.rounds and e.wall_s > 0]
+    epochs = epochs[1:] if len(epochs) > 1 else epochs
+    starts, rounds = [], []
+    for epoch in epochs:
+        blocks = [b for r in epoch.rounds for b in r.get("blocks", [])]
+        span = (max(b["t_end"] for b in blocks) - min(b["t_start"] for b in blocks)
+                if blocks else len(epoch.rounds) * len(epoch.points) * (block_s + warmup_s))
+        starts.append(max(epoch.wall_s - span, 0.0) / len(epoch.points))
+        rounds.append(span / (len(epoch.rounds) * len(epoch.points)))
+    if not starts or min(rounds) <= 0:
+        return None
+    return float(np.mean(starts)), float(np.mean(rounds))
+
+
+def store(race: Race, settings: dict[str, dict], block_s: float | None,
+          warmup_s: float) -> None:
+    """This race's components and costs, for the next race of its grid (a race of fewer
+    than MIN_DECISION_EPOCHS epochs, or without a residual degree of freedom, gives
+    none).  The rounds it stores as the incumbent design are the grid point of its
+    chosen count, or none for an undimensioned race (its epochs grew as points left)."""
+    if block_s is None or len(race.epochs) < MIN_DECISION_EPOCHS:
+        return
+    measured = variance_components(race.levels,
+                                   [e.log_fps(race.keys) for e in race.epochs])
+    paid = costs(race, block_s, warmup_s)
+    if measured is None or paid is None:
+        return
+    ab_cache.store_components(grid_key(settings, block_s), measured, paid[0], paid[1],
+                              race.rules.rounds or 0)
