@@ -23,13 +23,40 @@ REFERENCE = "default"
 
 
 def _version(data: dict, where: str) -> int:
-    """The race block's version as read: a version 1 block (before the epochs were
-    dimensioned) is a version 2 one whose ``design`` is null, and is upgraded to it."""
-    version = int(data.get("version", RACE_VERSION))
-    if not 1 <= version <= RACE_VERSION:
-        raise SchemaError(f"{where}.version {version} is not one this release reads "
-                          f"(1-{RACE_VERSION})")
+    """The race block's version: the registry upgrades a version 1 block (before the epochs
+    were dimensioned) with its sweep, so any other is a file this release cannot read."""
+    version = data.get("version", RACE_VERSION)
+    if version != RACE_VERSION:
+        raise SchemaError(f"{where}.version {version!r} is not one this release reads "
+                          f"({RACE_VERSION})")
     return RACE_VERSION
+
+
+#: How a race's epochs were sized (``EpochDesign.chosen_by``).
+CHOSEN_BY = ("fixed", "defaults", "dimensioned")
+
+
+def _rules(data: dict, where: str) -> dict:
+    """The race's rules as written; ``rounds`` (a dimensioned race's rounds per epoch) is
+    checked here, since a hand-edited one would otherwise fail mid-race on --resume."""
+    rules = dict(_get(data, "rules", where))
+    rounds = rules.get("rounds")
+    if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)
+                               or rounds < 1):
+        raise SchemaError(f"{where}.rules.rounds must be a whole number ≥ 1, not {rounds!r}")
+    return rules
+
+
+def _design(data: dict, where: str) -> EpochDesign | None:
+    if data.get("design") is None:
+        return None
+    design = EpochDesign.from_dict(data["design"], where + ".design")
+    if design.chosen_by not in CHOSEN_BY:
+        raise SchemaError(f"{where}.design.chosen_by must be one of {', '.join(CHOSEN_BY)}, "
+                          f"not {design.chosen_by!r}")
+    if design.rounds_per_epoch < 1:
+        raise SchemaError(f"{where}.design.rounds_per_epoch must be ≥ 1")
+    return design
 
 
 def _get(data: Any, key: str, where: str):
@@ -255,7 +282,7 @@ class RaceResult:
     def from_dict(cls, data: Any, where: str = "race") -> RaceResult:
         if not isinstance(data, dict):
             raise SchemaError(f"{where} must be an object")
-        return cls(dict(_get(data, "rules", where)), _get(data, "status", where),
+        return cls(_rules(data, where), _get(data, "status", where),
                    data.get("winner"), data.get("why", ""), tuple(_get(data, "keys", where)),
                    int(data.get("seed", 0)), data.get("block_s"), data.get("waves_note", ""),
                    tuple(RaceEpochRecord.from_dict(e, f"{where}.epochs[{i}]")
@@ -268,6 +295,4 @@ class RaceResult:
                    tuple(LatencyJudgement.from_dict(x, f"{where}.latency[{i}]")
                          for i, x in enumerate(data.get("latency", []))),
                    Confirmation.from_dict(data.get("confirmation"), where + ".confirmation"),
-                   _version(data, where),
-                   EpochDesign.from_dict(data["design"], where + ".design")
-                   if data.get("design") is not None else None)
+                   _version(data, where), _design(data, where))

@@ -77,6 +77,18 @@ def upgrade_sweep_v2(data: dict) -> dict:
     return {**data, "schema_version": 3}
 
 
+def upgrade_sweep_v3(data: dict) -> dict:
+    """Sweep version 4: a race's epochs may be dimensioned from earlier races (its block's
+    ``rules.rounds`` then holds the rounds per epoch over ``rules.epoch_s``, and its
+    ``design`` says how they were chosen), race block version 2.  A version-3 race had
+    epochs of about ``rules.epoch_s`` of rounds and no design."""
+    race = data.get("race")
+    if isinstance(race, dict):
+        race = {**race, "version": 2, "design": None}
+        return {**data, "schema_version": 4, "race": race}
+    return {**data, "schema_version": 4}
+
+
 def upgrade_ab_v2(data: dict) -> dict:
     """A/B version 3 adds ``attribution`` (``ab --attribute``): null in a version-2 file,
     which never had it."""
@@ -90,9 +102,10 @@ KINDS: dict[str, Kind] = {k.schema: k for k in (
     Kind("perfbench.shapes", 1, "a --data-shape run (perfbench run --data-shape --json); "
          "each shape's result is in its results list",
          read=lambda d: ShapesResult.from_dict(d, nested_result)),
-    Kind("perfbench.sweep", 3, "a sweep (perfbench sweep --json); perfbench fleet report "
+    Kind("perfbench.sweep", 4, "a sweep (perfbench sweep --json); perfbench fleet report "
          "and sweep --resume read it, and each finished point's result is in "
-         "points[].result", upgrades={1: upgrade_sweep_v1, 2: upgrade_sweep_v2},
+         "points[].result", upgrades={1: upgrade_sweep_v1, 2: upgrade_sweep_v2,
+                                              3: upgrade_sweep_v3},
          shape={"status": str, "spec": dict, "points": [dict]},
          read=lambda d: SweepResult.from_dict(d, nested_result)),
     Kind("perfbench.server-search", 3, "a server rate search (perfbench sweep --scenario "

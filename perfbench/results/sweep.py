@@ -24,7 +24,9 @@ from perfbench.results.types import BenchmarkResult, SchemaError, _number, _tabl
 SCHEMA = "perfbench.sweep"
 #: 3: ``fidelity`` (each precision's outputs against f32) and ``excluded`` (points a
 #: fidelity constraint keeps out of the picks), both written only when there are any.
-SCHEMA_VERSION = 3
+#: 4: a race's epochs may be dimensioned (race block version 2: ``rules.rounds`` and
+#: ``design``).
+SCHEMA_VERSION = 4
 #: Reads a point's nested ``perfbench.result`` (the registry's, which upgrades it).
 ResultReader = Callable[[Any, str], BenchmarkResult]
 

@@ -120,6 +120,15 @@ def snap_block_s(seconds: float) -> float:
     return round(BLOCK_GRID_FROM_S * BLOCK_GRID ** steps, 6)
 
 
+def snap_block_down_s(seconds: float) -> float:
+    """The largest grid length not above ``seconds`` (a block shortened to fit a budget
+    must stay within it), or ``seconds`` itself below the grid."""
+    if seconds < BLOCK_GRID_FROM_S:
+        return seconds
+    steps = math.floor(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) + 1e-9)
+    return round(BLOCK_GRID_FROM_S * BLOCK_GRID ** steps, 6)
+
+
 def machine_identity(host: str, cpu_model: str, boot_id: str | None = None) -> str:
     """Host, CPU model and this boot: a reboot or a migrated VM is another machine."""
     return f"{host}/{cpu_model}/boot {boot_id if boot_id is not None else _boot_id()}"
@@ -178,6 +187,38 @@ def components_key(machine: str, sides: dict, settings: dict, block_s: float,
     ``extra``: more of the design (the noise controls in force)."""
     return cache_key(machine, sides, settings, {"block_s": round(block_s, 4),
                                                 "components": True, **(extra or {})})
+
+
+def race_components_key(machine: str, points: dict[str, dict], openvino: str,
+                        block_s: float) -> str:
+    """A race's components: this machine, every point's settings under its key (the model
+    by its path and, for a file, its size and modification time, so that another model
+    saved at the same path is another design), the runtime, and the block length
+    (snapped, as an A/B's).  A race of another grid is another design; the same grid on a
+    machine that races it in other waves is not (the components are per point)."""
+    identity = {"machine": machine, "race": True, "openvino": openvino,
+                "points": {key: {**{k: settings.get(k) for k in ("model", *_SHAPING)},
+                                 "model_file": _file_identity(settings.get("model"))}
+                           for key, settings in points.items()},
+                "block_s": round(block_s, 4)}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str)
+                          .encode()).hexdigest()[:16]
+
+
+def _file_identity(path: object) -> list[int] | None:
+    """A model file's size and modification time, and its weights' for an IR (None for
+    the built-in model)."""
+    files = [str(path)]
+    if files[0].endswith(".xml"):
+        files.append(files[0][:-4] + ".bin")
+    out: list[int] = []
+    for name in files:
+        try:
+            stat = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        out += [stat.st_size, stat.st_mtime_ns]
+    return out or None
 
 
 def store_components(key: str, measured: VarianceComponents, setup_s: float, round_s: float,

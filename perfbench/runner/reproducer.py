@@ -41,7 +41,9 @@ def write_reproducer(directory: str, doc: ABResult, measured: dict,
                      for side in ("base", "new")},
         "python": {side: (doc.sides.get(side) or {}).get("python")
                    for side in ("base", "new")},
-        "host": doc.host, "settings": doc.settings, "verdict": doc.verdict,
+        "host": doc.host, "settings": doc.settings,
+        # the noise controls both sides ran under (``--control``), measured and profiled
+        "controls": list(doc.controls), "verdict": doc.verdict,
         "verdict_interval": None if doc.verdict_interval is None
         else doc.verdict_interval.to_dict(),
         "top_node": table.nodes[0].to_dict() if table and table.nodes else None,

@@ -82,9 +82,9 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
         return keep("defaults", "earlier races measured no process level beyond the "
                     "rounds' noise: nothing to size the epochs from")
     wall = default_epochs(default, block_s, point_time_s) * (c.setup_s + default * c.round_s)
-    most = math.floor((wall / (MIN_LOOKS * max(waves, 1)) - c.setup_s) / c.round_s)
+    most = math.floor((wall / (MIN_LOOKS * max(waves, 1)) - c.setup_s) / c.round_s + 1e-9)
     rounds = dimensioning.rounds_for_rate(c, MIN_EPOCH_ROUNDS, most, known.last_rounds)
-    epochs = int(min(max(math.ceil(wall / (c.setup_s + rounds * c.round_s)),
+    epochs = int(min(max(math.ceil(wall / (c.setup_s + rounds * c.round_s) - 1e-9),
                          MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
     race.rules = replace(race.rules, rounds=rounds)
     race.design = EpochDesign(

@@ -26,13 +26,13 @@ from perfbench.errors import RunFailed, UsageError
 from perfbench.model.prepare import prepare_model
 from perfbench.results import from_document
 from perfbench.results.sweep import SweepResult
+from perfbench.runner.ab_cache import snap_block_down_s, snap_block_s
 from perfbench.runner.benchmark import log
 from perfbench.runner.side import (BLOCK_REQUESTS, MIN_BLOCK_S, SWITCH_WARMUP_S, Side,
                                    block_length, probe_block)
-from perfbench.runner.ab_cache import snap_block_s
 from perfbench.sizing import capacity as memory
-from perfbench.sizing import race_design
 from perfbench.sizing import fidelity as fidelity_rules
+from perfbench.sizing import race_design
 from perfbench.sizing.race import (
     DEFAULT_EPOCH_S,
     MAX_PLANNED_EPOCHS,
@@ -180,6 +180,8 @@ class Epochs:
         left = budget - (self.sweep.clock() - self.sweep.started)
         floor = block_floor(probed, BLOCK_REQUESTS, MIN_BLOCK_S)
         fitted = block_within_budget(probed, left, points, start_s, SWITCH_WARMUP_S, floor)
+        if self.sweep.spec.epoch_s is None and snap_block_down_s(fitted) >= floor:
+            fitted = snap_block_down_s(fitted)    # on the cache's grid, as the probe's is
         if fitted < probed:
             self.sweep.block_s = fitted
             short = (" — still too long: the budget is too small for this many points of "
@@ -327,14 +329,16 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
     finally:
         sweep.finish()
         save(sweep)
-    if race.status in ("won", "tied", "budget") and len(race.epochs) > played_before:
+    if race.status in ("won", "tied", "budget") and len(race.epochs) > played_before and \
+            spec.epoch_s is None:
         _remember(sweep)
     return sweep
 
 
 def _remember(sweep: RaceSweep) -> None:
-    """The finished race's components for the next race of its grid; never the race's
-    answer's cost (its document is saved): a failure is a warning."""
+    """The finished race's components for the next race of its grid (a dimensioned or
+    defaults race's: an ``--epoch-time`` race's blocks are off the cache's grid); never
+    the race's answer's cost (its document is saved): a failure is a warning."""
     try:
         race_design.store(sweep.race, raced_settings(sweep), sweep.block_s, SWITCH_WARMUP_S)
     except Exception as exc:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -119,13 +120,26 @@ def variance_components(levels: np.ndarray,
     if pooled is None or split is None:
         return None
     counts = [len(_complete_rows(m, levels[e])) for e, m in enumerate(rounds)]
-    per_cell = [1 / counts[e] for e in range(len(rounds)) if counts[e]
-                for _ in range(int((~np.isnan(levels[e])).sum()))]
+    per_cell = [_trim_factor(n) / (_trim_factor(n // 2) * n) for e, n in enumerate(counts)
+                if n for _ in range(int((~np.isnan(levels[e])).sum()))]
     if not per_cell:
         return None
     within = split.variance * float(np.mean(per_cell))
     excess = pooled.variance - within
     return VarianceComponents(split.variance, pooled.dof, excess)
+
+
+def _trim_factor(n: int) -> float:
+    """The variance of a level of ``n`` normal rounds over that of their plain mean (the
+    trimmed mean's asymptotic variance at its trimmed share γ = g/n): a half of an epoch
+    may be trimmed at another share than the whole (8 rounds trim one from each end, 4
+    none), so the halves' σ_w² is put on the whole level's scale by the ratio."""
+    gamma = trim_count(n) / n if n else 0.0
+    if gamma <= 0:
+        return 1.0
+    c = NormalDist().inv_cdf(1 - gamma)
+    inner = (1 - 2 * gamma) - 2 * c * NormalDist().pdf(c) + 2 * gamma * c * c
+    return inner / (1 - 2 * gamma) ** 2
 
 
 def _complete_rows(matrix: np.ndarray, levels: np.ndarray) -> np.ndarray:

@@ -93,19 +93,27 @@ def document(name: str, records: list[dict], interrupted: bool = False,
 PLAIN = {"kind": "plain"}
 
 
-#: The epochs of an --ab directory whose mode does not say: fixed at 10 s, as every --ab
-#: suite's were before 2026-12-07 (the first release that dimensions them and says so).
-EPOCH_S_UNRECORDED = 10.0
-
-
 def mode_of(doc: SuiteDocument) -> dict:
-    """A suite.json's mode, spelled as this release writes it; one written before the mode
-    was recorded is told by its block, one before the epochs were, by their old default."""
+    """A suite.json's mode; one written before the mode was recorded is told by its block."""
     if isinstance(doc.mode, dict) and doc.mode.get("kind") in ("plain", "ab"):
-        if doc.mode["kind"] == "ab" and "base" in doc.mode and "epoch_s" not in doc.mode:
-            return {**doc.mode, "epoch_s": EPOCH_S_UNRECORDED}
         return doc.mode
     return {"kind": "ab"} if doc.ab else PLAIN
+
+
+def same_mode(found: dict, mode: dict) -> bool:
+    """Whether a directory's recorded mode admits this run's.  What a mode does not record
+    is unknown, not a default, and admits either: an --ab mode without its sides (written
+    before they were recorded), or with its sides but no ``epoch_s`` (before 2026-12-08;
+    from 160cf17 on such suites were dimensioned without saying so, before it fixed at
+    10 s)."""
+    if found == mode:
+        return True
+    if found.get("kind") != "ab" or mode.get("kind") != "ab":
+        return False
+    if "base" not in found:
+        return True
+    return "epoch_s" not in found and found == {k: v for k, v in mode.items()
+                                                if k != "epoch_s"}
 
 
 def provenance(records: list[dict]) -> dict:

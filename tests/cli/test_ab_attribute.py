@@ -23,7 +23,7 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
     out = tmp_path / "repro"
     code = main(["ab", pair[0], pair[1], "--max-time", "3", "--epoch-s", "0.5",
                  "--block-ms", "50", "--attribute-rounds", "2", "--attribute-epochs", "2",
-                 "--attribute-out", str(out),
+                 "--attribute-out", str(out), "--control", "arena=1",
                  "--json", str(tmp_path / "ab.json"), "-q"])
     doc = load_document(str(tmp_path / "ab.json")).to_dict()
     assert code == doc["exit_status"] and doc["schema_version"] == 7
@@ -38,6 +38,7 @@ def test_ab_attribute_writes_the_block_the_table_and_a_reproducer(pair, tmp_path
     reproducer = json.loads((out / "reproducer.json").read_text())
     assert reproducer["openvino"]["base"] == doc["sides"]["base"]["openvino"]
     assert reproducer["host"] == doc["host"] and reproducer["top_node"] == block["nodes"][0]
+    assert reproducer["controls"] == doc["controls"] == ["arena=1"]    # review L7
     assert reproducer["subgraph"]["written"] is True, reproducer["subgraph"]
     cut = ov.Core().read_model(str(out / "top-node.xml"))
     assert {op.get_type_name() for op in cut.get_ops()} >= {"MatMul", "Parameter", "Result"}

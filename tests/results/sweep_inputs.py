@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from perfbench.results.ab import EpochDesign
 from perfbench.results.race import Confirmation, Interval
 from perfbench.settings.config import BenchmarkConfig
-from perfbench.sizing.race import REFERENCE
+from perfbench.sizing.race import REFERENCE, RaceRules
 from perfbench.sizing.race_sweep import RaceSweep
 from perfbench.sizing.spec import SweepSpec
 from perfbench.sizing.sweep import Point, Sweep
@@ -62,9 +63,11 @@ def incomplete() -> Sweep:
                  note="budget exhausted: 2 of 4 points skipped", clock=lambda: 0.0)
 
 
-def race() -> RaceSweep:
+def race(rounds: int = 8, design: EpochDesign | None = None) -> RaceSweep:
     truth = {REFERENCE: 1.0, "requests=1": 0.6, "requests=2": 1.02, "requests=4": 1.3}
-    played = race_model.play(np.random.default_rng(7), truth)
+    rules = RaceRules() if design is None else RaceRules(rounds=rounds)
+    played = race_model.play(np.random.default_rng(7), truth, rules, rounds=rounds)
+    played.design = design
     for epoch in played.epochs:
         epoch.latency_ms = {k: latency * (1 + 0.02 * (epoch.index % 3 - 1)) for k, latency in
                             {REFERENCE: 10.0, "requests=1": 2.0, "requests=2": 19.9,
@@ -83,6 +86,16 @@ def race() -> RaceSweep:
         {"base": 96.0, "new": 125.0}, {"base": -4.95, "new": -4.58}, 6,
         "A/B blocks of 1.00 s, stopped: decided")
     return sweep
+
+
+def dimensioned() -> RaceSweep:
+    """The race with its epochs dimensioned from earlier races (schema 4 on): 12 rounds an
+    epoch, the design naming the components it was chosen from."""
+    return race(12, EpochDesign(
+        12, "dimensioned", "from 3 earlier races: Kalibera & Jones' optimum 11.6 rounds per "
+        "epoch; on the grid, 8 to 40 rounds (6 epochs a wave), the least variance in the "
+        "default design's 42 s a point", 20.0, runs=3, round_sd_pct=3.0, process_sd_pct=0.8,
+        setup_s=1.6, round_s=0.13, expected_epochs=12))
 
 
 def fidelity() -> Sweep:
@@ -117,7 +130,7 @@ def fidelity() -> Sweep:
 
 def sweeps() -> dict:
     return {"sequential": sequential(), "incomplete": incomplete(), "race": race(),
-            "fidelity": fidelity()}
+            "fidelity": fidelity(), "dimensioned": dimensioned()}
 
 
 def freeze(directory: str) -> None:

@@ -80,9 +80,9 @@ def test_every_frozen_file_loads(path):
 
 @pytest.mark.parametrize("name", ["result_v4.json", "shapes_v1.json", "fleet-run_v1.json",
                                   "server-search_v3.json", "ab_v7.json", "comparison_v4.json",
-                                  "suite_v2/suite.json", "sweep_v3-sequential.json",
-                                  "sweep_v3-race.json", "sweep_v3-incomplete.json",
-                                  "sweep_v3-fidelity.json"])
+                                  "suite_v2/suite.json", "sweep_v4-sequential.json",
+                                  "sweep_v4-race.json", "sweep_v4-incomplete.json",
+                                  "sweep_v4-fidelity.json", "sweep_v4-dimensioned.json"])
 def test_a_current_version_file_writes_back_byte_for_byte(name):
     """``to_dict`` of what ``from_dict`` read is the file as the command wrote it.  The
     results a container holds (a shape's, a sweep point's) carry their own version and

@@ -1,8 +1,10 @@
 """The typed sweep document: it writes what main wrote on the same hand-made inputs
 (``tests/data/sweep_v2-*.json``, ``sweep_now-*.txt``/``.csv``, frozen from 1c02455 by
 ``tests/results/sweep_inputs.py``;
-``sweep_v3-*.json``: today's, the same but for the version, and a sweep with fidelity),
-reads back to itself, and is what the registry returns for every sweep file."""
+``sweep_v3-*.json``: the same but for the version, and a sweep with fidelity;
+``sweep_v4-*.json``: today's, the race's block at version 2 with its ``design``, and a
+race whose epochs were dimensioned), reads back to itself, and is what the registry
+returns for every sweep file."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from tests.results import sweep_inputs
 from tests.results.nested import gains_spelled_whole, nested_results_upgraded
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-NAMES = ("sequential", "incomplete", "race", "fidelity")
+NAMES = ("sequential", "incomplete", "race", "fidelity", "dimensioned")
 #: The sweeps main wrote as version 2 (the fidelity sweep is new in version 3).
 MAINS = NAMES[:3]
+#: The sweeps written as version 3 (the dimensioned race is new in version 4).
+THREES = NAMES[:4]
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def test_the_json_is_the_frozen_files_byte_for_byte(documents, name):
     and the gains' spelling (``nested.gains_spelled_whole``; only the fidelity sweep has a
     gain without an interval)."""
     assert json_text(documents[name].to_dict()) == gains_spelled_whole(
-        nested_results_upgraded((DATA / f"sweep_v3-{name}.json").read_text()))
+        nested_results_upgraded((DATA / f"sweep_v4-{name}.json").read_text()))
 
 
 @pytest.mark.parametrize("name", MAINS)
@@ -52,6 +56,24 @@ def test_version_3_changed_nothing_but_the_version_of_a_sweep_without_fidelity(n
     old = (DATA / f"sweep_v2-{name}.json").read_text()
     assert old.replace('"schema_version": 2,', '"schema_version": 3,', 1) == \
         (DATA / f"sweep_v3-{name}.json").read_text()
+
+
+@pytest.mark.parametrize("name", THREES)
+def test_version_4_changed_nothing_but_the_versions_and_a_race_without_a_design(name):
+    """A version-3 sweep upgrades to today's file of the same inputs: the race block at
+    version 2 with ``design`` null, the rest as it was."""
+    from perfbench.results.registry import upgrade_sweep_v3
+    old = json.loads((DATA / f"sweep_v3-{name}.json").read_text())
+    new = json.loads((DATA / f"sweep_v4-{name}.json").read_text())
+    assert upgrade_sweep_v3(old) == new
+    if name == "race":
+        assert new["race"]["version"] == 2 and new["race"]["design"] is None
+
+
+def test_a_dimensioned_race_writes_its_design_and_its_rounds():
+    race = json.loads((DATA / "sweep_v4-dimensioned.json").read_text())["race"]
+    assert race["rules"]["rounds"] == 12 and race["design"]["chosen_by"] == "dimensioned"
+    assert {len(e["rounds"]) for e in race["epochs"]} == {12}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -68,7 +90,9 @@ def test_a_sweep_reads_back_to_itself(documents, name):
     document = documents[name]
     assert SweepResult.from_dict(json.loads(json_text(document.to_dict())),
                                  nested_result) == document
-    assert load_document(str(DATA / f"sweep_v3-{name}.json")) == document
+    assert load_document(str(DATA / f"sweep_v4-{name}.json")) == document
+    if name in THREES:
+        assert load_document(str(DATA / f"sweep_v3-{name}.json")) == document
     if name in MAINS:
         assert load_document(str(DATA / f"sweep_v2-{name}.json")) == document
 
@@ -76,7 +100,7 @@ def test_a_sweep_reads_back_to_itself(documents, name):
 @pytest.mark.parametrize("version", [1, 2])
 def test_every_frozen_sweep_loads_as_the_type_and_writes_intervals_one_way(version):
     document = load_document(str(DATA / f"sweep_v{version}.json"))
-    assert isinstance(document, SweepResult) and document.schema_version == 3
+    assert isinstance(document, SweepResult) and document.schema_version == 4
     text = json_text(document.to_dict())
     assert "ci95_low" not in text.split('"points"')[0] + text.split('"pareto"')[-1]
     for versus in document.vs_default.values():

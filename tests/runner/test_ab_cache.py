@@ -205,3 +205,35 @@ def test_entries_of_releases_that_stored_the_clamped_figure_are_not_pooled(cache
     assert ab_cache.load_components("d", now=1002.0).components.process_var == 0.0
     stored = json.loads((cache_dir / "ab-epoch-variance.json").read_text())["d"]
     assert [sorted(e) for e in stored] == [sorted(ab_cache._COMPONENT_FIELDS)]
+
+
+def test_a_race_key_is_its_grid_its_block_and_the_model_file_as_it_is(tmp_path):
+    """Review (issue 29, L3): the race key held the model by its path alone, so another
+    model saved there pooled with the old one's components."""
+    model = tmp_path / "m.xml"
+    model.write_text("<net/>")
+    (tmp_path / "m.bin").write_bytes(b"\0" * 8)
+    points = {"default": {"model": str(model)}, "streams=2": {"model": str(model),
+                                                              "streams": 2}}
+
+    def key(grid=points, block_s=0.1):
+        return ab_cache.race_components_key("m", grid, "2026.4", block_s)
+    before = key()
+    assert key() == before
+    assert key(block_s=0.125) != before
+    assert key({"default": points["default"]}) != before
+    (tmp_path / "m.bin").write_bytes(b"\1" * 16)          # new weights, the same path
+    assert key() != before
+    builtin = {"default": {"model": "builtin"}}
+    assert key(builtin) == key(builtin)
+
+
+@pytest.mark.parametrize("seconds", [0.1, 0.12, 0.125, 0.3, 1.7, 9.99])
+def test_a_block_snapped_down_is_the_grid_length_at_or_below_it(seconds):
+    """A block a budget shortened is snapped down (never above what fits the budget), an
+    unbounded one up; both land on the grid the keys use."""
+    down, up = ab_cache.snap_block_down_s(seconds), ab_cache.snap_block_s(seconds)
+    assert down <= seconds <= up
+    assert ab_cache.snap_block_s(down) == down
+    assert down == up or up == pytest.approx(down * ab_cache.BLOCK_GRID)
+    assert ab_cache.snap_block_down_s(0.05) == 0.05

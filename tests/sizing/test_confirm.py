@@ -111,6 +111,9 @@ def test_the_winner_and_the_default_are_measured_as_ab_does():
         return run
     found = confirm(sweep, ab=ab)
     assert seen["run"].max_time_s == 20.0 and seen["run"].block_s >= 1.0
+    # as `perfbench ab` measures (review M4): its epochs sized from earlier A/Bs of the
+    # pair, pooling their epoch variance (never narrower than its own)
+    assert seen["run"].dimension and seen["run"].use_cache
     assert found.new == "fast" and found.base == REFERENCE and found.status == "complete"
 
 

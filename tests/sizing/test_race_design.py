@@ -87,13 +87,13 @@ def test_earlier_races_components_size_the_epochs_in_the_default_designs_wall_ti
 
 def test_the_rounds_leave_each_wave_six_looks(cache_dir):
     """No process level worth buying (σ_b² tiny): the rate optimum is one long epoch; the
-    design still leaves six epochs a wave in the default's 33.6 s: ⌊(33.6/6 − 1.6)/0.1⌋
-    = 39 rounds at most (32 on the grid); with three waves, ⌊(33.6/18 − 1.6)/0.1⌋ = 2:
-    the least the grid has, 8."""
+    design still leaves six epochs a wave in the default's 33.6 s: (33.6/6 − 1.6)/0.1
+    = 40 rounds at most (on the grid), six epochs of 5.6 s; with three waves,
+    ⌊(33.6/18 − 1.6)/0.1⌋ = 2: the least the grid has, 8."""
     race = _race()
     _known(race, VarianceComponents(9e-4, 10.0, 1e-9))
     _choose(race)
-    assert race.rules.rounds == 32 and race.design.expected_epochs >= 6
+    assert race.rules.rounds == 40 and race.design.expected_epochs == 6
     waves = _race()
     _known(waves, VarianceComponents(9e-4, 10.0, 1e-9))
     _choose(waves, waves=3)
@@ -200,7 +200,7 @@ def test_dimensioned_races_hold_the_family_error_and_coverage_in_the_same_wall_t
         if design.chosen_by != "dimensioned":
             continue
         wall = 8 * (setup_s + default * round_s)
-        most = math.floor((wall / race_design.MIN_LOOKS - setup_s) / round_s)
+        most = math.floor((wall / race_design.MIN_LOOKS - setup_s) / round_s + 1e-9)
         best = rounds_for_rate(truth, MIN_EPOCH_ROUNDS, most)
         steps = abs(ROUNDS_GRID.index(best) - ROUNDS_GRID.index(design.rounds_per_epoch)) \
             if design.rounds_per_epoch in ROUNDS_GRID else 99

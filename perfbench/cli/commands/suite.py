@@ -34,7 +34,7 @@ from perfbench.results.suite import Gate, SuiteDocument
 from perfbench.settings.config import validate
 from perfbench.settings.values import duration
 from perfbench.suite import baseline as judge
-from perfbench.suite.document import FAILED, PLAIN, mode_of, read_suite
+from perfbench.suite.document import FAILED, PLAIN, mode_of, read_suite, same_mode
 from perfbench.suite.process import hangup_stops, kill_live_groups
 from perfbench.suite.runner import load_previous, resume_notes, run_suite, start
 from perfbench.suite.spec import SuiteSpec, load_suite, select
@@ -159,8 +159,7 @@ def previous_run(args: argparse.Namespace, mode: dict) -> SuiteDocument | None:
     if args.resume:
         previous = load_previous(args.out)
         found = mode_of(previous)
-        if found != mode and not (found["kind"] == mode["kind"] == "ab" and
-                                  "base" not in found):
+        if not same_mode(found, mode):
             raise UsageError(f"--resume {args.out}: it holds {_mode_text(found)}, this run is "
                              f"{_mode_text(mode)}; resume it as it was started, or give "
                              "another --out")
@@ -171,7 +170,7 @@ def previous_run(args: argparse.Namespace, mode: dict) -> SuiteDocument | None:
         previous = read_suite(args.out, "--out")
     except UsageError:
         return None
-    return previous if mode_of(previous) == mode else None
+    return previous if same_mode(mode_of(previous), mode) else None
 
 
 def _mode_text(mode: dict) -> str:
@@ -179,7 +178,7 @@ def _mode_text(mode: dict) -> str:
         return "a plain suite (no --ab)"
     sides = " vs ".join(_side_text(s) for s in (mode.get("base") or {}, mode.get("new") or {}))
     controls = f", --control {_words(mode['controls'])}" if mode.get("controls") else ""
-    epochs = _epochs_text(mode.get("epoch_s"))
+    epochs = _epochs_text(mode["epoch_s"]) if "epoch_s" in mode else ""
     return f"an --ab suite ({sides}{epochs}{controls})" if "base" in mode else "an --ab suite"
 
 
