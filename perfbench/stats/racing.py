@@ -51,17 +51,17 @@ MIN_LEVEL_ROUNDS = 3
 #: (simulated, 8 rounds).
 
 
-def epoch_levels(log_fps: np.ndarray) -> np.ndarray:
+def epoch_levels(log_fps: np.ndarray, trim: int | None = None) -> np.ndarray:
     """Each point's level in one epoch, from its rounds × points matrix of ln FPS (NaN: no
-    block), trimmed as :func:`perfbench.stats.two_level.trim_count` says.  A round with a
-    missing block is left out (its median would shift); an epoch
-    left with fewer than MIN_LEVEL_ROUNDS rounds gives NaN levels."""
+    block), trimmed as :func:`perfbench.stats.two_level.trim_count` says (or ``trim``
+    rounds from each end).  A round with a missing block is left out (its median would
+    shift); an epoch left with fewer than MIN_LEVEL_ROUNDS rounds gives NaN levels."""
     rows = log_fps[~np.isnan(log_fps).any(axis=1)]
     if len(rows) < MIN_LEVEL_ROUNDS or rows.shape[1] < 2:
         return np.full(log_fps.shape[1], np.nan)
     centred = np.sort(rows - np.median(rows, axis=1, keepdims=True), axis=0)
     n = len(rows)
-    g = trim_count(n)
+    g = trim_count(n) if trim is None else trim
     return centred[g:n - g].mean(axis=0)
 
 
@@ -106,35 +106,54 @@ def variance_components(levels: np.ndarray,
     absent); ``rounds[e]``: epoch e's rounds × points of ln FPS.
 
     The round noise is measured by splitting each epoch in two, its first rounds and its
-    last: the two halves' levels (computed as a level is, median-centred and trimmed)
-    share the worker's process draw and differ only by their rounds, so the pooled
-    two-way residual of their difference, scaled by √n / 2, is σ_w², what one round adds
-    to a cell's level.  Computed from the levels' own estimator, it carries what the
+    last: the two halves' levels (computed as a level is, median-centred and trimmed, a
+    half at least as much as the whole) share the worker's process draw and differ only
+    by their rounds, so the pooled two-way residual of their difference, scaled to the
+    whole level's trimming (:func:`_half_differences`), is the round noise a cell's
+    level carries.  Computed from the levels' own estimator, it carries what the
     centring on the round median does to the noise (a median that is one of the points,
     or shared by two), which a variance of the centred rounds themselves does not: that
-    read 0.5 to 2 times σ_w²/n depending on the grid.  σ_b² is what the pooled cell
-    variance σ² holds beyond σ_w²/n over the same cells, signed (a pool of races averages
-    it and clamps once).  None without a residual degree of freedom in either fit."""
-    pooled = pooled_variance(levels)
-    split = pooled_variance(_half_differences(levels, rounds))
+    read 0.5 to 2 times σ_w²/n depending on the grid.  The trim's scaling assumes normal
+    rounds, and the centred rounds are not always: simulated (round SD 3 %, process SD
+    0.5 %), σ_b² reads about a third low for nine points apart (the median is one
+    point's block) or four within a fraction of the round noise of each other, n* then
+    ~20 % high, a grid step; with 2 % of blocks starved ×4.5 at 10 rounds an epoch it
+    reads ~3.5 times high (two starved blocks leave one in the whole level, none in two
+    trimmed halves), n* about half.  (A jackknife over the rounds read the same low,
+    and went far off with starved blocks.)  σ_b² is what the pooled cell
+    variance σ² holds beyond the round noise, over the same epochs (those whose halves
+    give levels: 6 rounds or more), signed (a pool of races averages it and clamps
+    once); σ_w² is stored as n times a level's round variance, at the epochs' mean 1/n
+    (trimming counted).  The halves assume the epoch's rounds are alike from its first
+    to its last: a worker that speeds up through its epoch reads as round noise.  None
+    without a residual degree of freedom in either fit."""
+    differences = _half_differences(levels, rounds)
+    split = pooled_variance(differences)
+    covered = ~np.isnan(differences).all(axis=1)            # the epochs the split measured
+    pooled = pooled_variance(np.where(covered[:, None], levels, np.nan))
     if pooled is None or split is None:
         return None
-    counts = [len(_complete_rows(m, levels[e])) for e, m in enumerate(rounds)]
-    per_cell = [_trim_factor(n) / (_trim_factor(n // 2) * n) for e, n in enumerate(counts)
-                if n for _ in range(int((~np.isnan(levels[e])).sum()))]
-    if not per_cell:
-        return None
-    within = split.variance * float(np.mean(per_cell))
-    excess = pooled.variance - within
-    return VarianceComponents(split.variance, pooled.dof, excess)
+    cells = ~np.isnan(differences)
+    counts = np.array([len(_complete_rows(m, levels[e])) for e, m in enumerate(rounds)])
+    mean_inverse = float((cells / np.maximum(counts, 1)[:, None]).sum() / cells.sum())
+    return VarianceComponents(split.variance / mean_inverse, pooled.dof,
+                              pooled.variance - split.variance)
 
 
-def _trim_factor(n: int) -> float:
-    """The variance of a level of ``n`` normal rounds over that of their plain mean (the
-    trimmed mean's asymptotic variance at its trimmed share γ = g/n): a half of an epoch
-    may be trimmed at another share than the whole (8 rounds trim one from each end, 4
-    none), so the halves' σ_w² is put on the whole level's scale by the ratio."""
-    gamma = trim_count(n) / n if n else 0.0
+def half_trim(n: int) -> int:
+    """Rounds trimmed from each end of a half of an epoch of ``n``: as a level of its
+    ⌊n/2⌋ rounds is, and at least one wherever the whole epoch's level is trimmed, so a
+    starved block the whole trims out is trimmed out of its half too (4 rounds alone
+    trim none, and one block starved ×4.5 then moved the split σ_w² many-fold)."""
+    half = n // 2
+    return max(trim_count(half), min(trim_count(n), 1)) if half >= 3 else 0
+
+
+def trim_factor(n: int, g: int) -> float:
+    """The variance of a mean of ``n`` normal rounds trimmed by ``g`` at each end, over that
+    of their plain mean (the trimmed mean's asymptotic variance at γ = g/n; at 3 rounds
+    trimmed to their median 1.29 against the exact 1.35)."""
+    gamma = g / n if n else 0.0
     if gamma <= 0:
         return 1.0
     c = NormalDist().inv_cdf(1 - gamma)
@@ -142,26 +161,32 @@ def _trim_factor(n: int) -> float:
     return inner / (1 - 2 * gamma) ** 2
 
 
-def _complete_rows(matrix: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """The epoch's rounds with a block of every point that has a level."""
-    rows = matrix[:, np.flatnonzero(~np.isnan(levels))]
-    return rows[~np.isnan(rows).any(axis=1)]
-
-
 def _half_differences(levels: np.ndarray, rounds: list[np.ndarray]) -> np.ndarray:
-    """Epochs × points: (level of the first half − level of the second) × √n / 2, whose
-    variance is σ_w² (a level of n/2 rounds has 2σ_w²/n of round noise, the difference
-    of two 4σ_w²/n); NaN where the epoch's halves hold too few rounds for a level."""
+    """Epochs × points: the level of the epoch's first half minus that of its second,
+    scaled to have the variance of the round noise in the whole epoch's level: a half of
+    h rounds trimmed by g_h has round variance σ_w² T(h, g_h)/h, the difference twice
+    that, and the whole level σ_w² T(n, g)/n (T: :func:`trim_factor`).  NaN where the
+    epoch's halves hold too few rounds for a level."""
     out = np.full(levels.shape, np.nan)
     for e, matrix in enumerate(rounds):
         present = np.flatnonzero(~np.isnan(levels[e]))
         rows = _complete_rows(matrix, levels[e])
-        half = len(rows) // 2
+        n, half = len(rows), len(rows) // 2
         if len(present) < 2 or half < MIN_LEVEL_ROUNDS:
             continue
-        difference = epoch_levels(rows[:half]) - epoch_levels(rows[half:2 * half])
-        out[e, present] = difference * math.sqrt(2 * half) / 2
+        g = half_trim(n)
+        difference = (epoch_levels(rows[:half], g) -
+                      epoch_levels(rows[half:2 * half], g))
+        scale = math.sqrt(trim_factor(n, trim_count(n)) * half /
+                          (2 * n * trim_factor(half, g)))
+        out[e, present] = difference * scale
     return out
+
+
+def _complete_rows(matrix: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The epoch's rounds with a block of every point that has a level."""
+    rows = matrix[:, np.flatnonzero(~np.isnan(levels))]
+    return rows[~np.isnan(rows).any(axis=1)]
 
 
 @dataclass(frozen=True)

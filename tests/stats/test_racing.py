@@ -80,31 +80,35 @@ def test_the_elimination_level_spends_half_of_a_two_sided_miss_per_test():
     assert elimination_level(0.05, 10) == pytest.approx(0.99)
 
 
-def _race_rounds(rng, truth, process_sd, round_sd, rounds_per_epoch):
+def _race_rounds(rng, truth, process_sd, round_sd, rounds_per_epoch, shock_rate=0.0):
     """One simulated race's levels and rounds: a process draw per cell, a drift common
-    to each round, independent round noise."""
+    to each round, independent round noise, and (``shock_rate``) blocks starved ×4.5."""
     levels, matrices = [], []
     for n in rounds_per_epoch:
         process = rng.normal(0, process_sd, len(truth))
         drift = rng.normal(0, 0.1, (n, 1))
         logs = np.log(truth) + process + drift + rng.normal(0, round_sd, (n, len(truth)))
+        logs -= np.log(4.5) * (rng.random((n, len(truth))) < shock_rate)
         matrices.append(logs)
         levels.append(epoch_levels(logs))
     return np.array(levels), matrices
 
 
-@pytest.mark.parametrize("truth", [
-    [1.0, 1.3],                                       # two points: the median is their mean
-    [1.0, 1.3, 0.7],                                  # odd, apart: the middle one is the median
-    [1.0 + 0.15 * k for k in range(-4, 5)],           # nine apart
-    [1.0, 1.004, 0.997, 1.002]],                      # four close: the median moves
+@pytest.mark.parametrize("truth, bias", [
+    ([1.0, 1.3], 0.0),                                # two points: the median is their mean
+    ([1.0, 1.3, 0.7], 0.0),                           # odd, apart: the middle one is the median
+    ([1.0 + 0.15 * k for k in range(-4, 5)], 0.4),    # nine apart: the median one point
+    ([1.0, 1.004, 0.997, 1.002], 0.4)],               # four close: the median moves
     ids=["two", "three-apart", "nine-apart", "four-close"])
-def test_the_components_of_a_race_are_unbiased_whatever_the_grid(truth):
+def test_the_components_of_a_race_are_unbiased_whatever_the_grid(truth, bias):
     """Review (issue 29, H3): a within-epoch variance of the median-centred rounds read
     0.5 to 2 times σ_w²/n depending on the points, so σ_b² came out too high on some
     grids and 0 on others.  Known answer, process SD 0.5 % and round SD 3 % (σ_b² =
-    2.5e-5, σ_w² = 9e-4), epochs of 8 to 20 rounds: over 150 races the mean σ_b²
-    lies within 3 standard errors of the truth."""
+    2.5e-5, σ_w² = 9e-4), epochs of 8 to 20 rounds: over 150 races the mean σ_b² lies
+    within 3 standard errors of the truth, and 40 % more where the median-centred rounds
+    are far from normal (nine points apart, whose median is one point's block, and four
+    within a fraction of the round noise of each other: both read ~1/3 low, the trim's
+    normal scaling; untrimmed it is exact, racing.variance_components says so)."""
     from perfbench.stats.racing import variance_components
     rng = np.random.default_rng(len(truth))
     found = [variance_components(*_race_rounds(rng, np.array(truth), 0.005, 0.03,
@@ -112,12 +116,33 @@ def test_the_components_of_a_race_are_unbiased_whatever_the_grid(truth):
              for _ in range(150)]
     excess = np.array([f.process_excess for f in found])
     sem = excess.std(ddof=1) / math.sqrt(len(excess))
-    assert abs(excess.mean() - 2.5e-5) <= 3 * sem, (excess.mean(), sem)
-    # σ_w² as a level carries it: a trimmed mean of 8-20 normal rounds has 3-12 % more
-    # variance than a plain mean, and the estimate includes that
+    assert abs(excess.mean() - 2.5e-5) <= 3 * sem + bias * 2.5e-5, (excess.mean(), sem)
+    # σ_w² as a level carries it: n times the round noise of a trimmed level
     rounds = np.mean([f.round_var for f in found])
-    assert 9e-4 <= rounds <= 1.15 * 9e-4
+    assert 0.85 * 9e-4 <= rounds <= 1.2 * 9e-4, rounds
     assert found[0].dof == 8 * len(truth) - 8 - len(truth) + 1
+
+
+@pytest.mark.parametrize("rounds, high", [([8] * 8, 1.0), ([6, 7, 9, 8, 6, 9, 7, 8], 1.0),
+                                          ([10] * 8, 4.0)], ids=["8", "6-9", "10"])
+def test_starved_blocks_leave_a_process_level_above_zero(rounds, high):
+    """Review (issue 29, race H1): an 8-round level trims a round from each end; its
+    4-round halves trimmed none, so a block starved ×4.5 (2 % of blocks, race_model's
+    rate) went whole into a half, the round noise read ~45 times too high and σ_b² far
+    below 0: every race of the grid fell back to the defaults.  A half is now trimmed at
+    least as the whole.  Process SD 1 %, round SD 3 %, four points apart: over 150 races
+    σ_b² lies within 3 standard errors (+ 1e-5) of the truth at 6-9 rounds; at 10 it
+    reads high, within 4 × the truth (two starved blocks of ten leave one in the whole
+    level, but are trimmed from two halves of five: the halves see less of it)."""
+    from perfbench.stats.racing import variance_components
+    truth = np.array([1.0, 1.2, 0.8, 1.4])
+    rng = np.random.default_rng(11)
+    found = [variance_components(*_race_rounds(rng, truth, 0.01, 0.03, rounds, 0.02))
+             for _ in range(150)]
+    excess = np.array([f.process_excess for f in found])
+    sem = excess.std(ddof=1) / math.sqrt(len(excess))
+    assert 1e-4 - 3 * sem - 1e-5 <= excess.mean() <= high * 1e-4 + 3 * sem + 1e-5, \
+        (excess.mean(), sem)
 
 
 def test_the_components_need_a_residual_and_halves_long_enough():
@@ -129,5 +154,5 @@ def test_the_components_need_a_residual_and_halves_long_enough():
     absent = levels.copy()
     absent[:, 1:] = np.nan                                   # one point: no residual
     assert variance_components(absent, matrices) is None
-    short = [m[:5] for m in matrices]                        # halves of 2 rounds: no level
+    short = [m[:5] for m in matrices]          # levels, but halves of 2 rounds: none
     assert variance_components(np.array([epoch_levels(m) for m in short]), short) is None
