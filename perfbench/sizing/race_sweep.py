@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from perfbench.results.race import Confirmation, RaceResult
-from perfbench.results.sweep import SweepResult
+from perfbench.results.sweep import SCHEMA_VERSION, SweepResult
 from perfbench.runner.ab import MIN_EPOCH_ROUNDS
 from perfbench.runner.side import SWITCH_WARMUP_S
 from perfbench.results.types import (PERCENTILES, BenchmarkResult, Check, LatencyStats,
@@ -32,7 +32,6 @@ from perfbench.stats.racing import MIN_DECISION_EPOCHS, contrast, pooled_varianc
 from perfbench.stats.support import unsupported_fields
 from perfbench.system.checks import roofline_check, roofline_efficiency
 
-RACE_SCHEMA_VERSION = 3
 #: What every interval of a race says of itself in the sweep's ``vs_default``.
 INTERVAL_KIND = "two-level: epochs of fresh workers, process level counted"
 #: The race's status → the sweep's.
@@ -204,7 +203,7 @@ class RaceSweep(Sweep):
 
     def result(self) -> SweepResult:
         return dataclasses.replace(super().result(), race=self.document(),
-                                   schema_version=RACE_SCHEMA_VERSION)
+                                   schema_version=SCHEMA_VERSION)
 
 
 def _with_versus(pick: dict | None, versus: dict) -> dict | None:

@@ -39,8 +39,9 @@ def _result(fps: float, p99: float, half_width: float = 0.01):
 
 
 def _spec(**options) -> SweepSpec:
+    """At 10 s epochs, as every sweep before version 4 was (the dimensioned race: null)."""
     return SweepSpec(BenchmarkConfig(model="models/resnet-tiny.xml"),
-                     {"requests": [1, 2, 4]}, **options)
+                     {"requests": [1, 2, 4]}, **{"epoch_s": 10.0, **options})
 
 
 def sequential() -> Sweep:
@@ -77,7 +78,9 @@ def race(rounds: int = 8, design: EpochDesign | None = None) -> RaceSweep:
     settings = {REFERENCE: {}, "requests=1": {"requests": 1}, "requests=2": {"requests": 2},
                 "requests=4": {"requests": 4}}
     points = [Point(k, settings[k], result=results[k]) for k in played.keys]
-    sweep = RaceSweep(_spec(sla_ms=18.0, target_fps=2000.0), points, mode="race",
+    epoch_s = 10.0 if design is None else None
+    sweep = RaceSweep(_spec(sla_ms=18.0, target_fps=2000.0, epoch_s=epoch_s), points,
+                      mode="race",
                       race=played, clock=lambda: 0.0, block_s=0.1)
     sweep.finish()
     sweep.confirmation = Confirmation(
@@ -124,7 +127,8 @@ def fidelity() -> Sweep:
                   ("precision=f32", {"precision": "f32"}, 70.0, 14.0),
                   ("precision=int8", {"precision": "int8"}, 180.0, 6.0))]
     spec = SweepSpec(BenchmarkConfig(model="models/resnet-tiny.xml"),
-                     {"precision": ["f32", "int8"]}, min_top1_agreement_pct=90.0)
+                     {"precision": ["f32", "int8"]}, min_top1_agreement_pct=90.0,
+                     epoch_s=10.0)
     return Sweep(spec, points, status="complete", clock=lambda: 0.0, fidelity=found)
 
 
