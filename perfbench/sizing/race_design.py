@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from statistics import NormalDist
 
 import numpy as np
 import openvino as ov
@@ -56,11 +57,16 @@ def default_epochs(rounds: int, block_s: float, point_time_s: float) -> int:
 
 
 def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block_s: float,
-           warmup_s: float, point_time_s: float, dimension: bool) -> None:
+           warmup_s: float, point_time_s: float, dimension: bool,
+           budget_per_point_s: float | None = None, fixed_by: str | None = None) -> None:
     """Set the race's rounds per epoch and its ``design``, once its block length is
     known (the first epoch's probe, over ``points`` workers in ``waves`` waves); a
     resumed race keeps the design it had.  Undimensioned, the design records the first
-    epoch's rounds (later epochs, with fewer points, hold more)."""
+    epoch's rounds (later epochs, with fewer points, hold more).  ``dimension``: False
+    under ``--epoch-time`` or ``--max-epochs`` (the epochs' count fixed, more rounds would
+    only lengthen the race; ``fixed_by`` names which, by default ``--epoch-time``);
+    ``budget_per_point_s``: what a ``--budget`` leaves each point, when it binds before
+    the default design's wall time does."""
     if race.design is not None:
         return
     default = epoch_rounds(race.rules, points, block_s, warmup_s)
@@ -68,9 +74,12 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
     def keep(chosen_by: str, reason: str) -> None:
         race.design = EpochDesign(default, chosen_by, reason, point_time_s)
     if not dimension:
-        return keep("fixed", f"--epoch-time {race.rules.epoch_s:g}: epochs of about that "
-                    "many seconds of rounds")
-    known = ab_cache.load_components(grid_key(settings, block_s))
+        return keep("fixed", f"{fixed_by or f'--epoch-time {race.rules.epoch_s:g}'}: "
+                    f"epochs of about {race.rules.epoch_s:g} s of rounds")
+    try:
+        known = ab_cache.load_components(grid_key(settings, block_s))
+    except Exception as exc:            # the design is an optimisation: never the race's end
+        return keep("defaults", f"the earlier races could not be read ({exc})")
     if known is None:
         return keep("defaults", "no earlier race of this grid and block length on this "
                     "boot of this machine")
@@ -82,20 +91,33 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
         return keep("defaults", "earlier races measured no process level beyond the "
                     "rounds' noise: nothing to size the epochs from")
     wall = default_epochs(default, block_s, point_time_s) * (c.setup_s + default * c.round_s)
+    if budget_per_point_s is not None:
+        wall = min(wall, budget_per_point_s)
     most = math.floor((wall / (MIN_LOOKS * max(waves, 1)) - c.setup_s) / c.round_s + 1e-9)
-    rounds = dimensioning.rounds_for_rate(c, MIN_EPOCH_ROUNDS, most, known.last_rounds)
-    epochs = int(min(max(math.ceil(wall / (c.setup_s + rounds * c.round_s) - 1e-9),
-                         MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
+
+    def epochs_of(rounds: int) -> int:
+        fitted = math.floor(wall / (c.setup_s + rounds * c.round_s) + 1e-9)
+        return int(min(max(fitted, MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
+
+    def looks_cost(rounds: int) -> float:
+        """More epochs are more looks, and a family of more tests: each elimination's
+        interval is wider by its critical value (squared, as a variance is)."""
+        tests = replace(race.rules, max_epochs=epochs_of(rounds)).tests(points)
+        return NormalDist().inv_cdf(1 - race.rules.alpha / tests) ** 2
+    rounds = dimensioning.rounds_for_rate(c, MIN_EPOCH_ROUNDS, most, known.last_rounds,
+                                          penalty=looks_cost)
     race.rules = replace(race.rules, rounds=rounds)
     race.design = EpochDesign(
         rounds, "dimensioned",
         f"from {known.runs} earlier race{'s' if known.runs != 1 else ''}: Kalibera & "
         f"Jones' optimum {dimensioning.optimal_rounds(c):.1f} rounds per epoch; on the "
         f"grid, {MIN_EPOCH_ROUNDS} to {max(most, MIN_EPOCH_ROUNDS)} rounds ({MIN_LOOKS} "
-        f"epochs a wave), the least variance in the default design's {wall:.0f} s a point",
+        f"epochs a wave), the least variance (the looks' family counted) in "
+        f"{'the budget' if wall == budget_per_point_s else 'the default design'}'s "
+        f"{wall:.0f} s a point",
         point_time_s, runs=known.runs, round_sd_pct=_pct(c.round_var),
         process_sd_pct=_pct(c.process_var), setup_s=c.setup_s, round_s=c.round_s,
-        expected_epochs=epochs)
+        expected_epochs=epochs_of(rounds))
 
 
 def _pct(variance: float) -> float:
@@ -109,16 +131,20 @@ def costs(race: Race, block_s: float, warmup_s: float) -> tuple[float, float] | 
     counted) and a start is the rest of the epoch; else a round is its block and warm-up."""
     epochs = [e for e in race.epochs if e.points and e.rounds and e.wall_s > 0]
     epochs = epochs[1:] if len(epochs) > 1 else epochs
-    starts, rounds = [], []
+    started, spans, points, blocks_run = 0.0, 0.0, 0, 0
     for epoch in epochs:
         blocks = [b for r in epoch.rounds for b in r.get("blocks", [])]
         span = (max(b["t_end"] for b in blocks) - min(b["t_start"] for b in blocks)
                 if blocks else len(epoch.rounds) * len(epoch.points) * (block_s + warmup_s))
-        starts.append(max(epoch.wall_s - span, 0.0) / len(epoch.points))
-        rounds.append(span / (len(epoch.rounds) * len(epoch.points)))
-    if not starts or min(rounds) <= 0:
+        started += max(epoch.wall_s - span, 0.0)
+        spans += span
+        points += len(epoch.points)
+        blocks_run += len(epoch.rounds) * len(epoch.points)
+    if not points or spans <= 0:
         return None
-    return float(np.mean(starts)), float(np.mean(rounds))
+    # over all the points started, not a mean of epochs: a late epoch of two points
+    # (which start less in parallel) would weigh as much as a first one of sixteen
+    return started / points, spans / blocks_run
 
 
 def store(race: Race, settings: dict[str, dict], block_s: float | None,

@@ -144,11 +144,9 @@ class Epochs:
             if self.sweep.block_s is None and sides:
                 self._probe(sides, failed)
                 self._fit_block(len(sides), self.sweep.clock() - began)
-            if not self.sweep.race.epochs and self.sweep.block_s is not None and sides:
-                race_design.choose(self.sweep.race, raced_settings(self.sweep), len(sides),
-                                   waves_needed(self.sweep.race, self.sweep.capacity.workers),
-                                   self.sweep.block_s, SWITCH_WARMUP_S,
-                                   self.sweep.spec.point_time_s, self.sweep.spec.epoch_s is None)
+            if self.sweep.race.design is None and self.sweep.block_s is not None and sides \
+                    and not any(e.rounds for e in self.sweep.race.epochs):
+                self._choose_design(len(sides))
             count = self._within_budget(rounds or epoch_rounds(
                 self.sweep.race.rules, len(sides), self.sweep.block_s or MIN_BLOCK_S,
                 SWITCH_WARMUP_S), len(sides), self.sweep.clock() - began)
@@ -170,6 +168,21 @@ class Epochs:
         round_s = points * ((self.sweep.block_s or MIN_BLOCK_S) + SWITCH_WARMUP_S)
         return rounds_within_budget(count, left, round_s, start_s,
                                     len(self.sweep.race.epochs))
+
+    def _choose_design(self, points: int) -> None:
+        """The race's rounds per epoch, before its first round (race_design): sized from
+        earlier races of the grid unless --epoch-time or --max-epochs fixes the epochs,
+        within what the --budget leaves each point."""
+        sweep, spec = self.sweep, self.sweep.spec
+        budget = sweep.race_budget_s()
+        per_point = None if budget is None else \
+            max(budget - (sweep.clock() - sweep.started), 0.0) / max(len(sweep.race.keys), 1)
+        fixed_by = (f"--epoch-time {spec.epoch_s:g}" if spec.epoch_s is not None else
+                    f"--max-epochs {spec.max_epochs}" if spec.max_epochs is not None else None)
+        race_design.choose(sweep.race, raced_settings(sweep), points,
+                           waves_needed(sweep.race, sweep.capacity.workers), sweep.block_s,
+                           SWITCH_WARMUP_S, spec.point_time_s, fixed_by is None, per_point,
+                           fixed_by)
 
     def _fit_block(self, points: int, start_s: float) -> None:
         """Shorter blocks when the probe's would not let the epochs an interval needs fit
@@ -330,15 +343,18 @@ def run_race(spec: SweepSpec, save: Callable[[RaceSweep], None],
         sweep.finish()
         save(sweep)
     if race.status in ("won", "tied", "budget") and len(race.epochs) > played_before and \
-            spec.epoch_s is None:
+            race.design is not None and race.design.chosen_by != "fixed" and \
+            sweep.block_s is not None and snap_block_s(sweep.block_s) == sweep.block_s:
         _remember(sweep)
     return sweep
 
 
 def _remember(sweep: RaceSweep) -> None:
     """The finished race's components for the next race of its grid (a dimensioned or
-    defaults race's: an ``--epoch-time`` race's blocks are off the cache's grid); never
-    the race's answer's cost (its document is saved): a failure is a warning."""
+    defaults race's whose block is on the cache's grid: an ``--epoch-time`` race's, a
+    resumed version-3 race's, or one a budget shortened below the grid's step, would be
+    stored under a key no race looks up); never the race's answer's cost (its document
+    is saved): a failure is a warning."""
     try:
         race_design.store(sweep.race, raced_settings(sweep), sweep.block_s, SWITCH_WARMUP_S)
     except Exception as exc:

@@ -37,6 +37,7 @@ cannot bias this run's interval: it changes how wide the interval is, not what i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from perfbench.stats.tdist import t_critical
@@ -128,19 +129,23 @@ def choose_design(c: Components, budget_s: float, level: float = 0.95,
 
 
 def rounds_for_rate(c: Components, min_rounds: int, max_rounds: int,
-                    incumbent: int | None = None) -> int:
+                    incumbent: int | None = None,
+                    penalty: Callable[[int], float] | None = None) -> int:
     """Rounds per epoch for a design whose epochs are not fixed in number (a race plans
     them from its measuring time): the grid point in [min_rounds, max_rounds] with the
     least variance per second of wall time, (σ_b² + σ_w²/n)(c_s + n·c_r), whose
     continuous minimum is n*; the ``incumbent`` is kept unless the best is expected
     KEEP_UNLESS_NARROWER of its width or less (the width goes as the square root).
-    ``max_rounds`` below ``min_rounds``: ``min_rounds``."""
+    ``penalty(n)`` multiplies that variance where the design pays for more epochs
+    otherwise (a race's family of looks).  ``max_rounds`` below ``min_rounds``:
+    ``min_rounds``."""
     if not (c.setup_s >= 0 and c.round_s > 0):
         raise ValueError("costs must be non-negative, a round's positive")
     grid = [n for n in ROUNDS_GRID if min_rounds <= n <= max_rounds] or [min_rounds]
 
     def cost(rounds: int) -> float:
-        return (c.process_var + c.round_var / rounds) * (c.setup_s + rounds * c.round_s)
+        paid = penalty(rounds) if penalty is not None else 1.0
+        return paid * (c.process_var + c.round_var / rounds) * (c.setup_s + rounds * c.round_s)
     best = min(grid, key=lambda n: (cost(n), n))
     if incumbent in grid and math.sqrt(cost(best)) > KEEP_UNLESS_NARROWER * math.sqrt(
             cost(incumbent)):

@@ -349,9 +349,12 @@ def ab_mode(options: dict) -> dict:
     """How an --ab directory's entries are measured (``suite.json``'s ``mode``): both
     sides, the epochs' length (``epoch_s``; null: dimensioned per entry), and the noise
     controls where there are some; a resume must be of the same, or its entries would be
-    measured by another design than the ones kept."""
+    measured by another design than the ones kept.  A directory that did not record its
+    epochs keeps them unrecorded: its earlier entries may have been of either design."""
     mode = {"kind": "ab", "base": options.get("base"), "new": options.get("new"),
             "epoch_s": None if options.get("dimension") else options.get("epoch_s")}
+    if options.get("epoch_s_unrecorded"):       # resumed from a directory that did not say
+        del mode["epoch_s"]
     controls = options["controls"].names() if options.get("controls") else ()
     return {**mode, "controls": list(controls)} if controls else mode
 

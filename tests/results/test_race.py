@@ -1,6 +1,7 @@
 """The race document: typed, round-trips through its dict, keeps who left when and why."""
 
 import numpy as np
+import pytest
 
 from perfbench.results.race import Confirmation, Interval, RaceResult
 from perfbench.sizing.race import REFERENCE, document, latency_judgements, restore
@@ -44,3 +45,27 @@ def test_latency_is_judged_on_its_interval_against_the_sla():
     verdicts = {j.key: j.verdict for j in latency_judgements(race, 20.0)}
     assert verdicts[REFERENCE] == "within" and verdicts["same"] == "uncertain"
     assert verdicts["fast"] == "over"
+
+
+@pytest.mark.parametrize("rules, design, words", [
+    ({"rounds": "12"}, None, "rules.rounds must be a whole number from 3"),
+    ({"rounds": 2}, None, "rules.rounds must be a whole number from 3"),
+    ({"rounds": True}, None, "rules.rounds"),
+    ({"rounds": 10 ** 6}, None, "to 512"),
+    ({}, {"chosen_by": "guessed"}, "design.chosen_by must be one of fixed, defaults"),
+    ({}, {"rounds_per_epoch": 0}, "design.rounds_per_epoch must be ≥ 1")])
+def test_a_hand_edited_design_is_one_line_not_a_failure_mid_race(rules, design, words):
+    """Review (issue 29, L2/L3): a hand-edited ``"rounds": "12"`` raised a TypeError in the
+    middle of a resumed race, and 1 or 2 rounds gave levels of NaN: a race that never
+    decides."""
+    from perfbench.results.race import MIN_LEVEL_ROUNDS
+    from perfbench.results.types import SchemaError
+    from perfbench.stats import racing
+    assert MIN_LEVEL_ROUNDS == racing.MIN_LEVEL_ROUNDS
+    data = document(_race(), 0.1).to_dict()
+    data["rules"] = {**data["rules"], **rules}
+    if design is not None:
+        data["design"] = {"rounds_per_epoch": 12, "chosen_by": "dimensioned",
+                          "reason": "r", "budget_s": 20.0, **design}
+    with pytest.raises(SchemaError, match=words):
+        RaceResult.from_dict(data)

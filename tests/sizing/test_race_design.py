@@ -62,27 +62,52 @@ def test_without_earlier_races_the_default_length_is_kept_and_said(cache_dir):
 
 def test_earlier_races_components_size_the_epochs_in_the_default_designs_wall_time(
         cache_dir):
-    """Stored per point: σ_w² 9e-4, σ_b² 1e-4, a start 1.6 s, a round 0.1 s → n* = 12, on
-    the grid.  The default design (26 rounds of 3 points at 0.13 s, 8 epochs for 20 s of
-    blocks) takes 8 × (1.6 + 26 × 0.1) = 33.6 s a point; the dimensioned one plans as many
-    epochs as fit that.  The last race's 40 rounds are expected 18 % wider: replaced."""
+    """Stored per point: σ_w² 9e-4, σ_b² 1e-4, a start 1.6 s, a round 0.1 s → n* = 12.
+    The default design (26 rounds of 3 points at 0.13 s, 8 epochs for 20 s of blocks)
+    takes 8 × (1.6 + 26 × 0.1) = 33.6 s a point; the dimensioned one plans as many
+    epochs as fit in that.  Counting the looks' family (3 points, 6 ordered pairs a look),
+    12 rounds' 12 epochs make 60 tests (z 3.144) and 16 rounds' 10 epochs 48 (z 3.078):
+    z² (σ_b² + σ_w²/n)(c_s + n c_r) is 4.84e-3 at 12 and 4.74e-3 at 16, the least on the
+    grid.  The last race's 40 rounds are expected 18 % wider: replaced."""
     race = _race()
     _known(race, VarianceComponents(9e-4, 10.0, 1e-4))
     _choose(race)
     design = race.design
-    assert design.chosen_by == "dimensioned" and race.rules.rounds == 12
-    assert design.rounds_per_epoch == 12 == epoch_rounds(race.rules, 1, BLOCK_S, WARMUP_S)
+    assert design.chosen_by == "dimensioned" and race.rules.rounds == 16
+    assert design.rounds_per_epoch == 16 == epoch_rounds(race.rules, 1, BLOCK_S, WARMUP_S)
     assert "optimum 12.0 rounds per epoch" in design.reason
+    assert "the default design's 34 s a point" in design.reason
     assert (design.round_sd_pct, design.process_sd_pct) == pytest.approx((3.0, 1.0))
-    wall = design.expected_epochs * (1.6 + 12 * 0.1)
-    assert 33.6 <= wall < 33.6 + (1.6 + 12 * 0.1) + 1e-9
-    assert race.rules.to_dict()["rounds"] == 12
+    assert design.expected_epochs == 10                   # ⌊33.6 / 3.2⌋: within the wall
+    assert race.rules.to_dict()["rounds"] == 16
     again = design
     _choose(race)
     assert race.design is again                         # a resumed race keeps its design
     other = _race()
     _choose(other, block_s=2 * BLOCK_S)
     assert other.design.chosen_by == "defaults"         # another block length: another key
+
+
+def test_a_budget_that_binds_first_sizes_the_design_in_its_own_time(cache_dir):
+    """Review M2: the design held the default's 33.6 s a point whatever the --budget left.
+    12 s a point: six looks leave (12/6 − 1.6)/0.1 = 4 rounds, below the grid's least,
+    8; ⌊12/2.4⌋ = 5 epochs."""
+    race = _race()
+    _known(race, VarianceComponents(9e-4, 10.0, 1e-4))
+    race_design.choose(race, race.settings, 3, 1, BLOCK_S, WARMUP_S, POINT_TIME_S, True,
+                       budget_per_point_s=12.0)
+    assert race.rules.rounds == MIN_EPOCH_ROUNDS and race.design.expected_epochs == 5
+    assert "the budget's 12 s a point" in race.design.reason
+
+
+def test_a_cache_that_cannot_be_read_leaves_the_defaults(cache_dir, monkeypatch):
+    """Review L4: an error reading the earlier races ended the race with a traceback."""
+    def broken(key, now=None):
+        raise OSError("cache unreadable")
+    monkeypatch.setattr(ab_cache, "load_components", broken)
+    race = _race()
+    _choose(race)
+    assert race.design.chosen_by == "defaults" and "cache unreadable" in race.design.reason
 
 
 def test_the_rounds_leave_each_wave_six_looks(cache_dir):

@@ -208,6 +208,9 @@ def suite_command(args: argparse.Namespace) -> int:
         plan = ab_plan(args, spec, selected, budget)
         mode = ab_mode(args)
         previous = previous_run(args, mode)
+        if previous is not None and "epoch_s" not in mode_of(previous):
+            # its entries' epochs are unrecorded: saved as unknown, not as this run's
+            plan.options["epoch_s_unrecorded"] = True
         _check_outputs(args)
         return _finish(args, *suite_ab_command(args, spec, selected, plan, previous))
     previous = previous_run(args, PLAIN)
