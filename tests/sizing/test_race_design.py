@@ -19,7 +19,7 @@ from perfbench.sizing.race import (
     epoch_rounds,
     versus_default,
 )
-from perfbench.stats.dimensioning import Components, ROUNDS_GRID, rounds_for_rate
+from perfbench.stats.dimensioning import ROUNDS_GRID
 from perfbench.stats.racing import variance_components
 from perfbench.stats.two_level import VarianceComponents
 from tests.sizing import race_model
@@ -189,57 +189,75 @@ def _half_width(race, key="a") -> float:
     return math.log(found.high / found.low) / 2
 
 
+@pytest.mark.parametrize("starved", [False, True], ids=["normal", "starved-blocks"])
 def test_dimensioned_races_hold_the_family_error_and_coverage_in_the_same_wall_time(
-        cache_dir, monkeypatch):
+        cache_dir, monkeypatch, starved):
     """Issue 29, item 3, the whole loop on simulated races.  Each draw: components from a
     range (process SD 0.5-4 %, round SD 1-6 %, a start 0.3-3 s and a round 0.05-0.4 s
-    a point), no starved blocks (so the truth is the model's); one race at the default
-    design (26 rounds) measures them, stores them as a finished race does, and the
-    design chosen from them is played as planned.  Over the draws: the chosen count
-    within one grid step of the truth's own choice in ≥ 75 %; no point within the margin
-    eliminated in more than 5 % (+ two simulation SEs); each 95 % interval against the
-    default covering the truth in ≥ 93 %; the far points gone; and, in the default's
-    wall time, intervals no wider on average than the default design's."""
-    monkeypatch.setattr(race_model, "SHOCK_RATE", 0.0)
+    a point); one race at the default design (26 rounds) measures them, stores them as a
+    finished race does, and the design chosen from them is played as planned, beside a
+    race at the default design.  Over the draws: each design within the default's wall
+    time a point; no point within the margin eliminated in more than 5 % (+ two
+    simulation SEs); the 95 % intervals against the default covering the truth as often
+    as the default design's do (within two SEs, and ≥ 92 %); the far points gone; and
+    intervals no wider on average than the default design's.  With normal rounds the
+    chosen count is within one grid step of the one chosen from the true components in
+    ≥ 75 % of draws; with race_model's starved blocks (2 % of blocks ×4.5) there is no
+    such truth (their leftovers are noise of neither level), and the outcome is what is
+    checked.  (The default here keeps 26 rounds as points leave; a real one's grow, and
+    so do its survivors' wall times.)"""
+    if not starved:
+        monkeypatch.setattr(race_model, "SHOCK_RATE", 0.0)
     rng = np.random.default_rng(29)
     settings = _race(truth=GRID).settings
-    near, false, covered, far_gone, widths = 0, 0, [], 0, []
+    key = race_design.grid_key(settings, BLOCK_S)
+    near, false, covered, far_gone, widths, tried = 0, 0, [], 0, [], 0
+    covered_by_default = []
     good = {k for k, v in GRID.items() if v >= max(GRID.values()) * 0.97 - 1e-12}
-    for _ in range(RACES):
+
+    def design_from(components, setup_s, round_s):
         (cache_dir / "ab-epoch-variance.json").unlink(missing_ok=True)
+        ab_cache.store_components(key, components, setup_s, round_s, 0)
+        race = race_model.race_of(GRID, RaceRules(epoch_s=25.5 * (BLOCK_S + WARMUP_S)))
+        race_design.choose(race, settings, 1, 1, BLOCK_S, WARMUP_S,
+                           7.5 * default * BLOCK_S, True)
+        return race.design
+    for _ in range(RACES):
         process, round_sd = rng.uniform(0.005, 0.04), rng.uniform(0.01, 0.06)
         setup_s, round_s = rng.uniform(0.3, 3.0), rng.uniform(0.05, 0.4)
+        # the default design, as the race computes it: 26 rounds (25.5 rounds' time of
+        # one point, rounded up), 8 epochs (7.5 epochs' blocks of --point-time, up)
         default = 26
         first = _play(rng, default, 8, process, round_sd)
         measured = variance_components(first.levels,
                                        [e.log_fps(first.keys) for e in first.epochs])
-        ab_cache.store_components(race_design.grid_key(settings, BLOCK_S), measured,
-                                  setup_s, round_s, 0)
-        # the default design, as the race computes it: 26 rounds (25.5 rounds' time of
-        # one point, rounded up), 8 epochs (7.5 epochs' blocks of --point-time, up)
-        race = race_model.race_of(GRID, RaceRules(epoch_s=25.5 * (BLOCK_S + WARMUP_S)))
-        race_design.choose(race, settings, 1, 1, BLOCK_S, WARMUP_S, 7.5 * default * BLOCK_S,
-                           True)
-        design = race.design
-        truth = Components(round_sd ** 2, process ** 2, setup_s, round_s)
+        truth = design_from(VarianceComponents(round_sd ** 2, 1e6, process ** 2),
+                            setup_s, round_s)
+        design = design_from(measured, setup_s, round_s)
+        tried += 1
         if design.chosen_by != "dimensioned":
             continue
         wall = 8 * (setup_s + default * round_s)
-        most = math.floor((wall / race_design.MIN_LOOKS - setup_s) / round_s + 1e-9)
-        best = rounds_for_rate(truth, MIN_EPOCH_ROUNDS, most)
-        steps = abs(ROUNDS_GRID.index(best) - ROUNDS_GRID.index(design.rounds_per_epoch)) \
-            if design.rounds_per_epoch in ROUNDS_GRID else 99
+        assert design.expected_epochs * (setup_s + design.rounds_per_epoch * round_s) <= \
+            wall + 1e-9
+        steps = abs(ROUNDS_GRID.index(truth.rounds_per_epoch) -
+                    ROUNDS_GRID.index(design.rounds_per_epoch))
         near += steps <= 1
         played = _play(rng, design.rounds_per_epoch, design.expected_epochs, process, round_sd)
         baseline = _play(rng, default, 8, process, round_sd)
         false += any(e.key in good and e.reason.startswith("worse") for e in played.exits)
         covered += [v.low <= GRID[k] <= v.high for k, v in versus_default(played).items()]
+        covered_by_default += [v.low <= GRID[k] <= v.high
+                               for k, v in versus_default(baseline).items()]
         far_gone += {"far1", "far2"} <= played.gone()
         widths.append(_half_width(played) / _half_width(baseline))
     decided = len(widths)
-    assert decided >= 0.8 * RACES
-    assert near / decided >= 0.75
+    assert decided >= 0.8 * tried
+    assert starved or near / decided >= 0.75, near / decided
     assert false / decided <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / decided)
-    assert np.mean(covered) >= 0.93
+    coverage, by_default = np.mean(covered), np.mean(covered_by_default)
+    assert coverage >= 0.92, coverage
+    assert coverage >= by_default - 2 * math.sqrt(2 * 0.05 * 0.95 / len(covered)), \
+        (coverage, by_default)
     assert far_gone / decided >= 0.95
-    assert np.exp(np.mean(np.log(widths))) <= 1.0
+    assert np.exp(np.mean(np.log(widths))) <= 1.0, np.exp(np.mean(np.log(widths)))
