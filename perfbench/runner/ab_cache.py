@@ -116,7 +116,9 @@ def snap_block_s(seconds: float) -> float:
     """The smallest grid length (0.1 s × 1.25^k) not below ``seconds``."""
     if seconds <= BLOCK_GRID_FROM_S:
         return BLOCK_GRID_FROM_S
-    steps = math.ceil(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) - 1e-9)
+    # a grid length rounded to 6 decimals (as stored) lies up to ~2e-5 steps off the grid:
+    # it snaps to itself, not to the next one up
+    steps = math.ceil(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) - 1e-4)
     return round(BLOCK_GRID_FROM_S * BLOCK_GRID ** steps, 6)
 
 
@@ -125,7 +127,7 @@ def snap_block_down_s(seconds: float) -> float:
     must stay within it), or ``seconds`` itself below the grid."""
     if seconds < BLOCK_GRID_FROM_S:
         return seconds
-    steps = math.floor(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) + 1e-9)
+    steps = math.floor(math.log(seconds / BLOCK_GRID_FROM_S) / math.log(BLOCK_GRID) + 1e-4)
     return round(BLOCK_GRID_FROM_S * BLOCK_GRID ** steps, 6)
 
 

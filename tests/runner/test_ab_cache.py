@@ -223,9 +223,13 @@ def test_a_race_key_is_its_grid_its_block_and_the_model_file_as_it_is(tmp_path):
     assert key(block_s=0.125) != before
     assert key({"default": points["default"]}) != before
     (tmp_path / "m.bin").write_bytes(b"\1" * 16)          # new weights, the same path
-    assert key() != before
-    builtin = {"default": {"model": "builtin"}}
-    assert key(builtin) == key(builtin)
+    resized = key()
+    assert resized != before
+    import os
+    stat = os.stat(model)
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))   # the graph, saved again
+    assert key() != resized
+    assert key({"default": {"model": "builtin"}}) != key({"default": {"model": "other"}})
 
 
 @pytest.mark.parametrize("seconds", [0.1, 0.12, 0.125, 0.3, 1.7, 9.99])
@@ -237,3 +241,12 @@ def test_a_block_snapped_down_is_the_grid_length_at_or_below_it(seconds):
     assert ab_cache.snap_block_s(down) == down
     assert down == up or up == pytest.approx(down * ab_cache.BLOCK_GRID)
     assert ab_cache.snap_block_down_s(0.05) == 0.05
+
+
+def test_a_stored_grid_length_snaps_to_itself():
+    """A grid length is stored rounded to 6 decimals, a hair above or below the grid; it
+    snapped one step up (0.244141 → 0.305176), so a race's block, checked for being on
+    the grid before its components are stored, never was."""
+    for k in range(40):
+        length = ab_cache.snap_block_s(0.1 * 1.25 ** k)
+        assert ab_cache.snap_block_s(length) == length == ab_cache.snap_block_down_s(length)
