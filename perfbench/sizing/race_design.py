@@ -30,7 +30,6 @@ import math
 from dataclasses import replace
 from statistics import NormalDist
 
-import numpy as np
 import openvino as ov
 
 from perfbench.results.ab import EpochDesign
@@ -63,7 +62,7 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
     known (the first epoch's probe, over ``points`` workers in ``waves`` waves); a
     resumed race keeps the design it had.  Undimensioned, the design records the first
     epoch's rounds (later epochs, with fewer points, hold more).  ``dimension``: False
-    under ``--epoch-time`` or ``--max-epochs`` (the epochs' count fixed, more rounds would
+    under ``--epoch-time`` or a spec's ``max_epochs`` (the epochs' count fixed, more rounds would
     only lengthen the race; ``fixed_by`` names which, by default ``--epoch-time``);
     ``budget_per_point_s``: what a ``--budget`` leaves each point, when it binds before
     the default design's wall time does."""

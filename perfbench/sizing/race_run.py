@@ -171,14 +171,15 @@ class Epochs:
 
     def _choose_design(self, points: int) -> None:
         """The race's rounds per epoch, before its first round (race_design): sized from
-        earlier races of the grid unless --epoch-time or --max-epochs fixes the epochs,
-        within what the --budget leaves each point."""
+        earlier races of the grid unless --epoch-time or the spec's max_epochs fixes the
+        epochs, within what the --budget leaves each point."""
         sweep, spec = self.sweep, self.sweep.spec
         budget = sweep.race_budget_s()
         per_point = None if budget is None else \
             max(budget - (sweep.clock() - sweep.started), 0.0) / max(len(sweep.race.keys), 1)
         fixed_by = (f"--epoch-time {spec.epoch_s:g}" if spec.epoch_s is not None else
-                    f"--max-epochs {spec.max_epochs}" if spec.max_epochs is not None else None)
+                    f"the spec's max_epochs {spec.max_epochs}"
+                    if spec.max_epochs is not None else None)
         race_design.choose(sweep.race, raced_settings(sweep), points,
                            waves_needed(sweep.race, sweep.capacity.workers), sweep.block_s,
                            SWITCH_WARMUP_S, spec.point_time_s, fixed_by is None, per_point,

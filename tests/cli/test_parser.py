@@ -25,7 +25,10 @@ def test_every_help_option_error_and_exit_status_reads_as_before(monkeypatch):
     --fidelity with its four tolerances, suite --attribute-out, sweep --min-top1-agreement
     and --min-sqnr; written again when ab's and suite's --attribute options were stated
     once for both (cli/ab_attribute_options.py): its diff is those three options' help
-    words in the two commands' help, nothing declared changed."""
+    words in the two commands' help, nothing declared changed; and again when ab's and
+    suite's --epoch-s were stated once (cli/ab_epoch_option.py, suite's help losing ", as
+    ab's") and sweep's --epoch-time became a default sized from earlier races: those two
+    help texts, nothing declared changed."""
     monkeypatch.setenv("COLUMNS", cli_surface.COLUMNS)
     before = json.loads(GOLDEN.read_text(encoding="utf-8"))
     now = json.loads(json.dumps(cli_surface.surface()))
