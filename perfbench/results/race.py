@@ -16,12 +16,13 @@ from typing import Any
 from perfbench.results.ab import EpochDesign
 from perfbench.results.interval import read_bounds
 from perfbench.results.types import SchemaError, _number, _table, _text
-from perfbench.stats.dimensioning import ROUNDS_GRID
 
-#: The fewest rounds an epoch's level is computed from (``stats.racing.MIN_LEVEL_ROUNDS``;
-#: not imported: the statistics import the result types, tests/results/test_race.py
-#: checks the two agree).
+#: The fewest rounds an epoch's level is computed from (``stats.racing.MIN_LEVEL_ROUNDS``)
+#: and the most a design may choose (``stats.dimensioning.ROUNDS_GRID[-1]``): not
+#: imported, results are below stats (tests/test_layering.py);
+#: tests/results/test_race.py checks that they agree.
 MIN_LEVEL_ROUNDS = 3
+MAX_RULE_ROUNDS = 512
 
 RACE_VERSION = 2
 #: The race's reference point: the device's default, measured in every epoch.
@@ -48,9 +49,9 @@ def _rules(data: dict, where: str) -> dict:
     rules = dict(_get(data, "rules", where))
     rounds = rules.get("rounds")
     if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)
-                               or not MIN_LEVEL_ROUNDS <= rounds <= ROUNDS_GRID[-1]):
+                               or not MIN_LEVEL_ROUNDS <= rounds <= MAX_RULE_ROUNDS):
         raise SchemaError(f"{where}.rules.rounds must be a whole number from "
-                          f"{MIN_LEVEL_ROUNDS} (a level's least) to {ROUNDS_GRID[-1]}, "
+                          f"{MIN_LEVEL_ROUNDS} (a level's least) to {MAX_RULE_ROUNDS}, "
                           f"not {rounds!r}")
     return rules
 

@@ -98,13 +98,18 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
         fitted = math.floor(wall / (c.setup_s + rounds * c.round_s) + 1e-9)
         return int(min(max(fitted, MIN_DECISION_EPOCHS), MAX_PLANNED_EPOCHS))
 
-    def looks_cost(rounds: int) -> float:
-        """More epochs are more looks, and a family of more tests: each elimination's
-        interval is wider by its critical value (squared, as a variance is)."""
-        tests = replace(race.rules, max_epochs=epochs_of(rounds)).tests(points)
-        return NormalDist().inv_cdf(1 - race.rules.alpha / tests) ** 2
+    def planned_cost(rounds: int) -> float:
+        """rounds_for_rate's variance per second of wall time is (σ_b² + σ_w²/n)(c_s +
+        n c_r); the race plans ⌊W/(c_s + n c_r)⌋ epochs, not the continuous count, and
+        more epochs are more looks, a family of more tests over all the race's points
+        whose critical value z widens each elimination: what it then gets is z²(σ_b² +
+        σ_w²/n)/K, so this factor turns the one into the other (up to the constant W)."""
+        epochs = epochs_of(rounds)
+        tests = replace(race.rules, max_epochs=epochs).tests(len(race.keys))
+        z = NormalDist().inv_cdf(1 - race.rules.alpha / tests)
+        return z * z / (epochs * (c.setup_s + rounds * c.round_s))
     rounds = dimensioning.rounds_for_rate(c, MIN_EPOCH_ROUNDS, most, known.last_rounds,
-                                          penalty=looks_cost)
+                                          penalty=planned_cost)
     race.rules = replace(race.rules, rounds=rounds)
     race.design = EpochDesign(
         rounds, "dimensioned",

@@ -141,12 +141,14 @@ def variance_components(levels: np.ndarray,
 
 
 def half_trim(n: int) -> int:
-    """Rounds trimmed from each end of a half of an epoch of ``n``: as a level of its
-    ⌊n/2⌋ rounds is, and at least one wherever the whole epoch's level is trimmed, so a
-    starved block the whole trims out is trimmed out of its half too (4 rounds alone
-    trim none, and one block starved ×4.5 then moved the split σ_w² many-fold)."""
+    """Rounds trimmed from each end of a half of an epoch of ``n``: as many as from the
+    whole epoch's level (and as a level of ⌊n/2⌋ rounds is, if that is more), so the
+    starved blocks the whole trims out are trimmed out of a half that holds them all
+    (4 rounds alone trim none, and one block starved ×4.5 then moved the split σ_w²
+    many-fold; from 20 rounds the whole trims two)."""
     half = n // 2
-    return max(trim_count(half), min(trim_count(n), 1)) if half >= 3 else 0
+    g = max(trim_count(half), trim_count(n))
+    return g if half >= 3 and half - 2 * g >= 1 else trim_count(half)
 
 
 def trim_factor(n: int, g: int) -> float:

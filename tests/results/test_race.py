@@ -58,10 +58,11 @@ def test_a_hand_edited_design_is_one_line_not_a_failure_mid_race(rules, design, 
     """Review (issue 29, L2/L3): a hand-edited ``"rounds": "12"`` raised a TypeError in the
     middle of a resumed race, and 1 or 2 rounds gave levels of NaN: a race that never
     decides."""
-    from perfbench.results.race import MIN_LEVEL_ROUNDS
+    from perfbench.results.race import MAX_RULE_ROUNDS, MIN_LEVEL_ROUNDS
     from perfbench.results.types import SchemaError
-    from perfbench.stats import racing
+    from perfbench.stats import dimensioning, racing
     assert MIN_LEVEL_ROUNDS == racing.MIN_LEVEL_ROUNDS
+    assert MAX_RULE_ROUNDS == dimensioning.ROUNDS_GRID[-1]
     data = document(_race(), 0.1).to_dict()
     data["rules"] = {**data["rules"], **rules}
     if design is not None:
