@@ -116,11 +116,11 @@ def variance_components(levels: np.ndarray,
     read 0.5 to 2 times σ_w²/n depending on the grid.  The trim's scaling assumes normal
     rounds, and the centred rounds are not always: simulated (round SD 3 %, process SD
     0.5 %), σ_b² reads about a third low for nine points apart (the median is one
-    point's block) or four within a fraction of the round noise of each other, n* then
-    ~20 % high, a grid step; with 2 % of blocks starved ×4.5 at 10 rounds an epoch it
-    reads ~3.5 times high (two starved blocks leave one in the whole level, none in two
-    trimmed halves), n* about half.  (A jackknife over the rounds read the same low,
-    and went far off with starved blocks.)  σ_b² is what the pooled cell
+    point's block), n* then ~20 % high, a grid step; with 2 % of blocks starved ×4.5 it
+    reads high, 3.5 times at 10 rounds an epoch and 1.4-1.8 times at 20-26 (two starved
+    blocks leave one in the whole level, none in two trimmed halves), n* then smaller.
+    (A jackknife over the rounds read as low, and went far off with starved blocks.)
+    σ_b² is what the pooled cell
     variance σ² holds beyond the round noise, over the same epochs (those whose halves
     give levels: 6 rounds or more), signed (a pool of races averages it and clamps
     once); σ_w² is stored as n times a level's round variance, at the epochs' mean 1/n

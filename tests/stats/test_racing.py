@@ -98,17 +98,17 @@ def _race_rounds(rng, truth, process_sd, round_sd, rounds_per_epoch, shock_rate=
     ([1.0, 1.3], 0.0),                                # two points: the median is their mean
     ([1.0, 1.3, 0.7], 0.0),                           # odd, apart: the middle one is the median
     ([1.0 + 0.15 * k for k in range(-4, 5)], 0.4),    # nine apart: the median one point
-    ([1.0, 1.004, 0.997, 1.002], 0.4)],               # four close: the median moves
+    ([1.0, 1.004, 0.997, 1.002], 0.0)],               # four close: the median moves
     ids=["two", "three-apart", "nine-apart", "four-close"])
 def test_the_components_of_a_race_are_unbiased_whatever_the_grid(truth, bias):
     """Review (issue 29, H3): a within-epoch variance of the median-centred rounds read
     0.5 to 2 times σ_w²/n depending on the points, so σ_b² came out too high on some
     grids and 0 on others.  Known answer, process SD 0.5 % and round SD 3 % (σ_b² =
     2.5e-5, σ_w² = 9e-4), epochs of 8 to 20 rounds: over 150 races the mean σ_b² lies
-    within 3 standard errors of the truth, and 40 % more where the median-centred rounds
-    are far from normal (nine points apart, whose median is one point's block, and four
-    within a fraction of the round noise of each other: both read ~1/3 low, the trim's
-    normal scaling; untrimmed it is exact, racing.variance_components says so)."""
+    within 3 standard errors of the truth, and 40 % more for nine points apart, whose
+    median is one point's block: the centred rounds are far from normal there, and the
+    trim's normal scaling reads it ~1/3 low (untrimmed it is exact;
+    racing.variance_components says so)."""
     from perfbench.stats.racing import variance_components
     rng = np.random.default_rng(len(truth))
     found = [variance_components(*_race_rounds(rng, np.array(truth), 0.005, 0.03,
@@ -123,9 +123,9 @@ def test_the_components_of_a_race_are_unbiased_whatever_the_grid(truth, bias):
     assert found[0].dof == 8 * len(truth) - 8 - len(truth) + 1
 
 
-#: How high σ_b² may read with starved blocks at 20 and 26 rounds an epoch (measured: see
-#: the test's docstring).
-HIGH_20, HIGH_26 = 4.0, 4.0
+#: How high σ_b² may read with starved blocks at 20 and 26 rounds an epoch (this seed:
+#: 1.4 and 1.8 times the truth, ±0.2).
+HIGH_20, HIGH_26 = 2.0, 2.0
 
 
 @pytest.mark.parametrize("rounds, high", [([8] * 8, 1.0), ([6, 7, 9, 8, 6, 9, 7, 8], 1.0),
@@ -138,9 +138,10 @@ def test_starved_blocks_leave_a_process_level_above_zero(rounds, high):
     rate) went whole into a half, the round noise read ~45 times too high and σ_b² far
     below 0: every race of the grid fell back to the defaults.  A half is now trimmed at
     least as the whole.  Process SD 1 %, round SD 3 %, four points apart: over 150 races
-    σ_b² lies within 3 standard errors (+ 1e-5) of the truth at 6-9 rounds; at 10 it
-    reads high, within 4 × the truth (two starved blocks of ten leave one in the whole
-    level, but are trimmed from two halves of five: the halves see less of it)."""
+    σ_b² lies within 3 standard errors (+ 1e-5) of the truth at 6-9 rounds; from 10 it
+    reads high, 3.5 × the truth at 10 rounds and 1.4-1.8 × at 20-26 (two starved blocks
+    of ten leave one in the whole level, but are trimmed from two halves of five: the
+    halves see less of it), never below it."""
     from perfbench.stats.racing import variance_components
     truth = np.array([1.0, 1.2, 0.8, 1.4])
     rng = np.random.default_rng(11)
