@@ -432,7 +432,7 @@ def test_an_ab_resume_must_keep_the_epoch_design_and_the_controls(tmp_path):
         for epoch_s in (10.0, None, 2.0):
             assert previous_run(args, dict(sides, epoch_s=epoch_s)).mode == sides
     args = argparse.Namespace(resume=True, select=[], out=old)
-    with pytest.raises(UsageError, match="holds an --ab suite \(/a/python vs /a/python\)"
+    with pytest.raises(UsageError, match=r"holds an --ab suite \(/a/python vs /a/python\)"
                                          ".*this run is an --ab suite .*epochs dimensioned, "
                                          "--control evict"):
         previous_run(args, dict(sides, epoch_s=None, controls=["evict"]))

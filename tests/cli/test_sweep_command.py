@@ -84,7 +84,7 @@ def test_a_grid_is_raced_by_default_and_prints_process_level_intervals(tiny_ir, 
     assert "process level counted" in text and "round-level" not in text
     assert "race (" in text and "confirmation A/B: skipped: --no-confirm" in text
     data = json.loads(out.read_text())
-    assert data["mode"] == "race" and data["schema_version"] == 3
+    assert data["mode"] == "race" and data["schema_version"] == 4
     assert len(data["race"]["epochs"]) >= 3
     assert all({"ratio", "low", "high", "level"} <= set(v) for v in data["vs_default"].values())
 

@@ -56,7 +56,7 @@ def test_a_worker_that_dies_is_dropped_and_the_race_goes_on_with_fresh_workers(
                      side=_side(blocks, pids, kill_in_second_epoch))
     data = json.loads(open(path).read())
     race = data["race"]
-    assert data["schema_version"] == 3 and data["mode"] == "race"
+    assert data["schema_version"] == 4 and data["mode"] == "race"
     assert len(race["epochs"]) == 3
     dead = next(p for p in data["points"] if p["key"] == "requests=2")
     assert dead["status"] == "failed" and "worker died" in dead["reason"]

@@ -431,7 +431,7 @@ def test_resuming_a_sweep_file_of_another_version_or_a_malformed_one(tmp_path):
     old = tmp_path / "old.json"
     shutil.copy(frozen, old)
     resumed_sweep = load_previous(str(old))
-    assert isinstance(resumed_sweep, SweepResult) and resumed_sweep.schema_version == 3
+    assert isinstance(resumed_sweep, SweepResult) and resumed_sweep.schema_version == 4
     bad = json.loads(frozen.read_text())
     bad["elapsed_s"] = "ten"
     (tmp_path / "bad.json").write_text(json.dumps(bad))
