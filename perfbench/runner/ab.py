@@ -320,12 +320,9 @@ def size_epochs(run: ABRun, known: "ab_cache.Dimensioning | None") -> None:
                     "seconds of rounds")
     if not run.use_cache:
         return keep("defaults", "--process-level this-run: nothing is read from the cache")
-    if known is None:
-        return keep("defaults", "no earlier run of this model and block length on this "
-                    "boot of this machine")
-    if known.dof < ab_cache.MIN_DESIGN_DOF:
-        return keep("defaults", f"earlier runs' process level rests on {known.dof:g} "
-                    f"degrees of freedom, fewer than {ab_cache.MIN_DESIGN_DOF:g}")
+    refusal = ab_cache.no_design(known, "runs", "this model")
+    if refusal is not None or known is None:
+        return keep("defaults", refusal or "")
     c = known.components
     chosen = dimensioning.choose_design(c, budget, 0.95, MIN_EPOCH_ROUNDS, known.last_rounds)
     default_epochs = dimensioning.epochs_within(c, default, budget)

@@ -223,6 +223,19 @@ def _file_identity(path: object) -> list[int] | None:
     return out or None
 
 
+def no_design(known: Dimensioning | None, earlier: str, what: str) -> str | None:
+    """Why the cache gives no design yet (None: it does): ``earlier`` names the runs in
+    the plural ("runs", "races"), ``what`` what they were of ("this model", "this
+    grid")."""
+    if known is None:
+        return (f"no earlier {earlier[:-1]} of {what} and block length on this boot of "
+                "this machine")
+    if known.dof < MIN_DESIGN_DOF:
+        return (f"earlier {earlier}' process level rests on {known.dof:g} degrees of "
+                f"freedom, fewer than {MIN_DESIGN_DOF:g}")
+    return None
+
+
 def store_components(key: str, measured: VarianceComponents, setup_s: float, round_s: float,
                      rounds: int, now: float | None = None) -> None:
     """Append one run's components and costs (unwritable: skipped, like :func:`store`)."""

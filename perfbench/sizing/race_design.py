@@ -79,12 +79,9 @@ def choose(race: Race, settings: dict[str, dict], points: int, waves: int, block
         known = ab_cache.load_components(grid_key(settings, block_s))
     except Exception as exc:            # the design is an optimisation: never the race's end
         return keep("defaults", f"the earlier races could not be read ({exc})")
-    if known is None:
-        return keep("defaults", "no earlier race of this grid and block length on this "
-                    "boot of this machine")
-    if known.dof < ab_cache.MIN_DESIGN_DOF:
-        return keep("defaults", f"earlier races' process level rests on {known.dof:g} "
-                    f"degrees of freedom, fewer than {ab_cache.MIN_DESIGN_DOF:g}")
+    refusal = ab_cache.no_design(known, "races", "this grid")
+    if refusal is not None or known is None:
+        return keep("defaults", refusal or "")
     c = known.components
     if c.process_var <= 0:
         return keep("defaults", "earlier races measured no process level beyond the "
