@@ -321,8 +321,9 @@ def size_epochs(run: ABRun, known: "ab_cache.Dimensioning | None") -> None:
     if not run.use_cache:
         return keep("defaults", "--process-level this-run: nothing is read from the cache")
     refusal = ab_cache.no_design(known, "runs", "this model")
-    if refusal is not None or known is None:
-        return keep("defaults", refusal or "")
+    if refusal is not None:
+        return keep("defaults", refusal)
+    assert known is not None            # no_design gives a reason for a missing one
     c = known.components
     chosen = dimensioning.choose_design(c, budget, 0.95, MIN_EPOCH_ROUNDS, known.last_rounds)
     default_epochs = dimensioning.epochs_within(c, default, budget)

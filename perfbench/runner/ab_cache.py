@@ -210,7 +210,9 @@ def race_components_key(machine: str, points: dict[str, dict], openvino: str,
 def _file_identity(path: object) -> list[int] | None:
     """A model file's size and modification time, and its weights' for an IR (None for
     the built-in model)."""
-    files = [str(path)]
+    if not isinstance(path, str) or not path:
+        return None
+    files = [path]
     if files[0].endswith(".xml"):
         files.append(files[0][:-4] + ".bin")
     out: list[int] = []

@@ -12,7 +12,6 @@ ends the epoch after the block in progress; the sweep file keeps every round, an
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 import threading
 import time
@@ -397,8 +396,8 @@ def _plan_epochs(sweep: RaceSweep, clock) -> None:
     race, budget, spec = sweep.race, sweep.race_budget_s(), sweep.spec
     if len(race.epochs) != 1 or spec.max_epochs is not None or not race.epochs[0].rounds:
         return
-    per_epoch = len(race.epochs[0].rounds) * (sweep.block_s or MIN_BLOCK_S)
-    planned = math.ceil(spec.point_time_s / per_epoch)
+    planned = race_design.default_epochs(len(race.epochs[0].rounds),
+                                         sweep.block_s or MIN_BLOCK_S, spec.point_time_s)
     design = race.design
     if design is not None and design.chosen_by == "dimensioned" and design.expected_epochs:
         planned = design.expected_epochs     # the default design's wall time (race_design)

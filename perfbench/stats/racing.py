@@ -107,7 +107,7 @@ def variance_components(levels: np.ndarray,
 
     The round noise is measured by splitting each epoch in two, its first rounds and its
     last: the two halves' levels (computed as a level is, median-centred and trimmed, a
-    half at least as much as the whole) share the worker's process draw and differ only
+    half by as many rounds as the whole) share the worker's process draw and differ only
     by their rounds, so the pooled two-way residual of their difference, scaled to the
     whole level's trimming (:func:`_half_differences`), is the round noise a cell's
     level carries.  Computed from the levels' own estimator, it carries what the
@@ -120,9 +120,8 @@ def variance_components(levels: np.ndarray,
     reads high, 3.5 times at 10 rounds an epoch and 1.4-1.8 times at 20-26 (two starved
     blocks leave one in the whole level, none in two trimmed halves), n* then smaller.
     (A jackknife over the rounds read as low, and went far off with starved blocks.)
-    σ_b² is what the pooled cell
-    variance σ² holds beyond the round noise, over the same epochs (those whose halves
-    give levels: 6 rounds or more), signed (a pool of races averages it and clamps
+    σ_b² is what the pooled cell variance σ² holds beyond the round noise, over the same
+    epochs (those whose halves give levels: 6 rounds or more), signed (a pool of races averages it and clamps
     once); σ_w² is stored as n times a level's round variance, at the epochs' mean 1/n
     (trimming counted).  The halves assume the epoch's rounds are alike from its first
     to its last: a worker that speeds up through its epoch reads as round noise.  None

@@ -357,4 +357,3 @@ def ab_mode(options: dict) -> dict:
         del mode["epoch_s"]
     controls = options["controls"].names() if options.get("controls") else ()
     return {**mode, "controls": list(controls)} if controls else mode
-
