@@ -121,11 +121,11 @@ def variance_components(levels: np.ndarray,
     blocks leave one in the whole level, none in two trimmed halves), n* then smaller.
     (A jackknife over the rounds read as low, and went far off with starved blocks.)
     σ_b² is what the pooled cell variance σ² holds beyond the round noise, over the same
-    epochs (those whose halves give levels: 6 rounds or more), signed (a pool of races averages it and clamps
-    once); σ_w² is stored as n times a level's round variance, at the epochs' mean 1/n
-    (trimming counted).  The halves assume the epoch's rounds are alike from its first
-    to its last: a worker that speeds up through its epoch reads as round noise.  None
-    without a residual degree of freedom in either fit."""
+    epochs (those whose halves give levels: 6 rounds or more), signed (a pool of races
+    averages it and clamps once); σ_w² is stored as n times a level's round variance, at
+    the epochs' mean 1/n (trimming counted). The halves assume the epoch's rounds are
+    alike from its first to its last: a worker that speeds up through its epoch reads as
+    round noise. None without a residual degree of freedom in either fit."""
     differences = _half_differences(levels, rounds)
     split = pooled_variance(differences)
     covered = ~np.isnan(differences).all(axis=1)            # the epochs the split measured
